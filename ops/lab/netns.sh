@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The namespace lab: two gateways and a host behind each, joined by an "internet" bridge that lives in a
+# namespace of its own (a bridge in the root namespace drops forwarded frames on these machines).
+#
+#   host-a 10.1.0.10 -- 10.1.0.1 gw-a 192.0.2.1 --[inet bridge]-- 192.0.2.2 gw-b 10.2.0.1 --[lanb bridge]-- 10.2.0.10 host-b
+#                                                               192.0.2.3 gw-c 10.2.0.2 --'
+#   gw-c is a second gateway for site b (a backup peer for failover tests).
+#
+#   ops/lab/netns.sh up [PREFIX]     create (idempotent: tears down an old lab of the same prefix first)
+#   ops/lab/netns.sh down [PREFIX]   remove
+# Namespaces are PREFIX-inet, PREFIX-lanb (bridges), PREFIX-gwa, PREFIX-gwb, PREFIX-gwc, PREFIX-ha, PREFIX-hb
+# (PREFIX defaults to "pal").
+# Nothing here routes outside the machine: every address lives inside these namespaces.
+set -euo pipefail
+
+cmd=${1:-}
+P=${2:-${LAB_PREFIX:-pal}}
+NS_LIST="$P-inet $P-lanb $P-gwa $P-gwb $P-gwc $P-ha $P-hb"
+
+need_root() { [ "$(id -u)" -eq 0 ] || { echo "netns.sh: run as root (network namespaces need it)" >&2; exit 2; }; }
+
+down() {
+  for ns in $NS_LIST; do
+    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+      # stop anything still running inside before deleting the namespace
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$ns"
+    fi
+  done
+}
+
+# link NS_A IF_A NS_B IF_B
+link() {
+  ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+  ip -n "$1" link set "$2" up
+  ip -n "$3" link set "$4" up
+}
+
+up() {
+  down
+  for ns in $NS_LIST; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  ip -n "$P-inet" link add br0 type bridge
+  ip -n "$P-inet" link set br0 up
+  for gw in a b c; do
+    link "$P-gw$gw" wan "$P-inet" "wan-$gw"
+    ip -n "$P-inet" link set "wan-$gw" master br0
+  done
+  ip -n "$P-gwa" addr add 192.0.2.1/24 dev wan
+  ip -n "$P-gwb" addr add 192.0.2.2/24 dev wan
+  ip -n "$P-gwc" addr add 192.0.2.3/24 dev wan
+
+  link "$P-gwa" lan "$P-ha" eth0
+  ip -n "$P-gwa" addr add 10.1.0.1/24 dev lan
+  ip -n "$P-ha" addr add 10.1.0.10/24 dev eth0
+  ip -n "$P-ha" route add default via 10.1.0.1
+
+  ip -n "$P-lanb" link add br0 type bridge
+  ip -n "$P-lanb" link set br0 up
+  for n in gwb gwc hb; do
+    local ifname=eth0; [ "$n" = hb ] || ifname=lan
+    link "$P-$n" "$ifname" "$P-lanb" "port-$n"
+    ip -n "$P-lanb" link set "port-$n" master br0
+  done
+  ip -n "$P-gwb" addr add 10.2.0.1/24 dev lan
+  ip -n "$P-gwc" addr add 10.2.0.2/24 dev lan
+  ip -n "$P-hb" addr add 10.2.0.10/24 dev eth0
+  ip -n "$P-hb" route add default via 10.2.0.1
+
+  for gw in a b c; do
+    ip netns exec "$P-gw$gw" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$P-gw$gw" sysctl -qw net.ipv6.conf.all.forwarding=1 || true
+  done
+  # sanity: the underlay works before any tunnel exists
+  ip netns exec "$P-gwa" ping -c1 -W2 192.0.2.2 >/dev/null || { echo "netns.sh: underlay ping gw-a -> gw-b failed" >&2; exit 1; }
+  echo "lab $P up: host-a 10.1.0.10 | gw-a 10.1.0.1/192.0.2.1 | gw-b 192.0.2.2/10.2.0.1 | host-b 10.2.0.10 | gw-c 192.0.2.3"
+}
+
+need_root
+case "$cmd" in
+  up) up ;;
+  down) down; echo "lab $P down" ;;
+  *) echo "usage: $0 up|down [PREFIX]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Run strongSwan 5.9 (Debian, kernel-libipsec = user-space ESP in UDP) as a real peer inside a lab namespace.
+#
+#   ops/lab/strongswan.sh start NS DIR     start charon in namespace NS with DIR/strongswan.conf + DIR/swanctl.conf
+#   ops/lab/strongswan.sh stop NS DIR      stop it
+#   ops/lab/strongswan.sh conf DIR LOCAL REMOTE LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
+#                                          write a minimal IKEv2 PSK site-to-site config into DIR
+#   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
+# Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
+# encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
+set -euo pipefail
+
+charon_bin=/usr/lib/ipsec/charon
+
+conf() {
+  local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 psk=$6
+  local ike=${7:-aes128gcm16-prfsha256-x25519} esp=${8:-aes128gcm16}
+  mkdir -p "$dir"
+  cat > "$dir/strongswan.conf" <<CONF
+charon {
+  port = 500
+  port_nat_t = 4500
+  install_routes = yes
+  plugins {
+    kernel-libipsec {
+      load = yes
+    }
+    vici {
+      socket = unix://$dir/charon.vici
+    }
+    # with kernel-libipsec its "bypass" policies become routes into ipsec0 that swallow IKE itself
+    bypass-lan {
+      load = no
+    }
+    forecast {
+      load = no
+    }
+    dhcp {
+      load = no
+    }
+  }
+  filelog {
+    log {
+      path = $dir/charon.log
+      default = 1
+      ike = 2
+      time_format = %H:%M:%S
+    }
+  }
+}
+CONF
+  cat > "$dir/swanctl.conf" <<CONF
+connections {
+  lab {
+    version = 2
+    local_addrs = $local_addr
+    remote_addrs = $remote_addr
+    encap = yes
+    proposals = $ike
+    local {
+      auth = psk
+      id = $local_addr
+    }
+    remote {
+      auth = psk
+      id = $remote_addr
+    }
+    children {
+      net {
+        local_ts = $local_ts
+        remote_ts = $remote_ts
+        esp_proposals = $esp
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-lab {
+    id-1 = $local_addr
+    id-2 = $remote_addr
+    secret = "$psk"
+  }
+}
+CONF
+}
+
+swanctl_in() {
+  local ns=$1 dir=$2; shift 2
+  ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
+}
+
+start() {
+  local ns=$1 dir=$2
+  stop "$ns" "$dir" 2>/dev/null || true
+  rm -f "$dir/charon.vici" "$dir/charon.log"
+  ip netns exec "$ns" unshare -m sh -c "mount -t tmpfs tmpfs /run; STRONGSWAN_CONF=$dir/strongswan.conf exec $charon_bin" \
+    > "$dir/charon.out" 2>&1 &
+  echo $! > "$dir/charon.pid"
+  local i
+  for i in $(seq 1 100); do
+    if [ -S "$dir/charon.vici" ] && swanctl_in "$ns" "$dir" --load-all --file "$dir/swanctl.conf" > "$dir/load.out" 2>&1; then
+      return 0
+    fi
+    kill -0 "$(cat "$dir/charon.pid")" 2>/dev/null || { echo "strongswan.sh: charon in $ns died:" >&2; cat "$dir/charon.out" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "strongswan.sh: charon in $ns did not answer on $dir/charon.vici" >&2
+  cat "$dir/load.out" >&2 || true
+  return 1
+}
+
+stop() {
+  local ns=$1 dir=$2
+  if [ -f "$dir/charon.pid" ]; then
+    kill "$(cat "$dir/charon.pid")" 2>/dev/null || true
+    rm -f "$dir/charon.pid"
+  fi
+  for pid in $(ip netns pids "$ns" 2>/dev/null); do
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = charon ]; then kill "$pid" 2>/dev/null || true; fi
+  done
+}
+
+case "${1:-}" in
+  conf) shift; conf "$@" ;;
+  start) shift; start "$@" ;;
+  stop) shift; stop "$@" ;;
+  swanctl) shift; swanctl_in "$@" ;;
+  *) echo "usage: $0 conf|start|stop|swanctl ..." >&2; exit 2 ;;
+esac
