@@ -1,0 +1,138 @@
+package net.palisade.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** The {@code palisade} command as a user types it: exit status, standard output and standard error. */
+class CliTest {
+    record Run(int status, String out, String err) {}
+
+    static Run palisade(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void configCheckAcceptsTheDocumentedExamples(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ok.conf");
+        Files.writeString(file, """
+                ipsec {
+                  ike from 10.9.1.1 to 10.9.2.1 peer 198.51.100.7 psk "secret" label tunnel1
+                  manual from 10.1.0.0/16 to 10.2.0.0/16 local 192.0.2.1 peer 192.0.2.2 spi 256:0x101 enc aes-128-gcm enckey 0x6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b label m1
+                }
+                """);
+        Run r = palisade("config", "check", file.toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).isEqualTo(file + ": OK, 2 tunnel(s)\n");
+    }
+
+    @Test
+    void configCheckNamesLineColumnAndFieldAndNeverEchoesTheSecret(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, """
+                ike from 10.0.0.0/8 to 10.2.0.0/16 peeer 192.0.2.2 psk "canary-7c1e"
+                manual from 10.1.0.0/16 to 10.2.0.0/16 local 192.0.2.1 peer 192.0.2.2 spi 256 enc aes-128-gcm enckey 0x6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b
+                """);
+        Run r = palisade("config", "check", file.toString());
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains(file + ":1:36: ike: unknown keyword 'peeer'; did you mean 'peer'?")
+                .contains(file + ":2:")
+                .contains("enckey: aes-128-gcm needs 20 bytes")
+                .contains("2 error(s)")
+                .doesNotContain("canary-7c1e")
+                .doesNotContain("6b6b6b6b");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void configPrintRedactsUnlessAskedAndIsStable(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t.conf");
+        Files.writeString(file, "ike from 10.9.1.1 to 10.9.2.1 peer 198.51.100.7 psk \"canary-55\" label tunnel1\n");
+        Run redacted = palisade("config", "print", file.toString());
+        assertThat(redacted.status()).isZero();
+        assertThat(redacted.out()).contains("psk [redacted]").doesNotContain("canary-55");
+
+        Run full = palisade("config", "print", "--secrets", file.toString());
+        assertThat(full.out()).contains("psk \"canary-55\"");
+        Path again = dir.resolve("again.conf");
+        Files.writeString(again, full.out());
+        assertThat(palisade("config", "print", "--secrets", again.toString()).out()).isEqualTo(full.out());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        // ZyWALL-style ASCII keys: each character's byte ('k' = 0x6b, 'A' = 0x41, '0' = 0x30)
+        "kkkkkkkkkkkkkkkk, 0x6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b",
+        "kkkkkkkkkkkkkkkkkkkk, 0x6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b",
+        "AAAAAAAAAAAAAAAAAAAAAAAA, 0x414141414141414141414141414141414141414141414141",
+        "0123456789abcdef, 0x30313233343536373839616263646566",
+    })
+    void keyFromAsciiConvertsLikeZywall(String ascii, String hex) {
+        Run r = palisade("key", "from-ascii", ascii);
+        assertThat(r.status()).isZero();
+        assertThat(r.out().strip()).isEqualTo(hex);
+    }
+
+    @Test
+    void keyFromAsciiRefusesLengthsTheAlgorithmCannotUse() {
+        Run r = palisade("key", "from-ascii", "--alg", "aes-128-gcm", "kkkkkkkkkkkkkkkk");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("20").doesNotContain("kkkk");
+        assertThat(palisade("key", "from-ascii", "abc").status()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"aes-128, 16", "aes-128-gcm, 20", "aes-256-gcm, 36", "chacha20-poly1305, 36", "3des, 24",
+        "hmac-sha1, 20", "hmac-sha2-256, 32", "hmac-sha2-512, 64"})
+    void keyGenerateGivesTheAlgorithmsLengthAndFreshKeys(String alg, int bytes) {
+        String a = palisade("key", "generate", alg).out().strip();
+        String b = palisade("key", "generate", alg).out().strip();
+        assertThat(a).matches("0x[0-9a-f]{" + (2 * bytes) + "}");
+        assertThat(a).isNotEqualTo(b);
+    }
+
+    @Test
+    void keyGenerateRefusesAnUnknownAlgorithm() {
+        Run r = palisade("key", "generate", "aes-512");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).startsWith("key generate: ");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"256, 256 = 0x00000100", "0x101, 257 = 0x00000101", "0xFFFFFFFF, 4294967295 = 0xffffffff",
+        "4096, 4096 = 0x00001000"})
+    void spiShowsBothNotations(String in, String shown) {
+        Run r = palisade("spi", in);
+        assertThat(r.status()).isZero();
+        assertThat(r.out().strip()).isEqualTo(shown);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"255", "0", "0x100000000", "12ab"})
+    void spiRefusesReservedAndMalformedValues(String in) {
+        Run r = palisade("spi", in);
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).startsWith("spi: ");
+    }
+
+    @Test
+    void runRefusesABadApiAddress() {
+        Run r = palisade("run", "--api", "localhost", "--data", System.getProperty("java.io.tmpdir") + "/palisade-cli-test");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--api: expected HOST:PORT");
+    }
+}
