@@ -1,0 +1,199 @@
+package net.palisade.dataplane.esp;
+
+import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
+import static net.palisade.dataplane.esp.EspConstants.TRAILER_LENGTH;
+
+/**
+ * Framing shared by every transform: header, padding and trailer on the way out; length, alignment and trailer
+ * checks on the way in. Subclasses supply the cipher work.
+ */
+abstract sealed class AbstractEspTransform implements EspTransform permits AeadTransform, CbcHmacTransform {
+
+    private final EncryptionAlgorithm encryption;
+    private final IntegrityAlgorithm integrity;
+    private final boolean esn;
+    private final int ivLength;
+    private final int icvLength;
+    private final int alignment;
+    private final byte[] ivScratch;
+
+    AbstractEspTransform(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity, boolean esn, int ivLength,
+            int icvLength, int alignment) {
+        this.encryption = encryption;
+        this.integrity = integrity;
+        this.esn = esn;
+        this.ivLength = ivLength;
+        this.icvLength = icvLength;
+        this.alignment = alignment;
+        this.ivScratch = new byte[ivLength];
+    }
+
+    @Override
+    public final EncryptionAlgorithm encryption() {
+        return encryption;
+    }
+
+    @Override
+    public final IntegrityAlgorithm integrity() {
+        return integrity;
+    }
+
+    @Override
+    public final boolean extendedSequenceNumbers() {
+        return esn;
+    }
+
+    @Override
+    public String name() {
+        return integrity == IntegrityAlgorithm.NONE
+                ? encryption.canonicalName()
+                : encryption.canonicalName() + "/" + integrity.canonicalName();
+    }
+
+    @Override
+    public final int ivLength() {
+        return ivLength;
+    }
+
+    @Override
+    public final int icvLength() {
+        return icvLength;
+    }
+
+    @Override
+    public final int alignment() {
+        return alignment;
+    }
+
+    /** Payload plus trailer, rounded up to the alignment with the fewest padding octets. */
+    final int ciphertextLength(int payloadLength) {
+        int n = payloadLength + TRAILER_LENGTH;
+        int rest = n % alignment;
+        return rest == 0 ? n : n + alignment - rest;
+    }
+
+    @Override
+    public final int sealedLength(int payloadLength) {
+        if (payloadLength < 0) {
+            throw new IllegalArgumentException("negative payload length " + payloadLength);
+        }
+        return HEADER_LENGTH + ivLength + ciphertextLength(payloadLength) + icvLength;
+    }
+
+    @Override
+    public final int openedLength(int packetLength) {
+        int n = packetLength - HEADER_LENGTH - ivLength - icvLength;
+        return n < TRAILER_LENGTH ? 0 : n;
+    }
+
+    @Override
+    public final int seal(int spi, long sequenceNumber, int nextHeader, byte[] payload, int payloadOffset,
+            int payloadLength, byte[] out, int outOffset) {
+        checkSequence(sequenceNumber);
+        nextIv(sequenceNumber, ivScratch, 0);
+        return sealWithIv(ivScratch, 0, spi, sequenceNumber, nextHeader, payload, payloadOffset, payloadLength, out,
+                outOffset);
+    }
+
+    /**
+     * Seals with a caller-chosen IV. Package-private: only the RFC known-answer tests need it; production code
+     * goes through {@link #seal}, which derives the IV itself.
+     */
+    final int sealWithIv(byte[] iv, int ivOffset, int spi, long sequenceNumber, int nextHeader, byte[] payload,
+            int payloadOffset, int payloadLength, byte[] out, int outOffset) {
+        checkSequence(sequenceNumber);
+        if (nextHeader < 0 || nextHeader > 255) {
+            throw new IllegalArgumentException("next header out of range: " + nextHeader);
+        }
+        checkRange(payload, payloadOffset, payloadLength, "payload");
+        int ciphertextLength = ciphertextLength(payloadLength);
+        int total = HEADER_LENGTH + ivLength + ciphertextLength + icvLength;
+        checkRange(out, outOffset, total, "output");
+
+        int plaintextOffset = outOffset + HEADER_LENGTH + ivLength;
+        // Payload first: it may overlap the header area when the caller seals in place.
+        System.arraycopy(payload, payloadOffset, out, plaintextOffset, payloadLength);
+        writeInt(out, outOffset, spi);
+        writeInt(out, outOffset + 4, (int) sequenceNumber);
+        System.arraycopy(iv, ivOffset, out, outOffset + HEADER_LENGTH, ivLength);
+        int padLength = ciphertextLength - payloadLength - TRAILER_LENGTH;
+        int p = plaintextOffset + payloadLength;
+        for (int i = 1; i <= padLength; i++) {
+            out[p++] = (byte) i; // RFC 4303 Section 2.4: 1, 2, 3, ...
+        }
+        out[p++] = (byte) padLength;
+        out[p] = (byte) nextHeader;
+        encryptAndAuthenticate(out, outOffset, ciphertextLength, sequenceNumber);
+        return total;
+    }
+
+    @Override
+    public final EspOutcome open(byte[] packet, int offset, int length, long sequenceNumber, byte[] out,
+            int outOffset, EspOpenResult result) {
+        checkRange(packet, offset, length, "packet");
+        int ciphertextLength = length - HEADER_LENGTH - ivLength - icvLength;
+        if (ciphertextLength < TRAILER_LENGTH || ciphertextLength % alignment != 0) {
+            return result.fail(EspOutcome.MALFORMED);
+        }
+        checkRange(out, outOffset, ciphertextLength, "output");
+        if (packet == out && outOffset < offset + length && offset < outOffset + ciphertextLength) {
+            throw new IllegalArgumentException("output overlaps the packet");
+        }
+        EspOutcome verdict = verifyAndDecrypt(packet, offset, ciphertextLength, sequenceNumber, out, outOffset);
+        if (verdict != EspOutcome.OK) {
+            return result.fail(verdict);
+        }
+        // The trailer is authenticated from here on; still never trust it for lengths unchecked.
+        int padLength = out[outOffset + ciphertextLength - 2] & 0xff;
+        int nextHeader = out[outOffset + ciphertextLength - 1] & 0xff;
+        int payloadLength = ciphertextLength - TRAILER_LENGTH - padLength;
+        if (payloadLength < 0) {
+            return result.fail(EspOutcome.MALFORMED);
+        }
+        int p = outOffset + payloadLength;
+        for (int i = 1; i <= padLength; i++) {
+            if (out[p++] != (byte) i) {
+                return result.fail(EspOutcome.MALFORMED);
+            }
+        }
+        return result.ok(outOffset, payloadLength, nextHeader, padLength);
+    }
+
+    /** Writes the IV for the packet with this sequence number. */
+    abstract void nextIv(long sequenceNumber, byte[] dst, int dstOffset);
+
+    /**
+     * Encrypts in place the plaintext that starts right after the IV and appends the ICV.
+     *
+     * @param packet holds header, IV, plaintext (payload, padding, trailer) from {@code offset}
+     */
+    abstract void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber);
+
+    /** Checks the ICV and, only if it holds, decrypts {@code ciphertextLength} octets into {@code out}. */
+    abstract EspOutcome verifyAndDecrypt(byte[] packet, int offset, int ciphertextLength, long sequenceNumber,
+            byte[] out, int outOffset);
+
+    private void checkSequence(long sequenceNumber) {
+        if (!esn && (sequenceNumber >>> 32) != 0) {
+            throw new IllegalArgumentException(
+                    "sequence number " + Long.toUnsignedString(sequenceNumber) + " needs ESN on this SA");
+        }
+    }
+
+    static void checkRange(byte[] array, int offset, int length, String what) {
+        if (array == null) {
+            throw new IllegalArgumentException(what + " array is null");
+        }
+        if (offset < 0 || length < 0 || offset > array.length - length) {
+            throw new IllegalArgumentException(what + ": " + length + " octets at " + offset
+                    + " do not fit in an array of " + array.length);
+        }
+    }
+
+    static void writeInt(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
+    }
+}

@@ -1,0 +1,80 @@
+package net.palisade.dataplane.esp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class EspTransformsFactoryTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        "aes-128-gcm, none, 20, aes-128-gcm, 8, 16, 4",
+        "aes128gcm16, '', 20, aes-128-gcm, 8, 16, 4",
+        "aes-256-gcm, none, 36, aes-256-gcm, 8, 16, 4",
+        "AES-192-GCM, null, 28, aes-192-gcm, 8, 16, 4",
+        "chacha20-poly1305, none, 36, chacha20-poly1305, 8, 16, 4",
+        "aes-128, hmac-sha1-96, 36, aes-128-cbc/hmac-sha1-96, 16, 12, 16",
+        "aes-256, hmac-sha2-256, 64, aes-256-cbc/hmac-sha2-256-128, 16, 16, 16",
+        "aes-192-cbc, sha384, 72, aes-192-cbc/hmac-sha2-384-192, 16, 24, 16",
+        "aes256, hmac-sha2-512, 96, aes-256-cbc/hmac-sha2-512-256, 16, 32, 16",
+        "3des, hmac-sha1, 44, 3des-cbc/hmac-sha1-96, 8, 12, 8",
+    })
+    @DisplayName("Names, aliases and key material lengths (RFC 4106 Sec. 8.1, RFC 7634 Sec. 2, RFC 4868 Sec. 2.1)")
+    void buildsByName(String encryption, String integrity, int keyLength, String name, int iv, int icv, int align) {
+        String integ = integrity.equals("null") ? null : integrity;
+        EspTransform t = EspTransforms.create(encryption, integ, new byte[keyLength], false);
+        assertThat(t.name()).isEqualTo(name);
+        assertThat(t.ivLength()).isEqualTo(iv);
+        assertThat(t.icvLength()).isEqualTo(icv);
+        assertThat(t.alignment()).isEqualTo(align);
+        assertThat(EspTransforms.keyMaterialLength(t.encryption(), t.integrity())).isEqualTo(keyLength);
+    }
+
+    @Test
+    @DisplayName("Key material is split as IKEv2 derives it (RFC 7296 Sec. 2.17): encryption key, then integrity key")
+    void keyMaterialOrder() {
+        byte[] keymat = new byte[16 + 32];
+        for (int i = 0; i < keymat.length; i++) {
+            keymat[i] = (byte) i;
+        }
+        EspTransform joined = EspTransforms.create("aes-128", "hmac-sha2-256", keymat, false);
+        EspTransform split = EspTransforms.create(EncryptionAlgorithm.AES_128_CBC,
+                IntegrityAlgorithm.HMAC_SHA2_256_128, Bytes.slice(keymat, 0, 16), Bytes.slice(keymat, 16, 48), false);
+        byte[] payload = Bytes.ipv4Icmp(50, 1, 2, 3, 4);
+        byte[] packet = new byte[joined.sealedLength(payload.length)];
+        joined.sealTunnel(5, 1, payload, 0, payload.length, packet, 0);
+        EspOpenResult r = new EspOpenResult();
+        assertThat(split.open(packet, 0, packet.length, 1, new byte[packet.length], 0, r)).isEqualTo(EspOutcome.OK);
+    }
+
+    @Test
+    @DisplayName("Refused: unknown names, AEAD with an integrity algorithm, CBC without one, wrong key lengths")
+    void refusals() {
+        assertThatThrownBy(() -> EspTransforms.create("rc4", "none", new byte[16], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aes-128-gcm");
+        assertThatThrownBy(() -> EspTransforms.create("aes-128", "md5", new byte[32], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hmac-sha2-256-128");
+        assertThatThrownBy(() -> EspTransforms.create("aes-128-gcm", "hmac-sha2-256", new byte[52], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("combined-mode");
+        assertThatThrownBy(() -> EspTransforms.create("aes-128", "none", new byte[16], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("integrity");
+        assertThatThrownBy(() -> EspTransforms.create("aes-128-gcm", "none", new byte[16], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("20 octets");
+        assertThatThrownBy(() -> EspTransforms.create(EncryptionAlgorithm.AES_256_CBC,
+                IntegrityAlgorithm.HMAC_SHA2_512_256, new byte[32], new byte[32], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 octets");
+    }
+
+    @Test
+    @DisplayName("Printing a transform never shows key material")
+    void toStringShowsNoKey() {
+        byte[] key = new byte[20];
+        java.util.Arrays.fill(key, (byte) 0xab);
+        EspTransform t = EspTransforms.create("aes-128-gcm", "none", key, true);
+        assertThat(t.toString()).isEqualTo("AeadTransform[aes-128-gcm, esn]").doesNotContain("ab");
+    }
+}
