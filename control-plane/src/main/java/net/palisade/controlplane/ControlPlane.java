@@ -1,0 +1,377 @@
+package net.palisade.controlplane;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import net.palisade.controlplane.config.ConfigCommand;
+import net.palisade.controlplane.config.ConfigInput;
+import net.palisade.controlplane.config.ConfigReply;
+import net.palisade.controlplane.config.ConfigStore;
+import net.palisade.controlplane.config.RevisionInfo;
+import net.palisade.controlplane.journal.JournalMapperFactory;
+import net.palisade.controlplane.journal.JournalSchema;
+import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.journal.NodeKey;
+import net.palisade.controlplane.journal.SecretSealer;
+import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.controlplane.tunnel.TunnelEntity;
+import net.palisade.controlplane.tunnel.TunnelPorts;
+import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.controlplane.tunnel.TunnelView;
+import net.palisade.model.IpsecConfig;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.config.ConfigParser;
+import net.palisade.model.config.ConfigResult;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.TunnelEvent;
+import net.palisade.model.secret.Secret;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * A control-plane node: the Pekko cluster member that hosts the tunnel entities (sharded, one per label), the
+ * config store (a cluster singleton), and the journal. The one entry point for the HTTP API and the CLI; every
+ * method answers asynchronously, and a refusal completes the stage exceptionally with {@link RejectedException}.
+ *
+ * <p>{@link #start(Settings, TunnelPorts)} creates the data directory and the node key if missing, creates the
+ * journal tables if missing, starts the ActorSystem and joins the cluster (a single node joins itself).
+ */
+public final class ControlPlane implements AutoCloseable {
+    private final ActorSystem<Void> system;
+    private final Settings settings;
+    private final JournalSettings journal;
+    private final String node;
+    private final ClusterSharding sharding;
+    private final ActorRef<ConfigCommand> configStore;
+    private final JdbcReadJournal readJournal;
+
+    private ControlPlane(ActorSystem<Void> system, Settings settings, JournalSettings journal, String node,
+            ClusterSharding sharding, ActorRef<ConfigCommand> configStore) {
+        this.system = system;
+        this.settings = settings;
+        this.journal = journal;
+        this.node = node;
+        this.sharding = sharding;
+        this.configStore = configStore;
+        this.readJournal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
+                JdbcReadJournal.Identifier());
+    }
+
+    /** Starts a node whose tunnels have no dataplane ({@link TunnelPorts#NONE}). */
+    public static ControlPlane start(Settings settings) throws IOException, SQLException {
+        return start(settings, TunnelPorts.NONE);
+    }
+
+    /**
+     * Starts a node.
+     *
+     * @param ports the dataplane and IKE engines the tunnel entities drive
+     * @throws IOException when the data directory or the node key cannot be created or read
+     * @throws IllegalStateException when the node key is accessible to group or others, or malformed
+     * @throws SQLException when the journal tables cannot be created
+     */
+    public static ControlPlane start(Settings settings, TunnelPorts ports) throws IOException, SQLException {
+        Files.createDirectories(settings.dataDir());
+        SecretSealer sealer = new SecretSealer(NodeKey.loadOrCreate(settings.dataDir()));
+        JournalSettings journal = settings.journalOrDefault();
+        JournalSchema.createIfMissing(journal);
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), Settings.SYSTEM_NAME,
+                ActorSystemSetup.create(BootstrapSetup.create(NodeConfig.node(settings, journal)),
+                        JournalMapperFactory.setup(sealer)));
+        Cluster cluster = Cluster.get(system);
+        if (settings.seedNodes().isEmpty()) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        }
+        org.apache.pekko.actor.Address self = cluster.selfMember().address();
+        String node = settings.nodeName().orElseGet(() -> self.getHost().orElse("local") + ":"
+                + self.getPort().map(String::valueOf).orElse("0"));
+        ClusterSharding sharding = ClusterSharding.get(system);
+        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(ports, node, settings.clock(), settings.snapshotEvery());
+        sharding.init(Entity.of(TunnelEntity.TYPE_KEY, ctx -> TunnelEntity.create(ctx.getEntityId(), tunnelDeps))
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+        ActorRef<ConfigCommand> store = ClusterSingleton.get(system).init(SingletonActor.of(
+                ConfigStore.create(label -> sharding.entityRefFor(TunnelEntity.TYPE_KEY, label),
+                        new ConfigStore.Deps(node, settings.clock(), settings.snapshotEvery())),
+                ConfigStore.PERSISTENCE_ID));
+        return new ControlPlane(system, settings, journal, node, sharding, store);
+    }
+
+    /** The ActorSystem (for the HTTP server, which shares it). */
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    /** The name this node records in events. */
+    public String nodeName() {
+        return node;
+    }
+
+    /** Completes when this node is an Up member of the cluster. */
+    public CompletionStage<Done> whenUp() {
+        CompletableFuture<Done> f = new CompletableFuture<>();
+        org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> f.complete(Done.done()));
+        return f;
+    }
+
+    // ---- config store ------------------------------------------------------------------------------------------
+
+    /**
+     * Commits config text (the config language) as a new revision, applied at once; with {@code confirmWithin}
+     * it is rolled back unless {@link #confirm confirmed} in time. Invalid text fails with the diagnostics.
+     */
+    public CompletionStage<ConfigReply.Committed> commit(String text, String author, String message,
+            Optional<Duration> confirmWithin) {
+        return commit(new ConfigInput.Text(Secret.ofText(text), "commit"), author, message, confirmWithin,
+                Cause.api(author));
+    }
+
+    /** Commits a config built elsewhere (e.g. API JSON); validated again. */
+    public CompletionStage<ConfigReply.Committed> commit(IpsecConfig config, String author, String message,
+            Optional<Duration> confirmWithin) {
+        return commit(new ConfigInput.Parsed(config), author, message, confirmWithin, Cause.api(author));
+    }
+
+    /**
+     * Loads the config file given at start ({@code palisade run --config}): commits it (author and cause
+     * {@code file}) unless it equals the running config, in which case the running revision is returned.
+     */
+    public CompletionStage<RevisionInfo> loadFile(String text, String fileName) {
+        ConfigResult parsed = ConfigParser.parse(text, fileName);
+        if (!parsed.ok()) {
+            return CompletableFuture.failedFuture(new RejectedException("invalid config in " + fileName,
+                    parsed.diagnostics()));
+        }
+        IpsecConfig config = parsed.config().orElseThrow();
+        return running().thenCompose(r -> {
+            if (r.revision().isPresent() && r.config().equals(config)) {
+                return CompletableFuture.completedFuture(r.revision().get());
+            }
+            return commit(new ConfigInput.Parsed(config), "file", "loaded from " + fileName, Optional.empty(),
+                    Cause.FILE).thenApply(ConfigReply.Committed::revision);
+        });
+    }
+
+    private CompletionStage<ConfigReply.Committed> commit(ConfigInput input, String author, String message,
+            Optional<Duration> confirmWithin, Cause cause) {
+        return askStore(r -> new ConfigCommand.Commit(input, author, message, confirmWithin, cause, r),
+                ConfigReply.Committed.class);
+    }
+
+    /** Confirms the revision awaiting confirmation. */
+    public CompletionStage<RevisionInfo> confirm(String revisionId, String caller) {
+        return askStore(r -> new ConfigCommand.Confirm(revisionId, Cause.api(caller), r), ConfigReply.Done.class)
+                .thenApply(ConfigReply.Done::revision);
+    }
+
+    /**
+     * Makes an earlier revision running: {@code to}, or when empty the one before (while a revision awaits
+     * confirmation: the one it replaced). Returns the revision now running.
+     */
+    public CompletionStage<RevisionInfo> rollback(Optional<String> to, String caller) {
+        return askStore(r -> new ConfigCommand.Rollback(to, Cause.api(caller), r), ConfigReply.Done.class)
+                .thenApply(ConfigReply.Done::revision);
+    }
+
+    /** Every revision, oldest first. */
+    public CompletionStage<List<RevisionInfo>> listCommits() {
+        return askStore(ConfigCommand.ListCommits::new, ConfigReply.Commits.class)
+                .thenApply(ConfigReply.Commits::revisions);
+    }
+
+    /** Line diff of two revisions' canonical redacted text ({@code "running"} names the running one). */
+    public CompletionStage<List<String>> diff(String a, String b) {
+        return askStore(r -> new ConfigCommand.Diff(a, b, r), ConfigReply.DiffResult.class)
+                .thenApply(ConfigReply.DiffResult::lines);
+    }
+
+    /** The running config and its revision. */
+    public CompletionStage<ConfigReply.Running> running() {
+        return askStore(ConfigCommand.GetRunning::new, ConfigReply.Running.class);
+    }
+
+    // ---- tunnels -----------------------------------------------------------------------------------------------
+
+    /** Every tunnel of the running config with its state, in config order. */
+    public CompletionStage<List<TunnelView>> tunnels() {
+        return running().thenCompose(r -> {
+            List<CompletableFuture<TunnelView>> all = new ArrayList<>();
+            for (TunnelSpec t : r.config().tunnels()) {
+                all.add(tunnel(t.label()).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    /** One tunnel's state ({@code configured} false for a label not in the config). */
+    public CompletionStage<TunnelView> tunnel(String label) {
+        return askTunnel(label, TunnelCommand.Get::new);
+    }
+
+    /** Enables an admin-down tunnel. */
+    public CompletionStage<TunnelView> adminUp(String label, String caller) {
+        return askTunnel(label, r -> new TunnelCommand.AdminUp(Cause.api(caller), r));
+    }
+
+    /** Disables a tunnel (keeps its spec). */
+    public CompletionStage<TunnelView> adminDown(String label, String caller) {
+        return askTunnel(label, r -> new TunnelCommand.AdminDown(Cause.api(caller), r));
+    }
+
+    /** Restarts an IKE tunnel's negotiation. */
+    public CompletionStage<TunnelView> reset(String label, String caller) {
+        return askTunnel(label, r -> new TunnelCommand.Reset(Cause.api(caller), r));
+    }
+
+    /**
+     * For the IKE engines and the dataplane: delivers a report, e.g.
+     * {@code report("to-b", r -> new TunnelCommand.Phase1Up(peer, spis, Cause.PEER, r))}.
+     */
+    public CompletionStage<TunnelView> report(String label,
+            Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        return askTunnel(label, input::apply);
+    }
+
+    // ---- history -----------------------------------------------------------------------------------------------
+
+    /**
+     * One tunnel's events in order, optionally only those at or after {@code since}, before {@code until}, and of
+     * one type ({@code phase1-up}...).
+     */
+    public CompletionStage<List<JournalEvent>> events(String label, Optional<Instant> since, Optional<Instant> until,
+            Optional<String> type) {
+        return readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0, Long.MAX_VALUE)
+                .map(ControlPlane::toJournalEvent)
+                .filter(e -> matches(e, since, until, type))
+                .runWith(Sink.seq(), system);
+    }
+
+    /** Every tunnel's events in journal order, filtered as in {@link #events}. */
+    public CompletionStage<List<JournalEvent>> allEvents(Optional<Instant> since, Optional<Instant> until,
+            Optional<String> type) {
+        return readJournal.currentEventsByTag(TunnelEntity.TAG, Offset.noOffset())
+                .map(ControlPlane::toJournalEvent)
+                .filter(e -> matches(e, since, until, type))
+                .runWith(Sink.seq(), system);
+    }
+
+    /**
+     * The tunnel as it was at {@code at}: its journal replayed up to that instant through the entity's own event
+     * handler.
+     */
+    public CompletionStage<TunnelView> stateAt(String label, Instant at) {
+        return readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0, Long.MAX_VALUE)
+                .map(env -> (TunnelEvent) env.event())
+                .takeWhile(e -> !e.time().isAfter(at))
+                .runFold(TunnelState.empty(label), TunnelState::apply, system)
+                .thenApply(TunnelState::view);
+    }
+
+    /**
+     * New tunnel events as they are written, from every node (polls the journal every 500 ms). Starts after
+     * {@code afterOffset} (a {@link JournalEvent#offset()} seen before), or at the current end of the journal.
+     */
+    public Source<JournalEvent, NotUsed> liveEvents(OptionalLong afterOffset) {
+        return Source.lazySource(() -> readJournal.eventsByTag(TunnelEntity.TAG,
+                        Offset.sequence(afterOffset.isPresent() ? afterOffset.getAsLong() : latestOffset())))
+                .map(ControlPlane::toJournalEvent)
+                .mapMaterializedValue(f -> NotUsed.notUsed());
+    }
+
+    private long latestOffset() {
+        try (Connection c = JournalSchema.connect(journal); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(\"ordering\"), 0) FROM \"event_journal\"")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the journal's end: " + e.getMessage(), e);
+        }
+    }
+
+    static JournalEvent toJournalEvent(EventEnvelope env) {
+        long offset = env.offset() instanceof Sequence s ? s.value() : 0L;
+        return new JournalEvent(offset, env.sequenceNr(), (TunnelEvent) env.event());
+    }
+
+    static boolean matches(JournalEvent e, Optional<Instant> since, Optional<Instant> until, Optional<String> type) {
+        Instant t = e.event().time();
+        return since.map(s -> !t.isBefore(s)).orElse(true)
+                && until.map(u -> t.isBefore(u)).orElse(true)
+                && type.map(e.event().type()::equals).orElse(true);
+    }
+
+    // ---- plumbing ----------------------------------------------------------------------------------------------
+
+    private <R extends ConfigReply> CompletionStage<R> askStore(Function<ActorRef<ConfigReply>, ConfigCommand> cmd,
+            Class<R> expected) {
+        return AskPattern.ask(configStore, cmd::apply, settings.askTimeout(), system.scheduler())
+                .thenApply(reply -> {
+                    if (reply instanceof ConfigReply.Rejected r) {
+                        throw new RejectedException(r.error(), r.diagnostics());
+                    }
+                    return expected.cast(reply);
+                });
+    }
+
+    private CompletionStage<TunnelView> askTunnel(String label, Function<ActorRef<TunnelReply>, TunnelCommand> cmd) {
+        return sharding.entityRefFor(TunnelEntity.TYPE_KEY, label)
+                .<TunnelReply>ask(cmd::apply, settings.askTimeout())
+                .thenApply(reply -> switch (reply) {
+                    case TunnelReply.Ok ok -> ok.tunnel();
+                    case TunnelReply.Rejected r -> throw new RejectedException(r.error(), List.of());
+                });
+    }
+
+    /** Leaves the cluster and stops the ActorSystem (waits up to 30 s). */
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The data directory. */
+    public Path dataDir() {
+        return settings.dataDir();
+    }
+}

@@ -1,0 +1,87 @@
+package net.palisade.controlplane;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import net.palisade.controlplane.journal.JournalSettings;
+
+/**
+ * The Pekko configuration a node runs with, generated from {@link Settings}.
+ *
+ * <p>Split-brain resolver: {@code keep-majority}. It needs no lease and no fixed cluster size (static-quorum
+ * does), and in the common gateway pair a partition leaves one side running (the one with the lowest address
+ * breaks the tie) rather than none (static-quorum of 2) or both. keep-oldest would also keep one side of a pair,
+ * but keeps a minority with the oldest node in larger clusters.
+ */
+public final class NodeConfig {
+    /** The shared database name in pekko-persistence-jdbc's configuration. */
+    static final String DB = "palisade";
+
+    private NodeConfig() {}
+
+    /** Serialization: one marker bound to jackson-cbor, uncompressed. Shared by nodes and offline tools. */
+    public static Config serialization() {
+        return ConfigFactory.parseString("""
+                pekko.actor.serialization-bindings {
+                  "net.palisade.model.event.CborSerializable" = jackson-cbor
+                }
+                pekko.serialization.jackson.jackson-cbor.compression.algorithm = off
+                """);
+    }
+
+    /** The whole configuration of a cluster node, {@code settings.overrides()} on top. */
+    public static Config node(Settings s, JournalSettings j) {
+        Config generated = ConfigFactory.parseString("""
+                pekko {
+                  loglevel = INFO
+                  loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
+                  logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
+                  actor.provider = cluster
+                  cluster {
+                    downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+                    split-brain-resolver {
+                      active-strategy = keep-majority
+                      stable-after = 20s
+                    }
+                    jmx.multi-mbeans-in-same-jvm = on
+                  }
+                  persistence {
+                    journal.plugin = "jdbc-journal"
+                    snapshot-store.plugin = "jdbc-snapshot-store"
+                  }
+                  coordinated-shutdown.exit-jvm = off
+                }
+                jdbc-journal.use-shared-db = "palisade"
+                jdbc-snapshot-store.use-shared-db = "palisade"
+                jdbc-read-journal {
+                  use-shared-db = "palisade"
+                  refresh-interval = 500ms
+                }
+                pekko-persistence-jdbc.shared-databases.palisade.db {
+                  connectionPool = "HikariCP"
+                  numThreads = 4
+                  maxConnections = 4
+                  minConnections = 1
+                  queueSize = 10000
+                  connectionTimeout = 30000
+                }
+                """)
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(s.host()))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.port()))
+                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(s.seedNodes()))
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.profile",
+                        ConfigValueFactory.fromAnyRef(j.slickProfile()))
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.url", ConfigValueFactory.fromAnyRef(j.url()))
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.user",
+                        ConfigValueFactory.fromAnyRef(j.user()))
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.password",
+                        ConfigValueFactory.fromAnyRef(j.password()))
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.driver",
+                        ConfigValueFactory.fromAnyRef(j.driver()));
+        return s.overrides()
+                .withFallback(generated)
+                .withFallback(serialization())
+                .withFallback(ConfigFactory.load())
+                .resolve();
+    }
+}

@@ -1,0 +1,11 @@
+package net.palisade.controlplane.config;
+
+import net.palisade.controlplane.tunnel.TunnelCommand;
+import org.apache.pekko.actor.typed.RecipientRef;
+
+/** How the reconciler reaches a tunnel entity (cluster sharding in a node; a probe in tests). */
+@FunctionalInterface
+public interface TunnelDirectory {
+    /** The entity of tunnel {@code label}. */
+    RecipientRef<TunnelCommand> tunnel(String label);
+}

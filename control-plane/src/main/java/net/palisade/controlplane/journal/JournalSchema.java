@@ -1,0 +1,50 @@
+package net.palisade.controlplane.journal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+
+/** Creates the journal tables when missing (the DDL is idempotent), before the ActorSystem opens its pool. */
+public final class JournalSchema {
+    private JournalSchema() {}
+
+    /**
+     * Runs the schema for {@code settings}' database.
+     *
+     * @throws SQLException when the database refuses (e.g. a PostgreSQL user without CREATE)
+     */
+    public static void createIfMissing(JournalSettings settings) throws SQLException {
+        try (Connection c = connect(settings); Statement s = c.createStatement()) {
+            for (String stmt : statements(settings)) {
+                s.execute(stmt);
+            }
+        }
+    }
+
+    /** A plain JDBC connection to the journal database. */
+    public static Connection connect(JournalSettings settings) throws SQLException {
+        return DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+    }
+
+    /** The DDL statements, comments dropped. */
+    static List<String> statements(JournalSettings settings) {
+        String sql;
+        try (InputStream in = JournalSchema.class.getResourceAsStream(settings.schemaResource())) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + settings.schemaResource());
+            }
+            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + settings.schemaResource(), e);
+        }
+        String noComments = sql.lines().filter(l -> !l.strip().startsWith("--"))
+                .reduce("", (a, b) -> a + b + "\n");
+        return Arrays.stream(noComments.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,148 @@
+package net.palisade.controlplane.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Set;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The node key: 32 random bytes in {@code DATA/node.key} that seal every secret the control plane persists
+ * (AES-256-GCM, see {@link SecretSealer}). Created with mode 0600 when missing; refused when the group or others
+ * may read or write it. Every node of a cluster that shares a journal needs the same file: copy it, do not let each
+ * node create its own.
+ *
+ * <p>{@link #keyId()} names the key in every sealed value, so that a node with the wrong key says so instead of
+ * failing on a tag mismatch. It is a truncated SHA-256 of a domain string and the key, not the key.
+ */
+public final class NodeKey {
+    /** The file name inside the data directory. */
+    public static final String FILE_NAME = "node.key";
+    /** Key length in bytes. */
+    public static final int LENGTH = 32;
+
+    private static final Set<PosixFilePermission> GROUP_OTHER = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+    private final SecretKey key;
+    private final String keyId;
+
+    private NodeKey(byte[] bytes) {
+        this.key = new SecretKeySpec(bytes, "AES");
+        this.keyId = idOf(bytes);
+    }
+
+    /** A key from raw bytes (tests, and tools that hold the key elsewhere). The array is copied. */
+    public static NodeKey of(byte[] bytes) {
+        if (bytes.length != LENGTH) {
+            throw new IllegalArgumentException("a node key is " + LENGTH + " bytes, found " + bytes.length);
+        }
+        return new NodeKey(bytes.clone());
+    }
+
+    /** A fresh random key held only in memory (tests). */
+    public static NodeKey random() {
+        byte[] b = new byte[LENGTH];
+        new SecureRandom().nextBytes(b);
+        NodeKey k = new NodeKey(b);
+        Arrays.fill(b, (byte) 0);
+        return k;
+    }
+
+    /**
+     * Reads {@code dataDir/node.key}, creating it (32 random bytes, mode 0600) when missing.
+     *
+     * @throws IOException when the file cannot be read or created
+     * @throws IllegalStateException when the file has the wrong length or the group or others have access
+     */
+    public static NodeKey loadOrCreate(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE_NAME);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dataDir);
+            byte[] b = new byte[LENGTH];
+            new SecureRandom().nextBytes(b);
+            try (SeekableByteChannel ch = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")))) {
+                ch.write(ByteBuffer.wrap(b));
+            } catch (FileAlreadyExistsException raced) {
+                Arrays.fill(b, (byte) 0);
+                return load(dataDir);
+            } finally {
+                Arrays.fill(b, (byte) 0);
+            }
+            // createFile honours the umask; make sure of 0600 whatever it was.
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return load(dataDir);
+    }
+
+    /**
+     * Reads an existing {@code dataDir/node.key} (offline tools: never creates one).
+     *
+     * @throws IOException when the file is missing or unreadable
+     * @throws IllegalStateException when the file has the wrong length or the group or others have access
+     */
+    public static NodeKey load(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE_NAME);
+        if (Files.isSymbolicLink(file)) {
+            throw new IllegalStateException(file + " is a symbolic link; the node key must be a regular file");
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        if (perms.stream().anyMatch(GROUP_OTHER::contains)) {
+            throw new IllegalStateException(file + " is accessible to group or others (mode "
+                    + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
+        }
+        byte[] b = Files.readAllBytes(file);
+        try {
+            if (b.length != LENGTH) {
+                throw new IllegalStateException(file + " holds " + b.length + " bytes; a node key is " + LENGTH);
+            }
+            return new NodeKey(b);
+        } finally {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+
+    /** The AES key. */
+    SecretKey aesKey() {
+        return key;
+    }
+
+    /** 16 hex digits naming the key (not secret). */
+    public String keyId() {
+        return keyId;
+    }
+
+    private static String idOf(byte[] key) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update("palisade node key id v1".getBytes(StandardCharsets.US_ASCII));
+            d.update(key);
+            return HexFormat.of().formatHex(d.digest(), 0, 8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NodeKey[" + keyId + "]";
+    }
+}

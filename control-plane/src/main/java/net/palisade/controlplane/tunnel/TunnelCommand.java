@@ -1,0 +1,89 @@
+package net.palisade.controlplane.tunnel;
+
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.SpiPair;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.event.CborSerializable;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What a tunnel entity accepts. Operator and reconciler commands ({@link Configure}, {@link Remove},
+ * {@link AdminUp}, {@link AdminDown}, {@link Reset}, {@link Get}) and the reports of the IKE engines and the
+ * dataplane ({@link EngineInput}). Every command is answered with a {@link TunnelReply}: {@code Ok} with the
+ * (redacted) state after it, or {@code Rejected} with the reason, in which case nothing was persisted.
+ */
+public sealed interface TunnelCommand extends CborSerializable {
+
+    /** Sets or changes the spec. The same spec again is accepted and persists nothing. */
+    record Configure(TunnelSpec spec, Cause cause, ActorRef<TunnelReply> replyTo) implements TunnelCommand {
+        public Configure {
+            Objects.requireNonNull(spec, "spec");
+            Objects.requireNonNull(cause, "cause");
+        }
+    }
+
+    /** Removes the tunnel (stops it first). */
+    record Remove(Cause cause, ActorRef<TunnelReply> replyTo) implements TunnelCommand {}
+
+    /** Enables an admin-down tunnel. */
+    record AdminUp(Cause cause, ActorRef<TunnelReply> replyTo) implements TunnelCommand {}
+
+    /** Disables the tunnel, keeping its spec. */
+    record AdminDown(Cause cause, ActorRef<TunnelReply> replyTo) implements TunnelCommand {}
+
+    /** Restarts an IKE tunnel's negotiation (refused for manual tunnels: reinstalling resets their counters). */
+    record Reset(Cause cause, ActorRef<TunnelReply> replyTo) implements TunnelCommand {}
+
+    /** Asks for the state. */
+    record Get(ActorRef<TunnelReply> replyTo) implements TunnelCommand {}
+
+    /**
+     * Internal: sent by the entity to itself after recovery, to end IKE SAs that the journal shows but a restarted
+     * node no longer has. Answered with no reply.
+     */
+    record AfterRecovery() implements TunnelCommand {}
+
+    /** A report from an IKE engine or the dataplane. Refused when the tunnel is not an admin-up IKE tunnel. */
+    sealed interface EngineInput extends TunnelCommand {
+        /** Where the answer goes. */
+        ActorRef<TunnelReply> replyTo();
+
+        /** {@code peer} for what the peer did, {@code timer} for lifetimes and retransmission timeouts. */
+        Cause cause();
+    }
+
+    /** Phase 1 is up with {@code peer}; {@code ikeSa} names the IKE SA. */
+    record Phase1Up(String peer, String ikeSa, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** Phase 1 went down (its Child SAs with it). */
+    record Phase1Down(String reason, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** A Child SA is installed. */
+    record ChildSaInstalled(ChildSa sa, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** A Child SA was deleted. */
+    record ChildSaDeleted(String saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /**
+     * An SA was rekeyed: a Child SA when {@code spi} is present (the new SA's SPIs), else the IKE SA.
+     */
+    record Rekeyed(String replaced, String replacement, Optional<SpiPair> spi, Cause cause,
+            ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** Dead peer detection declared the current peer dead. */
+    record DpdLost(Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** The engine moved on to {@code to} (the entity records where it came from). */
+    record PeerSwitched(String to, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** A negotiation failed. */
+    record NegotiationFailed(FailureReason reason, String detail, Cause cause, ActorRef<TunnelReply> replyTo)
+            implements EngineInput {}
+
+    /** An SA (Child or IKE) reached its hard lifetime. */
+    record SaExpired(String saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+}

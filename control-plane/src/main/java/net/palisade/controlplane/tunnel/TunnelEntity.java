@@ -1,0 +1,301 @@
+package net.palisade.controlplane.tunnel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import net.palisade.controlplane.tunnel.TunnelCommand.AdminDown;
+import net.palisade.controlplane.tunnel.TunnelCommand.AdminUp;
+import net.palisade.controlplane.tunnel.TunnelCommand.AfterRecovery;
+import net.palisade.controlplane.tunnel.TunnelCommand.Configure;
+import net.palisade.controlplane.tunnel.TunnelCommand.EngineInput;
+import net.palisade.controlplane.tunnel.TunnelCommand.Get;
+import net.palisade.controlplane.tunnel.TunnelCommand.Remove;
+import net.palisade.controlplane.tunnel.TunnelCommand.Reset;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.TunnelEvent;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One tunnel's life, event-sourced: one entity per tunnel label, sharded over the cluster (persistence id
+ * {@code Tunnel|<label>}, every event tagged {@value #TAG}). Command handlers are chosen by phase — not configured,
+ * admin down, admin up — so a command that makes no sense in a phase is refused there without persisting.
+ * Effects on the dataplane and the IKE engines go through {@link TunnelPorts}, after the event is persisted; after
+ * recovery an admin-up tunnel is installed (manual) or started (IKE) again.
+ */
+public final class TunnelEntity
+        extends EventSourcedBehaviorWithEnforcedReplies<TunnelCommand, TunnelEvent, TunnelState> {
+    /** The sharding entity type; its name is the persistence id prefix. */
+    public static final EntityTypeKey<TunnelCommand> TYPE_KEY = EntityTypeKey.create(TunnelCommand.class, "Tunnel");
+    /** The tag of every tunnel event (the cross-tunnel stream). */
+    public static final String TAG = "tunnel";
+
+    /**
+     * What every tunnel entity of a node shares.
+     *
+     * @param ports the dataplane and IKE engines
+     * @param node this node's name, recorded in every event
+     * @param clock the time recorded in events
+     * @param snapshotEvery take a snapshot every this many events
+     */
+    public record Deps(TunnelPorts ports, String node, Clock clock, int snapshotEvery) {
+        public Deps {
+            Objects.requireNonNull(ports, "ports");
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(clock, "clock");
+            if (snapshotEvery < 1) {
+                throw new IllegalArgumentException("snapshotEvery must be positive");
+            }
+        }
+    }
+
+    private final ActorContext<TunnelCommand> ctx;
+    private final String label;
+    private final Deps deps;
+
+    private TunnelEntity(ActorContext<TunnelCommand> ctx, String label, Deps deps) {
+        super(persistenceId(label), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(30), 0.2));
+        this.ctx = ctx;
+        this.label = label;
+        this.deps = deps;
+    }
+
+    /** The behavior of the tunnel {@code label}; restarted with backoff when it fails. */
+    public static Behavior<TunnelCommand> create(String label, Deps deps) {
+        return Behaviors.<TunnelCommand>supervise(Behaviors.setup(ctx -> new TunnelEntity(ctx, label, deps)))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(30), 0.2));
+    }
+
+    /** {@code Tunnel|<label>}. */
+    public static PersistenceId persistenceId(String label) {
+        return PersistenceId.of(TYPE_KEY.name(), label);
+    }
+
+    @Override
+    public TunnelState emptyState() {
+        return TunnelState.empty(label);
+    }
+
+    @Override
+    public Set<String> tagsFor(TunnelEvent event) {
+        return Set.of(TAG);
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(deps.snapshotEvery(), 2);
+    }
+
+    @Override
+    public EventHandler<TunnelState, TunnelEvent> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(TunnelState::apply);
+    }
+
+    @Override
+    public SignalHandler<TunnelState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {
+                        ctx.getSelf().tell(new AfterRecovery());
+                    }
+                    if (state.adminUp()) {
+                        ctx.getLog().info("tunnel {} recovered admin up: starting it again", label);
+                        start(state.spec().orElseThrow());
+                    }
+                })
+                .build();
+    }
+
+    @Override
+    public CommandHandlerWithReply<TunnelCommand, TunnelEvent, TunnelState> commandHandler() {
+        CommandHandlerWithReplyBuilder<TunnelCommand, TunnelEvent, TunnelState> b = newCommandHandlerWithReplyBuilder();
+        b.forState(s -> !s.configured())
+                .onCommand(Configure.class, this::configure)
+                .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new TunnelReply.Ok(s.view())))
+                .onAnyCommand((s, c) -> reject(c, "tunnel " + label + " is not configured"));
+        b.forState(s -> s.configured() && !s.adminUp())
+                .onCommand(Configure.class, this::configure)
+                .onCommand(Remove.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.Removed(label, now(), node(),
+                        c.cause()), () -> {}))
+                .onCommand(AdminUp.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.AdminUp(label, now(), node(),
+                        c.cause()), () -> start(s.spec().get())))
+                .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
+                .onAnyCommand((s, c) -> reject(c, "tunnel " + label + " is admin down"));
+        b.forState(TunnelState::adminUp)
+                .onCommand(Configure.class, this::configure)
+                .onCommand(Remove.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.Removed(label, now(), node(),
+                        c.cause()), () -> stop(s.spec().get())))
+                .onCommand(AdminDown.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.AdminDown(label, now(),
+                        node(), c.cause()), () -> stop(s.spec().get())))
+                .onCommand(AdminUp.class, (s, c) -> reject(c, "tunnel " + label + " is already admin up"))
+                .onCommand(Reset.class, this::reset)
+                .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
+                .onCommand(AfterRecovery.class, this::afterRecovery)
+                .onCommand(EngineInput.class, this::engineInput);
+        return b.build();
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> reset(TunnelState s, Reset c) {
+        if (!(s.spec().get() instanceof IkeTunnel ike)) {
+            return reject(c, "tunnel " + label + " is manually keyed: a reset would reinstall its SAs with fresh "
+                    + "sequence numbers, which the peer drops as replays; use admin-down and admin-up");
+        }
+        Runnable restart = () -> {
+            deps.ports().stopIke(label);
+            deps.ports().startIke(ike);
+        };
+        if (s.ikeSa().isEmpty() && s.sas().isEmpty()) {
+            restart.run();
+            return ok(c.replyTo(), s);
+        }
+        return persist(c.replyTo(), new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), "reset"), restart);
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> afterRecovery(TunnelState s, AfterRecovery c) {
+        if (s.ike() && (s.ikeSa().isPresent() || !s.sas().isEmpty())) {
+            return Effect().persist(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE, "node restart"))
+                    .thenNoReply();
+        }
+        return Effect().noReply();
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> engineInput(TunnelState s, EngineInput in) {
+        if (!s.ike()) {
+            return reject(in, "tunnel " + label + " is manually keyed: no IKE engine reports for it");
+        }
+        String no = "tunnel " + label + ": ";
+        return switch (in) {
+            case TunnelCommand.Phase1Up c -> persist(c.replyTo(),
+                    new TunnelEvent.Phase1Up(label, now(), node(), c.cause(), c.peer(), c.ikeSa()), () -> {});
+            case TunnelCommand.Phase1Down c -> s.ikeSa().isEmpty()
+                    ? reject(c, no + "phase 1 is not up")
+                    : persist(c.replyTo(), new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason()),
+                            () -> {});
+            case TunnelCommand.ChildSaInstalled c -> {
+                if (s.ikeSa().isEmpty()) {
+                    yield reject(c, no + "a Child SA needs phase 1 up");
+                }
+                if (s.sa(c.sa().id()).isPresent()) {
+                    yield reject(c, no + "Child SA " + c.sa().id() + " is already installed");
+                }
+                yield persist(c.replyTo(), new TunnelEvent.ChildSaInstalled(label, now(), node(), c.cause(), c.sa()),
+                        () -> {});
+            }
+            case TunnelCommand.ChildSaDeleted c -> s.sa(c.saId()).isEmpty()
+                    ? reject(c, no + "no Child SA " + c.saId())
+                    : persist(c.replyTo(), new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()),
+                            () -> {});
+            case TunnelCommand.Rekeyed c -> {
+                boolean ikeRekey = s.ikeSa().filter(c.replaced()::equals).isPresent();
+                if (c.spi().isEmpty() && !ikeRekey) {
+                    yield reject(c, no + "IKE SA " + c.replaced() + " is not the current one");
+                }
+                if (c.spi().isPresent() && s.sa(c.replaced()).isEmpty()) {
+                    yield reject(c, no + "no Child SA " + c.replaced());
+                }
+                yield persist(c.replyTo(), new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),
+                        c.replacement(), c.spi()), () -> {});
+            }
+            case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
+                    ? reject(c, no + "phase 1 is not up")
+                    : persist(c.replyTo(), new TunnelEvent.DpdLost(label, now(), node(), c.cause(),
+                            s.peer().orElse("")), () -> {});
+            case TunnelCommand.PeerSwitched c -> s.peer().filter(c.to()::equals).isPresent()
+                    ? reject(c, no + "already using peer " + c.to())
+                    : persist(c.replyTo(), new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(),
+                            c.to()), () -> {});
+            case TunnelCommand.NegotiationFailed c -> persist(c.replyTo(), new TunnelEvent.NegotiationFailed(label,
+                    now(), node(), c.cause(), c.reason(), c.detail()), () -> {});
+            case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty() && s.ikeSa().filter(c.saId()::equals).isEmpty()
+                    ? reject(c, no + "no SA " + c.saId())
+                    : persist(c.replyTo(), new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()),
+                            () -> {});
+        };
+    }
+
+    /** New spec: start it; same spec: nothing; changed spec: restart if admin up. */
+    private ReplyEffect<TunnelEvent, TunnelState> configure(TunnelState s, Configure c) {
+        if (!c.spec().label().equals(label)) {
+            return reject(c, "the spec is for tunnel " + c.spec().label() + ", not " + label);
+        }
+        TunnelEvent e = new TunnelEvent.Configured(label, now(), node(), c.cause(), c.spec());
+        if (!s.configured()) {
+            return persist(c.replyTo(), e, () -> start(c.spec()));
+        }
+        if (s.spec().get().equals(c.spec())) {
+            return ok(c.replyTo(), s);
+        }
+        if (!s.adminUp()) {
+            return persist(c.replyTo(), e, () -> {});
+        }
+        return persist(c.replyTo(), e, () -> {
+            stop(s.spec().get());
+            start(c.spec());
+        });
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> persist(ActorRef<TunnelReply> replyTo, TunnelEvent event,
+            Runnable effect) {
+        return Effect().persist(event)
+                .thenRun(s -> effect.run())
+                .thenReply(replyTo, s -> new TunnelReply.Ok(s.view()));
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> ok(ActorRef<TunnelReply> replyTo, TunnelState s) {
+        return Effect().reply(replyTo, new TunnelReply.Ok(s.view()));
+    }
+
+    private ReplyEffect<TunnelEvent, TunnelState> reject(TunnelCommand c, String error) {
+        ActorRef<TunnelReply> to = switch (c) {
+            case Configure x -> x.replyTo();
+            case Remove x -> x.replyTo();
+            case AdminUp x -> x.replyTo();
+            case AdminDown x -> x.replyTo();
+            case Reset x -> x.replyTo();
+            case Get x -> x.replyTo();
+            case EngineInput x -> x.replyTo();
+            case AfterRecovery x -> null;
+        };
+        return to == null ? Effect().noReply() : Effect().reply(to, new TunnelReply.Rejected(label, error));
+    }
+
+    private void start(TunnelSpec spec) {
+        switch (spec) {
+            case ManualTunnel m -> deps.ports().installManual(m);
+            case IkeTunnel i -> deps.ports().startIke(i);
+        }
+    }
+
+    private void stop(TunnelSpec spec) {
+        switch (spec) {
+            case ManualTunnel m -> deps.ports().removeManual(label);
+            case IkeTunnel i -> deps.ports().stopIke(label);
+        }
+    }
+
+    private java.time.Instant now() {
+        return deps.clock().instant();
+    }
+
+    private String node() {
+        return deps.node();
+    }
+}

@@ -1,0 +1,42 @@
+package net.palisade.controlplane.tunnel;
+
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+
+/**
+ * The tunnel entity's only way to the outside world: the dataplane (manual SAs) and the IKE engines. The entity
+ * calls these after the event that decides them is persisted, and again after recovery (a configured, admin-up
+ * tunnel is re-installed or restarted), so every method must be idempotent: installing what is installed replaces
+ * it, stopping what is not running does nothing. Calls run on the entity's thread: hand long work off.
+ *
+ * <p>The engines report back by sending the engine commands ({@link TunnelCommand.Phase1Up} etc.) to the entity,
+ * e.g. through {@code ControlPlane.report}.
+ */
+public interface TunnelPorts {
+    /** Installs (or replaces) the static SA pair and policy of a manual tunnel. */
+    void installManual(ManualTunnel tunnel);
+
+    /** Removes a manual tunnel's SAs and policy. */
+    void removeManual(String label);
+
+    /** Starts (or restarts with this spec) the IKE session of a tunnel. */
+    void startIke(IkeTunnel tunnel);
+
+    /** Stops a tunnel's IKE session and removes its SAs. */
+    void stopIke(String label);
+
+    /** Ports that do nothing (a control plane without a dataplane, e.g. for API development). */
+    TunnelPorts NONE = new TunnelPorts() {
+        @Override
+        public void installManual(ManualTunnel tunnel) {}
+
+        @Override
+        public void removeManual(String label) {}
+
+        @Override
+        public void startIke(IkeTunnel tunnel) {}
+
+        @Override
+        public void stopIke(String label) {}
+    };
+}

@@ -1,0 +1,186 @@
+package net.palisade.controlplane.tunnel;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.event.CborSerializable;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.TunnelEvent;
+import net.palisade.model.config.ConfigJson;
+import net.palisade.model.config.ConfigPrinter;
+
+/**
+ * One tunnel's state, rebuilt from its events by {@link #apply(TunnelEvent)} — the pure event handler, used by the
+ * entity, by {@code stateAt} queries and by offline replay alike. Holds the full spec (secrets included; sealed in
+ * snapshots); {@link #view()} is the redacted read form.
+ *
+ * @param label the tunnel
+ * @param spec the spec; empty when not configured (never, or removed)
+ * @param admin what the operator wants
+ * @param peer the peer in use (IKE: as reported by the engine; manual: the configured peer)
+ * @param ikeSa the established IKE SA's name; empty when phase 1 is down
+ * @param sas the installed Child SAs (manual: the static pair while admin up)
+ * @param since when the last event happened
+ * @param lastFailure the last negotiation failure or DPD loss, until phase 1 comes up again
+ */
+public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
+        Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure)
+        implements CborSerializable {
+
+    /** The id of a manual tunnel's static SA pair. */
+    public static final String MANUAL_SA = "manual";
+
+    public TunnelState {
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(ikeSa, "ikeSa");
+        sas = List.copyOf(sas);
+        Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(lastFailure, "lastFailure");
+    }
+
+    /** A tunnel that has never been configured. */
+    public static TunnelState empty(String label) {
+        return new TunnelState(label, Optional.empty(), AdminState.UP, Optional.empty(), Optional.empty(), List.of(),
+                Optional.empty(), Optional.empty());
+    }
+
+    /** True when the tunnel has a spec. */
+    public boolean configured() {
+        return spec.isPresent();
+    }
+
+    /** True when configured and the operator wants it up. */
+    public boolean adminUp() {
+        return configured() && admin == AdminState.UP;
+    }
+
+    /** True for a configured IKE tunnel. */
+    public boolean ike() {
+        return spec.filter(IkeTunnel.class::isInstance).isPresent();
+    }
+
+    /** True for a configured manual tunnel. */
+    public boolean manual() {
+        return spec.filter(ManualTunnel.class::isInstance).isPresent();
+    }
+
+    /** The Child SA named {@code id}. */
+    public Optional<ChildSa> sa(String id) {
+        return sas.stream().filter(s -> s.id().equals(id)).findFirst();
+    }
+
+    /** Derived operational status. */
+    public TunnelStatus status() {
+        if (!adminUp()) {
+            return TunnelStatus.DOWN;
+        }
+        if (manual()) {
+            return TunnelStatus.UP;
+        }
+        return sas.isEmpty() ? TunnelStatus.CONNECTING : TunnelStatus.UP;
+    }
+
+    /** The state after {@code event}. Pure: no clock, no I/O. */
+    public TunnelState apply(TunnelEvent event) {
+        TunnelState s = switch (event) {
+            case TunnelEvent.Configured e -> spec.isEmpty()
+                    ? new TunnelState(label, Optional.of(e.spec()), AdminState.UP, Optional.empty(), Optional.empty(),
+                            List.of(), since, Optional.empty())
+                    // A changed spec restarts IKE: the old SAs are gone.
+                    : new TunnelState(label, Optional.of(e.spec()), admin, Optional.empty(), Optional.empty(),
+                            List.of(), since, Optional.empty());
+            case TunnelEvent.Removed e -> empty(label);
+            case TunnelEvent.AdminUp e -> withAdmin(AdminState.UP);
+            case TunnelEvent.AdminDown e -> withAdmin(AdminState.DOWN).phase1Gone();
+            case TunnelEvent.Phase1Up e -> new TunnelState(label, spec, admin, Optional.of(e.peer()),
+                    Optional.of(e.ikeSa()), sas, since, Optional.empty());
+            case TunnelEvent.Phase1Down e -> phase1Gone();
+            case TunnelEvent.ChildSaInstalled e -> withSas(replace(sas, e.sa().id(), e.sa()));
+            case TunnelEvent.ChildSaDeleted e -> withSas(without(sas, e.saId()));
+            case TunnelEvent.Rekeyed e -> rekeyed(e);
+            case TunnelEvent.DpdLost e -> phase1Gone().withFailure("dpd-lost: " + e.peer());
+            case TunnelEvent.PeerSwitched e -> new TunnelState(label, spec, admin, Optional.of(e.to()), ikeSa, sas,
+                    since, lastFailure);
+            case TunnelEvent.NegotiationFailed e -> withFailure(
+                    e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
+            case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId()::equals).isPresent()
+                    ? phase1Gone() : withSas(without(sas, e.saId()));
+        };
+        return s.normalized().at(event.time());
+    }
+
+    private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
+        if (e.spi().isEmpty()) {
+            return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement()), sas, since, lastFailure);
+        }
+        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get())));
+    }
+
+    /** Manual tunnels have the static pair while admin up; nothing runs while admin down. */
+    private TunnelState normalized() {
+        if (spec.isPresent() && spec.get() instanceof ManualTunnel m) {
+            List<ChildSa> pair = admin == AdminState.UP ? List.of(new ChildSa(MANUAL_SA, m.spi())) : List.of();
+            return new TunnelState(label, spec, admin, Optional.of(m.peer().toString()), Optional.empty(), pair, since,
+                    Optional.empty());
+        }
+        if (spec.isPresent() && admin == AdminState.DOWN) {
+            return phase1Gone();
+        }
+        return this;
+    }
+
+    private TunnelState withAdmin(AdminState a) {
+        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure);
+    }
+
+    private TunnelState withSas(List<ChildSa> s) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure);
+    }
+
+    private TunnelState withFailure(String f) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f));
+    }
+
+    private TunnelState phase1Gone() {
+        return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure);
+    }
+
+    private TunnelState at(Instant t) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure);
+    }
+
+    private static List<ChildSa> replace(List<ChildSa> list, String id, ChildSa sa) {
+        List<ChildSa> out = new ArrayList<>(list.size() + 1);
+        boolean replaced = false;
+        for (ChildSa s : list) {
+            if (s.id().equals(id)) {
+                out.add(sa);
+                replaced = true;
+            } else {
+                out.add(s);
+            }
+        }
+        if (!replaced) {
+            out.add(sa);
+        }
+        return out;
+    }
+
+    private static List<ChildSa> without(List<ChildSa> list, String id) {
+        return list.stream().filter(s -> !s.id().equals(id)).toList();
+    }
+
+    /** The redacted read form. */
+    public TunnelView view() {
+        return new TunnelView(label, configured(), spec.map(TunnelSpec::type), status(), admin, peer, ikeSa, sas,
+                since, lastFailure, spec.map(ConfigPrinter::printStatementRedacted), spec.map(ConfigJson::write));
+    }
+}

@@ -1,0 +1,56 @@
+package net.palisade.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import net.palisade.controlplane.journal.JournalSettings;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    @Test
+    void readsEveryKeyAndGeneratesTheNodeConfig() {
+        Settings s = Settings.fromConfig(ConfigFactory.parseString("""
+                palisade.control-plane {
+                  data-dir = "/var/lib/palisade"
+                  node-name = gw1
+                  host = "10.0.0.1"
+                  port = 25521
+                  seed-nodes = ["pekko://palisade@10.0.0.1:25521", "pekko://palisade@10.0.0.2:25521"]
+                  journal { url = "jdbc:postgresql://db:5432/palisade", user = palisade, password = "s3cret" }
+                  snapshot-every = 50
+                  ask-timeout = 3s
+                }
+                pekko.loglevel = DEBUG
+                """));
+        assertThat(s.nodeName()).contains("gw1");
+        assertThat(s.snapshotEvery()).isEqualTo(50);
+        assertThat(s.askTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(s.journalOrDefault().toString()).doesNotContain("s3cret");
+        Config c = NodeConfig.node(s, s.journalOrDefault());
+        assertThat(c.getString("pekko.actor.provider")).isEqualTo("cluster");
+        assertThat(c.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+        assertThat(c.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.1");
+        assertThat(c.getInt("pekko.remote.artery.canonical.port")).isEqualTo(25521);
+        assertThat(c.getStringList("pekko.cluster.seed-nodes")).hasSize(2);
+        assertThat(c.getString("pekko-persistence-jdbc.shared-databases.palisade.profile"))
+                .isEqualTo("slick.jdbc.PostgresProfile$");
+        assertThat(c.getString("pekko.actor.serialization-bindings.\"net.palisade.model.event.CborSerializable\""))
+                .isEqualTo("jackson-cbor");
+        assertThat(c.getString("pekko.loglevel")).as("overrides win").isEqualTo("DEBUG");
+    }
+
+    @Test
+    void defaultsAreASingleNodeOnEmbeddedH2() {
+        Settings s = Settings.defaults(Path.of("/data"));
+        assertThat(s.port()).isEqualTo(25520);
+        assertThat(s.seedNodes()).isEmpty();
+        assertThat(s.journalOrDefault().url()).startsWith("jdbc:h2:file:/data/journal;");
+        assertThat(JournalSettings.h2ReadOnly(Path.of("/copy")).url()).endsWith(";ACCESS_MODE_DATA=r");
+        assertThatThrownBy(() -> new JournalSettings("jdbc:mysql://x/y", "", ""))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

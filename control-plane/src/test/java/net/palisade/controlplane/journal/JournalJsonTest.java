@@ -1,0 +1,142 @@
+package net.palisade.controlplane.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import net.palisade.controlplane.Fixtures;
+import net.palisade.model.IpsecConfig;
+import net.palisade.model.Spi;
+import net.palisade.model.SpiPair;
+import net.palisade.model.config.ConfigPrinter;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.TunnelEvent;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class JournalJsonTest {
+    private static final NodeKey KEY = NodeKey.random();
+    private static ActorSystem<Void> system;
+    private static Serialization serialization;
+
+    @BeforeAll
+    static void start() {
+        system = Fixtures.system("journal-json", KEY, ConfigFactory.empty());
+        serialization = SerializationExtension.get(system.classicSystem());
+    }
+
+    @AfterAll
+    static void stop() {
+        system.terminate();
+    }
+
+    private static Object roundTrip(Object o) {
+        byte[] bytes = serialization.serialize(o).get();
+        var ser = serialization.findSerializerFor(o);
+        return serialization.deserialize(bytes, ser.identifier(), Serializers.manifestFor(ser, o)).get();
+    }
+
+    private static final Instant T = Instant.parse("2026-11-27T03:12:00Z");
+
+    @Test
+    void configSurvivesTheJournalWithEverySecretAndKind() {
+        IpsecConfig config = Fixtures.config();
+        var event = new TunnelEvent.Configured("site-b", T, "n1", Cause.api("alice"), config.tunnels().getFirst());
+        assertThat(roundTrip(event)).isEqualTo(event);
+        var holder = new net.palisade.controlplane.config.ConfigInput.Parsed(config);
+        var back = (net.palisade.controlplane.config.ConfigInput.Parsed) roundTrip(holder);
+        assertThat(back.config()).isEqualTo(config);
+        // the text flag of PSKs survives: the canonical (unredacted) print is identical
+        assertThat(ConfigPrinter.print(back.config())).isEqualTo(ConfigPrinter.print(config));
+    }
+
+    @Test
+    void serializedBytesHoldNoCanary() {
+        var holder = new net.palisade.controlplane.config.ConfigInput.Parsed(Fixtures.config());
+        byte[] bytes = serialization.serialize(holder).get();
+        for (byte[] canary : Fixtures.canaryForms()) {
+            assertThat(Fixtures.contains(bytes, canary)).as("canary form %s", new String(canary)).isFalse();
+        }
+        assertThat(Fixtures.contains(bytes, KEY.keyId().getBytes())).as("key id present").isTrue();
+    }
+
+    @Test
+    void anotherNodeKeyCannotReadAndSaysWhy() {
+        var event = new TunnelEvent.Configured("site-b", T, "n1", Cause.FILE, Fixtures.config().tunnels().getFirst());
+        byte[] bytes = serialization.serialize(event).get();
+        var ser = serialization.findSerializerFor(event);
+        ActorSystem<Void> other = Fixtures.system("other-key", NodeKey.random(), ConfigFactory.empty());
+        try {
+            var otherSer = SerializationExtension.get(other.classicSystem());
+            assertThatThrownBy(() -> otherSer.deserialize(bytes, ser.identifier(),
+                    Serializers.manifestFor(ser, event)).get())
+                    .hasStackTraceContaining("sealed with node key " + KEY.keyId());
+        } finally {
+            other.terminate();
+        }
+    }
+
+    @Test
+    void alteredCiphertextIsRefused() {
+        SecretSealer sealer = new SecretSealer(KEY);
+        SecretSealer.Sealed s = sealer.seal(new byte[] {1, 2, 3}, false);
+        s.ct()[0] ^= 1;
+        assertThatThrownBy(() -> sealer.unseal(s)).hasMessageContaining("failed authentication");
+        SecretSealer.Sealed t = sealer.seal(new byte[] {1, 2, 3}, false);
+        // a byte secret cannot be replayed as a text secret: the kind is authenticated
+        assertThatThrownBy(() -> sealer.unseal(new SecretSealer.Sealed(t.kid(), true, t.nonce(), t.ct())))
+                .hasMessageContaining("failed authentication");
+        assertThat(sealer.seal(new byte[] {1}, false).nonce()).isNotEqualTo(sealer.seal(new byte[] {1}, false).nonce());
+    }
+
+    @Test
+    void everyTunnelEventHasItsWireName() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        SpiPair spi = new SpiPair(Spi.of(0x1000), Spi.of(0x1001));
+        var spec = Fixtures.config().tunnels().getFirst();
+        List<TunnelEvent> events = List.of(
+                new TunnelEvent.Configured("t", T, "n1", Cause.commit("c-1"), spec),
+                new TunnelEvent.Removed("t", T, "n1", Cause.commit("c-2")),
+                new TunnelEvent.AdminUp("t", T, "n1", Cause.api("bob")),
+                new TunnelEvent.AdminDown("t", T, "n1", Cause.api("bob")),
+                new TunnelEvent.Phase1Up("t", T, "n1", Cause.PEER, "198.51.100.7", "0x1/0x2"),
+                new TunnelEvent.Phase1Down("t", T, "n1", Cause.PEER, "delete"),
+                new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER, new ChildSa("child-1", spi)),
+                new TunnelEvent.ChildSaDeleted("t", T, "n1", Cause.PEER, "child-1"),
+                new TunnelEvent.Rekeyed("t", T, "n1", Cause.TIMER, "child-1", "child-2", Optional.of(spi)),
+                new TunnelEvent.DpdLost("t", T, "n1", Cause.TIMER, "198.51.100.7"),
+                new TunnelEvent.PeerSwitched("t", T, "n1", Cause.TIMER, Optional.of("198.51.100.7"), "198.51.100.8"),
+                new TunnelEvent.NegotiationFailed("t", T, "n1", Cause.PEER, FailureReason.NO_PROPOSAL_CHOSEN, ""),
+                new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, "child-2"));
+        assertThat(events.stream().map(TunnelEvent::type).toList()).isEqualTo(TunnelEvent.TYPES);
+        for (TunnelEvent e : events) {
+            String text = json.writeValueAsString(e);
+            assertThat(text).contains("\"type\":\"" + e.type() + "\"", "\"time\":\"2026-11-27T03:12:00Z\"",
+                    "\"node\":\"n1\"", "\"cause\":\"" + e.cause() + "\"");
+            assertThat(json.readValue(text, TunnelEvent.class)).isEqualTo(e);
+            assertThat(roundTrip(e)).isEqualTo(e);
+        }
+        assertThat(json.writeValueAsString(events.get(11))).contains("\"reason\":\"NO_PROPOSAL_CHOSEN\"");
+    }
+
+    @Test
+    void causeHasAForm() {
+        assertThat(Cause.api("alice").kind()).isEqualTo("api");
+        assertThat(Cause.of("commit:c-12").kind()).isEqualTo("commit");
+        assertThatThrownBy(() -> Cause.of("Not a cause")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Cause.of("api:")).isInstanceOf(IllegalArgumentException.class);
+    }
+}

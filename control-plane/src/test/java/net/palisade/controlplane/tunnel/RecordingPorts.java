@@ -1,0 +1,41 @@
+package net.palisade.controlplane.tunnel;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+
+/** A fake dataplane and IKE engine: records each call as {@code "verb label"}. */
+public final class RecordingPorts implements TunnelPorts {
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void installManual(ManualTunnel tunnel) {
+        calls.add("installManual " + tunnel.label());
+    }
+
+    @Override
+    public void removeManual(String label) {
+        calls.add("removeManual " + label);
+    }
+
+    @Override
+    public void startIke(IkeTunnel tunnel) {
+        calls.add("startIke " + tunnel.label());
+    }
+
+    @Override
+    public void stopIke(String label) {
+        calls.add("stopIke " + label);
+    }
+
+    /** The calls so far, in order. */
+    public List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** Forgets the calls so far. */
+    public void clear() {
+        calls.clear();
+    }
+}

@@ -1,0 +1,309 @@
+package net.palisade.controlplane.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import net.palisade.controlplane.Fixtures;
+import net.palisade.controlplane.journal.NodeKey;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.Spi;
+import net.palisade.model.SpiPair;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.TunnelEvent;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TunnelEntityTest {
+    private static final Instant T0 = Instant.parse("2026-11-27T03:12:00Z");
+    private static final SpiPair SPI_1 = new SpiPair(Spi.of(0xc001), Spi.of(0xc002));
+    private static final SpiPair SPI_2 = new SpiPair(Spi.of(0xc003), Spi.of(0xc004));
+    private static ActorSystem<Void> system;
+
+    private RecordingPorts ports;
+
+    @BeforeAll
+    static void start() {
+        system = Fixtures.system("tunnel-entity", NodeKey.random(), EventSourcedBehaviorTestKit.config()
+                .withFallback(ConfigFactory.parseString("""
+                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
+                        """)));
+    }
+
+    @AfterAll
+    static void stop() {
+        system.terminate();
+    }
+
+    @BeforeEach
+    void fresh() {
+        ports = new RecordingPorts();
+    }
+
+    private EventSourcedBehaviorTestKit<TunnelCommand, TunnelEvent, TunnelState> kit(String label) {
+        TunnelEntity.Deps deps = new TunnelEntity.Deps(ports, "node-1", Clock.fixed(T0, ZoneOffset.UTC), 5);
+        var kit = EventSourcedBehaviorTestKit.<TunnelCommand, TunnelEvent, TunnelState>create(system,
+                TunnelEntity.create(label, deps));
+        kit.clear();
+        return kit;
+    }
+
+    private static IkeTunnel ike() {
+        return (IkeTunnel) Fixtures.config().tunnel("site-b").orElseThrow();
+    }
+
+    private static ManualTunnel manual() {
+        return (ManualTunnel) Fixtures.config().tunnel("static-d").orElseThrow();
+    }
+
+    private static TunnelView ok(CommandResultWithReply<TunnelCommand, TunnelEvent, TunnelState, TunnelReply> r) {
+        assertThat(r.reply()).isInstanceOf(TunnelReply.Ok.class);
+        return ((TunnelReply.Ok) r.reply()).tunnel();
+    }
+
+    private static String rejected(CommandResultWithReply<TunnelCommand, TunnelEvent, TunnelState, TunnelReply> r) {
+        assertThat(r.hasNoEvents()).as("a refused command persists nothing").isTrue();
+        assertThat(r.reply()).isInstanceOf(TunnelReply.Rejected.class);
+        return ((TunnelReply.Rejected) r.reply()).error();
+    }
+
+    private static final Cause API = Cause.api("alice");
+
+    @Test
+    void manualTunnelIsInstalledAndUpOnConfigure() {
+        var kit = kit("static-d");
+        var r = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), Cause.commit("c-1"), to));
+        TunnelEvent.Configured e = r.eventOfType(TunnelEvent.Configured.class);
+        assertThat(e.cause()).isEqualTo(Cause.commit("c-1"));
+        assertThat(e.node()).isEqualTo("node-1");
+        assertThat(e.time()).isEqualTo(T0);
+        TunnelView v = ok(r);
+        assertThat(v.status()).isEqualTo(TunnelStatus.UP);
+        assertThat(v.kind()).contains("manual");
+        assertThat(v.sas()).containsExactly(new ChildSa("manual", manual().spi()));
+        assertThat(v.spec().orElseThrow()).contains("[redacted]").doesNotContain(Fixtures.CANARY_KEY_HEX);
+        assertThat(v.specJson().orElseThrow()).contains("[redacted]").doesNotContain(Fixtures.CANARY_KEY_HEX);
+        assertThat(ports.calls()).containsExactly("installManual static-d");
+
+        var same = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), Cause.commit("c-2"), to));
+        assertThat(same.hasNoEvents()).isTrue();
+        assertThat(ok(same).status()).isEqualTo(TunnelStatus.UP);
+        assertThat(ports.calls()).hasSize(1);
+    }
+
+    @Test
+    void notConfiguredRefusesAllButConfigureAndGet() {
+        var kit = kit("nobody");
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to)))).contains("not configured");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Remove(API, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        TunnelView v = ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new));
+        assertThat(v.configured()).isFalse();
+        assertThat(v.status()).isEqualTo(TunnelStatus.DOWN);
+        assertThat(ports.calls()).isEmpty();
+    }
+
+    @Test
+    void aSpecForAnotherLabelIsRefused() {
+        var kit = kit("other");
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to))))
+                .contains("is for tunnel site-b");
+    }
+
+    @Test
+    void ikeTunnelLivesThroughItsEngineReports() {
+        var kit = kit("site-b");
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to))).status())
+                .isEqualTo(TunnelStatus.CONNECTING);
+        assertThat(ports.calls()).containsExactly("startIke site-b");
+
+        var p1 = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        assertThat(p1.eventOfType(TunnelEvent.Phase1Up.class).peer()).isEqualTo("198.51.100.7");
+        assertThat(ok(p1).ikeSa()).contains("ike-1");
+        assertThat(ok(p1).status()).isEqualTo(TunnelStatus.CONNECTING);
+
+        var child = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1),
+                Cause.PEER, to));
+        assertThat(ok(child).status()).isEqualTo(TunnelStatus.UP);
+        assertThat(ok(child).sas()).containsExactly(new ChildSa("child-1", SPI_1));
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_2),
+                Cause.PEER, to)))).contains("already installed");
+
+        var rekey = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-1", "child-2",
+                Optional.of(SPI_2), Cause.TIMER, to));
+        assertThat(rekey.eventOfType(TunnelEvent.Rekeyed.class).replacement()).isEqualTo("child-2");
+        assertThat(ok(rekey).sas()).containsExactly(new ChildSa("child-2", SPI_2));
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-2", Optional.empty(), Cause.TIMER,
+                to))).ikeSa()).contains("ike-2");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-3", Optional.empty(), Cause.TIMER, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-9", "child-3", Optional.of(SPI_1), Cause.TIMER,
+                to)));
+
+        var failed = kit.<TunnelReply>runCommand(to -> new TunnelCommand.NegotiationFailed(
+                FailureReason.NO_PROPOSAL_CHOSEN, "child-3 rekey", Cause.PEER, to));
+        assertThat(failed.eventOfType(TunnelEvent.NegotiationFailed.class).reason())
+                .isEqualTo(FailureReason.NO_PROPOSAL_CHOSEN);
+        assertThat(ok(failed).lastFailure()).contains("NO_PROPOSAL_CHOSEN: child-3 rekey");
+
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("child-2", Cause.TIMER, to))).status())
+                .isEqualTo(TunnelStatus.CONNECTING);
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("child-2", Cause.TIMER, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted("child-2", Cause.PEER, to)));
+
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-3", SPI_1), Cause.PEER, to)));
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted("child-3", Cause.PEER, to))).sas()).isEmpty();
+
+        var dpd = kit.<TunnelReply>runCommand(to -> new TunnelCommand.DpdLost(Cause.TIMER, to));
+        assertThat(dpd.eventOfType(TunnelEvent.DpdLost.class).peer()).isEqualTo("198.51.100.7");
+        assertThat(ok(dpd).ikeSa()).isEmpty();
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.DpdLost(Cause.TIMER, to)))).contains("not up");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("gone", Cause.PEER, to)));
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1),
+                Cause.PEER, to)))).contains("needs phase 1");
+
+        var sw = kit.<TunnelReply>runCommand(to -> new TunnelCommand.PeerSwitched("198.51.100.8", Cause.TIMER, to));
+        assertThat(sw.eventOfType(TunnelEvent.PeerSwitched.class).from()).contains("198.51.100.7");
+        assertThat(ok(sw).peer()).contains("198.51.100.8");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.PeerSwitched("198.51.100.8", Cause.TIMER, to)));
+
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.8", "ike-9", Cause.PEER, to)));
+        var down = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to));
+        assertThat(ok(down).ikeSa()).isEmpty();
+        assertThat(ports.calls()).containsExactly("startIke site-b");
+    }
+
+    @Test
+    void adminDownStopsAndRefusesEngineReportsUntilAdminUp() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        var down = kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to));
+        assertThat(down.eventOfType(TunnelEvent.AdminDown.class).cause()).isEqualTo(API);
+        assertThat(ok(down).admin()).isEqualTo(AdminState.DOWN);
+        assertThat(ok(down).status()).isEqualTo(TunnelStatus.DOWN);
+        assertThat(ok(down).ikeSa()).isEmpty();
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)))).contains("admin down");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1), Cause.PEER, to)));
+
+        IkeTunnel changed = (IkeTunnel) Fixtures.parse(Fixtures.CONFIG.replace(Fixtures.CANARY_PSK, "another-psk"))
+                .tunnel("site-b").orElseThrow();
+        var reconf = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(changed, Cause.commit("c-2"), to));
+        assertThat(reconf.events()).hasSize(1);
+        assertThat(ok(reconf).admin()).as("a new spec keeps admin down").isEqualTo(AdminState.DOWN);
+
+        var up = kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to));
+        assertThat(ok(up).status()).isEqualTo(TunnelStatus.CONNECTING);
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to)))).contains("already admin up");
+        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "startIke site-b");
+        assertThat(kit.getState().spec()).contains(changed);
+    }
+
+    @Test
+    void changedSpecRestartsAndRemoveStops() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
+        TunnelSpec changed = Fixtures.parse(Fixtures.CONFIG.replace(Fixtures.CANARY_PSK, "another-psk"))
+                .tunnel("site-b").orElseThrow();
+        assertThat(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(changed, API, to)).events()).hasSize(1);
+        var removed = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Remove(Cause.commit("c-3"), to));
+        removed.eventOfType(TunnelEvent.Removed.class);
+        assertThat(ok(removed).configured()).isFalse();
+        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "startIke site-b",
+                "stopIke site-b");
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Remove(API, to)));
+    }
+
+    @Test
+    void resetRestartsIkeAndIsRefusedForManual() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to)));
+        var reset = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to));
+        assertThat(reset.eventOfType(TunnelEvent.Phase1Down.class).reason()).isEqualTo("reset");
+        assertThat(ok(reset).status()).isEqualTo(TunnelStatus.CONNECTING);
+        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "startIke site-b");
+
+        var m = kit("static-d");
+        ok(m.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), API, to)));
+        assertThat(rejected(m.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to)))).contains("manually keyed");
+        assertThat(rejected(m.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("192.0.2.44", "x", Cause.PEER, to))))
+                .contains("manually keyed");
+    }
+
+    @Test
+    void recoveryRestoresStateAndReinstallsAdminUpManualTunnel() {
+        var kit = kit("static-d");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to)));
+        TunnelState before = kit.getState();
+        ports.clear();
+        var restarted = kit.restart();
+        assertThat(restarted.state()).isEqualTo(before);
+        assertThat(restarted.state().spec().orElseThrow()).isEqualTo(manual()); // secrets unsealed intact
+        assertThat(ports.calls()).containsExactly("installManual static-d");
+
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)));
+        ports.clear();
+        kit.restart();
+        assertThat(ports.calls()).as("admin-down tunnels stay down after recovery").isEmpty();
+    }
+
+    @Test
+    void recoveryEndsIkeSasThatARestartedNodeNoLongerHas() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to)));
+        for (int i = 0; i < 4; i++) { // past the snapshot interval of 5
+            int n = i;
+            ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.NegotiationFailed(FailureReason.TIMEOUT, "try " + n, Cause.TIMER,
+                    to)));
+        }
+        TunnelState before = kit.getState();
+        ports.clear();
+        var restarted = kit.restart();
+        assertThat(restarted.state()).isEqualTo(before);
+        assertThat(ports.calls()).containsExactly("startIke site-b");
+        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(kit.getState().sas()).isEmpty());
+        TunnelState after = kit.getState();
+        assertThat(after.ikeSa()).isEmpty();
+        assertThat(after.status()).isEqualTo(TunnelStatus.CONNECTING);
+        assertThat(after.spec()).isEqualTo(before.spec());
+    }
+
+    @Test
+    void pureEventHandlerReplaysToTheSameState() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        var last = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1),
+                Cause.PEER, to));
+        TunnelState s = TunnelState.empty("site-b");
+        List<TunnelEvent> events = List.of(
+                new TunnelEvent.Configured("site-b", T0, "node-1", API, ike()),
+                new TunnelEvent.Phase1Up("site-b", T0, "node-1", Cause.PEER, "198.51.100.7", "ike-1"),
+                last.eventOfType(TunnelEvent.ChildSaInstalled.class));
+        for (TunnelEvent e : events) {
+            s = s.apply(e);
+        }
+        assertThat(s).isEqualTo(kit.getState());
+    }
+}

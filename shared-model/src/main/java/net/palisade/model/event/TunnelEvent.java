@@ -1,0 +1,217 @@
+package net.palisade.model.event;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.SpiPair;
+import net.palisade.model.TunnelSpec;
+
+/**
+ * What happened to one tunnel: the journal of the tunnel's entity, and so its audit history. Every event carries
+ * the tunnel's label, when it happened, on which node, and its {@link Cause}. The JSON/CBOR form names the event
+ * in {@code "type"} ({@code configured}, {@code phase1-up}, ...; see {@link #TYPES}).
+ *
+ * <p>No event holds a key in clear: {@link Configured#spec()} holds the tunnel's secrets, which the control plane's
+ * journal mapper seals with the node key; every other event holds SPIs and names only.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(TunnelEvent.Configured.class),
+    @JsonSubTypes.Type(TunnelEvent.Removed.class),
+    @JsonSubTypes.Type(TunnelEvent.AdminUp.class),
+    @JsonSubTypes.Type(TunnelEvent.AdminDown.class),
+    @JsonSubTypes.Type(TunnelEvent.Phase1Up.class),
+    @JsonSubTypes.Type(TunnelEvent.Phase1Down.class),
+    @JsonSubTypes.Type(TunnelEvent.ChildSaInstalled.class),
+    @JsonSubTypes.Type(TunnelEvent.ChildSaDeleted.class),
+    @JsonSubTypes.Type(TunnelEvent.Rekeyed.class),
+    @JsonSubTypes.Type(TunnelEvent.DpdLost.class),
+    @JsonSubTypes.Type(TunnelEvent.PeerSwitched.class),
+    @JsonSubTypes.Type(TunnelEvent.NegotiationFailed.class),
+    @JsonSubTypes.Type(TunnelEvent.SaExpired.class)
+})
+public sealed interface TunnelEvent extends CborSerializable {
+    /** Every event type name, in the order of the tunnel's life. */
+    List<String> TYPES = List.of("configured", "removed", "admin-up", "admin-down", "phase1-up", "phase1-down",
+            "child-sa-installed", "child-sa-deleted", "rekeyed", "dpd-lost", "peer-switched", "negotiation-failed",
+            "sa-expired");
+
+    /** The tunnel. */
+    String label();
+
+    /** When it happened (the node's clock). */
+    Instant time();
+
+    /** The node that recorded it (its cluster address or configured name). */
+    String node();
+
+    /** Who or what triggered it. */
+    Cause cause();
+
+    /** The wire name of this event, e.g. {@code phase1-up}. */
+    @JsonIgnore
+    default String type() {
+        return getClass().getAnnotation(JsonTypeName.class).value();
+    }
+
+    private static void common(String label, Instant time, String node, Cause cause) {
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(cause, "cause");
+    }
+
+    /** The tunnel's spec was set or changed (the spec is complete, secrets included; sealed in the journal). */
+    @JsonTypeName("configured")
+    record Configured(String label, Instant time, String node, Cause cause, TunnelSpec spec) implements TunnelEvent {
+        public Configured {
+            common(label, time, node, cause);
+            Objects.requireNonNull(spec, "spec");
+        }
+    }
+
+    /** The tunnel was removed from the config; its SAs are gone. */
+    @JsonTypeName("removed")
+    record Removed(String label, Instant time, String node, Cause cause) implements TunnelEvent {
+        public Removed {
+            common(label, time, node, cause);
+        }
+    }
+
+    /** The operator enabled the tunnel (the default for a newly configured tunnel needs no event). */
+    @JsonTypeName("admin-up")
+    record AdminUp(String label, Instant time, String node, Cause cause) implements TunnelEvent {
+        public AdminUp {
+            common(label, time, node, cause);
+        }
+    }
+
+    /** The operator disabled the tunnel: IKE stopped, SAs removed; the spec is kept. */
+    @JsonTypeName("admin-down")
+    record AdminDown(String label, Instant time, String node, Cause cause) implements TunnelEvent {
+        public AdminDown {
+            common(label, time, node, cause);
+        }
+    }
+
+    /**
+     * The IKE SA (IKEv2) or ISAKMP SA (IKEv1) is established.
+     *
+     * @param peer the peer address it was established with
+     * @param ikeSa the engine's name for the IKE SA (e.g. the SPI pair in hex)
+     */
+    @JsonTypeName("phase1-up")
+    record Phase1Up(String label, Instant time, String node, Cause cause, String peer, String ikeSa)
+            implements TunnelEvent {
+        public Phase1Up {
+            common(label, time, node, cause);
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(ikeSa, "ikeSa");
+        }
+    }
+
+    /**
+     * The IKE SA is gone (deleted by either side, or ended by a reset or a node restart); its Child SAs with it.
+     *
+     * @param reason free text, e.g. {@code "delete from peer"}, {@code "reset"}, {@code "node restart"}
+     */
+    @JsonTypeName("phase1-down")
+    record Phase1Down(String label, Instant time, String node, Cause cause, String reason) implements TunnelEvent {
+        public Phase1Down {
+            common(label, time, node, cause);
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** A Child SA (a pair of ESP SAs) was installed in the dataplane. */
+    @JsonTypeName("child-sa-installed")
+    record ChildSaInstalled(String label, Instant time, String node, Cause cause, ChildSa sa) implements TunnelEvent {
+        public ChildSaInstalled {
+            common(label, time, node, cause);
+            Objects.requireNonNull(sa, "sa");
+        }
+    }
+
+    /** A Child SA was deleted (by either side). */
+    @JsonTypeName("child-sa-deleted")
+    record ChildSaDeleted(String label, Instant time, String node, Cause cause, String saId) implements TunnelEvent {
+        public ChildSaDeleted {
+            common(label, time, node, cause);
+            Objects.requireNonNull(saId, "saId");
+        }
+    }
+
+    /**
+     * An SA was replaced by a new one. For a Child SA {@code spi} holds the new SPIs and {@code replacement} names
+     * the new Child SA; for the IKE SA {@code spi} is empty and {@code replacement} names the new IKE SA.
+     *
+     * @param replaced the old SA's name
+     * @param replacement the new SA's name
+     * @param spi the new Child SA's SPIs; empty for an IKE SA rekey
+     */
+    @JsonTypeName("rekeyed")
+    record Rekeyed(String label, Instant time, String node, Cause cause, String replaced, String replacement,
+            Optional<SpiPair> spi) implements TunnelEvent {
+        public Rekeyed {
+            common(label, time, node, cause);
+            Objects.requireNonNull(replaced, "replaced");
+            Objects.requireNonNull(replacement, "replacement");
+            Objects.requireNonNull(spi, "spi");
+        }
+    }
+
+    /** Dead peer detection gave up on the peer: the IKE SA and its Child SAs are gone. */
+    @JsonTypeName("dpd-lost")
+    record DpdLost(String label, Instant time, String node, Cause cause, String peer) implements TunnelEvent {
+        public DpdLost {
+            common(label, time, node, cause);
+            Objects.requireNonNull(peer, "peer");
+        }
+    }
+
+    /**
+     * The engine moved to another peer address (failover along the tunnel's peer list).
+     *
+     * @param from the peer it left; empty when there was none yet
+     * @param to the peer it now tries
+     */
+    @JsonTypeName("peer-switched")
+    record PeerSwitched(String label, Instant time, String node, Cause cause, Optional<String> from, String to)
+            implements TunnelEvent {
+        public PeerSwitched {
+            common(label, time, node, cause);
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+        }
+    }
+
+    /**
+     * A negotiation (phase 1 or 2) failed.
+     *
+     * @param reason the class of failure
+     * @param detail what the engine can say more (never key material); may be empty
+     */
+    @JsonTypeName("negotiation-failed")
+    record NegotiationFailed(String label, Instant time, String node, Cause cause, FailureReason reason,
+            String detail) implements TunnelEvent {
+        public NegotiationFailed {
+            common(label, time, node, cause);
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(detail, "detail");
+        }
+    }
+
+    /** An SA reached its hard lifetime without being rekeyed and was removed. */
+    @JsonTypeName("sa-expired")
+    record SaExpired(String label, Instant time, String node, Cause cause, String saId) implements TunnelEvent {
+        public SaExpired {
+            common(label, time, node, cause);
+            Objects.requireNonNull(saId, "saId");
+        }
+    }
+}
