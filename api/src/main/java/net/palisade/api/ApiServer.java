@@ -1,15 +1,42 @@
 package net.palisade.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.JournalEvent;
+import net.palisade.controlplane.RejectedException;
+import net.palisade.controlplane.config.RevisionInfo;
+import net.palisade.controlplane.tunnel.TunnelView;
+import net.palisade.dataplane.DataplaneCounters;
+import net.palisade.model.IpsecConfig;
+import net.palisade.model.TunnelSpec;
+import net.palisade.model.config.ConfigJson;
+import net.palisade.model.config.ConfigPrinter;
+import net.palisade.model.config.ConfigResult;
+import net.palisade.model.config.Diagnostic;
+import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
@@ -17,29 +44,41 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * The HTTP/JSON API of one node. Everything but {@code /healthz} and {@code /readyz} needs the bearer token.
- * Errors are RFC 9457 problem+json.
+ * The HTTP/JSON API of one node (see {@code docs/api.md}). Everything under {@code /v1} needs the bearer token.
+ * Errors are RFC 9457 problem+json; a refused request changes nothing. Domain objects are converted to JSON here
+ * and never carry a secret out: the mapper writes every secret as {@code "[redacted]"}.
  */
 public final class ApiServer extends AllDirectives {
     static final ContentType.WithFixedCharset PROBLEM_JSON =
             ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
-    static final ContentType.WithCharset TEXT = ContentTypes.TEXT_PLAIN_UTF8;
+    private static final Pattern CALLER = Pattern.compile("[\\x21-\\x7e]{1,64}");
+    private static final long MAX_CONFIRM_SECONDS = 86_400;
 
     private final TokenFile token;
-    private final GatewayView gateway;
+    private final ControlPlane node;
+    private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private final ObjectMapper json;
 
-    public ApiServer(TokenFile token, GatewayView gateway, Supplier<Boolean> ready, ObjectMapper json) {
+    /**
+     * @param counters the dataplane's counters, empty on a node without a dataplane
+     * @param ready whether {@code /readyz} answers ready
+     */
+    public ApiServer(TokenFile token, ControlPlane node, Supplier<Optional<DataplaneCounters>> counters,
+            Supplier<Boolean> ready) {
         this.token = token;
-        this.gateway = gateway;
+        this.node = node;
+        this.counters = counters;
         this.ready = ready;
-        this.json = json.copy().enable(SerializationFeature.INDENT_OUTPUT);
+        this.json = ConfigJson.newMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
     }
 
     /** Binds the API to {@code host:port}. */
@@ -48,50 +87,434 @@ public final class ApiServer extends AllDirectives {
     }
 
     Route route() {
-        return concat(
-                path("healthz", () -> get(() -> jsonResponse(200, Map.of("status", "ok")))),
+        return handleRejections(Rejections.handler(this::problemResponse), () -> concat(
+                path("healthz", () -> get(() -> jsonRoute(200, Map.of("status", "ok")))),
                 path("readyz", () -> get(() -> ready.get()
-                        ? jsonResponse(200, Map.of("status", "ready"))
-                        : problem(Problem.of(503, "Not ready", "the node is still starting")))),
-                pathPrefix("v1", () -> authenticated(this::v1)),
-                problem(Problem.of(404, "Not found", "no such resource; see docs/api.md")));
+                        ? jsonRoute(200, Map.of("status", "ready"))
+                        : complete(problemResponse(Problem.of(503, "Not ready", "the node is still starting"))))),
+                path("metrics", () -> get(() -> async(metrics()))),
+                pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller))))));
     }
 
-    private Route v1() {
-        return concat(
-                path("config", () -> get(() -> complete(HttpResponse.create().withStatus(200)
-                        .withEntity(TEXT, gateway.runningConfigRedacted())))),
-                path("tunnels", () -> get(() -> jsonResponse(200, gateway.tunnels()))),
-                path(PathMatchers.segment("tunnels").slash(PathMatchers.segment()), (String label) -> get(() -> gateway.tunnel(label)
-                        .map(t -> jsonResponse(200, t))
-                        .orElseGet(() -> problem(Problem.of(404, "No such tunnel", "no tunnel labelled '" + label + "'"))))));
+    // ---- tunnels --------------------------------------------------------------------------------------------
+
+    private Route tunnelRoutes(String caller) {
+        return pathPrefix("tunnels", () -> concat(
+                pathEnd(() -> get(() -> async(node.tunnels().thenApply(list -> json(200, list.stream().map(this::tunnelJson).toList()))))),
+                pathPrefix(PathMatchers.segment(), label -> concat(
+                        pathEnd(() -> concat(
+                                get(() -> async(configuredTunnel(label).thenApply(v -> json(200, tunnelJson(v))))),
+                                put(() -> commitParams((message, confirm) -> entity(Unmarshaller.entityToString(),
+                                        body -> async(putTunnel(label, body, caller, message, confirm))))),
+                                delete(() -> commitParams((message, confirm) ->
+                                        async(deleteTunnel(label, caller, message, confirm)))))),
+                        path("up", () -> post(() -> async(configuredTunnel(label)
+                                .thenCompose(v -> node.adminUp(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("down", () -> post(() -> async(configuredTunnel(label)
+                                .thenCompose(v -> node.adminDown(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("reset", () -> post(() -> async(configuredTunnel(label)
+                                .thenCompose(v -> node.reset(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("events", () -> get(() -> eventFilters((since, until, type) -> async(
+                                node.events(label, since, until, type).thenApply(list -> json(200, eventsJson(list))))))),
+                        path("state", () -> get(() -> parameterOptional("at", at -> {
+                            if (at.isEmpty()) {
+                                return complete(problemResponse(fieldProblem(400, "Bad request", "at", "give ?at=ISO-8601 instant")));
+                            }
+                            return instant("at", at).map(t -> async(node.stateAt(label, t).thenApply(v -> json(200, tunnelJson(v)))))
+                                    .orElseGet(() -> complete(problemResponse(fieldProblem(400, "Bad request", "at",
+                                            "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z): '" + at.get() + "'"))));
+                        })))
+                ))));
     }
 
-    private Route authenticated(Supplier<Route> inner) {
-        return optionalHeaderValueByName("Authorization", header -> {
-            Optional<String> bearer = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).strip());
-            if (bearer.isPresent() && token.matches(bearer.get())) {
-                return inner.get();
+    private CompletionStage<TunnelView> configuredTunnel(String label) {
+        return node.tunnel(label).thenApply(v -> {
+            if (!v.configured()) {
+                throw new NotFound("no tunnel labelled '" + label + "'");
             }
-            return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"palisade\""),
-                    () -> problem(Problem.of(401, "Unauthorized",
-                            bearer.isPresent() ? "the bearer token is not valid" : "send 'Authorization: Bearer <token>' (see --token-file)")));
+            return v;
         });
     }
 
-    private Route jsonResponse(int status, Object body) {
-        return complete(HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, write(body)));
+    private CompletionStage<HttpResponse> putTunnel(String label, String body, String caller, Optional<String> message,
+            Optional<Duration> confirm) {
+        ConfigResult parsed = ConfigJson.readTunnel(body, "api");
+        if (!parsed.ok()) {
+            return CompletableFuture.completedFuture(invalid(parsed.errors()));
+        }
+        TunnelSpec spec = parsed.orThrow().tunnels().get(0);
+        if (!spec.label().equals(label) && !spec.label().startsWith("auto-")) {
+            return CompletableFuture.completedFuture(problemResponse(fieldProblem(422, "Invalid tunnel", "label",
+                    "the body's label '" + spec.label() + "' differs from the path's '" + label + "'")));
+        }
+        TunnelSpec labelled = relabel(spec, label);
+        return node.running().thenCompose(r -> {
+            List<TunnelSpec> tunnels = new ArrayList<>(r.config().tunnels());
+            int idx = indexOf(tunnels, label);
+            if (idx >= 0) {
+                tunnels.set(idx, labelled);
+            } else {
+                tunnels.add(labelled);
+            }
+            return node.commit(new IpsecConfig(tunnels), caller,
+                    message.orElse((idx >= 0 ? "replace tunnel " : "add tunnel ") + label), confirm);
+        }).thenCompose(c -> node.tunnel(label).thenApply(v -> json(200, Map.of("commit", c.revision(), "tunnel", tunnelJson(v)))));
     }
 
-    private Route problem(Problem p) {
-        return complete(HttpResponse.create().withStatus(StatusCodes.get(p.status())).withEntity(PROBLEM_JSON, write(p)));
+    private CompletionStage<HttpResponse> deleteTunnel(String label, String caller, Optional<String> message,
+            Optional<Duration> confirm) {
+        return node.running().thenCompose(r -> {
+            List<TunnelSpec> tunnels = new ArrayList<>(r.config().tunnels());
+            int idx = indexOf(tunnels, label);
+            if (idx < 0) {
+                throw new NotFound("no tunnel labelled '" + label + "'");
+            }
+            tunnels.remove(idx);
+            return node.commit(new IpsecConfig(tunnels), caller, message.orElse("delete tunnel " + label), confirm);
+        }).thenApply(c -> json(200, Map.of("commit", c.revision())));
     }
 
-    private byte[] write(Object body) {
+    private static int indexOf(List<TunnelSpec> tunnels, String label) {
+        for (int i = 0; i < tunnels.size(); i++) {
+            if (tunnels.get(i).label().equals(label)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The spec with the path's label (a body without a label parses with a generated one). */
+    private TunnelSpec relabel(TunnelSpec spec, String label) {
+        if (spec.label().equals(label)) {
+            return spec;
+        }
+        ObjectNode tree = json.valueToTree(spec);
+        // the tree holds "[redacted]" for secrets, so rebuild from the record instead of the tree
+        return switch (spec) {
+            case net.palisade.model.IkeTunnel t -> new net.palisade.model.IkeTunnel(label, t.mode(), t.exchange(), t.from(),
+                    t.to(), t.local(), t.peers(), t.ikeSa(), t.childSa(), t.srcId(), t.dstId(), t.authentication(), t.dpd(),
+                    t.ping());
+            case net.palisade.model.ManualTunnel m -> new net.palisade.model.ManualTunnel(label, m.from(), m.to(), m.local(),
+                    m.peer(), m.spi(), m.enc(), m.encKey(), m.auth(), m.authKey(), m.udpEncapPort());
+        };
+    }
+
+    private ObjectNode tunnelJson(TunnelView v) {
+        ObjectNode o = json.createObjectNode();
+        o.put("label", v.label());
+        o.put("configured", v.configured());
+        v.kind().ifPresent(k -> o.put("kind", k));
+        o.set("status", json.valueToTree(v.status()));
+        o.set("admin", json.valueToTree(v.admin()));
+        o.put("peer", v.peer().orElse(null));
+        o.put("ikeSa", v.ikeSa().orElse(null));
+        o.set("sas", json.valueToTree(v.sas()));
+        o.put("since", v.since().map(Instant::toString).orElse(null));
+        o.put("lastFailure", v.lastFailure().orElse(null));
+        o.put("spec", v.spec().orElse(null));
+        v.specJson().ifPresent(s -> {
+            try {
+                o.set("config", json.readTree(s));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("tunnel view JSON", e);
+            }
+        });
+        counters.get().flatMap(c -> c.tunnel(v.label())).ifPresent(t -> o.set("counters", json.valueToTree(t)));
+        return o;
+    }
+
+    // ---- events ---------------------------------------------------------------------------------------------
+
+    private Route eventRoutes() {
+        return pathPrefix("events", () -> concat(
+                pathEnd(() -> get(() -> eventFilters((since, until, type) -> async(
+                        node.allEvents(since, until, type).thenApply(list -> json(200, eventsJson(list))))))),
+                path("stream", () -> get(() -> optionalHeaderValueByName("Last-Event-ID", last -> {
+                    OptionalLong after;
+                    try {
+                        after = last.isPresent() ? OptionalLong.of(Long.parseLong(last.get().strip())) : OptionalLong.empty();
+                    } catch (NumberFormatException e) {
+                        return complete(problemResponse(fieldProblem(400, "Bad request", "Last-Event-ID", "not an event offset")));
+                    }
+                    var source = node.liveEvents(after)
+                            .map(e -> ServerSentEvent.create(write(eventJson(e)), e.event().type(), Long.toString(e.offset())))
+                            .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat);
+                    return completeOK(source, EventStreamMarshalling.toEventStream());
+                })))));
+    }
+
+    private interface EventFilterRoute {
+        Route apply(Optional<Instant> since, Optional<Instant> until, Optional<String> type);
+    }
+
+    private Route eventFilters(EventFilterRoute inner) {
+        return parameterOptional("since", since -> parameterOptional("until", until -> parameterOptional("type", type -> {
+            Optional<Instant> s = since.isPresent() ? instant("since", since) : Optional.empty();
+            Optional<Instant> u = until.isPresent() ? instant("until", until) : Optional.empty();
+            if (since.isPresent() && s.isEmpty() || until.isPresent() && u.isEmpty()) {
+                String field = since.isPresent() && s.isEmpty() ? "since" : "until";
+                return complete(problemResponse(fieldProblem(400, "Bad request", field,
+                        "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z)")));
+            }
+            if (type.isPresent() && !TunnelEvent.TYPES.contains(type.get())) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "type",
+                        "unknown event type '" + type.get() + "'; one of " + String.join(", ", TunnelEvent.TYPES))));
+            }
+            return inner.apply(s, u, type);
+        })));
+    }
+
+    private static Optional<Instant> instant(String field, Optional<String> text) {
         try {
-            return json.writeValueAsBytes(body);
+            return Optional.of(Instant.parse(text.orElseThrow().strip()));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private List<ObjectNode> eventsJson(List<JournalEvent> events) {
+        return events.stream().map(this::eventJson).toList();
+    }
+
+    private ObjectNode eventJson(JournalEvent e) {
+        ObjectNode o = json.createObjectNode();
+        o.put("offset", e.offset());
+        o.put("sequenceNr", e.sequenceNr());
+        o.setAll((ObjectNode) json.valueToTree(e.event()));
+        return o;
+    }
+
+    // ---- configuration --------------------------------------------------------------------------------------
+
+    private Route configRoutes(String caller) {
+        return pathPrefix("config", () -> concat(
+                pathEnd(() -> get(() -> async(node.running().thenApply(r -> HttpResponse.create().withStatus(200)
+                        .addHeader(RawHeader.create("X-Palisade-Revision", r.revision().map(RevisionInfo::id).orElse("none")))
+                        .withEntity(ContentTypes.TEXT_PLAIN_UTF8, r.text()))))),
+                pathPrefix("commits", () -> concat(
+                        pathEnd(() -> concat(
+                                get(() -> async(node.listCommits().thenApply(list -> json(200, list)))),
+                                post(() -> extractRequest(req -> commitParams((message, confirm) -> entity(Unmarshaller.entityToString(),
+                                        body -> async(postCommit(req.entity().getContentType(), body, caller, message, confirm)))))))),
+                        path(PathMatchers.segment().slash("confirm"), id -> post(() -> async(node.confirm(id, caller)
+                                .thenApply(r -> json(200, r))))))),
+                path("edits", () -> post(() -> entity(Unmarshaller.entityToString(), body -> async(postEdits(body, caller))))),
+                path("rollback", () -> post(() -> entity(Unmarshaller.entityToString(), body -> {
+                    Optional<String> to;
+                    try {
+                        JsonNode tree = body.isBlank() ? json.createObjectNode() : json.readTree(body);
+                        to = tree.hasNonNull("to") ? Optional.of(tree.get("to").asText()) : Optional.empty();
+                    } catch (JsonProcessingException e) {
+                        return complete(problemResponse(Problem.of(400, "Malformed JSON", e.getOriginalMessage())));
+                    }
+                    return async(node.rollback(to, caller).thenApply(r -> json(200, r)));
+                }))),
+                path("diff", () -> get(() -> parameterOptional("from", from -> parameterOptional("to", to -> async(
+                        node.diff(from.orElse("running"), to.orElse("running")).thenApply(lines -> json(200,
+                                Map.of("from", from.orElse("running"), "to", to.orElse("running"), "lines", lines))))))))));
+    }
+
+    private interface CommitParamsRoute {
+        Route apply(Optional<String> message, Optional<Duration> confirmWithin);
+    }
+
+    private Route commitParams(CommitParamsRoute inner) {
+        return parameterOptional("message", message -> parameterOptional("confirmWithinSeconds", confirm -> {
+            Optional<Duration> within;
+            try {
+                within = confirmWithin(confirm.map(Long::parseLong));
+            } catch (NumberFormatException e) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "confirmWithinSeconds",
+                        "a whole number of seconds, 1-" + MAX_CONFIRM_SECONDS)));
+            } catch (IllegalArgumentException e) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "confirmWithinSeconds", e.getMessage())));
+            }
+            return inner.apply(message, within);
+        }));
+    }
+
+    private static Optional<Duration> confirmWithin(Optional<Long> seconds) {
+        if (seconds.isEmpty()) {
+            return Optional.empty();
+        }
+        long s = seconds.get();
+        if (s < 1 || s > MAX_CONFIRM_SECONDS) {
+            throw new IllegalArgumentException("must be 1-" + MAX_CONFIRM_SECONDS + " seconds, got " + s);
+        }
+        return Optional.of(Duration.ofSeconds(s));
+    }
+
+    private CompletionStage<HttpResponse> postCommit(ContentType type, String body, String caller,
+            Optional<String> message, Optional<Duration> confirm) {
+        String text;
+        Optional<String> msg = message;
+        Optional<Duration> within = confirm;
+        if (type.mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            try {
+                JsonNode tree = json.readTree(body);
+                if (tree == null || !tree.isObject() || !tree.hasNonNull("config")) {
+                    return done(problemResponse(fieldProblem(400, "Bad request", "config",
+                            "send {\"config\": CONFIG-TEXT, \"message\": ..., \"confirmWithinSeconds\": N}")));
+                }
+                text = tree.get("config").asText();
+                if (tree.hasNonNull("message")) {
+                    msg = Optional.of(tree.get("message").asText());
+                }
+                if (tree.hasNonNull("confirmWithinSeconds")) {
+                    JsonNode n = tree.get("confirmWithinSeconds");
+                    if (!n.canConvertToLong()) {
+                        return done(problemResponse(fieldProblem(400, "Bad request", "confirmWithinSeconds", "a whole number of seconds")));
+                    }
+                    within = confirmWithin(Optional.of(n.asLong()));
+                }
+            } catch (JsonProcessingException e) {
+                return done(problemResponse(Problem.of(400, "Malformed JSON", e.getOriginalMessage())));
+            } catch (IllegalArgumentException e) {
+                return done(problemResponse(fieldProblem(400, "Bad request", "confirmWithinSeconds", e.getMessage())));
+            }
+        } else {
+            text = body;
+        }
+        return node.commit(text, caller, msg.orElse("commit over the API"), within)
+                .thenApply(c -> json(201, Map.of("revision", c.revision(), "warnings", diagnostics(c.warnings()))));
+    }
+
+    private CompletionStage<HttpResponse> postEdits(String body, String caller) {
+        JsonNode tree;
+        List<ConfigEdits.Edit> edits = new ArrayList<>();
+        Optional<String> message;
+        Optional<Duration> within;
+        try {
+            tree = json.readTree(body);
+            if (tree == null || !tree.isObject() || !tree.path("edits").isArray()) {
+                return done(problemResponse(fieldProblem(400, "Bad request", "edits",
+                        "send {\"edits\": [{\"replace\": TEXT, \"with\": TEXT} | {\"delete\": LABEL}], \"message\": ...}")));
+            }
+            for (JsonNode e : tree.get("edits")) {
+                edits.add(new ConfigEdits.Edit(text(e, "replace"), text(e, "with"), text(e, "delete")));
+            }
+            message = tree.hasNonNull("message") ? Optional.of(tree.get("message").asText()) : Optional.empty();
+            within = confirmWithin(tree.hasNonNull("confirmWithinSeconds")
+                    ? Optional.of(tree.get("confirmWithinSeconds").asLong()) : Optional.empty());
+        } catch (JsonProcessingException e) {
+            return done(problemResponse(Problem.of(400, "Malformed JSON", e.getOriginalMessage())));
+        } catch (IllegalArgumentException e) {
+            return done(problemResponse(fieldProblem(400, "Bad request", "confirmWithinSeconds", e.getMessage())));
+        }
+        return node.running().thenCompose(r -> {
+            String edited;
+            try {
+                edited = ConfigEdits.apply(r.config(), edits);
+            } catch (ConfigEdits.EditException e) {
+                return done(problemResponse(fieldProblem(422, "Edit cannot be applied", e.field, e.getMessage())));
+            }
+            return node.commit(edited, caller, message.orElse("edit over the API"), within)
+                    .thenApply(c -> json(201, Map.of("revision", c.revision(), "warnings", diagnostics(c.warnings()))));
+        });
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asText() : null;
+    }
+
+    // ---- metrics --------------------------------------------------------------------------------------------
+
+    private CompletionStage<HttpResponse> metrics() {
+        return node.tunnels().thenApply(list -> HttpResponse.create().withStatus(200).withEntity(
+                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
+                Metrics.render(list, counters.get())));
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------------
+
+    private Route authenticated(Function<String, Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> optionalHeaderValueByName("X-Palisade-User", user -> {
+            Optional<String> bearer = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                    .map(h -> h.substring(7).strip());
+            if (bearer.isEmpty() || !token.matches(bearer.get())) {
+                return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"palisade\""),
+                        () -> complete(problemResponse(Problem.of(401, "Unauthorized", bearer.isPresent()
+                                ? "the bearer token is not valid"
+                                : "send 'Authorization: Bearer <token>' (see --token-file)"))));
+            }
+            if (user.isPresent() && !CALLER.matcher(user.get()).matches()) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "X-Palisade-User",
+                        "1-64 printable ASCII characters without spaces")));
+            }
+            return inner.apply(user.orElse("api"));
+        }));
+    }
+
+    private Route async(CompletionStage<HttpResponse> response) {
+        return completeWithFuture(response.exceptionally(this::failure));
+    }
+
+    private HttpResponse failure(Throwable t) {
+        Throwable cause = t;
+        while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return switch (cause) {
+            case NotFound nf -> problemResponse(Problem.of(404, "Not found", nf.getMessage()));
+            case RejectedException r when r.diagnostics().stream().anyMatch(Diagnostic::isError) ->
+                    invalid(r.diagnostics().stream().filter(Diagnostic::isError).toList());
+            case RejectedException r when r.getMessage() != null && r.getMessage().startsWith("unknown") ->
+                    problemResponse(Problem.of(404, "Not found", r.getMessage()));
+            case RejectedException r -> problemResponse(Problem.of(409, "Conflict", r.getMessage()));
+            case java.util.concurrent.TimeoutException te ->
+                    problemResponse(Problem.of(503, "Unavailable", "the node did not answer in time; try again"));
+            default -> {
+                org.slf4j.LoggerFactory.getLogger(ApiServer.class).error("API request failed", cause);
+                yield problemResponse(Problem.of(500, "Internal error", "see the node's log"));
+            }
+        };
+    }
+
+    private HttpResponse invalid(List<Diagnostic> errors) {
+        return problemResponse(new Problem("about:blank", "Invalid configuration", 422, errors.size() + " error(s)",
+                diagnostics(errors)));
+    }
+
+    private static List<Problem.FieldError> diagnostics(List<Diagnostic> list) {
+        return list.stream().map(d -> new Problem.FieldError(d.field(), d.message(),
+                d.line() > 0 ? d.line() : null, d.column() > 0 ? d.column() : null)).toList();
+    }
+
+    private static Problem fieldProblem(int status, String title, String field, String message) {
+        return new Problem("about:blank", title, status, message, List.of(new Problem.FieldError(field, message, null, null)));
+    }
+
+    private Route jsonRoute(int status, Object body) {
+        return complete(json(status, body));
+    }
+
+    private HttpResponse json(int status, Object body) {
+        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, write(body));
+    }
+
+    HttpResponse problemResponse(Problem p) {
+        return HttpResponse.create().withStatus(StatusCodes.get(p.status())).withEntity(PROBLEM_JSON, write(p));
+    }
+
+    private static CompletionStage<HttpResponse> done(HttpResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private String write(Object body) {
+        try {
+            return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + body.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** A lookup that found nothing: 404. */
+    static final class NotFound extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotFound(String message) {
+            super(message);
         }
     }
 }

@@ -1,6 +1,8 @@
 package net.palisade.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,119 +13,268 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.Settings;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The API over real HTTP: auth, problem+json, and the token file's rules. */
+/**
+ * The API over real HTTP against a real node (control plane with its H2 journal in a temporary directory): auth,
+ * problem+json, commits, edits, events, and that a canary secret never comes back out.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApiServerTest {
-    private static final String CANARY = "canary-psk-4f1d9";
-    private static ActorSystem<Void> system;
-    private static ServerBinding binding;
-    private static String token;
+    private static final String CANARY = "canary-psk-4f1d9e";
+    private static final String CANARY_KEY = "0x6b1f6b2e6b3d6b4c6b5b6b6a6b796b886b976ba6";
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
+    private static final List<String> bodies = new ArrayList<>();
+
+    @TempDir static Path dir;
+    private static ControlPlane node;
+    private static ServerBinding binding;
+    private static String token;
 
     @BeforeAll
-    static void start(@TempDir Path dir) throws Exception {
+    static void start() throws Exception {
+        node = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()));
+        node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Path tokenPath = dir.resolve("api-token");
         TokenFile tokenFile = TokenFile.loadOrCreate(tokenPath);
         token = Files.readString(tokenPath).strip();
-        GatewayView view = new GatewayView() {
-            @Override
-            public String runningConfigRedacted() {
-                return "ipsec {\n  ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk [redacted] label t1\n}\n";
-            }
-
-            @Override
-            public List<?> tunnels() {
-                return List.of(Map.of("label", "t1"));
-            }
-
-            @Override
-            public Optional<?> tunnel(String label) {
-                return label.equals("t1") ? Optional.of(Map.of("label", "t1")) : Optional.empty();
-            }
-        };
-        system = ActorSystem.create(Behaviors.empty(), "api-test");
-        binding = new ApiServer(tokenFile, view, () -> true, json).bind(system, "127.0.0.1", 0)
+        binding = new ApiServer(tokenFile, node, Optional::empty, () -> true).bind(node.system(), "127.0.0.1", 0)
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     @AfterAll
     static void stop() throws Exception {
         binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        node.close();
     }
 
-    private static HttpResponse<String> get(String path, String bearer) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path));
+    private static HttpResponse<String> send(String method, String path, String contentType, String body, String bearer)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(30));
         if (bearer != null) {
             b.header("Authorization", "Bearer " + bearer);
         }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+        b.header("X-Palisade-User", "alice");
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        bodies.add(r.body());
+        r.headers().map().values().forEach(v -> bodies.add(String.join(",", v)));
+        return r;
     }
 
-    @Test
-    void healthNeedsNoToken() throws Exception {
-        HttpResponse<String> r = get("/healthz", null);
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(json.readTree(r.body()).path("status").asText()).isEqualTo("ok");
-        assertThat(get("/readyz", null).statusCode()).isEqualTo(200);
+    private static HttpResponse<String> get(String path) throws Exception {
+        return send("GET", path, null, null, token);
     }
 
+    private static JsonNode tree(HttpResponse<String> r) throws Exception {
+        return json.readTree(r.body());
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(tree(r).path("status").asInt()).isEqualTo(status);
+    }
+
+    private static final String CONFIG = """
+            ipsec {
+              ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk "%s" label to-b
+              manual from 10.1.0.0/16 to 10.3.0.0/16 local 192.0.2.1 peer 192.0.2.3 spi 0x1000:0x1001 enc aes-128-gcm enckey %s label legacy
+            }
+            """.formatted(CANARY, CANARY_KEY);
+
     @Test
-    void apiRefusesMissingAndWrongTokensWithProblemJson() throws Exception {
+    @Order(1)
+    void healthNeedsNoTokenAndEverythingElseDoes() throws Exception {
+        assertThat(send("GET", "/healthz", null, null, null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/readyz", null, null, null).statusCode()).isEqualTo(200);
         for (String bearer : new String[] {null, "not-the-token", token + "x"}) {
-            HttpResponse<String> r = get("/v1/tunnels", bearer);
-            assertThat(r.statusCode()).as("bearer %s", bearer).isEqualTo(401);
-            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            HttpResponse<String> r = send("GET", "/v1/tunnels", null, null, bearer);
+            assertProblem(r, 401);
             assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-            JsonNode p = json.readTree(r.body());
-            assertThat(p.path("status").asInt()).isEqualTo(401);
-            assertThat(p.path("title").asText()).isEqualTo("Unauthorized");
+        }
+        HttpResponse<String> refused = send("POST", "/v1/config/commits", "text/plain", CONFIG, "wrong");
+        assertProblem(refused, 401);
+        assertThat(get("/v1/config/commits").body()).isEqualTo("[ ]");
+    }
+
+    @Test
+    @Order(2)
+    void invalidCommitIsRefusedWithLineColumnAndChangesNothing() throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/config/commits?message=bad", "text/plain",
+                "ike from 10.1.0.0/16 to 10.2.0.0/16 peeer 192.0.2.2 psk \"" + CANARY + "\"\n", token);
+        assertProblem(r, 422);
+        JsonNode err = tree(r).path("errors").get(0);
+        assertThat(err.path("field").asText()).isEqualTo("ike");
+        assertThat(err.path("line").asInt()).isEqualTo(1);
+        assertThat(err.path("column").asInt()).isEqualTo(37);
+        assertThat(err.path("message").asText()).contains("did you mean 'peer'");
+
+        assertProblem(send("POST", "/v1/config/commits", "application/json", "{\"config\": ", token), 400);
+        assertProblem(send("POST", "/v1/config/commits", "application/json", "{\"nope\": 1}", token), 400);
+        assertProblem(send("POST", "/v1/config/commits?confirmWithinSeconds=-5", "text/plain", CONFIG, token), 400);
+        assertThat(get("/v1/config/commits").body()).isEqualTo("[ ]");
+        assertThat(get("/v1/config").headers().firstValue("X-Palisade-Revision")).hasValue("none");
+    }
+
+    @Test
+    @Order(3)
+    void commitThenReadBackWithSecretsRedacted() throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/config/commits?message=first", "text/plain", CONFIG, token);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode rev = tree(r).path("revision");
+        assertThat(rev.path("id").asText()).isEqualTo("c-1");
+        assertThat(rev.path("author").asText()).isEqualTo("alice");
+        assertThat(rev.path("message").asText()).isEqualTo("first");
+
+        HttpResponse<String> config = get("/v1/config");
+        assertThat(config.headers().firstValue("X-Palisade-Revision")).hasValue("c-1");
+        assertThat(config.body()).contains("psk [redacted]").contains("enckey [redacted]").contains("label to-b");
+
+        JsonNode tunnels = tree(get("/v1/tunnels"));
+        assertThat(tunnels).hasSize(2);
+        assertThat(tunnels.get(0).path("label").asText()).isEqualTo("to-b");
+        assertThat(tunnels.get(0).path("configured").asBoolean()).isTrue();
+        assertThat(tunnels.get(0).path("config").path("authentication").path("psk").asText()).isEqualTo("[redacted]");
+        assertThat(tunnels.get(1).path("kind").asText()).isEqualTo("manual");
+
+        assertProblem(get("/v1/tunnels/nope"), 404);
+        assertProblem(send("POST", "/v1/tunnels/nope/down", null, null, token), 404);
+    }
+
+    @Test
+    @Order(4)
+    void editsReplaceTextOnTheNodeAndConfirmKeepsThem() throws Exception {
+        HttpResponse<String> missing = send("POST", "/v1/config/edits", "application/json",
+                "{\"edits\":[{\"replace\":\"peer 203.0.113.9\",\"with\":\"peer 192.0.2.9\"}]}", token);
+        assertProblem(missing, 422);
+        assertThat(tree(missing).path("detail").asText()).contains("not in the running configuration");
+
+        HttpResponse<String> r = send("POST", "/v1/config/edits", "application/json",
+                "{\"edits\":[{\"replace\":\"peer 192.0.2.2\",\"with\":\"peer 192.0.2.22\"}],\"message\":\"try backup\",\"confirmWithinSeconds\":60}",
+                token);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        String id = tree(r).path("revision").path("id").asText();
+        assertThat(tree(r).path("revision").path("status").asText()).isEqualTo("pending");
+        assertThat(get("/v1/config").body()).contains("peer 192.0.2.22").contains("psk [redacted]");
+
+        HttpResponse<String> conflict = send("POST", "/v1/config/commits", "text/plain", CONFIG, token);
+        assertProblem(conflict, 409);
+
+        HttpResponse<String> confirmed = send("POST", "/v1/config/commits/" + id + "/confirm", null, null, token);
+        assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
+        assertThat(tree(confirmed).path("status").asText()).isEqualTo("confirmed");
+
+        JsonNode diff = tree(get("/v1/config/diff?from=c-1&to=" + id));
+        assertThat(diff.path("lines").toString()).contains("- ").contains("peer 192.0.2.2 ").contains("+ ");
+    }
+
+    @Test
+    @Order(5)
+    void putAndDeleteATunnelAreCommitsAndLeaveEvents() throws Exception {
+        String body = """
+                {"type": "manual", "from": ["10.1.0.0/16"], "to": ["10.4.0.0/16"], "local": "192.0.2.1",
+                 "peer": "192.0.2.4", "spi": {"inbound": 4352, "outbound": 4353}, "enc": "aes-128-gcm",
+                 "encKey": "%s"}
+                """.formatted(CANARY_KEY);
+        HttpResponse<String> put = send("PUT", "/v1/tunnels/site-d?message=add%20d", "application/json", body, token);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(tree(put).path("tunnel").path("label").asText()).isEqualTo("site-d");
+
+        HttpResponse<String> badPut = send("PUT", "/v1/tunnels/site-e", "application/json",
+                "{\"type\": \"manual\", \"from\": [\"10.1.0.0/16\"]}", token);
+        assertProblem(badPut, 422);
+        assertProblem(send("PUT", "/v1/tunnels/site-e", "application/json", "{not json", token), 422);
+        assertProblem(get("/v1/tunnels/site-e"), 404);
+
+        HttpResponse<String> del = send("DELETE", "/v1/tunnels/site-d", null, null, token);
+        assertThat(del.statusCode()).as(del.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode events = tree(get("/v1/tunnels/site-d/events"));
+            assertThat(events.findValuesAsText("type")).containsSubsequence("configured", "removed");
+        });
+        JsonNode events = tree(get("/v1/tunnels/site-d/events?type=configured"));
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).path("cause").asText()).startsWith("commit:");
+        assertThat(events.get(0).path("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+
+        assertProblem(get("/v1/events?since=yesterday"), 400);
+        assertProblem(get("/v1/events?type=exploded"), 400);
+        assertThat(tree(get("/v1/events")).size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    @Order(6)
+    void adminDownIsRecordedWithTheCallerAndStateAtRebuildsThePast() throws Exception {
+        Instant before = Instant.now();
+        HttpResponse<String> down = send("POST", "/v1/tunnels/legacy/down", null, null, token);
+        assertThat(down.statusCode()).as(down.body()).isEqualTo(200);
+        assertThat(tree(down).path("admin").asText()).isEqualTo("down");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(tree(get("/v1/tunnels/legacy/events?type=admin-down")).findValuesAsText("cause")).contains("api:alice"));
+        JsonNode past = tree(get("/v1/tunnels/legacy/state?at=" + before));
+        assertThat(past.path("admin").asText()).isEqualTo("up");
+        assertProblem(get("/v1/tunnels/legacy/state?at=noon"), 400);
+        assertThat(send("POST", "/v1/tunnels/legacy/up", null, null, token).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(7)
+    void metricsArePrometheusText() throws Exception {
+        HttpResponse<String> r = send("GET", "/metrics", null, null, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge").contains("palisade_tunnel_up{label=\"to-b\"} 0");
+    }
+
+    @Test
+    @Order(8)
+    void wrongMethodsAndUnknownPathsAreProblems() throws Exception {
+        assertProblem(send("DELETE", "/v1/config", null, null, token), 405);
+        assertProblem(get("/v1/nothing-here"), 404);
+    }
+
+    @Test
+    @Order(99)
+    void theCanarySecretNeverCameBackOut() {
+        assertThat(bodies).isNotEmpty();
+        String hexCanary = CANARY_KEY.substring(2);
+        for (String b : bodies) {
+            assertThat(b).doesNotContain(CANARY).doesNotContain(hexCanary);
         }
     }
 
     @Test
-    void apiAnswersWithTheToken() throws Exception {
-        HttpResponse<String> r = get("/v1/tunnels", token);
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(json.readTree(r.body()).get(0).path("label").asText()).isEqualTo("t1");
-        HttpResponse<String> config = get("/v1/config", token);
-        assertThat(config.statusCode()).isEqualTo(200);
-        assertThat(config.body()).contains("psk [redacted]").doesNotContain(CANARY);
-    }
-
-    @Test
-    void unknownTunnelIsA404Problem() throws Exception {
-        HttpResponse<String> r = get("/v1/tunnels/nope", token);
-        assertThat(r.statusCode()).isEqualTo(404);
-        assertThat(json.readTree(r.body()).path("detail").asText()).contains("nope");
-        assertThat(get("/v1/tunnels/t1", token).statusCode()).isEqualTo(200);
-    }
-
-    @Test
-    void tokenFileIsCreatedOwnerOnlyAndAWorldReadableOneIsRefused(@TempDir Path dir) throws Exception {
-        Path created = dir.resolve("sub/api-token");
+    void tokenFileIsCreatedOwnerOnlyAndAWorldReadableOneIsRefused(@TempDir Path tmp) throws Exception {
+        Path created = tmp.resolve("sub/api-token");
         TokenFile.loadOrCreate(created);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rw-------");
         assertThat(Files.readString(created).strip()).hasSizeGreaterThanOrEqualTo(32);
         assertThat(TokenFile.loadOrCreate(created).matches(Files.readString(created).strip())).isTrue();
 
-        Path loose = dir.resolve("loose");
+        Path loose = tmp.resolve("loose");
         Files.writeString(loose, "0123456789abcdef0123\n");
         Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TokenFile.loadOrCreate(loose))
+        assertThatThrownBy(() -> TokenFile.loadOrCreate(loose))
                 .hasMessageContaining("readable by others").hasMessageContaining("chmod 600");
     }
 }

@@ -26,10 +26,10 @@ final class Defaults {
     }
 
     /** Parses {@code HOST:PORT} or {@code [V6]:PORT}. */
-    static HostPort hostPort(String text) {
+    static HostPort hostPort(String flag, String text) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
-            throw new IllegalArgumentException("--api: expected HOST:PORT, got '" + text + "'");
+            throw new IllegalArgumentException(flag + ": expected HOST:PORT, got '" + text + "'");
         }
         String host = text.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -39,10 +39,10 @@ final class Defaults {
         try {
             port = Integer.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--api: port must be a number, got '" + text.substring(colon + 1) + "'");
+            throw new IllegalArgumentException(flag + ": port must be a number, got '" + text.substring(colon + 1) + "'");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--api: port must be 1-65535, got " + port);
+            throw new IllegalArgumentException(flag + ": port must be 1-65535, got " + port);
         }
         return new HostPort(host, port);
     }

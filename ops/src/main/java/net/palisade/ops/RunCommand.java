@@ -1,38 +1,50 @@
 package net.palisade.ops;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import net.palisade.api.ApiServer;
 import net.palisade.api.TokenFile;
-import net.palisade.model.IpsecConfig;
-import net.palisade.model.config.ConfigJson;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.RejectedException;
+import net.palisade.controlplane.Settings;
+import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.tunnel.DataplanePorts;
+import net.palisade.controlplane.tunnel.TunnelPorts;
+import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code palisade run}: one gateway node. */
+/**
+ * {@code palisade run}: one gateway node — dataplane (TUN device, ESP workers), control plane (cluster node,
+ * journal, tunnel entities, config store) and the HTTP API, in that order, stopped in reverse.
+ */
 @Command(name = "run", description = "Start a gateway node and its HTTP API. Stops on SIGINT/SIGTERM.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
+    enum DataplaneMode { auto, on, off }
+
     @Spec CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "configuration file (default: /etc/palisade/palisade.conf if it exists, else no tunnels)")
+            description = "configuration file; committed (author 'file') when its content differs from what it was at the last start"
+                    + " (default: /etc/palisade/palisade.conf if it exists)")
     Path config;
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -47,67 +59,161 @@ final class RunCommand implements Callable<Integer> {
             description = "bearer token for the API, created with a random token (mode 0600) when missing (default: DIR/api-token)")
     Path tokenFile;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:25520",
+            description = "this node's cluster address (default: ${DEFAULT-VALUE})")
+    String cluster;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node to join (repeatable); none: the node forms its own cluster")
+    List<String> seeds = new ArrayList<>();
+
+    @Option(names = "--journal-url", paramLabel = "JDBC-URL",
+            description = "journal database (default: embedded H2 in DIR); a jdbc:postgresql: URL for a shared journal")
+    String journalUrl;
+
+    @Option(names = "--journal-user", paramLabel = "USER")
+    String journalUser;
+
+    @Option(names = "--journal-password-file", paramLabel = "FILE", description = "file holding the journal password")
+    Path journalPasswordFile;
+
+    @Option(names = "--dataplane", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (on when root), on, off: whether to run the ESP dataplane (needs CAP_NET_ADMIN) (default: ${DEFAULT-VALUE})")
+    DataplaneMode dataplaneMode;
+
+    @Option(names = "--tun", paramLabel = "NAME", defaultValue = "pal0", description = "TUN device (default: ${DEFAULT-VALUE})")
+    String tun;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "ESP workers; 0 = one per CPU (default)")
+    int workers;
+
     @Override
     public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
         Defaults.HostPort listen;
+        Defaults.HostPort clusterAt;
         try {
-            listen = Defaults.hostPort(api);
+            listen = Defaults.hostPort("--api", api);
+            clusterAt = Defaults.hostPort("--cluster", cluster);
+            seeds.forEach(s -> Defaults.hostPort("--seed", s));
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
         }
         Path dataDir = data != null ? data : Defaults.dataDir();
         Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tokenPath = tokenFile != null ? tokenFile : dataDir.resolve("api-token");
         TokenFile token;
         try {
-            token = TokenFile.loadOrCreate(tokenFile != null ? tokenFile : dataDir.resolve("api-token"));
+            token = TokenFile.loadOrCreate(tokenPath);
         } catch (IOException e) {
             err.println("run: " + e.getMessage());
             return 2;
         }
 
+        // Read and check the configuration file before anything starts.
         Optional<Path> configPath = config != null ? Optional.of(config) : Defaults.configFile();
-        IpsecConfig running = new IpsecConfig(java.util.List.of());
+        Optional<String> configText = Optional.empty();
         if (configPath.isPresent()) {
             ConfigResult result = ConfigCommand.load(configPath.get(), err);
             if (!result.ok()) {
                 err.printf("run: %s has %d error(s); nothing started%n", configPath.get(), result.errors().size());
                 return 1;
             }
-            running = result.orThrow();
-            log.info("configuration {}: {} tunnel(s)", configPath.get(), running.tunnels().size());
-        } else {
-            log.info("no configuration file given and {} does not exist: starting with no tunnels", Defaults.SYSTEM_CONFIG);
+            configText = Optional.of(Files.readString(configPath.get(), StandardCharsets.UTF_8));
         }
 
-        AtomicBoolean ready = new AtomicBoolean(false);
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "palisade");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            system.terminate();
-            try {
-                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // exiting anyway
+        Optional<Dataplane> dataplane = startDataplane(err);
+        if (dataplane == null) {
+            return 2;
+        }
+        TunnelPorts ports = dataplane.<TunnelPorts>map(DataplanePorts::new).orElse(TunnelPorts.NONE);
+
+        Settings settings = Settings.defaults(dataDir)
+                .withCluster(clusterAt.host(), clusterAt.port(), seeds);
+        if (journalUrl != null) {
+            if (!journalUrl.startsWith("jdbc:postgresql:")) {
+                err.println("run: --journal-url: only jdbc:postgresql: URLs are supported (the default is embedded H2 in DIR)");
+                return 2;
             }
+            String password = journalPasswordFile == null ? "" : Files.readString(journalPasswordFile).strip();
+            settings = settings.withJournal(JournalSettings.postgres(journalUrl, journalUser == null ? "" : journalUser, password));
+        }
+        ControlPlane node;
+        try {
+            node = ControlPlane.start(settings, ports);
+            node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            err.println("run: the control plane did not start: " + rootMessage(e));
+            dataplane.ifPresent(Dataplane::close);
+            return 2;
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean ready = new AtomicBoolean(false);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            node.close();
+            dataplane.ifPresent(Dataplane::close);
+            stopped.countDown();
         }, "palisade-shutdown"));
+
+        if (configText.isPresent()) {
+            try {
+                var rev = node.loadFile(configText.get(), configPath.get().toString()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+                log.info("configuration {}: running revision {} ({} tunnel(s))", configPath.get(), rev.id(), rev.tunnels());
+            } catch (Exception e) {
+                err.println("run: " + configPath.get() + " was not applied: " + rootMessage(e));
+                System.exit(1);
+            }
+        } else {
+            log.info("no configuration file given and {} does not exist: running the journal's last configuration", Defaults.SYSTEM_CONFIG);
+        }
 
         ServerBinding binding;
         try {
-            binding = new ApiServer(token, new ConfigGatewayView(running), ready::get, ConfigJson.newMapper())
-                    .bind(system, listen.host(), listen.port())
+            binding = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get)
+                    .bind(node.system(), listen.host(), listen.port())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            err.println("run: cannot listen on " + api + ": " + cause.getMessage());
-            system.terminate();
+            err.println("run: cannot listen on " + api + ": " + rootMessage(e));
+            System.exit(2);
             return 2;
         }
         ready.set(true);
-        log.info("API listening on http://{}:{} (token in {}); data in {}", binding.localAddress().getHostString(),
-                binding.localAddress().getPort(), tokenFile != null ? tokenFile : dataDir.resolve("api-token"), dataDir);
-        CompletableFuture<?> done = system.getWhenTerminated().toCompletableFuture();
-        done.join();
+        log.info("node {} up: API http://{}:{} (token in {}), data in {}, dataplane {}", node.nodeName(),
+                binding.localAddress().getHostString(), binding.localAddress().getPort(), tokenPath, dataDir,
+                dataplane.map(d -> "on " + d.tunName() + " with " + d.workers().size() + " worker(s)").orElse("off"));
+        node.system().getWhenTerminated().toCompletableFuture().join();
+        stopped.await(30, TimeUnit.SECONDS);
         return 0;
+    }
+
+    /** The dataplane per {@code --dataplane}; empty when off; null when it had to start and could not. */
+    private Optional<Dataplane> startDataplane(java.io.PrintWriter err) {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (dataplaneMode == DataplaneMode.off || dataplaneMode == DataplaneMode.auto && !root) {
+            log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
+                    dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers)));
+        } catch (IOException | RuntimeException e) {
+            err.println("run: the dataplane did not start: " + e.getMessage()
+                    + (root ? "" : " (it needs root or CAP_NET_ADMIN; --dataplane off runs without it)"));
+            return null;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t instanceof java.util.concurrent.ExecutionException
+                || t instanceof java.util.concurrent.CompletionException)) {
+            t = t.getCause();
+        }
+        if (t instanceof RejectedException r && !r.diagnostics().isEmpty()) {
+            return r.getMessage() + ": " + r.diagnostics();
+        }
+        return t.getMessage();
     }
 }

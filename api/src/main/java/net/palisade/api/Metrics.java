@@ -1,0 +1,57 @@
+package net.palisade.api;
+
+import java.util.List;
+import java.util.Optional;
+import net.palisade.controlplane.tunnel.TunnelStatus;
+import net.palisade.controlplane.tunnel.TunnelView;
+import net.palisade.dataplane.DataplaneCounters;
+import net.palisade.dataplane.TunnelCounters;
+import net.palisade.dataplane.worker.Counter;
+
+/** Prometheus text exposition (format 0.0.4) of tunnel states and dataplane counters. */
+final class Metrics {
+    private Metrics() {}
+
+    static String render(List<TunnelView> tunnels, Optional<DataplaneCounters> counters) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP palisade_tunnel_up 1 when the tunnel is up, 0 otherwise.\n# TYPE palisade_tunnel_up gauge\n");
+        for (TunnelView t : tunnels) {
+            sb.append("palisade_tunnel_up{label=\"").append(escape(t.label())).append("\"} ")
+                    .append(t.status() == TunnelStatus.UP ? 1 : 0).append('\n');
+        }
+        if (counters.isPresent()) {
+            DataplaneCounters c = counters.get();
+            sb.append("# HELP palisade_sa_packets_total ESP packets through the tunnel's SAs.\n# TYPE palisade_sa_packets_total counter\n");
+            for (TunnelCounters t : c.tunnels()) {
+                sb.append("palisade_sa_packets_total{label=\"").append(escape(t.label())).append("\",direction=\"in\"} ")
+                        .append(t.in().packets()).append('\n');
+                sb.append("palisade_sa_packets_total{label=\"").append(escape(t.label())).append("\",direction=\"out\"} ")
+                        .append(t.out().packets()).append('\n');
+            }
+            sb.append("# HELP palisade_sa_bytes_total Bytes of inner packets through the tunnel's SAs.\n# TYPE palisade_sa_bytes_total counter\n");
+            for (TunnelCounters t : c.tunnels()) {
+                sb.append("palisade_sa_bytes_total{label=\"").append(escape(t.label())).append("\",direction=\"in\"} ")
+                        .append(t.in().bytes()).append('\n');
+                sb.append("palisade_sa_bytes_total{label=\"").append(escape(t.label())).append("\",direction=\"out\"} ")
+                        .append(t.out().bytes()).append('\n');
+            }
+            sb.append("# HELP palisade_drops_total Packets dropped by the dataplane, by reason, all workers.\n# TYPE palisade_drops_total counter\n");
+            for (Counter k : Counter.values()) {
+                if (k.drop()) {
+                    sb.append("palisade_drops_total{reason=\"").append(k.key()).append("\"} ").append(c.total(k)).append('\n');
+                }
+            }
+            sb.append("# HELP palisade_dataplane_total Other dataplane packet counts, all workers.\n# TYPE palisade_dataplane_total counter\n");
+            for (Counter k : Counter.values()) {
+                if (!k.drop()) {
+                    sb.append("palisade_dataplane_total{counter=\"").append(k.key()).append("\"} ").append(c.total(k)).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

@@ -1,0 +1,56 @@
+package net.palisade.controlplane.tunnel;
+
+import java.io.IOException;
+import net.palisade.dataplane.Dataplane;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tunnel entities' hands on this node's dataplane: manual tunnels become SAs in the workers. Idempotent, as
+ * {@link TunnelPorts} requires: installing a tunnel that is already installed replaces it. IKE tunnels are not
+ * negotiated yet (no IKE engine on this node); starting one is logged.
+ */
+public final class DataplanePorts implements TunnelPorts {
+    private static final Logger log = LoggerFactory.getLogger(DataplanePorts.class);
+
+    private final Dataplane dataplane;
+
+    public DataplanePorts(Dataplane dataplane) {
+        this.dataplane = dataplane;
+    }
+
+    @Override
+    public void installManual(ManualTunnel tunnel) {
+        try {
+            dataplane.remove(tunnel.label());
+            dataplane.install(tunnel);
+            log.info("tunnel {}: manual SAs installed (in spi {}, out spi {})", tunnel.label(),
+                    tunnel.spi().inbound().describe(), tunnel.spi().outbound().describe());
+        } catch (IOException | RuntimeException e) {
+            log.error("tunnel {}: cannot install its SAs in the dataplane: {}", tunnel.label(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void removeManual(String label) {
+        try {
+            if (dataplane.remove(label)) {
+                log.info("tunnel {}: manual SAs removed", label);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("tunnel {}: cannot remove its SAs from the dataplane: {}", label, e.getMessage());
+        }
+    }
+
+    @Override
+    public void startIke(IkeTunnel tunnel) {
+        log.warn("tunnel {}: IKE negotiation is not available in this build; the tunnel stays down", tunnel.label());
+    }
+
+    @Override
+    public void stopIke(String label) {
+        // nothing was started
+    }
+}
