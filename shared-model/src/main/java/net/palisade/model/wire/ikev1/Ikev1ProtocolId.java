@@ -1,0 +1,95 @@
+package net.palisade.model.wire.ikev1;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * IPsec DOI protocol identifiers (RFC 2407 section 4.4.1), used by IKEv1 proposals, notifications and deletes.
+ *
+ * <p>An open enum: {@link #of(int)} gives the {@link Known} constant for a number this codec names, or an
+ * {@link Unknown} value carrying the number, which prints as {@code UNKNOWN(n)}. Numbers that peers may legally
+ * send but this codec has no name for decode, re-encode and compare like any other.
+ */
+public sealed interface Ikev1ProtocolId permits Ikev1ProtocolId.Known, Ikev1ProtocolId.Unknown {
+    /** Largest value the field holds (8 bits). */
+    int MAX_VALUE = 0xff;
+
+    /** The number on the wire. */
+    int value();
+
+    /** The registry name of a known value, or {@code UNKNOWN(n)}. */
+    String name();
+
+    /**
+     * The known constant for {@code value}, else an {@link Unknown} carrying it.
+     *
+     * @throws IllegalArgumentException if {@code value} does not fit the 8-bit field
+     */
+    static Ikev1ProtocolId of(int value) {
+        Known known = Known.BY_VALUE.get(value);
+        return known != null ? known : new Unknown(value);
+    }
+
+    /** The values this codec names. */
+    enum Known implements Ikev1ProtocolId {
+        /** Reserved (0). */
+        RESERVED(0),
+        /** PROTO_ISAKMP (1). */
+        ISAKMP(1),
+        /** PROTO_IPSEC_AH (2). */
+        IPSEC_AH(2),
+        /** PROTO_IPSEC_ESP (3). */
+        IPSEC_ESP(3),
+        /** PROTO_IPCOMP (4). */
+        IPCOMP(4);
+
+        private static final Map<Integer, Known> BY_VALUE = new HashMap<>();
+
+        static {
+            for (Known k : values()) {
+                BY_VALUE.put(k.value, k);
+            }
+        }
+
+        private final int value;
+
+        Known(int value) {
+            this.value = value;
+        }
+
+        @Override
+        public int value() {
+            return value;
+        }
+    }
+
+    /**
+     * A number without a name here. Never holds a known number:
+     * {@link Ikev1ProtocolId#of(int)} returns the constant for those.
+     *
+     * @param value the number on the wire
+     */
+    record Unknown(int value) implements Ikev1ProtocolId {
+        /** Validates the range, and that the number has no constant. */
+        public Unknown {
+            if (value < 0 || value > MAX_VALUE) {
+                throw new IllegalArgumentException("Ikev1ProtocolId " + value + " does not fit 8 bits");
+            }
+            if (Known.BY_VALUE.containsKey(value)) {
+                throw new IllegalArgumentException(
+                        "Ikev1ProtocolId " + value + " is " + Known.BY_VALUE.get(value) + "; use of(int)");
+            }
+        }
+
+        @Override
+        public String name() {
+            return "UNKNOWN(" + value + ")";
+        }
+
+        /** {@code UNKNOWN(n)}. */
+        @Override
+        public String toString() {
+            return name();
+        }
+    }
+}

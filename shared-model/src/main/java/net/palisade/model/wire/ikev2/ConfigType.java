@@ -1,0 +1,93 @@
+package net.palisade.model.wire.ikev2;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * IKEv2 configuration payload types (IANA "IKEv2 Configuration Payload CFG Types"; RFC 7296 section 3.15).
+ *
+ * <p>An open enum: {@link #of(int)} gives the {@link Known} constant for a number this codec names, or an
+ * {@link Unknown} value carrying the number, which prints as {@code UNKNOWN(n)}. Numbers that peers may legally
+ * send but this codec has no name for decode, re-encode and compare like any other.
+ */
+public sealed interface ConfigType permits ConfigType.Known, ConfigType.Unknown {
+    /** Largest value the field holds (8 bits). */
+    int MAX_VALUE = 0xff;
+
+    /** The number on the wire. */
+    int value();
+
+    /** The registry name of a known value, or {@code UNKNOWN(n)}. */
+    String name();
+
+    /**
+     * The known constant for {@code value}, else an {@link Unknown} carrying it.
+     *
+     * @throws IllegalArgumentException if {@code value} does not fit the 8-bit field
+     */
+    static ConfigType of(int value) {
+        Known known = Known.BY_VALUE.get(value);
+        return known != null ? known : new Unknown(value);
+    }
+
+    /** The values this codec names. */
+    enum Known implements ConfigType {
+        /** CFG_REQUEST (1). */
+        CFG_REQUEST(1),
+        /** CFG_REPLY (2). */
+        CFG_REPLY(2),
+        /** CFG_SET (3). */
+        CFG_SET(3),
+        /** CFG_ACK (4). */
+        CFG_ACK(4);
+
+        private static final Map<Integer, Known> BY_VALUE = new HashMap<>();
+
+        static {
+            for (Known k : values()) {
+                BY_VALUE.put(k.value, k);
+            }
+        }
+
+        private final int value;
+
+        Known(int value) {
+            this.value = value;
+        }
+
+        @Override
+        public int value() {
+            return value;
+        }
+    }
+
+    /**
+     * A number without a name here. Never holds a known number:
+     * {@link ConfigType#of(int)} returns the constant for those.
+     *
+     * @param value the number on the wire
+     */
+    record Unknown(int value) implements ConfigType {
+        /** Validates the range, and that the number has no constant. */
+        public Unknown {
+            if (value < 0 || value > MAX_VALUE) {
+                throw new IllegalArgumentException("ConfigType " + value + " does not fit 8 bits");
+            }
+            if (Known.BY_VALUE.containsKey(value)) {
+                throw new IllegalArgumentException(
+                        "ConfigType " + value + " is " + Known.BY_VALUE.get(value) + "; use of(int)");
+            }
+        }
+
+        @Override
+        public String name() {
+            return "UNKNOWN(" + value + ")";
+        }
+
+        /** {@code UNKNOWN(n)}. */
+        @Override
+        public String toString() {
+            return name();
+        }
+    }
+}
