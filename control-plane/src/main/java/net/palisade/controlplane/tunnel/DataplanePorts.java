@@ -24,8 +24,7 @@ public final class DataplanePorts implements TunnelPorts {
     @Override
     public void installManual(ManualTunnel tunnel) {
         try {
-            dataplane.remove(tunnel.label());
-            dataplane.install(tunnel);
+            dataplane.install(tunnel); // replaces an installed tunnel of that label in place
             log.info("tunnel {}: manual SAs installed (in spi {}, out spi {})", tunnel.label(),
                     tunnel.spi().inbound().describe(), tunnel.spi().outbound().describe());
         } catch (IOException | RuntimeException e) {

@@ -42,6 +42,19 @@ public final class TunDevice implements AutoCloseable {
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_MULTI_QUEUE = 0x0100;
     private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    /** TUNSETOFFLOAD = _IOW('T', 208, unsigned int) */
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** {@link #setOffloads} flags from {@code <linux/if_tun.h>}: the kernel may hand over packets with a partial checksum. */
+    public static final int TUN_F_CSUM = 0x01;
+    /** The kernel may hand over IPv4 TCP super-packets (TSO), described by the virtio-net header. */
+    public static final int TUN_F_TSO4 = 0x02;
+    /** The kernel may hand over IPv6 TCP super-packets. */
+    public static final int TUN_F_TSO6 = 0x04;
+    /** TSO super-packets may carry ECN (CWR) bits. */
+    public static final int TUN_F_TSO_ECN = 0x08;
+    /** Length of the {@code struct virtio_net_hdr} that starts every read and write with a virtio-net header. */
+    public static final int VIRTIO_NET_HDR_LENGTH = 10;
     /** TUNSETIFF = _IOW('T', 202, int) */
     private static final long TUNSETIFF = 0x400454caL;
     private static final int IFNAMSIZ = 16;
@@ -51,6 +64,7 @@ public final class TunDevice implements AutoCloseable {
     public static final int MAX_QUEUES = 256;
 
     private final String name;
+    private final boolean virtioNetHeader;
     private final int index;
     private final List<TunQueue> queues;
     private final RtNetlink netlink;
@@ -58,8 +72,9 @@ public final class TunDevice implements AutoCloseable {
     private final List<InetAddress> addressesAdded = new ArrayList<>();
     private boolean closed;
 
-    private TunDevice(String name, int index, List<TunQueue> queues, RtNetlink netlink) {
+    private TunDevice(String name, boolean virtioNetHeader, int index, List<TunQueue> queues, RtNetlink netlink) {
         this.name = name;
+        this.virtioNetHeader = virtioNetHeader;
         this.index = index;
         this.queues = List.copyOf(queues);
         this.netlink = netlink;
@@ -73,6 +88,16 @@ public final class TunDevice implements AutoCloseable {
      *                        EINVAL if the device exists with other flags
      */
     public static TunDevice open(String name, int queueCount) throws IOException {
+        return open(name, queueCount, false);
+    }
+
+    /**
+     * Like {@link #open(String, int)}; with {@code virtioNetHeader} every queue is opened with IFF_VNET_HDR, so that
+     * each packet read or written starts with a {@value #VIRTIO_NET_HDR_LENGTH}-octet {@code struct virtio_net_hdr}
+     * (flags, GSO type and size, checksum start and offset; little-endian on x86 and aarch64). That header is what
+     * lets the reader receive TCP super-packets ({@link #setOffloads}) and the writer hand the kernel coalesced ones.
+     */
+    public static TunDevice open(String name, int queueCount, boolean virtioNetHeader) throws IOException {
         if (name.isEmpty() || name.getBytes(StandardCharsets.US_ASCII).length >= IFNAMSIZ) {
             throw new IllegalArgumentException("interface name must be 1.." + (IFNAMSIZ - 1) + " characters: " + name);
         }
@@ -84,13 +109,13 @@ public final class TunDevice implements AutoCloseable {
         try {
             String actualName = name;
             for (int i = 0; i < queueCount; i++) {
-                OpenedQueue q = openQueue(actualName);
+                OpenedQueue q = openQueue(actualName, virtioNetHeader);
                 actualName = q.name();
                 opened.add(new TunQueue(q.fd(), actualName, i));
             }
             int idx = Libc.ifNameToIndex(actualName);
             nl = RtNetlink.open();
-            return new TunDevice(actualName, idx, opened, nl);
+            return new TunDevice(actualName, virtioNetHeader, idx, opened, nl);
         } catch (IOException | RuntimeException e) {
             for (TunQueue q : opened) {
                 q.close();
@@ -105,7 +130,7 @@ public final class TunDevice implements AutoCloseable {
     /** A queue descriptor and the device name the kernel wrote back into the ifreq. */
     private record OpenedQueue(int fd, String name) {}
 
-    private static OpenedQueue openQueue(String name) throws ErrnoException {
+    private static OpenedQueue openQueue(String name, boolean virtioNetHeader) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libc.newCallState(a);
             // int open(const char *pathname, int flags, ...)
@@ -117,7 +142,8 @@ public final class TunDevice implements AutoCloseable {
             MemorySegment ifr = a.allocate(SIZEOF_IFREQ, 8);
             byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
             MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-            ifr.set(JAVA_SHORT, IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE));
+            ifr.set(JAVA_SHORT, IFNAMSIZ,
+                    (short) (IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (virtioNetHeader ? IFF_VNET_HDR : 0)));
             // int ioctl(int fd, unsigned long request = TUNSETIFF, struct ifreq *ifr)
             int rc = (int) Libc.IOCTL.invokeExact(state, fd, TUNSETIFF, ifr);
             if (rc != 0) {
@@ -136,6 +162,36 @@ public final class TunDevice implements AutoCloseable {
     /** The device name (the kernel's choice if a %d pattern was given). */
     public String name() {
         return name;
+    }
+
+    /** True if every packet read or written starts with a virtio-net header. */
+    public boolean virtioNetHeader() {
+        return virtioNetHeader;
+    }
+
+    /**
+     * TUNSETOFFLOAD: which offloads the reader accepts, e.g. {@code TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6}; the
+     * kernel then stops segmenting TCP and completing checksums before it hands packets to the TUN. Needs a device
+     * opened with the virtio-net header.
+     */
+    public synchronized void setOffloads(int flags) throws IOException {
+        checkOpen();
+        if (!virtioNetHeader) {
+            throw new IllegalStateException("offloads need a TUN device opened with the virtio-net header");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Libc.newCallState(a);
+            // int ioctl(int fd, unsigned long request = TUNSETOFFLOAD, unsigned long flags): the value, not a pointer
+            int rc = (int) Libc.IOCTL.invokeExact(state, queues.getFirst().fd(), TUNSETOFFLOAD,
+                    MemorySegment.ofAddress(flags & 0xffff_ffffL));
+            if (rc != 0) {
+                throw Libc.error("TUNSETOFFLOAD " + name + " 0x" + Integer.toHexString(flags), state);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.linkageFailure(t);
+        }
     }
 
     /** The interface index. */

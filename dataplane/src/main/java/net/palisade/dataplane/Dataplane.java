@@ -1,0 +1,641 @@
+package net.palisade.dataplane;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import net.palisade.dataplane.esp.EspTransforms;
+import net.palisade.dataplane.esp.IntegrityAlgorithm;
+import net.palisade.dataplane.io.CpuAffinity;
+import net.palisade.dataplane.io.ErrnoException;
+import net.palisade.dataplane.io.InterfaceAddresses;
+import net.palisade.dataplane.io.IpPrefix;
+import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.dataplane.io.RawEspSocket;
+import net.palisade.dataplane.io.TunDevice;
+import net.palisade.dataplane.io.UdpEndpoint;
+import net.palisade.dataplane.replay.ReplayWindow;
+import net.palisade.dataplane.sa.EspOverhead;
+import net.palisade.dataplane.sa.InboundSa;
+import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.OutboundSa;
+import net.palisade.dataplane.sa.Prefix;
+import net.palisade.dataplane.sa.SaEvents;
+import net.palisade.dataplane.sa.TunnelSas;
+import net.palisade.dataplane.worker.IkeSink;
+import net.palisade.dataplane.worker.Worker;
+import net.palisade.dataplane.worker.WorkerCounters;
+import net.palisade.dataplane.worker.WorkerHandle;
+import net.palisade.model.ManualTunnel;
+
+/**
+ * The user-space ESP dataplane of one gateway: a TUN device, one worker per core, and the tunnels installed in them.
+ *
+ * <pre>{@code
+ * Dataplane dp = Dataplane.start(Dataplane.Settings.defaults()
+ *         .withTunMtu(Dataplane.tunMtuFor(1500, manualTunnels)));
+ * for (ManualTunnel t : manualTunnels) dp.install(t);   // SAs in every worker, routes through the TUN
+ * ... dp.counters() ...
+ * dp.close();
+ * }</pre>
+ *
+ * <p>Installing a tunnel adds a route to each of its remote networks through the TUN device, with a preferred
+ * source when this box has an address inside the tunnel's local networks (so that the gateway's own traffic to
+ * the remote site is tunnelled too); removing it removes them. A route that already exists (another tunnel to the
+ * same network, or one the operator made) is left alone. {@code any} as a remote network gets no route: a default
+ * route through the tunnel would also capture the ESP packets to the peer; route it yourself if you mean it.
+ *
+ * <p>Fast paths, all on by default and each with a switch in {@link Settings}: the TUN device is opened with the
+ * virtio-net header and TCP offloads, so one read brings a TCP super-packet of up to 64 KB (cut into segments by the
+ * worker) and one write hands back a coalesced one; ESP packets to one peer leave as UDP GSO datagrams and arrive
+ * through UDP GRO. Every ESP packet on the wire still carries one ordinary inner packet, so peers (strongSwan, routers)
+ * see nothing unusual.
+ *
+ * <p>Every kernel object lives in the network namespace of {@link Settings#netns()} if one is given (worker
+ * threads and the dataplane's control thread enter it themselves), else in the namespace of the calling thread.
+ * Methods are thread-safe; install and remove are serialized.
+ */
+public final class Dataplane implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
+
+    /**
+     * How to start a dataplane. Start from {@link #defaults()} and change what differs.
+     *
+     * @param tunName the TUN device (e.g. {@code pal0})
+     * @param workers number of workers; 0 means one per online CPU
+     * @param underlayMtu MTU of the path to the peers (1500)
+     * @param tunMtu the TUN device's MTU; 0 means {@code underlayMtu - }{@link EspOverhead#WORST_CASE} (121, the
+     *     worst any transform here adds: AES-CBC + HMAC-SHA2-512 in UDP over IPv6); see {@link #tunMtuFor}
+     * @param bindAddresses local addresses for the UDP sockets (and raw ESP sockets); wildcards by default
+     * @param udpPort the ESP-in-UDP port to listen on (4500)
+     * @param replayWindow anti-replay window size in packets ({@value ReplayWindow#DEFAULT_SIZE})
+     * @param netns the network namespace to run in, e.g. {@code /var/run/netns/gw}
+     * @param rawEsp whether to open raw ESP (IP protocol 50) sockets for tunnels without {@code udpencap}
+     * @param cpus CPUs to pin worker i to ({@code cpus[i % size]}); empty: CPU i modulo the online CPUs
+     * @param pinWorkers whether to pin workers to CPUs at all
+     * @param batch packets per recvmmsg/sendmmsg and per TUN drain
+     * @param udpGso send runs of ESP packets to one peer as UDP GSO datagrams (UDP_SEGMENT, Linux 4.18+)
+     * @param udpGro let the kernel coalesce received ESP-in-UDP datagrams (UDP_GRO, Linux 5.0+)
+     * @param tunOffloads open the TUN device with the virtio-net header and TCP offloads: read TCP super-packets
+     *     and cut them here, write coalesced ones (one TUN read or write for dozens of packets)
+     * @param ikeSink where IKE messages arriving on port 4500 go
+     * @param events where SA sequence limits are reported
+     */
+    public record Settings(String tunName, int workers, int underlayMtu, int tunMtu, List<InetAddress> bindAddresses,
+            int udpPort, int replayWindow, Optional<Path> netns, boolean rawEsp, List<Integer> cpus,
+            boolean pinWorkers, int batch, boolean udpGso, boolean udpGro, boolean tunOffloads, IkeSink ikeSink,
+            SaEvents events) {
+        public Settings {
+            Objects.requireNonNull(tunName);
+            bindAddresses = List.copyOf(bindAddresses);
+            cpus = List.copyOf(cpus);
+            Objects.requireNonNull(netns);
+            if (workers < 0 || workers > TunDevice.MAX_QUEUES) {
+                throw new IllegalArgumentException("workers must be 0.." + TunDevice.MAX_QUEUES);
+            }
+            if (underlayMtu < 576 || underlayMtu > 65535) {
+                throw new IllegalArgumentException("underlay MTU must be 576..65535: " + underlayMtu);
+            }
+            if (tunMtu != 0 && (tunMtu < 576 || tunMtu > 65535)) {
+                throw new IllegalArgumentException("TUN MTU must be 576..65535 (or 0 for automatic): " + tunMtu);
+            }
+            if (udpPort < 1 || udpPort > 65535) {
+                throw new IllegalArgumentException("UDP port must be 1..65535: " + udpPort);
+            }
+            ikeSink = ikeSink == null ? IkeSink.DISCARD : ikeSink;
+            events = events == null ? SaEvents.NONE : events;
+        }
+
+        /** {@code pal0}, a worker per CPU, underlay MTU 1500, wildcard IPv4 and IPv6 sockets on 4500, raw ESP on. */
+        public static Settings defaults() {
+            return new Settings("pal0", 0, 1500, 0,
+                    List.of(InetAddress.ofLiteral("0.0.0.0"), InetAddress.ofLiteral("::")), 4500,
+                    ReplayWindow.DEFAULT_SIZE, Optional.empty(), true, List.of(), true, 64, true, true, true,
+                    IkeSink.DISCARD, SaEvents.NONE);
+        }
+
+        public Settings withTunName(String name) {
+            return new Settings(name, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withWorkers(int n) {
+            return new Settings(tunName, n, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withUnderlayMtu(int mtu) {
+            return new Settings(tunName, workers, mtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withTunMtu(int mtu) {
+            return new Settings(tunName, workers, underlayMtu, mtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withBindAddresses(List<InetAddress> addresses) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, addresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withUdpPort(int port) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, port, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withReplayWindow(int size) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, size, netns, rawEsp,
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withNetns(Path path) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow,
+                    Optional.of(path), rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withRawEsp(boolean enabled) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    enabled, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withCpus(List<Integer> list) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, list, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withPinWorkers(boolean pin) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pin, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withBatch(int size) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, size, udpGso, udpGro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withUdpOffloads(boolean gso, boolean gro) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, gso, gro, tunOffloads, ikeSink, events);
+        }
+
+        public Settings withTunOffloads(boolean enabled) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, enabled, ikeSink, events);
+        }
+
+        public Settings withIkeSink(IkeSink sink) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, sink, events);
+        }
+
+        public Settings withEvents(SaEvents sink) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, sink);
+        }
+
+        /** The worker count after applying the default. */
+        public int effectiveWorkers() {
+            return workers > 0 ? workers : Math.max(1, CpuAffinity.onlineCpus());
+        }
+
+        /** The TUN MTU after applying the default. */
+        public int effectiveTunMtu() {
+            return tunMtu > 0 ? tunMtu : underlayMtu - EspOverhead.WORST_CASE;
+        }
+    }
+
+    /**
+     * The TUN MTU that lets the largest inner packet of every tunnel here fit the underlay without fragmentation:
+     * {@code underlayMtu} minus the largest worst-case overhead among them ({@link EspOverhead}); e.g. 1435 for
+     * AES-GCM in UDP over IPv4 on a 1500 underlay. With no tunnel, the worst case of all transforms.
+     */
+    public static int tunMtuFor(int underlayMtu, Collection<ManualTunnel> tunnels) {
+        if (tunnels.isEmpty()) {
+            return underlayMtu - EspOverhead.WORST_CASE;
+        }
+        int worst = 0;
+        for (ManualTunnel t : tunnels) {
+            boolean v6 = t.peer().ip().map(a -> a instanceof Inet6Address).orElse(true);
+            IntegrityAlgorithm integ = t.auth().map(a -> EspTransforms.parseIntegrity(a.keyword()))
+                    .orElse(IntegrityAlgorithm.NONE);
+            worst = Math.max(worst, EspOverhead.worstCase(EspTransforms.parseEncryption(t.enc().keyword()), integ, v6,
+                    t.udpEncapPort().isPresent()));
+        }
+        return underlayMtu - worst;
+    }
+
+    private final Settings settings;
+    private final int workerCount;
+    private final int tunMtu;
+    private final ExecutorService control;
+    private final TunDevice tun;
+    private final List<RawEspSocket> rawSockets;
+    private final List<Worker> workers;
+    private final Map<String, TunnelSas> tunnels = new LinkedHashMap<>();
+    /** Routes this dataplane added, by remote prefix, with the tunnels that need them. */
+    private final Map<IpPrefix, List<String>> routes = new HashMap<>();
+    private final Map<String, List<IpPrefix>> routesByTunnel = new HashMap<>();
+    private boolean ipv6Enabled;
+    private boolean closed;
+
+    private Dataplane(Settings settings, int workerCount, int tunMtu, ExecutorService control, TunDevice tun,
+            List<RawEspSocket> rawSockets, List<Worker> workers) {
+        this.settings = settings;
+        this.workerCount = workerCount;
+        this.tunMtu = tunMtu;
+        this.control = control;
+        this.tun = tun;
+        this.rawSockets = rawSockets;
+        this.workers = workers;
+    }
+
+    /**
+     * Creates the TUN device (MTU set, link up), the raw ESP sockets, and the workers with their sockets; returns
+     * once every worker is ready.
+     *
+     * @throws IOException if a kernel object cannot be created (not root, port 4500 taken by another program, ...)
+     */
+    public static Dataplane start(Settings settings) throws IOException {
+        int n = settings.effectiveWorkers();
+        int mtu = settings.effectiveTunMtu();
+        ExecutorService control = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "palisade-dp-" + settings.tunName() + "-control");
+            t.setDaemon(true);
+            return t;
+        });
+        TunDevice tun = null;
+        List<RawEspSocket> raw = new ArrayList<>();
+        List<Worker> started = new ArrayList<>();
+        try {
+            tun = call(control, () -> {
+                if (settings.netns().isPresent()) {
+                    NetNamespace.enter(settings.netns().get());
+                }
+                TunDevice t = TunDevice.open(settings.tunName(), n, settings.tunOffloads());
+                try {
+                    if (settings.tunOffloads()) {
+                        t.setOffloads(TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6
+                                | TunDevice.TUN_F_TSO_ECN);
+                    }
+                    t.setMtu(mtu);
+                    t.setUp(true);
+                } catch (IOException | RuntimeException e) {
+                    t.close();
+                    throw e;
+                }
+                return t;
+            });
+            if (settings.rawEsp()) {
+                raw.addAll(call(control, () -> {
+                    List<RawEspSocket> list = new ArrayList<>();
+                    try {
+                        for (InetAddress a : settings.bindAddresses()) {
+                            RawEspSocket r = RawEspSocket.open(a);
+                            list.add(r);
+                            r.setBufferSizes(UdpEndpoint.Options.DEFAULT.receiveBufferBytes(),
+                                    UdpEndpoint.Options.DEFAULT.sendBufferBytes());
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        list.forEach(RawEspSocket::close);
+                        throw e;
+                    }
+                    return list;
+                }));
+            }
+            List<InetSocketAddress> binds = settings.bindAddresses().stream()
+                    .map(a -> new InetSocketAddress(a, settings.udpPort())).toList();
+            int online = Math.max(1, CpuAffinity.onlineCpus());
+            for (int i = 0; i < n; i++) {
+                int cpu = !settings.pinWorkers() ? -1
+                        : settings.cpus().isEmpty() ? i % online : settings.cpus().get(i % settings.cpus().size());
+                started.add(Worker.start(new Worker.Config(i, settings.netns(), cpu, tun.queue(i), binds,
+                        UdpEndpoint.Options.DEFAULT.withGro(settings.udpGro()), raw, mtu, settings.batch(),
+                        settings.udpGso(), tun.virtioNetHeader(), settings.ikeSink())));
+            }
+            for (Worker w : started) {
+                try {
+                    w.started().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io
+                            : new IOException("worker " + w.index() + " failed to start", e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IOException("worker " + w.index() + " did not start within 30 s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while starting workers");
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "dataplane " + tun.name() + " up: " + n + " worker(s), TUN MTU " + mtu
+                    + (settings.tunOffloads() ? " (TSO/GRO)" : "") + ", UDP " + binds
+                    + (settings.udpGso() ? " (GSO" + (settings.udpGro() ? "/GRO)" : ")") : "")
+                    + (raw.isEmpty() ? "" : ", raw ESP")
+                    + settings.netns().map(p -> ", netns " + p).orElse(""));
+            return new Dataplane(settings, n, mtu, control, tun, List.copyOf(raw), List.copyOf(started));
+        } catch (IOException | RuntimeException e) {
+            for (Worker w : started) {
+                try {
+                    w.stop();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            raw.forEach(RawEspSocket::close);
+            if (tun != null) {
+                TunDevice t = tun;
+                try {
+                    call(control, () -> {
+                        t.close();
+                        return null;
+                    });
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+            control.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
+        Future<T> f = control.submit(task);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /**
+     * Installs a manually keyed tunnel (or replaces the one with its label): SAs in every worker, then routes to
+     * its remote networks through the TUN device.
+     *
+     * @throws IllegalArgumentException if the tunnel cannot be used here (unknown algorithm, wrong key length,
+     *     host names instead of addresses, an inbound SPI already used by another tunnel, no socket for its family)
+     * @throws IOException if a route cannot be added (the tunnel is then not installed)
+     */
+    public synchronized void install(ManualTunnel tunnel) throws IOException {
+        checkOpen();
+        ManualKeying.Prepared prepared = ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
+                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events()));
+        TunnelSas sas = prepared.sas();
+        String label = tunnel.label();
+        int spi = sas.inbound().spi();
+        for (TunnelSas other : tunnels.values()) {
+            if (!other.label().equals(label) && other.inbound().spi() == spi) {
+                throw new IllegalArgumentException("inbound SPI 0x" + Integer.toHexString(spi) + " of " + label
+                        + " is already used by tunnel " + other.label());
+            }
+        }
+        boolean replacing = tunnels.containsKey(label);
+        List<WorkerHandle> done = new ArrayList<>();
+        try {
+            for (Worker w : workers) {
+                w.handle().install(sas, prepared.outboundTransforms().get(w.index()),
+                        prepared.inboundTransforms().get(w.index()));
+                done.add(w.handle());
+            }
+        } catch (RuntimeException e) {
+            if (!replacing) {
+                done.forEach(h -> h.remove(label));
+            }
+            throw e;
+        }
+        tunnels.put(label, sas);
+        try {
+            if (replacing) {
+                removeRoutes(label);
+            }
+            addRoutes(label, sas);
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(label);
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "installed " + sas.outbound() + " / " + sas.inbound());
+    }
+
+    /** Removes a tunnel: its routes, then its SAs from every worker. False if there was none of that label. */
+    public synchronized boolean remove(String label) throws IOException {
+        checkOpen();
+        if (!tunnels.containsKey(label)) {
+            return false;
+        }
+        try {
+            removeRoutes(label);
+        } finally {
+            for (Worker w : workers) {
+                w.handle().remove(label);
+            }
+            tunnels.remove(label);
+        }
+        LOG.log(System.Logger.Level.INFO, "removed tunnel " + label);
+        return true;
+    }
+
+    private void removeQuietly(String label) {
+        try {
+            removeRoutes(label);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cleaning up routes of " + label + ": " + e.getMessage());
+        }
+        for (Worker w : workers) {
+            w.handle().remove(label);
+        }
+        tunnels.remove(label);
+    }
+
+    private void addRoutes(String label, TunnelSas sas) throws IOException {
+        List<IpPrefix> mine = new ArrayList<>();
+        routesByTunnel.put(label, mine);
+        List<Prefix> local = sas.inbound().selectors().local();
+        for (Prefix remote : sas.inbound().selectors().remote()) {
+            if (remote.length() == 0) {
+                LOG.log(System.Logger.Level.WARNING, label + ": no route added for " + remote
+                        + " (a default route through the tunnel would capture the ESP packets too)");
+                continue;
+            }
+            IpPrefix prefix = remote.toIpPrefix();
+            List<String> users = routes.get(prefix);
+            if (users != null) {
+                users.add(label);
+                mine.add(prefix);
+                continue;
+            }
+            boolean added = call(control, () -> {
+                if (remote.ipv6() && !ipv6Enabled) {
+                    tun.enableIpv6();
+                    ipv6Enabled = true;
+                }
+                InetAddress source = preferredSource(local, remote.ipv6());
+                try {
+                    tun.addRoute(prefix, source);
+                    return true;
+                } catch (ErrnoException e) {
+                    if (e.errno() == 17 /* EEXIST */) {
+                        LOG.log(System.Logger.Level.WARNING, label + ": a route to " + prefix
+                                + " exists already; leaving it as it is");
+                        return false;
+                    }
+                    throw e;
+                }
+            });
+            if (added) {
+                List<String> list = new ArrayList<>();
+                list.add(label);
+                routes.put(prefix, list);
+                mine.add(prefix);
+            }
+        }
+    }
+
+    private void removeRoutes(String label) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.remove(label);
+        if (mine == null) {
+            return;
+        }
+        IOException first = null;
+        for (IpPrefix prefix : mine) {
+            List<String> users = routes.get(prefix);
+            if (users == null) {
+                continue;
+            }
+            users.remove(label);
+            if (users.isEmpty()) {
+                routes.remove(prefix);
+                try {
+                    call(control, () -> {
+                        tun.removeRoute(prefix);
+                        return null;
+                    });
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** An address of this box (not on the TUN device) inside one of {@code local} of the family; else null. */
+    private InetAddress preferredSource(List<Prefix> local, boolean ipv6) throws IOException {
+        for (InterfaceAddresses.Entry e : InterfaceAddresses.list()) {
+            InetAddress a = e.address();
+            if (e.interfaceName().equals(tun.name()) || (a instanceof Inet6Address) != ipv6 || a.isLinkLocalAddress()
+                    || a.isLoopbackAddress()) {
+                continue;
+            }
+            for (Prefix p : local) {
+                if (p.length() > 0 && p.contains(a)) {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A snapshot of every tunnel's and every worker's counters. */
+    public DataplaneCounters counters() {
+        List<TunnelCounters> t = new ArrayList<>();
+        synchronized (this) {
+            for (TunnelSas sas : tunnels.values()) {
+                OutboundSa out = sas.outbound();
+                InboundSa in = sas.inbound();
+                t.add(new TunnelCounters(sas.label(), Integer.toUnsignedLong(out.spi()),
+                        Integer.toUnsignedLong(in.spi()), out.traffic(), in.traffic(), out.lastSequence(),
+                        in.highestSequence(), out.exhausted()));
+            }
+        }
+        List<WorkerCounters> w = workers.stream().map(x -> x.handle().counters()).toList();
+        return new DataplaneCounters(t, w);
+    }
+
+    /** The control handles of the workers, by index. */
+    public List<WorkerHandle> workers() {
+        return workers.stream().map(Worker::handle).toList();
+    }
+
+    /** Labels of the installed tunnels, in policy order. */
+    public synchronized List<String> tunnels() {
+        return List.copyOf(tunnels.keySet());
+    }
+
+    /** Sends an IKE message (non-ESP marker added) from UDP port 4500 to {@code to}. */
+    public boolean sendIke(InetSocketAddress to, byte[] message) throws IOException {
+        return workers.getFirst().handle().sendIke(to, message);
+    }
+
+    public String tunName() {
+        return tun.name();
+    }
+
+    public int tunMtu() {
+        return tunMtu;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("dataplane " + tun.name() + " is closed");
+        }
+    }
+
+    /** Stops the workers, removes the routes, closes the sockets and the TUN device. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Worker w : workers) {
+            try {
+                w.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        rawSockets.forEach(RawEspSocket::close);
+        try {
+            call(control, () -> {
+                tun.close();
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + tun.name() + ": " + e.getMessage());
+        }
+        control.shutdown();
+        tunnels.clear();
+        routes.clear();
+        routesByTunnel.clear();
+        LOG.log(System.Logger.Level.INFO, "dataplane " + tun.name() + " closed");
+    }
+}

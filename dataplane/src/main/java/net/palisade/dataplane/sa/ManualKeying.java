@@ -1,0 +1,131 @@
+package net.palisade.dataplane.sa;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.palisade.dataplane.esp.EncryptionAlgorithm;
+import net.palisade.dataplane.esp.EspTransform;
+import net.palisade.dataplane.esp.EspTransforms;
+import net.palisade.dataplane.esp.IntegrityAlgorithm;
+import net.palisade.dataplane.packet.MssClamp;
+import net.palisade.dataplane.replay.ReplayWindow;
+import net.palisade.model.DirectionalKeys;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.Network;
+import net.palisade.model.secret.Secret;
+
+/**
+ * Turns a {@link ManualTunnel} of the shared model into the dataplane's SAs, policies and per-worker transforms.
+ *
+ * <p>Algorithms map by name: the model's {@code aes-128}, {@code aes-256}, {@code 3des} (CBC),
+ * {@code aes-128-gcm}, {@code aes-256-gcm}, {@code chacha20-poly1305} and {@code hmac-sha1},
+ * {@code hmac-sha2-256/384/512} are names or aliases of {@link EncryptionAlgorithm} and {@link IntegrityAlgorithm}.
+ * Keys are revealed once per direction, turned into one transform per worker, and the revealed copy is wiped at
+ * once (the JCE key objects keep their own copies, which Java cannot wipe; see {@link Secret}).
+ */
+public final class ManualKeying {
+
+    /**
+     * What installing a tunnel needs to know about the dataplane it goes into.
+     *
+     * @param workers number of workers (one transform per SA each)
+     * @param replayWindow anti-replay window size in packets
+     * @param underlayMtu the MTU of the path to the peer
+     * @param tunMtu the TUN device's MTU (no inner packet is longer)
+     * @param events where sequence-space limits are reported
+     */
+    public record Params(int workers, int replayWindow, int underlayMtu, int tunMtu, SaEvents events) {
+    }
+
+    /**
+     * A tunnel ready to install: the shared SAs and, per worker, the outbound and inbound transforms.
+     */
+    public record Prepared(TunnelSas sas, List<EspTransform> outboundTransforms, List<EspTransform> inboundTransforms) {
+        public Prepared {
+            outboundTransforms = List.copyOf(outboundTransforms);
+            inboundTransforms = List.copyOf(inboundTransforms);
+        }
+    }
+
+    private ManualKeying() {
+    }
+
+    /**
+     * Builds the SAs of {@code tunnel}.
+     *
+     * @throws IllegalArgumentException if an address is a name, an algorithm is unknown to the dataplane or a key
+     *     has the wrong length
+     */
+    public static Prepared prepare(ManualTunnel tunnel, Params params) {
+        InetAddress local = tunnel.local().ip().orElseThrow(
+                () -> new IllegalArgumentException(tunnel.label() + ": local must be an IP address for manual keying"));
+        InetAddress peer = tunnel.peer().ip().orElseThrow(
+                () -> new IllegalArgumentException(tunnel.label() + ": peer must be an IP address for manual keying"));
+        if ((local instanceof Inet6Address) != (peer instanceof Inet6Address)) {
+            throw new IllegalArgumentException(tunnel.label() + ": local and peer differ in family");
+        }
+        boolean ipv6Outer = peer instanceof Inet6Address;
+        EncryptionAlgorithm enc = EspTransforms.parseEncryption(tunnel.enc().keyword());
+        IntegrityAlgorithm integ = tunnel.auth().map(a -> EspTransforms.parseIntegrity(a.keyword()))
+                .orElse(IntegrityAlgorithm.NONE);
+        boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
+        int n = params.workers();
+        List<EspTransform> out = transforms(enc, integ, tunnel.encKey(), tunnel.authKey().orElse(null), false, n, esn);
+        List<EspTransform> in = transforms(enc, integ, tunnel.encKey(), tunnel.authKey().orElse(null), true, n, esn);
+
+        int port = tunnel.udpEncapPort().orElse(0);
+        boolean udp = port != 0;
+        int maxInner = EspOverhead.maxInnerLength(out.getFirst(), params.underlayMtu(), ipv6Outer, udp);
+        int clampTo = Math.min(maxInner, params.tunMtu());
+        String name = out.getFirst().name();
+        OutboundSa outbound = new OutboundSa(tunnel.label(), tunnel.spi().outbound().toInt(), local,
+                new InetSocketAddress(peer, port), name, esn, maxInner, n, params.events());
+
+        List<Prefix> localPrefixes = new ArrayList<>();
+        List<Prefix> remotePrefixes = new ArrayList<>();
+        tunnel.from().forEach(net -> localPrefixes.addAll(Prefix.of(net)));
+        tunnel.to().forEach(net -> remotePrefixes.addAll(Prefix.of(net)));
+        InboundSa inbound = new InboundSa(tunnel.label(), tunnel.spi().inbound().toInt(), name,
+                new ReplayWindow(params.replayWindow(), esn), new Selectors(localPrefixes, remotePrefixes),
+                MssClamp.mssFor(clampTo, false), MssClamp.mssFor(clampTo, true), n);
+        return new Prepared(new TunnelSas(tunnel.label(), outbound, inbound, policies(tunnel)), out, in);
+    }
+
+    /** Each {@code from} network with each {@code to} network of the same family, {@code from} order first. */
+    static List<FlowPair> policies(ManualTunnel tunnel) {
+        List<FlowPair> pairs = new ArrayList<>();
+        for (Network from : tunnel.from()) {
+            for (Prefix l : Prefix.of(from)) {
+                for (Network to : tunnel.to()) {
+                    for (Prefix r : Prefix.of(to)) {
+                        if (l.ipv6() == r.ipv6()) {
+                            pairs.add(new FlowPair(l, r));
+                        }
+                    }
+                }
+            }
+        }
+        return pairs;
+    }
+
+    private static List<EspTransform> transforms(EncryptionAlgorithm enc, IntegrityAlgorithm integ,
+            DirectionalKeys encKeys, DirectionalKeys authKeys, boolean inbound, int count, boolean esn) {
+        byte[] encKey = (inbound ? encKeys.inbound() : encKeys.outbound()).revealBytes();
+        byte[] authKey = authKeys == null ? null : (inbound ? authKeys.inbound() : authKeys.outbound()).revealBytes();
+        try {
+            List<EspTransform> list = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                list.add(EspTransforms.create(enc, integ, encKey, authKey, esn));
+            }
+            return list;
+        } finally {
+            Arrays.fill(encKey, (byte) 0);
+            if (authKey != null) {
+                Arrays.fill(authKey, (byte) 0);
+            }
+        }
+    }
+}

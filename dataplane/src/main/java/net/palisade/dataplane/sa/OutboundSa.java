@@ -1,0 +1,181 @@
+package net.palisade.dataplane.sa;
+
+import java.lang.foreign.Arena;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import net.palisade.dataplane.io.SockAddr;
+import net.palisade.dataplane.replay.SequenceCounter;
+
+/**
+ * The shared half of one outbound SA: where its packets go and the sequence numbers they carry. Every worker
+ * seals for it with its own cipher object but takes sequence numbers from the one counter here, an
+ * {@link AtomicLong}: two workers sealing for the same SA never use a number twice (for AES-GCM and
+ * ChaCha20-Poly1305 the number is also the IV, so this is what keeps an IV from repeating under a key). The peer may
+ * see the numbers slightly out of order across workers; its replay window absorbs that.
+ *
+ * <p>The limits are those of {@link SequenceCounter}: at most 2^32-1 packets without ESN (2^64-2 with), and a soft
+ * limit at 15/16 of that. Reaching either is reported once through {@link SaEvents}; past the hard limit
+ * {@link #nextSequence()} answers {@link #EXHAUSTED} for good and the SA sends nothing more.
+ */
+public final class OutboundSa {
+    /** Returned by {@link #nextSequence()} once the SA has used up its sequence space. */
+    public static final long EXHAUSTED = SequenceCounter.EXHAUSTED;
+
+    /** Counter fields per worker stripe. */
+    public static final int PACKETS = 0;
+    public static final int BYTES = 1;
+
+    private final String label;
+    private final int spi;
+    private final InetAddress local;
+    private final InetSocketAddress peer;
+    private final boolean udpEncapsulation;
+    private final String transformName;
+    private final boolean esn;
+    private final int maxInnerLength;
+    private final SockAddr peerSockAddr;
+    private final AtomicLong lastSequence;
+    private final long hardLimit;
+    private final long softLimit;
+    private final AtomicBoolean softReported = new AtomicBoolean();
+    private final AtomicBoolean hardReported = new AtomicBoolean();
+    private volatile boolean exhausted;
+    private final StripedCounters counters;
+    private final SaEvents events;
+
+    /**
+     * @param label the tunnel's label
+     * @param spi the SPI the peer expects
+     * @param local our outer address
+     * @param peer the peer's outer address and UDP port; port 0 means raw ESP (IP protocol 50)
+     * @param transformName the transform, for counters and logs (e.g. {@code aes-128-gcm})
+     * @param esn whether the SA uses 64-bit extended sequence numbers
+     * @param maxInnerLength the longest inner packet whose ESP packet still fits the underlay MTU
+     * @param workers number of worker stripes for the counters
+     * @param events where to report sequence-space limits
+     */
+    public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
+            boolean esn, int maxInnerLength, int workers, SaEvents events) {
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, 0L, defaultSoft(esn));
+    }
+
+    OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName, boolean esn,
+            int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit) {
+        this.label = Objects.requireNonNull(label);
+        this.spi = spi;
+        this.local = Objects.requireNonNull(local);
+        this.peer = Objects.requireNonNull(peer);
+        this.udpEncapsulation = peer.getPort() != 0;
+        this.transformName = transformName;
+        this.esn = esn;
+        this.maxInnerLength = maxInnerLength;
+        this.peerSockAddr = SockAddr.of(Arena.ofAuto(), peer);
+        this.lastSequence = new AtomicLong(lastIssued);
+        this.hardLimit = esn ? SequenceCounter.MAX_64 : SequenceCounter.MAX_32;
+        this.softLimit = softLimit;
+        this.counters = new StripedCounters(workers, 2);
+        this.events = events == null ? SaEvents.NONE : events;
+    }
+
+    private static long defaultSoft(boolean esn) {
+        long hard = esn ? SequenceCounter.MAX_64 : SequenceCounter.MAX_32;
+        return hard - Long.divideUnsigned(hard, 16);
+    }
+
+    /** Test hook: an SA whose counter behaves as if {@code lastIssued} had just been sent. */
+    static OutboundSa startingAfter(String label, int spi, InetAddress local, InetSocketAddress peer, boolean esn,
+            int workers, SaEvents events, long lastIssued, long softLimit) {
+        return new OutboundSa(label, spi, local, peer, "test", esn, 1400, workers, events, lastIssued, softLimit);
+    }
+
+    /**
+     * The next sequence number, or {@link #EXHAUSTED}. Lock-free; any worker. Reports the soft limit and
+     * exhaustion once each.
+     */
+    public long nextSequence() {
+        if (exhausted) {
+            return EXHAUSTED;
+        }
+        long s = lastSequence.incrementAndGet();
+        if (s == 0 || Long.compareUnsigned(s, hardLimit) > 0) {
+            exhausted = true;
+            if (hardReported.compareAndSet(false, true)) {
+                events.outboundExhausted(label, Integer.toUnsignedLong(spi));
+            }
+            return EXHAUSTED;
+        }
+        if (s == softLimit && softReported.compareAndSet(false, true)) {
+            events.outboundSoftLimit(label, Integer.toUnsignedLong(spi));
+        }
+        return s;
+    }
+
+    /** True once the sequence space is used up. */
+    public boolean exhausted() {
+        return exhausted;
+    }
+
+    /** The last sequence number handed out (may exceed the hard limit by the attempts that failed). */
+    public long lastSequence() {
+        long s = lastSequence.get();
+        return exhausted ? hardLimit : s;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public int spi() {
+        return spi;
+    }
+
+    public InetAddress local() {
+        return local;
+    }
+
+    public InetSocketAddress peer() {
+        return peer;
+    }
+
+    /** True for ESP-in-UDP (RFC 3948), false for raw ESP. */
+    public boolean udpEncapsulation() {
+        return udpEncapsulation;
+    }
+
+    /** The peer as a native socket address, for the send path. Shared read-only by the workers. */
+    public SockAddr peerSockAddr() {
+        return peerSockAddr;
+    }
+
+    public String transformName() {
+        return transformName;
+    }
+
+    public boolean extendedSequenceNumbers() {
+        return esn;
+    }
+
+    /** The longest inner packet that fits the underlay MTU once sealed. */
+    public int maxInnerLength() {
+        return maxInnerLength;
+    }
+
+    /** Counts one sealed packet of {@code innerBytes} on {@code worker}'s stripe. */
+    public void countSealed(int worker, int innerBytes) {
+        counters.increment(worker, PACKETS);
+        counters.add(worker, BYTES, innerBytes);
+    }
+
+    public SaTraffic traffic() {
+        return new SaTraffic(counters.sum(PACKETS), counters.sum(BYTES));
+    }
+
+    @Override
+    public String toString() {
+        return "OutboundSa[" + label + ", spi=0x" + Integer.toHexString(spi) + ", " + transformName + " -> "
+                + peer.getAddress().getHostAddress() + (udpEncapsulation ? ":" + peer.getPort() : " (ESP)") + "]";
+    }
+}

@@ -1,0 +1,90 @@
+package net.palisade.dataplane.worker;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import net.palisade.dataplane.esp.EspTransform;
+import net.palisade.dataplane.io.RawEspSocket;
+import net.palisade.dataplane.sa.OutboundSa;
+import net.palisade.dataplane.sa.TunnelSas;
+
+/**
+ * The control handle of one worker, safe to call from any thread (the control plane wraps one in an actor per
+ * worker). Changes are copy-on-write: each builds a new {@link WorkerTables} and publishes it with one volatile
+ * write, so the worker never waits for the control plane; changes to one worker are serialized by this handle.
+ */
+public final class WorkerHandle {
+    private final Worker worker;
+
+    WorkerHandle(Worker worker) {
+        this.worker = worker;
+    }
+
+    public int index() {
+        return worker.index();
+    }
+
+    /**
+     * Installs (or replaces, keeping its place in the policy order) a tunnel's SAs in this worker.
+     *
+     * @param outbound this worker's own transform for the outbound SA: no other worker may use it
+     * @param inbound this worker's own transform for the inbound SA
+     * @throws IllegalArgumentException if another tunnel uses the inbound SPI, or the worker has no socket for the
+     *     SA's family and encapsulation
+     */
+    public synchronized void install(TunnelSas sas, EspTransform outbound, EspTransform inbound) {
+        OutboundSa out = sas.outbound();
+        int udp = -1;
+        RawEspSocket raw = null;
+        if (out.udpEncapsulation()) {
+            udp = worker.udpEndpointFor(out.local());
+            if (udp < 0) {
+                throw new IllegalArgumentException(sas.label() + ": no UDP socket bound for " + out.local()
+                        .getHostAddress() + " (add it, or a wildcard address of its family, to the bind addresses)");
+            }
+        } else {
+            raw = worker.rawSocketFor(out.local());
+            if (raw == null) {
+                throw new IllegalArgumentException(sas.label() + ": raw ESP (no udpencap) but no raw ESP socket for "
+                        + out.local().getHostAddress());
+            }
+        }
+        WorkerTables.Entry entry = new WorkerTables.Entry(sas, new OutboundBinding(out, outbound, udp, raw),
+                new InboundBinding(sas.inbound(), inbound));
+        worker.tables = worker.tables.with(entry);
+    }
+
+    /** Removes a tunnel's SAs from this worker; false if it had none of that label. */
+    public synchronized boolean remove(String label) {
+        WorkerTables before = worker.tables;
+        WorkerTables after = before.without(label);
+        worker.tables = after;
+        return after != before;
+    }
+
+    /** Labels of the tunnels installed in this worker, in policy order. */
+    public List<String> tunnels() {
+        return new ArrayList<>(worker.tables.tunnels.keySet());
+    }
+
+    /** A snapshot of this worker's counters. */
+    public WorkerCounters counters() {
+        Map<Counter, Long> values = new EnumMap<>(Counter.class);
+        for (Counter c : Counter.values()) {
+            values.put(c, worker.counter(c));
+        }
+        return new WorkerCounters(worker.index(), worker.running(), values);
+    }
+
+    /**
+     * Sends an IKE message to {@code to} from this worker's UDP port (4500), adding the non-ESP marker.
+     *
+     * @return false if the kernel refused the datagram
+     */
+    public boolean sendIke(InetSocketAddress to, byte[] message) throws IOException {
+        return worker.sendIke(to, message);
+    }
+}
