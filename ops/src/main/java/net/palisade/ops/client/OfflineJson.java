@@ -1,0 +1,58 @@
+package net.palisade.ops.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Instant;
+import net.palisade.controlplane.JournalEvent;
+import net.palisade.controlplane.tunnel.TunnelView;
+import net.palisade.model.config.ConfigJson;
+
+/**
+ * Journal events and tunnel views read offline, in the same JSON form as the API serves them, so that one renderer
+ * serves both and {@code --json} output is the same online and offline. Secrets come out as {@code "[redacted]"}
+ * (the model's JSON never writes them).
+ */
+public final class OfflineJson {
+    private final ObjectMapper json = ConfigJson.newMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    public ObjectMapper mapper() {
+        return json;
+    }
+
+    /** As {@code GET /v1/tunnels/{label}/events} shows one event. */
+    public ObjectNode event(JournalEvent e) {
+        ObjectNode o = json.createObjectNode();
+        o.put("offset", e.offset());
+        o.put("sequenceNr", e.sequenceNr());
+        o.setAll((ObjectNode) json.valueToTree(e.event()));
+        return o;
+    }
+
+    /** As {@code GET /v1/tunnels/{label}/state} shows a tunnel (no counters: there is no dataplane offline). */
+    public ObjectNode view(TunnelView v) {
+        ObjectNode o = json.createObjectNode();
+        o.put("label", v.label());
+        o.put("configured", v.configured());
+        v.kind().ifPresent(k -> o.put("kind", k));
+        o.set("status", json.valueToTree(v.status()));
+        o.set("admin", json.valueToTree(v.admin()));
+        o.put("peer", v.peer().orElse(null));
+        o.put("ikeSa", v.ikeSa().orElse(null));
+        o.set("sas", json.valueToTree(v.sas()));
+        o.put("since", v.since().map(Instant::toString).orElse(null));
+        o.put("lastFailure", v.lastFailure().orElse(null));
+        o.put("spec", v.spec().orElse(null));
+        v.specJson().ifPresent(s -> {
+            try {
+                o.set("config", json.readTree(s));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("tunnel view JSON", e);
+            }
+        });
+        return o;
+    }
+}
