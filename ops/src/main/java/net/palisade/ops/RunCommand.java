@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import net.palisade.api.ApiServer;
 import net.palisade.api.TokenFile;
 import net.palisade.controlplane.ControlPlane;
@@ -19,7 +20,11 @@ import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.Settings;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.tunnel.DataplanePorts;
+import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelPorts;
+import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.dataplane.sa.SaEvents;
+import net.palisade.model.event.Cause;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -122,7 +127,8 @@ final class RunCommand implements Callable<Integer> {
             configText = Optional.of(Files.readString(configPath.get(), StandardCharsets.UTF_8));
         }
 
-        Optional<Dataplane> dataplane = startDataplane(err);
+        AtomicReference<ControlPlane> nodeRef = new AtomicReference<>();
+        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef));
         if (dataplane == null) {
             return 2;
         }
@@ -141,6 +147,7 @@ final class RunCommand implements Callable<Integer> {
         ControlPlane node;
         try {
             node = ControlPlane.start(settings, ports);
+            nodeRef.set(node);
             node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             err.println("run: the control plane did not start: " + rootMessage(e));
@@ -189,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The dataplane per {@code --dataplane}; empty when off; null when it had to start and could not. */
-    private Optional<Dataplane> startDataplane(java.io.PrintWriter err) {
+    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events) {
         boolean root = "root".equals(System.getProperty("user.name"));
         if (dataplaneMode == DataplaneMode.off || dataplaneMode == DataplaneMode.auto && !root) {
             log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
@@ -197,12 +204,33 @@ final class RunCommand implements Callable<Integer> {
             return Optional.empty();
         }
         try {
-            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers)));
+            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers).withEvents(events)));
         } catch (IOException | RuntimeException e) {
             err.println("run: the dataplane did not start: " + e.getMessage()
                     + (root ? "" : " (it needs root or CAP_NET_ADMIN; --dataplane off runs without it)"));
             return null;
         }
+    }
+
+    /** Dataplane reports become tunnel events: an exhausted manual SA is journaled as {@code sa-expired}. */
+    private static SaEvents saEvents(AtomicReference<ControlPlane> node) {
+        return new SaEvents() {
+            @Override
+            public void outboundSoftLimit(String label, long spi) {
+                log.warn("tunnel {}: outbound SA 0x{} is near the end of its sequence numbers; commit new keys and SPIs",
+                        label, Long.toHexString(spi));
+            }
+
+            @Override
+            public void outboundExhausted(String label, long spi) {
+                log.error("tunnel {}: outbound SA 0x{} used up its sequence numbers and sends nothing more", label,
+                        Long.toHexString(spi));
+                ControlPlane cp = node.get();
+                if (cp != null) {
+                    cp.report(label, r -> new TunnelCommand.SaExpired(TunnelState.MANUAL_SA, Cause.of("dataplane"), r));
+                }
+            }
+        };
     }
 
     private static String rootMessage(Throwable e) {

@@ -116,7 +116,9 @@ public final class TunnelEntity
                     if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {
                         ctx.getSelf().tell(new AfterRecovery());
                     }
-                    if (state.adminUp()) {
+                    if (state.manual() && state.adminUp() && state.sas().isEmpty()) {
+                        ctx.getLog().warn("tunnel {} recovered with its manual SA expired: not reinstalled", label);
+                    } else if (state.adminUp()) {
                         ctx.getLog().info("tunnel {} recovered admin up: starting it again", label);
                         start(state.spec().orElseThrow());
                     }
@@ -178,7 +180,8 @@ public final class TunnelEntity
     }
 
     private ReplyEffect<TunnelEvent, TunnelState> engineInput(TunnelState s, EngineInput in) {
-        if (!s.ike()) {
+        if (!s.ike() && !(in instanceof TunnelCommand.SaExpired)) {
+            // the dataplane reports a manual SA whose sequence numbers ran out; nothing else concerns manual tunnels
             return reject(in, "tunnel " + label + " is manually keyed: no IKE engine reports for it");
         }
         String no = "tunnel " + label + ": ";

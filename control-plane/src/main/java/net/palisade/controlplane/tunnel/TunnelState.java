@@ -83,7 +83,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             return TunnelStatus.DOWN;
         }
         if (manual()) {
-            return TunnelStatus.UP;
+            return sas.isEmpty() ? TunnelStatus.DOWN : TunnelStatus.UP;
         }
         return sas.isEmpty() ? TunnelStatus.CONNECTING : TunnelStatus.UP;
     }
@@ -114,7 +114,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId()::equals).isPresent()
                     ? phase1Gone() : withSas(without(sas, e.saId()));
         };
-        return s.normalized().at(event.time());
+        boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
+        return s.normalized(reinstall).at(event.time());
     }
 
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
@@ -124,12 +125,18 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get())));
     }
 
-    /** Manual tunnels have the static pair while admin up; nothing runs while admin down. */
-    private TunnelState normalized() {
+    /**
+     * Manual tunnels have the static pair while admin up, from the moment it is (re)installed — a new spec or admin
+     * up — until the dataplane reports it expired (sequence numbers used up); nothing runs while admin down.
+     */
+    private TunnelState normalized(boolean reinstall) {
         if (spec.isPresent() && spec.get() instanceof ManualTunnel m) {
-            List<ChildSa> pair = admin == AdminState.UP ? List.of(new ChildSa(MANUAL_SA, m.spi())) : List.of();
+            boolean installed = admin == AdminState.UP && (reinstall || !sas.isEmpty());
+            List<ChildSa> pair = installed ? List.of(new ChildSa(MANUAL_SA, m.spi())) : List.of();
+            Optional<String> failure = installed || admin == AdminState.DOWN ? Optional.empty()
+                    : Optional.of("manual SA expired: its sequence numbers are used up; commit new keys and SPIs");
             return new TunnelState(label, spec, admin, Optional.of(m.peer().toString()), Optional.empty(), pair, since,
-                    Optional.empty());
+                    failure);
         }
         if (spec.isPresent() && admin == AdminState.DOWN) {
             return phase1Gone();

@@ -248,6 +248,20 @@ class TunnelEntityTest {
     }
 
     @Test
+    void exhaustedManualSaIsRecordedAsExpiredAndTheTunnelGoesDown() {
+        var m = kit("static-d");
+        ok(m.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), API, to)));
+        var expired = m.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(TunnelState.MANUAL_SA, Cause.of("dataplane"), to));
+        assertThat(expired.eventOfType(TunnelEvent.SaExpired.class).saId()).isEqualTo("manual");
+        assertThat(expired.eventOfType(TunnelEvent.SaExpired.class).cause().value()).isEqualTo("dataplane");
+        TunnelView v = ok(expired);
+        assertThat(v.sas()).isEmpty();
+        assertThat(v.status()).isEqualTo(TunnelStatus.DOWN);
+        assertThat(rejected(m.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("manual", Cause.of("dataplane"), to))))
+                .contains("no SA manual");
+    }
+
+    @Test
     void recoveryRestoresStateAndReinstallsAdminUpManualTunnel() {
         var kit = kit("static-d");
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), API, to)));
