@@ -102,6 +102,7 @@ class DataplaneLabTest {
                     + "(%d bytes, %d retransmits)%n", iperf.mbps(), iperf.bytes(), iperf.retransmits());
             assertThat(iperf.bytes()).isPositive();
 
+            awaitInFlight(pair);
             TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
             TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
             System.out.println("gw-a: " + pair.a.counters().describe());
@@ -139,6 +140,7 @@ class DataplaneLabTest {
             Iperf.Result iperf = Iperf.run(lab, "10.2.0.10", 2, 1);
             System.out.printf("iperf3 without TUN or UDP offloads: %.0f Mbit/s%n", iperf.mbps());
             assertThat(iperf.bytes()).isPositive();
+            awaitInFlight(pair);
             DataplaneCounters a = pair.a.counters();
             assertThat(a.total(Counter.UDP_DATAGRAMS_SENT)).isEqualTo(a.total(Counter.SEALED));
             assertThat(a.total(Counter.TSO_SUPER_PACKETS)).isZero();
@@ -251,6 +253,7 @@ class DataplaneLabTest {
             assertWorkersRunning(b);
             Lab.Result after = ping("ha", "-c", "2", "-i", "0.2", "-W", "2", "10.2.0.10");
             assertThat(after.exitCode()).as(after.output()).isZero();
+            awaitInFlight(pair);
             TunnelCounters t = b.counters().tunnel("lab").orElseThrow();
             assertThat(t.in().packets()).isEqualTo(pair.a.counters().tunnel("lab").orElseThrow().out().packets());
             System.out.println("gw-b after injections: " + b.counters().describe());
@@ -388,6 +391,7 @@ class DataplaneLabTest {
                 System.out.printf("gw-a worker %d: sealed %d, opened %d%n", w.worker(), w.get(Counter.SEALED),
                         w.get(Counter.OPENED));
             }
+            awaitInFlight(pair);
             TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
             assertThat(pair.b.counters().tunnel("lab").orElseThrow().in().packets()).isEqualTo(a.out().packets());
             assertNoDrops(pair.b, Counter.ICV_FAILED, Counter.MALFORMED, Counter.REPLAY);
@@ -409,5 +413,18 @@ class DataplaneLabTest {
             assertThat(ping.exitCode()).isNotZero();
             assertThat(pair.a.remove("lab")).isFalse();
         }
+    }
+
+    /**
+     * Waits until every ESP packet each side sent has been counted in by the other: right after iperf3 or ping
+     * returns, the last segments may still be on their way (a few milliseconds on a loaded machine).
+     */
+    private static void awaitInFlight(GatewayPair pair) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
+                    TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
+                    TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
+                    return b.in().packets() == a.out().packets() && a.in().packets() == b.out().packets();
+                });
     }
 }
