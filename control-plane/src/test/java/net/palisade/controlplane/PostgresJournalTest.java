@@ -1,0 +1,92 @@
+package net.palisade.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import net.palisade.controlplane.config.RevisionInfo;
+import net.palisade.controlplane.journal.JournalSchema;
+import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.tunnel.RecordingPorts;
+import net.palisade.controlplane.tunnel.TunnelView;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal on a real PostgreSQL server, the shared journal a cluster uses: commits survive a restart of the
+ * node, and no secret reaches the database in clear. {@code ops/bin/test} starts the server
+ * ({@code ops/lab/postgres.sh}) and passes {@code PALISADE_TEST_PG_URL}, {@code _USER}, {@code _PASSWORD}.
+ */
+class PostgresJournalTest {
+    @TempDir
+    Path tmp;
+
+    static JournalSettings pg;
+
+    @BeforeAll
+    static void server() {
+        String url = System.getenv("PALISADE_TEST_PG_URL");
+        if (url == null) {
+            String why = "PALISADE_TEST_PG_URL is not set: run the suite with ops/bin/test (as root it starts PostgreSQL)";
+            org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), why);
+            throw new AssertionError(why + ", or pass -Dpalisade.skipExternal=true to skip");
+        }
+        pg = JournalSettings.postgres(url, System.getenv("PALISADE_TEST_PG_USER"), System.getenv("PALISADE_TEST_PG_PASSWORD"));
+        org.awaitility.Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
+    }
+
+    private ControlPlane start(Path data) throws Exception {
+        ControlPlane cp = ControlPlane.start(Settings.defaults(data).withCluster("127.0.0.1", 0, List.of())
+                .withJournal(pg).withSnapshotEvery(4), new RecordingPorts());
+        cp.whenUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return cp;
+    }
+
+    private static <T> T get(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void commitsSurviveARestartAndSecretsAreSealed() throws Exception {
+        Path data = tmp.resolve("data");
+        String first;
+        try (ControlPlane cp = start(data)) {
+            first = get(cp.commit(Fixtures.CONFIG, "alice", "on postgres", Optional.empty())).revision().id();
+            await().untilAsserted(() -> assertThat(get(cp.tunnels())).hasSize(5).allMatch(TunnelView::configured));
+            for (int i = 0; i < 3; i++) { // past snapshotEvery: snapshots go to PostgreSQL too
+                get(cp.adminDown("static-d", "bob"));
+                get(cp.adminUp("static-d", "bob"));
+            }
+        }
+        try (ControlPlane cp = start(data)) {
+            var running = get(cp.running());
+            assertThat(running.revision().map(RevisionInfo::id)).contains(first);
+            assertThat(running.config()).as("secrets unsealed intact").isEqualTo(Fixtures.config());
+            assertThat(get(cp.events("static-d", Optional.empty(), Optional.empty(), Optional.of("admin-down"))))
+                    .hasSize(3);
+        }
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int rows = 0;
+        try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT event_payload FROM event_journal UNION ALL SELECT snapshot_payload FROM snapshot")) {
+            while (rs.next()) {
+                all.writeBytes(rs.getBytes(1));
+                rows++;
+            }
+        }
+        assertThat(rows).isGreaterThan(10);
+        for (byte[] canary : Fixtures.canaryForms()) {
+            assertThat(Fixtures.contains(all.toByteArray(), canary)).as("in PostgreSQL: %s", new String(canary)).isFalse();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the journal tests: starts Debian's cluster if it is down, (re)creates database and
+# user "palisade_test", and prints the settings as shell assignments:
+#   eval "$(ops/lab/postgres.sh)"   ->  PALISADE_TEST_PG_URL, PALISADE_TEST_PG_USER, PALISADE_TEST_PG_PASSWORD
+# Run as root on Debian with the postgresql package installed (ops/bin/test installs it).
+set -euo pipefail
+ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
+[ -n "$ver" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
+if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
+  pg_lsclusters -h | grep -q . || pg_createcluster "$ver" main >&2
+  pg_ctlcluster "$ver" main start >&2
+fi
+port=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
+for _ in $(seq 1 100); do su postgres -c "psql -p $port -Atqc 'select 1'" >/dev/null 2>&1 && break; sleep 0.1; done
+password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -q" >&2 <<SQL
+DROP DATABASE IF EXISTS palisade_test;
+DROP ROLE IF EXISTS palisade_test;
+CREATE ROLE palisade_test LOGIN PASSWORD '$password';
+CREATE DATABASE palisade_test OWNER palisade_test;
+SQL
+echo "export PALISADE_TEST_PG_URL=jdbc:postgresql://127.0.0.1:$port/palisade_test"
+echo "export PALISADE_TEST_PG_USER=palisade_test"
+echo "export PALISADE_TEST_PG_PASSWORD=$password"
