@@ -18,6 +18,7 @@ import net.palisade.api.TokenFile;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.Settings;
+import net.palisade.controlplane.dataplane.WorkerControl;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.controlplane.tunnel.TunnelCommand;
@@ -154,6 +155,9 @@ final class RunCommand implements Callable<Integer> {
             dataplane.ifPresent(Dataplane::close);
             return 2;
         }
+
+        // One actor per worker: the control plane's handle on it (counters, tunnels); packets never pass through it.
+        dataplane.ifPresent(d -> WorkerControl.spawnAll(node.system(), d));
 
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean ready = new AtomicBoolean(false);
