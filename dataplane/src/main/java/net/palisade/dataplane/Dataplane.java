@@ -37,6 +37,7 @@ import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.OutboundSa;
 import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaEvents;
+import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.dataplane.sa.TunnelSas;
 import net.palisade.dataplane.worker.IkeSink;
 import net.palisade.dataplane.worker.Worker;
@@ -96,11 +97,12 @@ public final class Dataplane implements AutoCloseable {
      *     and cut them here, write coalesced ones (one TUN read or write for dozens of packets)
      * @param ikeSink where IKE messages arriving on port 4500 go
      * @param events where SA sequence limits are reported
+     * @param sequences where outbound sequence numbers are reserved durably ({@link SequenceReservations#NONE}: not)
      */
     public record Settings(String tunName, int workers, int underlayMtu, int tunMtu, List<InetAddress> bindAddresses,
             int udpPort, int replayWindow, Optional<Path> netns, boolean rawEsp, List<Integer> cpus,
             boolean pinWorkers, int batch, boolean udpGso, boolean udpGro, boolean tunOffloads, IkeSink ikeSink,
-            SaEvents events) {
+            SaEvents events, SequenceReservations sequences) {
         public Settings {
             Objects.requireNonNull(tunName);
             bindAddresses = List.copyOf(bindAddresses);
@@ -120,6 +122,7 @@ public final class Dataplane implements AutoCloseable {
             }
             ikeSink = ikeSink == null ? IkeSink.DISCARD : ikeSink;
             events = events == null ? SaEvents.NONE : events;
+            sequences = sequences == null ? SequenceReservations.NONE : sequences;
         }
 
         /** {@code pal0}, a worker per CPU, underlay MTU 1500, wildcard IPv4 and IPv6 sockets on 4500, raw ESP on. */
@@ -127,87 +130,96 @@ public final class Dataplane implements AutoCloseable {
             return new Settings("pal0", 0, 1500, 0,
                     List.of(InetAddress.ofLiteral("0.0.0.0"), InetAddress.ofLiteral("::")), 4500,
                     ReplayWindow.DEFAULT_SIZE, Optional.empty(), true, List.of(), true, 64, true, true, true,
-                    IkeSink.DISCARD, SaEvents.NONE);
+                    IkeSink.DISCARD, SaEvents.NONE, SequenceReservations.NONE);
         }
 
         public Settings withTunName(String name) {
             return new Settings(name, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withWorkers(int n) {
             return new Settings(tunName, n, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withUnderlayMtu(int mtu) {
             return new Settings(tunName, workers, mtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withTunMtu(int mtu) {
             return new Settings(tunName, workers, underlayMtu, mtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withBindAddresses(List<InetAddress> addresses) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, addresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withUdpPort(int port) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, port, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withReplayWindow(int size) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, size, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withNetns(Path path) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow,
-                    Optional.of(path), rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    Optional.of(path), rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withRawEsp(boolean enabled) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    enabled, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    enabled, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withCpus(List<Integer> list) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, list, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, list, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withPinWorkers(boolean pin) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pin, batch, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pin, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withBatch(int size) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, size, udpGso, udpGro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, size, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withUdpOffloads(boolean gso, boolean gro) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, gso, gro, tunOffloads, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, gso, gro, tunOffloads, ikeSink, events, sequences);
         }
 
         public Settings withTunOffloads(boolean enabled) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, enabled, ikeSink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, enabled, ikeSink, events, sequences);
         }
 
         public Settings withIkeSink(IkeSink sink) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, sink, events);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, sink, events, sequences);
+        }
+
+        /**
+         * Where outbound sequence numbers are reserved durably, so that a restarted node never reuses one under the
+         * same key (with AES-GCM the sequence number is the IV) and the peer's replay window accepts what follows.
+         */
+        public Settings withSequenceReservations(SequenceReservations store) {
+            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, store);
         }
 
         public Settings withEvents(SaEvents sink) {
             return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, sink);
+                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, sink, sequences);
         }
 
         /** The worker count after applying the default. */
@@ -403,7 +415,7 @@ public final class Dataplane implements AutoCloseable {
     public synchronized void install(ManualTunnel tunnel) throws IOException {
         checkOpen();
         ManualKeying.Prepared prepared = ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
-                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events()));
+                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events(), settings.sequences()));
         TunnelSas sas = prepared.sas();
         String label = tunnel.label();
         int spi = sas.inbound().spi();

@@ -25,6 +25,7 @@ import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelState;
 import net.palisade.dataplane.sa.SaEvents;
+import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.model.event.Cause;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
@@ -129,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         AtomicReference<ControlPlane> nodeRef = new AtomicReference<>();
-        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef));
+        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef), dataDir);
         if (dataplane == null) {
             return 2;
         }
@@ -200,7 +201,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The dataplane per {@code --dataplane}; empty when off; null when it had to start and could not. */
-    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events) {
+    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events, Path dataDir) {
         boolean root = "root".equals(System.getProperty("user.name"));
         if (dataplaneMode == DataplaneMode.off || dataplaneMode == DataplaneMode.auto && !root) {
             log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
@@ -208,7 +209,9 @@ final class RunCommand implements Callable<Integer> {
             return Optional.empty();
         }
         try {
-            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers).withEvents(events)));
+            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers).withEvents(events)
+                    // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
+                    .withSequenceReservations(SequenceReservations.inDirectory(dataDir.resolve("sequences")))));
         } catch (IOException | RuntimeException e) {
             err.println("run: the dataplane did not start: " + e.getMessage()
                     + (root ? "" : " (it needs root or CAP_NET_ADMIN; --dataplane off runs without it)"));

@@ -36,8 +36,13 @@ public final class ManualKeying {
      * @param underlayMtu the MTU of the path to the peer
      * @param tunMtu the TUN device's MTU (no inner packet is longer)
      * @param events where sequence-space limits are reported
+     * @param sequences durable sequence-number reservations (manual keys outlive the process)
      */
-    public record Params(int workers, int replayWindow, int underlayMtu, int tunMtu, SaEvents events) {
+    public record Params(int workers, int replayWindow, int underlayMtu, int tunMtu, SaEvents events,
+            SequenceReservations sequences) {
+        public Params(int workers, int replayWindow, int underlayMtu, int tunMtu, SaEvents events) {
+            this(workers, replayWindow, underlayMtu, tunMtu, events, SequenceReservations.NONE);
+        }
     }
 
     /**
@@ -82,7 +87,7 @@ public final class ManualKeying {
         int clampTo = Math.min(maxInner, params.tunMtu());
         String name = out.getFirst().name();
         OutboundSa outbound = new OutboundSa(tunnel.label(), tunnel.spi().outbound().toInt(), local,
-                new InetSocketAddress(peer, port), name, esn, maxInner, n, params.events());
+                new InetSocketAddress(peer, port), name, esn, maxInner, n, params.events(), params.sequences());
 
         List<Prefix> localPrefixes = new ArrayList<>();
         List<Prefix> remotePrefixes = new ArrayList<>();

@@ -45,6 +45,9 @@ public final class OutboundSa {
     private volatile boolean exhausted;
     private final StripedCounters counters;
     private final SaEvents events;
+    private final SequenceReservations sequences;
+    /** Numbers up to here are covered by a durable reservation; beyond it a worker extends it before sealing. */
+    private volatile long reservedUpTo;
 
     /**
      * @param label the tunnel's label
@@ -59,11 +62,31 @@ public final class OutboundSa {
      */
     public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
             boolean esn, int maxInnerLength, int workers, SaEvents events) {
-        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, 0L, defaultSoft(esn));
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, SequenceReservations.NONE);
+    }
+
+    /**
+     * An SA whose sequence numbers continue above what {@code sequences} reserved for it before (a restarted node
+     * with the same manual key), reserving a first block now.
+     *
+     * @throws IllegalStateException or {@link java.io.UncheckedIOException} if the reservation cannot be read or
+     *     written: installing the SA would risk reusing an IV
+     */
+    public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
+            boolean esn, int maxInnerLength, int workers, SaEvents events, SequenceReservations sequences) {
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events,
+                sequences.lastReserved(label, spi), defaultSoft(esn), sequences);
     }
 
     OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName, boolean esn,
             int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit) {
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, lastIssued, softLimit,
+                SequenceReservations.NONE);
+    }
+
+    private OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
+            boolean esn, int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit,
+            SequenceReservations sequences) {
         this.label = Objects.requireNonNull(label);
         this.spi = spi;
         this.local = Objects.requireNonNull(local);
@@ -78,6 +101,11 @@ public final class OutboundSa {
         this.softLimit = softLimit;
         this.counters = new StripedCounters(workers, 2);
         this.events = events == null ? SaEvents.NONE : events;
+        this.sequences = sequences;
+        // the first block now, at install: failing here refuses the install instead of an SA that cannot send
+        long first = lastIssued + SequenceReservations.BLOCK + 1;
+        sequences.reserve(label, spi, first);
+        this.reservedUpTo = first;
     }
 
     private static long defaultSoft(boolean esn) {
@@ -107,10 +135,37 @@ public final class OutboundSa {
             }
             return EXHAUSTED;
         }
+        if (Long.compareUnsigned(s, reservedUpTo) > 0 && !extendReservation(s)) {
+            exhausted = true;
+            return EXHAUSTED;
+        }
         if (s == softLimit && softReported.compareAndSet(false, true)) {
             events.outboundSoftLimit(label, Integer.toUnsignedLong(spi));
         }
         return s;
+    }
+
+    /**
+     * Makes the durable reservation cover {@code s} (one block past it). Runs once per {@link SequenceReservations#BLOCK}
+     * packets; workers that need a number beyond the reservation wait here for the write. False if it cannot be
+     * written: the SA then sends nothing more rather than risk reusing a number after a restart.
+     */
+    private synchronized boolean extendReservation(long s) {
+        while (Long.compareUnsigned(s, reservedUpTo) > 0) {
+            long next = s + SequenceReservations.BLOCK;
+            if (Long.compareUnsigned(next, hardLimit) > 0 || Long.compareUnsigned(next, s) < 0) {
+                next = hardLimit;
+            }
+            try {
+                sequences.reserve(label, spi, next);
+            } catch (RuntimeException e) {
+                System.getLogger(OutboundSa.class.getName()).log(System.Logger.Level.ERROR,
+                        "tunnel " + label + ": cannot reserve sequence numbers, the SA stops sending: " + e.getMessage());
+                return false;
+            }
+            reservedUpTo = next;
+        }
+        return true;
     }
 
     /** True once the sequence space is used up. */
