@@ -3,9 +3,7 @@ package net.palisade.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -29,7 +27,6 @@ import net.palisade.dataplane.DataplaneCounters;
 import net.palisade.model.IpsecConfig;
 import net.palisade.model.TunnelSpec;
 import net.palisade.model.config.ConfigJson;
-import net.palisade.model.config.ConfigPrinter;
 import net.palisade.model.config.ConfigResult;
 import net.palisade.model.config.Diagnostic;
 import net.palisade.model.event.TunnelEvent;
@@ -65,7 +62,8 @@ public final class ApiServer extends AllDirectives {
     private final ControlPlane node;
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
-    private final ObjectMapper json;
+    private final ApiJson render = new ApiJson();
+    private final ObjectMapper json = render.mapper();
 
     /**
      * @param counters the dataplane's counters, empty on a node without a dataplane
@@ -77,8 +75,6 @@ public final class ApiServer extends AllDirectives {
         this.node = node;
         this.counters = counters;
         this.ready = ready;
-        this.json = ConfigJson.newMapper().registerModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
     }
 
     /** Binds the API to {@code host:port}. */
@@ -188,8 +184,7 @@ public final class ApiServer extends AllDirectives {
         if (spec.label().equals(label)) {
             return spec;
         }
-        ObjectNode tree = json.valueToTree(spec);
-        // the tree holds "[redacted]" for secrets, so rebuild from the record instead of the tree
+        // rebuilt from the record: its JSON form would hold "[redacted]" for the secrets
         return switch (spec) {
             case net.palisade.model.IkeTunnel t -> new net.palisade.model.IkeTunnel(label, t.mode(), t.exchange(), t.from(),
                     t.to(), t.local(), t.peers(), t.ikeSa(), t.childSa(), t.srcId(), t.dstId(), t.authentication(), t.dpd(),
@@ -200,27 +195,7 @@ public final class ApiServer extends AllDirectives {
     }
 
     private ObjectNode tunnelJson(TunnelView v) {
-        ObjectNode o = json.createObjectNode();
-        o.put("label", v.label());
-        o.put("configured", v.configured());
-        v.kind().ifPresent(k -> o.put("kind", k));
-        o.set("status", json.valueToTree(v.status()));
-        o.set("admin", json.valueToTree(v.admin()));
-        o.put("peer", v.peer().orElse(null));
-        o.put("ikeSa", v.ikeSa().orElse(null));
-        o.set("sas", json.valueToTree(v.sas()));
-        o.put("since", v.since().map(Instant::toString).orElse(null));
-        o.put("lastFailure", v.lastFailure().orElse(null));
-        o.put("spec", v.spec().orElse(null));
-        v.specJson().ifPresent(s -> {
-            try {
-                o.set("config", json.readTree(s));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("tunnel view JSON", e);
-            }
-        });
-        counters.get().flatMap(c -> c.tunnel(v.label())).ifPresent(t -> o.set("counters", json.valueToTree(t)));
-        return o;
+        return render.view(v, counters.get().flatMap(c -> c.tunnel(v.label())));
     }
 
     // ---- events ---------------------------------------------------------------------------------------------
@@ -277,11 +252,7 @@ public final class ApiServer extends AllDirectives {
     }
 
     private ObjectNode eventJson(JournalEvent e) {
-        ObjectNode o = json.createObjectNode();
-        o.put("offset", e.offset());
-        o.put("sequenceNr", e.sequenceNr());
-        o.setAll((ObjectNode) json.valueToTree(e.event()));
-        return o;
+        return render.event(e);
     }
 
     // ---- configuration --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import net.palisade.controlplane.JournalEvent;
 import net.palisade.controlplane.OfflineReplay;
 import net.palisade.ops.client.ApiClient;
 import net.palisade.ops.client.CliFailure;
-import net.palisade.ops.client.OfflineJson;
+import net.palisade.api.ApiJson;
 import net.palisade.ops.client.TimeArg;
 import net.palisade.ops.client.Timeline;
 import net.palisade.ops.client.Tunnels;
@@ -79,7 +79,7 @@ final class ReplayCommand extends ClientCommand {
         if (!Files.isDirectory(data)) {
             throw CliFailure.usage("replay: --data " + data + ": not a directory");
         }
-        OfflineJson conv = new OfflineJson();
+        ApiJson conv = new ApiJson();
         try (OfflineReplay replay = OfflineReplay.open(data)) {
             if (label == null) {
                 List<String> labels = replay.labels();

@@ -1,4 +1,4 @@
-package net.palisade.ops.client;
+package net.palisade.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,16 +6,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Instant;
+import java.util.Optional;
 import net.palisade.controlplane.JournalEvent;
 import net.palisade.controlplane.tunnel.TunnelView;
+import net.palisade.dataplane.TunnelCounters;
 import net.palisade.model.config.ConfigJson;
 
 /**
- * Journal events and tunnel views read offline, in the same JSON form as the API serves them, so that one renderer
- * serves both and {@code --json} output is the same online and offline. Secrets come out as {@code "[redacted]"}
- * (the model's JSON never writes them).
+ * The JSON form of journal events and tunnel views: what the API serves, and what {@code palisade replay --data}
+ * prints offline, so that {@code --json} output is the same online and offline. Secrets come out as
+ * {@code "[redacted]"} (the model's JSON never writes them).
  */
-public final class OfflineJson {
+public final class ApiJson {
     private final ObjectMapper json = ConfigJson.newMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -32,8 +34,13 @@ public final class OfflineJson {
         return o;
     }
 
-    /** As {@code GET /v1/tunnels/{label}/state} shows a tunnel (no counters: there is no dataplane offline). */
+    /** A tunnel as {@code GET /v1/tunnels/{label}} shows it, without dataplane counters. */
     public ObjectNode view(TunnelView v) {
+        return view(v, Optional.empty());
+    }
+
+    /** A tunnel as {@code GET /v1/tunnels/{label}} shows it, with this node's dataplane counters if it has them. */
+    public ObjectNode view(TunnelView v, Optional<TunnelCounters> counters) {
         ObjectNode o = json.createObjectNode();
         o.put("label", v.label());
         o.put("configured", v.configured());
@@ -53,6 +60,7 @@ public final class OfflineJson {
                 throw new IllegalStateException("tunnel view JSON", e);
             }
         });
+        counters.ifPresent(t -> o.set("counters", json.valueToTree(t)));
         return o;
     }
 }
