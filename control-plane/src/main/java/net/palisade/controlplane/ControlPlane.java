@@ -167,8 +167,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Loads the config file given at start ({@code palisade run --config}): commits it (author and cause
-     * {@code file}) unless it equals the running config, in which case the running revision is returned.
+     * Loads the config file given at start ({@code palisade run --config}). The committed configuration lives in
+     * the journal; the file seeds an empty data directory and, on a later start, is committed again (author and
+     * cause {@code file}) only if its content changed since it was last read — so a commit made over the API is not
+     * undone by an unchanged file. The file's SHA-256 as last read is kept in {@code DATA/config-file.sha256}.
+     * Answers the revision running afterwards.
      */
     public CompletionStage<RevisionInfo> loadFile(String text, String fileName) {
         ConfigResult parsed = ConfigParser.parse(text, fileName);
@@ -177,13 +180,48 @@ public final class ControlPlane implements AutoCloseable {
                     parsed.diagnostics()));
         }
         IpsecConfig config = parsed.config().orElseThrow();
+        Path digestFile = settings.dataDir().resolve("config-file.sha256");
+        String digest = sha256(text);
         return running().thenCompose(r -> {
-            if (r.revision().isPresent() && r.config().equals(config)) {
+            boolean unchangedFile = r.revision().isPresent() && digest.equals(readQuietly(digestFile));
+            if (unchangedFile || r.revision().isPresent() && r.config().equals(config)) {
+                writeQuietly(digestFile, digest);
                 return CompletableFuture.completedFuture(r.revision().get());
             }
             return commit(new ConfigInput.Parsed(config), "file", "loaded from " + fileName, Optional.empty(),
-                    Cause.FILE).thenApply(ConfigReply.Committed::revision);
+                    Cause.FILE).thenApply(c -> {
+                        writeQuietly(digestFile, digest);
+                        return c.revision();
+                    });
         });
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file).strip() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void writeQuietly(Path file, String digest) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, digest + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // worst case the next start commits the unchanged file once more
+        }
     }
 
     private CompletionStage<ConfigReply.Committed> commit(ConfigInput input, String author, String message,

@@ -147,6 +147,26 @@ class NodeTest {
     }
 
     @Test
+    void anUnchangedConfigFileDoesNotUndoACommitMadeOverTheApi() throws Exception {
+        Path data = tmp.resolve("data");
+        String overApi = Fixtures.CONFIG.replace("dpd 20", "dpd 30");
+        try (ControlPlane cp = start(data, new RecordingPorts())) {
+            RevisionInfo seeded = get(cp.loadFile(Fixtures.CONFIG, "site.conf"));
+            assertThat(seeded.id()).isEqualTo("c-1");
+            assertThat(seeded.author()).isEqualTo("file");
+            get(cp.commit(overApi, "alice", "over the API", Optional.empty()));
+        }
+        try (ControlPlane cp = start(data, new RecordingPorts())) {
+            assertThat(get(cp.loadFile(Fixtures.CONFIG, "site.conf")).id()).as("file unchanged since last read")
+                    .isEqualTo("c-2");
+            assertThat(get(cp.running()).config()).isEqualTo(Fixtures.parse(overApi));
+            RevisionInfo edited = get(cp.loadFile(Fixtures.CONFIG.replace("dpd 20", "dpd 40"), "site.conf"));
+            assertThat(edited.id()).as("file changed: committed again").isEqualTo("c-3");
+            assertThat(edited.author()).isEqualTo("file");
+        }
+    }
+
+    @Test
     void secretsAreNeverInTheJournalInClear() throws Exception {
         Path data = tmp.resolve("data");
         try (ControlPlane cp = start(data, new RecordingPorts())) {
