@@ -7,7 +7,8 @@ import static net.palisade.dataplane.esp.EspConstants.TRAILER_LENGTH;
  * Framing shared by every transform: header, padding and trailer on the way out; length, alignment and trailer
  * checks on the way in. Subclasses supply the cipher work.
  */
-abstract sealed class AbstractEspTransform implements EspTransform permits AeadTransform, CbcHmacTransform {
+abstract sealed class AbstractEspTransform implements EspTransform permits AeadTransform, CbcHmacTransform,
+        OpenSslAeadTransform {
 
     private final EncryptionAlgorithm encryption;
     private final IntegrityAlgorithm integrity;

@@ -9,10 +9,62 @@ import java.util.stream.Collectors;
  *
  * <p>Refused combinations: an AEAD transform with a separate integrity algorithm (RFC 4106 Section 8.1 / RFC 7634
  * Section 2 define none), and a CBC transform without one (encryption without integrity, RFC 8221 Section 5).
+ *
+ * <p>AEAD transforms run on {@link #defaultImplementation()}: OpenSSL's libcrypto through FFM when it loads (no
+ * allocation per packet), else JCE with the reason logged once; {@code -Dpalisade.crypto=jce|openssl} forces one.
+ * Both produce the same packets octet for octet.
  */
 public final class EspTransforms {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final System.Logger LOG = System.getLogger(EspTransforms.class.getName());
+
+    /** What {@link #defaultImplementation()} resolved to, or why it could not: computed on first use. */
+    record Selection(CryptoImplementation implementation, String problem, System.Logger.Level level,
+            String message) {
+
+        /**
+         * @param property the value of {@value CryptoImplementation#PROPERTY}, or null
+         * @param opensslProblem why libcrypto cannot be used, or null if it can
+         */
+        static Selection resolve(String property, String opensslProblem) {
+            if (property != null && !property.isBlank()) {
+                CryptoImplementation forced = CryptoImplementation.byName(property).orElse(null);
+                if (forced == null) {
+                    String problem = CryptoImplementation.PROPERTY + "=" + property + " is neither jce nor openssl";
+                    return new Selection(null, problem, System.Logger.Level.ERROR, problem);
+                }
+                if (forced == CryptoImplementation.OPENSSL && opensslProblem != null) {
+                    String problem = CryptoImplementation.PROPERTY + "=openssl, but " + opensslProblem;
+                    return new Selection(null, problem, System.Logger.Level.ERROR, problem);
+                }
+                return new Selection(forced, null, System.Logger.Level.INFO,
+                        "ESP AEAD crypto: " + describe(forced) + " (forced by " + CryptoImplementation.PROPERTY + ")");
+            }
+            if (opensslProblem == null) {
+                return new Selection(CryptoImplementation.OPENSSL, null, System.Logger.Level.INFO,
+                        "ESP AEAD crypto: " + describe(CryptoImplementation.OPENSSL));
+            }
+            return new Selection(CryptoImplementation.JCE, null, System.Logger.Level.WARNING,
+                    "ESP AEAD crypto: falling back to JCE (about 1 KB of garbage per packet): " + opensslProblem);
+        }
+
+        private static String describe(CryptoImplementation implementation) {
+            return implementation == CryptoImplementation.OPENSSL
+                    ? LibCrypto.version() + " libcrypto via FFM"
+                    : "JCE";
+        }
+    }
+
+    private static final class DefaultSelection {
+        static final Selection SELECTION;
+
+        static {
+            SELECTION = Selection.resolve(System.getProperty(CryptoImplementation.PROPERTY),
+                    LibCrypto.unavailableReason());
+            LOG.log(SELECTION.level(), SELECTION.message());
+        }
+    }
 
     private EspTransforms() {
     }
@@ -34,7 +86,8 @@ public final class EspTransforms {
                     + " needs " + expected + " octets of key material, got "
                     + (keyMaterial == null ? "none" : keyMaterial.length));
         }
-        return build(enc, keyMaterial, 0, integ, keyMaterial, enc.keyMaterialLength(), extendedSequenceNumbers);
+        return build(enc, keyMaterial, 0, integ, keyMaterial, enc.keyMaterialLength(), extendedSequenceNumbers,
+                enc.isAead() ? defaultImplementation() : CryptoImplementation.JCE);
     }
 
     /**
@@ -56,7 +109,49 @@ public final class EspTransforms {
             throw new IllegalArgumentException(integrity + " needs a key of " + integrity.keyLength()
                     + " octets, got " + integrityLength);
         }
-        return build(encryption, encryptionKey, 0, integrity, integrityKey, 0, extendedSequenceNumbers);
+        return build(encryption, encryptionKey, 0, integrity, integrityKey, 0, extendedSequenceNumbers,
+                encryption.isAead() ? defaultImplementation() : CryptoImplementation.JCE);
+    }
+
+    /**
+     * As {@link #create(EncryptionAlgorithm, IntegrityAlgorithm, byte[], byte[], boolean)}, with the AEAD
+     * implementation chosen by the caller (benchmarks, tests). CBC transforms always use JCE.
+     *
+     * @throws IllegalStateException if {@code implementation} is {@link CryptoImplementation#OPENSSL} and
+     *     libcrypto is not available
+     */
+    public static EspTransform create(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity,
+            byte[] encryptionKey, byte[] integrityKey, boolean extendedSequenceNumbers,
+            CryptoImplementation implementation) {
+        if (implementation == null) {
+            throw new IllegalArgumentException("implementation is required");
+        }
+        checkCombination(encryption, integrity);
+        if (encryptionKey == null || encryptionKey.length != encryption.keyMaterialLength()) {
+            throw new IllegalArgumentException(encryption + " needs a key of " + encryption.keyMaterialLength()
+                    + " octets, got " + (encryptionKey == null ? "none" : encryptionKey.length));
+        }
+        int integrityLength = integrityKey == null ? 0 : integrityKey.length;
+        if (integrityLength != integrity.keyLength()) {
+            throw new IllegalArgumentException(integrity + " needs a key of " + integrity.keyLength()
+                    + " octets, got " + integrityLength);
+        }
+        return build(encryption, encryptionKey, 0, integrity, integrityKey, 0, extendedSequenceNumbers,
+                implementation);
+    }
+
+    /**
+     * The AEAD implementation {@code create} uses: {@value CryptoImplementation#PROPERTY} if set, else OpenSSL
+     * when libcrypto loads, else JCE. Resolved (and logged) once per JVM.
+     *
+     * @throws IllegalStateException if the property names an unknown or unavailable implementation
+     */
+    public static CryptoImplementation defaultImplementation() {
+        Selection selection = DefaultSelection.SELECTION;
+        if (selection.problem() != null) {
+            throw new IllegalStateException(selection.problem());
+        }
+        return selection.implementation();
     }
 
     /** Octets of key material {@link #create(String, String, byte[], boolean)} expects. */
@@ -94,9 +189,12 @@ public final class EspTransforms {
     }
 
     private static EspTransform build(EncryptionAlgorithm encryption, byte[] encryptionKey, int encryptionOffset,
-            IntegrityAlgorithm integrity, byte[] integrityKey, int integrityOffset, boolean esn) {
+            IntegrityAlgorithm integrity, byte[] integrityKey, int integrityOffset, boolean esn,
+            CryptoImplementation implementation) {
         if (encryption.isAead()) {
-            return new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+            return implementation == CryptoImplementation.OPENSSL
+                    ? new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
+                    : new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
         }
         return new CbcHmacTransform(encryption, encryptionKey, encryptionOffset, integrity, integrityKey,
                 integrityOffset, esn, new IvGenerator(RANDOM));

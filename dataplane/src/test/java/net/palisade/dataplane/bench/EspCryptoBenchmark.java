@@ -2,6 +2,7 @@ package net.palisade.dataplane.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import net.palisade.dataplane.esp.CryptoImplementation;
 import net.palisade.dataplane.esp.EspConstants;
 import net.palisade.dataplane.esp.EspOpenResult;
 import net.palisade.dataplane.esp.EspOutcome;
@@ -27,11 +28,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code seal} uses a fresh sequence number (so a fresh AEAD nonce) per call, as on the wire. {@code open}
  * opens the same valid packet over and over: the transform does no replay check (that is the window's job), so
  * this measures ICV check, decryption and trailer validation.
+ *
+ * <p>{@code impl} picks the AEAD implementation ({@code jce}: SunJCE; {@code openssl}: libcrypto through FFM,
+ * {@code OpenSslAeadTransform}). CBC transforms always run on JCE, so the script passes {@code -p impl=jce} for
+ * them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class EspCryptoBenchmark {
@@ -44,6 +49,9 @@ public class EspCryptoBenchmark {
 
     @Param({"64", "512", "1400"})
     public int size;
+
+    @Param({"jce", "openssl"})
+    public String impl;
 
     private EspTransform sealer;
     private EspTransform opener;
@@ -64,8 +72,19 @@ public class EspCryptoBenchmark {
         byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(EspTransforms.parseEncryption(encryption),
                 EspTransforms.parseIntegrity(integrity))];
         random.nextBytes(keyMaterial);
-        sealer = EspTransforms.create(encryption, integrity, keyMaterial, false);
-        opener = EspTransforms.create(encryption, integrity, keyMaterial, false);
+        var enc = EspTransforms.parseEncryption(encryption);
+        var integ = EspTransforms.parseIntegrity(integrity);
+        CryptoImplementation implementation = CryptoImplementation.byName(impl)
+                .orElseThrow(() -> new IllegalArgumentException("impl must be jce or openssl, not " + impl));
+        if (!enc.isAead() && implementation != CryptoImplementation.JCE) {
+            throw new IllegalArgumentException(transform + " always runs on JCE: use -p impl=jce");
+        }
+        int encLength = enc.keyMaterialLength();
+        byte[] encKey = java.util.Arrays.copyOfRange(keyMaterial, 0, encLength);
+        byte[] integKey = enc.isAead() ? null : java.util.Arrays.copyOfRange(keyMaterial, encLength,
+                keyMaterial.length);
+        sealer = EspTransforms.create(enc, integ, encKey, integKey, false, implementation);
+        opener = EspTransforms.create(enc, integ, encKey, integKey, false, implementation);
 
         payload = new byte[size];
         random.nextBytes(payload);

@@ -8,22 +8,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * AES-GCM-ESP (RFC 4106) against the ESP packet test cases of draft-mcgrew-gcm-test-01 Section 4, the companion
  * test vectors of RFC 4106: every AES-GCM-ESP case (128-, 192- and 256-bit keys, 32-bit and extended sequence
  * numbers), decoded and re-encoded octet for octet. The AES-GMAC-ESP case (RFC 4543) is not an RFC 4106
- * transform and is skipped.
+ * transform and is skipped. Every case runs against each {@link CryptoImplementation}.
  */
 class AesGcmRfc4106VectorsTest {
 
-    static Stream<VectorFile.Block> cases() {
+    static Stream<VectorFile.Block> blocks() {
         List<VectorFile.Block> all = VectorFile.read("/vectors/draft-mcgrew-gcm-test-01-section4.txt", "algorithm");
         assertThat(all).hasSize(17);
         return all.stream().filter(b -> b.text("algorithm").equals("AES-GCM-ESP"));
+    }
+
+    /** Every vector against every implementation (SunJCE and OpenSSL libcrypto through FFM). */
+    static Stream<Arguments> cases() {
+        return blocks().flatMap(b -> Stream.of(CryptoImplementation.values()).map(impl -> Arguments.of(b, impl)));
     }
 
     /** The vector's fields, turned into what a transform needs. */
@@ -50,13 +56,13 @@ class AesGcmRfc4106VectorsTest {
                     nextHeader, plaintext, packet);
         }
 
-        EspTransform transform() {
-            return EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn);
+        EspTransform transform(CryptoImplementation impl) {
+            return EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn, impl);
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource("blocks")
     @DisplayName("draft-mcgrew-gcm-test-01 Sec. 4 / RFC 4106: the vector's fields agree with its packet")
     void vectorIsSelfConsistent(VectorFile.Block block) {
         Case c = Case.of(block);
@@ -70,12 +76,12 @@ class AesGcmRfc4106VectorsTest {
         assertThat(hex(block.bytes("aad"))).isEqualTo(hex(block.bytes("spi")) + hex(seq));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     @DisplayName("draft-mcgrew-gcm-test-01 Sec. 4 / RFC 4106: open (decode) yields the vector's plaintext")
-    void decodesVector(VectorFile.Block block) {
+    void decodesVector(VectorFile.Block block, CryptoImplementation impl) {
         Case c = Case.of(block);
-        EspTransform t = c.transform();
+        EspTransform t = c.transform(impl);
         byte[] out = new byte[t.openedLength(c.packet().length)];
         EspOpenResult r = new EspOpenResult();
 
@@ -88,12 +94,12 @@ class AesGcmRfc4106VectorsTest {
         assertThat(r.padLength()).isEqualTo(c.padLength());
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     @DisplayName("draft-mcgrew-gcm-test-01 Sec. 4 / RFC 4106: seal (encode) yields the vector's packet")
-    void encodesVector(VectorFile.Block block) {
+    void encodesVector(VectorFile.Block block, CryptoImplementation impl) {
         Case c = Case.of(block);
-        AbstractEspTransform t = (AbstractEspTransform) c.transform();
+        AbstractEspTransform t = (AbstractEspTransform) c.transform(impl);
         byte[] out = new byte[t.sealedLength(c.payload().length)];
 
         int n = t.sealWithIv(c.iv(), 0, c.spi(), c.seq(), c.nextHeader(), c.payload(), 0, c.payload().length, out,
@@ -103,12 +109,12 @@ class AesGcmRfc4106VectorsTest {
         assertThat(hex(out)).isEqualTo(hex(c.packet()));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     @DisplayName("RFC 4106 Sec. 5 / RFC 4303 Sec. 2.2.1: a wrong ESN high half or SPI fails the ICV")
-    void wrongImplicitInputsFailTheIcv(VectorFile.Block block) {
+    void wrongImplicitInputsFailTheIcv(VectorFile.Block block, CryptoImplementation impl) {
         Case c = Case.of(block);
-        EspTransform t = c.transform();
+        EspTransform t = c.transform(impl);
         byte[] out = new byte[t.openedLength(c.packet().length)];
         EspOpenResult r = new EspOpenResult();
         if (c.esn()) {
@@ -122,11 +128,13 @@ class AesGcmRfc4106VectorsTest {
         assertThat(r.outcome()).isEqualTo(EspOutcome.ICV_FAILED);
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(CryptoImplementation.class)
     @DisplayName("RFC 4106 Sec. 3.1: the explicit IV of a sealed packet is the 64-bit sequence number")
-    void ivIsTheSequenceNumber() {
+    void ivIsTheSequenceNumber(CryptoImplementation impl) {
         byte[] key = Bytes.hex("feffe9928665731c6d6a8f9467308308cafebabe");
-        EspTransform t = EspTransforms.create("aes-128-gcm", "none", key, true);
+        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, key, null,
+                true, impl);
         byte[] payload = Bytes.ipv4Icmp(60, 0x0a000001, 0x0a000002, 7, 1);
         byte[] out = new byte[t.sealedLength(payload.length)];
         long seq = 0x0000_0001_8000_0042L;

@@ -7,8 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** ChaCha20-Poly1305 in ESP against RFC 7634 Appendix A (ESP Example), decoded and encoded. */
+/**
+ * ChaCha20-Poly1305 in ESP against RFC 7634 Appendix A (ESP Example), decoded and encoded, with each
+ * {@link CryptoImplementation}.
+ */
 class ChaCha20Poly1305Rfc7634Test {
 
     private final VectorFile.Block v = VectorFile.read("/vectors/rfc7634-appendix-a.txt", "keymat").getFirst();
@@ -16,8 +21,9 @@ class ChaCha20Poly1305Rfc7634Test {
             v.bytes("tag"));
     private final byte[] plaintext = v.bytes("plaintext");
 
-    private EspTransform transform() {
-        return EspTransforms.create("chacha20-poly1305", "none", v.bytes("keymat"), false);
+    private EspTransform transform(CryptoImplementation impl) {
+        return EspTransforms.create(EncryptionAlgorithm.CHACHA20_POLY1305, IntegrityAlgorithm.NONE, v.bytes("keymat"),
+                null, false, impl);
     }
 
     @Test
@@ -26,10 +32,11 @@ class ChaCha20Poly1305Rfc7634Test {
         assertThat(hex(v.bytes("aad"))).isEqualTo(hex(v.bytes("spi")) + hex(v.bytes("seq")));
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(CryptoImplementation.class)
     @DisplayName("RFC 7634 Appendix A: open yields the ICMP echo request, pad 2, next header 4")
-    void decodes() {
-        EspTransform t = transform();
+    void decodes(CryptoImplementation impl) {
+        EspTransform t = transform(impl);
         byte[] out = new byte[t.openedLength(packet.length)];
         EspOpenResult r = new EspOpenResult();
 
@@ -42,10 +49,11 @@ class ChaCha20Poly1305Rfc7634Test {
         assertThat(r.payloadLength()).isEqualTo(84);
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(CryptoImplementation.class)
     @DisplayName("RFC 7634 Appendix A: seal with the example's IV yields the example's packet")
-    void encodes() {
-        AbstractEspTransform t = (AbstractEspTransform) transform();
+    void encodes(CryptoImplementation impl) {
+        AbstractEspTransform t = (AbstractEspTransform) transform(impl);
         byte[] inner = slice(plaintext, 0, 84);
         byte[] out = new byte[t.sealedLength(inner.length)];
 
@@ -56,10 +64,11 @@ class ChaCha20Poly1305Rfc7634Test {
         assertThat(hex(out)).isEqualTo(hex(packet));
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(CryptoImplementation.class)
     @DisplayName("RFC 7634 Appendix A: a flipped tag bit fails the ICV")
-    void tamperedTagFails() {
-        EspTransform t = transform();
+    void tamperedTagFails(CryptoImplementation impl) {
+        EspTransform t = transform(impl);
         byte[] bad = packet.clone();
         bad[bad.length - 1] ^= 0x40;
         EspOpenResult r = new EspOpenResult();

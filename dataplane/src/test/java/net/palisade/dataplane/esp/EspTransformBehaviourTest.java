@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Framing rules of RFC 4303 that hold for every transform, plus the call contract of {@link EspTransform}. */
@@ -72,7 +73,8 @@ class EspTransformBehaviourTest {
             Arrays.fill(out, (byte) 0x5a);
             assertThat(receiver.open(bad, 0, bad.length, seq, out, 0, r)).as("flip in octet %d", i)
                     .isEqualTo(EspOutcome.ICV_FAILED);
-            // CBC never decrypts before the HMAC holds; SunJCE GCM decrypts, then zeroes its output on a bad tag.
+            // CBC never decrypts before the HMAC holds; SunJCE and OpenSslAeadTransform decrypt, then zero their
+            // output on a bad tag.
             for (byte b : out) {
                 assertThat(b).as("no plaintext left for octet %d", i).isIn((byte) 0x5a, (byte) 0);
             }
@@ -186,10 +188,13 @@ class EspTransformBehaviourTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    @Test
-    @DisplayName("SunJCE refuses to reuse a GCM nonce: sealing one sequence number twice is a caller bug")
-    void gcmSequenceReuseIsRefused() {
-        EspTransform t = EspTransforms.create("aes-128-gcm", "none", new byte[20], false);
+    @ParameterizedTest
+    @EnumSource(CryptoImplementation.class)
+    @DisplayName("A GCM nonce is not reused (SunJCE's rule, copied by the OpenSSL transform): sealing one sequence "
+            + "number twice is a caller bug")
+    void gcmSequenceReuseIsRefused(CryptoImplementation impl) {
+        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, new byte[20],
+                null, false, impl);
         byte[] payload = new byte[10];
         byte[] packet = new byte[t.sealedLength(10)];
         t.seal(1, 9, 4, payload, 0, 10, packet, 0);

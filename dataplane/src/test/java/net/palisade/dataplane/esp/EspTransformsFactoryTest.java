@@ -75,6 +75,13 @@ class EspTransformsFactoryTest {
         byte[] key = new byte[20];
         java.util.Arrays.fill(key, (byte) 0xab);
         EspTransform t = EspTransforms.create("aes-128-gcm", "none", key, true);
-        assertThat(t.toString()).isEqualTo("AeadTransform[aes-128-gcm, esn]").doesNotContain("ab");
+        String expected = EspTransforms.defaultImplementation() == CryptoImplementation.OPENSSL
+                ? "OpenSslAeadTransform[aes-128-gcm, esn]" : "AeadTransform[aes-128-gcm, esn]";
+        assertThat(t.toString()).isEqualTo(expected).doesNotContain("ab");
+        for (CryptoImplementation impl : CryptoImplementation.values()) {
+            EspTransform forced = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, key,
+                    null, false, impl);
+            assertThat(forced.toString()).endsWith("Transform[aes-128-gcm]").doesNotContain("ab");
+        }
     }
 }

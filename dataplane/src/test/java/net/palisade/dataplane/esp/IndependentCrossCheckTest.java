@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Our packets against implementations that share no code with ours: Bouncy Castle's lightweight AES-GCM and
  * ChaCha20-Poly1305 (not the JCE provider the transforms use), and, for CBC+HMAC, a from-the-RFC construction
  * with JCE's {@code Cipher} (with a real IV) and {@code Mac} instead of our zero-IV CBC and hand-written HMAC.
- * Both directions: ours seals, the other opens; the other seals, ours opens.
+ * Both directions: ours seals, the other opens; the other seals, ours opens. The AEAD cases run against both
+ * {@link CryptoImplementation}s.
  */
 class IndependentCrossCheckTest {
 
@@ -35,7 +36,8 @@ class IndependentCrossCheckTest {
     static Stream<Arguments> aeadCases() {
         return Stream.of(EncryptionAlgorithm.AES_128_GCM, EncryptionAlgorithm.AES_192_GCM,
                         EncryptionAlgorithm.AES_256_GCM, EncryptionAlgorithm.CHACHA20_POLY1305)
-                .flatMap(a -> Stream.of(false, true).map(esn -> Arguments.of(a, esn)));
+                .flatMap(a -> Stream.of(false, true).flatMap(esn -> Stream.of(CryptoImplementation.values())
+                        .map(impl -> Arguments.of(a, esn, impl))));
     }
 
     private static AEADCipher bouncyCastle(EncryptionAlgorithm a) {
@@ -67,14 +69,15 @@ class IndependentCrossCheckTest {
         return out;
     }
 
-    @ParameterizedTest(name = "{0} esn={1}")
+    @ParameterizedTest(name = "{0} esn={1} {2}")
     @MethodSource("aeadCases")
     @DisplayName("AES-GCM (RFC 4106) / ChaCha20-Poly1305 (RFC 7634): Bouncy Castle opens what we seal")
-    void bouncyCastleOpensOurPackets(EncryptionAlgorithm algorithm, boolean esn) throws Exception {
+    void bouncyCastleOpensOurPackets(EncryptionAlgorithm algorithm, boolean esn,
+            CryptoImplementation impl) throws Exception {
         Random random = new Random(algorithm.ordinal() * 31L + (esn ? 1 : 0));
         byte[] keyMaterial = new byte[algorithm.keyMaterialLength()];
         random.nextBytes(keyMaterial);
-        EspTransform t = EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn);
+        EspTransform t = EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn, impl);
         int spi = random.nextInt();
         long seq = esn ? 0x0000_0003_FFFF_FFF0L : 0xFFFF_FF00L;
         for (int size : SIZES) {
@@ -99,14 +102,15 @@ class IndependentCrossCheckTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} esn={1}")
+    @ParameterizedTest(name = "{0} esn={1} {2}")
     @MethodSource("aeadCases")
     @DisplayName("AES-GCM (RFC 4106) / ChaCha20-Poly1305 (RFC 7634): we open what Bouncy Castle seals")
-    void weOpenBouncyCastlePackets(EncryptionAlgorithm algorithm, boolean esn) throws Exception {
+    void weOpenBouncyCastlePackets(EncryptionAlgorithm algorithm, boolean esn,
+            CryptoImplementation impl) throws Exception {
         Random random = new Random(100 + algorithm.ordinal() * 31L + (esn ? 1 : 0));
         byte[] keyMaterial = new byte[algorithm.keyMaterialLength()];
         random.nextBytes(keyMaterial);
-        EspTransform t = EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn);
+        EspTransform t = EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn, impl);
         int spi = random.nextInt();
         EspOpenResult r = new EspOpenResult();
         for (int size : SIZES) {

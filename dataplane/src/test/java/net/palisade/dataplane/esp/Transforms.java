@@ -12,30 +12,37 @@ final class Transforms {
     private Transforms() {
     }
 
-    record Suite(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity) {
+    /** A transform suite; AEAD suites also name their implementation (CBC ones always use JCE). */
+    record Suite(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity, CryptoImplementation implementation) {
         EspTransform create(long seed, boolean esn) {
             Random random = new Random(seed);
             byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(encryption, integrity)];
             random.nextBytes(keyMaterial);
-            return EspTransforms.create(encryption.canonicalName(), integrity.canonicalName(), keyMaterial, esn);
+            if (!encryption.isAead()) {
+                return EspTransforms.create(encryption.canonicalName(), integrity.canonicalName(), keyMaterial, esn);
+            }
+            return EspTransforms.create(encryption, integrity, keyMaterial, null, esn, implementation);
         }
 
         @Override
         public String toString() {
-            return integrity == IntegrityAlgorithm.NONE ? encryption.canonicalName()
+            return integrity == IntegrityAlgorithm.NONE ? encryption.canonicalName() + "[" + implementation + "]"
                     : encryption.canonicalName() + "/" + integrity.canonicalName();
         }
     }
 
+    /** Every legal pair; AEAD suites once per {@link CryptoImplementation}. */
     static List<Suite> all() {
         List<Suite> suites = new ArrayList<>();
         for (EncryptionAlgorithm e : EncryptionAlgorithm.values()) {
             if (e.isAead()) {
-                suites.add(new Suite(e, IntegrityAlgorithm.NONE));
+                for (CryptoImplementation impl : CryptoImplementation.values()) {
+                    suites.add(new Suite(e, IntegrityAlgorithm.NONE, impl));
+                }
             } else {
                 for (IntegrityAlgorithm i : IntegrityAlgorithm.values()) {
                     if (i != IntegrityAlgorithm.NONE) {
-                        suites.add(new Suite(e, i));
+                        suites.add(new Suite(e, i, CryptoImplementation.JCE));
                     }
                 }
             }
