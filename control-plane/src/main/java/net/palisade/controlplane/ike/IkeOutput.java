@@ -1,0 +1,135 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.secret.Secret;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+
+/** What an {@link IkeSession} asks its driver to do, and what it reports. */
+public sealed interface IkeOutput {
+
+    /**
+     * Send {@code datagram} from {@code from} to {@code to} (port 4500 adds the non-ESP marker in the transport).
+     *
+     * @param datagram the IKE message
+     * @param from     our address and port
+     * @param to       the peer's address and port
+     */
+    record Send(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements IkeOutput {
+        /** Checks the parts are present. */
+        public Send {
+            Objects.requireNonNull(datagram, "datagram");
+        }
+    }
+
+    /**
+     * Deliver an {@link IkeInput.Tick} at (or after) {@code at}; replaces any earlier request.
+     *
+     * @param at when
+     */
+    record SetTimer(Instant at) implements IkeOutput {}
+
+    /** An outcome the tunnel entity turns into a journal event. */
+    sealed interface Event extends IkeOutput {}
+
+    /**
+     * The IKE SA is authenticated.
+     *
+     * @param peer       the peer's address
+     * @param id         SPI pair
+     * @param encryption negotiated IKE encryption
+     * @param integrity  negotiated IKE integrity (empty for AEAD)
+     * @param prf        negotiated PRF
+     * @param group      negotiated key exchange group
+     */
+    record Phase1Up(InetSocketAddress peer, IkeSaId id, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group) implements Event {}
+
+    /**
+     * A Child SA (ESP) is negotiated and ready to install.
+     *
+     * @param inboundSpi     SPI the peer sends to (chosen by us)
+     * @param outboundSpi    SPI we send to (chosen by the peer)
+     * @param encryption     ESP encryption
+     * @param integrity      ESP integrity (empty for AEAD)
+     * @param inbound        keys for traffic from the peer
+     * @param outbound       keys for traffic to the peer
+     * @param localSelectors our side's traffic selectors
+     * @param remoteSelectors the peer's side's traffic selectors
+     * @param local           our address (and port 4500 when encapsulating)
+     * @param remote          the peer's address (and its NAT-T port when encapsulating)
+     * @param udpEncapsulation ESP-in-UDP (RFC 3948) to {@code remote}, else plain ESP
+     */
+    record ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
+            List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors, InetSocketAddress local,
+            InetSocketAddress remote, boolean udpEncapsulation) implements Event {
+        /** Copies the lists. */
+        public ChildSaInstalled {
+            localSelectors = List.copyOf(localSelectors);
+            remoteSelectors = List.copyOf(remoteSelectors);
+        }
+    }
+
+    /**
+     * ESP keys of one direction: encryption key (with salt appended for AEAD, as the dataplane takes it) and
+     * integrity key.
+     *
+     * @param encryption key material of {@code EncryptionAlgorithm.keyMaterialBytes()} octets
+     * @param integrity  integrity key; empty for AEAD
+     */
+    record ChildKeys(Secret encryption, Optional<Secret> integrity) {}
+
+    /**
+     * A negotiation failed (IKE SA or Child SA).
+     *
+     * @param reason why
+     * @param detail for the log; never key material
+     */
+    record NegotiationFailed(FailureReason reason, String detail) implements Event {}
+
+    /**
+     * NAT detection result (RFC 7296 section 2.23).
+     *
+     * @param localBehindNat  our address was translated
+     * @param remoteBehindNat the peer's address was translated
+     */
+    record NatDetected(boolean localBehindNat, boolean remoteBehindNat) implements Event {}
+
+    /** A liveness check was answered. */
+    record PeerAlive() implements Event {}
+
+    /**
+     * A Child SA was rekeyed: install {@code replacement}; the old pair is deleted by a {@link ChildSaDeleted} that
+     * follows (RFC 7296 section 2.8: keep receiving on the old SA until then).
+     *
+     * @param oldInboundSpi  our SPI of the old pair
+     * @param oldOutboundSpi the peer's SPI of the old pair
+     * @param replacement    the new Child SA
+     */
+    record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement) implements Event {}
+
+    /**
+     * A Child SA pair is gone (deleted by the peer, or by us after a rekey).
+     *
+     * @param inboundSpi  our SPI of the pair
+     * @param outboundSpi the peer's SPI of the pair
+     */
+    record ChildSaDeleted(long inboundSpi, long outboundSpi) implements Event {}
+
+    /**
+     * The IKE SA is gone (deleted by either side, or the peer stopped answering), and with it every Child SA it
+     * negotiated that was not deleted before: the driver removes them from the dataplane.
+     *
+     * @param id     SPI pair
+     * @param reason TIMEOUT when the peer stopped answering; empty for a delete
+     * @param detail for the log
+     */
+    record Phase1Down(IkeSaId id, Optional<FailureReason> reason, String detail) implements Event {}
+}

@@ -1,0 +1,1187 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.controlplane.ike.crypto.IkeKdf;
+import net.palisade.controlplane.ike.crypto.IkeSaKeys;
+import net.palisade.controlplane.ike.crypto.KeyExchange;
+import net.palisade.controlplane.ike.crypto.Prf;
+import net.palisade.controlplane.ike.crypto.SkCipher;
+import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.IpAddresses;
+import net.palisade.model.IpFamily;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.secret.Secret;
+import net.palisade.model.wire.Octets;
+import net.palisade.model.wire.ikev2.AuthMethod;
+import net.palisade.model.wire.ikev2.AuthPayload;
+import net.palisade.model.wire.ikev2.DecodeResult;
+import net.palisade.model.wire.ikev2.DeletePayload;
+import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.IdPayload;
+import net.palisade.model.wire.ikev2.IkeHeader;
+import net.palisade.model.wire.ikev2.IkeMessage;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.KePayload;
+import net.palisade.model.wire.ikev2.NoncePayload;
+import net.palisade.model.wire.ikev2.NotifyPayload;
+import net.palisade.model.wire.ikev2.NotifyType;
+import net.palisade.model.wire.ikev2.Payload;
+import net.palisade.model.wire.ikev2.Proposal;
+import net.palisade.model.wire.ikev2.ProtocolId;
+import net.palisade.model.wire.ikev2.SaPayload;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+import net.palisade.model.wire.ikev2.Transform;
+import net.palisade.model.wire.ikev2.TsPayload;
+
+/**
+ * One IKE SA's protocol engine (RFC 7296): IKE_SA_INIT (with INVALID_KE_PAYLOAD both ways, no downgrade, and NAT
+ * detection), IKE_AUTH with a pre-shared key and the first Child SA, Child SA rekeying with CREATE_CHILD_SA (with or
+ * without PFS) and the delete of the old pair, INFORMATIONAL liveness checks (on demand, or every {@code dpd} of
+ * silence) and Delete. A state machine over {@link IkeState}: every input gives a
+ * {@link Step} (the new state and the outputs); every state change goes through {@link #transition}. The clock,
+ * randomness and key exchange come from {@link IkeEnvironment}, so two sessions can talk in memory.
+ *
+ * <p>Reliability (section 2.1 and 2.3): a window of one request each way; our request is retransmitted after 1, 2,
+ * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth; a retransmitted peer request is answered from the
+ * cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
+ *
+ * <p>Not thread-safe: one driver feeds one session.
+ */
+public final class IkeSession {
+    /** Retransmission timeouts, one per transmission; after the last one expires the exchange fails. */
+    static final List<Duration> RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
+            Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
+    /** How long a responder waits for IKE_AUTH after answering IKE_SA_INIT. */
+    static final Duration HALF_OPEN = Duration.ofSeconds(30);
+    private static final int NONCE_BYTES = 32;
+
+    private final IkeTunnel tunnel;
+    private final boolean originalInitiator;
+    private InetSocketAddress local;
+    private InetSocketAddress remote;
+    private final IkeSettings settings;
+    private boolean udpEncapsulation;
+    private final IkeEnvironment env;
+    private final Ikev2Codec codec;
+    private final IkeCounters counters = new IkeCounters();
+
+    private IkeState state = IkeState.IDLE;
+    private long spiI;
+    private long spiR;
+    private byte[] ni;
+    private byte[] nr;
+    private KeyExchange keyExchange;
+    private boolean invalidKeRetried;
+    private IkeSuite suite;
+    private Prf prf;
+    private IkeSaKeys keys;
+    private SkCipher outbound;
+    private SkCipher inbound;
+    private byte[] initRequest;
+    private byte[] initResponse;
+    private long childSpiIn;
+    private final List<Child> children = new ArrayList<>();
+    private Rekey rekey;
+    private Child deletingChild;
+    private List<TrafficSelector> offeredTsi = List.of();
+    private List<TrafficSelector> offeredTsr = List.of();
+
+    private long nextRequestId;
+    private Pending pending;
+    private final Deque<LocalRequest> queued = new ArrayDeque<>();
+    private long expectedPeerRequestId;
+    private byte[] cachedRequest;
+    private byte[] cachedResponse;
+    private Instant halfOpenDeadline;
+    private Instant lastInbound;
+    private Instant timerSet;
+    private DecodeResult.ProtectedError<List<Payload>> protectedError;
+
+    private List<IkeOutput> outputs = new ArrayList<>();
+
+    private IkeSession(IkeTunnel tunnel, boolean originalInitiator, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
+        this.originalInitiator = originalInitiator;
+        this.local = Objects.requireNonNull(local, "local");
+        this.remote = Objects.requireNonNull(remote, "remote");
+        this.env = Objects.requireNonNull(env, "env");
+        this.codec = env.codec();
+        if (!(tunnel.authentication() instanceof IkeAuth.Psk)) {
+            throw new IllegalArgumentException("only PSK authentication is implemented so far");
+        }
+    }
+
+    /** A session that initiates to {@code remote} on {@link IkeInput.Start}. */
+    public static IkeSession initiator(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env) {
+        return initiator(tunnel, local, remote, env, IkeSettings.DEFAULT);
+    }
+
+    /** A session that initiates to {@code remote} on {@link IkeInput.Start}, with {@code settings}. */
+    public static IkeSession initiator(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        return new IkeSession(tunnel, true, local, remote, env, settings);
+    }
+
+    /** A session that answers an IKE_SA_INIT request from {@code remote}. */
+    public static IkeSession responder(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env) {
+        return responder(tunnel, local, remote, env, IkeSettings.DEFAULT);
+    }
+
+    /** A session that answers an IKE_SA_INIT request from {@code remote}, with {@code settings}. */
+    public static IkeSession responder(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        return new IkeSession(tunnel, false, local, remote, env, settings);
+    }
+
+    /**
+     * The result of one input.
+     *
+     * @param state   the state after the input
+     * @param outputs what to do and report, in order
+     */
+    public record Step(IkeState state, List<IkeOutput> outputs) {
+        /** Copies the list. */
+        public Step {
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    /** Handles one input. */
+    public Step handle(IkeInput input) {
+        outputs = new ArrayList<>();
+        switch (input) {
+            case IkeInput.Start s -> start();
+            case IkeInput.Received r -> received(r);
+            case IkeInput.Tick t -> tick();
+            case IkeInput.CheckLiveness c -> localRequest(LocalRequest.LIVENESS);
+            case IkeInput.Close c -> localRequest(LocalRequest.DELETE);
+            case IkeInput.InboundTraffic t -> lastInbound = now();
+            case IkeInput.RekeyChild r -> {
+                if (children.isEmpty()) {
+                    drop("rekey_without_child");
+                } else {
+                    localRequest(LocalRequest.REKEY_CHILD);
+                }
+            }
+        }
+        Instant next = nextDeadline();
+        if (next != null && !next.equals(timerSet)) {
+            outputs.add(new IkeOutput.SetTimer(next));
+        }
+        timerSet = next;
+        return new Step(state, outputs);
+    }
+
+    /** The current state. */
+    public IkeState state() {
+        return state;
+    }
+
+    /** The SPI pair (responder SPI 0 until known). */
+    public IkeSaId id() {
+        return new IkeSaId(spiI, spiR);
+    }
+
+    /** The negotiated IKE algorithms, once IKE_SA_INIT completed. */
+    public Optional<IkeSuite> suite() {
+        return Optional.ofNullable(suite);
+    }
+
+    /** This session's counters. */
+    public IkeCounters counters() {
+        return counters;
+    }
+
+    /** The cipher protecting what we send, once IKE_SA_INIT completed (for tests in this package). */
+    SkCipher outboundCipher() {
+        return outbound;
+    }
+
+    /** True if this side initiated the IKE SA. */
+    public boolean originalInitiator() {
+        return originalInitiator;
+    }
+
+    // ------------------------------------------------------------------------------------------------ transitions
+
+    private void transition(IkeState next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("IKE SA " + id() + ": " + state + " -> " + next + " is not allowed");
+        }
+        state = next;
+        if (next == IkeState.CLOSED) {
+            pending = null;
+            queued.clear();
+            halfOpenDeadline = null;
+            if (keys != null) {
+                keys.wipe();
+            }
+        }
+    }
+
+    private void fail(FailureReason reason, String detail) {
+        counters.increment("ikev2.engine.failed." + reason.name().toLowerCase(java.util.Locale.ROOT));
+        outputs.add(new IkeOutput.NegotiationFailed(reason, detail));
+        transition(IkeState.CLOSED);
+    }
+
+    private void drop(String counter) {
+        counters.increment("ikev2.engine." + counter);
+    }
+
+    private Instant now() {
+        return env.clock().instant();
+    }
+
+    // ------------------------------------------------------------------------------------------ IKE_SA_INIT, out
+
+    private void start() {
+        if (!originalInitiator || state != IkeState.IDLE) {
+            drop("start_ignored");
+            return;
+        }
+        spiI = nonZeroSpi();
+        ni = env.random().bytes(NONCE_BYTES);
+        sendInitRequest(tunnel.ikeSa().groups().getFirst());
+        transition(IkeState.SETUP_LOCAL_INIT);
+    }
+
+    private void sendInitRequest(DhGroup group) {
+        keyExchange = env.keyExchange().generate(group, env.random());
+        List<Payload> p = new ArrayList<>();
+        p.add(new SaPayload(ProposalPolicy.ikeOffer(tunnel.ikeSa())));
+        p.add(KePayload.of(group, Octets.of(keyExchange.publicValue())));
+        p.add(new NoncePayload(Octets.of(ni)));
+        p.addAll(natNotifies(0));
+        p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
+        initRequest = codec.encode(new IkeMessage(
+                IkeHeader.request(spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
+        nextRequestId = 1;
+        sendRequest(0, ExchangeType.Known.IKE_SA_INIT, initRequest, LocalRequest.SETUP);
+    }
+
+    private void initResponse(IkeMessage m, byte[] datagram) {
+        if (state != IkeState.SETUP_LOCAL_INIT) {
+            drop("unexpected_response");
+            return;
+        }
+        Optional<NotifyPayload> invalidKe = m.notify(NotifyType.Known.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent()) {
+            int wanted = invalidKe.get().acceptedGroup().orElse(-1);
+            Optional<DhGroup> g = DhGroup.fromIkev2(wanted).filter(tunnel.ikeSa().groups()::contains)
+                    .filter(x -> x != keyExchange.group());
+            if (invalidKeRetried || g.isEmpty()) {
+                fail(FailureReason.INVALID_KE, "peer wants group " + wanted + (invalidKeRetried ? " after a retry"
+                        : ", which we do not offer"));
+                return;
+            }
+            invalidKeRetried = true;
+            counters.increment("ikev2.engine.invalid_ke_retry");
+            sendInitRequest(g.get());
+            return;
+        }
+        Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+        if (error.isPresent()) {
+            failOnNotify(error.get());
+            return;
+        }
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<KePayload> ke = m.first(KePayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        if (sa.isEmpty() || ke.isEmpty() || nonce.isEmpty() || m.header().responderSpi() == 0) {
+            drop("missing_payload");
+            return;
+        }
+        Optional<IkeSuite> chosen = ProposalPolicy.checkIkeAnswer(sa.get().proposals(), tunnel.ikeSa(),
+                keyExchange.group());
+        if (chosen.isEmpty() || ke.get().group() != keyExchange.group().ikev2Id()) {
+            fail(FailureReason.NO_PROPOSAL_CHOSEN, "the responder chose a proposal we did not offer");
+            return;
+        }
+        spiR = m.header().responderSpi();
+        nr = nonce.get().nonce().toByteArray();
+        initResponse = datagram;
+        if (!deriveIkeKeys(chosen.get(), ke.get())) {
+            return;
+        }
+        natDetection(m);
+        floatTo4500();
+        sendAuthRequest();
+        transition(IkeState.SETUP_LOCAL_AUTH);
+    }
+
+    private boolean deriveIkeKeys(IkeSuite chosen, KePayload peerKe) {
+        byte[] shared;
+        try {
+            shared = keyExchange.sharedSecret(peerKe.data().toByteArray());
+        } catch (KeyExchange.KeyExchangeException e) {
+            fail(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+            return false;
+        }
+        suite = chosen;
+        prf = new Prf(chosen.prf());
+        byte[] skeyseed = IkeKdf.skeyseed(prf, ni, nr, shared);
+        keys = IkeKdf.ikeSaKeys(prf, chosen.encryption(), chosen.integrity(), skeyseed, ni, nr, spiI, spiR);
+        Arrays.fill(shared, (byte) 0);
+        Arrays.fill(skeyseed, (byte) 0);
+        SkCipher i2r = new SkCipher(chosen.encryption(), chosen.integrity(), keys.skEi(), keys.skAi());
+        SkCipher r2i = new SkCipher(chosen.encryption(), chosen.integrity(), keys.skEr(), keys.skAr());
+        outbound = originalInitiator ? i2r : r2i;
+        inbound = originalInitiator ? r2i : i2r;
+        return true;
+    }
+
+    /** Our NAT-D notifies; with forced encapsulation the source hash is random, so the peer sees a NAT. */
+    private List<NotifyPayload> natNotifies(long r) {
+        NotifyPayload[] n = NatDetection.notifies(spiI, r, local, remote);
+        if (settings.forceUdpEncapsulation()) {
+            n[0] = NotifyPayload.of(NotifyType.Known.NAT_DETECTION_SOURCE_IP, Octets.of(env.random().bytes(20)));
+        }
+        return List.of(n);
+    }
+
+    /** Moves IKE to port 4500 (RFC 7296 section 2.23) when encapsulating. */
+    private void floatTo4500() {
+        if (udpEncapsulation && remote.getPort() == 500) {
+            remote = new InetSocketAddress(remote.getAddress(), 4500);
+            local = new InetSocketAddress(local.getAddress(), local.getPort() == 500 ? 4500 : local.getPort());
+        }
+    }
+
+    private void natDetection(IkeMessage m) {
+        udpEncapsulation = settings.forceUdpEncapsulation();
+        Optional<NotifyPayload> src = m.notify(NotifyType.Known.NAT_DETECTION_SOURCE_IP);
+        Optional<NotifyPayload> dst = m.notify(NotifyType.Known.NAT_DETECTION_DESTINATION_IP);
+        if (src.isEmpty() || dst.isEmpty()) {
+            return;
+        }
+        long r = m.header().response() ? spiR : 0;
+        boolean remoteNat = !src.get().data().equals(NatDetection.hash(spiI, r, remote));
+        boolean localNat = !dst.get().data().equals(NatDetection.hash(spiI, r, local));
+        if (remoteNat || localNat) {
+            udpEncapsulation = true;
+            counters.increment("ikev2.engine.nat_detected");
+            outputs.add(new IkeOutput.NatDetected(localNat, remoteNat));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- IKE_SA_INIT, in
+
+    private void initRequest(IkeMessage m, byte[] datagram) {
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<KePayload> ke = m.first(KePayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        if (sa.isEmpty() || ke.isEmpty() || nonce.isEmpty() || m.header().responderSpi() != 0
+                || m.header().messageId() != 0) {
+            drop("missing_payload");
+            return;
+        }
+        IkeHeader h = m.header();
+        Optional<ProposalPolicy.IkeChoice> choice = ProposalPolicy.chooseIke(sa.get().proposals(), tunnel.ikeSa());
+        if (choice.isEmpty()) {
+            sendClear(IkeHeader.response(h.initiatorSpi(), 0, ExchangeType.Known.IKE_SA_INIT, 0, false),
+                    List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN)));
+            spiI = h.initiatorSpi();
+            fail(FailureReason.NO_PROPOSAL_CHOSEN, "no IKE proposal of the initiator is acceptable");
+            return;
+        }
+        Optional<DhGroup> theirs = ke.get().dhGroup().filter(choice.get().groups()::contains);
+        if (theirs.isEmpty()) {
+            DhGroup preferred = tunnel.ikeSa().groups().stream().filter(choice.get().groups()::contains)
+                    .findFirst().orElseThrow();
+            counters.increment("ikev2.engine.invalid_ke_sent");
+            sendClear(IkeHeader.response(h.initiatorSpi(), 0, ExchangeType.Known.IKE_SA_INIT, 0, false),
+                    List.of(NotifyPayload.invalidKe(preferred)));
+            return;
+        }
+        IkeSuite s = choice.get().suite();
+        IkeSuite chosen = new IkeSuite(s.encryption(), s.integrity(), s.prf(), theirs.get());
+        spiI = h.initiatorSpi();
+        spiR = nonZeroSpi();
+        ni = nonce.get().nonce().toByteArray();
+        nr = env.random().bytes(NONCE_BYTES);
+        keyExchange = env.keyExchange().generate(chosen.group(), env.random());
+        if (!deriveIkeKeys(chosen, ke.get())) {
+            return;
+        }
+        natDetection(m);
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(ProposalPolicy.ikeResponse(choice.get().selected().number(), chosen)));
+        p.add(KePayload.of(chosen.group(), Octets.of(keyExchange.publicValue())));
+        p.add(new NoncePayload(Octets.of(nr)));
+        p.addAll(natNotifies(spiR));
+        p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
+        initRequest = datagram;
+        initResponse = codec.encode(new IkeMessage(
+                IkeHeader.response(spiI, spiR, ExchangeType.Known.IKE_SA_INIT, 0, false), p));
+        cacheAndSend(datagram, initResponse);
+        expectedPeerRequestId = 1;
+        nextRequestId = 0;
+        halfOpenDeadline = now().plus(HALF_OPEN);
+        transition(IkeState.SETUP_REMOTE_INIT);
+    }
+
+    // ---------------------------------------------------------------------------------------------- IKE_AUTH, out
+
+    private void sendAuthRequest() {
+        IkeTunnel t = tunnel;
+        IdPayload idi = Identities.payload(true, t.srcId(), local.getAddress());
+        childSpiIn = nonZeroChildSpi();
+        IpFamily family = IpAddresses.family(remote.getAddress());
+        offeredTsi = SelectorPolicy.of(t.from(), family);
+        offeredTsr = SelectorPolicy.of(t.to(), family);
+        List<Payload> p = new ArrayList<>();
+        p.add(idi);
+        t.dstId().ifPresent(d -> p.add(Identities.payload(false, t.dstId(), remote.getAddress())));
+        p.add(new AuthPayload(AuthMethod.Known.SHARED_KEY_MIC, Octets.of(auth(true, idi))));
+        p.add(new SaPayload(ProposalPolicy.espOffer(t.childSa(), childSpiIn)));
+        p.add(new TsPayload(true, offeredTsi));
+        p.add(new TsPayload(false, offeredTsr));
+        long id = nextRequestId++;
+        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, id, true), p,
+                env.random());
+        sendRequest(id, ExchangeType.Known.IKE_AUTH, d, LocalRequest.SETUP);
+    }
+
+    /** Our AUTH (section 2.15): the initiator signs its IKE_SA_INIT request and Nr, the responder its response, Ni. */
+    private byte[] auth(boolean initiatorSide, IdPayload id) {
+        byte[] firstMessage = initiatorSide ? initRequest : initResponse;
+        byte[] peerNonce = initiatorSide ? nr : ni;
+        byte[] skP = initiatorSide ? keys.skPi() : keys.skPr();
+        byte[] octets = IkeKdf.signedOctets(prf, firstMessage, peerNonce, skP, id.authBody().toByteArray());
+        byte[] psk = ((IkeAuth.Psk) tunnel.authentication()).psk().revealBytes();
+        try {
+            return IkeKdf.pskAuth(prf, psk, octets);
+        } finally {
+            Arrays.fill(psk, (byte) 0);
+        }
+    }
+
+    private boolean verifyAuth(boolean initiatorSide, IdPayload id, Optional<AuthPayload> received) {
+        if (received.isEmpty() || received.get().method() != AuthMethod.Known.SHARED_KEY_MIC) {
+            return false;
+        }
+        return MessageDigest.isEqual(auth(initiatorSide, id), received.get().data().toByteArray());
+    }
+
+    private void authResponse(IkeMessage m) {
+        if (state != IkeState.SETUP_LOCAL_AUTH) {
+            drop("unexpected_response");
+            return;
+        }
+        if (m.notify(NotifyType.Known.AUTHENTICATION_FAILED).isPresent()) {
+            fail(FailureReason.AUTHENTICATION_FAILED, "the peer refused our authentication");
+            return;
+        }
+        Optional<IdPayload> idr = m.all(IdPayload.class).stream().filter(i -> !i.initiator()).findFirst();
+        if (idr.isEmpty()) {
+            Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+            if (error.isPresent()) {
+                failOnNotify(error.get());
+            } else {
+                fail(FailureReason.PROTOCOL_ERROR, "IKE_AUTH response without IDr");
+            }
+            return;
+        }
+        boolean idOk = Identities.matches(idr.get(), tunnel.dstId(), remote.getAddress());
+        if (!idOk || !verifyAuth(false, idr.get(), m.first(AuthPayload.class))) {
+            // RFC 7296 section 2.21.2: tell the responder in a new INFORMATIONAL exchange, sent once
+            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
+                    nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)),
+                    env.random());
+            outputs.add(new IkeOutput.Send(d, local, remote));
+            fail(FailureReason.AUTHENTICATION_FAILED, idOk ? "the peer's AUTH payload does not verify"
+                    : "the peer's identity is not the one configured");
+            return;
+        }
+        transition(IkeState.ESTABLISHED);
+        phase1Up();
+        Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+        if (error.isPresent()) {
+            childFailedByNotify(error.get());
+            return;
+        }
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (sa.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            childFailed(FailureReason.PROTOCOL_ERROR, "IKE_AUTH response without SA, TSi or TSr");
+            return;
+        }
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.checkEspAnswer(sa.get().proposals(),
+                tunnel.childSa(), childSpiIn);
+        if (esp.isEmpty()) {
+            childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "the responder chose an ESP proposal we did not offer");
+            return;
+        }
+        if (!SelectorPolicy.within(tsi.get().selectors(), offeredTsi)
+                || !SelectorPolicy.within(tsr.get().selectors(), offeredTsr)) {
+            childFailed(FailureReason.TS_UNACCEPTABLE, "the responder's selectors are wider than ours");
+            return;
+        }
+        outputs.add(installChild(esp.get().suite(), childSpiIn, esp.get().peerSpi(), tsi.get().selectors(),
+                tsr.get().selectors(), true, ni, nr, Optional.empty()));
+        startQueued();
+    }
+
+    private void phase1Up() {
+        counters.increment("ikev2.engine.established");
+        outputs.add(new IkeOutput.Phase1Up(remote, id(), suite.encryption(), suite.integrity(), suite.prf(),
+                suite.group()));
+    }
+
+    private void childFailedByNotify(NotifyPayload n) {
+        FailureReason r = reasonOf(n);
+        childFailed(r, "the peer answered " + n.notifyType().name());
+    }
+
+    private void childFailed(FailureReason reason, String detail) {
+        counters.increment("ikev2.engine.child_failed." + reason.name().toLowerCase(java.util.Locale.ROOT));
+        outputs.add(new IkeOutput.NegotiationFailed(reason, detail));
+    }
+
+    private static FailureReason reasonOf(NotifyPayload n) {
+        if (n.notifyType() == NotifyType.Known.NO_PROPOSAL_CHOSEN) {
+            return FailureReason.NO_PROPOSAL_CHOSEN;
+        }
+        if (n.notifyType() == NotifyType.Known.TS_UNACCEPTABLE) {
+            return FailureReason.TS_UNACCEPTABLE;
+        }
+        if (n.notifyType() == NotifyType.Known.AUTHENTICATION_FAILED) {
+            return FailureReason.AUTHENTICATION_FAILED;
+        }
+        if (n.notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD) {
+            return FailureReason.INVALID_KE;
+        }
+        return FailureReason.PROTOCOL_ERROR;
+    }
+
+    private void failOnNotify(NotifyPayload n) {
+        fail(reasonOf(n), "the peer answered " + n.notifyType().name());
+    }
+
+    /**
+     * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) with the nonces of the exchange that creates the Child SA:
+     * encryption then integrity key from that exchange's initiator to its responder, then the other direction
+     * (RFC 7296 section 2.17). Records the Child SA and returns the event.
+     *
+     * @param exchangeInitiator we initiated the exchange (IKE_AUTH or CREATE_CHILD_SA); TSi is then ours
+     */
+    private IkeOutput.ChildSaInstalled installChild(ChildSuite child, long spiIn, long spiOut,
+            List<TrafficSelector> tsi, List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI,
+            byte[] nonceR, Optional<byte[]> pfs) {
+        int e = child.encryption().keyMaterialBytes();
+        int a = child.integrity().map(x -> x.keyBytes()).orElse(0);
+        byte[] km = IkeKdf.childKeyMaterial(prf, keys.skD(), pfs, nonceI, nonceR, 2 * (e + a));
+        pfs.ifPresent(x -> Arrays.fill(x, (byte) 0));
+        IkeOutput.ChildKeys i2r = new IkeOutput.ChildKeys(Secret.adopt(Arrays.copyOfRange(km, 0, e)),
+                a == 0 ? Optional.empty() : Optional.of(Secret.adopt(Arrays.copyOfRange(km, e, e + a))));
+        IkeOutput.ChildKeys r2i = new IkeOutput.ChildKeys(Secret.adopt(Arrays.copyOfRange(km, e + a, 2 * e + a)),
+                a == 0 ? Optional.empty() : Optional.of(Secret.adopt(Arrays.copyOfRange(km, 2 * e + a, km.length))));
+        Arrays.fill(km, (byte) 0);
+        counters.increment("ikev2.engine.child_installed");
+        List<TrafficSelector> mine = exchangeInitiator ? tsi : tsr;
+        List<TrafficSelector> theirs = exchangeInitiator ? tsr : tsi;
+        children.add(new Child(spiIn, spiOut, child, mine, theirs));
+        return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
+                exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, local, remote,
+                udpEncapsulation);
+    }
+
+    // ----------------------------------------------------------------------------------------------- IKE_AUTH, in
+
+    private List<Payload> authRequest(IkeMessage m) {
+        halfOpenDeadline = null;
+        Optional<IdPayload> idi = m.all(IdPayload.class).stream().filter(IdPayload::initiator).findFirst();
+        if (idi.isEmpty() || !Identities.matches(idi.get(), tunnel.dstId(), remote.getAddress())
+                || !verifyAuth(true, idi.get(), m.first(AuthPayload.class))) {
+            fail(FailureReason.AUTHENTICATION_FAILED, idi.isEmpty() ? "IKE_AUTH request without IDi"
+                    : "the initiator's identity or AUTH payload does not verify");
+            return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
+        }
+        transition(IkeState.ESTABLISHED);
+        phase1Up();
+        IdPayload idr = Identities.payload(false, tunnel.srcId(), local.getAddress());
+        List<Payload> p = new ArrayList<>();
+        p.add(idr);
+        p.add(new AuthPayload(AuthMethod.Known.SHARED_KEY_MIC, Octets.of(auth(false, idr))));
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (sa.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            childFailed(FailureReason.PROTOCOL_ERROR, "IKE_AUTH request without SA, TSi or TSr");
+            p.add(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+            return p;
+        }
+        long spiIn = nonZeroChildSpi();
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(sa.get().proposals(), tunnel.childSa(),
+                spiIn);
+        if (esp.isEmpty()) {
+            childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the initiator is acceptable");
+            p.add(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+            return p;
+        }
+        IpFamily family = IpAddresses.family(remote.getAddress());
+        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(),
+                SelectorPolicy.of(tunnel.to(), family));
+        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(),
+                SelectorPolicy.of(tunnel.from(), family));
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            childFailed(FailureReason.TS_UNACCEPTABLE, "the initiator's selectors are outside our networks");
+            p.add(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
+            return p;
+        }
+        p.add(SaPayload.of(esp.get().selected()));
+        p.add(new TsPayload(true, narrowedI));
+        p.add(new TsPayload(false, narrowedR));
+        childSpiIn = spiIn;
+        outputs.add(installChild(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI, narrowedR, false, ni, nr,
+                Optional.empty()));
+        return p;
+    }
+
+    // ------------------------------------------------------------------------------------------------ INFORMATIONAL
+
+    private List<Payload> informationalRequest(IkeMessage m) {
+        if (m.notify(NotifyType.Known.AUTHENTICATION_FAILED).isPresent()) {
+            counters.increment("ikev2.engine.peer_refused_auth");
+            outputs.add(new IkeOutput.Phase1Down(id(), Optional.of(FailureReason.AUTHENTICATION_FAILED),
+                    "the peer refused our authentication"));
+            transition(IkeState.CLOSED);
+            return List.of();
+        }
+        List<DeletePayload> deletes = m.all(DeletePayload.class);
+        if (deletes.stream().anyMatch(d -> d.protocol() == ProtocolId.Known.IKE)) {
+            counters.increment("ikev2.engine.deleted_by_peer");
+            outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), "deleted by the peer"));
+            transition(IkeState.CLOSED);
+            return List.of();
+        }
+        List<Payload> answer = new ArrayList<>();
+        for (DeletePayload d : deletes) {
+            if (d.protocol() != ProtocolId.Known.ESP) {
+                continue;
+            }
+            for (long spi : d.spiValues()) {
+                Optional<Child> c = children.stream().filter(x -> x.spiOut() == spi).findFirst();
+                if (c.isEmpty()) {
+                    drop("delete_unknown_child");
+                    continue;
+                }
+                children.remove(c.get());
+                counters.increment("ikev2.engine.child_deleted");
+                outputs.add(new IkeOutput.ChildSaDeleted(c.get().spiIn(), c.get().spiOut()));
+                answer.add(DeletePayload.childSas(ProtocolId.Known.ESP, c.get().spiIn()));
+            }
+        }
+        if (deletes.isEmpty()) {
+            counters.increment("ikev2.engine.liveness_answered");
+        }
+        return answer;
+    }
+
+    private void informationalResponse(IkeMessage m) {
+        LocalRequest kind = pending.kind();
+        pending = null;
+        if (kind == LocalRequest.DELETE) {
+            outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), "deleted by us"));
+            transition(IkeState.CLOSED);
+            return;
+        }
+        if (kind == LocalRequest.DELETE_CHILD) {
+            Child old = deletingChild;
+            deletingChild = null;
+            children.remove(old);
+            counters.increment("ikev2.engine.child_deleted");
+            outputs.add(new IkeOutput.ChildSaDeleted(old.spiIn(), old.spiOut()));
+            startQueued();
+            return;
+        }
+        counters.increment("ikev2.engine.peer_alive");
+        outputs.add(new IkeOutput.PeerAlive());
+        startQueued();
+    }
+
+    private void localRequest(LocalRequest kind) {
+        if (state == IkeState.CLOSED || state == IkeState.DELETE_LOCAL_INFO) {
+            drop("request_after_close");
+            return;
+        }
+        if (kind == LocalRequest.DELETE && (state != IkeState.ESTABLISHED)) {
+            outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), "closed before established"));
+            transition(IkeState.CLOSED);
+            return;
+        }
+        queued.add(kind);
+        startQueued();
+    }
+
+    private void startQueued() {
+        if (state != IkeState.ESTABLISHED || pending != null || queued.isEmpty()) {
+            return;
+        }
+        LocalRequest kind = queued.poll();
+        if (kind == LocalRequest.REKEY_CHILD) {
+            sendRekeyChild();
+            return;
+        }
+        List<Payload> p = switch (kind) {
+            case DELETE -> List.of(DeletePayload.ikeSa());
+            case DELETE_CHILD -> List.of(DeletePayload.childSas(ProtocolId.Known.ESP, deletingChild.spiIn()));
+            default -> List.of();
+        };
+        long id = nextRequestId++;
+        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
+                originalInitiator), p, env.random());
+        sendRequest(id, ExchangeType.Known.INFORMATIONAL, d, kind);
+        if (kind == LocalRequest.DELETE) {
+            transition(IkeState.DELETE_LOCAL_INFO);
+        }
+    }
+
+    // --------------------------------------------------------------------------------------- Child SA rekeying
+
+    /** CREATE_CHILD_SA rekeying our newest Child SA (RFC 7296 section 1.3.3), with PFS when configured. */
+    private void sendRekeyChild() {
+        sendRekeyChild(children.getLast(), tunnel.childSa().pfs()
+                ? Optional.of(tunnel.childSa().groups().getFirst()) : Optional.empty(), false);
+    }
+
+    private void sendRekeyChild(Child old, Optional<DhGroup> group, boolean retry) {
+        long spiIn = nonZeroChildSpi();
+        byte[] nonce = env.random().bytes(NONCE_BYTES);
+        Optional<KeyExchange> kex = group.map(g -> env.keyExchange().generate(g, env.random()));
+        List<Payload> p = new ArrayList<>();
+        p.add(NotifyPayload.childSa(NotifyType.Known.REKEY_SA, ProtocolId.Known.ESP, old.spiIn(), Octets.empty()));
+        p.add(new SaPayload(ProposalPolicy.espOffer(tunnel.childSa(), spiIn, group.isPresent())));
+        p.add(new NoncePayload(Octets.of(nonce)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, old.local()));
+        p.add(new TsPayload(false, old.remote()));
+        rekey = new Rekey(old, spiIn, nonce, kex, retry);
+        long id = nextRequestId++;
+        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
+                originalInitiator), p, env.random());
+        counters.increment("ikev2.engine.child_rekey_sent");
+        sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_CHILD);
+    }
+
+    private void rekeyResponse(IkeMessage m) {
+        Rekey r = rekey;
+        rekey = null;
+        Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+        if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
+                && r.keyExchange().isPresent()) {
+            // the peer wants another PFS group: retry once, only with one of ours (no downgrade)
+            Optional<DhGroup> g = DhGroup.fromIkev2(error.get().acceptedGroup().orElse(-1))
+                    .filter(tunnel.childSa().groups()::contains).filter(x -> x != r.keyExchange().get().group());
+            if (g.isPresent()) {
+                counters.increment("ikev2.engine.invalid_ke_retry");
+                sendRekeyChild(r.old(), g, true);
+                return;
+            }
+        }
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            childFailed(error.map(IkeSession::reasonOf).orElse(FailureReason.PROTOCOL_ERROR),
+                    "Child SA rekey refused: " + error.map(n -> n.notifyType().name()).orElse("payloads missing"));
+            startQueued();
+            return;
+        }
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.checkEspAnswer(sa.get().proposals(),
+                tunnel.childSa(), r.newSpiIn());
+        if (esp.isEmpty() || !SelectorPolicy.within(tsi.get().selectors(), r.old().local())
+                || !SelectorPolicy.within(tsr.get().selectors(), r.old().remote())) {
+            childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "the rekey answer is not what we offered");
+            startQueued();
+            return;
+        }
+        Optional<byte[]> pfs = Optional.empty();
+        if (r.keyExchange().isPresent()) {
+            Optional<KePayload> ke = m.first(KePayload.class);
+            try {
+                if (ke.isEmpty() || ke.get().group() != r.keyExchange().get().group().ikev2Id()) {
+                    throw new KeyExchange.KeyExchangeException("no KE payload of our group in the rekey answer");
+                }
+                pfs = Optional.of(r.keyExchange().get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                startQueued();
+                return;
+            }
+        }
+        IkeOutput.ChildSaInstalled fresh = installChild(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nonce.get().nonce().toByteArray(), pfs);
+        outputs.add(new IkeOutput.ChildSaRekeyed(r.old().spiIn(), r.old().spiOut(), fresh));
+        deletingChild = r.old();
+        queued.addFirst(LocalRequest.DELETE_CHILD);
+        startQueued();
+    }
+
+    /** The peer's CREATE_CHILD_SA: rekeying one of our Child SAs is answered; anything else is refused for now. */
+    private List<Payload> createChildRequest(IkeMessage m) {
+        Optional<NotifyPayload> rekeyNotify = m.notify(NotifyType.Known.REKEY_SA);
+        if (rekeyNotify.isEmpty() || rekeyNotify.get().protocol() != ProtocolId.Known.ESP) {
+            counters.increment("ikev2.engine.create_child_sa_refused");
+            return List.of(NotifyPayload.of(NotifyType.Known.NO_ADDITIONAL_SAS));
+        }
+        long theirOld = rekeyNotify.get().spiValue();
+        Optional<Child> old = children.stream().filter(c -> c.spiOut() == theirOld).findFirst();
+        if (old.isEmpty()) {
+            drop("rekey_unknown_child");
+            return List.of(NotifyPayload.childSa(NotifyType.Known.CHILD_SA_NOT_FOUND, ProtocolId.Known.ESP, theirOld,
+                    Octets.empty()));
+        }
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        long spiIn = nonZeroChildSpi();
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(sa.get().proposals(), tunnel.childSa(),
+                spiIn);
+        if (esp.isEmpty()) {
+            childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the rekey is acceptable");
+            return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+        }
+        Optional<KeyExchange> kex = Optional.empty();
+        Optional<byte[]> pfs = Optional.empty();
+        Optional<KePayload> ke = m.first(KePayload.class);
+        if (tunnel.childSa().pfs()) {
+            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(tunnel.childSa().groups()::contains);
+            if (g.isEmpty()) {
+                counters.increment("ikev2.engine.invalid_ke_sent");
+                return List.of(NotifyPayload.invalidKe(tunnel.childSa().groups().getFirst()));
+            }
+            kex = Optional.of(env.keyExchange().generate(g.get(), env.random()));
+            try {
+                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+            }
+        }
+        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), old.get().remote());
+        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), old.get().local());
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            childFailed(FailureReason.TS_UNACCEPTABLE, "the rekey's selectors are outside the Child SA's");
+            return List.of(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
+        }
+        byte[] ours = env.random().bytes(NONCE_BYTES);
+        Proposal selected = esp.get().selected();
+        if (kex.isPresent()) {
+            List<Transform> t = new ArrayList<>(selected.transforms());
+            t.add(Transform.keyExchange(kex.get().group()));
+            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
+        }
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(selected));
+        p.add(new NoncePayload(Octets.of(ours)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, narrowedI));
+        p.add(new TsPayload(false, narrowedR));
+        IkeOutput.ChildSaInstalled fresh = installChild(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
+                narrowedR, false, nonce.get().nonce().toByteArray(), ours, pfs);
+        counters.increment("ikev2.engine.child_rekey_answered");
+        outputs.add(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), fresh));
+        return p;
+    }
+
+    // ---------------------------------------------------------------------------------------------- receive path
+
+    private void received(IkeInput.Received r) {
+        byte[] d = r.datagram();
+        DecodeResult<IkeMessage> decoded = codec.decode(d);
+        if (!(decoded instanceof DecodeResult.Ok<IkeMessage> ok)) {
+            counters.increment(((DecodeResult.Rejected<IkeMessage>) decoded).counter());
+            if (decoded instanceof DecodeResult.ProtectedError<IkeMessage> pe && state == IkeState.IDLE
+                    && !originalInitiator) {
+                // only an unencrypted request gets here (RFC 7296 sections 2.5, 2.21.1): answer in clear, keep no state
+                codec.decodeHeader(d).toOptional().filter(h -> !h.response()
+                        && h.exchangeType() == ExchangeType.Known.IKE_SA_INIT && h.messageId() == 0)
+                        .ifPresent(h -> outputs.add(new IkeOutput.Send(codec.encode(IkeMessage.of(IkeHeader.response(
+                                h.initiatorSpi(), 0, ExchangeType.Known.IKE_SA_INIT, 0, false), pe.answer())),
+                                r.to(), r.from())));
+            }
+            return;
+        }
+        IkeMessage m = ok.value();
+        IkeHeader h = m.header();
+        if (state != IkeState.IDLE && h.initiatorSpi() != spiI) {
+            drop("unknown_spi");
+            return;
+        }
+        if (h.response()) {
+            response(m, d);
+        } else {
+            request(m, d, r.from(), r.to());
+        }
+    }
+
+    private void request(IkeMessage m, byte[] d, InetSocketAddress from, InetSocketAddress to) {
+        IkeHeader h = m.header();
+        if (h.initiator() == originalInitiator) {
+            drop("wrong_initiator_flag");
+            return;
+        }
+        if (cachedResponse != null && h.messageId() == expectedPeerRequestId - 1) {
+            if (Arrays.equals(d, cachedRequest)) {
+                counters.increment("ikev2.engine.retransmission_answered");
+                outputs.add(new IkeOutput.Send(cachedResponse, to, from));
+            } else {
+                drop("retransmission_differs");
+            }
+            return;
+        }
+        if (state == IkeState.IDLE) {
+            if (originalInitiator || h.exchangeType() != ExchangeType.Known.IKE_SA_INIT || m.encrypted()) {
+                drop("unexpected_request");
+                return;
+            }
+            remote = from;
+            local = to;
+            initRequest(m, d);
+            return;
+        }
+        if (state == IkeState.CLOSED || inbound == null || h.messageId() != expectedPeerRequestId
+                || h.responderSpi() != spiR) {
+            drop(state == IkeState.CLOSED ? "after_close" : "message_id_out_of_window");
+            return;
+        }
+        protectedError = null;
+        Optional<IkeMessage> inner = open(m, d);
+        if (inner.isEmpty()) {
+            if (protectedError != null) {
+                // the integrity check passed but the inner payloads are invalid: answer with the notify
+                byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(),
+                        h.messageId(), originalInitiator), List.of(protectedError.answer()), env.random());
+                cacheAndSend(d, response);
+                expectedPeerRequestId = h.messageId() + 1;
+                if (state == IkeState.SETUP_REMOTE_INIT) {
+                    fail(FailureReason.PROTOCOL_ERROR, "invalid IKE_AUTH request: " + protectedError.detail());
+                }
+            }
+            return;
+        }
+        IkeMessage in = inner.get();
+        if (!from.equals(remote) || !to.equals(local)) {
+            // an authenticated request from a new address or port: answer there (NAT traversal, RFC 7296 section 2.23)
+            counters.increment("ikev2.engine.peer_address_updated");
+            remote = from;
+            local = to;
+        }
+        ExchangeType ex = h.exchangeType();
+        List<Payload> answer;
+        if (ex == ExchangeType.Known.IKE_AUTH && state == IkeState.SETUP_REMOTE_INIT) {
+            answer = authRequest(in);
+        } else if (ex == ExchangeType.Known.INFORMATIONAL && state != IkeState.SETUP_REMOTE_INIT) {
+            answer = informationalRequest(in);
+        } else if (ex == ExchangeType.Known.CREATE_CHILD_SA && state == IkeState.ESTABLISHED) {
+            answer = createChildRequest(in);
+        } else {
+            drop("unexpected_exchange");
+            return;
+        }
+        byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, ex, h.messageId(), originalInitiator),
+                answer, env.random());
+        cacheAndSend(d, response);
+        expectedPeerRequestId = h.messageId() + 1;
+    }
+
+    private void response(IkeMessage m, byte[] d) {
+        IkeHeader h = m.header();
+        if (pending == null || h.messageId() != pending.messageId() || !h.exchangeType().equals(pending.exchange())
+                || h.initiator() == originalInitiator) {
+            drop("unexpected_response");
+            return;
+        }
+        if (h.exchangeType() == ExchangeType.Known.IKE_SA_INIT) {
+            if (m.encrypted()) {
+                drop("unexpected_response");
+                return;
+            }
+            Pending was = pending;
+            pending = null;
+            initResponse(m, d);
+            if (state == IkeState.SETUP_LOCAL_INIT && pending == null) {
+                pending = was;
+            }
+            return;
+        }
+        if (h.responderSpi() != spiR) {
+            drop("unknown_spi");
+            return;
+        }
+        Optional<IkeMessage> inner = open(m, d);
+        if (inner.isEmpty()) {
+            return;
+        }
+        if (h.exchangeType() == ExchangeType.Known.IKE_AUTH) {
+            pending = null;
+            authResponse(inner.get());
+        } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL) {
+            informationalResponse(inner.get());
+        } else if (h.exchangeType() == ExchangeType.Known.CREATE_CHILD_SA) {
+            pending = null;
+            rekeyResponse(inner.get());
+        } else {
+            drop("unexpected_response");
+        }
+    }
+
+    /** Verifies and decrypts; counts and drops what fails. */
+    private Optional<IkeMessage> open(IkeMessage m, byte[] d) {
+        if (!m.encrypted() || inbound == null) {
+            drop("not_encrypted");
+            return Optional.empty();
+        }
+        Optional<SkCipher.Opened> opened = inbound.open(codec, d);
+        if (opened.isEmpty()) {
+            drop("integrity_failed");
+            return Optional.empty();
+        }
+        lastInbound = now();
+        DecodeResult<List<Payload>> inner = codec.decodeInner(m.header(), opened.get().firstInner(),
+                opened.get().plaintext());
+        if (!(inner instanceof DecodeResult.Ok<List<Payload>> ok)) {
+            counters.increment(((DecodeResult.Rejected<List<Payload>>) inner).counter());
+            if (inner instanceof DecodeResult.ProtectedError<List<Payload>> pe && !m.header().response()) {
+                protectedError = pe;
+            }
+            return Optional.empty();
+        }
+        return Optional.of(m.withPayloads(ok.value()));
+    }
+
+    // --------------------------------------------------------------------------------------------- send and timers
+
+    private void sendClear(IkeHeader header, List<Payload> payloads) {
+        outputs.add(new IkeOutput.Send(codec.encode(new IkeMessage(header, payloads)), local, remote));
+    }
+
+    private void cacheAndSend(byte[] request, byte[] response) {
+        cachedRequest = request;
+        cachedResponse = response;
+        outputs.add(new IkeOutput.Send(response, local, remote));
+    }
+
+    private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind) {
+        Instant deadline = now().plus(RETRANSMIT.getFirst());
+        pending = new Pending(messageId, exchange, datagram, 1, deadline, kind);
+        outputs.add(new IkeOutput.Send(datagram, local, remote));
+    }
+
+    /** The earliest of: retransmission, half-open limit, liveness check due (when {@code dpd} is configured). */
+    private Instant nextDeadline() {
+        Instant next = null;
+        if (pending != null) {
+            next = pending.deadline();
+        }
+        if (halfOpenDeadline != null && state == IkeState.SETUP_REMOTE_INIT) {
+            next = earliest(next, halfOpenDeadline);
+        }
+        Optional<Instant> dpd = dpdDue();
+        if (dpd.isPresent() && pending == null) {
+            next = earliest(next, dpd.get());
+        }
+        return next;
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /** When the next liveness check is due: {@code dpd} after the last authenticated message or ESP traffic. */
+    private Optional<Instant> dpdDue() {
+        if (state != IkeState.ESTABLISHED || tunnel.dpd().isEmpty() || lastInbound == null) {
+            return Optional.empty();
+        }
+        return Optional.of(lastInbound.plus(tunnel.dpd().get()));
+    }
+
+    private void tick() {
+        Instant now = now();
+        Optional<Instant> dpd = dpdDue();
+        if (dpd.isPresent() && pending == null && queued.isEmpty() && !now.isBefore(dpd.get())) {
+            counters.increment("ikev2.engine.liveness_sent");
+            lastInbound = now;
+            localRequest(LocalRequest.LIVENESS);
+            return;
+        }
+        if (halfOpenDeadline != null && state == IkeState.SETUP_REMOTE_INIT && !now.isBefore(halfOpenDeadline)) {
+            fail(FailureReason.TIMEOUT, "no IKE_AUTH request within " + HALF_OPEN.toSeconds() + " s");
+            return;
+        }
+        if (pending == null || now.isBefore(pending.deadline())) {
+            return;
+        }
+        if (pending.transmissions() >= RETRANSMIT.size()) {
+            String what = pending.exchange().name() + " request #" + pending.messageId() + " unanswered after "
+                    + pending.transmissions() + " transmissions";
+            if (state == IkeState.ESTABLISHED || state == IkeState.DELETE_LOCAL_INFO) {
+                counters.increment("ikev2.engine.peer_dead");
+                outputs.add(new IkeOutput.Phase1Down(id(), Optional.of(FailureReason.TIMEOUT), what));
+                transition(IkeState.CLOSED);
+            } else {
+                fail(FailureReason.TIMEOUT, what);
+            }
+            return;
+        }
+        counters.increment("ikev2.engine.retransmitted");
+        Instant deadline = now.plus(RETRANSMIT.get(pending.transmissions()));
+        pending = new Pending(pending.messageId(), pending.exchange(), pending.datagram(), pending.transmissions() + 1,
+                deadline, pending.kind());
+        outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+    }
+
+    private long nonZeroSpi() {
+        long spi;
+        do {
+            spi = env.random().nextLong();
+        } while (spi == 0);
+        return spi;
+    }
+
+    private long nonZeroChildSpi() {
+        long spi;
+        do {
+            spi = env.random().nextLong() & 0xffff_ffffL;
+        } while (spi < 256);
+        return spi;
+    }
+
+    /** What one of our requests is for. */
+    private enum LocalRequest { SETUP, LIVENESS, DELETE, REKEY_CHILD, DELETE_CHILD }
+
+    /** A Child SA of this IKE SA: our SPI, the peer's, algorithms and selectors (ours, the peer's). */
+    private record Child(long spiIn, long spiOut, ChildSuite suite, List<TrafficSelector> local,
+            List<TrafficSelector> remote) {}
+
+    /** Our CREATE_CHILD_SA request in flight. */
+    private record Rekey(Child old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
+            boolean retried) {}
+
+    /** Our outstanding request (window of one). */
+    private record Pending(long messageId, ExchangeType exchange, byte[] datagram, int transmissions,
+            Instant deadline, LocalRequest kind) {}
+}

@@ -1,0 +1,93 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.palisade.model.IpAddresses;
+import net.palisade.model.IpFamily;
+import net.palisade.model.Network;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+
+/**
+ * Traffic selectors (RFC 7296 section 2.9): ours from the tunnel's networks in config order, and a responder's
+ * narrowing: each offered selector intersected with each configured network; what is left is accepted, nothing left
+ * is TS_UNACCEPTABLE. An initiator accepts a responder's answer only if it lies within what it offered.
+ */
+final class SelectorPolicy {
+
+    private SelectorPolicy() {
+    }
+
+    /** One selector per configured network ({@code any} as every address of {@code family}). */
+    static List<TrafficSelector> of(List<Network> networks, IpFamily family) {
+        return networks.stream()
+                .map(n -> (TrafficSelector) TrafficSelector.AddressRange.of(n, family)).toList();
+    }
+
+    /** The parts of {@code offered} that lie within {@code ours}; empty if none. Unknown selector types drop. */
+    static List<TrafficSelector> narrow(List<TrafficSelector> offered, List<TrafficSelector> ours) {
+        List<TrafficSelector> out = new ArrayList<>();
+        for (TrafficSelector o : offered) {
+            if (!(o instanceof TrafficSelector.AddressRange a)) {
+                continue;
+            }
+            for (TrafficSelector s : ours) {
+                if (s instanceof TrafficSelector.AddressRange b) {
+                    intersect(a, b).filter(r -> !out.contains(r)).ifPresent(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** True if every selector of {@code answer} lies within one of {@code offered}. */
+    static boolean within(List<TrafficSelector> answer, List<TrafficSelector> offered) {
+        for (TrafficSelector t : answer) {
+            if (!(t instanceof TrafficSelector.AddressRange a)) {
+                return false;
+            }
+            boolean inside = offered.stream().anyMatch(o -> o instanceof TrafficSelector.AddressRange b
+                    && intersect(a, b).map(a::equals).orElse(false));
+            if (!inside) {
+                return false;
+            }
+        }
+        return !answer.isEmpty();
+    }
+
+    private static java.util.Optional<TrafficSelector.AddressRange> intersect(TrafficSelector.AddressRange a,
+            TrafficSelector.AddressRange b) {
+        if (a.family() != b.family()) {
+            return java.util.Optional.empty();
+        }
+        int protocol;
+        if (a.ipProtocol() == 0 || b.ipProtocol() == 0) {
+            protocol = Math.max(a.ipProtocol(), b.ipProtocol());
+        } else if (a.ipProtocol() == b.ipProtocol()) {
+            protocol = a.ipProtocol();
+        } else {
+            return java.util.Optional.empty();
+        }
+        int startPort = Math.max(a.startPort(), b.startPort());
+        int endPort = Math.min(a.endPort(), b.endPort());
+        if (startPort > endPort) {
+            return java.util.Optional.empty();
+        }
+        InetAddress start = max(a.startAddress(), b.startAddress());
+        InetAddress end = min(a.endAddress(), b.endAddress());
+        if (Arrays.compareUnsigned(start.getAddress(), end.getAddress()) > 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new TrafficSelector.AddressRange(protocol, startPort, endPort,
+                IpAddresses.byAddress(start.getAddress()), IpAddresses.byAddress(end.getAddress())));
+    }
+
+    private static InetAddress max(InetAddress x, InetAddress y) {
+        return Arrays.compareUnsigned(x.getAddress(), y.getAddress()) >= 0 ? x : y;
+    }
+
+    private static InetAddress min(InetAddress x, InetAddress y) {
+        return Arrays.compareUnsigned(x.getAddress(), y.getAddress()) <= 0 ? x : y;
+    }
+}

@@ -1,0 +1,198 @@
+package net.palisade.controlplane.ike.crypto;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import net.palisade.model.crypto.DhGroup;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.agreement.DHStandardGroups;
+import org.bouncycastle.crypto.params.DHParameters;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.rfc7748.X25519;
+
+/**
+ * The key exchanges of {@link DhGroup}, on Bouncy Castle's group tables and arithmetic: MODP 2048/3072/4096 (RFC 3526
+ * primes from {@link DHStandardGroups}), NIST P-256/384/521 (RFC 5903) and X25519 (RFC 7748, RFC 8031).
+ */
+public final class KeyExchanges {
+
+    private KeyExchanges() {
+    }
+
+    /** The standard factory. */
+    public static KeyExchange.Factory standard() {
+        return KeyExchanges::generate;
+    }
+
+    /** A fresh key exchange in {@code group}. */
+    public static KeyExchange generate(DhGroup group, Randomness random) {
+        return switch (group) {
+            case MODP2048, MODP3072, MODP4096 -> {
+                DHParameters p = modp(group);
+                // an exponent of twice the group's strength, at least 512 bits (RFC 3526 section 8 estimates)
+                BigInteger x = new BigInteger(1, random.bytes(64)).mod(p.getP().subtract(BigInteger.TWO))
+                        .add(BigInteger.ONE);
+                yield new Modp(group, p, x);
+            }
+            case ECP256, ECP384, ECP521 -> {
+                X9ECParameters c = curve(group);
+                BigInteger n = c.getN();
+                BigInteger d;
+                do {
+                    d = new BigInteger(1, random.bytes((n.bitLength() + 7) / 8 + 8)).mod(n);
+                } while (d.signum() == 0);
+                yield new Ecp(group, c, d);
+            }
+            case CURVE25519 -> new Curve25519(random.bytes(32));
+            case NONE -> throw new IllegalArgumentException("no key exchange for group none");
+        };
+    }
+
+    /** A key exchange with a fixed private value (for known-answer tests): MODP exponent, ECP scalar, X25519 key. */
+    public static KeyExchange fromPrivate(DhGroup group, byte[] privateValue) {
+        return switch (group) {
+            case MODP2048, MODP3072, MODP4096 -> new Modp(group, modp(group), new BigInteger(1, privateValue));
+            case ECP256, ECP384, ECP521 -> new Ecp(group, curve(group), new BigInteger(1, privateValue));
+            case CURVE25519 -> new Curve25519(privateValue.clone());
+            case NONE -> throw new IllegalArgumentException("no key exchange for group none");
+        };
+    }
+
+    private static DHParameters modp(DhGroup group) {
+        return switch (group) {
+            case MODP2048 -> DHStandardGroups.rfc3526_2048;
+            case MODP3072 -> DHStandardGroups.rfc3526_3072;
+            case MODP4096 -> DHStandardGroups.rfc3526_4096;
+            default -> throw new IllegalArgumentException(group + " is not a MODP group");
+        };
+    }
+
+    /** The RFC 3526 prime of a MODP group. */
+    static BigInteger modpPrime(DhGroup group) {
+        return modp(group).getP();
+    }
+
+    private static X9ECParameters curve(DhGroup group) {
+        return ECNamedCurveTable.getByName(group.curveOrFamily());
+    }
+
+    static byte[] fixed(BigInteger v, int length) {
+        byte[] raw = v.toByteArray();
+        if (raw.length == length) {
+            return raw;
+        }
+        byte[] out = new byte[length];
+        if (raw.length > length) {
+            System.arraycopy(raw, raw.length - length, out, 0, length);
+        } else {
+            System.arraycopy(raw, 0, out, length - raw.length, raw.length);
+        }
+        return out;
+    }
+
+    private static void checkLength(DhGroup group, byte[] peer) throws KeyExchange.KeyExchangeException {
+        if (peer.length != group.publicValueBytes()) {
+            throw new KeyExchange.KeyExchangeException(group + " public value of " + peer.length + " octets; it has "
+                    + group.publicValueBytes());
+        }
+    }
+
+    private record Modp(DhGroup group, DHParameters params, BigInteger x) implements KeyExchange {
+        @Override
+        public byte[] publicValue() {
+            return fixed(params.getG().modPow(x, params.getP()), group.publicValueBytes());
+        }
+
+        @Override
+        public byte[] sharedSecret(byte[] peer) throws KeyExchangeException {
+            checkLength(group, peer);
+            BigInteger p = params.getP();
+            BigInteger y = new BigInteger(1, peer);
+            if (y.compareTo(BigInteger.ONE) <= 0 || y.compareTo(p.subtract(BigInteger.ONE)) >= 0) {
+                throw new KeyExchangeException(group + " public value outside 2..p-2");
+            }
+            return fixed(y.modPow(x, p), group.publicValueBytes());
+        }
+
+        @Override
+        public String toString() {
+            return "KeyExchange[" + group + "]";
+        }
+    }
+
+    private record Ecp(DhGroup group, X9ECParameters curve, BigInteger d) implements KeyExchange {
+        private int coordinateBytes() {
+            return group.publicValueBytes() / 2;
+        }
+
+        @Override
+        public byte[] publicValue() {
+            ECPoint q = curve.getG().multiply(d).normalize();
+            return IkeKdf.concat(fixed(q.getAffineXCoord().toBigInteger(), coordinateBytes()),
+                    fixed(q.getAffineYCoord().toBigInteger(), coordinateBytes()));
+        }
+
+        @Override
+        public byte[] sharedSecret(byte[] peer) throws KeyExchangeException {
+            checkLength(group, peer);
+            byte[] encoded = new byte[peer.length + 1];
+            encoded[0] = 0x04;
+            System.arraycopy(peer, 0, encoded, 1, peer.length);
+            ECPoint p;
+            try {
+                p = curve.getCurve().decodePoint(encoded);
+            } catch (IllegalArgumentException e) {
+                throw new KeyExchangeException(group + " public value is not a point on the curve");
+            }
+            ECPoint s = p.multiply(d).normalize();
+            if (s.isInfinity()) {
+                throw new KeyExchangeException(group + " shared point is the point at infinity");
+            }
+            return fixed(s.getAffineXCoord().toBigInteger(), coordinateBytes());
+        }
+
+        @Override
+        public String toString() {
+            return "KeyExchange[" + group + "]";
+        }
+    }
+
+    private record Curve25519(byte[] k) implements KeyExchange {
+        @Override
+        public DhGroup group() {
+            return DhGroup.CURVE25519;
+        }
+
+        @Override
+        public byte[] publicValue() {
+            byte[] pub = new byte[X25519.POINT_SIZE];
+            X25519.generatePublicKey(k, 0, pub, 0);
+            return pub;
+        }
+
+        @Override
+        public byte[] sharedSecret(byte[] peer) throws KeyExchangeException {
+            checkLength(DhGroup.CURVE25519, peer);
+            byte[] out = new byte[X25519.POINT_SIZE];
+            if (!X25519.calculateAgreement(k, 0, peer, 0, out, 0)) {
+                throw new KeyExchangeException("X25519 result is all zeros (RFC 8031 section 2.3)");
+            }
+            return out;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Curve25519 c && Arrays.equals(k, c.k);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(k);
+        }
+
+        @Override
+        public String toString() {
+            return "KeyExchange[curve25519]";
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package net.palisade.controlplane.ike.crypto;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.wire.ikev2.DecodeResult;
+import net.palisade.model.wire.ikev2.EncryptedRegions;
+import net.palisade.model.wire.ikev2.EncryptedTemplate;
+import net.palisade.model.wire.ikev2.IkeHeader;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.Payload;
+import net.palisade.model.wire.ikev2.PayloadType;
+
+/**
+ * Protection of the SK payload in one direction (RFC 7296 section 3.14): AES-GCM with a 16-octet ICV (RFC 5282: the
+ * key material is key then 4-octet salt, the nonce is salt | 8-octet IV, the associated data is everything before
+ * the IV), or AES-CBC with an HMAC-SHA2 checksum truncated as RFC 4868 says, covering header through ciphertext.
+ * Layout comes from {@link Ikev2Codec#encryptedTemplate} and {@link Ikev2Codec#encryptedRegions}.
+ *
+ * <p>Not thread-safe (the GCM IV counter): one instance belongs to one engine. JCE keeps expanded keys it cannot
+ * wipe; the key arrays given here are copied and never shown.
+ */
+public final class SkCipher {
+    private final EncryptionAlgorithm encryption;
+    private final Optional<AuthAlgorithm> integrity;
+    private final byte[] key;
+    private final byte[] salt;
+    private final byte[] integrityKey;
+    private long ivCounter;
+
+    /**
+     * @param encryption   the negotiated encryption algorithm
+     * @param integrity    the integrity algorithm; empty for AEAD
+     * @param encryptionKm SK_e of this direction: key, then salt for AEAD
+     * @param integrityKey SK_a of this direction; empty for AEAD
+     */
+    public SkCipher(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity, byte[] encryptionKm,
+            byte[] integrityKey) {
+        this.encryption = Objects.requireNonNull(encryption, "encryption");
+        this.integrity = Objects.requireNonNull(integrity, "integrity");
+        if (encryption.aead() == integrity.isPresent()) {
+            throw new IllegalArgumentException(encryption + (encryption.aead() ? " takes no integrity algorithm"
+                    : " needs an integrity algorithm"));
+        }
+        if (encryptionKm.length != encryption.keyMaterialBytes()) {
+            throw new IllegalArgumentException("SK_e of " + encryptionKm.length + " octets for " + encryption);
+        }
+        this.key = Arrays.copyOf(encryptionKm, encryption.keyBytes());
+        this.salt = Arrays.copyOfRange(encryptionKm, encryption.keyBytes(), encryptionKm.length);
+        this.integrityKey = integrityKey.clone();
+    }
+
+    /** IV octets in the SK payload. */
+    public int ivBytes() {
+        return encryption.aead() ? encryption.ivBytes() : encryption.blockBytes();
+    }
+
+    /** ICV octets at the end of the SK payload. */
+    public int icvBytes() {
+        return encryption.aead() ? encryption.icvBytes() : integrity.orElseThrow().icvBytes();
+    }
+
+    /** Block size the plaintext is padded to. */
+    public int blockBytes() {
+        return encryption.blockBytes();
+    }
+
+    /**
+     * A protected message: {@code header}, then an SK payload holding {@code inner}.
+     *
+     * @param random source of CBC IVs (GCM uses a counter, unique per key)
+     */
+    public byte[] seal(Ikev2Codec codec, IkeHeader header, List<Payload> inner, Randomness random) {
+        PayloadType first = inner.isEmpty() ? PayloadType.Known.NO_NEXT_PAYLOAD : inner.getFirst().type();
+        byte[] plain = codec.encodeInner(inner, blockBytes());
+        EncryptedTemplate t = codec.encryptedTemplate(header, first, ivBytes(), plain.length, icvBytes());
+        byte[] d = t.datagram();
+        EncryptedRegions r = t.regions();
+        byte[] iv;
+        if (encryption.aead()) {
+            iv = java.nio.ByteBuffer.allocate(8).putLong(++ivCounter).array();
+        } else {
+            iv = random.bytes(ivBytes());
+        }
+        System.arraycopy(iv, 0, d, r.ivOffset(), iv.length);
+        try {
+            if (encryption.aead()) {
+                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
+                        new GCMParameterSpec(icvBytes() * 8, IkeKdf.concat(salt, iv)));
+                c.updateAAD(d, 0, r.aadLength());
+                byte[] out = c.doFinal(plain);
+                System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
+            } else {
+                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
+                        new IvParameterSpec(iv));
+                byte[] out = c.doFinal(plain);
+                System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
+                Mac mac = Prf.mac(integrity.orElseThrow(), integrityKey);
+                mac.update(d, 0, r.integrityLength());
+                System.arraycopy(mac.doFinal(), 0, d, r.icvOffset(), icvBytes());
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SK encryption failed", e);
+        }
+        return d;
+    }
+
+    /**
+     * The decrypted SK content of {@code datagram} (inner payloads, padding, pad length), with the SK payload's
+     * first inner type; empty if the layout does not fit this suite or the integrity check fails.
+     */
+    public Optional<Opened> open(Ikev2Codec codec, byte[] datagram) {
+        DecodeResult<EncryptedRegions> regions = codec.encryptedRegions(datagram, ivBytes(), icvBytes());
+        if (!(regions instanceof DecodeResult.Ok<EncryptedRegions> ok)) {
+            return Optional.empty();
+        }
+        EncryptedRegions r = ok.value();
+        try {
+            byte[] plain;
+            if (encryption.aead()) {
+                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
+                        new GCMParameterSpec(icvBytes() * 8, IkeKdf.concat(salt, r.iv(datagram))));
+                c.updateAAD(datagram, 0, r.aadLength());
+                plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength() + r.icvLength());
+            } else {
+                if (r.ciphertextLength() % blockBytes() != 0) {
+                    return Optional.empty();
+                }
+                Mac mac = Prf.mac(integrity.orElseThrow(), integrityKey);
+                mac.update(datagram, 0, r.integrityLength());
+                byte[] expected = Arrays.copyOf(mac.doFinal(), icvBytes());
+                if (!MessageDigest.isEqual(expected, r.icv(datagram))) {
+                    return Optional.empty();
+                }
+                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
+                        new IvParameterSpec(r.iv(datagram)));
+                plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength());
+            }
+            return Optional.of(new Opened(r.firstInner(), plain));
+        } catch (AEADBadTagException e) {
+            return Optional.empty();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SK decryption failed", e);
+        }
+    }
+
+    /** Algorithms only. */
+    @Override
+    public String toString() {
+        return "SkCipher[" + encryption + integrity.map(a -> "/" + a).orElse("") + "]";
+    }
+
+    /**
+     * Decrypted SK content.
+     *
+     * @param firstInner the SK payload's Next Payload
+     * @param plaintext  inner payloads, padding and pad length
+     */
+    public record Opened(PayloadType firstInner, byte[] plaintext) {}
+}

@@ -1,0 +1,105 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import net.palisade.model.ChildSaSpec;
+import net.palisade.model.IkeSaSpec;
+import net.palisade.model.IpFamily;
+import net.palisade.model.Network;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.wire.Octets;
+import net.palisade.model.wire.ikev2.Proposal;
+import net.palisade.model.wire.ikev2.ProtocolId;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+import net.palisade.model.wire.ikev2.Transform;
+import net.palisade.model.wire.ikev2.TransformType;
+import org.junit.jupiter.api.Test;
+
+/** Proposal choice and traffic selector narrowing on their own. */
+class PolicyTest {
+    private static final IkeSaSpec OURS = new IkeSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM,
+            EncryptionAlgorithm.AES_256), List.of(AuthAlgorithm.HMAC_SHA2_256), List.of(AuthAlgorithm.HMAC_SHA2_256),
+            List.of(DhGroup.CURVE25519, DhGroup.ECP256), Duration.ofHours(1));
+
+    @Test
+    void ourOfferSplitsAeadAndClassicSuites() {
+        List<Proposal> offer = ProposalPolicy.ikeOffer(OURS);
+        assertThat(offer).hasSize(2);
+        assertThat(offer.get(0).transforms(TransformType.Known.INTEG)).isEmpty();
+        assertThat(offer.get(1).transforms(TransformType.Known.INTEG)).hasSize(1);
+        assertThat(offer.get(1).number()).isEqualTo(2);
+        assertThat(offer.get(0).transforms(TransformType.Known.KE)).hasSize(2);
+    }
+
+    @Test
+    void responderTakesTheInitiatorsFirstAcceptableProposalAndTransform() {
+        Proposal unknownCipher = Proposal.ike(1, Transform.of(TransformType.Known.ENCR, 13),
+                Transform.prf(AuthAlgorithm.HMAC_SHA2_256), Transform.keyExchange(DhGroup.CURVE25519));
+        Proposal cbc = Proposal.ike(2, Transform.encryption(EncryptionAlgorithm.AES_128),
+                Transform.encryption(EncryptionAlgorithm.AES_256), Transform.integrity(AuthAlgorithm.HMAC_SHA2_512),
+                Transform.integrity(AuthAlgorithm.HMAC_SHA2_256), Transform.prf(AuthAlgorithm.HMAC_SHA2_256),
+                Transform.keyExchange(DhGroup.MODP2048), Transform.keyExchange(DhGroup.ECP256),
+                Transform.keyExchange(DhGroup.CURVE25519));
+        ProposalPolicy.IkeChoice c = ProposalPolicy.chooseIke(List.of(unknownCipher, cbc), OURS).orElseThrow();
+        assertThat(c.selected().number()).isEqualTo(2);
+        assertThat(c.suite().encryption()).isEqualTo(EncryptionAlgorithm.AES_256);
+        assertThat(c.suite().integrity()).contains(AuthAlgorithm.HMAC_SHA2_256);
+        assertThat(c.groups()).containsExactly(DhGroup.ECP256, DhGroup.CURVE25519);
+        assertThat(c.selected().transforms()).hasSize(4);
+    }
+
+    @Test
+    void aProposalWithAnUnknownTransformTypeIsSkipped() {
+        Proposal odd = new Proposal(1, ProtocolId.Known.IKE, Octets.empty(), List.of(
+                Transform.encryption(EncryptionAlgorithm.AES_128_GCM), Transform.prf(AuthAlgorithm.HMAC_SHA2_256),
+                Transform.keyExchange(DhGroup.CURVE25519), Transform.of(TransformType.of(200), 1)));
+        assertThat(ProposalPolicy.chooseIke(List.of(odd), OURS)).isEmpty();
+    }
+
+    @Test
+    void anAnswerWeDidNotOfferIsRefused() {
+        Proposal answer = ProposalPolicy.ikeResponse(1, new IkeSuite(EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_512, DhGroup.CURVE25519));
+        assertThat(ProposalPolicy.checkIkeAnswer(List.of(answer), OURS, DhGroup.CURVE25519)).isEmpty();
+        Proposal ok = ProposalPolicy.ikeResponse(1, new IkeSuite(EncryptionAlgorithm.AES_128_GCM, Optional.empty(),
+                AuthAlgorithm.HMAC_SHA2_256, DhGroup.CURVE25519));
+        assertThat(ProposalPolicy.checkIkeAnswer(List.of(ok), OURS, DhGroup.CURVE25519)).isPresent();
+        assertThat(ProposalPolicy.checkIkeAnswer(List.of(ok), OURS, DhGroup.ECP256)).isEmpty();
+    }
+
+    @Test
+    void espWithOnlyExtendedSequenceNumbersIsRefused() {
+        ChildSaSpec child = new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
+                List.of(DhGroup.NONE), Duration.ofHours(1));
+        Proposal esnOnly = Proposal.esp(1, 0x1234, Transform.encryption(EncryptionAlgorithm.AES_128_GCM),
+                Transform.esn(true));
+        Proposal both = Proposal.esp(2, 0x5678, Transform.encryption(EncryptionAlgorithm.AES_128_GCM),
+                Transform.esn(true), Transform.esn(false));
+        ProposalPolicy.EspChoice c = ProposalPolicy.chooseEsp(List.of(esnOnly, both), child, 0x9999).orElseThrow();
+        assertThat(c.selected().number()).isEqualTo(2);
+        assertThat(c.peerSpi()).isEqualTo(0x5678);
+        assertThat(c.selected().spiValue()).isEqualTo(0x9999);
+    }
+
+    @Test
+    void narrowingIntersectsAddressesProtocolsAndPorts() {
+        TrafficSelector.AddressRange wide = TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.0.0.0"), 8);
+        TrafficSelector.AddressRange web = TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.2.0"), 24)
+                .withProtocol(6).withPorts(443, 443);
+        List<TrafficSelector> ours = SelectorPolicy.of(List.of(Network.parse("10.1.0.0/16")), IpFamily.IPV4);
+        assertThat(SelectorPolicy.narrow(List.of(wide), ours))
+                .containsExactly(TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.0.0"), 16));
+        assertThat(SelectorPolicy.narrow(List.of(web), ours)).containsExactly(web);
+        assertThat(SelectorPolicy.narrow(List.of(TrafficSelector.AddressRange.cidr(IkeLoop.ip("192.168.0.0"), 16)),
+                ours)).isEmpty();
+        assertThat(SelectorPolicy.within(List.of(web), ours)).isTrue();
+        assertThat(SelectorPolicy.within(List.of(wide), ours)).isFalse();
+        assertThat(SelectorPolicy.of(List.of(Network.any()), IpFamily.IPV4))
+                .containsExactly(TrafficSelector.AddressRange.any(IpFamily.IPV4));
+    }
+}
