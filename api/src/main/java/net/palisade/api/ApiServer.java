@@ -212,7 +212,7 @@ public final class ApiServer extends AllDirectives {
                         return complete(problemResponse(fieldProblem(400, "Bad request", "Last-Event-ID", "not an event offset")));
                     }
                     var source = node.liveEvents(after)
-                            .map(e -> ServerSentEvent.create(write(eventJson(e)), e.event().type(), Long.toString(e.offset())))
+                            .map(e -> ServerSentEvent.create(compact(eventJson(e)), e.event().type(), Long.toString(e.offset())))
                             .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat);
                     return completeOK(source, EventStreamMarshalling.toEventStream());
                 })))));
@@ -470,6 +470,16 @@ public final class ApiServer extends AllDirectives {
 
     private static CompletionStage<HttpResponse> done(HttpResponse r) {
         return CompletableFuture.completedFuture(r);
+    }
+
+    /** One line of JSON: an SSE {@code data:} field each. */
+    private String compact(Object body) {
+        try {
+            return json.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + body.getClass().getSimpleName(), e);
+        }
     }
 
     private String write(Object body) {

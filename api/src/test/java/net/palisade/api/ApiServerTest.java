@@ -284,6 +284,47 @@ class ApiServerTest {
     }
 
     @Test
+    @Order(10)
+    void liveEventsArriveAsServerSentEvents() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort()
+                + "/v1/events/stream")).header("Authorization", "Bearer " + token).GET().build();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
+                .get(30, TimeUnit.SECONDS);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> stream.body().forEach(lines::add));
+        try {
+            assertThat(send("POST", "/v1/tunnels/legacy/down", null, null, token).statusCode()).isEqualTo(200);
+            List<String> seen = new ArrayList<>();
+            String line = null;
+            String data = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                line = lines.poll(1, TimeUnit.SECONDS);
+                if (line == null) {
+                    continue;
+                }
+                seen.add(line);
+                if (line.startsWith("data:")) {
+                    data = line;
+                }
+                if (line.replace(" ", "").equals("event:admin-down")) {
+                    break;
+                }
+            }
+            assertThat(seen).as("stream so far: %s", seen).anyMatch(l -> l.replace(" ", "").equals("event:admin-down"));
+            assertThat(data).startsWith("data:").contains("\"cause\":\"api:alice\"").contains("\"label\":\"legacy\"")
+                    .contains("\"type\":\"admin-down\"");
+            bodies.add(String.join("\n", seen));
+        } finally {
+            reader.interrupt();
+            stream.body().close();
+            send("POST", "/v1/tunnels/legacy/up", null, null, token);
+        }
+    }
+
+    @Test
     @Order(99)
     void theCanarySecretNeverCameBackOut() {
         assertThat(bodies).isNotEmpty();

@@ -53,6 +53,14 @@ public final class NodeConfig {
                 }
                 jdbc-journal.use-shared-db = "palisade"
                 jdbc-snapshot-store.use-shared-db = "palisade"
+                # Thousands of tunnels start or recover at once after a big commit or a restart: their journal calls
+                # queue behind a few connections. Give a queued call time instead of opening the breaker at 10 s,
+                # which fails every recovery behind it.
+                jdbc-journal.circuit-breaker { max-failures = 10, call-timeout = 60s, reset-timeout = 5s }
+                # a commit of N tunnels makes N entities persist at once: queue the burst (default 1000 rows) rather
+                # than fail writes, which opens the breaker for everyone
+                jdbc-journal.bufferSize = 100000
+                jdbc-snapshot-store.circuit-breaker { max-failures = 10, call-timeout = 60s, reset-timeout = 5s }
                 jdbc-read-journal {
                   use-shared-db = "palisade"
                   refresh-interval = 500ms

@@ -91,9 +91,13 @@ public final class ControlPlaneBench {
     private static void awaitConfigured(ControlPlane cp, int n, int timeoutSeconds) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         while (true) {
-            List<TunnelView> all = cp.tunnels().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            if (all.size() == n && all.stream().allMatch(TunnelView::configured)) {
-                return;
+            try {
+                List<TunnelView> all = cp.tunnels().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                if (all.size() == n && all.stream().allMatch(TunnelView::configured)) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                // an entity still recovering did not answer within the ask timeout: ask again
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("tunnels not configured in time");
