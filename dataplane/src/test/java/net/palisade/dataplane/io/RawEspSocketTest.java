@@ -89,8 +89,9 @@ class RawEspSocketTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
-        assertThat(r).isNotDone();
+        // the reader stays blocked (nothing to read) until the close below wakes it
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(200))
+                .atMost(java.time.Duration.ofSeconds(5)).until(() -> !r.isDone());
         s.close();
         assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
     }

@@ -233,8 +233,9 @@ class TunDeviceTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
-        assertThat(result).isNotDone();
+        // the reader stays blocked (nothing to read) until the close below wakes it
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(200))
+                .atMost(java.time.Duration.ofSeconds(5)).until(() -> !result.isDone());
         tun.queue(0).close();
         assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
         assertThat(tun.queue(0).read(new byte[10], 0, 10)).isEqualTo(-1);

@@ -156,8 +156,9 @@ class UdpEndpointTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
-        assertThat(blocked).isNotDone();
+        // the reader stays blocked (nothing to read) until the close below wakes it
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(200))
+                .atMost(java.time.Duration.ofSeconds(5)).until(() -> !blocked.isDone());
         rx.close();
         assertThat(blocked.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
         assertThat(rx.receiveBatch(in)).isEqualTo(-1);
