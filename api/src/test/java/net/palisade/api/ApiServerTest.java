@@ -47,8 +47,17 @@ class ApiServerTest {
     private static ServerBinding binding;
     private static String token;
 
+    /** Every log line of the node while the tests run, to prove no secret reaches a log. */
+    private static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+            new ch.qos.logback.core.read.ListAppender<>();
+
     @BeforeAll
     static void start() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(ch.qos.logback.classic.Level.DEBUG); // everything, DEBUG included, is checked
+        logs.start();
+        root.addAppender(logs);
         node = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()));
         node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Path tokenPath = dir.resolve("api-token");
@@ -60,6 +69,8 @@ class ApiServerTest {
 
     @AfterAll
     static void stop() throws Exception {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
         binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         node.close();
     }
@@ -326,11 +337,19 @@ class ApiServerTest {
 
     @Test
     @Order(99)
-    void theCanarySecretNeverCameBackOut() {
+    void theCanarySecretNeverCameBackOutNorReachedALog() {
         assertThat(bodies).isNotEmpty();
         String hexCanary = CANARY_KEY.substring(2);
         for (String b : bodies) {
             assertThat(b).doesNotContain(CANARY).doesNotContain(hexCanary);
+        }
+        List<String> lines = new ArrayList<>();
+        for (var e : List.copyOf(logs.list)) {
+            lines.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage()));
+        }
+        assertThat(lines).as("log lines captured").hasSizeGreaterThan(20);
+        for (String line : lines) {
+            assertThat(line).doesNotContain(CANARY).doesNotContain(hexCanary);
         }
     }
 
