@@ -414,10 +414,33 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized void install(ManualTunnel tunnel) throws IOException {
         checkOpen();
-        ManualKeying.Prepared prepared = ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
-                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events(), settings.sequences()));
+        install(ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
+                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events(), settings.sequences())));
+    }
+
+    /**
+     * Installs an SA pair negotiated by IKE (or replaces the pair of its label): SAs in every worker, then routes to
+     * its remote networks. Its sequence numbers are not reserved durably ({@link SequenceReservations#NONE}): the
+     * keys die with the process.
+     *
+     * @throws IllegalArgumentException as {@link #install(ManualTunnel)}
+     * @throws IOException if a route cannot be added (the pair is then not installed)
+     */
+    public synchronized void install(ManualKeying.Keys keys) throws IOException {
+        checkOpen();
+        install(ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
+                settings.underlayMtu(), tunMtu, settings.events(), SequenceReservations.NONE)));
+    }
+
+    /** The inbound SPI of the pair installed under {@code label}, if any. */
+    public synchronized Optional<Integer> inboundSpi(String label) {
+        TunnelSas sas = tunnels.get(label);
+        return sas == null ? Optional.empty() : Optional.of(sas.inbound().spi());
+    }
+
+    private void install(ManualKeying.Prepared prepared) throws IOException {
         TunnelSas sas = prepared.sas();
-        String label = tunnel.label();
+        String label = sas.label();
         int spi = sas.inbound().spi();
         for (TunnelSas other : tunnels.values()) {
             if (!other.label().equals(label) && other.inbound().spi() == spi) {

@@ -19,6 +19,7 @@ import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.Settings;
 import net.palisade.controlplane.dataplane.WorkerControl;
+import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.controlplane.tunnel.TunnelCommand;
@@ -130,11 +131,23 @@ final class RunCommand implements Callable<Integer> {
         }
 
         AtomicReference<ControlPlane> nodeRef = new AtomicReference<>();
-        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef), dataDir);
+        // IKE: port 500 here, port 4500 through the dataplane (which owns it and hands IKE messages to the sink)
+        IkeManager ike = new IkeManager(Optional.empty(), 500);
+        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef), dataDir, ike);
         if (dataplane == null) {
             return 2;
         }
-        TunnelPorts ports = dataplane.<TunnelPorts>map(DataplanePorts::new).orElse(TunnelPorts.NONE);
+        boolean ikeOpen = false;
+        if (dataplane.isPresent()) {
+            try {
+                ike.open(dataplane.get());
+                ikeOpen = true;
+            } catch (IOException e) {
+                log.error("IKE is off: cannot open UDP port 500: {}", e.getMessage());
+            }
+        }
+        Optional<IkeManager> ikeManager = ikeOpen ? Optional.of(ike) : Optional.empty();
+        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeManager)).orElse(TunnelPorts.NONE);
 
         Settings settings = Settings.defaults(dataDir)
                 .withCluster(clusterAt.host(), clusterAt.port(), seeds);
@@ -153,9 +166,12 @@ final class RunCommand implements Callable<Integer> {
             node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             err.println("run: the control plane did not start: " + rootMessage(e));
+            ike.close();
             dataplane.ifPresent(Dataplane::close);
             return 2;
         }
+
+        ikeManager.ifPresent(m -> m.attach(node));
 
         // One actor per worker: the control plane's handle on it (counters, tunnels); packets never pass through it.
         dataplane.ifPresent(d -> WorkerControl.spawnAll(node.system(), d));
@@ -164,6 +180,7 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean ready = new AtomicBoolean(false);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
+            ike.close();
             node.close();
             dataplane.ifPresent(Dataplane::close);
             stopped.countDown();
@@ -201,7 +218,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The dataplane per {@code --dataplane}; empty when off; null when it had to start and could not. */
-    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events, Path dataDir) {
+    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events, Path dataDir, IkeManager ike) {
         boolean root = "root".equals(System.getProperty("user.name"));
         if (dataplaneMode == DataplaneMode.off || dataplaneMode == DataplaneMode.auto && !root) {
             log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
@@ -210,6 +227,7 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers).withEvents(events)
+                    .withIkeSink(ike.sink())
                     // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
                     .withSequenceReservations(SequenceReservations.inDirectory(dataDir.resolve("sequences")))));
         } catch (IOException | RuntimeException e) {

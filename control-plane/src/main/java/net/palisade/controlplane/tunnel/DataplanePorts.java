@@ -1,6 +1,8 @@
 package net.palisade.controlplane.tunnel;
 
 import java.io.IOException;
+import java.util.Optional;
+import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
@@ -9,16 +11,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The tunnel entities' hands on this node's dataplane: manual tunnels become SAs in the workers. Idempotent, as
- * {@link TunnelPorts} requires: installing a tunnel that is already installed replaces it. IKE tunnels are not
- * negotiated yet (no IKE engine on this node); starting one is logged.
+ * {@link TunnelPorts} requires: installing a tunnel that is already installed replaces it. IKE tunnels go to the
+ * node's {@link IkeManager} when there is one; without it, starting one is logged.
  */
 public final class DataplanePorts implements TunnelPorts {
     private static final Logger log = LoggerFactory.getLogger(DataplanePorts.class);
 
     private final Dataplane dataplane;
+    private final Optional<IkeManager> ike;
 
     public DataplanePorts(Dataplane dataplane) {
+        this(dataplane, Optional.empty());
+    }
+
+    public DataplanePorts(Dataplane dataplane, Optional<IkeManager> ike) {
         this.dataplane = dataplane;
+        this.ike = ike;
     }
 
     @Override
@@ -45,11 +53,15 @@ public final class DataplanePorts implements TunnelPorts {
 
     @Override
     public void startIke(IkeTunnel tunnel) {
-        log.warn("tunnel {}: IKE negotiation is not available in this build; the tunnel stays down", tunnel.label());
+        if (ike.isPresent()) {
+            ike.get().start(tunnel);
+        } else {
+            log.warn("tunnel {}: no IKE engine on this node; the tunnel stays down", tunnel.label());
+        }
     }
 
     @Override
     public void stopIke(String label) {
-        // nothing was started
+        ike.ifPresent(m -> m.stop(label));
     }
 }

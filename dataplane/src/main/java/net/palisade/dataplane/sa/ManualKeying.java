@@ -69,34 +69,67 @@ public final class ManualKeying {
                 () -> new IllegalArgumentException(tunnel.label() + ": local must be an IP address for manual keying"));
         InetAddress peer = tunnel.peer().ip().orElseThrow(
                 () -> new IllegalArgumentException(tunnel.label() + ": peer must be an IP address for manual keying"));
-        if ((local instanceof Inet6Address) != (peer instanceof Inet6Address)) {
-            throw new IllegalArgumentException(tunnel.label() + ": local and peer differ in family");
-        }
-        boolean ipv6Outer = peer instanceof Inet6Address;
-        EncryptionAlgorithm enc = EspTransforms.parseEncryption(tunnel.enc().keyword());
-        IntegrityAlgorithm integ = tunnel.auth().map(a -> EspTransforms.parseIntegrity(a.keyword()))
-                .orElse(IntegrityAlgorithm.NONE);
-        boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
-        int n = params.workers();
-        List<EspTransform> out = transforms(enc, integ, tunnel.encKey(), tunnel.authKey().orElse(null), false, n, esn);
-        List<EspTransform> in = transforms(enc, integ, tunnel.encKey(), tunnel.authKey().orElse(null), true, n, esn);
-
-        int port = tunnel.udpEncapPort().orElse(0);
-        boolean udp = port != 0;
-        int maxInner = EspOverhead.maxInnerLength(out.getFirst(), params.underlayMtu(), ipv6Outer, udp);
-        int clampTo = Math.min(maxInner, params.tunMtu());
-        String name = out.getFirst().name();
-        OutboundSa outbound = new OutboundSa(tunnel.label(), tunnel.spi().outbound().toInt(), local,
-                new InetSocketAddress(peer, port), name, esn, maxInner, n, params.events(), params.sequences());
-
         List<Prefix> localPrefixes = new ArrayList<>();
         List<Prefix> remotePrefixes = new ArrayList<>();
         tunnel.from().forEach(net -> localPrefixes.addAll(Prefix.of(net)));
         tunnel.to().forEach(net -> remotePrefixes.addAll(Prefix.of(net)));
-        InboundSa inbound = new InboundSa(tunnel.label(), tunnel.spi().inbound().toInt(), name,
-                new ReplayWindow(params.replayWindow(), esn), new Selectors(localPrefixes, remotePrefixes),
+        return prepare(new Keys(tunnel.label(), local, new InetSocketAddress(peer, tunnel.udpEncapPort().orElse(0)),
+                tunnel.enc().keyword(), tunnel.auth().map(a -> a.keyword()), tunnel.spi().inbound().toInt(),
+                tunnel.spi().outbound().toInt(), tunnel.encKey(), tunnel.authKey(), localPrefixes, remotePrefixes),
+                params);
+    }
+
+    /**
+     * An SA pair with explicit SPIs, algorithms and keys: a manual tunnel's, or a Child SA negotiated by IKE.
+     *
+     * @param label the tunnel
+     * @param local our address
+     * @param peer the peer's address; port 0 for plain ESP, else the ESP-in-UDP port
+     * @param encryption the encryption algorithm's name (model keyword)
+     * @param integrity the integrity algorithm's name; empty for AEAD
+     * @param inboundSpi SPI of packets from the peer
+     * @param outboundSpi SPI of packets to the peer
+     * @param encKey encryption keys (with the AEAD salt appended)
+     * @param authKey integrity keys; empty for AEAD
+     * @param localPrefixes our side's networks
+     * @param remotePrefixes the peer's side's networks
+     */
+    public record Keys(String label, InetAddress local, InetSocketAddress peer, String encryption,
+            java.util.Optional<String> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
+            java.util.Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes) {
+        public Keys {
+            localPrefixes = List.copyOf(localPrefixes);
+            remotePrefixes = List.copyOf(remotePrefixes);
+        }
+    }
+
+    /** Builds the SAs of an explicitly keyed pair (see {@link #prepare(ManualTunnel, Params)}). */
+    public static Prepared prepare(Keys keys, Params params) {
+        InetAddress local = keys.local();
+        InetAddress peer = keys.peer().getAddress();
+        if ((local instanceof Inet6Address) != (peer instanceof Inet6Address)) {
+            throw new IllegalArgumentException(keys.label() + ": local and peer differ in family");
+        }
+        boolean ipv6Outer = peer instanceof Inet6Address;
+        EncryptionAlgorithm enc = EspTransforms.parseEncryption(keys.encryption());
+        IntegrityAlgorithm integ = keys.integrity().map(EspTransforms::parseIntegrity).orElse(IntegrityAlgorithm.NONE);
+        boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
+        int n = params.workers();
+        List<EspTransform> out = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), false, n, esn);
+        List<EspTransform> in = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), true, n, esn);
+
+        boolean udp = keys.peer().getPort() != 0;
+        int maxInner = EspOverhead.maxInnerLength(out.getFirst(), params.underlayMtu(), ipv6Outer, udp);
+        int clampTo = Math.min(maxInner, params.tunMtu());
+        String name = out.getFirst().name();
+        OutboundSa outbound = new OutboundSa(keys.label(), keys.outboundSpi(), local, keys.peer(), name, esn,
+                maxInner, n, params.events(), params.sequences());
+        InboundSa inbound = new InboundSa(keys.label(), keys.inboundSpi(), name,
+                new ReplayWindow(params.replayWindow(), esn),
+                new Selectors(keys.localPrefixes(), keys.remotePrefixes()),
                 MssClamp.mssFor(clampTo, false), MssClamp.mssFor(clampTo, true), n);
-        return new Prepared(new TunnelSas(tunnel.label(), outbound, inbound, policies(tunnel)), out, in);
+        return new Prepared(new TunnelSas(keys.label(), outbound, inbound,
+                policies(keys.localPrefixes(), keys.remotePrefixes())), out, in);
     }
 
     /** Each {@code from} network with each {@code to} network of the same family, {@code from} order first. */
@@ -110,6 +143,19 @@ public final class ManualKeying {
                             pairs.add(new FlowPair(l, r));
                         }
                     }
+                }
+            }
+        }
+        return pairs;
+    }
+
+    /** Each local prefix with each remote prefix of the same family, local order first. */
+    static List<FlowPair> policies(List<Prefix> local, List<Prefix> remote) {
+        List<FlowPair> pairs = new ArrayList<>();
+        for (Prefix l : local) {
+            for (Prefix r : remote) {
+                if (l.ipv6() == r.ipv6()) {
+                    pairs.add(new FlowPair(l, r));
                 }
             }
         }

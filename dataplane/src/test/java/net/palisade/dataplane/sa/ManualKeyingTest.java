@@ -47,6 +47,37 @@ class ManualKeyingTest {
     }
 
     @Test
+    void explicitKeysAsIkeNegotiatesThemBuildTheSameSasAsTheManualTunnel() {
+        ManualTunnel a = parse("manual from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2 "
+                + "spi 0x1000:0x1001 enc aes-128-gcm enckey " + K1 + ":" + K2 + " udpencap label a");
+        ManualKeying.Prepared manual = ManualKeying.prepare(a, params(2));
+        ManualKeying.Prepared keyed = ManualKeying.prepare(new ManualKeying.Keys("a",
+                java.net.InetAddress.ofLiteral("192.0.2.1"), new java.net.InetSocketAddress("192.0.2.2", 4500),
+                "aes-128-gcm", java.util.Optional.empty(), 0x1000, 0x1001, a.encKey(), java.util.Optional.empty(),
+                Prefix.of(net.palisade.model.Network.parse("10.1.0.0/24")),
+                Prefix.of(net.palisade.model.Network.parse("10.2.0.0/24"))), params(2));
+        assertThat(keyed.sas().toString()).isEqualTo(manual.sas().toString());
+        assertThat(keyed.sas().policies()).isEqualTo(manual.sas().policies());
+        assertThat(keyed.sas().inbound().selectors()).isEqualTo(manual.sas().inbound().selectors());
+        // the mirror image (keys swapped) opens what it seals
+        ManualKeying.Prepared mirror = ManualKeying.prepare(new ManualKeying.Keys("b",
+                java.net.InetAddress.ofLiteral("192.0.2.2"), new java.net.InetSocketAddress("192.0.2.1", 4500),
+                "aes-128-gcm", java.util.Optional.empty(), 0x1001, 0x1000,
+                new net.palisade.model.DirectionalKeys(a.encKey().outbound(), a.encKey().inbound()),
+                java.util.Optional.empty(), Prefix.of(net.palisade.model.Network.parse("10.2.0.0/24")),
+                Prefix.of(net.palisade.model.Network.parse("10.1.0.0/24"))), params(1));
+        EspTransform seal = keyed.outboundTransforms().getFirst();
+        EspTransform open = mirror.inboundTransforms().getFirst();
+        byte[] inner = PrefixAndSpdTest.ipv4("10.1.0.10", "10.2.0.10");
+        byte[] esp = new byte[seal.sealedLength(inner.length)];
+        int n = seal.sealTunnel(keyed.sas().outbound().spi(), 1, inner, 0, inner.length, esp, 0);
+        byte[] plain = new byte[open.openedLength(n)];
+        EspOpenResult r = new EspOpenResult();
+        assertThat(open.open(esp, 0, n, 1, plain, 0, r)).isEqualTo(EspOutcome.OK);
+        assertThat(r.payloadLength()).isEqualTo(inner.length);
+    }
+
+    @Test
     void mirrorImagesTalkToEachOther() {
         ManualTunnel a = parse("manual from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2 "
                 + "spi 0x1000:0x1001 enc aes-128 enckey 0x" + "11".repeat(16) + ":0x" + "22".repeat(16)

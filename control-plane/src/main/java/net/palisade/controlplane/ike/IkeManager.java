@@ -1,0 +1,512 @@
+package net.palisade.controlplane.ike;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.dataplane.Dataplane;
+import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.Prefix;
+import net.palisade.model.DirectionalKeys;
+import net.palisade.model.Host;
+import net.palisade.model.IkeMode;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.Spi;
+import net.palisade.model.SpiPair;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IKE engines of one node: one {@link IkeSessionActor} per running IKE SA, the UDP transport (port 500 here,
+ * port 4500 through the dataplane, which owns it), and the translation of engine outcomes into tunnel events
+ * ({@link ControlPlane#report}) and dataplane SAs. Keys go to the dataplane only; events carry SPIs.
+ *
+ * <p>Life cycle: construct, start the dataplane with {@link #sink()} as its IKE sink, {@link #open(Dataplane)},
+ * start the control plane with ports that call {@link #start}/{@link #stop}, then {@link #attach(ControlPlane)}.
+ * Tunnels started before {@code attach} wait for it.
+ *
+ * <p>Inbound messages go to the session whose initiator SPI they carry; an IKE_SA_INIT request with an unknown SPI
+ * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender.
+ * Only IPv4 on port 500 so far.
+ */
+public final class IkeManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IkeManager.class);
+    private static final int IKE_SA_INIT = 34;
+    private static final int FLAG_INITIATOR = 0x08;
+    private static final int FLAG_RESPONSE = 0x20;
+
+    private final Optional<Path> netns;
+    private final int port;
+    private final ExecutorService nsThread;
+    private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
+    private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
+    private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<?>> reports = new ConcurrentHashMap<>();
+    private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
+    private final AtomicLong names = new AtomicLong();
+    private volatile Dataplane dataplane;
+    private volatile DatagramChannel c500;
+    private volatile ControlPlane controlPlane;
+    private volatile boolean closed;
+
+    /**
+     * @param netns the network namespace of the dataplane (port 500 is opened there too); empty: the caller's
+     * @param port  the IKE port (500)
+     */
+    public IkeManager(Optional<Path> netns, int port) {
+        this.netns = netns;
+        this.port = port;
+        this.nsThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(() -> {
+                try {
+                    if (netns.isPresent()) {
+                        NetNamespace.enter(netns.get());
+                    }
+                } catch (IOException e) {
+                    log.error("cannot enter network namespace {}: {}", netns.get(), e.getMessage());
+                    return;
+                }
+                r.run();
+            }, "palisade-ike-ns");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Where the dataplane hands IKE messages that arrive on port 4500. */
+    public net.palisade.dataplane.worker.IkeSink sink() {
+        return this::receive;
+    }
+
+    /** Opens port 500 (in the namespace) and starts receiving; port 4500 goes through {@code dp}. */
+    public void open(Dataplane dp) throws IOException {
+        this.dataplane = dp;
+        c500 = inNamespace(() -> DatagramChannel.open(StandardProtocolFamily.INET)
+                .bind(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port)));
+        Thread t = new Thread(this::receiveLoop, "palisade-ike-" + port);
+        t.setDaemon(true);
+        t.start();
+        log.info("IKE listening on UDP {} (and {} through the dataplane){}", port, dp.settings().udpPort(),
+                netns.map(p -> " in " + p).orElse(""));
+    }
+
+    /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
+    public void attach(ControlPlane cp) {
+        this.controlPlane = cp;
+        for (IkeTunnel t : List.copyOf(wanted.values())) {
+            start(t);
+        }
+    }
+
+    /** Starts (or restarts) a tunnel: an initiator session for active/dynamic, a listener for passive. */
+    public void start(IkeTunnel tunnel) {
+        String label = tunnel.label();
+        stopSession(label);
+        wanted.put(label, tunnel);
+        ControlPlane cp = controlPlane;
+        if (cp == null || closed) {
+            return;
+        }
+        if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
+            log.info("tunnel {}: waiting for the peer to initiate", label);
+            return;
+        }
+        Optional<InetAddress> peer = tunnel.peers().getFirst().ip();
+        if (peer.isEmpty()) {
+            log.warn("tunnel {}: peer {} is a name; only addresses are supported so far", label,
+                    tunnel.peers().getFirst());
+            return;
+        }
+        try {
+            InetSocketAddress local = new InetSocketAddress(localFor(tunnel, peer.get()), port);
+            InetSocketAddress remote = new InetSocketAddress(peer.get(), port);
+            ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(
+                    IkeSessionActor.initiator(this, tunnel, local, remote), "ike-" + names.incrementAndGet(),
+                    Props.empty());
+            sessions.put(label, a);
+            log.info("tunnel {}: initiating IKE from {} to {}", label, local, remote);
+        } catch (IOException | RuntimeException e) {
+            log.error("tunnel {}: cannot start IKE: {}", label, e.toString());
+        }
+    }
+
+    /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
+    public void stop(String label) {
+        wanted.remove(label);
+        stopSession(label);
+    }
+
+    private CompletableFuture<Void> stopSession(String label) {
+        ActorRef<IkeSessionActor.Command> a = sessions.remove(label);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (a != null) {
+            a.tell(new IkeSessionActor.Stop(done));
+        } else {
+            done.complete(null);
+        }
+        removeSas(label);
+        return done;
+    }
+
+    private InetAddress localFor(IkeTunnel tunnel, InetAddress peer) throws IOException {
+        Optional<InetAddress> configured = tunnel.local().flatMap(Host::ip);
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        return inNamespace(() -> {
+            try (DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                c.connect(new InetSocketAddress(peer, port));
+                return ((InetSocketAddress) c.getLocalAddress()).getAddress();
+            }
+        });
+    }
+
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    private <T> T inNamespace(IoCall<T> call) throws IOException {
+        try {
+            return nsThread.submit(call::call).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- transport
+
+    private void receiveLoop() {
+        ByteBuffer b = ByteBuffer.allocate(65536);
+        while (!closed) {
+            try {
+                b.clear();
+                InetSocketAddress from = (InetSocketAddress) c500.receive(b);
+                b.flip();
+                byte[] d = new byte[b.remaining()];
+                b.get(d);
+                receive(from, new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port), d);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.warn("IKE receive on {}: {}", port, e.toString());
+            }
+        }
+    }
+
+    /** Routes one IKE message (without the non-ESP marker) to its session, or starts a responder. */
+    void receive(InetSocketAddress from, InetSocketAddress local, byte[] message) {
+        if (message.length < 28 || closed) {
+            return;
+        }
+        ByteBuffer h = ByteBuffer.wrap(message);
+        long spiI = h.getLong(0);
+        long spiR = h.getLong(8);
+        int exchange = message[18] & 0xff;
+        int flags = message[19] & 0xff;
+        IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(message, from, local);
+        ActorRef<IkeSessionActor.Command> a = bySpi.get(spiI);
+        if (a != null) {
+            a.tell(in);
+            return;
+        }
+        if (spiR != 0 || exchange != IKE_SA_INIT || (flags & FLAG_INITIATOR) == 0 || (flags & FLAG_RESPONSE) != 0) {
+            log.debug("IKE message from {} for no session (SPI {}), dropped", from, Long.toHexString(spiI));
+            return;
+        }
+        ControlPlane cp = controlPlane;
+        if (cp == null) {
+            return;
+        }
+        Optional<IkeTunnel> tunnel = wanted.values().stream()
+                .filter(t -> t.mode() == IkeMode.PASSIVE)
+                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> p.ip()
+                        .filter(from.getAddress()::equals).isPresent()))
+                .findFirst();
+        if (tunnel.isEmpty()) {
+            log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+            return;
+        }
+        String label = tunnel.get().label();
+        try {
+            InetAddress me = local.getAddress().isAnyLocalAddress() ? localFor(tunnel.get(), from.getAddress())
+                    : local.getAddress();
+            ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
+            if (old != null) {
+                old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
+            }
+            ActorRef<IkeSessionActor.Command> r = cp.system().systemActorOf(IkeSessionActor.responder(this,
+                    tunnel.get(), new InetSocketAddress(me, local.getPort()), in), "ike-" + names.incrementAndGet(),
+                    Props.empty());
+            bySpi.putIfAbsent(spiI, r);
+            sessions.put(label, r);
+            log.info("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
+        } catch (IOException | RuntimeException e) {
+            log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
+        }
+    }
+
+    void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+        bySpi.put(initiatorSpi, actor);
+    }
+
+    void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+        bySpi.remove(initiatorSpi, actor);
+    }
+
+    /** Sends a message: port 4500 through the dataplane (which adds the non-ESP marker), else from port 500. */
+    void send(IkeOutput.Send s) {
+        try {
+            if (s.from().getPort() == dataplane.settings().udpPort()) {
+                dataplane.sendIke(s.to(), s.datagram());
+            } else {
+                c500.send(ByteBuffer.wrap(s.datagram()), s.to());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("IKE send to {}: {}", s.to(), e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- outcomes
+
+    /** Turns an engine outcome into dataplane changes and a tunnel event. Runs on the session's actor. */
+    void event(String label, IkeOutput.Event e) {
+        switch (e) {
+            case IkeOutput.Phase1Up p -> {
+                log.info("tunnel {}: IKE SA {} up with {}", label, p.id(), p.peer());
+                report(label, r -> new TunnelCommand.Phase1Up(p.peer().getAddress().getHostAddress(),
+                        p.id().toString(), Cause.PEER, r));
+            }
+            case IkeOutput.ChildSaInstalled c -> {
+                if (install(label, c)) {
+                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(childId(c.inboundSpi()),
+                            spis(c)), Cause.PEER, r));
+                }
+            }
+            case IkeOutput.ChildSaRekeyed k -> {
+                IkeOutput.ChildSaInstalled c = k.replacement();
+                if (install(label, c)) {
+                    replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
+                    report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
+                            childId(c.inboundSpi()), Optional.of(spis(c)), Cause.PEER, r));
+                }
+            }
+            case IkeOutput.ChildSaDeleted d -> {
+                Dataplane dp = dataplane;
+                if (dp != null && dp.inboundSpi(label).filter(spi -> spi == (int) d.inboundSpi()).isPresent()) {
+                    removeSas(label);
+                }
+                if (!replacedChildren.remove(label + "/" + childId(d.inboundSpi()))) {
+                    report(label, r -> new TunnelCommand.ChildSaDeleted(childId(d.inboundSpi()), Cause.PEER, r));
+                }
+            }
+            case IkeOutput.Phase1Down p -> {
+                log.info("tunnel {}: IKE SA {} down{}", label, p.id(), p.detail().isEmpty() ? "" : ": " + p.detail());
+                removeSas(label);
+                String reason = p.reason().map(Enum::name).map(n -> n.toLowerCase(java.util.Locale.ROOT))
+                        .orElse("deleted") + (p.detail().isEmpty() ? "" : ": " + p.detail());
+                report(label, r -> new TunnelCommand.Phase1Down(reason, p.reason().isPresent() ? Cause.TIMER
+                        : Cause.PEER, r));
+            }
+            case IkeOutput.NegotiationFailed f -> {
+                log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
+                report(label, r -> new TunnelCommand.NegotiationFailed(reason(f.reason()), f.detail(),
+                        f.reason() == FailureReason.TIMEOUT ? Cause.TIMER : Cause.PEER, r));
+            }
+            case IkeOutput.NatDetected n -> log.info("tunnel {}: NAT detected: local {}, remote {}", label,
+                    n.localBehindNat(), n.remoteBehindNat());
+            case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
+        }
+    }
+
+    private boolean install(String label, IkeOutput.ChildSaInstalled c) {
+        Dataplane dp = dataplane;
+        IkeTunnel t = wanted.get(label);
+        if (dp == null || t == null) {
+            return false;
+        }
+        // the negotiated selectors (the peer may have narrowed ours); the configured networks if they say nothing
+        List<Prefix> localPrefixes = prefixes(c.localSelectors());
+        List<Prefix> remotePrefixes = prefixes(c.remoteSelectors());
+        if (localPrefixes.isEmpty() || remotePrefixes.isEmpty()) {
+            localPrefixes = new ArrayList<>();
+            remotePrefixes = new ArrayList<>();
+            for (var n : t.from()) {
+                localPrefixes.addAll(Prefix.of(n));
+            }
+            for (var n : t.to()) {
+                remotePrefixes.addAll(Prefix.of(n));
+            }
+        }
+        Optional<DirectionalKeys> auth = c.inbound().integrity().isPresent() && c.outbound().integrity().isPresent()
+                ? Optional.of(new DirectionalKeys(c.inbound().integrity().get(), c.outbound().integrity().get()))
+                : Optional.empty();
+        InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
+        try {
+            dp.install(new ManualKeying.Keys(label, c.local().getAddress(), peer, c.encryption().keyword(),
+                    c.integrity().map(AuthAlgorithm::keyword), (int) c.inboundSpi(), (int) c.outboundSpi(),
+                    new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()), auth, localPrefixes,
+                    remotePrefixes));
+            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {})", label,
+                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword());
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
+            return false;
+        }
+    }
+
+    /** The address ranges of {@code selectors} as prefixes (protocols and ports are not matched by the dataplane). */
+    static List<Prefix> prefixes(List<TrafficSelector> selectors) {
+        List<Prefix> out = new ArrayList<>();
+        for (TrafficSelector ts : selectors) {
+            if (ts instanceof TrafficSelector.AddressRange r) {
+                out.addAll(prefixes(r.startAddress(), r.endAddress()));
+            }
+        }
+        return out;
+    }
+
+    /** The fewest prefixes that cover exactly {@code from}..{@code to} (at most 256: a wider spread is cut short). */
+    static List<Prefix> prefixes(InetAddress from, InetAddress to) {
+        int bits = from.getAddress().length * 8;
+        BigInteger start = new BigInteger(1, from.getAddress());
+        BigInteger end = new BigInteger(1, to.getAddress());
+        List<Prefix> out = new ArrayList<>();
+        while (start.compareTo(end) <= 0 && out.size() < 256) {
+            int k = start.signum() == 0 ? bits : Math.min(bits, start.getLowestSetBit());
+            while (start.add(BigInteger.ONE.shiftLeft(k)).subtract(BigInteger.ONE).compareTo(end) > 0) {
+                k--;
+            }
+            out.add(Prefix.of(address(start, bits), bits - k));
+            start = start.add(BigInteger.ONE.shiftLeft(k));
+        }
+        return out;
+    }
+
+    private static InetAddress address(BigInteger value, int bits) {
+        byte[] raw = value.toByteArray();
+        byte[] a = new byte[bits / 8];
+        int n = Math.min(raw.length, a.length);
+        System.arraycopy(raw, raw.length - n, a, a.length - n, n);
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private void removeSas(String label) {
+        Dataplane dp = dataplane;
+        if (dp == null) {
+            return;
+        }
+        try {
+            dp.remove(label);
+        } catch (IOException | RuntimeException e) {
+            log.warn("tunnel {}: cannot remove its SAs: {}", label, e.getMessage());
+        }
+    }
+
+    /** Reports in order, one after the other: a rejected report does not hold up the next. */
+    private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        ControlPlane cp = controlPlane;
+        if (cp == null) {
+            return;
+        }
+        reports.compute(label, (k, prev) -> {
+            CompletableFuture<?> before = prev == null ? CompletableFuture.completedFuture(null) : prev;
+            return before.handle((v, ex) -> null).thenCompose(x -> {
+                CompletionStage<?> s = cp.report(label, input);
+                return s.toCompletableFuture().whenComplete((v, ex) -> {
+                    if (ex != null) {
+                        log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
+                    }
+                });
+            });
+        });
+    }
+
+    private static String childId(long inboundSpi) {
+        return "child-" + Long.toHexString(inboundSpi);
+    }
+
+    private static SpiPair spis(IkeOutput.ChildSaInstalled c) {
+        return new SpiPair(Spi.of(c.inboundSpi()), Spi.of(c.outboundSpi()));
+    }
+
+    private static net.palisade.model.event.FailureReason reason(FailureReason r) {
+        return switch (r) {
+            case NO_PROPOSAL_CHOSEN -> net.palisade.model.event.FailureReason.NO_PROPOSAL_CHOSEN;
+            case AUTHENTICATION_FAILED -> net.palisade.model.event.FailureReason.AUTHENTICATION_FAILED;
+            case TS_UNACCEPTABLE -> net.palisade.model.event.FailureReason.TS_UNACCEPTABLE;
+            case TIMEOUT -> net.palisade.model.event.FailureReason.TIMEOUT;
+            case INVALID_KE -> net.palisade.model.event.FailureReason.INVALID_KE_PAYLOAD;
+            case PROTOCOL_ERROR -> net.palisade.model.event.FailureReason.PROTOCOL_ERROR;
+            case KEY_EXCHANGE_FAILED -> net.palisade.model.event.FailureReason.OTHER;
+        };
+    }
+
+    /**
+     * Stops every session (with a Delete to its peer, waiting up to two seconds for them to be sent) and closes port
+     * 500. Call before closing the control plane and the dataplane.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        List<CompletableFuture<Void>> stopped = new ArrayList<>();
+        for (String label : List.copyOf(sessions.keySet())) {
+            stopped.add(stopSession(label));
+        }
+        try {
+            CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new))
+                    .get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("IKE sessions did not all stop in time: {}", e.toString());
+        }
+        DatagramChannel c = c500;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        nsThread.shutdownNow();
+    }
+}
