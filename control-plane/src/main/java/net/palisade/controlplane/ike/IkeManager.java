@@ -76,6 +76,37 @@ public final class IkeManager implements AutoCloseable {
     private volatile DatagramChannel c500;
     private volatile ControlPlane controlPlane;
     private volatile boolean closed;
+    private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
+        @Override
+        public void send(IkeOutput.Send s) {
+            IkeManager.this.send(s);
+        }
+
+        @Override
+        public void event(String label, IkeOutput.Event e) {
+            IkeManager.this.event(label, e);
+        }
+
+        @Override
+        public void dpdLost(String label, IkeOutput.Phase1Down down) {
+            IkeManager.this.dpdLost(label, down);
+        }
+
+        @Override
+        public void peerSwitched(String label, InetAddress to, Cause cause) {
+            IkeManager.this.peerSwitched(label, to, cause);
+        }
+
+        @Override
+        public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+            IkeManager.this.register(initiatorSpi, actor);
+        }
+
+        @Override
+        public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+            IkeManager.this.unregister(initiatorSpi, actor);
+        }
+    };
 
     /**
      * @param netns the network namespace of the dataplane (port 500 is opened there too); empty: the caller's
@@ -149,7 +180,7 @@ public final class IkeManager implements AutoCloseable {
             InetSocketAddress local = new InetSocketAddress(localFor(tunnel, peer.get()), port);
             InetSocketAddress remote = new InetSocketAddress(peer.get(), port);
             ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(
-                    IkeSessionActor.initiator(this, tunnel, local, remote), "ike-" + names.incrementAndGet(),
+                    IkeSessionActor.initiator(driver, tunnel, local, remote), "ike-" + names.incrementAndGet(),
                     Props.empty());
             sessions.put(label, a);
             log.info("tunnel {}: initiating IKE from {} to {}", label, local, remote);
@@ -268,7 +299,7 @@ public final class IkeManager implements AutoCloseable {
             if (old != null) {
                 old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
             }
-            ActorRef<IkeSessionActor.Command> r = cp.system().systemActorOf(IkeSessionActor.responder(this,
+            ActorRef<IkeSessionActor.Command> r = cp.system().systemActorOf(IkeSessionActor.responder(driver,
                     tunnel.get(), new InetSocketAddress(me, local.getPort()), in), "ike-" + names.incrementAndGet(),
                     Props.empty());
             bySpi.putIfAbsent(spiI, r);
@@ -350,6 +381,22 @@ public final class IkeManager implements AutoCloseable {
                     n.localBehindNat(), n.remoteBehindNat());
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
         }
+    }
+
+    /**
+     * The peer of {@code label}'s established IKE SA stopped answering ({@code down} has reason TIMEOUT): its SAs go,
+     * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1). Runs on the session's actor.
+     */
+    void dpdLost(String label, IkeOutput.Phase1Down down) {
+        log.warn("tunnel {}: dead peer detected, IKE SA {} down: {}", label, down.id(), down.detail());
+        removeSas(label);
+        report(label, r -> new TunnelCommand.DpdLost(Cause.TIMER, r));
+    }
+
+    /** {@code label}'s initiator now negotiates with {@code to}: the tunnel journals {@code peer-switched}. */
+    void peerSwitched(String label, InetAddress to, Cause cause) {
+        log.info("tunnel {}: switching to peer {}", label, to.getHostAddress());
+        report(label, r -> new TunnelCommand.PeerSwitched(to.getHostAddress(), cause, r));
     }
 
     private boolean install(String label, IkeOutput.ChildSaInstalled c) {

@@ -53,15 +53,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * randomness and key exchange come from {@link IkeEnvironment}, so two sessions can talk in memory.
  *
  * <p>Reliability (section 2.1 and 2.3): a window of one request each way; our request is retransmitted after 1, 2,
- * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth; a retransmitted peer request is answered from the
- * cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
+ * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth (or as {@link IkeSettings#retransmit} says); a
+ * retransmitted peer request is answered from the cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
  *
  * <p>Not thread-safe: one driver feeds one session.
  */
 public final class IkeSession {
     /** Retransmission timeouts, one per transmission; after the last one expires the exchange fails. */
-    static final List<Duration> RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
-            Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
+    static final List<Duration> RETRANSMIT = IkeSettings.STANDARD_RETRANSMIT;
     /** How long a responder waits for IKE_AUTH after answering IKE_SA_INIT. */
     static final Duration HALF_OPEN = Duration.ofSeconds(30);
     private static final int NONCE_BYTES = 32;
@@ -1086,7 +1085,7 @@ public final class IkeSession {
     }
 
     private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind) {
-        Instant deadline = now().plus(RETRANSMIT.getFirst());
+        Instant deadline = now().plus(settings.retransmit().getFirst());
         pending = new Pending(messageId, exchange, datagram, 1, deadline, kind);
         outputs.add(new IkeOutput.Send(datagram, local, remote));
     }
@@ -1135,7 +1134,7 @@ public final class IkeSession {
         if (pending == null || now.isBefore(pending.deadline())) {
             return;
         }
-        if (pending.transmissions() >= RETRANSMIT.size()) {
+        if (pending.transmissions() >= settings.retransmit().size()) {
             String what = pending.exchange().name() + " request #" + pending.messageId() + " unanswered after "
                     + pending.transmissions() + " transmissions";
             if (state == IkeState.ESTABLISHED || state == IkeState.DELETE_LOCAL_INFO) {
@@ -1148,7 +1147,7 @@ public final class IkeSession {
             return;
         }
         counters.increment("ikev2.engine.retransmitted");
-        Instant deadline = now.plus(RETRANSMIT.get(pending.transmissions()));
+        Instant deadline = now.plus(settings.retransmit().get(pending.transmissions()));
         pending = new Pending(pending.messageId(), pending.exchange(), pending.datagram(), pending.transmissions() + 1,
                 deadline, pending.kind());
         outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));

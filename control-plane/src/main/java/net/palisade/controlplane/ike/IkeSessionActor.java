@@ -18,6 +18,17 @@ import org.slf4j.LoggerFactory;
  * through the {@link IkeManager} (transport, dataplane, tunnel events). An initiator whose IKE SA ends (failure,
  * delete, timeout) starts a fresh session after {@link #RETRY}, doubled after each attempt that did not bring phase
  * 1 up, up to {@link #RETRY_MAX}; a responder actor stops with its session.
+ *
+ * <p>Dead peer detection and failover (the engine sends the liveness checks itself, after {@code dpd} of silence,
+ * and reports the peer dead as a {@link IkeOutput.Phase1Down} with reason TIMEOUT once a request went unanswered
+ * after every retransmission): the tunnel journals {@code dpd-lost} instead of {@code phase1-down}; an initiator
+ * with more than one peer then moves on to the next peer of the list (after the last: the head), journals
+ * {@code peer-switched} at once (before negotiating: the tunnel entity ignores a switch to the peer it already has)
+ * and negotiates with it without waiting. An IKE_SA_INIT that times out also moves on to the next peer (after the
+ * usual retry pause). While the peer in use is not the list's head, every {@code dpd} ({@link #HEAD_PROBE} without
+ * dpd) a probe IKE SA is negotiated with the head, alongside the current one and with its events kept from the
+ * tunnel; when it comes up, the probe and the current IKE SA are deleted ({@code phase1-down}), the tunnel journals
+ * {@code peer-switched} back to the head and negotiates with it. Every peer is reached from the same local address.
  */
 final class IkeSessionActor {
     private static final Logger log = LoggerFactory.getLogger(IkeSessionActor.class);
@@ -28,6 +39,30 @@ final class IkeSessionActor {
     /** Longest pause between attempts. */
     static final Duration RETRY_MAX = Duration.ofMinutes(5);
 
+    /** How often the list's head is tried again, while on another peer, when the tunnel has no {@code dpd}. */
+    static final Duration HEAD_PROBE = Duration.ofSeconds(30);
+
+    /** What the actor needs from its node: the transport, SPI routing and the tunnel's events ({@link IkeManager}). */
+    interface Driver {
+        /** Sends a datagram. */
+        void send(IkeOutput.Send s);
+
+        /** Reports an engine outcome. */
+        void event(String label, IkeOutput.Event e);
+
+        /** Reports the peer of an established IKE SA dead. */
+        void dpdLost(String label, IkeOutput.Phase1Down down);
+
+        /** Reports that the tunnel now negotiates with {@code to}. */
+        void peerSwitched(String label, java.net.InetAddress to, net.palisade.model.event.Cause cause);
+
+        /** Routes messages with this initiator SPI to {@code actor}. */
+        void register(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
+
+        /** Stops routing them. */
+        void unregister(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
+    }
+
     /** What the actor accepts. */
     sealed interface Command {}
 
@@ -37,50 +72,72 @@ final class IkeSessionActor {
     /** The session's timer. */
     enum Tick implements Command { INSTANCE }
 
+    /** The probe session's timer. */
+    enum ProbeTick implements Command { INSTANCE }
+
+    /** Time to try the list's head again. */
+    enum TryHead implements Command { INSTANCE }
+
     /** Start a new initiator session. */
     enum Restart implements Command { INSTANCE }
 
     /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
     record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
 
-    private final IkeManager manager;
+    private final Driver manager;
+    private final IkeSettings settings;
     private final IkeTunnel tunnel;
     private final boolean initiator;
     private final InetSocketAddress local;
-    private final InetSocketAddress remote;
+    private InetSocketAddress remote;
+    private final PeerFailover failover;
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private IkeSession session;
     private Long registered;
     private int failedAttempts;
+    private boolean switchNow;
+    private IkeSession probe;
+    private Long probeRegistered;
 
-    private IkeSessionActor(IkeManager manager, IkeTunnel tunnel, boolean initiator, InetSocketAddress local,
-            InetSocketAddress remote, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
+    private IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
+            InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
+            TimerScheduler<Command> timers) {
         this.manager = manager;
+        this.settings = settings;
         this.tunnel = tunnel;
         this.initiator = initiator;
         this.local = local;
         this.remote = remote;
         this.ctx = ctx;
         this.timers = timers;
+        this.failover = PeerFailover.of(tunnel, remote.getAddress());
     }
 
     /** An initiator towards {@code remote}. */
-    static Behavior<Command> initiator(IkeManager manager, IkeTunnel tunnel, InetSocketAddress local,
+    static Behavior<Command> initiator(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
             InetSocketAddress remote) {
+        return initiator(manager, IkeSettings.DEFAULT, tunnel, local, remote);
+    }
+
+    /** An initiator towards {@code remote}, with {@code settings}. */
+    static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel,
+            InetSocketAddress local, InetSocketAddress remote) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, tunnel, true, local, remote, ctx, timers);
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, true, local, remote, ctx, timers);
             a.startInitiator();
             return a.behavior();
         }));
     }
 
     /** A responder to {@code first}, an IKE_SA_INIT request. */
-    static Behavior<Command> responder(IkeManager manager, IkeTunnel tunnel, InetSocketAddress local,
+    static Behavior<Command> responder(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
             Inbound first) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, tunnel, false, local, first.from(), ctx, timers);
-            a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(Clock.systemUTC()));
+            IkeSessionActor a = new IkeSessionActor(manager, IkeSettings.DEFAULT, tunnel, false, local, first.from(),
+                    ctx, timers);
+            a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(Clock.systemUTC()),
+                    a.settings);
             a.inbound(first);
             return a.session.state() == IkeState.CLOSED ? a.end() : a.behavior();
         }));
@@ -98,6 +155,16 @@ final class IkeSessionActor {
                     }
                     return afterStep();
                 })
+                .onMessageEquals(ProbeTick.INSTANCE, () -> {
+                    if (probe != null) {
+                        applyProbe(probe.handle(new IkeInput.Tick()));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessageEquals(TryHead.INSTANCE, () -> {
+                    tryHead();
+                    return afterStep();
+                })
                 .onMessageEquals(Restart.INSTANCE, () -> {
                     if (session == null || session.state() == IkeState.CLOSED) {
                         startInitiator();
@@ -110,6 +177,7 @@ final class IkeSessionActor {
                             apply(session.handle(new IkeInput.Close()));
                         }
                         unregister();
+                        dropProbe();
                     } finally {
                         stop.done().complete(null);
                     }
@@ -120,18 +188,23 @@ final class IkeSessionActor {
 
     private void startInitiator() {
         unregister();
-        session = IkeSession.initiator(tunnel, local, remote, IkeEnvironment.standard(Clock.systemUTC()));
+        session = IkeSession.initiator(tunnel, local, remote, IkeEnvironment.standard(Clock.systemUTC()), settings);
         IkeSession.Step step = session.handle(new IkeInput.Start());
         register(); // before anything is sent: the answer may come at once
         apply(step);
     }
 
     private void inbound(Inbound in) {
+        InetSocketAddress to = in.to().getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(local.getAddress(), in.to().getPort()) : in.to();
+        if (probe != null && in.datagram().length >= 8
+                && java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) == probe.id().initiatorSpi()) {
+            applyProbe(probe.handle(new IkeInput.Received(in.datagram(), in.from(), to)));
+            return;
+        }
         if (session == null) {
             return;
         }
-        InetSocketAddress to = in.to().getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(local.getAddress(), in.to().getPort()) : in.to();
         IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(), to));
         register();
         apply(step);
@@ -145,7 +218,12 @@ final class IkeSessionActor {
         if (initiator) {
             unregister();
             session = null;
-            timers.startSingleTimer(Restart.INSTANCE, retryDelay(failedAttempts++));
+            if (switchNow) {
+                switchNow = false;
+                timers.startSingleTimer(Restart.INSTANCE, Duration.ZERO);
+            } else {
+                timers.startSingleTimer(Restart.INSTANCE, retryDelay(failedAttempts++));
+            }
             return Behaviors.same();
         }
         return end();
@@ -187,14 +265,113 @@ final class IkeSessionActor {
                 case IkeOutput.Event e -> {
                     if (e instanceof IkeOutput.Phase1Up) {
                         failedAttempts = 0;
+                        if (initiator && !failover.atHead()) {
+                            Duration every = tunnel.dpd().orElse(HEAD_PROBE);
+                            timers.startTimerWithFixedDelay(TryHead.INSTANCE, every, every);
+                        }
                     }
                     try {
-                        manager.event(tunnel.label(), e);
+                        if (PeerFailover.peerDead(e)) {
+                            manager.dpdLost(tunnel.label(), (IkeOutput.Phase1Down) e);
+                            if (initiator && failover.canSwitch()) {
+                                switchTo(failover.advance());
+                                switchNow = true;
+                            }
+                        } else {
+                            manager.event(tunnel.label(), e);
+                            if (initiator && failover.canSwitch() && PeerFailover.setupTimedOut(e)
+                                    && session.state() == IkeState.CLOSED) {
+                                switchTo(failover.advance());
+                            }
+                        }
                     } catch (RuntimeException ex) {
                         log.error("tunnel {}: handling {} failed", tunnel.label(), e.getClass().getSimpleName(), ex);
                     }
                 }
             }
+        }
+    }
+
+    /** The next sessions go to {@code peer}; the tunnel journals peer-switched. */
+    private void switchTo(java.net.InetAddress peer) {
+        timers.cancel(TryHead.INSTANCE);
+        dropProbe();
+        remote = new InetSocketAddress(peer, remote.getPort());
+        manager.peerSwitched(tunnel.label(), peer, net.palisade.model.event.Cause.TIMER);
+    }
+
+    /** Starts a probe IKE SA with the list's head, unless one is running or the current IKE SA is not up. */
+    private void tryHead() {
+        if (!initiator || failover.atHead()) {
+            timers.cancel(TryHead.INSTANCE);
+            return;
+        }
+        if (probe != null || session == null || session.state() != IkeState.ESTABLISHED) {
+            return;
+        }
+        log.info("tunnel {}: trying the first peer {} again", tunnel.label(), failover.head().getHostAddress());
+        probe = IkeSession.initiator(tunnel, local, new InetSocketAddress(failover.head(), remote.getPort()),
+                IkeEnvironment.standard(Clock.systemUTC()), settings);
+        IkeSession.Step step = probe.handle(new IkeInput.Start());
+        probeRegistered = probe.id().initiatorSpi();
+        manager.register(probeRegistered, ctx.getSelf());
+        applyProbe(step);
+    }
+
+    /** The probe's outputs: sent and timed, its events kept from the tunnel; Phase1Up switches back to the head. */
+    private void applyProbe(IkeSession.Step step) {
+        boolean up = false;
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> timers.startSingleTimer(ProbeTick.INSTANCE,
+                        max0(Duration.between(Instant.now(), t.at())));
+                case IkeOutput.Event e -> up |= e instanceof IkeOutput.Phase1Up;
+            }
+        }
+        if (probe == null) {
+            return;
+        }
+        if (probe.state() == IkeState.CLOSED) {
+            dropProbe();
+            return;
+        }
+        if (!up) {
+            return;
+        }
+        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(),
+                failover.head().getHostAddress());
+        for (IkeOutput o : probe.handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                manager.send(s);
+            }
+        }
+        dropProbe();
+        if (session != null && session.state() != IkeState.CLOSED) {
+            IkeSaId id = session.id();
+            for (IkeOutput o : session.handle(new IkeInput.Close()).outputs()) {
+                if (o instanceof IkeOutput.Send s) {
+                    manager.send(s);
+                }
+            }
+            manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(),
+                    "switching back to the first peer"));
+        }
+        unregister();
+        session = null;
+        timers.cancel(Tick.INSTANCE);
+        switchTo(failover.backToHead());
+        startInitiator();
+    }
+
+    private void dropProbe() {
+        if (probeRegistered != null) {
+            manager.unregister(probeRegistered, ctx.getSelf());
+            probeRegistered = null;
+        }
+        if (probe != null) {
+            timers.cancel(ProbeTick.INSTANCE);
+            probe = null;
         }
     }
 

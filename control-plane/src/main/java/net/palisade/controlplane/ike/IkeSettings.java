@@ -1,5 +1,8 @@
 package net.palisade.controlplane.ike;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
  * Engine policy that is not part of the tunnel's config.
  *
@@ -8,8 +11,28 @@ package net.palisade.controlplane.ike;
  *                              believes we are behind a NAT and encapsulates (strongSwan's {@code encap = yes} does
  *                              the same), and IKE moves to port 4500 from IKE_AUTH on. When false, the engine
  *                              encapsulates only when NAT detection finds a NAT.
+ * @param retransmit            retransmission timeouts of our requests, one per transmission; after the last one
+ *                              expires the exchange fails (TIMEOUT). Bounds how long dead peer detection takes
+ *                              after the liveness check is sent.
  */
-public record IkeSettings(boolean forceUdpEncapsulation) {
-    /** What Palisade uses: encapsulation forced. */
+public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit) {
+    /** RFC 7296's usual backoff: 1, 2, 4, 8 and 16 seconds (31 s in all). */
+    public static final List<Duration> STANDARD_RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
+            Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
+
+    /** What Palisade uses: encapsulation forced, the standard retransmissions. */
     public static final IkeSettings DEFAULT = new IkeSettings(true);
+
+    /** Checks there is at least one positive timeout. */
+    public IkeSettings {
+        retransmit = List.copyOf(retransmit);
+        if (retransmit.isEmpty() || retransmit.stream().anyMatch(d -> d.isNegative() || d.isZero())) {
+            throw new IllegalArgumentException("retransmission timeouts must be positive, at least one");
+        }
+    }
+
+    /** With the standard retransmissions. */
+    public IkeSettings(boolean forceUdpEncapsulation) {
+        this(forceUdpEncapsulation, STANDARD_RETRANSMIT);
+    }
 }

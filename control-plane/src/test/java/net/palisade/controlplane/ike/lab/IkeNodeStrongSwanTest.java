@@ -147,6 +147,84 @@ class IkeNodeStrongSwanTest {
         }
     }
 
+    @Test
+    void deadPeerIsDetectedTheNextPeerTakesOverAndTheFirstPeerIsTakenBackWhenItAnswers(@TempDir Path dir)
+            throws Exception {
+        String strongswan = LAB.resolve("strongswan.sh").toString();
+        Path ssB = dir.resolve("ss-b");
+        Path ssC = dir.resolve("ss-c");
+        assertThat(sh(strongswan, "conf", ssB.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
+                PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
+        assertThat(sh(strongswan, "conf", ssC.toString(), "192.0.2.3", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
+                PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
+        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
+        IkeManager ike = new IkeManager(netns, 500);
+        Dataplane dp = null;
+        ControlPlane cp = null;
+        try {
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ssB.toString()).exit()).isZero();
+            assertThat(sh(strongswan, "start", PREFIX + "-gwc", ssC.toString()).exit()).isZero();
+            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("iknd0").withWorkers(1)
+                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
+            ike.open(dp);
+            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
+                    new DataplanePorts(dp, Optional.of(ike)));
+            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            ike.attach(cp);
+            cp.commit("ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 peer 192.0.2.3 psk \"" + PSK
+                    + "\" dpd 2 label to-b\n", "test", "failover", Optional.empty()).toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+            ControlPlane node = cp;
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(phase1Peers(node)).as("charon log of gw-b:\n" + log(ssB)).containsExactly(
+                            "192.0.2.2"));
+
+            // gw-b goes silent (its WAN link down: stopping charon would send a Delete): after dpd (2 s) and the
+            // liveness check's retransmissions (31 s), dpd-lost, then gw-c
+            assertThat(sh("ip", "-n", PREFIX + "-gwb", "link", "set", "wan", "down").exit()).isZero();
+            await().atMost(Duration.ofSeconds(70)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(events(node)).containsSubsequence("phase1-up", "dpd-lost", "peer-switched",
+                        "phase1-up");
+                assertThat(phase1Peers(node)).as("charon log of gw-c:\n" + log(ssC))
+                        .containsExactly("192.0.2.2", "192.0.2.3");
+            });
+            assertThat(switches(node)).containsExactly("192.0.2.2 -> 192.0.2.3");
+
+            // gw-b is back: within a dpd interval the node tries it again and switches back
+            assertThat(sh("ip", "-n", PREFIX + "-gwb", "link", "set", "wan", "up").exit()).isZero();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(phase1Peers(node)).as("charon log of gw-b:\n" + log(ssB))
+                            .containsExactly("192.0.2.2", "192.0.2.3", "192.0.2.2"));
+            assertThat(switches(node)).containsExactly("192.0.2.2 -> 192.0.2.3", "192.0.2.3 -> 192.0.2.2");
+        } finally {
+            ike.close();
+            if (cp != null) {
+                cp.close();
+            }
+            if (dp != null) {
+                dp.close();
+            }
+            sh("ip", "-n", PREFIX + "-gwb", "link", "set", "wan", "up");
+            sh(strongswan, "stop", PREFIX + "-gwb", ssB.toString());
+            sh(strongswan, "stop", PREFIX + "-gwc", ssC.toString());
+        }
+    }
+
+    private static List<TunnelEvent> journal(ControlPlane node) throws Exception {
+        return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).toList();
+    }
+
+    private static List<String> phase1Peers(ControlPlane node) throws Exception {
+        return journal(node).stream().filter(TunnelEvent.Phase1Up.class::isInstance)
+                .map(e -> ((TunnelEvent.Phase1Up) e).peer()).toList();
+    }
+
+    private static List<String> switches(ControlPlane node) throws Exception {
+        return journal(node).stream().filter(TunnelEvent.PeerSwitched.class::isInstance)
+                .map(e -> (TunnelEvent.PeerSwitched) e).map(e -> e.from().orElse("-") + " -> " + e.to()).toList();
+    }
+
     private static List<String> events(ControlPlane node) throws Exception {
         return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).map(TunnelEvent::type).toList();
