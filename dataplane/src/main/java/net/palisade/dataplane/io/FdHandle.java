@@ -57,6 +57,49 @@ final class FdHandle {
         }
     }
 
+    /**
+     * One datagram with sendto(2), waiting for room when the socket buffer is full. Holds {@link #txLock}.
+     *
+     * @return 0 once sent, or the errno of a per-packet refusal ({@link UdpEndpoint#isPerPacketError}: no route,
+     *     too big, ...) for the caller to count
+     * @throws IOException once closed, or for any other error
+     */
+    int sendTo(MemorySegment data, int length, SockAddr to) throws java.io.IOException {
+        txLock.lock();
+        try {
+            if (isClosed()) {
+                throw closedError("send");
+            }
+            while (true) {
+                long n;
+                try {
+                    // ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
+                    //                const struct sockaddr *dest_addr, socklen_t addrlen) — critical
+                    n = (long) Libc.SENDTO.invokeExact(txState, fd, data, (long) length, Libc.MSG_DONTWAIT,
+                            to.segment(), to.length());
+                } catch (Throwable t) {
+                    throw Libc.linkageFailure(t);
+                }
+                if (n >= 0) {
+                    return 0;
+                }
+                int errno = Libc.errno(txState);
+                if (errno == Libc.EAGAIN) {
+                    if (txWaiter.await(Libc.POLLOUT, -1) == FdWaiter.WOKEN) {
+                        throw closedError("send");
+                    }
+                } else if (errno != Libc.EINTR) {
+                    if (UdpEndpoint.isPerPacketError(errno)) {
+                        return errno;
+                    }
+                    throw Libc.error("sendto " + name + " -> " + to, errno);
+                }
+            }
+        } finally {
+            txLock.unlock();
+        }
+    }
+
     boolean isClosed() {
         return closed.get();
     }

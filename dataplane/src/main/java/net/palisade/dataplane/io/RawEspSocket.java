@@ -203,39 +203,7 @@ public final class RawEspSocket implements AutoCloseable {
      * @return false if the kernel refused this packet (no route, too big, ...)
      */
     public boolean send(MemorySegment payload, int length, SockAddr peer) throws IOException {
-        h.txLock.lock();
-        try {
-            if (h.isClosed()) {
-                throw h.closedError("send");
-            }
-            while (true) {
-                long n;
-                try {
-                    // ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
-                    //                const struct sockaddr *dest_addr, socklen_t addrlen) — critical
-                    n = (long) Libc.SENDTO.invokeExact(h.txState, h.fd, payload, (long) length, Libc.MSG_DONTWAIT,
-                            peer.segment(), peer.length());
-                } catch (Throwable t) {
-                    throw Libc.linkageFailure(t);
-                }
-                if (n >= 0) {
-                    return true;
-                }
-                int errno = Libc.errno(h.txState);
-                if (errno == Libc.EAGAIN) {
-                    if (h.txWaiter.await(Libc.POLLOUT, -1) == FdWaiter.WOKEN) {
-                        throw h.closedError("send");
-                    }
-                } else if (errno != Libc.EINTR) {
-                    if (UdpEndpoint.isPerPacketError(errno)) {
-                        return false;
-                    }
-                    throw Libc.error("sendto " + h.name + " -> " + peer, errno);
-                }
-            }
-        } finally {
-            h.txLock.unlock();
-        }
+        return h.sendTo(payload, length, peer) == 0;
     }
 
     /** IPv4 packets dropped because their header was malformed. */

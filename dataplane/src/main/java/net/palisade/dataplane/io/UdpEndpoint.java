@@ -267,41 +267,13 @@ public final class UdpEndpoint implements AutoCloseable {
      * @return false if the kernel refused this datagram (counted in {@link #sendErrors()})
      */
     public boolean send(MemorySegment data, int length, SockAddr to) throws IOException {
-        h.txLock.lock();
-        try {
-            if (h.isClosed()) {
-                throw h.closedError("send");
-            }
-            while (true) {
-                long n;
-                try {
-                    // ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
-                    //                const struct sockaddr *dest_addr, socklen_t addrlen) — critical
-                    n = (long) Libc.SENDTO.invokeExact(h.txState, h.fd, data, (long) length, Libc.MSG_DONTWAIT,
-                            to.segment(), to.length());
-                } catch (Throwable t) {
-                    throw Libc.linkageFailure(t);
-                }
-                if (n >= 0) {
-                    return true;
-                }
-                int errno = Libc.errno(h.txState);
-                if (errno == Libc.EAGAIN) {
-                    if (h.txWaiter.await(Libc.POLLOUT, -1) == FdWaiter.WOKEN) {
-                        throw h.closedError("send");
-                    }
-                } else if (errno != Libc.EINTR) {
-                    if (isPerPacketError(errno)) {
-                        sendErrors++;
-                        lastSendErrno = errno;
-                        return false;
-                    }
-                    throw Libc.error("sendto " + h.name + " -> " + to, errno);
-                }
-            }
-        } finally {
-            h.txLock.unlock();
+        int errno = h.sendTo(data, length, to);
+        if (errno != 0) {
+            sendErrors++;
+            lastSendErrno = errno;
+            return false;
         }
+        return true;
     }
 
     /**

@@ -1,9 +1,10 @@
 package net.palisade.controlplane.ike.lab;
 
+import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,6 @@ import net.palisade.dataplane.Dataplane;
 import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,28 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
  * to host-b. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeNodeStrongSwanTest {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path LAB = ROOT.resolve("ops/lab");
     private static final String PREFIX = "iknd";
     private static final String PSK = "node-lab-psk-not-for-production";
 
     @BeforeAll
     static void lab() throws Exception {
-        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
-        assertThat(Files.isExecutable(Path.of("/usr/lib/ipsec/charon")))
-                .as("strongSwan: apt-get install -y charon-systemd strongswan-swanctl strongswan-charon "
-                        + "libcharon-extra-plugins libstrongswan-extra-plugins; or -Dpalisade.skipExternal=true")
-                .isTrue();
-        assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("network namespaces need root")
-                .isZero();
-        assertThat(sh(LAB.resolve("netns.sh").toString(), "up", PREFIX).exit()).isZero();
+        StrongSwanLab.up(PREFIX);
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (!Boolean.getBoolean("palisade.skipExternal")) {
-            sh(LAB.resolve("netns.sh").toString(), "down", PREFIX);
-        }
+        StrongSwanLab.down(PREFIX);
     }
 
     @Test
@@ -71,7 +60,7 @@ class IkeNodeStrongSwanTest {
      * (node initiating) a rekey by strongSwan and admin-down, or (strongSwan initiating) the node's shutdown. */
     private static void runNode(Path dir, String config, boolean strongSwanInitiates) throws Exception {
         Path ss = dir.resolve("ss");
-        String strongswan = LAB.resolve("strongswan.sh").toString();
+        String strongswan = StrongSwanLab.strongswanScript();
         assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
                 PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero(); // PFS: our default
         Path conf = ss.resolve("strongswan.conf");
@@ -95,7 +84,7 @@ class IkeNodeStrongSwanTest {
             if (strongSwanInitiates) {
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(node))
                         .contains("configured"));
-                Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate", "--child", "net");
+                StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate", "--child", "net");
                 assertThat(r.exit()).as(r.output()).isZero();
             }
 
@@ -105,17 +94,17 @@ class IkeNodeStrongSwanTest {
             assertThat(dp.tunnels()).containsExactly("to-b");
             assertThat(Files.readString(ss.resolve("charon.log"))).contains("CHILD_SA net{1} established");
 
-            Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
             assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
                     .isZero();
 
             if (!strongSwanInitiates) {
                 // strongSwan rekeys the Child SA: the node installs the new pair, journals "rekeyed", keeps carrying
-                Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--rekey", "--child", "net");
+                StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--rekey", "--child", "net");
                 assertThat(r.exit()).as(r.output()).isZero();
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                         assertThat(events(node)).as("journal of to-b; charon log:\n" + log(ss)).contains("rekeyed"));
-                Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
+                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
                 assertThat(again.exit()).as("after rekey: " + again.output() + "\ncharon log:\n" + log(ss)
                         + "\ncounters " + dp.counters()).isZero();
                 assertThat(events(node)).doesNotContain("child-sa-deleted", "phase1-down");
@@ -150,7 +139,7 @@ class IkeNodeStrongSwanTest {
     @Test
     void deadPeerIsDetectedTheNextPeerTakesOverAndTheFirstPeerIsTakenBackWhenItAnswers(@TempDir Path dir)
             throws Exception {
-        String strongswan = LAB.resolve("strongswan.sh").toString();
+        String strongswan = StrongSwanLab.strongswanScript();
         Path ssB = dir.resolve("ss-b");
         Path ssC = dir.resolve("ss-c");
         assertThat(sh(strongswan, "conf", ssB.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
@@ -238,11 +227,4 @@ class IkeNodeStrongSwanTest {
         }
     }
 
-    private record Result(int exit, String output) {}
-
-    private static Result sh(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), out);
-    }
 }

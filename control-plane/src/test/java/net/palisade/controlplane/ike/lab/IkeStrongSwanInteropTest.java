@@ -1,5 +1,7 @@
 package net.palisade.controlplane.ike.lab;
 
+import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -13,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,28 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeStrongSwanInteropTest {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path LAB = ROOT.resolve("ops/lab");
     private static final String PREFIX = "ikeq";
     private static final String PSK = "interop-lab-psk-not-for-production";
 
     @BeforeAll
     static void lab() throws Exception {
-        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
-        assertThat(Files.isExecutable(Path.of("/usr/lib/ipsec/charon")))
-                .as("strongSwan: apt-get install -y charon-systemd strongswan-swanctl strongswan-charon "
-                        + "libcharon-extra-plugins libstrongswan-extra-plugins; or -Dpalisade.skipExternal=true")
-                .isTrue();
-        assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("network namespaces need root")
-                .isZero();
-        assertThat(sh(LAB.resolve("netns.sh").toString(), "up", PREFIX).exit()).isZero();
+        StrongSwanLab.up(PREFIX);
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (!Boolean.getBoolean("palisade.skipExternal")) {
-            sh(LAB.resolve("netns.sh").toString(), "down", PREFIX);
-        }
+        StrongSwanLab.down(PREFIX);
     }
 
     @Test
@@ -74,7 +64,7 @@ class IkeStrongSwanInteropTest {
         String ssNet = weInitiate ? "10.2.0.0/16" : "10.1.0.0/16";
         String ourNet = weInitiate ? "10.1.0.0/16" : "10.2.0.0/16";
         Path ss = dir.resolve("ss");
-        String strongswan = LAB.resolve("strongswan.sh").toString();
+        String strongswan = StrongSwanLab.strongswanScript();
         assertThat(sh(strongswan, "conf", ss.toString(), ssIp, ourIp, ssNet, ourNet, PSK, ssProposal, ssEsp)
                 .exit()).isZero();
         Path conf = ss.resolve("strongswan.conf");
@@ -169,11 +159,4 @@ class IkeStrongSwanInteropTest {
         return Optional.empty();
     }
 
-    private record Result(int exit, String output) {}
-
-    private static Result sh(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), out);
-    }
 }
