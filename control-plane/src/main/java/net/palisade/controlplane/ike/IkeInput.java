@@ -45,4 +45,11 @@ public sealed interface IkeInput {
      * one; reported as {@link IkeOutput.ChildSaRekeyed} and {@link IkeOutput.ChildSaDeleted}.
      */
     record RekeyChild() implements IkeInput {}
+
+    /**
+     * Rekey the IKE SA now (CREATE_CHILD_SA with a new SPI, nonce and key exchange, RFC 7296 section 1.3.2): the
+     * Child SAs move to the new IKE SA and the old one is deleted; reported as {@link IkeOutput.IkeSaRekeyed}. The
+     * engine does this by itself at 80 to 90 % of the configured lifetime.
+     */
+    record RekeyIke() implements IkeInput {}
 }

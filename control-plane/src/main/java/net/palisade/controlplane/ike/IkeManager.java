@@ -352,8 +352,15 @@ public final class IkeManager implements AutoCloseable {
                 if (install(label, c)) {
                     replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
                     report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
-                            childId(c.inboundSpi()), Optional.of(spis(c)), Cause.PEER, r));
+                            childId(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
+                            : Cause.PEER, r));
                 }
+            }
+            case IkeOutput.IkeSaRekeyed k -> {
+                log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
+                        k.byUs() ? "" : " by the peer");
+                report(label, r -> new TunnelCommand.Rekeyed(k.replaced().toString(), k.replacement().toString(),
+                        Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));
             }
             case IkeOutput.ChildSaDeleted d -> {
                 Dataplane dp = dataplane;

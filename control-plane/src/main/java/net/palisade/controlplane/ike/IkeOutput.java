@@ -106,14 +106,29 @@ public sealed interface IkeOutput {
     record PeerAlive() implements Event {}
 
     /**
-     * A Child SA was rekeyed: install {@code replacement}; the old pair is deleted by a {@link ChildSaDeleted} that
-     * follows (RFC 7296 section 2.8: keep receiving on the old SA until then).
+     * A Child SA was rekeyed: install {@code replacement} beside the old pair, which a {@link ChildSaDeleted}
+     * removes later (RFC 7296 section 2.8: keep receiving on the old SA until then). Make-before-break: the side that
+     * initiated the rekey sends on the new SA at once ({@code switchOutbound}); the responder keeps sending on the
+     * old one until it is deleted, since the initiator installs its new inbound SA only when our answer arrives.
      *
      * @param oldInboundSpi  our SPI of the old pair
      * @param oldOutboundSpi the peer's SPI of the old pair
      * @param replacement    the new Child SA
+     * @param switchOutbound send on the new SA at once (we initiated the rekey)
      */
-    record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement) implements Event {}
+    record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
+            boolean switchOutbound) implements Event {}
+
+    /**
+     * The IKE SA was rekeyed (RFC 7296 section 2.18): {@code replacement} carries the Child SAs from now on; the old
+     * one is deleted in the background. The driver routes messages of both to the session until then
+     * ({@link IkeSession#initiatorSpis()}).
+     *
+     * @param replaced    the old SPI pair
+     * @param replacement the new SPI pair
+     * @param byUs        we initiated the rekey that made {@code replacement}
+     */
+    record IkeSaRekeyed(IkeSaId replaced, IkeSaId replacement, boolean byUs) implements Event {}
 
     /**
      * A Child SA pair is gone (deleted by the peer, or by us after a rekey).

@@ -17,6 +17,7 @@ import net.palisade.controlplane.ike.crypto.KeyExchange;
 import net.palisade.controlplane.ike.crypto.Prf;
 import net.palisade.controlplane.ike.crypto.SkCipher;
 import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeSaSpec;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.IpAddresses;
 import net.palisade.model.IpFamily;
@@ -67,6 +68,8 @@ public final class IkeSession {
 
     private final IkeTunnel tunnel;
     private final boolean originalInitiator;
+    /** Our role in the current IKE SA: after an IKE SA rekey, whoever started the rekey is its initiator. */
+    private boolean initiatorRole;
     private InetSocketAddress local;
     private InetSocketAddress remote;
     private final IkeSettings settings;
@@ -76,6 +79,7 @@ public final class IkeSession {
     private final IkeCounters counters = new IkeCounters();
 
     private IkeState state = IkeState.IDLE;
+    private String closeDetail = "deleted by us";
     private long spiI;
     private long spiR;
     private byte[] ni;
@@ -92,13 +96,20 @@ public final class IkeSession {
     private long childSpiIn;
     private final List<Child> children = new ArrayList<>();
     private Rekey rekey;
-    private Child deletingChild;
+    private AnsweredRekey answeredRekey;
+    private IkeRekey ikeRekey;
+    private NewSa answeredIkeRekey;
+    private NewSa switchAfterResponse;
+    private Instant ikeRekeyAt;
+    private Instant ikeExpireAt;
+    /** Earlier IKE SAs of this session (rekeyed, or redundant after a collision) until they are deleted. */
+    private final List<OldSa> oldSas = new ArrayList<>();
     private List<TrafficSelector> offeredTsi = List.of();
     private List<TrafficSelector> offeredTsr = List.of();
 
     private long nextRequestId;
     private Pending pending;
-    private final Deque<LocalRequest> queued = new ArrayDeque<>();
+    private final Deque<Queued> queued = new ArrayDeque<>();
     private long expectedPeerRequestId;
     private byte[] cachedRequest;
     private byte[] cachedResponse;
@@ -114,6 +125,7 @@ public final class IkeSession {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
         this.originalInitiator = originalInitiator;
+        this.initiatorRole = originalInitiator;
         this.local = Objects.requireNonNull(local, "local");
         this.remote = Objects.requireNonNull(remote, "remote");
         this.env = Objects.requireNonNull(env, "env");
@@ -167,14 +179,23 @@ public final class IkeSession {
             case IkeInput.Start s -> start();
             case IkeInput.Received r -> received(r);
             case IkeInput.Tick t -> tick();
-            case IkeInput.CheckLiveness c -> localRequest(LocalRequest.LIVENESS);
-            case IkeInput.Close c -> localRequest(LocalRequest.DELETE);
+            case IkeInput.CheckLiveness c -> localRequest(LocalRequest.LIVENESS, null);
+            case IkeInput.Close c -> localRequest(LocalRequest.DELETE, null);
             case IkeInput.InboundTraffic t -> lastInbound = now();
             case IkeInput.RekeyChild r -> {
-                if (children.isEmpty()) {
+                Optional<Child> newest = children.reversed().stream().filter(c -> !c.busy).findFirst();
+                if (newest.isEmpty()) {
                     drop("rekey_without_child");
                 } else {
-                    localRequest(LocalRequest.REKEY_CHILD);
+                    newest.get().busy = true;
+                    localRequest(LocalRequest.REKEY_CHILD, newest.get());
+                }
+            }
+            case IkeInput.RekeyIke r -> {
+                if (state != IkeState.ESTABLISHED || ikeRekey != null || queuedKind(LocalRequest.REKEY_IKE)) {
+                    drop("rekey_ike_ignored");
+                } else {
+                    localRequest(LocalRequest.REKEY_IKE, null);
                 }
             }
         }
@@ -194,6 +215,19 @@ public final class IkeSession {
     /** The SPI pair (responder SPI 0 until known). */
     public IkeSaId id() {
         return new IkeSaId(spiI, spiR);
+    }
+
+    /**
+     * The initiator SPIs of this session's IKE SAs: the current one, and earlier ones still being deleted after a
+     * rekey. The driver routes messages with any of them here.
+     */
+    public java.util.Set<Long> initiatorSpis() {
+        java.util.Set<Long> out = new java.util.LinkedHashSet<>();
+        if (state != IkeState.CLOSED || spiI != 0) {
+            out.add(spiI);
+        }
+        oldSas.forEach(o -> out.add(o.spiI));
+        return out;
     }
 
     /** The negotiated IKE algorithms, once IKE_SA_INIT completed. */
@@ -340,8 +374,8 @@ public final class IkeSession {
         Arrays.fill(skeyseed, (byte) 0);
         SkCipher i2r = new SkCipher(chosen.encryption(), chosen.integrity(), keys.skEi(), keys.skAi());
         SkCipher r2i = new SkCipher(chosen.encryption(), chosen.integrity(), keys.skEr(), keys.skAr());
-        outbound = originalInitiator ? i2r : r2i;
-        inbound = originalInitiator ? r2i : i2r;
+        outbound = initiatorRole ? i2r : r2i;
+        inbound = initiatorRole ? r2i : i2r;
         return true;
     }
 
@@ -539,6 +573,7 @@ public final class IkeSession {
     }
 
     private void phase1Up() {
+        scheduleIkeLifetime();
         counters.increment("ikev2.engine.established");
         outputs.add(new IkeOutput.Phase1Up(remote, id(), suite.encryption(), suite.integrity(), suite.prf(),
                 suite.group()));
@@ -596,7 +631,9 @@ public final class IkeSession {
         counters.increment("ikev2.engine.child_installed");
         List<TrafficSelector> mine = exchangeInitiator ? tsi : tsr;
         List<TrafficSelector> theirs = exchangeInitiator ? tsr : tsi;
-        children.add(new Child(spiIn, spiOut, child, mine, theirs));
+        Instant now = now();
+        Duration life = tunnel.childSa().lifetime();
+        children.add(new Child(spiIn, spiOut, child, mine, theirs, now, softDeadline(now, life), now.plus(life)));
         return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
                 exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, local, remote,
                 udpEncapsulation);
@@ -665,6 +702,16 @@ public final class IkeSession {
             return List.of();
         }
         List<DeletePayload> deletes = m.all(DeletePayload.class);
+        if (deletes.stream().anyMatch(d -> d.protocol() == ProtocolId.Known.IKE) && answeredIkeRekey != null) {
+            // we answered the peer's IKE SA rekey while ours was in flight, and the peer (which never saw ours)
+            // deletes the old SA: its new IKE SA is the one; ours is abandoned
+            counters.increment("ikev2.engine.ike_rekey_superseded");
+            switchAfterResponse = answeredIkeRekey;
+            answeredIkeRekey = null;
+            ikeRekey = null;
+            pending = null;
+            return List.of();
+        }
         if (deletes.stream().anyMatch(d -> d.protocol() == ProtocolId.Known.IKE)) {
             counters.increment("ikev2.engine.deleted_by_peer");
             outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), "deleted by the peer"));
@@ -696,18 +743,18 @@ public final class IkeSession {
 
     private void informationalResponse(IkeMessage m) {
         LocalRequest kind = pending.kind();
+        Child old = pending.child();
         pending = null;
         if (kind == LocalRequest.DELETE) {
-            outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), "deleted by us"));
+            outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), closeDetail));
             transition(IkeState.CLOSED);
             return;
         }
         if (kind == LocalRequest.DELETE_CHILD) {
-            Child old = deletingChild;
-            deletingChild = null;
-            children.remove(old);
-            counters.increment("ikev2.engine.child_deleted");
-            outputs.add(new IkeOutput.ChildSaDeleted(old.spiIn(), old.spiOut()));
+            if (children.remove(old)) {
+                counters.increment("ikev2.engine.child_deleted");
+                outputs.add(new IkeOutput.ChildSaDeleted(old.spiIn(), old.spiOut()));
+            }
             startQueued();
             return;
         }
@@ -716,7 +763,7 @@ public final class IkeSession {
         startQueued();
     }
 
-    private void localRequest(LocalRequest kind) {
+    private void localRequest(LocalRequest kind, Child child) {
         if (state == IkeState.CLOSED || state == IkeState.DELETE_LOCAL_INFO) {
             drop("request_after_close");
             return;
@@ -726,41 +773,95 @@ public final class IkeSession {
             transition(IkeState.CLOSED);
             return;
         }
-        queued.add(kind);
+        queued.add(new Queued(kind, child));
         startQueued();
     }
 
+    private boolean queuedKind(LocalRequest kind) {
+        return queued.stream().anyMatch(q -> q.kind() == kind)
+                || (pending != null && pending.kind() == kind);
+    }
+
     private void startQueued() {
-        if (state != IkeState.ESTABLISHED || pending != null || queued.isEmpty()) {
+        if (initiatorRole && state == IkeState.ESTABLISHED && pending == null && queued.isEmpty()
+                && rekey == null && ikeRekey == null) {
+            queueRedundantChildDeletes();
+        }
+        while (state == IkeState.ESTABLISHED && pending == null && !queued.isEmpty()) {
+            Queued q = queued.poll();
+            LocalRequest kind = q.kind();
+            if (q.child() != null && kind != LocalRequest.DELETE_EXPIRED && !children.contains(q.child())) {
+                drop("request_for_gone_child");
+                continue;
+            }
+            if (kind == LocalRequest.REKEY_CHILD) {
+                sendRekeyChild(q.child(), tunnel.childSa().pfs()
+                        ? Optional.of(tunnel.childSa().groups().getFirst()) : Optional.empty(), false);
+                return;
+            }
+            if (kind == LocalRequest.REKEY_IKE) {
+                sendRekeyIke(suite.group(), false);
+                return;
+            }
+            List<Payload> p = switch (kind) {
+                case DELETE -> List.of(DeletePayload.ikeSa());
+                case DELETE_CHILD, DELETE_EXPIRED -> List.of(DeletePayload.childSas(ProtocolId.Known.ESP,
+                        q.child().spiIn()));
+                default -> List.of();
+            };
+            long id = nextRequestId++;
+            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
+                    initiatorRole), p, env.random());
+            sendRequest(id, ExchangeType.Known.INFORMATIONAL, d, kind, q.child());
+            if (kind == LocalRequest.DELETE) {
+                transition(IkeState.DELETE_LOCAL_INFO);
+            }
             return;
         }
-        LocalRequest kind = queued.poll();
-        if (kind == LocalRequest.REKEY_CHILD) {
-            sendRekeyChild();
-            return;
+    }
+
+    /**
+     * Two Child SAs with the same selectors are redundant: what remains of a rekey collision that one side judged
+     * differently (messages were lost, section 2.8.1 could not apply). The current IKE SA's initiator, and only it
+     * (so the two sides never delete both), deletes all but the newest, once both are older than the peer's
+     * retransmissions: a collision's own deletes must have had their chance first.
+     */
+    private void queueRedundantChildDeletes() {
+        Instant settled = now().minus(forgetAfter());
+        java.util.Map<List<List<TrafficSelector>>, Child> newest = new java.util.HashMap<>();
+        for (Child c : children) {
+            if (c.busy || c.createdAt.isAfter(settled)) {
+                continue;
+            }
+            Child other = newest.putIfAbsent(List.of(c.local(), c.remote()), c);
+            if (other != null) {
+                Child older = other.expireAt.isBefore(c.expireAt) ? other : c;
+                newest.put(List.of(c.local(), c.remote()), older == other ? c : other);
+                counters.increment("ikev2.engine.child_redundant");
+                older.busy = true;
+                queued.add(new Queued(LocalRequest.DELETE_CHILD, older));
+            }
         }
-        List<Payload> p = switch (kind) {
-            case DELETE -> List.of(DeletePayload.ikeSa());
-            case DELETE_CHILD -> List.of(DeletePayload.childSas(ProtocolId.Known.ESP, deletingChild.spiIn()));
-            default -> List.of();
-        };
-        long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
-                originalInitiator), p, env.random());
-        sendRequest(id, ExchangeType.Known.INFORMATIONAL, d, kind);
-        if (kind == LocalRequest.DELETE) {
-            transition(IkeState.DELETE_LOCAL_INFO);
+    }
+
+    /** When {@link #queueRedundantChildDeletes} may act: two Child SAs share selectors and one is still young. */
+    private Optional<Instant> redundancyDue() {
+        java.util.Map<List<List<TrafficSelector>>, Child> seen = new java.util.HashMap<>();
+        Instant due = null;
+        for (Child c : children) {
+            Child other = seen.putIfAbsent(List.of(c.local(), c.remote()), c);
+            if (other != null) {
+                Instant t = (c.createdAt.isAfter(other.createdAt) ? c.createdAt : other.createdAt)
+                        .plus(forgetAfter());
+                due = due == null ? t : earliest(due, t);
+            }
         }
+        return Optional.ofNullable(due);
     }
 
     // --------------------------------------------------------------------------------------- Child SA rekeying
 
-    /** CREATE_CHILD_SA rekeying our newest Child SA (RFC 7296 section 1.3.3), with PFS when configured. */
-    private void sendRekeyChild() {
-        sendRekeyChild(children.getLast(), tunnel.childSa().pfs()
-                ? Optional.of(tunnel.childSa().groups().getFirst()) : Optional.empty(), false);
-    }
-
+    /** CREATE_CHILD_SA rekeying {@code old} (RFC 7296 section 1.3.3), with PFS when {@code group} is present. */
     private void sendRekeyChild(Child old, Optional<DhGroup> group, boolean retry) {
         long spiIn = nonZeroChildSpi();
         byte[] nonce = env.random().bytes(NONCE_BYTES);
@@ -775,14 +876,16 @@ public final class IkeSession {
         rekey = new Rekey(old, spiIn, nonce, kex, retry);
         long id = nextRequestId++;
         byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
-                originalInitiator), p, env.random());
+                initiatorRole), p, env.random());
         counters.increment("ikev2.engine.child_rekey_sent");
-        sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_CHILD);
+        sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_CHILD, old);
     }
 
     private void rekeyResponse(IkeMessage m) {
         Rekey r = rekey;
         rekey = null;
+        AnsweredRekey collision = answeredRekey != null && answeredRekey.old() == r.old() ? answeredRekey : null;
+        answeredRekey = null;
         Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
         if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
                 && r.keyExchange().isPresent()) {
@@ -795,6 +898,15 @@ public final class IkeSession {
                 return;
             }
         }
+        r.old().busy = false;
+        if (error.isPresent() && (error.get().notifyType() == NotifyType.Known.TEMPORARY_FAILURE
+                || error.get().notifyType() == NotifyType.Known.CHILD_SA_NOT_FOUND)) {
+            // section 2.25: the peer is busy with this SA (or it is gone); not a failure, try again later
+            counters.increment("ikev2.engine.child_rekey_deferred");
+            r.old().rekeyAt = now().plus(retryPause());
+            startQueued();
+            return;
+        }
         Optional<SaPayload> sa = m.first(SaPayload.class);
         Optional<NoncePayload> nonce = m.first(NoncePayload.class);
         Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
@@ -802,6 +914,7 @@ public final class IkeSession {
         if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
             childFailed(error.map(IkeSession::reasonOf).orElse(FailureReason.PROTOCOL_ERROR),
                     "Child SA rekey refused: " + error.map(n -> n.notifyType().name()).orElse("payloads missing"));
+            r.old().rekeyAt = now().plus(retryPause().multipliedBy(6));
             startQueued();
             return;
         }
@@ -810,6 +923,7 @@ public final class IkeSession {
         if (esp.isEmpty() || !SelectorPolicy.within(tsi.get().selectors(), r.old().local())
                 || !SelectorPolicy.within(tsr.get().selectors(), r.old().remote())) {
             childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "the rekey answer is not what we offered");
+            r.old().rekeyAt = now().plus(retryPause().multipliedBy(6));
             startQueued();
             return;
         }
@@ -823,21 +937,48 @@ public final class IkeSession {
                 pfs = Optional.of(r.keyExchange().get().sharedSecret(ke.get().data().toByteArray()));
             } catch (KeyExchange.KeyExchangeException e) {
                 childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                r.old().rekeyAt = now().plus(retryPause().multipliedBy(6));
                 startQueued();
                 return;
             }
         }
+        byte[] nr = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = installChild(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
-                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nonce.get().nonce().toByteArray(), pfs);
-        outputs.add(new IkeOutput.ChildSaRekeyed(r.old().spiIn(), r.old().spiOut(), fresh));
-        deletingChild = r.old();
-        queued.addFirst(LocalRequest.DELETE_CHILD);
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs);
+        counters.increment("ikev2.engine.child_rekeyed");
+        outputs.add(new IkeOutput.ChildSaRekeyed(r.old().spiIn(), r.old().spiOut(), fresh, true));
+        Child mine = children.getLast();
+        if (collision != null && lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
+            // section 2.8.1: both sides rekeyed the same Child SA; the lowest nonce is in our exchange, so our new
+            // Child SA is the redundant one and we delete it; the peer deletes the old one
+            counters.increment("ikev2.engine.child_rekey_collision_lost");
+            mine.busy = true;
+            r.old().busy = true;
+            queued.addFirst(new Queued(LocalRequest.DELETE_CHILD, mine));
+        } else {
+            if (collision != null) {
+                counters.increment("ikev2.engine.child_rekey_collision_won");
+            }
+            if (children.contains(r.old())) {
+                r.old().busy = true;
+                r.old().rekeyedByUs = new AnsweredRekey(r.old(), mine, r.nonce(), nr);
+                queued.addFirst(new Queued(LocalRequest.DELETE_CHILD, r.old()));
+            }
+        }
         startQueued();
     }
 
-    /** The peer's CREATE_CHILD_SA: rekeying one of our Child SAs is answered; anything else is refused for now. */
+    /**
+     * The peer's CREATE_CHILD_SA: rekeying one of our Child SAs or the IKE SA is answered; a new Child SA is refused
+     * (one per tunnel).
+     */
     private List<Payload> createChildRequest(IkeMessage m) {
         Optional<NotifyPayload> rekeyNotify = m.notify(NotifyType.Known.REKEY_SA);
+        Optional<SaPayload> saOffer = m.first(SaPayload.class);
+        if (rekeyNotify.isEmpty() && saOffer.isPresent() && !saOffer.get().proposals().isEmpty()
+                && saOffer.get().proposals().getFirst().protocol() == ProtocolId.Known.IKE) {
+            return ikeRekeyRequest(m, saOffer.get());
+        }
         if (rekeyNotify.isEmpty() || rekeyNotify.get().protocol() != ProtocolId.Known.ESP) {
             counters.increment("ikev2.engine.create_child_sa_refused");
             return List.of(NotifyPayload.of(NotifyType.Known.NO_ADDITIONAL_SAS));
@@ -849,16 +990,23 @@ public final class IkeSession {
             return List.of(NotifyPayload.childSa(NotifyType.Known.CHILD_SA_NOT_FOUND, ProtocolId.Known.ESP, theirOld,
                     Octets.empty()));
         }
-        Optional<SaPayload> sa = m.first(SaPayload.class);
+        boolean weRekeyIt = rekey != null && rekey.old() == old.get();
+        boolean weDeleteIt = pending != null && pending.kind() == LocalRequest.DELETE_CHILD
+                && pending.child() == old.get();
+        if (weDeleteIt || ikeRekey != null) {
+            // section 2.25.1 and 2.25.2: closing this Child SA, or rekeying the IKE SA
+            counters.increment("ikev2.engine.temporary_failure_sent");
+            return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
+        }
         Optional<NoncePayload> nonce = m.first(NoncePayload.class);
         Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
         Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
-        if (sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
             return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
         }
         long spiIn = nonZeroChildSpi();
-        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(sa.get().proposals(), tunnel.childSa(),
-                spiIn);
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
+                tunnel.childSa(), spiIn);
         if (esp.isEmpty()) {
             childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the rekey is acceptable");
             return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
@@ -899,11 +1047,415 @@ public final class IkeSession {
         kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
         p.add(new TsPayload(true, narrowedI));
         p.add(new TsPayload(false, narrowedR));
+        byte[] theirNonce = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = installChild(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
-                narrowedR, false, nonce.get().nonce().toByteArray(), ours, pfs);
+                narrowedR, false, theirNonce, ours, pfs);
         counters.increment("ikev2.engine.child_rekey_answered");
-        outputs.add(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), fresh));
+        outputs.add(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), fresh, false));
+        if (weRekeyIt) {
+            // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
+            counters.increment("ikev2.engine.child_rekey_collision");
+            answeredRekey = new AnsweredRekey(old.get(), children.getLast(), theirNonce, ours);
+        } else if (old.get().rekeyedByUs != null) {
+            // the same collision, seen late: our rekey of this Child SA completed before the peer's request came
+            // (the peer saw ours while its own was in flight, and judges by the same four nonces)
+            AnsweredRekey mine = old.get().rekeyedByUs;
+            counters.increment("ikev2.engine.child_rekey_collision");
+            if (lowest(mine.nonceI(), mine.nonceR(), theirNonce, ours) < 2) {
+                // our new Child SA is the redundant one: delete it; the peer deletes the old one, not us
+                counters.increment("ikev2.engine.child_rekey_collision_lost");
+                queued.removeIf(q -> q.kind() == LocalRequest.DELETE_CHILD && q.child() == old.get());
+                old.get().rekeyedByUs = null;
+                if (children.contains(mine.fresh()) && !mine.fresh().busy) {
+                    mine.fresh().busy = true;
+                    queued.add(new Queued(LocalRequest.DELETE_CHILD, mine.fresh()));
+                }
+            } else {
+                counters.increment("ikev2.engine.child_rekey_collision_won");
+            }
+        }
         return p;
+    }
+
+    // ------------------------------------------------------------------------------------------- IKE SA rekeying
+
+    /** CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 sections 1.3.2 and 2.18), key exchange with {@code group}. */
+    private void sendRekeyIke(DhGroup group, boolean retried) {
+        long newSpi = nonZeroSpi();
+        byte[] nonce = env.random().bytes(NONCE_BYTES);
+        KeyExchange kex = env.keyExchange().generate(group, env.random());
+        List<DhGroup> groups = new ArrayList<>(tunnel.ikeSa().groups());
+        groups.remove(group);
+        groups.addFirst(group);
+        IkeSaSpec spec = new IkeSaSpec(tunnel.ikeSa().enc(), tunnel.ikeSa().auth(), tunnel.ikeSa().prf(), groups,
+                tunnel.ikeSa().lifetime());
+        List<Proposal> offer = ProposalPolicy.ikeOffer(spec).stream()
+                .map(x -> x.withSpi(Octets.ofUnsigned(newSpi, 8))).toList();
+        List<Payload> p = new ArrayList<>();
+        p.add(new SaPayload(offer));
+        p.add(new NoncePayload(Octets.of(nonce)));
+        p.add(KePayload.of(group, Octets.of(kex.publicValue())));
+        ikeRekey = new IkeRekey(newSpi, nonce, kex, retried);
+        long id = nextRequestId++;
+        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
+                initiatorRole), p, env.random());
+        counters.increment("ikev2.engine.ike_rekey_sent");
+        sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_IKE);
+    }
+
+    private void ikeRekeyResponse(IkeMessage m) {
+        IkeRekey r = ikeRekey;
+        ikeRekey = null;
+        NewSa collision = answeredIkeRekey;
+        answeredIkeRekey = null;
+        Optional<NotifyPayload> error = m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+        if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
+                && collision == null) {
+            Optional<DhGroup> g = DhGroup.fromIkev2(error.get().acceptedGroup().orElse(-1))
+                    .filter(tunnel.ikeSa().groups()::contains).filter(x -> x != r.keyExchange().group());
+            if (g.isPresent()) {
+                counters.increment("ikev2.engine.invalid_ke_retry");
+                sendRekeyIke(g.get(), true);
+                return;
+            }
+        }
+        Optional<NewSa> fresh = error.isPresent() ? Optional.empty() : rekeyedSa(m, r);
+        if (fresh.isEmpty()) {
+            if (error.isPresent() && error.get().notifyType() == NotifyType.Known.TEMPORARY_FAILURE) {
+                counters.increment("ikev2.engine.ike_rekey_deferred");
+                ikeRekeyAt = earliest(ikeExpireAt, now().plus(retryPause()));
+            } else {
+                childFailed(error.map(IkeSession::reasonOf).orElse(FailureReason.PROTOCOL_ERROR),
+                        "IKE SA rekey refused: " + error.map(n -> n.notifyType().name()).orElse("invalid answer"));
+                ikeRekeyAt = earliest(ikeExpireAt, now().plus(retryPause().multipliedBy(6)));
+            }
+            if (collision != null) {
+                switchTo(collision, false);
+            }
+            startQueued();
+            return;
+        }
+        NewSa a = fresh.get();
+        if (collision == null) {
+            switchTo(a, true);
+        } else if (lowest(a.nonceI(), a.nonceR(), collision.nonceI(), collision.nonceR()) < 2) {
+            // section 2.8.2: the lowest nonce is in our exchange: our new IKE SA is redundant, we delete it; the
+            // peer's survives and the peer deletes the old one
+            counters.increment("ikev2.engine.ike_rekey_collision_lost");
+            switchTo(collision, false);
+            OldSa redundant = new OldSa(a);
+            oldSas.add(redundant);
+            redundant.sendDelete();
+        } else {
+            counters.increment("ikev2.engine.ike_rekey_collision_won");
+            switchTo(a, true);
+            OldSa redundant = new OldSa(collision);
+            redundant.forgetAt = now().plus(forgetAfter());
+            oldSas.add(redundant);
+        }
+        startQueued();
+    }
+
+    /** The new IKE SA our rekey request and {@code m} (its answer) define, if the answer is acceptable. */
+    private Optional<NewSa> rekeyedSa(IkeMessage m, IkeRekey r) {
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<KePayload> ke = m.first(KePayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        if (sa.isEmpty() || ke.isEmpty() || nonce.isEmpty() || sa.get().proposals().size() != 1) {
+            return Optional.empty();
+        }
+        Proposal answer = sa.get().proposals().getFirst();
+        Optional<IkeSuite> chosen = ProposalPolicy.checkIkeRekeyAnswer(answer, tunnel.ikeSa(),
+                r.keyExchange().group());
+        if (chosen.isEmpty() || ke.get().group() != r.keyExchange().group().ikev2Id() || answer.spiValue() == 0) {
+            return Optional.empty();
+        }
+        return newSa(chosen.get(), r.keyExchange(), ke.get(), r.nonce(), nonce.get().nonce().toByteArray(),
+                r.newSpiI(), answer.spiValue(), true);
+    }
+
+    /** The peer rekeys the IKE SA (section 1.3.2): answered, and the new IKE SA replaces this one once sent. */
+    private List<Payload> ikeRekeyRequest(IkeMessage m, SaPayload offer) {
+        if (pending != null && pending.kind() != LocalRequest.LIVENESS && pending.kind() != LocalRequest.REKEY_IKE
+                || rekey != null) {
+            // section 2.25.2: a Child SA of this IKE SA is being created, rekeyed or closed
+            counters.increment("ikev2.engine.temporary_failure_sent");
+            return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
+        }
+        Optional<KePayload> ke = m.first(KePayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        if (ke.isEmpty() || nonce.isEmpty()) {
+            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        Optional<ProposalPolicy.IkeChoice> choice = ProposalPolicy.chooseIkeRekey(offer.proposals(),
+                tunnel.ikeSa());
+        if (choice.isEmpty()) {
+            counters.increment("ikev2.engine.ike_rekey_refused");
+            return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+        }
+        Optional<DhGroup> theirs = ke.get().dhGroup().filter(choice.get().groups()::contains);
+        if (theirs.isEmpty()) {
+            counters.increment("ikev2.engine.invalid_ke_sent");
+            return List.of(NotifyPayload.invalidKe(tunnel.ikeSa().groups().stream()
+                    .filter(choice.get().groups()::contains).findFirst().orElseThrow()));
+        }
+        IkeSuite s = choice.get().suite();
+        IkeSuite chosen = new IkeSuite(s.encryption(), s.integrity(), s.prf(), theirs.get());
+        long peerSpi = choice.get().selected().spiValue();
+        long ourSpi = nonZeroSpi();
+        byte[] ours = env.random().bytes(NONCE_BYTES);
+        KeyExchange kex = env.keyExchange().generate(chosen.group(), env.random());
+        Optional<NewSa> fresh = newSa(chosen, kex, ke.get(), nonce.get().nonce().toByteArray(), ours, peerSpi, ourSpi,
+                false);
+        if (fresh.isEmpty()) {
+            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        counters.increment("ikev2.engine.ike_rekey_answered");
+        if (ikeRekey != null) {
+            // a simultaneous IKE SA rekey (section 2.8.2): decided when our own exchange completes
+            counters.increment("ikev2.engine.ike_rekey_collision");
+            answeredIkeRekey = fresh.get();
+        } else {
+            switchAfterResponse = fresh.get();
+        }
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(ProposalPolicy.ikeResponse(choice.get().selected().number(), chosen)
+                .withSpi(Octets.ofUnsigned(ourSpi, 8))));
+        p.add(new NoncePayload(Octets.of(ours)));
+        p.add(KePayload.of(chosen.group(), Octets.of(kex.publicValue())));
+        return p;
+    }
+
+    /**
+     * Keys of a rekeyed IKE SA (section 2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old IKE
+     * SA's PRF, then prf+ of the new PRF over Ni | Nr | SPIi | SPIr.
+     */
+    private Optional<NewSa> newSa(IkeSuite chosen, KeyExchange kex, KePayload peerKe, byte[] nonceI, byte[] nonceR,
+            long newSpiI, long newSpiR, boolean weInitiate) {
+        byte[] shared;
+        try {
+            shared = kex.sharedSecret(peerKe.data().toByteArray());
+        } catch (KeyExchange.KeyExchangeException e) {
+            childFailed(FailureReason.KEY_EXCHANGE_FAILED, "IKE SA rekey: " + e.getMessage());
+            return Optional.empty();
+        }
+        byte[] skeyseed = IkeKdf.rekeySkeyseed(prf, keys.skD(), shared, nonceI, nonceR);
+        Prf newPrf = new Prf(chosen.prf());
+        IkeSaKeys k = IkeKdf.ikeSaKeys(newPrf, chosen.encryption(), chosen.integrity(), skeyseed, nonceI, nonceR,
+                newSpiI, newSpiR);
+        Arrays.fill(shared, (byte) 0);
+        Arrays.fill(skeyseed, (byte) 0);
+        SkCipher i2r = new SkCipher(chosen.encryption(), chosen.integrity(), k.skEi(), k.skAi());
+        SkCipher r2i = new SkCipher(chosen.encryption(), chosen.integrity(), k.skEr(), k.skAr());
+        return Optional.of(new NewSa(newSpiI, newSpiR, weInitiate, chosen, newPrf, k, weInitiate ? i2r : r2i,
+                weInitiate ? r2i : i2r, nonceI, nonceR));
+    }
+
+    /**
+     * Makes {@code n} the IKE SA of this session: the Child SAs move to it (section 2.18), the current one is kept
+     * as an {@link OldSa} until deleted: by us ({@code deleteOld}) or by the peer.
+     */
+    private void switchTo(NewSa n, boolean deleteOld) {
+        IkeSaId before = id();
+        OldSa old = new OldSa(spiI, spiR, initiatorRole, outbound, inbound, keys);
+        old.nextRequestId = nextRequestId;
+        old.expectedPeerRequestId = expectedPeerRequestId;
+        old.cachedRequest = cachedRequest;
+        old.cachedResponse = cachedResponse;
+        if (pending != null) {
+            old.pending = pending;
+            pending = null;
+        }
+        oldSas.add(old);
+        if (deleteOld) {
+            old.sendDelete();
+        } else {
+            old.forgetAt = now().plus(forgetAfter());
+        }
+        spiI = n.spiI();
+        spiR = n.spiR();
+        initiatorRole = n.initiatorRole();
+        suite = n.suite();
+        prf = n.prf();
+        keys = n.keys();
+        outbound = n.outbound();
+        inbound = n.inbound();
+        nextRequestId = 0;
+        expectedPeerRequestId = 0;
+        cachedRequest = null;
+        cachedResponse = null;
+        scheduleIkeLifetime();
+        counters.increment("ikev2.engine.ike_rekeyed");
+        outputs.add(new IkeOutput.IkeSaRekeyed(before, id(), initiatorRole));
+    }
+
+    /** Index (0..3) of the lowest of four nonces, compared as unsigned big-endian numbers (section 2.8.1). */
+    static int lowest(byte[]... nonces) {
+        int best = 0;
+        for (int i = 1; i < nonces.length; i++) {
+            if (compareNonces(nonces[i], nonces[best]) < 0) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int compareNonces(byte[] a, byte[] b) {
+        return new java.math.BigInteger(1, a).compareTo(new java.math.BigInteger(1, b));
+    }
+
+    /** A pause before trying a deferred rekey again: 2 to 5 seconds (TEMPORARY_FAILURE must not be retried at once). */
+    private Duration retryPause() {
+        return Duration.ofMillis(2000 + (env.random().nextLong() & 0x7fffffffL) % 3000);
+    }
+
+    /** How long an old IKE SA waits for the peer's Delete: the peer's retransmissions of it. */
+    private Duration forgetAfter() {
+        return settings.retransmit().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(5);
+    }
+
+    /** Rekey at 80 to 90 % of {@code lifetime} (jitter keeps two peers from colliding), expire at 100 %. */
+    private Instant softDeadline(Instant from, Duration lifetime) {
+        long ms = lifetime.toMillis();
+        long jitter = (env.random().nextLong() & 0x7fffffffL) % Math.max(1, ms / 10);
+        return from.plus(Duration.ofMillis(ms * 8 / 10 + jitter));
+    }
+
+    private void scheduleIkeLifetime() {
+        Instant now = now();
+        ikeRekeyAt = softDeadline(now, tunnel.ikeSa().lifetime());
+        ikeExpireAt = now.plus(tunnel.ikeSa().lifetime());
+    }
+
+    // -------------------------------------------------------------------------------------------------- old IKE SAs
+
+    /**
+     * An IKE SA replaced by a rekey (or made redundant by a collision): it still answers the peer's requests (its
+     * Delete above all) and carries our Delete, until either completes or it is forgotten.
+     */
+    private final class OldSa {
+        final long spiI;
+        final long spiR;
+        final boolean initiatorRole;
+        final SkCipher outbound;
+        final SkCipher inbound;
+        final IkeSaKeys keys;
+        long nextRequestId;
+        long expectedPeerRequestId;
+        byte[] cachedRequest;
+        byte[] cachedResponse;
+        Pending pending;
+        boolean deleteWanted;
+        Instant forgetAt;
+
+        OldSa(long spiI, long spiR, boolean initiatorRole, SkCipher outbound, SkCipher inbound, IkeSaKeys keys) {
+            this.spiI = spiI;
+            this.spiR = spiR;
+            this.initiatorRole = initiatorRole;
+            this.outbound = outbound;
+            this.inbound = inbound;
+            this.keys = keys;
+        }
+
+        OldSa(NewSa n) {
+            this(n.spiI(), n.spiR(), n.initiatorRole(), n.outbound(), n.inbound(), n.keys());
+        }
+
+        boolean owns(IkeHeader h) {
+            return h.initiatorSpi() == spiI && h.responderSpi() == spiR;
+        }
+
+        /** Sends our Delete of this IKE SA (after any request still outstanding on it). */
+        void sendDelete() {
+            deleteWanted = true;
+            forgetAt = null;
+            if (pending != null) {
+                return;
+            }
+            long id = nextRequestId++;
+            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
+                    initiatorRole), List.of(DeletePayload.ikeSa()), env.random());
+            pending = new Pending(id, ExchangeType.Known.INFORMATIONAL, d, 1,
+                    now().plus(settings.retransmit().getFirst()), LocalRequest.DELETE, null);
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
+
+        void received(IkeMessage m, byte[] d, InetSocketAddress from, InetSocketAddress to) {
+            IkeHeader h = m.header();
+            if (h.response()) {
+                if (pending == null || h.messageId() != pending.messageId() || h.initiator() == initiatorRole
+                        || inbound.open(codec, d).isEmpty()) {
+                    drop("old_sa_unexpected_response");
+                    return;
+                }
+                boolean wasDelete = pending.kind() == LocalRequest.DELETE;
+                pending = null;
+                if (wasDelete) {
+                    forget("old_sa_deleted");
+                } else if (deleteWanted) {
+                    sendDelete();
+                }
+                return;
+            }
+            if (cachedResponse != null && h.messageId() == expectedPeerRequestId - 1) {
+                if (Arrays.equals(d, cachedRequest)) {
+                    counters.increment("ikev2.engine.retransmission_answered");
+                    outputs.add(new IkeOutput.Send(cachedResponse, to, from));
+                }
+                return;
+            }
+            if (h.messageId() != expectedPeerRequestId || h.initiator() == initiatorRole) {
+                drop("old_sa_message_id_out_of_window");
+                return;
+            }
+            Optional<SkCipher.Opened> opened = inbound.open(codec, d);
+            if (opened.isEmpty()) {
+                drop("integrity_failed");
+                return;
+            }
+            DecodeResult<List<Payload>> inner = codec.decodeInner(h, opened.get().firstInner(),
+                    opened.get().plaintext());
+            boolean deleteIke = inner instanceof DecodeResult.Ok<List<Payload>> ok && ok.value().stream()
+                    .anyMatch(p -> p instanceof DeletePayload del && del.protocol() == ProtocolId.Known.IKE);
+            List<Payload> answer = h.exchangeType() == ExchangeType.Known.INFORMATIONAL ? List.of()
+                    : List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
+            byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(), h.messageId(),
+                    initiatorRole), answer, env.random());
+            cachedRequest = d;
+            cachedResponse = response;
+            expectedPeerRequestId = h.messageId() + 1;
+            outputs.add(new IkeOutput.Send(response, to, from));
+            if (deleteIke) {
+                forget("old_sa_deleted_by_peer");
+            }
+        }
+
+        Instant deadline() {
+            Instant t = pending == null ? null : pending.deadline();
+            return forgetAt == null ? t : earliest(t, forgetAt);
+        }
+
+        void tick(Instant now) {
+            if (forgetAt != null && !now.isBefore(forgetAt)) {
+                forget("old_sa_forgotten");
+                return;
+            }
+            if (pending == null || now.isBefore(pending.deadline())) {
+                return;
+            }
+            if (pending.transmissions() >= settings.retransmit().size()) {
+                forget("old_sa_delete_unanswered");
+                return;
+            }
+            pending = pending.next(now.plus(settings.retransmit().get(pending.transmissions())));
+            outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+        }
+
+        private void forget(String counter) {
+            counters.increment("ikev2.engine." + counter);
+            oldSas.remove(this);
+            keys.wipe();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- receive path
@@ -926,6 +1478,12 @@ public final class IkeSession {
         }
         IkeMessage m = ok.value();
         IkeHeader h = m.header();
+        for (OldSa old : oldSas) {
+            if (old.owns(h)) {
+                old.received(m, d, r.from(), r.to());
+                return;
+            }
+        }
         if (state != IkeState.IDLE && h.initiatorSpi() != spiI) {
             drop("unknown_spi");
             return;
@@ -939,7 +1497,7 @@ public final class IkeSession {
 
     private void request(IkeMessage m, byte[] d, InetSocketAddress from, InetSocketAddress to) {
         IkeHeader h = m.header();
-        if (h.initiator() == originalInitiator) {
+        if (h.initiator() == initiatorRole) {
             drop("wrong_initiator_flag");
             return;
         }
@@ -973,7 +1531,7 @@ public final class IkeSession {
             if (protectedError != null) {
                 // the integrity check passed but the inner payloads are invalid: answer with the notify
                 byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(),
-                        h.messageId(), originalInitiator), List.of(protectedError.answer()), env.random());
+                        h.messageId(), initiatorRole), List.of(protectedError.answer()), env.random());
                 cacheAndSend(d, response);
                 expectedPeerRequestId = h.messageId() + 1;
                 if (state == IkeState.SETUP_REMOTE_INIT) {
@@ -1001,16 +1559,23 @@ public final class IkeSession {
             drop("unexpected_exchange");
             return;
         }
-        byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, ex, h.messageId(), originalInitiator),
+        byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, ex, h.messageId(), initiatorRole),
                 answer, env.random());
         cacheAndSend(d, response);
         expectedPeerRequestId = h.messageId() + 1;
+        if (switchAfterResponse != null) {
+            // we answered the peer's IKE SA rekey: the new IKE SA takes over; the peer deletes this one
+            NewSa n = switchAfterResponse;
+            switchAfterResponse = null;
+            switchTo(n, false);
+            startQueued();
+        }
     }
 
     private void response(IkeMessage m, byte[] d) {
         IkeHeader h = m.header();
         if (pending == null || h.messageId() != pending.messageId() || !h.exchangeType().equals(pending.exchange())
-                || h.initiator() == originalInitiator) {
+                || h.initiator() == initiatorRole) {
             drop("unexpected_response");
             return;
         }
@@ -1041,8 +1606,13 @@ public final class IkeSession {
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL) {
             informationalResponse(inner.get());
         } else if (h.exchangeType() == ExchangeType.Known.CREATE_CHILD_SA) {
+            LocalRequest kind = pending.kind();
             pending = null;
-            rekeyResponse(inner.get());
+            if (kind == LocalRequest.REKEY_IKE) {
+                ikeRekeyResponse(inner.get());
+            } else {
+                rekeyResponse(inner.get());
+            }
         } else {
             drop("unexpected_response");
         }
@@ -1085,12 +1655,20 @@ public final class IkeSession {
     }
 
     private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind) {
+        sendRequest(messageId, exchange, datagram, kind, null);
+    }
+
+    private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind,
+            Child child) {
         Instant deadline = now().plus(settings.retransmit().getFirst());
-        pending = new Pending(messageId, exchange, datagram, 1, deadline, kind);
+        pending = new Pending(messageId, exchange, datagram, 1, deadline, kind, child);
         outputs.add(new IkeOutput.Send(datagram, local, remote));
     }
 
-    /** The earliest of: retransmission, half-open limit, liveness check due (when {@code dpd} is configured). */
+    /**
+     * The earliest of: retransmission, half-open limit, liveness check due (when {@code dpd} is configured), the
+     * next rekey or expiry of the IKE SA or a Child SA, and the old IKE SAs' retransmissions.
+     */
     private Instant nextDeadline() {
         Instant next = null;
         if (pending != null) {
@@ -1102,6 +1680,30 @@ public final class IkeSession {
         Optional<Instant> dpd = dpdDue();
         if (dpd.isPresent() && pending == null) {
             next = earliest(next, dpd.get());
+        }
+        if (state == IkeState.ESTABLISHED) {
+            if (ikeExpireAt != null) {
+                next = earliest(next, ikeExpireAt);
+                if (ikeRekeyAt != null && ikeRekey == null) {
+                    next = earliest(next, ikeRekeyAt);
+                }
+            }
+            Optional<Instant> redundancy = redundancyDue();
+            if (redundancy.isPresent() && initiatorRole) {
+                next = earliest(next, redundancy.get());
+            }
+            for (Child c : children) {
+                next = earliest(next, c.expireAt);
+                if (!c.busy) {
+                    next = earliest(next, c.rekeyAt);
+                }
+            }
+        }
+        for (OldSa o : oldSas) {
+            Instant t = o.deadline();
+            if (t != null) {
+                next = earliest(next, t);
+            }
         }
         return next;
     }
@@ -1120,37 +1722,77 @@ public final class IkeSession {
 
     private void tick() {
         Instant now = now();
-        Optional<Instant> dpd = dpdDue();
-        if (dpd.isPresent() && pending == null && queued.isEmpty() && !now.isBefore(dpd.get())) {
-            counters.increment("ikev2.engine.liveness_sent");
-            lastInbound = now;
-            localRequest(LocalRequest.LIVENESS);
-            return;
+        for (OldSa o : List.copyOf(oldSas)) {
+            o.tick(now);
         }
         if (halfOpenDeadline != null && state == IkeState.SETUP_REMOTE_INIT && !now.isBefore(halfOpenDeadline)) {
             fail(FailureReason.TIMEOUT, "no IKE_AUTH request within " + HALF_OPEN.toSeconds() + " s");
             return;
         }
-        if (pending == null || now.isBefore(pending.deadline())) {
-            return;
-        }
-        if (pending.transmissions() >= settings.retransmit().size()) {
-            String what = pending.exchange().name() + " request #" + pending.messageId() + " unanswered after "
-                    + pending.transmissions() + " transmissions";
-            if (state == IkeState.ESTABLISHED || state == IkeState.DELETE_LOCAL_INFO) {
-                counters.increment("ikev2.engine.peer_dead");
-                outputs.add(new IkeOutput.Phase1Down(id(), Optional.of(FailureReason.TIMEOUT), what));
-                transition(IkeState.CLOSED);
-            } else {
-                fail(FailureReason.TIMEOUT, what);
+        if (pending != null && !now.isBefore(pending.deadline())) {
+            if (pending.transmissions() >= settings.retransmit().size()) {
+                String what = pending.exchange().name() + " request #" + pending.messageId() + " unanswered after "
+                        + pending.transmissions() + " transmissions";
+                if (state == IkeState.ESTABLISHED || state == IkeState.DELETE_LOCAL_INFO) {
+                    counters.increment("ikev2.engine.peer_dead");
+                    outputs.add(new IkeOutput.Phase1Down(id(), Optional.of(FailureReason.TIMEOUT), what));
+                    transition(IkeState.CLOSED);
+                } else {
+                    fail(FailureReason.TIMEOUT, what);
+                }
+                return;
             }
+            counters.increment("ikev2.engine.retransmitted");
+            pending = pending.next(now.plus(settings.retransmit().get(pending.transmissions())));
+            outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+        }
+        if (state != IkeState.ESTABLISHED) {
             return;
         }
-        counters.increment("ikev2.engine.retransmitted");
-        Instant deadline = now.plus(settings.retransmit().get(pending.transmissions()));
-        pending = new Pending(pending.messageId(), pending.exchange(), pending.datagram(), pending.transmissions() + 1,
-                deadline, pending.kind());
-        outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+        if (ikeExpireAt != null && !now.isBefore(ikeExpireAt)) {
+            // not rekeyed in time (the peer refused, or did not answer): the IKE SA and its Child SAs end
+            counters.increment("ikev2.engine.ike_expired");
+            closeDetail = "IKE SA lifetime expired";
+            queued.clear();
+            if (pending != null) {
+                outputs.add(new IkeOutput.Phase1Down(id(), Optional.empty(), closeDetail));
+                transition(IkeState.CLOSED);
+                return;
+            }
+            localRequest(LocalRequest.DELETE, null);
+            return;
+        }
+        for (Child c : List.copyOf(children)) {
+            if (!now.isBefore(c.expireAt)) {
+                // hard lifetime: stop using it (the peer is told), whether or not a rekey is in flight
+                counters.increment("ikev2.engine.child_expired");
+                children.remove(c);
+                outputs.add(new IkeOutput.ChildSaDeleted(c.spiIn(), c.spiOut()));
+                sendChildDeleteNow(c);
+            } else if (!c.busy && !now.isBefore(c.rekeyAt)) {
+                c.busy = true;
+                queued.add(new Queued(LocalRequest.REKEY_CHILD, c));
+            }
+        }
+        if (ikeRekeyAt != null && ikeRekey == null && !now.isBefore(ikeRekeyAt)
+                && !queuedKind(LocalRequest.REKEY_IKE)) {
+            ikeRekeyAt = null;
+            queued.add(new Queued(LocalRequest.REKEY_IKE, null));
+        }
+        Optional<Instant> dpd = dpdDue();
+        if (dpd.isPresent() && pending == null && queued.isEmpty() && !now.isBefore(dpd.get())) {
+            counters.increment("ikev2.engine.liveness_sent");
+            lastInbound = now;
+            queued.add(new Queued(LocalRequest.LIVENESS, null));
+        }
+        startQueued();
+    }
+
+    /** Tells the peer an expired Child SA is gone, queued behind any request in flight. */
+    private void sendChildDeleteNow(Child gone) {
+        // the Child SA is no longer in children: a plain INFORMATIONAL with its SPI, not tied to a Child
+        queued.add(new Queued(LocalRequest.DELETE_EXPIRED, new Child(gone.spiIn(), gone.spiOut(), gone.suite,
+                gone.local(), gone.remote(), gone.createdAt, gone.rekeyAt, gone.expireAt)));
     }
 
     private long nonZeroSpi() {
@@ -1170,17 +1812,77 @@ public final class IkeSession {
     }
 
     /** What one of our requests is for. */
-    private enum LocalRequest { SETUP, LIVENESS, DELETE, REKEY_CHILD, DELETE_CHILD }
+    private enum LocalRequest { SETUP, LIVENESS, DELETE, REKEY_CHILD, DELETE_CHILD, REKEY_IKE, DELETE_EXPIRED }
 
-    /** A Child SA of this IKE SA: our SPI, the peer's, algorithms and selectors (ours, the peer's). */
-    private record Child(long spiIn, long spiOut, ChildSuite suite, List<TrafficSelector> local,
-            List<TrafficSelector> remote) {}
+    /** A local request waiting for the window; {@code child} for REKEY_CHILD and DELETE_CHILD. */
+    private record Queued(LocalRequest kind, Child child) {}
 
-    /** Our CREATE_CHILD_SA request in flight. */
+    /**
+     * A Child SA of this IKE SA: our SPI, the peer's, algorithms and selectors (ours, the peer's), and when it is
+     * due for rekeying and when it expires (our {@code childsa lifetime}).
+     */
+    private static final class Child {
+        final long spiIn;
+        final long spiOut;
+        final ChildSuite suite;
+        final List<TrafficSelector> local;
+        final List<TrafficSelector> remote;
+        Instant rekeyAt;
+        final Instant expireAt;
+        final Instant createdAt;
+        /** A rekey or delete of this Child SA is queued or in flight. */
+        boolean busy;
+        /** Our completed rekey of this Child SA, while it waits for its delete (a late collision is judged by it). */
+        AnsweredRekey rekeyedByUs;
+
+        Child(long spiIn, long spiOut, ChildSuite suite, List<TrafficSelector> local, List<TrafficSelector> remote,
+                Instant createdAt, Instant rekeyAt, Instant expireAt) {
+            this.spiIn = spiIn;
+            this.spiOut = spiOut;
+            this.suite = suite;
+            this.local = local;
+            this.remote = remote;
+            this.rekeyAt = rekeyAt;
+            this.expireAt = expireAt;
+            this.createdAt = createdAt;
+        }
+
+        long spiIn() {
+            return spiIn;
+        }
+
+        long spiOut() {
+            return spiOut;
+        }
+
+        List<TrafficSelector> local() {
+            return local;
+        }
+
+        List<TrafficSelector> remote() {
+            return remote;
+        }
+    }
+
+    /** Our CREATE_CHILD_SA request rekeying a Child SA, in flight. */
     private record Rekey(Child old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
             boolean retried) {}
 
+    /** A peer's rekey of {@code old} that we answered while our own rekey of it was in flight (section 2.8.1). */
+    private record AnsweredRekey(Child old, Child fresh, byte[] nonceI, byte[] nonceR) {}
+
+    /** Our CREATE_CHILD_SA request rekeying the IKE SA, in flight. */
+    private record IkeRekey(long newSpiI, byte[] nonce, KeyExchange keyExchange, boolean retried) {}
+
+    /** A new IKE SA's parameters, from a rekey (section 2.18). */
+    private record NewSa(long spiI, long spiR, boolean initiatorRole, IkeSuite suite, Prf prf, IkeSaKeys keys,
+            SkCipher outbound, SkCipher inbound, byte[] nonceI, byte[] nonceR) {}
+
     /** Our outstanding request (window of one). */
     private record Pending(long messageId, ExchangeType exchange, byte[] datagram, int transmissions,
-            Instant deadline, LocalRequest kind) {}
+            Instant deadline, LocalRequest kind, Child child) {
+        Pending next(Instant deadline) {
+            return new Pending(messageId, exchange, datagram, transmissions + 1, deadline, kind, child);
+        }
+    }
 }

@@ -94,7 +94,7 @@ final class IkeSessionActor {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private IkeSession session;
-    private Long registered;
+    private final java.util.Set<Long> registered = new java.util.HashSet<>();
     private int failedAttempts;
     private boolean switchNow;
     private IkeSession probe;
@@ -240,23 +240,34 @@ final class IkeSessionActor {
         return Behaviors.stopped();
     }
 
+    /** Routes the session's initiator SPIs here (several while an IKE SA rekey completes), and no others. */
     private void register() {
-        long spi = session.id().initiatorSpi();
-        if (registered == null || registered != spi) {
-            unregister();
-            manager.register(spi, ctx.getSelf());
-            registered = spi;
+        if (session == null) {
+            return;
+        }
+        java.util.Set<Long> wanted = session.initiatorSpis();
+        for (long spi : wanted) {
+            if (registered.add(spi)) {
+                manager.register(spi, ctx.getSelf());
+            }
+        }
+        for (Long spi : java.util.List.copyOf(registered)) {
+            if (!wanted.contains(spi)) {
+                registered.remove(spi);
+                manager.unregister(spi, ctx.getSelf());
+            }
         }
     }
 
     private void unregister() {
-        if (registered != null) {
-            manager.unregister(registered, ctx.getSelf());
-            registered = null;
+        for (Long spi : registered) {
+            manager.unregister(spi, ctx.getSelf());
         }
+        registered.clear();
     }
 
     private void apply(IkeSession.Step step) {
+        register();
         for (IkeOutput o : step.outputs()) {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);

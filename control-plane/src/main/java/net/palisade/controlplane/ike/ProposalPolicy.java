@@ -92,8 +92,36 @@ final class ProposalPolicy {
 
     /** The first offered IKE proposal we accept, if any. */
     static Optional<IkeChoice> chooseIke(List<Proposal> offered, IkeSaSpec ours) {
+        return chooseIke(offered, ours, 0);
+    }
+
+    /**
+     * The first IKE proposal of an IKE SA rekey (CREATE_CHILD_SA, each proposal carrying the initiator's new 8-octet
+     * SPI) we accept; {@code selected()} keeps the offered SPI: the caller puts its own in the answer.
+     */
+    static Optional<IkeChoice> chooseIkeRekey(List<Proposal> offered, IkeSaSpec ours) {
+        return chooseIke(offered, ours, 8).map(c -> {
+            Proposal p = offered.stream().filter(x -> x.number() == c.selected().number()).findFirst().orElseThrow();
+            return new IkeChoice(c.selected().withSpi(p.spi()), c.suite(), c.groups());
+        });
+    }
+
+    /** The suite of the answer to our IKE SA rekey, if it is one we offered, with the group we sent. */
+    static Optional<IkeSuite> checkIkeRekeyAnswer(Proposal answer, IkeSaSpec ours, DhGroup sentGroup) {
+        if (answer.protocol() != ProtocolId.Known.IKE || answer.spi().length() != 8 || !singleOfEachType(answer)) {
+            return Optional.empty();
+        }
+        Optional<IkeChoice> c = chooseIke(List.of(answer), ours, 8);
+        if (c.isEmpty() || !c.get().groups().contains(sentGroup)) {
+            return Optional.empty();
+        }
+        IkeSuite s = c.get().suite();
+        return Optional.of(new IkeSuite(s.encryption(), s.integrity(), s.prf(), sentGroup));
+    }
+
+    private static Optional<IkeChoice> chooseIke(List<Proposal> offered, IkeSaSpec ours, int spiLength) {
         for (Proposal p : offered) {
-            if (p.protocol() != ProtocolId.Known.IKE || !p.spi().isEmpty() || !onlyKnownTypes(p, false)) {
+            if (p.protocol() != ProtocolId.Known.IKE || p.spi().length() != spiLength || !onlyKnownTypes(p, false)) {
                 continue;
             }
             Optional<EncryptionAlgorithm> enc = firstEnc(p, ours.enc());

@@ -54,8 +54,13 @@ final class IkeLoop {
     }
 
     IkeLoop(IkeTunnel initiator, IkeTunnel responder, IkeSettings settings) {
-        a = IkeSession.initiator(initiator, A, B, env(1), settings);
-        b = IkeSession.responder(responder, B, A, env(2), settings);
+        this(initiator, responder, settings, 1);
+    }
+
+    /** With randomness seeded from {@code seed} (A) and {@code seed + 1} (B): other nonces, SPIs and keys. */
+    IkeLoop(IkeTunnel initiator, IkeTunnel responder, IkeSettings settings, long seed) {
+        a = IkeSession.initiator(initiator, A, B, env(seed), settings);
+        b = IkeSession.responder(responder, B, A, env(seed + 1), settings);
     }
 
     private IkeEnvironment env(long seed) {
