@@ -132,8 +132,9 @@ class WorkerTablesTest {
         assertThat(removed.tunnels.get("a").pairs()).extracting(WorkerTables.Entry::inboundSpi)
                 .containsExactly(0x110, 0x120);
         // removing an older pair in front of the sending one keeps the same pair sending
-        WorkerTables older = removed.sendingOn("a", 0x120).withoutPair("a", 0x110);
-        assertThat(sendsWith(older, "10.1.1.5", "10.2.2.5")).isEqualTo(0x121);
+        WorkerTables older = t.sendingOn("a", 0x110).withoutPair("a", 0x100);
+        assertThat(sendsWith(older, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+        assertThat(sendsWith(older.withoutPair("a", 0x120), "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
     }
 
     @Test
