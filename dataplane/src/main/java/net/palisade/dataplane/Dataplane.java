@@ -32,9 +32,7 @@ import net.palisade.dataplane.io.TunDevice;
 import net.palisade.dataplane.io.UdpEndpoint;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.EspOverhead;
-import net.palisade.dataplane.sa.InboundSa;
 import net.palisade.dataplane.sa.ManualKeying;
-import net.palisade.dataplane.sa.OutboundSa;
 import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.dataplane.sa.SequenceReservations;
@@ -62,6 +60,15 @@ import net.palisade.model.ManualTunnel;
  * same network, or one the operator made) is left alone. {@code any} as a remote network gets no route: a default
  * route through the tunnel would also capture the ESP packets to the peer; route it yourself if you mean it.
  *
+ * <p>A tunnel holds one SA pair, or several while IKE rekeys it (RFC 7296 Section 2.8): {@link #rekey} adds a pair
+ * next to the old one, whose inbound SA keeps receiving until {@link #removePair} removes it, so that packets the
+ * peer still sends on the old SA are not lost; only one pair sends ({@link #activateOutbound} chooses which), and
+ * the SPD uses that pair's policies. {@link #install(ManualKeying.Keys)} replaces every pair at once. Inbound SPIs
+ * are unique across every pair of every tunnel. A tunnel's counters sum all its pairs, removed ones included
+ * ({@link TunnelCounters}). The workers see each change as one new immutable table, published with one volatile
+ * write: the packet path takes no lock and allocates nothing; a removed pair's cipher objects (and the OpenSSL
+ * contexts of {@code OpenSslAeadTransform}) go with the table that held them.
+ *
  * <p>Fast paths, all on by default and each with a switch in {@link Settings}: the TUN device is opened with the
  * virtio-net header and TCP offloads, so one read brings a TCP super-packet of up to 64 KB (cut into segments by the
  * worker) and one write hands back a coalesced one; ESP packets to one peer leave as UDP GSO datagrams and arrive
@@ -70,7 +77,7 @@ import net.palisade.model.ManualTunnel;
  *
  * <p>Every kernel object lives in the network namespace of {@link Settings#netns()} if one is given (worker
  * threads and the dataplane's control thread enter it themselves), else in the namespace of the calling thread.
- * Methods are thread-safe; install and remove are serialized.
+ * Methods are thread-safe; changes to the tunnels (install, rekey, activate, remove) are serialized.
  */
 public final class Dataplane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
@@ -260,7 +267,7 @@ public final class Dataplane implements AutoCloseable {
     private final TunDevice tun;
     private final List<RawEspSocket> rawSockets;
     private final List<Worker> workers;
-    private final Map<String, TunnelSas> tunnels = new LinkedHashMap<>();
+    private final Map<String, DataplaneTunnel> tunnels = new LinkedHashMap<>();
     /** Routes this dataplane added, by remote prefix, with the tunnels that need them. */
     private final Map<IpPrefix, List<String>> routes = new HashMap<>();
     private final Map<String, List<IpPrefix>> routesByTunnel = new HashMap<>();
@@ -419,35 +426,168 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
-     * Installs an SA pair negotiated by IKE (or replaces the pair of its label): SAs in every worker, then routes to
-     * its remote networks. Its sequence numbers are not reserved durably ({@link SequenceReservations#NONE}): the
-     * keys die with the process.
+     * Installs an SA pair negotiated by IKE (or replaces every pair of its label): SAs in every worker, then routes
+     * to its remote networks. Its sequence numbers are not reserved durably ({@link SequenceReservations#NONE}): the
+     * keys die with the process. For a rekey, where the old pair must keep working for a while, see
+     * {@link #rekey}.
      *
      * @throws IllegalArgumentException as {@link #install(ManualTunnel)}
      * @throws IOException if a route cannot be added (the pair is then not installed)
      */
     public synchronized void install(ManualKeying.Keys keys) throws IOException {
         checkOpen();
-        install(ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
-                settings.underlayMtu(), tunMtu, settings.events(), SequenceReservations.NONE)));
+        install(prepare(keys));
     }
 
-    /** The inbound SPI of the pair installed under {@code label}, if any. */
+    /**
+     * Adds an SA pair to the tunnel of its label, for an IKE rekey (RFC 7296 Section 2.8): every earlier inbound SA
+     * of the label keeps receiving. With {@code switchOutbound} (the rekey initiator) the tunnel's traffic leaves on
+     * the new pair at once; without (the responder) the pair that sent so far keeps sending until
+     * {@link #activateOutbound} — the peer may not have installed its new inbound SA yet. The SPD follows the
+     * policies of the pair that sends; routes to the new pair's remote networks are added, and those of every pair
+     * are kept until {@link #removePair} leaves none that needs them. With nothing installed under the label it
+     * behaves as {@link #install(ManualKeying.Keys)}.
+     *
+     * <pre>{@code
+     * // initiator                                   // responder
+     *                                                dp.rekey(newKeys, false);      // CREATE_CHILD_SA request
+     * dp.rekey(newKeys, true);  // response
+     * // DELETE(old) request ->                      dp.activateOutbound(label, newInSpi);
+     *                                                dp.removePair(label, oldInSpi);
+     * dp.removePair(label, oldInSpi); // DELETE response
+     * }</pre>
+     *
+     * @throws IllegalArgumentException as {@link #install(ManualTunnel)}; the inbound SPI must differ from that of
+     *     every pair of every tunnel, this one's included
+     * @throws IOException if a route cannot be added (the new pair is then not installed; the earlier ones stay)
+     */
+    public synchronized void rekey(ManualKeying.Keys keys, boolean switchOutbound) throws IOException {
+        checkOpen();
+        ManualKeying.Prepared prepared = prepare(keys);
+        DataplaneTunnel current = tunnels.get(keys.label());
+        if (current == null) {
+            install(prepared);
+            return;
+        }
+        TunnelSas sas = prepared.sas();
+        String label = sas.label();
+        checkInboundSpi(sas, true);
+        List<WorkerHandle> done = new ArrayList<>();
+        try {
+            for (Worker w : workers) {
+                w.handle().rekey(sas, prepared.outboundTransforms().get(w.index()),
+                        prepared.inboundTransforms().get(w.index()), switchOutbound);
+                done.add(w.handle());
+            }
+        } catch (RuntimeException e) {
+            done.forEach(h -> h.removePair(label, sas.inbound().spi()));
+            throw e;
+        }
+        tunnels.put(label, current.adding(sas, switchOutbound));
+        List<IpPrefix> claimed = new ArrayList<>();
+        try {
+            claimRoutes(label, sas, claimed);
+        } catch (IOException | RuntimeException e) {
+            for (Worker w : workers) {
+                w.handle().removePair(label, sas.inbound().spi());
+            }
+            tunnels.put(label, current);
+            try {
+                releaseRoutes(label, claimed);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "rekeyed " + label + ": added " + sas.outbound() + " / " + sas.inbound()
+                + (switchOutbound ? ", sending on it" : ", still sending on " + current.sending().outbound()));
+    }
+
+    /**
+     * Sends the traffic of tunnel {@code label} on its pair whose inbound SPI is {@code inboundSpi} (the rekey
+     * responder, once the peer deleted the old pair). False if the tunnel has no such pair.
+     */
+    public synchronized boolean activateOutbound(String label, int inboundSpi) {
+        checkOpen();
+        DataplaneTunnel current = tunnels.get(label);
+        Optional<DataplaneTunnel> after = current == null ? Optional.empty() : current.sendingOn(inboundSpi);
+        if (after.isEmpty()) {
+            return false;
+        }
+        for (Worker w : workers) {
+            w.handle().activateOutbound(label, inboundSpi);
+        }
+        tunnels.put(label, after.get());
+        LOG.log(System.Logger.Level.INFO, label + ": sending on " + after.get().sending().outbound());
+        return true;
+    }
+
+    /**
+     * Removes one SA pair (inbound and outbound SA) of tunnel {@code label} from every worker; its traffic stays in
+     * the tunnel's totals ({@link TunnelCounters}). If it was the pair in use for outbound, the newest remaining pair
+     * takes over. Routes that no remaining pair needs are removed; removing the last pair removes the tunnel and its
+     * routes, as {@link #remove(String)}.
+     *
+     * @return false if the tunnel has no pair with that inbound SPI
+     * @throws IOException if a route cannot be removed (the pair is removed all the same)
+     */
+    public synchronized boolean removePair(String label, int inboundSpi) throws IOException {
+        checkOpen();
+        DataplaneTunnel current = tunnels.get(label);
+        if (current == null || !current.hasInboundSpi(inboundSpi)) {
+            return false;
+        }
+        if (current.pairs().size() == 1) {
+            return remove(label);
+        }
+        DataplaneTunnel after = current.removing(inboundSpi);
+        for (Worker w : workers) {
+            w.handle().removePair(label, inboundSpi);
+        }
+        tunnels.put(label, after);
+        LOG.log(System.Logger.Level.INFO, label + ": removed the SA pair with inbound SPI 0x"
+                + Integer.toHexString(inboundSpi) + "; sending on " + after.sending().outbound());
+        pruneRoutes(label, after);
+        return true;
+    }
+
+    /** The inbound SPI of the pair of {@code label} in use for outbound, if the tunnel is installed. */
     public synchronized Optional<Integer> inboundSpi(String label) {
-        TunnelSas sas = tunnels.get(label);
-        return sas == null ? Optional.empty() : Optional.of(sas.inbound().spi());
+        DataplaneTunnel t = tunnels.get(label);
+        return t == null ? Optional.empty() : Optional.of(t.sending().inbound().spi());
+    }
+
+    /** Inbound SPIs of the pairs of {@code label}, oldest first; empty if there is no such tunnel. */
+    public synchronized List<Integer> inboundSpis(String label) {
+        DataplaneTunnel t = tunnels.get(label);
+        return t == null ? List.of() : t.inboundSpis();
+    }
+
+    private ManualKeying.Prepared prepare(ManualKeying.Keys keys) {
+        return ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
+                settings.underlayMtu(), tunMtu, settings.events(), SequenceReservations.NONE));
+    }
+
+    /**
+     * Refuses an inbound SPI that a pair of another tunnel receives on, or, if {@code sameTunnelToo}, another pair
+     * of the same tunnel.
+     */
+    private void checkInboundSpi(TunnelSas sas, boolean sameTunnelToo) {
+        String label = sas.label();
+        int spi = sas.inbound().spi();
+        for (DataplaneTunnel other : tunnels.values()) {
+            boolean same = other.label().equals(label);
+            if ((sameTunnelToo || !same) && other.hasInboundSpi(spi)) {
+                throw new IllegalArgumentException("inbound SPI 0x" + Integer.toHexString(spi) + " of " + label
+                        + " is already used by " + (same ? "another SA pair of tunnel " : "tunnel ") + other.label());
+            }
+        }
     }
 
     private void install(ManualKeying.Prepared prepared) throws IOException {
         TunnelSas sas = prepared.sas();
         String label = sas.label();
-        int spi = sas.inbound().spi();
-        for (TunnelSas other : tunnels.values()) {
-            if (!other.label().equals(label) && other.inbound().spi() == spi) {
-                throw new IllegalArgumentException("inbound SPI 0x" + Integer.toHexString(spi) + " of " + label
-                        + " is already used by tunnel " + other.label());
-            }
-        }
+        checkInboundSpi(sas, false);
         boolean replacing = tunnels.containsKey(label);
         List<WorkerHandle> done = new ArrayList<>();
         try {
@@ -462,12 +602,12 @@ public final class Dataplane implements AutoCloseable {
             }
             throw e;
         }
-        tunnels.put(label, sas);
+        DataplaneTunnel installed = DataplaneTunnel.of(sas);
+        tunnels.put(label, installed);
         try {
-            if (replacing) {
-                removeRoutes(label);
-            }
-            addRoutes(label, sas);
+            // New routes first, then those only the replaced pairs needed: a route that stays is never missing.
+            claimRoutes(label, sas, new ArrayList<>());
+            pruneRoutes(label, installed);
         } catch (IOException | RuntimeException e) {
             removeQuietly(label);
             throw e;
@@ -475,7 +615,7 @@ public final class Dataplane implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "installed " + sas.outbound() + " / " + sas.inbound());
     }
 
-    /** Removes a tunnel: its routes, then its SAs from every worker. False if there was none of that label. */
+    /** Removes a tunnel: its routes, then its SAs (every pair) from every worker. False if there was none. */
     public synchronized boolean remove(String label) throws IOException {
         checkOpen();
         if (!tunnels.containsKey(label)) {
@@ -505,9 +645,12 @@ public final class Dataplane implements AutoCloseable {
         tunnels.remove(label);
     }
 
-    private void addRoutes(String label, TunnelSas sas) throws IOException {
-        List<IpPrefix> mine = new ArrayList<>();
-        routesByTunnel.put(label, mine);
+    /**
+     * Routes {@code label} to the remote networks of {@code sas} that it has no route for yet (sharing a route
+     * another tunnel added); each prefix it takes a share of is added to {@code claimed}.
+     */
+    private void claimRoutes(String label, TunnelSas sas, List<IpPrefix> claimed) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.computeIfAbsent(label, k -> new ArrayList<>());
         List<Prefix> local = sas.inbound().selectors().local();
         for (Prefix remote : sas.inbound().selectors().remote()) {
             if (remote.length() == 0) {
@@ -516,10 +659,14 @@ public final class Dataplane implements AutoCloseable {
                 continue;
             }
             IpPrefix prefix = remote.toIpPrefix();
+            if (mine.contains(prefix)) {
+                continue;
+            }
             List<String> users = routes.get(prefix);
             if (users != null) {
                 users.add(label);
                 mine.add(prefix);
+                claimed.add(prefix);
                 continue;
             }
             boolean added = call(control, () -> {
@@ -545,17 +692,42 @@ public final class Dataplane implements AutoCloseable {
                 list.add(label);
                 routes.put(prefix, list);
                 mine.add(prefix);
+                claimed.add(prefix);
             }
         }
     }
 
-    private void removeRoutes(String label) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.remove(label);
+    /** Gives up the routes of {@code label} that no pair of {@code tunnel} needs any more. */
+    private void pruneRoutes(String label, DataplaneTunnel tunnel) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
         if (mine == null) {
             return;
         }
+        java.util.Set<IpPrefix> needed = new java.util.HashSet<>();
+        for (Prefix p : tunnel.remotePrefixes()) {
+            if (p.length() > 0) {
+                needed.add(p.toIpPrefix());
+            }
+        }
+        releaseRoutes(label, mine.stream().filter(p -> !needed.contains(p)).toList());
+    }
+
+    private void removeRoutes(String label) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
+        if (mine != null) {
+            releaseRoutes(label, List.copyOf(mine));
+        }
+        routesByTunnel.remove(label);
+    }
+
+    /** Gives up the share of {@code label} in these routes; a route nobody shares any more is removed. */
+    private void releaseRoutes(String label, List<IpPrefix> prefixes) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
         IOException first = null;
-        for (IpPrefix prefix : mine) {
+        for (IpPrefix prefix : prefixes) {
+            if (mine != null) {
+                mine.remove(prefix);
+            }
             List<String> users = routes.get(prefix);
             if (users == null) {
                 continue;
@@ -595,16 +767,16 @@ public final class Dataplane implements AutoCloseable {
         return null;
     }
 
-    /** A snapshot of every tunnel's and every worker's counters. */
+    /**
+     * A snapshot of every tunnel's and every worker's counters. A tunnel's traffic counts every SA pair it has had
+     * since it was installed, removed pairs included; {@link TunnelCounters#pairs()} splits it by the pairs
+     * installed now.
+     */
     public DataplaneCounters counters() {
         List<TunnelCounters> t = new ArrayList<>();
         synchronized (this) {
-            for (TunnelSas sas : tunnels.values()) {
-                OutboundSa out = sas.outbound();
-                InboundSa in = sas.inbound();
-                t.add(new TunnelCounters(sas.label(), Integer.toUnsignedLong(out.spi()),
-                        Integer.toUnsignedLong(in.spi()), out.traffic(), in.traffic(), out.lastSequence(),
-                        in.highestSequence(), out.exhausted()));
+            for (DataplaneTunnel tunnel : tunnels.values()) {
+                t.add(tunnel.counters());
             }
         }
         List<WorkerCounters> w = workers.stream().map(x -> x.handle().counters()).toList();

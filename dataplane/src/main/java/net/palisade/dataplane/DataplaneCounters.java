@@ -34,6 +34,12 @@ public record DataplaneCounters(List<TunnelCounters> tunnels, List<WorkerCounter
             sb.append(String.format("tunnel %s: out spi 0x%x %d pkts %d B (seq %d) | in spi 0x%x %d pkts %d B%n",
                     t.label(), t.outboundSpi(), t.out().packets(), t.out().bytes(), t.lastSequenceOut(),
                     t.inboundSpi(), t.in().packets(), t.in().bytes()));
+            if (t.pairs().size() > 1) {
+                for (TunnelCounters.Pair p : t.pairs()) {
+                    sb.append(String.format("  pair in spi 0x%x %d pkts | out spi 0x%x %d pkts%s%n", p.inboundSpi(),
+                            p.in().packets(), p.outboundSpi(), p.out().packets(), p.sending() ? " (sending)" : ""));
+                }
+            }
         }
         for (Counter c : Counter.values()) {
             long v = total(c);

@@ -11,6 +11,8 @@
  *       source and destination; {@link net.palisade.dataplane.sa.SpiMap}: inbound SAs by SPI.</li>
  *   <li>{@link net.palisade.dataplane.sa.TunnelSas}: both SAs and the policies of one manually keyed tunnel, built
  *       from the shared model by {@link net.palisade.dataplane.sa.ManualKeying}.</li>
+ *   <li>{@link net.palisade.dataplane.sa.SaPairs}: the SA pairs of one tunnel while a rekey overlaps the old pair
+ *       and the new, and which of them sends.</li>
  * </ul>
  *
  * <p>Tables are immutable once built; a change builds a new table and publishes it with one volatile write, so the

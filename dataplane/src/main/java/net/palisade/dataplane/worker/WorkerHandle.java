@@ -9,6 +9,7 @@ import java.util.Map;
 import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.io.RawEspSocket;
 import net.palisade.dataplane.sa.OutboundSa;
+import net.palisade.dataplane.sa.SaPairs;
 import net.palisade.dataplane.sa.TunnelSas;
 
 /**
@@ -28,7 +29,8 @@ public final class WorkerHandle {
     }
 
     /**
-     * Installs (or replaces, keeping its place in the policy order) a tunnel's SAs in this worker.
+     * Installs (or replaces, keeping its place in the policy order) a tunnel's SAs in this worker: afterwards this
+     * pair is the tunnel's only one.
      *
      * @param outbound this worker's own transform for the outbound SA: no other worker may use it
      * @param inbound this worker's own transform for the inbound SA
@@ -36,6 +38,60 @@ public final class WorkerHandle {
      *     SA's family and encapsulation
      */
     public synchronized void install(TunnelSas sas, EspTransform outbound, EspTransform inbound) {
+        WorkerTables.Entry entry = entry(sas, outbound, inbound);
+        worker.tables = worker.tables.with(entry);
+    }
+
+    /**
+     * Adds an SA pair to a tunnel (installs the tunnel if this worker has none of that label): the inbound SAs of
+     * its earlier pairs keep receiving. With {@code switchOutbound} the tunnel's traffic leaves on the new pair at
+     * once, else on the pair that sent before.
+     *
+     * @throws IllegalArgumentException if any pair of any tunnel uses the inbound SPI, or the worker has no socket
+     *     for the SA's family and encapsulation
+     */
+    public synchronized void rekey(TunnelSas sas, EspTransform outbound, EspTransform inbound,
+            boolean switchOutbound) {
+        WorkerTables.Entry entry = entry(sas, outbound, inbound);
+        worker.tables = worker.tables.withPair(entry, switchOutbound);
+    }
+
+    /** Sends the tunnel's traffic on its pair with that inbound SPI; false if it has no such pair here. */
+    public synchronized boolean activateOutbound(String label, int inboundSpi) {
+        WorkerTables after = worker.tables.sendingOn(label, inboundSpi);
+        if (after == null) {
+            return false;
+        }
+        worker.tables = after;
+        return true;
+    }
+
+    /**
+     * Removes one SA pair of a tunnel (the whole tunnel if it is the last); if the pair was sending, the newest
+     * remaining pair takes over. False if the tunnel has no such pair here.
+     */
+    public synchronized boolean removePair(String label, int inboundSpi) {
+        WorkerTables before = worker.tables;
+        WorkerTables after = before.withoutPair(label, inboundSpi);
+        worker.tables = after;
+        return after != before;
+    }
+
+    /** Removes a tunnel's SAs (every pair) from this worker; false if it had none of that label. */
+    public synchronized boolean remove(String label) {
+        WorkerTables before = worker.tables;
+        WorkerTables after = before.without(label);
+        worker.tables = after;
+        return after != before;
+    }
+
+    /** Inbound SPIs of a tunnel's pairs in this worker, oldest first; empty if it has none of that label. */
+    public List<Integer> inboundSpis(String label) {
+        SaPairs<WorkerTables.Entry> pairs = worker.tables.tunnels.get(label);
+        return pairs == null ? List.of() : pairs.pairs().stream().map(WorkerTables.Entry::inboundSpi).toList();
+    }
+
+    private WorkerTables.Entry entry(TunnelSas sas, EspTransform outbound, EspTransform inbound) {
         OutboundSa out = sas.outbound();
         int udp = -1;
         RawEspSocket raw = null;
@@ -52,17 +108,8 @@ public final class WorkerHandle {
                         + out.local().getHostAddress());
             }
         }
-        WorkerTables.Entry entry = new WorkerTables.Entry(sas, new OutboundBinding(out, outbound, udp, raw),
+        return new WorkerTables.Entry(sas, new OutboundBinding(out, outbound, udp, raw),
                 new InboundBinding(sas.inbound(), inbound));
-        worker.tables = worker.tables.with(entry);
-    }
-
-    /** Removes a tunnel's SAs from this worker; false if it had none of that label. */
-    public synchronized boolean remove(String label) {
-        WorkerTables before = worker.tables;
-        WorkerTables after = before.without(label);
-        worker.tables = after;
-        return after != before;
     }
 
     /** Labels of the tunnels installed in this worker, in policy order. */

@@ -6,7 +6,8 @@
  *   <li>{@link net.palisade.dataplane.worker.Worker}: the loop — poll(2) over the TUN queue, the UDP sockets, the raw
  *       ESP socket (one worker only) and a wake-up eventfd; drain each in batches.</li>
  *   <li>{@link net.palisade.dataplane.worker.WorkerHandle}: the control handle of one worker, callable from any
- *       thread — install or remove a tunnel's SAs (with this worker's own cipher objects), read its counters.
+ *       thread — install or remove a tunnel's SAs (with this worker's own cipher objects), add, activate or remove
+ *       one SA pair of a tunnel during a rekey, read its counters.
  *       Changes publish a new immutable {@link net.palisade.dataplane.worker.WorkerTables} snapshot.</li>
  *   <li>{@link net.palisade.dataplane.worker.Counter}: every drop and event a worker counts, by name.</li>
  * </ul>

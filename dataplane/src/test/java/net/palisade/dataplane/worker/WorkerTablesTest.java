@@ -62,4 +62,135 @@ class WorkerTablesTest {
         assertThatThrownBy(() -> t.with(entry("b", 0x100, "10.3.0.0/16", "10.4.0.0/16")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already used by tunnel a");
     }
+
+    /** The outbound SPI the SPD sends a packet from {@code src} to {@code dst} with, or -1 if no policy matches. */
+    private static int sendsWith(WorkerTables t, String src, String dst) {
+        OutboundBinding b = t.spd.lookup4(v4(src), v4(dst));
+        return b == null ? -1 : b.sa().spi();
+    }
+
+    @Test
+    void everyPairReceivesButOnlyTheSendingPairSends() {
+        WorkerTables one = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"));
+        // responder: the new pair receives at once, the old one keeps sending
+        WorkerTables two = one.withPair(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"), false);
+        assertThat(two.inbound.get(0x100).sa().spi()).isEqualTo(0x100);
+        assertThat(two.inbound.get(0x110).sa().spi()).isEqualTo(0x110);
+        assertThat(sendsWith(two, "10.1.1.5", "10.2.2.5")).isEqualTo(0x101);
+        // initiator: the new pair sends at once; both earlier inbound SAs still receive
+        WorkerTables three = two.withPair(entry("a", 0x120, "10.1.0.0/16", "10.2.0.0/16"), true);
+        assertThat(sendsWith(three, "10.1.1.5", "10.2.2.5")).isEqualTo(0x121);
+        assertThat(three.inbound.size()).isEqualTo(3);
+        assertThat(three.tunnels.get("a").pairs()).extracting(WorkerTables.Entry::inboundSpi)
+                .containsExactly(0x100, 0x110, 0x120);
+        assertThat(three.spd.policies()).as("one policy per tunnel, not per pair").hasSize(1);
+        // the snapshots the worker may still hold are untouched
+        assertThat(sendsWith(two, "10.1.1.5", "10.2.2.5")).isEqualTo(0x101);
+        assertThat(one.inbound.get(0x110)).isNull();
+    }
+
+    @Test
+    void aPairAddedToNoTunnelInstallsIt() {
+        WorkerTables t = WorkerTables.EMPTY.withPair(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"), false);
+        assertThat(sendsWith(t, "10.1.1.5", "10.2.2.5")).isEqualTo(0x101);
+        assertThat(t.tunnels.get("a").size()).isEqualTo(1);
+    }
+
+    @Test
+    void activatingChoosesTheSendingPair() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .withPair(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"), false);
+        WorkerTables switched = t.sendingOn("a", 0x110);
+        assertThat(sendsWith(switched, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+        assertThat(switched.inbound.get(0x100)).as("the old inbound SA still receives").isNotNull();
+        assertThat(switched.sendingOn("a", 0x110)).as("already sending: nothing to publish").isSameAs(switched);
+        assertThat(sendsWith(switched.sendingOn("a", 0x100), "10.1.1.5", "10.2.2.5")).isEqualTo(0x101);
+        assertThat(t.sendingOn("a", 0x999)).isNull();
+        assertThat(t.sendingOn("b", 0x100)).isNull();
+    }
+
+    @Test
+    void removingANonSendingPairLeavesSendingAlone() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .withPair(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"), true);
+        WorkerTables removed = t.withoutPair("a", 0x100);
+        assertThat(removed.inbound.get(0x100)).isNull();
+        assertThat(removed.inbound.get(0x110)).isNotNull();
+        assertThat(sendsWith(removed, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+        assertThat(removed.withoutPair("a", 0x100)).as("no such pair any more").isSameAs(removed);
+        assertThat(removed.withoutPair("b", 0x110)).isSameAs(removed);
+    }
+
+    @Test
+    void removingTheSendingPairHandsOverToTheNewest() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .withPair(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"), false)
+                .withPair(entry("a", 0x120, "10.1.0.0/16", "10.2.0.0/16"), false);
+        assertThat(sendsWith(t, "10.1.1.5", "10.2.2.5")).isEqualTo(0x101);
+        WorkerTables removed = t.withoutPair("a", 0x100);
+        assertThat(sendsWith(removed, "10.1.1.5", "10.2.2.5")).as("newest remaining pair").isEqualTo(0x121);
+        assertThat(removed.tunnels.get("a").pairs()).extracting(WorkerTables.Entry::inboundSpi)
+                .containsExactly(0x110, 0x120);
+        // removing an older pair in front of the sending one keeps the same pair sending
+        WorkerTables older = t.sendingOn("a", 0x110).withoutPair("a", 0x100);
+        assertThat(sendsWith(older, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+        assertThat(sendsWith(older.withoutPair("a", 0x120), "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+    }
+
+    @Test
+    void removingTheLastPairRemovesTheTunnel() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .with(entry("b", 0x200, "10.3.0.0/16", "10.4.0.0/16"));
+        WorkerTables removed = t.withoutPair("a", 0x100);
+        assertThat(removed.tunnels.keySet()).containsExactly("b");
+        assertThat(removed.inbound.get(0x100)).isNull();
+        assertThat(sendsWith(removed, "10.1.1.5", "10.2.2.5")).isEqualTo(-1);
+        assertThat(sendsWith(removed, "10.3.1.5", "10.4.2.5")).isEqualTo(0x201);
+    }
+
+    @Test
+    void theSpdFollowsTheSendingPairsOwnSelectors() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .withPair(entry("a", 0x110, "10.1.1.0/24", "10.2.0.0/16"), false);
+        assertThat(sendsWith(t, "10.1.9.5", "10.2.2.5")).as("old pair, old selectors").isEqualTo(0x101);
+        WorkerTables switched = t.sendingOn("a", 0x110);
+        assertThat(sendsWith(switched, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+        assertThat(sendsWith(switched, "10.1.9.5", "10.2.2.5")).as("outside the new pair's selectors").isEqualTo(-1);
+    }
+
+    @Test
+    void rekeyingKeepsTheTunnelsPlaceInThePolicyOrder() {
+        WorkerTables t = WorkerTables.EMPTY
+                .with(entry("wide", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .with(entry("narrow", 0x200, "10.1.1.0/24", "10.2.2.0/24"))
+                .withPair(entry("wide", 0x110, "10.1.0.0/16", "10.2.0.0/16"), true);
+        assertThat(t.tunnels.keySet()).containsExactly("wide", "narrow");
+        assertThat(sendsWith(t, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
+    }
+
+    @Test
+    void inboundSpiIsUniqueAcrossEveryPairOfEveryTunnel() {
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"))
+                .withPair(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"), true)
+                .with(entry("b", 0x200, "10.3.0.0/16", "10.4.0.0/16"));
+        assertThatThrownBy(() -> t.withPair(entry("b", 0x110, "10.3.0.0/16", "10.4.0.0/16"), true))
+                .as("the second pair of another tunnel")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already used by tunnel a");
+        assertThatThrownBy(() -> t.with(entry("b", 0x100, "10.3.0.0/16", "10.4.0.0/16")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already used by tunnel a");
+        assertThatThrownBy(() -> t.withPair(entry("a", 0x100, "10.1.0.0/16", "10.2.0.0/16"), true))
+                .as("another pair of the same tunnel")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already used by another SA pair of tunnel a");
+        assertThatThrownBy(() -> t.withPair(entry("c", 0x200, "10.5.0.0/16", "10.6.0.0/16"), false))
+                .as("a new tunnel through withPair").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already used by tunnel b");
+        // replacing every pair of a tunnel may reuse one of its own SPIs
+        WorkerTables replaced = t.with(entry("a", 0x110, "10.1.0.0/16", "10.2.0.0/16"));
+        assertThat(replaced.tunnels.get("a").size()).isEqualTo(1);
+        assertThat(replaced.inbound.get(0x100)).isNull();
+        // once a pair is gone its SPI is free again
+        assertThat(t.withoutPair("a", 0x100).withPair(entry("b", 0x100, "10.3.0.0/16", "10.4.0.0/16"), true)
+                .inbound.get(0x100).sa().label()).isEqualTo("b");
+    }
 }
