@@ -40,6 +40,7 @@ import net.palisade.model.wire.ikev2.Payload;
 import net.palisade.model.wire.ikev2.Proposal;
 import net.palisade.model.wire.ikev2.ProtocolId;
 import net.palisade.model.wire.ikev2.SaPayload;
+import net.palisade.model.wire.ikev2.SkfPayload;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import net.palisade.model.wire.ikev2.Transform;
 import net.palisade.model.wire.ikev2.TsPayload;
@@ -56,6 +57,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth (or as {@link IkeSettings#retransmit} says); a
  * retransmitted peer request is answered from the cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
  *
+ * <p>Cookies (section 2.6): an IKE_SA_INIT response carrying N(COOKIE) makes the initiator send the same request
+ * again with the cookie first, at most {@link #MAX_COOKIE_ROUNDS} times (the responder's side is in
+ * {@link IkeManager}, which answers statelessly with {@link Cookies}). Fragmentation (RFC 7383): once both peers
+ * announced IKEV2_FRAGMENTATION_SUPPORTED, an IKE_AUTH or later message larger than
+ * {@link IkeSettings#fragmentPacketLimit()} goes out as SKF fragments ({@link Fragments}); a retransmission resends
+ * every fragment, the cached response holds every fragment, and only fragment 1 of a retransmitted request makes us
+ * resend it (section 2.6.1).
+ *
  * <p>Not thread-safe: one driver feeds one session.
  */
 public final class IkeSession {
@@ -64,6 +73,8 @@ public final class IkeSession {
     /** How long a responder waits for IKE_AUTH after answering IKE_SA_INIT. */
     static final Duration HALF_OPEN = Duration.ofSeconds(30);
     private static final int NONCE_BYTES = 32;
+    /** How many times an initiator answers N(COOKIE) before it gives up (RFC 7296 section 2.6). */
+    static final int MAX_COOKIE_ROUNDS = 3;
 
     private final IkeTunnel tunnel;
     private final boolean originalInitiator;
@@ -101,11 +112,16 @@ public final class IkeSession {
     private final Deque<LocalRequest> queued = new ArrayDeque<>();
     private long expectedPeerRequestId;
     private byte[] cachedRequest;
-    private byte[] cachedResponse;
+    private List<byte[]> cachedResponse;
     private Instant halfOpenDeadline;
     private Instant lastInbound;
     private Instant timerSet;
     private DecodeResult.ProtectedError<List<Payload>> protectedError;
+    private byte[] cookie;
+    private int cookieRounds;
+    private boolean peerFragmentation;
+    private Fragments.Reassembler reassembler;
+    private byte[] openedFrom;
 
     private List<IkeOutput> outputs = new ArrayList<>();
 
@@ -262,21 +278,43 @@ public final class IkeSession {
 
     private void sendInitRequest(DhGroup group) {
         keyExchange = env.keyExchange().generate(group, env.random());
+        sendInitRequest();
+    }
+
+    /** IKE_SA_INIT with our SPI, nonce and key exchange; N(COOKIE) first once the responder demanded one. */
+    private void sendInitRequest() {
         List<Payload> p = new ArrayList<>();
+        if (cookie != null) {
+            p.add(NotifyPayload.of(NotifyType.Known.COOKIE, Octets.of(cookie)));
+        }
         p.add(new SaPayload(ProposalPolicy.ikeOffer(tunnel.ikeSa())));
-        p.add(KePayload.of(group, Octets.of(keyExchange.publicValue())));
+        p.add(KePayload.of(keyExchange.group(), Octets.of(keyExchange.publicValue())));
         p.add(new NoncePayload(Octets.of(ni)));
         p.addAll(natNotifies(0));
         p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
         initRequest = codec.encode(new IkeMessage(
                 IkeHeader.request(spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
         nextRequestId = 1;
-        sendRequest(0, ExchangeType.Known.IKE_SA_INIT, initRequest, LocalRequest.SETUP);
+        sendRequest(0, ExchangeType.Known.IKE_SA_INIT, List.of(initRequest), LocalRequest.SETUP);
     }
 
     private void initResponse(IkeMessage m, byte[] datagram) {
         if (state != IkeState.SETUP_LOCAL_INIT) {
             drop("unexpected_response");
+            return;
+        }
+        Optional<NotifyPayload> demanded = m.notify(NotifyType.Known.COOKIE);
+        if (demanded.isPresent()) {
+            // RFC 7296 section 2.6: the same request again (SPI, nonce, KE), with the cookie as its first payload
+            if (cookieRounds >= MAX_COOKIE_ROUNDS) {
+                fail(FailureReason.PROTOCOL_ERROR, "the responder demanded a cookie " + (cookieRounds + 1)
+                        + " times");
+                return;
+            }
+            cookieRounds++;
+            cookie = demanded.get().data().toByteArray();
+            counters.increment("ikev2.engine.cookie_retry");
+            sendInitRequest();
             return;
         }
         Optional<NotifyPayload> invalidKe = m.notify(NotifyType.Known.INVALID_KE_PAYLOAD);
@@ -319,6 +357,7 @@ public final class IkeSession {
             return;
         }
         natDetection(m);
+        peerFragmentation = m.notify(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         floatTo4500();
         sendAuthRequest();
         transition(IkeState.SETUP_LOCAL_AUTH);
@@ -419,6 +458,7 @@ public final class IkeSession {
             return;
         }
         natDetection(m);
+        peerFragmentation = m.notify(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         List<Payload> p = new ArrayList<>();
         p.add(SaPayload.of(ProposalPolicy.ikeResponse(choice.get().selected().number(), chosen)));
         p.add(KePayload.of(chosen.group(), Octets.of(keyExchange.publicValue())));
@@ -428,7 +468,7 @@ public final class IkeSession {
         initRequest = datagram;
         initResponse = codec.encode(new IkeMessage(
                 IkeHeader.response(spiI, spiR, ExchangeType.Known.IKE_SA_INIT, 0, false), p));
-        cacheAndSend(datagram, initResponse);
+        cacheAndSend(datagram, List.of(initResponse));
         expectedPeerRequestId = 1;
         nextRequestId = 0;
         halfOpenDeadline = now().plus(HALF_OPEN);
@@ -452,8 +492,7 @@ public final class IkeSession {
         p.add(new TsPayload(true, offeredTsi));
         p.add(new TsPayload(false, offeredTsr));
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, id, true), p,
-                env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, id, true), p);
         sendRequest(id, ExchangeType.Known.IKE_AUTH, d, LocalRequest.SETUP);
     }
 
@@ -500,10 +539,10 @@ public final class IkeSession {
         boolean idOk = Identities.matches(idr.get(), tunnel.dstId(), remote.getAddress());
         if (!idOk || !verifyAuth(false, idr.get(), m.first(AuthPayload.class))) {
             // RFC 7296 section 2.21.2: tell the responder in a new INFORMATIONAL exchange, sent once
-            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
-                    nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)),
-                    env.random());
-            outputs.add(new IkeOutput.Send(d, local, remote));
+            for (byte[] d : protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
+                    nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)))) {
+                outputs.add(new IkeOutput.Send(d, local, remote));
+            }
             fail(FailureReason.AUTHENTICATION_FAILED, idOk ? "the peer's AUTH payload does not verify"
                     : "the peer's identity is not the one configured");
             return;
@@ -745,8 +784,8 @@ public final class IkeSession {
             default -> List.of();
         };
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
-                originalInitiator), p, env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
+                originalInitiator), p);
         sendRequest(id, ExchangeType.Known.INFORMATIONAL, d, kind);
         if (kind == LocalRequest.DELETE) {
             transition(IkeState.DELETE_LOCAL_INFO);
@@ -774,8 +813,8 @@ public final class IkeSession {
         p.add(new TsPayload(false, old.remote()));
         rekey = new Rekey(old, spiIn, nonce, kex, retry);
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
-                originalInitiator), p, env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
+                originalInitiator), p);
         counters.increment("ikev2.engine.child_rekey_sent");
         sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_CHILD);
     }
@@ -944,9 +983,16 @@ public final class IkeSession {
             return;
         }
         if (cachedResponse != null && h.messageId() == expectedPeerRequestId - 1) {
+            if (fragment(m).filter(f -> f.fragmentNumber() != 1).isPresent()) {
+                // RFC 7383 section 2.6.1: only fragment 1 of a retransmitted request makes us resend the response
+                drop("fragment_retransmission_ignored");
+                return;
+            }
             if (Arrays.equals(d, cachedRequest)) {
                 counters.increment("ikev2.engine.retransmission_answered");
-                outputs.add(new IkeOutput.Send(cachedResponse, to, from));
+                for (byte[] x : cachedResponse) {
+                    outputs.add(new IkeOutput.Send(x, to, from));
+                }
             } else {
                 drop("retransmission_differs");
             }
@@ -972,9 +1018,9 @@ public final class IkeSession {
         if (inner.isEmpty()) {
             if (protectedError != null) {
                 // the integrity check passed but the inner payloads are invalid: answer with the notify
-                byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(),
-                        h.messageId(), originalInitiator), List.of(protectedError.answer()), env.random());
-                cacheAndSend(d, response);
+                List<byte[]> response = protect(IkeHeader.response(spiI, spiR, h.exchangeType(),
+                        h.messageId(), originalInitiator), List.of(protectedError.answer()));
+                cacheAndSend(openedFrom, response);
                 expectedPeerRequestId = h.messageId() + 1;
                 if (state == IkeState.SETUP_REMOTE_INIT) {
                     fail(FailureReason.PROTOCOL_ERROR, "invalid IKE_AUTH request: " + protectedError.detail());
@@ -1001,9 +1047,9 @@ public final class IkeSession {
             drop("unexpected_exchange");
             return;
         }
-        byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, ex, h.messageId(), originalInitiator),
-                answer, env.random());
-        cacheAndSend(d, response);
+        List<byte[]> response = protect(IkeHeader.response(spiI, spiR, ex, h.messageId(), originalInitiator),
+                answer);
+        cacheAndSend(openedFrom, response);
         expectedPeerRequestId = h.messageId() + 1;
     }
 
@@ -1054,14 +1100,43 @@ public final class IkeSession {
             drop("not_encrypted");
             return Optional.empty();
         }
+        openedFrom = d;
+        if (fragment(m).isPresent()) {
+            return reassemble(m, d);
+        }
         Optional<SkCipher.Opened> opened = inbound.open(codec, d);
         if (opened.isEmpty()) {
             drop("integrity_failed");
             return Optional.empty();
         }
         lastInbound = now();
-        DecodeResult<List<Payload>> inner = codec.decodeInner(m.header(), opened.get().firstInner(),
-                opened.get().plaintext());
+        return inner(m, codec.decodeInner(m.header(), opened.get().firstInner(), opened.get().plaintext()));
+    }
+
+    /** One SKF fragment (RFC 7383): kept once verified; the whole message once every fragment is in. */
+    private Optional<IkeMessage> reassemble(IkeMessage m, byte[] d) {
+        if (!peerFragmentation) {
+            drop("fragment_not_negotiated");
+            return Optional.empty();
+        }
+        if (reassembler == null) {
+            reassembler = new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT);
+        }
+        if (!(reassembler.offer(d, m.header(), inbound) instanceof Fragments.Offer.Complete whole)) {
+            return Optional.empty();
+        }
+        lastInbound = now();
+        openedFrom = whole.firstFragment();
+        return inner(m, whole.inner());
+    }
+
+    private static Optional<SkfPayload> fragment(IkeMessage m) {
+        return m.payloads().isEmpty() || !(m.payloads().getLast() instanceof SkfPayload f) ? Optional.empty()
+                : Optional.of(f);
+    }
+
+    /** The decoded inner payloads; a decoding error is counted (and kept, for a request, to be answered). */
+    private Optional<IkeMessage> inner(IkeMessage m, DecodeResult<List<Payload>> inner) {
         if (!(inner instanceof DecodeResult.Ok<List<Payload>> ok)) {
             counters.increment(((DecodeResult.Rejected<List<Payload>>) inner).counter());
             if (inner instanceof DecodeResult.ProtectedError<List<Payload>> pe && !m.header().response()) {
@@ -1078,16 +1153,40 @@ public final class IkeSession {
         outputs.add(new IkeOutput.Send(codec.encode(new IkeMessage(header, payloads)), local, remote));
     }
 
-    private void cacheAndSend(byte[] request, byte[] response) {
-        cachedRequest = request;
-        cachedResponse = response;
-        outputs.add(new IkeOutput.Send(response, local, remote));
+    /**
+     * {@code payloads} sealed under {@code header}: one SK message, or SKF fragments (RFC 7383) when both peers
+     * announced fragmentation and the message exceeds {@link IkeSettings#fragmentPacketLimit()}.
+     */
+    private List<byte[]> protect(IkeHeader header, List<Payload> payloads) {
+        byte[] whole = outbound.seal(codec, header, payloads, env.random());
+        int limit = Fragments.messageLimit(settings.fragmentPacketLimit(), remote.getAddress(),
+                local.getPort() != 500);
+        if (!peerFragmentation || whole.length <= limit) {
+            return List.of(whole);
+        }
+        List<byte[]> fragments = Fragments.split(outbound, codec, header, payloads, limit, env.random());
+        counters.increment("ikev2.engine.fragmented");
+        for (int i = 0; i < fragments.size(); i++) {
+            counters.increment("ikev2.fragment.sent");
+        }
+        return fragments;
     }
 
-    private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind) {
+    /** Answers a request; {@code request} (its fragment 1 if fragmented) recognises a retransmission. */
+    private void cacheAndSend(byte[] request, List<byte[]> response) {
+        cachedRequest = request;
+        cachedResponse = List.copyOf(response);
+        for (byte[] d : response) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
+    }
+
+    private void sendRequest(long messageId, ExchangeType exchange, List<byte[]> datagrams, LocalRequest kind) {
         Instant deadline = now().plus(settings.retransmit().getFirst());
-        pending = new Pending(messageId, exchange, datagram, 1, deadline, kind);
-        outputs.add(new IkeOutput.Send(datagram, local, remote));
+        pending = new Pending(messageId, exchange, List.copyOf(datagrams), 1, deadline, kind);
+        for (byte[] d : datagrams) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
     }
 
     /** The earliest of: retransmission, half-open limit, liveness check due (when {@code dpd} is configured). */
@@ -1148,9 +1247,11 @@ public final class IkeSession {
         }
         counters.increment("ikev2.engine.retransmitted");
         Instant deadline = now.plus(settings.retransmit().get(pending.transmissions()));
-        pending = new Pending(pending.messageId(), pending.exchange(), pending.datagram(), pending.transmissions() + 1,
-                deadline, pending.kind());
-        outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+        pending = new Pending(pending.messageId(), pending.exchange(), pending.datagrams(),
+                pending.transmissions() + 1, deadline, pending.kind());
+        for (byte[] d : pending.datagrams()) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
     }
 
     private long nonZeroSpi() {
@@ -1180,7 +1281,7 @@ public final class IkeSession {
     private record Rekey(Child old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
             boolean retried) {}
 
-    /** Our outstanding request (window of one). */
-    private record Pending(long messageId, ExchangeType exchange, byte[] datagram, int transmissions,
+    /** Our outstanding request (window of one), every fragment of it. */
+    private record Pending(long messageId, ExchangeType exchange, List<byte[]> datagrams, int transmissions,
             Instant deadline, LocalRequest kind) {}
 }
