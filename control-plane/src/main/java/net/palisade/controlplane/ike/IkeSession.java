@@ -1164,6 +1164,11 @@ public final class IkeSession {
         if (!peerFragmentation || whole.length <= limit) {
             return List.of(whole);
         }
+        if (outbound.fragmentCapacity(limit) < 1) {
+            // a limit this small leaves no room once this suite's IV and ICV are in: send it whole
+            drop("fragment_limit_too_small");
+            return List.of(whole);
+        }
         List<byte[]> fragments = Fragments.split(outbound, codec, header, payloads, limit, env.random());
         counters.increment("ikev2.engine.fragmented");
         for (int i = 0; i < fragments.size(); i++) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.ExchangeType;
@@ -115,6 +117,18 @@ class FragmentSessionTest {
                 .isEqualTo(2 * responseFragments - 1);
         assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).hasSize(1);
         IkeSessionTest.assertChildPair(loop);
+    }
+
+    @Test
+    void aLimitTooSmallForTheSuiteSendsWholeMessages() {
+        // 128 octets of packet leave 96 of message: AES-CBC with a 32-octet HMAC-SHA2-512 ICV has no room left
+        IkeTunnel cbc = IkeLoop.tunnel("fragments", List.of(EncryptionAlgorithm.AES_256),
+                List.of(AuthAlgorithm.HMAC_SHA2_512), List.of(DhGroup.ECP256), List.of(EncryptionAlgorithm.AES_128_GCM),
+                List.of(), IkeLoop.SITE_A, IkeLoop.SITE_B);
+        IkeLoop loop = new IkeLoop(cbc, IkeLoop.mirror(cbc), IkeSettings.DEFAULT.withFragmentPacketLimit(128)).start();
+        assertThat(loop.a.state()).isEqualTo(IkeState.ESTABLISHED);
+        assertThat(loop.a.counters().get("ikev2.engine.fragment_limit_too_small")).isEqualTo(1);
+        assertThat(loop.delivered).noneMatch(f -> decode(f.datagram()).payloads().getLast() instanceof SkfPayload);
     }
 
     @Test
