@@ -131,7 +131,10 @@ public final class Fragments {
         private Assembly responses;
 
         /**
-         * @param counters where drops are counted (the engine's)
+         * @param codec    decodes the fragments and the reassembled inner payloads
+         * @param clock    for the reassembly timeout
+         * @param counters where fragments and drops are counted (the engine's)
+         * @param limits   fragment count, size and time limits
          */
         public Reassembler(Ikev2Codec codec, InstantSource clock, IkeCounters counters, Limits limits) {
             this.codec = Objects.requireNonNull(codec, "codec");
