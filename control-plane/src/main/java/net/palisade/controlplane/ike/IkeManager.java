@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * <p>Inbound messages go to the session whose initiator SPI they carry; an IKE_SA_INIT request with an unknown SPI
  * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender.
  * Only IPv4 on port 500 so far.
+ *
+ * <p>Cookies (RFC 7296 section 2.6): the manager counts half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH
+ * not done: from the session's creation until its Phase1Up, its end, or {@link IkeSession#HALF_OPEN}). While there
+ * are at least {@link Cookies#threshold()} of them, an IKE_SA_INIT request without a valid COOKIE is answered
+ * statelessly with N(COOKIE) and starts no session ({@link #cookieCounters()}).
  */
 public final class IkeManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IkeManager.class);
@@ -65,6 +70,9 @@ public final class IkeManager implements AutoCloseable {
 
     private final Optional<Path> netns;
     private final int port;
+    private final IkeSettings settings;
+    private final Cookies cookies;
+    private final Map<Long, java.time.Instant> halfOpen = new ConcurrentHashMap<>();
     private final ExecutorService nsThread;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
@@ -113,8 +121,20 @@ public final class IkeManager implements AutoCloseable {
      * @param port  the IKE port (500)
      */
     public IkeManager(Optional<Path> netns, int port) {
+        this(netns, port, IkeSettings.DEFAULT, Cookies.standard(Cookies.DEFAULT_THRESHOLD));
+    }
+
+    /**
+     * @param netns    the network namespace of the dataplane (port 500 is opened there too); empty: the caller's
+     * @param port     the IKE port (500)
+     * @param settings engine policy of every session (fragment size, retransmissions)
+     * @param cookies  when and how IKE_SA_INIT requests must carry a cookie
+     */
+    public IkeManager(Optional<Path> netns, int port, IkeSettings settings, Cookies cookies) {
         this.netns = netns;
         this.port = port;
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        this.cookies = java.util.Objects.requireNonNull(cookies, "cookies");
         this.nsThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
                 try {
@@ -180,7 +200,7 @@ public final class IkeManager implements AutoCloseable {
             InetSocketAddress local = new InetSocketAddress(localFor(tunnel, peer.get()), port);
             InetSocketAddress remote = new InetSocketAddress(peer.get(), port);
             ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(
-                    IkeSessionActor.initiator(driver, tunnel, local, remote), "ike-" + names.incrementAndGet(),
+                    IkeSessionActor.initiator(driver, settings, tunnel, local, remote), "ike-" + names.incrementAndGet(),
                     Props.empty());
             sessions.put(label, a);
             log.info("tunnel {}: initiating IKE from {} to {}", label, local, remote);
@@ -292,6 +312,17 @@ public final class IkeManager implements AutoCloseable {
             return;
         }
         String label = tunnel.get().label();
+        Cookies.Verdict verdict = cookies.admit(net.palisade.model.wire.ikev2.Ikev2Codec.standard(), message,
+                from.getAddress(), halfOpen());
+        if (verdict instanceof Cookies.Verdict.Challenge challenge) {
+            log.debug("IKE_SA_INIT from {}: {} half-open IKE SAs, answered with a cookie", from, halfOpen.size());
+            send(new IkeOutput.Send(challenge.response(), local, from));
+            return;
+        }
+        if (verdict instanceof Cookies.Verdict.Drop drop) {
+            log.debug("IKE_SA_INIT from {} dropped: {}", from, drop.reason());
+            return;
+        }
         try {
             InetAddress me = local.getAddress().isAnyLocalAddress() ? localFor(tunnel.get(), from.getAddress())
                     : local.getAddress();
@@ -300,8 +331,9 @@ public final class IkeManager implements AutoCloseable {
                 old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
             }
             ActorRef<IkeSessionActor.Command> r = cp.system().systemActorOf(IkeSessionActor.responder(driver,
-                    tunnel.get(), new InetSocketAddress(me, local.getPort()), in), "ike-" + names.incrementAndGet(),
-                    Props.empty());
+                    settings, tunnel.get(), new InetSocketAddress(me, local.getPort()), in),
+                    "ike-" + names.incrementAndGet(), Props.empty());
+            halfOpen.put(spiI, java.time.Instant.now());
             bySpi.putIfAbsent(spiI, r);
             sessions.put(label, r);
             log.info("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
@@ -316,6 +348,22 @@ public final class IkeManager implements AutoCloseable {
 
     void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
         bySpi.remove(initiatorSpi, actor);
+        halfOpen.remove(initiatorSpi);
+    }
+
+    /**
+     * Half-open responder IKE SAs: created, neither up nor ended. One that outlived {@link IkeSession#HALF_OPEN}
+     * (its session gave up on IKE_AUTH, or never answered) no longer counts.
+     */
+    int halfOpen() {
+        java.time.Instant oldest = java.time.Instant.now().minus(IkeSession.HALF_OPEN);
+        halfOpen.values().removeIf(created -> created.isBefore(oldest));
+        return halfOpen.size();
+    }
+
+    /** The cookie counters: {@code ikev2.cookie.sent}, {@code .accepted}, {@code .rejected}. */
+    public Map<String, Long> cookieCounters() {
+        return cookies.counters();
     }
 
     /** Sends a message: port 4500 through the dataplane (which adds the non-ESP marker), else from port 500. */
@@ -337,6 +385,7 @@ public final class IkeManager implements AutoCloseable {
     void event(String label, IkeOutput.Event e) {
         switch (e) {
             case IkeOutput.Phase1Up p -> {
+                halfOpen.remove(p.id().initiatorSpi());
                 log.info("tunnel {}: IKE SA {} up with {}", label, p.id(), p.peer());
                 report(label, r -> new TunnelCommand.Phase1Up(p.peer().getAddress().getHostAddress(),
                         p.id().toString(), Cause.PEER, r));

@@ -41,6 +41,7 @@ import net.palisade.model.wire.ikev2.Payload;
 import net.palisade.model.wire.ikev2.Proposal;
 import net.palisade.model.wire.ikev2.ProtocolId;
 import net.palisade.model.wire.ikev2.SaPayload;
+import net.palisade.model.wire.ikev2.SkfPayload;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import net.palisade.model.wire.ikev2.Transform;
 import net.palisade.model.wire.ikev2.TsPayload;
@@ -57,6 +58,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth (or as {@link IkeSettings#retransmit} says); a
  * retransmitted peer request is answered from the cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
  *
+ * <p>Cookies (section 2.6): an IKE_SA_INIT response carrying N(COOKIE) makes the initiator send the same request
+ * again with the cookie first, at most {@link #MAX_COOKIE_ROUNDS} times (the responder's side is in
+ * {@link IkeManager}, which answers statelessly with {@link Cookies}). Fragmentation (RFC 7383): once both peers
+ * announced IKEV2_FRAGMENTATION_SUPPORTED, an IKE_AUTH or later message larger than
+ * {@link IkeSettings#fragmentPacketLimit()} goes out as SKF fragments ({@link Fragments}); a retransmission resends
+ * every fragment, the cached response holds every fragment, and only fragment 1 of a retransmitted request makes us
+ * resend it (section 2.6.1).
+ *
  * <p>Not thread-safe: one driver feeds one session.
  */
 public final class IkeSession {
@@ -65,6 +74,8 @@ public final class IkeSession {
     /** How long a responder waits for IKE_AUTH after answering IKE_SA_INIT. */
     static final Duration HALF_OPEN = Duration.ofSeconds(30);
     private static final int NONCE_BYTES = 32;
+    /** How many times an initiator answers N(COOKIE) before it gives up (RFC 7296 section 2.6). */
+    static final int MAX_COOKIE_ROUNDS = 3;
 
     private final IkeTunnel tunnel;
     private final boolean originalInitiator;
@@ -112,11 +123,16 @@ public final class IkeSession {
     private final Deque<Queued> queued = new ArrayDeque<>();
     private long expectedPeerRequestId;
     private byte[] cachedRequest;
-    private byte[] cachedResponse;
+    private List<byte[]> cachedResponse;
     private Instant halfOpenDeadline;
     private Instant lastInbound;
     private Instant timerSet;
     private DecodeResult.ProtectedError<List<Payload>> protectedError;
+    private byte[] cookie;
+    private int cookieRounds;
+    private boolean peerFragmentation;
+    private Fragments.Reassembler reassembler;
+    private byte[] openedFrom;
 
     private List<IkeOutput> outputs = new ArrayList<>();
 
@@ -296,21 +312,43 @@ public final class IkeSession {
 
     private void sendInitRequest(DhGroup group) {
         keyExchange = env.keyExchange().generate(group, env.random());
+        sendInitRequest();
+    }
+
+    /** IKE_SA_INIT with our SPI, nonce and key exchange; N(COOKIE) first once the responder demanded one. */
+    private void sendInitRequest() {
         List<Payload> p = new ArrayList<>();
+        if (cookie != null) {
+            p.add(NotifyPayload.of(NotifyType.Known.COOKIE, Octets.of(cookie)));
+        }
         p.add(new SaPayload(ProposalPolicy.ikeOffer(tunnel.ikeSa())));
-        p.add(KePayload.of(group, Octets.of(keyExchange.publicValue())));
+        p.add(KePayload.of(keyExchange.group(), Octets.of(keyExchange.publicValue())));
         p.add(new NoncePayload(Octets.of(ni)));
         p.addAll(natNotifies(0));
         p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
         initRequest = codec.encode(new IkeMessage(
                 IkeHeader.request(spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
         nextRequestId = 1;
-        sendRequest(0, ExchangeType.Known.IKE_SA_INIT, initRequest, LocalRequest.SETUP);
+        sendRequest(0, ExchangeType.Known.IKE_SA_INIT, List.of(initRequest), LocalRequest.SETUP);
     }
 
     private void initResponse(IkeMessage m, byte[] datagram) {
         if (state != IkeState.SETUP_LOCAL_INIT) {
             drop("unexpected_response");
+            return;
+        }
+        Optional<NotifyPayload> demanded = m.notify(NotifyType.Known.COOKIE);
+        if (demanded.isPresent()) {
+            // RFC 7296 section 2.6: the same request again (SPI, nonce, KE), with the cookie as its first payload
+            if (cookieRounds >= MAX_COOKIE_ROUNDS) {
+                fail(FailureReason.PROTOCOL_ERROR, "the responder demanded a cookie " + (cookieRounds + 1)
+                        + " times");
+                return;
+            }
+            cookieRounds++;
+            cookie = demanded.get().data().toByteArray();
+            counters.increment("ikev2.engine.cookie_retry");
+            sendInitRequest();
             return;
         }
         Optional<NotifyPayload> invalidKe = m.notify(NotifyType.Known.INVALID_KE_PAYLOAD);
@@ -353,6 +391,7 @@ public final class IkeSession {
             return;
         }
         natDetection(m);
+        peerFragmentation = m.notify(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         floatTo4500();
         sendAuthRequest();
         transition(IkeState.SETUP_LOCAL_AUTH);
@@ -453,6 +492,7 @@ public final class IkeSession {
             return;
         }
         natDetection(m);
+        peerFragmentation = m.notify(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         List<Payload> p = new ArrayList<>();
         p.add(SaPayload.of(ProposalPolicy.ikeResponse(choice.get().selected().number(), chosen)));
         p.add(KePayload.of(chosen.group(), Octets.of(keyExchange.publicValue())));
@@ -462,7 +502,7 @@ public final class IkeSession {
         initRequest = datagram;
         initResponse = codec.encode(new IkeMessage(
                 IkeHeader.response(spiI, spiR, ExchangeType.Known.IKE_SA_INIT, 0, false), p));
-        cacheAndSend(datagram, initResponse);
+        cacheAndSend(datagram, List.of(initResponse));
         expectedPeerRequestId = 1;
         nextRequestId = 0;
         halfOpenDeadline = now().plus(HALF_OPEN);
@@ -486,8 +526,7 @@ public final class IkeSession {
         p.add(new TsPayload(true, offeredTsi));
         p.add(new TsPayload(false, offeredTsr));
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, id, true), p,
-                env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, id, true), p);
         sendRequest(id, ExchangeType.Known.IKE_AUTH, d, LocalRequest.SETUP);
     }
 
@@ -534,10 +573,10 @@ public final class IkeSession {
         boolean idOk = Identities.matches(idr.get(), tunnel.dstId(), remote.getAddress());
         if (!idOk || !verifyAuth(false, idr.get(), m.first(AuthPayload.class))) {
             // RFC 7296 section 2.21.2: tell the responder in a new INFORMATIONAL exchange, sent once
-            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
-                    nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)),
-                    env.random());
-            outputs.add(new IkeOutput.Send(d, local, remote));
+            for (byte[] d : protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
+                    nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)))) {
+                outputs.add(new IkeOutput.Send(d, local, remote));
+            }
             fail(FailureReason.AUTHENTICATION_FAILED, idOk ? "the peer's AUTH payload does not verify"
                     : "the peer's identity is not the one configured");
             return;
@@ -810,8 +849,8 @@ public final class IkeSession {
                 default -> List.of();
             };
             long id = nextRequestId++;
-            byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
-                    initiatorRole), p, env.random());
+            List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
+                    initiatorRole), p);
             sendRequest(id, ExchangeType.Known.INFORMATIONAL, d, kind, q.child());
             if (kind == LocalRequest.DELETE) {
                 transition(IkeState.DELETE_LOCAL_INFO);
@@ -875,8 +914,8 @@ public final class IkeSession {
         p.add(new TsPayload(false, old.remote()));
         rekey = new Rekey(old, spiIn, nonce, kex, retry);
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
-                initiatorRole), p, env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
+                initiatorRole), p);
         counters.increment("ikev2.engine.child_rekey_sent");
         sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_CHILD, old);
     }
@@ -1097,8 +1136,8 @@ public final class IkeSession {
         p.add(KePayload.of(group, Octets.of(kex.publicValue())));
         ikeRekey = new IkeRekey(newSpi, nonce, kex, retried);
         long id = nextRequestId++;
-        byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
-                initiatorRole), p, env.random());
+        List<byte[]> d = protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.CREATE_CHILD_SA, id,
+                initiatorRole), p);
         counters.increment("ikev2.engine.ike_rekey_sent");
         sendRequest(id, ExchangeType.Known.CREATE_CHILD_SA, d, LocalRequest.REKEY_IKE);
     }
@@ -1343,7 +1382,7 @@ public final class IkeSession {
         long nextRequestId;
         long expectedPeerRequestId;
         byte[] cachedRequest;
-        byte[] cachedResponse;
+        List<byte[]> cachedResponse;
         Pending pending;
         boolean deleteWanted;
         Instant forgetAt;
@@ -1375,7 +1414,7 @@ public final class IkeSession {
             long id = nextRequestId++;
             byte[] d = outbound.seal(codec, IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL, id,
                     initiatorRole), List.of(DeletePayload.ikeSa()), env.random());
-            pending = new Pending(id, ExchangeType.Known.INFORMATIONAL, d, 1,
+            pending = new Pending(id, ExchangeType.Known.INFORMATIONAL, List.of(d), 1,
                     now().plus(settings.retransmit().getFirst()), LocalRequest.DELETE, null);
             outputs.add(new IkeOutput.Send(d, local, remote));
         }
@@ -1400,7 +1439,7 @@ public final class IkeSession {
             if (cachedResponse != null && h.messageId() == expectedPeerRequestId - 1) {
                 if (Arrays.equals(d, cachedRequest)) {
                     counters.increment("ikev2.engine.retransmission_answered");
-                    outputs.add(new IkeOutput.Send(cachedResponse, to, from));
+                    cachedResponse.forEach(x -> outputs.add(new IkeOutput.Send(x, to, from)));
                 }
                 return;
             }
@@ -1422,7 +1461,7 @@ public final class IkeSession {
             byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(), h.messageId(),
                     initiatorRole), answer, env.random());
             cachedRequest = d;
-            cachedResponse = response;
+            cachedResponse = List.of(response);
             expectedPeerRequestId = h.messageId() + 1;
             outputs.add(new IkeOutput.Send(response, to, from));
             if (deleteIke) {
@@ -1448,7 +1487,7 @@ public final class IkeSession {
                 return;
             }
             pending = pending.next(now.plus(settings.retransmit().get(pending.transmissions())));
-            outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+            pending.datagrams().forEach(x -> outputs.add(new IkeOutput.Send(x, local, remote)));
         }
 
         private void forget(String counter) {
@@ -1502,9 +1541,16 @@ public final class IkeSession {
             return;
         }
         if (cachedResponse != null && h.messageId() == expectedPeerRequestId - 1) {
+            if (fragment(m).filter(f -> f.fragmentNumber() != 1).isPresent()) {
+                // RFC 7383 section 2.6.1: only fragment 1 of a retransmitted request makes us resend the response
+                drop("fragment_retransmission_ignored");
+                return;
+            }
             if (Arrays.equals(d, cachedRequest)) {
                 counters.increment("ikev2.engine.retransmission_answered");
-                outputs.add(new IkeOutput.Send(cachedResponse, to, from));
+                for (byte[] x : cachedResponse) {
+                    outputs.add(new IkeOutput.Send(x, to, from));
+                }
             } else {
                 drop("retransmission_differs");
             }
@@ -1530,9 +1576,9 @@ public final class IkeSession {
         if (inner.isEmpty()) {
             if (protectedError != null) {
                 // the integrity check passed but the inner payloads are invalid: answer with the notify
-                byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, h.exchangeType(),
-                        h.messageId(), initiatorRole), List.of(protectedError.answer()), env.random());
-                cacheAndSend(d, response);
+                List<byte[]> response = protect(IkeHeader.response(spiI, spiR, h.exchangeType(),
+                        h.messageId(), initiatorRole), List.of(protectedError.answer()));
+                cacheAndSend(openedFrom, response);
                 expectedPeerRequestId = h.messageId() + 1;
                 if (state == IkeState.SETUP_REMOTE_INIT) {
                     fail(FailureReason.PROTOCOL_ERROR, "invalid IKE_AUTH request: " + protectedError.detail());
@@ -1559,9 +1605,9 @@ public final class IkeSession {
             drop("unexpected_exchange");
             return;
         }
-        byte[] response = outbound.seal(codec, IkeHeader.response(spiI, spiR, ex, h.messageId(), initiatorRole),
-                answer, env.random());
-        cacheAndSend(d, response);
+        List<byte[]> response = protect(IkeHeader.response(spiI, spiR, ex, h.messageId(), initiatorRole),
+                answer);
+        cacheAndSend(openedFrom, response);
         expectedPeerRequestId = h.messageId() + 1;
         if (switchAfterResponse != null) {
             // we answered the peer's IKE SA rekey: the new IKE SA takes over; the peer deletes this one
@@ -1624,14 +1670,43 @@ public final class IkeSession {
             drop("not_encrypted");
             return Optional.empty();
         }
+        openedFrom = d;
+        if (fragment(m).isPresent()) {
+            return reassemble(m, d);
+        }
         Optional<SkCipher.Opened> opened = inbound.open(codec, d);
         if (opened.isEmpty()) {
             drop("integrity_failed");
             return Optional.empty();
         }
         lastInbound = now();
-        DecodeResult<List<Payload>> inner = codec.decodeInner(m.header(), opened.get().firstInner(),
-                opened.get().plaintext());
+        return inner(m, codec.decodeInner(m.header(), opened.get().firstInner(), opened.get().plaintext()));
+    }
+
+    /** One SKF fragment (RFC 7383): kept once verified; the whole message once every fragment is in. */
+    private Optional<IkeMessage> reassemble(IkeMessage m, byte[] d) {
+        if (!peerFragmentation) {
+            drop("fragment_not_negotiated");
+            return Optional.empty();
+        }
+        if (reassembler == null) {
+            reassembler = new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT);
+        }
+        if (!(reassembler.offer(d, m.header(), inbound) instanceof Fragments.Offer.Complete whole)) {
+            return Optional.empty();
+        }
+        lastInbound = now();
+        openedFrom = whole.firstFragment();
+        return inner(m, whole.inner());
+    }
+
+    private static Optional<SkfPayload> fragment(IkeMessage m) {
+        return m.payloads().isEmpty() || !(m.payloads().getLast() instanceof SkfPayload f) ? Optional.empty()
+                : Optional.of(f);
+    }
+
+    /** The decoded inner payloads; a decoding error is counted (and kept, for a request, to be answered). */
+    private Optional<IkeMessage> inner(IkeMessage m, DecodeResult<List<Payload>> inner) {
         if (!(inner instanceof DecodeResult.Ok<List<Payload>> ok)) {
             counters.increment(((DecodeResult.Rejected<List<Payload>>) inner).counter());
             if (inner instanceof DecodeResult.ProtectedError<List<Payload>> pe && !m.header().response()) {
@@ -1648,21 +1723,50 @@ public final class IkeSession {
         outputs.add(new IkeOutput.Send(codec.encode(new IkeMessage(header, payloads)), local, remote));
     }
 
-    private void cacheAndSend(byte[] request, byte[] response) {
+    /**
+     * {@code payloads} sealed under {@code header}: one SK message, or SKF fragments (RFC 7383) when both peers
+     * announced fragmentation and the message exceeds {@link IkeSettings#fragmentPacketLimit()}.
+     */
+    private List<byte[]> protect(IkeHeader header, List<Payload> payloads) {
+        byte[] whole = outbound.seal(codec, header, payloads, env.random());
+        int limit = Fragments.messageLimit(settings.fragmentPacketLimit(), remote.getAddress(),
+                local.getPort() != 500);
+        if (!peerFragmentation || whole.length <= limit) {
+            return List.of(whole);
+        }
+        if (outbound.fragmentCapacity(limit) < 1) {
+            // a limit this small leaves no room once this suite's IV and ICV are in: send it whole
+            drop("fragment_limit_too_small");
+            return List.of(whole);
+        }
+        List<byte[]> fragments = Fragments.split(outbound, codec, header, payloads, limit, env.random());
+        counters.increment("ikev2.engine.fragmented");
+        for (int i = 0; i < fragments.size(); i++) {
+            counters.increment("ikev2.fragment.sent");
+        }
+        return fragments;
+    }
+
+    /** Answers a request; {@code request} (its fragment 1 if fragmented) recognises a retransmission. */
+    private void cacheAndSend(byte[] request, List<byte[]> response) {
         cachedRequest = request;
-        cachedResponse = response;
-        outputs.add(new IkeOutput.Send(response, local, remote));
+        cachedResponse = List.copyOf(response);
+        for (byte[] d : response) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
     }
 
-    private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind) {
-        sendRequest(messageId, exchange, datagram, kind, null);
+    private void sendRequest(long messageId, ExchangeType exchange, List<byte[]> datagrams, LocalRequest kind) {
+        sendRequest(messageId, exchange, datagrams, kind, null);
     }
 
-    private void sendRequest(long messageId, ExchangeType exchange, byte[] datagram, LocalRequest kind,
+    private void sendRequest(long messageId, ExchangeType exchange, List<byte[]> datagrams, LocalRequest kind,
             Child child) {
         Instant deadline = now().plus(settings.retransmit().getFirst());
-        pending = new Pending(messageId, exchange, datagram, 1, deadline, kind, child);
-        outputs.add(new IkeOutput.Send(datagram, local, remote));
+        pending = new Pending(messageId, exchange, List.copyOf(datagrams), 1, deadline, kind, child);
+        for (byte[] d : datagrams) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
     }
 
     /**
@@ -1744,7 +1848,7 @@ public final class IkeSession {
             }
             counters.increment("ikev2.engine.retransmitted");
             pending = pending.next(now.plus(settings.retransmit().get(pending.transmissions())));
-            outputs.add(new IkeOutput.Send(pending.datagram(), local, remote));
+            pending.datagrams().forEach(x -> outputs.add(new IkeOutput.Send(x, local, remote)));
         }
         if (state != IkeState.ESTABLISHED) {
             return;
@@ -1878,11 +1982,11 @@ public final class IkeSession {
     private record NewSa(long spiI, long spiR, boolean initiatorRole, IkeSuite suite, Prf prf, IkeSaKeys keys,
             SkCipher outbound, SkCipher inbound, byte[] nonceI, byte[] nonceR) {}
 
-    /** Our outstanding request (window of one). */
-    private record Pending(long messageId, ExchangeType exchange, byte[] datagram, int transmissions,
+    /** Our outstanding request (window of one), every fragment of it. */
+    private record Pending(long messageId, ExchangeType exchange, List<byte[]> datagrams, int transmissions,
             Instant deadline, LocalRequest kind, Child child) {
         Pending next(Instant deadline) {
-            return new Pending(messageId, exchange, datagram, transmissions + 1, deadline, kind, child);
+            return new Pending(messageId, exchange, datagrams, transmissions + 1, deadline, kind, child);
         }
     }
 }

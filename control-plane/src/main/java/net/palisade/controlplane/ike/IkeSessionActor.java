@@ -133,8 +133,14 @@ final class IkeSessionActor {
     /** A responder to {@code first}, an IKE_SA_INIT request. */
     static Behavior<Command> responder(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
             Inbound first) {
+        return responder(manager, IkeSettings.DEFAULT, tunnel, local, first);
+    }
+
+    /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
+    static Behavior<Command> responder(Driver manager, IkeSettings settings, IkeTunnel tunnel,
+            InetSocketAddress local, Inbound first) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, IkeSettings.DEFAULT, tunnel, false, local, first.from(),
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, local, first.from(),
                     ctx, timers);
             a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(Clock.systemUTC()),
                     a.settings);

@@ -14,8 +14,12 @@ import java.util.List;
  * @param retransmit            retransmission timeouts of our requests, one per transmission; after the last one
  *                              expires the exchange fails (TIMEOUT). Bounds how long dead peer detection takes
  *                              after the liveness check is sent.
+ * @param fragmentPacketLimit   largest IP packet of an IKE message we send once both peers announced RFC 7383
+ *                              fragmentation: a larger IKE_AUTH or later message goes out as SKF fragments that fit
+ *                              (like strongSwan's {@code charon.fragment_size}; default
+ *                              {@link Fragments#DEFAULT_PACKET_LIMIT}).
  */
-public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit) {
+public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit) {
     /** RFC 7296's usual backoff: 1, 2, 4, 8 and 16 seconds (31 s in all). */
     public static final List<Duration> STANDARD_RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
             Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
@@ -29,6 +33,20 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
         if (retransmit.isEmpty() || retransmit.stream().anyMatch(d -> d.isNegative() || d.isZero())) {
             throw new IllegalArgumentException("retransmission timeouts must be positive, at least one");
         }
+        if (fragmentPacketLimit < Fragments.MIN_PACKET_LIMIT || fragmentPacketLimit > 65_535) {
+            throw new IllegalArgumentException("fragment size must be " + Fragments.MIN_PACKET_LIMIT
+                    + "-65535 octets, not " + fragmentPacketLimit);
+        }
+    }
+
+    /** With the default fragment size. */
+    public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit) {
+        this(forceUdpEncapsulation, retransmit, Fragments.DEFAULT_PACKET_LIMIT);
+    }
+
+    /** The same settings with another fragment size. */
+    public IkeSettings withFragmentPacketLimit(int octets) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, octets);
     }
 
     /** With the standard retransmissions. */

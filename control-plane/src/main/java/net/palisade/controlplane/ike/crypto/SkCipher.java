@@ -23,7 +23,7 @@ import net.palisade.model.wire.ikev2.Payload;
 import net.palisade.model.wire.ikev2.PayloadType;
 
 /**
- * Protection of the SK payload in one direction (RFC 7296 section 3.14): AES-GCM with a 16-octet ICV (RFC 5282: the
+ * Protection of the SK payload (and of SKF fragments, RFC 7383) in one direction (RFC 7296 section 3.14): AES-GCM with a 16-octet ICV (RFC 5282: the
  * key material is key then 4-octet salt, the nonce is salt | 8-octet IV, the associated data is everything before
  * the IV), or AES-CBC with an HMAC-SHA2 checksum truncated as RFC 4868 says, covering header through ciphertext.
  * Layout comes from {@link Ikev2Codec#encryptedTemplate} and {@link Ikev2Codec#encryptedRegions}.
@@ -84,7 +84,37 @@ public final class SkCipher {
     public byte[] seal(Ikev2Codec codec, IkeHeader header, List<Payload> inner, Randomness random) {
         PayloadType first = inner.isEmpty() ? PayloadType.Known.NO_NEXT_PAYLOAD : inner.getFirst().type();
         byte[] plain = codec.encodeInner(inner, blockBytes());
-        EncryptedTemplate t = codec.encryptedTemplate(header, first, ivBytes(), plain.length, icvBytes());
+        return fill(codec.encryptedTemplate(header, first, ivBytes(), plain.length, icvBytes()), plain, random);
+    }
+
+    /**
+     * One fragment of a protected message (RFC 7383 section 2.5): {@code header}, then an SKF payload numbered
+     * {@code number} of {@code total} whose encrypted content is {@code chunk} (a piece of the unpadded inner
+     * payload chain), padded to the block size. Each fragment has its own IV and integrity check.
+     *
+     * @param firstInner the first inner payload's type, written in fragment 1 only
+     * @param random     source of CBC IVs
+     */
+    public byte[] sealFragment(Ikev2Codec codec, IkeHeader header, PayloadType firstInner, int number, int total,
+            byte[] chunk, Randomness random) {
+        int block = blockBytes();
+        int pad = (block - (chunk.length + 1) % block) % block;
+        byte[] plain = new byte[chunk.length + pad + 1];
+        System.arraycopy(chunk, 0, plain, 0, chunk.length);
+        plain[plain.length - 1] = (byte) pad;
+        return fill(codec.fragmentTemplate(header, firstInner, number, total, ivBytes(), plain.length, icvBytes()),
+                plain, random);
+    }
+
+    /** The largest chunk of inner chain one fragment of {@code datagramBytes} octets can carry (0 if none). */
+    public int fragmentCapacity(int datagramBytes) {
+        // IKE header 28, SKF header 8, IV, ICV; the ciphertext a multiple of the block, holding the pad length octet
+        int room = datagramBytes - IkeHeader.LENGTH - 8 - ivBytes() - icvBytes();
+        int ciphertext = room - room % blockBytes();
+        return Math.max(0, ciphertext - 1);
+    }
+
+    private byte[] fill(EncryptedTemplate t, byte[] plain, Randomness random) {
         byte[] d = t.datagram();
         EncryptedRegions r = t.regions();
         byte[] iv;
