@@ -23,6 +23,7 @@ import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ca ...} and DN identities, strongSwan on gw-b with {@code auth = pubkey} ({@code strongswan.sh conf-cert}). The
  * certificates (one CA, RSA-2048 or ECDSA P-256 end entities) are made by the test. Each way round and with each key
  * type, strongSwan must log that it verified our signature, the node must journal phase1-up and
- * child-sa-installed, and host-a's ping must reach host-b through the tunnel. Needs root and strongSwan; skipped
+ * child-sa-installed, and host-a's ping must reach host-b through the tunnel. A strongSwan certificate of another
+ * CA must be refused, with a journaled reason. Needs root and strongSwan; skipped
  * with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeCertStrongSwanTest {
@@ -63,6 +65,51 @@ class IkeCertStrongSwanTest {
             String scheme, @TempDir Path dir) throws Exception {
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
         TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, (node, ss, dp) -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            // strongSwan verified our certificate and our RFC 7427 signature, and we verified its
+            assertThat(log(ss)).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
+                    .contains("CHILD_SA net{1} established");
+
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
+                    .isZero();
+        });
+    }
+
+    @Test
+    void aStrongSwanCertificateFromAnotherCaIsRefusedAndJournaled(@TempDir Path dir) throws Exception {
+        TestPki.Issued rogueCa = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
+        TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys("ecdsa"), List.of());
+        TestPki.Issued theirs = TestPki.endEntity(rogueCa, THEIR_DN, keys("rsa"), List.of());
+        withNodeAndStrongSwan(dir, ours, theirs, false, (node, ss, dp) -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(journal(node)).as("charon log:\n" + log(ss))
+                            .filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                            .map(e -> (TunnelEvent.NegotiationFailed) e).first()
+                            .satisfies(f -> {
+                                assertThat(f.reason().name()).isEqualTo("AUTHENTICATION_FAILED");
+                                assertThat(f.detail()).startsWith("the peer's certificate \"CN=gw-b, O=Palisade "
+                                        + "Lab, C=SE\"").contains("does not chain to a CA of our ca file");
+                            }));
+            assertThat(events(node)).doesNotContain("child-sa-installed");
+        });
+    }
+
+    /** What a test does once strongSwan and the node run. */
+    private interface LabBody {
+        void run(ControlPlane node, Path ss, Dataplane dp) throws Exception;
+    }
+
+    /**
+     * Starts strongSwan on gw-b with {@code theirs} and our CA, and a node on gw-a with {@code ours}, commits the
+     * tunnel (passive if strongSwan initiates, which it then does), runs {@code body}, and stops everything.
+     */
+    private static void withNodeAndStrongSwan(Path dir, TestPki.Issued ours, TestPki.Issued theirs,
+            boolean strongSwanInitiates, LabBody body) throws Exception {
         Path pal = Files.createDirectories(dir.resolve("palisade"));
         Path cert = TestPki.write(pal, "gw-a.pem", TestPki.pem(ours.cert()));
         Path key = TestPki.write(pal, "gw-a.key", TestPki.pkcs8(ours.keys()));
@@ -109,17 +156,7 @@ class IkeCertStrongSwanTest {
                         "--child", "net");
                 assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log(ss)).isZero();
             }
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            // strongSwan verified our certificate and our RFC 7427 signature, and we verified its
-            assertThat(log(ss)).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
-                    .contains("CHILD_SA net{1} established");
-
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
-                    .isZero();
+            body.run(cp, ss, dp);
         } finally {
             ike.close();
             if (cp != null) {
