@@ -53,8 +53,7 @@ import net.palisade.model.wire.ikev2.TsPayload;
 
 /**
  * One IKE SA's protocol engine (RFC 7296): IKE_SA_INIT (with INVALID_KE_PAYLOAD both ways, no downgrade, and NAT
- * detection), IKE_AUTH with a pre-shared key or certificates (RFC 7427 signatures, see {@code ike.auth}) and the first
- * Child SA, Child SA rekeying with CREATE_CHILD_SA (with or
+ * detection), IKE_AUTH with a pre-shared key and the first Child SA, Child SA rekeying with CREATE_CHILD_SA (with or
  * without PFS) and the delete of the old pair, INFORMATIONAL liveness checks (on demand, or every {@code dpd} of
  * silence) and Delete. A state machine over {@link IkeState}: every input gives a
  * {@link Step} (the new state and the outputs); every state change goes through {@link #transition}. The clock,
@@ -63,6 +62,11 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * <p>Reliability (section 2.1 and 2.3): a window of one request each way; our request is retransmitted after 1, 2,
  * 4, 8 and 16 seconds and given up (TIMEOUT) after the fifth (or as {@link IkeSettings#retransmit} says); a
  * retransmitted peer request is answered from the cached response and never processed twice. Every dropped input increments a named counter ({@link #counters()}).
+ *
+ * <p>Authentication: the tunnel's pre-shared key, or its certificates ({@code cert ... key ... ca ...}): CERT,
+ * CERTREQ and RFC 7427 signatures, with the checks of {@code ike.auth.CertificateAuth}. Certificate files are loaded
+ * (and cached) when the session is created; if they cannot be used, the session fails on Start or on the first
+ * IKE_SA_INIT request, with AUTHENTICATION_FAILED naming the file.
  *
  * <p>Not thread-safe: one driver feeds one session.
  */
