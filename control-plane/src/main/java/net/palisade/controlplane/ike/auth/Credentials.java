@@ -96,7 +96,7 @@ public final class Credentials {
      */
     public static Credentials of(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> anchors)
             throws CredentialException {
-        return of(chain, key, anchors, "key does not match certificate " + chain.getFirst().getSubjectX500Principal());
+        return of(chain, key, anchors, "key does not match certificate");
     }
 
     private static Credentials of(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> anchors,
