@@ -5,6 +5,9 @@
 #   ops/lab/strongswan.sh stop NS DIR      stop it
 #   ops/lab/strongswan.sh conf DIR LOCAL REMOTE LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
 #                                          write a minimal IKEv2 PSK site-to-site config into DIR
+#   ops/lab/strongswan.sh conf-cert DIR LOCAL REMOTE LOCAL_TS REMOTE_TS LOCAL_ID REMOTE_ID [IKE_PROPOSAL] [ESP_PROPOSAL]
+#                                          the same with certificates (auth = pubkey): expects DIR/x509/gw.pem,
+#                                          DIR/private/gw.key and DIR/x509ca/ca.pem (swanctl's folder layout)
 #   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
 # Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
 # encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
@@ -12,9 +15,8 @@ set -euo pipefail
 
 charon_bin=/usr/lib/ipsec/charon
 
-conf() {
-  local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 psk=$6
-  local ike=${7:-aes128gcm16-prfsha256-x25519} esp=${8:-aes128gcm16}
+strongswan_conf() {
+  local dir=$1
   mkdir -p "$dir"
   cat > "$dir/strongswan.conf" <<CONF
 charon {
@@ -49,6 +51,12 @@ charon {
   }
 }
 CONF
+}
+
+conf() {
+  local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 psk=$6
+  local ike=${7:-aes128gcm16-prfsha256-x25519} esp=${8:-aes128gcm16}
+  strongswan_conf "$dir"
   cat > "$dir/swanctl.conf" <<CONF
 connections {
   lab {
@@ -80,6 +88,56 @@ secrets {
     id-1 = $local_addr
     id-2 = $remote_addr
     secret = "$psk"
+  }
+}
+CONF
+}
+
+# Certificates: the files sit in swanctl's folders next to swanctl.conf and are named by absolute path, so the
+# config does not depend on which directory swanctl resolves relative names against. IKE fragmentation is off:
+# Palisade's engine does not reassemble IKE fragments (RFC 7383) yet, and a certificate makes IKE_AUTH larger than
+# strongSwan's fragment size (the kernel's IP fragmentation carries it instead).
+conf_cert() {
+  local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 local_id=$6 remote_id=$7
+  local ike=${8:-aes128gcm16-prfsha256-x25519} esp=${9:-aes128gcm16}
+  local f
+  for f in x509/gw.pem private/gw.key x509ca/ca.pem; do
+    [ -f "$dir/$f" ] || { echo "strongswan.sh: conf-cert needs $dir/$f" >&2; return 1; }
+  done
+  strongswan_conf "$dir"
+  cat > "$dir/swanctl.conf" <<CONF
+connections {
+  lab {
+    version = 2
+    local_addrs = $local_addr
+    remote_addrs = $remote_addr
+    encap = yes
+    fragmentation = no
+    proposals = $ike
+    send_cert = always
+    local {
+      auth = pubkey
+      certs = $dir/x509/gw.pem
+      id = "$local_id"
+    }
+    remote {
+      auth = pubkey
+      id = "$remote_id"
+      cacerts = $dir/x509ca/ca.pem
+    }
+    children {
+      net {
+        local_ts = $local_ts
+        remote_ts = $remote_ts
+        esp_proposals = $esp
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  private-gw {
+    file = $dir/private/gw.key
   }
 }
 CONF
@@ -123,8 +181,9 @@ stop() {
 
 case "${1:-}" in
   conf) shift; conf "$@" ;;
+  conf-cert) shift; conf_cert "$@" ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
   swanctl) shift; swanctl_in "$@" ;;
-  *) echo "usage: $0 conf|start|stop|swanctl ..." >&2; exit 2 ;;
+  *) echo "usage: $0 conf|conf-cert|start|stop|swanctl ..." >&2; exit 2 ;;
 esac

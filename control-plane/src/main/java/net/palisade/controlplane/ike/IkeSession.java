@@ -11,6 +11,11 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import net.palisade.controlplane.ike.auth.CertificateAuth;
+import net.palisade.controlplane.ike.auth.CredentialException;
+import net.palisade.controlplane.ike.auth.Credentials;
+import net.palisade.controlplane.ike.auth.Outcome;
+import net.palisade.controlplane.ike.auth.SignatureAuth;
 import net.palisade.controlplane.ike.crypto.IkeKdf;
 import net.palisade.controlplane.ike.crypto.IkeSaKeys;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
@@ -26,9 +31,11 @@ import net.palisade.model.secret.Secret;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.AuthMethod;
 import net.palisade.model.wire.ikev2.AuthPayload;
+import net.palisade.model.wire.ikev2.CertPayload;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.DeletePayload;
 import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.HashAlgorithm;
 import net.palisade.model.wire.ikev2.IdPayload;
 import net.palisade.model.wire.ikev2.IkeHeader;
 import net.palisade.model.wire.ikev2.IkeMessage;
@@ -65,6 +72,11 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * {@link IkeSettings#fragmentPacketLimit()} goes out as SKF fragments ({@link Fragments}); a retransmission resends
  * every fragment, the cached response holds every fragment, and only fragment 1 of a retransmitted request makes us
  * resend it (section 2.6.1).
+ *
+ * <p>Authentication: the tunnel's pre-shared key, or its certificates ({@code cert ... key ... ca ...}): CERT,
+ * CERTREQ and RFC 7427 signatures, with the checks of {@code ike.auth.CertificateAuth}. Certificate files are loaded
+ * (and cached) when the session is created; if they cannot be used, the session fails on Start or on the first
+ * IKE_SA_INIT request, with AUTHENTICATION_FAILED naming the file.
  *
  * <p>Not thread-safe: one driver feeds one session.
  */
@@ -117,6 +129,12 @@ public final class IkeSession {
     private final List<OldSa> oldSas = new ArrayList<>();
     private List<TrafficSelector> offeredTsi = List.of();
     private List<TrafficSelector> offeredTsr = List.of();
+    /** Certificate authentication, if configured and its files loaded. */
+    private final CertificateAuth certAuth;
+    /** Why the configured certificate files cannot be used, if they cannot. */
+    private final String credentialError;
+    /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS notify (RFC 7427); empty if it sent none. */
+    private List<HashAlgorithm> peerHashes = List.of();
 
     private long nextRequestId;
     private Pending pending;
@@ -146,9 +164,17 @@ public final class IkeSession {
         this.remote = Objects.requireNonNull(remote, "remote");
         this.env = Objects.requireNonNull(env, "env");
         this.codec = env.codec();
-        if (!(tunnel.authentication() instanceof IkeAuth.Psk)) {
-            throw new IllegalArgumentException("only PSK authentication is implemented so far");
+        CertificateAuth loaded = null;
+        String error = null;
+        if (tunnel.authentication() instanceof IkeAuth.Certificates files) {
+            try {
+                loaded = new CertificateAuth(Credentials.cached(files));
+            } catch (CredentialException e) {
+                error = e.getMessage();
+            }
         }
+        this.certAuth = loaded;
+        this.credentialError = error;
     }
 
     /** A session that initiates to {@code remote} on {@link IkeInput.Start}. */
@@ -304,6 +330,10 @@ public final class IkeSession {
             drop("start_ignored");
             return;
         }
+        if (credentialError != null) {
+            fail(FailureReason.AUTHENTICATION_FAILED, "cannot use our certificate: " + credentialError);
+            return;
+        }
         spiI = nonZeroSpi();
         ni = env.random().bytes(NONCE_BYTES);
         sendInitRequest(tunnel.ikeSa().groups().getFirst());
@@ -326,6 +356,9 @@ public final class IkeSession {
         p.add(new NoncePayload(Octets.of(ni)));
         p.addAll(natNotifies(0));
         p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
+        if (tunnel.authentication() instanceof IkeAuth.Certificates) {
+            p.add(SignatureAuth.hashNotify());
+        }
         initRequest = codec.encode(new IkeMessage(
                 IkeHeader.request(spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
         nextRequestId = 1;
@@ -387,6 +420,7 @@ public final class IkeSession {
         spiR = m.header().responderSpi();
         nr = nonce.get().nonce().toByteArray();
         initResponse = datagram;
+        peerHashes = peerHashes(m);
         if (!deriveIkeKeys(chosen.get(), ke.get())) {
             return;
         }
@@ -464,6 +498,11 @@ public final class IkeSession {
             return;
         }
         IkeHeader h = m.header();
+        if (credentialError != null) {
+            spiI = h.initiatorSpi();
+            fail(FailureReason.AUTHENTICATION_FAILED, "cannot use our certificate: " + credentialError);
+            return;
+        }
         Optional<ProposalPolicy.IkeChoice> choice = ProposalPolicy.chooseIke(sa.get().proposals(), tunnel.ikeSa());
         if (choice.isEmpty()) {
             sendClear(IkeHeader.response(h.initiatorSpi(), 0, ExchangeType.Known.IKE_SA_INIT, 0, false),
@@ -499,6 +538,11 @@ public final class IkeSession {
         p.add(new NoncePayload(Octets.of(nr)));
         p.addAll(natNotifies(spiR));
         p.add(NotifyPayload.of(NotifyType.Known.IKEV2_FRAGMENTATION_SUPPORTED));
+        if (certAuth != null) {
+            p.add(SignatureAuth.hashNotify());
+            p.add(certAuth.certRequest());
+        }
+        peerHashes = peerHashes(m);
         initRequest = datagram;
         initResponse = codec.encode(new IkeMessage(
                 IkeHeader.response(spiI, spiR, ExchangeType.Known.IKE_SA_INIT, 0, false), p));
@@ -513,15 +557,19 @@ public final class IkeSession {
 
     private void sendAuthRequest() {
         IkeTunnel t = tunnel;
-        IdPayload idi = Identities.payload(true, t.srcId(), local.getAddress());
+        IdPayload idi = ourId(true);
         childSpiIn = nonZeroChildSpi();
         IpFamily family = IpAddresses.family(remote.getAddress());
         offeredTsi = SelectorPolicy.of(t.from(), family);
         offeredTsr = SelectorPolicy.of(t.to(), family);
         List<Payload> p = new ArrayList<>();
         p.add(idi);
+        if (certAuth != null) {
+            p.addAll(certAuth.certificates());
+            p.add(certAuth.certRequest());
+        }
         t.dstId().ifPresent(d -> p.add(Identities.payload(false, t.dstId(), remote.getAddress())));
-        p.add(new AuthPayload(AuthMethod.Known.SHARED_KEY_MIC, Octets.of(auth(true, idi))));
+        p.add(auth(true, idi));
         p.add(new SaPayload(ProposalPolicy.espOffer(t.childSa(), childSpiIn)));
         p.add(new TsPayload(true, offeredTsi));
         p.add(new TsPayload(false, offeredTsr));
@@ -530,12 +578,46 @@ public final class IkeSession {
         sendRequest(id, ExchangeType.Known.IKE_AUTH, d, LocalRequest.SETUP);
     }
 
-    /** Our AUTH (section 2.15): the initiator signs its IKE_SA_INIT request and Nr, the responder its response, Ni. */
-    private byte[] auth(boolean initiatorSide, IdPayload id) {
+    /**
+     * Our identity: {@code srcid}; without it, our certificate's subject (certificates) or our address (PSK). A
+     * {@code srcid} naming our certificate's subject is sent in the certificate's own encoding.
+     */
+    private IdPayload ourId(boolean initiator) {
+        IdPayload configured = Identities.payload(initiator, tunnel.srcId(), local.getAddress());
+        if (certAuth == null) {
+            return configured;
+        }
+        IdPayload subject = Identities.dn(initiator, certAuth.credentials().subject());
+        return tunnel.srcId().isEmpty() || Identities.sameDn(configured, subject) ? subject : configured;
+    }
+
+    /** The hash algorithms of the peer's SIGNATURE_HASH_ALGORITHMS notify in {@code m}, if any. */
+    private static List<HashAlgorithm> peerHashes(IkeMessage m) {
+        return m.notify(NotifyType.Known.SIGNATURE_HASH_ALGORITHMS).flatMap(NotifyPayload::hashAlgorithms)
+                .orElse(List.of());
+    }
+
+    /**
+     * The octets an AUTH payload covers (section 2.15): the initiator's are its IKE_SA_INIT request and Nr, the
+     * responder's its response and Ni, each followed by prf(SK_p, ID').
+     */
+    private byte[] signedOctets(boolean initiatorSide, IdPayload id) {
         byte[] firstMessage = initiatorSide ? initRequest : initResponse;
         byte[] peerNonce = initiatorSide ? nr : ni;
         byte[] skP = initiatorSide ? keys.skPi() : keys.skPr();
-        byte[] octets = IkeKdf.signedOctets(prf, firstMessage, peerNonce, skP, id.authBody().toByteArray());
+        return IkeKdf.signedOctets(prf, firstMessage, peerNonce, skP, id.authBody().toByteArray());
+    }
+
+    /** Our AUTH payload: a signature with our certificate's key, or the PSK MAC. */
+    private AuthPayload auth(boolean initiatorSide, IdPayload id) {
+        byte[] octets = signedOctets(initiatorSide, id);
+        if (certAuth != null) {
+            return certAuth.sign(octets, peerHashes);
+        }
+        return new AuthPayload(AuthMethod.Known.SHARED_KEY_MIC, Octets.of(pskMac(octets)));
+    }
+
+    private byte[] pskMac(byte[] octets) {
         byte[] psk = ((IkeAuth.Psk) tunnel.authentication()).psk().revealBytes();
         try {
             return IkeKdf.pskAuth(prf, psk, octets);
@@ -544,11 +626,35 @@ public final class IkeSession {
         }
     }
 
-    private boolean verifyAuth(boolean initiatorSide, IdPayload id, Optional<AuthPayload> received) {
-        if (received.isEmpty() || received.get().method() != AuthMethod.Known.SHARED_KEY_MIC) {
-            return false;
+    /**
+     * Checks the peer's identity and AUTH payload in {@code m}: with a PSK, the identity is {@code dstid} (or the
+     * peer's address) and the MAC verifies; with certificates, the certificate chains to our CA at our clock, the
+     * identity is in it and equals {@code dstid} if configured, and the signature verifies.
+     *
+     * @return empty if the peer is authenticated, else which check failed
+     */
+    private Optional<String> verifyAuth(boolean initiatorSide, IdPayload id, IkeMessage m) {
+        Optional<AuthPayload> received = m.first(AuthPayload.class);
+        if (certAuth == null) {
+            if (!Identities.matches(id, tunnel.dstId(), remote.getAddress())) {
+                return Optional.of("the peer's identity is not the one configured");
+            }
+            if (received.isEmpty() || received.get().method() != AuthMethod.Known.SHARED_KEY_MIC
+                    || !MessageDigest.isEqual(pskMac(signedOctets(initiatorSide, id)),
+                            received.get().data().toByteArray())) {
+                return Optional.of("the peer's AUTH payload does not verify"
+                        + received.map(a -> a.method() == AuthMethod.Known.SHARED_KEY_MIC ? ""
+                                : " (method " + a.method().name() + ", we use a pre-shared key)").orElse(""));
+            }
+            return Optional.empty();
         }
-        return MessageDigest.isEqual(auth(initiatorSide, id), received.get().data().toByteArray());
+        if (tunnel.dstId().isPresent() && !Identities.matches(id, tunnel.dstId(), remote.getAddress())) {
+            return Optional.of("the peer's identity " + net.palisade.controlplane.ike.auth.PeerCertificates.describe(id)
+                    + " is not the configured dstid " + tunnel.dstId().get().value());
+        }
+        Outcome<?> peer = certAuth.verifyPeer(m.all(CertPayload.class), id, received,
+                signedOctets(initiatorSide, id), now());
+        return peer instanceof Outcome.Failed<?> f ? Optional.of(f.detail()) : Optional.empty();
     }
 
     private void authResponse(IkeMessage m) {
@@ -570,15 +676,14 @@ public final class IkeSession {
             }
             return;
         }
-        boolean idOk = Identities.matches(idr.get(), tunnel.dstId(), remote.getAddress());
-        if (!idOk || !verifyAuth(false, idr.get(), m.first(AuthPayload.class))) {
+        Optional<String> authProblem = verifyAuth(false, idr.get(), m);
+        if (authProblem.isPresent()) {
             // RFC 7296 section 2.21.2: tell the responder in a new INFORMATIONAL exchange, sent once
             for (byte[] d : protect(IkeHeader.request(spiI, spiR, ExchangeType.Known.INFORMATIONAL,
                     nextRequestId++, true), List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED)))) {
                 outputs.add(new IkeOutput.Send(d, local, remote));
             }
-            fail(FailureReason.AUTHENTICATION_FAILED, idOk ? "the peer's AUTH payload does not verify"
-                    : "the peer's identity is not the one configured");
+            fail(FailureReason.AUTHENTICATION_FAILED, authProblem.get());
             return;
         }
         transition(IkeState.ESTABLISHED);
@@ -683,18 +788,21 @@ public final class IkeSession {
     private List<Payload> authRequest(IkeMessage m) {
         halfOpenDeadline = null;
         Optional<IdPayload> idi = m.all(IdPayload.class).stream().filter(IdPayload::initiator).findFirst();
-        if (idi.isEmpty() || !Identities.matches(idi.get(), tunnel.dstId(), remote.getAddress())
-                || !verifyAuth(true, idi.get(), m.first(AuthPayload.class))) {
-            fail(FailureReason.AUTHENTICATION_FAILED, idi.isEmpty() ? "IKE_AUTH request without IDi"
-                    : "the initiator's identity or AUTH payload does not verify");
+        Optional<String> authProblem = idi.isEmpty() ? Optional.of("IKE_AUTH request without IDi")
+                : verifyAuth(true, idi.get(), m);
+        if (authProblem.isPresent()) {
+            fail(FailureReason.AUTHENTICATION_FAILED, authProblem.get());
             return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
         }
         transition(IkeState.ESTABLISHED);
         phase1Up();
-        IdPayload idr = Identities.payload(false, tunnel.srcId(), local.getAddress());
+        IdPayload idr = ourId(false);
         List<Payload> p = new ArrayList<>();
         p.add(idr);
-        p.add(new AuthPayload(AuthMethod.Known.SHARED_KEY_MIC, Octets.of(auth(false, idr))));
+        if (certAuth != null) {
+            p.addAll(certAuth.certificates());
+        }
+        p.add(auth(false, idr));
         Optional<SaPayload> sa = m.first(SaPayload.class);
         Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
         Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();

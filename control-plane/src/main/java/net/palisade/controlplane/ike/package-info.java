@@ -19,6 +19,7 @@
  * <p>Clock, randomness and key exchange are injected through {@link net.palisade.controlplane.ike.IkeEnvironment},
  * so tests run two sessions against each other in memory with a fake clock. Procedures live in their own classes:
  * proposal negotiation ({@code ProposalPolicy}), traffic selector narrowing ({@code SelectorPolicy}), identities
- * ({@code Identities}), NAT detection ({@code NatDetection}); cryptography in {@code ike.crypto}.
+ * ({@code Identities}), NAT detection ({@code NatDetection}); cryptography in {@code ike.crypto}; certificate
+ * authentication (credentials, RFC 7427 signatures, the peer's certificate) in {@code ike.auth}.
  */
 package net.palisade.controlplane.ike;

@@ -1,0 +1,192 @@
+package net.palisade.controlplane.ike.lab;
+
+import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.JournalEvent;
+import net.palisade.controlplane.Settings;
+import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.ike.auth.TestPki;
+import net.palisade.controlplane.tunnel.DataplanePorts;
+import net.palisade.dataplane.Dataplane;
+import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.model.event.TunnelEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Certificate authentication against Debian's strongSwan 5.9.8 in the namespace lab ({@code ops/lab/netns.sh},
+ * prefix "ikct"): a real node on gw-a (control plane, dataplane, {@link IkeManager}) with {@code cert ... key ...
+ * ca ...} and DN identities, strongSwan on gw-b with {@code auth = pubkey} ({@code strongswan.sh conf-cert}). The
+ * certificates (one CA, RSA-2048 or ECDSA P-256 end entities) are made by the test. Each way round and with each key
+ * type, strongSwan must log that it verified our signature, the node must journal phase1-up and
+ * child-sa-installed, and host-a's ping must reach host-b through the tunnel. A strongSwan certificate of another
+ * CA must be refused, with a journaled reason. Needs root and strongSwan; skipped
+ * with {@code -Dpalisade.skipExternal=true}.
+ */
+class IkeCertStrongSwanTest {
+    private static final String PREFIX = "ikct";
+    private static final String OUR_DN = "C=SE, O=Palisade Lab, CN=gw-a";
+    private static final String THEIR_DN = "C=SE, O=Palisade Lab, CN=gw-b";
+    private static TestPki.Issued ca;
+
+    @BeforeAll
+    static void lab() throws Exception {
+        StrongSwanLab.up(PREFIX);
+        ca = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        StrongSwanLab.down(PREFIX);
+    }
+
+    @ParameterizedTest(name = "strongSwan initiates {0}, ours {1}, theirs {2}")
+    @CsvSource({
+        "false, rsa,   rsa,   RSA_EMSA_PKCS1_SHA2_256",
+        "true,  ecdsa, ecdsa, ECDSA_WITH_SHA256_DER",
+        "false, ecdsa, rsa,   ECDSA_WITH_SHA256_DER",
+        "true,  rsa,   ecdsa, RSA_EMSA_PKCS1_SHA2_256"})
+    void certificateTunnelWithStrongSwanCarriesPing(boolean strongSwanInitiates, String ourKey, String theirKey,
+            String scheme, @TempDir Path dir) throws Exception {
+        TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
+        TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, (node, ss, dp) -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            // strongSwan verified our certificate and our RFC 7427 signature, and we verified its
+            assertThat(log(ss)).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
+                    .contains("CHILD_SA net{1} established");
+
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
+                    .isZero();
+        });
+    }
+
+    @Test
+    void aStrongSwanCertificateFromAnotherCaIsRefusedAndJournaled(@TempDir Path dir) throws Exception {
+        TestPki.Issued rogueCa = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
+        TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys("ecdsa"), List.of());
+        TestPki.Issued theirs = TestPki.endEntity(rogueCa, THEIR_DN, keys("rsa"), List.of());
+        withNodeAndStrongSwan(dir, ours, theirs, false, (node, ss, dp) -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(journal(node)).as("charon log:\n" + log(ss))
+                            .filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                            .map(e -> (TunnelEvent.NegotiationFailed) e).first()
+                            .satisfies(f -> {
+                                assertThat(f.reason().name()).isEqualTo("AUTHENTICATION_FAILED");
+                                assertThat(f.detail()).startsWith("the peer's certificate \"CN=gw-b, O=Palisade "
+                                        + "Lab, C=SE\"").contains("does not chain to a CA of our ca file");
+                            }));
+            assertThat(events(node)).doesNotContain("child-sa-installed");
+        });
+    }
+
+    /** What a test does once strongSwan and the node run. */
+    private interface LabBody {
+        void run(ControlPlane node, Path ss, Dataplane dp) throws Exception;
+    }
+
+    /**
+     * Starts strongSwan on gw-b with {@code theirs} and our CA, and a node on gw-a with {@code ours}, commits the
+     * tunnel (passive if strongSwan initiates, which it then does), runs {@code body}, and stops everything.
+     */
+    private static void withNodeAndStrongSwan(Path dir, TestPki.Issued ours, TestPki.Issued theirs,
+            boolean strongSwanInitiates, LabBody body) throws Exception {
+        Path pal = Files.createDirectories(dir.resolve("palisade"));
+        Path cert = TestPki.write(pal, "gw-a.pem", TestPki.pem(ours.cert()));
+        Path key = TestPki.write(pal, "gw-a.key", TestPki.pkcs8(ours.keys()));
+        Path caFile = TestPki.write(pal, "ca.pem", TestPki.pem(ca.cert()));
+        Path ss = dir.resolve("ss");
+        TestPki.write(Files.createDirectories(ss.resolve("x509")), "gw.pem", TestPki.pem(theirs.cert()));
+        TestPki.write(Files.createDirectories(ss.resolve("private")), "gw.key", TestPki.pkcs8(theirs.keys()));
+        TestPki.write(Files.createDirectories(ss.resolve("x509ca")), "ca.pem", TestPki.pem(ca.cert()));
+
+        String strongswan = StrongSwanLab.strongswanScript();
+        StrongSwanLab.Result conf = sh(strongswan, "conf-cert", ss.toString(), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", THEIR_DN, OUR_DN, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
+        assertThat(conf.exit()).as(conf.output()).isZero();
+        Path sconf = ss.resolve("strongswan.conf");
+        Files.writeString(sconf, Files.readString(sconf).replace("      ike = 2\n",
+                "      ike = 2\n      cfg = 2\n      flush_line = yes\n"));
+        String config = "ike " + (strongSwanInitiates ? "passive " : "") + "from 10.1.0.0/24 to 10.2.0.0/24 peer "
+                + "192.0.2.2 cert " + cert + " key " + key + " ca " + caFile + " srcid \"" + OUR_DN + "\" dstid \""
+                + THEIR_DN + "\" label to-b\n";
+
+        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
+        IkeManager ike = new IkeManager(netns, 500);
+        Dataplane dp = null;
+        ControlPlane cp = null;
+        try {
+            StrongSwanLab.Result start = sh(strongswan, "start", PREFIX + "-gwb", ss.toString());
+            assertThat(start.exit()).as(start.output()).isZero();
+            String loaded = Files.readString(ss.resolve("load.out"));
+            assertThat(loaded).as(loaded).contains("loaded certificate", "loaded connection 'lab'");
+            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikct0").withWorkers(1)
+                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
+            ike.open(dp);
+            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
+                    new DataplanePorts(dp, Optional.of(ike)));
+            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            ike.attach(cp);
+            cp.commit(config, "test", "certificate tunnel", Optional.empty()).toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+            ControlPlane node = cp;
+            if (strongSwanInitiates) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(node))
+                        .contains("configured"));
+                StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate",
+                        "--child", "net");
+                assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log(ss)).isZero();
+            }
+            body.run(cp, ss, dp);
+        } finally {
+            ike.close();
+            if (cp != null) {
+                cp.close();
+            }
+            if (dp != null) {
+                dp.close();
+            }
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+        }
+    }
+
+    private static KeyPair keys(String type) {
+        return type.equals("rsa") ? TestPki.rsa(2048) : TestPki.ec("secp256r1");
+    }
+
+    private static List<TunnelEvent> journal(ControlPlane node) throws Exception {
+        return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).toList();
+    }
+
+    private static List<String> events(ControlPlane node) throws Exception {
+        return journal(node).stream().map(TunnelEvent::type).toList();
+    }
+
+    private static String log(Path ss) {
+        try {
+            return Files.readString(ss.resolve("charon.log"));
+        } catch (java.io.IOException e) {
+            return "(no charon log: " + e.getMessage() + ")";
+        }
+    }
+}
