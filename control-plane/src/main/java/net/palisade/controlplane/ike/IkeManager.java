@@ -391,14 +391,16 @@ public final class IkeManager implements AutoCloseable {
                         p.id().toString(), Cause.PEER, r));
             }
             case IkeOutput.ChildSaInstalled c -> {
-                if (install(label, c)) {
+                if (install(label, c, Install.REPLACE)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(childId(c.inboundSpi()),
                             spis(c)), Cause.PEER, r));
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
                 IkeOutput.ChildSaInstalled c = k.replacement();
-                if (install(label, c)) {
+                // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
+                // the new pair at once, its responder once the old pair is deleted
+                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
                     replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
                     report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
                             childId(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
@@ -413,8 +415,14 @@ public final class IkeManager implements AutoCloseable {
             }
             case IkeOutput.ChildSaDeleted d -> {
                 Dataplane dp = dataplane;
-                if (dp != null && dp.inboundSpi(label).filter(spi -> spi == (int) d.inboundSpi()).isPresent()) {
-                    removeSas(label);
+                if (dp != null) {
+                    try {
+                        // the newest remaining pair takes over sending; the last pair takes the routes with it
+                        dp.removePair(label, (int) d.inboundSpi());
+                    } catch (IOException | RuntimeException ex) {
+                        log.warn("tunnel {}: cannot remove Child SA {}: {}", label, Long.toHexString(d.inboundSpi()),
+                                ex.getMessage());
+                    }
                 }
                 if (!replacedChildren.remove(label + "/" + childId(d.inboundSpi()))) {
                     report(label, r -> new TunnelCommand.ChildSaDeleted(childId(d.inboundSpi()), Cause.PEER, r));
@@ -455,7 +463,10 @@ public final class IkeManager implements AutoCloseable {
         report(label, r -> new TunnelCommand.PeerSwitched(to.getHostAddress(), cause, r));
     }
 
-    private boolean install(String label, IkeOutput.ChildSaInstalled c) {
+    /** How a Child SA enters the dataplane. */
+    private enum Install { REPLACE, REKEY_SWITCH, REKEY_KEEP }
+
+    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how) {
         Dataplane dp = dataplane;
         IkeTunnel t = wanted.get(label);
         if (dp == null || t == null) {
@@ -479,12 +490,18 @@ public final class IkeManager implements AutoCloseable {
                 : Optional.empty();
         InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
         try {
-            dp.install(new ManualKeying.Keys(label, c.local().getAddress(), peer, c.encryption().keyword(),
-                    c.integrity().map(AuthAlgorithm::keyword), (int) c.inboundSpi(), (int) c.outboundSpi(),
-                    new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()), auth, localPrefixes,
-                    remotePrefixes));
-            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {})", label,
-                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword());
+            ManualKeying.Keys keys = new ManualKeying.Keys(label, c.local().getAddress(), peer,
+                    c.encryption().keyword(), c.integrity().map(AuthAlgorithm::keyword), (int) c.inboundSpi(),
+                    (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
+                    auth, localPrefixes, remotePrefixes);
+            switch (how) {
+                case REPLACE -> dp.install(keys);
+                case REKEY_SWITCH -> dp.rekey(keys, true);
+                case REKEY_KEEP -> dp.rekey(keys, false);
+            }
+            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{})", label,
+                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
+                    how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
             return true;
         } catch (IOException | RuntimeException ex) {
             log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
