@@ -134,6 +134,7 @@ class IkeStoryStrongSwanTest {
             ping("after strongSwan's IKE SA rekey", ssB);
 
             // 3. gw-b's charon dies (SIGKILL: no Delete is sent); dead peer detection, then gw-c
+            Files.writeString(Path.of("target", "ikst-charon-gw-b.log"), Lab.charonLog(ssB)); // for a failure's reader
             Set<String> keys = new LinkedHashSet<>(StrongSwanKeys.in(Lab.charonLog(ssB)));
             for (String pid : sh("ip", "netns", "pids", PREFIX + "-gwb").output().strip().split("\\s+")) {
                 if (!pid.isEmpty() && Files.readString(Path.of("/proc", pid, "comm")).strip().equals("charon")) {
@@ -151,6 +152,7 @@ class IkeStoryStrongSwanTest {
             ping("after the switch to gw-c", ssC);
             StrongSwanSas atC = StrongSwanSas.of(strongswan, PREFIX + "-gwc", ssC);
             keys.addAll(StrongSwanKeys.in(Lab.charonLog(ssC)));
+            Files.writeString(Path.of("target", "ikst-charon-gw-c.log"), Lab.charonLog(ssC));
 
             // 4. the story, read back through the API
             HttpResponse<String> raw = api.send("GET", "/v1/tunnels/" + LABEL + "/events", null);
