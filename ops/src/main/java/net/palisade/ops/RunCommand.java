@@ -19,7 +19,10 @@ import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.Settings;
 import net.palisade.controlplane.dataplane.WorkerControl;
+import net.palisade.controlplane.ike.Cookies;
+import net.palisade.controlplane.ike.Fragments;
 import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.controlplane.tunnel.TunnelCommand;
@@ -94,15 +97,31 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "ESP workers; 0 = one per CPU (default)")
     int workers;
 
+    @Option(names = "--ike-cookie-threshold", paramLabel = "N", defaultValue = "" + Cookies.DEFAULT_THRESHOLD,
+            description = "demand IKE cookies (RFC 7296 2.6) while at least N responder IKE SAs are half-open;"
+                    + " 0 = always (default: ${DEFAULT-VALUE})")
+    int ikeCookieThreshold;
+
+    @Option(names = "--ike-fragment-size", paramLabel = "BYTES", defaultValue = "" + Fragments.DEFAULT_PACKET_LIMIT,
+            description = "largest IP packet of an IKE message before it is sent as RFC 7383 fragments,"
+                    + " " + Fragments.MIN_PACKET_LIMIT + "-65535 (default: ${DEFAULT-VALUE})")
+    int ikeFragmentSize;
+
+    /** Largest {@code --ike-cookie-threshold}: far more half-open IKE SAs than a gateway ever holds. */
+    static final int MAX_COOKIE_THRESHOLD = 1_000_000;
+
     @Override
     public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
         Defaults.HostPort listen;
         Defaults.HostPort clusterAt;
+        IkeSettings ikeSettings;
         try {
             listen = Defaults.hostPort("--api", api);
             clusterAt = Defaults.hostPort("--cluster", cluster);
             seeds.forEach(s -> Defaults.hostPort("--seed", s));
+            ikeSettings = ikeSettings(ikeFragmentSize);
+            checkCookieThreshold(ikeCookieThreshold);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
@@ -132,7 +151,7 @@ final class RunCommand implements Callable<Integer> {
 
         AtomicReference<ControlPlane> nodeRef = new AtomicReference<>();
         // IKE: port 500 here, port 4500 through the dataplane (which owns it and hands IKE messages to the sink)
-        IkeManager ike = new IkeManager(Optional.empty(), 500);
+        IkeManager ike = new IkeManager(Optional.empty(), 500, ikeSettings, Cookies.standard(ikeCookieThreshold));
         Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef), dataDir, ike);
         if (dataplane == null) {
             return 2;
@@ -142,6 +161,8 @@ final class RunCommand implements Callable<Integer> {
             try {
                 ike.open(dataplane.get());
                 ikeOpen = true;
+                log.info("IKE: cookies demanded from {} half-open IKE SA(s) on, fragments above {}-byte packets",
+                        ikeCookieThreshold, ikeFragmentSize);
             } catch (IOException e) {
                 log.error("IKE is off: cannot open UDP port 500: {}", e.getMessage());
             }
@@ -256,6 +277,23 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         };
+    }
+
+    /** The default IKE settings with {@code --ike-fragment-size}; refuses a size out of range. */
+    static IkeSettings ikeSettings(int fragmentSize) {
+        if (fragmentSize < Fragments.MIN_PACKET_LIMIT || fragmentSize > 65_535) {
+            throw new IllegalArgumentException("--ike-fragment-size: must be " + Fragments.MIN_PACKET_LIMIT
+                    + "-65535 bytes (the largest IP packet of an IKE fragment), not " + fragmentSize);
+        }
+        return IkeSettings.DEFAULT.withFragmentPacketLimit(fragmentSize);
+    }
+
+    /** Refuses an {@code --ike-cookie-threshold} out of range. */
+    static void checkCookieThreshold(int threshold) {
+        if (threshold < 0 || threshold > MAX_COOKIE_THRESHOLD) {
+            throw new IllegalArgumentException("--ike-cookie-threshold: must be 0-" + MAX_COOKIE_THRESHOLD
+                    + " half-open IKE SAs (0 = always demand a cookie), not " + threshold);
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -135,4 +135,33 @@ class CliTest {
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("--api: expected HOST:PORT");
     }
+
+    @ParameterizedTest
+    @CsvSource({
+        "--ike-cookie-threshold, -1, '--ike-cookie-threshold: must be 0-1000000 half-open IKE SAs (0 = always demand a cookie), not -1'",
+        "--ike-cookie-threshold, 1000001, '--ike-cookie-threshold: must be 0-1000000'",
+        "--ike-fragment-size, 127, '--ike-fragment-size: must be 128-65535 bytes (the largest IP packet of an IKE fragment), not 127'",
+        "--ike-fragment-size, 65536, '--ike-fragment-size: must be 128-65535 bytes'",
+        "--ike-fragment-size, 1k, is not an int",
+    })
+    void runRefusesIkeSettingsOutOfRangeBeforeStartingAnything(String flag, String value, String message,
+            @TempDir Path dir) {
+        Run r = palisade("run", flag, value, "--data", dir.resolve("data").toString(), "--dataplane", "off");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains(message);
+        assertThat(dir.resolve("data")).doesNotExist(); // refused before the data directory is made
+    }
+
+    @Test
+    void runIkeSettingsDefaultToThirtyHalfOpenAnd1280BytesAndTakeTheFlags() {
+        RunCommand defaults = new RunCommand();
+        new CommandLine(defaults).parseArgs();
+        assertThat(defaults.ikeCookieThreshold).isEqualTo(30);
+        assertThat(RunCommand.ikeSettings(defaults.ikeFragmentSize).fragmentPacketLimit()).isEqualTo(1280);
+
+        RunCommand given = new RunCommand();
+        new CommandLine(given).parseArgs("--ike-cookie-threshold", "0", "--ike-fragment-size", "576");
+        assertThat(given.ikeCookieThreshold).isZero();
+        assertThat(RunCommand.ikeSettings(given.ikeFragmentSize).fragmentPacketLimit()).isEqualTo(576);
+    }
 }

@@ -12,10 +12,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.JournalEvent;
 import net.palisade.controlplane.Settings;
+import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.auth.TestPki;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.dataplane.Dataplane;
@@ -35,11 +39,15 @@ import org.junit.jupiter.api.io.TempDir;
  * certificates (one CA, RSA-2048 or ECDSA P-256 end entities) are made by the test. Each way round and with each key
  * type, strongSwan must log that it verified our signature, the node must journal phase1-up and
  * child-sa-installed, and host-a's ping must reach host-b through the tunnel. A strongSwan certificate of another
- * CA must be refused, with a journaled reason. Needs root and strongSwan; skipped
- * with {@code -Dpalisade.skipExternal=true}.
+ * CA must be refused, with a journaled reason. These cases run strongSwan with {@code fragmentation = no}; the
+ * fragmented cases turn RFC 7383 fragmentation on at both ends with a 576-octet limit, so that each side's
+ * certificate IKE_AUTH crosses as fragments. Needs root and strongSwan; skipped with
+ * {@code -Dpalisade.skipExternal=true}. Namespace prefix "ikcg".
  */
 class IkeCertStrongSwanTest {
-    private static final String PREFIX = "ikct";
+    private static final String PREFIX = "ikcg";
+    /** IKE packet limit of the fragmented cases, both ends: the IPv4 size every path carries. */
+    private static final int FRAGMENT = 576;
     private static final String OUR_DN = "C=SE, O=Palisade Lab, CN=gw-a";
     private static final String THEIR_DN = "C=SE, O=Palisade Lab, CN=gw-b";
     private static TestPki.Issued ca;
@@ -65,7 +73,7 @@ class IkeCertStrongSwanTest {
             String scheme, @TempDir Path dir) throws Exception {
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
         TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
-        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, (node, ss, dp) -> {
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.empty(), (node, ss, dp) -> {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
                             .contains("phase1-up", "child-sa-installed"));
@@ -85,7 +93,7 @@ class IkeCertStrongSwanTest {
         TestPki.Issued rogueCa = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys("ecdsa"), List.of());
         TestPki.Issued theirs = TestPki.endEntity(rogueCa, THEIR_DN, keys("rsa"), List.of());
-        withNodeAndStrongSwan(dir, ours, theirs, false, (node, ss, dp) -> {
+        withNodeAndStrongSwan(dir, ours, theirs, false, Optional.empty(), (node, ss, dp) -> {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(journal(node)).as("charon log:\n" + log(ss))
                             .filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
@@ -99,6 +107,47 @@ class IkeCertStrongSwanTest {
         });
     }
 
+    @ParameterizedTest(name = "fragmented, strongSwan initiates {0}, ours {1}, theirs {2}")
+    @CsvSource({
+        "false, rsa,   rsa,   RSA_EMSA_PKCS1_SHA2_256",
+        "true,  ecdsa, rsa,   ECDSA_WITH_SHA256_DER"})
+    void certificateIkeAuthCrossesAsFragmentsBothWaysAndTheTunnelCarriesPing(boolean strongSwanInitiates,
+            String ourKey, String theirKey, String scheme, @TempDir Path dir) throws Exception {
+        TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
+        TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.of(FRAGMENT), (node, ss, dp) -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
+                    .isZero();
+
+            String log = log(ss);
+            Files.writeString(Path.of("target", "ikcg-charon-" + (strongSwanInitiates ? "strongswan" : "node")
+                    + "-initiates.log"), log); // for whoever reads a failure
+            assertThat(log).as(log).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
+                    .contains("CHILD_SA net{1} established");
+            // strongSwan split its certificate IKE_AUTH into fragments of at most 576 octets and sent them ...
+            assertThat(log).containsPattern("splitting IKE message \\(\\d+ bytes\\) into [2-9] fragments")
+                    .containsPattern("generating IKE_AUTH (request|response) 1 \\[ EF\\(1/[2-9]\\) \\]");
+            // ... and received ours as fragments, which it put back together
+            assertThat(log).containsPattern("parsed IKE_AUTH (request|response) 1 \\[ EF\\(1/[2-9]\\) \\]")
+                    .containsPattern("received fragment #[2-9] of [2-9], reassembled fragmented IKE message");
+            // every IKE message on port 4500 fits the limit with the IP and UDP headers and the non-ESP marker
+            List<String> packets = log.lines().filter(l -> l.contains("sending packet:")
+                    || l.contains("received packet:")).filter(l -> l.contains("[4500]") && l.endsWith(" bytes)"))
+                    .toList();
+            assertThat(packets).as(log).hasSizeGreaterThan(2);
+            for (String line : packets) {
+                Matcher m = Pattern.compile("\\((\\d+) bytes\\)").matcher(line);
+                assertThat(m.find()).as(line).isTrue();
+                assertThat(Integer.parseInt(m.group(1)) + 20 + 8 + 4).as(line).isLessThanOrEqualTo(FRAGMENT);
+            }
+        });
+    }
+
     /** What a test does once strongSwan and the node run. */
     private interface LabBody {
         void run(ControlPlane node, Path ss, Dataplane dp) throws Exception;
@@ -106,10 +155,13 @@ class IkeCertStrongSwanTest {
 
     /**
      * Starts strongSwan on gw-b with {@code theirs} and our CA, and a node on gw-a with {@code ours}, commits the
-     * tunnel (passive if strongSwan initiates, which it then does), runs {@code body}, and stops everything.
+     * tunnel (passive if strongSwan initiates, which it then does), runs {@code body}, and stops everything. With
+     * {@code fragment}, both ends fragment IKE messages (RFC 7383) larger than that many octets of IP packet
+     * (strongSwan: {@code fragmentation = yes}, {@code charon.fragment_size}); without, strongSwan has
+     * {@code fragmentation = no}.
      */
     private static void withNodeAndStrongSwan(Path dir, TestPki.Issued ours, TestPki.Issued theirs,
-            boolean strongSwanInitiates, LabBody body) throws Exception {
+            boolean strongSwanInitiates, Optional<Integer> fragment, LabBody body) throws Exception {
         Path pal = Files.createDirectories(dir.resolve("palisade"));
         Path cert = TestPki.write(pal, "gw-a.pem", TestPki.pem(ours.cert()));
         Path key = TestPki.write(pal, "gw-a.key", TestPki.pkcs8(ours.keys()));
@@ -126,12 +178,23 @@ class IkeCertStrongSwanTest {
         Path sconf = ss.resolve("strongswan.conf");
         Files.writeString(sconf, Files.readString(sconf).replace("      ike = 2\n",
                 "      ike = 2\n      cfg = 2\n      flush_line = yes\n"));
+        if (fragment.isPresent()) {
+            Path swanctl = ss.resolve("swanctl.conf");
+            String text = Files.readString(swanctl);
+            assertThat(text).contains("    fragmentation = no\n");
+            Files.writeString(swanctl, text.replace("    fragmentation = no\n", "    fragmentation = yes\n"));
+            text = Files.readString(sconf);
+            assertThat(text).contains("  port = 500\n");
+            Files.writeString(sconf, text.replace("  port = 500\n", "  port = 500\n  fragment_size = "
+                    + fragment.get() + "\n"));
+        }
         String config = "ike " + (strongSwanInitiates ? "passive " : "") + "from 10.1.0.0/24 to 10.2.0.0/24 peer "
                 + "192.0.2.2 cert " + cert + " key " + key + " ca " + caFile + " srcid \"" + OUR_DN + "\" dstid \""
                 + THEIR_DN + "\" label to-b\n";
 
         Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-        IkeManager ike = new IkeManager(netns, 500);
+        IkeManager ike = fragment.isEmpty() ? new IkeManager(netns, 500) : new IkeManager(netns, 500,
+                IkeSettings.DEFAULT.withFragmentPacketLimit(fragment.get()), Cookies.standard(Cookies.DEFAULT_THRESHOLD));
         Dataplane dp = null;
         ControlPlane cp = null;
         try {
