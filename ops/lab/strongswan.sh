@@ -5,6 +5,9 @@
 #   ops/lab/strongswan.sh stop NS DIR      stop it
 #   ops/lab/strongswan.sh conf DIR LOCAL REMOTE LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
 #                                          write a minimal IKEv2 PSK site-to-site config into DIR
+#   ops/lab/strongswan.sh conf-any DIR LOCAL LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
+#                                          a responder for any peer (remote_addrs = %any, any ID, unique = never,
+#                                          one PSK for all, log level 0 so logging costs little): the IKE benchmark's
 #   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
 # Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
 # encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
@@ -85,6 +88,45 @@ secrets {
 CONF
 }
 
+conf_any() {
+  local dir=$1 local_addr=$2 local_ts=$3 remote_ts=$4 psk=$5
+  local ike=${6:-aes128gcm16-prfsha256-x25519} esp=${7:-aes128gcm16}
+  conf "$dir" "$local_addr" 0.0.0.0 "$local_ts" "$remote_ts" "$psk" "$ike" "$esp"
+  sed -i 's/^      ike = 2$/      ike = 0/; s/^      default = 1$/      default = 0/' "$dir/strongswan.conf"
+  cat > "$dir/swanctl.conf" <<CONF
+connections {
+  any {
+    version = 2
+    local_addrs = $local_addr
+    remote_addrs = %any
+    encap = yes
+    unique = never
+    proposals = $ike
+    local {
+      auth = psk
+      id = $local_addr
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      net {
+        local_ts = $local_ts
+        remote_ts = $remote_ts
+        esp_proposals = $esp
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-any {
+    secret = "$psk"
+  }
+}
+CONF
+}
+
 swanctl_in() {
   local ns=$1 dir=$2; shift 2
   ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
@@ -123,8 +165,9 @@ stop() {
 
 case "${1:-}" in
   conf) shift; conf "$@" ;;
+  conf-any) shift; conf_any "$@" ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
   swanctl) shift; swanctl_in "$@" ;;
-  *) echo "usage: $0 conf|start|stop|swanctl ..." >&2; exit 2 ;;
+  *) echo "usage: $0 conf|conf-any|start|stop|swanctl ..." >&2; exit 2 ;;
 esac
