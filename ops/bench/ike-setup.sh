@@ -12,7 +12,9 @@
 #
 #   ops/bench/ike-setup.sh [SECONDS=20] [CONCURRENCY=8] [RUNS=5]     (as root)
 #
-# IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its run and prints its hottest methods.
+# IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run (after the warm-up) and prints
+# where its CPU samples, allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
+# WARMUP=S changes the warm-up (default 10 s) that precedes each responder's measured run.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +22,7 @@ root=$(cd "$here/../.." && pwd)
 lab="$root/ops/lab"
 palisade="$root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
-warmup=3
+warmup=${WARMUP:-10}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
 P=${LAB_PREFIX:-ikbn}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
@@ -63,15 +65,15 @@ api() { # NS PATH [curl args...]: the node's API in namespace NS
   ip netns exec "$ns" curl -sf -H "Authorization: Bearer $(cat "$W/data-${ns##*-}/api-token")" "$@" \
     "http://127.0.0.1:8470$path"
 }
-start_node() { # NS CONFIG-or-empty TUN: palisade run in NS; waits for readyz; prints the pid
-  local ns=$1 conf=$2 tun=$3 side=${1##*-}
+start_node() { # NS CONFIG-or-empty TUN LOG: palisade run in NS, output in $W/LOG; waits for readyz; prints the pid
+  local ns=$1 conf=$2 tun=$3 log=$W/$4 side=${1##*-}
   local args=(run --data "$W/data-$side" --api 127.0.0.1:8470 --tun "$tun" --workers 1)
   [ -n "$conf" ] && args+=(--config "$conf")
-  ip netns exec "$ns" "$palisade" "${args[@]}" > "$W/$side.log" 2>&1 &
+  ip netns exec "$ns" "$palisade" "${args[@]}" > "$log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 240); do
     ip netns exec "$ns" curl -sf http://127.0.0.1:8470/readyz >/dev/null 2>&1 && { echo "$pid"; return 0; }
-    kill -0 "$pid" 2>/dev/null || { echo "ike-setup: node in $ns exited:" >&2; tail -20 "$W/$side.log" >&2; return 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "ike-setup: node in $ns exited:" >&2; tail -20 "$log" >&2; return 1; }
     sleep 0.25
   done
   echo "ike-setup: node in $ns not ready after 60 s" >&2; return 1
@@ -111,14 +113,15 @@ for i in $(seq 0 $((conc - 1))); do
   echo "ike passive from 10.2.0.0/24 to 10.100.$i.0/24 peer 192.0.2.$((100 + i)) $ike_words psk \"$psk\" label bench-$i"
 done > "$W/b-bench.conf"
 chmod 600 "$W/b-bench.conf"
-jfr_opts=""
-[ "${IKE_BENCH_JFR:-0}" = 1 ] && jfr_opts="-XX:StartFlightRecording=filename=$W/responder.jfr,settings=profile"
-bpid=$(PALISADE_JAVA_OPTS="$jfr_opts" start_node "$P-gwb" "$W/b-bench.conf" ikbn0)
+bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
 ( sleep $((warmup + secs / 2)); api "$P-gwb" /v1/tunnels \
     | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' \
     > "$W/pal-sample" || true ) &
-since=$(date -u +%FT%T.%3NZ)
+if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" \
+    filename="$W/responder.jfr" >/dev/null
+fi
 c0=$(cpu_ticks "$bpid")
 pal_line=$(generate palisade)
 c1=$(cpu_ticks "$bpid")
@@ -134,21 +137,19 @@ for _ in $(seq 1 120); do
 done
 journal_lag=$(awk -v a="$t_journal" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a - 1}')
 events_all=$(api "$P-gwb" "/v1/events" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-installed_log=$(grep -c 'Child SA installed' "$W/gwb.log" || true)
+installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
 echo "$pal_line responder_cpu_s=$pal_cpu" >&2
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
-  ip netns exec "$P-gwb" "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop >/dev/null 2>&1 || true
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true
+  echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
+  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" >&2 || true
+  cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr && echo "(recording kept in /tmp/ike-setup-responder.jfr)" >&2
 fi
 stop_node "$bpid"
-if [ "${IKE_BENCH_JFR:-0}" = 1 ] && [ -f "$W/responder.jfr" ]; then
-  echo "--- JFR, Palisade responder: hottest methods" >&2
-  "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$W/responder.jfr" 2>&1 | head -30 >&2 || true
-  cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr
-fi
 
 # ------------------------------------------------------------------------------- 2. commit to first packet
 for i in $(seq 0 $((conc - 1))); do ip -n "$P-gwa" addr del "192.0.2.$((100 + i))/24" dev wan; done
-apid=$(start_node "$P-gwa" "" ikbn1)
+apid=$(start_node "$P-gwa" "" ikbn1 gwa.log)
 node_pids+=("$apid")
 a_tunnel="ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 $ike_words psk \"$psk\" label to-b"
 
@@ -190,7 +191,7 @@ done
 echo "ike passive from 10.2.0.0/24 to 10.1.0.0/24 peer 192.0.2.1 $ike_words psk \"$psk\" label to-a" > "$W/b-passive.conf"
 chmod 600 "$W/b-passive.conf"
 rm -rf "$W/data-gwb"
-bpid=$(start_node "$P-gwb" "$W/b-passive.conf" ikbn0)
+bpid=$(start_node "$P-gwb" "$W/b-passive.conf" ikbn0 gwb-passive.log)
 node_pids+=("$bpid")
 pal_fp=() pal_commit=()
 for r in $(seq 1 "$runs"); do
