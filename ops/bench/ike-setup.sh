@@ -14,7 +14,7 @@
 #
 # IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run (after the warm-up) and prints
 # where its CPU samples, allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
-# WARMUP=S changes the warm-up (default 10 s) that precedes each responder's measured run.
+# WARMUP=S changes the warm-up (default 15 s) that precedes each responder's measured run.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +22,7 @@ root=$(cd "$here/../.." && pwd)
 lab="$root/ops/lab"
 palisade="$root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
-warmup=${WARMUP:-10}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
+warmup=${WARMUP:-15}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
 P=${LAB_PREFIX:-ikbn}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
@@ -57,8 +57,6 @@ ike_words="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
 ss_ike=aes128gcm16-prfsha256-x25519
 ss_esp=aes128gcm16-x25519   # Palisade proposes PFS for Child SAs; IKE_AUTH's first Child SA has no KE either way
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 api() { # NS PATH [curl args...]: the node's API in namespace NS
   local ns=$1 path=$2; shift 2
@@ -82,11 +80,22 @@ stop_node() {
   kill "$1" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
 }
-generate() { # NAME: runs the load generator on gw-a against 192.0.2.2; prints its result line
+generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (process PID); prints its result line
   ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx512m -cp "$cp_gen" \
-    net.palisade.controlplane.bench.IkeLoadGenerator --name "$1" --responder 192.0.2.2 --source 192.0.2.100 \
+    net.palisade.controlplane.bench.IkeLoadGenerator --name "$1" --responder-pid "$2" \
+    --responder 192.0.2.2 --source 192.0.2.100 \
     --concurrency "$conc" --seconds "$secs" --warmup "$warmup" --proposal "$ike_words" --psk-file "$W/psk" \
     2> "$W/gen-$1.err" | tail -1
+}
+
+# the count of Child SAs the responder holds, sampled 5 times (1 s apart) in the measured run: "max of 5: n,n,n,n,n"
+ss_installed() { "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-any" --list-sas 2>&1 | tee "$W/ss-sample.raw" | grep -c 'INSTALLED' || true; }
+pal_installed() { api "$P-gwb" /v1/tunnels | tee "$W/pal-sample.raw" \
+  | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' || echo "?"; }
+sample_loop() { # FILE FUNCTION
+  sleep $((warmup + 2)); local all=() i
+  for i in 1 2 3 4 5; do all+=("$($2)"); sleep 1; done
+  echo "max of 5: $(printf '%s\n' "${all[@]}" | sort -n | tail -1) ($(IFS=,; echo "${all[*]}"))" > "$1"
 }
 
 # ------------------------------------------------------------------------------- 1a. setup rate: strongSwan
@@ -96,17 +105,13 @@ echo "ike-setup: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -
 "$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
 charon=$(cat "$W/ss-any/charon.pid")
 [ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
-( sleep $((warmup + secs / 2)); "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-any" --list-sas 2>/dev/null \
-    | grep -c 'INSTALLED' > "$W/ss-sample" || true ) &
-c0=$(cpu_ticks "$charon")
-ss_line=$(generate strongswan)
-c1=$(cpu_ticks "$charon")
+sample_loop "$W/ss-sample" ss_installed &
+ss_line=$(generate strongswan "$charon")
 wait
 "$lab/strongswan.sh" stop "$P-gwb" "$W/ss-any"
 sleep 1
 ss_children=$(grep -c 'CHILD_SA net{[0-9]*} established' "$W/ss-any/charon.log" || true)
-ss_cpu=$(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN{printf "%.1f", t / hz}')
-echo "$ss_line responder_cpu_s=$ss_cpu" >&2
+echo "$ss_line" >&2
 
 # ------------------------------------------------------------------------------- 1b. setup rate: Palisade
 for i in $(seq 0 $((conc - 1))); do
@@ -115,18 +120,13 @@ done > "$W/b-bench.conf"
 chmod 600 "$W/b-bench.conf"
 bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
-( sleep $((warmup + secs / 2)); api "$P-gwb" /v1/tunnels \
-    | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' \
-    > "$W/pal-sample" || true ) &
+sample_loop "$W/pal-sample" pal_installed &
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" \
     filename="$W/responder.jfr" >/dev/null
 fi
-c0=$(cpu_ticks "$bpid")
-pal_line=$(generate palisade)
-c1=$(cpu_ticks "$bpid")
+pal_line=$(generate palisade "$bpid")
 wait
-pal_cpu=$(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN{printf "%.1f", t / hz}')
 # the journal trails the handshakes: wait until its count of child-sa-installed stops growing (all runs, warm-up too)
 count_events() { api "$P-gwb" "/v1/events?type=$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 t_journal=$(date +%s.%N); prev=-1; journaled=0
@@ -138,7 +138,7 @@ done
 journal_lag=$(awk -v a="$t_journal" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a - 1}')
 events_all=$(api "$P-gwb" "/v1/events" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
-echo "$pal_line responder_cpu_s=$pal_cpu" >&2
+echo "$pal_line" >&2
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true
   echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
@@ -204,18 +204,20 @@ done
 ss_rate=$(field rate "$ss_line") pal_rate=$(field rate "$pal_line")
 ss_n=$(field setups "$ss_line") pal_n=$(field setups "$pal_line")
 per_setup() { awk -v c="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.2f", c * 1000 / n; else print "-" }'; }
+ss_cpu=$(field responder_cpu_s "$ss_line") pal_cpu=$(field responder_cpu_s "$pal_line")
 echo
 echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-setup.sh $secs $conc $runs\` | strongSwan 5.9.8 responder | Palisade responder |"
 echo "|---|---:|---:|"
 echo "| IKE SA + Child SA setups/s ($conc initiators, ${secs} s) | $ss_rate | $pal_rate |"
 echo "| setup latency p50 / p99 | $(field p50_ms "$ss_line") / $(field p99_ms "$ss_line") ms | $(field p50_ms "$pal_line") / $(field p99_ms "$pal_line") ms |"
 echo "| failures | $(field failures "$ss_line") | $(field failures "$pal_line") |"
-echo "| responder CPU per setup | $(per_setup "$ss_cpu" "$ss_n") ms | $(per_setup "$pal_cpu" "$pal_n") ms |"
-echo "| load generator CPU (same 2 vCPUs) | $(field generator_cpu_s "$ss_line") s | $(field generator_cpu_s "$pal_line") s |"
-echo "| check: Child SAs seen on the responder mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
-echo "| check: Child SAs established, incl. warm-up | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
+echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") ms | $(per_setup "$pal_cpu" "$pal_n") ms |"
+echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((2 * secs)) s) | $ss_cpu / $(field generator_cpu_s "$ss_line") s | $pal_cpu / $(field generator_cpu_s "$pal_line") s |"
+echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
+echo "| check: Child SAs held by the responder, sampled mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
+echo "| check: Child SAs established, warm-up included (generator: $(( ss_n + $(field warmup_setups "$ss_line") )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
 echo "| journal | — | $events_all events persisted; last one ${journal_lag} s after the load stopped |"
 echo "| commit → first echo reply through the tunnel (median of $runs) | $(printf '%s ' "${ss_fp[@]}" | median) ms | $(printf '%s ' "${pal_fp[@]}" | median) ms |"
 echo "| commit API call itself (median) | $(printf '%s ' "${ss_commit[@]}" | median) ms | $(printf '%s ' "${pal_commit[@]}" | median) ms |"
-echo "ike-setup: strongswan: $ss_line responder_cpu_s=$ss_cpu"
-echo "ike-setup: palisade:   $pal_line responder_cpu_s=$pal_cpu"
+echo "ike-setup: strongswan: $ss_line"
+echo "ike-setup: palisade:   $pal_line"

@@ -48,8 +48,9 @@ import net.palisade.model.config.ConfigResult;
  * file and never printed.
  *
  * <p>The last line of output is machine-readable: {@code ike-load: name=... setups=N seconds=S rate=R p50_ms=...
- * p99_ms=... failures=... generator_cpu_s=...} (the generator's own CPU time, for machines where it shares cores with
- * the responder). Figures are printed, never asserted.
+ * p99_ms=... failures=... generator_cpu_s=... warmup_setups=... [responder_cpu_s=...]}: the generator's own CPU time
+ * during the measured run (it may share cores with the responder) and, with {@code --responder-pid}, the responder's CPU time during the
+ * measured run only. Figures are printed, never asserted.
  */
 public final class IkeLoadGenerator {
     private static final int NON_ESP_MARKER = 4;
@@ -67,9 +68,11 @@ public final class IkeLoadGenerator {
      * @param warmup      how long to run the same loop first without counting
      * @param proposal    config words for the IKE and Child SA proposals
      * @param psk         the pre-shared key
+     * @param responderPid the responder's process (same machine), whose CPU time during the measured run is
+     *                     reported; 0 for none
      */
     record Options(String name, InetAddress responder, InetAddress firstSource, int concurrency, Duration duration,
-            Duration warmup, String proposal, String psk) {}
+            Duration warmup, String proposal, String psk, long responderPid) {}
 
     private final Options options;
     private final List<Long> latenciesNanos = new ArrayList<>();
@@ -95,6 +98,7 @@ public final class IkeLoadGenerator {
         int concurrency = 4;
         int seconds = 10;
         int warmup = 0;
+        long responderPid = 0;
         String proposal = "enc aes-128-gcm prf hmac-sha2-256 group curve25519";
         String psk = null;
         for (int i = 0; i < args.length; i++) {
@@ -106,11 +110,12 @@ public final class IkeLoadGenerator {
                 case "--concurrency" -> concurrency = Integer.parseInt(v);
                 case "--seconds" -> seconds = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
+                case "--responder-pid" -> responderPid = Long.parseLong(v);
                 case "--proposal" -> proposal = v;
                 case "--psk-file" -> psk = Files.readString(Path.of(v), StandardCharsets.UTF_8).strip();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --responder ADDR --source ADDR --psk-file FILE [--concurrency C] [--seconds S]"
-                        + " [--warmup S] [--proposal WORDS] [--name NAME]");
+                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID]");
             }
             i++;
         }
@@ -118,7 +123,7 @@ public final class IkeLoadGenerator {
             throw new IllegalArgumentException("--responder, --source and --psk-file are required");
         }
         return new Options(name, responder, source, concurrency, Duration.ofSeconds(seconds),
-                Duration.ofSeconds(warmup), proposal, psk);
+                Duration.ofSeconds(warmup), proposal, psk, responderPid);
     }
 
     /** The tunnel initiator {@code i} negotiates, from the same config language a node reads. */
@@ -132,20 +137,39 @@ public final class IkeLoadGenerator {
         return (IkeTunnel) r.orThrow().tunnels().getFirst();
     }
 
-    private String run() throws InterruptedException {
+    private String run() throws InterruptedException, IOException {
+        String warm = "warmup_setups=0";
         if (!options.warmup().isZero()) {
             // the same loop, figures thrown away: JIT compilation on both sides, the responder's caches filled
             runPhase(options.warmup());
+            synchronized (latenciesNanos) {
+                warm = "warmup_setups=" + latenciesNanos.size();
+            }
             synchronized (latenciesNanos) {
                 latenciesNanos.clear();
             }
             failures.clear();
             deleteTimeouts.reset();
         }
-        return runPhase(options.duration());
+        double cpu0 = responderCpuSeconds();
+        String line = runPhase(options.duration());
+        double cpu = responderCpuSeconds() - cpu0;
+        return line + " " + warm + (options.responderPid() == 0 ? ""
+                : String.format(Locale.ROOT, " responder_cpu_s=%.2f", cpu));
+    }
+
+    /** utime + stime of the responder process from /proc (in USER_HZ = 1/100 s ticks); 0 without a pid. */
+    private double responderCpuSeconds() throws IOException {
+        if (options.responderPid() == 0) {
+            return 0;
+        }
+        String stat = Files.readString(Path.of("/proc/" + options.responderPid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14 and 15 of proc(5)
     }
 
     private String runPhase(Duration duration) throws InterruptedException {
+        double ownCpu0 = ownCpuSeconds();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
@@ -170,8 +194,11 @@ public final class IkeLoadGenerator {
                         + " concurrency=%d failures=%s delete_timeouts=%d generator_cpu_s=%.1f",
                 options.name(), sorted.length, seconds, sorted.length / seconds, pct(sorted, 50), pct(sorted, 99),
                 sorted.length == 0 ? 0.0 : sorted[sorted.length - 1] / 1e6, options.concurrency(), failText,
-                deleteTimeouts.sum(), ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3)
-                        .orElse(Double.NaN));
+                deleteTimeouts.sum(), ownCpuSeconds() - ownCpu0);
+    }
+
+    private static double ownCpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(Double.NaN);
     }
 
     private static double pct(long[] sorted, int p) {
