@@ -8,6 +8,9 @@
 #   ops/lab/strongswan.sh conf-cert DIR LOCAL REMOTE LOCAL_TS REMOTE_TS LOCAL_ID REMOTE_ID [IKE_PROPOSAL] [ESP_PROPOSAL]
 #                                          the same with certificates (auth = pubkey): expects DIR/x509/gw.pem,
 #                                          DIR/private/gw.key and DIR/x509ca/ca.pem (swanctl's folder layout)
+#   ops/lab/strongswan.sh conf-any DIR LOCAL LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
+#                                          a responder for any peer (remote_addrs = %any, any ID, unique = never,
+#                                          one PSK for all, log level 0 so logging costs little): the IKE benchmark's
 #   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
 # Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
 # encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
@@ -94,9 +97,8 @@ CONF
 }
 
 # Certificates: the files sit in swanctl's folders next to swanctl.conf and are named by absolute path, so the
-# config does not depend on which directory swanctl resolves relative names against. IKE fragmentation is off:
-# Palisade's engine does not reassemble IKE fragments (RFC 7383) yet, and a certificate makes IKE_AUTH larger than
-# strongSwan's fragment size (the kernel's IP fragmentation carries it instead).
+# config does not depend on which directory swanctl resolves relative names against. IKE fragmentation is off here
+# (a test that wants it turns it on in swanctl.conf): the kernel's IP fragmentation carries a large IKE_AUTH.
 conf_cert() {
   local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 local_id=$6 remote_id=$7
   local ike=${8:-aes128gcm16-prfsha256-x25519} esp=${9:-aes128gcm16}
@@ -143,6 +145,45 @@ secrets {
 CONF
 }
 
+conf_any() {
+  local dir=$1 local_addr=$2 local_ts=$3 remote_ts=$4 psk=$5
+  local ike=${6:-aes128gcm16-prfsha256-x25519} esp=${7:-aes128gcm16}
+  conf "$dir" "$local_addr" 0.0.0.0 "$local_ts" "$remote_ts" "$psk" "$ike" "$esp"
+  sed -i 's/^      ike = 2$/      ike = 0/; s/^      default = 1$/      default = 0/' "$dir/strongswan.conf"
+  cat > "$dir/swanctl.conf" <<CONF
+connections {
+  any {
+    version = 2
+    local_addrs = $local_addr
+    remote_addrs = %any
+    encap = yes
+    unique = never
+    proposals = $ike
+    local {
+      auth = psk
+      id = $local_addr
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      net {
+        local_ts = $local_ts
+        remote_ts = $remote_ts
+        esp_proposals = $esp
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-any {
+    secret = "$psk"
+  }
+}
+CONF
+}
+
 swanctl_in() {
   local ns=$1 dir=$2; shift 2
   ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
@@ -182,8 +223,9 @@ stop() {
 case "${1:-}" in
   conf) shift; conf "$@" ;;
   conf-cert) shift; conf_cert "$@" ;;
+  conf-any) shift; conf_any "$@" ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
   swanctl) shift; swanctl_in "$@" ;;
-  *) echo "usage: $0 conf|conf-cert|start|stop|swanctl ..." >&2; exit 2 ;;
+  *) echo "usage: $0 conf|conf-cert|conf-any|start|stop|swanctl ..." >&2; exit 2 ;;
 esac

@@ -59,7 +59,8 @@ class IkeRekeyStrongSwanTest {
                     long ikeByPeer = count(events, "rekeyed", Cause.PEER, false);
                     assertThat(childByPeer).as("Child SA rekeys by strongSwan").isGreaterThanOrEqualTo(3);
                     assertThat(ikeByPeer).as("IKE SA rekeys by strongSwan").isGreaterThanOrEqualTo(2);
-                    assertThat(charon).contains("activating CHILD_REKEY task").containsPattern("IKE_SA lab\\[\\d+\\] rekeyed");
+                    assertThat(charon).contains("activating CHILD_REKEY task")
+                            .containsPattern("IKE_SA lab\\[\\d+\\] rekeyed");
                 });
     }
 

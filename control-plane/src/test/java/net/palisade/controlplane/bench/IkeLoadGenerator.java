@@ -1,0 +1,394 @@
+package net.palisade.controlplane.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import net.palisade.controlplane.ike.IkeEnvironment;
+import net.palisade.controlplane.ike.IkeInput;
+import net.palisade.controlplane.ike.IkeOutput;
+import net.palisade.controlplane.ike.IkeSession;
+import net.palisade.controlplane.ike.IkeState;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.config.ConfigParser;
+import net.palisade.model.config.ConfigResult;
+
+/**
+ * IKE setup-rate load generator ("Palisade initiating"): {@code C} concurrent initiator {@link IkeSession}s, each on
+ * its own source address with real UDP sockets on ports 500 and 4500, loop IKE_SA_INIT + IKE_AUTH (with the first
+ * Child SA) until the Child SA is installed, then delete the IKE SA (INFORMATIONAL Delete, answered), and again, for
+ * a fixed time. Prints setups per second, setup latency percentiles and failures by reason.
+ *
+ * <p>Run it inside the initiating gateway's namespace, with the source addresses already on an interface:
+ * <pre>
+ *   IkeLoadGenerator --responder 192.0.2.2 --source 192.0.2.100 --concurrency 8 --seconds 20 --warmup 3 \
+ *       --psk-file FILE [--proposal "enc aes-128-gcm prf hmac-sha2-256 group curve25519"] [--name strongswan]
+ * </pre>
+ * Initiator {@code i} (from 0) uses source address {@code source + i} and proposes traffic selectors
+ * {@code 10.100.i.0/24 -> 10.2.0.0/24}: its tunnel is {@code ike from 10.100.i.0/24 to 10.2.0.0/24 peer RESPONDER
+ * PROPOSAL psk ... label bench-i}, parsed and defaulted exactly as a node's configuration is. The PSK is read from a
+ * file and never printed.
+ *
+ * <p>The last line of output is machine-readable: {@code ike-load: name=... setups=N seconds=S rate=R p50_ms=...
+ * p99_ms=... failures=... generator_cpu_s=... warmup_setups=... [responder_cpu_s=...]}: the generator's own CPU time
+ * during the measured run (it may share cores with the responder) and, with {@code --responder-pid}, the responder's CPU time during the
+ * measured run only. Figures are printed, never asserted.
+ */
+public final class IkeLoadGenerator {
+    private static final int NON_ESP_MARKER = 4;
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration DELETE_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * What to run.
+     *
+     * @param name        a name for the responder in the output
+     * @param responder   the responder's address (port 500)
+     * @param firstSource the first initiator's source address; the others follow it
+     * @param concurrency how many initiators run at once
+     * @param duration    how long to start new setups
+     * @param warmup      how long to run the same loop first without counting
+     * @param proposal    config words for the IKE and Child SA proposals
+     * @param psk         the pre-shared key
+     * @param responderPid the responder's process (same machine), whose CPU time during the measured run is
+     *                     reported; 0 for none
+     */
+    record Options(String name, InetAddress responder, InetAddress firstSource, int concurrency, Duration duration,
+            Duration warmup, String proposal, String psk, long responderPid) {}
+
+    private final Options options;
+    private final List<Long> latenciesNanos = new ArrayList<>();
+    private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    private final LongAdder deleteTimeouts = new LongAdder();
+
+    private IkeLoadGenerator(Options options) {
+        this.options = options;
+    }
+
+    /** Parses the options (see the class description), runs, prints the figures. */
+    public static void main(String[] args) throws Exception {
+        Options o = parse(args);
+        tunnel(o, 0); // fails here, before any thread starts, when the proposal words do not parse
+        IkeLoadGenerator g = new IkeLoadGenerator(o);
+        System.out.println(g.run());
+    }
+
+    private static Options parse(String[] args) throws IOException {
+        String name = "responder";
+        InetAddress responder = null;
+        InetAddress source = null;
+        int concurrency = 4;
+        int seconds = 10;
+        int warmup = 0;
+        long responderPid = 0;
+        String proposal = "enc aes-128-gcm prf hmac-sha2-256 group curve25519";
+        String psk = null;
+        for (int i = 0; i < args.length; i++) {
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--name" -> name = v;
+                case "--responder" -> responder = InetAddress.ofLiteral(v);
+                case "--source" -> source = InetAddress.ofLiteral(v);
+                case "--concurrency" -> concurrency = Integer.parseInt(v);
+                case "--seconds" -> seconds = Integer.parseInt(v);
+                case "--warmup" -> warmup = Integer.parseInt(v);
+                case "--responder-pid" -> responderPid = Long.parseLong(v);
+                case "--proposal" -> proposal = v;
+                case "--psk-file" -> psk = Files.readString(Path.of(v), StandardCharsets.UTF_8).strip();
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; usage: --responder ADDR --source ADDR --psk-file FILE [--concurrency C] [--seconds S]"
+                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID]");
+            }
+            i++;
+        }
+        if (responder == null || source == null || psk == null) {
+            throw new IllegalArgumentException("--responder, --source and --psk-file are required");
+        }
+        return new Options(name, responder, source, concurrency, Duration.ofSeconds(seconds),
+                Duration.ofSeconds(warmup), proposal, psk, responderPid);
+    }
+
+    /** The tunnel initiator {@code i} negotiates, from the same config language a node reads. */
+    static IkeTunnel tunnel(Options o, int i) {
+        String text = "ike from 10.100." + i + ".0/24 to 10.2.0.0/24 peer " + o.responder().getHostAddress() + " "
+                + o.proposal() + " psk \"" + o.psk() + "\" label bench-" + i + "\n";
+        ConfigResult r = ConfigParser.parse(text, "bench");
+        if (!r.ok()) {
+            throw new IllegalArgumentException("bench tunnel does not parse: " + r.errors());
+        }
+        return (IkeTunnel) r.orThrow().tunnels().getFirst();
+    }
+
+    private String run() throws InterruptedException, IOException {
+        String warm = "warmup_setups=0";
+        if (!options.warmup().isZero()) {
+            // the same loop, figures thrown away: JIT compilation on both sides, the responder's caches filled
+            runPhase(options.warmup());
+            synchronized (latenciesNanos) {
+                warm = "warmup_setups=" + latenciesNanos.size();
+            }
+            synchronized (latenciesNanos) {
+                latenciesNanos.clear();
+            }
+            failures.clear();
+            deleteTimeouts.reset();
+        }
+        double cpu0 = responderCpuSeconds();
+        String line = runPhase(options.duration());
+        double cpu = responderCpuSeconds() - cpu0;
+        return line + " " + warm + (options.responderPid() == 0 ? ""
+                : String.format(Locale.ROOT, " responder_cpu_s=%.2f", cpu));
+    }
+
+    /** utime + stime of the responder process from /proc (in USER_HZ = 1/100 s ticks); 0 without a pid. */
+    private double responderCpuSeconds() throws IOException {
+        if (options.responderPid() == 0) {
+            return 0;
+        }
+        String stat = Files.readString(Path.of("/proc/" + options.responderPid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14 and 15 of proc(5)
+    }
+
+    private String runPhase(Duration duration) throws InterruptedException {
+        double ownCpu0 = ownCpuSeconds();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        LongAdder setups = new LongAdder();
+        for (int i = 0; i < options.concurrency(); i++) {
+            int index = i;
+            threads.add(Thread.ofPlatform().name("initiator-" + i).start(() -> initiatorLoop(index, end, setups)));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long[] sorted;
+        synchronized (latenciesNanos) {
+            sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        Map<String, Long> failed = new TreeMap<>();
+        failures.forEach((k, v) -> failed.put(k, v.sum()));
+        String failText = failed.isEmpty() ? "none" : failed.toString().replace(" ", "");
+        return String.format(Locale.ROOT,
+                "ike-load: name=%s setups=%d seconds=%.1f rate=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f"
+                        + " concurrency=%d failures=%s delete_timeouts=%d generator_cpu_s=%.1f",
+                options.name(), sorted.length, seconds, sorted.length / seconds, pct(sorted, 50), pct(sorted, 99),
+                sorted.length == 0 ? 0.0 : sorted[sorted.length - 1] / 1e6, options.concurrency(), failText,
+                deleteTimeouts.sum(), ownCpuSeconds() - ownCpu0);
+    }
+
+    private static double ownCpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(Double.NaN);
+    }
+
+    private static double pct(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+
+    private void fail(String reason) {
+        failures.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    /** One initiator: setups back to back on its own source address until {@code end}. */
+    private void initiatorLoop(int index, long end, LongAdder setups) {
+        InetAddress source = offset(options.firstSource(), index);
+        IkeTunnel tunnel = tunnel(options, index);
+        InetSocketAddress remote = new InetSocketAddress(options.responder(), 500);
+        try (Endpoint ep = new Endpoint(source)) {
+            while (System.nanoTime() < end) {
+                IkeSession s = IkeSession.initiator(tunnel, ep.local500, remote,
+                        IkeEnvironment.standard(Clock.systemUTC()));
+                long t0 = System.nanoTime();
+                Outcome up = ep.drive(s, new IkeInput.Start(), SETUP_TIMEOUT, true);
+                if (up.failure() != null) {
+                    fail(up.failure());
+                    ep.drain();
+                    continue;
+                }
+                long took = System.nanoTime() - t0;
+                synchronized (latenciesNanos) {
+                    latenciesNanos.add(took);
+                }
+                setups.increment();
+                Outcome down = ep.drive(s, new IkeInput.Close(), DELETE_TIMEOUT, false);
+                if (down.failure() != null) {
+                    deleteTimeouts.increment();
+                }
+            }
+        } catch (IOException e) {
+            fail("io: " + e.getMessage());
+        }
+    }
+
+    private static InetAddress offset(InetAddress a, int n) {
+        byte[] b = a.getAddress();
+        int v = ((b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff)) + n;
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8),
+                (byte) v});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /**
+     * How one drive ended.
+     *
+     * @param failure null when the goal was reached, else the reason
+     */
+    private record Outcome(String failure) {}
+
+    /** The two UDP sockets of one initiator and the loop that drives a session over them. */
+    private static final class Endpoint implements AutoCloseable {
+        final InetSocketAddress local500;
+        final InetSocketAddress local4500;
+        final DatagramChannel c500;
+        final DatagramChannel c4500;
+        final Selector selector;
+        final ByteBuffer buf = ByteBuffer.allocate(65536);
+
+        Endpoint(InetAddress source) throws IOException {
+            local500 = new InetSocketAddress(source, 500);
+            local4500 = new InetSocketAddress(source, 4500);
+            c500 = DatagramChannel.open(StandardProtocolFamily.INET).bind(local500);
+            c4500 = DatagramChannel.open(StandardProtocolFamily.INET).bind(local4500);
+            selector = Selector.open();
+            for (DatagramChannel c : List.of(c500, c4500)) {
+                c.configureBlocking(false);
+                c.register(selector, SelectionKey.OP_READ, c);
+            }
+        }
+
+        /**
+         * Feeds {@code first}, then datagrams and ticks, until the goal: {@code setup} true = a Child SA installed,
+         * false = the IKE SA closed (phase 1 down or state CLOSED).
+         */
+        Outcome drive(IkeSession s, IkeInput first, Duration timeout, boolean setup) throws IOException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Instant timer = null;
+            IkeInput input = first;
+            while (true) {
+                if (input != null) {
+                    IkeSession.Step step = s.handle(input);
+                    for (IkeOutput o : step.outputs()) {
+                        switch (o) {
+                            case IkeOutput.Send send -> send(send);
+                            case IkeOutput.SetTimer t -> timer = t.at();
+                            case IkeOutput.ChildSaInstalled c -> {
+                                if (setup) {
+                                    return new Outcome(null);
+                                }
+                            }
+                            case IkeOutput.NegotiationFailed f -> {
+                                return new Outcome(f.reason().name().toLowerCase(Locale.ROOT));
+                            }
+                            case IkeOutput.Phase1Down d -> {
+                                return new Outcome(setup ? "phase1-down" : null);
+                            }
+                            default -> { }
+                        }
+                    }
+                    if (step.state() == IkeState.CLOSED) {
+                        return new Outcome(setup ? "closed" : null);
+                    }
+                    input = null;
+                }
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    return new Outcome("timeout");
+                }
+                long waitMs = Math.max(1, (deadline - now) / 1_000_000);
+                if (timer != null) {
+                    long untilTimer = Duration.between(Instant.now(), timer).toMillis();
+                    if (untilTimer <= 0) {
+                        timer = null;
+                        input = new IkeInput.Tick();
+                        continue;
+                    }
+                    waitMs = Math.min(waitMs, untilTimer);
+                }
+                selector.select(waitMs);
+                for (SelectionKey k : selector.selectedKeys()) {
+                    DatagramChannel c = (DatagramChannel) k.attachment();
+                    IkeInput.Received r = receive(c);
+                    if (r != null) {
+                        input = r;
+                        break;
+                    }
+                }
+                selector.selectedKeys().clear();
+                if (input == null && timer != null && !Instant.now().isBefore(timer)) {
+                    timer = null;
+                    input = new IkeInput.Tick();
+                }
+            }
+        }
+
+        /** One datagram from {@code c} as an input, or null (nothing, ESP, a NAT-T keepalive). */
+        private IkeInput.Received receive(DatagramChannel c) throws IOException {
+            buf.clear();
+            InetSocketAddress from = (InetSocketAddress) c.receive(buf);
+            if (from == null) {
+                return null;
+            }
+            buf.flip();
+            byte[] d = new byte[buf.remaining()];
+            buf.get(d);
+            if (c == c4500) {
+                if (d.length < NON_ESP_MARKER + 28 || d[0] != 0 || d[1] != 0 || d[2] != 0 || d[3] != 0) {
+                    return null;
+                }
+                return new IkeInput.Received(Arrays.copyOfRange(d, NON_ESP_MARKER, d.length), from, local4500);
+            }
+            return new IkeInput.Received(d, from, local500);
+        }
+
+        private void send(IkeOutput.Send s) throws IOException {
+            if (s.from().getPort() == 4500) {
+                ByteBuffer b = ByteBuffer.allocate(NON_ESP_MARKER + s.datagram().length);
+                b.put(new byte[NON_ESP_MARKER]).put(s.datagram()).flip();
+                c4500.send(b, s.to());
+            } else {
+                c500.send(ByteBuffer.wrap(s.datagram()), s.to());
+            }
+        }
+
+        /** Throws away whatever is queued (late answers of a failed session). */
+        void drain() throws IOException {
+            while (receive(c500) != null || receive(c4500) != null) {
+                // discard
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            selector.close();
+            c500.close();
+            c4500.close();
+        }
+    }
+}

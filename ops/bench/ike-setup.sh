@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# IKE figures in the namespace lab, Palisade beside strongSwan in one run (docs/benchmarks.md, "IKE setups and commit
+# to first packet"):
+#   1. setup rate: the load generator on gw-a (net.palisade.controlplane.bench.IkeLoadGenerator: C concurrent
+#      initiators, one source address each, IKE_SA_INIT + IKE_AUTH with the first Child SA, then Delete, again) for
+#      SECONDS against (a) strongSwan 5.9.8 on gw-b accepting any peer, (b) a `palisade run` node on gw-b with C passive
+#      tunnels, dataplane on (each Child SA installed) and journal on (embedded H2). Same algorithms on both:
+#      IKE AES-128-GCM / PRF HMAC-SHA2-256 / Curve25519, ESP AES-128-GCM.
+#   2. commit to first packet: `palisade run` on gw-a with an empty configuration, a ping stream host-a -> host-b
+#      (every 5 ms) running before the commit; the time from the API commit call to the first echo reply through
+#      the new tunnel, with strongSwan passive on gw-b, then with a passive Palisade node on gw-b (median of RUNS).
+#
+#   ops/bench/ike-setup.sh [SECONDS=20] [CONCURRENCY=8] [RUNS=5]     (as root)
+#
+# IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run (after the warm-up) and prints
+# where its CPU samples, allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
+# WARMUP=S changes the warm-up (default 15 s) that precedes each responder's measured run.
+# Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+lab="$root/ops/lab"
+palisade="$root/ops/bin/palisade"
+secs=${1:-20} conc=${2:-8} runs=${3:-5}
+warmup=${WARMUP:-15}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
+P=${LAB_PREFIX:-ikbn}
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+[ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
+[ "$conc" -ge 1 ] && [ "$conc" -le 150 ] || { echo "ike-setup: CONCURRENCY must be 1..150" >&2; exit 2; }
+
+W=$(mktemp -d /tmp/ike-setup.XXXXXX)
+node_pids=()
+cleanup() {
+  for pid in "${node_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  "$lab/strongswan.sh" stop "$P-gwb" "$W/ss-any" 2>/dev/null || true
+  "$lab/strongswan.sh" stop "$P-gwb" "$W/ss-passive" 2>/dev/null || true
+  for pid in "${node_pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  done
+  "$lab/netns.sh" down "$P" >/dev/null 2>&1 || true
+  [ "${KEEP:-0}" = 1 ] && echo "ike-setup: work files kept in $W" >&2 || rm -rf "$W"
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------------------------------------------ build, lab
+# package (never install: ~/.m2 is shared), then mark the distribution current so the launcher does not rebuild
+(cd "$root" && ./mvnw -B -o -q -DskipTests package >&2)
+touch "$root/ops/target/palisade/.built"
+cp_gen="$root/control-plane/target/test-classes:$(ls "$root"/ops/target/palisade/lib/*.jar | tr '\n' ':')"
+
+"$lab/netns.sh" up "$P" >/dev/null
+for i in $(seq 0 $((conc - 1))); do ip -n "$P-gwa" addr add "192.0.2.$((100 + i))/24" dev wan; done
+head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$W/psk"   # never printed
+chmod 600 "$W/psk"
+psk=$(cat "$W/psk")
+ike_words="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
+ss_ike=aes128gcm16-prfsha256-x25519
+ss_esp=aes128gcm16-x25519   # Palisade proposes PFS for Child SAs; IKE_AUTH's first Child SA has no KE either way
+
+field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+api() { # NS PATH [curl args...]: the node's API in namespace NS
+  local ns=$1 path=$2; shift 2
+  ip netns exec "$ns" curl -sf -H "Authorization: Bearer $(cat "$W/data-${ns##*-}/api-token")" "$@" \
+    "http://127.0.0.1:8470$path"
+}
+start_node() { # NS CONFIG-or-empty TUN LOG: palisade run in NS, output in $W/LOG; waits for readyz; prints the pid
+  local ns=$1 conf=$2 tun=$3 log=$W/$4 side=${1##*-}
+  local args=(run --data "$W/data-$side" --api 127.0.0.1:8470 --tun "$tun" --workers 1)
+  [ -n "$conf" ] && args+=(--config "$conf")
+  ip netns exec "$ns" "$palisade" "${args[@]}" > "$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 240); do
+    ip netns exec "$ns" curl -sf http://127.0.0.1:8470/readyz >/dev/null 2>&1 && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "ike-setup: node in $ns exited:" >&2; tail -20 "$log" >&2; return 1; }
+    sleep 0.25
+  done
+  echo "ike-setup: node in $ns not ready after 60 s" >&2; return 1
+}
+stop_node() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
+}
+generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (process PID); prints its result line
+  ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx512m -cp "$cp_gen" \
+    net.palisade.controlplane.bench.IkeLoadGenerator --name "$1" --responder-pid "$2" \
+    --responder 192.0.2.2 --source 192.0.2.100 \
+    --concurrency "$conc" --seconds "$secs" --warmup "$warmup" --proposal "$ike_words" --psk-file "$W/psk" \
+    2> "$W/gen-$1.err" | tail -1
+}
+
+# the count of Child SAs the responder holds, sampled 5 times (1 s apart) in the measured run: "max of 5: n,n,n,n,n"
+ss_installed() { "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-any" --list-sas 2>&1 | tee "$W/ss-sample.raw" | grep -c 'INSTALLED' || true; }
+pal_installed() { api "$P-gwb" /v1/tunnels | tee "$W/pal-sample.raw" \
+  | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' || echo "?"; }
+sample_loop() { # FILE FUNCTION
+  sleep $((warmup + 2)); local all=() i
+  for i in 1 2 3 4 5; do all+=("$($2)"); sleep 1; done
+  echo "max of 5: $(printf '%s\n' "${all[@]}" | sort -n | tail -1) ($(IFS=,; echo "${all[*]}"))" > "$1"
+}
+
+# ------------------------------------------------------------------------------- 1a. setup rate: strongSwan
+echo "ike-setup: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "${secs} s per responder after ${warmup} s warm-up, $conc concurrent initiators" >&2
+"$lab/strongswan.sh" conf-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+"$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
+charon=$(cat "$W/ss-any/charon.pid")
+[ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
+sample_loop "$W/ss-sample" ss_installed &
+ss_line=$(generate strongswan "$charon")
+wait
+"$lab/strongswan.sh" stop "$P-gwb" "$W/ss-any"
+sleep 1
+ss_children=$(grep -c 'CHILD_SA net{[0-9]*} established' "$W/ss-any/charon.log" || true)
+echo "$ss_line" >&2
+
+# ------------------------------------------------------------------------------- 1b. setup rate: Palisade
+for i in $(seq 0 $((conc - 1))); do
+  echo "ike passive from 10.2.0.0/24 to 10.100.$i.0/24 peer 192.0.2.$((100 + i)) $ike_words psk \"$psk\" label bench-$i"
+done > "$W/b-bench.conf"
+chmod 600 "$W/b-bench.conf"
+bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
+node_pids+=("$bpid")
+sample_loop "$W/pal-sample" pal_installed &
+if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" \
+    filename="$W/responder.jfr" >/dev/null
+fi
+pal_line=$(generate palisade "$bpid")
+wait
+# the journal trails the handshakes: wait until its count of child-sa-installed stops growing (all runs, warm-up too)
+count_events() { api "$P-gwb" "/v1/events?type=$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+t_journal=$(date +%s.%N); prev=-1; journaled=0
+for _ in $(seq 1 120); do
+  journaled=$(count_events child-sa-installed || echo -1)
+  [ "$journaled" = "$prev" ] && break
+  prev=$journaled; sleep 1
+done
+journal_lag=$(awk -v a="$t_journal" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a - 1}')
+events_all=$(api "$P-gwb" "/v1/events" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
+echo "$pal_line" >&2
+if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true
+  echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
+  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" >&2 || true
+  cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr && echo "(recording kept in /tmp/ike-setup-responder.jfr)" >&2
+fi
+stop_node "$bpid"
+
+# ------------------------------------------------------------------------------- 2. commit to first packet
+for i in $(seq 0 $((conc - 1))); do ip -n "$P-gwa" addr del "192.0.2.$((100 + i))/24" dev wan; done
+apid=$(start_node "$P-gwa" "" ikbn1 gwa.log)
+node_pids+=("$apid")
+a_tunnel="ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 $ike_words psk \"$psk\" label to-b"
+
+# one measurement: ping stream, commit, first reply; then delete the tunnel and wait until the peer has no SA
+first_packet() { # PEER-CHECK-COMMAND...: prints "commit_ms first_reply_ms"
+  local out="$W/ping.out"
+  ip netns exec "$P-ha" ping -D -n -i 0.005 -W 1 10.2.0.10 > "$out" 2>&1 &
+  local ping=$!
+  sleep 0.5
+  local t0 t1 first=""
+  t0=$(date +%s.%N)
+  api "$P-gwa" /v1/config/commits -X POST -H 'Content-Type: text/plain' --data-binary "$a_tunnel" >/dev/null
+  t1=$(date +%s.%N)
+  for _ in $(seq 1 600); do
+    first=$(awk -v t0="$t0" '/bytes from/ { ts = substr($1, 2, length($1) - 2); if (ts + 0 > t0 + 0) { print ts; exit } }' "$out")
+    [ -n "$first" ] && break
+    sleep 0.05
+  done
+  kill "$ping" 2>/dev/null || true; wait "$ping" 2>/dev/null || true
+  api "$P-gwa" /v1/tunnels/to-b -X DELETE >/dev/null
+  for _ in $(seq 1 100); do "$@" && break; sleep 0.2; done
+  if [ -z "$first" ]; then echo "- -"; return; fi
+  awk -v a="$t0" -v b="$t1" -v f="$first" 'BEGIN{printf "%.0f %.0f\n", (b - a) * 1000, (f - a) * 1000}'
+}
+median() { tr ' ' '\n' | grep -v '^-*$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+no_ss_sa() { ! "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-passive" --list-sas 2>/dev/null | grep -q ESTABLISHED; }
+no_pal_sa() { [ "$(api "$P-gwb" /v1/tunnels | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))')" = 0 ]; }
+
+"$lab/strongswan.sh" conf "$W/ss-passive" 192.0.2.2 192.0.2.1 10.2.0.0/16 10.1.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+"$lab/strongswan.sh" start "$P-gwb" "$W/ss-passive"
+ss_fp=() ss_commit=()
+for r in $(seq 1 "$runs"); do
+  read -r cm fp < <(first_packet no_ss_sa)
+  echo "ike-setup: commit -> first reply, strongSwan responder, run $r: commit call ${cm} ms, first reply ${fp} ms" >&2
+  ss_fp+=("$fp") ss_commit+=("$cm")
+done
+"$lab/strongswan.sh" stop "$P-gwb" "$W/ss-passive"
+
+echo "ike passive from 10.2.0.0/24 to 10.1.0.0/24 peer 192.0.2.1 $ike_words psk \"$psk\" label to-a" > "$W/b-passive.conf"
+chmod 600 "$W/b-passive.conf"
+rm -rf "$W/data-gwb"
+bpid=$(start_node "$P-gwb" "$W/b-passive.conf" ikbn0 gwb-passive.log)
+node_pids+=("$bpid")
+pal_fp=() pal_commit=()
+for r in $(seq 1 "$runs"); do
+  read -r cm fp < <(first_packet no_pal_sa)
+  echo "ike-setup: commit -> first reply, Palisade responder, run $r: commit call ${cm} ms, first reply ${fp} ms" >&2
+  pal_fp+=("$fp") pal_commit+=("$cm")
+done
+
+# ------------------------------------------------------------------------------------------------ the table
+ss_rate=$(field rate "$ss_line") pal_rate=$(field rate "$pal_line")
+ss_n=$(field setups "$ss_line") pal_n=$(field setups "$pal_line")
+per_setup() { awk -v c="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.2f", c * 1000 / n; else print "-" }'; }
+ss_cpu=$(field responder_cpu_s "$ss_line") pal_cpu=$(field responder_cpu_s "$pal_line")
+echo
+echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-setup.sh $secs $conc $runs\` | strongSwan 5.9.8 responder | Palisade responder |"
+echo "|---|---:|---:|"
+echo "| IKE SA + Child SA setups/s ($conc initiators, ${secs} s) | $ss_rate | $pal_rate |"
+echo "| setup latency p50 / p99 | $(field p50_ms "$ss_line") / $(field p99_ms "$ss_line") ms | $(field p50_ms "$pal_line") / $(field p99_ms "$pal_line") ms |"
+echo "| failures | $(field failures "$ss_line") | $(field failures "$pal_line") |"
+echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") ms | $(per_setup "$pal_cpu" "$pal_n") ms |"
+echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((2 * secs)) s) | $ss_cpu / $(field generator_cpu_s "$ss_line") s | $pal_cpu / $(field generator_cpu_s "$pal_line") s |"
+echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
+echo "| check: Child SAs held by the responder, sampled mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
+echo "| check: Child SAs established, warm-up included (generator: $(( ss_n + $(field warmup_setups "$ss_line") )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
+echo "| journal | — | $events_all events persisted; last one ${journal_lag} s after the load stopped |"
+echo "| commit → first echo reply through the tunnel (median of $runs) | $(printf '%s ' "${ss_fp[@]}" | median) ms | $(printf '%s ' "${pal_fp[@]}" | median) ms |"
+echo "| commit API call itself (median) | $(printf '%s ' "${ss_commit[@]}" | median) ms | $(printf '%s ' "${pal_commit[@]}" | median) ms |"
+echo "ike-setup: strongswan: $ss_line"
+echo "ike-setup: palisade:   $pal_line"
