@@ -114,6 +114,12 @@ public final class IkeManager implements AutoCloseable {
         public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
             IkeManager.this.unregister(initiatorSpi, actor);
         }
+
+        @Override
+        public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
+            // a stopped responder must not be asked to stop again at close (it would never answer)
+            sessions.remove(label, actor);
+        }
     };
 
     /**

@@ -61,6 +61,10 @@ final class IkeSessionActor {
 
         /** Stops routing them. */
         void unregister(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
+
+        /** The actor of {@code label} stops (a responder whose IKE SA ended): forget it. */
+        default void ended(String label, org.apache.pekko.actor.typed.ActorRef<Command> actor) {
+        }
     }
 
     /** What the actor accepts. */
@@ -243,6 +247,7 @@ final class IkeSessionActor {
 
     private Behavior<Command> end() {
         unregister();
+        manager.ended(tunnel.label(), ctx.getSelf());
         return Behaviors.stopped();
     }
 
