@@ -73,6 +73,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * every fragment, the cached response holds every fragment, and only fragment 1 of a retransmitted request makes us
  * resend it (section 2.6.1).
  *
+ * <p>NAT traversal (section 2.23, RFC 3948): the NAT_DETECTION notifies of IKE_SA_INIT decide. No NAT: IKE stays on
+ * port 500 and the Child SAs are plain ESP. A NAT on either side (or a peer that fakes its hash to force
+ * encapsulation): IKE moves to port 4500 from IKE_AUTH on and the Child SAs are ESP-in-UDP. The tunnel's
+ * {@code encap} (or {@link IkeSettings#forceUdpEncapsulation()}) makes us fake our source hash, forcing
+ * encapsulation on both sides. When our own address is translated, a NAT-T keepalive
+ * ({@link IkeOutput.Send#natKeepalive}) goes out after every {@link IkeSettings#natKeepalive()} in which we sent
+ * nothing.
+ *
  * <p>Authentication: the tunnel's pre-shared key, or its certificates ({@code cert ... key ... ca ...}): CERT,
  * CERTREQ and RFC 7427 signatures, with the checks of {@code ike.auth.CertificateAuth}. Certificate files are loaded
  * (and cached) when the session is created; if they cannot be used, the session fails on Start or on the first
