@@ -7,20 +7,32 @@
 #   gw-c is a second gateway for site b (a backup peer for failover tests).
 #
 #   ops/lab/netns.sh up [PREFIX]     create (idempotent: tears down an old lab of the same prefix first)
+#   ops/lab/netns.sh up PREFIX nat   the same, with gw-a behind a NAT box (below)
 #   ops/lab/netns.sh down [PREFIX]   remove
 # Namespaces are PREFIX-inet, PREFIX-lanb (bridges), PREFIX-gwa, PREFIX-gwb, PREFIX-gwc, PREFIX-ha, PREFIX-hb
-# (PREFIX defaults to "pal").
+# (PREFIX defaults to "pal"), and PREFIX-nat with the nat option.
+#
+# With "nat", gw-a's WAN is private and a masquerading NAT box (nftables) holds 192.0.2.1 on the internet bridge:
+#
+#   gw-a wan 172.16.1.2 -- 172.16.1.1 lan [PREFIX-nat] wan 192.0.2.1 --[inet bridge]-- ... (gw-b, gw-c as above)
+#
+# Everything else stays as it is: gw-b and gw-c still see gw-a as 192.0.2.1 (the NAT's address), so their configs
+# need no change; gw-a's own address is 172.16.1.2, so its IKE identity must be set (srcid) if the peer expects
+# 192.0.2.1. The NAT rewrites source addresses (and source ports only if they clash), like a home router.
 # Nothing here routes outside the machine: every address lives inside these namespaces.
 set -euo pipefail
 
 cmd=${1:-}
 P=${2:-${LAB_PREFIX:-pal}}
+opt=${3:-}
 NS_LIST="$P-inet $P-lanb $P-gwa $P-gwb $P-gwc $P-ha $P-hb"
+# removed by "down" whether or not the lab was built with it
+ALL_NS="$NS_LIST $P-nat"
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "netns.sh: run as root (network namespaces need it)" >&2; exit 2; }; }
 
 down() {
-  for ns in $NS_LIST; do
+  for ns in $ALL_NS; do
     if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
       # stop anything still running inside before deleting the namespace
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
@@ -45,10 +57,14 @@ up() {
   ip -n "$P-inet" link add br0 type bridge
   ip -n "$P-inet" link set br0 up
   for gw in a b c; do
-    link "$P-gw$gw" wan "$P-inet" "wan-$gw"
+    if [ "$gw" = a ] && [ "$opt" = nat ]; then
+      nat_box
+    else
+      link "$P-gw$gw" wan "$P-inet" "wan-$gw"
+    fi
     ip -n "$P-inet" link set "wan-$gw" master br0
   done
-  ip -n "$P-gwa" addr add 192.0.2.1/24 dev wan
+  [ "$opt" = nat ] || ip -n "$P-gwa" addr add 192.0.2.1/24 dev wan
   ip -n "$P-gwb" addr add 192.0.2.2/24 dev wan
   ip -n "$P-gwc" addr add 192.0.2.3/24 dev wan
 
@@ -75,12 +91,39 @@ up() {
   done
   # sanity: the underlay works before any tunnel exists
   ip netns exec "$P-gwa" ping -c1 -W2 192.0.2.2 >/dev/null || { echo "netns.sh: underlay ping gw-a -> gw-b failed" >&2; exit 1; }
-  echo "lab $P up: host-a 10.1.0.10 | gw-a 10.1.0.1/192.0.2.1 | gw-b 192.0.2.2/10.2.0.1 | host-b 10.2.0.10 | gw-c 192.0.2.3"
+  if [ "$opt" = nat ]; then
+    echo "lab $P up: host-a 10.1.0.10 | gw-a 10.1.0.1/172.16.1.2 | NAT 172.16.1.1/192.0.2.1 | gw-b 192.0.2.2/10.2.0.1 | host-b 10.2.0.10 | gw-c 192.0.2.3"
+  else
+    echo "lab $P up: host-a 10.1.0.10 | gw-a 10.1.0.1/192.0.2.1 | gw-b 192.0.2.2/10.2.0.1 | host-b 10.2.0.10 | gw-c 192.0.2.3"
+  fi
+}
+
+# The NAT box of the "nat" option: gw-a's wan on a private link to PREFIX-nat, which masquerades onto the bridge
+# (its wan-a port there takes gw-a's place). Needs nftables (Debian: apt-get install nftables).
+nat_box() {
+  command -v nft >/dev/null || { echo "netns.sh: the nat option needs nft (apt-get install -y nftables)" >&2; exit 2; }
+  ip netns add "$P-nat"
+  ip -n "$P-nat" link set lo up
+  link "$P-gwa" wan "$P-nat" lan
+  link "$P-nat" wan "$P-inet" wan-a
+  ip -n "$P-gwa" addr add 172.16.1.2/24 dev wan
+  ip -n "$P-gwa" route add default via 172.16.1.1
+  ip -n "$P-nat" addr add 172.16.1.1/24 dev lan
+  ip -n "$P-nat" addr add 192.0.2.1/24 dev wan
+  ip netns exec "$P-nat" sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec "$P-nat" nft -f - <<'NFT'
+table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" masquerade
+  }
+}
+NFT
 }
 
 need_root
 case "$cmd" in
   up) up ;;
   down) down; echo "lab $P down" ;;
-  *) echo "usage: $0 up|down [PREFIX]" >&2; exit 2 ;;
+  *) echo "usage: $0 up [PREFIX [nat]] | down [PREFIX]" >&2; exit 2 ;;
 esac

@@ -798,6 +798,15 @@ public final class Dataplane implements AutoCloseable {
         return workers.getFirst().handle().sendIke(to, message);
     }
 
+    /**
+     * Sends a NAT-T keepalive (the one octet 0xFF, no non-ESP marker; RFC 3948 section 2.3) from UDP port 4500 to
+     * {@code to}, so a NAT in front of us keeps its mapping. The receiving side ignores it (counter
+     * {@code keepalive}).
+     */
+    public boolean sendNatKeepalive(InetSocketAddress to) throws IOException {
+        return workers.getFirst().handle().sendNatKeepalive(to);
+    }
+
     public String tunName() {
         return tun.name();
     }

@@ -30,10 +30,13 @@ import net.palisade.model.config.ValidatingDeserializers;
  * @param authentication PSK or certificates
  * @param dpd dead peer detection interval; empty means off
  * @param ping keep the tunnel up by pinging across it
+ * @param encap force UDP encapsulation of ESP (RFC 3948) and IKE on port 4500 even without a NAT, like strongSwan's
+ *              {@code encap = yes}: our NAT_DETECTION_SOURCE_IP hash is deliberately wrong, so the peer believes we
+ *              are behind a NAT. False: NAT detection decides (no NAT: plain ESP and IKE on port 500)
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 @JsonPropertyOrder({"type", "label", "mode", "exchange", "from", "to", "local", "peers", "ikeSa", "childSa",
-        "srcId", "dstId", "authentication", "dpd", "ping"})
+        "srcId", "dstId", "authentication", "dpd", "ping", "encap"})
 @JsonDeserialize(using = ValidatingDeserializers.IkeTunnelDeserializer.class)
 public record IkeTunnel(
         String label,
@@ -49,7 +52,8 @@ public record IkeTunnel(
         Optional<Identity> dstId,
         IkeAuth authentication,
         @JsonSerialize(contentUsing = ModelJson.DurationSerializer.class) Optional<Duration> dpd,
-        boolean ping) implements TunnelSpec {
+        boolean ping,
+        boolean encap) implements TunnelSpec {
 
     public IkeTunnel {
         Objects.requireNonNull(label, "label");
@@ -65,6 +69,20 @@ public record IkeTunnel(
         Objects.requireNonNull(dstId, "dstId");
         Objects.requireNonNull(authentication, "authentication");
         Objects.requireNonNull(dpd, "dpd");
+    }
+
+    /** Without forced encapsulation ({@code encap} false): NAT detection decides. */
+    public IkeTunnel(String label, IkeMode mode, IkeExchange exchange, List<Network> from, List<Network> to,
+            Optional<Host> local, List<Host> peers, IkeSaSpec ikeSa, ChildSaSpec childSa, Optional<Identity> srcId,
+            Optional<Identity> dstId, IkeAuth authentication, Optional<Duration> dpd, boolean ping) {
+        this(label, mode, exchange, from, to, local, peers, ikeSa, childSa, srcId, dstId, authentication, dpd, ping,
+                false);
+    }
+
+    /** The same tunnel with encapsulation forced or not. */
+    public IkeTunnel withEncap(boolean forced) {
+        return new IkeTunnel(label, mode, exchange, from, to, local, peers, ikeSa, childSa, srcId, dstId,
+                authentication, dpd, ping, forced);
     }
 
     @Override

@@ -372,10 +372,15 @@ public final class IkeManager implements AutoCloseable {
         return cookies.counters();
     }
 
-    /** Sends a message: port 4500 through the dataplane (which adds the non-ESP marker), else from port 500. */
+    /**
+     * Sends a message: port 4500 through the dataplane (which adds the non-ESP marker), else from port 500. A NAT-T
+     * keepalive goes out of port 4500 as its one octet, without the marker.
+     */
     void send(IkeOutput.Send s) {
         try {
-            if (s.from().getPort() == dataplane.settings().udpPort()) {
+            if (s.isNatKeepalive()) {
+                dataplane.sendNatKeepalive(s.to());
+            } else if (s.from().getPort() == dataplane.settings().udpPort()) {
                 dataplane.sendIke(s.to(), s.datagram());
             } else {
                 c500.send(ByteBuffer.wrap(s.datagram()), s.to());

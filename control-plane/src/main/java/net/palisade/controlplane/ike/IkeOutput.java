@@ -15,9 +15,11 @@ import net.palisade.model.wire.ikev2.TrafficSelector;
 public sealed interface IkeOutput {
 
     /**
-     * Send {@code datagram} from {@code from} to {@code to} (port 4500 adds the non-ESP marker in the transport).
+     * Send {@code datagram} from {@code from} to {@code to} (port 4500 adds the non-ESP marker in the transport), or,
+     * when {@link #isNatKeepalive()}, a NAT-T keepalive: the single octet 0xFF from port 4500, without the marker
+     * (RFC 3948 section 2.3).
      *
-     * @param datagram the IKE message
+     * @param datagram the IKE message, or the one octet 0xFF of a keepalive
      * @param from     our address and port
      * @param to       the peer's address and port
      */
@@ -25,6 +27,19 @@ public sealed interface IkeOutput {
         /** Checks the parts are present. */
         public Send {
             Objects.requireNonNull(datagram, "datagram");
+        }
+
+        /** A NAT-T keepalive from {@code from} (port 4500) to {@code to} (RFC 3948 section 2.3). */
+        public static Send natKeepalive(InetSocketAddress from, InetSocketAddress to) {
+            return new Send(new byte[] {(byte) 0xff}, from, to);
+        }
+
+        /**
+         * True for a NAT-T keepalive: the transport sends the one octet as it is, never behind the non-ESP marker.
+         * No IKE message is one octet long (its header alone has 28), so the two cannot be confused.
+         */
+        public boolean isNatKeepalive() {
+            return datagram.length == 1 && datagram[0] == (byte) 0xff;
         }
     }
 

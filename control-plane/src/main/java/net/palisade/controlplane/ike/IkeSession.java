@@ -73,6 +73,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * every fragment, the cached response holds every fragment, and only fragment 1 of a retransmitted request makes us
  * resend it (section 2.6.1).
  *
+ * <p>NAT traversal (section 2.23, RFC 3948): the NAT_DETECTION notifies of IKE_SA_INIT decide. No NAT: IKE stays on
+ * port 500 and the Child SAs are plain ESP. A NAT on either side (or a peer that fakes its hash to force
+ * encapsulation): IKE moves to port 4500 from IKE_AUTH on and the Child SAs are ESP-in-UDP. The tunnel's
+ * {@code encap} (or {@link IkeSettings#forceUdpEncapsulation()}) makes us fake our source hash, forcing
+ * encapsulation on both sides. When our own address is translated, a NAT-T keepalive
+ * ({@link IkeOutput.Send#natKeepalive}) goes out after every {@link IkeSettings#natKeepalive()} in which we sent
+ * nothing.
+ *
  * <p>Authentication: the tunnel's pre-shared key, or its certificates ({@code cert ... key ... ca ...}): CERT,
  * CERTREQ and RFC 7427 signatures, with the checks of {@code ike.auth.CertificateAuth}. Certificate files are loaded
  * (and cached) when the session is created; if they cannot be used, the session fails on Start or on the first
@@ -97,6 +105,10 @@ public final class IkeSession {
     private InetSocketAddress remote;
     private final IkeSettings settings;
     private boolean udpEncapsulation;
+    /** Our NAT_DETECTION_DESTINATION_IP hash did not match: a NAT translates our address, keepalives are due. */
+    private boolean behindNat;
+    /** When we last sent anything (IKE or keepalive) toward the peer: keepalives fill silences only. */
+    private Instant lastSent;
     private final IkeEnvironment env;
     private final Ikev2Codec codec;
     private final IkeCounters counters = new IkeCounters();
@@ -240,6 +252,9 @@ public final class IkeSession {
                     localRequest(LocalRequest.REKEY_IKE, null);
                 }
             }
+        }
+        if (outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
+            lastSent = now();
         }
         Instant next = nextDeadline();
         if (next != null && !next.equals(timerSet)) {
@@ -452,10 +467,18 @@ public final class IkeSession {
         return true;
     }
 
+    /**
+     * Encapsulation forced (RFC 3948 ESP-in-UDP and IKE on port 4500 whether or not there is a NAT): by the tunnel's
+     * {@code encap}, or for every tunnel by {@link IkeSettings#forceUdpEncapsulation()}.
+     */
+    private boolean forcedEncapsulation() {
+        return tunnel.encap() || settings.forceUdpEncapsulation();
+    }
+
     /** Our NAT-D notifies; with forced encapsulation the source hash is random, so the peer sees a NAT. */
     private List<NotifyPayload> natNotifies(long r) {
         NotifyPayload[] n = NatDetection.notifies(spiI, r, local, remote);
-        if (settings.forceUdpEncapsulation()) {
+        if (forcedEncapsulation()) {
             n[0] = NotifyPayload.of(NotifyType.Known.NAT_DETECTION_SOURCE_IP, Octets.of(env.random().bytes(20)));
         }
         return List.of(n);
@@ -469,8 +492,14 @@ public final class IkeSession {
         }
     }
 
+    /**
+     * RFC 7296 section 2.23 on the peer's IKE_SA_INIT message: its source hash against the address it came from
+     * (a mismatch: the peer is behind a NAT, or forces encapsulation), its destination hash against our address (a
+     * mismatch: we are behind a NAT, and keep its mapping alive). Either one, or our own forcing, means ESP-in-UDP.
+     */
     private void natDetection(IkeMessage m) {
-        udpEncapsulation = settings.forceUdpEncapsulation();
+        udpEncapsulation = forcedEncapsulation();
+        behindNat = false;
         Optional<NotifyPayload> src = m.notify(NotifyType.Known.NAT_DETECTION_SOURCE_IP);
         Optional<NotifyPayload> dst = m.notify(NotifyType.Known.NAT_DETECTION_DESTINATION_IP);
         if (src.isEmpty() || dst.isEmpty()) {
@@ -479,6 +508,7 @@ public final class IkeSession {
         long r = m.header().response() ? spiR : 0;
         boolean remoteNat = !src.get().data().equals(NatDetection.hash(spiI, r, remote));
         boolean localNat = !dst.get().data().equals(NatDetection.hash(spiI, r, local));
+        behindNat = localNat;
         if (remoteNat || localNat) {
             udpEncapsulation = true;
             counters.increment("ikev2.engine.nat_detected");
@@ -1893,6 +1923,10 @@ public final class IkeSession {
         if (dpd.isPresent() && pending == null) {
             next = earliest(next, dpd.get());
         }
+        Optional<Instant> keepalive = keepaliveDue();
+        if (keepalive.isPresent()) {
+            next = earliest(next, keepalive.get());
+        }
         if (state == IkeState.ESTABLISHED) {
             if (ikeExpireAt != null) {
                 next = earliest(next, ikeExpireAt);
@@ -1932,7 +1966,30 @@ public final class IkeSession {
         return Optional.of(lastInbound.plus(tunnel.dpd().get()));
     }
 
+    /**
+     * When the next NAT-T keepalive is due (RFC 3948 section 4): {@link IkeSettings#natKeepalive()} after we last
+     * sent, while the IKE SA is up, encapsulated, and our address is translated. Only IKE and keepalives count as
+     * sent: the engine does not see outbound ESP, so a busy tunnel still gets one octet per interval.
+     */
+    private Optional<Instant> keepaliveDue() {
+        if (!behindNat || !udpEncapsulation || settings.natKeepalive().isZero() || lastSent == null
+                || (state != IkeState.ESTABLISHED && state != IkeState.DELETE_LOCAL_INFO)) {
+            return Optional.empty();
+        }
+        return Optional.of(lastSent.plus(settings.natKeepalive()));
+    }
+
     private void tick() {
+        tickProtocol();
+        Optional<Instant> keepalive = keepaliveDue();
+        if (keepalive.isPresent() && !now().isBefore(keepalive.get())
+                && outputs.stream().noneMatch(o -> o instanceof IkeOutput.Send)) {
+            counters.increment("ikev2.engine.nat_keepalive_sent");
+            outputs.add(IkeOutput.Send.natKeepalive(local, remote));
+        }
+    }
+
+    private void tickProtocol() {
         Instant now = now();
         for (OldSa o : List.copyOf(oldSas)) {
             o.tick(now);

@@ -2,15 +2,17 @@ package net.palisade.controlplane.ike;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Engine policy that is not part of the tunnel's config.
  *
- * @param forceUdpEncapsulation always use ESP-in-UDP on port 4500 (RFC 3948), as Palisade's user-space dataplane
- *                              requires: the NAT_DETECTION_SOURCE_IP hash is deliberately wrong, so the peer
- *                              believes we are behind a NAT and encapsulates (strongSwan's {@code encap = yes} does
- *                              the same), and IKE moves to port 4500 from IKE_AUTH on. When false, the engine
- *                              encapsulates only when NAT detection finds a NAT.
+ * @param forceUdpEncapsulation always use ESP-in-UDP on port 4500 (RFC 3948) for every tunnel, as a tunnel's
+ *                              {@code encap} keyword does for one: the NAT_DETECTION_SOURCE_IP hash is deliberately
+ *                              wrong, so the peer believes we are behind a NAT and encapsulates (strongSwan's
+ *                              {@code encap = yes} does the same), and IKE moves to port 4500 from IKE_AUTH on.
+ *                              When false (the default), NAT detection decides per tunnel: no NAT, plain ESP (IP
+ *                              protocol 50) and IKE stays on port 500; a NAT on either side, port 4500 and ESP-in-UDP.
  * @param retransmit            retransmission timeouts of our requests, one per transmission; after the last one
  *                              expires the exchange fails (TIMEOUT). Bounds how long dead peer detection takes
  *                              after the liveness check is sent.
@@ -18,16 +20,30 @@ import java.util.List;
  *                              fragmentation: a larger IKE_AUTH or later message goes out as SKF fragments that fit
  *                              (like strongSwan's {@code charon.fragment_size}; default
  *                              {@link Fragments#DEFAULT_PACKET_LIMIT}).
+ * @param natKeepalive          how long port 4500 toward the peer may stay idle before we send a NAT-T keepalive
+ *                              (one 0xFF octet, RFC 3948 section 2.3 and 4) while we are behind a NAT, so the NAT keeps
+ *                              its mapping; {@link #DEFAULT_NAT_KEEPALIVE} (20 s, the RFC's example) by default,
+ *                              zero turns keepalives off
  */
-public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit) {
+public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit,
+        Duration natKeepalive) {
     /** RFC 7296's usual backoff: 1, 2, 4, 8 and 16 seconds (31 s in all). */
     public static final List<Duration> STANDARD_RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
             Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
 
-    /** What Palisade uses: encapsulation forced, the standard retransmissions. */
-    public static final IkeSettings DEFAULT = new IkeSettings(true);
+    /** NAT-T keepalive interval of RFC 3948 section 4 (its example; strongSwan's {@code keep_alive} default too). */
+    public static final Duration DEFAULT_NAT_KEEPALIVE = Duration.ofSeconds(20);
 
-    /** Checks there is at least one positive timeout. */
+    /**
+     * What Palisade uses: NAT detection decides about encapsulation (a tunnel's {@code encap} forces it), the
+     * standard retransmissions, keepalives every 20 s of idle behind a NAT.
+     */
+    public static final IkeSettings DEFAULT = new IkeSettings(false);
+
+    /** {@link #DEFAULT} with encapsulation forced for every tunnel. */
+    public static final IkeSettings FORCED = new IkeSettings(true);
+
+    /** Checks there is at least one positive timeout, a sane fragment size, and a keepalive interval of 0 or more. */
     public IkeSettings {
         retransmit = List.copyOf(retransmit);
         if (retransmit.isEmpty() || retransmit.stream().anyMatch(d -> d.isNegative() || d.isZero())) {
@@ -37,20 +53,39 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
             throw new IllegalArgumentException("fragment size must be " + Fragments.MIN_PACKET_LIMIT
                     + "-65535 octets, not " + fragmentPacketLimit);
         }
+        Objects.requireNonNull(natKeepalive, "natKeepalive");
+        if (natKeepalive.isNegative()) {
+            throw new IllegalArgumentException("the NAT keepalive interval must not be negative: " + natKeepalive);
+        }
     }
 
-    /** With the default fragment size. */
+    /** With the default keepalive interval. */
+    public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit) {
+        this(forceUdpEncapsulation, retransmit, fragmentPacketLimit, DEFAULT_NAT_KEEPALIVE);
+    }
+
+    /** With the default fragment size and keepalive interval. */
     public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit) {
         this(forceUdpEncapsulation, retransmit, Fragments.DEFAULT_PACKET_LIMIT);
-    }
-
-    /** The same settings with another fragment size. */
-    public IkeSettings withFragmentPacketLimit(int octets) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, octets);
     }
 
     /** With the standard retransmissions. */
     public IkeSettings(boolean forceUdpEncapsulation) {
         this(forceUdpEncapsulation, STANDARD_RETRANSMIT);
+    }
+
+    /** The same settings with another fragment size. */
+    public IkeSettings withFragmentPacketLimit(int octets) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, octets, natKeepalive);
+    }
+
+    /** The same settings with encapsulation forced for every tunnel, or left to NAT detection. */
+    public IkeSettings withForceUdpEncapsulation(boolean forced) {
+        return new IkeSettings(forced, retransmit, fragmentPacketLimit, natKeepalive);
+    }
+
+    /** The same settings with another NAT-T keepalive interval (zero: none). */
+    public IkeSettings withNatKeepalive(Duration interval) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, interval);
     }
 }

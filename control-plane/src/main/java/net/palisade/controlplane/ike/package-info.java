@@ -9,7 +9,8 @@
  *       {@code Received(datagram, from, to)} (IKE message without the port-4500 non-ESP marker), {@code Tick},
  *       {@code CheckLiveness}, {@code RekeyChild}, {@code InboundTraffic}, {@code Close}.
  *   <li>Obey: the returned {@code Step(state, outputs)} lists {@link net.palisade.controlplane.ike.IkeOutput}s in
- *       order: {@code Send(datagram, from, to)} (from port 4500 means ESP-in-UDP framing), {@code SetTimer(at)} (one
+ *       order: {@code Send(datagram, from, to)} (from port 4500 means ESP-in-UDP framing; a one-octet 0xFF datagram is
+ *       a NAT-T keepalive, sent without the non-ESP marker), {@code SetTimer(at)} (one
  *       timer; deliver a {@code Tick} then), and events: {@code Phase1Up}, {@code ChildSaInstalled} (SPIs,
  *       algorithms, keys as {@code Secret}, selectors, addresses, encapsulation), {@code ChildSaRekeyed},
  *       {@code ChildSaDeleted}, {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)},

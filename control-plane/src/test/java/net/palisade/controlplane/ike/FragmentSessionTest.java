@@ -20,7 +20,7 @@ class FragmentSessionTest {
     private static final int PACKET = 200;
     /** PACKET less IPv4 20, UDP 8 and the non-ESP marker 4 (IKE_AUTH is on port 4500). */
     private static final int MESSAGE = PACKET - 32;
-    private static final IkeSettings TINY = IkeSettings.DEFAULT.withFragmentPacketLimit(PACKET);
+    private static final IkeSettings TINY = IkeSettings.FORCED.withFragmentPacketLimit(PACKET);
 
     private static IkeMessage decode(byte[] d) {
         return ((DecodeResult.Ok<IkeMessage>) Ikev2Codec.standard().decode(d)).value();
@@ -121,11 +121,11 @@ class FragmentSessionTest {
 
     @Test
     void aLimitTooSmallForTheSuiteSendsWholeMessages() {
-        // 128 octets of packet leave 96 of message: AES-CBC with a 32-octet HMAC-SHA2-512 ICV has no room left
+        // 128 octets of packet leave 96 of message (encapsulation forced: IPv4 20, UDP 8, non-ESP marker 4): AES-CBC with a 32-octet HMAC-SHA2-512 ICV has no room left
         IkeTunnel cbc = IkeLoop.tunnel("fragments", List.of(EncryptionAlgorithm.AES_256),
                 List.of(AuthAlgorithm.HMAC_SHA2_512), List.of(DhGroup.ECP256), List.of(EncryptionAlgorithm.AES_128_GCM),
                 List.of(), IkeLoop.SITE_A, IkeLoop.SITE_B);
-        IkeLoop loop = new IkeLoop(cbc, IkeLoop.mirror(cbc), IkeSettings.DEFAULT.withFragmentPacketLimit(128)).start();
+        IkeLoop loop = new IkeLoop(cbc, IkeLoop.mirror(cbc), IkeSettings.FORCED.withFragmentPacketLimit(128)).start();
         assertThat(loop.a.state()).isEqualTo(IkeState.ESTABLISHED);
         assertThat(loop.a.counters().get("ikev2.engine.fragment_limit_too_small")).isEqualTo(1);
         assertThat(loop.delivered).noneMatch(f -> decode(f.datagram()).payloads().getLast() instanceof SkfPayload);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import net.palisade.controlplane.MutableClock;
 import net.palisade.controlplane.ike.crypto.KeyExchanges;
 import net.palisade.model.ChildSaSpec;
@@ -47,6 +48,13 @@ final class IkeLoop {
     final Deque<Flight> inFlight = new ArrayDeque<>();
     /** Decides how many copies of a datagram arrive (0 drops it, 2 duplicates it). */
     BiFunction<Flight, IkeLoop, Integer> network = (f, l) -> 1;
+    /** Rewrites a datagram's addresses on the way (a NAT); applied before {@link #network}. */
+    UnaryOperator<Flight> translation = f -> f;
+    /**
+     * NAT-T keepalives sent (RFC 3948: one 0xFF octet, which the real transport drops on arrival), after
+     * {@link #translation}; never delivered to the other engine.
+     */
+    final List<Flight> keepalives = new ArrayList<>();
     private int sequence;
 
     IkeLoop(IkeTunnel initiator, IkeTunnel responder) {
@@ -59,8 +67,18 @@ final class IkeLoop {
 
     /** With randomness seeded from {@code seed} (A) and {@code seed + 1} (B): other nonces, SPIs and keys. */
     IkeLoop(IkeTunnel initiator, IkeTunnel responder, IkeSettings settings, long seed) {
-        a = IkeSession.initiator(initiator, A, B, env(seed), settings);
-        b = IkeSession.responder(responder, B, A, env(seed + 1), settings);
+        this(initiator, responder, settings, seed, A, B, B);
+    }
+
+    /**
+     * A initiates from {@code aLocal} to {@code aSeesB}; B listens on {@code bLocal} (its peer address is taken from
+     * the first datagram, as a responder's is). With a {@link #translation} these may differ from what the other
+     * side sees.
+     */
+    IkeLoop(IkeTunnel initiator, IkeTunnel responder, IkeSettings settings, long seed, InetSocketAddress aLocal,
+            InetSocketAddress aSeesB, InetSocketAddress bLocal) {
+        a = IkeSession.initiator(initiator, aLocal, aSeesB, env(seed), settings);
+        b = IkeSession.responder(responder, bLocal, aLocal, env(seed + 1), settings);
     }
 
     private IkeEnvironment env(long seed) {
@@ -80,7 +98,10 @@ final class IkeLoop {
         IkeSession.Step step = s.handle(input);
         (toA ? aOutputs : bOutputs).addAll(step.outputs());
         for (IkeOutput o : step.outputs()) {
-            if (o instanceof IkeOutput.Send send) {
+            if (o instanceof IkeOutput.Send send && send.isNatKeepalive()) {
+                keepalives.add(translation.apply(new Flight(toA, send.datagram(), sequence++, send.from(),
+                        send.to())));
+            } else if (o instanceof IkeOutput.Send send) {
                 inFlight.add(new Flight(toA, send.datagram(), sequence++, send.from(), send.to()));
             }
         }
@@ -90,7 +111,7 @@ final class IkeLoop {
     /** Delivers datagrams until none is in flight. */
     IkeLoop run() {
         while (!inFlight.isEmpty()) {
-            Flight f = inFlight.poll();
+            Flight f = translation.apply(inFlight.poll());
             int copies = network.apply(f, this);
             for (int i = 0; i < copies; i++) {
                 delivered.add(f);

@@ -267,6 +267,18 @@ public final class Worker {
 
     /** Sends an IKE message (the non-ESP marker is added here) from this worker's UDP socket; any thread. */
     boolean sendIke(InetSocketAddress to, byte[] message) throws IOException {
+        byte[] framed = new byte[4 + message.length];
+        System.arraycopy(message, 0, framed, 4, message.length);
+        return sendUdp(to, framed);
+    }
+
+    /** Sends a NAT-T keepalive (one 0xFF octet, RFC 3948 section 2.3) from this worker's UDP socket; any thread. */
+    boolean sendNatKeepalive(InetSocketAddress to) throws IOException {
+        return sendUdp(to, new byte[] {(byte) 0xff});
+    }
+
+    /** Sends {@code datagram} as it is from this worker's UDP socket of {@code to}'s family; any thread. */
+    private boolean sendUdp(InetSocketAddress to, byte[] datagram) throws IOException {
         int e = udpEndpointFor(to.getAddress() instanceof Inet6Address ? InetAddress.ofLiteral("::")
                 : InetAddress.ofLiteral("0.0.0.0"));
         List<UdpEndpoint> eps = endpoints;
@@ -281,10 +293,8 @@ public final class Worker {
         if (e < 0) {
             throw new IOException("no UDP socket of the family of " + to);
         }
-        byte[] framed = new byte[4 + message.length];
-        System.arraycopy(message, 0, framed, 4, message.length);
         try (Arena a = Arena.ofConfined()) {
-            return eps.get(e).send(MemorySegment.ofArray(framed), framed.length, SockAddr.of(a, to));
+            return eps.get(e).send(MemorySegment.ofArray(datagram), datagram.length, SockAddr.of(a, to));
         }
     }
 

@@ -134,4 +134,14 @@ public final class WorkerHandle {
     public boolean sendIke(InetSocketAddress to, byte[] message) throws IOException {
         return worker.sendIke(to, message);
     }
+
+    /**
+     * Sends a NAT-T keepalive (one 0xFF octet, no marker; RFC 3948 section 2.3) to {@code to} from this worker's UDP
+     * port (4500).
+     *
+     * @return false if the kernel refused the datagram
+     */
+    public boolean sendNatKeepalive(InetSocketAddress to) throws IOException {
+        return worker.sendNatKeepalive(to);
+    }
 }

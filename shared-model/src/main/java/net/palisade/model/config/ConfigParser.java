@@ -51,13 +51,13 @@ import net.palisade.model.secret.Secret;
 public final class ConfigParser {
     static final Set<String> IKE_KEYWORDS = Set.of("active", "passive", "dynamic", "ikev1", "ikev2", "from", "to",
             "local", "peer", "main", "aggressive", "ikesa", "quick", "childsa", "auth", "enc", "prf", "group",
-            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "label");
+            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "label");
     static final Set<String> MANUAL_KEYWORDS = Set.of("from", "to", "local", "peer", "spi", "enc", "enckey", "auth",
             "authkey", "udpencap", "label");
     /** Keywords in the order the grammar lists them, for suggestions. */
     private static final List<String> IKE_ORDER = List.of("active", "passive", "dynamic", "ikev1", "ikev2", "from",
             "to", "local", "peer", "main", "aggressive", "ikesa", "quick", "childsa", "auth", "enc", "prf", "group",
-            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "label");
+            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "label");
     private static final List<String> MANUAL_ORDER = List.of("from", "to", "local", "peer", "spi", "enc", "enckey",
             "auth", "authkey", "udpencap", "label");
     private static final List<String> STATEMENTS = List.of("ike", "manual", "ipsec");
@@ -667,6 +667,7 @@ public final class ConfigParser {
             String ca = null;
             java.time.Duration dpd = null;
             boolean ping = false;
+            boolean encap = false;
 
             while (i < toks.size() && !abort) {
                 Token t = toks.get(i);
@@ -800,6 +801,11 @@ public final class ConfigParser {
                             ping = true;
                         }
                     }
+                    case "encap" -> {
+                        if (once(Field.ENCAP, t)) {
+                            encap = true;
+                        }
+                    }
                     case "label" -> {
                         if (once(Field.LABEL, t)) {
                             label = label(t);
@@ -818,7 +824,7 @@ public final class ConfigParser {
             AuthDraft auth = psk == null && cert == null && key == null && ca == null ? null
                     : new AuthDraft(psk, cert, key, ca);
             return new IkeTunnelDraft(label, mode == null ? null : IkeMode.fromKeyword(mode.text()), exchange,
-                    from, to, local, peers, ikeSa, childSa, srcid, dstid, auth, dpd, ping);
+                    from, to, local, peers, ikeSa, childSa, srcid, dstid, auth, dpd, ping, encap);
         }
 
         /** The first phase keyword of its kind starts the phase; a second one is an error. Returns the first. */

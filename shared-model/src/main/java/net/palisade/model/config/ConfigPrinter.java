@@ -125,6 +125,9 @@ public final class ConfigPrinter {
         if (t.ping()) {
             sb.append(" ping");
         }
+        if (t.encap()) {
+            sb.append(" encap");
+        }
         sb.append(" label ").append(word(t.label()));
         return sb.toString();
     }

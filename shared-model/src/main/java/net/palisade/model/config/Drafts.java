@@ -47,7 +47,8 @@ final class Drafts {
             Identity dstId,
             AuthDraft authentication,
             @JsonDeserialize(using = ModelJson.DurationDeserializer.class) Duration dpd,
-            Boolean ping) implements TunnelDraft {}
+            Boolean ping,
+            Boolean encap) implements TunnelDraft {}
 
     record IkeSaDraft(
             List<EncryptionAlgorithm> enc,

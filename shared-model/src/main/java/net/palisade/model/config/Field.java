@@ -31,6 +31,7 @@ enum Field {
     CA("ca", "authentication.ca", Kind.SINGLE, CERT),
     DPD("dpd", "dpd", Kind.SINGLE, STATEMENT),
     PING("ping", "ping", Kind.SINGLE, STATEMENT),
+    ENCAP("encap", "encap", Kind.SINGLE, STATEMENT),
     SPI("spi", "spi", Kind.PAIR, STATEMENT),
     ENC("enc", "enc", Kind.SINGLE, STATEMENT),
     ENCKEY("enckey", "encKey", Kind.PAIR, ENC),

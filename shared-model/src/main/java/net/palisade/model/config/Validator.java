@@ -258,7 +258,7 @@ final class Validator {
                 new IkeSaSpec(enc1, auth1, prf, groups1, life1),
                 new ChildSaSpec(enc2, auth2, groups2, life2),
                 Optional.ofNullable(d.srcId()), Optional.ofNullable(d.dstId()), auth,
-                Optional.ofNullable(dpd), d.ping() != null && d.ping());
+                Optional.ofNullable(dpd), d.ping() != null && d.ping(), d.encap() != null && d.encap());
     }
 
     /** Integrity for IKEv2 phase 1 or for phase 2: required for non-AEAD encs, refused when all are AEAD. */
@@ -592,7 +592,7 @@ final class Validator {
                         case IkeAuth.Psk p -> new AuthDraft(p.psk(), null, null, null);
                         case IkeAuth.Certificates c -> new AuthDraft(null, c.cert(), c.key(), c.ca());
                     },
-                    k.dpd().orElse(null), k.ping());
+                    k.dpd().orElse(null), k.ping(), k.encap());
             case ManualTunnel m -> new ManualTunnelDraft(m.label(), m.from(), m.to(), m.local(), m.peer(), m.spi(),
                     m.enc(), m.encKey(), m.auth().orElse(null), m.authKey().orElse(null),
                     m.udpEncapPort().isPresent() ? m.udpEncapPort().getAsInt() : null);

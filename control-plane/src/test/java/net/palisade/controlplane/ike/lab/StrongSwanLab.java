@@ -22,6 +22,11 @@ final class StrongSwanLab {
      * are skipped with {@code -Dpalisade.skipExternal=true}.
      */
     static void up(String prefix) throws Exception {
+        up(prefix, new String[0]);
+    }
+
+    /** {@link #up(String)} with options of {@code netns.sh up} after the prefix (e.g. {@code nat}). */
+    static void up(String prefix, String... options) throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
         assertThat(Files.isExecutable(Path.of("/usr/lib/ipsec/charon")))
                 .as("strongSwan: apt-get install -y charon-systemd strongswan-swanctl strongswan-charon "
@@ -29,7 +34,13 @@ final class StrongSwanLab {
                 .isTrue();
         assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("network namespaces need root")
                 .isZero();
-        assertThat(sh(LAB.resolve("netns.sh").toString(), "up", prefix).exit()).isZero();
+        String[] command = new String[3 + options.length];
+        command[0] = LAB.resolve("netns.sh").toString();
+        command[1] = "up";
+        command[2] = prefix;
+        System.arraycopy(options, 0, command, 3, options.length);
+        Result r = sh(command);
+        assertThat(r.exit()).as(r.output()).isZero();
     }
 
     static void down(String prefix) throws Exception {

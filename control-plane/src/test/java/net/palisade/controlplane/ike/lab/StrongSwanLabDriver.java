@@ -139,7 +139,9 @@ public final class StrongSwanLabDriver {
             switch (o) {
                 case IkeOutput.Send send -> {
                     byte[] d = send.datagram();
-                    if (send.from().getPort() == 4500) {
+                    if (send.isNatKeepalive()) {
+                        c4500.send(ByteBuffer.wrap(d), send.to());
+                    } else if (send.from().getPort() == 4500) {
                         byte[] m = new byte[d.length + 4];
                         System.arraycopy(d, 0, m, 4, d.length);
                         c4500.send(ByteBuffer.wrap(m), send.to());
