@@ -209,7 +209,7 @@ public final class IkeManager implements AutoCloseable {
      * This machine's host name: the kernel's, or its canonical name when that is a longer FQDN of it (the
      * resolver's answer for the name, as {@code hostname -f} gives it).
      */
-    static String systemHostName() {
+    public static String systemHostName() {
         try {
             InetAddress me = InetAddress.getLocalHost();
             String name = me.getHostName();
@@ -526,7 +526,7 @@ public final class IkeManager implements AutoCloseable {
             case IkeOutput.Phase1Up p -> {
                 halfOpen.remove(p.id().initiatorSpi());
                 log.info("tunnel {}: IKE SA {} up with {}", label, p.id(), p.peer());
-                report(label, r -> new TunnelCommand.Phase1Up(p.peer().getAddress().getHostAddress(),
+                report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
                         p.id().toString(), Cause.PEER, r));
             }
             case IkeOutput.ChildSaInstalled c -> {

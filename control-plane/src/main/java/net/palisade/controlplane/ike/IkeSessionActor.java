@@ -359,7 +359,7 @@ final class IkeSessionActor {
             return;
         }
         log.info("tunnel {}: our address towards {} is now {}, not {}; re-establishing", tunnel.label(),
-                remote.getAddress().getHostAddress(), now.getHostAddress(), was.getHostAddress());
+                Host.of(remote.getAddress()), Host.of(now), Host.of(was));
         IkeSaId id = session.id();
         for (IkeOutput o : session.handle(new IkeInput.Close()).outputs()) {
             if (o instanceof IkeOutput.Send s) {
