@@ -23,6 +23,7 @@ import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,7 +105,8 @@ class IkeV6DynamicStrongSwanTest {
     void aDynamicTunnelToAPeerByNameComesBackFromGwAsNewAddress(@TempDir Path dir) throws Exception {
         // the peer's name as gw-a's namespace resolves it: /etc/netns/NAME/hosts, which ip netns exec mounts
         Files.createDirectories(NETNS_ETC);
-        Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
+        // at first the name is unknown there
+        Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n");
         IkeManager.Resolver inNamespace = name -> {
             StrongSwanLab.Result r;
             try {
@@ -170,6 +172,15 @@ class IkeV6DynamicStrongSwanTest {
             assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
             node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                            .map(e -> (TunnelEvent.NegotiationFailed) e)
+                            .anySatisfy(f -> {
+                                assertThat(f.reason()).isEqualTo(FailureReason.OTHER);
+                                assertThat(f.detail()).isEqualTo("peer gw-b.lab: the name does not resolve");
+                            }));
+            // the name appears: the next attempt (the usual retry pause) resolves it and comes up
+            Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(node.events()).as("journal; charon log:\n" + log(ss))
                             .contains("phase1-up", "child-sa-installed"));
