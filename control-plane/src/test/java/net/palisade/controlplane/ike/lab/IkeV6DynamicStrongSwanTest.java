@@ -102,6 +102,33 @@ class IkeV6DynamicStrongSwanTest {
     }
 
     @Test
+    void ipv4AndIpv6NetworksTogetherOverAnIpv4IkeSa(@TempDir Path dir) throws Exception {
+        Path ss = dir.resolve("ss");
+        String strongswan = StrongSwanLab.strongswanScript();
+        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/24,fd00:2::/64",
+                "10.1.0.0/24,fd00:1::/64", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit())
+                .isZero();
+        flushLog(ss);
+        try (Node node = Node.start(dir, IkeManager.Resolver.SYSTEM)) {
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+            node.commit("ike from 10.1.0.0/24 fd00:1::/64 to 10.2.0.0/24 fd00:2::/64 peer 192.0.2.2 psk \"" + PSK
+                    + "\" label to-b\n");
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            assertThat(sas(ss)).contains("local  10.2.0.0/24 fd00:2::/64", "remote 10.1.0.0/24 fd00:1::/64");
+            for (String target : List.of("10.2.0.10", "fd00:2::10")) {
+                StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                        target);
+                assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters "
+                        + node.dp.counters()).isZero();
+            }
+        } finally {
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+        }
+    }
+
+    @Test
     void aDynamicTunnelToAPeerByNameComesBackFromGwAsNewAddress(@TempDir Path dir) throws Exception {
         // the peer's name as gw-a's namespace resolves it: /etc/netns/NAME/hosts, which ip netns exec mounts
         Files.createDirectories(NETNS_ETC);
