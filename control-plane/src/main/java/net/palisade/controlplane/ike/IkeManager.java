@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * is the dataplane's (its default bind addresses are the IPv4 and IPv6 wildcards). An initiator's endpoints are
  * looked up each time an IKE SA starts ({@link IkeSessionActor.Driver#endpoints}): a peer's host name through the
  * {@link Resolver} (by default the system's, asked from inside the namespace), our address from {@code local} or
- * else the kernel's route to the peer (a connected UDP socket's local address). A passive tunnel's peer that is a
- * name is not matched against senders (only addresses are).
+ * else the kernel's route to the peer (a connected UDP socket's local address). A passive tunnel's peer names are
+ * resolved when it starts and again (at most every {@link #NAME_REFRESH}) when an IKE_SA_INIT comes from an address
+ * no tunnel accepts; that request is dropped, and the peer's retransmission is matched against the new answer.
  *
  * <p>Cookies (RFC 7296 section 2.6): the manager counts half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH
  * not done: from the session's creation until its Phase1Up, its end, or {@link IkeSession#HALF_OPEN}). While there
@@ -84,6 +85,12 @@ public final class IkeManager implements AutoCloseable {
     private final Resolver resolver;
     private final java.util.function.Supplier<String> hostName;
     private volatile String cachedHostName;
+    /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
+    private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
+    private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
+
+    /** How often a passive tunnel's peer name is resolved again at most (for a request from an unknown address). */
+    static final java.time.Duration NAME_REFRESH = java.time.Duration.ofSeconds(5);
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
@@ -286,6 +293,8 @@ public final class IkeManager implements AutoCloseable {
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
             log.info("tunnel {}: waiting for the peer to initiate", label);
+            tunnel.peers().stream().flatMap(p -> p.dnsName().stream()).forEach(passiveNamesAsked::remove);
+            refreshPassiveNames();
             return;
         }
         try {
@@ -443,11 +452,15 @@ public final class IkeManager implements AutoCloseable {
         }
         Optional<IkeTunnel> tunnel = wanted.values().stream()
                 .filter(t -> t.mode() == IkeMode.PASSIVE)
-                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> p.ip()
-                        .filter(from.getAddress()::equals).isPresent()))
+                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
                 .findFirst();
         if (tunnel.isEmpty()) {
-            log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+            if (refreshPassiveNames()) {
+                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer (yet); dropped, and the passive "
+                        + "tunnels' peer names are resolved again for its retransmission", from);
+            } else {
+                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+            }
             return;
         }
         String label = tunnel.get().label();
@@ -479,6 +492,53 @@ public final class IkeManager implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
         }
+    }
+
+    /** Whether {@code address} is {@code peer}: the address itself, or one its name resolved to lately. */
+    private boolean isPeer(Host peer, InetAddress address) {
+        return peer.ip().map(address::equals)
+                .orElseGet(() -> passiveNames.getOrDefault(peer.dnsName().orElseThrow(), List.of()).contains(address));
+    }
+
+    /**
+     * Resolves the peer names of passive tunnels again (in the background, each at most every {@link
+     * #NAME_REFRESH}), so that a request from an address a name has moved to is accepted when the peer retransmits.
+     * Returns whether any was started.
+     */
+    private boolean refreshPassiveNames() {
+        boolean started = false;
+        long now = System.nanoTime();
+        for (IkeTunnel t : wanted.values()) {
+            if (t.mode() != IkeMode.PASSIVE) {
+                continue;
+            }
+            for (Host p : t.peers()) {
+                if (p.dnsName().isEmpty()) {
+                    continue;
+                }
+                String name = p.dnsName().get();
+                Long last = passiveNamesAsked.get(name);
+                if (last != null && now - last < NAME_REFRESH.toNanos()) {
+                    continue;
+                }
+                passiveNamesAsked.put(name, now);
+                started = true;
+                try {
+                    resolveThread.execute(() -> {
+                        try {
+                            passiveNames.put(name, List.copyOf(resolver.resolve(name)));
+                        } catch (IOException | RuntimeException e) {
+                            passiveNames.remove(name);
+                            log.warn("tunnel {}: peer {}: the name does not resolve ({})", t.label(), name,
+                                    e.toString());
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return false;
+                }
+            }
+        }
+        return started;
     }
 
     void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {

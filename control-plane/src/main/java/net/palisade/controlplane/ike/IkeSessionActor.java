@@ -319,7 +319,14 @@ final class IkeSessionActor {
         if (tunnel.mode() != IkeMode.DYNAMIC || tunnel.srcId().isPresent()) {
             return tunnel;
         }
-        Identity me = new Identity(IdType.FQDN, manager.hostName());
+        Identity me;
+        try {
+            me = new Identity(IdType.FQDN, manager.hostName());
+        } catch (IllegalArgumentException e) {
+            log.error("tunnel {}: this machine's host name cannot be our identity ({}); set srcid. Using our address",
+                    tunnel.label(), e.getMessage());
+            return tunnel;
+        }
         return new IkeTunnel(tunnel.label(), tunnel.mode(), tunnel.exchange(), tunnel.from(), tunnel.to(),
                 tunnel.local(), tunnel.peers(), tunnel.ikeSa(), tunnel.childSa(), Optional.of(me), tunnel.dstId(),
                 tunnel.authentication(), tunnel.dpd(), tunnel.ping());

@@ -129,31 +129,65 @@ class IkeV6DynamicStrongSwanTest {
     }
 
     @Test
+    void aPassiveTunnelWithAPeerByNameAcceptsStrongSwanFromTheNamesAddress(@TempDir Path dir) throws Exception {
+        Files.createDirectories(NETNS_ETC);
+        Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
+        Path ss = dir.resolve("ss");
+        String strongswan = StrongSwanLab.strongswanScript();
+        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
+                PSK).exit()).isZero();
+        flushLog(ss);
+        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+            node.commit("ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
+                    + "\" label to-b\n");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.events())
+                    .contains("configured"));
+            StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate",
+                    "--child", "net");
+            assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log(ss)).isZero();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            assertThat(node.phase1Peers()).containsExactly("192.0.2.2");
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss)).isZero();
+        } finally {
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+        }
+    }
+
+    /** Names as gw-a's namespace resolves them: libc's getent, with /etc/netns/NAME/hosts mounted by ip netns exec. */
+    private static final IkeManager.Resolver NAMESPACE_HOSTS = IkeV6DynamicStrongSwanTest::resolveInGwA;
+
+    private static List<InetAddress> resolveInGwA(String name) throws java.io.IOException {
+        StrongSwanLab.Result r;
+        try {
+            r = sh("ip", "netns", "exec", PREFIX + "-gwa", "getent", "ahostsv4", name);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.IOException("interrupted", e);
+        }
+        if (r.exit() != 0 || r.output().isBlank()) {
+            throw new UnknownHostException(name);
+        }
+        List<InetAddress> out = new ArrayList<>();
+        for (String line : r.output().strip().split("\n")) {
+            InetAddress a = InetAddress.ofLiteral(line.split("\\s+")[0]);
+            if (!out.contains(a)) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    @Test
     void aDynamicTunnelToAPeerByNameComesBackFromGwAsNewAddress(@TempDir Path dir) throws Exception {
         // the peer's name as gw-a's namespace resolves it: /etc/netns/NAME/hosts, which ip netns exec mounts
         Files.createDirectories(NETNS_ETC);
         // at first the name is unknown there
         Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n");
-        IkeManager.Resolver inNamespace = name -> {
-            StrongSwanLab.Result r;
-            try {
-                r = sh("ip", "netns", "exec", PREFIX + "-gwa", "getent", "ahostsv4", name);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.IOException("interrupted", e);
-            }
-            if (r.exit() != 0 || r.output().isBlank()) {
-                throw new UnknownHostException(name);
-            }
-            List<InetAddress> out = new ArrayList<>();
-            for (String line : r.output().strip().split("\n")) {
-                InetAddress a = InetAddress.ofLiteral(line.split("\\s+")[0]);
-                if (!out.contains(a)) {
-                    out.add(a);
-                }
-            }
-            return out;
-        };
         String fqdn = sh("hostname", "-f").output().strip();
         Path ss = dir.resolve("ss");
         String strongswan = StrongSwanLab.strongswanScript();
@@ -195,7 +229,7 @@ class IkeV6DynamicStrongSwanTest {
                   }
                 }
                 """.replace("FQDN", fqdn).replace("PSK", PSK));
-        try (Node node = Node.start(dir, inNamespace)) {
+        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
             assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
             node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
