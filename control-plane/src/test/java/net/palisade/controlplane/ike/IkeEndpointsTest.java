@@ -94,16 +94,17 @@ class IkeEndpointsTest {
         IkeFailoverTest.FakeNet net = new IkeFailoverTest.FakeNet(peerView);
         ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("phase1-up 192.0.2.2");
-        assertThat(net.sources).containsExactly(IkeLoop.A.getAddress());
+        assertThat(net.sources).containsOnly(IkeLoop.A.getAddress());
 
         InetAddress moved = IkeLoop.ip("192.0.2.11");
         net.local = new InetSocketAddress(moved, 500);
         net.await("phase1-down", IkeSessionActor.ADDRESS_CHECK.multipliedBy(3));
         assertThat(net.details.getLast()).isEqualTo("local address 192.0.2.1 no longer used towards the peer "
                 + "(now 192.0.2.11): re-establishing");
-        net.sources.clear();
         net.await("phase1-up 192.0.2.2");
-        assertThat(net.sources).containsExactly(moved);
+        // the old address until the move (the Delete of the old IKE SA too), then only the new one
+        List<InetAddress> after = net.sources.stream().dropWhile(IkeLoop.A.getAddress()::equals).toList();
+        assertThat(after).isNotEmpty().containsOnly(moved);
         assertThat(net.seen).noneMatch(e -> e.startsWith("negotiation-failed"));
         kit.stop(actor);
     }

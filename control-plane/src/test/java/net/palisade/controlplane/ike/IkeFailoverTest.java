@@ -51,7 +51,8 @@ class IkeFailoverTest {
         final Map<String, InetAddress> names = new ConcurrentHashMap<>();
         volatile InetSocketAddress local = IkeLoop.A;
         final List<String> details = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final Set<InetAddress> sources = ConcurrentHashMap.newKeySet();
+        /** The source address of every datagram sent, in order. */
+        final List<InetAddress> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Map<Long, IkeSession> responders = new ConcurrentHashMap<>();
         final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
         final BlockingQueue<String> journal = new LinkedBlockingQueue<>();
