@@ -191,6 +191,105 @@ class IkeV6DynamicStrongSwanTest {
         String fqdn = sh("hostname", "-f").output().strip();
         Path ss = dir.resolve("ss");
         String strongswan = StrongSwanLab.strongswanScript();
+        dynamicPeerConf(ss, fqdn);
+        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+            node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
+                    + "\" label to-b\n");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                            .map(e -> (TunnelEvent.NegotiationFailed) e)
+                            .anySatisfy(f -> {
+                                assertThat(f.reason()).isEqualTo(FailureReason.OTHER);
+                                assertThat(f.detail()).isEqualTo("peer gw-b.lab: the name does not resolve");
+                            }));
+            // the name appears: the next attempt (the usual retry pause) resolves it and comes up
+            Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+            assertThat(log(ss)).contains("authentication of '" + fqdn + "' with pre-shared key successful");
+            assertThat(node.journal()).filteredOn(TunnelEvent.Configured.class::isInstance)
+                    .map(e -> ((net.palisade.model.IkeTunnel) ((TunnelEvent.Configured) e).spec()).dpd())
+                    .as("DPD is on for dynamic tunnels").containsOnly(Optional.of(Duration.ofSeconds(30)));
+            assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.1[4500]");
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss)).isZero();
+
+            // gw-a's address changes under the established IKE SA
+            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.1/24", "dev", "wan").exit()).isZero();
+            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", "192.0.2.11/24", "dev", "wan").exit())
+                    .isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(node.events()).as("journal; charon log:\n" + log(ss)).containsSubsequence("phase1-up",
+                        "child-sa-installed", "phase1-down", "phase1-up", "child-sa-installed");
+                // the IKE SA from the old address is gone at strongSwan too (our Delete, or replaced by the new one)
+                assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]")
+                        .doesNotContain("@ 192.0.2.1[");
+            });
+            assertThat(node.journal().stream().filter(TunnelEvent.Phase1Down.class::isInstance)
+                    .map(e -> ((TunnelEvent.Phase1Down) e).reason()).toList())
+                    .anyMatch(r -> r.contains("192.0.2.1 ") && r.contains("now 192.0.2.11"));
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
+                        "10.2.0.10");
+                assertThat(again.exit()).as("after the address change: " + again.output() + "\ncharon log:\n"
+                        + log(ss) + "\ncounters " + node.dp.counters()).isZero();
+            });
+        } finally {
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+            sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
+            sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
+        }
+    }
+
+    @Test
+    void aDynamicTunnelWhoseAddressIsGoneIsDpdLostAndComesBackWhenANewAddressAppears(@TempDir Path dir)
+            throws Exception {
+        String fqdn = sh("hostname", "-f").output().strip();
+        Path ss = dir.resolve("ss");
+        String strongswan = StrongSwanLab.strongswanScript();
+        dynamicPeerConf(ss, fqdn);
+        try (Node node = Node.start(dir, IkeManager.Resolver.SYSTEM)) {
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+            node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK
+                    + "\" dpd 2 label to-b\n");
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
+                            .contains("phase1-up", "child-sa-installed"));
+
+            // gw-a loses its only address on the inet: nothing reaches gw-b; DPD (2 s + 31 s of retransmissions)
+            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.1/24", "dev", "wan").exit()).isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(node.events()).containsSubsequence("phase1-up", "dpd-lost", "negotiation-failed"));
+            assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                    .map(e -> ((TunnelEvent.NegotiationFailed) e).detail())
+                    .allMatch(d -> d.startsWith("peer 192.0.2.2: no local address to reach it from ("), "no route");
+
+            // a new address: the next retry comes up from it
+            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", "192.0.2.11/24", "dev", "wan").exit())
+                    .isZero();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(node.events()).containsSubsequence("phase1-up", "dpd-lost", "phase1-up",
+                        "child-sa-installed");
+                assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]");
+            });
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
+                        "10.2.0.10");
+                assertThat(again.exit()).as("from the new address: " + again.output()).isZero();
+            });
+        } finally {
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+            sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
+            sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
+        }
+    }
+
+    /** strongSwan on gw-b accepting a dynamic peer from any address, known by its host name {@code fqdn}. */
+    private static void dynamicPeerConf(Path ss, String fqdn) throws Exception {
+        String strongswan = StrongSwanLab.strongswanScript();
         assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
                 PSK).exit()).isZero();
         flushLog(ss);
@@ -229,53 +328,6 @@ class IkeV6DynamicStrongSwanTest {
                   }
                 }
                 """.replace("FQDN", fqdn).replace("PSK", PSK));
-        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
-            node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
-                    + "\" label to-b\n");
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
-                            .map(e -> (TunnelEvent.NegotiationFailed) e)
-                            .anySatisfy(f -> {
-                                assertThat(f.reason()).isEqualTo(FailureReason.OTHER);
-                                assertThat(f.detail()).isEqualTo("peer gw-b.lab: the name does not resolve");
-                            }));
-            // the name appears: the next attempt (the usual retry pause) resolves it and comes up
-            Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            assertThat(log(ss)).contains("authentication of '" + fqdn + "' with pre-shared key successful");
-            assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.1[4500]");
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss)).isZero();
-
-            // gw-a's address changes under the established IKE SA
-            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.1/24", "dev", "wan").exit()).isZero();
-            assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", "192.0.2.11/24", "dev", "wan").exit())
-                    .isZero();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                assertThat(node.events()).as("journal; charon log:\n" + log(ss)).containsSubsequence("phase1-up",
-                        "child-sa-installed", "phase1-down", "phase1-up", "child-sa-installed");
-                // the IKE SA from the old address is gone at strongSwan too (our Delete, or replaced by the new one)
-                assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]")
-                        .doesNotContain("@ 192.0.2.1[");
-            });
-            assertThat(node.journal().stream().filter(TunnelEvent.Phase1Down.class::isInstance)
-                    .map(e -> ((TunnelEvent.Phase1Down) e).reason()).toList())
-                    .anyMatch(r -> r.contains("192.0.2.1 ") && r.contains("now 192.0.2.11"));
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
-                        "10.2.0.10");
-                assertThat(again.exit()).as("after the address change: " + again.output() + "\ncharon log:\n"
-                        + log(ss) + "\ncounters " + node.dp.counters()).isZero();
-            });
-        } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
-            sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
-            sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
-        }
     }
 
     /** A node in gw-a's namespace: dataplane, IKE, control plane. */
