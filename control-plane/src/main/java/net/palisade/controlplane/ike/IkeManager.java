@@ -75,6 +75,9 @@ public final class IkeManager implements AutoCloseable {
     private static final int FLAG_INITIATOR = 0x08;
     private static final int FLAG_RESPONSE = 0x20;
 
+    /** How often a passive tunnel's peer name is resolved again at most (for a request from an unknown address). */
+    static final java.time.Duration NAME_REFRESH = java.time.Duration.ofSeconds(5);
+
     private final Optional<Path> netns;
     private final int port;
     private final IkeSettings settings;
@@ -88,9 +91,6 @@ public final class IkeManager implements AutoCloseable {
     /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
     private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
     private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
-
-    /** How often a passive tunnel's peer name is resolved again at most (for a request from an unknown address). */
-    static final java.time.Duration NAME_REFRESH = java.time.Duration.ofSeconds(5);
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
