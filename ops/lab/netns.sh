@@ -8,6 +8,10 @@
 #
 #   ops/lab/netns.sh up [PREFIX]     create (idempotent: tears down an old lab of the same prefix first)
 #   ops/lab/netns.sh up PREFIX nat   the same, with gw-a behind a NAT box (below)
+#   ops/lab/netns.sh ipv6 [PREFIX]   add IPv6 addresses to a lab that is up (optional; idempotent):
+#       inet 2001:db8:2::/64: gw-a ::1, gw-b ::2, gw-c ::3
+#       site a fd00:1::/64: gw-a ::1, host-a ::10 (default route via gw-a)
+#       site b fd00:2::/64: gw-b ::1, gw-c ::2, host-b ::10 (default route via gw-b)
 #   ops/lab/netns.sh down [PREFIX]   remove
 # Namespaces are PREFIX-inet, PREFIX-lanb (bridges), PREFIX-gwa, PREFIX-gwb, PREFIX-gwc, PREFIX-ha, PREFIX-hb
 # (PREFIX defaults to "pal"), and PREFIX-nat with the nat option.
@@ -121,9 +125,37 @@ table ip nat {
 NFT
 }
 
+# addr NS IFACE ADDR/LEN: an IPv6 address usable at once (no duplicate address detection)
+addr6() {
+  ip -n "$P-$1" -6 addr replace "$3" dev "$2" nodad
+}
+
+ipv6() {
+  for ns in $NS_LIST; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+  done
+  addr6 gwa wan 2001:db8:2::1/64
+  addr6 gwb wan 2001:db8:2::2/64
+  addr6 gwc wan 2001:db8:2::3/64
+  addr6 gwa lan fd00:1::1/64
+  addr6 ha eth0 fd00:1::10/64
+  ip -n "$P-ha" -6 route replace default via fd00:1::1
+  addr6 gwb lan fd00:2::1/64
+  addr6 gwc lan fd00:2::2/64
+  addr6 hb eth0 fd00:2::10/64
+  ip -n "$P-hb" -6 route replace default via fd00:2::1
+  local i
+  for i in $(seq 1 20); do
+    ip netns exec "$P-gwa" ping -6 -c1 -W1 2001:db8:2::2 >/dev/null 2>&1 && break
+    [ "$i" -lt 20 ] || { echo "netns.sh: underlay ping6 gw-a -> gw-b failed" >&2; exit 1; }
+  done
+  echo "lab $P IPv6: host-a fd00:1::10 | gw-a fd00:1::1/2001:db8:2::1 | gw-b 2001:db8:2::2/fd00:2::1 | host-b fd00:2::10 | gw-c 2001:db8:2::3"
+}
+
 need_root
 case "$cmd" in
   up) up ;;
+  ipv6) ipv6 ;;
   down) down; echo "lab $P down" ;;
-  *) echo "usage: $0 up [PREFIX [nat]] | down [PREFIX]" >&2; exit 2 ;;
+  *) echo "usage: $0 up [PREFIX [nat]] | ipv6 [PREFIX] | down [PREFIX]" >&2; exit 2 ;;
 esac

@@ -15,5 +15,7 @@ public enum FailureReason {
     /** The peer's key exchange value was invalid. */
     KEY_EXCHANGE_FAILED,
     /** The peer answered with another error notify, or broke the protocol. */
-    PROTOCOL_ERROR
+    PROTOCOL_ERROR,
+    /** Nothing was sent: the peer's host name does not resolve, or no local address reaches the peer. */
+    ADDRESS_UNAVAILABLE
 }

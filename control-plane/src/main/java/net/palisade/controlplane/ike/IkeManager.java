@@ -55,7 +55,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Inbound messages go to the session whose initiator SPI they carry; an IKE_SA_INIT request with an unknown SPI
  * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender.
- * Only IPv4 on port 500 so far.
+ *
+ * <p>Addresses: port 500 is one dual-stack socket (IPv4 and IPv6; IPv4 only where the kernel has no IPv6), port 4500
+ * is the dataplane's (its default bind addresses are the IPv4 and IPv6 wildcards). An initiator's endpoints are
+ * looked up each time an IKE SA starts ({@link IkeSessionActor.Driver#endpoints}): a peer's host name through the
+ * {@link Resolver} (by default the system's, asked from inside the namespace), our address from {@code local} or
+ * else the kernel's route to the peer (a connected UDP socket's local address). A passive tunnel's peer names are
+ * resolved when it starts and again (at most every {@link #NAME_REFRESH}) when an IKE_SA_INIT comes from an address
+ * no tunnel accepts; that request is dropped, and the peer's retransmission is matched against the new answer.
  *
  * <p>Cookies (RFC 7296 section 2.6): the manager counts half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH
  * not done: from the session's creation until its Phase1Up, its end, or {@link IkeSession#HALF_OPEN}). While there
@@ -68,12 +75,22 @@ public final class IkeManager implements AutoCloseable {
     private static final int FLAG_INITIATOR = 0x08;
     private static final int FLAG_RESPONSE = 0x20;
 
+    /** How often a passive tunnel's peer name is resolved again at most (for a request from an unknown address). */
+    static final java.time.Duration NAME_REFRESH = java.time.Duration.ofSeconds(5);
+
     private final Optional<Path> netns;
     private final int port;
     private final IkeSettings settings;
     private final Cookies cookies;
     private final Map<Long, java.time.Instant> halfOpen = new ConcurrentHashMap<>();
     private final ExecutorService nsThread;
+    private final ExecutorService resolveThread;
+    private final Resolver resolver;
+    private final java.util.function.Supplier<String> hostName;
+    private volatile String cachedHostName;
+    /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
+    private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
+    private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
@@ -101,8 +118,18 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
-        public void peerSwitched(String label, InetAddress to, Cause cause) {
+        public void peerSwitched(String label, Host to, Cause cause) {
             IkeManager.this.peerSwitched(label, to, cause);
+        }
+
+        @Override
+        public CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel, Host peer) {
+            return IkeManager.this.endpoints(tunnel, peer);
+        }
+
+        @Override
+        public String hostName() {
+            return IkeManager.this.hostName();
         }
 
         @Override
@@ -137,25 +164,88 @@ public final class IkeManager implements AutoCloseable {
      * @param cookies  when and how IKE_SA_INIT requests must carry a cookie
      */
     public IkeManager(Optional<Path> netns, int port, IkeSettings settings, Cookies cookies) {
+        this(netns, port, settings, cookies, Resolver.SYSTEM, IkeManager::systemHostName);
+    }
+
+    /**
+     * @param netns    the network namespace of the dataplane (port 500 is opened there too); empty: the caller's
+     * @param port     the IKE port (500)
+     * @param settings engine policy of every session (fragment size, retransmissions)
+     * @param cookies  when and how IKE_SA_INIT requests must carry a cookie
+     * @param resolver how peers' host names become addresses (called in the namespace, off the actors' threads)
+     * @param hostName this machine's host name: the identity of {@code dynamic} tunnels without srcid (asked once)
+     */
+    public IkeManager(Optional<Path> netns, int port, IkeSettings settings, Cookies cookies, Resolver resolver,
+            java.util.function.Supplier<String> hostName) {
         this.netns = netns;
         this.port = port;
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.cookies = java.util.Objects.requireNonNull(cookies, "cookies");
-        this.nsThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(() -> {
-                try {
-                    if (netns.isPresent()) {
-                        NetNamespace.enter(netns.get());
-                    }
-                } catch (IOException e) {
-                    log.error("cannot enter network namespace {}: {}", netns.get(), e.getMessage());
-                    return;
+        this.resolver = java.util.Objects.requireNonNull(resolver, "resolver");
+        this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
+        this.nsThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r, "palisade-ike-ns"));
+        this.resolveThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r,
+                "palisade-ike-resolve"));
+    }
+
+    /** How a peer's host name becomes addresses. */
+    @FunctionalInterface
+    public interface Resolver {
+        /** The system's resolver ({@link InetAddress#getAllByName}: /etc/hosts, DNS, with the JVM's cache). */
+        Resolver SYSTEM = name -> List.of(InetAddress.getAllByName(name));
+
+        /**
+         * The addresses of {@code name}, in the order to prefer them.
+         *
+         * @throws java.net.UnknownHostException if it has none
+         */
+        List<InetAddress> resolve(String name) throws IOException;
+    }
+
+    private static Thread inNamespaceThread(Optional<Path> netns, Runnable r, String name) {
+        Thread t = new Thread(() -> {
+            try {
+                if (netns.isPresent()) {
+                    NetNamespace.enter(netns.get());
                 }
-                r.run();
-            }, "palisade-ike-ns");
-            t.setDaemon(true);
-            return t;
-        });
+            } catch (IOException e) {
+                log.error("cannot enter network namespace {}: {}", netns.get(), e.getMessage());
+                return;
+            }
+            r.run();
+        }, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * This machine's host name: the kernel's, or its canonical name when that is a longer FQDN of it (the
+     * resolver's answer for the name, as {@code hostname -f} gives it).
+     */
+    public static String systemHostName() {
+        try {
+            InetAddress me = InetAddress.getLocalHost();
+            String name = me.getHostName();
+            if (name.indexOf('.') < 0) {
+                String canonical = me.getCanonicalHostName();
+                if (canonical.startsWith(name + ".") && Host.isHostName(canonical)) {
+                    return canonical;
+                }
+            }
+            return name;
+        } catch (java.net.UnknownHostException e) {
+            String name = e.getMessage() == null ? "" : e.getMessage().split(":")[0].trim();
+            return Host.isHostName(name) ? name : "localhost";
+        }
+    }
+
+    private String hostName() {
+        String h = cachedHostName;
+        if (h == null) {
+            h = hostName.get();
+            cachedHostName = h;
+        }
+        return h;
     }
 
     /** Where the dataplane hands IKE messages that arrive on port 4500. */
@@ -163,11 +253,26 @@ public final class IkeManager implements AutoCloseable {
         return this::receive;
     }
 
-    /** Opens port 500 (in the namespace) and starts receiving; port 4500 goes through {@code dp}. */
+    /**
+     * Opens port 500 (in the namespace; IPv4 and IPv6 on one socket, IPv4 alone where IPv6 sockets cannot be made)
+     * and starts receiving; port 4500 goes through {@code dp}.
+     */
     public void open(Dataplane dp) throws IOException {
         this.dataplane = dp;
-        c500 = inNamespace(() -> DatagramChannel.open(StandardProtocolFamily.INET)
-                .bind(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port)));
+        c500 = inNamespace(() -> {
+            DatagramChannel c = null;
+            try {
+                c = DatagramChannel.open(StandardProtocolFamily.INET6);
+                return c.bind(new InetSocketAddress(InetAddress.ofLiteral("::"), port));
+            } catch (UnsupportedOperationException | IOException e) {
+                if (c != null) {
+                    c.close();
+                }
+                log.info("IKE: no IPv6 socket on port {} ({}); IPv4 only", port, e.toString());
+                return DatagramChannel.open(StandardProtocolFamily.INET)
+                        .bind(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port));
+            }
+        });
         Thread t = new Thread(this::receiveLoop, "palisade-ike-" + port);
         t.setDaemon(true);
         t.start();
@@ -194,23 +299,17 @@ public final class IkeManager implements AutoCloseable {
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
             log.info("tunnel {}: waiting for the peer to initiate", label);
-            return;
-        }
-        Optional<InetAddress> peer = tunnel.peers().getFirst().ip();
-        if (peer.isEmpty()) {
-            log.warn("tunnel {}: peer {} is a name; only addresses are supported so far", label,
-                    tunnel.peers().getFirst());
+            tunnel.peers().stream().flatMap(p -> p.dnsName().stream()).forEach(passiveNamesAsked::remove);
+            refreshPassiveNames();
             return;
         }
         try {
-            InetSocketAddress local = new InetSocketAddress(localFor(tunnel, peer.get()), port);
-            InetSocketAddress remote = new InetSocketAddress(peer.get(), port);
             ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(
-                    IkeSessionActor.initiator(driver, settings, tunnel, local, remote), "ike-" + names.incrementAndGet(),
+                    IkeSessionActor.initiator(driver, settings, tunnel), "ike-" + names.incrementAndGet(),
                     Props.empty());
             sessions.put(label, a);
-            log.info("tunnel {}: initiating IKE from {} to {}", label, local, remote);
-        } catch (IOException | RuntimeException e) {
+            log.info("tunnel {}: initiating IKE to {}", label, tunnel.peers().getFirst());
+        } catch (RuntimeException e) {
             log.error("tunnel {}: cannot start IKE: {}", label, e.toString());
         }
     }
@@ -238,12 +337,61 @@ public final class IkeManager implements AutoCloseable {
         if (configured.isPresent()) {
             return configured.get();
         }
-        return inNamespace(() -> {
-            try (DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET)) {
-                c.connect(new InetSocketAddress(peer, port));
-                return ((InetSocketAddress) c.getLocalAddress()).getAddress();
-            }
-        });
+        return inNamespace(() -> routeSource(peer));
+    }
+
+    /** The kernel's source address towards {@code peer} (a connected UDP socket's; nothing is sent). */
+    private InetAddress routeSource(InetAddress peer) throws IOException {
+        try (DatagramChannel c = DatagramChannel.open(peer instanceof java.net.Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
+            c.connect(new InetSocketAddress(peer, port));
+            return ((InetSocketAddress) c.getLocalAddress()).getAddress();
+        }
+    }
+
+    /**
+     * The endpoints of a new initiator IKE SA with {@code peer}, looked up now on the resolver's thread (in the
+     * namespace): the name resolved (an address of {@code local}'s family when {@code local} is an address), our
+     * address {@code local} or the route's source.
+     */
+    CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel, Host peer) {
+        CompletableFuture<IkeSessionActor.Endpoints> out = new CompletableFuture<>();
+        try {
+            resolveThread.execute(() -> {
+                try {
+                    InetAddress remote = peer.ip().isPresent() ? peer.ip().get() : pick(tunnel, peer,
+                            resolver.resolve(peer.dnsName().orElseThrow()));
+                    InetAddress local;
+                    Optional<Host> configured = tunnel.local();
+                    if (configured.isPresent() && configured.get().ip().isPresent()) {
+                        local = configured.get().ip().get();
+                    } else if (configured.isPresent()) {
+                        local = resolver.resolve(configured.get().dnsName().orElseThrow()).stream()
+                                .filter(a -> a.getClass() == remote.getClass()).findFirst()
+                                .orElseThrow(() -> new java.net.UnknownHostException("local " + configured.get()
+                                        + " has no address of the peer's family"));
+                    } else {
+                        local = routeSource(remote);
+                    }
+                    out.complete(new IkeSessionActor.Endpoints(new InetSocketAddress(local, port),
+                            new InetSocketAddress(remote, port)));
+                } catch (IOException | RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.completeExceptionally(new IOException("IKE is shut down"));
+        }
+        return out;
+    }
+
+    /** The address of {@code peer} to use: the first of {@code local}'s family when that is fixed, else the first. */
+    private static InetAddress pick(IkeTunnel tunnel, Host peer, List<InetAddress> addresses)
+            throws java.net.UnknownHostException {
+        Optional<Class<?>> family = tunnel.local().flatMap(Host::ip).map(Object::getClass);
+        return addresses.stream().filter(a -> family.map(f -> f == a.getClass()).orElse(true)).findFirst()
+                .orElseThrow(() -> new java.net.UnknownHostException(peer + (addresses.isEmpty() ? ""
+                        : ": no address of the family of local " + tunnel.local().get())));
     }
 
     private interface IoCall<T> {
@@ -310,11 +458,15 @@ public final class IkeManager implements AutoCloseable {
         }
         Optional<IkeTunnel> tunnel = wanted.values().stream()
                 .filter(t -> t.mode() == IkeMode.PASSIVE)
-                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> p.ip()
-                        .filter(from.getAddress()::equals).isPresent()))
+                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
                 .findFirst();
         if (tunnel.isEmpty()) {
-            log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+            if (refreshPassiveNames()) {
+                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer (yet); dropped, and the passive "
+                        + "tunnels' peer names are resolved again for its retransmission", from);
+            } else {
+                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+            }
             return;
         }
         String label = tunnel.get().label();
@@ -346,6 +498,53 @@ public final class IkeManager implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
         }
+    }
+
+    /** Whether {@code address} is {@code peer}: the address itself, or one its name resolved to lately. */
+    private boolean isPeer(Host peer, InetAddress address) {
+        return peer.ip().map(address::equals)
+                .orElseGet(() -> passiveNames.getOrDefault(peer.dnsName().orElseThrow(), List.of()).contains(address));
+    }
+
+    /**
+     * Resolves the peer names of passive tunnels again (in the background, each at most every {@link
+     * #NAME_REFRESH}), so that a request from an address a name has moved to is accepted when the peer retransmits.
+     * Returns whether any was started.
+     */
+    private boolean refreshPassiveNames() {
+        boolean started = false;
+        long now = System.nanoTime();
+        for (IkeTunnel t : wanted.values()) {
+            if (t.mode() != IkeMode.PASSIVE) {
+                continue;
+            }
+            for (Host p : t.peers()) {
+                if (p.dnsName().isEmpty()) {
+                    continue;
+                }
+                String name = p.dnsName().get();
+                Long last = passiveNamesAsked.get(name);
+                if (last != null && now - last < NAME_REFRESH.toNanos()) {
+                    continue;
+                }
+                passiveNamesAsked.put(name, now);
+                started = true;
+                try {
+                    resolveThread.execute(() -> {
+                        try {
+                            passiveNames.put(name, List.copyOf(resolver.resolve(name)));
+                        } catch (IOException | RuntimeException e) {
+                            passiveNames.remove(name);
+                            log.warn("tunnel {}: peer {}: the name does not resolve ({})", t.label(), name,
+                                    e.toString());
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return false;
+                }
+            }
+        }
+        return started;
     }
 
     void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
@@ -398,7 +597,7 @@ public final class IkeManager implements AutoCloseable {
             case IkeOutput.Phase1Up p -> {
                 halfOpen.remove(p.id().initiatorSpi());
                 log.info("tunnel {}: IKE SA {} up with {}", label, p.id(), p.peer());
-                report(label, r -> new TunnelCommand.Phase1Up(p.peer().getAddress().getHostAddress(),
+                report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
                         p.id().toString(), Cause.PEER, r));
             }
             case IkeOutput.ChildSaInstalled c -> {
@@ -450,7 +649,8 @@ public final class IkeManager implements AutoCloseable {
             case IkeOutput.NegotiationFailed f -> {
                 log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
                 report(label, r -> new TunnelCommand.NegotiationFailed(reason(f.reason()), f.detail(),
-                        f.reason() == FailureReason.TIMEOUT ? Cause.TIMER : Cause.PEER, r));
+                        f.reason() == FailureReason.TIMEOUT || f.reason() == FailureReason.ADDRESS_UNAVAILABLE
+                                ? Cause.TIMER : Cause.PEER, r));
             }
             case IkeOutput.NatDetected n -> log.info("tunnel {}: NAT detected: local {}, remote {}", label,
                     n.localBehindNat(), n.remoteBehindNat());
@@ -469,9 +669,9 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /** {@code label}'s initiator now negotiates with {@code to}: the tunnel journals {@code peer-switched}. */
-    void peerSwitched(String label, InetAddress to, Cause cause) {
-        log.info("tunnel {}: switching to peer {}", label, to.getHostAddress());
-        report(label, r -> new TunnelCommand.PeerSwitched(to.getHostAddress(), cause, r));
+    void peerSwitched(String label, Host to, Cause cause) {
+        log.info("tunnel {}: switching to peer {}", label, to);
+        report(label, r -> new TunnelCommand.PeerSwitched(to.toString(), cause, r));
     }
 
     /** How a Child SA enters the dataplane. */
@@ -607,7 +807,7 @@ public final class IkeManager implements AutoCloseable {
             case TIMEOUT -> net.palisade.model.event.FailureReason.TIMEOUT;
             case INVALID_KE -> net.palisade.model.event.FailureReason.INVALID_KE_PAYLOAD;
             case PROTOCOL_ERROR -> net.palisade.model.event.FailureReason.PROTOCOL_ERROR;
-            case KEY_EXCHANGE_FAILED -> net.palisade.model.event.FailureReason.OTHER;
+            case KEY_EXCHANGE_FAILED, ADDRESS_UNAVAILABLE -> net.palisade.model.event.FailureReason.OTHER;
         };
     }
 
@@ -639,5 +839,6 @@ public final class IkeManager implements AutoCloseable {
             }
         }
         nsThread.shutdownNow();
+        resolveThread.shutdownNow();
     }
 }

@@ -1,10 +1,18 @@
 package net.palisade.controlplane.ike;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import net.palisade.model.Host;
+import net.palisade.model.IdType;
+import net.palisade.model.Identity;
+import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -28,7 +36,18 @@ import org.slf4j.LoggerFactory;
  * usual retry pause). While the peer in use is not the list's head, every {@code dpd} ({@link #HEAD_PROBE} without
  * dpd) a probe IKE SA is negotiated with the head, alongside the current one and with its events kept from the
  * tunnel; when it comes up, the probe and the current IKE SA are deleted ({@code phase1-down}), the tunnel journals
- * {@code peer-switched} back to the head and negotiates with it. Every peer is reached from the same local address.
+ * {@code peer-switched} back to the head and negotiates with it.
+ *
+ * <p>Endpoints: each initiator IKE SA (first, retry, failover, probe) asks the {@link Driver} for its endpoints at
+ * the moment it starts: a peer given as a host name is resolved then (not once at config time), and our address is
+ * the configured {@code local} or else the kernel's source address towards the peer. A name that does not resolve,
+ * or a peer no local address reaches, is reported as {@code negotiation-failed} ({@link
+ * FailureReason#ADDRESS_UNAVAILABLE}) and retried like any failed attempt (after the next peer, if there is one).
+ *
+ * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link Driver#hostName}) unless {@code srcid}
+ * is set; DPD is on (the config's default); every {@link #ADDRESS_CHECK} the source address towards the peer is
+ * looked up again, and when it is no longer the IKE SA's (our address changed), the IKE SA is deleted (best effort),
+ * the tunnel journals {@code phase1-down} saying so, and a new IKE SA is negotiated from the new address at once.
  */
 final class IkeSessionActor {
     private static final Logger log = LoggerFactory.getLogger(IkeSessionActor.class);
@@ -42,6 +61,18 @@ final class IkeSessionActor {
     /** How often the list's head is tried again, while on another peer, when the tunnel has no {@code dpd}. */
     static final Duration HEAD_PROBE = Duration.ofSeconds(30);
 
+    /** How often a {@code dynamic} tunnel checks whether its local address is still the one towards the peer. */
+    static final Duration ADDRESS_CHECK = Duration.ofSeconds(2);
+
+    /** Where an initiator IKE SA runs: our address and port, and the peer's. */
+    record Endpoints(InetSocketAddress local, InetSocketAddress remote) {
+        /** Checks both are present. */
+        Endpoints {
+            java.util.Objects.requireNonNull(local, "local");
+            java.util.Objects.requireNonNull(remote, "remote");
+        }
+    }
+
     /** What the actor needs from its node: the transport, SPI routing and the tunnel's events ({@link IkeManager}). */
     interface Driver {
         /** Sends a datagram. */
@@ -54,7 +85,18 @@ final class IkeSessionActor {
         void dpdLost(String label, IkeOutput.Phase1Down down);
 
         /** Reports that the tunnel now negotiates with {@code to}. */
-        void peerSwitched(String label, java.net.InetAddress to, net.palisade.model.event.Cause cause);
+        void peerSwitched(String label, Host to, net.palisade.model.event.Cause cause);
+
+        /**
+         * The endpoints of a new initiator IKE SA of {@code tunnel} with {@code peer}, looked up now: the peer's name
+         * resolved, our address the configured {@code local} or the kernel's source address towards the peer. Fails
+         * (e.g. {@link UnknownHostException}) when the name does not resolve or no local address reaches the peer.
+         * Must not block the caller.
+         */
+        CompletionStage<Endpoints> endpoints(IkeTunnel tunnel, Host peer);
+
+        /** This machine's host name (its FQDN if it has one): a {@code dynamic} tunnel's identity without srcid. */
+        String hostName();
 
         /** Routes messages with this initiator SPI to {@code actor}. */
         void register(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
@@ -85,6 +127,15 @@ final class IkeSessionActor {
     /** Start a new initiator session. */
     enum Restart implements Command { INSTANCE }
 
+    /** Time for a {@code dynamic} tunnel to check its local address. */
+    enum CheckAddress implements Command { INSTANCE }
+
+    /** What {@link Driver#endpoints} answered for {@code peer}, for the session, a probe or an address check. */
+    record Resolved(Purpose purpose, Host peer, Endpoints endpoints, Throwable error) implements Command {}
+
+    /** Why endpoints were looked up. */
+    enum Purpose { SESSION, PROBE, CHECK }
+
     /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
     record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
 
@@ -92,7 +143,7 @@ final class IkeSessionActor {
     private final IkeSettings settings;
     private final IkeTunnel tunnel;
     private final boolean initiator;
-    private final InetSocketAddress local;
+    private InetSocketAddress local;
     private InetSocketAddress remote;
     private final PeerFailover failover;
     private final ActorContext<Command> ctx;
@@ -103,6 +154,9 @@ final class IkeSessionActor {
     private boolean switchNow;
     private IkeSession probe;
     private Long probeRegistered;
+    private boolean resolving;
+    private boolean probeResolving;
+    private boolean checking;
 
     private IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
@@ -115,20 +169,24 @@ final class IkeSessionActor {
         this.remote = remote;
         this.ctx = ctx;
         this.timers = timers;
-        this.failover = PeerFailover.of(tunnel, remote.getAddress());
+        this.failover = initiator ? PeerFailover.of(tunnel) : null;
     }
 
-    /** An initiator towards {@code remote}. */
-    static Behavior<Command> initiator(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
-            InetSocketAddress remote) {
-        return initiator(manager, IkeSettings.DEFAULT, tunnel, local, remote);
+    /** An initiator towards {@code tunnel}'s peers (in failover order). */
+    static Behavior<Command> initiator(Driver manager, IkeTunnel tunnel) {
+        return initiator(manager, IkeSettings.DEFAULT, tunnel);
     }
 
-    /** An initiator towards {@code remote}, with {@code settings}. */
-    static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel,
-            InetSocketAddress local, InetSocketAddress remote) {
+    /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
+    static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel) {
+        if (tunnel.peers().isEmpty()) {
+            throw new IllegalArgumentException("tunnel " + tunnel.label() + ": an initiator needs a peer");
+        }
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, true, local, remote, ctx, timers);
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, true, null, null, ctx, timers);
+            if (tunnel.mode() == IkeMode.DYNAMIC) {
+                timers.startTimerWithFixedDelay(CheckAddress.INSTANCE, ADDRESS_CHECK, ADDRESS_CHECK);
+            }
             a.startInitiator();
             return a.behavior();
         }));
@@ -176,10 +234,25 @@ final class IkeSessionActor {
                     return afterStep();
                 })
                 .onMessageEquals(Restart.INSTANCE, () -> {
-                    if (session == null || session.state() == IkeState.CLOSED) {
+                    if ((session == null || session.state() == IkeState.CLOSED) && !resolving) {
                         startInitiator();
                     }
                     return Behaviors.same();
+                })
+                .onMessageEquals(CheckAddress.INSTANCE, () -> {
+                    checkAddress();
+                    return Behaviors.same();
+                })
+                .onMessage(Resolved.class, r -> switch (r.purpose()) {
+                    case SESSION -> sessionResolved(r);
+                    case PROBE -> {
+                        probeResolved(r);
+                        yield afterStep();
+                    }
+                    case CHECK -> {
+                        addressChecked(r);
+                        yield afterStep();
+                    }
                 })
                 .onMessage(Stop.class, stop -> {
                     try {
@@ -196,12 +269,121 @@ final class IkeSessionActor {
                 .build();
     }
 
+    /** Looks up the endpoints towards the current peer; the session starts when they arrive. */
     private void startInitiator() {
         unregister();
-        session = IkeSession.initiator(tunnel, local, remote, IkeEnvironment.standard(Clock.systemUTC()), settings);
+        session = null;
+        resolving = true;
+        lookUp(Purpose.SESSION, failover.current());
+    }
+
+    private void lookUp(Purpose purpose, Host peer) {
+        CompletionStage<Endpoints> e;
+        try {
+            e = manager.endpoints(tunnel, peer);
+        } catch (RuntimeException ex) {
+            e = java.util.concurrent.CompletableFuture.failedFuture(ex);
+        }
+        ctx.pipeToSelf(e, (ok, error) -> new Resolved(purpose, peer, ok, error));
+    }
+
+    /** The endpoints of a new session: start it, or report why there are none and retry later. */
+    private Behavior<Command> sessionResolved(Resolved r) {
+        resolving = false;
+        if (session != null && session.state() != IkeState.CLOSED) {
+            return Behaviors.same();
+        }
+        if (r.error() != null) {
+            String detail = unavailable(r.peer(), r.error());
+            log.warn("tunnel {}: {}", tunnel.label(), detail);
+            try {
+                manager.event(tunnel.label(), new IkeOutput.NegotiationFailed(FailureReason.ADDRESS_UNAVAILABLE,
+                        detail));
+            } catch (RuntimeException ex) {
+                log.error("tunnel {}: reporting a failed address lookup failed", tunnel.label(), ex);
+            }
+            if (failover.canSwitch()) {
+                switchTo(failover.advance());
+            }
+            timers.startSingleTimer(Restart.INSTANCE, retryDelay(failedAttempts++));
+            return Behaviors.same();
+        }
+        local = r.endpoints().local();
+        remote = r.endpoints().remote();
+        session = IkeSession.initiator(sessionTunnel(), local, remote, IkeEnvironment.standard(Clock.systemUTC()),
+                settings);
         IkeSession.Step step = session.handle(new IkeInput.Start());
         register(); // before anything is sent: the answer may come at once
         apply(step);
+        return afterStep();
+    }
+
+    /** The tunnel as the engine sees it: a {@code dynamic} tunnel without srcid names itself by host name. */
+    private IkeTunnel sessionTunnel() {
+        if (tunnel.mode() != IkeMode.DYNAMIC || tunnel.srcId().isPresent()) {
+            return tunnel;
+        }
+        Identity me;
+        try {
+            me = new Identity(IdType.FQDN, manager.hostName());
+        } catch (IllegalArgumentException e) {
+            log.error("tunnel {}: this machine's host name cannot be our identity ({}); set srcid. Using our address",
+                    tunnel.label(), e.getMessage());
+            return tunnel;
+        }
+        return new IkeTunnel(tunnel.label(), tunnel.mode(), tunnel.exchange(), tunnel.from(), tunnel.to(),
+                tunnel.local(), tunnel.peers(), tunnel.ikeSa(), tunnel.childSa(), Optional.of(me), tunnel.dstId(),
+                tunnel.authentication(), tunnel.dpd(), tunnel.ping());
+    }
+
+    /** Why {@code peer} cannot be reached, for the journal. */
+    static String unavailable(Host peer, Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e instanceof UnknownHostException) {
+            return "peer " + peer + ": the name does not resolve"
+                    + (e.getMessage() == null || e.getMessage().equals(peer.toString()) ? ""
+                    : " (" + e.getMessage() + ")");
+        }
+        return "peer " + peer + ": no local address to reach it from ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
+    }
+
+    /** A {@code dynamic} tunnel's periodic check: where would a new IKE SA come from now? */
+    private void checkAddress() {
+        if (checking || session == null || session.state() != IkeState.ESTABLISHED) {
+            return;
+        }
+        checking = true;
+        lookUp(Purpose.CHECK, failover.current());
+    }
+
+    /** Our address towards the peer changed under the established IKE SA: re-establish from the new one. */
+    private void addressChecked(Resolved r) {
+        checking = false;
+        if (r.error() != null || session == null || session.state() != IkeState.ESTABLISHED
+                || !r.peer().equals(failover.current())) {
+            return; // no route at the moment (DPD decides), or nothing to move
+        }
+        InetAddress now = r.endpoints().local().getAddress();
+        InetAddress was = local.getAddress();
+        if (now.equals(was)) {
+            return;
+        }
+        log.info("tunnel {}: our address towards {} is now {}, not {}; re-establishing", tunnel.label(),
+                Host.of(remote.getAddress()), Host.of(now), Host.of(was));
+        IkeSaId id = session.id();
+        for (IkeOutput o : session.handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                manager.send(s); // best effort: the old address may be gone
+            }
+        }
+        unregister();
+        session = null;
+        timers.cancel(Tick.INSTANCE);
+        dropProbe();
+        manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(), "local address "
+                + Host.of(was) + " no longer used towards the peer (now " + Host.of(now) + "): re-establishing"));
+        startInitiator();
     }
 
     private void inbound(Inbound in) {
@@ -315,10 +497,9 @@ final class IkeSessionActor {
     }
 
     /** The next sessions go to {@code peer}; the tunnel journals peer-switched. */
-    private void switchTo(java.net.InetAddress peer) {
+    private void switchTo(Host peer) {
         timers.cancel(TryHead.INSTANCE);
         dropProbe();
-        remote = new InetSocketAddress(peer, remote.getPort());
         manager.peerSwitched(tunnel.label(), peer, net.palisade.model.event.Cause.TIMER);
     }
 
@@ -328,11 +509,26 @@ final class IkeSessionActor {
             timers.cancel(TryHead.INSTANCE);
             return;
         }
-        if (probe != null || session == null || session.state() != IkeState.ESTABLISHED) {
+        if (probe != null || probeResolving || session == null || session.state() != IkeState.ESTABLISHED) {
             return;
         }
-        log.info("tunnel {}: trying the first peer {} again", tunnel.label(), failover.head().getHostAddress());
-        probe = IkeSession.initiator(tunnel, local, new InetSocketAddress(failover.head(), remote.getPort()),
+        log.info("tunnel {}: trying the first peer {} again", tunnel.label(), failover.head());
+        probeResolving = true;
+        lookUp(Purpose.PROBE, failover.head());
+    }
+
+    /** Starts the probe with the endpoints looked up for the head (if it is still wanted and they exist). */
+    private void probeResolved(Resolved r) {
+        probeResolving = false;
+        if (r.error() != null) {
+            log.info("tunnel {}: not trying the first peer: {}", tunnel.label(), unavailable(r.peer(), r.error()));
+            return;
+        }
+        if (failover.atHead() || !r.peer().equals(failover.head()) || probe != null || session == null
+                || session.state() != IkeState.ESTABLISHED) {
+            return;
+        }
+        probe = IkeSession.initiator(sessionTunnel(), r.endpoints().local(), r.endpoints().remote(),
                 IkeEnvironment.standard(Clock.systemUTC()), settings);
         IkeSession.Step step = probe.handle(new IkeInput.Start());
         probeRegistered = probe.id().initiatorSpi();
@@ -361,8 +557,7 @@ final class IkeSessionActor {
         if (!up) {
             return;
         }
-        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(),
-                failover.head().getHostAddress());
+        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(), failover.head());
         for (IkeOutput o : probe.handle(new IkeInput.Close()).outputs()) {
             if (o instanceof IkeOutput.Send s) {
                 manager.send(s);

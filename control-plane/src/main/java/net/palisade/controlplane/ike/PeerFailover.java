@@ -1,40 +1,37 @@
 package net.palisade.controlplane.ike;
 
-import java.net.InetAddress;
 import java.util.List;
-import java.util.Optional;
 import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
 
 /**
  * Which of a tunnel's peers (in failover order) an initiator talks to. Pure: the {@link IkeSessionActor} asks it
  * what to do when the engine reports the current peer dead ({@link #peerDead}) and moves on with {@link #advance}.
- * Peers given as names are skipped (only addresses are supported so far).
+ * Peers are kept as written (addresses or host names); a name is resolved each time a session with it starts.
  */
 final class PeerFailover {
-    private final List<InetAddress> peers;
+    private final List<Host> peers;
     private int current;
 
-    PeerFailover(List<InetAddress> peers) {
+    PeerFailover(List<Host> peers) {
         if (peers.isEmpty()) {
-            throw new IllegalArgumentException("no peer address");
+            throw new IllegalArgumentException("no peer");
         }
         this.peers = List.copyOf(peers);
     }
 
-    /** The addresses of {@code tunnel}'s peers, names left out. */
-    static PeerFailover of(IkeTunnel tunnel, InetAddress fallback) {
-        List<InetAddress> ips = tunnel.peers().stream().map(Host::ip).flatMap(Optional::stream).toList();
-        return new PeerFailover(ips.isEmpty() ? List.of(fallback) : ips);
+    /** {@code tunnel}'s peers, in order. */
+    static PeerFailover of(IkeTunnel tunnel) {
+        return new PeerFailover(tunnel.peers());
     }
 
     /** The peer in use. */
-    InetAddress current() {
+    Host current() {
         return peers.get(current);
     }
 
     /** The first peer of the list. */
-    InetAddress head() {
+    Host head() {
         return peers.getFirst();
     }
 
@@ -49,13 +46,13 @@ final class PeerFailover {
     }
 
     /** Moves to the next peer (after the last: the head) and returns it. */
-    InetAddress advance() {
+    Host advance() {
         current = (current + 1) % peers.size();
         return current();
     }
 
     /** Moves back to the head and returns it. */
-    InetAddress backToHead() {
+    Host backToHead() {
         current = 0;
         return current();
     }

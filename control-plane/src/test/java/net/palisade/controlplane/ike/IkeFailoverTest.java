@@ -41,10 +41,18 @@ class IkeFailoverTest {
         kit.shutdownTestKit();
     }
 
-    /** Responder engines per initiator SPI, a journal of what the actor reports, peers that can be cut off. */
+    /**
+     * Responder engines per initiator SPI, a journal of what the actor reports, peers that can be cut off, host names
+     * that resolve (or not) and our current address towards the peers.
+     */
     static final class FakeNet implements IkeSessionActor.Driver {
         final IkeTunnel responderTunnel;
         final Set<InetAddress> cutOff = ConcurrentHashMap.newKeySet();
+        final Map<String, InetAddress> names = new ConcurrentHashMap<>();
+        volatile InetSocketAddress local = IkeLoop.A;
+        final List<String> details = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The source address of every datagram sent, in order. */
+        final List<InetAddress> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Map<Long, IkeSession> responders = new ConcurrentHashMap<>();
         final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
         final BlockingQueue<String> journal = new LinkedBlockingQueue<>();
@@ -59,6 +67,7 @@ class IkeFailoverTest {
             if (cutOff.contains(s.to().getAddress())) {
                 return;
             }
+            sources.add(s.from().getAddress());
             long spi = ByteBuffer.wrap(s.datagram()).getLong(0);
             IkeSession r = responders.computeIfAbsent(spi, k -> IkeSession.responder(responderTunnel, s.to(),
                     s.from(), IkeEnvironment.standard(Clock.systemUTC()), FAST));
@@ -74,8 +83,14 @@ class IkeFailoverTest {
         public void event(String label, IkeOutput.Event e) {
             switch (e) {
                 case IkeOutput.Phase1Up p -> journal.add("phase1-up " + p.peer().getAddress().getHostAddress());
-                case IkeOutput.Phase1Down p -> journal.add("phase1-down");
-                case IkeOutput.NegotiationFailed f -> journal.add("negotiation-failed " + f.reason());
+                case IkeOutput.Phase1Down p -> {
+                    details.add(p.detail());
+                    journal.add("phase1-down");
+                }
+                case IkeOutput.NegotiationFailed f -> {
+                    details.add(f.detail());
+                    journal.add("negotiation-failed " + f.reason());
+                }
                 default -> {
                     // not needed here
                 }
@@ -88,8 +103,25 @@ class IkeFailoverTest {
         }
 
         @Override
-        public void peerSwitched(String label, InetAddress to, Cause cause) {
-            journal.add("peer-switched " + to.getHostAddress());
+        public void peerSwitched(String label, Host to, Cause cause) {
+            journal.add("peer-switched " + to);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel,
+                Host peer) {
+            InetAddress to = peer.ip().orElseGet(() -> names.get(peer.dnsName().orElseThrow()));
+            if (to == null) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.net.UnknownHostException(
+                        peer.toString()));
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(new IkeSessionActor.Endpoints(local,
+                    new InetSocketAddress(to, 500)));
+        }
+
+        @Override
+        public String hostName() {
+            return "gw-a.example";
         }
 
         @Override
@@ -104,7 +136,12 @@ class IkeFailoverTest {
 
         /** Waits (at most 20 s) for {@code expected}, recording everything reported before it. */
         void await(String expected) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            await(expected, Duration.ofSeconds(20));
+        }
+
+        /** Waits (at most {@code limit}) for {@code expected}, recording everything reported before it. */
+        void await(String expected, Duration limit) throws InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
             while (System.nanoTime() < deadline) {
                 String e = journal.poll(100, TimeUnit.MILLISECONDS);
                 if (e != null) {
@@ -114,7 +151,7 @@ class IkeFailoverTest {
                     }
                 }
             }
-            throw new AssertionError("no " + expected + " within 20 s; reported: " + seen);
+            throw new AssertionError("no " + expected + " within " + limit + "; reported: " + seen);
         }
     }
 
@@ -129,8 +166,7 @@ class IkeFailoverTest {
     void aSilentPeerIsDpdLostThenTheNextPeerTakesOverUntilTheHeadAnswersAgain() throws InterruptedException {
         IkeTunnel t = twoPeers(Duration.ofMillis(500));
         FakeNet net = new FakeNet(IkeLoop.mirror(t));
-        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t, IkeLoop.A,
-                new InetSocketAddress(PEER_1, 500)));
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("phase1-up 192.0.2.2");
 
         net.cutOff.add(PEER_1);
@@ -155,8 +191,7 @@ class IkeFailoverTest {
                 List.of(Host.of(PEER_1)), two.ikeSa(), two.childSa(), two.srcId(), two.dstId(), two.authentication(),
                 two.dpd(), two.ping());
         FakeNet net = new FakeNet(IkeLoop.mirror(t));
-        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t, IkeLoop.A,
-                new InetSocketAddress(PEER_1, 500)));
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("phase1-up 192.0.2.2");
         net.cutOff.add(PEER_1);
         net.await("dpd-lost");
@@ -171,8 +206,7 @@ class IkeFailoverTest {
         IkeTunnel t = twoPeers(Duration.ofMillis(500));
         FakeNet net = new FakeNet(IkeLoop.mirror(t));
         net.cutOff.add(PEER_1);
-        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t, IkeLoop.A,
-                new InetSocketAddress(PEER_1, 500)));
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("negotiation-failed TIMEOUT");
         net.await("peer-switched 192.0.2.3");
         net.await("phase1-up 192.0.2.3");
@@ -182,16 +216,16 @@ class IkeFailoverTest {
 
     @Test
     void peersAreTriedInListOrderWrappingToTheHead() {
-        PeerFailover f = PeerFailover.of(twoPeers(Duration.ofSeconds(30)), PEER_2);
-        assertThat(f.current()).isEqualTo(PEER_1);
+        PeerFailover f = PeerFailover.of(twoPeers(Duration.ofSeconds(30)));
+        assertThat(f.current()).isEqualTo(Host.of(PEER_1));
         assertThat(f.atHead()).isTrue();
         assertThat(f.canSwitch()).isTrue();
-        assertThat(f.advance()).isEqualTo(PEER_2);
+        assertThat(f.advance()).isEqualTo(Host.of(PEER_2));
         assertThat(f.atHead()).isFalse();
-        assertThat(f.advance()).isEqualTo(PEER_1);
+        assertThat(f.advance()).isEqualTo(Host.of(PEER_1));
         f.advance();
-        assertThat(f.backToHead()).isEqualTo(PEER_1);
-        assertThat(new PeerFailover(List.of(PEER_1)).canSwitch()).isFalse();
+        assertThat(f.backToHead()).isEqualTo(Host.of(PEER_1));
+        assertThat(new PeerFailover(List.of(Host.of(PEER_1))).canSwitch()).isFalse();
     }
 
     @Test
