@@ -294,7 +294,9 @@ class TunnelEntityTest {
         TunnelState before = kit.getState();
         ports.clear();
         var restarted = kit.restart();
-        assertThat(restarted.state()).isEqualTo(before);
+        // the recovered state is the one before (its end of the IKE SA may already have been applied: it is a
+        // command the entity sends itself once recovered, and may run before restart() returns)
+        assertThat(restarted.state().spec()).isEqualTo(before.spec());
         assertThat(ports.calls()).containsExactly("startIke site-b");
         org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(kit.getState().sas()).isEmpty());
         TunnelState after = kit.getState();
