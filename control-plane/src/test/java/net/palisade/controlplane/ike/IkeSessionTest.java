@@ -110,6 +110,24 @@ class IkeSessionTest {
     }
 
     @Test
+    void chaCha20Poly1305ProtectsTheIkeSaAndTheChildSa() {
+        IkeTunnel t = IkeLoop.tunnel("s", List.of(EncryptionAlgorithm.CHACHA20_POLY1305), List.of(),
+                List.of(DhGroup.CURVE25519), List.of(EncryptionAlgorithm.CHACHA20_POLY1305), List.of(),
+                IkeLoop.SITE_A, IkeLoop.SITE_B);
+        IkeLoop loop = up(t, IkeLoop.mirror(t));
+        assertThat(loop.a.state()).isEqualTo(IkeState.ESTABLISHED);
+        assertThat(loop.a.suite().orElseThrow().encryption()).isEqualTo(EncryptionAlgorithm.CHACHA20_POLY1305);
+        assertChildPair(loop);
+        IkeOutput.ChildSaInstalled c = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        assertThat(c.encryption()).isEqualTo(EncryptionAlgorithm.CHACHA20_POLY1305);
+        // 32-octet key and 4-octet salt per direction (RFC 7634 section 2)
+        assertThat(c.inbound().encryption().length()).isEqualTo(36);
+        loop.feed(true, new IkeInput.CheckLiveness());
+        loop.run();
+        assertThat(loop.events(true, IkeOutput.PeerAlive.class)).hasSize(1);
+    }
+
+    @Test
     void wrongPskFailsAuthenticationOnBothSides() {
         IkeTunnel t = IkeLoop.gcm("right", DhGroup.CURVE25519);
         IkeLoop loop = up(t, IkeLoop.mirror(IkeLoop.gcm("wrong", DhGroup.CURVE25519)));

@@ -23,7 +23,7 @@ import net.palisade.model.wire.ikev2.Payload;
 import net.palisade.model.wire.ikev2.PayloadType;
 
 /**
- * Protection of the SK payload (and of SKF fragments, RFC 7383) in one direction (RFC 7296 section 3.14): AES-GCM with a 16-octet ICV (RFC 5282: the
+ * Protection of the SK payload (and of SKF fragments, RFC 7383) in one direction (RFC 7296 section 3.14): AES-GCM with a 16-octet ICV or ChaCha20-Poly1305 (RFC 5282, RFC 7634: the
  * key material is key then 4-octet salt, the nonce is salt | 8-octet IV, the associated data is everything before
  * the IV), or AES-CBC with an HMAC-SHA2 checksum truncated as RFC 4868 says, covering header through ciphertext.
  * Layout comes from {@link Ikev2Codec#encryptedTemplate} and {@link Ikev2Codec#encryptedRegions}.
@@ -59,6 +59,16 @@ public final class SkCipher {
         this.key = Arrays.copyOf(encryptionKm, encryption.keyBytes());
         this.salt = Arrays.copyOfRange(encryptionKm, encryption.keyBytes(), encryptionKm.length);
         this.integrityKey = integrityKey.clone();
+    }
+
+    /**
+     * The AEAD nonce, salt | IV: AES-GCM with a 16-octet tag (RFC 5282), ChaCha20-Poly1305 (RFC 7634, its tag
+     * is always 16 octets).
+     */
+    private java.security.spec.AlgorithmParameterSpec aeadParameters(byte[] iv) {
+        byte[] nonce = IkeKdf.concat(salt, iv);
+        return encryption == EncryptionAlgorithm.CHACHA20_POLY1305 ? new IvParameterSpec(nonce)
+                : new GCMParameterSpec(icvBytes() * 8, nonce);
     }
 
     /** IV octets in the SK payload. */
@@ -128,7 +138,7 @@ public final class SkCipher {
             if (encryption.aead()) {
                 Cipher c = Cipher.getInstance(encryption.jceTransformation());
                 c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        new GCMParameterSpec(icvBytes() * 8, IkeKdf.concat(salt, iv)));
+                        aeadParameters(iv));
                 c.updateAAD(d, 0, r.aadLength());
                 byte[] out = c.doFinal(plain);
                 System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
@@ -163,7 +173,7 @@ public final class SkCipher {
             if (encryption.aead()) {
                 Cipher c = Cipher.getInstance(encryption.jceTransformation());
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        new GCMParameterSpec(icvBytes() * 8, IkeKdf.concat(salt, r.iv(datagram))));
+                        aeadParameters(r.iv(datagram)));
                 c.updateAAD(datagram, 0, r.aadLength());
                 plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength() + r.icvLength());
             } else {

@@ -53,9 +53,23 @@ class IkeStrongSwanInteropTest {
         checkAgainstCharon(dir, driver, false);
     }
 
-    /** Runs strongSwan on one gateway and the driver on the other; returns the driver's output lines. */
+    @Test
+    void weInitiateToStrongSwanWithChaCha20Poly1305ForIkeAndEsp(@TempDir Path dir) throws Exception {
+        List<String> driver = negotiate(dir, true, "chacha20poly1305-prfsha256-x25519", "chacha20poly1305",
+                "chacha20-poly1305", "-", "curve25519", "none", "chacha20-poly1305");
+        checkAgainstCharon(dir, driver, true);
+        assertThat(Files.readString(dir.resolve("ss/charon.log"))).contains("IKE:CHACHA20_POLY1305/")
+                .contains("ESP:CHACHA20_POLY1305/");
+    }
+
     private static List<String> negotiate(Path dir, boolean weInitiate, String ssProposal, String ssEsp, String enc,
             String integ, String group, String espGroup) throws Exception {
+        return negotiate(dir, weInitiate, ssProposal, ssEsp, enc, integ, group, espGroup, "aes-128-gcm");
+    }
+
+    /** Runs strongSwan on one gateway and the driver on the other; returns the driver's output lines. */
+    private static List<String> negotiate(Path dir, boolean weInitiate, String ssProposal, String ssEsp, String enc,
+            String integ, String group, String espGroup, String espEnc) throws Exception {
         // gw-a (192.0.2.1, 10.1.0.0/16) runs whichever side initiates
         String ssNs = PREFIX + (weInitiate ? "-gwb" : "-gwa");
         String ourNs = PREFIX + (weInitiate ? "-gwa" : "-gwb");
@@ -76,7 +90,7 @@ class IkeStrongSwanInteropTest {
             Process p = new ProcessBuilder("ip", "netns", "exec", ourNs, java, "-cp",
                     System.getProperty("java.class.path"), StrongSwanLabDriver.class.getName(),
                     weInitiate ? "initiator" : "responder", ourIp, ssIp, ourNet, ssNet, PSK, enc, integ, group,
-                    espGroup)
+                    espGroup, espEnc)
                     .redirectErrorStream(true).start();
             List<String> lines = new ArrayList<>();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),

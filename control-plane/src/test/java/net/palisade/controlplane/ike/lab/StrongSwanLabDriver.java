@@ -66,7 +66,8 @@ public final class StrongSwanLabDriver {
                         args[7].equals("-") ? List.of() : List.of(AuthAlgorithm.fromKeyword(args[7])),
                         List.of(AuthAlgorithm.HMAC_SHA2_256), List.of(DhGroup.fromKeyword(args[8])),
                         Duration.ofHours(8)),
-                new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
+                new ChildSaSpec(List.of(args.length > 10 ? EncryptionAlgorithm.fromKeyword(args[10])
+                        : EncryptionAlgorithm.AES_128_GCM), List.of(),
                         List.of(DhGroup.fromKeyword(args[9])), Duration.ofHours(1)),
                 Optional.empty(), Optional.empty(), new IkeAuth.Psk(Secret.ofText(args[5])), Optional.empty(), false);
         InetSocketAddress local = new InetSocketAddress(me, 500);
