@@ -313,19 +313,20 @@ public final class ControlPlane implements AutoCloseable {
      */
     public CompletionStage<List<JournalEvent>> events(String label, Optional<Instant> since, Optional<Instant> until,
             Optional<String> type) {
-        return readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0, Long.MAX_VALUE)
+        return plain(readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0,
+                        Long.MAX_VALUE)
                 .map(ControlPlane::toJournalEvent)
                 .filter(e -> matches(e, since, until, type))
-                .runWith(Sink.seq(), system);
+                .runWith(Sink.seq(), system)).thenApply(List::copyOf);
     }
 
     /** Every tunnel's events in journal order, filtered as in {@link #events}. */
     public CompletionStage<List<JournalEvent>> allEvents(Optional<Instant> since, Optional<Instant> until,
             Optional<String> type) {
-        return readJournal.currentEventsByTag(TunnelEntity.TAG, Offset.noOffset())
+        return plain(readJournal.currentEventsByTag(TunnelEntity.TAG, Offset.noOffset())
                 .map(ControlPlane::toJournalEvent)
                 .filter(e -> matches(e, since, until, type))
-                .runWith(Sink.seq(), system);
+                .runWith(Sink.seq(), system)).thenApply(List::copyOf);
     }
 
     /**
@@ -333,10 +334,11 @@ public final class ControlPlane implements AutoCloseable {
      * handler.
      */
     public CompletionStage<TunnelView> stateAt(String label, Instant at) {
-        return readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0, Long.MAX_VALUE)
+        return plain(readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0,
+                        Long.MAX_VALUE)
                 .map(env -> (TunnelEvent) env.event())
                 .takeWhile(e -> !e.time().isAfter(at))
-                .runFold(TunnelState.empty(label), TunnelState::apply, system)
+                .runFold(TunnelState.empty(label), TunnelState::apply, system))
                 .thenApply(TunnelState::view);
     }
 
@@ -377,7 +379,7 @@ public final class ControlPlane implements AutoCloseable {
 
     private <R extends ConfigReply> CompletionStage<R> askStore(Function<ActorRef<ConfigReply>, ConfigCommand> cmd,
             Class<R> expected) {
-        return AskPattern.ask(configStore, cmd::apply, settings.askTimeout(), system.scheduler())
+        return plain(AskPattern.ask(configStore, cmd::apply, settings.askTimeout(), system.scheduler()))
                 .thenApply(reply -> {
                     if (reply instanceof ConfigReply.Rejected r) {
                         throw new RejectedException(r.error(), r.diagnostics());
@@ -387,12 +389,31 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private CompletionStage<TunnelView> askTunnel(String label, Function<ActorRef<TunnelReply>, TunnelCommand> cmd) {
-        return sharding.entityRefFor(TunnelEntity.TYPE_KEY, label)
-                .<TunnelReply>ask(cmd::apply, settings.askTimeout())
+        return plain(sharding.entityRefFor(TunnelEntity.TYPE_KEY, label)
+                .<TunnelReply>ask(cmd::apply, settings.askTimeout()))
                 .thenApply(reply -> switch (reply) {
                     case TunnelReply.Ok ok -> ok.tunnel();
                     case TunnelReply.Rejected r -> throw new RejectedException(r.error(), List.of());
                 });
+    }
+
+    /**
+     * {@code stage} as a plain {@link CompletableFuture} completed on the actor system's dispatcher. Pekko's
+     * CompletionStages come from Scala's future converter, which runs even the non-async callbacks
+     * ({@code thenApply}...) on {@code ForkJoinPool.commonPool()}: one thread on a 2-CPU machine, so anything
+     * blocking there (a library, a caller) stalled every ask and report of this node, the ask timeout included
+     * (found by a lab test; see {@code CommonPoolTest}). Callbacks on the returned future run where it completes.
+     */
+    private <T> CompletableFuture<T> plain(CompletionStage<T> stage) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        stage.whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(v);
+            }
+        }, system.executionContext());
+        return out;
     }
 
     /** Leaves the cluster and stops the ActorSystem (waits up to 30 s). */
