@@ -161,7 +161,7 @@ echo "$pal_line" >&2
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true   # ended by its duration already
   echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
-  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" >&2 || true
+  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" "$(field setups "$pal_line")" >&2 || true
   cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr && echo "(recording kept in /tmp/ike-setup-responder.jfr)" >&2
 fi
 stop_node "$bpid"
