@@ -12,9 +12,12 @@
 #
 #   ops/bench/ike-setup.sh [SECONDS=20] [CONCURRENCY=8] [RUNS=5]     (as root)
 #
-# IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run (after the warm-up) and prints
-# where its CPU samples, allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
+# IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run only (after the warm-up, for
+# SECONDS: not the journal's catch-up afterwards, nor this script's own API queries) and prints where its CPU samples,
+# allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
 # WARMUP=S changes the warm-up (default 15 s) that precedes each responder's measured run.
+# RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs (quick experiments; the
+# figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +25,7 @@ root=$(cd "$here/../.." && pwd)
 lab="$root/ops/lab"
 palisade="$root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
+responders=${RESPONDERS:-strongswan palisade}
 warmup=${WARMUP:-15}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
 P=${LAB_PREFIX:-ikbn}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -101,17 +105,20 @@ sample_loop() { # FILE FUNCTION
 # ------------------------------------------------------------------------------- 1a. setup rate: strongSwan
 echo "ike-setup: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
   "${secs} s per responder after ${warmup} s warm-up, $conc concurrent initiators" >&2
-"$lab/strongswan.sh" conf-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "$ss_ike" "$ss_esp"
-"$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
-charon=$(cat "$W/ss-any/charon.pid")
-[ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
-sample_loop "$W/ss-sample" ss_installed &
-ss_line=$(generate strongswan "$charon")
-wait
-"$lab/strongswan.sh" stop "$P-gwb" "$W/ss-any"
-sleep 1
-ss_children=$(grep -c 'CHILD_SA net{[0-9]*} established' "$W/ss-any/charon.log" || true)
-echo "$ss_line" >&2
+ss_line="" ss_children=-
+if [[ " $responders " == *" strongswan "* ]]; then
+  "$lab/strongswan.sh" conf-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+  "$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
+  charon=$(cat "$W/ss-any/charon.pid")
+  [ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
+  sample_loop "$W/ss-sample" ss_installed &
+  ss_line=$(generate strongswan "$charon")
+  wait
+  "$lab/strongswan.sh" stop "$P-gwb" "$W/ss-any"
+  sleep 1
+  ss_children=$(grep -c 'CHILD_SA net{[0-9]*} established' "$W/ss-any/charon.log" || true)
+  echo "$ss_line" >&2
+fi
 
 # ------------------------------------------------------------------------------- 1b. setup rate: Palisade
 for i in $(seq 0 $((conc - 1))); do
@@ -122,10 +129,11 @@ bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
 sample_loop "$W/pal-sample" pal_installed &
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
-  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" \
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" duration="${secs}s" \
     filename="$W/responder.jfr" >/dev/null
 fi
 pal_line=$(generate palisade "$bpid")
+t_load_end=$(date +%s.%N)
 wait
 # the journal trails the handshakes: wait until its count of child-sa-installed stops growing (all runs, warm-up too)
 count_events() { api "$P-gwb" "/v1/events?type=$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
@@ -136,18 +144,32 @@ for _ in $(seq 1 120); do
   prev=$journaled; sleep 1
 done
 journal_lag=$(awk -v a="$t_journal" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a - 1}')
-events_all=$(api "$P-gwb" "/v1/events" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+# how many events, and how long after the load stopped the tunnels recorded the last one (its "time": when the entity
+# took the report, i.e. what the write path still owed when the load stopped; the read side's own delay is not in it)
+read -r events_all recorded_lag < <(api "$P-gwb" "/v1/events" | /usr/bin/python3 -c '
+import datetime, json, re, sys
+def ts(t):
+    if isinstance(t, (int, float)):
+        return float(t)
+    t = re.sub(r"(\.\d{6})\d+", r"\1", t.replace("Z", "+00:00"))
+    return datetime.datetime.fromisoformat(t).timestamp()
+ev = json.load(sys.stdin)
+last = max(ts(e["time"]) for e in ev)
+print(len(ev), "%.1f" % max(0.0, last - float(sys.argv[1])))' "$t_load_end")
 installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
 echo "$pal_line" >&2
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
-  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true   # ended by its duration already
   echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
-  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" >&2 || true
+  "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" "$(field setups "$pal_line")" >&2 || true
   cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr && echo "(recording kept in /tmp/ike-setup-responder.jfr)" >&2
 fi
 stop_node "$bpid"
 
 # ------------------------------------------------------------------------------- 2. commit to first packet
+median() { tr ' ' '\n' | grep -v '^-*$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+ss_fp=() ss_commit=() pal_fp=() pal_commit=()
+if [ "$runs" -gt 0 ]; then
 for i in $(seq 0 $((conc - 1))); do ip -n "$P-gwa" addr del "192.0.2.$((100 + i))/24" dev wan; done
 apid=$(start_node "$P-gwa" "" ikbn1 gwa.log)
 node_pids+=("$apid")
@@ -174,7 +196,6 @@ first_packet() { # PEER-CHECK-COMMAND...: prints "commit_ms first_reply_ms"
   if [ -z "$first" ]; then echo "- -"; return; fi
   awk -v a="$t0" -v b="$t1" -v f="$first" 'BEGIN{printf "%.0f %.0f\n", (b - a) * 1000, (f - a) * 1000}'
 }
-median() { tr ' ' '\n' | grep -v '^-*$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 no_ss_sa() { ! "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-passive" --list-sas 2>/dev/null | grep -q ESTABLISHED; }
 no_pal_sa() { [ "$(api "$P-gwb" /v1/tunnels | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))')" = 0 ]; }
 
@@ -199,6 +220,7 @@ for r in $(seq 1 "$runs"); do
   echo "ike-setup: commit -> first reply, Palisade responder, run $r: commit call ${cm} ms, first reply ${fp} ms" >&2
   pal_fp+=("$fp") pal_commit+=("$cm")
 done
+fi
 
 # ------------------------------------------------------------------------------------------------ the table
 ss_rate=$(field rate "$ss_line") pal_rate=$(field rate "$pal_line")
@@ -215,8 +237,8 @@ echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") 
 echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((2 * secs)) s) | $ss_cpu / $(field generator_cpu_s "$ss_line") s | $pal_cpu / $(field generator_cpu_s "$pal_line") s |"
 echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
 echo "| check: Child SAs held by the responder, sampled mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
-echo "| check: Child SAs established, warm-up included (generator: $(( ss_n + $(field warmup_setups "$ss_line") )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
-echo "| journal | — | $events_all events persisted; last one ${journal_lag} s after the load stopped |"
+echo "| check: Child SAs established, warm-up included (generator: $(( ${ss_n:-0} + $(field warmup_setups "$ss_line" | grep . || echo 0) )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
+echo "| journal | — | $events_all events persisted; the last one recorded ${recorded_lag} s after the load stopped, all readable (API) after ${journal_lag} s |"
 echo "| commit → first echo reply through the tunnel (median of $runs) | $(printf '%s ' "${ss_fp[@]}" | median) ms | $(printf '%s ' "${pal_fp[@]}" | median) ms |"
 echo "| commit API call itself (median) | $(printf '%s ' "${ss_commit[@]}" | median) ms | $(printf '%s ' "${pal_commit[@]}" | median) ms |"
 echo "ike-setup: strongswan: $ss_line"

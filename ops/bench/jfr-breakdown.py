@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Where a Palisade node's time and allocation go, from a JFR recording (used by ops/bench/ike-setup.sh).
 
-    ops/bench/jfr-breakdown.py RECORDING.jfr [JAVA_HOME]
+    ops/bench/jfr-breakdown.py RECORDING.jfr [JAVA_HOME [SETUPS]]
 
 Each CPU sample (jdk.ExecutionSample) and allocation sample (jdk.ObjectAllocationSample, by weight) is put in the
 first category any frame of its stack belongs to, in the order below (so the journal's own H2 work counts as journal
@@ -15,14 +15,17 @@ import subprocess
 import sys
 
 CATEGORIES = [
-    ("journal (H2, pekko-persistence-jdbc, serialization)",
-     ("org.h2", "pekko.persistence", "com.zaxxer", "jackson", "slick", "jdbc")),
+    ("journal: H2 (inserts, MVStore commits)", ("org.h2",)),
+    ("journal: pekko-persistence-jdbc, Slick, Hikari, CBOR",
+     ("pekko.persistence.jdbc", "com.zaxxer", "jackson", "slick", "jdbc")),
+    ("tunnel entities (event sourcing, replies)", ("pekko.persistence", "net.palisade.controlplane.tunnel")),
     ("logging", ("ch.qos.logback", "org.slf4j")),
+    ("IKE datagrams out (sendto on the dataplane's UDP socket)", ("net.palisade.dataplane.Dataplane.sendIke",)),
     ("dataplane install/remove (SA tables, routes)", ("net.palisade.dataplane",)),
     ("key exchange: X25519 (Bouncy Castle)", ("org.bouncycastle",)),
     ("JCE: PRF/HMAC, AES-GCM of IKE messages, SecureRandom", ("sun.security", "javax.crypto", "com.sun.crypto")),
     ("IKE engine and codec (rest)", ("net.palisade.controlplane.ike", "net.palisade.model.wire")),
-    ("tunnel entities, control plane (rest)", ("net.palisade",)),
+    ("control plane (rest)", ("net.palisade",)),
     ("pekko (actors, dispatch)", ("org.apache.pekko", "scala.")),
 ]
 
@@ -66,6 +69,11 @@ def main():
     for name in [c for c, _ in CATEGORIES] + ["other"]:
         print(f"{name:55} {cpu[name] * 100 / n_cpu:11.1f}% {alloc[name] * 100 / n_alloc:10.1f}%")
     print(f"({sum(cpu.values())} CPU samples)")
+    if len(sys.argv) > 3:  # SETUPS: the same per 1,000 setups, to compare runs of different rates
+        setups = int(sys.argv[3])
+        print("CPU samples per 1,000 setups: " + ", ".join(
+            f"{name.split(' (')[0]} {cpu[name] * 1000 / setups:.0f}" for name in [c for c, _ in CATEGORIES] + ["other"])
+            + f"; all {sum(cpu.values()) * 1000 / setups:.0f}")
 
     if pauses:
         p = sorted(ms(v) for v in pauses)

@@ -305,6 +305,15 @@ public final class ControlPlane implements AutoCloseable {
         return askTunnel(label, input::apply);
     }
 
+    /**
+     * Several reports for one tunnel, in the order they happened, persisted together (see
+     * {@link TunnelCommand.EngineReports}); refused ones are logged by the tunnel and left out.
+     */
+    public CompletionStage<TunnelView> reportAll(String label,
+            List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+        return askTunnel(label, r -> new TunnelCommand.EngineReports(inputs.stream().map(f -> f.apply(r)).toList(), r));
+    }
+
     // ---- history -----------------------------------------------------------------------------------------------
 
     /**

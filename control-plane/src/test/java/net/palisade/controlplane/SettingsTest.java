@@ -41,6 +41,10 @@ class SettingsTest {
         assertThat(c.getString("pekko.actor.serialization-bindings.\"net.palisade.model.event.CborSerializable\""))
                 .isEqualTo("jackson-cbor");
         assertThat(c.getString("pekko.loglevel")).as("overrides win").isEqualTo("DEBUG");
+        assertThat(c.getInt("jdbc-journal.parallelism")).as("PostgreSQL commits batches in parallel").isEqualTo(8);
+        assertThat(NodeConfig.node(Settings.defaults(Path.of("/data")), Settings.defaults(Path.of("/data"))
+                .journalOrDefault()).getInt("jdbc-journal.parallelism"))
+                .as("embedded H2: one batch at a time, the next one gathers what arrives meanwhile").isEqualTo(1);
     }
 
     @Test

@@ -91,11 +91,15 @@ public final class IkeManager implements AutoCloseable {
     /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
     private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
     private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
+    /** The outcome lane: see {@link #outcome(Runnable)}. */
+    private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<?>> reports = new ConcurrentHashMap<>();
+    private final Map<String, Reports> reports = new ConcurrentHashMap<>();
     private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
+    /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
+    private final Map<String, String> nat = new java.util.HashMap<>();
     private final AtomicLong names = new AtomicLong();
     private volatile Dataplane dataplane;
     private volatile DatagramChannel c500;
@@ -104,22 +108,22 @@ public final class IkeManager implements AutoCloseable {
     private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
         @Override
         public void send(IkeOutput.Send s) {
-            IkeManager.this.send(s);
+            outcome(() -> IkeManager.this.send(s));
         }
 
         @Override
         public void event(String label, IkeOutput.Event e) {
-            IkeManager.this.event(label, e);
+            outcome(() -> IkeManager.this.event(label, e));
         }
 
         @Override
         public void dpdLost(String label, IkeOutput.Phase1Down down) {
-            IkeManager.this.dpdLost(label, down);
+            outcome(() -> IkeManager.this.dpdLost(label, down));
         }
 
         @Override
         public void peerSwitched(String label, Host to, Cause cause) {
-            IkeManager.this.peerSwitched(label, to, cause);
+            outcome(() -> IkeManager.this.peerSwitched(label, to, cause));
         }
 
         @Override
@@ -186,6 +190,11 @@ public final class IkeManager implements AutoCloseable {
         this.nsThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r, "palisade-ike-ns"));
         this.resolveThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r,
                 "palisade-ike-resolve"));
+        this.outcomes = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "palisade-ike-outcomes");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** How a peer's host name becomes addresses. */
@@ -246,6 +255,33 @@ public final class IkeManager implements AutoCloseable {
             cachedHostName = h;
         }
         return h;
+    }
+
+    /**
+     * Runs {@code task} on the outcome lane: one thread that applies, in the order the sessions produced them, what
+     * the sessions send and what they report — datagrams out, SAs into and out of the dataplane, tunnel events.
+     * <ul>
+     *   <li>The session actors never wait: {@link Dataplane#install} and {@link Dataplane#remove} hold the
+     *       dataplane's lock while its control thread changes routes, and with several handshakes at once the actors
+     *       (on Pekko's default dispatcher) queued on that lock and spun.</li>
+     *   <li>A session's order stays: a responder's Child SA is installed before its IKE_AUTH response leaves (the
+     *       engine emits the install first), so the initiator's first ESP packet finds it; a tunnel's reports reach
+     *       its entity in the order they happened; a stop's removal of the SAs comes after any install queued
+     *       before it.</li>
+     * </ul>
+     */
+    private void outcome(Runnable task) {
+        try {
+            outcomes.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("IKE outcome failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("IKE outcome after close, dropped");
+        }
     }
 
     /** Where the dataplane hands IKE messages that arrive on port 4500. */
@@ -328,7 +364,7 @@ public final class IkeManager implements AutoCloseable {
         } else {
             done.complete(null);
         }
-        removeSas(label);
+        outcome(() -> removeSas(label));
         return done;
     }
 
@@ -494,7 +530,7 @@ public final class IkeManager implements AutoCloseable {
             halfOpen.put(spiI, java.time.Instant.now());
             bySpi.putIfAbsent(spiI, r);
             sessions.put(label, r);
-            log.info("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
+            log.debug("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
         } catch (IOException | RuntimeException e) {
             log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
         }
@@ -591,12 +627,13 @@ public final class IkeManager implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- outcomes
 
-    /** Turns an engine outcome into dataplane changes and a tunnel event. Runs on the session's actor. */
+    /** Turns an engine outcome into dataplane changes and a tunnel event. Runs on the outcome lane. */
     void event(String label, IkeOutput.Event e) {
         switch (e) {
             case IkeOutput.Phase1Up p -> {
                 halfOpen.remove(p.id().initiatorSpi());
-                log.info("tunnel {}: IKE SA {} up with {}", label, p.id(), p.peer());
+                log.info("tunnel {}: IKE SA {} up with {}{}", label, p.id(), p.peer(),
+                        Optional.ofNullable(nat.remove(label)).orElse(""));
                 report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
                         p.id().toString(), Cause.PEER, r));
             }
@@ -652,15 +689,21 @@ public final class IkeManager implements AutoCloseable {
                         f.reason() == FailureReason.TIMEOUT || f.reason() == FailureReason.ADDRESS_UNAVAILABLE
                                 ? Cause.TIMER : Cause.PEER, r));
             }
-            case IkeOutput.NatDetected n -> log.info("tunnel {}: NAT detected: local {}, remote {}", label,
-                    n.localBehindNat(), n.remoteBehindNat());
+            case IkeOutput.NatDetected n -> {
+                // said on the IKE SA's up line: one line per setup fewer
+                log.debug("tunnel {}: NAT detected: local {}, remote {}", label, n.localBehindNat(),
+                        n.remoteBehindNat());
+                nat.put(label, n.localBehindNat() && n.remoteBehindNat() ? " (NAT on both sides)"
+                        : n.localBehindNat() ? " (this node behind NAT)"
+                        : n.remoteBehindNat() ? " (peer behind NAT)" : "");
+            }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
         }
     }
 
     /**
      * The peer of {@code label}'s established IKE SA stopped answering ({@code down} has reason TIMEOUT): its SAs go,
-     * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1). Runs on the session's actor.
+     * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1). Runs on the outcome lane.
      */
     void dpdLost(String label, IkeOutput.Phase1Down down) {
         log.warn("tunnel {}: dead peer detected, IKE SA {} down: {}", label, down.id(), down.detail());
@@ -772,23 +815,58 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
-    /** Reports in order, one after the other: a rejected report does not hold up the next. */
+    /**
+     * Reports in order, one delivery per tunnel at a time: the reports that arrive while one is being persisted go
+     * together in the next ({@link ControlPlane#reportAll}), so a tunnel whose entity is busy catches up in one
+     * journal write rather than one write per report. A delivery starts from the back of the outcome lane, so the
+     * reports of one engine step (an IKE_AUTH's phase1-up and child-sa-installed) usually go together too. A
+     * rejected report does not hold up the next. Runs on the outcome lane.
+     */
     private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
         ControlPlane cp = controlPlane;
         if (cp == null) {
             return;
         }
-        reports.compute(label, (k, prev) -> {
-            CompletableFuture<?> before = prev == null ? CompletableFuture.completedFuture(null) : prev;
-            return before.handle((v, ex) -> null).thenCompose(x -> {
-                CompletionStage<?> s = cp.report(label, input);
-                return s.toCompletableFuture().whenComplete((v, ex) -> {
-                    if (ex != null) {
-                        log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
-                    }
-                });
-            });
+        Reports r = reports.computeIfAbsent(label, k -> new Reports());
+        boolean deliver;
+        synchronized (r) {
+            r.queued.add(input);
+            deliver = !r.inFlight;
+            r.inFlight = true;
+        }
+        if (deliver) {
+            outcome(() -> deliver(cp, label, r));
+        }
+    }
+
+    private void deliver(ControlPlane cp, String label, Reports r) {
+        List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> batch;
+        synchronized (r) {
+            if (r.queued.isEmpty()) {
+                r.inFlight = false;
+                return;
+            }
+            batch = List.copyOf(r.queued);
+            r.queued.clear();
+        }
+        CompletionStage<?> s;
+        try {
+            s = batch.size() == 1 ? cp.report(label, batch.getFirst()) : cp.reportAll(label, batch);
+        } catch (RuntimeException e) {
+            s = CompletableFuture.failedFuture(e);
+        }
+        s.whenComplete((v, ex) -> {
+            if (ex != null) {
+                log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
+            }
+            deliver(cp, label, r);
         });
+    }
+
+    /** A tunnel's reports not yet delivered, and whether a delivery is in flight. Guarded by itself. */
+    private static final class Reports {
+        final List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> queued = new ArrayList<>();
+        boolean inFlight;
     }
 
     private static String childId(long inboundSpi) {
@@ -829,6 +907,15 @@ public final class IkeManager implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             log.warn("IKE sessions did not all stop in time: {}", e.toString());
+        }
+        // their Deletes and SA removals are on the outcome lane: let it finish them before port 500 closes
+        outcomes.shutdown();
+        try {
+            if (!outcomes.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("IKE outcomes not all applied in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         DatagramChannel c = c500;
         if (c != null) {

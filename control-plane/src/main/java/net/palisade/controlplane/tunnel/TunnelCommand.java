@@ -1,5 +1,8 @@
 package net.palisade.controlplane.tunnel;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import net.palisade.model.SpiPair;
@@ -47,7 +50,34 @@ public sealed interface TunnelCommand extends CborSerializable {
      */
     record AfterRecovery() implements TunnelCommand {}
 
+    /**
+     * Reports that queued up while the tunnel's previous one was being persisted, in the order they happened:
+     * persisted together as one atomic write (one journal round trip instead of one each). Each is checked against
+     * the state the earlier ones leave; a refused one is logged by the entity and left out. Answered once, to
+     * {@code replyTo} ({@code Rejected} only when none was accepted); the inputs' own {@code replyTo} is not used.
+     */
+    record EngineReports(List<EngineInput> inputs, ActorRef<TunnelReply> replyTo) implements TunnelCommand {
+        public EngineReports {
+            inputs = List.copyOf(inputs);
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("no reports");
+            }
+        }
+    }
+
     /** A report from an IKE engine or the dataplane. Refused when the tunnel is not an admin-up IKE tunnel. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "input")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = Phase1Up.class, name = "phase1-up"),
+        @JsonSubTypes.Type(value = Phase1Down.class, name = "phase1-down"),
+        @JsonSubTypes.Type(value = ChildSaInstalled.class, name = "child-sa-installed"),
+        @JsonSubTypes.Type(value = ChildSaDeleted.class, name = "child-sa-deleted"),
+        @JsonSubTypes.Type(value = Rekeyed.class, name = "rekeyed"),
+        @JsonSubTypes.Type(value = DpdLost.class, name = "dpd-lost"),
+        @JsonSubTypes.Type(value = PeerSwitched.class, name = "peer-switched"),
+        @JsonSubTypes.Type(value = NegotiationFailed.class, name = "negotiation-failed"),
+        @JsonSubTypes.Type(value = SaExpired.class, name = "sa-expired")
+    })
     sealed interface EngineInput extends TunnelCommand {
         /** Where the answer goes. */
         ActorRef<TunnelReply> replyTo();

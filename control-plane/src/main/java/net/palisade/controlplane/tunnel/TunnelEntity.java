@@ -2,13 +2,17 @@ package net.palisade.controlplane.tunnel;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import net.palisade.controlplane.tunnel.TunnelCommand.AdminDown;
 import net.palisade.controlplane.tunnel.TunnelCommand.AdminUp;
 import net.palisade.controlplane.tunnel.TunnelCommand.AfterRecovery;
 import net.palisade.controlplane.tunnel.TunnelCommand.Configure;
 import net.palisade.controlplane.tunnel.TunnelCommand.EngineInput;
+import net.palisade.controlplane.tunnel.TunnelCommand.EngineReports;
 import net.palisade.controlplane.tunnel.TunnelCommand.Get;
 import net.palisade.controlplane.tunnel.TunnelCommand.Remove;
 import net.palisade.controlplane.tunnel.TunnelCommand.Reset;
@@ -69,6 +73,8 @@ public final class TunnelEntity
     private final ActorContext<TunnelCommand> ctx;
     private final String label;
     private final Deps deps;
+    /** The current spec's printed texts: every reply carries them, most replies answer engine reports. */
+    private Optional<TunnelState.PrintedSpec> printed = Optional.empty();
 
     private TunnelEntity(ActorContext<TunnelCommand> ctx, String label, Deps deps) {
         super(persistenceId(label), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
@@ -131,7 +137,7 @@ public final class TunnelEntity
         CommandHandlerWithReplyBuilder<TunnelCommand, TunnelEvent, TunnelState> b = newCommandHandlerWithReplyBuilder();
         b.forState(s -> !s.configured())
                 .onCommand(Configure.class, this::configure)
-                .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new TunnelReply.Ok(s.view())))
+                .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
                 .onAnyCommand((s, c) -> reject(c, "tunnel " + label + " is not configured"));
         b.forState(s -> s.configured() && !s.adminUp())
                 .onCommand(Configure.class, this::configure)
@@ -151,7 +157,8 @@ public final class TunnelEntity
                 .onCommand(Reset.class, this::reset)
                 .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
                 .onCommand(AfterRecovery.class, this::afterRecovery)
-                .onCommand(EngineInput.class, this::engineInput);
+                .onCommand(EngineInput.class, this::engineInput)
+                .onCommand(EngineReports.class, this::engineReports);
         return b.build();
     }
 
@@ -180,58 +187,92 @@ public final class TunnelEntity
     }
 
     private ReplyEffect<TunnelEvent, TunnelState> engineInput(TunnelState s, EngineInput in) {
+        return switch (decide(s, in)) {
+            case Decision.Accept a -> persist(in.replyTo(), a.event(), () -> {});
+            case Decision.Refuse r -> reject(in, r.error());
+        };
+    }
+
+    /**
+     * Several reports at once, in the order they happened: each is checked against the state the earlier ones
+     * leave, the accepted ones are persisted together (one atomic write), a refused one is logged and left out.
+     */
+    private ReplyEffect<TunnelEvent, TunnelState> engineReports(TunnelState s, EngineReports c) {
+        List<TunnelEvent> events = new ArrayList<>(c.inputs().size());
+        TunnelState after = s;
+        for (EngineInput in : c.inputs()) {
+            switch (decide(after, in)) {
+                case Decision.Accept a -> {
+                    events.add(a.event());
+                    after = after.apply(a.event());
+                }
+                case Decision.Refuse r -> ctx.getLog().warn("tunnel {}: report not accepted: {}", label, r.error());
+            }
+        }
+        if (events.isEmpty()) {
+            return reject(c, "tunnel " + label + ": none of " + c.inputs().size() + " reports was accepted");
+        }
+        return Effect().persist(events).thenReply(c.replyTo(), st -> new TunnelReply.Ok(view(st)));
+    }
+
+    /** What an engine report does to the tunnel in state {@code s}: one event, or a refusal. Pure but for the clock. */
+    private sealed interface Decision {
+        record Accept(TunnelEvent event) implements Decision {}
+
+        record Refuse(String error) implements Decision {}
+    }
+
+    private Decision decide(TunnelState s, EngineInput in) {
         if (!s.ike() && !(in instanceof TunnelCommand.SaExpired)) {
             // the dataplane reports a manual SA whose sequence numbers ran out; nothing else concerns manual tunnels
-            return reject(in, "tunnel " + label + " is manually keyed: no IKE engine reports for it");
+            return new Decision.Refuse("tunnel " + label + " is manually keyed: no IKE engine reports for it");
         }
         String no = "tunnel " + label + ": ";
         return switch (in) {
-            case TunnelCommand.Phase1Up c -> persist(c.replyTo(),
-                    new TunnelEvent.Phase1Up(label, now(), node(), c.cause(), c.peer(), c.ikeSa()), () -> {});
+            case TunnelCommand.Phase1Up c -> accept(
+                    new TunnelEvent.Phase1Up(label, now(), node(), c.cause(), c.peer(), c.ikeSa()));
             case TunnelCommand.Phase1Down c -> s.ikeSa().isEmpty()
-                    ? reject(c, no + "phase 1 is not up")
-                    : persist(c.replyTo(), new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason()),
-                            () -> {});
+                    ? new Decision.Refuse(no + "phase 1 is not up")
+                    : accept(new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason()));
             case TunnelCommand.ChildSaInstalled c -> {
                 if (s.ikeSa().isEmpty()) {
-                    yield reject(c, no + "a Child SA needs phase 1 up");
+                    yield new Decision.Refuse(no + "a Child SA needs phase 1 up");
                 }
                 if (s.sa(c.sa().id()).isPresent()) {
-                    yield reject(c, no + "Child SA " + c.sa().id() + " is already installed");
+                    yield new Decision.Refuse(no + "Child SA " + c.sa().id() + " is already installed");
                 }
-                yield persist(c.replyTo(), new TunnelEvent.ChildSaInstalled(label, now(), node(), c.cause(), c.sa()),
-                        () -> {});
+                yield accept(new TunnelEvent.ChildSaInstalled(label, now(), node(), c.cause(), c.sa()));
             }
             case TunnelCommand.ChildSaDeleted c -> s.sa(c.saId()).isEmpty()
-                    ? reject(c, no + "no Child SA " + c.saId())
-                    : persist(c.replyTo(), new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()),
-                            () -> {});
+                    ? new Decision.Refuse(no + "no Child SA " + c.saId())
+                    : accept(new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.Rekeyed c -> {
                 boolean ikeRekey = s.ikeSa().filter(c.replaced()::equals).isPresent();
                 if (c.spi().isEmpty() && !ikeRekey) {
-                    yield reject(c, no + "IKE SA " + c.replaced() + " is not the current one");
+                    yield new Decision.Refuse(no + "IKE SA " + c.replaced() + " is not the current one");
                 }
                 if (c.spi().isPresent() && s.sa(c.replaced()).isEmpty()) {
-                    yield reject(c, no + "no Child SA " + c.replaced());
+                    yield new Decision.Refuse(no + "no Child SA " + c.replaced());
                 }
-                yield persist(c.replyTo(), new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),
-                        c.replacement(), c.spi()), () -> {});
+                yield accept(new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),
+                        c.replacement(), c.spi()));
             }
             case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
-                    ? reject(c, no + "phase 1 is not up")
-                    : persist(c.replyTo(), new TunnelEvent.DpdLost(label, now(), node(), c.cause(),
-                            s.peer().orElse("")), () -> {});
+                    ? new Decision.Refuse(no + "phase 1 is not up")
+                    : accept(new TunnelEvent.DpdLost(label, now(), node(), c.cause(), s.peer().orElse("")));
             case TunnelCommand.PeerSwitched c -> s.peer().filter(c.to()::equals).isPresent()
-                    ? reject(c, no + "already using peer " + c.to())
-                    : persist(c.replyTo(), new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(),
-                            c.to()), () -> {});
-            case TunnelCommand.NegotiationFailed c -> persist(c.replyTo(), new TunnelEvent.NegotiationFailed(label,
-                    now(), node(), c.cause(), c.reason(), c.detail()), () -> {});
+                    ? new Decision.Refuse(no + "already using peer " + c.to())
+                    : accept(new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(), c.to()));
+            case TunnelCommand.NegotiationFailed c -> accept(new TunnelEvent.NegotiationFailed(label, now(), node(),
+                    c.cause(), c.reason(), c.detail()));
             case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty() && s.ikeSa().filter(c.saId()::equals).isEmpty()
-                    ? reject(c, no + "no SA " + c.saId())
-                    : persist(c.replyTo(), new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()),
-                            () -> {});
+                    ? new Decision.Refuse(no + "no SA " + c.saId())
+                    : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
         };
+    }
+
+    private static Decision accept(TunnelEvent e) {
+        return new Decision.Accept(e);
     }
 
     /** New spec: start it; same spec: nothing; changed spec: restart if admin up. */
@@ -259,11 +300,21 @@ public final class TunnelEntity
             Runnable effect) {
         return Effect().persist(event)
                 .thenRun(s -> effect.run())
-                .thenReply(replyTo, s -> new TunnelReply.Ok(s.view()));
+                .thenReply(replyTo, s -> new TunnelReply.Ok(view(s)));
     }
 
     private ReplyEffect<TunnelEvent, TunnelState> ok(ActorRef<TunnelReply> replyTo, TunnelState s) {
-        return Effect().reply(replyTo, new TunnelReply.Ok(s.view()));
+        return Effect().reply(replyTo, new TunnelReply.Ok(view(s)));
+    }
+
+    /** {@code s.view()}, the spec printed again only when it is another spec object than last time. */
+    private TunnelView view(TunnelState s) {
+        if (s.spec().isEmpty()) {
+            printed = Optional.empty();
+        } else if (printed.isEmpty() || printed.get().spec() != s.spec().get()) {
+            printed = Optional.of(TunnelState.PrintedSpec.of(s.spec().get()));
+        }
+        return s.view(printed);
     }
 
     private ReplyEffect<TunnelEvent, TunnelState> reject(TunnelCommand c, String error) {
@@ -275,6 +326,7 @@ public final class TunnelEntity
             case Reset x -> x.replyTo();
             case Get x -> x.replyTo();
             case EngineInput x -> x.replyTo();
+            case EngineReports x -> x.replyTo();
             case AfterRecovery x -> null;
         };
         return to == null ? Effect().noReply() : Effect().reply(to, new TunnelReply.Rejected(label, error));

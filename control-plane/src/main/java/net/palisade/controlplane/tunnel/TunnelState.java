@@ -187,7 +187,40 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
 
     /** The redacted read form. */
     public TunnelView view() {
+        return view(spec.map(PrintedSpec::of));
+    }
+
+    /**
+     * The redacted read form, with the spec's texts already printed ({@link PrintedSpec#of}); the entity keeps them
+     * while its spec stays the same object, so that answering an engine report does not print the spec again.
+     *
+     * @throws IllegalArgumentException if {@code printed} is not of this state's spec
+     */
+    public TunnelView view(Optional<PrintedSpec> printed) {
+        if (printed.map(PrintedSpec::spec).orElse(null) != spec.orElse(null)) {
+            throw new IllegalArgumentException("tunnel " + label + ": the printed spec is not this state's spec");
+        }
         return new TunnelView(label, configured(), spec.map(TunnelSpec::type), status(), admin, peer, ikeSa, sas,
-                since, lastFailure, spec.map(ConfigPrinter::printStatementRedacted), spec.map(ConfigJson::write));
+                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json));
+    }
+
+    /**
+     * A spec's redacted texts as {@link TunnelView} shows them.
+     *
+     * @param spec the spec they were printed from
+     * @param statement the config statement, secrets as {@code [redacted]}
+     * @param json the API's JSON, secrets as {@code "[redacted]"}
+     */
+    public record PrintedSpec(TunnelSpec spec, String statement, String json) {
+        public PrintedSpec {
+            Objects.requireNonNull(spec, "spec");
+            Objects.requireNonNull(statement, "statement");
+            Objects.requireNonNull(json, "json");
+        }
+
+        /** Prints {@code spec}. */
+        public static PrintedSpec of(TunnelSpec spec) {
+            return new PrintedSpec(spec, ConfigPrinter.printStatementRedacted(spec), ConfigJson.write(spec));
+        }
     }
 }

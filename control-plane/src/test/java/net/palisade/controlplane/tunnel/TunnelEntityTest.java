@@ -188,6 +188,41 @@ class TunnelEntityTest {
     }
 
     @Test
+    void reportsThatQueuedUpArePersistedTogetherEachCheckedAgainstTheOnesBefore() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to)));
+
+        // one setup and its end as the IKE manager batches them while the entity is busy: the Child SA is accepted
+        // because the Phase1Up before it in the same batch is; the unknown Child SA's delete is refused and left out
+        var batch = kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
+                new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to),
+                new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to),
+                new TunnelCommand.ChildSaDeleted("child-9", Cause.PEER, to),
+                new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to),
+                new TunnelCommand.Phase1Up("198.51.100.7", "ike-2", Cause.PEER, to)), to));
+        assertThat(batch.events()).extracting(TunnelEvent::type)
+                .containsExactly("phase1-up", "child-sa-installed", "phase1-down", "phase1-up");
+        assertThat(ok(batch).ikeSa()).contains("ike-2");
+        assertThat(ok(batch).sas()).isEmpty();
+        assertThat(batch.state().ikeSa()).contains("ike-2");
+
+        // a Child SA before its phase 1 is refused, as it would be alone; a batch with nothing accepted is rejected
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
+                new TunnelCommand.ChildSaDeleted("child-1", Cause.PEER, to)), to))))
+                .contains("none of 1 reports");
+        var out = kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
+                new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to),
+                new TunnelCommand.ChildSaInstalled(new ChildSa("child-2", SPI_2), Cause.PEER, to)), to));
+        assertThat(out.events()).extracting(TunnelEvent::type).containsExactly("phase1-down");
+        assertThat(ok(out).sas()).isEmpty();
+
+        // the same events as one report each: a restart replays the batch's events to the same state
+        kit.restart();
+        assertThat(kit.getState().ikeSa()).isEmpty();
+        assertThat(kit.getState().peer()).contains("198.51.100.7");
+    }
+
+    @Test
     void adminDownStopsAndRefusesEngineReportsUntilAdminUp() {
         var kit = kit("site-b");
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
