@@ -540,8 +540,11 @@ final class IkeSessionActor {
         }
         IkeSaId current = session.id();
         IkeSaId other = beside.id();
-        boolean besideWins = survivor(session.initialContact(), current, beside.initialContact(), other) == 1;
-        String why = why(session.initialContact(), beside.initialContact());
+        boolean newer = !beside.originalInitiator() && sessionUp != null && besideStarted != null
+                && besideStarted.isAfter(sessionUp.plus(newerAfter(settings)));
+        Verdict verdict = survivor(session.initialContact(), current, beside.initialContact(), other, newer);
+        boolean besideWins = verdict.second();
+        String why = verdict.why();
         if (besideWins) {
             log.info("tunnel {}: duplicate IKE SAs {} and {}: {} survives ({})", tunnel.label(), current, other,
                     other, why);
@@ -563,22 +566,45 @@ final class IkeSessionActor {
     }
 
     /**
-     * Which of two established IKE SAs of one tunnel survives, computed alike on both gateways from what both know:
-     * one whose IKE_AUTH carried N(INITIAL_CONTACT) wins over one whose did not (its sender restarted and lost the
-     * other, RFC 7296 section 2.4); otherwise the one with the larger initiator SPI (unsigned).
-     *
-     * @return 0 for {@code a}, 1 for {@code b}
+     * How long after an IKE SA came up a peer's IKE_SA_INIT must arrive to be surely newer (begun by the peer after
+     * it had that IKE SA up, which only a peer that lost it does): twice the whole retransmission schedule, since a
+     * request begun earlier may arrive as late as its last retransmission.
      */
-    static int survivor(boolean aInitialContact, IkeSaId a, boolean bInitialContact, IkeSaId b) {
-        if (aInitialContact != bInitialContact) {
-            return aInitialContact ? 0 : 1;
-        }
-        return Long.compareUnsigned(a.initiatorSpi(), b.initiatorSpi()) >= 0 ? 0 : 1;
+    static Duration newerAfter(IkeSettings settings) {
+        return settings.retransmit().stream().reduce(Duration.ZERO, Duration::plus).multipliedBy(2);
     }
 
-    private static String why(boolean aInitialContact, boolean bInitialContact) {
-        return aInitialContact != bInitialContact ? "INITIAL_CONTACT: its initiator had restarted"
-                : "the larger initiator SPI wins";
+    /**
+     * Which of two established IKE SAs survives, and why.
+     *
+     * @param second the second one survives (else the first)
+     * @param why    for the journal and the log
+     */
+    record Verdict(boolean second, String why) {}
+
+    /**
+     * Which of two established IKE SAs of one tunnel survives, {@code a} (up first) or {@code b} (up now):
+     * <ol>
+     * <li>{@code b} if the peer began it after {@code a} was up ({@code bNewer}, see {@link #newerAfter}): the peer no
+     * longer had {@code a} (it restarted: then {@code b} normally carries N(INITIAL_CONTACT), RFC 7296 section 2.4),
+     * so only this side sees a duplicate;</li>
+     * <li>else (both were negotiated at once, both sides see both) the one whose IKE_AUTH carried INITIAL_CONTACT,
+     * if only one did;</li>
+     * <li>else the one with the larger initiator SPI (unsigned).</li>
+     * </ol>
+     * Rules 2 and 3 use what both gateways know alike, so both keep the same IKE SA without talking about it.
+     */
+    static Verdict survivor(boolean aInitialContact, IkeSaId a, boolean bInitialContact, IkeSaId b,
+            boolean bNewer) {
+        if (bNewer) {
+            return new Verdict(true, bInitialContact ? "the newer one carries INITIAL_CONTACT: the peer restarted"
+                    : "the newer one began after this one was up: the peer had lost it");
+        }
+        if (aInitialContact != bInitialContact) {
+            return new Verdict(bInitialContact, "the one with INITIAL_CONTACT wins");
+        }
+        return new Verdict(Long.compareUnsigned(a.initiatorSpi(), b.initiatorSpi()) < 0,
+                "the larger initiator SPI wins");
     }
 
     /** Sends the Delete of {@code s} once (the peer may be deleting it too) and forgets its timer. */
@@ -733,6 +759,11 @@ final class IkeSessionActor {
                                 switchTo(failover.advance());
                                 switchNow = true;
                             }
+                        } else if (e instanceof IkeOutput.Phase1Down d && d.reason().isEmpty() && beside != null
+                                && beside.state() != IkeState.CLOSED && session.state() == IkeState.CLOSED) {
+                            // the peer resolved the duplicate first: the IKE SA negotiated beside takes over
+                            manager.event(tunnel.label(), new IkeOutput.Phase1Down(d.id(), d.reason(), d.detail()
+                                    + " (a duplicate IKE SA: " + beside.id() + " takes over)"));
                         } else {
                             manager.event(tunnel.label(), e);
                             if (initiator && failover.canSwitch() && PeerFailover.setupTimedOut(e)
