@@ -168,6 +168,67 @@ class IkeActiveLabTest {
         }
     }
 
+    /**
+     * strongSwan on gw-b initiates as soon as it loads its config ({@code start_action = start}) while the node's
+     * {@code active} tunnel initiates too: one IKE SA remains, the same on both (strongSwan's list of IKE SAs is the
+     * judge), with one Child SA pair on the node, and the ping crosses.
+     */
+    @Test
+    void strongSwanInitiatingTowardsAnActiveTunnelEndsWithOneIkeSa(@TempDir Path dir) throws Exception {
+        Path ss = dir.resolve("ss");
+        String strongswan = StrongSwanLab.strongswanScript();
+        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
+                PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
+        Path swanctl = ss.resolve("swanctl.conf");
+        java.nio.file.Files.writeString(swanctl, java.nio.file.Files.readString(swanctl)
+                .replace("start_action = none", "start_action = start"));
+        Node a = null;
+        try {
+            CompletableFuture<Node> startA = CompletableFuture.supplyAsync(() -> start(dir.resolve("a"), "gwa",
+                    "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" encap label t\n"));
+            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+            a = startA.get(120, TimeUnit.SECONDS);
+            Node node = a;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                Optional<String> sa = node.ikeSa();
+                assertThat(sa).as("node: " + node.journal()).isPresent();
+                assertThat(strongSwanIkeSas(strongswan, ss)).as("strongSwan's IKE SAs; charon log:\n"
+                        + charonLog(ss)).containsExactly(sa.get());
+                assertThat(node.dp().inboundSpis("t")).hasSize(1);
+            });
+            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
+                    "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncounters " + node.dp().counters() + "\ncharon log:\n"
+                    + charonLog(ss)).isZero();
+            assertThat(strongSwanIkeSas(strongswan, ss)).containsExactly(node.ikeSa().orElseThrow());
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+        }
+    }
+
+    /** strongSwan's established IKE SAs as "initiator SPI:responder SPI" (16 hex digits each, as the node logs). */
+    private static List<String> strongSwanIkeSas(String strongswan, Path ss) throws Exception {
+        StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--list-sas");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r").matcher(r.output());
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1) + ":" + m.group(2));
+        }
+        return out;
+    }
+
+    private static String charonLog(Path ss) {
+        try {
+            return java.nio.file.Files.readString(ss.resolve("charon.log"));
+        } catch (java.io.IOException e) {
+            return "(no charon log: " + e.getMessage() + ")";
+        }
+    }
+
     private static Node start(Path data, String gw, String config) {
         try {
             return Node.start(data, gw, config);
