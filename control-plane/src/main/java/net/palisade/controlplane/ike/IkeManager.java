@@ -91,7 +91,7 @@ public final class IkeManager implements AutoCloseable {
     private final Resolver resolver;
     private final java.util.function.Supplier<String> hostName;
     private volatile String cachedHostName;
-    /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
+    /** The addresses of tunnels' peer names as requests are matched, and when each was last looked up (nanoTime). */
     private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
     private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
@@ -543,7 +543,7 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Resolves the peer names of passive tunnels again (in the background, each at most every {@link
+     * Resolves the peer names of the tunnels again (in the background, each at most every {@link
      * #NAME_REFRESH}), so that a request from an address a name has moved to is accepted when the peer retransmits.
      * Returns whether any was started.
      */

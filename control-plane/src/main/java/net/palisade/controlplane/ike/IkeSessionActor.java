@@ -44,6 +44,14 @@ import org.slf4j.LoggerFactory;
  * or a peer no local address reaches, is reported as {@code negotiation-failed} ({@link
  * FailureReason#ADDRESS_UNAVAILABLE}) and retried like any failed attempt (after the next peer, if there is one).
  *
+ * <p>Answering the peer: an initiator actor also runs a responder engine beside its session when the peer of its
+ * tunnel initiates ({@link Answer}); its events are kept from the tunnel until it comes up. Then, if the session is
+ * not up, it takes the session's place (an attempt of ours still negotiating goes beside); if both are up, one is
+ * deleted ({@link #survivor}: the same choice on both gateways), and when the session is the loser the tunnel
+ * journals its {@code phase1-down} (a duplicate) before the survivor's phase1-up and Child SA, so the survivor's
+ * pair is the one installed last. The first IKE SA initiated with a peer after the node starts carries
+ * N(INITIAL_CONTACT) ({@link Driver#initialContact}).
+ *
  * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link Driver#hostName}) unless {@code srcid}
  * is set; DPD is on (the config's default); every {@link #ADDRESS_CHECK} the source address towards the peer is
  * looked up again, and when it is no longer the IKE SA's (our address changed), the IKE SA is deleted (best effort),
