@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * other, started at once: both initiate, each answers the other, and one IKE SA with one Child SA pair remains on
  * both; host-a pings host-b. Then gw-b crashes (its WAN is cut first, so its Deletes never arrive) and starts again
  * with a fresh data directory: gw-a takes its new IKE SA at once (INITIAL_CONTACT), journals the old one's end as a
- * duplicate, and the ping crosses again without any dead peer detection. Needs root; skipped with
+ * duplicate, and the ping crosses again without any dead peer detection. A clean restart (Delete sent) after that
+ * ends the same way. Needs root; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
 class IkeActiveLabTest {
@@ -158,6 +159,18 @@ class IkeActiveLabTest {
             assertThat(aJournal).filteredOn(TunnelEvent.Phase1Down.class::isInstance)
                     .map(e -> ((TunnelEvent.Phase1Down) e).reason())
                     .anyMatch(r -> r.contains("duplicate IKE SA") && r.contains("INITIAL_CONTACT"));
+
+            // a clean restart: gw-b's Delete arrives, and its new IKE SA (racing gw-a's own retry) is taken
+            String second = a.ikeSa().orElseThrow();
+            b2.close();
+            b2 = null;
+            b = start(dir.resolve("b3"), "gwb", bConfig);
+            Node b3 = b;
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+                assertOneSa(af, b3);
+                assertThat(af.ikeSa()).isNotEqualTo(Optional.of(second));
+            });
+            ping(a, b3);
         } finally {
             sh("ip", "-n", PREFIX + "-gwb", "link", "set", "wan", "up");
             for (Node n : new Node[] {b2, b, a}) {
