@@ -511,12 +511,12 @@ public final class IkeManager implements AutoCloseable {
                     return;
                 }
                 // retransmissions of the request reach the actor as Inbound, after the Answer
-                if (bySpi.putIfAbsent(spiI, own) == null) {
+                ActorRef<IkeSessionActor.Command> already = bySpi.putIfAbsent(spiI, own);
+                if (already == null) {
                     halfOpen.put(spiI, java.time.Instant.now());
                     own.tell(new IkeSessionActor.Answer(in, new InetSocketAddress(me, local.getPort())));
-                    log.info("tunnel {}: the peer {} initiates; answering beside our own IKE SA", label, from);
                 } else {
-                    bySpi.get(spiI).tell(in);
+                    already.tell(in);
                 }
                 return;
             }

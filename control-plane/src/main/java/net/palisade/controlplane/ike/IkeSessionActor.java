@@ -524,7 +524,14 @@ final class IkeSessionActor {
             return;
         }
         if (mine.state() == IkeState.CLOSED) {
-            held.forEach(e -> log.info("tunnel {}: IKE SA {} beside ours ended: {}", tunnel.label(), mine.id(), e));
+            for (IkeOutput.Event e : held) {
+                if (e instanceof IkeOutput.NegotiationFailed f) {
+                    log.info("tunnel {}: IKE SA {} beside ours failed: {} {}", tunnel.label(), mine.id(), f.reason(),
+                            f.detail());
+                } else if (e instanceof IkeOutput.Phase1Down d) {
+                    log.info("tunnel {}: IKE SA {} beside ours ended: {}", tunnel.label(), mine.id(), d.detail());
+                }
+            }
             dropBeside();
             return;
         }
