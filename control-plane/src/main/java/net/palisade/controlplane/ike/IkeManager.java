@@ -54,7 +54,10 @@ import org.slf4j.LoggerFactory;
  * Tunnels started before {@code attach} wait for it.
  *
  * <p>Inbound messages go to the session whose initiator SPI they carry; an IKE_SA_INIT request with an unknown SPI
- * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender.
+ * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender, or is answered
+ * by the actor of an {@code active}/{@code dynamic} tunnel whose peer it is ({@link IkeSessionActor.Answer}: a
+ * responder IKE SA beside the tunnel's own; when both come up, one is deleted on both gateways alike). The first IKE
+ * SA we initiate with a peer after the node starts carries N(INITIAL_CONTACT).
  *
  * <p>Addresses: port 500 is one dual-stack socket (IPv4 and IPv6; IPv4 only where the kernel has no IPv6), port 4500
  * is the dataplane's (its default bind addresses are the IPv4 and IPv6 wildcards). An initiator's endpoints are
@@ -88,7 +91,7 @@ public final class IkeManager implements AutoCloseable {
     private final Resolver resolver;
     private final java.util.function.Supplier<String> hostName;
     private volatile String cachedHostName;
-    /** The addresses of passive tunnels' peer names, and when each name was last looked up (nanoTime). */
+    /** The addresses of tunnels' peer names as requests are matched, and when each was last looked up (nanoTime). */
     private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
     private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
     /** The outcome lane: see {@link #outcome(Runnable)}. */
@@ -100,6 +103,8 @@ public final class IkeManager implements AutoCloseable {
     private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
     /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
     private final Map<String, String> nat = new java.util.HashMap<>();
+    /** Peers with which an IKE SA came up since this node started: later ones carry no INITIAL_CONTACT. */
+    private final Set<InetAddress> contacted = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
     private volatile Dataplane dataplane;
     private volatile DatagramChannel c500;
@@ -150,6 +155,16 @@ public final class IkeManager implements AutoCloseable {
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
             // a stopped responder must not be asked to stop again at close (it would never answer)
             sessions.remove(label, actor);
+        }
+
+        @Override
+        public boolean initialContact(InetAddress peer) {
+            return !contacted.contains(peer);
+        }
+
+        @Override
+        public void contacted(InetAddress peer) {
+            contacted.add(peer);
         }
     };
 
@@ -492,16 +507,21 @@ public final class IkeManager implements AutoCloseable {
         if (cp == null) {
             return;
         }
+        // a passive tunnel first (as before); else an initiating tunnel whose configured peer sent it
         Optional<IkeTunnel> tunnel = wanted.values().stream()
                 .filter(t -> t.mode() == IkeMode.PASSIVE)
                 .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
-                .findFirst();
+                .findFirst()
+                .or(() -> wanted.values().stream()
+                        .filter(t -> t.mode() != IkeMode.PASSIVE && !t.peers().isEmpty())
+                        .filter(t -> t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
+                        .findFirst());
         if (tunnel.isEmpty()) {
             if (refreshPassiveNames()) {
-                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer (yet); dropped, and the passive "
-                        + "tunnels' peer names are resolved again for its retransmission", from);
+                log.info("IKE_SA_INIT from {}: no tunnel accepts this peer (yet); dropped, and the tunnels' peer "
+                        + "names are resolved again for its retransmission", from);
             } else {
-                log.info("IKE_SA_INIT from {}: no passive tunnel accepts this peer; dropped", from);
+                log.info("IKE_SA_INIT from {}: no tunnel accepts this peer; dropped", from);
             }
             return;
         }
@@ -520,6 +540,22 @@ public final class IkeManager implements AutoCloseable {
         try {
             InetAddress me = local.getAddress().isAnyLocalAddress() ? localFor(tunnel.get(), from.getAddress())
                     : local.getAddress();
+            if (tunnel.get().mode() != IkeMode.PASSIVE) {
+                ActorRef<IkeSessionActor.Command> own = sessions.get(label);
+                if (own == null) {
+                    log.info("IKE_SA_INIT from {}: tunnel {} is not running; dropped", from, label);
+                    return;
+                }
+                // retransmissions of the request reach the actor as Inbound, after the Answer
+                ActorRef<IkeSessionActor.Command> already = bySpi.putIfAbsent(spiI, own);
+                if (already == null) {
+                    halfOpen.put(spiI, java.time.Instant.now());
+                    own.tell(new IkeSessionActor.Answer(in, new InetSocketAddress(me, local.getPort())));
+                } else {
+                    already.tell(in);
+                }
+                return;
+            }
             ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
             if (old != null) {
                 old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
@@ -543,7 +579,7 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Resolves the peer names of passive tunnels again (in the background, each at most every {@link
+     * Resolves the peer names of the tunnels again (in the background, each at most every {@link
      * #NAME_REFRESH}), so that a request from an address a name has moved to is accepted when the peer retransmits.
      * Returns whether any was started.
      */
@@ -551,9 +587,6 @@ public final class IkeManager implements AutoCloseable {
         boolean started = false;
         long now = System.nanoTime();
         for (IkeTunnel t : wanted.values()) {
-            if (t.mode() != IkeMode.PASSIVE) {
-                continue;
-            }
             for (Host p : t.peers()) {
                 if (p.dnsName().isEmpty()) {
                     continue;

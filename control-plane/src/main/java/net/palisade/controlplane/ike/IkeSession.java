@@ -163,6 +163,8 @@ public final class IkeSession {
     private boolean peerFragmentation;
     private Fragments.Reassembler reassembler;
     private byte[] openedFrom;
+    /** Whether our IKE_AUTH request carries N(INITIAL_CONTACT) (initiator), or the peer's carried it (responder). */
+    private boolean initialContact;
 
     private List<IkeOutput> outputs = new ArrayList<>();
 
@@ -305,6 +307,25 @@ public final class IkeSession {
     /** True if this side initiated the IKE SA. */
     public boolean originalInitiator() {
         return originalInitiator;
+    }
+
+    /**
+     * Makes an initiator's IKE_AUTH request carry N(INITIAL_CONTACT) (RFC 7296 section 3.10.1: we hold no other IKE
+     * SA with the peer, so it may delete any it still has with us). Call before {@link IkeInput.Start}.
+     */
+    public void sendInitialContact() {
+        if (!originalInitiator) {
+            throw new IllegalStateException("only the initiator sends INITIAL_CONTACT");
+        }
+        initialContact = true;
+    }
+
+    /**
+     * True if the IKE_AUTH request that set up this IKE SA carried N(INITIAL_CONTACT): ours (as initiator, after
+     * {@link #sendInitialContact()}), or the peer's (as responder, once that request was accepted).
+     */
+    public boolean initialContact() {
+        return initialContact;
     }
 
     // ------------------------------------------------------------------------------------------------ transitions
@@ -598,6 +619,9 @@ public final class IkeSession {
             p.addAll(certAuth.certificates());
             p.add(certAuth.certRequest());
         }
+        if (initialContact) {
+            p.add(NotifyPayload.of(NotifyType.Known.INITIAL_CONTACT));
+        }
         t.dstId().ifPresent(d -> p.add(Identities.payload(false, t.dstId(), remote.getAddress())));
         p.add(auth(true, idi));
         p.add(new SaPayload(ProposalPolicy.espOffer(t.childSa(), childSpiIn)));
@@ -824,6 +848,7 @@ public final class IkeSession {
             fail(FailureReason.AUTHENTICATION_FAILED, authProblem.get());
             return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
         }
+        initialContact = m.notify(NotifyType.Known.INITIAL_CONTACT).isPresent();
         transition(IkeState.ESTABLISHED);
         phase1Up();
         IdPayload idr = ourId(false);

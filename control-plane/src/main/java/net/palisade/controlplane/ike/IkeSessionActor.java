@@ -44,6 +44,14 @@ import org.slf4j.LoggerFactory;
  * or a peer no local address reaches, is reported as {@code negotiation-failed} ({@link
  * FailureReason#ADDRESS_UNAVAILABLE}) and retried like any failed attempt (after the next peer, if there is one).
  *
+ * <p>Answering the peer: an initiator actor also runs a responder engine beside its session when the peer of its
+ * tunnel initiates ({@link Answer}); its events are kept from the tunnel until it comes up. Then, if the session is
+ * not up, it takes the session's place (an attempt of ours still negotiating goes beside); if both are up, one is
+ * deleted ({@link #survivor}: the same choice on both gateways), and when the session is the loser the tunnel
+ * journals its {@code phase1-down} (a duplicate) before the survivor's phase1-up and Child SA, so the survivor's
+ * pair is the one installed last. The first IKE SA initiated with a peer after the node starts carries
+ * N(INITIAL_CONTACT) ({@link Driver#initialContact}).
+ *
  * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link Driver#hostName}) unless {@code srcid}
  * is set; DPD is on (the config's default); every {@link #ADDRESS_CHECK} the source address towards the peer is
  * looked up again, and when it is no longer the IKE SA's (our address changed), the IKE SA is deleted (best effort),
@@ -107,6 +115,18 @@ final class IkeSessionActor {
         /** The actor of {@code label} stops (a responder whose IKE SA ended): forget it. */
         default void ended(String label, org.apache.pekko.actor.typed.ActorRef<Command> actor) {
         }
+
+        /**
+         * Whether a new initiator IKE SA with {@code peer} should carry N(INITIAL_CONTACT): no IKE SA with that peer
+         * has come up since this node started ({@link #contacted}).
+         */
+        default boolean initialContact(InetAddress peer) {
+            return false;
+        }
+
+        /** An IKE SA with {@code peer} came up: later ones no longer carry N(INITIAL_CONTACT). */
+        default void contacted(InetAddress peer) {
+        }
     }
 
     /** What the actor accepts. */
@@ -115,7 +135,15 @@ final class IkeSessionActor {
     /** A datagram for this session (non-ESP marker already removed). */
     record Inbound(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements Command {}
 
-    /** The session's timer. */
+    /**
+     * An IKE_SA_INIT request from the peer of an initiating tunnel: answer it with a responder IKE SA beside ours.
+     *
+     * @param first the request
+     * @param local our address and port for the new IKE SA
+     */
+    record Answer(Inbound first, InetSocketAddress local) implements Command {}
+
+    /** A timer of the session or of the one beside it (timers are kept per engine; a tick goes to both). */
     enum Tick implements Command { INSTANCE }
 
     /** The probe session's timer. */
@@ -149,6 +177,18 @@ final class IkeSessionActor {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private IkeSession session;
+    /** When {@link #session} started, and when it came up (null until then). */
+    private Instant sessionStarted;
+    private Instant sessionUp;
+    /**
+     * An IKE SA negotiated beside {@link #session} whose events the tunnel does not see yet: one the peer initiated,
+     * or our own initiator while the peer's came up first. When it comes up it takes over, or, if {@link #session}
+     * is up too, one of the two is deleted ({@link #survivor}).
+     */
+    private IkeSession beside;
+    private InetSocketAddress besideLocal;
+    private InetSocketAddress besideRemote;
+    private Instant besideStarted;
     private final java.util.Set<Long> registered = new java.util.HashSet<>();
     private int failedAttempts;
     private boolean switchNow;
@@ -206,6 +246,7 @@ final class IkeSessionActor {
                     ctx, timers);
             a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(Clock.systemUTC()),
                     a.settings);
+            a.sessionStarted = Instant.now();
             a.inbound(first);
             return a.session.state() == IkeState.CLOSED ? a.end() : a.behavior();
         }));
@@ -217,7 +258,14 @@ final class IkeSessionActor {
                     inbound(in);
                     return afterStep();
                 })
+                .onMessage(Answer.class, a -> {
+                    answer(a);
+                    return afterStep();
+                })
                 .onMessageEquals(Tick.INSTANCE, () -> {
+                    if (beside != null) {
+                        applyBeside(beside.handle(new IkeInput.Tick()));
+                    }
                     if (session != null) {
                         apply(session.handle(new IkeInput.Tick()));
                     }
@@ -259,6 +307,7 @@ final class IkeSessionActor {
                         if (session != null && session.state() != IkeState.CLOSED) {
                             apply(session.handle(new IkeInput.Close()));
                         }
+                        dropBeside();
                         unregister();
                         dropProbe();
                     } finally {
@@ -271,8 +320,9 @@ final class IkeSessionActor {
 
     /** Looks up the endpoints towards the current peer; the session starts when they arrive. */
     private void startInitiator() {
-        unregister();
         session = null;
+        sessionUp = null;
+        register();
         resolving = true;
         lookUp(Purpose.SESSION, failover.current());
     }
@@ -312,6 +362,11 @@ final class IkeSessionActor {
         remote = r.endpoints().remote();
         session = IkeSession.initiator(sessionTunnel(), local, remote, IkeEnvironment.standard(Clock.systemUTC()),
                 settings);
+        sessionStarted = Instant.now();
+        sessionUp = null;
+        if (manager.initialContact(remote.getAddress())) {
+            session.sendInitialContact();
+        }
         IkeSession.Step step = session.handle(new IkeInput.Start());
         register(); // before anything is sent: the answer may come at once
         apply(step);
@@ -377,9 +432,9 @@ final class IkeSessionActor {
                 manager.send(s); // best effort: the old address may be gone
             }
         }
-        unregister();
+        cancelTimer(session);
         session = null;
-        timers.cancel(Tick.INSTANCE);
+        register();
         dropProbe();
         manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(), "local address "
                 + Host.of(was) + " no longer used towards the peer (now " + Host.of(now) + "): re-establishing"));
@@ -394,6 +449,13 @@ final class IkeSessionActor {
             applyProbe(probe.handle(new IkeInput.Received(in.datagram(), in.from(), to)));
             return;
         }
+        if (beside != null && in.datagram().length >= 8
+                && beside.initiatorSpis().contains(java.nio.ByteBuffer.wrap(in.datagram()).getLong(0))) {
+            InetSocketAddress besideTo = in.to().getAddress().isAnyLocalAddress()
+                    ? new InetSocketAddress(besideLocal.getAddress(), in.to().getPort()) : in.to();
+            applyBeside(beside.handle(new IkeInput.Received(in.datagram(), in.from(), besideTo)));
+            return;
+        }
         if (session == null) {
             return;
         }
@@ -402,14 +464,237 @@ final class IkeSessionActor {
         apply(step);
     }
 
+    /**
+     * The peer initiates an IKE SA of this tunnel: a responder engine answers beside ours. A request while another
+     * of the peer's is half-open replaces it; one while our own second attempt runs beside is dropped (the peer
+     * retransmits).
+     */
+    private void answer(Answer a) {
+        long spi = java.nio.ByteBuffer.wrap(a.first().datagram()).getLong(0);
+        if (!initiator) {
+            manager.unregister(spi, ctx.getSelf());
+            return;
+        }
+        if (beside != null && beside.state() != IkeState.CLOSED) {
+            if (beside.originalInitiator() || beside.state() != IkeState.SETUP_REMOTE_INIT) {
+                log.info("tunnel {}: IKE_SA_INIT from {} while another IKE SA is being negotiated beside ours; "
+                        + "dropped", tunnel.label(), a.first().from());
+                manager.unregister(spi, ctx.getSelf());
+                return;
+            }
+            dropBeside();
+        }
+        log.info("tunnel {}: the peer {} initiates an IKE SA; answering beside ours", tunnel.label(),
+                Host.of(a.first().from().getAddress()));
+        besideLocal = a.local();
+        besideRemote = a.first().from();
+        besideStarted = Instant.now();
+        beside = IkeSession.responder(tunnel, besideLocal, besideRemote, IkeEnvironment.standard(Clock.systemUTC()),
+                settings);
+        manager.register(spi, ctx.getSelf());
+        registered.add(spi);
+        InetSocketAddress to = a.first().to().getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(besideLocal.getAddress(), a.first().to().getPort()) : a.first().to();
+        applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(), to)));
+    }
+
+    /**
+     * The outputs of the engine beside the session: sent and timed; its events are held from the tunnel until it
+     * comes up, and then either it takes over, or the duplicate is resolved.
+     */
+    private void applyBeside(IkeSession.Step step) {
+        IkeSession mine = beside;
+        java.util.List<IkeOutput.Event> held = new java.util.ArrayList<>();
+        boolean up = false;
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> setTimer(mine, t.at());
+                case IkeOutput.Event e -> {
+                    up |= e instanceof IkeOutput.Phase1Up;
+                    held.add(e);
+                }
+            }
+        }
+        if (beside != mine) {
+            return;
+        }
+        if (up && mine.state() != IkeState.CLOSED) {
+            besideUp(held);
+            return;
+        }
+        if (mine.state() == IkeState.CLOSED) {
+            for (IkeOutput.Event e : held) {
+                if (e instanceof IkeOutput.NegotiationFailed f) {
+                    log.info("tunnel {}: IKE SA {} beside ours failed: {} {}", tunnel.label(), mine.id(), f.reason(),
+                            f.detail());
+                } else if (e instanceof IkeOutput.Phase1Down d) {
+                    log.info("tunnel {}: IKE SA {} beside ours ended: {}", tunnel.label(), mine.id(), d.detail());
+                }
+            }
+            dropBeside();
+            return;
+        }
+        register();
+    }
+
+    /** The IKE SA beside came up with {@code held} events: it takes over, or one of the two duplicates goes. */
+    private void besideUp(java.util.List<IkeOutput.Event> held) {
+        Instant now = Instant.now();
+        manager.contacted(besideRemote.getAddress());
+        if (session == null || session.state() != IkeState.ESTABLISHED) {
+            // ours is not up (negotiating, or between attempts): the one beside is the tunnel's now, ours goes beside
+            swap();
+            sessionUp = now;
+            if (beside != null && beside.state() == IkeState.CLOSED) {
+                dropBeside();
+            }
+            register();
+            report(held);
+            return;
+        }
+        IkeSaId current = session.id();
+        IkeSaId other = beside.id();
+        boolean newer = !beside.originalInitiator() && sessionUp != null && besideStarted != null
+                && besideStarted.isAfter(sessionUp.plus(newerAfter(settings)));
+        Verdict verdict = survivor(session.initialContact(), current, beside.initialContact(), other, newer);
+        boolean besideWins = verdict.second();
+        String why = verdict.why();
+        if (besideWins) {
+            log.info("tunnel {}: duplicate IKE SAs {} and {}: {} survives ({})", tunnel.label(), current, other,
+                    other, why);
+            closeAndForget(session);
+            swap();
+            sessionUp = now;
+            dropBeside();
+            register();
+            manager.event(tunnel.label(), new IkeOutput.Phase1Down(current, Optional.empty(),
+                    "duplicate IKE SA: " + other + " survives (" + why + ")"));
+            report(held);
+        } else {
+            log.info("tunnel {}: duplicate IKE SAs {} and {}: {} survives ({}); deleting {}", tunnel.label(),
+                    current, other, current, why, other);
+            closeAndForget(beside);
+            dropBeside();
+            register();
+        }
+    }
+
+    /**
+     * How long after an IKE SA came up a peer's IKE_SA_INIT must arrive to be surely newer (begun by the peer after
+     * it had that IKE SA up, which only a peer that lost it does): twice the whole retransmission schedule, since a
+     * request begun earlier may arrive as late as its last retransmission.
+     */
+    static Duration newerAfter(IkeSettings settings) {
+        return settings.retransmit().stream().reduce(Duration.ZERO, Duration::plus).multipliedBy(2);
+    }
+
+    /**
+     * Which of two established IKE SAs survives, and why.
+     *
+     * @param second the second one survives (else the first)
+     * @param why    for the journal and the log
+     */
+    record Verdict(boolean second, String why) {}
+
+    /**
+     * Which of two established IKE SAs of one tunnel survives, {@code a} (up first) or {@code b} (up now):
+     * <ol>
+     * <li>{@code b} if the peer began it after {@code a} was up ({@code bNewer}, see {@link #newerAfter}): the peer no
+     * longer had {@code a} (it restarted: then {@code b} normally carries N(INITIAL_CONTACT), RFC 7296 section 2.4),
+     * so only this side sees a duplicate;</li>
+     * <li>else (both were negotiated at once, both sides see both) the one whose IKE_AUTH carried INITIAL_CONTACT,
+     * if only one did;</li>
+     * <li>else the one with the larger initiator SPI (unsigned).</li>
+     * </ol>
+     * Rules 2 and 3 use what both gateways know alike, so both keep the same IKE SA without talking about it.
+     */
+    static Verdict survivor(boolean aInitialContact, IkeSaId a, boolean bInitialContact, IkeSaId b,
+            boolean bNewer) {
+        if (bNewer) {
+            return new Verdict(true, bInitialContact ? "the newer one carries INITIAL_CONTACT: the peer restarted"
+                    : "the newer one began after this one was up: the peer had lost it");
+        }
+        if (aInitialContact != bInitialContact) {
+            return new Verdict(bInitialContact, "the one with INITIAL_CONTACT wins");
+        }
+        return new Verdict(Long.compareUnsigned(a.initiatorSpi(), b.initiatorSpi()) < 0,
+                "the larger initiator SPI wins");
+    }
+
+    /** Sends the Delete of {@code s} once (the peer may be deleting it too) and forgets its timer. */
+    private void closeAndForget(IkeSession s) {
+        for (IkeOutput o : s.handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send send) {
+                manager.send(send);
+            }
+        }
+        cancelTimer(s);
+    }
+
+    /** Exchanges the session and the one beside (with their endpoints and times). */
+    private void swap() {
+        IkeSession s = session;
+        InetSocketAddress l = local;
+        InetSocketAddress r = remote;
+        Instant st = sessionStarted;
+        session = beside;
+        local = besideLocal;
+        remote = besideRemote;
+        sessionStarted = besideStarted;
+        sessionUp = null;
+        beside = s;
+        besideLocal = l;
+        besideRemote = r;
+        besideStarted = st;
+    }
+
+    /** Forgets the engine beside (its routes with the next {@link #register}). */
+    private void dropBeside() {
+        if (beside != null) {
+            cancelTimer(beside);
+        }
+        beside = null;
+        besideLocal = null;
+        besideRemote = null;
+        besideStarted = null;
+        register();
+    }
+
+    /** Reports events of the session held until now (as {@link #apply} would have). */
+    private void report(java.util.List<IkeOutput.Event> held) {
+        java.util.List<IkeOutput> outputs = new java.util.ArrayList<>(held);
+        apply(new IkeSession.Step(session.state(), outputs));
+    }
+
+    private void setTimer(IkeSession owner, Instant at) {
+        timers.startSingleTimer(owner, Tick.INSTANCE, max0(Duration.between(Instant.now(), at)));
+    }
+
+    private void cancelTimer(IkeSession owner) {
+        if (owner != null) {
+            timers.cancel(owner);
+        }
+    }
+
     /** After a step: a closed initiator retries later, a closed responder stops. */
     private Behavior<Command> afterStep() {
         if (session == null || session.state() != IkeState.CLOSED) {
             return Behaviors.same();
         }
         if (initiator) {
-            unregister();
+            cancelTimer(session);
             session = null;
+            sessionUp = null;
+            if (beside != null && beside.state() != IkeState.CLOSED) {
+                // ours ended; the one negotiating beside takes its place
+                swap();
+                sessionUp = null;
+                beside = null;
+                dropBeside();
+                return Behaviors.same();
+            }
+            register();
             if (switchNow) {
                 switchNow = false;
                 timers.startSingleTimer(Restart.INSTANCE, Duration.ZERO);
@@ -435,10 +720,13 @@ final class IkeSessionActor {
 
     /** Routes the session's initiator SPIs here (several while an IKE SA rekey completes), and no others. */
     private void register() {
-        if (session == null) {
-            return;
+        java.util.Set<Long> wanted = new java.util.HashSet<>();
+        if (session != null) {
+            wanted.addAll(session.initiatorSpis());
         }
-        java.util.Set<Long> wanted = session.initiatorSpis();
+        if (beside != null) {
+            wanted.addAll(beside.initiatorSpis());
+        }
         for (long spi : wanted) {
             if (registered.add(spi)) {
                 manager.register(spi, ctx.getSelf());
@@ -464,11 +752,16 @@ final class IkeSessionActor {
         for (IkeOutput o : step.outputs()) {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
-                case IkeOutput.SetTimer t -> timers.startSingleTimer(Tick.INSTANCE,
-                        max0(Duration.between(Instant.now(), t.at())));
+                case IkeOutput.SetTimer t -> setTimer(session, t.at());
                 case IkeOutput.Event e -> {
                     if (e instanceof IkeOutput.Phase1Up) {
                         failedAttempts = 0;
+                        if (sessionUp == null) {
+                            sessionUp = Instant.now();
+                        }
+                        if (remote != null) {
+                            manager.contacted(remote.getAddress());
+                        }
                         if (initiator && !failover.atHead()) {
                             Duration every = tunnel.dpd().orElse(HEAD_PROBE);
                             timers.startTimerWithFixedDelay(TryHead.INSTANCE, every, every);
@@ -481,6 +774,11 @@ final class IkeSessionActor {
                                 switchTo(failover.advance());
                                 switchNow = true;
                             }
+                        } else if (e instanceof IkeOutput.Phase1Down d && d.reason().isEmpty() && beside != null
+                                && beside.state() != IkeState.CLOSED && session.state() == IkeState.CLOSED) {
+                            // the peer resolved the duplicate first: the IKE SA negotiated beside takes over
+                            manager.event(tunnel.label(), new IkeOutput.Phase1Down(d.id(), d.reason(), d.detail()
+                                    + " (a duplicate IKE SA: " + beside.id() + " takes over)"));
                         } else {
                             manager.event(tunnel.label(), e);
                             if (initiator && failover.canSwitch() && PeerFailover.setupTimedOut(e)
@@ -574,9 +872,9 @@ final class IkeSessionActor {
             manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(),
                     "switching back to the first peer"));
         }
-        unregister();
+        cancelTimer(session);
         session = null;
-        timers.cancel(Tick.INSTANCE);
+        register();
         switchTo(failover.backToHead());
         startInitiator();
     }

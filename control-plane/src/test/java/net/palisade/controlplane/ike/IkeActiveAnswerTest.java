@@ -1,0 +1,285 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import net.palisade.model.Host;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.Cause;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two {@code active} gateways facing each other, each a real {@link IkeSessionActor} whose driver hands the other's
+ * datagrams over in memory (an unknown IKE_SA_INIT request becomes an {@link IkeSessionActor.Answer}, as {@link
+ * IkeManager#receive} does): both initiate, and one IKE SA and one Child SA pair must remain on both sides; a peer that
+ * restarts is accepted at once through INITIAL_CONTACT. The dataplane is modelled by what its calls do: a Child SA
+ * install replaces the tunnel's pairs, a phase1-down removes them.
+ */
+class IkeActiveAnswerTest {
+    private static final ActorTestKit kit = ActorTestKit.create();
+    private static final InetSocketAddress GW_A = new InetSocketAddress(IkeLoop.ip("192.0.2.1"), 500);
+    private static final InetSocketAddress GW_B = new InetSocketAddress(IkeLoop.ip("192.0.2.2"), 500);
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final IkeSettings FAST = new IkeSettings(true, List.of(Duration.ofMillis(150),
+            Duration.ofMillis(150), Duration.ofMillis(150)));
+
+    @AfterAll
+    static void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    /** One gateway: its routes, its peer, what its tunnel journals and which ESP pairs its dataplane holds. */
+    static final class Gateway implements IkeSessionActor.Driver {
+        final InetSocketAddress me;
+        final InetSocketAddress peerAddress;
+        volatile Gateway peer;
+        volatile ActorRef<IkeSessionActor.Command> actor;
+        /** A crashed gateway neither sends nor receives. */
+        volatile boolean down;
+        final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
+        final List<String> journal = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The ESP pairs in the dataplane: {inbound SPI, outbound SPI}. */
+        final List<long[]> pairs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Set<InetAddress> contacted = ConcurrentHashMap.newKeySet();
+        final AtomicInteger answers = new AtomicInteger();
+        volatile IkeSaId lastUp;
+
+        Gateway(InetSocketAddress me, InetSocketAddress peerAddress) {
+            this.me = me;
+            this.peerAddress = peerAddress;
+        }
+
+        @Override
+        public void send(IkeOutput.Send s) {
+            Gateway p = peer;
+            if (down || p == null || p.down || s.isNatKeepalive()) {
+                return;
+            }
+            byte[] d = s.datagram().clone();
+            ByteBuffer h = ByteBuffer.wrap(d);
+            long spiI = h.getLong(0);
+            IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(d, s.from(), s.to());
+            ActorRef<IkeSessionActor.Command> to = p.routes.get(spiI);
+            if (to != null) {
+                to.tell(in);
+                return;
+            }
+            boolean initRequest = h.getLong(8) == 0 && (d[18] & 0xff) == 34 && (d[19] & 0x28) == 0x08;
+            ActorRef<IkeSessionActor.Command> theirs = p.actor;
+            if (initRequest && theirs != null && p.routes.putIfAbsent(spiI, theirs) == null) {
+                p.answers.incrementAndGet();
+                theirs.tell(new IkeSessionActor.Answer(in, s.to()));
+            }
+        }
+
+        @Override
+        public void event(String label, IkeOutput.Event e) {
+            switch (e) {
+                case IkeOutput.Phase1Up p -> {
+                    lastUp = p.id();
+                    journal.add("phase1-up " + p.id());
+                }
+                case IkeOutput.Phase1Down p -> {
+                    pairs.clear();
+                    journal.add("phase1-down " + p.id() + ": " + p.detail());
+                }
+                case IkeOutput.ChildSaInstalled c -> {
+                    pairs.clear();
+                    pairs.add(new long[] {c.inboundSpi(), c.outboundSpi()});
+                    journal.add("child-sa-installed " + Long.toHexString(c.inboundSpi()));
+                }
+                case IkeOutput.ChildSaDeleted c -> pairs.removeIf(x -> x[0] == c.inboundSpi());
+                case IkeOutput.NegotiationFailed f -> journal.add("negotiation-failed " + f.detail());
+                default -> {
+                    // not needed here
+                }
+            }
+        }
+
+        @Override
+        public void dpdLost(String label, IkeOutput.Phase1Down down) {
+            pairs.clear();
+            journal.add("dpd-lost");
+        }
+
+        @Override
+        public void peerSwitched(String label, Host to, Cause cause) {
+            journal.add("peer-switched " + to);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel,
+                Host peer) {
+            return java.util.concurrent.CompletableFuture.completedFuture(new IkeSessionActor.Endpoints(me,
+                    peerAddress));
+        }
+
+        @Override
+        public String hostName() {
+            return "gw.example";
+        }
+
+        @Override
+        public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.put(initiatorSpi, a);
+        }
+
+        @Override
+        public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.remove(initiatorSpi, a);
+        }
+
+        @Override
+        public boolean initialContact(InetAddress p) {
+            return !contacted.contains(p);
+        }
+
+        @Override
+        public void contacted(InetAddress p) {
+            contacted.add(p);
+        }
+
+        void start(IkeTunnel t) {
+            actor = kit.spawn(IkeSessionActor.initiator(this, FAST, t));
+        }
+    }
+
+    private static void link(Gateway a, Gateway b) {
+        a.peer = b;
+        b.peer = a;
+    }
+
+    /** Both hold exactly one IKE SA (routed by the same initiator SPI) and one ESP pair, each the other's mirror. */
+    private static boolean converged(Gateway a, Gateway b) {
+        if (a.routes.size() != 1 || !a.routes.keySet().equals(b.routes.keySet())) {
+            return false;
+        }
+        if (a.pairs.size() != 1 || b.pairs.size() != 1) {
+            return false;
+        }
+        long[] pa = a.pairs.getFirst();
+        long[] pb = b.pairs.getFirst();
+        return pa[0] == pb[1] && pa[1] == pb[0] && a.lastUp != null && a.lastUp.equals(b.lastUp)
+                && a.routes.containsKey(a.lastUp.initiatorSpi());
+    }
+
+    private static void await(String what, BooleanSupplier condition, Gateway a, Gateway b)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(what + " not reached within " + LIMIT + "; A: " + a.journal + " routes "
+                + a.routes.keySet() + "; B: " + b.journal + " routes " + b.routes.keySet());
+    }
+
+    @Test
+    void twoActiveGatewaysStartingTogetherKeepOneIkeSaAndOneChildSaPair() throws InterruptedException {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        for (int round = 0; round < 6; round++) {
+            Gateway a = new Gateway(GW_A, GW_B);
+            Gateway b = new Gateway(GW_B, GW_A);
+            link(a, b);
+            a.start(t);
+            b.start(IkeLoop.mirror(t));
+            await("one IKE SA and one Child SA pair on both sides", () -> converged(a, b), a, b);
+            // both initiated, and each answered the other: there were two IKE SAs, one was deleted on both sides
+            assertThat(a.answers.get()).as("A answered B's IKE_SA_INIT").isPositive();
+            assertThat(b.answers.get()).as("B answered A's IKE_SA_INIT").isPositive();
+            assertThat(a.journal).noneMatch(e -> e.startsWith("negotiation-failed") || e.equals("dpd-lost"));
+            assertThat(b.journal).noneMatch(e -> e.startsWith("negotiation-failed") || e.equals("dpd-lost"));
+            // a phase1-down journaled on the way is the duplicate's, never the survivor's
+            for (Gateway g : List.of(a, b)) {
+                g.journal.stream().filter(e -> e.startsWith("phase1-down")).forEach(e -> assertThat(e)
+                        .contains("duplicate IKE SA").doesNotContain("phase1-down " + a.lastUp + ":"));
+            }
+            kit.stop(a.actor);
+            kit.stop(b.actor);
+        }
+    }
+
+    @Test
+    void aRestartedPeerIsAcceptedAtOnceThroughInitialContact() throws InterruptedException {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        IkeTunnel noDpd = new IkeTunnel(t.label(), t.mode(), t.exchange(), t.from(), t.to(), t.local(), t.peers(),
+                t.ikeSa(), t.childSa(), t.srcId(), t.dstId(), t.authentication(), java.util.Optional.empty(),
+                t.ping());
+        for (int round = 0; round < 4; round++) {
+            Gateway a = new Gateway(GW_A, GW_B);
+            Gateway b = new Gateway(GW_B, GW_A);
+            link(a, b);
+            a.start(noDpd);
+            b.start(IkeLoop.mirror(noDpd));
+            await("the first IKE SA", () -> converged(a, b), a, b);
+            IkeSaId before = a.lastUp;
+            // a crash soon after the IKE SA came up cannot be told from a simultaneous start; later it can
+            java.time.Instant upAt = java.time.Instant.now();
+            await("the IKE SA older than an IKE_SA_INIT can be late", () -> java.time.Instant.now().isAfter(
+                    upAt.plus(IkeSessionActor.newerAfter(FAST))), a, b);
+
+            // B crashes (no Delete) and starts again with no memory of the IKE SA
+            b.down = true;
+            kit.stop(b.actor);
+            Gateway b2 = new Gateway(GW_B, GW_A);
+            link(a, b2);
+            b2.start(IkeLoop.mirror(noDpd));
+            await("the restarted peer's IKE SA", () -> converged(a, b2) && !a.lastUp.equals(before), a, b2);
+
+            // A took the new IKE SA whatever the SPIs, and said why the old one went
+            assertThat(a.journal).anyMatch(e -> e.startsWith("phase1-down " + before + ":")
+                    && e.contains("duplicate IKE SA") && e.contains("INITIAL_CONTACT"));
+            assertThat(a.journal).doesNotContain("dpd-lost");
+            assertThat(b2.journal).noneMatch(e -> e.startsWith("phase1-down"));
+            kit.stop(a.actor);
+            kit.stop(b2.actor);
+        }
+    }
+
+    @Test
+    void theSurvivorIsTheNewerOneElseTheInitialContactOneElseTheLargerInitiatorSpiUnsigned() {
+        IkeSaId small = new IkeSaId(0x7fff_ffff_ffff_ffffL, 5);
+        IkeSaId large = new IkeSaId(0x8000_0000_0000_0000L, 1); // negative as a long, larger as an SPI
+        // negotiated at once: the same answer whichever gateway (argument order) asks
+        assertThat(IkeSessionActor.survivor(false, small, false, large, false).second()).isTrue();
+        assertThat(IkeSessionActor.survivor(false, large, false, small, false).second()).isFalse();
+        assertThat(IkeSessionActor.survivor(true, small, false, large, false).second()).isFalse();
+        assertThat(IkeSessionActor.survivor(false, large, true, small, false).second()).isTrue();
+        assertThat(IkeSessionActor.survivor(true, small, true, large, false).second()).isTrue();
+        // one begun after the other was up replaces it, whatever the SPIs
+        assertThat(IkeSessionActor.survivor(true, large, true, small, true).second()).isTrue();
+        assertThat(IkeSessionActor.survivor(true, large, true, small, true).why()).contains("INITIAL_CONTACT");
+        assertThat(IkeSessionActor.survivor(false, large, false, small, true).second()).isTrue();
+    }
+
+    @Test
+    void initialContactIsSentInIkeAuthOnlyWhenAskedAndSeenByTheResponder() {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        IkeLoop with = new IkeLoop(t, IkeLoop.mirror(t));
+        with.a.sendInitialContact();
+        with.start();
+        assertThat(with.b.state()).isEqualTo(IkeState.ESTABLISHED);
+        assertThat(with.b.initialContact()).isTrue();
+        assertThat(with.a.initialContact()).isTrue();
+
+        IkeLoop without = new IkeLoop(t, IkeLoop.mirror(t)).start();
+        assertThat(without.b.state()).isEqualTo(IkeState.ESTABLISHED);
+        assertThat(without.b.initialContact()).isFalse();
+        assertThat(without.a.initialContact()).isFalse();
+    }
+}
