@@ -29,13 +29,13 @@ import net.palisade.api.ApiServer;
 import net.palisade.api.TokenFile;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,15 +58,8 @@ class IkeStoryStrongSwanTest {
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void theEventsReadBackThroughTheApiTellWhatHappened(@TempDir Path dir) throws Exception {
@@ -263,8 +256,12 @@ class IkeStoryStrongSwanTest {
         }
 
         @Override
-        public void close() throws Exception {
-            binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+            try {
+                binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -179,7 +179,12 @@ public final class StrongSwan implements AutoCloseable {
 
     /** Stops charon ({@code strongswan.sh stop}); nothing happens when it was not running. */
     @Override
-    public void close() throws Exception {
-        Lab.sh(Lab.strongswanScript(), "stop", namespace, dir.toString());
+    public void close() throws IOException {
+        try {
+            Lab.sh(Lab.strongswanScript(), "stop", namespace, dir.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping charon in " + namespace, e);
+        }
     }
 }

@@ -24,9 +24,13 @@ public final class Tshark {
     public record Capture(Process process) implements AutoCloseable {
         /** Stops tcpdump and waits up to 10 s for it to write its last packets. */
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             process.destroy();
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.StrongSwan;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,15 +31,8 @@ class RunIkeFlagsStrongSwanTest {
     private static final String PREFIX = "ikst";
     private static final String PSK = "run-flags-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void cookieThresholdZeroAndFragmentSize200AreWhatStrongSwanSees(@TempDir Path dir) throws Exception {

@@ -15,12 +15,13 @@ import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.auth.TestPki;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,15 +46,12 @@ class IkeCertStrongSwanTest {
     private static final String THEIR_DN = "C=SE, O=Palisade Lab, CN=gw-b";
     private static TestPki.Issued ca;
 
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+
     @BeforeAll
     static void lab() throws Exception {
-        Lab.up(PREFIX);
         ca = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
     }
 
     @ParameterizedTest(name = "strongSwan initiates {0}, ours {1}, theirs {2}")
@@ -191,8 +189,8 @@ class IkeCertStrongSwanTest {
             assertThat(loaded).as(loaded).contains("loaded certificate", "loaded connection 'lab'");
             node.commit(config);
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.eventTypes("to-b"))
-                        .contains("configured"));
+                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
+                        "configured");
                 ss.initiate();
             }
             body.run(node, ss);

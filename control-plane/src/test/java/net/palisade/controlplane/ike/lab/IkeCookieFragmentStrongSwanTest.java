@@ -15,6 +15,7 @@ import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.crypto.KeyExchanges;
 import net.palisade.controlplane.ike.crypto.Randomness;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.crypto.AuthAlgorithm;
@@ -30,9 +31,8 @@ import net.palisade.model.wire.ikev2.NoncePayload;
 import net.palisade.model.wire.ikev2.Proposal;
 import net.palisade.model.wire.ikev2.SaPayload;
 import net.palisade.model.wire.ikev2.Transform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,15 +47,8 @@ class IkeCookieFragmentStrongSwanTest {
     private static final String PSK = "cookie-fragment-lab-psk-not-for-production";
     private static final int FRAGMENT = 200;
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     /** strongSwan initiates to a passive tunnel of a node that demands cookies from the first IKE_SA_INIT on. */
     @Test
@@ -113,8 +106,8 @@ class IkeCookieFragmentStrongSwanTest {
             }
             node.commit(config);
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.eventTypes("to-b"))
-                        .contains("configured"));
+                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
+                        "configured");
                 ss.initiate();
             }
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",

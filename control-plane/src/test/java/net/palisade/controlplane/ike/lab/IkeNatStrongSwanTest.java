@@ -7,15 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.controlplane.lab.Tshark;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,15 +32,8 @@ class IkeNatStrongSwanTest {
     /** Short, so the test sees several keepalives quickly; the default is 20 s. */
     private static final Duration KEEPALIVE = Duration.ofSeconds(2);
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX, "nat");
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX, "nat");
 
     @Test
     void behindARealNatIkeFloatsTo4500EspIsEncapsulatedAndKeepalivesKeepTheMapping(@TempDir Path dir)
@@ -53,7 +45,7 @@ class IkeNatStrongSwanTest {
         conf.editSwanctl(c -> withoutEncap);
 
         Path pcap = dir.resolve("nat-outside.pcap");
-        try (Tshark.Capture capture = Tshark.capture(PREFIX + "-nat", "wan", pcap);
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-nat", "wan", pcap);
                 StrongSwan ss = conf.start();
                 LabNode node = LabNode.start(PREFIX, dir, LabNode.Options.defaults(PREFIX)
                         .withSettings(IkeSettings.DEFAULT.withNatKeepalive(KEEPALIVE)))) {

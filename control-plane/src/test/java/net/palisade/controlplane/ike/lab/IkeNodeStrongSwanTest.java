@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,15 +29,8 @@ class IkeNodeStrongSwanTest {
     private static final String PREFIX = "iknd";
     private static final String PSK = "node-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void nodeInitiatesToStrongSwanCarriesPingAcrossARekeyAndDeletesOnAdminDown(@TempDir Path dir)
@@ -65,10 +58,9 @@ class IkeNodeStrongSwanTest {
             node.commit(config);
             Dataplane dp = node.dataplane();
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.eventTypes("to-b"))
-                        .contains("configured"));
-                Lab.Result r = ss.swanctl("--initiate", "--child", "net");
-                assertThat(r.exit()).as(r.output()).isZero();
+                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
+                        "configured");
+                ss.initiate();
             }
 
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.Tshark;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,15 +24,8 @@ class IkePlainEspLabTest {
     private static final String PREFIX = "iknt";
     private static final String PSK = "plain-esp-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     /** A node (dataplane, IKE, control plane) in gateway namespace {@code gw}, its data in {@code dir/gw}. */
     private static LabNode node(Path dir, String gw, String config) throws Exception {
@@ -78,7 +71,7 @@ class IkePlainEspLabTest {
      */
     private static Path run(Path dir, String aOptions) throws Exception {
         Path pcap = dir.resolve("inet.pcap");
-        try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap);
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap);
                 LabNode b = node(dir, "gwb", "ike passive from 10.2.0.0/24 to 10.1.0.0/24 peer 192.0.2.1 psk \""
                         + PSK + "\" label t\n");
                 LabNode a = node(dir, "gwa", "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \""

@@ -13,13 +13,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.JournalEvent;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,15 +33,8 @@ class IkeRekeyStrongSwanTest {
     private static final String PREFIX = "ikrk";
     private static final String PSK = "rekey-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void strongSwanRekeysChildAndIkeSasOftenWhileAPingLosesNothing(@TempDir Path dir) throws Exception {

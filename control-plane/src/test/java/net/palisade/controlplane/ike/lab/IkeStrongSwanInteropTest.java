@@ -12,11 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.StrongSwan;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,15 +28,8 @@ class IkeStrongSwanInteropTest {
     private static final String PREFIX = "ikeq";
     private static final String PSK = "interop-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void weInitiateToStrongSwanWithAesGcmAndCurve25519(@TempDir Path dir) throws Exception {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.FailureReason;
@@ -21,6 +22,7 @@ import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,16 +37,17 @@ class IkeV6DynamicStrongSwanTest {
     private static final String PSK = "v6-dynamic-lab-psk-not-for-production";
     private static final Path NETNS_ETC = Path.of("/etc/netns", PREFIX + "-gwa");
 
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+
     @BeforeAll
     static void lab() throws Exception {
-        Lab.up(PREFIX);
         // the lab's IPv6 plan: 2001:db8:2::/64 on the inet, fd00:1::/64 behind gw-a, fd00:2::/64 behind gw-b
         assertThat(sh(Lab.netnsScript(), "ipv6", PREFIX).exit()).isZero();
     }
 
     @AfterAll
     static void down() throws Exception {
-        Lab.down(PREFIX);
         sh("rm", "-rf", NETNS_ETC.toString());
     }
 
@@ -68,10 +71,9 @@ class IkeV6DynamicStrongSwanTest {
             ss.start();
             node.commit(config);
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.eventTypes("to-b"))
-                        .contains("configured"));
-                Lab.Result r = ss.swanctl("--initiate", "--child", "net");
-                assertThat(r.exit()).as(r.output()).isZero();
+                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
+                        "configured");
+                ss.initiate();
             }
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
                     "child-sa-installed");
@@ -118,8 +120,8 @@ class IkeV6DynamicStrongSwanTest {
             ss.start();
             node.commit("ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.eventTypes("to-b"))
-                    .contains("configured"));
+            node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
+                        "configured");
             ss.initiate();
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
                     "child-sa-installed");
