@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -146,6 +147,19 @@ public final class StrongSwan implements AutoCloseable {
     public void initiate() throws Exception {
         Lab.Result r = swanctl("--initiate", "--child", "net");
         assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log()).isZero();
+    }
+
+    /**
+     * Waits up to 30 s until {@code node} journals its tunnel {@code label} as configured, then {@link #initiate()}s:
+     * strongSwan initiating to a (passive) tunnel of the node.
+     *
+     * @param node the node strongSwan initiates to
+     * @param label the tunnel's label at the node
+     * @throws Exception when swanctl cannot run
+     */
+    public void initiateOnceConfigured(LabNode node, String label) throws Exception {
+        node.awaitEvents(label, Duration.ofSeconds(30), () -> "charon log:\n" + log(), "configured");
+        initiate();
     }
 
     /**

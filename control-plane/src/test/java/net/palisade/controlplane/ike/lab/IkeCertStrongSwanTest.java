@@ -189,9 +189,7 @@ class IkeCertStrongSwanTest {
             assertThat(loaded).as(loaded).contains("loaded certificate", "loaded connection 'lab'");
             node.commit(config);
             if (strongSwanInitiates) {
-                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
-                        "configured");
-                ss.initiate();
+                ss.initiateOnceConfigured(node, "to-b");
             }
             body.run(node, ss);
         }

@@ -106,9 +106,7 @@ class IkeCookieFragmentStrongSwanTest {
             }
             node.commit(config);
             if (strongSwanInitiates) {
-                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
-                        "configured");
-                ss.initiate();
+                ss.initiateOnceConfigured(node, "to-b");
             }
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
                     "child-sa-installed");

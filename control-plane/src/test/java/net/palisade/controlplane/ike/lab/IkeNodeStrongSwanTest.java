@@ -58,9 +58,7 @@ class IkeNodeStrongSwanTest {
             node.commit(config);
             Dataplane dp = node.dataplane();
             if (strongSwanInitiates) {
-                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
-                        "configured");
-                ss.initiate();
+                ss.initiateOnceConfigured(node, "to-b");
             }
 
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",

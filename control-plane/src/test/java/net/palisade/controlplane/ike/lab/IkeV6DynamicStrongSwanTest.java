@@ -71,9 +71,7 @@ class IkeV6DynamicStrongSwanTest {
             ss.start();
             node.commit(config);
             if (strongSwanInitiates) {
-                node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
-                        "configured");
-                ss.initiate();
+                ss.initiateOnceConfigured(node, "to-b");
             }
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
                     "child-sa-installed");
@@ -120,9 +118,7 @@ class IkeV6DynamicStrongSwanTest {
             ss.start();
             node.commit("ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
-            node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "charon log:\n" + ss.log(),
-                        "configured");
-            ss.initiate();
+            ss.initiateOnceConfigured(node, "to-b");
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
                     "child-sa-installed");
             assertThat(node.phase1Peers("to-b")).containsExactly("192.0.2.2");
