@@ -1,6 +1,6 @@
 package net.palisade.api.lab;
 
-import static net.palisade.api.lab.Lab.sh;
+import static net.palisade.controlplane.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,16 +27,15 @@ import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import net.palisade.api.ApiServer;
 import net.palisade.api.TokenFile;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.Settings;
 import net.palisade.controlplane.ike.IkeManager;
-import net.palisade.controlplane.tunnel.DataplanePorts;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -59,42 +58,17 @@ class IkeStoryStrongSwanTest {
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void theEventsReadBackThroughTheApiTellWhatHappened(@TempDir Path dir) throws Exception {
-        String strongswan = Lab.strongswan();
-        Path ssB = dir.resolve("ss-b");
-        Path ssC = dir.resolve("ss-c");
-        strongSwanConf(ssB, "192.0.2.2");
-        strongSwanConf(ssC, "192.0.2.3");
-        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-        IkeManager ike = new IkeManager(netns, 500);
-        Dataplane dp = null;
-        ControlPlane cp = null;
-        ServerBinding binding = null;
-        try {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ssB.toString()).exit()).isZero();
-            assertThat(sh(strongswan, "start", PREFIX + "-gwc", ssC.toString()).exit()).isZero();
-            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikst0").withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
-                    new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            Dataplane d = dp;
-            Path tokenPath = dir.resolve("api-token");
-            binding = new ApiServer(TokenFile.loadOrCreate(tokenPath), cp, () -> Optional.of(d.counters()), () -> true)
-                    .bind(cp.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Path tokenPath = dir.resolve("api-token");
+        try (StrongSwan ssB = strongSwanConf(dir.resolve("ss-b"), "gwb", "192.0.2.2").start();
+                StrongSwan ssC = strongSwanConf(dir.resolve("ss-c"), "gwc", "192.0.2.3").start();
+                LabNode node = LabNode.start(PREFIX, dir);
+                Bound bound = Bound.to(node, tokenPath)) {
+            ServerBinding binding = bound.binding();
             Api api = new Api("http://127.0.0.1:" + binding.localAddress().getPort(),
                     Files.readString(tokenPath).strip());
 
@@ -106,36 +80,36 @@ class IkeStoryStrongSwanTest {
 
             // 1. up with gw-b, a ping crosses
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                    assertThat(types(api.events())).as("charon log of gw-b:\n" + Lab.charonLog(ssB))
+                    assertThat(types(api.events())).as("charon log of gw-b:\n" + ssB.log())
                             .contains("phase1-up", "child-sa-installed"));
             ping("up with gw-b", ssB);
 
             // 2. strongSwan rekeys the Child SA, then the IKE SA; the tunnel keeps carrying
-            StrongSwanSas beforeChildRekey = StrongSwanSas.of(strongswan, PREFIX + "-gwb", ssB);
-            assertThat(sh(strongswan, "swanctl", PREFIX + "-gwb", ssB.toString(), "--rekey", "--child", "net").exit())
+            StrongSwanSas beforeChildRekey = StrongSwanSas.of(ssB);
+            assertThat(ssB.swanctl("--rekey", "--child", "net").exit())
                     .isZero();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                assertThat(types(api.events())).as("charon log of gw-b:\n" + Lab.charonLog(ssB)).contains("rekeyed");
-                assertThat(StrongSwanSas.of(strongswan, PREFIX + "-gwb", ssB).childOutSpis()).hasSize(1)
+                assertThat(types(api.events())).as("charon log of gw-b:\n" + ssB.log()).contains("rekeyed");
+                assertThat(StrongSwanSas.of(ssB).childOutSpis()).hasSize(1)
                         .doesNotContainAnyElementsOf(beforeChildRekey.childOutSpis());
             });
-            StrongSwanSas afterChildRekey = StrongSwanSas.of(strongswan, PREFIX + "-gwb", ssB);
+            StrongSwanSas afterChildRekey = StrongSwanSas.of(ssB);
             ping("after strongSwan's Child SA rekey", ssB);
 
-            assertThat(sh(strongswan, "swanctl", PREFIX + "-gwb", ssB.toString(), "--rekey", "--ike", "lab").exit())
+            assertThat(ssB.swanctl("--rekey", "--ike", "lab").exit())
                     .isZero();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                assertThat(types(api.events())).as("charon log of gw-b:\n" + Lab.charonLog(ssB))
+                assertThat(types(api.events())).as("charon log of gw-b:\n" + ssB.log())
                         .filteredOn("rekeyed"::equals).hasSize(2);
-                assertThat(StrongSwanSas.of(strongswan, PREFIX + "-gwb", ssB).ikeSas()).hasSize(1)
+                assertThat(StrongSwanSas.of(ssB).ikeSas()).hasSize(1)
                         .doesNotContainAnyElementsOf(afterChildRekey.ikeSas());
             });
-            StrongSwanSas afterIkeRekey = StrongSwanSas.of(strongswan, PREFIX + "-gwb", ssB);
+            StrongSwanSas afterIkeRekey = StrongSwanSas.of(ssB);
             ping("after strongSwan's IKE SA rekey", ssB);
 
             // 3. gw-b's charon dies (SIGKILL: no Delete is sent); dead peer detection, then gw-c
-            Files.writeString(Path.of("target", "ikst-charon-gw-b.log"), Lab.charonLog(ssB)); // for a failure's reader
-            Set<String> keys = new LinkedHashSet<>(StrongSwanKeys.in(Lab.charonLog(ssB)));
+            Files.writeString(Path.of("target", "ikst-charon-gw-b.log"), ssB.log()); // for a failure's reader
+            Set<String> keys = new LinkedHashSet<>(StrongSwanKeys.in(ssB.log()));
             for (String pid : sh("ip", "netns", "pids", PREFIX + "-gwb").output().strip().split("\\s+")) {
                 if (!pid.isEmpty() && Files.readString(Path.of("/proc", pid, "comm")).strip().equals("charon")) {
                     assertThat(sh("kill", "-KILL", pid).exit()).isZero();
@@ -143,16 +117,16 @@ class IkeStoryStrongSwanTest {
             }
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 List<JsonNode> events = api.events();
-                assertThat(types(events)).as("charon log of gw-c:\n" + Lab.charonLog(ssC))
+                assertThat(types(events)).as("charon log of gw-c:\n" + ssC.log())
                         .containsSubsequence("dpd-lost", "peer-switched", "phase1-up", "child-sa-installed");
             });
             // site b's LAN follows its gateways: host-b's way back is now gw-c
             assertThat(sh("ip", "-n", PREFIX + "-hb", "route", "replace", "default", "via", "10.2.0.2").exit())
                     .isZero();
             ping("after the switch to gw-c", ssC);
-            StrongSwanSas atC = StrongSwanSas.of(strongswan, PREFIX + "-gwc", ssC);
-            keys.addAll(StrongSwanKeys.in(Lab.charonLog(ssC)));
-            Files.writeString(Path.of("target", "ikst-charon-gw-c.log"), Lab.charonLog(ssC));
+            StrongSwanSas atC = StrongSwanSas.of(ssC);
+            keys.addAll(StrongSwanKeys.in(ssC.log()));
+            Files.writeString(Path.of("target", "ikst-charon-gw-c.log"), ssC.log());
 
             // 4. the story, read back through the API
             HttpResponse<String> raw = api.send("GET", "/v1/tunnels/" + LABEL + "/events", null);
@@ -235,30 +209,16 @@ class IkeStoryStrongSwanTest {
             assertThat(keyMaterialIn(raw.body() + planted.toUpperCase(java.util.Locale.ROOT), keys)).isNotEmpty();
             assertThat(keyMaterialIn(raw.body() + Base64.getEncoder().encodeToString(HexFormat.of()
                     .parseHex(planted)), keys)).isNotEmpty();
-        } finally {
-            if (binding != null) {
-                binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
-            ike.close();
-            if (cp != null) {
-                cp.close();
-            }
-            if (dp != null) {
-                dp.close();
-            }
-            sh(strongswan, "stop", PREFIX + "-gwb", ssB.toString());
-            sh(strongswan, "stop", PREFIX + "-gwc", ssC.toString());
         }
     }
 
     /** strongSwan as {@code ops/lab/strongswan.sh conf} writes it, logging the keys it derives (level 4). */
-    private static void strongSwanConf(Path dir, String local) throws Exception {
-        assertThat(sh(Lab.strongswan(), "conf", dir.toString(), local, "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16", PSK,
-                "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero(); // PFS: our default
-        Path conf = dir.resolve("strongswan.conf");
-        String text = Files.readString(conf);
+    private static StrongSwan strongSwanConf(Path dir, String gw, String local) throws Exception {
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-" + gw, dir, local, "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16", PSK,
+                "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519"); // PFS: our default
+        String text = Files.readString(dir.resolve("strongswan.conf"));
         assertThat(text).contains("      ike = 2\n");
-        Files.writeString(conf, text.replace("      ike = 2\n", "      ike = 4\n      chd = 4\n      flush_line = yes\n"));
+        return ss.editConf(c -> c.replace("      ike = 2\n", "      ike = 4\n      chd = 4\n"));
     }
 
     /** The keys of {@code keys} (lower-case hex) that {@code text} holds in hex (either case) or base64. */
@@ -271,9 +231,9 @@ class IkeStoryStrongSwanTest {
         }).toList();
     }
 
-    private static void ping(String when, Path charon) throws Exception {
-        Lab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
-        assertThat(ping.exit()).as(when + ": " + ping.output() + "\ncharon log:\n" + Lab.charonLog(charon)).isZero();
+    private static void ping(String when, StrongSwan charon) throws Exception {
+        Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+        assertThat(ping.exit()).as(when + ": " + ping.output() + "\ncharon log:\n" + charon.log()).isZero();
     }
 
     private static List<String> types(List<JsonNode> events) {
@@ -284,6 +244,25 @@ class IkeStoryStrongSwanTest {
     private static String hex(JsonNode spi) {
         assertThat(spi.isIntegralNumber()).as("an SPI as a number: " + spi).isTrue();
         return String.format("%08x", spi.asLong());
+    }
+
+    /** The node's HTTP API on a free port of 127.0.0.1, its token in {@code tokenPath}; closing unbinds it. */
+    private record Bound(ServerBinding binding) implements AutoCloseable {
+        static Bound to(LabNode node, Path tokenPath) throws Exception {
+            Dataplane d = node.dataplane();
+            return new Bound(new ApiServer(TokenFile.loadOrCreate(tokenPath), node.controlPlane(),
+                    () -> Optional.of(d.counters()), () -> true).bind(node.controlPlane().system(), "127.0.0.1", 0)
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        }
+
+        @Override
+        public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+            try {
+                binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The API over HTTP with the node's token, as user "story". */
@@ -315,8 +294,8 @@ class IkeStoryStrongSwanTest {
         private static final Pattern IN = Pattern.compile("^\\s+in\\s+([0-9a-f]{8})", Pattern.MULTILINE);
         private static final Pattern OUT = Pattern.compile("^\\s+out\\s+([0-9a-f]{8})", Pattern.MULTILINE);
 
-        static StrongSwanSas of(String strongswan, String ns, Path dir) throws Exception {
-            Lab.Result r = sh(strongswan, "swanctl", ns, dir.toString(), "--list-sas");
+        static StrongSwanSas of(StrongSwan ss) throws Exception {
+            Lab.Result r = ss.swanctl("--list-sas");
             assertThat(r.exit()).as(r.output()).isZero();
             List<String> ike = new ArrayList<>();
             Matcher m = IKE.matcher(r.output());

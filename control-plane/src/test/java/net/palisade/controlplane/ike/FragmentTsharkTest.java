@@ -2,14 +2,11 @@ package net.palisade.controlplane.ike;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,21 +18,11 @@ class FragmentTsharkTest {
 
     @Test
     void tsharkDissectsOurFragments(@TempDir Path dir) throws Exception {
-        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
-        Path tshark = Path.of("/usr/bin/tshark");
-        assertThat(Files.isExecutable(tshark)).as("tshark (apt-get install tshark), or -Dpalisade.skipExternal=true")
-                .isTrue();
+        Path tshark = IkeTsharkTest.tshark();
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.ECP256);
         IkeLoop loop = new IkeLoop(t, IkeLoop.mirror(t), IkeSettings.DEFAULT.withFragmentPacketLimit(200)).start();
         assertThat(loop.a.state()).isEqualTo(IkeState.ESTABLISHED);
-        Path pcap = dir.resolve("fragments.pcap");
-        Files.write(pcap, IkeTsharkTest.pcap(loop.delivered.stream().map(IkeLoop.Flight::datagram).toList()));
-
-        Process p = new ProcessBuilder(tshark.toString(), "-n", "-r", pcap.toString(), "-V", "-o",
-                "isakmp.udp.port:500").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).doesNotContain("Malformed").doesNotContain("[Severity level: Error]");
+        String out = IkeTsharkTest.dissect(tshark, dir.resolve("fragments.pcap"), loop.delivered);
         assertThat(out).contains("Encrypted and Authenticated Fragment (53)");
         Matcher m = Pattern.compile("Fragment Number: (\\d+)\\s+Total Fragments: (\\d+)").matcher(out);
         int fragments = 0;

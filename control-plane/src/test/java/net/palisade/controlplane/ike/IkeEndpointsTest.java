@@ -1,5 +1,8 @@
 package net.palisade.controlplane.ike;
 
+import static net.palisade.controlplane.ike.IkeFailoverTest.FAST;
+import static net.palisade.controlplane.ike.IkeFailoverTest.PEER_1;
+import static net.palisade.controlplane.ike.IkeFailoverTest.PEER_2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,10 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class IkeEndpointsTest {
     private static final ActorTestKit kit = ActorTestKit.create();
-    private static final InetAddress PEER_1 = IkeLoop.ip("192.0.2.2");
-    private static final InetAddress PEER_2 = IkeLoop.ip("192.0.2.3");
-    private static final IkeSettings FAST = new IkeSettings(true, List.of(Duration.ofMillis(150),
-            Duration.ofMillis(150), Duration.ofMillis(150)));
 
     @AfterAll
     static void shutdown() {
@@ -45,6 +44,12 @@ class IkeEndpointsTest {
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
         return new IkeTunnel(t.label(), mode, t.exchange(), t.from(), t.to(), t.local(), peers, t.ikeSa(),
                 t.childSa(), srcId, t.dstId(), t.authentication(), Optional.of(dpd), t.ping());
+    }
+
+    /** The responder's view of a dynamic tunnel whose initiator must name itself gw-a.example (an FQDN). */
+    private static IkeTunnel responderWantingHostName() {
+        return IkeLoop.mirror(tunnel(IkeMode.DYNAMIC, List.of(Host.of(PEER_1)),
+                Optional.of(new Identity(IdType.FQDN, "gw-a.example")), Duration.ofSeconds(30)));
     }
 
     @Test
@@ -89,9 +94,7 @@ class IkeEndpointsTest {
     void aDynamicTunnelNamesItselfByHostNameAndReestablishesFromItsNewAddress() throws Exception {
         IkeTunnel t = tunnel(IkeMode.DYNAMIC, List.of(Host.of(PEER_1)), Optional.empty(), Duration.ofSeconds(30));
         // the peer requires our host name as our identity: an address identity would fail authentication
-        IkeTunnel peerView = IkeLoop.mirror(tunnel(IkeMode.DYNAMIC, List.of(Host.of(PEER_1)),
-                Optional.of(new Identity(IdType.FQDN, "gw-a.example")), Duration.ofSeconds(30)));
-        IkeFailoverTest.FakeNet net = new IkeFailoverTest.FakeNet(peerView);
+        IkeFailoverTest.FakeNet net = new IkeFailoverTest.FakeNet(responderWantingHostName());
         ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("phase1-up 192.0.2.2");
         assertThat(net.sources).containsOnly(IkeLoop.A.getAddress());
@@ -113,9 +116,7 @@ class IkeEndpointsTest {
     void aDynamicTunnelWithoutTheHostNameTheResponderWantsFailsAuthentication() throws Exception {
         // control for the test above: the same responder, an active tunnel (identity = address) is refused
         IkeTunnel t = tunnel(IkeMode.ACTIVE, List.of(Host.of(PEER_1)), Optional.empty(), Duration.ofSeconds(30));
-        IkeTunnel peerView = IkeLoop.mirror(tunnel(IkeMode.DYNAMIC, List.of(Host.of(PEER_1)),
-                Optional.of(new Identity(IdType.FQDN, "gw-a.example")), Duration.ofSeconds(30)));
-        IkeFailoverTest.FakeNet net = new IkeFailoverTest.FakeNet(peerView);
+        IkeFailoverTest.FakeNet net = new IkeFailoverTest.FakeNet(responderWantingHostName());
         ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
         net.await("negotiation-failed AUTHENTICATION_FAILED");
         kit.stop(actor);

@@ -31,9 +31,11 @@ import org.junit.jupiter.api.Test;
  */
 class IkeFailoverTest {
     private static final ActorTestKit kit = ActorTestKit.create();
-    private static final InetAddress PEER_1 = IkeLoop.ip("192.0.2.2");
-    private static final InetAddress PEER_2 = IkeLoop.ip("192.0.2.3");
-    private static final IkeSettings FAST = new IkeSettings(true, List.of(Duration.ofMillis(150),
+    /** The peers of the tunnels of these tests and of {@link IkeEndpointsTest}. */
+    static final InetAddress PEER_1 = IkeLoop.ip("192.0.2.2");
+    static final InetAddress PEER_2 = IkeLoop.ip("192.0.2.3");
+    /** Short retransmissions (150 ms, three times), so that a peer is given up quickly. */
+    static final IkeSettings FAST = new IkeSettings(true, List.of(Duration.ofMillis(150),
             Duration.ofMillis(150), Duration.ofMillis(150)));
 
     @AfterAll

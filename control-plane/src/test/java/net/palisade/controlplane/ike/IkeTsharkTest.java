@@ -22,28 +22,41 @@ class IkeTsharkTest {
 
     @Test
     void tsharkDissectsTheHandshakeWithoutErrors(@TempDir Path dir) throws Exception {
-        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
-        Path tshark = Path.of("/usr/bin/tshark");
-        assertThat(Files.isExecutable(tshark)).as("tshark (apt-get install tshark), or -Dpalisade.skipExternal=true")
-                .isTrue();
+        Path tshark = tshark();
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.ECP256);
         IkeLoop loop = IkeSessionTest.up(t, IkeLoop.mirror(t));
         loop.feed(true, new IkeInput.CheckLiveness());
         loop.run();
-        Path pcap = dir.resolve("ike.pcap");
-        Files.write(pcap, pcap(loop.delivered.stream().map(IkeLoop.Flight::datagram).toList()));
-
-        Process p = new ProcessBuilder(tshark.toString(), "-n", "-r", pcap.toString(), "-V", "-o",
-                "isakmp.udp.port:500").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).doesNotContain("Malformed").doesNotContain("[Severity level: Error]");
+        String out = dissect(tshark, dir.resolve("ike.pcap"), loop.delivered);
         assertThat(out).contains("Exchange type: IKE_SA_INIT (34)").contains("Exchange type: IKE_AUTH (35)")
                 .contains("Exchange type: INFORMATIONAL (37)")
                 .contains("Payload: Security Association (33)").contains("Payload: Key Exchange (34)")
                 .contains("Payload: Nonce (40)").contains("NAT_DETECTION_SOURCE_IP (16388)")
                 .contains("IKEV2_FRAGMENTATION_SUPPORTED")
                 .contains("Payload: Encrypted and Authenticated (46)");
+    }
+
+    /** tshark, or the test skipped with {@code -Dpalisade.skipExternal=true}. */
+    static Path tshark() {
+        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
+        Path tshark = Path.of("/usr/bin/tshark");
+        assertThat(Files.isExecutable(tshark)).as("tshark (apt-get install tshark), or -Dpalisade.skipExternal=true")
+                .isTrue();
+        return tshark;
+    }
+
+    /**
+     * Writes the datagrams {@code delivered} to {@code pcap} and has tshark dissect them in full ({@code -V}),
+     * which must succeed without any Malformed or error expert info; returns the dissection.
+     */
+    static String dissect(Path tshark, Path pcap, List<IkeLoop.Flight> delivered) throws Exception {
+        Files.write(pcap, pcap(delivered.stream().map(IkeLoop.Flight::datagram).toList()));
+        Process p = new ProcessBuilder(tshark.toString(), "-n", "-r", pcap.toString(), "-V", "-o",
+                "isakmp.udp.port:500").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).doesNotContain("Malformed").doesNotContain("[Severity level: Error]");
+        return out;
     }
 
     /** LINKTYPE_RAW pcap of IPv4/UDP 500 -> 500 datagrams. */

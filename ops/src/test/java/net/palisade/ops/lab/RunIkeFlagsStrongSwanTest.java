@@ -1,6 +1,5 @@
 package net.palisade.ops.lab;
 
-import static net.palisade.ops.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,9 +12,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.StrongSwan;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,15 +31,8 @@ class RunIkeFlagsStrongSwanTest {
     private static final String PREFIX = "ikst";
     private static final String PSK = "run-flags-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        Lab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        Lab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void cookieThresholdZeroAndFragmentSize200AreWhatStrongSwanSees(@TempDir Path dir) throws Exception {
@@ -71,14 +65,8 @@ class RunIkeFlagsStrongSwanTest {
      * strongSwan's log.
      */
     private static String runAndLetStrongSwanInitiate(Path dir, List<String> flags, String ikeLine) throws Exception {
-        String strongswan = Lab.strongswan();
-        Path ss = dir.resolve("ss");
-        Lab.Result conf = sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
-                "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
-        assertThat(conf.exit()).as(conf.output()).isZero();
-        Path sconf = ss.resolve("strongswan.conf");
-        Files.writeString(sconf, Files.readString(sconf).replace("      ike = 2\n", "      ike = 2\n"
-                + "      flush_line = yes\n"));
+        StrongSwan conf = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
         Path config = Files.writeString(dir.resolve("palisade.conf"), "ike passive from 10.1.0.0/24 to 10.2.0.0/24"
                 + " peer 192.0.2.2 psk \"" + PSK + "\" label to-b\n");
         Path nodeLog = dir.resolve("node.log");
@@ -89,30 +77,30 @@ class RunIkeFlagsStrongSwanTest {
                 "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", dir.resolve("data").toString(),
                 "--tun", "ikst1", "--workers", "1"));
         command.addAll(flags);
-        Process node = null;
-        try {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
-            node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
-            Process running = node;
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                assertThat(running.isAlive()).as(read(nodeLog)).isTrue();
-                assertThat(read(nodeLog)).contains(ikeLine).contains(" up: API ");
-            });
-            Lab.Result initiate = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate", "--child",
-                    "net");
-            assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(nodeLog)).isZero();
-            Lab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2", "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + Lab.charonLog(ss)).isZero();
-            assertThat(read(nodeLog)).doesNotContain(PSK);
-            return Lab.charonLog(ss);
-        } finally {
-            if (node != null) {
-                node.destroy(); // SIGTERM: the node's shutdown hook stops IKE, the control plane and the dataplane
-                if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                    node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try (StrongSwan ss = conf.start()) {
+            Process node = null;
+            try {
+                node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
+                Process running = node;
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                    assertThat(running.isAlive()).as(read(nodeLog)).isTrue();
+                    assertThat(read(nodeLog)).contains(ikeLine).contains(" up: API ");
+                });
+                Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
+                assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(nodeLog)).isZero();
+                Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+                assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
+                assertThat(read(nodeLog)).doesNotContain(PSK);
+                return ss.log();
+            } finally {
+                if (node != null) {
+                    // SIGTERM: the node's shutdown hook stops IKE, the control plane and the dataplane
+                    node.destroy();
+                    if (!node.waitFor(30, TimeUnit.SECONDS)) {
+                        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
                 }
             }
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
         }
     }
 

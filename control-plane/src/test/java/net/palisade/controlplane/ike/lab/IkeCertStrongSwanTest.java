@@ -1,7 +1,5 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,23 +9,19 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.auth.TestPki;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,15 +46,12 @@ class IkeCertStrongSwanTest {
     private static final String THEIR_DN = "C=SE, O=Palisade Lab, CN=gw-b";
     private static TestPki.Issued ca;
 
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+
     @BeforeAll
     static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
         ca = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
     }
 
     @ParameterizedTest(name = "strongSwan initiates {0}, ours {1}, theirs {2}")
@@ -73,17 +64,18 @@ class IkeCertStrongSwanTest {
             String scheme, @TempDir Path dir) throws Exception {
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
         TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
-        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.empty(), (node, ss, dp) -> {
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.empty(), (node, ss) -> {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
+                    assertThat(node.eventTypes("to-b")).as("journal of to-b: " + node.journal("to-b")
+                            + "\ncharon log:\n" + ss.log())
                             .contains("phase1-up", "child-sa-installed"));
             // strongSwan verified our certificate and our RFC 7427 signature, and we verified its
-            assertThat(log(ss)).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
+            assertThat(ss.log()).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
                     .contains("CHILD_SA net{1} established");
 
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log() + "\ncounters "
+                    + node.dataplane().counters())
                     .isZero();
         });
     }
@@ -93,9 +85,9 @@ class IkeCertStrongSwanTest {
         TestPki.Issued rogueCa = TestPki.ca("C=SE, O=Palisade Lab, CN=Lab CA", TestPki.rsa(2048));
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys("ecdsa"), List.of());
         TestPki.Issued theirs = TestPki.endEntity(rogueCa, THEIR_DN, keys("rsa"), List.of());
-        withNodeAndStrongSwan(dir, ours, theirs, false, Optional.empty(), (node, ss, dp) -> {
+        withNodeAndStrongSwan(dir, ours, theirs, false, Optional.empty(), (node, ss) -> {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(journal(node)).as("charon log:\n" + log(ss))
+                    assertThat(node.journal("to-b")).as("charon log:\n" + ss.log())
                             .filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
                             .map(e -> (TunnelEvent.NegotiationFailed) e).first()
                             .satisfies(f -> {
@@ -103,7 +95,7 @@ class IkeCertStrongSwanTest {
                                 assertThat(f.detail()).startsWith("the peer's certificate \"CN=gw-b, O=Palisade "
                                         + "Lab, C=SE\"").contains("does not chain to a CA of our ca file");
                             }));
-            assertThat(events(node)).doesNotContain("child-sa-installed");
+            assertThat(node.eventTypes("to-b")).doesNotContain("child-sa-installed");
         });
     }
 
@@ -115,16 +107,17 @@ class IkeCertStrongSwanTest {
             String ourKey, String theirKey, String scheme, @TempDir Path dir) throws Exception {
         TestPki.Issued ours = TestPki.endEntity(ca, OUR_DN, keys(ourKey), List.of());
         TestPki.Issued theirs = TestPki.endEntity(ca, THEIR_DN, keys(theirKey), List.of());
-        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.of(FRAGMENT), (node, ss, dp) -> {
+        withNodeAndStrongSwan(dir, ours, theirs, strongSwanInitiates, Optional.of(FRAGMENT), (node, ss) -> {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(events(node)).as("journal of to-b: " + journal(node) + "\ncharon log:\n" + log(ss))
+                    assertThat(node.eventTypes("to-b")).as("journal of to-b: " + node.journal("to-b")
+                            + "\ncharon log:\n" + ss.log())
                             .contains("phase1-up", "child-sa-installed"));
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log() + "\ncounters "
+                    + node.dataplane().counters())
                     .isZero();
 
-            String log = log(ss);
+            String log = ss.log();
             Files.writeString(Path.of("target", "ikcg-charon-" + (strongSwanInitiates ? "strongswan" : "node")
                     + "-initiates.log"), log); // for whoever reads a failure
             assertThat(log).as(log).contains("authentication of '" + OUR_DN + "' with " + scheme + " successful")
@@ -150,7 +143,7 @@ class IkeCertStrongSwanTest {
 
     /** What a test does once strongSwan and the node run. */
     private interface LabBody {
-        void run(ControlPlane node, Path ss, Dataplane dp) throws Exception;
+        void run(LabNode node, StrongSwan ss) throws Exception;
     }
 
     /**
@@ -166,90 +159,43 @@ class IkeCertStrongSwanTest {
         Path cert = TestPki.write(pal, "gw-a.pem", TestPki.pem(ours.cert()));
         Path key = TestPki.write(pal, "gw-a.key", TestPki.pkcs8(ours.keys()));
         Path caFile = TestPki.write(pal, "ca.pem", TestPki.pem(ca.cert()));
-        Path ss = dir.resolve("ss");
-        TestPki.write(Files.createDirectories(ss.resolve("x509")), "gw.pem", TestPki.pem(theirs.cert()));
-        TestPki.write(Files.createDirectories(ss.resolve("private")), "gw.key", TestPki.pkcs8(theirs.keys()));
-        TestPki.write(Files.createDirectories(ss.resolve("x509ca")), "ca.pem", TestPki.pem(ca.cert()));
+        Path dirSs = dir.resolve("ss");
+        TestPki.write(Files.createDirectories(dirSs.resolve("x509")), "gw.pem", TestPki.pem(theirs.cert()));
+        TestPki.write(Files.createDirectories(dirSs.resolve("private")), "gw.key", TestPki.pkcs8(theirs.keys()));
+        TestPki.write(Files.createDirectories(dirSs.resolve("x509ca")), "ca.pem", TestPki.pem(ca.cert()));
 
-        String strongswan = StrongSwanLab.strongswanScript();
-        StrongSwanLab.Result conf = sh(strongswan, "conf-cert", ss.toString(), "192.0.2.2", "192.0.2.1",
-                "10.2.0.0/16", "10.1.0.0/16", THEIR_DN, OUR_DN, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
-        assertThat(conf.exit()).as(conf.output()).isZero();
-        Path sconf = ss.resolve("strongswan.conf");
-        Files.writeString(sconf, Files.readString(sconf).replace("      ike = 2\n",
-                "      ike = 2\n      cfg = 2\n      flush_line = yes\n"));
+        StrongSwan conf = StrongSwan.cert(PREFIX + "-gwb", dirSs, "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", THEIR_DN, OUR_DN, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519")
+                .editConf(c -> c.replace("      ike = 2\n", "      ike = 2\n      cfg = 2\n"));
         if (fragment.isPresent()) {
-            Path swanctl = ss.resolve("swanctl.conf");
-            String text = Files.readString(swanctl);
+            String text = Files.readString(dirSs.resolve("swanctl.conf"));
             assertThat(text).contains("    fragmentation = no\n");
-            Files.writeString(swanctl, text.replace("    fragmentation = no\n", "    fragmentation = yes\n"));
-            text = Files.readString(sconf);
+            conf.editSwanctl(c -> c.replace("    fragmentation = no\n", "    fragmentation = yes\n"));
+            text = Files.readString(dirSs.resolve("strongswan.conf"));
             assertThat(text).contains("  port = 500\n");
-            Files.writeString(sconf, text.replace("  port = 500\n", "  port = 500\n  fragment_size = "
-                    + fragment.get() + "\n"));
+            conf.editConf(c -> c.replace("  port = 500\n", "  port = 500\n  fragment_size = " + fragment.get()
+                    + "\n"));
         }
         String config = "ike " + (strongSwanInitiates ? "passive " : "") + "from 10.1.0.0/24 to 10.2.0.0/24 peer "
                 + "192.0.2.2 cert " + cert + " key " + key + " ca " + caFile + " srcid \"" + OUR_DN + "\" dstid \""
                 + THEIR_DN + "\" label to-b\n";
 
-        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-        IkeManager ike = fragment.isEmpty() ? new IkeManager(netns, 500) : new IkeManager(netns, 500,
-                IkeSettings.DEFAULT.withFragmentPacketLimit(fragment.get()), Cookies.standard(Cookies.DEFAULT_THRESHOLD));
-        Dataplane dp = null;
-        ControlPlane cp = null;
-        try {
-            StrongSwanLab.Result start = sh(strongswan, "start", PREFIX + "-gwb", ss.toString());
-            assertThat(start.exit()).as(start.output()).isZero();
-            String loaded = Files.readString(ss.resolve("load.out"));
+        LabNode.Options options = LabNode.Options.defaults(PREFIX).withTunName("ikct0");
+        if (fragment.isPresent()) {
+            options = options.withSettings(IkeSettings.DEFAULT.withFragmentPacketLimit(fragment.get()));
+        }
+        try (StrongSwan ss = conf.start(); LabNode node = LabNode.start(PREFIX, dir, options)) {
+            String loaded = Files.readString(dirSs.resolve("load.out"));
             assertThat(loaded).as(loaded).contains("loaded certificate", "loaded connection 'lab'");
-            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikct0").withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
-                    new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            cp.commit(config, "test", "certificate tunnel", Optional.empty()).toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            ControlPlane node = cp;
+            node.commit(config);
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(node))
-                        .contains("configured"));
-                StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate",
-                        "--child", "net");
-                assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log(ss)).isZero();
+                ss.initiateOnceConfigured(node, "to-b");
             }
-            body.run(cp, ss, dp);
-        } finally {
-            ike.close();
-            if (cp != null) {
-                cp.close();
-            }
-            if (dp != null) {
-                dp.close();
-            }
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+            body.run(node, ss);
         }
     }
 
     private static KeyPair keys(String type) {
         return type.equals("rsa") ? TestPki.rsa(2048) : TestPki.ec("secp256r1");
-    }
-
-    private static List<TunnelEvent> journal(ControlPlane node) throws Exception {
-        return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).toList();
-    }
-
-    private static List<String> events(ControlPlane node) throws Exception {
-        return journal(node).stream().map(TunnelEvent::type).toList();
-    }
-
-    private static String log(Path ss) {
-        try {
-            return Files.readString(ss.resolve("charon.log"));
-        } catch (java.io.IOException e) {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
     }
 }

@@ -1,29 +1,20 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.Cookies;
-import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
-import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
+import net.palisade.controlplane.lab.Tshark;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,81 +32,39 @@ class IkeNatStrongSwanTest {
     /** Short, so the test sees several keepalives quickly; the default is 20 s. */
     private static final Duration KEEPALIVE = Duration.ofSeconds(2);
 
-    @BeforeAll
-    static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX, "nat");
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX, "nat");
 
     @Test
     void behindARealNatIkeFloatsTo4500EspIsEncapsulatedAndKeepalivesKeepTheMapping(@TempDir Path dir)
             throws Exception {
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
-                PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
-        Path swanctl = ss.resolve("swanctl.conf");
-        String withoutEncap = Files.readString(swanctl).replace("    encap = yes\n", "");
+        StrongSwan conf = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
+        String withoutEncap = Files.readString(conf.dir().resolve("swanctl.conf")).replace("    encap = yes\n", "");
         assertThat(withoutEncap).doesNotContain("encap");
-        Files.writeString(swanctl, withoutEncap);
-        Path conf = ss.resolve("strongswan.conf");
-        Files.writeString(conf, Files.readString(conf).replace("      ike = 2\n", "      ike = 2\n      flush_line = yes\n"));
+        conf.editSwanctl(c -> withoutEncap);
 
         Path pcap = dir.resolve("nat-outside.pcap");
-        Process capture = new ProcessBuilder("ip", "netns", "exec", PREFIX + "-nat", "tcpdump", "-i", "wan", "-n",
-                "-U", "-w", pcap.toString(), "udp or ip proto 50").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
-        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-        IkeManager ike = new IkeManager(netns, 500, IkeSettings.DEFAULT.withNatKeepalive(KEEPALIVE),
-                Cookies.standard(Cookies.DEFAULT_THRESHOLD));
-        Dataplane dp = null;
-        ControlPlane cp = null;
-        try {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                    Files.readString(dir.resolve("tcpdump.log"))).contains("listening on wan"));
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
-            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("iknt0").withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
-                    new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-nat", "wan", pcap);
+                StrongSwan ss = conf.start();
+                LabNode node = LabNode.start(PREFIX, dir, LabNode.Options.defaults(PREFIX)
+                        .withSettings(IkeSettings.DEFAULT.withNatKeepalive(KEEPALIVE)))) {
             // gw-a's own address is private (172.16.1.2): it names itself by the NAT's address, which gw-b expects
-            cp.commit("ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 srcid 192.0.2.1 psk \"" + PSK
-                    + "\" label to-b\n", "test", "ike through a NAT", Optional.empty()).toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            ControlPlane node = cp;
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(events(node)).as("journal of to-b; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
+            node.commit("ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 srcid 192.0.2.1 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
 
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters " + dp.counters())
-                    .isZero();
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log() + "\ncounters "
+                    + node.dataplane().counters()).isZero();
             // keepalives every KEEPALIVE of IKE silence: wait until three crossed the NAT's outside
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                     assertThat(tshark(pcap, "udpencap.nat_keepalive && ip.src == 192.0.2.1 && ip.dst == 192.0.2.2"
                             + " && udp.dstport == 4500", "frame.number")).hasSizeGreaterThanOrEqualTo(3));
-        } finally {
-            ike.close();
-            if (cp != null) {
-                cp.close();
-            }
-            if (dp != null) {
-                dp.close();
-            }
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
-            capture.destroy();
-            capture.waitFor(10, TimeUnit.SECONDS);
         }
 
-        String log = log(ss);
+        String log = conf.log();
         Files.writeString(Path.of("target", "iknt-charon.log"), log);
         Files.copy(pcap, Path.of("target", "iknt-nat-outside.pcap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         // strongSwan's NAT detection saw our translated address (and no NAT on its own side)
@@ -142,25 +91,7 @@ class IkeNatStrongSwanTest {
                 tshark(pcap, "esp && udp && ip.src == 192.0.2.1", "udp.srcport").stream().distinct().toList());
     }
 
-    /** One line per matching packet of {@code pcap}: the value of {@code field}. */
     private static List<String> tshark(Path pcap, String filter, String field) throws Exception {
-        Process p = new ProcessBuilder("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields", "-e", field)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("tshark -Y " + filter).isZero();
-        return out.lines().filter(l -> !l.isBlank()).toList();
-    }
-
-    private static List<String> events(ControlPlane node) throws Exception {
-        return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).map(TunnelEvent::type).toList();
-    }
-
-    private static String log(Path ss) {
-        try {
-            return Files.readString(ss.resolve("charon.log"));
-        } catch (java.io.IOException e) {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
+        return Tshark.fields(pcap, filter, field);
     }
 }

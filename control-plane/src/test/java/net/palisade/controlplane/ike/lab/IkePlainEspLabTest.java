@@ -1,27 +1,17 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.IkeManager;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
-import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.Tshark;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,43 +24,19 @@ class IkePlainEspLabTest {
     private static final String PREFIX = "iknt";
     private static final String PSK = "plain-esp-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
-    }
-
-    /** A node (dataplane, IKE, control plane) in a gateway's namespace. */
-    private record Node(IkeManager ike, Dataplane dp, ControlPlane cp) implements AutoCloseable {
-        static Node start(Path dir, String gw, String config) throws Exception {
-            Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-" + gw));
-            IkeManager ike = new IkeManager(netns, 500);
-            Dataplane dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("iknt" + gw).withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            ControlPlane cp = ControlPlane.start(Settings.defaults(dir.resolve(gw)).withCluster("127.0.0.1", 0,
-                    List.of()), new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            cp.commit(config, "test", "plain ESP lab", Optional.empty()).toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            return new Node(ike, dp, cp);
-        }
-
-        List<String> events() throws Exception {
-            return cp.events("t", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).map(TunnelEvent::type).toList();
-        }
-
-        @Override
-        public void close() {
-            ike.close();
-            cp.close();
-            dp.close();
+    /** A node (dataplane, IKE, control plane) in gateway namespace {@code gw}, its data in {@code dir/gw}. */
+    private static LabNode node(Path dir, String gw, String config) throws Exception {
+        LabNode node = LabNode.start(PREFIX, dir, LabNode.Options.defaults(PREFIX).withGateway(gw)
+                .withTunName("iknt" + gw).withDataDir(gw));
+        try {
+            node.commit(config);
+            return node;
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
         }
     }
 
@@ -105,38 +71,23 @@ class IkePlainEspLabTest {
      */
     private static Path run(Path dir, String aOptions) throws Exception {
         Path pcap = dir.resolve("inet.pcap");
-        Process capture = new ProcessBuilder("ip", "netns", "exec", PREFIX + "-inet", "tcpdump", "-i", "br0", "-n",
-                "-U", "-w", pcap.toString(), "udp or ip proto 50").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
-        try {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                    Files.readString(dir.resolve("tcpdump.log"))).contains("listening on br0"));
-            try (Node b = Node.start(dir, "gwb", "ike passive from 10.2.0.0/24 to 10.1.0.0/24 peer 192.0.2.1 psk \""
-                    + PSK + "\" label t\n");
-                    Node a = Node.start(dir, "gwa", "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \""
-                            + PSK + "\"" + aOptions + " label t\n")) {
-                await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                    assertThat(a.events()).contains("phase1-up", "child-sa-installed");
-                    assertThat(b.events()).contains("phase1-up", "child-sa-installed");
-                });
-                StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                        "10.2.0.10");
-                assertThat(ping.exit()).as(ping.output() + "\ncounters a " + a.dp().counters() + "\ncounters b "
-                        + b.dp().counters()).isZero();
-            }
-        } finally {
-            capture.destroy();
-            capture.waitFor(10, TimeUnit.SECONDS);
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap);
+                LabNode b = node(dir, "gwb", "ike passive from 10.2.0.0/24 to 10.1.0.0/24 peer 192.0.2.1 psk \""
+                        + PSK + "\" label t\n");
+                LabNode a = node(dir, "gwa", "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \""
+                        + PSK + "\"" + aOptions + " label t\n")) {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                assertThat(a.eventTypes("t")).contains("phase1-up", "child-sa-installed");
+                assertThat(b.eventTypes("t")).contains("phase1-up", "child-sa-installed");
+            });
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncounters a " + a.dataplane().counters() + "\ncounters b "
+                    + b.dataplane().counters()).isZero();
         }
         return pcap;
     }
 
-    /** One line per matching packet of {@code pcap}: the value of {@code field}. */
     private static List<String> tshark(Path pcap, String filter, String field) throws Exception {
-        Process p = new ProcessBuilder("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields", "-e", field)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("tshark -Y " + filter).isZero();
-        return out.lines().filter(l -> !l.isBlank()).toList();
+        return Tshark.fields(pcap, filter, field);
     }
 }

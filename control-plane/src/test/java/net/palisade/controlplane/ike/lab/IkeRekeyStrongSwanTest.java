@@ -1,30 +1,25 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
+import static net.palisade.controlplane.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.IkeManager;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,20 +33,13 @@ class IkeRekeyStrongSwanTest {
     private static final String PREFIX = "ikrk";
     private static final String PSK = "rekey-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void strongSwanRekeysChildAndIkeSasOftenWhileAPingLosesNothing(@TempDir Path dir) throws Exception {
-        Path ss = dir.resolve("ss");
-        conf(ss, "10.2.0.0/16", "10.1.0.0/16", "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
+        StrongSwan ss = conf(dir, "10.2.0.0/16", "10.1.0.0/16", "aes128gcm16-prfsha256-x25519",
+                "aes128gcm16-x25519");
         tuneLifetimes(ss, "25s", "15s");
         run(dir, ss, "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" label to-b\n",
                 Duration.ofSeconds(70), (events, charon) -> {
@@ -66,8 +54,7 @@ class IkeRekeyStrongSwanTest {
 
     @Test
     void palisadeRekeysWithCbcAndTwoNetworksEachSideWhileAPingLosesNothing(@TempDir Path dir) throws Exception {
-        Path ss = dir.resolve("ss");
-        conf(ss, "10.2.0.0/24,10.2.9.0/24", "10.1.0.0/24,10.1.9.0/24", "aes256-sha256-prfsha256-modp2048",
+        StrongSwan ss = conf(dir, "10.2.0.0/24,10.2.9.0/24", "10.1.0.0/24,10.1.9.0/24", "aes256-sha256-prfsha256-modp2048",
                 "aes256-sha256-modp2048");
         run(dir, ss, "ike from 10.1.0.0/24 10.1.9.0/24 to 10.2.0.0/24 10.2.9.0/24 peer 192.0.2.2 "
                 + "ikesa enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group modp2048 lifetime 60 "
@@ -80,7 +67,7 @@ class IkeRekeyStrongSwanTest {
                     // both networks of each side are in the Child SA strongSwan installed
                     assertThat(charon).containsPattern("10\\.2\\.0\\.0/24 10\\.2\\.9\\.0/24 === 10\\.1\\.0\\.0/24 "
                             + "10\\.1\\.9\\.0/24");
-                    StrongSwanLab.Result iperf = iperf();
+                    Lab.Result iperf = iperf();
                     assertThat(iperf.exit()).as(iperf.output()).isZero();
                     assertThat(iperf.output()).contains("receiver");
                 });
@@ -91,56 +78,38 @@ class IkeRekeyStrongSwanTest {
         void check(List<TunnelEvent> events, String charonLog) throws Exception;
     }
 
-    private static void conf(Path ss, String localTs, String remoteTs, String ike, String esp) throws Exception {
-        assertThat(sh(StrongSwanLab.strongswanScript(), "conf", ss.toString(), "192.0.2.2", "192.0.2.1", localTs,
-                remoteTs, PSK, ike, esp).exit()).isZero();
-        Path conf = ss.resolve("strongswan.conf");
-        Files.writeString(conf, Files.readString(conf).replace("      ike = 2\n",
-                "      ike = 2\n      flush_line = yes\n"));
+    private static StrongSwan conf(Path dir, String localTs, String remoteTs, String ike, String esp)
+            throws Exception {
+        return StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", localTs, remoteTs, PSK,
+                ike, esp);
     }
 
     /** strongSwan rekeys its IKE SA every {@code ike} and its Child SA every {@code child} (jitter 2 s). */
-    private static void tuneLifetimes(Path ss, String ike, String child) throws Exception {
-        Path swanctl = ss.resolve("swanctl.conf");
-        String c = Files.readString(swanctl)
+    private static void tuneLifetimes(StrongSwan ss, String ike, String child) throws Exception {
+        ss.editSwanctl(c -> c
                 .replace("    encap = yes\n", "    encap = yes\n    rekey_time = " + ike + "\n    rand_time = 2s\n")
                 .replace("        start_action = none\n", "        start_action = none\n        rekey_time = " + child
-                        + "\n        rand_time = 2s\n");
-        Files.writeString(swanctl, c);
+                        + "\n        rand_time = 2s\n"));
     }
 
-    private static void run(Path dir, Path ss, String config, Duration pingFor, Check check) throws Exception {
-        String strongswan = StrongSwanLab.strongswanScript();
-        Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-        IkeManager ike = new IkeManager(netns, 500);
-        Dataplane dp = null;
-        ControlPlane cp = null;
-        try {
-            // strongSwan routes each remote network from an address of its own local networks
-            sh("ip", "netns", "exec", PREFIX + "-gwb", "ip", "addr", "replace", "10.2.9.1/24", "dev", "lan");
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
-            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikrk0").withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            cp = ControlPlane.start(Settings.defaults(dir.resolve("data")).withCluster("127.0.0.1", 0, List.of()),
-                    new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            cp.commit(config, "test", "rekey lab", Optional.empty()).toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ControlPlane node = cp;
+    private static void run(Path dir, StrongSwan ss, String config, Duration pingFor, Check check)
+            throws Exception {
+        // strongSwan routes each remote network from an address of its own local networks
+        sh("ip", "netns", "exec", PREFIX + "-gwb", "ip", "addr", "replace", "10.2.9.1/24", "dev", "lan");
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit(config);
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(types(events(node))).as("charon log:\n" + log(ss)).contains("child-sa-installed"));
+                    assertThat(types(events(node))).as("charon log:\n" + peer.log()).contains("child-sa-installed"));
             // a first ping proves the path; then the long one, 20 per second, across every rekey
-            StrongSwanLab.Result first = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
+            Lab.Result first = Lab.ping(PREFIX + "-ha", "10.2.0.10");
             assertThat(first.exit()).as(first.output()).isZero();
             long count = pingFor.toMillis() / 50;
             // on a thread of its own: on 2 CPUs the common fork-join pool has one thread, and the node's event
             // reports stall while it is blocked (found by this test; see the closing note of the session)
             java.util.concurrent.ExecutorService pinger = java.util.concurrent.Executors.newSingleThreadExecutor();
-            StrongSwanLab.Result r;
+            Lab.Result r;
             try {
-                CompletableFuture<StrongSwanLab.Result> ping = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<Lab.Result> ping = CompletableFuture.supplyAsync(() -> {
                     try {
                         return sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
                                 Long.toString(count), "10.2.0.10");
@@ -157,23 +126,14 @@ class IkeRekeyStrongSwanTest {
             List<TunnelEvent> events = events(node).stream().map(JournalEvent::event).toList();
             String story = String.join("\n", events.stream().map(Object::toString).toList());
             assertThat(m.group(2)).as("ping across the rekeys: " + r.output() + "\nevents:\n" + story
-                    + "\ncounters " + dp.counters()).isEqualTo(m.group(1));
+                    + "\ncounters " + node.dataplane().counters()).isEqualTo(m.group(1));
             assertThat(types(events(node))).as(story).doesNotContain("phase1-down", "dpd-lost",
                     "negotiation-failed");
             try {
-                check.check(events, log(ss));
+                check.check(events, peer.log());
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "\nevents:\n" + story, e);
             }
-        } finally {
-            ike.close();
-            if (cp != null) {
-                cp.close();
-            }
-            if (dp != null) {
-                dp.close();
-            }
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
         }
     }
 
@@ -183,7 +143,7 @@ class IkeRekeyStrongSwanTest {
                 && k.spi().isPresent() == child).count();
     }
 
-    private static StrongSwanLab.Result iperf() throws Exception {
+    private static Lab.Result iperf() throws Exception {
         Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "-hb", "iperf3", "-s", "-1")
                 .redirectErrorStream(true).start();
         try {
@@ -195,20 +155,11 @@ class IkeRekeyStrongSwanTest {
         }
     }
 
-    private static List<JournalEvent> events(ControlPlane node) throws Exception {
-        return node.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
+    private static List<JournalEvent> events(LabNode node) throws Exception {
+        return node.events("to-b");
     }
 
     private static List<String> types(List<JournalEvent> events) {
         return events.stream().map(JournalEvent::event).map(TunnelEvent::type).toList();
-    }
-
-    private static String log(Path ss) {
-        try {
-            return Files.readString(ss.resolve("charon.log"));
-        } catch (java.io.IOException e) {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
     }
 }

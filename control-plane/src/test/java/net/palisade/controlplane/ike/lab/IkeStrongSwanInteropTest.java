@@ -1,7 +1,5 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -14,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.StrongSwan;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,15 +28,8 @@ class IkeStrongSwanInteropTest {
     private static final String PREFIX = "ikeq";
     private static final String PSK = "interop-lab-psk-not-for-production";
 
-    @BeforeAll
-    static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @Test
     void weInitiateToStrongSwanWithAesGcmAndCurve25519(@TempDir Path dir) throws Exception {
@@ -77,15 +69,9 @@ class IkeStrongSwanInteropTest {
         String ourIp = weInitiate ? "192.0.2.1" : "192.0.2.2";
         String ssNet = weInitiate ? "10.2.0.0/16" : "10.1.0.0/16";
         String ourNet = weInitiate ? "10.1.0.0/16" : "10.2.0.0/16";
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), ssIp, ourIp, ssNet, ourNet, PSK, ssProposal, ssEsp)
-                .exit()).isZero();
-        Path conf = ss.resolve("strongswan.conf");
-        Files.writeString(conf, Files.readString(conf).replace("      ike = 2\n",
-                "      ike = 2\n      chd = 4\n      flush_line = yes\n"));
-        try {
-            assertThat(sh(strongswan, "start", ssNs, ss.toString()).exit()).isZero();
+        StrongSwan conf = StrongSwan.psk(ssNs, dir.resolve("ss"), ssIp, ourIp, ssNet, ourNet, PSK, ssProposal, ssEsp)
+                .editConf(c -> c.replace("      ike = 2\n", "      ike = 2\n      chd = 4\n"));
+        try (StrongSwan ss = conf.start()) {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder("ip", "netns", "exec", ourNs, java, "-cp",
                     System.getProperty("java.class.path"), StrongSwanLabDriver.class.getName(),
@@ -99,15 +85,12 @@ class IkeStrongSwanInteropTest {
                 while ((line = r.readLine()) != null) {
                     lines.add(line);
                     if (line.equals("READY") && !weInitiate) {
-                        assertThat(sh(strongswan, "swanctl", ssNs, ss.toString(), "--initiate", "--child", "net")
-                                .exit()).isZero();
+                        assertThat(ss.swanctl("--initiate", "--child", "net").exit()).isZero();
                     }
                 }
             }
             assertThat(p.waitFor()).as(String.join("\n", lines)).isZero();
             return lines;
-        } finally {
-            sh(strongswan, "stop", ssNs, ss.toString());
         }
     }
 

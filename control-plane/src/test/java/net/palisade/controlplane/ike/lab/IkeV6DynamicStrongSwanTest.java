@@ -1,7 +1,6 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
-
+import static net.palisade.controlplane.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,21 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
-import net.palisade.controlplane.ike.IkeSettings;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,16 +37,17 @@ class IkeV6DynamicStrongSwanTest {
     private static final String PSK = "v6-dynamic-lab-psk-not-for-production";
     private static final Path NETNS_ETC = Path.of("/etc/netns", PREFIX + "-gwa");
 
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+
     @BeforeAll
     static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
         // the lab's IPv6 plan: 2001:db8:2::/64 on the inet, fd00:1::/64 behind gw-a, fd00:2::/64 behind gw-b
-        assertThat(sh(StrongSwanLab.LAB.resolve("netns.sh").toString(), "ipv6", PREFIX).exit()).isZero();
+        assertThat(sh(Lab.netnsScript(), "ipv6", PREFIX).exit()).isZero();
     }
 
     @AfterAll
     static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
         sh("rm", "-rf", NETNS_ETC.toString());
     }
 
@@ -68,63 +64,47 @@ class IkeV6DynamicStrongSwanTest {
     }
 
     private static void ipv6Tunnel(Path dir, String config, boolean strongSwanInitiates) throws Exception {
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "2001:db8:2::2", "2001:db8:2::1", "fd00:2::/64",
-                "fd00:1::/64", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
-        flushLog(ss);
-        try (Node node = Node.start(dir, IkeManager.Resolver.SYSTEM)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+        try (StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "2001:db8:2::2",
+                "2001:db8:2::1", "fd00:2::/64", "fd00:1::/64", PSK, "aes128gcm16-prfsha256-x25519",
+                "aes128gcm16-x25519");
+                LabNode node = node(dir, IkeManager.Resolver.SYSTEM)) {
+            ss.start();
             node.commit(config);
             if (strongSwanInitiates) {
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.events())
-                        .contains("configured"));
-                StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate",
-                        "--child", "net");
-                assertThat(r.exit()).as(r.output()).isZero();
+                ss.initiateOnceConfigured(node, "to-b");
             }
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            assertThat(node.phase1Peers()).containsExactly("2001:db8:2::2");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
+            assertThat(node.phase1Peers("to-b")).containsExactly("2001:db8:2::2");
             // strongSwan's own view: an IKE SA between the two IPv6 addresses, a Child SA of the IPv6 networks
-            StrongSwanLab.Result sas = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--list-sas");
+            Lab.Result sas = ss.swanctl("--list-sas");
             assertThat(sas.output()).contains("local  '2001:db8:2::2' @ 2001:db8:2::2[4500]",
                     "remote '2001:db8:2::1' @ 2001:db8:2::1[4500]", "local  fd00:2::/64", "remote fd00:1::/64");
 
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-6", "-c", "3", "-W", "2",
+            Lab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-6", "-c", "3", "-W", "2",
                     "fd00:2::10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters "
-                    + node.dp.counters()).isZero();
-        } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log() + "\ncounters "
+                    + node.dataplane().counters()).isZero();
         }
     }
 
     @Test
     void ipv4AndIpv6NetworksTogetherOverAnIpv4IkeSa(@TempDir Path dir) throws Exception {
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/24,fd00:2::/64",
-                "10.1.0.0/24,fd00:1::/64", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit())
-                .isZero();
-        flushLog(ss);
-        try (Node node = Node.start(dir, IkeManager.Resolver.SYSTEM)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+        try (StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2",
+                "192.0.2.1", "10.2.0.0/24,fd00:2::/64", "10.1.0.0/24,fd00:1::/64", PSK, "aes128gcm16-prfsha256-x25519",
+                "aes128gcm16-x25519");
+                LabNode node = node(dir, IkeManager.Resolver.SYSTEM)) {
+            ss.start();
             node.commit("ike from 10.1.0.0/24 fd00:1::/64 to 10.2.0.0/24 fd00:2::/64 peer 192.0.2.2 psk \"" + PSK
                     + "\" label to-b\n");
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            assertThat(sas(ss)).contains("local  10.2.0.0/24 fd00:2::/64", "remote 10.1.0.0/24 fd00:1::/64");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
+            assertThat(ss.listSas()).contains("local  10.2.0.0/24 fd00:2::/64", "remote 10.1.0.0/24 fd00:1::/64");
             for (String target : List.of("10.2.0.10", "fd00:2::10")) {
-                StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                        target);
-                assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss) + "\ncounters "
-                        + node.dp.counters()).isZero();
+                Lab.Result ping = Lab.ping(PREFIX + "-ha", target);
+                assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log() + "\ncounters "
+                        + node.dataplane().counters()).isZero();
             }
-        } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
         }
     }
 
@@ -132,29 +112,18 @@ class IkeV6DynamicStrongSwanTest {
     void aPassiveTunnelWithAPeerByNameAcceptsStrongSwanFromTheNamesAddress(@TempDir Path dir) throws Exception {
         Files.createDirectories(NETNS_ETC);
         Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
-                PSK).exit()).isZero();
-        flushLog(ss);
-        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+        try (StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2",
+                "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16", PSK);
+                LabNode node = node(dir, NAMESPACE_HOSTS)) {
+            ss.start();
             node.commit("ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node.events())
-                    .contains("configured"));
-            StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--initiate",
-                    "--child", "net");
-            assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + log(ss)).isZero();
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            assertThat(node.phase1Peers()).containsExactly("192.0.2.2");
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss)).isZero();
-        } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
+            ss.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
+            assertThat(node.phase1Peers("to-b")).containsExactly("192.0.2.2");
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
         }
     }
 
@@ -162,7 +131,7 @@ class IkeV6DynamicStrongSwanTest {
     private static final IkeManager.Resolver NAMESPACE_HOSTS = IkeV6DynamicStrongSwanTest::resolveInGwA;
 
     private static List<InetAddress> resolveInGwA(String name) throws java.io.IOException {
-        StrongSwanLab.Result r;
+        Lab.Result r;
         try {
             r = sh("ip", "netns", "exec", PREFIX + "-gwa", "getent", "ahostsv4", name);
         } catch (InterruptedException e) {
@@ -189,15 +158,12 @@ class IkeV6DynamicStrongSwanTest {
         // at first the name is unknown there
         Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n");
         String fqdn = sh("hostname", "-f").output().strip();
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        dynamicPeerConf(ss, fqdn);
-        try (Node node = Node.start(dir, NAMESPACE_HOSTS)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+        try (StrongSwan ss = dynamicPeerConf(dir, fqdn); LabNode node = node(dir, NAMESPACE_HOSTS)) {
+            ss.start();
             node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer gw-b.lab psk \"" + PSK
                     + "\" label to-b\n");
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                    assertThat(node.journal("to-b")).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
                             .map(e -> (TunnelEvent.NegotiationFailed) e)
                             .anySatisfy(f -> {
                                 assertThat(f.reason()).isEqualTo(FailureReason.OTHER);
@@ -205,40 +171,38 @@ class IkeV6DynamicStrongSwanTest {
                             }));
             // the name appears: the next attempt (the usual retry pause) resolves it and comes up
             Files.writeString(NETNS_ETC.resolve("hosts"), "127.0.0.1 localhost\n192.0.2.2 gw-b.lab\n");
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
-            assertThat(log(ss)).contains("authentication of '" + fqdn + "' with pre-shared key successful");
-            assertThat(node.journal()).filteredOn(TunnelEvent.Configured.class::isInstance)
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
+            assertThat(ss.log()).contains("authentication of '" + fqdn + "' with pre-shared key successful");
+            assertThat(node.journal("to-b")).filteredOn(TunnelEvent.Configured.class::isInstance)
                     .map(e -> ((net.palisade.model.IkeTunnel) ((TunnelEvent.Configured) e).spec()).dpd())
                     .as("DPD is on for dynamic tunnels").containsOnly(Optional.of(Duration.ofSeconds(30)));
-            assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.1[4500]");
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + log(ss)).isZero();
+            assertThat(ss.listSas()).contains("remote '" + fqdn + "' @ 192.0.2.1[4500]");
+            Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
 
             // gw-a's address changes under the established IKE SA
             assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.1/24", "dev", "wan").exit()).isZero();
             assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", "192.0.2.11/24", "dev", "wan").exit())
                     .isZero();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                assertThat(node.events()).as("journal; charon log:\n" + log(ss)).containsSubsequence("phase1-up",
+                assertThat(node.eventTypes("to-b")).as("journal; charon log:\n" + ss.log()).containsSubsequence(
+                        "phase1-up",
                         "child-sa-installed", "phase1-down", "phase1-up", "child-sa-installed");
                 // the IKE SA from the old address is gone at strongSwan too (our Delete, or replaced by the new one)
-                assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]")
+                assertThat(ss.listSas()).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]")
                         .doesNotContain("@ 192.0.2.1[");
             });
-            assertThat(node.journal().stream().filter(TunnelEvent.Phase1Down.class::isInstance)
+            assertThat(node.journal("to-b").stream().filter(TunnelEvent.Phase1Down.class::isInstance)
                     .map(e -> ((TunnelEvent.Phase1Down) e).reason()).toList())
                     .anyMatch(r -> r.contains("192.0.2.1 ") && r.contains("now 192.0.2.11"));
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
+                Lab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
                         "10.2.0.10");
                 assertThat(again.exit()).as("after the address change: " + again.output() + "\ncharon log:\n"
-                        + log(ss) + "\ncounters " + node.dp.counters()).isZero();
+                        + ss.log() + "\ncounters " + node.dataplane().counters()).isZero();
             });
         } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
             sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
             sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
         }
@@ -248,22 +212,19 @@ class IkeV6DynamicStrongSwanTest {
     void aDynamicTunnelWhoseAddressIsGoneIsDpdLostAndComesBackWhenANewAddressAppears(@TempDir Path dir)
             throws Exception {
         String fqdn = sh("hostname", "-f").output().strip();
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        dynamicPeerConf(ss, fqdn);
-        try (Node node = Node.start(dir, IkeManager.Resolver.SYSTEM)) {
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
+        try (StrongSwan ss = dynamicPeerConf(dir, fqdn); LabNode node = node(dir, IkeManager.Resolver.SYSTEM)) {
+            ss.start();
             node.commit("ike dynamic from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK
                     + "\" dpd 2 label to-b\n");
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    assertThat(node.events()).as("journal; charon log:\n" + log(ss))
-                            .contains("phase1-up", "child-sa-installed"));
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed");
 
             // gw-a loses its only address on the inet: nothing reaches gw-b; DPD (2 s + 31 s of retransmissions)
             assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.1/24", "dev", "wan").exit()).isZero();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                    assertThat(node.events()).containsSubsequence("phase1-up", "dpd-lost", "negotiation-failed"));
-            assertThat(node.journal()).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
+                    assertThat(node.eventTypes("to-b")).containsSubsequence("phase1-up", "dpd-lost",
+                            "negotiation-failed"));
+            assertThat(node.journal("to-b")).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
                     .map(e -> ((TunnelEvent.NegotiationFailed) e).detail())
                     .allMatch(d -> d.startsWith("peer 192.0.2.2: no local address to reach it from ("), "no route");
 
@@ -271,30 +232,27 @@ class IkeV6DynamicStrongSwanTest {
             assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", "192.0.2.11/24", "dev", "wan").exit())
                     .isZero();
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                assertThat(node.events()).containsSubsequence("phase1-up", "dpd-lost", "phase1-up",
+                assertThat(node.eventTypes("to-b")).containsSubsequence("phase1-up", "dpd-lost", "phase1-up",
                         "child-sa-installed");
-                assertThat(sas(ss)).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]");
+                assertThat(ss.listSas()).contains("remote '" + fqdn + "' @ 192.0.2.11[4500]");
             });
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                StrongSwanLab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
+                Lab.Result again = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "2", "-W", "2",
                         "10.2.0.10");
                 assertThat(again.exit()).as("from the new address: " + again.output()).isZero();
             });
         } finally {
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
             sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
             sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
         }
     }
 
     /** strongSwan on gw-b accepting a dynamic peer from any address, known by its host name {@code fqdn}. */
-    private static void dynamicPeerConf(Path ss, String fqdn) throws Exception {
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
-                PSK).exit()).isZero();
-        flushLog(ss);
+    private static StrongSwan dynamicPeerConf(Path dir, String fqdn) throws Exception {
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", PSK);
         // strongSwan accepts the dynamic peer from any address, known by its host name
-        Files.writeString(ss.resolve("swanctl.conf"), """
+        return ss.editSwanctl(c -> """
                 connections {
                   lab {
                     version = 2
@@ -330,73 +288,8 @@ class IkeV6DynamicStrongSwanTest {
                 """.replace("FQDN", fqdn).replace("PSK", PSK));
     }
 
-    /** A node in gw-a's namespace: dataplane, IKE, control plane. */
-    private record Node(IkeManager ike, Dataplane dp, ControlPlane cp) implements AutoCloseable {
-        static Node start(Path dir, IkeManager.Resolver resolver) throws Exception {
-            Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-gwa"));
-            IkeManager ike = new IkeManager(netns, 500, IkeSettings.DEFAULT,
-                    Cookies.standard(Cookies.DEFAULT_THRESHOLD), resolver, IkeManager::systemHostName);
-            Dataplane dp = null;
-            try {
-                dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikv60").withWorkers(1)
-                        .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-                ike.open(dp);
-                ControlPlane cp = ControlPlane.start(Settings.defaults(dir.resolve("data"))
-                        .withCluster("127.0.0.1", 0, List.of()), new DataplanePorts(dp, Optional.of(ike)));
-                cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-                ike.attach(cp);
-                return new Node(ike, dp, cp);
-            } catch (Exception | Error e) {
-                ike.close();
-                if (dp != null) {
-                    dp.close();
-                }
-                throw e;
-            }
-        }
-
-        void commit(String config) throws Exception {
-            cp.commit(config, "test", "ikv6 lab", Optional.empty()).toCompletableFuture().get(60, TimeUnit.SECONDS);
-        }
-
-        List<TunnelEvent> journal() throws Exception {
-            return cp.events("to-b", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).toList();
-        }
-
-        List<String> events() throws Exception {
-            return journal().stream().map(TunnelEvent::type).toList();
-        }
-
-        List<String> phase1Peers() throws Exception {
-            return journal().stream().filter(TunnelEvent.Phase1Up.class::isInstance)
-                    .map(e -> ((TunnelEvent.Phase1Up) e).peer()).toList();
-        }
-
-        @Override
-        public void close() {
-            ike.close();
-            cp.close();
-            dp.close();
-        }
-    }
-
-    /** charon writes its log line by line (the log is read while it runs). */
-    private static void flushLog(Path ss) throws java.io.IOException {
-        Path conf = ss.resolve("strongswan.conf");
-        Files.writeString(conf, Files.readString(conf).replace("      ike = 2\n", "      ike = 2\n      flush_line = yes\n"));
-    }
-
-    private static String sas(Path ss) throws Exception {
-        return sh(StrongSwanLab.strongswanScript(), "swanctl", PREFIX + "-gwb", ss.toString(), "--list-sas")
-                .output();
-    }
-
-    private static String log(Path ss) {
-        try {
-            return Files.readString(ss.resolve("charon.log"));
-        } catch (java.io.IOException e) {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
+    /** A node in gw-a's namespace: dataplane, IKE, control plane; peer names resolved by {@code resolver}. */
+    private static LabNode node(Path dir, IkeManager.Resolver resolver) throws Exception {
+        return LabNode.start(PREFIX, dir, LabNode.Options.defaults(PREFIX).withResolver(resolver));
     }
 }
