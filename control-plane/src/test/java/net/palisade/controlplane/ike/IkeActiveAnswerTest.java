@@ -176,17 +176,14 @@ class IkeActiveAnswerTest {
                 && a.routes.containsKey(a.lastUp.initiatorSpi());
     }
 
-    private static void await(String what, BooleanSupplier condition, Gateway a, Gateway b)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(20);
+    private static void await(String what, BooleanSupplier condition, Gateway a, Gateway b) {
+        try {
+            org.awaitility.Awaitility.await().atMost(LIMIT).pollInSameThread().pollInterval(Duration.ofMillis(20))
+                    .until(condition::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(what + " not reached within " + LIMIT + "; A: " + a.journal + " routes "
+                    + a.routes.keySet() + "; B: " + b.journal + " routes " + b.routes.keySet(), e);
         }
-        throw new AssertionError(what + " not reached within " + LIMIT + "; A: " + a.journal + " routes "
-                + a.routes.keySet() + "; B: " + b.journal + " routes " + b.routes.keySet());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package net.palisade.controlplane.ike.lab;
 
-import static net.palisade.controlplane.ike.lab.StrongSwanLab.sh;
+import static net.palisade.controlplane.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,19 +11,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.ike.Cookies;
-import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
-import net.palisade.controlplane.tunnel.DataplanePorts;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.model.event.TunnelEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,36 +38,33 @@ class IkeActiveLabTest {
     private static final IkeSettings SETTINGS = new IkeSettings(false, List.of(Duration.ofMillis(500),
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(1)));
 
-    @BeforeAll
-    static void lab() throws Exception {
-        StrongSwanLab.up(PREFIX);
-    }
+    @RegisterExtension
+    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
-    @AfterAll
-    static void down() throws Exception {
-        StrongSwanLab.down(PREFIX);
-    }
+    /** A lab node (dataplane, IKE, control plane) in a gateway's namespace, with tunnel "t" committed. */
+    private record Node(LabNode node) implements AutoCloseable {
+        static Node start(Path data, String gw, String config) {
+            try {
+                LabNode n = LabNode.start(PREFIX, data.getParent(), LabNode.Options.defaults(PREFIX).withGateway(gw)
+                        .withTunName("ikac" + gw).withDataDir(data.getFileName().toString()).withSettings(SETTINGS));
+                try {
+                    n.commit(config);
+                } catch (Exception | Error e) {
+                    n.close();
+                    throw e;
+                }
+                return new Node(n);
+            } catch (Exception e) {
+                throw new IllegalStateException("node on " + gw + " did not start", e);
+            }
+        }
 
-    /** A node (dataplane, IKE, control plane) in a gateway's namespace. */
-    private record Node(IkeManager ike, Dataplane dp, ControlPlane cp) implements AutoCloseable {
-        static Node start(Path data, String gw, String config) throws Exception {
-            Optional<Path> netns = Optional.of(NetNamespace.named(PREFIX + "-" + gw));
-            IkeManager ike = new IkeManager(netns, 500, SETTINGS, Cookies.standard(Cookies.DEFAULT_THRESHOLD));
-            Dataplane dp = Dataplane.start(Dataplane.Settings.defaults().withTunName("ikac" + gw).withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns.get()).withIkeSink(ike.sink()));
-            ike.open(dp);
-            ControlPlane cp = ControlPlane.start(Settings.defaults(data).withCluster("127.0.0.1", 0, List.of()),
-                    new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            cp.commit(config, "test", "active both ways", Optional.empty()).toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            return new Node(ike, dp, cp);
+        Dataplane dp() {
+            return node.dataplane();
         }
 
         List<TunnelEvent> journal() throws Exception {
-            return cp.events("t", Optional.empty(), Optional.empty(), Optional.empty()).toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS).stream().map(JournalEvent::event).toList();
+            return node.journal("t");
         }
 
         /** The IKE SA of the last phase1-up, if no phase1-down (or dpd-lost) came after it. */
@@ -89,9 +82,7 @@ class IkeActiveLabTest {
 
         @Override
         public void close() {
-            ike.close();
-            cp.close();
-            dp.close();
+            node.close();
         }
     }
 
@@ -109,8 +100,7 @@ class IkeActiveLabTest {
     }
 
     private static void ping(Node a, Node b) throws Exception {
-        StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                "10.2.0.10");
+        Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
         assertThat(ping.exit()).as(ping.output() + "\ncounters a " + a.dp().counters() + "\ncounters b "
                 + b.dp().counters() + "\nA: " + a.journal() + "\nB: " + b.journal()).isZero();
     }
@@ -119,9 +109,9 @@ class IkeActiveLabTest {
     void twoActiveNodesKeepOneIkeSaAndTakeARestartedPeerAtOnce(@TempDir Path dir) throws Exception {
         String aConfig = config("10.1.0.0/24", "10.2.0.0/24", "192.0.2.2");
         String bConfig = config("10.2.0.0/24", "10.1.0.0/24", "192.0.2.1");
-        CompletableFuture<Node> startA = CompletableFuture.supplyAsync(() -> start(dir.resolve("a"), "gwa",
+        CompletableFuture<Node> startA = CompletableFuture.supplyAsync(() -> Node.start(dir.resolve("a"), "gwa",
                 aConfig));
-        CompletableFuture<Node> startB = CompletableFuture.supplyAsync(() -> start(dir.resolve("b1"), "gwb",
+        CompletableFuture<Node> startB = CompletableFuture.supplyAsync(() -> Node.start(dir.resolve("b1"), "gwb",
                 bConfig));
         Node a = null;
         Node b = null;
@@ -146,7 +136,7 @@ class IkeActiveLabTest {
             b.close();
             b = null;
             assertThat(sh("ip", "-n", PREFIX + "-gwb", "link", "set", "wan", "up").exit()).isZero();
-            b2 = start(dir.resolve("b2"), "gwb", bConfig);
+            b2 = Node.start(dir.resolve("b2"), "gwb", bConfig);
             Node b2f = b2;
             // no DPD is configured: without INITIAL_CONTACT gw-a would keep the dead IKE SA for good
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
@@ -164,7 +154,7 @@ class IkeActiveLabTest {
             String second = a.ikeSa().orElseThrow();
             b2.close();
             b2 = null;
-            b = start(dir.resolve("b3"), "gwb", bConfig);
+            b = Node.start(dir.resolve("b3"), "gwb", bConfig);
             Node b3 = b;
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
                 assertOneSa(af, b3);
@@ -188,65 +178,44 @@ class IkeActiveLabTest {
      */
     @Test
     void strongSwanInitiatingTowardsAnActiveTunnelEndsWithOneIkeSa(@TempDir Path dir) throws Exception {
-        Path ss = dir.resolve("ss");
-        String strongswan = StrongSwanLab.strongswanScript();
-        assertThat(sh(strongswan, "conf", ss.toString(), "192.0.2.2", "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16",
-                PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519").exit()).isZero();
-        Path swanctl = ss.resolve("swanctl.conf");
-        java.nio.file.Files.writeString(swanctl, java.nio.file.Files.readString(swanctl)
-                .replace("start_action = none", "start_action = start"));
         Node a = null;
-        try {
-            CompletableFuture<Node> startA = CompletableFuture.supplyAsync(() -> start(dir.resolve("a"), "gwa",
-                    "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" encap label t\n"));
-            assertThat(sh(strongswan, "start", PREFIX + "-gwb", ss.toString()).exit()).isZero();
-            a = startA.get(120, TimeUnit.SECONDS);
-            Node node = a;
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                Optional<String> sa = node.ikeSa();
-                assertThat(sa).as("node: " + node.journal()).isPresent();
-                assertThat(strongSwanIkeSas(strongswan, ss)).as("strongSwan's IKE SAs; charon log:\n"
-                        + charonLog(ss)).containsExactly(sa.get());
-                assertThat(node.dp().inboundSpis("t")).hasSize(1);
-            });
-            StrongSwanLab.Result ping = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-c", "3", "-W", "2",
-                    "10.2.0.10");
-            assertThat(ping.exit()).as(ping.output() + "\ncounters " + node.dp().counters() + "\ncharon log:\n"
-                    + charonLog(ss)).isZero();
-            assertThat(strongSwanIkeSas(strongswan, ss)).containsExactly(node.ikeSa().orElseThrow());
-        } finally {
-            if (a != null) {
-                a.close();
+        try (StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519")
+                .editSwanctl(c -> c.replace("start_action = none", "start_action = start"))) {
+            try {
+                CompletableFuture<Node> startA = CompletableFuture.supplyAsync(() -> Node.start(dir.resolve("a"),
+                        "gwa", "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK
+                        + "\" encap label t\n"));
+                ss.start();
+                a = startA.get(120, TimeUnit.SECONDS);
+                Node node = a;
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    Optional<String> sa = node.ikeSa();
+                    assertThat(sa).as("node: " + node.journal()).isPresent();
+                    assertThat(strongSwanIkeSas(ss)).as("strongSwan's IKE SAs; charon log:\n" + ss.log())
+                            .containsExactly(sa.get());
+                    assertThat(node.dp().inboundSpis("t")).hasSize(1);
+                });
+                Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+                assertThat(ping.exit()).as(ping.output() + "\ncounters " + node.dp().counters() + "\ncharon log:\n"
+                        + ss.log()).isZero();
+                assertThat(strongSwanIkeSas(ss)).containsExactly(node.ikeSa().orElseThrow());
+            } finally {
+                if (a != null) {
+                    a.close();
+                }
             }
-            sh(strongswan, "stop", PREFIX + "-gwb", ss.toString());
         }
     }
 
     /** strongSwan's established IKE SAs as "initiator SPI:responder SPI" (16 hex digits each, as the node logs). */
-    private static List<String> strongSwanIkeSas(String strongswan, Path ss) throws Exception {
-        StrongSwanLab.Result r = sh(strongswan, "swanctl", PREFIX + "-gwb", ss.toString(), "--list-sas");
+    private static List<String> strongSwanIkeSas(StrongSwan ss) throws Exception {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r").matcher(r.output());
+                "ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r").matcher(ss.listSas());
         List<String> out = new java.util.ArrayList<>();
         while (m.find()) {
             out.add(m.group(1) + ":" + m.group(2));
         }
         return out;
-    }
-
-    private static String charonLog(Path ss) {
-        try {
-            return java.nio.file.Files.readString(ss.resolve("charon.log"));
-        } catch (java.io.IOException e) {
-            return "(no charon log: " + e.getMessage() + ")";
-        }
-    }
-
-    private static Node start(Path data, String gw, String config) {
-        try {
-            return Node.start(data, gw, config);
-        } catch (Exception e) {
-            throw new IllegalStateException("node " + gw + ": " + e.getMessage(), e);
-        }
     }
 }
