@@ -36,6 +36,7 @@ import net.palisade.controlplane.tunnel.TunnelView;
 import net.palisade.model.IpsecConfig;
 import net.palisade.model.TunnelSpec;
 import net.palisade.model.config.ConfigParser;
+import net.palisade.model.config.Support;
 import net.palisade.model.config.ConfigResult;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.TunnelEvent;
@@ -174,7 +175,7 @@ public final class ControlPlane implements AutoCloseable {
      * Answers the revision running afterwards.
      */
     public CompletionStage<RevisionInfo> loadFile(String text, String fileName) {
-        ConfigResult parsed = ConfigParser.parse(text, fileName);
+        ConfigResult parsed = ConfigParser.parse(text, fileName, Support.THIS_BUILD);
         if (!parsed.ok()) {
             return CompletableFuture.failedFuture(new RejectedException("invalid config in " + fileName,
                     parsed.diagnostics()));

@@ -34,7 +34,7 @@ public final class Fixtures {
     /** Four tunnels: IKE with a text PSK, IKE with certificates, manual AEAD, manual with HMAC. */
     public static final String CONFIG = """
             ike from 10.1.0.0/16 to 10.2.0.0/16 peer 198.51.100.7 peer 198.51.100.8 psk "%s" dpd 20 label site-b
-            ike ikev1 from 10.1.0.0/16 to 10.3.0.0/16 peer 203.0.113.9 main enc aes-256 group modp2048 quick enc aes-256-gcm psk 0x5f2c9a label legacy-c
+            ike from 10.1.0.0/16 to 10.3.0.0/16 peer 203.0.113.9 ikesa enc aes-256 group modp2048 childsa enc aes-256-gcm psk 0x5f2c9a label legacy-c
             ike passive from 10.1.0.0/16 to any dstid "C=SE, O=Example, CN=road" cert /etc/palisade/gw1.pem key /etc/palisade/gw1.key ca /etc/palisade/ca.pem label road
             manual from 10.1.0.0/16 to 10.4.0.0/16 local 192.0.2.1 peer 192.0.2.44 spi 0x1000:0x1001 enc aes-128-gcm enckey 0x%s udpencap label static-d
             manual from 10.1.0.0/16 to 10.5.0.0/16 local 192.0.2.1 peer 192.0.2.45 spi 0x2000:0x2001 enc aes-128 enckey 0x00112233445566778899aabbccddeeff auth hmac-sha1 authkey 0x%s label static-e

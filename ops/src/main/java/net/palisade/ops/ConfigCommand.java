@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import net.palisade.model.config.ConfigParser;
+import net.palisade.model.config.Support;
 import net.palisade.model.config.ConfigPrinter;
 import net.palisade.model.config.ConfigResult;
 import net.palisade.model.config.Diagnostic;
@@ -32,7 +33,7 @@ final class ConfigCommand implements Runnable {
         String text = file.toString().equals("-")
                 ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
                 : Files.readString(file, StandardCharsets.UTF_8);
-        ConfigResult result = ConfigParser.parse(text, file.toString());
+        ConfigResult result = ConfigParser.parse(text, file.toString(), Support.THIS_BUILD);
         for (Diagnostic d : result.diagnostics()) {
             err.println(d);
         }

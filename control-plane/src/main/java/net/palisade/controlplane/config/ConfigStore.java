@@ -21,6 +21,7 @@ import net.palisade.model.config.ConfigParser;
 import net.palisade.model.config.ConfigPrinter;
 import net.palisade.model.config.ConfigResult;
 import net.palisade.model.config.ConfigValidator;
+import net.palisade.model.config.Support;
 import net.palisade.model.config.Diagnostic;
 import net.palisade.model.event.Cause;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -175,13 +176,13 @@ public final class ConfigStore
             case ConfigInput.Text t -> {
                 byte[] b = t.text().revealBytes();
                 try {
-                    yield ConfigParser.parse(new String(b, StandardCharsets.UTF_8), t.source());
+                    yield ConfigParser.parse(new String(b, StandardCharsets.UTF_8), t.source(), Support.THIS_BUILD);
                 } finally {
                     Arrays.fill(b, (byte) 0);
                 }
             }
             case ConfigInput.Parsed p -> {
-                List<Diagnostic> d = ConfigValidator.validate(p.config(), "api");
+                List<Diagnostic> d = ConfigValidator.validate(p.config(), "api", Support.THIS_BUILD);
                 List<Diagnostic> errors = d.stream().filter(Diagnostic::isError).toList();
                 List<Diagnostic> warnings = d.stream().filter(x -> !x.isError()).toList();
                 yield new ConfigResult(errors.isEmpty() ? Optional.of(p.config()) : Optional.empty(), errors, warnings);

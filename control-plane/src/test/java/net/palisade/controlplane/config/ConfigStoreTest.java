@@ -14,6 +14,7 @@ import net.palisade.controlplane.Fixtures;
 import net.palisade.controlplane.MutableClock;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.model.config.Diagnostic;
 import net.palisade.model.event.Cause;
 import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -120,6 +121,22 @@ class ConfigStoreTest {
         assertThat(rejected.error()).contains("nothing committed");
         assertThat(rejected.diagnostics()).anySatisfy(d -> assertThat(d.toString())
                 .startsWith("t.conf:1:").contains("missing authentication"));
+        assertThat(kit.getState().running()).contains("c-1");
+        tunnels.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    @Test
+    void anIkev1TunnelIsRefusedAtCommitNotRunAsIkev2() {
+        var kit = kit(Clock.systemUTC());
+        commit(kit, text("psk-b", false), Optional.empty());
+        next(2);
+        // the original documentation's passive side: this node has no IKEv1 engine yet
+        var refused = commit(kit, "ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\" ping\n",
+                Optional.empty());
+        assertThat(refused.hasNoEvents()).isTrue();
+        var rejected = (ConfigReply.Rejected) refused.reply();
+        assertThat(rejected.diagnostics()).filteredOn(Diagnostic::isError).singleElement().satisfies(d -> assertThat(d.toString())
+                .startsWith("t.conf:1:45: aggressive: IKEv1 is not implemented").doesNotContain("badpassword"));
         assertThat(kit.getState().running()).contains("c-1");
         tunnels.expectNoMessage(Duration.ofMillis(200));
     }

@@ -63,13 +63,15 @@ public final class ConfigParser {
     private static final List<String> STATEMENTS = List.of("ike", "manual", "ipsec");
 
     private final String source;
+    private final Support support;
     private final List<Token> tokens;
     private int pos;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final List<Statement> statements = new ArrayList<>();
 
-    private ConfigParser(String text, String source) {
+    private ConfigParser(String text, String source, Support support) {
         this.source = source;
+        this.support = support;
         this.tokens = Lexer.lex(text);
     }
 
@@ -81,10 +83,18 @@ public final class ConfigParser {
      * @return the config, or every error found; warnings either way
      */
     public static ConfigResult parse(String text, String sourceName) {
+        return parse(text, sourceName, Support.LANGUAGE);
+    }
+
+    /**
+     * Parses config text for a node that can do what {@code support} says: a tunnel it could not run as written
+     * is an error at the keyword that asks for it.
+     */
+    public static ConfigResult parse(String text, String sourceName, Support support) {
         if (text.length() > Defaults.MAX_INPUT_CHARS) {
             return tooLarge(sourceName, text.length());
         }
-        return new ConfigParser(text, sourceName).run();
+        return new ConfigParser(text, sourceName, support).run();
     }
 
     /** The result for input over {@link Defaults#MAX_INPUT_CHARS}: refused before any parsing. */
@@ -289,7 +299,7 @@ public final class ConfigParser {
 
     private ConfigResult finish() {
         List<TunnelDraft> drafts = statements.stream().map(s -> s.draft).toList();
-        Validator.Outcome outcome = Validator.validate(drafts);
+        Validator.Outcome outcome = Validator.validate(drafts, support);
         Function<Problem.Ref, String> where = ref -> "line " + statements.get(ref.tunnel()).position(ref.field(), ref.item()).line();
         for (Problem p : outcome.problems()) {
             Statement st = statements.get(p.tunnel());

@@ -12,6 +12,11 @@ public final class ConfigValidator {
 
     /** Errors and warnings; empty when the config is valid and raises no warning. */
     public static List<Diagnostic> validate(IpsecConfig config, String sourceName) {
-        return JsonDoor.validate(config, sourceName);
+        return validate(config, sourceName, Support.LANGUAGE);
+    }
+
+    /** As {@link #validate(IpsecConfig, String)}, for a node that can do what {@code support} says. */
+    public static List<Diagnostic> validate(IpsecConfig config, String sourceName, Support support) {
+        return JsonDoor.validate(config, sourceName, support);
     }
 }

@@ -80,9 +80,9 @@ final class JsonDoor {
     }
 
     /** Validates a config built in code; diagnostics name JSON paths. */
-    static List<Diagnostic> validate(IpsecConfig config, String source) {
+    static List<Diagnostic> validate(IpsecConfig config, String source, Support support) {
         JsonDoor d = new JsonDoor(source, null);
-        Validator.Outcome outcome = Validator.validate(config);
+        Validator.Outcome outcome = Validator.validate(config, support);
         d.addProblems(outcome, "tunnels");
         return d.sorted();
     }
@@ -173,7 +173,7 @@ final class JsonDoor {
     }
 
     private ConfigResult finish(List<TunnelDraft> drafts, String listName) {
-        Validator.Outcome outcome = Validator.validate(drafts);
+        Validator.Outcome outcome = Validator.validate(drafts, Support.LANGUAGE);
         addProblems(outcome, listName);
         List<Diagnostic> all = sorted();
         List<Diagnostic> errors = all.stream().filter(Diagnostic::isError).toList();

@@ -59,14 +59,17 @@ final class Validator {
     }
 
     private final List<Problem> problems = new ArrayList<>();
+    private final Support support;
     private int tunnel;
     private boolean failed;
 
-    private Validator() {}
+    private Validator(Support support) {
+        this.support = support;
+    }
 
     /** Validates drafts; {@code null} entries (tunnels that did not even parse) are skipped. */
-    static Outcome validate(List<? extends TunnelDraft> drafts) {
-        Validator v = new Validator();
+    static Outcome validate(List<? extends TunnelDraft> drafts, Support support) {
+        Validator v = new Validator(support);
         List<String> labels = assignLabels(drafts);
         List<TunnelSpec> out = new ArrayList<>();
         for (int i = 0; i < drafts.size(); i++) {
@@ -85,8 +88,8 @@ final class Validator {
     }
 
     /** Validates a config built in code, by turning it back into drafts. */
-    static Outcome validate(IpsecConfig config) {
-        return validate(config.tunnels().stream().map(Validator::toDraft).toList());
+    static Outcome validate(IpsecConfig config, Support support) {
+        return validate(config.tunnels().stream().map(Validator::toDraft).toList(), support);
     }
 
     // ---- labels ------------------------------------------------------------------------------------------
@@ -241,6 +244,9 @@ final class Validator {
         }
         Duration life2 = lifetime(Field.CHILD_LIFETIME, p2.lifetime(), Defaults.CHILD_LIFETIME);
 
+        if (ex.ikev1() && !support.ikev1()) {
+            error(Field.EXCHANGE, -1, Support.NO_IKEV1);
+        }
         IkeAuth auth = authentication(d.authentication());
         if (ex == IkeExchange.IKEV1_AGGRESSIVE && auth instanceof IkeAuth.Psk) {
             warning(Field.EXCHANGE, -1, "aggressive mode with a psk lets an eavesdropper guess the psk offline; "
