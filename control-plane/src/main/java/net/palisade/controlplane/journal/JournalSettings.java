@@ -22,7 +22,7 @@ public record JournalSettings(String url, String user, String password) {
         Objects.requireNonNull(password, "password");
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("journal URL must be jdbc:h2:... or jdbc:postgresql:..., found "
-                    + url.replaceAll("password=[^&;]*", "password=***"));
+                    + redacted(url));
         }
     }
 
@@ -62,8 +62,21 @@ public record JournalSettings(String url, String user, String password) {
         return h2() ? "/palisade/db/h2.sql" : "/palisade/db/postgres.sql";
     }
 
+    /** The URL with the value of every password-like parameter ({@code password=}, {@code sslpassword=}...) hidden. */
+    public String redactedUrl() {
+        return redacted(url);
+    }
+
+    private static final java.util.regex.Pattern SECRET_PARAMETER =
+            java.util.regex.Pattern.compile("(?i)([a-z]*(?:password|passwd|pwd|secret|key)[a-z]*=)[^&;]*");
+
+    private static String redacted(String url) {
+        return SECRET_PARAMETER.matcher(url).replaceAll("$1***");
+    }
+
     @Override
     public String toString() {
-        return "JournalSettings[url=" + url + ", user=" + user + ", password=" + (password.isEmpty() ? "" : "***") + "]";
+        return "JournalSettings[url=" + redactedUrl() + ", user=" + user + ", password="
+                + (password.isEmpty() ? "" : "***") + "]";
     }
 }

@@ -28,6 +28,8 @@ public final class Defaults {
     public static final List<AuthAlgorithm> IKEV2_PRF = List.of(HMAC_SHA2_256, HMAC_SHA2_384);
     /** IKEv2 IKE SA groups. */
     public static final List<DhGroup> IKEV2_GROUPS = List.of(CURVE25519, ECP256, MODP2048);
+    /** A PSK shorter than this (characters, or bytes for a 0x value) is accepted with a warning. */
+    public static final int PSK_MIN_ADVISED = 16;
     /** IKEv1 phase 1 encryption (IKEv1 has no AEAD in phase 1). */
     public static final List<EncryptionAlgorithm> IKEV1_ENC = List.of(AES_128, AES_256);
     /** IKEv1 phase 1 groups. */

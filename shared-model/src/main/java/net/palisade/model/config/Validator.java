@@ -318,6 +318,11 @@ final class Validator {
             }
             if (psk.length() == 0) {
                 error(Field.PSK, 0, "empty");
+            } else if (psk.length() < Defaults.PSK_MIN_ADVISED) {
+                // the length only: the message must never hint at the secret's content
+                warning(Field.PSK, 0, "shorter than " + Defaults.PSK_MIN_ADVISED + " bytes: anyone who records one"
+                        + " exchange can try to guess it offline; use a long random psk (palisade key generate"
+                        + " aes-256 prints one)");
             }
             return new IkeAuth.Psk(psk);
         }

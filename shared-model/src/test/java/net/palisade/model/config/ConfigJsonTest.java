@@ -203,12 +203,12 @@ class ConfigJsonTest {
                 new IkeSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(AuthAlgorithm.HMAC_SHA2_256), List.of(),
                         List.of(DhGroup.CURVE25519), Duration.ofHours(4)),
                 new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(), List.of(DhGroup.ECP256), Duration.ofHours(1)),
-                Optional.empty(), Optional.empty(), new IkeAuth.Psk(Secret.ofText("CANARY")), Optional.empty(), false);
+                Optional.empty(), Optional.empty(), new IkeAuth.Psk(Secret.ofText("CANARY-long-psk-16")), Optional.empty(), false);
         assertThat(ConfigValidator.validate(new IpsecConfig(List.of(bad)), "code")).extracting(Diagnostic::toString)
                 .containsExactly(
                         "code: tunnels[0].ikeSa.enc[0]: aes-128-gcm is not available in IKEv1 phase 1; use aes-128 or aes-256",
                         "code: tunnels[0].ikeSa.groups[0]: curve25519 is not defined for IKEv1; use ecp256 or modp2048");
-        IpsecConfig good = ok("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" label a");
+        IpsecConfig good = ok("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"a-long-psk-16chr\" label a");
         assertThat(ConfigValidator.validate(good, "code")).isEmpty();
     }
 }

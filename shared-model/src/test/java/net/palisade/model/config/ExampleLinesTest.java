@@ -55,11 +55,15 @@ class ExampleLinesTest {
         assertThat(t.dpd()).isEmpty();
     }
 
+    private static final String SHORT_PSK = "shorter than 16 bytes: anyone who records one exchange can try to"
+            + " guess it offline; use a long random psk (palisade key generate aes-256 prints one)";
+
     @Test
     void aggressiveWithPskWarnsAboutOfflineGuessing() {
         assertThat(warnings("ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\" ping"))
                 .containsExactly("t.conf:1:45: warning: aggressive: aggressive mode with a psk lets an eavesdropper "
-                        + "guess the psk offline; prefer IKEv2 or main mode, and use a long random psk");
+                        + "guess the psk offline; prefer IKEv2 or main mode, and use a long random psk",
+                        "t.conf:1:66: warning: psk: " + SHORT_PSK);
     }
 
     @Test
@@ -76,7 +80,9 @@ class ExampleLinesTest {
         assertThat(t.authentication()).isEqualTo(new IkeAuth.Psk(Secret.ofText("secret")));
         assertThat(t.ping()).isFalse();
         assertThat(t.dpd()).isEmpty();
-        assertThat(warnings("ike from 10.9.1.1 to 10.9.2.1 peer 198.51.100.7 psk \"secret\" label tunnel1")).isEmpty();
+        // the documentation's example PSK is six characters: accepted, with the advice to use a long random one
+        assertThat(warnings("ike from 10.9.1.1 to 10.9.2.1 peer 198.51.100.7 psk \"secret\" label tunnel1"))
+                .containsExactly("t.conf:1:53: warning: psk: " + SHORT_PSK);
     }
 
     @Test

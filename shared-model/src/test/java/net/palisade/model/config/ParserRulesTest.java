@@ -47,6 +47,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ParserRulesTest {
     private static final String BASE = "ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ";
+    /** BASE with a PSK long enough to raise no warning of its own. */
+    private static final String STRONG = "ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"a-long-psk-16chr\" ";
     private static final String K20 = "0x" + "11".repeat(20);
 
     @Nested
@@ -374,30 +376,42 @@ class ParserRulesTest {
     class Warnings {
         @Test
         void weakAlgorithmsWarnWithPosition() {
-            assertThat(warnings(BASE + "ikesa enc 3des,aes-128 childsa enc 3des auth hmac-sha1")).containsExactly(
-                    "t.conf:1:70: warning: enc: 3des is weak; use aes-128-gcm",
-                    "t.conf:1:95: warning: enc: 3des is weak; use aes-128-gcm",
-                    "t.conf:1:105: warning: auth: hmac-sha1 is weak; use hmac-sha2-256");
+            assertThat(warnings(STRONG + "ikesa enc 3des,aes-128 childsa enc 3des auth hmac-sha1")).containsExactly(
+                    "t.conf:1:85: warning: enc: 3des is weak; use aes-128-gcm",
+                    "t.conf:1:110: warning: enc: 3des is weak; use aes-128-gcm",
+                    "t.conf:1:120: warning: auth: hmac-sha1 is weak; use hmac-sha2-256");
             assertThat(ike(BASE + "ikesa enc 3des,aes-128").ikeSa().enc()).containsExactly(TRIPLE_DES, AES_128);
         }
 
         @Test
         void ikev1Phase1WeakAdviceNamesACbcCipher() {
-            assertThat(warnings("ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main enc 3des psk \"x\""))
+            assertThat(warnings("ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main enc 3des psk \"a-long-psk-16chr\""))
                     .containsExactly("t.conf:1:67: warning: enc: 3des is weak; use aes-128");
         }
 
         @Test
         void ikev1Phase1HashWarnsToo() {
-            assertThat(warnings("ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main auth hmac-sha1 psk \"x\""))
+            assertThat(warnings("ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main auth hmac-sha1 psk \"a-long-psk-16chr\""))
                     .containsExactly("t.conf:1:68: warning: auth: hmac-sha1 is weak; use hmac-sha2-256");
         }
 
         @Test
         void warningsComeWithErrorsToo() {
-            ConfigResult r = ConfigParser.parse(BASE + "childsa enc 3des lifetime 1s", "t.conf");
+            ConfigResult r = ConfigParser.parse(STRONG + "childsa enc 3des lifetime 1s", "t.conf");
             assertThat(r.errors()).hasSize(1);
             assertThat(r.warnings()).hasSize(1);
+        }
+
+        @Test
+        void aShortPskWarnsWithoutSayingAnythingOfIt() {
+            assertThat(warnings(BASE)).containsExactly("t.conf:1:56: warning: psk: shorter than 16 bytes: anyone who"
+                    + " records one exchange can try to guess it offline; use a long random psk (palisade key generate"
+                    + " aes-256 prints one)");
+            assertThat(warnings("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk 0x00112233445566778899aabbccddee"))
+                    .singleElement().asString().contains("psk: shorter than 16 bytes");
+            assertThat(warnings(STRONG)).isEmpty();
+            assertThat(warnings("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk 0x00112233445566778899aabbccddeeff"))
+                    .isEmpty();
         }
     }
 
