@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -59,6 +60,10 @@ public final class ApiServer extends AllDirectives {
     private static final long MAX_CONFIRM_SECONDS = 86_400;
 
     private final TokenFile token;
+    /** How old the metrics page may be: well under a Prometheus scrape interval, and one fan-out per second at most. */
+    static final Duration METRICS_MAX_AGE = Duration.ofSeconds(1);
+    private final Snapshot<String> metricsSnapshot;
+    private boolean metricsPublic;
     private final ControlPlane node;
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
@@ -75,6 +80,17 @@ public final class ApiServer extends AllDirectives {
         this.node = node;
         this.counters = counters;
         this.ready = ready;
+        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get())),
+                METRICS_MAX_AGE, Clock.systemUTC());
+    }
+
+    /**
+     * Serves {@code /metrics} without the token ({@code palisade run --metrics-public}), for a scraper that cannot
+     * send one. Off by default: the page names every tunnel and its traffic.
+     */
+    public ApiServer metricsPublic(boolean open) {
+        this.metricsPublic = open;
+        return this;
     }
 
     /** Binds the API to {@code host:port}. */
@@ -88,7 +104,8 @@ public final class ApiServer extends AllDirectives {
                 path("readyz", () -> get(() -> ready.get()
                         ? jsonRoute(200, Map.of("status", "ready"))
                         : complete(problemResponse(Problem.of(503, "Not ready", "the node is still starting"))))),
-                path("metrics", () -> get(() -> async(metrics()))),
+                path("metrics", () -> get(() -> metricsPublic ? async(metrics())
+                        : authenticated(caller -> async(metrics())))),
                 pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller))))));
     }
 
@@ -391,9 +408,8 @@ public final class ApiServer extends AllDirectives {
     // ---- metrics --------------------------------------------------------------------------------------------
 
     private CompletionStage<HttpResponse> metrics() {
-        return node.tunnels().thenApply(list -> HttpResponse.create().withStatus(200).withEntity(
-                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
-                Metrics.render(list, counters.get())));
+        return metricsSnapshot.get().thenApply(text -> HttpResponse.create().withStatus(200).withEntity(
+                ContentTypes.create(MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8), text));
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------------

@@ -251,10 +251,30 @@ class ApiServerTest {
 
     @Test
     @Order(7)
-    void metricsArePrometheusText() throws Exception {
-        HttpResponse<String> r = send("GET", "/metrics", null, null, null);
+    void metricsArePrometheusTextForTokenHoldersOnly() throws Exception {
+        assertProblem(send("GET", "/metrics", null, null, null), 401);
+        assertProblem(send("GET", "/metrics", null, null, "not-the-token"), 401);
+        HttpResponse<String> r = get("/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge").contains("palisade_tunnel_up{label=\"to-b\"} 0");
+    }
+
+    @Test
+    @Order(7)
+    void metricsArePublicOnlyWhenTheNodeSaysSo() throws Exception {
+        var open = new ApiServer(TokenFile.loadOrCreate(dir.resolve("api-token")), node, Optional::empty, () -> true)
+                .metricsPublic(true).bind(node.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + open.localAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge");
+            HttpResponse<String> v1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + open.localAddress().getPort() + "/v1/tunnels")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(v1.statusCode()).as("only /metrics opens").isEqualTo(401);
+        } finally {
+            open.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -66,6 +66,11 @@ final class RunCommand implements Callable<Integer> {
             description = "where the HTTP API listens (default: ${DEFAULT-VALUE})")
     String api;
 
+    @Option(names = "--metrics-public",
+            description = "serve /metrics without the API token (for a scraper that cannot send one; the page names"
+                    + " every tunnel and its traffic)")
+    boolean metricsPublic;
+
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "bearer token for the API, created with a random token (mode 0600) when missing (default: DIR/api-token)")
     Path tokenFile;
@@ -222,6 +227,7 @@ final class RunCommand implements Callable<Integer> {
         ServerBinding binding;
         try {
             binding = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get)
+                    .metricsPublic(metricsPublic)
                     .bind(node.system(), listen.host(), listen.port())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -230,6 +236,10 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         ready.set(true);
+        if (!binding.localAddress().getAddress().isLoopbackAddress()) {
+            log.warn("the API listens on {} without TLS: its bearer token and every answer cross the network in clear;"
+                    + " keep --api on loopback and reach it through SSH or a TLS proxy", binding.localAddress());
+        }
         log.info("node {} up: API http://{}:{} (token in {}), data in {}, dataplane {}", node.nodeName(),
                 binding.localAddress().getHostString(), binding.localAddress().getPort(), tokenPath, dataDir,
                 dataplane.map(d -> "on " + d.tunName() + " with " + d.workers().size() + " worker(s)").orElse("off"));
