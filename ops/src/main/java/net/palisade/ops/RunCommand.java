@@ -79,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
             description = "this node's cluster address (default: ${DEFAULT-VALUE})")
     String cluster;
 
-    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node to join (repeatable); none: the node forms its own cluster")
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node to join (repeatable); refused in this version: gateway pairs are not implemented yet")
     List<String> seeds = new ArrayList<>();
 
     @Option(names = "--journal-url", paramLabel = "JDBC-URL",
@@ -125,6 +125,13 @@ final class RunCommand implements Callable<Integer> {
             listen = Defaults.hostPort("--api", api);
             clusterAt = Defaults.hostPort("--cluster", cluster);
             seeds.forEach(s -> Defaults.hostPort("--seed", s));
+            if (!seeds.isEmpty()) {
+                // Joining a second node would shard tunnels across both, each running IKE and ESP from whichever
+                // node Pekko placed it on, with a downing strategy that stops the survivor of a two-node pair:
+                // not a gateway pair. Refused until the active/standby pair exists (issue 13).
+                throw new IllegalArgumentException("--seed: gateway pairs (two nodes, one active) are not"
+                        + " implemented in this version; run each node on its own, without --seed (docs/status.md)");
+            }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
         } catch (IllegalArgumentException e) {

@@ -45,6 +45,14 @@ class CliTest {
     }
 
     @Test
+    void runRefusesASeedInsteadOfFormingAHalfMadePair(@TempDir Path dir) {
+        Run r = palisade("run", "--data", dir.resolve("data").toString(), "--seed", "192.0.2.2:25520");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("run: --seed: gateway pairs (two nodes, one active) are not implemented");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
     void configCheckNamesLineColumnAndFieldAndNeverEchoesTheSecret(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.conf");
         Files.writeString(file, """
