@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import net.palisade.controlplane.cluster.ClusterTls;
 import net.palisade.controlplane.config.ConfigCommand;
 import net.palisade.controlplane.config.ConfigInput;
 import net.palisade.controlplane.config.ConfigReply;
@@ -108,12 +109,15 @@ public final class ControlPlane implements AutoCloseable {
      */
     public static ControlPlane start(Settings settings, TunnelPorts ports) throws IOException, SQLException {
         Files.createDirectories(settings.dataDir());
-        SecretSealer sealer = new SecretSealer(NodeKey.loadOrCreate(settings.dataDir()));
+        NodeKey nodeKey = NodeKey.loadOrCreate(settings.dataDir());
+        SecretSealer sealer = new SecretSealer(nodeKey);
+        ClusterTls clusterTls = ClusterTls.loadOrCreate(settings.dataDir(), nodeKey);
         JournalSettings journal = settings.journalOrDefault();
         JournalSchema.createIfMissing(journal);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), Settings.SYSTEM_NAME,
-                ActorSystemSetup.create(BootstrapSetup.create(NodeConfig.node(settings, journal)),
+                ActorSystemSetup.create(BootstrapSetup.create(NodeConfig.node(settings, journal, clusterTls)),
                         JournalMapperFactory.setup(sealer)));
+        clusterTls.wipe();
         Cluster cluster = Cluster.get(system);
         if (settings.seedNodes().isEmpty()) {
             cluster.manager().tell(Join.create(cluster.selfMember().address()));

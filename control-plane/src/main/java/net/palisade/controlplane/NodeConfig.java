@@ -3,6 +3,7 @@ package net.palisade.controlplane;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import net.palisade.controlplane.cluster.ClusterTls;
 import net.palisade.controlplane.journal.JournalSettings;
 
 /**
@@ -43,7 +44,33 @@ public final class NodeConfig {
         return j.h2() ? 1 : 8;
     }
 
-    /** The whole configuration of a cluster node, {@code settings.overrides()} on top. */
+    /**
+     * The cluster port with mutual TLS ({@link ClusterTls}): TLS 1.3, AES-GCM suites, a peer must present the
+     * cluster's certificate. Host names are not verified: the certificate is the pair's, not a host's.
+     */
+    static Config clusterTls(ClusterTls tls) {
+        String store = tls.store().toAbsolutePath().toString();
+        String prefix = "pekko.remote.artery.ssl.config-ssl-engine.";
+        return ConfigFactory.empty()
+                .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+                .withValue(prefix + "key-store", ConfigValueFactory.fromAnyRef(store))
+                .withValue(prefix + "trust-store", ConfigValueFactory.fromAnyRef(store))
+                .withValue(prefix + "key-store-password", ConfigValueFactory.fromAnyRef(tls.password()))
+                .withValue(prefix + "key-password", ConfigValueFactory.fromAnyRef(tls.password()))
+                .withValue(prefix + "trust-store-password", ConfigValueFactory.fromAnyRef(tls.password()))
+                .withValue(prefix + "protocol", ConfigValueFactory.fromAnyRef("TLSv1.3"))
+                .withValue(prefix + "enabled-algorithms",
+                        ConfigValueFactory.fromIterable(java.util.List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")))
+                .withValue(prefix + "require-mutual-authentication", ConfigValueFactory.fromAnyRef(true))
+                .withValue(prefix + "hostname-verification", ConfigValueFactory.fromAnyRef(false));
+    }
+
+    /** The configuration of a node whose cluster port speaks mutual TLS; {@code settings.overrides()} on top. */
+    public static Config node(Settings s, JournalSettings j, ClusterTls tls) {
+        return s.overrides().withFallback(clusterTls(tls)).withFallback(node(s, j)).resolve();
+    }
+
+    /** The whole configuration of a cluster node (cluster port in plain TCP), {@code settings.overrides()} on top. */
     public static Config node(Settings s, JournalSettings j) {
         Config generated = ConfigFactory.parseString("""
                 pekko {

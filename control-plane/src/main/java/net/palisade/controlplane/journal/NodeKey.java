@@ -125,6 +125,24 @@ public final class NodeKey {
         return key;
     }
 
+    /**
+     * A password derived from the node key for one purpose (HMAC-SHA-256 of a domain string, as hex): for files
+     * that need a password of their own, such as the cluster's TLS key store, without another secret to keep.
+     * Every node holding this node key derives the same one. The caller should wipe the array after use.
+     */
+    public char[] derivedPassword(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            byte[] out = mac.doFinal(("palisade password v1: " + purpose).getBytes(StandardCharsets.US_ASCII));
+            char[] hex = HexFormat.of().formatHex(out).toCharArray();
+            Arrays.fill(out, (byte) 0);
+            return hex;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA-256 unavailable", e);
+        }
+    }
+
     /** 16 hex digits naming the key (not secret). */
     public String keyId() {
         return keyId;
