@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with Jazzer (libFuzzer) of the decoders and parsers that take outside input:
+#   ops/bench/fuzz.sh MINUTES [TARGET...]
+# TARGET: Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor (default: all), each for MINUTES. Each starts from
+# the kept inputs of its @FuzzTest (shared-model/src/test/resources/net/palisade/model/fuzz/*Inputs/) and prints
+# executions, speed and findings; a finding's input is written to target/fuzz/TARGET/ and the script exits 1.
+# Add a finding to the @FuzzTest's Inputs directory once fixed, so the suite replays it from then on.
+# FUZZ_SECONDS=N runs each target N seconds instead of MINUTES (a quick check of the script itself).
+set -euo pipefail
+minutes=${1:?usage: fuzz.sh MINUTES [TARGET...]}
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+for cand in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25*; do
+  if [ -n "$cand" ] && [ -x "$cand/bin/java" ]; then export JAVA_HOME=$cand; break; fi
+done
+./mvnw -B -q -ntp -pl shared-model test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz.cp \
+  -Dmdep.includeScope=test >&2
+cp="shared-model/target/test-classes:shared-model/target/classes:$(cat shared-model/target/fuzz.cp)"
+inputs=shared-model/src/test/resources/net/palisade/model/fuzz
+declare -A seeds=([Ikev2Decoder]=DecoderFuzzTestInputs/ikev2 [Ikev1Decoder]=DecoderFuzzTestInputs/ikev1
+                  [ConfigText]=ConfigFuzzTestInputs/text [ConfigJsonDoor]=ConfigFuzzTestInputs/json)
+status=0
+printf '%-16s %8s %14s %10s %s\n' target minutes executions exec/s result
+for t in "${targets[@]}"; do
+  work=target/fuzz/$t
+  rm -rf "$work"; mkdir -p "$work/corpus"
+  cp "$inputs/${seeds[$t]}"/* "$work/corpus/"
+  log=$work/jazzer.log
+  set +e
+  "$JAVA_HOME/bin/java" -XX:+EnableDynamicAgentLoading -cp "$cp" com.code_intelligence.jazzer.Jazzer \
+    --target_class="net.palisade.model.fuzz.FuzzTargets\$$t" --instrumentation_includes='net.palisade.**' \
+    --reproducer_path="$work" -artifact_prefix="$work/" -max_total_time=${FUZZ_SECONDS:-$((minutes * 60))} -print_final_stats=1 \
+    "$work/corpus" >"$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  result=ok
+  if [ $rc -ne 0 ]; then result="FINDING (rc $rc, see $log)"; status=1; fi
+  printf '%-16s %8s %14s %10s %s\n' "$t" "$minutes" "${runs:-?}" "${speed:-?}" "$result"
+done
+exit $status
