@@ -43,6 +43,13 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
  * <p>Revocation is not checked (no CRL, no OCSP): a revoked certificate is accepted until it expires.
  */
 public final class PeerCertificates {
+    /**
+     * At most this many X.509 certificates of a peer are looked at: its own and five intermediates, more than real
+     * chains use. Anything beyond is refused before a certificate is parsed: the certificates arrive before the
+     * peer is authenticated, and path building over many cross-signed certificates costs CPU combinatorially (81
+     * took 1.5 s). The path building itself is capped at the same depth.
+     */
+    public static final int MAX_CERTIFICATES = 6;
 
     private PeerCertificates() {
     }
@@ -58,6 +65,10 @@ public final class PeerCertificates {
                 .toList();
         if (x509.isEmpty()) {
             return Outcome.failed("the peer sent no X.509 certificate (CERT payload, encoding 4)");
+        }
+        if (x509.size() > MAX_CERTIFICATES) {
+            return Outcome.failed("the peer sent " + x509.size() + " X.509 certificates; at most " + MAX_CERTIFICATES
+                    + " (its own and " + (MAX_CERTIFICATES - 1) + " intermediates) are accepted");
         }
         List<X509Certificate> parsed = new ArrayList<>();
         try {
@@ -84,6 +95,7 @@ public final class PeerCertificates {
             Set<TrustAnchor> trust = anchors.stream().map(a -> new TrustAnchor(a, null)).collect(Collectors.toSet());
             PKIXBuilderParameters params = new PKIXBuilderParameters(trust, target);
             params.setRevocationEnabled(false);
+            params.setMaxPathLength(MAX_CERTIFICATES - 1);
             params.setDate(Date.from(now));
             params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(parsed)));
             CertPathBuilder.getInstance("PKIX").build(params);

@@ -65,6 +65,29 @@ class PeerCertificatesTest {
     }
 
     @Test
+    void fiveIntermediatesAreAcceptedAndASeventhCertificateIsRefusedUnparsed() throws Exception {
+        List<X509Certificate> chain = new java.util.ArrayList<>();
+        TestPki.Issued issuer = ca;
+        List<TestPki.Issued> subs = new java.util.ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            issuer = TestPki.intermediate(issuer, "CN=Sub CA " + i, TestPki.ec("secp256r1"));
+            subs.add(issuer);
+        }
+        TestPki.Issued ee = TestPki.endEntity(issuer, "CN=deep", TestPki.ec("secp256r1"), List.of());
+        chain.add(ee.cert());
+        for (int i = subs.size() - 1; i >= 0; i--) {
+            chain.add(subs.get(i).cert());
+        }
+        assertThat(PeerCertificates.validate(certs(chain.toArray(X509Certificate[]::new)), List.of(ca.cert()), NOW))
+                .isEqualTo(new Outcome.Passed<>(ee.cert()));
+
+        List<CertPayload> seven = new java.util.ArrayList<>(certs(chain.toArray(X509Certificate[]::new)));
+        seven.add(CertPayload.x509(Octets.fromHex("3003020101"))); // not even a certificate: never parsed
+        assertThat(PeerCertificates.validate(seven, List.of(ca.cert()), NOW)).isEqualTo(Outcome.failed(
+                "the peer sent 7 X.509 certificates; at most 6 (its own and 5 intermediates) are accepted"));
+    }
+
+    @Test
     void aCertificateOfAnotherCaIsRefusedEvenWithTheSameIssuerName() throws Exception {
         Outcome<X509Certificate> o = PeerCertificates.validate(certs(rogue.cert()), List.of(ca.cert()), NOW);
         assertThat(o).isInstanceOf(Outcome.Failed.class);
