@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two {@code active} gateways facing each other, each a real {@link IkeSessionActor} whose driver hands the other's
  * datagrams over in memory (an unknown IKE_SA_INIT request becomes an {@link IkeSessionActor.Answer}, as {@link
- * IkeManager#receive} does): both initiate, and one IKE SA and one Child SA pair must remain on both sides; a peer that
+ * IkeDispatcher#receive} does): both initiate, and one IKE SA and one Child SA pair must remain on both sides; a peer that
  * restarts is accepted at once through INITIAL_CONTACT. The dataplane is modelled by what its calls do: a Child SA
  * install replaces the tunnel's pairs, a phase1-down removes them.
  */
