@@ -657,6 +657,8 @@ public final class IkeManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // nothing more reaches the sessions, which are stopping (their Deletes still leave through the transport)
+        dispatcher.close();
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (String label : List.copyOf(sessions.keySet())) {
             stopped.add(stopSession(label));
@@ -678,7 +680,6 @@ public final class IkeManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        dispatcher.close();
         transport.close();
         peers.close();
     }
