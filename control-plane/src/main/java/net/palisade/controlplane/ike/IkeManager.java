@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +23,6 @@ import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.Prefix;
 import net.palisade.model.DirectionalKeys;
@@ -45,60 +41,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The IKE engines of one node: one {@link IkeSessionActor} per running IKE SA, the UDP transport (port 500 here,
- * port 4500 through the dataplane, which owns it), and the translation of engine outcomes into tunnel events
- * ({@link ControlPlane#report}) and dataplane SAs. Keys go to the dataplane only; events carry SPIs.
+ * The IKE layer of one node: one {@link IkeSessionActor} per running IKE SA, and the translation of engine outcomes
+ * into tunnel events ({@link ControlPlane#report}) and dataplane SAs. Keys go to the dataplane only; events carry
+ * SPIs. It assembles three parts:
+ * <ul>
+ *   <li>the {@link IkeTransport} ({@link UdpIkeTransport}: port 500 here, port 4500 through the dataplane, which owns
+ *       it);</li>
+ *   <li>the {@link IkeDispatcher}: inbound messages to the session of their initiator SPI, new IKE_SA_INIT requests
+ *       to a responder of a {@code passive} tunnel or to the actor of an {@code active}/{@code dynamic} tunnel whose
+ *       peer sent it ({@link IkeSessionActor.Answer}), cookies while many IKE SAs are half-open; it takes messages
+ *       from the dataplane's workers without ever blocking them;</li>
+ *   <li>the {@link PeerResolver}: peers' host names (by default the system's resolver, asked from inside the
+ *       namespace) and our route's source address towards a peer, looked up each time an initiator IKE SA starts
+ *       ({@link IkeSessionActor.Driver#endpoints}).</li>
+ * </ul>
+ * The first IKE SA we initiate with a peer after the node starts carries N(INITIAL_CONTACT).
  *
  * <p>Life cycle: construct, start the dataplane with {@link #sink()} as its IKE sink, {@link #open(Dataplane)},
  * start the control plane with ports that call {@link #start}/{@link #stop}, then {@link #attach(ControlPlane)}.
  * Tunnels started before {@code attach} wait for it.
- *
- * <p>Inbound messages go to the session whose initiator SPI they carry; an IKE_SA_INIT request with an unknown SPI
- * starts a responder session for a {@code passive} tunnel whose peer (or no peer) matches the sender, or is answered
- * by the actor of an {@code active}/{@code dynamic} tunnel whose peer it is ({@link IkeSessionActor.Answer}: a
- * responder IKE SA beside the tunnel's own; when both come up, one is deleted on both gateways alike). The first IKE
- * SA we initiate with a peer after the node starts carries N(INITIAL_CONTACT).
- *
- * <p>Addresses: port 500 is one dual-stack socket (IPv4 and IPv6; IPv4 only where the kernel has no IPv6), port 4500
- * is the dataplane's (its default bind addresses are the IPv4 and IPv6 wildcards). An initiator's endpoints are
- * looked up each time an IKE SA starts ({@link IkeSessionActor.Driver#endpoints}): a peer's host name through the
- * {@link Resolver} (by default the system's, asked from inside the namespace), our address from {@code local} or
- * else the kernel's route to the peer (a connected UDP socket's local address). A passive tunnel's peer names are
- * resolved when it starts and again (at most every {@link #NAME_REFRESH}) when an IKE_SA_INIT comes from an address
- * no tunnel accepts; that request is dropped, and the peer's retransmission is matched against the new answer.
- *
- * <p>Cookies (RFC 7296 section 2.6): the manager counts half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH
- * not done: from the session's creation until its Phase1Up, its end, or {@link IkeSession#HALF_OPEN}). While there
- * are at least {@link Cookies#threshold()} of them, an IKE_SA_INIT request without a valid COOKIE is answered
- * statelessly with N(COOKIE) and starts no session ({@link #cookieCounters()}).
  */
 public final class IkeManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IkeManager.class);
-    private static final int IKE_SA_INIT = 34;
-    private static final int FLAG_INITIATOR = 0x08;
-    private static final int FLAG_RESPONSE = 0x20;
-
-    /** How often a passive tunnel's peer name is resolved again at most (for a request from an unknown address). */
-    static final java.time.Duration NAME_REFRESH = java.time.Duration.ofSeconds(5);
 
     private final Optional<Path> netns;
     private final int port;
     private final IkeSettings settings;
     private final Cookies cookies;
-    private final Map<Long, java.time.Instant> halfOpen = new ConcurrentHashMap<>();
-    private final ExecutorService nsThread;
-    private final ExecutorService resolveThread;
-    private final Resolver resolver;
+    private final PeerResolver peers;
+    private final IkeDispatcher dispatcher;
+    /** The dispatcher's half-open IKE SAs: a Phase1Up ends one. */
+    private final IkeDispatcher.HalfOpen halfOpen;
     private final java.util.function.Supplier<String> hostName;
     private volatile String cachedHostName;
-    /** The addresses of tunnels' peer names as requests are matched, and when each was last looked up (nanoTime). */
-    private final Map<String, List<InetAddress>> passiveNames = new ConcurrentHashMap<>();
-    private final Map<String, Long> passiveNamesAsked = new ConcurrentHashMap<>();
     /** The outcome lane: see {@link #outcome(Runnable)}. */
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
-    private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
     private final Map<String, Reports> reports = new ConcurrentHashMap<>();
     private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
     /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
@@ -107,7 +86,7 @@ public final class IkeManager implements AutoCloseable {
     private final Set<InetAddress> contacted = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
     private volatile Dataplane dataplane;
-    private volatile DatagramChannel c500;
+    private volatile IkeTransport transport = IkeTransport.NONE;
     private volatile ControlPlane controlPlane;
     private volatile boolean closed;
     private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
@@ -143,12 +122,12 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
-            IkeManager.this.register(initiatorSpi, actor);
+            dispatcher.register(initiatorSpi, actor);
         }
 
         @Override
         public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
-            IkeManager.this.unregister(initiatorSpi, actor);
+            dispatcher.unregister(initiatorSpi, actor);
         }
 
         @Override
@@ -165,6 +144,38 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void contacted(InetAddress peer) {
             contacted.add(peer);
+        }
+    };
+
+    /** What the dispatcher sees of this node's tunnels and sessions. */
+    private final IkeDispatcher.Tunnels tunnels = new IkeDispatcher.Tunnels() {
+        @Override
+        public Collection<IkeTunnel> tunnels() {
+            return wanted.values();
+        }
+
+        @Override
+        public boolean ready() {
+            return controlPlane != null && !closed;
+        }
+
+        @Override
+        public Optional<ActorRef<IkeSessionActor.Command>> session(String label) {
+            return Optional.ofNullable(sessions.get(label));
+        }
+
+        @Override
+        public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
+                IkeSessionActor.Inbound first) {
+            String label = tunnel.label();
+            ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
+            if (old != null) {
+                old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
+            }
+            ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(IkeSessionActor.responder(
+                    driver, settings, tunnel, local, first), "ike-" + names.incrementAndGet(), Props.empty());
+            sessions.put(label, r);
+            return r;
         }
     };
 
@@ -200,11 +211,12 @@ public final class IkeManager implements AutoCloseable {
         this.port = port;
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.cookies = java.util.Objects.requireNonNull(cookies, "cookies");
-        this.resolver = java.util.Objects.requireNonNull(resolver, "resolver");
         this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
-        this.nsThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r, "palisade-ike-ns"));
-        this.resolveThread = Executors.newSingleThreadExecutor(r -> inNamespaceThread(netns, r,
-                "palisade-ike-resolve"));
+        this.peers = new PeerResolver(netns, port, java.util.Objects.requireNonNull(resolver, "resolver"),
+                System::nanoTime);
+        this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, s -> transport.send(s),
+                java.time.Clock.systemUTC());
+        this.halfOpen = dispatcher.halfOpen();
         this.outcomes = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "palisade-ike-outcomes");
             t.setDaemon(true);
@@ -224,22 +236,6 @@ public final class IkeManager implements AutoCloseable {
          * @throws java.net.UnknownHostException if it has none
          */
         List<InetAddress> resolve(String name) throws IOException;
-    }
-
-    private static Thread inNamespaceThread(Optional<Path> netns, Runnable r, String name) {
-        Thread t = new Thread(() -> {
-            try {
-                if (netns.isPresent()) {
-                    NetNamespace.enter(netns.get());
-                }
-            } catch (IOException e) {
-                log.error("cannot enter network namespace {}: {}", netns.get(), e.getMessage());
-                return;
-            }
-            r.run();
-        }, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /**
@@ -299,9 +295,12 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
-    /** Where the dataplane hands IKE messages that arrive on port 4500. */
+    /**
+     * Where the dataplane hands IKE messages that arrive on port 4500: queued for the dispatcher's thread, so the
+     * worker never waits.
+     */
     public net.palisade.dataplane.worker.IkeSink sink() {
-        return this::receive;
+        return dispatcher.sink();
     }
 
     /**
@@ -310,23 +309,7 @@ public final class IkeManager implements AutoCloseable {
      */
     public void open(Dataplane dp) throws IOException {
         this.dataplane = dp;
-        c500 = inNamespace(() -> {
-            DatagramChannel c = null;
-            try {
-                c = DatagramChannel.open(StandardProtocolFamily.INET6);
-                return c.bind(new InetSocketAddress(InetAddress.ofLiteral("::"), port));
-            } catch (UnsupportedOperationException | IOException e) {
-                if (c != null) {
-                    c.close();
-                }
-                log.info("IKE: no IPv6 socket on port {} ({}); IPv4 only", port, e.toString());
-                return DatagramChannel.open(StandardProtocolFamily.INET)
-                        .bind(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port));
-            }
-        });
-        Thread t = new Thread(this::receiveLoop, "palisade-ike-" + port);
-        t.setDaemon(true);
-        t.start();
+        transport = UdpIkeTransport.open(peers, port, dp, dispatcher.sink());
         log.info("IKE listening on UDP {} (and {} through the dataplane){}", port, dp.settings().udpPort(),
                 netns.map(p -> " in " + p).orElse(""));
     }
@@ -350,8 +333,8 @@ public final class IkeManager implements AutoCloseable {
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
             log.info("tunnel {}: waiting for the peer to initiate", label);
-            tunnel.peers().stream().flatMap(p -> p.dnsName().stream()).forEach(passiveNamesAsked::remove);
-            refreshPassiveNames();
+            peers.forget(tunnel);
+            peers.refreshNames(wanted.values());
             return;
         }
         try {
@@ -383,256 +366,9 @@ public final class IkeManager implements AutoCloseable {
         return done;
     }
 
-    private InetAddress localFor(IkeTunnel tunnel, InetAddress peer) throws IOException {
-        Optional<InetAddress> configured = tunnel.local().flatMap(Host::ip);
-        if (configured.isPresent()) {
-            return configured.get();
-        }
-        return inNamespace(() -> routeSource(peer));
-    }
-
-    /** The kernel's source address towards {@code peer} (a connected UDP socket's; nothing is sent). */
-    private InetAddress routeSource(InetAddress peer) throws IOException {
-        try (DatagramChannel c = DatagramChannel.open(peer instanceof java.net.Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
-            c.connect(new InetSocketAddress(peer, port));
-            return ((InetSocketAddress) c.getLocalAddress()).getAddress();
-        }
-    }
-
-    /**
-     * The endpoints of a new initiator IKE SA with {@code peer}, looked up now on the resolver's thread (in the
-     * namespace): the name resolved (an address of {@code local}'s family when {@code local} is an address), our
-     * address {@code local} or the route's source.
-     */
+    /** The endpoints of a new initiator IKE SA with {@code peer}, looked up now ({@link PeerResolver#endpoints}). */
     CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel, Host peer) {
-        CompletableFuture<IkeSessionActor.Endpoints> out = new CompletableFuture<>();
-        try {
-            resolveThread.execute(() -> {
-                try {
-                    InetAddress remote = peer.ip().isPresent() ? peer.ip().get() : pick(tunnel, peer,
-                            resolver.resolve(peer.dnsName().orElseThrow()));
-                    InetAddress local;
-                    Optional<Host> configured = tunnel.local();
-                    if (configured.isPresent() && configured.get().ip().isPresent()) {
-                        local = configured.get().ip().get();
-                    } else if (configured.isPresent()) {
-                        local = resolver.resolve(configured.get().dnsName().orElseThrow()).stream()
-                                .filter(a -> a.getClass() == remote.getClass()).findFirst()
-                                .orElseThrow(() -> new java.net.UnknownHostException("local " + configured.get()
-                                        + " has no address of the peer's family"));
-                    } else {
-                        local = routeSource(remote);
-                    }
-                    out.complete(new IkeSessionActor.Endpoints(new InetSocketAddress(local, port),
-                            new InetSocketAddress(remote, port)));
-                } catch (IOException | RuntimeException e) {
-                    out.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            out.completeExceptionally(new IOException("IKE is shut down"));
-        }
-        return out;
-    }
-
-    /** The address of {@code peer} to use: the first of {@code local}'s family when that is fixed, else the first. */
-    private static InetAddress pick(IkeTunnel tunnel, Host peer, List<InetAddress> addresses)
-            throws java.net.UnknownHostException {
-        Optional<Class<?>> family = tunnel.local().flatMap(Host::ip).map(Object::getClass);
-        return addresses.stream().filter(a -> family.map(f -> f == a.getClass()).orElse(true)).findFirst()
-                .orElseThrow(() -> new java.net.UnknownHostException(peer + (addresses.isEmpty() ? ""
-                        : ": no address of the family of local " + tunnel.local().get())));
-    }
-
-    private interface IoCall<T> {
-        T call() throws IOException;
-    }
-
-    private <T> T inNamespace(IoCall<T> call) throws IOException {
-        try {
-            return nsThread.submit(call::call).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------- transport
-
-    private void receiveLoop() {
-        ByteBuffer b = ByteBuffer.allocate(65536);
-        while (!closed) {
-            try {
-                b.clear();
-                InetSocketAddress from = (InetSocketAddress) c500.receive(b);
-                b.flip();
-                byte[] d = new byte[b.remaining()];
-                b.get(d);
-                receive(from, new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), port), d);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                log.warn("IKE receive on {}: {}", port, e.toString());
-            }
-        }
-    }
-
-    /** Routes one IKE message (without the non-ESP marker) to its session, or starts a responder. */
-    void receive(InetSocketAddress from, InetSocketAddress local, byte[] message) {
-        if (message.length < 28 || closed) {
-            return;
-        }
-        ByteBuffer h = ByteBuffer.wrap(message);
-        long spiI = h.getLong(0);
-        long spiR = h.getLong(8);
-        int exchange = message[18] & 0xff;
-        int flags = message[19] & 0xff;
-        IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(message, from, local);
-        ActorRef<IkeSessionActor.Command> a = bySpi.get(spiI);
-        if (a != null) {
-            a.tell(in);
-            return;
-        }
-        if (spiR != 0 || exchange != IKE_SA_INIT || (flags & FLAG_INITIATOR) == 0 || (flags & FLAG_RESPONSE) != 0) {
-            log.debug("IKE message from {} for no session (SPI {}), dropped", from, Long.toHexString(spiI));
-            return;
-        }
-        ControlPlane cp = controlPlane;
-        if (cp == null) {
-            return;
-        }
-        // a passive tunnel first (as before); else an initiating tunnel whose configured peer sent it
-        Optional<IkeTunnel> tunnel = wanted.values().stream()
-                .filter(t -> t.mode() == IkeMode.PASSIVE)
-                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
-                .findFirst()
-                .or(() -> wanted.values().stream()
-                        .filter(t -> t.mode() != IkeMode.PASSIVE && !t.peers().isEmpty())
-                        .filter(t -> t.peers().stream().anyMatch(p -> isPeer(p, from.getAddress())))
-                        .findFirst());
-        if (tunnel.isEmpty()) {
-            if (refreshPassiveNames()) {
-                log.info("IKE_SA_INIT from {}: no tunnel accepts this peer (yet); dropped, and the tunnels' peer "
-                        + "names are resolved again for its retransmission", from);
-            } else {
-                log.info("IKE_SA_INIT from {}: no tunnel accepts this peer; dropped", from);
-            }
-            return;
-        }
-        String label = tunnel.get().label();
-        Cookies.Verdict verdict = cookies.admit(net.palisade.model.wire.ikev2.Ikev2Codec.standard(), message,
-                from.getAddress(), halfOpen());
-        if (verdict instanceof Cookies.Verdict.Challenge challenge) {
-            log.debug("IKE_SA_INIT from {}: {} half-open IKE SAs, answered with a cookie", from, halfOpen.size());
-            send(new IkeOutput.Send(challenge.response(), local, from));
-            return;
-        }
-        if (verdict instanceof Cookies.Verdict.Drop drop) {
-            log.debug("IKE_SA_INIT from {} dropped: {}", from, drop.reason());
-            return;
-        }
-        try {
-            InetAddress me = local.getAddress().isAnyLocalAddress() ? localFor(tunnel.get(), from.getAddress())
-                    : local.getAddress();
-            if (tunnel.get().mode() != IkeMode.PASSIVE) {
-                ActorRef<IkeSessionActor.Command> own = sessions.get(label);
-                if (own == null) {
-                    log.info("IKE_SA_INIT from {}: tunnel {} is not running; dropped", from, label);
-                    return;
-                }
-                // retransmissions of the request reach the actor as Inbound, after the Answer
-                ActorRef<IkeSessionActor.Command> already = bySpi.putIfAbsent(spiI, own);
-                if (already == null) {
-                    halfOpen.put(spiI, java.time.Instant.now());
-                    own.tell(new IkeSessionActor.Answer(in, new InetSocketAddress(me, local.getPort())));
-                } else {
-                    already.tell(in);
-                }
-                return;
-            }
-            ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
-            if (old != null) {
-                old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
-            }
-            ActorRef<IkeSessionActor.Command> r = cp.system().systemActorOf(IkeSessionActor.responder(driver,
-                    settings, tunnel.get(), new InetSocketAddress(me, local.getPort()), in),
-                    "ike-" + names.incrementAndGet(), Props.empty());
-            halfOpen.put(spiI, java.time.Instant.now());
-            bySpi.putIfAbsent(spiI, r);
-            sessions.put(label, r);
-            log.debug("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
-        } catch (IOException | RuntimeException e) {
-            log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
-        }
-    }
-
-    /** Whether {@code address} is {@code peer}: the address itself, or one its name resolved to lately. */
-    private boolean isPeer(Host peer, InetAddress address) {
-        return peer.ip().map(address::equals)
-                .orElseGet(() -> passiveNames.getOrDefault(peer.dnsName().orElseThrow(), List.of()).contains(address));
-    }
-
-    /**
-     * Resolves the peer names of the tunnels again (in the background, each at most every {@link
-     * #NAME_REFRESH}), so that a request from an address a name has moved to is accepted when the peer retransmits.
-     * Returns whether any was started.
-     */
-    private boolean refreshPassiveNames() {
-        boolean started = false;
-        long now = System.nanoTime();
-        for (IkeTunnel t : wanted.values()) {
-            for (Host p : t.peers()) {
-                if (p.dnsName().isEmpty()) {
-                    continue;
-                }
-                String name = p.dnsName().get();
-                Long last = passiveNamesAsked.get(name);
-                if (last != null && now - last < NAME_REFRESH.toNanos()) {
-                    continue;
-                }
-                passiveNamesAsked.put(name, now);
-                started = true;
-                try {
-                    resolveThread.execute(() -> {
-                        try {
-                            passiveNames.put(name, List.copyOf(resolver.resolve(name)));
-                        } catch (IOException | RuntimeException e) {
-                            passiveNames.remove(name);
-                            log.warn("tunnel {}: peer {}: the name does not resolve ({})", t.label(), name,
-                                    e.toString());
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    return false;
-                }
-            }
-        }
-        return started;
-    }
-
-    void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
-        bySpi.put(initiatorSpi, actor);
-    }
-
-    void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
-        bySpi.remove(initiatorSpi, actor);
-        halfOpen.remove(initiatorSpi);
-    }
-
-    /**
-     * Half-open responder IKE SAs: created, neither up nor ended. One that outlived {@link IkeSession#HALF_OPEN}
-     * (its session gave up on IKE_AUTH, or never answered) no longer counts.
-     */
-    int halfOpen() {
-        java.time.Instant oldest = java.time.Instant.now().minus(IkeSession.HALF_OPEN);
-        halfOpen.values().removeIf(created -> created.isBefore(oldest));
-        return halfOpen.size();
+        return peers.endpoints(tunnel, peer);
     }
 
     /** The cookie counters: {@code ikev2.cookie.sent}, {@code .accepted}, {@code .rejected}. */
@@ -640,22 +376,14 @@ public final class IkeManager implements AutoCloseable {
         return cookies.counters();
     }
 
-    /**
-     * Sends a message: port 4500 through the dataplane (which adds the non-ESP marker), else from port 500. A NAT-T
-     * keepalive goes out of port 4500 as its one octet, without the marker.
-     */
+    /** The dispatcher's drop counters ({@link IkeDispatcher#counters()}). */
+    public Map<String, Long> dispatchCounters() {
+        return dispatcher.counters();
+    }
+
+    /** Sends a message through the transport (runs on the outcome lane, in the session's order). */
     void send(IkeOutput.Send s) {
-        try {
-            if (s.isNatKeepalive()) {
-                dataplane.sendNatKeepalive(s.to());
-            } else if (s.from().getPort() == dataplane.settings().udpPort()) {
-                dataplane.sendIke(s.to(), s.datagram());
-            } else {
-                c500.send(ByteBuffer.wrap(s.datagram()), s.to());
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("IKE send to {}: {}", s.to(), e.toString());
-        }
+        transport.send(s);
     }
 
     // ---------------------------------------------------------------------------------------------- outcomes
@@ -929,6 +657,8 @@ public final class IkeManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // nothing more reaches the sessions, which are stopping (their Deletes still leave through the transport)
+        dispatcher.close();
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (String label : List.copyOf(sessions.keySet())) {
             stopped.add(stopSession(label));
@@ -950,15 +680,7 @@ public final class IkeManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        DatagramChannel c = c500;
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
-        nsThread.shutdownNow();
-        resolveThread.shutdownNow();
+        transport.close();
+        peers.close();
     }
 }

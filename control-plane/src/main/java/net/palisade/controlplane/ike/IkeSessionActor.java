@@ -10,9 +10,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import net.palisade.model.Host;
-import net.palisade.model.IdType;
-import net.palisade.model.Identity;
-import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -22,55 +19,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives one tunnel's {@link IkeSession} (the pure engine): datagrams and timer ticks in, the session's outputs out
- * through the {@link IkeManager} (transport, dataplane, tunnel events). An initiator whose IKE SA ends (failure,
- * delete, timeout) starts a fresh session after {@link #RETRY}, doubled after each attempt that did not bring phase
- * 1 up, up to {@link #RETRY_MAX}; a responder actor stops with its session.
+ * Drives one tunnel's {@link IkeSession}s (the pure engine): datagrams and timer ticks in, the sessions' outputs out
+ * through the {@link IkeManager} (transport, dataplane, tunnel events). What to do when an IKE SA comes up, ends,
+ * times out or is duplicated — which peer next, which duplicate survives, when to try the head again, how long to
+ * wait, when our address moved — is decided by the tunnel's {@link TunnelPolicy}; this actor delivers the events to
+ * it, keeps the engines and the timers, and carries out its decisions. A responder actor stops with its session.
  *
- * <p>Dead peer detection and failover (the engine sends the liveness checks itself, after {@code dpd} of silence,
- * and reports the peer dead as a {@link IkeOutput.Phase1Down} with reason TIMEOUT once a request went unanswered
- * after every retransmission): the tunnel journals {@code dpd-lost} instead of {@code phase1-down}; an initiator
- * with more than one peer then moves on to the next peer of the list (after the last: the head), journals
- * {@code peer-switched} at once (before negotiating: the tunnel entity ignores a switch to the peer it already has)
- * and negotiates with it without waiting. An IKE_SA_INIT that times out also moves on to the next peer (after the
- * usual retry pause). While the peer in use is not the list's head, every {@code dpd} ({@link #HEAD_PROBE} without
- * dpd) a probe IKE SA is negotiated with the head, alongside the current one and with its events kept from the
- * tunnel; when it comes up, the probe and the current IKE SA are deleted ({@code phase1-down}), the tunnel journals
- * {@code peer-switched} back to the head and negotiates with it.
+ * <p>Engines: the {@code session} (the tunnel's IKE SA: its events reach the tunnel), the one {@code beside} it (an
+ * IKE SA the peer initiated while ours runs ({@link Answer}), or our own attempt while the peer's came up first: its
+ * events are held until it comes up; then it takes the session's place, or one of the two duplicates is deleted and,
+ * when the session loses, the tunnel journals its {@code phase1-down} before the survivor's phase1-up and Child SA),
+ * and the {@code probe} (an IKE SA with the list's head while on another peer, its events kept from the tunnel; when
+ * it comes up, the probe and the session are deleted and the tunnel switches back to the head).
  *
  * <p>Endpoints: each initiator IKE SA (first, retry, failover, probe) asks the {@link Driver} for its endpoints at
  * the moment it starts: a peer given as a host name is resolved then (not once at config time), and our address is
  * the configured {@code local} or else the kernel's source address towards the peer. A name that does not resolve,
  * or a peer no local address reaches, is reported as {@code negotiation-failed} ({@link
  * FailureReason#ADDRESS_UNAVAILABLE}) and retried like any failed attempt (after the next peer, if there is one).
- *
- * <p>Answering the peer: an initiator actor also runs a responder engine beside its session when the peer of its
- * tunnel initiates ({@link Answer}); its events are kept from the tunnel until it comes up. Then, if the session is
- * not up, it takes the session's place (an attempt of ours still negotiating goes beside); if both are up, one is
- * deleted ({@link #survivor}: the same choice on both gateways), and when the session is the loser the tunnel
- * journals its {@code phase1-down} (a duplicate) before the survivor's phase1-up and Child SA, so the survivor's
- * pair is the one installed last. The first IKE SA initiated with a peer after the node starts carries
- * N(INITIAL_CONTACT) ({@link Driver#initialContact}).
+ * The first IKE SA initiated with a peer after the node starts carries N(INITIAL_CONTACT) ({@link
+ * Driver#initialContact}).
  *
  * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link Driver#hostName}) unless {@code srcid}
- * is set; DPD is on (the config's default); every {@link #ADDRESS_CHECK} the source address towards the peer is
- * looked up again, and when it is no longer the IKE SA's (our address changed), the IKE SA is deleted (best effort),
- * the tunnel journals {@code phase1-down} saying so, and a new IKE SA is negotiated from the new address at once.
+ * is set; every {@link TunnelPolicy#ADDRESS_CHECK} the source address towards the peer is looked up again, and when
+ * it moved, the IKE SA is deleted (best effort), the tunnel journals {@code phase1-down} saying so, and a new IKE SA
+ * is negotiated from the new address at once.
  */
 final class IkeSessionActor {
     private static final Logger log = LoggerFactory.getLogger(IkeSessionActor.class);
-
-    /** Pause before an initiator negotiates again after its IKE SA ended. */
-    static final Duration RETRY = Duration.ofSeconds(5);
-
-    /** Longest pause between attempts. */
-    static final Duration RETRY_MAX = Duration.ofMinutes(5);
-
-    /** How often the list's head is tried again, while on another peer, when the tunnel has no {@code dpd}. */
-    static final Duration HEAD_PROBE = Duration.ofSeconds(30);
-
-    /** How often a {@code dynamic} tunnel checks whether its local address is still the one towards the peer. */
-    static final Duration ADDRESS_CHECK = Duration.ofSeconds(2);
 
     /** Where an initiator IKE SA runs: our address and port, and the peer's. */
     record Endpoints(InetSocketAddress local, InetSocketAddress remote) {
@@ -171,27 +147,25 @@ final class IkeSessionActor {
     private final IkeSettings settings;
     private final IkeTunnel tunnel;
     private final boolean initiator;
+    private final Clock clock;
     private InetSocketAddress local;
     private InetSocketAddress remote;
-    private final PeerFailover failover;
+    private final TunnelPolicy policy;
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private IkeSession session;
-    /** When {@link #session} started, and when it came up (null until then). */
+    /** When {@link #session} started. */
     private Instant sessionStarted;
-    private Instant sessionUp;
     /**
      * An IKE SA negotiated beside {@link #session} whose events the tunnel does not see yet: one the peer initiated,
      * or our own initiator while the peer's came up first. When it comes up it takes over, or, if {@link #session}
-     * is up too, one of the two is deleted ({@link #survivor}).
+     * is up too, one of the two is deleted ({@link TunnelPolicy#duplicate}).
      */
     private IkeSession beside;
     private InetSocketAddress besideLocal;
     private InetSocketAddress besideRemote;
     private Instant besideStarted;
     private final java.util.Set<Long> registered = new java.util.HashSet<>();
-    private int failedAttempts;
-    private boolean switchNow;
     private IkeSession probe;
     private Long probeRegistered;
     private boolean resolving;
@@ -199,17 +173,18 @@ final class IkeSessionActor {
     private boolean checking;
 
     private IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
-            InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
+            TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
             TimerScheduler<Command> timers) {
         this.manager = manager;
         this.settings = settings;
         this.tunnel = tunnel;
+        this.policy = policy;
         this.initiator = initiator;
+        this.clock = clock;
         this.local = local;
         this.remote = remote;
         this.ctx = ctx;
         this.timers = timers;
-        this.failover = initiator ? PeerFailover.of(tunnel) : null;
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order). */
@@ -219,14 +194,13 @@ final class IkeSessionActor {
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
     static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel) {
-        if (tunnel.peers().isEmpty()) {
-            throw new IllegalArgumentException("tunnel " + tunnel.label() + ": an initiator needs a peer");
-        }
+        Clock clock = Clock.systemUTC();
+        TunnelPolicy policy = TunnelPolicy.initiator(tunnel, settings, clock);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, true, null, null, ctx, timers);
-            if (tunnel.mode() == IkeMode.DYNAMIC) {
-                timers.startTimerWithFixedDelay(CheckAddress.INSTANCE, ADDRESS_CHECK, ADDRESS_CHECK);
-            }
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, true, policy, clock, null, null,
+                    ctx, timers);
+            policy.addressCheckEvery().ifPresent(every -> timers.startTimerWithFixedDelay(CheckAddress.INSTANCE,
+                    every, every));
             a.startInitiator();
             return a.behavior();
         }));
@@ -241,12 +215,13 @@ final class IkeSessionActor {
     /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
     static Behavior<Command> responder(Driver manager, IkeSettings settings, IkeTunnel tunnel,
             InetSocketAddress local, Inbound first) {
+        Clock clock = Clock.systemUTC();
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, local, first.from(),
-                    ctx, timers);
-            a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(Clock.systemUTC()),
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, TunnelPolicy.responder(tunnel,
+                    settings, clock), clock, local, first.from(), ctx, timers);
+            a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(clock),
                     a.settings);
-            a.sessionStarted = Instant.now();
+            a.sessionStarted = clock.instant();
             a.inbound(first);
             return a.session.state() == IkeState.CLOSED ? a.end() : a.behavior();
         }));
@@ -321,10 +296,10 @@ final class IkeSessionActor {
     /** Looks up the endpoints towards the current peer; the session starts when they arrive. */
     private void startInitiator() {
         session = null;
-        sessionUp = null;
+        policy.starting();
         register();
         resolving = true;
-        lookUp(Purpose.SESSION, failover.current());
+        lookUp(Purpose.SESSION, policy.current());
     }
 
     private void lookUp(Purpose purpose, Host peer) {
@@ -352,18 +327,15 @@ final class IkeSessionActor {
             } catch (RuntimeException ex) {
                 log.error("tunnel {}: reporting a failed address lookup failed", tunnel.label(), ex);
             }
-            if (failover.canSwitch()) {
-                switchTo(failover.advance());
-            }
-            timers.startSingleTimer(Restart.INSTANCE, retryDelay(failedAttempts++));
+            policy.addressUnavailable().ifPresent(this::switchTo);
+            timers.startSingleTimer(Restart.INSTANCE, policy.failedAttempt());
             return Behaviors.same();
         }
         local = r.endpoints().local();
         remote = r.endpoints().remote();
-        session = IkeSession.initiator(sessionTunnel(), local, remote, IkeEnvironment.standard(Clock.systemUTC()),
-                settings);
-        sessionStarted = Instant.now();
-        sessionUp = null;
+        session = IkeSession.initiator(sessionTunnel(), local, remote, IkeEnvironment.standard(clock), settings);
+        sessionStarted = clock.instant();
+        policy.starting();
         if (manager.initialContact(remote.getAddress())) {
             session.sendInitialContact();
         }
@@ -373,22 +345,15 @@ final class IkeSessionActor {
         return afterStep();
     }
 
-    /** The tunnel as the engine sees it: a {@code dynamic} tunnel without srcid names itself by host name. */
+    /** The tunnel as the engine sees it ({@link TunnelPolicy#engineTunnel}); our address if the name cannot do. */
     private IkeTunnel sessionTunnel() {
-        if (tunnel.mode() != IkeMode.DYNAMIC || tunnel.srcId().isPresent()) {
-            return tunnel;
-        }
-        Identity me;
         try {
-            me = new Identity(IdType.FQDN, manager.hostName());
+            return policy.engineTunnel(manager::hostName);
         } catch (IllegalArgumentException e) {
             log.error("tunnel {}: this machine's host name cannot be our identity ({}); set srcid. Using our address",
                     tunnel.label(), e.getMessage());
             return tunnel;
         }
-        return new IkeTunnel(tunnel.label(), tunnel.mode(), tunnel.exchange(), tunnel.from(), tunnel.to(),
-                tunnel.local(), tunnel.peers(), tunnel.ikeSa(), tunnel.childSa(), Optional.of(me), tunnel.dstId(),
-                tunnel.authentication(), tunnel.dpd(), tunnel.ping());
     }
 
     /** Why {@code peer} cannot be reached, for the journal. */
@@ -409,35 +374,29 @@ final class IkeSessionActor {
             return;
         }
         checking = true;
-        lookUp(Purpose.CHECK, failover.current());
+        lookUp(Purpose.CHECK, policy.current());
     }
 
     /** Our address towards the peer changed under the established IKE SA: re-establish from the new one. */
     private void addressChecked(Resolved r) {
         checking = false;
-        if (r.error() != null || session == null || session.state() != IkeState.ESTABLISHED
-                || !r.peer().equals(failover.current())) {
+        if (r.error() != null || session == null || session.state() != IkeState.ESTABLISHED) {
             return; // no route at the moment (DPD decides), or nothing to move
         }
         InetAddress now = r.endpoints().local().getAddress();
         InetAddress was = local.getAddress();
-        if (now.equals(was)) {
+        Optional<String> moved = policy.addressChanged(r.peer(), now, was);
+        if (moved.isEmpty()) {
             return;
         }
         log.info("tunnel {}: our address towards {} is now {}, not {}; re-establishing", tunnel.label(),
                 Host.of(remote.getAddress()), Host.of(now), Host.of(was));
         IkeSaId id = session.id();
-        for (IkeOutput o : session.handle(new IkeInput.Close()).outputs()) {
-            if (o instanceof IkeOutput.Send s) {
-                manager.send(s); // best effort: the old address may be gone
-            }
-        }
-        cancelTimer(session);
+        closeAndForget(session); // best effort: the old address may be gone
         session = null;
         register();
         dropProbe();
-        manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(), "local address "
-                + Host.of(was) + " no longer used towards the peer (now " + Host.of(now) + "): re-establishing"));
+        manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(), moved.get()));
         startInitiator();
     }
 
@@ -488,9 +447,8 @@ final class IkeSessionActor {
                 Host.of(a.first().from().getAddress()));
         besideLocal = a.local();
         besideRemote = a.first().from();
-        besideStarted = Instant.now();
-        beside = IkeSession.responder(tunnel, besideLocal, besideRemote, IkeEnvironment.standard(Clock.systemUTC()),
-                settings);
+        besideStarted = clock.instant();
+        beside = IkeSession.responder(tunnel, besideLocal, besideRemote, IkeEnvironment.standard(clock), settings);
         manager.register(spi, ctx.getSelf());
         registered.add(spi);
         InetSocketAddress to = a.first().to().getAddress().isAnyLocalAddress()
@@ -540,12 +498,11 @@ final class IkeSessionActor {
 
     /** The IKE SA beside came up with {@code held} events: it takes over, or one of the two duplicates goes. */
     private void besideUp(java.util.List<IkeOutput.Event> held) {
-        Instant now = Instant.now();
         manager.contacted(besideRemote.getAddress());
         if (session == null || session.state() != IkeState.ESTABLISHED) {
             // ours is not up (negotiating, or between attempts): the one beside is the tunnel's now, ours goes beside
             swap();
-            sessionUp = now;
+            policy.tookOver();
             if (beside != null && beside.state() == IkeState.CLOSED) {
                 dropBeside();
             }
@@ -555,9 +512,8 @@ final class IkeSessionActor {
         }
         IkeSaId current = session.id();
         IkeSaId other = beside.id();
-        boolean newer = !beside.originalInitiator() && sessionUp != null && besideStarted != null
-                && besideStarted.isAfter(sessionUp.plus(newerAfter(settings)));
-        Verdict verdict = survivor(session.initialContact(), current, beside.initialContact(), other, newer);
+        TunnelPolicy.Verdict verdict = policy.duplicate(session.initialContact(), current, beside.initialContact(),
+                other, beside.originalInitiator(), besideStarted);
         boolean besideWins = verdict.second();
         String why = verdict.why();
         if (besideWins) {
@@ -565,7 +521,7 @@ final class IkeSessionActor {
                     other, why);
             closeAndForget(session);
             swap();
-            sessionUp = now;
+            policy.tookOver();
             dropBeside();
             register();
             manager.event(tunnel.label(), new IkeOutput.Phase1Down(current, Optional.empty(),
@@ -578,48 +534,6 @@ final class IkeSessionActor {
             dropBeside();
             register();
         }
-    }
-
-    /**
-     * How long after an IKE SA came up a peer's IKE_SA_INIT must arrive to be surely newer (begun by the peer after
-     * it had that IKE SA up, which only a peer that lost it does): twice the whole retransmission schedule, since a
-     * request begun earlier may arrive as late as its last retransmission.
-     */
-    static Duration newerAfter(IkeSettings settings) {
-        return settings.retransmit().stream().reduce(Duration.ZERO, Duration::plus).multipliedBy(2);
-    }
-
-    /**
-     * Which of two established IKE SAs survives, and why.
-     *
-     * @param second the second one survives (else the first)
-     * @param why    for the journal and the log
-     */
-    record Verdict(boolean second, String why) {}
-
-    /**
-     * Which of two established IKE SAs of one tunnel survives, {@code a} (up first) or {@code b} (up now):
-     * <ol>
-     * <li>{@code b} if the peer began it after {@code a} was up ({@code bNewer}, see {@link #newerAfter}): the peer no
-     * longer had {@code a} (it restarted: then {@code b} normally carries N(INITIAL_CONTACT), RFC 7296 section 2.4),
-     * so only this side sees a duplicate;</li>
-     * <li>else (both were negotiated at once, both sides see both) the one whose IKE_AUTH carried INITIAL_CONTACT,
-     * if only one did;</li>
-     * <li>else the one with the larger initiator SPI (unsigned).</li>
-     * </ol>
-     * Rules 2 and 3 use what both gateways know alike, so both keep the same IKE SA without talking about it.
-     */
-    static Verdict survivor(boolean aInitialContact, IkeSaId a, boolean bInitialContact, IkeSaId b,
-            boolean bNewer) {
-        if (bNewer) {
-            return new Verdict(true, bInitialContact ? "the newer one carries INITIAL_CONTACT: the peer restarted"
-                    : "the newer one began after this one was up: the peer had lost it");
-        }
-        if (aInitialContact != bInitialContact) {
-            return new Verdict(bInitialContact, "the one with INITIAL_CONTACT wins");
-        }
-        return new Verdict(Long.compareUnsigned(a.initiatorSpi(), b.initiatorSpi()) < 0,
-                "the larger initiator SPI wins");
     }
 
     /** Sends the Delete of {@code s} once (the peer may be deleting it too) and forgets its timer. */
@@ -642,7 +556,6 @@ final class IkeSessionActor {
         local = besideLocal;
         remote = besideRemote;
         sessionStarted = besideStarted;
-        sessionUp = null;
         beside = s;
         besideLocal = l;
         besideRemote = r;
@@ -668,7 +581,7 @@ final class IkeSessionActor {
     }
 
     private void setTimer(IkeSession owner, Instant at) {
-        timers.startSingleTimer(owner, Tick.INSTANCE, max0(Duration.between(Instant.now(), at)));
+        timers.startSingleTimer(owner, Tick.INSTANCE, max0(Duration.between(clock.instant(), at)));
     }
 
     private void cancelTimer(IkeSession owner) {
@@ -685,31 +598,19 @@ final class IkeSessionActor {
         if (initiator) {
             cancelTimer(session);
             session = null;
-            sessionUp = null;
             if (beside != null && beside.state() != IkeState.CLOSED) {
                 // ours ended; the one negotiating beside takes its place
                 swap();
-                sessionUp = null;
+                policy.down();
                 beside = null;
                 dropBeside();
                 return Behaviors.same();
             }
             register();
-            if (switchNow) {
-                switchNow = false;
-                timers.startSingleTimer(Restart.INSTANCE, Duration.ZERO);
-            } else {
-                timers.startSingleTimer(Restart.INSTANCE, retryDelay(failedAttempts++));
-            }
+            timers.startSingleTimer(Restart.INSTANCE, policy.closed());
             return Behaviors.same();
         }
         return end();
-    }
-
-    /** {@link #RETRY} doubled {@code failed} times, at most {@link #RETRY_MAX}. */
-    static Duration retryDelay(int failed) {
-        Duration d = RETRY.multipliedBy(1L << Math.min(failed, 10));
-        return d.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : d;
     }
 
     private Behavior<Command> end() {
@@ -755,25 +656,16 @@ final class IkeSessionActor {
                 case IkeOutput.SetTimer t -> setTimer(session, t.at());
                 case IkeOutput.Event e -> {
                     if (e instanceof IkeOutput.Phase1Up) {
-                        failedAttempts = 0;
-                        if (sessionUp == null) {
-                            sessionUp = Instant.now();
-                        }
+                        Optional<Duration> probeHead = policy.up();
                         if (remote != null) {
                             manager.contacted(remote.getAddress());
                         }
-                        if (initiator && !failover.atHead()) {
-                            Duration every = tunnel.dpd().orElse(HEAD_PROBE);
-                            timers.startTimerWithFixedDelay(TryHead.INSTANCE, every, every);
-                        }
+                        probeHead.ifPresent(every -> timers.startTimerWithFixedDelay(TryHead.INSTANCE, every, every));
                     }
                     try {
                         if (PeerFailover.peerDead(e)) {
                             manager.dpdLost(tunnel.label(), (IkeOutput.Phase1Down) e);
-                            if (initiator && failover.canSwitch()) {
-                                switchTo(failover.advance());
-                                switchNow = true;
-                            }
+                            policy.peerDead().ifPresent(this::switchTo);
                         } else if (e instanceof IkeOutput.Phase1Down d && d.reason().isEmpty() && beside != null
                                 && beside.state() != IkeState.CLOSED && session.state() == IkeState.CLOSED) {
                             // the peer resolved the duplicate first: the IKE SA negotiated beside takes over
@@ -781,9 +673,8 @@ final class IkeSessionActor {
                                     + " (a duplicate IKE SA: " + beside.id() + " takes over)"));
                         } else {
                             manager.event(tunnel.label(), e);
-                            if (initiator && failover.canSwitch() && PeerFailover.setupTimedOut(e)
-                                    && session.state() == IkeState.CLOSED) {
-                                switchTo(failover.advance());
+                            if (PeerFailover.setupTimedOut(e) && session.state() == IkeState.CLOSED) {
+                                policy.setupTimedOut().ifPresent(this::switchTo);
                             }
                         }
                     } catch (RuntimeException ex) {
@@ -803,16 +694,19 @@ final class IkeSessionActor {
 
     /** Starts a probe IKE SA with the list's head, unless one is running or the current IKE SA is not up. */
     private void tryHead() {
-        if (!initiator || failover.atHead()) {
-            timers.cancel(TryHead.INSTANCE);
-            return;
+        switch (policy.headProbeDue(established(), probe != null || probeResolving)) {
+            case STOP -> timers.cancel(TryHead.INSTANCE);
+            case WAIT -> { }
+            case PROBE -> {
+                log.info("tunnel {}: trying the first peer {} again", tunnel.label(), policy.head());
+                probeResolving = true;
+                lookUp(Purpose.PROBE, policy.head());
+            }
         }
-        if (probe != null || probeResolving || session == null || session.state() != IkeState.ESTABLISHED) {
-            return;
-        }
-        log.info("tunnel {}: trying the first peer {} again", tunnel.label(), failover.head());
-        probeResolving = true;
-        lookUp(Purpose.PROBE, failover.head());
+    }
+
+    private boolean established() {
+        return session != null && session.state() == IkeState.ESTABLISHED;
     }
 
     /** Starts the probe with the endpoints looked up for the head (if it is still wanted and they exist). */
@@ -822,12 +716,11 @@ final class IkeSessionActor {
             log.info("tunnel {}: not trying the first peer: {}", tunnel.label(), unavailable(r.peer(), r.error()));
             return;
         }
-        if (failover.atHead() || !r.peer().equals(failover.head()) || probe != null || session == null
-                || session.state() != IkeState.ESTABLISHED) {
+        if (probe != null || !policy.probeWanted(r.peer(), established())) {
             return;
         }
         probe = IkeSession.initiator(sessionTunnel(), r.endpoints().local(), r.endpoints().remote(),
-                IkeEnvironment.standard(Clock.systemUTC()), settings);
+                IkeEnvironment.standard(clock), settings);
         IkeSession.Step step = probe.handle(new IkeInput.Start());
         probeRegistered = probe.id().initiatorSpi();
         manager.register(probeRegistered, ctx.getSelf());
@@ -841,7 +734,7 @@ final class IkeSessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer(ProbeTick.INSTANCE,
-                        max0(Duration.between(Instant.now(), t.at())));
+                        max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.Event e -> up |= e instanceof IkeOutput.Phase1Up;
             }
         }
@@ -855,27 +748,19 @@ final class IkeSessionActor {
         if (!up) {
             return;
         }
-        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(), failover.head());
-        for (IkeOutput o : probe.handle(new IkeInput.Close()).outputs()) {
-            if (o instanceof IkeOutput.Send s) {
-                manager.send(s);
-            }
-        }
+        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(), policy.head());
+        closeAndForget(probe);
         dropProbe();
         if (session != null && session.state() != IkeState.CLOSED) {
             IkeSaId id = session.id();
-            for (IkeOutput o : session.handle(new IkeInput.Close()).outputs()) {
-                if (o instanceof IkeOutput.Send s) {
-                    manager.send(s);
-                }
-            }
+            closeAndForget(session);
             manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(),
                     "switching back to the first peer"));
         }
         cancelTimer(session);
         session = null;
         register();
-        switchTo(failover.backToHead());
+        switchTo(policy.probeUp());
         startInitiator();
     }
 

@@ -5,8 +5,8 @@ import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
 
 /**
- * Which of a tunnel's peers (in failover order) an initiator talks to. Pure: the {@link IkeSessionActor} asks it
- * what to do when the engine reports the current peer dead ({@link #peerDead}) and moves on with {@link #advance}.
+ * Which of a tunnel's peers (in failover order) an initiator talks to. Pure: the {@link TunnelPolicy} moves on with
+ * {@link #advance} when the engine reports the current peer dead ({@link #peerDead}) or never answering.
  * Peers are kept as written (addresses or host names); a name is resolved each time a session with it starts.
  */
 final class PeerFailover {

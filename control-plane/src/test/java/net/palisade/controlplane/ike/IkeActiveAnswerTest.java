@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two {@code active} gateways facing each other, each a real {@link IkeSessionActor} whose driver hands the other's
  * datagrams over in memory (an unknown IKE_SA_INIT request becomes an {@link IkeSessionActor.Answer}, as {@link
- * IkeManager#receive} does): both initiate, and one IKE SA and one Child SA pair must remain on both sides; a peer that
+ * IkeDispatcher#receive} does): both initiate, and one IKE SA and one Child SA pair must remain on both sides; a peer that
  * restarts is accepted at once through INITIAL_CONTACT. The dataplane is modelled by what its calls do: a Child SA
  * install replaces the tunnel's pairs, a phase1-down removes them.
  */
@@ -228,7 +228,7 @@ class IkeActiveAnswerTest {
             // a crash soon after the IKE SA came up cannot be told from a simultaneous start; later it can
             java.time.Instant upAt = java.time.Instant.now();
             await("the IKE SA older than an IKE_SA_INIT can be late", () -> java.time.Instant.now().isAfter(
-                    upAt.plus(IkeSessionActor.newerAfter(FAST))), a, b);
+                    upAt.plus(TunnelPolicy.newerAfter(FAST))), a, b);
 
             // B crashes (no Delete) and starts again with no memory of the IKE SA
             b.down = true;
@@ -253,15 +253,15 @@ class IkeActiveAnswerTest {
         IkeSaId small = new IkeSaId(0x7fff_ffff_ffff_ffffL, 5);
         IkeSaId large = new IkeSaId(0x8000_0000_0000_0000L, 1); // negative as a long, larger as an SPI
         // negotiated at once: the same answer whichever gateway (argument order) asks
-        assertThat(IkeSessionActor.survivor(false, small, false, large, false).second()).isTrue();
-        assertThat(IkeSessionActor.survivor(false, large, false, small, false).second()).isFalse();
-        assertThat(IkeSessionActor.survivor(true, small, false, large, false).second()).isFalse();
-        assertThat(IkeSessionActor.survivor(false, large, true, small, false).second()).isTrue();
-        assertThat(IkeSessionActor.survivor(true, small, true, large, false).second()).isTrue();
+        assertThat(TunnelPolicy.survivor(false, small, false, large, false).second()).isTrue();
+        assertThat(TunnelPolicy.survivor(false, large, false, small, false).second()).isFalse();
+        assertThat(TunnelPolicy.survivor(true, small, false, large, false).second()).isFalse();
+        assertThat(TunnelPolicy.survivor(false, large, true, small, false).second()).isTrue();
+        assertThat(TunnelPolicy.survivor(true, small, true, large, false).second()).isTrue();
         // one begun after the other was up replaces it, whatever the SPIs
-        assertThat(IkeSessionActor.survivor(true, large, true, small, true).second()).isTrue();
-        assertThat(IkeSessionActor.survivor(true, large, true, small, true).why()).contains("INITIAL_CONTACT");
-        assertThat(IkeSessionActor.survivor(false, large, false, small, true).second()).isTrue();
+        assertThat(TunnelPolicy.survivor(true, large, true, small, true).second()).isTrue();
+        assertThat(TunnelPolicy.survivor(true, large, true, small, true).why()).contains("INITIAL_CONTACT");
+        assertThat(TunnelPolicy.survivor(false, large, false, small, true).second()).isTrue();
     }
 
     @Test

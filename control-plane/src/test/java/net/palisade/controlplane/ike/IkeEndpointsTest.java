@@ -101,7 +101,7 @@ class IkeEndpointsTest {
 
         InetAddress moved = IkeLoop.ip("192.0.2.11");
         net.local = new InetSocketAddress(moved, 500);
-        net.await("phase1-down", IkeSessionActor.ADDRESS_CHECK.multipliedBy(3));
+        net.await("phase1-down", TunnelPolicy.ADDRESS_CHECK.multipliedBy(3));
         assertThat(net.details.getLast()).isEqualTo("local address 192.0.2.1 no longer used towards the peer "
                 + "(now 192.0.2.11): re-establishing");
         net.await("phase1-up 192.0.2.2");

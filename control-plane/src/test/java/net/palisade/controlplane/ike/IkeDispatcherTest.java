@@ -1,0 +1,291 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import net.palisade.controlplane.MutableClock;
+import net.palisade.model.Host;
+import net.palisade.model.IkeMode;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.wire.Octets;
+import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.IkeHeader;
+import net.palisade.model.wire.ikev2.IkeMessage;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.NoncePayload;
+import net.palisade.model.wire.ikev2.NotifyPayload;
+import net.palisade.model.wire.ikev2.NotifyType;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dispatcher on a fake transport and a fake clock: session actors are test probes, so each test sees exactly
+ * which actor a message reached, what went back out, and which drop was counted.
+ */
+class IkeDispatcherTest {
+    private static final ActorTestKit kit = ActorTestKit.create();
+    private static final Duration QUIET = Duration.ofMillis(200);
+    private static final InetSocketAddress LOCAL = new InetSocketAddress(IkeLoop.ip("192.0.2.1"), 500);
+    private static final InetSocketAddress PEER = new InetSocketAddress(IkeLoop.ip("192.0.2.2"), 500);
+    private static final InetSocketAddress STRANGER = new InetSocketAddress(IkeLoop.ip("198.51.100.9"), 500);
+    private static final Ikev2Codec CODEC = Ikev2Codec.standard();
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T01:00:00Z"));
+    private final FakeIkeTransport transport = new FakeIkeTransport();
+    private final FakeTunnels tunnels = new FakeTunnels();
+    private final PeerResolver resolver = new PeerResolver(Optional.empty(), 500,
+            name -> List.of(IkeLoop.ip("192.0.2.2")), System::nanoTime);
+    private IkeDispatcher dispatcher = dispatcher(Cookies.DEFAULT_THRESHOLD);
+
+    @AfterAll
+    static void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    @AfterEach
+    void close() {
+        dispatcher.close();
+        resolver.close();
+    }
+
+    private IkeDispatcher dispatcher(int cookieThreshold) {
+        Random random = new Random(3);
+        return new IkeDispatcher(tunnels, resolver, new Cookies(clock, random::nextBytes, Duration.ofMinutes(2),
+                cookieThreshold), transport, clock);
+    }
+
+    /** The node's tunnels, with test probes for session actors; records every responder started. */
+    private static final class FakeTunnels implements IkeDispatcher.Tunnels {
+        final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
+        final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
+        final List<TestProbe<IkeSessionActor.Command>> responders = new CopyOnWriteArrayList<>();
+        volatile CountDownLatch entered;
+        volatile CountDownLatch release;
+
+        @Override
+        public Collection<IkeTunnel> tunnels() {
+            return wanted.values();
+        }
+
+        @Override
+        public boolean ready() {
+            CountDownLatch r = release;
+            if (r != null) {
+                entered.countDown();
+                try {
+                    r.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Optional<ActorRef<IkeSessionActor.Command>> session(String label) {
+            return Optional.ofNullable(sessions.get(label));
+        }
+
+        @Override
+        public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
+                IkeSessionActor.Inbound first) {
+            TestProbe<IkeSessionActor.Command> p = kit.createTestProbe();
+            p.ref().tell(first);
+            responders.add(p);
+            sessions.put(tunnel.label(), p.ref());
+            return p.ref();
+        }
+    }
+
+    private static IkeTunnel tunnel(String label, IkeMode mode, List<Host> peers) {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        return new IkeTunnel(label, mode, t.exchange(), t.from(), t.to(), t.local(), peers, t.ikeSa(), t.childSa(),
+                t.srcId(), t.dstId(), t.authentication(), t.dpd(), t.ping());
+    }
+
+    private static byte[] init(long spi, NotifyPayload... extra) {
+        byte[] nonce = new byte[32];
+        new Random(spi).nextBytes(nonce);
+        List<net.palisade.model.wire.ikev2.Payload> payloads = new java.util.ArrayList<>(List.of(extra));
+        payloads.add(new NoncePayload(Octets.of(nonce)));
+        return CODEC.encode(new IkeMessage(IkeHeader.request(spi, 0, ExchangeType.Known.IKE_SA_INIT, 0, true),
+                payloads));
+    }
+
+    private static byte[] auth(long spiI, long spiR) {
+        return CODEC.encode(IkeMessage.of(IkeHeader.request(spiI, spiR, ExchangeType.Known.IKE_AUTH, 1, true),
+                new NoncePayload(Octets.of(new byte[16]))));
+    }
+
+    @Test
+    void messagesGoToTheActorRegisteredForTheirInitiatorSpi() {
+        TestProbe<IkeSessionActor.Command> a = kit.createTestProbe();
+        TestProbe<IkeSessionActor.Command> b = kit.createTestProbe();
+        dispatcher.register(0x11L, a.ref());
+        dispatcher.register(0x22L, b.ref());
+        byte[] forB = auth(0x22L, 0x99L);
+        dispatcher.receive(PEER, LOCAL, forB);
+        IkeSessionActor.Inbound in = b.expectMessageClass(IkeSessionActor.Inbound.class);
+        assertThat(in.datagram()).isEqualTo(forB);
+        assertThat(in.from()).isEqualTo(PEER);
+        a.expectNoMessage(QUIET);
+
+        dispatcher.unregister(0x22L, b.ref());
+        dispatcher.receive(PEER, LOCAL, forB);
+        b.expectNoMessage(QUIET);
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.unknown-spi", 1L);
+    }
+
+    @Test
+    void unknownSpisAndBrokenHeadersAreDroppedAndCounted() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        dispatcher.receive(PEER, LOCAL, auth(0x33L, 0x44L));
+        byte[] response = CODEC.encode(IkeMessage.of(IkeHeader.response(0x55L, 0, ExchangeType.Known.IKE_SA_INIT,
+                0, false), new NoncePayload(Octets.of(new byte[16]))));
+        dispatcher.receive(PEER, LOCAL, response);
+        byte[] truncated = java.util.Arrays.copyOf(init(0x66L), 40);
+        dispatcher.receive(PEER, LOCAL, truncated);
+        dispatcher.receive(PEER, LOCAL, new byte[10]);
+
+        assertThat(tunnels.responders).as("no responder for any of them").isEmpty();
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.unknown-spi", 2L)
+                .containsEntry("ikev2.decode.length_mismatch", 1L)
+                .containsEntry("ikev2.decode.datagram_too_short", 1L);
+    }
+
+    @Test
+    void aPassiveTunnelAnswersOnceAndItsResponderGetsTheRetransmissions() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of(Host.of(PEER.getAddress()))));
+        byte[] request = init(0x77L);
+        dispatcher.receive(PEER, LOCAL, request);
+        dispatcher.receive(PEER, LOCAL, request);
+        assertThat(tunnels.responders).hasSize(1);
+        TestProbe<IkeSessionActor.Command> responder = tunnels.responders.getFirst();
+        assertThat(responder.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(request);
+        assertThat(responder.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(request);
+        assertThat(dispatcher.halfOpen().count()).isEqualTo(1);
+
+        dispatcher.receive(STRANGER, LOCAL, init(0x78L));
+        assertThat(tunnels.responders).as("not a peer of the tunnel").hasSize(1);
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.no-tunnel", 1L);
+    }
+
+    @Test
+    void aRetransmittedIkeSaInitGoesToTheActiveTunnelsActorAlreadyAnsweringIt() {
+        tunnels.wanted.put("a", tunnel("a", IkeMode.ACTIVE, List.of(Host.of(PEER.getAddress()))));
+        TestProbe<IkeSessionActor.Command> own = kit.createTestProbe();
+        tunnels.sessions.put("a", own.ref());
+        byte[] request = init(0x88L);
+        dispatcher.receive(PEER, LOCAL, request);
+        IkeSessionActor.Answer answer = own.expectMessageClass(IkeSessionActor.Answer.class);
+        assertThat(answer.first().datagram()).isEqualTo(request);
+        assertThat(answer.local()).isEqualTo(LOCAL);
+
+        dispatcher.receive(PEER, LOCAL, request);
+        assertThat(own.expectMessageClass(IkeSessionActor.Inbound.class).datagram())
+                .as("the retransmission, not a second Answer").isEqualTo(request);
+        assertThat(tunnels.responders).isEmpty();
+        assertThat(dispatcher.halfOpen().count()).isEqualTo(1);
+
+        tunnels.sessions.clear();
+        dispatcher.receive(PEER, LOCAL, init(0x89L));
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.not-running", 1L);
+    }
+
+    @Test
+    void cookiesAreDemandedFromTheThresholdOfHalfOpenIkeSasOn() {
+        dispatcher.close();
+        dispatcher = dispatcher(2);
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        dispatcher.receive(PEER, LOCAL, init(0x101L));
+        dispatcher.receive(PEER, LOCAL, init(0x102L));
+        assertThat(tunnels.responders).hasSize(2);
+        assertThat(transport.sent).isEmpty();
+
+        dispatcher.receive(PEER, LOCAL, init(0x103L));
+        assertThat(tunnels.responders).as("no state for the third").hasSize(2);
+        assertThat(transport.sent).hasSize(1);
+        IkeOutput.Send challenge = transport.sent.getFirst();
+        assertThat(challenge.to()).isEqualTo(PEER);
+        assertThat(challenge.from()).isEqualTo(LOCAL);
+        IkeMessage m = CODEC.decode(challenge.datagram()).orElseThrow();
+        assertThat(m.header().initiatorSpi()).isEqualTo(0x103L);
+        assertThat(m.header().response()).isTrue();
+        NotifyPayload cookie = m.notify(NotifyType.Known.COOKIE).orElseThrow();
+
+        dispatcher.receive(PEER, LOCAL, init(0x103L, cookie));
+        assertThat(tunnels.responders).as("the request with the cookie starts a responder").hasSize(3);
+        assertThat(transport.sent).hasSize(1);
+    }
+
+    @Test
+    void failedSetupsLeaveNoHalfOpenIkeSaBehind() {
+        dispatcher.close();
+        dispatcher = dispatcher(2);
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        dispatcher.receive(PEER, LOCAL, init(0x201L));
+        dispatcher.receive(PEER, LOCAL, init(0x202L));
+        assertThat(dispatcher.halfOpen().count()).isEqualTo(2);
+
+        // both responders end without IKE_AUTH: their actors unregister their SPIs
+        dispatcher.unregister(0x201L, tunnels.responders.get(0).ref());
+        dispatcher.unregister(0x202L, tunnels.responders.get(1).ref());
+        assertThat(dispatcher.halfOpen().count()).isZero();
+        dispatcher.receive(PEER, LOCAL, init(0x203L));
+        assertThat(transport.sent).as("no cookie demanded any more").isEmpty();
+        assertThat(tunnels.responders).hasSize(3);
+
+        // one whose actor never ends stops counting after HALF_OPEN
+        clock.advance(IkeSession.HALF_OPEN.plusSeconds(1));
+        assertThat(dispatcher.halfOpen().count()).isZero();
+    }
+
+    @Test
+    void theSinkNeverWaitsForTheDispatchThread() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        tunnels.entered = new CountDownLatch(1);
+        tunnels.release = new CountDownLatch(1);
+        net.palisade.dataplane.worker.IkeSink sink = dispatcher.sink();
+        sink.ike(PEER, LOCAL, init(0x301L));
+        await().atMost(Duration.ofSeconds(10)).until(() -> tunnels.entered.getCount() == 0);
+
+        // the dispatch thread is stuck; a worker hands in a full inbox and one more without waiting
+        for (int i = 0; i < IkeDispatcher.INBOX + 1; i++) {
+            sink.ike(PEER, LOCAL, auth(0x400L + i, 1));
+        }
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.inbox-full", 1L);
+
+        tunnels.release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.counters()
+                .getOrDefault("ikev2.dispatch.unknown-spi", 0L) == IkeDispatcher.INBOX);
+        assertThat(tunnels.responders).hasSize(1);
+    }
+
+    @Test
+    void aPeerNameIsMatchedOnceResolved() {
+        tunnels.wanted.put("n", tunnel("n", IkeMode.PASSIVE, List.of(Host.parse("gw-b.lab"))));
+        dispatcher.receive(PEER, LOCAL, init(0x501L));
+        assertThat(tunnels.responders).as("the name was not resolved yet").isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> resolver.isPeer(Host.parse("gw-b.lab"),
+                PEER.getAddress()));
+        dispatcher.receive(PEER, LOCAL, init(0x501L));
+        assertThat(tunnels.responders).as("the retransmission matches the new answer").hasSize(1);
+    }
+}
