@@ -42,19 +42,22 @@ final class ChildSas {
     private final EngineContext ctx;
     private final IkeSession session;
     private final List<ChildSa> children = new ArrayList<>();
-    /** Our CREATE_CHILD_SA request rekeying a Child SA, while in flight. */
+    /** Our CREATE_CHILD_SA request rekeying a Child SA, while in flight (null otherwise). */
     private Rekey rekey;
-    /** The peer's rekey we answered while our own rekey of the same Child SA was in flight. */
-    private Rekeyed answeredRekey;
 
     ChildSas(EngineContext ctx, IkeSession session) {
         this.ctx = ctx;
         this.session = session;
     }
 
-    /** Our CREATE_CHILD_SA request rekeying {@code old}, in flight. */
+    /**
+     * Our CREATE_CHILD_SA request rekeying {@code old}, in flight.
+     *
+     * @param theirs the peer's rekey of the same Child SA, answered while ours was in flight: a collision (section
+     *               2.8.1), decided when ours completes
+     */
     private record Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
-            boolean retried) {}
+            boolean retried, Optional<Rekeyed> theirs) {}
 
     /**
      * A completed rekey of {@code old} into {@code fresh}, with its exchange's nonces: a collision is judged by the
@@ -126,7 +129,7 @@ final class ChildSas {
         kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
         p.add(new TsPayload(true, old.local));
         p.add(new TsPayload(false, old.remote));
-        rekey = new Rekey(old, spiIn, nonce, kex, retry);
+        rekey = new Rekey(old, spiIn, nonce, kex, retry, Optional.empty());
         ctx.count("child_rekey_sent");
         ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, new Request(Request.Kind.REKEY_CHILD, old));
     }
@@ -145,8 +148,7 @@ final class ChildSas {
     void rekeyResponse(IkeMessage m) {
         Rekey r = rekey;
         rekey = null;
-        Rekeyed collision = answeredRekey != null && answeredRekey.old() == r.old() ? answeredRekey : null;
-        answeredRekey = null;
+        Rekeyed collision = r.theirs().orElse(null);
         Optional<NotifyPayload> error = EngineContext.error(m);
         if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
                 && r.keyExchange().isPresent()) {
@@ -311,7 +313,8 @@ final class ChildSas {
         if (weRekeyIt) {
             // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
             ctx.count("child_rekey_collision");
-            answeredRekey = new Rekeyed(old.get(), children.getLast(), theirNonce, ours);
+            rekey = new Rekey(rekey.old(), rekey.newSpiIn(), rekey.nonce(), rekey.keyExchange(), rekey.retried(),
+                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)));
         } else if (old.get().rekeyedByUs != null) {
             lateCollision(old.get(), theirNonce, ours);
         } else if (old.get().state() == ChildSa.State.INSTALLED) {

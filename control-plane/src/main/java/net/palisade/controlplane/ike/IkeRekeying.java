@@ -32,18 +32,13 @@ import net.palisade.model.wire.ikev2.SaPayload;
  * simultaneous rekey judged by the four nonces, and the switch to the new IKE SA: the Child SAs move to it and the
  * replaced one lives on as an {@link OldIkeSa} (its own window) until its Delete completes.
  *
- * <p>Owns the rekey in flight, the peer's rekey answered meanwhile, the switch due once our response leaves, the
- * rekey and expiry instants, and the old IKE SAs.
+ * <p>Owns where a rekey stands ({@link Phase}: ours in flight, perhaps with the peer's answered meanwhile, or the
+ * peer's answered and due to take over), the rekey and expiry instants, and the old IKE SAs.
  */
 final class IkeRekeying {
     private final EngineContext ctx;
     private final IkeSession session;
-    /** Our CREATE_CHILD_SA request rekeying the IKE SA, while in flight. */
-    private Ongoing ikeRekey;
-    /** The peer's IKE SA rekey we answered while ours was in flight (a collision, decided when ours completes). */
-    private IkeSa.NewSa answeredIkeRekey;
-    /** The peer's IKE SA rekey we answered: the new IKE SA takes over once the response has left. */
-    private IkeSa.NewSa switchAfterResponse;
+    private Phase phase = new Phase.Idle();
     private Instant rekeyAt;
     private Instant expireAt;
     /** Earlier IKE SAs of this session (rekeyed, or redundant after a collision) until they are deleted. */
@@ -57,9 +52,24 @@ final class IkeRekeying {
     /** Our CREATE_CHILD_SA request rekeying the IKE SA, in flight. */
     private record Ongoing(long newSpiI, byte[] nonce, KeyExchange keyExchange, boolean retried) {}
 
+    /** Where an IKE SA rekey stands; at most one of ours and one of the peer's at a time. */
+    private sealed interface Phase {
+        /** No IKE SA rekey in progress. */
+        record Idle() implements Phase {}
+
+        /**
+         * Our request is in flight; {@code theirs} is the peer's rekey we answered meanwhile: a collision (section
+         * 2.8.2), decided when our exchange completes.
+         */
+        record Ours(Ongoing request, Optional<IkeSa.NewSa> theirs) implements Phase {}
+
+        /** We answered the peer's rekey: its new IKE SA takes over once our response has left. */
+        record Answered(IkeSa.NewSa theirs) implements Phase {}
+    }
+
     /** True while our IKE SA rekey is in flight. */
     boolean rekeying() {
-        return ikeRekey != null;
+        return phase instanceof Phase.Ours;
     }
 
     /** Rekey at 80 to 90 % of the IKE SA lifetime, expire at 100 %, counted from now (a new IKE SA). */
@@ -76,7 +86,7 @@ final class IkeRekeying {
 
     /** True (once) if our rekey is due at {@code now} and none is in flight. */
     boolean takeDue(Instant now) {
-        if (rekeyAt != null && ikeRekey == null && !now.isBefore(rekeyAt)) {
+        if (rekeyAt != null && !rekeying() && !now.isBefore(rekeyAt)) {
             rekeyAt = null;
             return true;
         }
@@ -87,7 +97,7 @@ final class IkeRekeying {
     Instant nextDeadline(Instant next) {
         if (expireAt != null) {
             next = EngineContext.earliest(next, expireAt);
-            if (rekeyAt != null && ikeRekey == null) {
+            if (rekeyAt != null && !rekeying()) {
                 next = EngineContext.earliest(next, rekeyAt);
             }
         }
@@ -117,17 +127,20 @@ final class IkeRekeying {
         p.add(new SaPayload(offer));
         p.add(new NoncePayload(Octets.of(nonce)));
         p.add(KePayload.of(group, Octets.of(kex.publicValue())));
-        ikeRekey = new Ongoing(newSpi, nonce, kex, retried);
+        phase = new Phase.Ours(new Ongoing(newSpi, nonce, kex, retried), Optional.empty());
         ctx.count("ike_rekey_sent");
         ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, Request.of(Request.Kind.REKEY_IKE));
     }
 
     /** The peer's answer to our IKE SA rekey. */
     void rekeyResponse(IkeMessage m) {
-        Ongoing r = ikeRekey;
-        ikeRekey = null;
-        IkeSa.NewSa collision = answeredIkeRekey;
-        answeredIkeRekey = null;
+        if (!(phase instanceof Phase.Ours ours)) {
+            ctx.drop("unexpected_response");
+            return;
+        }
+        phase = new Phase.Idle();
+        Ongoing r = ours.request();
+        IkeSa.NewSa collision = ours.theirs().orElse(null);
         Optional<NotifyPayload> error = EngineContext.error(m);
         if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
                 && collision == null) {
@@ -233,12 +246,12 @@ final class IkeRekeying {
             return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
         }
         ctx.count("ike_rekey_answered");
-        if (ikeRekey != null) {
+        if (phase instanceof Phase.Ours inFlight) {
             // a simultaneous IKE SA rekey (section 2.8.2): decided when our own exchange completes
             ctx.count("ike_rekey_collision");
-            answeredIkeRekey = fresh.get();
+            phase = new Phase.Ours(inFlight.request(), fresh);
         } else {
-            switchAfterResponse = fresh.get();
+            phase = new Phase.Answered(fresh.get());
         }
         List<Payload> p = new ArrayList<>();
         p.add(SaPayload.of(ProposalPolicy.ikeResponse(choice.get().selected().number(), chosen)
@@ -255,23 +268,20 @@ final class IkeRekeying {
      * @return false if no such collision is open (an ordinary Delete)
      */
     boolean peerDeleteEndsCollision() {
-        if (answeredIkeRekey == null) {
+        if (!(phase instanceof Phase.Ours ours) || ours.theirs().isEmpty()) {
             return false;
         }
         ctx.count("ike_rekey_superseded");
-        switchAfterResponse = answeredIkeRekey;
-        answeredIkeRekey = null;
-        ikeRekey = null;
+        phase = new Phase.Answered(ours.theirs().get());
         ctx.sa.window.complete();
         return true;
     }
 
     /** After our response left: the IKE SA the peer's rekey made takes over (the peer deletes this one). */
     void afterResponse() {
-        if (switchAfterResponse != null) {
-            IkeSa.NewSa n = switchAfterResponse;
-            switchAfterResponse = null;
-            switchTo(n, false);
+        if (phase instanceof Phase.Answered answered) {
+            phase = new Phase.Idle();
+            switchTo(answered.theirs(), false);
             session.startQueued();
         }
     }

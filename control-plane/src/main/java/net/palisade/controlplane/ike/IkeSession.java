@@ -84,9 +84,6 @@ public final class IkeSession {
     /** Our requests waiting for the window (one in flight at a time). */
     private final Deque<Request> queued = new ArrayDeque<>();
     private Instant timerSet;
-    private DecodeResult.ProtectedError<List<Payload>> protectedError;
-    /** The datagram (fragment 1, if fragmented) of the request being answered: its retransmission is recognised. */
-    private byte[] openedFrom;
 
     private IkeSession(IkeTunnel tunnel, boolean originalInitiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
@@ -432,19 +429,25 @@ public final class IkeSession {
             ctx.drop(state == IkeState.CLOSED ? "after_close" : "message_id_out_of_window");
             return;
         }
-        protectedError = null;
-        Optional<IkeMessage> inner = open(m, d);
-        if (inner.isEmpty()) {
-            if (protectedError != null) {
-                // the integrity check passed but the inner payloads are invalid: answer with the notify
-                answer(h, List.of(protectedError.answer()));
-                if (state == IkeState.SETUP_REMOTE_INIT) {
-                    fail(FailureReason.PROTOCOL_ERROR, "invalid IKE_AUTH request: " + protectedError.detail());
-                }
+        IkeMessage in;
+        byte[] first;
+        switch (open(m, d)) {
+            case Opened.Nothing x -> {
+                return;
             }
-            return;
+            case Opened.Invalid invalid -> {
+                // the integrity check passed but the inner payloads are invalid: answer with the notify
+                answer(h, List.of(invalid.error().answer()), invalid.first());
+                if (state == IkeState.SETUP_REMOTE_INIT) {
+                    fail(FailureReason.PROTOCOL_ERROR, "invalid IKE_AUTH request: " + invalid.error().detail());
+                }
+                return;
+            }
+            case Opened.Message message -> {
+                in = message.inner();
+                first = message.first();
+            }
         }
-        IkeMessage in = inner.get();
         if (!from.equals(ctx.remote) || !to.equals(ctx.local)) {
             // an authenticated request from a new address or port: answer there (NAT traversal, RFC 7296 section 2.23)
             ctx.count("peer_address_updated");
@@ -463,16 +466,19 @@ public final class IkeSession {
             ctx.drop("unexpected_exchange");
             return;
         }
-        answer(h, payloads);
+        answer(h, payloads, first);
         rekeying.afterResponse();
     }
 
-    /** Sends our response to the request {@code h} and records it in the window (for retransmissions). */
-    private void answer(IkeHeader h, List<Payload> payloads) {
+    /**
+     * Sends our response to the request {@code h} and records it in the window: a retransmission of {@code request}
+     * (its fragment 1 if fragmented) gets the same datagrams.
+     */
+    private void answer(IkeHeader h, List<Payload> payloads, byte[] request) {
         List<byte[]> response = ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, h.exchangeType(),
                 h.messageId(), ctx.sa.initiatorRole), payloads);
         ctx.send(response);
-        ctx.sa.window.answered(h.messageId(), openedFrom, response);
+        ctx.sa.window.answered(h.messageId(), request, response);
     }
 
     /**
@@ -521,8 +527,7 @@ public final class IkeSession {
             ctx.drop("unknown_spi");
             return;
         }
-        Optional<IkeMessage> inner = open(m, d);
-        if (inner.isEmpty()) {
+        if (!(open(m, d) instanceof Opened.Message inner)) {
             return;
         }
         Request sent = window.complete().orElseThrow().purpose();
@@ -531,52 +536,66 @@ public final class IkeSession {
                 ctx.drop("unexpected_response");
                 return;
             }
-            setup.authResponse(inner.get());
+            setup.authResponse(inner.inner());
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL) {
             informational.response(sent);
         } else if (h.exchangeType() == ExchangeType.Known.CREATE_CHILD_SA) {
             if (sent.kind() == Request.Kind.REKEY_IKE) {
-                rekeying.rekeyResponse(inner.get());
+                rekeying.rekeyResponse(inner.inner());
             } else {
-                children.rekeyResponse(inner.get());
+                children.rekeyResponse(inner.inner());
             }
         } else {
             ctx.drop("unexpected_response");
         }
     }
 
+    /** What verifying and decrypting one received message gave. */
+    private sealed interface Opened {
+        /**
+         * The message with its inner payloads decoded.
+         *
+         * @param first the datagram it came in (fragment 1, if fragmented): a retransmission repeats it
+         */
+        record Message(IkeMessage inner, byte[] first) implements Opened {}
+
+        /** A request that passed its integrity check but whose inner payloads are invalid: answered with a notify. */
+        record Invalid(DecodeResult.ProtectedError<List<Payload>> error, byte[] first) implements Opened {}
+
+        /** Nothing to act on: dropped (and counted), or a fragment of a message still incomplete. */
+        record Nothing() implements Opened {}
+    }
+
     /** Verifies and decrypts; counts and drops what fails. */
-    private Optional<IkeMessage> open(IkeMessage m, byte[] d) {
+    private Opened open(IkeMessage m, byte[] d) {
         if (!m.encrypted() || ctx.sa.inbound == null) {
             ctx.drop("not_encrypted");
-            return Optional.empty();
+            return new Opened.Nothing();
         }
-        openedFrom = d;
         if (fragment(m).isPresent()) {
             return reassemble(m, d);
         }
         Optional<SkCipher.Opened> opened = ctx.sa.inbound.open(ctx.codec, d);
         if (opened.isEmpty()) {
             ctx.drop("integrity_failed");
-            return Optional.empty();
+            return new Opened.Nothing();
         }
         ctx.lastInbound = ctx.now();
-        return inner(m, ctx.codec.decodeInner(m.header(), opened.get().firstInner(), opened.get().plaintext()));
+        return inner(m, ctx.codec.decodeInner(m.header(), opened.get().firstInner(), opened.get().plaintext()), d);
     }
 
     /** One SKF fragment (RFC 7383): kept once verified; the whole message once every fragment is in. */
-    private Optional<IkeMessage> reassemble(IkeMessage m, byte[] d) {
+    private Opened reassemble(IkeMessage m, byte[] d) {
         if (!ctx.peerFragmentation) {
             ctx.drop("fragment_not_negotiated");
-            return Optional.empty();
+            return new Opened.Nothing();
         }
         if (!(ctx.sa.window.reassembler().offer(d, m.header(), ctx.sa.inbound)
                 instanceof Fragments.Offer.Complete whole)) {
-            return Optional.empty();
+            return new Opened.Nothing();
         }
         ctx.lastInbound = ctx.now();
-        openedFrom = whole.firstFragment();
-        return inner(m, whole.inner());
+        return inner(m, whole.inner(), whole.firstFragment());
     }
 
     private static Optional<SkfPayload> fragment(IkeMessage m) {
@@ -584,16 +603,16 @@ public final class IkeSession {
                 : Optional.of(f);
     }
 
-    /** The decoded inner payloads; a decoding error is counted (and kept, for a request, to be answered). */
-    private Optional<IkeMessage> inner(IkeMessage m, DecodeResult<List<Payload>> inner) {
+    /** The decoded inner payloads; a decoding error is counted (and, in a request, answered). */
+    private Opened inner(IkeMessage m, DecodeResult<List<Payload>> inner, byte[] first) {
         if (!(inner instanceof DecodeResult.Ok<List<Payload>> ok)) {
             ctx.counters.increment(((DecodeResult.Rejected<List<Payload>>) inner).counter());
             if (inner instanceof DecodeResult.ProtectedError<List<Payload>> pe && !m.header().response()) {
-                protectedError = pe;
+                return new Opened.Invalid(pe, first);
             }
-            return Optional.empty();
+            return new Opened.Nothing();
         }
-        return Optional.of(m.withPayloads(ok.value()));
+        return new Opened.Message(m.withPayloads(ok.value()), first);
     }
 
     // ------------------------------------------------------------------------------------------------------ timers
