@@ -91,6 +91,7 @@ final class OldIkeSa {
                 return;
             }
             case MessageWindow.Incoming.LaterFragment x -> {
+                ctx.drop("old_sa_fragment_retransmission_ignored");
                 return;
             }
             case MessageWindow.Incoming.OutOfWindow x -> {
