@@ -59,7 +59,7 @@ final class EngineContext {
     }
 
     /** A message window with our retransmission schedule; it reassembles fragments with our counters. */
-    MessageWindow<Request> newWindow() {
+    MessageWindow<IkeSa.Sent> newWindow() {
         return new MessageWindow<>(settings.retransmit(),
                 () -> new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT));
     }
@@ -127,12 +127,12 @@ final class EngineContext {
         long id = sa.window.nextRequestId();
         List<byte[]> d = protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole), payloads);
         send(d);
-        sa.window.sent(id, exchange, d, purpose, now());
+        sa.window.sent(id, d, new IkeSa.Sent(exchange, purpose), now());
     }
 
     /** Our request in flight on the current IKE SA, if any. */
     Optional<Request> inFlight() {
-        return sa.window.outstanding().map(MessageWindow.Outstanding::purpose);
+        return sa.window.outstanding().map(o -> o.purpose().request());
     }
 
     /** True if our request in flight is of {@code kind}. */

@@ -3,6 +3,7 @@ package net.palisade.controlplane.ike;
 import net.palisade.controlplane.ike.crypto.IkeSaKeys;
 import net.palisade.controlplane.ike.crypto.Prf;
 import net.palisade.controlplane.ike.crypto.SkCipher;
+import net.palisade.model.wire.ikev2.ExchangeType;
 
 /**
  * One IKE SA's identity, keys and message window: the session's current one (filled in during IKE_SA_INIT), or one
@@ -18,15 +19,15 @@ final class IkeSa {
     IkeSaKeys keys;
     SkCipher outbound;
     SkCipher inbound;
-    final MessageWindow<Request> window;
+    final MessageWindow<Sent> window;
 
-    IkeSa(boolean initiatorRole, MessageWindow<Request> window) {
+    IkeSa(boolean initiatorRole, MessageWindow<Sent> window) {
         this.initiatorRole = initiatorRole;
         this.window = window;
     }
 
     /** A rekeyed IKE SA (RFC 7296 section 2.18), with a fresh window: its message IDs start at 0. */
-    IkeSa(NewSa n, MessageWindow<Request> window) {
+    IkeSa(NewSa n, MessageWindow<Sent> window) {
         this(n.initiatorRole(), window);
         spiI = n.spiI();
         spiR = n.spiR();
@@ -45,6 +46,9 @@ final class IkeSa {
     boolean owns(long initiatorSpi, long responderSpi) {
         return initiatorSpi == spiI && responderSpi == spiR;
     }
+
+    /** Our request in flight on an IKE SA's window: its exchange (a response must match it) and what it is for. */
+    record Sent(ExchangeType exchange, Request request) {}
 
     /**
      * A new IKE SA's parameters, from a rekey (section 2.18).

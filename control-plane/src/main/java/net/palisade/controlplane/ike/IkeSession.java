@@ -503,9 +503,10 @@ public final class IkeSession {
 
     private void response(IkeMessage m, byte[] d) {
         IkeHeader h = m.header();
-        MessageWindow<Request> window = ctx.sa.window;
-        Optional<MessageWindow.Outstanding<Request>> ours = window.outstanding();
-        if (ours.isEmpty() || !window.awaits(h.messageId()) || !h.exchangeType().equals(ours.get().exchange())
+        MessageWindow<IkeSa.Sent> window = ctx.sa.window;
+        Optional<MessageWindow.Outstanding<IkeSa.Sent>> ours = window.outstanding();
+        if (ours.isEmpty() || !window.awaits(h.messageId())
+                || !h.exchangeType().equals(ours.get().purpose().exchange())
                 || h.initiator() == ctx.sa.initiatorRole) {
             ctx.drop("unexpected_response");
             return;
@@ -515,7 +516,7 @@ public final class IkeSession {
                 ctx.drop("unexpected_response");
                 return;
             }
-            MessageWindow.Outstanding<Request> was = window.complete().orElseThrow();
+            MessageWindow.Outstanding<IkeSa.Sent> was = window.complete().orElseThrow();
             setup.initResponse(m, d);
             if (state == IkeState.SETUP_LOCAL_INIT && window.idle()) {
                 // not a usable answer (a payload was missing): keep waiting, and retransmitting
@@ -530,7 +531,7 @@ public final class IkeSession {
         if (!(open(m, d) instanceof Opened.Message inner)) {
             return;
         }
-        Request sent = window.complete().orElseThrow().purpose();
+        Request sent = window.complete().orElseThrow().purpose().request();
         if (h.exchangeType() == ExchangeType.Known.IKE_AUTH) {
             if (state != IkeState.SETUP_LOCAL_AUTH) {
                 ctx.drop("unexpected_response");
@@ -655,9 +656,9 @@ public final class IkeSession {
             return;
         }
         switch (ctx.sa.window.tick(now)) {
-            case MessageWindow.Timer.GaveUp<Request> g -> {
-                MessageWindow.Outstanding<Request> o = g.request();
-                String what = o.exchange().name() + " request #" + o.messageId() + " unanswered after "
+            case MessageWindow.Timer.GaveUp<IkeSa.Sent> g -> {
+                MessageWindow.Outstanding<IkeSa.Sent> o = g.request();
+                String what = o.purpose().exchange().name() + " request #" + o.messageId() + " unanswered after "
                         + o.transmissions() + " transmissions";
                 if (state == IkeState.ESTABLISHED || state == IkeState.DELETE_LOCAL_INFO) {
                     ctx.count("peer_dead");
@@ -667,11 +668,11 @@ public final class IkeSession {
                 }
                 return;
             }
-            case MessageWindow.Timer.Resend<Request> resend -> {
+            case MessageWindow.Timer.Resend<IkeSa.Sent> resend -> {
                 ctx.count("retransmitted");
                 ctx.send(resend.datagrams());
             }
-            case MessageWindow.Timer.Waiting<Request> w -> { }
+            case MessageWindow.Timer.Waiting<IkeSa.Sent> w -> { }
         }
         if (state != IkeState.ESTABLISHED) {
             return;

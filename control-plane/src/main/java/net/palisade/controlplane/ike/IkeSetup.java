@@ -154,8 +154,8 @@ final class IkeSetup {
         initRequest = ctx.codec.encode(new IkeMessage(
                 IkeHeader.request(ctx.sa.spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
         ctx.send(List.of(initRequest));
-        ctx.sa.window.sentFirst(ExchangeType.Known.IKE_SA_INIT, List.of(initRequest), Request.of(Request.Kind.SETUP),
-                ctx.now());
+        ctx.sa.window.sentFirst(List.of(initRequest),
+                new IkeSa.Sent(ExchangeType.Known.IKE_SA_INIT, Request.of(Request.Kind.SETUP)), ctx.now());
     }
 
     /** The responder's IKE_SA_INIT answer (the window already took our request out of flight). */

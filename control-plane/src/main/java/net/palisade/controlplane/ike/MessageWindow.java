@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import net.palisade.model.wire.ikev2.ExchangeType;
 
 /**
  * The message window of one IKE SA (RFC 7296 sections 2.1 and 2.3), a window of one request each way: the message
@@ -17,10 +16,11 @@ import net.palisade.model.wire.ikev2.ExchangeType;
  * the reassembly of the fragments the peer sends (RFC 7383).
  *
  * <p>One per IKE SA: the current one, and an old one kept alive after an IKE SA rekey until its Delete completes.
- * Pure bookkeeping: it reads no clock (callers pass {@code now}) and sends nothing; the caller sends what it returns
- * and counts what it drops.
+ * Pure bookkeeping: it reads no clock (callers pass {@code now}), sends nothing and knows no IKE version's message
+ * format; the caller sends what it returns and counts what it drops.
  *
- * @param <T> what a request of ours is for (the engine's own tag, returned when the response arrives)
+ * @param <T> what a request of ours is (the engine's own tag, e.g. its exchange type and purpose), returned when
+ *            the response arrives
  */
 final class MessageWindow<T> {
     private final List<Duration> retransmit;
@@ -48,14 +48,12 @@ final class MessageWindow<T> {
      * Our request in flight.
      *
      * @param messageId     its message ID
-     * @param exchange      its exchange type
      * @param datagrams     what went out (every fragment), resent as is
      * @param transmissions how many times it was sent
      * @param deadline      when it is resent, or given up
      * @param purpose       what it is for
      */
-    record Outstanding<T>(long messageId, ExchangeType exchange, List<byte[]> datagrams, int transmissions,
-            Instant deadline, T purpose) {
+    record Outstanding<T>(long messageId, List<byte[]> datagrams, int transmissions, Instant deadline, T purpose) {
         Outstanding {
             datagrams = List.copyOf(datagrams);
         }
@@ -72,17 +70,17 @@ final class MessageWindow<T> {
      * Records {@code datagrams} (sent by the caller now) as our request {@code messageId}: the first retransmission
      * is due after the first timeout of the schedule. Replaces any request in flight.
      */
-    void sent(long messageId, ExchangeType exchange, List<byte[]> datagrams, T purpose, Instant now) {
-        outstanding = new Outstanding<>(messageId, exchange, datagrams, 1, now.plus(retransmit.getFirst()), purpose);
+    void sent(long messageId, List<byte[]> datagrams, T purpose, Instant now) {
+        outstanding = new Outstanding<>(messageId, datagrams, 1, now.plus(retransmit.getFirst()), purpose);
     }
 
     /**
      * Records an IKE_SA_INIT request: message ID 0, and again 0 when it is sent anew after N(COOKIE) or
      * INVALID_KE_PAYLOAD (section 2.6 and 1.2: the same exchange, restarted).
      */
-    void sentFirst(ExchangeType exchange, List<byte[]> datagrams, T purpose, Instant now) {
+    void sentFirst(List<byte[]> datagrams, T purpose, Instant now) {
         nextRequestId = 1;
-        sent(0, exchange, datagrams, purpose, now);
+        sent(0, datagrams, purpose, now);
     }
 
     /** Our request in flight, if any. */
@@ -141,8 +139,8 @@ final class MessageWindow<T> {
             return new Timer.GaveUp<>(gone);
         }
         Outstanding<T> o = outstanding;
-        outstanding = new Outstanding<>(o.messageId(), o.exchange(), o.datagrams(), sent + 1,
-                now.plus(retransmit.get(sent)), o.purpose());
+        outstanding = new Outstanding<>(o.messageId(), o.datagrams(), sent + 1, now.plus(retransmit.get(sent)),
+                o.purpose());
         return new Timer.Resend<>(o.datagrams());
     }
 

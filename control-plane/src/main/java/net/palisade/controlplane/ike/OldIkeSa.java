@@ -61,7 +61,8 @@ final class OldIkeSa {
         byte[] d = sa.outbound.seal(ctx.codec, IkeHeader.request(sa.spiI, sa.spiR, ExchangeType.Known.INFORMATIONAL,
                 id, sa.initiatorRole), List.of(DeletePayload.ikeSa()), ctx.env.random());
         ctx.send(List.of(d));
-        sa.window.sent(id, ExchangeType.Known.INFORMATIONAL, List.of(d), Request.of(Request.Kind.DELETE), ctx.now());
+        sa.window.sent(id, List.of(d), new IkeSa.Sent(ExchangeType.Known.INFORMATIONAL,
+                Request.of(Request.Kind.DELETE)), ctx.now());
     }
 
     void received(IkeMessage m, byte[] d, InetSocketAddress from, InetSocketAddress to) {
@@ -72,7 +73,7 @@ final class OldIkeSa {
                 ctx.drop("old_sa_unexpected_response");
                 return;
             }
-            boolean wasDelete = sa.window.complete().orElseThrow().purpose().kind() == Request.Kind.DELETE;
+            boolean wasDelete = sa.window.complete().orElseThrow().purpose().request().kind() == Request.Kind.DELETE;
             if (wasDelete) {
                 forget("old_sa_deleted");
             } else if (deleteWanted) {
@@ -137,9 +138,9 @@ final class OldIkeSa {
             return;
         }
         switch (sa.window.tick(now)) {
-            case MessageWindow.Timer.Resend<Request> r -> ctx.send(r.datagrams());
-            case MessageWindow.Timer.GaveUp<Request> g -> forget("old_sa_delete_unanswered");
-            case MessageWindow.Timer.Waiting<Request> w -> { }
+            case MessageWindow.Timer.Resend<IkeSa.Sent> r -> ctx.send(r.datagrams());
+            case MessageWindow.Timer.GaveUp<IkeSa.Sent> g -> forget("old_sa_delete_unanswered");
+            case MessageWindow.Timer.Waiting<IkeSa.Sent> w -> { }
         }
     }
 

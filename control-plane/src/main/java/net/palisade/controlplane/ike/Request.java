@@ -1,8 +1,8 @@
 package net.palisade.controlplane.ike;
 
 /**
- * One request of ours, queued until the window is free, then the tag of the request in flight
- * ({@link MessageWindow.Outstanding#purpose()}): what it is for, and the Child SA it concerns.
+ * One request of ours, queued until the window is free, then part of the tag of the request in flight
+ * ({@link IkeSa.Sent}): what it is for, and the Child SA it concerns.
  *
  * @param kind  what the request does
  * @param child the Child SA rekeyed or deleted ({@link Kind#REKEY_CHILD}, {@link Kind#DELETE_CHILD},

@@ -27,8 +27,9 @@
  *       {@code transition()}, the queue of our requests (one in flight), the receive path (old IKE SA routing, window
  *       verdict, decryption, reassembly, dispatch by exchange) and the timers.
  *   <li>{@code MessageWindow} — one IKE SA's message IDs, our request in flight and its retransmission schedule, the
- *       cached response that answers a retransmitted request, and fragment reassembly. Generic in what a request is
- *       for, so the IKEv1 engine can reuse it.
+ *       cached response that answers a retransmitted request, and fragment reassembly. It knows no message format
+ *       (the engine's tag, {@code IkeSa.Sent}, carries the exchange type and purpose), so the IKEv1 engine can reuse
+ *       it.
  *   <li>{@code IkeSa} — one IKE SA's SPIs, suite, keys, ciphers and window; {@code OldIkeSa} — an IKE SA replaced by
  *       a rekey, answering the peer and carrying our Delete on its own window until deleted.
  *   <li>{@code IkeSetup} — IKE_SA_INIT and IKE_AUTH in both roles: cookies, INVALID_KE_PAYLOAD, NAT detection, PSK

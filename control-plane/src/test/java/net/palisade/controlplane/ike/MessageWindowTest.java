@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import net.palisade.model.wire.ikev2.ExchangeType;
 import org.junit.jupiter.api.Test;
 
 /** The message window alone: retransmission schedule, the response cache, and what lies outside the window. */
@@ -28,7 +27,7 @@ class MessageWindowTest {
         MessageWindow<String> w = window(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
         List<byte[]> fragments = List.of(bytes("frag-1"), bytes("frag-2"));
         long id = w.nextRequestId();
-        w.sent(id, ExchangeType.Known.INFORMATIONAL, fragments, "liveness", T0);
+        w.sent(id, fragments, "liveness", T0);
 
         assertThat(w.idle()).isFalse();
         assertThat(w.tick(T0.plusMillis(999))).isInstanceOf(MessageWindow.Timer.Waiting.class);
@@ -56,7 +55,7 @@ class MessageWindowTest {
         MessageWindow<String> w = window(Duration.ofSeconds(1));
         assertThat(w.nextRequestId()).isZero();
         assertThat(w.nextRequestId()).isEqualTo(1);
-        w.sent(1, ExchangeType.Known.CREATE_CHILD_SA, List.of(bytes("rekey")), "rekey", T0);
+        w.sent(1, List.of(bytes("rekey")), "rekey", T0);
 
         assertThat(w.awaits(0)).isFalse();
         assertThat(w.awaits(2)).isFalse();
@@ -69,9 +68,9 @@ class MessageWindowTest {
     @Test
     void firstRequestKeepsMessageIdZeroWhenRestarted() {
         MessageWindow<String> w = window(Duration.ofSeconds(1));
-        w.sentFirst(ExchangeType.Known.IKE_SA_INIT, List.of(bytes("init")), "setup", T0);
+        w.sentFirst(List.of(bytes("init")), "setup", T0);
         // after N(COOKIE): the same exchange again, still message ID 0 (RFC 7296 section 2.6)
-        w.sentFirst(ExchangeType.Known.IKE_SA_INIT, List.of(bytes("init+cookie")), "setup", T0.plusSeconds(1));
+        w.sentFirst(List.of(bytes("init+cookie")), "setup", T0.plusSeconds(1));
         assertThat(w.awaits(0)).isTrue();
         assertThat(w.nextRequestId()).isEqualTo(1);
     }
