@@ -1,26 +1,57 @@
 /**
- * The IKEv2 protocol engine (RFC 7296): one pure state machine per IKE SA, {@link
- * net.palisade.controlplane.ike.IkeSession}, with no actors and no sockets.
+ * IKE for the control plane: the IKEv2 protocol engine (RFC 7296), pure state machines with no actors and no sockets,
+ * and the actors and socket owner that drive it ({@code IkeSessionActor}, {@code IkeManager}).
  *
+ * <h2>Using the engine</h2>
  * <ul>
  *   <li>Create: {@code IkeSession.initiator(tunnel, local, remote, env)} or {@code responder(...)} (for the first
  *       IKE_SA_INIT request from an unknown SPI), optionally with {@link net.palisade.controlplane.ike.IkeSettings}.
  *   <li>Drive: {@code handle(IkeInput)} with {@link net.palisade.controlplane.ike.IkeInput}: {@code Start},
  *       {@code Received(datagram, from, to)} (IKE message without the port-4500 non-ESP marker), {@code Tick},
- *       {@code CheckLiveness}, {@code RekeyChild}, {@code InboundTraffic}, {@code Close}.
+ *       {@code CheckLiveness}, {@code RekeyChild}, {@code RekeyIke}, {@code InboundTraffic}, {@code Close}.
  *   <li>Obey: the returned {@code Step(state, outputs)} lists {@link net.palisade.controlplane.ike.IkeOutput}s in
  *       order: {@code Send(datagram, from, to)} (from port 4500 means ESP-in-UDP framing; a one-octet 0xFF datagram is
- *       a NAT-T keepalive, sent without the non-ESP marker), {@code SetTimer(at)} (one
- *       timer; deliver a {@code Tick} then), and events: {@code Phase1Up}, {@code ChildSaInstalled} (SPIs,
- *       algorithms, keys as {@code Secret}, selectors, addresses, encapsulation), {@code ChildSaRekeyed},
- *       {@code ChildSaDeleted}, {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)},
- *       {@code Phase1Down}.
+ *       a NAT-T keepalive, sent without the non-ESP marker), {@code SetTimer(at)} (one timer; deliver a {@code Tick}
+ *       then), and events: {@code Phase1Up}, {@code ChildSaInstalled} (SPIs, algorithms, keys as {@code Secret},
+ *       selectors, addresses, encapsulation), {@code ChildSaRekeyed}, {@code ChildSaDeleted}, {@code IkeSaRekeyed},
+ *       {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)}, {@code Phase1Down}.
  * </ul>
  *
- * <p>Clock, randomness and key exchange are injected through {@link net.palisade.controlplane.ike.IkeEnvironment},
- * so tests run two sessions against each other in memory with a fake clock. Procedures live in their own classes:
- * proposal negotiation ({@code ProposalPolicy}), traffic selector narrowing ({@code SelectorPolicy}), identities
- * ({@code Identities}), NAT detection ({@code NatDetection}); cryptography in {@code ike.crypto}; certificate
- * authentication (credentials, RFC 7427 signatures, the peer's certificate) in {@code ike.auth}.
+ * <p>Everything from outside comes through {@link net.palisade.controlplane.ike.IkeEnvironment}: clock, randomness,
+ * key exchange, codec, and our certificate credentials (a {@code CredentialSource}; the engine reads no file), so
+ * tests run two sessions against each other in memory on a fake clock.
+ *
+ * <h2>The IKEv2 engine, split by procedure (package-private classes)</h2>
+ * <ul>
+ *   <li>{@code IkeSession} — the coordinator and public face: owns the {@code IkeState} and its one
+ *       {@code transition()}, the queue of our requests (one in flight), the receive path (old IKE SA routing, window
+ *       verdict, decryption, reassembly, dispatch by exchange) and the timers.
+ *   <li>{@code MessageWindow} — one IKE SA's message IDs, our request in flight and its retransmission schedule, the
+ *       cached response that answers a retransmitted request, and fragment reassembly. It knows no message format
+ *       (the engine's tag, {@code IkeSa.Sent}, carries the exchange type and purpose), so the IKEv1 engine can reuse
+ *       it.
+ *   <li>{@code IkeSa} — one IKE SA's SPIs, suite, keys, ciphers and window; {@code OldIkeSa} — an IKE SA replaced by
+ *       a rekey, answering the peer and carrying our Delete on its own window until deleted.
+ *   <li>{@code IkeSetup} — IKE_SA_INIT and IKE_AUTH in both roles: cookies, INVALID_KE_PAYLOAD, NAT detection, PSK
+ *       and certificate authentication, the first Child SA's negotiation, the half-open limit.
+ *   <li>{@code ChildSas} — the Child SAs: key derivation, CREATE_CHILD_SA rekeys both ways with collisions, the
+ *       peer's deletes, lifetimes, redundancy; each {@code ChildSa} is a state machine over {@code ChildSa.State}
+ *       ({@code INSTALLED}, {@code REKEY_LOCAL}, {@code REKEY_REMOTE}, {@code REKEYED}, {@code DELETE_LOCAL},
+ *       {@code DELETED}) with its own checked {@code transition()}.
+ *   <li>{@code IkeRekeying} — IKE SA rekey both ways with collisions, the switch to the new IKE SA, the IKE SA
+ *       lifetime, and the old IKE SAs.
+ *   <li>{@code Informational} — INFORMATIONAL requests and answers (Delete, liveness), when {@code dpd} checks are
+ *       due, and NAT-T keepalives.
+ *   <li>{@code EngineContext} — what the procedures share (tunnel, settings, environment, counters, outputs of the
+ *       input being handled, addresses, the current {@code IkeSa}) and how they send and count; {@code Request} —
+ *       what one of our requests is for.
+ * </ul>
+ *
+ * <p>Shared by the procedures, and meant for the IKEv1 engine too: proposal negotiation ({@code ProposalPolicy}),
+ * traffic selector narrowing ({@code SelectorPolicy}), identities ({@code Identities}), NAT detection
+ * ({@code NatDetection}), fragments ({@code Fragments}), cookies ({@code Cookies}), the outputs vocabulary
+ * ({@code IkeOutput}, {@code FailureReason}), named counters ({@code IkeCounters}); cryptography in
+ * {@code ike.crypto}; certificate authentication (credentials, RFC 7427 signatures, the peer's certificate) in
+ * {@code ike.auth}.
  */
 package net.palisade.controlplane.ike;

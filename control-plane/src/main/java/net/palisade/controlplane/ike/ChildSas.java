@@ -1,0 +1,459 @@
+package net.palisade.controlplane.ike;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.palisade.controlplane.ike.crypto.IkeKdf;
+import net.palisade.controlplane.ike.crypto.KeyExchange;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.secret.Secret;
+import net.palisade.model.wire.Octets;
+import net.palisade.model.wire.ikev2.DeletePayload;
+import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.IkeMessage;
+import net.palisade.model.wire.ikev2.KePayload;
+import net.palisade.model.wire.ikev2.NoncePayload;
+import net.palisade.model.wire.ikev2.NotifyPayload;
+import net.palisade.model.wire.ikev2.NotifyType;
+import net.palisade.model.wire.ikev2.Payload;
+import net.palisade.model.wire.ikev2.Proposal;
+import net.palisade.model.wire.ikev2.ProtocolId;
+import net.palisade.model.wire.ikev2.SaPayload;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+import net.palisade.model.wire.ikev2.Transform;
+import net.palisade.model.wire.ikev2.TsPayload;
+
+/**
+ * The Child SAs of one IKE session and their procedures (RFC 7296 sections 1.3.3, 2.8, 2.17, 2.25): deriving and
+ * recording a new Child SA, CREATE_CHILD_SA rekeying both ways (with or without PFS, INVALID_KE_PAYLOAD retried once
+ * without downgrade, TEMPORARY_FAILURE deferred), simultaneous rekeys judged by the four nonces (section 2.8.1,
+ * also when seen late), the peer's Deletes, hard and soft lifetimes, and redundant Child SAs left by a collision.
+ * Each {@link ChildSa} moves through its own {@link ChildSa.State}s.
+ *
+ * <p>Owns the Child SA list and our one rekey in flight; requests go through the session's queue, so the window
+ * stays one request at a time.
+ */
+final class ChildSas {
+    private final EngineContext ctx;
+    private final IkeSession session;
+    private final List<ChildSa> children = new ArrayList<>();
+    /** Our CREATE_CHILD_SA request rekeying a Child SA, while in flight (null otherwise). */
+    private Rekey rekey;
+
+    ChildSas(EngineContext ctx, IkeSession session) {
+        this.ctx = ctx;
+        this.session = session;
+    }
+
+    /**
+     * Our CREATE_CHILD_SA request rekeying {@code old}, in flight.
+     *
+     * @param theirs the peer's rekey of the same Child SA, answered while ours was in flight: a collision (section
+     *               2.8.1), decided when ours completes
+     */
+    private record Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
+            boolean retried, Optional<Rekeyed> theirs) {}
+
+    /**
+     * A completed rekey of {@code old} into {@code fresh}, with its exchange's nonces: a collision is judged by the
+     * four nonces of both exchanges (section 2.8.1).
+     */
+    record Rekeyed(ChildSa old, ChildSa fresh, byte[] nonceI, byte[] nonceR) {}
+
+    /** True if our rekey of a Child SA is in flight. */
+    boolean rekeying() {
+        return rekey != null;
+    }
+
+    boolean contains(ChildSa c) {
+        return children.contains(c);
+    }
+
+    /** The newest Child SA with nothing of ours queued or in flight for it. */
+    Optional<ChildSa> newestIdle() {
+        return children.reversed().stream().filter(c -> !c.busy()).findFirst();
+    }
+
+    /**
+     * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) with the nonces of the exchange that creates the Child SA:
+     * encryption then integrity key from that exchange's initiator to its responder, then the other direction
+     * (RFC 7296 section 2.17). Records the Child SA and returns the event.
+     *
+     * @param exchangeInitiator we initiated the exchange (IKE_AUTH or CREATE_CHILD_SA); TSi is then ours
+     */
+    IkeOutput.ChildSaInstalled install(ChildSuite child, long spiIn, long spiOut, List<TrafficSelector> tsi,
+            List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI, byte[] nonceR, Optional<byte[]> pfs) {
+        int e = child.encryption().keyMaterialBytes();
+        int a = child.integrity().map(x -> x.keyBytes()).orElse(0);
+        byte[] km = IkeKdf.childKeyMaterial(ctx.sa.prf, ctx.sa.keys.skD(), pfs, nonceI, nonceR, 2 * (e + a));
+        pfs.ifPresent(x -> Arrays.fill(x, (byte) 0));
+        IkeOutput.ChildKeys i2r = new IkeOutput.ChildKeys(Secret.adopt(Arrays.copyOfRange(km, 0, e)),
+                a == 0 ? Optional.empty() : Optional.of(Secret.adopt(Arrays.copyOfRange(km, e, e + a))));
+        IkeOutput.ChildKeys r2i = new IkeOutput.ChildKeys(Secret.adopt(Arrays.copyOfRange(km, e + a, 2 * e + a)),
+                a == 0 ? Optional.empty() : Optional.of(Secret.adopt(Arrays.copyOfRange(km, 2 * e + a, km.length))));
+        Arrays.fill(km, (byte) 0);
+        ctx.count("child_installed");
+        List<TrafficSelector> mine = exchangeInitiator ? tsi : tsr;
+        List<TrafficSelector> theirs = exchangeInitiator ? tsr : tsi;
+        Instant now = ctx.now();
+        Duration life = ctx.tunnel.childSa().lifetime();
+        children.add(new ChildSa(spiIn, spiOut, child, mine, theirs, now, ctx.softDeadline(now, life),
+                now.plus(life)));
+        return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
+                exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, ctx.local, ctx.remote,
+                ctx.udpEncapsulation);
+    }
+
+    // ----------------------------------------------------------------------------------------- our rekey
+
+    /** CREATE_CHILD_SA rekeying {@code old}, with PFS in the configured first group when the tunnel asks for it. */
+    void sendRekey(ChildSa old) {
+        sendRekey(old, ctx.tunnel.childSa().pfs() ? Optional.of(ctx.tunnel.childSa().groups().getFirst())
+                : Optional.empty(), false);
+    }
+
+    /** CREATE_CHILD_SA rekeying {@code old} (RFC 7296 section 1.3.3), with PFS when {@code group} is present. */
+    private void sendRekey(ChildSa old, Optional<DhGroup> group, boolean retry) {
+        long spiIn = ctx.nonZeroChildSpi();
+        byte[] nonce = ctx.nonce();
+        Optional<KeyExchange> kex = group.map(g -> ctx.env.keyExchange().generate(g, ctx.env.random()));
+        List<Payload> p = new ArrayList<>();
+        p.add(NotifyPayload.childSa(NotifyType.Known.REKEY_SA, ProtocolId.Known.ESP, old.spiIn, Octets.empty()));
+        p.add(new SaPayload(ProposalPolicy.espOffer(ctx.tunnel.childSa(), spiIn, group.isPresent())));
+        p.add(new NoncePayload(Octets.of(nonce)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, old.local));
+        p.add(new TsPayload(false, old.remote));
+        rekey = new Rekey(old, spiIn, nonce, kex, retry, Optional.empty());
+        ctx.count("child_rekey_sent");
+        ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, new Request(Request.Kind.REKEY_CHILD, old));
+    }
+
+    /** Our rekey did not replace {@code old}: it is ours to rekey again at {@code retryAt}. */
+    private void rekeyEnded(ChildSa old, Instant retryAt, String why) {
+        if (old.state() == ChildSa.State.REKEY_LOCAL) {
+            old.transition(ChildSa.State.INSTALLED, why);
+        }
+        if (retryAt != null) {
+            old.rekeyAt = retryAt;
+        }
+    }
+
+    /** The peer's answer to our rekey. */
+    void rekeyResponse(IkeMessage m) {
+        Rekey r = rekey;
+        rekey = null;
+        Rekeyed collision = r.theirs().orElse(null);
+        Optional<NotifyPayload> error = EngineContext.error(m);
+        if (error.isPresent() && error.get().notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD && !r.retried()
+                && r.keyExchange().isPresent()) {
+            // the peer wants another PFS group: retry once, only with one of ours (no downgrade)
+            Optional<DhGroup> g = DhGroup.fromIkev2(error.get().acceptedGroup().orElse(-1))
+                    .filter(ctx.tunnel.childSa().groups()::contains).filter(x -> x != r.keyExchange().get().group());
+            if (g.isPresent()) {
+                ctx.count("invalid_ke_retry");
+                sendRekey(r.old(), g, true);
+                return;
+            }
+        }
+        if (error.isPresent() && (error.get().notifyType() == NotifyType.Known.TEMPORARY_FAILURE
+                || error.get().notifyType() == NotifyType.Known.CHILD_SA_NOT_FOUND)) {
+            // section 2.25: the peer is busy with this SA (or it is gone); not a failure, try again later
+            ctx.count("child_rekey_deferred");
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause()), "rekey deferred by the peer");
+            session.startQueued();
+            return;
+        }
+        Optional<SaPayload> sa = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            ctx.childFailed(error.map(EngineContext::reasonOf).orElse(FailureReason.PROTOCOL_ERROR),
+                    "Child SA rekey refused: " + error.map(n -> n.notifyType().name()).orElse("payloads missing"));
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey refused");
+            session.startQueued();
+            return;
+        }
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.checkEspAnswer(sa.get().proposals(),
+                ctx.tunnel.childSa(), r.newSpiIn());
+        if (esp.isEmpty() || !SelectorPolicy.within(tsi.get().selectors(), r.old().local)
+                || !SelectorPolicy.within(tsr.get().selectors(), r.old().remote)) {
+            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "the rekey answer is not what we offered");
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey answer refused");
+            session.startQueued();
+            return;
+        }
+        Optional<byte[]> pfs = Optional.empty();
+        if (r.keyExchange().isPresent()) {
+            Optional<KePayload> ke = m.first(KePayload.class);
+            try {
+                if (ke.isEmpty() || ke.get().group() != r.keyExchange().get().group().ikev2Id()) {
+                    throw new KeyExchange.KeyExchangeException("no KE payload of our group in the rekey answer");
+                }
+                pfs = Optional.of(r.keyExchange().get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey key exchange failed");
+                session.startQueued();
+                return;
+            }
+        }
+        byte[] nr = nonce.get().nonce().toByteArray();
+        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs);
+        ctx.count("child_rekeyed");
+        ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true));
+        ChildSa mine = children.getLast();
+        if (collision != null && IkeSession.lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
+            // section 2.8.1: both sides rekeyed the same Child SA; the lowest nonce is in our exchange, so our new
+            // Child SA is the redundant one and we delete it; the peer deletes the old one
+            ctx.count("child_rekey_collision_lost");
+            mine.transition(ChildSa.State.DELETE_LOCAL, "redundant after a rekey collision");
+            if (r.old().state() == ChildSa.State.REKEY_LOCAL) {
+                r.old().transition(ChildSa.State.REKEYED, "the peer's rekey won the collision");
+            }
+            session.enqueueFirst(new Request(Request.Kind.DELETE_CHILD, mine));
+        } else {
+            if (collision != null) {
+                ctx.count("child_rekey_collision_won");
+            }
+            if (children.contains(r.old())) {
+                r.old().transition(ChildSa.State.DELETE_LOCAL, "replaced by our rekey");
+                r.old().rekeyedByUs = new Rekeyed(r.old(), mine, r.nonce(), nr);
+                session.enqueueFirst(new Request(Request.Kind.DELETE_CHILD, r.old()));
+            }
+        }
+        session.startQueued();
+    }
+
+    // --------------------------------------------------------------------------------------- the peer's rekey
+
+    /**
+     * The peer's CREATE_CHILD_SA with N(REKEY_SA) for ESP: our answer's payloads.
+     *
+     * @param ikeRekeyInFlight our IKE SA rekey is in flight (section 2.25.2: the peer must wait)
+     */
+    List<Payload> rekeyRequest(IkeMessage m, NotifyPayload rekeyNotify, boolean ikeRekeyInFlight) {
+        long theirOld = rekeyNotify.spiValue();
+        Optional<ChildSa> old = children.stream().filter(c -> c.spiOut == theirOld).findFirst();
+        if (old.isEmpty()) {
+            ctx.drop("rekey_unknown_child");
+            return List.of(NotifyPayload.childSa(NotifyType.Known.CHILD_SA_NOT_FOUND, ProtocolId.Known.ESP, theirOld,
+                    Octets.empty()));
+        }
+        boolean weRekeyIt = rekey != null && rekey.old() == old.get();
+        boolean weDeleteIt = ctx.inFlight().filter(q -> q.kind() == Request.Kind.DELETE_CHILD
+                && q.child() == old.get()).isPresent();
+        if (weDeleteIt || ikeRekeyInFlight) {
+            // section 2.25.1 and 2.25.2: closing this Child SA, or rekeying the IKE SA
+            ctx.count("temporary_failure_sent");
+            return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
+        }
+        Optional<SaPayload> saOffer = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        long spiIn = ctx.nonZeroChildSpi();
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
+                ctx.tunnel.childSa(), spiIn);
+        if (esp.isEmpty()) {
+            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the rekey is acceptable");
+            return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+        }
+        Optional<KeyExchange> kex = Optional.empty();
+        Optional<byte[]> pfs = Optional.empty();
+        Optional<KePayload> ke = m.first(KePayload.class);
+        if (ctx.tunnel.childSa().pfs()) {
+            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
+            if (g.isEmpty()) {
+                ctx.count("invalid_ke_sent");
+                return List.of(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
+            }
+            kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
+            try {
+                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+            }
+        }
+        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), old.get().remote);
+        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), old.get().local);
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the rekey's selectors are outside the Child SA's");
+            return List.of(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
+        }
+        byte[] ours = ctx.nonce();
+        Proposal selected = esp.get().selected();
+        if (kex.isPresent()) {
+            List<Transform> t = new ArrayList<>(selected.transforms());
+            t.add(Transform.keyExchange(kex.get().group()));
+            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
+        }
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(selected));
+        p.add(new NoncePayload(Octets.of(ours)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, narrowedI));
+        p.add(new TsPayload(false, narrowedR));
+        byte[] theirNonce = nonce.get().nonce().toByteArray();
+        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
+                narrowedR, false, theirNonce, ours, pfs);
+        ctx.count("child_rekey_answered");
+        ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false));
+        if (weRekeyIt) {
+            // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
+            ctx.count("child_rekey_collision");
+            rekey = new Rekey(rekey.old(), rekey.newSpiIn(), rekey.nonce(), rekey.keyExchange(), rekey.retried(),
+                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)));
+        } else if (old.get().rekeyedByUs != null) {
+            lateCollision(old.get(), theirNonce, ours);
+        } else if (old.get().state() == ChildSa.State.INSTALLED) {
+            old.get().transition(ChildSa.State.REKEY_REMOTE, "rekeyed by the peer");
+        }
+        return p;
+    }
+
+    /**
+     * The same collision, seen late: our rekey of {@code old} completed before the peer's request came (the peer saw
+     * ours while its own was in flight, and judges by the same four nonces).
+     */
+    private void lateCollision(ChildSa old, byte[] theirNonce, byte[] ours) {
+        Rekeyed mine = old.rekeyedByUs;
+        ctx.count("child_rekey_collision");
+        if (IkeSession.lowest(mine.nonceI(), mine.nonceR(), theirNonce, ours) < 2) {
+            // our new Child SA is the redundant one: delete it; the peer deletes the old one, not us
+            ctx.count("child_rekey_collision_lost");
+            session.dequeue(q -> q.kind() == Request.Kind.DELETE_CHILD && q.child() == old);
+            old.rekeyedByUs = null;
+            old.transition(ChildSa.State.REKEYED, "the peer's rekey won the collision");
+            if (children.contains(mine.fresh()) && !mine.fresh().busy()) {
+                mine.fresh().transition(ChildSa.State.DELETE_LOCAL, "redundant after a rekey collision");
+                session.enqueue(new Request(Request.Kind.DELETE_CHILD, mine.fresh()));
+            }
+        } else {
+            ctx.count("child_rekey_collision_won");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- deletes
+
+    /** The peer's Delete payloads for ESP: the Child SAs go, and our answer names our SPIs of them. */
+    List<Payload> deletedByPeer(List<DeletePayload> deletes) {
+        List<Payload> answer = new ArrayList<>();
+        for (DeletePayload d : deletes) {
+            if (d.protocol() != ProtocolId.Known.ESP) {
+                continue;
+            }
+            for (long spi : d.spiValues()) {
+                Optional<ChildSa> c = children.stream().filter(x -> x.spiOut == spi).findFirst();
+                if (c.isEmpty()) {
+                    ctx.drop("delete_unknown_child");
+                    continue;
+                }
+                remove(c.get(), "deleted by the peer");
+                answer.add(DeletePayload.childSas(ProtocolId.Known.ESP, c.get().spiIn));
+            }
+        }
+        return answer;
+    }
+
+    /** The peer answered our Delete of {@code old}. */
+    void deleteAnswered(ChildSa old) {
+        if (children.contains(old)) {
+            remove(old, "our delete answered");
+        }
+    }
+
+    private void remove(ChildSa c, String why) {
+        children.remove(c);
+        c.transition(ChildSa.State.DELETED, why);
+        ctx.count("child_deleted");
+        ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
+    }
+
+    /**
+     * Two Child SAs with the same selectors are redundant: what remains of a rekey collision that one side judged
+     * differently (messages were lost, section 2.8.1 could not apply). The current IKE SA's initiator, and only it
+     * (so the two sides never delete both), deletes all but the newest, once both are older than the peer's
+     * retransmissions: a collision's own deletes must have had their chance first.
+     */
+    void queueRedundantDeletes() {
+        Instant settled = ctx.now().minus(ctx.forgetAfter());
+        Map<List<List<TrafficSelector>>, ChildSa> newest = new HashMap<>();
+        for (ChildSa c : children) {
+            if (c.busy() || c.createdAt.isAfter(settled)) {
+                continue;
+            }
+            ChildSa other = newest.putIfAbsent(List.of(c.local, c.remote), c);
+            if (other != null) {
+                ChildSa older = other.expireAt.isBefore(c.expireAt) ? other : c;
+                newest.put(List.of(c.local, c.remote), older == other ? c : other);
+                ctx.count("child_redundant");
+                older.transition(ChildSa.State.DELETE_LOCAL, "redundant: another Child SA has its selectors");
+                session.enqueue(new Request(Request.Kind.DELETE_CHILD, older));
+            }
+        }
+    }
+
+    /** When {@link #queueRedundantDeletes} may act: two Child SAs share selectors and one is still young. */
+    private Optional<Instant> redundancyDue() {
+        Map<List<List<TrafficSelector>>, ChildSa> seen = new HashMap<>();
+        Instant due = null;
+        for (ChildSa c : children) {
+            ChildSa other = seen.putIfAbsent(List.of(c.local, c.remote), c);
+            if (other != null) {
+                Instant t = (c.createdAt.isAfter(other.createdAt) ? c.createdAt : other.createdAt)
+                        .plus(ctx.forgetAfter());
+                due = due == null ? t : EngineContext.earliest(due, t);
+            }
+        }
+        return Optional.ofNullable(due);
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    /**
+     * Lifetimes at {@code now}: a Child SA past its hard lifetime is gone (the peer is told, whether or not a rekey
+     * is in flight); one past its soft lifetime with nothing in progress is queued for rekeying.
+     */
+    void tick(Instant now) {
+        for (ChildSa c : List.copyOf(children)) {
+            if (!now.isBefore(c.expireAt)) {
+                ctx.count("child_expired");
+                children.remove(c);
+                c.transition(ChildSa.State.DELETED, "hard lifetime");
+                ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
+                // no longer in the list: a plain INFORMATIONAL with its SPI, queued behind any request in flight
+                session.enqueue(new Request(Request.Kind.DELETE_EXPIRED, c));
+            } else if (!c.busy() && !now.isBefore(c.rekeyAt)) {
+                c.transition(ChildSa.State.REKEY_LOCAL, "soft lifetime");
+                session.enqueue(new Request(Request.Kind.REKEY_CHILD, c));
+            }
+        }
+    }
+
+    /** The earliest of {@code next} and the Child SAs' deadlines (redundancy only for the IKE SA's initiator). */
+    Instant nextDeadline(Instant next) {
+        Optional<Instant> redundancy = redundancyDue();
+        if (redundancy.isPresent() && ctx.sa.initiatorRole) {
+            next = EngineContext.earliest(next, redundancy.get());
+        }
+        for (ChildSa c : children) {
+            next = EngineContext.earliest(next, c.expireAt);
+            if (!c.busy()) {
+                next = EngineContext.earliest(next, c.rekeyAt);
+            }
+        }
+        return next;
+    }
+}

@@ -1,0 +1,211 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.IkeHeader;
+import net.palisade.model.wire.ikev2.IkeMessage;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.NotifyPayload;
+import net.palisade.model.wire.ikev2.NotifyType;
+import net.palisade.model.wire.ikev2.Payload;
+
+/**
+ * What the procedures of one {@link IkeSession} share: the tunnel, settings and environment, the counters, the
+ * outputs of the input being handled, the addresses and encapsulation in use, and the current {@link IkeSa}; and
+ * the small helpers every procedure sends and counts with. It decides nothing itself.
+ */
+final class EngineContext {
+    static final int NONCE_BYTES = 32;
+
+    final IkeTunnel tunnel;
+    final IkeSettings settings;
+    final IkeEnvironment env;
+    final Ikev2Codec codec;
+    final IkeCounters counters = new IkeCounters();
+    /** What the input being handled produced so far, in order. */
+    List<IkeOutput> outputs = new ArrayList<>();
+    InetSocketAddress local;
+    InetSocketAddress remote;
+    /** ESP-in-UDP for the Child SAs, and IKE on port 4500 (NAT, or forced). */
+    boolean udpEncapsulation;
+    /** Our NAT_DETECTION_DESTINATION_IP hash did not match: a NAT translates our address, keepalives are due. */
+    boolean behindNat;
+    /** Both peers announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
+    boolean peerFragmentation;
+    /** When the peer last proved it is alive (an authenticated message, or ESP traffic). */
+    Instant lastInbound;
+    /** When we last sent anything (IKE or keepalive) toward the peer: keepalives fill silences only. */
+    Instant lastSent;
+    /** The IKE SA in use: its SPIs, keys and message window. */
+    IkeSa sa;
+
+    EngineContext(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.env = Objects.requireNonNull(env, "env");
+        this.codec = env.codec();
+        this.local = Objects.requireNonNull(local, "local");
+        this.remote = Objects.requireNonNull(remote, "remote");
+        this.sa = new IkeSa(initiator, newWindow());
+    }
+
+    /** A message window with our retransmission schedule; it reassembles fragments with our counters. */
+    MessageWindow<IkeSa.Sent> newWindow() {
+        return new MessageWindow<>(settings.retransmit(),
+                () -> new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT));
+    }
+
+    Instant now() {
+        return env.clock().instant();
+    }
+
+    IkeSaId id() {
+        return sa.id();
+    }
+
+    /** Counts a dropped input or refused action as {@code ikev2.engine.<counter>}. */
+    void drop(String counter) {
+        counters.increment("ikev2.engine." + counter);
+    }
+
+    /** Counts a notable branch as {@code ikev2.engine.<counter>}. */
+    void count(String counter) {
+        counters.increment("ikev2.engine." + counter);
+    }
+
+    void output(IkeOutput o) {
+        outputs.add(o);
+    }
+
+    /** Sends {@code datagrams} to the peer from our current address. */
+    void send(List<byte[]> datagrams) {
+        for (byte[] d : datagrams) {
+            outputs.add(new IkeOutput.Send(d, local, remote));
+        }
+    }
+
+    /** Sends an unencrypted message (IKE_SA_INIT). */
+    void sendClear(IkeHeader header, List<Payload> payloads) {
+        outputs.add(new IkeOutput.Send(codec.encode(new IkeMessage(header, payloads)), local, remote));
+    }
+
+    /**
+     * {@code payloads} sealed under {@code header} with the current IKE SA: one SK message, or SKF fragments (RFC
+     * 7383) when both peers announced fragmentation and the message exceeds {@link IkeSettings#fragmentPacketLimit()}.
+     */
+    List<byte[]> protect(IkeHeader header, List<Payload> payloads) {
+        byte[] whole = sa.outbound.seal(codec, header, payloads, env.random());
+        int limit = Fragments.messageLimit(settings.fragmentPacketLimit(), remote.getAddress(),
+                local.getPort() != 500);
+        if (!peerFragmentation || whole.length <= limit) {
+            return List.of(whole);
+        }
+        if (sa.outbound.fragmentCapacity(limit) < 1) {
+            // a limit this small leaves no room once this suite's IV and ICV are in: send it whole
+            drop("fragment_limit_too_small");
+            return List.of(whole);
+        }
+        List<byte[]> fragments = Fragments.split(sa.outbound, codec, header, payloads, limit, env.random());
+        counters.increment("ikev2.engine.fragmented");
+        for (int i = 0; i < fragments.size(); i++) {
+            counters.increment("ikev2.fragment.sent");
+        }
+        return fragments;
+    }
+
+    /** Sends our request {@code payloads} in a new {@code exchange} of the current IKE SA and waits for its answer. */
+    void request(ExchangeType exchange, List<Payload> payloads, Request purpose) {
+        long id = sa.window.nextRequestId();
+        List<byte[]> d = protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole), payloads);
+        send(d);
+        sa.window.sent(id, d, new IkeSa.Sent(exchange, purpose), now());
+    }
+
+    /** Our request in flight on the current IKE SA, if any. */
+    Optional<Request> inFlight() {
+        return sa.window.outstanding().map(o -> o.purpose().request());
+    }
+
+    /** True if our request in flight is of {@code kind}. */
+    boolean inFlight(Request.Kind kind) {
+        return inFlight().filter(r -> r.kind() == kind).isPresent();
+    }
+
+    long nonZeroSpi() {
+        long spi;
+        do {
+            spi = env.random().nextLong();
+        } while (spi == 0);
+        return spi;
+    }
+
+    long nonZeroChildSpi() {
+        long spi;
+        do {
+            spi = env.random().nextLong() & 0xffff_ffffL;
+        } while (spi < 256);
+        return spi;
+    }
+
+    byte[] nonce() {
+        return env.random().bytes(NONCE_BYTES);
+    }
+
+    /** Reports a failed Child SA (or rekey) procedure; the IKE SA stays. */
+    void childFailed(FailureReason reason, String detail) {
+        counters.increment("ikev2.engine.child_failed." + reason.name().toLowerCase(Locale.ROOT));
+        outputs.add(new IkeOutput.NegotiationFailed(reason, detail));
+    }
+
+    /** The first error notify of {@code m}, if any. */
+    static Optional<NotifyPayload> error(IkeMessage m) {
+        return m.notifies().stream().filter(NotifyPayload::isError).findFirst();
+    }
+
+    static FailureReason reasonOf(NotifyPayload n) {
+        if (n.notifyType() == NotifyType.Known.NO_PROPOSAL_CHOSEN) {
+            return FailureReason.NO_PROPOSAL_CHOSEN;
+        }
+        if (n.notifyType() == NotifyType.Known.TS_UNACCEPTABLE) {
+            return FailureReason.TS_UNACCEPTABLE;
+        }
+        if (n.notifyType() == NotifyType.Known.AUTHENTICATION_FAILED) {
+            return FailureReason.AUTHENTICATION_FAILED;
+        }
+        if (n.notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD) {
+            return FailureReason.INVALID_KE;
+        }
+        return FailureReason.PROTOCOL_ERROR;
+    }
+
+    /** A pause before trying a deferred rekey again: 2 to 5 seconds (TEMPORARY_FAILURE must not be retried at once). */
+    Duration retryPause() {
+        return Duration.ofMillis(2000 + (env.random().nextLong() & 0x7fffffffL) % 3000);
+    }
+
+    /** How long an old IKE SA (or a rekey collision) waits for the peer: the peer's retransmissions, and 5 s. */
+    Duration forgetAfter() {
+        return settings.retransmit().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(5);
+    }
+
+    /** Rekey at 80 to 90 % of {@code lifetime} (jitter keeps two peers from colliding), expire at 100 %. */
+    Instant softDeadline(Instant from, Duration lifetime) {
+        long ms = lifetime.toMillis();
+        long jitter = (env.random().nextLong() & 0x7fffffffL) % Math.max(1, ms / 10);
+        return from.plus(Duration.ofMillis(ms * 8 / 10 + jitter));
+    }
+
+    /** The earlier of two instants; {@code a} may be null (none yet). */
+    static Instant earliest(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+}
