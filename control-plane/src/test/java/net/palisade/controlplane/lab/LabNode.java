@@ -22,8 +22,8 @@ import net.palisade.model.event.TunnelEvent;
 /**
  * A real Palisade node in a gateway namespace of the lab, assembled by {@link Node} exactly as {@code palisade run}
  * assembles it (dataplane with its workers and sequence reservations, IKE, a single-node {@link ControlPlane}), with
- * its data in a folder of the test. Only the settings differ from a user's: the namespace, the TUN name and the
- * data folder. {@link #close()} stops IKE (which deletes its SAs at the peers), the control plane and the dataplane,
+ * its data in a folder of the test. Only settings differ from a user's node: the namespace, the TUN name, the data
+ * folder, a free cluster port, and the IKE settings, cookie policy or resolver a test asks for. {@link #close()} stops IKE (which deletes its SAs at the peers), the control plane and the dataplane,
  * in that order.
  */
 public final class LabNode implements AutoCloseable {
