@@ -1,5 +1,7 @@
 package net.palisade.dataplane;
 
+import net.palisade.dataplane.testkit.LabPrefix;
+import net.palisade.dataplane.testkit.Root;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,13 +34,13 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * End to end through two user-space ESP gateways in the namespace lab ({@code ops/lab/netns.sh}, prefix
- * {@value #PREFIX}): host-a 10.1.0.10 — gw-a — "internet" — gw-b — host-b 10.2.0.10, with a {@link Dataplane} in
+ * derived from the class by {@link LabPrefix}): host-a 10.1.0.10 — gw-a — "internet" — gw-b — host-b 10.2.0.10, with a {@link Dataplane} in
  * gw-a and one in gw-b, both in this JVM, configured from manual-keying config text. Needs root; fails with a clear
  * message without it, or is skipped with {@code -Dpalisade.skipRoot=true}.
  */
-@ExtendWith(RootRequired.class)
+@ExtendWith(Root.class)
 class DataplaneLabTest {
-    static final String PREFIX = "dpe2e";
+    static final String PREFIX = LabPrefix.claim(DataplaneLabTest.class);
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static Lab lab;
 

@@ -1,5 +1,7 @@
 package net.palisade.dataplane;
 
+import net.palisade.dataplane.testkit.LabPrefix;
+import net.palisade.dataplane.testkit.Root;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,14 +34,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Make-before-break rekeys between two real {@link Dataplane}s in the namespace lab (prefix {@value #PREFIX}; the
+ * Make-before-break rekeys between two real {@link Dataplane}s in the namespace lab (prefix derived from the class by {@link LabPrefix}; the
  * lab, the gateways and their first SA pair come from {@link Lab} and {@link GatewayPair}): host-a pings host-b
  * every 10 ms while gw-a and gw-b replace their SA pair three times in the order of an IKE Child SA rekey that gw-a
  * initiates (RFC 7296 Section 2.8), and not one echo request or reply may be lost. Needs root.
  */
-@ExtendWith(RootRequired.class)
+@ExtendWith(Root.class)
 class DataplaneRekeyLabTest {
-    static final String PREFIX = "dpmb";
+    static final String PREFIX = LabPrefix.claim(DataplaneRekeyLabTest.class);
     private static final String LABEL = "lab";
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");

@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.palisade.dataplane.io.NetNamespace;
+import net.palisade.dataplane.testkit.LabPrefix;
+import net.palisade.dataplane.testkit.TestPrograms;
 
 /**
  * The namespace lab of {@code ops/lab/netns.sh} for one test class (its own prefix): host-a 10.1.0.10 — gw-a
@@ -28,6 +30,8 @@ final class Lab implements AutoCloseable {
 
     /** Builds the lab (tearing down an old one of the same prefix first). */
     static Lab up(String prefix) throws IOException, InterruptedException {
+        TestPrograms.require("ip", "ping");
+        LabPrefix.hold(prefix);
         Path script = findScript();
         Lab lab = new Lab(prefix, script);
         Result r = run(List.of("bash", script.toString(), "up", prefix), 120);

@@ -56,7 +56,7 @@ public final class LabThroughput {
                 }
             }
         }
-        if (!RootRequired.isRoot()) {
+        if (!net.palisade.dataplane.testkit.Root.isRoot()) {
             System.err.println("LabThroughput needs root (network namespaces, TUN devices)");
             System.exit(2);
         }

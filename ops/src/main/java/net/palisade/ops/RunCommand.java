@@ -12,25 +12,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import net.palisade.api.ApiServer;
 import net.palisade.api.TokenFile;
 import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.Node;
 import net.palisade.controlplane.RejectedException;
-import net.palisade.controlplane.Settings;
-import net.palisade.controlplane.dataplane.WorkerControl;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.Fragments;
-import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.journal.JournalSettings;
-import net.palisade.controlplane.tunnel.DataplanePorts;
-import net.palisade.controlplane.tunnel.TunnelCommand;
-import net.palisade.controlplane.tunnel.TunnelPorts;
-import net.palisade.controlplane.tunnel.TunnelState;
-import net.palisade.dataplane.sa.SaEvents;
-import net.palisade.dataplane.sa.SequenceReservations;
-import net.palisade.model.event.Cause;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -161,61 +151,46 @@ final class RunCommand implements Callable<Integer> {
             configText = Optional.of(Files.readString(configPath.get(), StandardCharsets.UTF_8));
         }
 
-        AtomicReference<ControlPlane> nodeRef = new AtomicReference<>();
-        // IKE: port 500 here, port 4500 through the dataplane (which owns it and hands IKE messages to the sink)
-        IkeManager ike = new IkeManager(Optional.empty(), 500, ikeSettings, Cookies.standard(ikeCookieThreshold));
-        Optional<Dataplane> dataplane = startDataplane(err, saEvents(nodeRef), dataDir, ike);
-        if (dataplane == null) {
-            return 2;
+        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean withDataplane = dataplaneMode == DataplaneMode.on || dataplaneMode == DataplaneMode.auto && root;
+        if (!withDataplane) {
+            log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
+                    dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
         }
-        boolean ikeOpen = false;
-        if (dataplane.isPresent()) {
-            try {
-                ike.open(dataplane.get());
-                ikeOpen = true;
-                log.info("IKE: cookies demanded from {} half-open IKE SA(s) on, fragments above {}-byte packets",
-                        ikeCookieThreshold, ikeFragmentSize);
-            } catch (IOException e) {
-                log.error("IKE is off: cannot open UDP port 500: {}", e.getMessage());
-            }
-        }
-        Optional<IkeManager> ikeManager = ikeOpen ? Optional.of(ike) : Optional.empty();
-        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeManager)).orElse(TunnelPorts.NONE);
-
-        Settings settings = Settings.defaults(dataDir)
-                .withCluster(clusterAt.host(), clusterAt.port(), seeds);
+        Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers)
+                .ike(ikeSettings).cookies(Cookies.standard(ikeCookieThreshold))
+                .cluster(clusterAt.host(), clusterAt.port(), seeds);
         if (journalUrl != null) {
             if (!journalUrl.startsWith("jdbc:postgresql:")) {
                 err.println("run: --journal-url: only jdbc:postgresql: URLs are supported (the default is embedded H2 in DIR)");
                 return 2;
             }
             String password = journalPasswordFile == null ? "" : Files.readString(journalPasswordFile).strip();
-            settings = settings.withJournal(JournalSettings.postgres(journalUrl, journalUser == null ? "" : journalUser, password));
+            builder.journal(JournalSettings.postgres(journalUrl, journalUser == null ? "" : journalUser, password));
         }
-        ControlPlane node;
+        Node running;
         try {
-            node = ControlPlane.start(settings, ports);
-            nodeRef.set(node);
-            node.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            err.println("run: the control plane did not start: " + rootMessage(e));
-            ike.close();
-            dataplane.ifPresent(Dataplane::close);
+            running = builder.start();
+        } catch (Node.StartException e) {
+            err.println(switch (e.part()) {
+                case DATAPLANE -> "run: the dataplane did not start: " + e.getMessage()
+                        + (root ? "" : " (it needs root or CAP_NET_ADMIN; --dataplane off runs without it)");
+                case CONTROL_PLANE -> "run: the control plane did not start: " + rootMessage(e.getCause());
+            });
             return 2;
         }
-
-        ikeManager.ifPresent(m -> m.attach(node));
-
-        // One actor per worker: the control plane's handle on it (counters, tunnels); packets never pass through it.
-        dataplane.ifPresent(d -> WorkerControl.spawnAll(node.system(), d));
+        if (running.ike().isPresent()) {
+            log.info("IKE: cookies demanded from {} half-open IKE SA(s) on, fragments above {}-byte packets",
+                    ikeCookieThreshold, ikeFragmentSize);
+        }
+        ControlPlane node = running.controlPlane();
+        Optional<Dataplane> dataplane = running.dataplane();
 
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean ready = new AtomicBoolean(false);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
-            ike.close();
-            node.close();
-            dataplane.ifPresent(Dataplane::close);
+            running.close();
             stopped.countDown();
         }, "palisade-shutdown"));
 
@@ -253,47 +228,6 @@ final class RunCommand implements Callable<Integer> {
         node.system().getWhenTerminated().toCompletableFuture().join();
         stopped.await(30, TimeUnit.SECONDS);
         return 0;
-    }
-
-    /** The dataplane per {@code --dataplane}; empty when off; null when it had to start and could not. */
-    private Optional<Dataplane> startDataplane(java.io.PrintWriter err, SaEvents events, Path dataDir, IkeManager ike) {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (dataplaneMode == DataplaneMode.off || dataplaneMode == DataplaneMode.auto && !root) {
-            log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
-                    dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Dataplane.start(Dataplane.Settings.defaults().withTunName(tun).withWorkers(workers).withEvents(events)
-                    .withIkeSink(ike.sink())
-                    // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
-                    .withSequenceReservations(SequenceReservations.inDirectory(dataDir.resolve("sequences")))));
-        } catch (IOException | RuntimeException e) {
-            err.println("run: the dataplane did not start: " + e.getMessage()
-                    + (root ? "" : " (it needs root or CAP_NET_ADMIN; --dataplane off runs without it)"));
-            return null;
-        }
-    }
-
-    /** Dataplane reports become tunnel events: an exhausted manual SA is journaled as {@code sa-expired}. */
-    private static SaEvents saEvents(AtomicReference<ControlPlane> node) {
-        return new SaEvents() {
-            @Override
-            public void outboundSoftLimit(String label, long spi) {
-                log.warn("tunnel {}: outbound SA 0x{} is near the end of its sequence numbers; commit new keys and SPIs",
-                        label, Long.toHexString(spi));
-            }
-
-            @Override
-            public void outboundExhausted(String label, long spi) {
-                log.error("tunnel {}: outbound SA 0x{} used up its sequence numbers and sends nothing more", label,
-                        Long.toHexString(spi));
-                ControlPlane cp = node.get();
-                if (cp != null) {
-                    cp.report(label, r -> new TunnelCommand.SaExpired(TunnelState.MANUAL_SA, Cause.of("dataplane"), r));
-                }
-            }
-        };
     }
 
     /** The default IKE settings with {@code --ike-fragment-size}; refuses a size out of range. */

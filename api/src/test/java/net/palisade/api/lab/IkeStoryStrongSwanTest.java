@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The issue's requirement "the events of each run, read back through the API, tell the story of what happened",
  * checked on a real run: a node (dataplane, control plane, {@link IkeManager}) in gw-a's namespace of the lab
- * ({@code ops/lab/netns.sh}, prefix "ikst") with its HTTP API, Debian's strongSwan on gw-b and gw-c, and the tunnel
+ * ({@code ops/lab/netns.sh}, its own prefix) with its HTTP API, Debian's strongSwan on gw-b and gw-c, and the tunnel
  * {@code ike ... peer 192.0.2.2 peer 192.0.2.3 dpd 2}. The scenario: the tunnel comes up with gw-b, a ping crosses,
  * strongSwan rekeys the Child SA and then the IKE SA, gw-b's charon is killed (no Delete), dead peer detection gives
  * up, the node switches to gw-c and the tunnel comes up there. Then {@code GET /v1/tunnels/to-b/events} must tell
@@ -52,14 +52,14 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeStoryStrongSwanTest {
-    private static final String PREFIX = "ikst";
     private static final String PSK = "story-lab-psk-9c41e7-not-for-production";
     private static final String LABEL = "to-b";
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeStoryStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void theEventsReadBackThroughTheApiTellWhatHappened(@TempDir Path dir) throws Exception {

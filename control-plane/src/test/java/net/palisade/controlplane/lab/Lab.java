@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import net.palisade.dataplane.testkit.LabPrefix;
+import net.palisade.dataplane.testkit.Root;
+import net.palisade.dataplane.testkit.TestPrograms;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -15,8 +18,8 @@ import org.junit.jupiter.api.Assumptions;
  * namespaces {@code PREFIX-ha}, {@code PREFIX-gwa} and so on) and a way to run commands, as every lab test of
  * control-plane, api and ops uses them. Published to the api and ops tests in control-plane's test-jar.
  *
- * <p>Lab tests need root and strongSwan; {@link #up} skips them with {@code -Dpalisade.skipExternal=true} or
- * {@code -Dpalisade.skipRoot=true}.
+ * <p>Lab tests need root ({@link Root}) and the programs of {@code ops/test-programs.txt} ({@link TestPrograms});
+ * {@link #up} skips them with {@code -Dpalisade.skipExternal=true} or {@code -Dpalisade.skipRoot=true}.
  */
 public final class Lab {
     /** The folder of {@code netns.sh} and {@code strongswan.sh}, found from a module's working directory. */
@@ -33,21 +36,19 @@ public final class Lab {
     private Lab() {}
 
     /**
-     * Builds the lab with namespace prefix {@code prefix} after checking for root and strongSwan; {@code options}
-     * follow the prefix on {@code netns.sh up}'s command line (e.g. {@code nat}).
+     * Builds the lab with namespace prefix {@code prefix} after checking for root and the programs the lab runs
+     * (namespaces, the NAT box, strongSwan); {@code options} follow the prefix on {@code netns.sh up}'s command line
+     * (e.g. {@code nat}). Test classes use {@link LabNamespaces}, which claims the prefix.
      *
-     * @param prefix the namespace prefix the calling test owns
+     * @param prefix the namespace prefix the calling test owns ({@link LabPrefix#claim})
      * @param options more arguments of {@code netns.sh up}
      * @throws Exception when the script cannot run
      */
     public static void up(String prefix, String... options) throws Exception {
         Assumptions.assumeFalse(skipped(), "palisade.skipExternal or palisade.skipRoot is true");
-        assertThat(Files.isExecutable(Path.of("/usr/lib/ipsec/charon")))
-                .as("strongSwan: apt-get install -y charon-systemd strongswan-swanctl strongswan-charon "
-                        + "libcharon-extra-plugins libstrongswan-extra-plugins; or -Dpalisade.skipExternal=true")
-                .isTrue();
-        assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("network namespaces need root")
-                .isZero();
+        Root.require("the namespace lab");
+        TestPrograms.require("ip", "nft", "/usr/lib/ipsec/charon", "swanctl");
+        LabPrefix.hold(prefix);
         List<String> command = new ArrayList<>(List.of(netnsScript(), "up", prefix));
         command.addAll(List.of(options));
         Result r = sh(command.toArray(String[]::new));

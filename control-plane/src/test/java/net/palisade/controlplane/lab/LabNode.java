@@ -11,21 +11,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.JournalEvent;
-import net.palisade.controlplane.Settings;
+import net.palisade.controlplane.Node;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
-import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.model.event.TunnelEvent;
 
 /**
- * A real Palisade node in a gateway namespace of the lab: {@link IkeManager} and {@link Dataplane} (one worker on
- * CPU 0) in the namespace, a single-node {@link ControlPlane} with its data in a folder of the test, IKE attached.
- * {@link #close()} stops IKE (which deletes its SAs at the peers), the control plane and the dataplane, in that order.
+ * A real Palisade node in a gateway namespace of the lab, assembled by {@link Node} exactly as {@code palisade run}
+ * assembles it (dataplane with its workers and sequence reservations, IKE, a single-node {@link ControlPlane}), with
+ * its data in a folder of the test. Only settings differ from a user's node: the namespace, the TUN name, the data
+ * folder, a free cluster port, and the IKE settings, cookie policy or resolver a test asks for. {@link #close()} stops IKE (which deletes its SAs at the peers), the control plane and the dataplane,
+ * in that order.
  */
 public final class LabNode implements AutoCloseable {
+    private final Node node;
     private final IkeManager ike;
     private final Dataplane dataplane;
     private final ControlPlane controlPlane;
@@ -84,10 +86,11 @@ public final class LabNode implements AutoCloseable {
         }
     }
 
-    private LabNode(IkeManager ike, Dataplane dataplane, ControlPlane controlPlane) {
-        this.ike = ike;
-        this.dataplane = dataplane;
-        this.controlPlane = controlPlane;
+    private LabNode(Node node) {
+        this.node = node;
+        this.ike = node.ike().orElseThrow();
+        this.dataplane = node.dataplane().orElseThrow();
+        this.controlPlane = node.controlPlane();
     }
 
     /**
@@ -112,30 +115,18 @@ public final class LabNode implements AutoCloseable {
      * @throws Exception when a part does not start
      */
     public static LabNode start(String prefix, Path dir, Options options) throws Exception {
-        Path netns = NetNamespace.named(prefix + "-" + options.gateway());
-        IkeManager ike = new IkeManager(Optional.of(netns), 500, options.settings(), options.cookies(),
-                options.resolver(), IkeManager::systemHostName);
-        Dataplane dp = null;
-        ControlPlane cp = null;
-        try {
-            dp = Dataplane.start(Dataplane.Settings.defaults().withTunName(options.tunName()).withWorkers(1)
-                    .withCpus(List.of(0)).withNetns(netns).withIkeSink(ike.sink()));
-            ike.open(dp);
-            cp = ControlPlane.start(Settings.defaults(dir.resolve(options.dataDir()))
-                    .withCluster("127.0.0.1", 0, List.of()), new DataplanePorts(dp, Optional.of(ike)));
-            cp.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ike.attach(cp);
-            return new LabNode(ike, dp, cp);
-        } catch (Exception | Error e) {
-            ike.close();
-            if (cp != null) {
-                cp.close();
-            }
-            if (dp != null) {
-                dp.close();
-            }
-            throw e;
+        Node node = Node.builder(dir.resolve(options.dataDir()))
+                .netns(NetNamespace.named(prefix + "-" + options.gateway())).tunName(options.tunName())
+                .ike(options.settings()).cookies(options.cookies()).resolver(options.resolver())
+                // the lab runs one node per gateway namespace in one JVM: a free cluster port each
+                .cluster("127.0.0.1", 0, List.of())
+                .start();
+        if (node.ike().isEmpty()) {
+            String why = node.ikeOff().orElse("");
+            node.close();
+            throw new IllegalStateException("the lab node on " + options.gateway() + " runs without IKE: " + why);
         }
+        return new LabNode(node);
     }
 
     /**
@@ -218,8 +209,6 @@ public final class LabNode implements AutoCloseable {
     /** Stops IKE (deleting its SAs at the peers), then the control plane, then the dataplane. */
     @Override
     public void close() {
-        ike.close();
-        controlPlane.close();
-        dataplane.close();
+        node.close();
     }
 }

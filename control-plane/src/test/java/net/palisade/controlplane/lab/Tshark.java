@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import net.palisade.dataplane.testkit.TestPrograms;
 
 /**
  * tcpdump captures in a lab namespace and tshark reading them: the independent judge of what crossed a wire.
@@ -45,6 +46,7 @@ public final class Tshark {
      * @throws Exception when tcpdump does not start listening within 10 s
      */
     public static Capture capture(String namespace, String device, Path pcap) throws Exception {
+        TestPrograms.require("tcpdump");
         Path log = pcap.resolveSibling("tcpdump.log");
         Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-n", "-U", "-w",
                 pcap.toString(), "udp or ip proto 50").redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -69,6 +71,7 @@ public final class Tshark {
      * @throws Exception when tshark cannot run; an assertion error when it fails
      */
     public static List<String> fields(Path pcap, String filter, String field) throws Exception {
+        TestPrograms.require("tshark");
         Process p = new ProcessBuilder("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields", "-e", field)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

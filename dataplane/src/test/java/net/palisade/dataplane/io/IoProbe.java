@@ -46,7 +46,7 @@ public final class IoProbe {
         seconds = args.length > 0 ? Long.parseLong(args[0]) : 3;
         System.out.printf(Locale.ROOT, "Palisade I/O probe: %d-byte packets, batches of %d, %d s per figure, %d CPUs online%n",
                 SIZE, BATCH, seconds, CpuAffinity.onlineCpus());
-        if (Libc.geteuid() != 0) {
+        if (!net.palisade.dataplane.testkit.Root.isRoot()) {
             System.err.println("IoProbe needs root (TUN device, network namespace)");
             System.exit(2);
         }

@@ -1,5 +1,6 @@
 package net.palisade.dataplane.io;
 
+import net.palisade.dataplane.testkit.Root;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -15,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Protocol-50 raw sockets over loopback. */
-@ExtendWith(RequiresRoot.class)
+@ExtendWith(Root.class)
 class RawEspSocketTest {
     private final Arena arena = Arena.ofShared();
 

@@ -1,5 +1,6 @@
 package net.palisade.dataplane.io;
 
+import net.palisade.dataplane.testkit.Root;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Real TUN devices, each in a fresh network namespace (see {@link NetnsThread}), addressed from the benchmarking
  * ranges 198.18.0.0/15 and 2001:2::/48.
  */
-@ExtendWith(RequiresRoot.class)
+@ExtendWith(Root.class)
 class TunDeviceTest {
     private static final InetAddress LOCAL4 = InetAddress.ofLiteral("198.18.0.1");
     private static final InetAddress REMOTE4 = InetAddress.ofLiteral("198.19.1.2");

@@ -21,18 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code palisade run --ike-cookie-threshold} and {@code --ike-fragment-size} reach IKE: the command runs as a
- * process in gw-a's namespace of the lab (prefix "ikst") with a passive PSK tunnel, strongSwan on gw-b initiates,
+ * process in gw-a's namespace of the lab (its own prefix) with a passive PSK tunnel, strongSwan on gw-b initiates,
  * and strongSwan's log is the judge. With {@code --ike-cookie-threshold 0 --ike-fragment-size 200} strongSwan is
  * asked for a cookie and receives our IKE_AUTH response as fragments that fit 200 octets; with the defaults (30 and
  * 1280) neither happens to the same exchange. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
 class RunIkeFlagsStrongSwanTest {
-    private static final String PREFIX = "ikst";
     private static final String PSK = "run-flags-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(RunIkeFlagsStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void cookieThresholdZeroAndFragmentSize200AreWhatStrongSwanSees(@TempDir Path dir) throws Exception {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two real Palisade nodes (gw-a and gw-b of the lab, prefix "ikac"), both with an {@code active} tunnel towards the
+ * Two real Palisade nodes (gw-a and gw-b of the lab, its own prefix), both with an {@code active} tunnel towards the
  * other, started at once: both initiate, each answers the other, and one IKE SA with one Child SA pair remains on
  * both; host-a pings host-b. Then gw-b crashes (its WAN is cut first, so its Deletes never arrive) and starts again
  * with a fresh data directory: gw-a takes its new IKE SA at once (INITIAL_CONTACT), journals the old one's end as a
@@ -32,21 +32,21 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dpalisade.skipExternal=true}.
  */
 class IkeActiveLabTest {
-    private static final String PREFIX = "ikac";
     private static final String PSK = "active-lab-psk-not-for-production";
     /** Short retransmissions: a lost IKE_SA_INIT is repeated soon (and an IKE SA is "old" after 6 s). */
     private static final IkeSettings SETTINGS = new IkeSettings(false, List.of(Duration.ofMillis(500),
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(1)));
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeActiveLabTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     /** A lab node (dataplane, IKE, control plane) in a gateway's namespace, with tunnel "t" committed. */
     private record Node(LabNode node) implements AutoCloseable {
         static Node start(Path data, String gw, String config) {
             try {
                 LabNode n = LabNode.start(PREFIX, data.getParent(), LabNode.Options.defaults(PREFIX).withGateway(gw)
-                        .withTunName("ikac" + gw).withDataDir(data.getFileName().toString()).withSettings(SETTINGS));
+                        .withTunName(PREFIX + gw).withDataDir(data.getFileName().toString()).withSettings(SETTINGS));
                 try {
                     n.commit(config);
                 } catch (Exception | Error e) {

@@ -36,10 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * CA must be refused, with a journaled reason. These cases run strongSwan with {@code fragmentation = no}; the
  * fragmented cases turn RFC 7383 fragmentation on at both ends with a 576-octet limit, so that each side's
  * certificate IKE_AUTH crosses as fragments. Needs root and strongSwan; skipped with
- * {@code -Dpalisade.skipExternal=true}. Namespace prefix "ikcg".
+ * {@code -Dpalisade.skipExternal=true}. Namespace its own prefix.
  */
 class IkeCertStrongSwanTest {
-    private static final String PREFIX = "ikcg";
     /** IKE packet limit of the fragmented cases, both ends: the IPv4 size every path carries. */
     private static final int FRAGMENT = 576;
     private static final String OUR_DN = "C=SE, O=Palisade Lab, CN=gw-a";
@@ -47,7 +46,8 @@ class IkeCertStrongSwanTest {
     private static TestPki.Issued ca;
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeCertStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @BeforeAll
     static void lab() throws Exception {

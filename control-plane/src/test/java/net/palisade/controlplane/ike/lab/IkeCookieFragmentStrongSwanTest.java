@@ -37,18 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cookies (RFC 7296 section 2.6) and IKE fragmentation (RFC 7383) against Debian's strongSwan in the namespace lab
- * (prefix "ikcf"): both sides limit IKE packets to {@link #FRAGMENT} octets (strongSwan's {@code charon.fragment_size}
+ * (its own prefix): both sides limit IKE packets to {@link #FRAGMENT} octets (strongSwan's {@code charon.fragment_size}
  * and {@code fragmentation = force}, our {@link IkeSettings#fragmentPacketLimit()}), so IKE_AUTH crosses as SKF
  * fragments both ways; the responder demands a cookie. charon's log is the judge of what flowed. Needs root and
  * strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeCookieFragmentStrongSwanTest {
-    private static final String PREFIX = "ikcf";
     private static final String PSK = "cookie-fragment-lab-psk-not-for-production";
     private static final int FRAGMENT = 200;
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeCookieFragmentStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     /** strongSwan initiates to a passive tunnel of a node that demands cookies from the first IKE_SA_INIT on. */
     @Test

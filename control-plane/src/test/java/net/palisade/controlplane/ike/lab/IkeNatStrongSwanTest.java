@@ -27,13 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dpalisade.skipExternal=true}.
  */
 class IkeNatStrongSwanTest {
-    private static final String PREFIX = "iknt";
     private static final String PSK = "nat-lab-psk-not-for-production";
     /** Short, so the test sees several keepalives quickly; the default is 20 s. */
     private static final Duration KEEPALIVE = Duration.ofSeconds(2);
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX, "nat");
+    static final LabNamespaces LAB = LabNamespaces.of(IkeNatStrongSwanTest.class, "nat");
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void behindARealNatIkeFloatsTo4500EspIsEncapsulatedAndKeepalivesKeepTheMapping(@TempDir Path dir)

@@ -21,16 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real node — control plane, dataplane and {@link IkeManager} in gw-a's namespace of the lab ({@code ops/lab/netns.sh},
- * prefix "iknd") — configured with an {@code ike} tunnel negotiates it with Debian's strongSwan on gw-b (PSK, UDP
+ * its own prefix) — configured with an {@code ike} tunnel negotiates it with Debian's strongSwan on gw-b (PSK, UDP
  * encapsulation, the lab's default proposals), journals phase1-up and child-sa-installed, and carries host-a's ping
  * to host-b. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeNodeStrongSwanTest {
-    private static final String PREFIX = "iknd";
     private static final String PSK = "node-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeNodeStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void nodeInitiatesToStrongSwanCarriesPingAcrossARekeyAndDeletesOnAdminDown(@TempDir Path dir)

@@ -15,22 +15,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two Palisade nodes (gw-a and gw-b of the lab, prefix "iknt", no NAT) with {@code ike} tunnels and no {@code encap}:
+ * Two Palisade nodes (gw-a and gw-b of the lab, its own prefix, no NAT) with {@code ike} tunnels and no {@code encap}:
  * NAT detection finds no NAT, so IKE stays on port 500 and the Child SA is plain ESP (IP protocol 50). tshark on the
  * internet bridge is the judge. Then the same with {@code encap} on one side: IKE on 4500 and ESP in UDP. Needs
  * root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkePlainEspLabTest {
-    private static final String PREFIX = "iknt";
     private static final String PSK = "plain-esp-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkePlainEspLabTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     /** A node (dataplane, IKE, control plane) in gateway namespace {@code gw}, its data in {@code dir/gw}. */
     private static LabNode node(Path dir, String gw, String config) throws Exception {
         LabNode node = LabNode.start(PREFIX, dir, LabNode.Options.defaults(PREFIX).withGateway(gw)
-                .withTunName("iknt" + gw).withDataDir(gw));
+                .withTunName(PREFIX + gw).withDataDir(gw));
         try {
             node.commit(config);
             return node;

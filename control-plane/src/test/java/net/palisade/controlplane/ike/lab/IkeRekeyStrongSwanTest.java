@@ -23,18 +23,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Rekeying against Debian's strongSwan in the namespace lab (prefix "ikrk") while host-a pings host-b every 50 ms:
+ * Rekeying against Debian's strongSwan in the namespace lab (its own prefix) while host-a pings host-b every 50 ms:
  * not one ping may be lost. Once with strongSwan rekeying often (its short lifetimes: Child SA every ~15 s, IKE SA
  * every ~25 s, our make-before-break as responder), once with Palisade rekeying (our 60 s lifetimes: the shortest
  * the config allows), with AES-CBC/HMAC-SHA-256, two networks on each side and iperf3 after. Needs root and
  * strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeRekeyStrongSwanTest {
-    private static final String PREFIX = "ikrk";
     private static final String PSK = "rekey-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeRekeyStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void strongSwanRekeysChildAndIkeSasOftenWhileAPingLosesNothing(@TempDir Path dir) throws Exception {

@@ -19,17 +19,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine against Debian's strongSwan 5.9.8 in the namespace lab ({@code ops/lab/netns.sh}, prefix "ikeq";
+ * The engine against Debian's strongSwan 5.9.8 in the namespace lab ({@code ops/lab/netns.sh}, its own prefix;
  * {@code ops/lab/strongswan.sh}): both as initiator and as responder, PSK, forced UDP encapsulation. The Child SA
  * keys and SPIs the engine derives must equal the ones charon logs ({@code chd = 4}), an independent KDF check.
  * Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeStrongSwanInteropTest {
-    private static final String PREFIX = "ikeq";
     private static final String PSK = "interop-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeStrongSwanInteropTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void weInitiateToStrongSwanWithAesGcmAndCurve25519(@TempDir Path dir) throws Exception {

@@ -26,19 +26,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real node (control plane, dataplane, {@link IkeManager} in gw-a's namespace; lab prefix "ikv6") against Debian's
+ * A real node (control plane, dataplane, {@link IkeManager} in gw-a's namespace; lab its own prefix) against Debian's
  * strongSwan on gw-b: an IKEv2 tunnel over IPv6 with IPv6 networks inside, both ways (the node initiating, and
  * strongSwan initiating to a passive tunnel); and a {@code dynamic} tunnel to a peer given by host name that
  * survives gw-a's address changing under it. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
 class IkeV6DynamicStrongSwanTest {
-    private static final String PREFIX = "ikv6";
+    @RegisterExtension
+    static final LabNamespaces LAB = LabNamespaces.of(IkeV6DynamicStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
     private static final String PSK = "v6-dynamic-lab-psk-not-for-production";
     private static final Path NETNS_ETC = Path.of("/etc/netns", PREFIX + "-gwa");
-
-    @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
 
     @BeforeAll
     static void lab() throws Exception {

@@ -1,0 +1,8 @@
+/**
+ * Where events are kept: the journal's database ({@link net.palisade.controlplane.journal.JournalSettings}, H2 in
+ * the data directory or a shared PostgreSQL; tables made by {@link net.palisade.controlplane.journal.JournalSchema}),
+ * the JSON/CBOR mapping of events, and the sealing of the secrets they hold with the node's key
+ * ({@link net.palisade.controlplane.journal.NodeKey}, {@link net.palisade.controlplane.journal.SecretSealer}), so no
+ * key or PSK is stored in clear.
+ */
+package net.palisade.controlplane.journal;

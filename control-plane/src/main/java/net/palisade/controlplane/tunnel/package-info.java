@@ -1,0 +1,8 @@
+/**
+ * One tunnel's life: {@link net.palisade.controlplane.tunnel.TunnelEntity}, an event-sourced entity per tunnel
+ * label sharded over the cluster, decides from configuration, admin commands and the reports of IKE and the
+ * dataplane; its effects go out through {@link net.palisade.controlplane.tunnel.TunnelPorts} (on a node with a
+ * dataplane, {@link net.palisade.controlplane.tunnel.DataplanePorts}) after the event is persisted.
+ * {@link net.palisade.controlplane.tunnel.TunnelView} is what the API and CLI show of it.
+ */
+package net.palisade.controlplane.tunnel;
