@@ -15,6 +15,38 @@ package net.palisade.model.config;
  */
 public record Diagnostic(Severity severity, String source, int line, int column, String field, String message) {
 
+    /**
+     * Field and message may quote the input; a control character or a bidirectional override there would reach
+     * the operator's terminal or log viewer as is (an ESC sequence in a config could recolour or hide text). They
+     * are written as {@code \\uXXXX} instead.
+     */
+    public Diagnostic {
+        field = visible(field);
+        message = visible(message);
+    }
+
+    static String visible(String s) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean hidden = Character.isISOControl(c) || (c >= '\u202A' && c <= '\u202E')
+                    || (c >= '\u2066' && c <= '\u2069') || c == '\u2028' || c == '\u2029' || c == '\u200E'
+                    || c == '\u200F' || c == '\u061C';
+            if (hidden && sb == null) {
+                sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (hidden) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+
     /** Error or warning. */
     public enum Severity {
         ERROR,

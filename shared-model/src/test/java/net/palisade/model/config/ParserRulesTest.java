@@ -403,6 +403,22 @@ class ParserRulesTest {
         }
 
         @Test
+        void controlCharactersOfTheInputNeverReachTheTerminal() {
+            // an ESC sequence quoted back in a diagnostic would recolour or hide the operator's terminal output
+            ConfigResult r = ConfigParser.parse("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"a-long-psk-16chr\""
+                    + " \u001b[8mhidden \u202egnp.txe\n\u001c\u001c\n", "t.conf");
+            assertThat(r.errors()).isNotEmpty();
+            for (Diagnostic d : r.diagnostics()) {
+                assertThat(d.toString()).doesNotContainPattern("[\\p{Cntrl}\u202a-\u202e\u2066-\u2069]");
+            }
+            assertThat(r.errors()).anySatisfy(d -> assertThat(d.toString()).startsWith("t.conf:1:75: ")
+                    .contains("\\u001b[8mhidden"));
+            assertThat(r.errors()).anySatisfy(d -> assertThat(d.toString()).startsWith("t.conf:2:1: ")
+                    .contains("'\\u001c\\u001c'"));
+            assertThat(Diagnostic.visible("\u202egnp.txe")).isEqualTo("\\u202egnp.txe");
+        }
+
+        @Test
         void aShortPskWarnsWithoutSayingAnythingOfIt() {
             assertThat(warnings(BASE)).containsExactly("t.conf:1:56: warning: psk: shorter than 16 bytes: anyone who"
                     + " records one exchange can try to guess it offline; use a long random psk (palisade key generate"
