@@ -151,8 +151,12 @@ class TunnelEntityTest {
         assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-2", Optional.empty(), Cause.TIMER,
                 to))).ikeSa()).contains("ike-2");
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-3", Optional.empty(), Cause.TIMER, to)));
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-9", "child-3", Optional.of(SPI_1), Cause.TIMER,
-                to)));
+        var unknownRekey = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-9", "child-3",
+                Optional.of(SPI_1), Cause.TIMER, to));
+        assertThat(unknownRekey.reply()).isInstanceOf(TunnelReply.Rejected.class);
+        assertThat(unknownRekey.eventOfType(TunnelEvent.NegotiationFailed.class).reason())
+                .isEqualTo(FailureReason.INSTALL_FAILED);
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-3");
 
         var failed = kit.<TunnelReply>runCommand(to -> new TunnelCommand.NegotiationFailed(
                 FailureReason.NO_PROPOSAL_CHOSEN, "child-3 rekey", Cause.PEER, to));
@@ -173,8 +177,10 @@ class TunnelEntityTest {
         assertThat(ok(dpd).ikeSa()).isEmpty();
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.DpdLost(Cause.TIMER, to)))).contains("not up");
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("gone", Cause.PEER, to)));
-        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1),
-                Cause.PEER, to)))).contains("needs phase 1");
+        var early = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1),
+                Cause.PEER, to));
+        assertThat(((TunnelReply.Rejected) early.reply()).error()).contains("needs phase 1");
+        assertThat(early.eventOfType(TunnelEvent.NegotiationFailed.class).detail()).contains("Child SA c removed");
 
         var sw = kit.<TunnelReply>runCommand(to -> new TunnelCommand.PeerSwitched("198.51.100.8", Cause.TIMER, to));
         assertThat(sw.eventOfType(TunnelEvent.PeerSwitched.class).from()).contains("198.51.100.7");
@@ -184,7 +190,7 @@ class TunnelEntityTest {
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.8", "ike-9", Cause.PEER, to)));
         var down = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to));
         assertThat(ok(down).ikeSa()).isEmpty();
-        assertThat(ports.calls()).containsExactly("startIke site-b");
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-3", "retireSa site-b c");
     }
 
     @Test
@@ -213,8 +219,9 @@ class TunnelEntityTest {
         var out = kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
                 new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to),
                 new TunnelCommand.ChildSaInstalled(new ChildSa("child-2", SPI_2), Cause.PEER, to)), to));
-        assertThat(out.events()).extracting(TunnelEvent::type).containsExactly("phase1-down");
+        assertThat(out.events()).extracting(TunnelEvent::type).containsExactly("phase1-down", "negotiation-failed");
         assertThat(ok(out).sas()).isEmpty();
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-2");
 
         // the same events as one report each: a restart replays the batch's events to the same state
         kit.restart();
@@ -235,6 +242,8 @@ class TunnelEntityTest {
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)))).contains("admin down");
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to)));
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1), Cause.PEER, to)));
+        assertThat(ports.calls()).as("an SA reported after admin-down is removed; admin-down says so already")
+                .containsExactly("startIke site-b", "stopIke site-b", "retireSa site-b c");
 
         IkeTunnel changed = (IkeTunnel) Fixtures.parse(Fixtures.CONFIG.replace(Fixtures.CANARY_PSK, "another-psk"))
                 .tunnel("site-b").orElseThrow();
@@ -245,7 +254,8 @@ class TunnelEntityTest {
         var up = kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to));
         assertThat(ok(up).status()).isEqualTo(TunnelStatus.CONNECTING);
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to)))).contains("already admin up");
-        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "startIke site-b");
+        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "retireSa site-b c",
+                "startIke site-b");
         assertThat(kit.getState().spec()).contains(changed);
     }
 

@@ -14,6 +14,11 @@ public enum FailureReason {
     TIMEOUT,
     /** The peer sent something malformed or out of order. */
     PROTOCOL_ERROR,
+    /**
+     * The negotiation succeeded but its SA could not be kept: the dataplane refused it, or the tunnel's journal
+     * did not accept it (it was removed again). The detail says which SA and why.
+     */
+    INSTALL_FAILED,
     /** Anything else; the event's detail says what. */
     OTHER
 }
