@@ -31,6 +31,7 @@ import net.palisade.model.SpiPair;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.SaId;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -142,7 +143,8 @@ final class IkeOutcomes {
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
-                report(label, r -> new TunnelCommand.Rekeyed(k.replaced().toString(), k.replacement().toString(),
+                report(label, r -> new TunnelCommand.Rekeyed(SaId.of(k.replaced().toString()),
+                        SaId.of(k.replacement().toString()),
                         Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));
             }
             case IkeOutput.ChildSaDeleted d -> {
@@ -382,8 +384,8 @@ final class IkeOutcomes {
         boolean inFlight;
     }
 
-    private static String childId(long inboundSpi) {
-        return "child-" + Long.toHexString(inboundSpi);
+    private static SaId childId(long inboundSpi) {
+        return SaId.child(inboundSpi);
     }
 
     private static SpiPair spis(IkeOutput.ChildSaInstalled c) {

@@ -312,7 +312,7 @@ public final class TunnelEntity
                     ? new Decision.Refuse(no + "no Child SA " + c.saId())
                     : accept(new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.Rekeyed c -> {
-                boolean ikeRekey = s.ikeSa().filter(c.replaced()::equals).isPresent();
+                boolean ikeRekey = s.ikeSa().filter(c.replaced().value()::equals).isPresent();
                 if (c.spi().isEmpty() && !ikeRekey) {
                     yield new Decision.Refuse(no + "IKE SA " + c.replaced() + " is not the current one");
                 }
@@ -330,7 +330,8 @@ public final class TunnelEntity
                     : accept(new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(), c.to()));
             case TunnelCommand.NegotiationFailed c -> accept(new TunnelEvent.NegotiationFailed(label, now(), node(),
                     c.cause(), c.reason(), c.detail()));
-            case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty() && s.ikeSa().filter(c.saId()::equals).isEmpty()
+            case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty()
+                    && s.ikeSa().filter(c.saId().value()::equals).isEmpty()
                     ? new Decision.Refuse(no + "no SA " + c.saId())
                     : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
         };

@@ -36,6 +36,7 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -121,7 +122,7 @@ class IkeOutcomesTest {
         assertThat(entity.getState().sas()).isEmpty();
         TunnelEvent.NegotiationFailed failed = lastEvent(TunnelEvent.NegotiationFailed.class);
         assertThat(failed.reason()).isEqualTo(FailureReason.INSTALL_FAILED);
-        assertThat(failed.detail()).contains("child-c0010a0", "needs phase 1");
+        assertThat(failed.detail()).contains("child-0c0010a0", "needs phase 1");
     }
 
     @Test
@@ -130,12 +131,12 @@ class IkeOutcomesTest {
                 Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
         owner.event(LABEL, childSa(0xc0010a0L));
         assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
-        assertThat(entity.getState().sas()).extracting(ChildSa::id).containsExactly("child-c0010a0");
+        assertThat(entity.getState().sas()).extracting(ChildSa::id).containsExactly(SaId.of("child-0c0010a0"));
 
         // a rekey of a Child SA the journal does not know: its new pair goes again, the accepted one stays
         owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xdead0L, 0xdead1L, childSa(0xc0020b0L), true));
         assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
-        assertThat(lastEvent(TunnelEvent.NegotiationFailed.class).detail()).contains("child-c0020b0");
+        assertThat(lastEvent(TunnelEvent.NegotiationFailed.class).detail()).contains("child-0c0020b0");
     }
 
     @Test
