@@ -31,6 +31,7 @@ import net.palisade.model.SpiPair;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.SaId;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -125,7 +126,7 @@ final class IkeOutcomes {
             }
             case IkeOutput.ChildSaInstalled c -> {
                 if (install(label, c, Install.REPLACE)) {
-                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(childId(c.inboundSpi()),
+                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
                             spis(c)), Cause.PEER, r));
                 }
             }
@@ -134,9 +135,9 @@ final class IkeOutcomes {
                 // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
                 // the new pair at once, its responder once the old pair is deleted
                 if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
-                    replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
-                    report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
-                            childId(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
+                    replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                    report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
+                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
                             : Cause.PEER, r));
                 }
             }
@@ -158,8 +159,8 @@ final class IkeOutcomes {
                                 ex.getMessage());
                     }
                 }
-                if (!replacedChildren.remove(label + "/" + childId(d.inboundSpi()))) {
-                    report(label, r -> new TunnelCommand.ChildSaDeleted(childId(d.inboundSpi()), Cause.PEER, r));
+                if (!replacedChildren.remove(label + "/" + SaId.child(d.inboundSpi()))) {
+                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
                 }
             }
             case IkeOutput.Phase1Down p -> {
@@ -172,7 +173,7 @@ final class IkeOutcomes {
             }
             case IkeOutput.NegotiationFailed f -> {
                 log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
-                report(label, r -> new TunnelCommand.NegotiationFailed(reason(f.reason()), f.detail(),
+                report(label, r -> new TunnelCommand.NegotiationFailed(f.reason(), f.detail(),
                         f.reason() == FailureReason.TIMEOUT || f.reason() == FailureReason.ADDRESS_UNAVAILABLE
                                 ? Cause.TIMER : Cause.PEER, r));
             }
@@ -270,9 +271,9 @@ final class IkeOutcomes {
             return true;
         } catch (IOException | RuntimeException ex) {
             log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
-            String detail = "Child SA " + childId(c.inboundSpi()) + " not installed: " + ex.getMessage();
+            String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
             report(label, r -> new TunnelCommand.NegotiationFailed(
-                    net.palisade.model.event.FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
+                    FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
             return false;
         }
     }
@@ -384,23 +385,7 @@ final class IkeOutcomes {
         boolean inFlight;
     }
 
-    private static SaId childId(long inboundSpi) {
-        return SaId.child(inboundSpi);
-    }
-
     private static SpiPair spis(IkeOutput.ChildSaInstalled c) {
         return new SpiPair(Spi.of(c.inboundSpi()), Spi.of(c.outboundSpi()));
-    }
-
-    private static net.palisade.model.event.FailureReason reason(FailureReason r) {
-        return switch (r) {
-            case NO_PROPOSAL_CHOSEN -> net.palisade.model.event.FailureReason.NO_PROPOSAL_CHOSEN;
-            case AUTHENTICATION_FAILED -> net.palisade.model.event.FailureReason.AUTHENTICATION_FAILED;
-            case TS_UNACCEPTABLE -> net.palisade.model.event.FailureReason.TS_UNACCEPTABLE;
-            case TIMEOUT -> net.palisade.model.event.FailureReason.TIMEOUT;
-            case INVALID_KE -> net.palisade.model.event.FailureReason.INVALID_KE_PAYLOAD;
-            case PROTOCOL_ERROR -> net.palisade.model.event.FailureReason.PROTOCOL_ERROR;
-            case KEY_EXCHANGE_FAILED, ADDRESS_UNAVAILABLE -> net.palisade.model.event.FailureReason.OTHER;
-        };
     }
 }

@@ -27,6 +27,7 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.IpAddresses;
 import net.palisade.model.IpFamily;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.secret.Secret;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.AuthMethod;
@@ -426,8 +427,8 @@ public final class IkeSession {
             Optional<DhGroup> g = DhGroup.fromIkev2(wanted).filter(tunnel.ikeSa().groups()::contains)
                     .filter(x -> x != keyExchange.group());
             if (invalidKeRetried || g.isEmpty()) {
-                fail(FailureReason.INVALID_KE, "peer wants group " + wanted + (invalidKeRetried ? " after a retry"
-                        : ", which we do not offer"));
+                fail(FailureReason.INVALID_KE_PAYLOAD, "peer wants group " + wanted
+                        + (invalidKeRetried ? " after a retry" : ", which we do not offer"));
                 return;
             }
             invalidKeRetried = true;
@@ -798,7 +799,7 @@ public final class IkeSession {
             return FailureReason.AUTHENTICATION_FAILED;
         }
         if (n.notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD) {
-            return FailureReason.INVALID_KE;
+            return FailureReason.INVALID_KE_PAYLOAD;
         }
         return FailureReason.PROTOCOL_ERROR;
     }

@@ -14,6 +14,7 @@ import net.palisade.model.IdType;
 import net.palisade.model.Identity;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.event.FailureReason;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
