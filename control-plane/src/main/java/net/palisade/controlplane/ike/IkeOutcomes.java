@@ -21,14 +21,13 @@ import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.sa.SaPort;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelReply;
-import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.Prefix;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.DirectionalKeys;
 import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.Spi;
 import net.palisade.model.SpiPair;
-import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
@@ -256,8 +255,8 @@ final class IkeOutcomes {
                 : Optional.empty();
         InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
         try {
-            ManualKeying.Keys keys = new ManualKeying.Keys(label, c.local().getAddress(), peer,
-                    c.encryption().keyword(), c.integrity().map(AuthAlgorithm::keyword), (int) c.inboundSpi(),
+            SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
+                    (int) c.inboundSpi(),
                     (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
                     auth, localPrefixes, remotePrefixes);
             switch (how) {

@@ -3,7 +3,7 @@ package net.palisade.controlplane.sa;
 import java.io.IOException;
 import java.util.Objects;
 import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
 
@@ -24,12 +24,12 @@ public final class DataplaneSaPort implements SaPort {
     }
 
     @Override
-    public void install(ManualKeying.Keys keys) throws IOException {
+    public void install(SaKeys keys) throws IOException {
         dataplane.install(keys);
     }
 
     @Override
-    public void add(ManualKeying.Keys keys, boolean sending) throws IOException {
+    public void add(SaKeys keys, boolean sending) throws IOException {
         dataplane.rekey(keys, sending);
     }
 

@@ -1,7 +1,7 @@
 package net.palisade.controlplane.sa;
 
 import java.io.IOException;
-import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
 
@@ -15,14 +15,14 @@ public interface SaPort {
     void installManual(ManualTunnel tunnel) throws IOException;
 
     /** Installs a negotiated pair as its tunnel's only pair, replacing every pair the tunnel had. */
-    void install(ManualKeying.Keys keys) throws IOException;
+    void install(SaKeys keys) throws IOException;
 
     /**
      * Adds a rekey's pair beside the tunnel's others, which keep receiving. With {@code sending} the tunnel's
      * traffic leaves on the new pair at once (the rekey's initiator); without, the pair that sent so far keeps
      * sending until it is retired (the responder: the peer may not have its new inbound SA yet).
      */
-    void add(ManualKeying.Keys keys, boolean sending) throws IOException;
+    void add(SaKeys keys, boolean sending) throws IOException;
 
     /**
      * Removes one pair of tunnel {@code label}, the one receiving on {@code inbound}; the newest remaining pair

@@ -26,7 +26,7 @@ import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.controlplane.tunnel.TunnelState;
-import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
@@ -204,13 +204,13 @@ class IkeOutcomesTest {
         }
 
         @Override
-        public void install(ManualKeying.Keys keys) {
+        public void install(SaKeys keys) {
             check();
             pairs.put(keys.label(), new ArrayList<>(List.of(Integer.toUnsignedLong(keys.inboundSpi()))));
         }
 
         @Override
-        public void add(ManualKeying.Keys keys, boolean sending) {
+        public void add(SaKeys keys, boolean sending) {
             check();
             pairs.computeIfAbsent(keys.label(), k -> new ArrayList<>()).add(Integer.toUnsignedLong(keys.inboundSpi()));
         }
