@@ -36,6 +36,7 @@ import net.palisade.model.Spi;
 import net.palisade.model.SpiPair;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -84,7 +85,7 @@ class NodeTest {
             Instant beforePhase1 = Instant.now();
             var live = cp.liveEvents(OptionalLong.empty()).take(2).runWith(Sink.seq(), cp.system());
             get(cp.report("site-b", r -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, r)));
-            var up = get(cp.report("site-b", r -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1",
+            var up = get(cp.report("site-b", r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"),
                     new SpiPair(Spi.of(0xc001), Spi.of(0xc002))), Cause.PEER, r)));
             assertThat(up.status()).isEqualTo(TunnelStatus.UP);
             assertThat(get(live)).extracting(e -> e.event().type()).containsExactly("phase1-up", "child-sa-installed");

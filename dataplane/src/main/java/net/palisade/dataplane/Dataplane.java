@@ -33,6 +33,7 @@ import net.palisade.dataplane.io.UdpEndpoint;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.EspOverhead;
 import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.dataplane.sa.SequenceReservations;
@@ -63,7 +64,7 @@ import net.palisade.model.ManualTunnel;
  * <p>A tunnel holds one SA pair, or several while IKE rekeys it (RFC 7296 Section 2.8): {@link #rekey} adds a pair
  * next to the old one, whose inbound SA keeps receiving until {@link #removePair} removes it, so that packets the
  * peer still sends on the old SA are not lost; only one pair sends ({@link #activateOutbound} chooses which), and
- * the SPD uses that pair's policies. {@link #install(ManualKeying.Keys)} replaces every pair at once. Inbound SPIs
+ * the SPD uses that pair's policies. {@link #install(SaKeys)} replaces every pair at once. Inbound SPIs
  * are unique across every pair of every tunnel. A tunnel's counters sum all its pairs, removed ones included
  * ({@link TunnelCounters}). The workers see each change as one new immutable table, published with one volatile
  * write: the packet path takes no lock and allocates nothing; a removed pair's cipher objects (and the OpenSSL
@@ -252,9 +253,8 @@ public final class Dataplane implements AutoCloseable {
         int worst = 0;
         for (ManualTunnel t : tunnels) {
             boolean v6 = t.peer().ip().map(a -> a instanceof Inet6Address).orElse(true);
-            IntegrityAlgorithm integ = t.auth().map(a -> EspTransforms.parseIntegrity(a.keyword()))
-                    .orElse(IntegrityAlgorithm.NONE);
-            worst = Math.max(worst, EspOverhead.worstCase(EspTransforms.parseEncryption(t.enc().keyword()), integ, v6,
+            IntegrityAlgorithm integ = t.auth().map(EspTransforms::of).orElse(IntegrityAlgorithm.NONE);
+            worst = Math.max(worst, EspOverhead.worstCase(EspTransforms.of(t.enc()), integ, v6,
                     t.udpEncapPort().isPresent()));
         }
         return underlayMtu - worst;
@@ -434,7 +434,7 @@ public final class Dataplane implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #install(ManualTunnel)}
      * @throws IOException if a route cannot be added (the pair is then not installed)
      */
-    public synchronized void install(ManualKeying.Keys keys) throws IOException {
+    public synchronized void install(SaKeys keys) throws IOException {
         checkOpen();
         install(prepare(keys));
     }
@@ -446,7 +446,7 @@ public final class Dataplane implements AutoCloseable {
      * {@link #activateOutbound} — the peer may not have installed its new inbound SA yet. The SPD follows the
      * policies of the pair that sends; routes to the new pair's remote networks are added, and those of every pair
      * are kept until {@link #removePair} leaves none that needs them. With nothing installed under the label it
-     * behaves as {@link #install(ManualKeying.Keys)}.
+     * behaves as {@link #install(SaKeys)}.
      *
      * <pre>{@code
      * // initiator                                   // responder
@@ -461,7 +461,7 @@ public final class Dataplane implements AutoCloseable {
      *     every pair of every tunnel, this one's included
      * @throws IOException if a route cannot be added (the new pair is then not installed; the earlier ones stay)
      */
-    public synchronized void rekey(ManualKeying.Keys keys, boolean switchOutbound) throws IOException {
+    public synchronized void rekey(SaKeys keys, boolean switchOutbound) throws IOException {
         checkOpen();
         ManualKeying.Prepared prepared = prepare(keys);
         DataplaneTunnel current = tunnels.get(keys.label());
@@ -563,7 +563,7 @@ public final class Dataplane implements AutoCloseable {
         return t == null ? List.of() : t.inboundSpis();
     }
 
-    private ManualKeying.Prepared prepare(ManualKeying.Keys keys) {
+    private ManualKeying.Prepared prepare(SaKeys keys) {
         return ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
                 settings.underlayMtu(), tunMtu, settings.events(), SequenceReservations.NONE));
     }

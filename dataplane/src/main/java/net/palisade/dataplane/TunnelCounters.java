@@ -7,7 +7,7 @@ import net.palisade.dataplane.sa.SaTraffic;
  * A snapshot of one tunnel's SAs. A tunnel usually has one SA pair; during an IKE rekey it has several for a while
  * ({@link #pairs}). The SPIs, sequence numbers and exhaustion are those of the pair that sends; the traffic is the
  * tunnel's total since it was installed, so it never goes down when a rekey removes an old pair (installing the
- * tunnel anew with {@link Dataplane#install(net.palisade.dataplane.sa.ManualKeying.Keys)} starts from zero).
+ * tunnel anew with {@link Dataplane#install(net.palisade.dataplane.sa.SaKeys)} starts from zero).
  *
  * @param label the tunnel
  * @param outboundSpi the SPI we send with

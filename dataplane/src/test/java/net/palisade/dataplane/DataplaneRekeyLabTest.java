@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.Prefix;
+import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.dataplane.sa.SaTraffic;
 import net.palisade.dataplane.worker.Counter;
 import net.palisade.model.DirectionalKeys;
 import net.palisade.model.Network;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.secret.Secret;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -78,22 +79,24 @@ class DataplaneRekeyLabTest {
     }
 
     /** Generation {@code g} of gw-a's pair, AES-128-GCM in UDP, as the IKE engine would hand it over. */
-    private static ManualKeying.Keys keysA(int g) {
+    private static SaKeys keysA(int g) {
         return keysA(g, net("10.2.0.0/24"));
     }
 
     /** gw-a's pair of generation {@code g} with these remote networks. */
-    private static ManualKeying.Keys keysA(int g, List<Prefix> remote) {
-        return new ManualKeying.Keys(LABEL, InetAddress.ofLiteral("192.0.2.1"),
-                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.2"), 4500), "aes-128-gcm", Optional.empty(),
+    private static SaKeys keysA(int g, List<Prefix> remote) {
+        return new SaKeys(LABEL, InetAddress.ofLiteral("192.0.2.1"),
+                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.2"), 4500), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(),
                 spiA(g), spiB(g), new DirectionalKeys(key("b2a" + g), key("a2b" + g)), Optional.empty(),
                 net("10.1.0.0/24"), remote);
     }
 
     /** The mirror image for gw-b. */
-    private static ManualKeying.Keys keysB(int g) {
-        return new ManualKeying.Keys(LABEL, InetAddress.ofLiteral("192.0.2.2"),
-                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 4500), "aes-128-gcm", Optional.empty(),
+    private static SaKeys keysB(int g) {
+        return new SaKeys(LABEL, InetAddress.ofLiteral("192.0.2.2"),
+                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 4500), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(),
                 spiB(g), spiA(g), new DirectionalKeys(key("a2b" + g), key("b2a" + g)), Optional.empty(),
                 net("10.2.0.0/24"), net("10.1.0.0/24"));
     }
@@ -242,7 +245,7 @@ class DataplaneRekeyLabTest {
     }
 
     /**
-     * The negative control: replacing the pair at once with {@link Dataplane#install(ManualKeying.Keys)}, gw-a
+     * The negative control: replacing the pair at once with {@link Dataplane#install(SaKeys)}, gw-a
      * first, drops whatever gw-a sends before gw-b has the new keys too.
      */
     @Test

@@ -33,6 +33,7 @@ import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
+import net.palisade.model.event.SaId;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -170,7 +171,7 @@ class IkeStoryStrongSwanTest {
             assertThat(upB.path("ikeSa").asText()).isEqualTo(beforeChildRekey.ikeSas().getFirst());
 
             JsonNode childB = story.get(2).path("sa");
-            assertThat(childB.path("id").asText()).isEqualTo("child-" + beforeChildRekey.childOutSpis().getFirst());
+            assertThat(childB.path("id").asText()).isEqualTo(childSa(beforeChildRekey.childOutSpis().getFirst()));
             assertThat(hex(childB.path("spi").path("inbound"))).isEqualTo(beforeChildRekey.childOutSpis().getFirst());
             assertThat(hex(childB.path("spi").path("outbound"))).isEqualTo(beforeChildRekey.childInSpis().getFirst());
 
@@ -178,7 +179,7 @@ class IkeStoryStrongSwanTest {
             assertThat(childRekey.path("cause").asText()).as("strongSwan started it").isEqualTo("peer");
             assertThat(childRekey.path("replaced").asText()).isEqualTo(childB.path("id").asText());
             assertThat(childRekey.path("replacement").asText())
-                    .isEqualTo("child-" + afterChildRekey.childOutSpis().getFirst());
+                    .isEqualTo(childSa(afterChildRekey.childOutSpis().getFirst()));
             assertThat(hex(childRekey.path("spi").path("inbound"))).isEqualTo(afterChildRekey.childOutSpis().getFirst());
             assertThat(hex(childRekey.path("spi").path("outbound"))).isEqualTo(afterChildRekey.childInSpis().getFirst());
 
@@ -198,7 +199,7 @@ class IkeStoryStrongSwanTest {
             assertThat(upC.path("peer").asText()).isEqualTo("192.0.2.3");
             assertThat(upC.path("ikeSa").asText()).isEqualTo(atC.ikeSas().getFirst());
             assertThat(story.get(8).path("sa").path("id").asText())
-                    .isEqualTo("child-" + atC.childOutSpis().getFirst());
+                    .isEqualTo(childSa(atC.childOutSpis().getFirst()));
 
             // no key material: not the PSK, not one of the keys strongSwan derived (hex either case, base64)
             assertThat(keys).as("strongSwan's log at level 4 lists the keys it derived").hasSizeGreaterThan(10);
@@ -241,6 +242,11 @@ class IkeStoryStrongSwanTest {
     }
 
     /** A JSON number as 8 hex digits, as strongSwan prints SPIs. */
+    /** Our name for the Child SA strongSwan sends to on {@code outSpiHex} (our inbound SPI). */
+    private static String childSa(String outSpiHex) {
+        return SaId.child(Long.parseLong(outSpiHex, 16)).value();
+    }
+
     private static String hex(JsonNode spi) {
         assertThat(spi.isIntegralNumber()).as("an SPI as a number: " + spi).isTrue();
         return String.format("%08x", spi.asLong());

@@ -11,6 +11,7 @@ import java.util.Optional;
 import net.palisade.controlplane.ike.crypto.IkeKdf;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.secret.Secret;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.DeletePayload;

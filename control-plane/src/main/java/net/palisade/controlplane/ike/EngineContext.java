@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
 import net.palisade.model.wire.ikev2.IkeMessage;
@@ -182,7 +183,7 @@ final class EngineContext {
             return FailureReason.AUTHENTICATION_FAILED;
         }
         if (n.notifyType() == NotifyType.Known.INVALID_KE_PAYLOAD) {
-            return FailureReason.INVALID_KE;
+            return FailureReason.INVALID_KE_PAYLOAD;
         }
         return FailureReason.PROTOCOL_ERROR;
     }

@@ -1,7 +1,6 @@
 package net.palisade.controlplane.ike;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -18,32 +17,23 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.tunnel.TunnelCommand;
-import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.controlplane.sa.DataplaneSaPort;
 import net.palisade.dataplane.Dataplane;
-import net.palisade.dataplane.sa.ManualKeying;
-import net.palisade.dataplane.sa.Prefix;
-import net.palisade.model.DirectionalKeys;
 import net.palisade.model.Host;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
-import net.palisade.model.Spi;
-import net.palisade.model.SpiPair;
-import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
-import net.palisade.model.wire.ikev2.TrafficSelector;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The IKE layer of one node: one {@link IkeSessionActor} per running IKE SA, and the translation of engine outcomes
- * into tunnel events ({@link ControlPlane#report}) and dataplane SAs. Keys go to the dataplane only; events carry
- * SPIs. It assembles three parts:
+ * The IKE layer of one node: one {@link IkeSessionActor} per running IKE SA, and the outcome lane on which {@link
+ * IkeOutcomes}, the one owner of IKE SAs in the dataplane, turns engine outcomes into dataplane SAs and tunnel
+ * events. Keys go to the dataplane only; events carry SPIs. It assembles three parts:
  * <ul>
  *   <li>the {@link IkeTransport} ({@link UdpIkeTransport}: port 500 here, port 4500 through the dataplane, which owns
  *       it);</li>
@@ -78,10 +68,8 @@ public final class IkeManager implements AutoCloseable {
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
-    private final Map<String, Reports> reports = new ConcurrentHashMap<>();
-    private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
-    /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
-    private final Map<String, String> nat = new java.util.HashMap<>();
+    /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
+    private final IkeOutcomes owner;
     /** Peers with which an IKE SA came up since this node started: later ones carry no INITIAL_CONTACT. */
     private final Set<InetAddress> contacted = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
@@ -97,17 +85,17 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void event(String label, IkeOutput.Event e) {
-            outcome(() -> IkeManager.this.event(label, e));
+            outcome(() -> owner.event(label, e));
         }
 
         @Override
         public void dpdLost(String label, IkeOutput.Phase1Down down) {
-            outcome(() -> IkeManager.this.dpdLost(label, down));
+            outcome(() -> owner.dpdLost(label, down));
         }
 
         @Override
         public void peerSwitched(String label, Host to, Cause cause) {
-            outcome(() -> IkeManager.this.peerSwitched(label, to, cause));
+            outcome(() -> owner.peerSwitched(label, to, cause));
         }
 
         @Override
@@ -222,6 +210,8 @@ public final class IkeManager implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.owner = new IkeOutcomes(this::outcome, label -> Optional.ofNullable(wanted.get(label)),
+                halfOpen::remove);
     }
 
     /** How a peer's host name becomes addresses. */
@@ -309,6 +299,7 @@ public final class IkeManager implements AutoCloseable {
      */
     public void open(Dataplane dp) throws IOException {
         this.dataplane = dp;
+        owner.open(new DataplaneSaPort(dp));
         transport = UdpIkeTransport.open(peers, port, dp, dispatcher.sink());
         log.info("IKE listening on UDP {} (and {} through the dataplane){}", port, dp.settings().udpPort(),
                 netns.map(p -> " in " + p).orElse(""));
@@ -317,6 +308,7 @@ public final class IkeManager implements AutoCloseable {
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
     public void attach(ControlPlane cp) {
         this.controlPlane = cp;
+        owner.attach(IkeOutcomes.Reporter.of(cp));
         for (IkeTunnel t : List.copyOf(wanted.values())) {
             start(t);
         }
@@ -348,6 +340,11 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
+    /** Removes a Child SA of {@code label} that its tunnel's journal refused (see {@link IkeOutcomes}). */
+    public void retire(String label, ChildSa sa) {
+        outcome(() -> owner.retire(label, sa));
+    }
+
     /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
     public void stop(String label) {
         wanted.remove(label);
@@ -362,7 +359,7 @@ public final class IkeManager implements AutoCloseable {
         } else {
             done.complete(null);
         }
-        outcome(() -> removeSas(label));
+        outcome(() -> owner.removeSas(label));
         return done;
     }
 
@@ -384,270 +381,6 @@ public final class IkeManager implements AutoCloseable {
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */
     void send(IkeOutput.Send s) {
         transport.send(s);
-    }
-
-    // ---------------------------------------------------------------------------------------------- outcomes
-
-    /** Turns an engine outcome into dataplane changes and a tunnel event. Runs on the outcome lane. */
-    void event(String label, IkeOutput.Event e) {
-        switch (e) {
-            case IkeOutput.Phase1Up p -> {
-                halfOpen.remove(p.id().initiatorSpi());
-                log.info("tunnel {}: IKE SA {} up with {}{}", label, p.id(), p.peer(),
-                        Optional.ofNullable(nat.remove(label)).orElse(""));
-                report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
-                        p.id().toString(), Cause.PEER, r));
-            }
-            case IkeOutput.ChildSaInstalled c -> {
-                if (install(label, c, Install.REPLACE)) {
-                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(childId(c.inboundSpi()),
-                            spis(c)), Cause.PEER, r));
-                }
-            }
-            case IkeOutput.ChildSaRekeyed k -> {
-                IkeOutput.ChildSaInstalled c = k.replacement();
-                // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
-                // the new pair at once, its responder once the old pair is deleted
-                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
-                    replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
-                    report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
-                            childId(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
-                            : Cause.PEER, r));
-                }
-            }
-            case IkeOutput.IkeSaRekeyed k -> {
-                log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
-                        k.byUs() ? "" : " by the peer");
-                report(label, r -> new TunnelCommand.Rekeyed(k.replaced().toString(), k.replacement().toString(),
-                        Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));
-            }
-            case IkeOutput.ChildSaDeleted d -> {
-                Dataplane dp = dataplane;
-                if (dp != null) {
-                    try {
-                        // the newest remaining pair takes over sending; the last pair takes the routes with it
-                        dp.removePair(label, (int) d.inboundSpi());
-                    } catch (IOException | RuntimeException ex) {
-                        log.warn("tunnel {}: cannot remove Child SA {}: {}", label, Long.toHexString(d.inboundSpi()),
-                                ex.getMessage());
-                    }
-                }
-                if (!replacedChildren.remove(label + "/" + childId(d.inboundSpi()))) {
-                    report(label, r -> new TunnelCommand.ChildSaDeleted(childId(d.inboundSpi()), Cause.PEER, r));
-                }
-            }
-            case IkeOutput.Phase1Down p -> {
-                log.info("tunnel {}: IKE SA {} down{}", label, p.id(), p.detail().isEmpty() ? "" : ": " + p.detail());
-                removeSas(label);
-                String reason = p.reason().map(Enum::name).map(n -> n.toLowerCase(java.util.Locale.ROOT))
-                        .orElse("deleted") + (p.detail().isEmpty() ? "" : ": " + p.detail());
-                report(label, r -> new TunnelCommand.Phase1Down(reason, p.reason().isPresent() ? Cause.TIMER
-                        : Cause.PEER, r));
-            }
-            case IkeOutput.NegotiationFailed f -> {
-                log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
-                report(label, r -> new TunnelCommand.NegotiationFailed(reason(f.reason()), f.detail(),
-                        f.reason() == FailureReason.TIMEOUT || f.reason() == FailureReason.ADDRESS_UNAVAILABLE
-                                ? Cause.TIMER : Cause.PEER, r));
-            }
-            case IkeOutput.NatDetected n -> {
-                // said on the IKE SA's up line: one line per setup fewer
-                log.debug("tunnel {}: NAT detected: local {}, remote {}", label, n.localBehindNat(),
-                        n.remoteBehindNat());
-                nat.put(label, n.localBehindNat() && n.remoteBehindNat() ? " (NAT on both sides)"
-                        : n.localBehindNat() ? " (this node behind NAT)"
-                        : n.remoteBehindNat() ? " (peer behind NAT)" : "");
-            }
-            case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
-        }
-    }
-
-    /**
-     * The peer of {@code label}'s established IKE SA stopped answering ({@code down} has reason TIMEOUT): its SAs go,
-     * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1). Runs on the outcome lane.
-     */
-    void dpdLost(String label, IkeOutput.Phase1Down down) {
-        log.warn("tunnel {}: dead peer detected, IKE SA {} down: {}", label, down.id(), down.detail());
-        removeSas(label);
-        report(label, r -> new TunnelCommand.DpdLost(Cause.TIMER, r));
-    }
-
-    /** {@code label}'s initiator now negotiates with {@code to}: the tunnel journals {@code peer-switched}. */
-    void peerSwitched(String label, Host to, Cause cause) {
-        log.info("tunnel {}: switching to peer {}", label, to);
-        report(label, r -> new TunnelCommand.PeerSwitched(to.toString(), cause, r));
-    }
-
-    /** How a Child SA enters the dataplane. */
-    private enum Install { REPLACE, REKEY_SWITCH, REKEY_KEEP }
-
-    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how) {
-        Dataplane dp = dataplane;
-        IkeTunnel t = wanted.get(label);
-        if (dp == null || t == null) {
-            return false;
-        }
-        // the negotiated selectors (the peer may have narrowed ours); the configured networks if they say nothing
-        List<Prefix> localPrefixes = prefixes(c.localSelectors());
-        List<Prefix> remotePrefixes = prefixes(c.remoteSelectors());
-        if (localPrefixes.isEmpty() || remotePrefixes.isEmpty()) {
-            localPrefixes = new ArrayList<>();
-            remotePrefixes = new ArrayList<>();
-            for (var n : t.from()) {
-                localPrefixes.addAll(Prefix.of(n));
-            }
-            for (var n : t.to()) {
-                remotePrefixes.addAll(Prefix.of(n));
-            }
-        }
-        Optional<DirectionalKeys> auth = c.inbound().integrity().isPresent() && c.outbound().integrity().isPresent()
-                ? Optional.of(new DirectionalKeys(c.inbound().integrity().get(), c.outbound().integrity().get()))
-                : Optional.empty();
-        InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
-        try {
-            ManualKeying.Keys keys = new ManualKeying.Keys(label, c.local().getAddress(), peer,
-                    c.encryption().keyword(), c.integrity().map(AuthAlgorithm::keyword), (int) c.inboundSpi(),
-                    (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes);
-            switch (how) {
-                case REPLACE -> dp.install(keys);
-                case REKEY_SWITCH -> dp.rekey(keys, true);
-                case REKEY_KEEP -> dp.rekey(keys, false);
-            }
-            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{})", label,
-                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
-                    how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
-            return false;
-        }
-    }
-
-    /** The address ranges of {@code selectors} as prefixes (protocols and ports are not matched by the dataplane). */
-    static List<Prefix> prefixes(List<TrafficSelector> selectors) {
-        List<Prefix> out = new ArrayList<>();
-        for (TrafficSelector ts : selectors) {
-            if (ts instanceof TrafficSelector.AddressRange r) {
-                out.addAll(prefixes(r.startAddress(), r.endAddress()));
-            }
-        }
-        return out;
-    }
-
-    /** The fewest prefixes that cover exactly {@code from}..{@code to} (at most 256: a wider spread is cut short). */
-    static List<Prefix> prefixes(InetAddress from, InetAddress to) {
-        int bits = from.getAddress().length * 8;
-        BigInteger start = new BigInteger(1, from.getAddress());
-        BigInteger end = new BigInteger(1, to.getAddress());
-        List<Prefix> out = new ArrayList<>();
-        while (start.compareTo(end) <= 0 && out.size() < 256) {
-            int k = start.signum() == 0 ? bits : Math.min(bits, start.getLowestSetBit());
-            while (start.add(BigInteger.ONE.shiftLeft(k)).subtract(BigInteger.ONE).compareTo(end) > 0) {
-                k--;
-            }
-            out.add(Prefix.of(address(start, bits), bits - k));
-            start = start.add(BigInteger.ONE.shiftLeft(k));
-        }
-        return out;
-    }
-
-    private static InetAddress address(BigInteger value, int bits) {
-        byte[] raw = value.toByteArray();
-        byte[] a = new byte[bits / 8];
-        int n = Math.min(raw.length, a.length);
-        System.arraycopy(raw, raw.length - n, a, a.length - n, n);
-        try {
-            return InetAddress.getByAddress(a);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    private void removeSas(String label) {
-        Dataplane dp = dataplane;
-        if (dp == null) {
-            return;
-        }
-        try {
-            dp.remove(label);
-        } catch (IOException | RuntimeException e) {
-            log.warn("tunnel {}: cannot remove its SAs: {}", label, e.getMessage());
-        }
-    }
-
-    /**
-     * Reports in order, one delivery per tunnel at a time: the reports that arrive while one is being persisted go
-     * together in the next ({@link ControlPlane#reportAll}), so a tunnel whose entity is busy catches up in one
-     * journal write rather than one write per report. A delivery starts from the back of the outcome lane, so the
-     * reports of one engine step (an IKE_AUTH's phase1-up and child-sa-installed) usually go together too. A
-     * rejected report does not hold up the next. Runs on the outcome lane.
-     */
-    private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
-        ControlPlane cp = controlPlane;
-        if (cp == null) {
-            return;
-        }
-        Reports r = reports.computeIfAbsent(label, k -> new Reports());
-        boolean deliver;
-        synchronized (r) {
-            r.queued.add(input);
-            deliver = !r.inFlight;
-            r.inFlight = true;
-        }
-        if (deliver) {
-            outcome(() -> deliver(cp, label, r));
-        }
-    }
-
-    private void deliver(ControlPlane cp, String label, Reports r) {
-        List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> batch;
-        synchronized (r) {
-            if (r.queued.isEmpty()) {
-                r.inFlight = false;
-                return;
-            }
-            batch = List.copyOf(r.queued);
-            r.queued.clear();
-        }
-        CompletionStage<?> s;
-        try {
-            s = batch.size() == 1 ? cp.report(label, batch.getFirst()) : cp.reportAll(label, batch);
-        } catch (RuntimeException e) {
-            s = CompletableFuture.failedFuture(e);
-        }
-        s.whenComplete((v, ex) -> {
-            if (ex != null) {
-                log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
-            }
-            deliver(cp, label, r);
-        });
-    }
-
-    /** A tunnel's reports not yet delivered, and whether a delivery is in flight. Guarded by itself. */
-    private static final class Reports {
-        final List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> queued = new ArrayList<>();
-        boolean inFlight;
-    }
-
-    private static String childId(long inboundSpi) {
-        return "child-" + Long.toHexString(inboundSpi);
-    }
-
-    private static SpiPair spis(IkeOutput.ChildSaInstalled c) {
-        return new SpiPair(Spi.of(c.inboundSpi()), Spi.of(c.outboundSpi()));
-    }
-
-    private static net.palisade.model.event.FailureReason reason(FailureReason r) {
-        return switch (r) {
-            case NO_PROPOSAL_CHOSEN -> net.palisade.model.event.FailureReason.NO_PROPOSAL_CHOSEN;
-            case AUTHENTICATION_FAILED -> net.palisade.model.event.FailureReason.AUTHENTICATION_FAILED;
-            case TS_UNACCEPTABLE -> net.palisade.model.event.FailureReason.TS_UNACCEPTABLE;
-            case TIMEOUT -> net.palisade.model.event.FailureReason.TIMEOUT;
-            case INVALID_KE -> net.palisade.model.event.FailureReason.INVALID_KE_PAYLOAD;
-            case PROTOCOL_ERROR -> net.palisade.model.event.FailureReason.PROTOCOL_ERROR;
-            case KEY_EXCHANGE_FAILED, ADDRESS_UNAVAILABLE -> net.palisade.model.event.FailureReason.OTHER;
-        };
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Optional;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.secret.Secret;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 

@@ -14,6 +14,7 @@ import net.palisade.controlplane.ike.crypto.Prf;
 import net.palisade.controlplane.ike.crypto.SkCipher;
 import net.palisade.model.IkeSaSpec;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;

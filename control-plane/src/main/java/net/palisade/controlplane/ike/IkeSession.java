@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import net.palisade.controlplane.ike.crypto.SkCipher;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.DeletePayload;
 import net.palisade.model.wire.ikev2.ExchangeType;

@@ -22,6 +22,7 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.IpAddresses;
 import net.palisade.model.IpFamily;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.AuthMethod;
 import net.palisade.model.wire.ikev2.AuthPayload;
@@ -180,7 +181,7 @@ final class IkeSetup {
             Optional<DhGroup> g = DhGroup.fromIkev2(wanted).filter(tunnel.ikeSa().groups()::contains)
                     .filter(x -> x != keyExchange.group());
             if (invalidKeRetried || g.isEmpty()) {
-                session.fail(FailureReason.INVALID_KE, "peer wants group " + wanted
+                session.fail(FailureReason.INVALID_KE_PAYLOAD, "peer wants group " + wanted
                         + (invalidKeRetried ? " after a retry" : ", which we do not offer"));
                 return;
             }

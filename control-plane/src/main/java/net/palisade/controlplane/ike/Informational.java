@@ -8,6 +8,7 @@ import net.palisade.model.wire.ikev2.IkeMessage;
 import net.palisade.model.wire.ikev2.NotifyType;
 import net.palisade.model.wire.ikev2.Payload;
 import net.palisade.model.wire.ikev2.ProtocolId;
+import net.palisade.model.event.FailureReason;
 
 /**
  * INFORMATIONAL exchanges and liveness (RFC 7296 sections 1.4, 1.5 and 2.4; RFC 3948 section 4): the peer's

@@ -3,6 +3,7 @@ package net.palisade.controlplane.ike;
 import java.util.List;
 import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.event.FailureReason;
 
 /**
  * Which of a tunnel's peers (in failover order) an initiator talks to. Pure: the {@link TunnelPolicy} moves on with

@@ -3,21 +3,25 @@ package net.palisade.controlplane.tunnel;
 import java.io.IOException;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.sa.DataplaneSaPort;
+import net.palisade.controlplane.sa.SaPort;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
+import net.palisade.model.event.ChildSa;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tunnel entities' hands on this node's dataplane: manual tunnels become SAs in the workers. Idempotent, as
- * {@link TunnelPorts} requires: installing a tunnel that is already installed replaces it. IKE tunnels go to the
- * node's {@link IkeManager} when there is one; without it, starting one is logged.
+ * The tunnel entities' hands on this node's dataplane: manual tunnels become SAs in the workers through the
+ * {@link SaPort}. Idempotent, as {@link TunnelPorts} requires: installing a tunnel that is already installed
+ * replaces it. IKE tunnels go to the node's {@link IkeManager} when there is one, which owns their SAs; without it,
+ * starting one is logged.
  */
 public final class DataplanePorts implements TunnelPorts {
     private static final Logger log = LoggerFactory.getLogger(DataplanePorts.class);
 
-    private final Dataplane dataplane;
+    private final SaPort sas;
     private final Optional<IkeManager> ike;
 
     public DataplanePorts(Dataplane dataplane) {
@@ -25,14 +29,14 @@ public final class DataplanePorts implements TunnelPorts {
     }
 
     public DataplanePorts(Dataplane dataplane, Optional<IkeManager> ike) {
-        this.dataplane = dataplane;
+        this.sas = new DataplaneSaPort(dataplane);
         this.ike = ike;
     }
 
     @Override
     public void installManual(ManualTunnel tunnel) {
         try {
-            dataplane.install(tunnel); // replaces an installed tunnel of that label in place
+            sas.installManual(tunnel); // replaces an installed tunnel of that label in place
             log.info("tunnel {}: manual SAs installed (in spi {}, out spi {})", tunnel.label(),
                     tunnel.spi().inbound().describe(), tunnel.spi().outbound().describe());
         } catch (IOException | RuntimeException e) {
@@ -43,7 +47,7 @@ public final class DataplanePorts implements TunnelPorts {
     @Override
     public void removeManual(String label) {
         try {
-            if (dataplane.remove(label)) {
+            if (sas.remove(label)) {
                 log.info("tunnel {}: manual SAs removed", label);
             }
         } catch (IOException | RuntimeException e) {
@@ -63,5 +67,11 @@ public final class DataplanePorts implements TunnelPorts {
     @Override
     public void stopIke(String label) {
         ike.ifPresent(m -> m.stop(label));
+    }
+
+    @Override
+    public void retireSa(String label, ChildSa sa) {
+        // through the IKE manager's outcome lane: after the install it undoes, never beside it
+        ike.ifPresent(m -> m.retire(label, sa));
     }
 }

@@ -11,6 +11,7 @@ import net.palisade.model.event.CborSerializable;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -96,12 +97,12 @@ public sealed interface TunnelCommand extends CborSerializable {
     record ChildSaInstalled(ChildSa sa, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 
     /** A Child SA was deleted. */
-    record ChildSaDeleted(String saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    record ChildSaDeleted(SaId saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 
     /**
      * An SA was rekeyed: a Child SA when {@code spi} is present (the new SA's SPIs), else the IKE SA.
      */
-    record Rekeyed(String replaced, String replacement, Optional<SpiPair> spi, Cause cause,
+    record Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Cause cause,
             ActorRef<TunnelReply> replyTo) implements EngineInput {}
 
     /** Dead peer detection declared the current peer dead. */
@@ -115,5 +116,5 @@ public sealed interface TunnelCommand extends CborSerializable {
             implements EngineInput {}
 
     /** An SA (Child or IKE) reached its hard lifetime. */
-    record SaExpired(String saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    record SaExpired(SaId saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 }

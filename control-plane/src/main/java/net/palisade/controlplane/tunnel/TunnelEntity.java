@@ -20,6 +20,8 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.TunnelSpec;
 import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -42,7 +44,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * {@code Tunnel|<label>}, every event tagged {@value #TAG}). Command handlers are chosen by phase — not configured,
  * admin down, admin up — so a command that makes no sense in a phase is refused there without persisting.
  * Effects on the dataplane and the IKE engines go through {@link TunnelPorts}, after the event is persisted; after
- * recovery an admin-up tunnel is installed (manual) or started (IKE) again.
+ * recovery an admin-up tunnel is installed (manual) or started (IKE) again. IKE Child SAs are the one exception to
+ * "persisted first": the engine installs them before it reports them ({@code ike.IkeOutcomes} says why), so a
+ * refused report of one is journaled as {@code negotiation-failed} ({@code INSTALL_FAILED}) and the SA retired.
  */
 public final class TunnelEntity
         extends EventSourcedBehaviorWithEnforcedReplies<TunnelCommand, TunnelEvent, TunnelState> {
@@ -138,7 +142,7 @@ public final class TunnelEntity
         b.forState(s -> !s.configured())
                 .onCommand(Configure.class, this::configure)
                 .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
-                .onAnyCommand((s, c) -> reject(c, "tunnel " + label + " is not configured"));
+                .onAnyCommand((s, c) -> notRunning(s, c, "tunnel " + label + " is not configured"));
         b.forState(s -> s.configured() && !s.adminUp())
                 .onCommand(Configure.class, this::configure)
                 .onCommand(Remove.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.Removed(label, now(), node(),
@@ -146,7 +150,7 @@ public final class TunnelEntity
                 .onCommand(AdminUp.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.AdminUp(label, now(), node(),
                         c.cause()), () -> start(s.spec().get())))
                 .onCommand(Get.class, (s, c) -> ok(c.replyTo(), s))
-                .onAnyCommand((s, c) -> reject(c, "tunnel " + label + " is admin down"));
+                .onAnyCommand((s, c) -> notRunning(s, c, "tunnel " + label + " is admin down"));
         b.forState(TunnelState::adminUp)
                 .onCommand(Configure.class, this::configure)
                 .onCommand(Remove.class, (s, c) -> persist(c.replyTo(), new TunnelEvent.Removed(label, now(), node(),
@@ -190,15 +194,20 @@ public final class TunnelEntity
         return switch (decide(s, in)) {
             case Decision.Accept a -> persist(in.replyTo(), a.event(), () -> {});
             case Decision.Refuse r -> reject(in, r.error());
+            case Decision.Undo u -> Effect().persist(u.failure())
+                    .thenRun(st -> deps.ports().retireSa(label, u.sa()))
+                    .thenReply(in.replyTo(), st -> new TunnelReply.Rejected(label, u.error()));
         };
     }
 
     /**
      * Several reports at once, in the order they happened: each is checked against the state the earlier ones
-     * leave, the accepted ones are persisted together (one atomic write), a refused one is logged and left out.
+     * leave, the accepted ones are persisted together (one atomic write), a refused one is logged and left out (a
+     * refused one whose SA is in the dataplane is journaled as a failure, and the SA retired).
      */
     private ReplyEffect<TunnelEvent, TunnelState> engineReports(TunnelState s, EngineReports c) {
         List<TunnelEvent> events = new ArrayList<>(c.inputs().size());
+        List<ChildSa> retire = new ArrayList<>();
         TunnelState after = s;
         for (EngineInput in : c.inputs()) {
             switch (decide(after, in)) {
@@ -207,22 +216,78 @@ public final class TunnelEntity
                     after = after.apply(a.event());
                 }
                 case Decision.Refuse r -> ctx.getLog().warn("tunnel {}: report not accepted: {}", label, r.error());
+                case Decision.Undo u -> {
+                    ctx.getLog().warn("tunnel {}: report not accepted: {}", label, u.error());
+                    events.add(u.failure());
+                    after = after.apply(u.failure());
+                    retire.add(u.sa());
+                }
             }
         }
         if (events.isEmpty()) {
             return reject(c, "tunnel " + label + ": none of " + c.inputs().size() + " reports was accepted");
         }
-        return Effect().persist(events).thenReply(c.replyTo(), st -> new TunnelReply.Ok(view(st)));
+        return Effect().persist(events)
+                .thenRun(st -> retire.forEach(sa -> deps.ports().retireSa(label, sa)))
+                .thenReply(c.replyTo(), st -> new TunnelReply.Ok(view(st)));
     }
 
-    /** What an engine report does to the tunnel in state {@code s}: one event, or a refusal. Pure but for the clock. */
+    /**
+     * Refuses engine reports when the tunnel does not run (admin down, not configured). An SA a report brings is in
+     * the dataplane already: it is retired, and the journal needs nothing — its last event (admin-down, removed)
+     * already says the tunnel's SAs are gone.
+     */
+    private ReplyEffect<TunnelEvent, TunnelState> notRunning(TunnelState s, TunnelCommand c, String error) {
+        if (s.spec().isEmpty() || s.ike()) {
+            List<EngineInput> inputs = switch (c) {
+                case EngineInput in -> List.of(in);
+                case EngineReports r -> r.inputs();
+                default -> List.of();
+            };
+            inputs.stream().flatMap(in -> installedBy(in).stream()).forEach(sa -> deps.ports().retireSa(label, sa));
+        }
+        return reject(c, error);
+    }
+
+    /**
+     * What an engine report does to the tunnel in state {@code s}: one event, a refusal, or — for a refused report
+     * of a Child SA the engine has already installed — a failure to journal and the SA to retire. Pure but for the
+     * clock.
+     */
     private sealed interface Decision {
         record Accept(TunnelEvent event) implements Decision {}
 
         record Refuse(String error) implements Decision {}
+
+        record Undo(String error, TunnelEvent failure, ChildSa sa) implements Decision {}
     }
 
     private Decision decide(TunnelState s, EngineInput in) {
+        Decision d = check(s, in);
+        if (d instanceof Decision.Refuse r && s.ike()) {
+            Optional<ChildSa> installed = installedBy(in).filter(sa -> s.sa(sa.id()).isEmpty());
+            if (installed.isPresent()) {
+                return new Decision.Undo(r.error(), new TunnelEvent.NegotiationFailed(label, now(), node(),
+                        Cause.NODE, FailureReason.INSTALL_FAILED, "Child SA " + installed.get().id()
+                        + " removed, its report was refused: " + r.error()), installed.get());
+            }
+        }
+        return d;
+    }
+
+    /**
+     * The Child SA a report says is in the dataplane: the IKE engine installs a Child SA before it reports it (see
+     * {@code ike.IkeOutcomes} for why).
+     */
+    private static Optional<ChildSa> installedBy(EngineInput in) {
+        return switch (in) {
+            case TunnelCommand.ChildSaInstalled c -> Optional.of(c.sa());
+            case TunnelCommand.Rekeyed c -> c.spi().map(spi -> new ChildSa(c.replacement(), spi));
+            default -> Optional.empty();
+        };
+    }
+
+    private Decision check(TunnelState s, EngineInput in) {
         if (!s.ike() && !(in instanceof TunnelCommand.SaExpired)) {
             // the dataplane reports a manual SA whose sequence numbers ran out; nothing else concerns manual tunnels
             return new Decision.Refuse("tunnel " + label + " is manually keyed: no IKE engine reports for it");
@@ -247,7 +312,7 @@ public final class TunnelEntity
                     ? new Decision.Refuse(no + "no Child SA " + c.saId())
                     : accept(new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.Rekeyed c -> {
-                boolean ikeRekey = s.ikeSa().filter(c.replaced()::equals).isPresent();
+                boolean ikeRekey = s.ikeSa().filter(c.replaced().value()::equals).isPresent();
                 if (c.spi().isEmpty() && !ikeRekey) {
                     yield new Decision.Refuse(no + "IKE SA " + c.replaced() + " is not the current one");
                 }
@@ -265,7 +330,8 @@ public final class TunnelEntity
                     : accept(new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(), c.to()));
             case TunnelCommand.NegotiationFailed c -> accept(new TunnelEvent.NegotiationFailed(label, now(), node(),
                     c.cause(), c.reason(), c.detail()));
-            case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty() && s.ikeSa().filter(c.saId()::equals).isEmpty()
+            case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty()
+                    && s.ikeSa().filter(c.saId().value()::equals).isEmpty()
                     ? new Decision.Refuse(no + "no SA " + c.saId())
                     : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
         };

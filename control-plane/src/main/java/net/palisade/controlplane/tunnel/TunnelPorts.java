@@ -2,6 +2,7 @@ package net.palisade.controlplane.tunnel;
 
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
+import net.palisade.model.event.ChildSa;
 
 /**
  * The tunnel entity's only way to the outside world: the dataplane (manual SAs) and the IKE engines. The entity
@@ -25,6 +26,13 @@ public interface TunnelPorts {
     /** Stops a tunnel's IKE session and removes its SAs. */
     void stopIke(String label);
 
+    /**
+     * Removes an IKE Child SA that the engine installed before reporting it (see {@code ike.IkeOutcomes}) and that
+     * the entity refused: the journal says why ({@code negotiation-failed}), the dataplane must not keep it. Nothing
+     * if it is not installed.
+     */
+    void retireSa(String label, ChildSa sa);
+
     /** Ports that do nothing (a control plane without a dataplane, e.g. for API development). */
     TunnelPorts NONE = new TunnelPorts() {
         @Override
@@ -38,5 +46,8 @@ public interface TunnelPorts {
 
         @Override
         public void stopIke(String label) {}
+
+        @Override
+        public void retireSa(String label, ChildSa sa) {}
     };
 }

@@ -10,6 +10,7 @@ import net.palisade.model.ManualTunnel;
 import net.palisade.model.TunnelSpec;
 import net.palisade.model.event.CborSerializable;
 import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import net.palisade.model.config.ConfigJson;
 import net.palisade.model.config.ConfigPrinter;
@@ -33,7 +34,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         implements CborSerializable {
 
     /** The id of a manual tunnel's static SA pair. */
-    public static final String MANUAL_SA = "manual";
+    public static final SaId MANUAL_SA = SaId.MANUAL;
 
     public TunnelState {
         Objects.requireNonNull(label, "label");
@@ -73,7 +74,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     /** The Child SA named {@code id}. */
-    public Optional<ChildSa> sa(String id) {
+    public Optional<ChildSa> sa(SaId id) {
         return sas.stream().filter(s -> s.id().equals(id)).findFirst();
     }
 
@@ -111,7 +112,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
                     since, lastFailure);
             case TunnelEvent.NegotiationFailed e -> withFailure(
                     e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
-            case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId()::equals).isPresent()
+            case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId().value()::equals).isPresent()
                     ? phase1Gone() : withSas(without(sas, e.saId()));
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
@@ -120,7 +121,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
 
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
         if (e.spi().isEmpty()) {
-            return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement()), sas, since, lastFailure);
+            return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
+                    lastFailure);
         }
         return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get())));
     }
@@ -164,7 +166,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure);
     }
 
-    private static List<ChildSa> replace(List<ChildSa> list, String id, ChildSa sa) {
+    private static List<ChildSa> replace(List<ChildSa> list, SaId id, ChildSa sa) {
         List<ChildSa> out = new ArrayList<>(list.size() + 1);
         boolean replaced = false;
         for (ChildSa s : list) {
@@ -181,7 +183,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return out;
     }
 
-    private static List<ChildSa> without(List<ChildSa> list, String id) {
+    private static List<ChildSa> without(List<ChildSa> list, SaId id) {
         return list.stream().filter(s -> !s.id().equals(id)).toList();
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.IkeMessage;
 import net.palisade.model.wire.ikev2.Ikev2Codec;

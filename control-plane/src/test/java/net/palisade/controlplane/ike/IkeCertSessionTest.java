@@ -11,6 +11,7 @@ import net.palisade.model.Identity;
 import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.CertReqPayload;
 import net.palisade.model.wire.ikev2.HashAlgorithm;
 import net.palisade.model.wire.ikev2.IkeMessage;

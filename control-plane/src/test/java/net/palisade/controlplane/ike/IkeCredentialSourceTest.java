@@ -18,6 +18,7 @@ import net.palisade.controlplane.ike.crypto.KeyExchanges;
 import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.Ikev2Codec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -20,6 +20,7 @@ import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.event.Cause;
+import net.palisade.model.event.FailureReason;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;

@@ -27,15 +27,15 @@ class IkeManagerTest {
 
     @Test
     void negotiatedSelectorsBecomeTheFewestPrefixes() {
-        assertThat(IkeManager.prefixes(List.of(TrafficSelector.AddressRange.of(Network.parse("10.2.0.0/24"),
+        assertThat(IkeOutcomes.prefixes(List.of(TrafficSelector.AddressRange.of(Network.parse("10.2.0.0/24"),
                 IpFamily.IPV4)))).extracting(Object::toString).containsExactly("10.2.0.0/24");
-        assertThat(IkeManager.prefixes(ip("10.0.0.1"), ip("10.0.0.6"))).extracting(Object::toString)
+        assertThat(IkeOutcomes.prefixes(ip("10.0.0.1"), ip("10.0.0.6"))).extracting(Object::toString)
                 .containsExactly("10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/31", "10.0.0.6/32");
-        assertThat(IkeManager.prefixes(ip("0.0.0.0"), ip("255.255.255.255"))).extracting(Object::toString)
+        assertThat(IkeOutcomes.prefixes(ip("0.0.0.0"), ip("255.255.255.255"))).extracting(Object::toString)
                 .containsExactly("0.0.0.0/0");
-        assertThat(IkeManager.prefixes(ip("fd00::"), ip("fd00::ffff"))).singleElement()
+        assertThat(IkeOutcomes.prefixes(ip("fd00::"), ip("fd00::ffff"))).singleElement()
                 .satisfies(p -> assertThat(p.length()).isEqualTo(112));
-        assertThat(IkeManager.prefixes(ip("10.0.0.5"), ip("10.0.0.5"))).extracting(Object::toString)
+        assertThat(IkeOutcomes.prefixes(ip("10.0.0.5"), ip("10.0.0.5"))).extracting(Object::toString)
                 .containsExactly("10.0.0.5/32");
     }
 

@@ -17,6 +17,7 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
 import net.palisade.model.wire.ikev2.IkeMessage;
@@ -56,7 +57,7 @@ class IkeNegotiationEdgeTest {
         assertThat(step.state()).isEqualTo(IkeState.CLOSED);
         assertThat(step.outputs()).containsExactly(step.outputs().getFirst());
         assertThat(((IkeOutput.NegotiationFailed) step.outputs().getFirst()).reason())
-                .isEqualTo(FailureReason.INVALID_KE);
+                .isEqualTo(FailureReason.INVALID_KE_PAYLOAD);
     }
 
     @Test
@@ -70,7 +71,7 @@ class IkeNegotiationEdgeTest {
         IkeSession.Step again = s.handle(new IkeInput.Received(invalidKe(s, DhGroup.ECP256), IkeLoop.B, IkeLoop.A));
         assertThat(again.state()).isEqualTo(IkeState.CLOSED);
         assertThat(again.outputs()).hasSize(1).first().isInstanceOfSatisfying(IkeOutput.NegotiationFailed.class,
-                f -> assertThat(f.reason()).isEqualTo(FailureReason.INVALID_KE));
+                f -> assertThat(f.reason()).isEqualTo(FailureReason.INVALID_KE_PAYLOAD));
     }
 
     /**

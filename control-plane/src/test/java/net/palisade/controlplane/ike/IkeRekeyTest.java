@@ -11,6 +11,7 @@ import net.palisade.model.IkeSaSpec;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
 import net.palisade.model.wire.ikev2.Ikev2Codec;
@@ -254,7 +255,8 @@ class IkeRekeyTest {
             loop.advance(Duration.ofSeconds(1));
         }
         assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).isNotEmpty()
-                .allMatch(f -> f.reason() == FailureReason.INVALID_KE || f.reason() == FailureReason.NO_PROPOSAL_CHOSEN);
+                .allMatch(f -> f.reason() == FailureReason.INVALID_KE_PAYLOAD
+                        || f.reason() == FailureReason.NO_PROPOSAL_CHOSEN);
         assertThat(loop.a.counters().get("ikev2.engine.child_expired")).isEqualTo(1);
         assertThat(loop.events(true, IkeOutput.ChildSaDeleted.class)).containsExactly(
                 new IkeOutput.ChildSaDeleted(first.inboundSpi(), first.outboundSpi()));

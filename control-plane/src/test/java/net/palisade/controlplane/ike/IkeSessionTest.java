@@ -15,6 +15,7 @@ import net.palisade.model.Network;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.event.FailureReason;
 import net.palisade.model.wire.Octets;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
@@ -460,7 +461,7 @@ class IkeSessionTest {
         loop.run();
         assertThat(loop.events(false, IkeOutput.NegotiationFailed.class))
                 .extracting(IkeOutput.NegotiationFailed::reason)
-                .containsExactly(FailureReason.INVALID_KE);
+                .containsExactly(FailureReason.INVALID_KE_PAYLOAD);
         assertThat(loop.events(false, IkeOutput.ChildSaRekeyed.class)).isEmpty();
         assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);
     }

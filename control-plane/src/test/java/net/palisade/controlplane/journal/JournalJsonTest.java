@@ -16,6 +16,7 @@ import net.palisade.model.config.ConfigPrinter;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.serialization.Serialization;
@@ -114,13 +115,13 @@ class JournalJsonTest {
                 new TunnelEvent.AdminDown("t", T, "n1", Cause.api("bob")),
                 new TunnelEvent.Phase1Up("t", T, "n1", Cause.PEER, "198.51.100.7", "0x1/0x2"),
                 new TunnelEvent.Phase1Down("t", T, "n1", Cause.PEER, "delete"),
-                new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER, new ChildSa("child-1", spi)),
-                new TunnelEvent.ChildSaDeleted("t", T, "n1", Cause.PEER, "child-1"),
-                new TunnelEvent.Rekeyed("t", T, "n1", Cause.TIMER, "child-1", "child-2", Optional.of(spi)),
+                new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER, new ChildSa(SaId.of("child-1"), spi)),
+                new TunnelEvent.ChildSaDeleted("t", T, "n1", Cause.PEER, SaId.of("child-1")),
+                new TunnelEvent.Rekeyed("t", T, "n1", Cause.TIMER, SaId.of("child-1"), SaId.of("child-2"), Optional.of(spi)),
                 new TunnelEvent.DpdLost("t", T, "n1", Cause.TIMER, "198.51.100.7"),
                 new TunnelEvent.PeerSwitched("t", T, "n1", Cause.TIMER, Optional.of("198.51.100.7"), "198.51.100.8"),
                 new TunnelEvent.NegotiationFailed("t", T, "n1", Cause.PEER, FailureReason.NO_PROPOSAL_CHOSEN, ""),
-                new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, "child-2"));
+                new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, SaId.of("child-2")));
         assertThat(events.stream().map(TunnelEvent::type).toList()).isEqualTo(TunnelEvent.TYPES);
         for (TunnelEvent e : events) {
             String text = json.writeValueAsString(e);
@@ -130,6 +131,27 @@ class JournalJsonTest {
             assertThat(roundTrip(e)).isEqualTo(e);
         }
         assertThat(json.writeValueAsString(events.get(11))).contains("\"reason\":\"NO_PROPOSAL_CHOSEN\"");
+    }
+
+    @Test
+    void childSaNamesHaveEightHexDigitsAndUnpaddedOnesFromOlderJournalsStillRead() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        SpiPair spi = new SpiPair(Spi.of(0x084f4d05L), Spi.of(0xc1000001L));
+        var installed = new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER,
+                new ChildSa(SaId.child(0x084f4d05L), spi));
+        assertThat(json.writeValueAsString(installed)).contains("\"id\":\"child-084f4d05\"");
+        assertThat(roundTrip(installed)).isEqualTo(installed);
+
+        // the delete of that SA as a journal written before the names were padded holds it
+        String old = """
+                {"type":"child-sa-deleted","label":"t","time":"2026-11-27T03:12:00Z","node":"n1","cause":"peer",
+                 "saId":"child-84f4d05"}""";
+        var deleted = (TunnelEvent.ChildSaDeleted) json.readValue(old, TunnelEvent.class);
+        assertThat(deleted.saId()).isEqualTo(installed.sa().id());
+        assertThat(deleted.saId().value()).isEqualTo("child-084f4d05");
+        assertThat(SaId.of("manual")).isEqualTo(SaId.MANUAL);
+        assertThat(SaId.of("0x1/0x2").value()).as("IKE SA names are kept as they are").isEqualTo("0x1/0x2");
     }
 
     @Test

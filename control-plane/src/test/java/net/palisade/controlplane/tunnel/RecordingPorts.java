@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
+import net.palisade.model.event.ChildSa;
 
 /** A fake dataplane and IKE engine: records each call as {@code "verb label"}. */
 public final class RecordingPorts implements TunnelPorts {
@@ -27,6 +28,11 @@ public final class RecordingPorts implements TunnelPorts {
     @Override
     public void stopIke(String label) {
         calls.add("stopIke " + label);
+    }
+
+    @Override
+    public void retireSa(String label, ChildSa sa) {
+        calls.add("retireSa " + label + " " + sa.id());
     }
 
     /** The calls so far, in order. */

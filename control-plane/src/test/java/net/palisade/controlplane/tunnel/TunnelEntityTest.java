@@ -18,6 +18,7 @@ import net.palisade.model.TunnelSpec;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -93,7 +94,7 @@ class TunnelEntityTest {
         TunnelView v = ok(r);
         assertThat(v.status()).isEqualTo(TunnelStatus.UP);
         assertThat(v.kind()).contains("manual");
-        assertThat(v.sas()).containsExactly(new ChildSa("manual", manual().spi()));
+        assertThat(v.sas()).containsExactly(new ChildSa(SaId.of("manual"), manual().spi()));
         assertThat(v.spec().orElseThrow()).contains("[redacted]").doesNotContain(Fixtures.CANARY_KEY_HEX);
         assertThat(v.specJson().orElseThrow()).contains("[redacted]").doesNotContain(Fixtures.CANARY_KEY_HEX);
         assertThat(ports.calls()).containsExactly("installManual static-d");
@@ -137,22 +138,26 @@ class TunnelEntityTest {
         assertThat(ok(p1).ikeSa()).contains("ike-1");
         assertThat(ok(p1).status()).isEqualTo(TunnelStatus.CONNECTING);
 
-        var child = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1),
+        var child = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1),
                 Cause.PEER, to));
         assertThat(ok(child).status()).isEqualTo(TunnelStatus.UP);
-        assertThat(ok(child).sas()).containsExactly(new ChildSa("child-1", SPI_1));
-        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_2),
+        assertThat(ok(child).sas()).containsExactly(new ChildSa(SaId.of("child-1"), SPI_1));
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_2),
                 Cause.PEER, to)))).contains("already installed");
 
-        var rekey = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-1", "child-2",
+        var rekey = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(SaId.of("child-1"), SaId.of("child-2"),
                 Optional.of(SPI_2), Cause.TIMER, to));
-        assertThat(rekey.eventOfType(TunnelEvent.Rekeyed.class).replacement()).isEqualTo("child-2");
-        assertThat(ok(rekey).sas()).containsExactly(new ChildSa("child-2", SPI_2));
-        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-2", Optional.empty(), Cause.TIMER,
+        assertThat(rekey.eventOfType(TunnelEvent.Rekeyed.class).replacement()).isEqualTo(SaId.of("child-2"));
+        assertThat(ok(rekey).sas()).containsExactly(new ChildSa(SaId.of("child-2"), SPI_2));
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(SaId.of("ike-1"), SaId.of("ike-2"), Optional.empty(), Cause.TIMER,
                 to))).ikeSa()).contains("ike-2");
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("ike-1", "ike-3", Optional.empty(), Cause.TIMER, to)));
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed("child-9", "child-3", Optional.of(SPI_1), Cause.TIMER,
-                to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(SaId.of("ike-1"), SaId.of("ike-3"), Optional.empty(), Cause.TIMER, to)));
+        var unknownRekey = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(SaId.of("child-9"), SaId.of("child-3"),
+                Optional.of(SPI_1), Cause.TIMER, to));
+        assertThat(unknownRekey.reply()).isInstanceOf(TunnelReply.Rejected.class);
+        assertThat(unknownRekey.eventOfType(TunnelEvent.NegotiationFailed.class).reason())
+                .isEqualTo(FailureReason.INSTALL_FAILED);
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-00000003");
 
         var failed = kit.<TunnelReply>runCommand(to -> new TunnelCommand.NegotiationFailed(
                 FailureReason.NO_PROPOSAL_CHOSEN, "child-3 rekey", Cause.PEER, to));
@@ -160,21 +165,23 @@ class TunnelEntityTest {
                 .isEqualTo(FailureReason.NO_PROPOSAL_CHOSEN);
         assertThat(ok(failed).lastFailure()).contains("NO_PROPOSAL_CHOSEN: child-3 rekey");
 
-        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("child-2", Cause.TIMER, to))).status())
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(SaId.of("child-2"), Cause.TIMER, to))).status())
                 .isEqualTo(TunnelStatus.CONNECTING);
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("child-2", Cause.TIMER, to)));
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted("child-2", Cause.PEER, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(SaId.of("child-2"), Cause.TIMER, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(SaId.of("child-2"), Cause.PEER, to)));
 
-        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-3", SPI_1), Cause.PEER, to)));
-        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted("child-3", Cause.PEER, to))).sas()).isEmpty();
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-3"), SPI_1), Cause.PEER, to)));
+        assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(SaId.of("child-3"), Cause.PEER, to))).sas()).isEmpty();
 
         var dpd = kit.<TunnelReply>runCommand(to -> new TunnelCommand.DpdLost(Cause.TIMER, to));
         assertThat(dpd.eventOfType(TunnelEvent.DpdLost.class).peer()).isEqualTo("198.51.100.7");
         assertThat(ok(dpd).ikeSa()).isEmpty();
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.DpdLost(Cause.TIMER, to)))).contains("not up");
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("gone", Cause.PEER, to)));
-        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1),
-                Cause.PEER, to)))).contains("needs phase 1");
+        var early = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("c"), SPI_1),
+                Cause.PEER, to));
+        assertThat(((TunnelReply.Rejected) early.reply()).error()).contains("needs phase 1");
+        assertThat(early.eventOfType(TunnelEvent.NegotiationFailed.class).detail()).contains("Child SA c removed");
 
         var sw = kit.<TunnelReply>runCommand(to -> new TunnelCommand.PeerSwitched("198.51.100.8", Cause.TIMER, to));
         assertThat(sw.eventOfType(TunnelEvent.PeerSwitched.class).from()).contains("198.51.100.7");
@@ -184,7 +191,7 @@ class TunnelEntityTest {
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.8", "ike-9", Cause.PEER, to)));
         var down = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to));
         assertThat(ok(down).ikeSa()).isEmpty();
-        assertThat(ports.calls()).containsExactly("startIke site-b");
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-00000003", "retireSa site-b c");
     }
 
     @Test
@@ -196,8 +203,8 @@ class TunnelEntityTest {
         // because the Phase1Up before it in the same batch is; the unknown Child SA's delete is refused and left out
         var batch = kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
                 new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to),
-                new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to),
-                new TunnelCommand.ChildSaDeleted("child-9", Cause.PEER, to),
+                new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1), Cause.PEER, to),
+                new TunnelCommand.ChildSaDeleted(SaId.of("child-9"), Cause.PEER, to),
                 new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to),
                 new TunnelCommand.Phase1Up("198.51.100.7", "ike-2", Cause.PEER, to)), to));
         assertThat(batch.events()).extracting(TunnelEvent::type)
@@ -208,13 +215,14 @@ class TunnelEntityTest {
 
         // a Child SA before its phase 1 is refused, as it would be alone; a batch with nothing accepted is rejected
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
-                new TunnelCommand.ChildSaDeleted("child-1", Cause.PEER, to)), to))))
+                new TunnelCommand.ChildSaDeleted(SaId.of("child-1"), Cause.PEER, to)), to))))
                 .contains("none of 1 reports");
         var out = kit.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(List.of(
                 new TunnelCommand.Phase1Down("delete from peer", Cause.PEER, to),
-                new TunnelCommand.ChildSaInstalled(new ChildSa("child-2", SPI_2), Cause.PEER, to)), to));
-        assertThat(out.events()).extracting(TunnelEvent::type).containsExactly("phase1-down");
+                new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-2"), SPI_2), Cause.PEER, to)), to));
+        assertThat(out.events()).extracting(TunnelEvent::type).containsExactly("phase1-down", "negotiation-failed");
         assertThat(ok(out).sas()).isEmpty();
+        assertThat(ports.calls()).containsExactly("startIke site-b", "retireSa site-b child-00000002");
 
         // the same events as one report each: a restart replays the batch's events to the same state
         kit.restart();
@@ -234,7 +242,9 @@ class TunnelEntityTest {
         assertThat(ok(down).ikeSa()).isEmpty();
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminDown(API, to)))).contains("admin down");
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to)));
-        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("c", SPI_1), Cause.PEER, to)));
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("c"), SPI_1), Cause.PEER, to)));
+        assertThat(ports.calls()).as("an SA reported after admin-down is removed; admin-down says so already")
+                .containsExactly("startIke site-b", "stopIke site-b", "retireSa site-b c");
 
         IkeTunnel changed = (IkeTunnel) Fixtures.parse(Fixtures.CONFIG.replace(Fixtures.CANARY_PSK, "another-psk"))
                 .tunnel("site-b").orElseThrow();
@@ -245,7 +255,8 @@ class TunnelEntityTest {
         var up = kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to));
         assertThat(ok(up).status()).isEqualTo(TunnelStatus.CONNECTING);
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.AdminUp(API, to)))).contains("already admin up");
-        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "startIke site-b");
+        assertThat(ports.calls()).containsExactly("startIke site-b", "stopIke site-b", "retireSa site-b c",
+                "startIke site-b");
         assertThat(kit.getState().spec()).contains(changed);
     }
 
@@ -269,7 +280,7 @@ class TunnelEntityTest {
         var kit = kit("site-b");
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
-        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1), Cause.PEER, to)));
         var reset = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Reset(API, to));
         assertThat(reset.eventOfType(TunnelEvent.Phase1Down.class).reason()).isEqualTo("reset");
         assertThat(ok(reset).status()).isEqualTo(TunnelStatus.CONNECTING);
@@ -287,12 +298,12 @@ class TunnelEntityTest {
         var m = kit("static-d");
         ok(m.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), API, to)));
         var expired = m.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(TunnelState.MANUAL_SA, Cause.of("dataplane"), to));
-        assertThat(expired.eventOfType(TunnelEvent.SaExpired.class).saId()).isEqualTo("manual");
+        assertThat(expired.eventOfType(TunnelEvent.SaExpired.class).saId()).isEqualTo(SaId.MANUAL);
         assertThat(expired.eventOfType(TunnelEvent.SaExpired.class).cause().value()).isEqualTo("dataplane");
         TunnelView v = ok(expired);
         assertThat(v.sas()).isEmpty();
         assertThat(v.status()).isEqualTo(TunnelStatus.DOWN);
-        assertThat(rejected(m.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired("manual", Cause.of("dataplane"), to))))
+        assertThat(rejected(m.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(SaId.of("manual"), Cause.of("dataplane"), to))))
                 .contains("no SA manual");
     }
 
@@ -320,7 +331,7 @@ class TunnelEntityTest {
         var kit = kit("site-b");
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
-        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1), Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1), Cause.PEER, to)));
         for (int i = 0; i < 4; i++) { // past the snapshot interval of 5
             int n = i;
             ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.NegotiationFailed(FailureReason.TIMEOUT, "try " + n, Cause.TIMER,
@@ -345,7 +356,7 @@ class TunnelEntityTest {
         var kit = kit("site-b");
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to)));
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
-        var last = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa("child-1", SPI_1),
+        var last = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1),
                 Cause.PEER, to));
         TunnelState s = TunnelState.empty("site-b");
         List<TunnelEvent> events = List.of(

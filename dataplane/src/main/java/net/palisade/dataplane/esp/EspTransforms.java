@@ -160,6 +160,31 @@ public final class EspTransforms {
         return encryption.keyMaterialLength() + integrity.keyLength();
     }
 
+    /**
+     * The transform of a shared-model encryption algorithm. Exhaustive: an algorithm added to the model does not
+     * compile here until the dataplane implements it.
+     */
+    public static EncryptionAlgorithm of(net.palisade.model.crypto.EncryptionAlgorithm algorithm) {
+        return switch (algorithm) {
+            case AES_128 -> EncryptionAlgorithm.AES_128_CBC;
+            case AES_256 -> EncryptionAlgorithm.AES_256_CBC;
+            case AES_128_GCM -> EncryptionAlgorithm.AES_128_GCM;
+            case AES_256_GCM -> EncryptionAlgorithm.AES_256_GCM;
+            case CHACHA20_POLY1305 -> EncryptionAlgorithm.CHACHA20_POLY1305;
+            case TRIPLE_DES -> EncryptionAlgorithm.TRIPLE_DES_CBC;
+        };
+    }
+
+    /** The transform of a shared-model integrity algorithm (ESP truncates each to half its output). */
+    public static IntegrityAlgorithm of(net.palisade.model.crypto.AuthAlgorithm algorithm) {
+        return switch (algorithm) {
+            case HMAC_SHA1 -> IntegrityAlgorithm.HMAC_SHA1_96;
+            case HMAC_SHA2_256 -> IntegrityAlgorithm.HMAC_SHA2_256_128;
+            case HMAC_SHA2_384 -> IntegrityAlgorithm.HMAC_SHA2_384_192;
+            case HMAC_SHA2_512 -> IntegrityAlgorithm.HMAC_SHA2_512_256;
+        };
+    }
+
     public static EncryptionAlgorithm parseEncryption(String name) {
         return EncryptionAlgorithm.byName(name).orElseThrow(() -> new IllegalArgumentException(
                 "unknown ESP encryption transform '" + name + "'; known: " + Arrays.stream(

@@ -18,11 +18,11 @@ import net.palisade.model.Network;
 import net.palisade.model.secret.Secret;
 
 /**
- * Turns a {@link ManualTunnel} of the shared model into the dataplane's SAs, policies and per-worker transforms.
+ * Turns a {@link ManualTunnel} of the shared model, or the {@link SaKeys} of a negotiated pair, into the
+ * dataplane's SAs, policies and per-worker transforms.
  *
- * <p>Algorithms map by name: the model's {@code aes-128}, {@code aes-256}, {@code 3des} (CBC),
- * {@code aes-128-gcm}, {@code aes-256-gcm}, {@code chacha20-poly1305} and {@code hmac-sha1},
- * {@code hmac-sha2-256/384/512} are names or aliases of {@link EncryptionAlgorithm} and {@link IntegrityAlgorithm}.
+ * <p>Manual tunnels and IKE Child SAs alike arrive as {@link SaKeys}, with the shared model's algorithms; {@link
+ * EspTransforms#of} maps each to this dataplane's {@link EncryptionAlgorithm} or {@link IntegrityAlgorithm}.
  * Keys are revealed once per direction, turned into one transform per worker, and the revealed copy is wiped at
  * once (the JCE key objects keep their own copies, which Java cannot wipe; see {@link Secret}).
  */
@@ -73,46 +73,22 @@ public final class ManualKeying {
         List<Prefix> remotePrefixes = new ArrayList<>();
         tunnel.from().forEach(net -> localPrefixes.addAll(Prefix.of(net)));
         tunnel.to().forEach(net -> remotePrefixes.addAll(Prefix.of(net)));
-        return prepare(new Keys(tunnel.label(), local, new InetSocketAddress(peer, tunnel.udpEncapPort().orElse(0)),
-                tunnel.enc().keyword(), tunnel.auth().map(a -> a.keyword()), tunnel.spi().inbound().toInt(),
+        return prepare(new SaKeys(tunnel.label(), local, new InetSocketAddress(peer, tunnel.udpEncapPort().orElse(0)),
+                tunnel.enc(), tunnel.auth(), tunnel.spi().inbound().toInt(),
                 tunnel.spi().outbound().toInt(), tunnel.encKey(), tunnel.authKey(), localPrefixes, remotePrefixes),
                 params);
     }
 
-    /**
-     * An SA pair with explicit SPIs, algorithms and keys: a manual tunnel's, or a Child SA negotiated by IKE.
-     *
-     * @param label the tunnel
-     * @param local our address
-     * @param peer the peer's address; port 0 for plain ESP, else the ESP-in-UDP port
-     * @param encryption the encryption algorithm's name (model keyword)
-     * @param integrity the integrity algorithm's name; empty for AEAD
-     * @param inboundSpi SPI of packets from the peer
-     * @param outboundSpi SPI of packets to the peer
-     * @param encKey encryption keys (with the AEAD salt appended)
-     * @param authKey integrity keys; empty for AEAD
-     * @param localPrefixes our side's networks
-     * @param remotePrefixes the peer's side's networks
-     */
-    public record Keys(String label, InetAddress local, InetSocketAddress peer, String encryption,
-            java.util.Optional<String> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
-            java.util.Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes) {
-        public Keys {
-            localPrefixes = List.copyOf(localPrefixes);
-            remotePrefixes = List.copyOf(remotePrefixes);
-        }
-    }
-
     /** Builds the SAs of an explicitly keyed pair (see {@link #prepare(ManualTunnel, Params)}). */
-    public static Prepared prepare(Keys keys, Params params) {
+    public static Prepared prepare(SaKeys keys, Params params) {
         InetAddress local = keys.local();
         InetAddress peer = keys.peer().getAddress();
         if ((local instanceof Inet6Address) != (peer instanceof Inet6Address)) {
             throw new IllegalArgumentException(keys.label() + ": local and peer differ in family");
         }
         boolean ipv6Outer = peer instanceof Inet6Address;
-        EncryptionAlgorithm enc = EspTransforms.parseEncryption(keys.encryption());
-        IntegrityAlgorithm integ = keys.integrity().map(EspTransforms::parseIntegrity).orElse(IntegrityAlgorithm.NONE);
+        EncryptionAlgorithm enc = EspTransforms.of(keys.encryption());
+        IntegrityAlgorithm integ = keys.integrity().map(EspTransforms::of).orElse(IntegrityAlgorithm.NONE);
         boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
         int n = params.workers();
         List<EspTransform> out = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), false, n, esn);

@@ -46,23 +46,26 @@ class ManualKeyingTest {
                 "FlowPair[local=fd00:1:0:0:0:0:0:0/64, remote=fd00:2:0:0:0:0:0:0/64]");
     }
 
+    private static final net.palisade.model.crypto.EncryptionAlgorithm GCM_128 =
+            net.palisade.model.crypto.EncryptionAlgorithm.AES_128_GCM;
+
     @Test
     void explicitKeysAsIkeNegotiatesThemBuildTheSameSasAsTheManualTunnel() {
         ManualTunnel a = parse("manual from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2 "
                 + "spi 0x1000:0x1001 enc aes-128-gcm enckey " + K1 + ":" + K2 + " udpencap label a");
         ManualKeying.Prepared manual = ManualKeying.prepare(a, params(2));
-        ManualKeying.Prepared keyed = ManualKeying.prepare(new ManualKeying.Keys("a",
+        ManualKeying.Prepared keyed = ManualKeying.prepare(new SaKeys("a",
                 java.net.InetAddress.ofLiteral("192.0.2.1"), new java.net.InetSocketAddress("192.0.2.2", 4500),
-                "aes-128-gcm", java.util.Optional.empty(), 0x1000, 0x1001, a.encKey(), java.util.Optional.empty(),
+                GCM_128, java.util.Optional.empty(), 0x1000, 0x1001, a.encKey(), java.util.Optional.empty(),
                 Prefix.of(net.palisade.model.Network.parse("10.1.0.0/24")),
                 Prefix.of(net.palisade.model.Network.parse("10.2.0.0/24"))), params(2));
         assertThat(keyed.sas().toString()).isEqualTo(manual.sas().toString());
         assertThat(keyed.sas().policies()).isEqualTo(manual.sas().policies());
         assertThat(keyed.sas().inbound().selectors()).isEqualTo(manual.sas().inbound().selectors());
         // the mirror image (keys swapped) opens what it seals
-        ManualKeying.Prepared mirror = ManualKeying.prepare(new ManualKeying.Keys("b",
+        ManualKeying.Prepared mirror = ManualKeying.prepare(new SaKeys("b",
                 java.net.InetAddress.ofLiteral("192.0.2.2"), new java.net.InetSocketAddress("192.0.2.1", 4500),
-                "aes-128-gcm", java.util.Optional.empty(), 0x1001, 0x1000,
+                GCM_128, java.util.Optional.empty(), 0x1001, 0x1000,
                 new net.palisade.model.DirectionalKeys(a.encKey().outbound(), a.encKey().inbound()),
                 java.util.Optional.empty(), Prefix.of(net.palisade.model.Network.parse("10.2.0.0/24")),
                 Prefix.of(net.palisade.model.Network.parse("10.1.0.0/24"))), params(1));

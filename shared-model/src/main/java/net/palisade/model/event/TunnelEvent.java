@@ -139,7 +139,7 @@ public sealed interface TunnelEvent extends CborSerializable {
 
     /** A Child SA was deleted (by either side). */
     @JsonTypeName("child-sa-deleted")
-    record ChildSaDeleted(String label, Instant time, String node, Cause cause, String saId) implements TunnelEvent {
+    record ChildSaDeleted(String label, Instant time, String node, Cause cause, SaId saId) implements TunnelEvent {
         public ChildSaDeleted {
             common(label, time, node, cause);
             Objects.requireNonNull(saId, "saId");
@@ -155,7 +155,7 @@ public sealed interface TunnelEvent extends CborSerializable {
      * @param spi the new Child SA's SPIs; empty for an IKE SA rekey
      */
     @JsonTypeName("rekeyed")
-    record Rekeyed(String label, Instant time, String node, Cause cause, String replaced, String replacement,
+    record Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
             Optional<SpiPair> spi) implements TunnelEvent {
         public Rekeyed {
             common(label, time, node, cause);
@@ -208,7 +208,7 @@ public sealed interface TunnelEvent extends CborSerializable {
 
     /** An SA reached its hard lifetime without being rekeyed and was removed. */
     @JsonTypeName("sa-expired")
-    record SaExpired(String label, Instant time, String node, Cause cause, String saId) implements TunnelEvent {
+    record SaExpired(String label, Instant time, String node, Cause cause, SaId saId) implements TunnelEvent {
         public SaExpired {
             common(label, time, node, cause);
             Objects.requireNonNull(saId, "saId");

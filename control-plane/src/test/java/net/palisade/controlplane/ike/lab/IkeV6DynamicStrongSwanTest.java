@@ -165,7 +165,7 @@ class IkeV6DynamicStrongSwanTest {
                     assertThat(node.journal("to-b")).filteredOn(TunnelEvent.NegotiationFailed.class::isInstance)
                             .map(e -> (TunnelEvent.NegotiationFailed) e)
                             .anySatisfy(f -> {
-                                assertThat(f.reason()).isEqualTo(FailureReason.OTHER);
+                                assertThat(f.reason()).isEqualTo(FailureReason.ADDRESS_UNAVAILABLE);
                                 assertThat(f.detail()).isEqualTo("peer gw-b.lab: the name does not resolve");
                             }));
             // the name appears: the next attempt (the usual retry pause) resolves it and comes up

@@ -1,0 +1,390 @@
+package net.palisade.controlplane.ike;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.sa.SaPort;
+import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.dataplane.sa.Prefix;
+import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.DirectionalKeys;
+import net.palisade.model.Host;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.Spi;
+import net.palisade.model.SpiPair;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
+import net.palisade.model.wire.ikev2.TrafficSelector;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of IKE SAs in the dataplane: turns what the IKE sessions report ({@link IkeOutput.Event}) into SA
+ * changes through the {@link SaPort} and into reports to the tunnel entity, which journals them. Every method runs
+ * on the IKE outcome lane ({@code IkeManager}), so SA changes and reports keep the order the sessions produced them.
+ *
+ * <p><b>Why a Child SA goes in before its event is durable.</b> Manual SAs are installed after their event is
+ * persisted; IKE Child SAs cannot wait for the journal. A responder's Child SA must be in the dataplane before its
+ * IKE_AUTH (or CREATE_CHILD_SA) response leaves: the initiator may send ESP as soon as it reads the response, and
+ * packets for an SPI the dataplane does not know are dropped. The engine emits the install before that response,
+ * and the lane applies them in that order; waiting for a journal round trip between the two would hold every
+ * response back by a write. So the install comes first and the report after. The tunnel entity may refuse that
+ * report (phase 1 not up in its journal, the rekeyed SA unknown): it then journals {@code negotiation-failed} and
+ * has the pair retired ({@link #retire}), so the dataplane never keeps an SA the journal does not mention. An
+ * install the dataplane refuses is journaled the same way, with reason {@code INSTALL_FAILED}.
+ */
+final class IkeOutcomes {
+    private static final Logger log = LoggerFactory.getLogger(IkeOutcomes.class);
+
+    /** Where reports go: the tunnel entities (a {@link ControlPlane} in a node, a fake in tests). */
+    interface Reporter {
+        /** One report for tunnel {@code label}; the stage fails if the tunnel refused it. */
+        CompletionStage<?> report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input);
+
+        /** Several reports for one tunnel, in order, persisted together; refused ones are left out. */
+        CompletionStage<?> reportAll(String label,
+                List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs);
+
+        /** The reporter of a control plane. */
+        static Reporter of(ControlPlane cp) {
+            return new Reporter() {
+                @Override
+                public CompletionStage<?> report(String label,
+                        Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+                    return cp.report(label, input);
+                }
+
+                @Override
+                public CompletionStage<?> reportAll(String label,
+                        List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+                    return cp.reportAll(label, inputs);
+                }
+            };
+        }
+    }
+
+    private final Executor lane;
+    private final Function<String, Optional<IkeTunnel>> tunnels;
+    private final LongConsumer authenticated;
+    private final Map<String, Reports> reports = new ConcurrentHashMap<>();
+    private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
+    /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
+    private final Map<String, String> nat = new HashMap<>();
+    private volatile SaPort sas;
+    private volatile Reporter reporter;
+
+    /**
+     * @param lane          the outcome lane: one thread, in order (deliveries of reports are queued on it)
+     * @param tunnels       the tunnels this node runs, by label (for the configured networks)
+     * @param authenticated told the initiator SPI of every IKE SA that came up (it is no longer half-open)
+     */
+    IkeOutcomes(Executor lane, Function<String, Optional<IkeTunnel>> tunnels, LongConsumer authenticated) {
+        this.lane = Objects.requireNonNull(lane, "lane");
+        this.tunnels = Objects.requireNonNull(tunnels, "tunnels");
+        this.authenticated = Objects.requireNonNull(authenticated, "authenticated");
+    }
+
+    /** The dataplane is open: SAs can be installed. */
+    void open(SaPort port) {
+        this.sas = Objects.requireNonNull(port, "port");
+    }
+
+    /** The control plane is up: reports can be delivered. */
+    void attach(Reporter r) {
+        this.reporter = Objects.requireNonNull(r, "reporter");
+    }
+
+    /** Turns an engine outcome into dataplane changes and a tunnel event. */
+    void event(String label, IkeOutput.Event e) {
+        switch (e) {
+            case IkeOutput.Phase1Up p -> {
+                authenticated.accept(p.id().initiatorSpi());
+                log.info("tunnel {}: IKE SA {} up with {}{}", label, p.id(), p.peer(),
+                        Optional.ofNullable(nat.remove(label)).orElse(""));
+                report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
+                        p.id().toString(), Cause.PEER, r));
+            }
+            case IkeOutput.ChildSaInstalled c -> {
+                if (install(label, c, Install.REPLACE)) {
+                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
+                            spis(c)), Cause.PEER, r));
+                }
+            }
+            case IkeOutput.ChildSaRekeyed k -> {
+                IkeOutput.ChildSaInstalled c = k.replacement();
+                // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
+                // the new pair at once, its responder once the old pair is deleted
+                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
+                    replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                    report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
+                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
+                            : Cause.PEER, r));
+                }
+            }
+            case IkeOutput.IkeSaRekeyed k -> {
+                log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
+                        k.byUs() ? "" : " by the peer");
+                report(label, r -> new TunnelCommand.Rekeyed(SaId.of(k.replaced().toString()),
+                        SaId.of(k.replacement().toString()),
+                        Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));
+            }
+            case IkeOutput.ChildSaDeleted d -> {
+                SaPort port = sas;
+                if (port != null) {
+                    try {
+                        // the newest remaining pair takes over sending; the last pair takes the routes with it
+                        port.retire(label, Spi.of(d.inboundSpi()));
+                    } catch (IOException | RuntimeException ex) {
+                        log.warn("tunnel {}: cannot remove Child SA {}: {}", label, Long.toHexString(d.inboundSpi()),
+                                ex.getMessage());
+                    }
+                }
+                if (!replacedChildren.remove(label + "/" + SaId.child(d.inboundSpi()))) {
+                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
+                }
+            }
+            case IkeOutput.Phase1Down p -> {
+                log.info("tunnel {}: IKE SA {} down{}", label, p.id(), p.detail().isEmpty() ? "" : ": " + p.detail());
+                removeSas(label);
+                String reason = p.reason().map(Enum::name).map(n -> n.toLowerCase(java.util.Locale.ROOT))
+                        .orElse("deleted") + (p.detail().isEmpty() ? "" : ": " + p.detail());
+                report(label, r -> new TunnelCommand.Phase1Down(reason, p.reason().isPresent() ? Cause.TIMER
+                        : Cause.PEER, r));
+            }
+            case IkeOutput.NegotiationFailed f -> {
+                log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
+                report(label, r -> new TunnelCommand.NegotiationFailed(f.reason(), f.detail(),
+                        f.reason() == FailureReason.TIMEOUT || f.reason() == FailureReason.ADDRESS_UNAVAILABLE
+                                ? Cause.TIMER : Cause.PEER, r));
+            }
+            case IkeOutput.NatDetected n -> {
+                // said on the IKE SA's up line: one line per setup fewer
+                log.debug("tunnel {}: NAT detected: local {}, remote {}", label, n.localBehindNat(),
+                        n.remoteBehindNat());
+                nat.put(label, n.localBehindNat() && n.remoteBehindNat() ? " (NAT on both sides)"
+                        : n.localBehindNat() ? " (this node behind NAT)"
+                        : n.remoteBehindNat() ? " (peer behind NAT)" : "");
+            }
+            case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
+        }
+    }
+
+    /**
+     * The peer of {@code label}'s established IKE SA stopped answering ({@code down} has reason TIMEOUT): its SAs go,
+     * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1).
+     */
+    void dpdLost(String label, IkeOutput.Phase1Down down) {
+        log.warn("tunnel {}: dead peer detected, IKE SA {} down: {}", label, down.id(), down.detail());
+        removeSas(label);
+        report(label, r -> new TunnelCommand.DpdLost(Cause.TIMER, r));
+    }
+
+    /** {@code label}'s initiator now negotiates with {@code to}: the tunnel journals {@code peer-switched}. */
+    void peerSwitched(String label, Host to, Cause cause) {
+        log.info("tunnel {}: switching to peer {}", label, to);
+        report(label, r -> new TunnelCommand.PeerSwitched(to.toString(), cause, r));
+    }
+
+    /**
+     * Removes a Child SA that is in the dataplane but that the tunnel's journal refused (the tunnel entity has
+     * journaled why). The session still counts it as its own until it rekeys or deletes it; those find it gone.
+     */
+    void retire(String label, ChildSa sa) {
+        SaPort port = sas;
+        if (port == null) {
+            return;
+        }
+        try {
+            if (port.retire(label, sa.spi().inbound())) {
+                log.warn("tunnel {}: Child SA {} removed: the tunnel did not accept it", label, sa.id());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("tunnel {}: cannot remove Child SA {}: {}", label, sa.id(), e.getMessage());
+        }
+    }
+
+    /** How a Child SA enters the dataplane. */
+    private enum Install { REPLACE, REKEY_SWITCH, REKEY_KEEP }
+
+    /**
+     * Installs {@code c}; false if it is not installed. An install the dataplane refuses is reported as
+     * {@code negotiation-failed} with reason {@code INSTALL_FAILED}.
+     */
+    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how) {
+        SaPort port = sas;
+        Optional<IkeTunnel> tunnel = tunnels.apply(label);
+        if (port == null || tunnel.isEmpty()) {
+            // stopped meanwhile (its removal is queued before this) or no dataplane: nothing to install or report
+            return false;
+        }
+        IkeTunnel t = tunnel.get();
+        // the negotiated selectors (the peer may have narrowed ours); the configured networks if they say nothing
+        List<Prefix> localPrefixes = prefixes(c.localSelectors());
+        List<Prefix> remotePrefixes = prefixes(c.remoteSelectors());
+        if (localPrefixes.isEmpty() || remotePrefixes.isEmpty()) {
+            localPrefixes = new ArrayList<>();
+            remotePrefixes = new ArrayList<>();
+            for (var n : t.from()) {
+                localPrefixes.addAll(Prefix.of(n));
+            }
+            for (var n : t.to()) {
+                remotePrefixes.addAll(Prefix.of(n));
+            }
+        }
+        Optional<DirectionalKeys> auth = c.inbound().integrity().isPresent() && c.outbound().integrity().isPresent()
+                ? Optional.of(new DirectionalKeys(c.inbound().integrity().get(), c.outbound().integrity().get()))
+                : Optional.empty();
+        InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
+        try {
+            SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
+                    (int) c.inboundSpi(),
+                    (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
+                    auth, localPrefixes, remotePrefixes);
+            switch (how) {
+                case REPLACE -> port.install(keys);
+                case REKEY_SWITCH -> port.add(keys, true);
+                case REKEY_KEEP -> port.add(keys, false);
+            }
+            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{})", label,
+                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
+                    how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
+            String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
+            report(label, r -> new TunnelCommand.NegotiationFailed(
+                    FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
+            return false;
+        }
+    }
+
+    /** The address ranges of {@code selectors} as prefixes (protocols and ports are not matched by the dataplane). */
+    static List<Prefix> prefixes(List<TrafficSelector> selectors) {
+        List<Prefix> out = new ArrayList<>();
+        for (TrafficSelector ts : selectors) {
+            if (ts instanceof TrafficSelector.AddressRange r) {
+                out.addAll(prefixes(r.startAddress(), r.endAddress()));
+            }
+        }
+        return out;
+    }
+
+    /** The fewest prefixes that cover exactly {@code from}..{@code to} (at most 256: a wider spread is cut short). */
+    static List<Prefix> prefixes(InetAddress from, InetAddress to) {
+        int bits = from.getAddress().length * 8;
+        BigInteger start = new BigInteger(1, from.getAddress());
+        BigInteger end = new BigInteger(1, to.getAddress());
+        List<Prefix> out = new ArrayList<>();
+        while (start.compareTo(end) <= 0 && out.size() < 256) {
+            int k = start.signum() == 0 ? bits : Math.min(bits, start.getLowestSetBit());
+            while (start.add(BigInteger.ONE.shiftLeft(k)).subtract(BigInteger.ONE).compareTo(end) > 0) {
+                k--;
+            }
+            out.add(Prefix.of(address(start, bits), bits - k));
+            start = start.add(BigInteger.ONE.shiftLeft(k));
+        }
+        return out;
+    }
+
+    private static InetAddress address(BigInteger value, int bits) {
+        byte[] raw = value.toByteArray();
+        byte[] a = new byte[bits / 8];
+        int n = Math.min(raw.length, a.length);
+        System.arraycopy(raw, raw.length - n, a, a.length - n, n);
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** Removes every SA of {@code label} (its IKE SA ended, or the tunnel stopped). */
+    void removeSas(String label) {
+        SaPort port = sas;
+        if (port == null) {
+            return;
+        }
+        try {
+            port.remove(label);
+        } catch (IOException | RuntimeException e) {
+            log.warn("tunnel {}: cannot remove its SAs: {}", label, e.getMessage());
+        }
+    }
+
+    /**
+     * Reports in order, one delivery per tunnel at a time: the reports that arrive while one is being persisted go
+     * together in the next ({@link Reporter#reportAll}), so a tunnel whose entity is busy catches up in one
+     * journal write rather than one write per report. A delivery starts from the back of the outcome lane, so the
+     * reports of one engine step (an IKE_AUTH's phase1-up and child-sa-installed) usually go together too. A
+     * rejected report does not hold up the next.
+     */
+    private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        Reporter to = reporter;
+        if (to == null) {
+            return;
+        }
+        Reports r = reports.computeIfAbsent(label, k -> new Reports());
+        boolean deliver;
+        synchronized (r) {
+            r.queued.add(input);
+            deliver = !r.inFlight;
+            r.inFlight = true;
+        }
+        if (deliver) {
+            lane.execute(() -> deliver(to, label, r));
+        }
+    }
+
+    private void deliver(Reporter to, String label, Reports r) {
+        List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> batch;
+        synchronized (r) {
+            if (r.queued.isEmpty()) {
+                r.inFlight = false;
+                return;
+            }
+            batch = List.copyOf(r.queued);
+            r.queued.clear();
+        }
+        CompletionStage<?> s;
+        try {
+            s = batch.size() == 1 ? to.report(label, batch.getFirst()) : to.reportAll(label, batch);
+        } catch (RuntimeException e) {
+            s = CompletableFuture.failedFuture(e);
+        }
+        s.whenComplete((v, ex) -> {
+            if (ex != null) {
+                log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
+            }
+            deliver(to, label, r);
+        });
+    }
+
+    /** A tunnel's reports not yet delivered, and whether a delivery is in flight. Guarded by itself. */
+    private static final class Reports {
+        final List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> queued = new ArrayList<>();
+        boolean inFlight;
+    }
+
+    private static SpiPair spis(IkeOutput.ChildSaInstalled c) {
+        return new SpiPair(Spi.of(c.inboundSpi()), Spi.of(c.outboundSpi()));
+    }
+}

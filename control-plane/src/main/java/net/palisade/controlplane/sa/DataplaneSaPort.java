@@ -1,0 +1,45 @@
+package net.palisade.controlplane.sa;
+
+import java.io.IOException;
+import java.util.Objects;
+import net.palisade.dataplane.Dataplane;
+import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.Spi;
+
+/**
+ * The {@link SaPort} of this node's dataplane. The dataplane serialises its own changes (they hold its lock while
+ * its control thread changes routes), so callers should not call from a thread that must not wait.
+ */
+public final class DataplaneSaPort implements SaPort {
+    private final Dataplane dataplane;
+
+    public DataplaneSaPort(Dataplane dataplane) {
+        this.dataplane = Objects.requireNonNull(dataplane, "dataplane");
+    }
+
+    @Override
+    public void installManual(ManualTunnel tunnel) throws IOException {
+        dataplane.install(tunnel);
+    }
+
+    @Override
+    public void install(SaKeys keys) throws IOException {
+        dataplane.install(keys);
+    }
+
+    @Override
+    public void add(SaKeys keys, boolean sending) throws IOException {
+        dataplane.rekey(keys, sending);
+    }
+
+    @Override
+    public boolean retire(String label, Spi inbound) throws IOException {
+        return dataplane.removePair(label, inbound.toInt());
+    }
+
+    @Override
+    public boolean remove(String label) throws IOException {
+        return dataplane.remove(label);
+    }
+}

@@ -1,0 +1,41 @@
+package net.palisade.controlplane.sa;
+
+import java.io.IOException;
+import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.Spi;
+
+/**
+ * Changes to the SAs of this node's dataplane, one tunnel label at a time. Each call is applied whole or not at
+ * all. Failures are thrown: {@link IOException} when the routes cannot be changed, {@link IllegalArgumentException}
+ * when the SA cannot be used here (unknown algorithm, wrong key length, an inbound SPI in use).
+ */
+public interface SaPort {
+    /** Installs (or replaces in place) the static SA pair of a manual tunnel. */
+    void installManual(ManualTunnel tunnel) throws IOException;
+
+    /** Installs a negotiated pair as its tunnel's only pair, replacing every pair the tunnel had. */
+    void install(SaKeys keys) throws IOException;
+
+    /**
+     * Adds a rekey's pair beside the tunnel's others, which keep receiving. With {@code sending} the tunnel's
+     * traffic leaves on the new pair at once (the rekey's initiator); without, the pair that sent so far keeps
+     * sending until it is retired (the responder: the peer may not have its new inbound SA yet).
+     */
+    void add(SaKeys keys, boolean sending) throws IOException;
+
+    /**
+     * Removes one pair of tunnel {@code label}, the one receiving on {@code inbound}; the newest remaining pair
+     * takes over sending, and the last pair takes the tunnel's routes with it.
+     *
+     * @return false if the tunnel has no such pair
+     */
+    boolean retire(String label, Spi inbound) throws IOException;
+
+    /**
+     * Removes every pair of tunnel {@code label} and its routes.
+     *
+     * @return false if nothing was installed under that label
+     */
+    boolean remove(String label) throws IOException;
+}

@@ -1,0 +1,235 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import net.palisade.controlplane.Fixtures;
+import net.palisade.controlplane.journal.NodeKey;
+import net.palisade.controlplane.sa.SaPort;
+import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.controlplane.tunnel.TunnelEntity;
+import net.palisade.controlplane.tunnel.TunnelPorts;
+import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.Spi;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.ChildSa;
+import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
+import net.palisade.model.event.TunnelEvent;
+import net.palisade.model.secret.Secret;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SA owner against a real tunnel entity and a fake dataplane SA table: whatever the journal refuses leaves no
+ * SA behind, and says why.
+ */
+class IkeOutcomesTest {
+    private static final String LABEL = "site-b";
+    private static final InetSocketAddress PEER = new InetSocketAddress(InetAddress.ofLiteral("198.51.100.7"), 500);
+    private static final InetSocketAddress US = new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 500);
+    private static ActorSystem<Void> system;
+
+    private FakeSas dataplane;
+    private EventSourcedBehaviorTestKit<TunnelCommand, TunnelEvent, TunnelState> entity;
+    private IkeOutcomes owner;
+
+    @BeforeAll
+    static void start() {
+        system = Fixtures.system("ike-outcomes", NodeKey.random(), EventSourcedBehaviorTestKit.config()
+                .withFallback(ConfigFactory.parseString("""
+                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
+                        """)));
+    }
+
+    @AfterAll
+    static void stop() {
+        system.terminate();
+    }
+
+    @BeforeEach
+    void wire() {
+        dataplane = new FakeSas();
+        AtomicReference<IkeOutcomes> ownerRef = new AtomicReference<>();
+        TunnelPorts ports = new TunnelPorts() {
+            @Override
+            public void installManual(ManualTunnel tunnel) {}
+
+            @Override
+            public void removeManual(String label) {}
+
+            @Override
+            public void startIke(IkeTunnel tunnel) {}
+
+            @Override
+            public void stopIke(String label) {}
+
+            @Override
+            public void retireSa(String label, ChildSa sa) {
+                ownerRef.get().retire(label, sa);
+            }
+        };
+        entity = EventSourcedBehaviorTestKit.create(system, TunnelEntity.create(LABEL,
+                new TunnelEntity.Deps(ports, "node-1", Clock.fixed(Instant.parse("2026-12-06T01:00:00Z"),
+                        ZoneOffset.UTC), 100)));
+        entity.clear();
+        entity.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(tunnel(), Cause.FILE, to));
+        // the lane runs each task at once: the entity answers every report before the next outcome
+        owner = new IkeOutcomes(Runnable::run, label -> Optional.of(tunnel()), spi -> {});
+        ownerRef.set(owner);
+        owner.open(dataplane);
+        owner.attach(new EntityReporter());
+    }
+
+    private static IkeTunnel tunnel() {
+        return (IkeTunnel) Fixtures.config().tunnel(LABEL).orElseThrow();
+    }
+
+    @Test
+    void aChildSaWhoseReportTheTunnelRefusesIsRemovedAndTheJournalSaysWhy() {
+        // the journal has no phase 1 up (e.g. that report was refused), so it refuses the Child SA the engine
+        // installed before its IKE_AUTH response left
+        owner.event(LABEL, childSa(0xc0010a0L));
+
+        assertThat(dataplane.pairs(LABEL)).as("no SA the journal does not mention").isEmpty();
+        assertThat(entity.getState().sas()).isEmpty();
+        TunnelEvent.NegotiationFailed failed = lastEvent(TunnelEvent.NegotiationFailed.class);
+        assertThat(failed.reason()).isEqualTo(FailureReason.INSTALL_FAILED);
+        assertThat(failed.detail()).contains("child-0c0010a0", "needs phase 1");
+    }
+
+    @Test
+    void aChildSaTheJournalAcceptsStaysAndARefusedRekeyTakesOnlyItsOwnPair() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        owner.event(LABEL, childSa(0xc0010a0L));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
+        assertThat(entity.getState().sas()).extracting(ChildSa::id).containsExactly(SaId.of("child-0c0010a0"));
+
+        // a rekey of a Child SA the journal does not know: its new pair goes again, the accepted one stays
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xdead0L, 0xdead1L, childSa(0xc0020b0L), true));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
+        assertThat(lastEvent(TunnelEvent.NegotiationFailed.class).detail()).contains("child-0c0020b0");
+    }
+
+    @Test
+    void anInstallTheDataplaneRefusesIsJournaledAndNotReportedAsInstalled() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        dataplane.refuse = Optional.of("inbound SPI 0x0c0010a0 of site-b is already used by tunnel other");
+        owner.event(LABEL, childSa(0xc0010a0L));
+
+        assertThat(dataplane.pairs(LABEL)).isEmpty();
+        assertThat(entity.getState().sas()).isEmpty();
+        TunnelEvent.NegotiationFailed failed = lastEvent(TunnelEvent.NegotiationFailed.class);
+        assertThat(failed.reason()).isEqualTo(FailureReason.INSTALL_FAILED);
+        assertThat(failed.detail()).contains("already used by tunnel other");
+    }
+
+    private <E extends TunnelEvent> E lastEvent(Class<E> type) {
+        List<TunnelEvent> events = entity.persistenceTestKit().persistedInStorage(
+                TunnelEntity.persistenceId(LABEL).id()).stream().map(TunnelEvent.class::cast).toList();
+        assertThat(events).isNotEmpty();
+        assertThat(events.getLast()).isInstanceOf(type);
+        return type.cast(events.getLast());
+    }
+
+    private static IkeOutput.ChildSaInstalled childSa(long inboundSpi) {
+        IkeOutput.ChildKeys keys = new IkeOutput.ChildKeys(Secret.ofBytes(new byte[20]), Optional.empty());
+        return new IkeOutput.ChildSaInstalled(inboundSpi, inboundSpi + 1, EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), keys, keys, List.of(), List.of(), US, PEER, false);
+    }
+
+    /** Delivers reports to the entity and completes as its reply says. */
+    private final class EntityReporter implements IkeOutcomes.Reporter {
+        @Override
+        public CompletionStage<?> report(String label,
+                Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+            return answer(entity.<TunnelReply>runCommand(input::apply).reply());
+        }
+
+        @Override
+        public CompletionStage<?> reportAll(String label,
+                List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+            return answer(entity.<TunnelReply>runCommand(to -> new TunnelCommand.EngineReports(
+                    inputs.stream().map(f -> f.apply(to)).toList(), to)).reply());
+        }
+
+        private CompletionStage<?> answer(TunnelReply reply) {
+            return reply instanceof TunnelReply.Rejected r
+                    ? CompletableFuture.failedFuture(new IllegalStateException(r.error()))
+                    : CompletableFuture.completedFuture(reply);
+        }
+    }
+
+    /** The dataplane's SA table: the inbound SPIs of each label's pairs. */
+    private static final class FakeSas implements SaPort {
+        private final Map<String, List<Long>> pairs = new ConcurrentHashMap<>();
+        volatile Optional<String> refuse = Optional.empty();
+
+        List<Long> pairs(String label) {
+            return List.copyOf(pairs.getOrDefault(label, List.of()));
+        }
+
+        @Override
+        public void installManual(ManualTunnel tunnel) {
+            throw new UnsupportedOperationException("no manual tunnels here");
+        }
+
+        @Override
+        public void install(SaKeys keys) {
+            check();
+            pairs.put(keys.label(), new ArrayList<>(List.of(Integer.toUnsignedLong(keys.inboundSpi()))));
+        }
+
+        @Override
+        public void add(SaKeys keys, boolean sending) {
+            check();
+            pairs.computeIfAbsent(keys.label(), k -> new ArrayList<>()).add(Integer.toUnsignedLong(keys.inboundSpi()));
+        }
+
+        private void check() {
+            if (refuse.isPresent()) {
+                throw new IllegalArgumentException(refuse.get());
+            }
+        }
+
+        @Override
+        public boolean retire(String label, Spi inbound) throws IOException {
+            List<Long> p = pairs.get(label);
+            return p != null && p.remove(inbound.value());
+        }
+
+        @Override
+        public boolean remove(String label) {
+            return pairs.remove(label) != null;
+        }
+    }
+}

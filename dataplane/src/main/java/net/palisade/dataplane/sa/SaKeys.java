@@ -1,0 +1,40 @@
+package net.palisade.dataplane.sa;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.DirectionalKeys;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+
+/**
+ * One SA pair to install, however its keys were agreed: from a manual tunnel's configuration
+ * ({@link ManualKeying#prepare(net.palisade.model.ManualTunnel, ManualKeying.Params)}) or by an IKE negotiation.
+ * Algorithms are the shared model's ({@code model.crypto}), the table the config language and IKE use; the
+ * dataplane maps them to its transforms in one place ({@link net.palisade.dataplane.esp.EspTransforms#of}).
+ *
+ * @param label the tunnel
+ * @param local our address
+ * @param peer the peer's address; port 0 for plain ESP, else the ESP-in-UDP port
+ * @param encryption the encryption algorithm
+ * @param integrity the integrity algorithm; empty for AEAD
+ * @param inboundSpi SPI of packets from the peer
+ * @param outboundSpi SPI of packets to the peer
+ * @param encKey encryption keys (with the AEAD salt appended)
+ * @param authKey integrity keys; empty for AEAD
+ * @param localPrefixes our side's networks
+ * @param remotePrefixes the peer's side's networks
+ */
+public record SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
+        Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
+        Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes) {
+    public SaKeys {
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(encryption, "encryption");
+        Objects.requireNonNull(integrity, "integrity");
+        localPrefixes = List.copyOf(localPrefixes);
+        remotePrefixes = List.copyOf(remotePrefixes);
+    }
+}
