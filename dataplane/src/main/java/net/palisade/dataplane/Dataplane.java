@@ -1,14 +1,12 @@
 package net.palisade.dataplane;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import net.palisade.dataplane.esp.EspTransforms;
 import net.palisade.dataplane.esp.IntegrityAlgorithm;
 import net.palisade.dataplane.io.CpuAffinity;
-import net.palisade.dataplane.io.ErrnoException;
-import net.palisade.dataplane.io.InterfaceAddresses;
 import net.palisade.dataplane.io.IpPrefix;
 import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.dataplane.io.RawEspSocket;
@@ -34,7 +30,6 @@ import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.EspOverhead;
 import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.SaKeys;
-import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.dataplane.sa.TunnelSas;
@@ -268,10 +263,8 @@ public final class Dataplane implements AutoCloseable {
     private final List<RawEspSocket> rawSockets;
     private final List<Worker> workers;
     private final Map<String, DataplaneTunnel> tunnels = new LinkedHashMap<>();
-    /** Routes this dataplane added, by remote prefix, with the tunnels that need them. */
-    private final Map<IpPrefix, List<String>> routes = new HashMap<>();
-    private final Map<String, List<IpPrefix>> routesByTunnel = new HashMap<>();
-    private boolean ipv6Enabled;
+    /** The routes through the TUN device this dataplane added, shared between tunnels. */
+    private final TunnelRoutes routes;
     private boolean closed;
 
     private Dataplane(Settings settings, int workerCount, int tunMtu, ExecutorService control, TunDevice tun,
@@ -283,6 +276,7 @@ public final class Dataplane implements AutoCloseable {
         this.tun = tun;
         this.rawSockets = rawSockets;
         this.workers = workers;
+        this.routes = new TunnelRoutes(tun, control);
     }
 
     /**
@@ -392,7 +386,8 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    private static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
+    /** Runs {@code task} on the control thread (in the namespace) and waits for it. */
+    static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
         Future<T> f = control.submit(task);
         try {
             return f.get();
@@ -486,14 +481,14 @@ public final class Dataplane implements AutoCloseable {
         tunnels.put(label, current.adding(sas, switchOutbound));
         List<IpPrefix> claimed = new ArrayList<>();
         try {
-            claimRoutes(label, sas, claimed);
+            routes.claim(label, sas, claimed);
         } catch (IOException | RuntimeException e) {
             for (Worker w : workers) {
                 w.handle().removePair(label, sas.inbound().spi());
             }
             tunnels.put(label, current);
             try {
-                releaseRoutes(label, claimed);
+                routes.release(label, claimed);
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -547,7 +542,7 @@ public final class Dataplane implements AutoCloseable {
         tunnels.put(label, after);
         LOG.log(System.Logger.Level.INFO, label + ": removed the SA pair with inbound SPI 0x"
                 + Integer.toHexString(inboundSpi) + "; sending on " + after.sending().outbound());
-        pruneRoutes(label, after);
+        routes.prune(label, after.remotePrefixes());
         return true;
     }
 
@@ -606,8 +601,8 @@ public final class Dataplane implements AutoCloseable {
         tunnels.put(label, installed);
         try {
             // New routes first, then those only the replaced pairs needed: a route that stays is never missing.
-            claimRoutes(label, sas, new ArrayList<>());
-            pruneRoutes(label, installed);
+            routes.claim(label, sas, new ArrayList<>());
+            routes.prune(label, installed.remotePrefixes());
         } catch (IOException | RuntimeException e) {
             removeQuietly(label);
             throw e;
@@ -622,7 +617,7 @@ public final class Dataplane implements AutoCloseable {
             return false;
         }
         try {
-            removeRoutes(label);
+            routes.remove(label);
         } finally {
             for (Worker w : workers) {
                 w.handle().remove(label);
@@ -635,7 +630,7 @@ public final class Dataplane implements AutoCloseable {
 
     private void removeQuietly(String label) {
         try {
-            removeRoutes(label);
+            routes.remove(label);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cleaning up routes of " + label + ": " + e.getMessage());
         }
@@ -643,128 +638,6 @@ public final class Dataplane implements AutoCloseable {
             w.handle().remove(label);
         }
         tunnels.remove(label);
-    }
-
-    /**
-     * Routes {@code label} to the remote networks of {@code sas} that it has no route for yet (sharing a route
-     * another tunnel added); each prefix it takes a share of is added to {@code claimed}.
-     */
-    private void claimRoutes(String label, TunnelSas sas, List<IpPrefix> claimed) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.computeIfAbsent(label, k -> new ArrayList<>());
-        List<Prefix> local = sas.inbound().selectors().local();
-        for (Prefix remote : sas.inbound().selectors().remote()) {
-            if (remote.length() == 0) {
-                LOG.log(System.Logger.Level.WARNING, label + ": no route added for " + remote
-                        + " (a default route through the tunnel would capture the ESP packets too)");
-                continue;
-            }
-            IpPrefix prefix = remote.toIpPrefix();
-            if (mine.contains(prefix)) {
-                continue;
-            }
-            List<String> users = routes.get(prefix);
-            if (users != null) {
-                users.add(label);
-                mine.add(prefix);
-                claimed.add(prefix);
-                continue;
-            }
-            boolean added = call(control, () -> {
-                if (remote.ipv6() && !ipv6Enabled) {
-                    tun.enableIpv6();
-                    ipv6Enabled = true;
-                }
-                InetAddress source = preferredSource(local, remote.ipv6());
-                try {
-                    tun.addRoute(prefix, source);
-                    return true;
-                } catch (ErrnoException e) {
-                    if (e.errno() == 17 /* EEXIST */) {
-                        LOG.log(System.Logger.Level.WARNING, label + ": a route to " + prefix
-                                + " exists already; leaving it as it is");
-                        return false;
-                    }
-                    throw e;
-                }
-            });
-            if (added) {
-                List<String> list = new ArrayList<>();
-                list.add(label);
-                routes.put(prefix, list);
-                mine.add(prefix);
-                claimed.add(prefix);
-            }
-        }
-    }
-
-    /** Gives up the routes of {@code label} that no pair of {@code tunnel} needs any more. */
-    private void pruneRoutes(String label, DataplaneTunnel tunnel) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.get(label);
-        if (mine == null) {
-            return;
-        }
-        java.util.Set<IpPrefix> needed = new java.util.HashSet<>();
-        for (Prefix p : tunnel.remotePrefixes()) {
-            if (p.length() > 0) {
-                needed.add(p.toIpPrefix());
-            }
-        }
-        releaseRoutes(label, mine.stream().filter(p -> !needed.contains(p)).toList());
-    }
-
-    private void removeRoutes(String label) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.get(label);
-        if (mine != null) {
-            releaseRoutes(label, List.copyOf(mine));
-        }
-        routesByTunnel.remove(label);
-    }
-
-    /** Gives up the share of {@code label} in these routes; a route nobody shares any more is removed. */
-    private void releaseRoutes(String label, List<IpPrefix> prefixes) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.get(label);
-        IOException first = null;
-        for (IpPrefix prefix : prefixes) {
-            if (mine != null) {
-                mine.remove(prefix);
-            }
-            List<String> users = routes.get(prefix);
-            if (users == null) {
-                continue;
-            }
-            users.remove(label);
-            if (users.isEmpty()) {
-                routes.remove(prefix);
-                try {
-                    call(control, () -> {
-                        tun.removeRoute(prefix);
-                        return null;
-                    });
-                } catch (IOException e) {
-                    first = first == null ? e : first;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    /** An address of this box (not on the TUN device) inside one of {@code local} of the family; else null. */
-    private InetAddress preferredSource(List<Prefix> local, boolean ipv6) throws IOException {
-        for (InterfaceAddresses.Entry e : InterfaceAddresses.list()) {
-            InetAddress a = e.address();
-            if (e.interfaceName().equals(tun.name()) || (a instanceof Inet6Address) != ipv6 || a.isLinkLocalAddress()
-                    || a.isLoopbackAddress()) {
-                continue;
-            }
-            for (Prefix p : local) {
-                if (p.length() > 0 && p.contains(a)) {
-                    return a;
-                }
-            }
-        }
-        return null;
     }
 
     /**
@@ -851,7 +724,6 @@ public final class Dataplane implements AutoCloseable {
         control.shutdown();
         tunnels.clear();
         routes.clear();
-        routesByTunnel.clear();
         LOG.log(System.Logger.Level.INFO, "dataplane " + tun.name() + " closed");
     }
 }

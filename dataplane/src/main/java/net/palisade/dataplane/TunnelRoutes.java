@@ -1,0 +1,167 @@
+package net.palisade.dataplane;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import net.palisade.dataplane.io.ErrnoException;
+import net.palisade.dataplane.io.InterfaceAddresses;
+import net.palisade.dataplane.io.IpPrefix;
+import net.palisade.dataplane.io.TunDevice;
+import net.palisade.dataplane.sa.Prefix;
+import net.palisade.dataplane.sa.TunnelSas;
+
+/**
+ * The routes a dataplane adds through its TUN device to its tunnels' remote networks. Two tunnels may need the same
+ * prefix (a rekey's pairs, overlapping flows): the route is added by the first and removed with the last. A route
+ * that existed before (added by someone else) is left alone. Kernel calls run on the dataplane's control thread
+ * (inside its network namespace); callers hold the dataplane's lock.
+ */
+final class TunnelRoutes {
+    private static final System.Logger LOG = System.getLogger(TunnelRoutes.class.getName());
+
+    private final TunDevice tun;
+    /** The dataplane's control thread, where kernel calls run. */
+    private final ExecutorService control;
+    /** Routes this dataplane added, by remote prefix, with the tunnels that need them. */
+    private final Map<IpPrefix, List<String>> routes = new HashMap<>();
+    private final Map<String, List<IpPrefix>> routesByTunnel = new HashMap<>();
+    private boolean ipv6Enabled;
+
+    TunnelRoutes(TunDevice tun, ExecutorService control) {
+        this.tun = tun;
+        this.control = control;
+    }
+
+    /** Forgets every route (the TUN device is going away, and its routes with it). */
+    void clear() {
+        routes.clear();
+        routesByTunnel.clear();
+    }
+
+    /**
+     * Routes {@code label} to the remote networks of {@code sas} that it has no route for yet (sharing a route
+     * another tunnel added); each prefix it takes a share of is added to {@code claimed}.
+     */
+    void claim(String label, TunnelSas sas, List<IpPrefix> claimed) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.computeIfAbsent(label, k -> new ArrayList<>());
+        List<Prefix> local = sas.inbound().selectors().local();
+        for (Prefix remote : sas.inbound().selectors().remote()) {
+            if (remote.length() == 0) {
+                LOG.log(System.Logger.Level.WARNING, label + ": no route added for " + remote
+                        + " (a default route through the tunnel would capture the ESP packets too)");
+                continue;
+            }
+            IpPrefix prefix = remote.toIpPrefix();
+            if (mine.contains(prefix)) {
+                continue;
+            }
+            List<String> users = routes.get(prefix);
+            if (users != null) {
+                users.add(label);
+                mine.add(prefix);
+                claimed.add(prefix);
+                continue;
+            }
+            boolean added = Dataplane.call(control, () -> {
+                if (remote.ipv6() && !ipv6Enabled) {
+                    tun.enableIpv6();
+                    ipv6Enabled = true;
+                }
+                InetAddress source = preferredSource(local, remote.ipv6());
+                try {
+                    tun.addRoute(prefix, source);
+                    return true;
+                } catch (ErrnoException e) {
+                    if (e.errno() == 17 /* EEXIST */) {
+                        LOG.log(System.Logger.Level.WARNING, label + ": a route to " + prefix
+                                + " exists already; leaving it as it is");
+                        return false;
+                    }
+                    throw e;
+                }
+            });
+            if (added) {
+                List<String> list = new ArrayList<>();
+                list.add(label);
+                routes.put(prefix, list);
+                mine.add(prefix);
+                claimed.add(prefix);
+            }
+        }
+    }
+
+    /** Gives up the routes of {@code label} to prefixes outside {@code remotePrefixes} (what its pairs still need). */
+    void prune(String label, java.util.Collection<Prefix> remotePrefixes) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
+        if (mine == null) {
+            return;
+        }
+        java.util.Set<IpPrefix> needed = new java.util.HashSet<>();
+        for (Prefix p : remotePrefixes) {
+            if (p.length() > 0) {
+                needed.add(p.toIpPrefix());
+            }
+        }
+        release(label, mine.stream().filter(p -> !needed.contains(p)).toList());
+    }
+
+    void remove(String label) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
+        if (mine != null) {
+            release(label, List.copyOf(mine));
+        }
+        routesByTunnel.remove(label);
+    }
+
+    /** Gives up the share of {@code label} in these routes; a route nobody shares any more is removed. */
+    void release(String label, List<IpPrefix> prefixes) throws IOException {
+        List<IpPrefix> mine = routesByTunnel.get(label);
+        IOException first = null;
+        for (IpPrefix prefix : prefixes) {
+            if (mine != null) {
+                mine.remove(prefix);
+            }
+            List<String> users = routes.get(prefix);
+            if (users == null) {
+                continue;
+            }
+            users.remove(label);
+            if (users.isEmpty()) {
+                routes.remove(prefix);
+                try {
+                    Dataplane.call(control, () -> {
+                        tun.removeRoute(prefix);
+                        return null;
+                    });
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** An address of this box (not on the TUN device) inside one of {@code local} of the family; else null. */
+    private InetAddress preferredSource(List<Prefix> local, boolean ipv6) throws IOException {
+        for (InterfaceAddresses.Entry e : InterfaceAddresses.list()) {
+            InetAddress a = e.address();
+            if (e.interfaceName().equals(tun.name()) || (a instanceof Inet6Address) != ipv6 || a.isLinkLocalAddress()
+                    || a.isLoopbackAddress()) {
+                continue;
+            }
+            for (Prefix p : local) {
+                if (p.length() > 0 && p.contains(a)) {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+}
