@@ -38,6 +38,12 @@ public final class Cookies {
     /** Half-open responder IKE SAs above which cookies are demanded: strongSwan's default too. */
     public static final int DEFAULT_THRESHOLD = 30;
 
+    /**
+     * Half-open responder IKE SAs from one source address above which that source must return cookies, whatever the
+     * total (strongSwan's {@code cookie_threshold_ip} is alike): requests spoofed with a peer's address trip it first.
+     */
+    public static final int PER_SOURCE_THRESHOLD = 5;
+
     /** How long a secret is the current one (it is accepted for twice as long). */
     public static final Duration DEFAULT_ROTATION = Duration.ofMinutes(2);
 
@@ -82,9 +88,22 @@ public final class Cookies {
         return threshold;
     }
 
+    /** From how many half-open responder IKE SAs of one source on cookies are demanded from it. */
+    public int perSourceThreshold() {
+        return Math.min(threshold, PER_SOURCE_THRESHOLD);
+    }
+
     /** True if an IKE_SA_INIT request must carry a valid cookie while {@code halfOpen} SAs are half-open. */
     public boolean required(int halfOpen) {
         return halfOpen >= threshold;
+    }
+
+    /**
+     * True if an IKE_SA_INIT request must carry a valid cookie while {@code halfOpen} SAs are half-open, {@code
+     * fromSource} of them from the request's source.
+     */
+    public boolean required(int halfOpen, int fromSource) {
+        return required(halfOpen) || fromSource >= perSourceThreshold();
     }
 
     /** The cookie for this initiator under the current secret. */
@@ -126,7 +145,15 @@ public final class Cookies {
      * allows); above it, a request with a valid COOKIE proceeds and any other is answered with a fresh cookie.
      */
     public Verdict admit(Ikev2Codec codec, byte[] datagram, InetAddress initiator, int halfOpen) {
-        if (!required(halfOpen)) {
+        return admit(codec, datagram, initiator, halfOpen, 0);
+    }
+
+    /**
+     * As {@link #admit(Ikev2Codec, byte[], InetAddress, int)}, where {@code fromSource} of the half-open IKE SAs came
+     * from {@code initiator}'s address: from {@link #perSourceThreshold()} of them on, that source needs a cookie.
+     */
+    public Verdict admit(Ikev2Codec codec, byte[] datagram, InetAddress initiator, int halfOpen, int fromSource) {
+        if (!required(halfOpen, fromSource)) {
             return new Verdict.Proceed();
         }
         if (!(codec.decode(datagram) instanceof DecodeResult.Ok<IkeMessage> ok)) {

@@ -20,7 +20,11 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
+import net.palisade.model.wire.ikev2.IkeMessage;
 import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.KePayload;
+import net.palisade.model.wire.ikev2.NoncePayload;
+import net.palisade.model.wire.ikev2.SaPayload;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +39,23 @@ import org.slf4j.LoggerFactory;
  * control-plane thread dispatches the queue in order, and may wait there for a route lookup ({@link
  * PeerResolver#localFor}). A full inbox drops the message ({@code ikev2.dispatch.inbox-full}): the peer retransmits.
  *
- * <p>Admission (RFC 7296 section 2.6): half-open responder IKE SAs are counted from the request until their Phase1Up
- * ({@link HalfOpen#remove}), their end ({@link #unregister}) or {@link IkeSession#HALF_OPEN}; while there are at
- * least {@link Cookies#threshold()} of them, a request without a valid COOKIE is answered statelessly with
- * N(COOKIE) through the transport and starts nothing.
+ * <p>Unauthenticated input changes nothing that is established: a new IKE_SA_INIT for a tunnel that has a session
+ * actor (passive or not) goes to that actor as an {@link IkeSessionActor.Answer}, which negotiates it beside the
+ * tunnel's IKE SA; only a passive tunnel without one gets a new responder actor. A request without the SA, KE and
+ * Nonce payloads every IKE_SA_INIT needs is dropped and counted here ({@code ikev2.dispatch.malformed-init}).
+ *
+ * <p>Admission (RFC 7296 section 2.6): IKE_SA_INIT requests handed to a responder are counted, per source address and
+ * in all, from the request until their Phase1Up ({@link HalfOpen#remove}) or {@link IkeSession#HALF_OPEN}: one that
+ * failed, or was replaced by a newer request beside the same IKE SA, still counts until then, so a flood of spoofed
+ * requests makes the count grow. While there are at least {@link Cookies#threshold()} of them, or {@link
+ * Cookies#perSourceThreshold()} from the request's source, a request without a valid COOKIE is answered
+ * statelessly with N(COOKIE) through the transport and starts nothing (no Diffie-Hellman, no actor, no route
+ * lookup). Log lines about unsolicited requests are rate-limited per source and in all ({@link LogLimit}).
+ *
+ * <p>Routes: {@link #register}ed by the session actors themselves. A route the dispatcher sets up for a request it
+ * hands over (so that its retransmissions follow it) is pending: it is dropped once the actor registers or
+ * unregisters the SPI, and in any case after {@link IkeSession#HALF_OPEN}, so an actor that ended (or refused the
+ * request) before or without registering leaves nothing behind ({@link #routes()}).
  */
 final class IkeDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IkeDispatcher.class);
@@ -57,7 +74,7 @@ final class IkeDispatcher implements AutoCloseable {
         /** The running session actor of {@code label}, if any. */
         Optional<ActorRef<IkeSessionActor.Command>> session(String label);
 
-        /** Starts a responder for passive {@code tunnel} with {@code first}, in place of its session; returns it. */
+        /** Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}; returns it. */
         ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first);
     }
@@ -69,6 +86,12 @@ final class IkeDispatcher implements AutoCloseable {
     private final Ikev2Codec codec = Ikev2Codec.standard();
     private final HalfOpen halfOpen;
     private final Map<Long, ActorRef<IkeSessionActor.Command>> bySpi = new ConcurrentHashMap<>();
+    /** Routes of requests handed to an actor that has not registered them (yet). */
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** The pending SPIs in the order they were added, to expire them. Dispatch thread only. */
+    private final java.util.ArrayDeque<Long> pendingOrder = new java.util.ArrayDeque<>();
+    private final InstantSource clock;
+    private final LogLimit logLimit;
     private final IkeCounters counters = new IkeCounters();
     private final ThreadPoolExecutor inbox;
     private volatile boolean closed;
@@ -86,7 +109,9 @@ final class IkeDispatcher implements AutoCloseable {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.cookies = Objects.requireNonNull(cookies, "cookies");
         this.transport = Objects.requireNonNull(transport, "transport");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.halfOpen = new HalfOpen(clock);
+        this.logLimit = new LogLimit(clock);
         this.inbox = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(INBOX), r -> {
             Thread t = new Thread(r, "palisade-ike-dispatch");
             t.setDaemon(true);
@@ -119,12 +144,22 @@ final class IkeDispatcher implements AutoCloseable {
     /** Routes messages with this initiator SPI to {@code actor}. */
     void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
         bySpi.put(initiatorSpi, actor);
+        pending.remove(initiatorSpi);
     }
 
-    /** Stops routing them to {@code actor}; an IKE SA that was half-open no longer is. */
+    /**
+     * Stops routing them to {@code actor}. A half-open IKE SA still counts until {@link IkeSession#HALF_OPEN} (see
+     * the class comment).
+     */
     void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
         bySpi.remove(initiatorSpi, actor);
-        halfOpen.remove(initiatorSpi);
+        pending.computeIfPresent(initiatorSpi, (k, p) -> p.actor().equals(actor) ? null : p);
+    }
+
+    /** How many initiator SPIs are routed (registered or pending); expired pending routes are dropped first. */
+    int routes() {
+        expirePending();
+        return bySpi.size() + pending.size();
     }
 
     /** The drop counters: {@code ikev2.dispatch.<why>} and the header decoder's {@code ikev2.decode.<reason>}. */
@@ -155,7 +190,12 @@ final class IkeDispatcher implements AutoCloseable {
         }
         IkeHeader h = ok.value();
         IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(message, from, local);
+        expirePending();
         ActorRef<IkeSessionActor.Command> a = bySpi.get(h.initiatorSpi());
+        if (a == null) {
+            Pending p = pending.get(h.initiatorSpi());
+            a = p == null ? null : p.actor();
+        }
         if (a != null) {
             a.tell(in);
             return;
@@ -174,7 +214,10 @@ final class IkeDispatcher implements AutoCloseable {
         Optional<IkeTunnel> tunnel = tunnelOf(from.getAddress());
         if (tunnel.isEmpty()) {
             count("ikev2.dispatch.no-tunnel");
-            if (resolver.refreshNames(tunnels.tunnels())) {
+            boolean refreshed = resolver.refreshNames(tunnels.tunnels());
+            if (!logLimit.allow(from.getAddress())) {
+                count("ikev2.dispatch.log-suppressed");
+            } else if (refreshed) {
                 log.info("IKE_SA_INIT from {}: no tunnel accepts this peer (yet); dropped, and the tunnels' peer "
                         + "names are resolved again for its retransmission", from);
             } else {
@@ -182,11 +225,18 @@ final class IkeDispatcher implements AutoCloseable {
             }
             return;
         }
+        if (!wellFormedInit(message)) {
+            count("ikev2.dispatch.malformed-init");
+            log.debug("IKE_SA_INIT from {} without SA, KE or Nonce payload, dropped", from);
+            return;
+        }
         String label = tunnel.get().label();
-        switch (cookies.admit(codec, message, from.getAddress(), halfOpen.count())) {
+        int all = halfOpen.count();
+        int fromSource = halfOpen.count(from.getAddress());
+        switch (cookies.admit(codec, message, from.getAddress(), all, fromSource)) {
             case Cookies.Verdict.Challenge challenge -> {
-                log.debug("IKE_SA_INIT from {}: {} half-open IKE SAs, answered with a cookie", from,
-                        halfOpen.count());
+                log.debug("IKE_SA_INIT from {}: {} half-open IKE SAs ({} from there), answered with a cookie", from,
+                        all, fromSource);
                 transport.send(new IkeOutput.Send(challenge.response(), local, from));
                 return;
             }
@@ -203,32 +253,68 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
+            if (own.isPresent()) {
+                // beside the tunnel's IKE SA, which only an authenticated successor may replace; retransmissions
+                // of the request follow the Answer as Inbound (by SPI)
+                halfOpen.add(h.initiatorSpi(), from.getAddress());
+                addPending(h.initiatorSpi(), own.get());
+                own.get().tell(new IkeSessionActor.Answer(in, ours));
+                return;
+            }
             if (tunnel.get().mode() != IkeMode.PASSIVE) {
-                Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
-                if (own.isEmpty()) {
-                    count("ikev2.dispatch.not-running");
+                count("ikev2.dispatch.not-running");
+                if (logLimit.allow(from.getAddress())) {
                     log.info("IKE_SA_INIT from {}: tunnel {} is not running; dropped", from, label);
-                    return;
-                }
-                // retransmissions of the request reach the actor as Inbound (by SPI), after the Answer
-                ActorRef<IkeSessionActor.Command> already = bySpi.putIfAbsent(h.initiatorSpi(), own.get());
-                if (already == null) {
-                    halfOpen.add(h.initiatorSpi());
-                    own.get().tell(new IkeSessionActor.Answer(in, ours));
-                } else {
-                    already.tell(in);
                 }
                 return;
             }
+            halfOpen.add(h.initiatorSpi(), from.getAddress());
             ActorRef<IkeSessionActor.Command> r = tunnels.respond(tunnel.get(), ours, in);
-            halfOpen.add(h.initiatorSpi());
-            bySpi.putIfAbsent(h.initiatorSpi(), r);
+            addPending(h.initiatorSpi(), r);
             log.debug("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
         } catch (IOException | RuntimeException e) {
             count("ikev2.dispatch.no-local-address");
             log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
         }
     }
+
+    /** Whether an IKE_SA_INIT request decodes with the SA, KE and Nonce payloads; one that does not decode may. */
+    private boolean wellFormedInit(byte[] message) {
+        if (!(codec.decode(message) instanceof DecodeResult.Ok<IkeMessage> ok)) {
+            // the engine answers some of these (INVALID_SYNTAX, UNSUPPORTED_CRITICAL_PAYLOAD) statelessly
+            return true;
+        }
+        IkeMessage m = ok.value();
+        return m.first(SaPayload.class).isPresent() && m.first(KePayload.class).isPresent()
+                && m.first(NoncePayload.class).isPresent();
+    }
+
+    private synchronized void addPending(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+        if (!bySpi.containsKey(initiatorSpi)) {
+            pending.put(initiatorSpi, new Pending(actor, clock.instant()));
+            pendingOrder.add(initiatorSpi);
+        }
+    }
+
+    /** Drops pending routes older than {@link IkeSession#HALF_OPEN}: their actor never took them. */
+    private synchronized void expirePending() {
+        Instant oldest = clock.instant().minus(IkeSession.HALF_OPEN);
+        while (!pendingOrder.isEmpty()) {
+            Long spi = pendingOrder.peek();
+            Pending p = pending.get(spi);
+            if (p != null && !p.since().isBefore(oldest)) {
+                return;
+            }
+            pendingOrder.poll();
+            if (p != null) {
+                pending.remove(spi, p);
+            }
+        }
+    }
+
+    /** A route set up by the dispatcher for a request it handed to {@code actor}, at {@code since}. */
+    private record Pending(ActorRef<IkeSessionActor.Command> actor, Instant since) {}
 
     /** A passive tunnel whose peer (or no peer) is {@code from} first; else an initiating tunnel whose peer it is. */
     private Optional<IkeTunnel> tunnelOf(InetAddress from) {
@@ -256,17 +342,18 @@ final class IkeDispatcher implements AutoCloseable {
      */
     static final class HalfOpen {
         private final InstantSource clock;
-        private final Map<Long, Instant> created = new ConcurrentHashMap<>();
+        private final Map<Long, Entry> created = new ConcurrentHashMap<>();
 
         HalfOpen(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
         }
 
-        void add(long initiatorSpi) {
-            created.put(initiatorSpi, clock.instant());
+        /** A request from {@code source} was handed to a responder. */
+        void add(long initiatorSpi, InetAddress source) {
+            created.put(initiatorSpi, new Entry(clock.instant(), source));
         }
 
-        /** The IKE SA came up or ended. */
+        /** The IKE SA came up (authenticated). */
         void remove(long initiatorSpi) {
             created.remove(initiatorSpi);
         }
@@ -274,8 +361,57 @@ final class IkeDispatcher implements AutoCloseable {
         /** How many are half-open now. */
         int count() {
             Instant oldest = clock.instant().minus(IkeSession.HALF_OPEN);
-            created.values().removeIf(c -> c.isBefore(oldest));
+            created.values().removeIf(c -> c.created().isBefore(oldest));
             return created.size();
+        }
+
+        /** How many of them came from {@code source}. */
+        int count(InetAddress source) {
+            count();
+            return (int) created.values().stream().filter(e -> e.source().equals(source)).count();
+        }
+
+        private record Entry(Instant created, InetAddress source) {}
+    }
+
+    /**
+     * Which log lines about unsolicited requests are written: at most one per source every {@link #PER_SOURCE}, and
+     * at most {@link #PER_SECOND} a second in all (a flood from random sources). The rest are counted ({@code
+     * ikev2.dispatch.log-suppressed}). Dispatch thread only.
+     */
+    static final class LogLimit {
+        static final java.time.Duration PER_SOURCE = java.time.Duration.ofSeconds(10);
+        static final int PER_SECOND = 10;
+        private static final int SOURCES = 4096;
+        private final InstantSource clock;
+        private final Map<InetAddress, Instant> last = new java.util.HashMap<>();
+        private long second = Long.MIN_VALUE;
+        private int inSecond;
+
+        LogLimit(InstantSource clock) {
+            this.clock = clock;
+        }
+
+        /** Whether a line about {@code source} may be written now. */
+        synchronized boolean allow(InetAddress source) {
+            Instant now = clock.instant();
+            Instant before = last.get(source);
+            if (before != null && now.isBefore(before.plus(PER_SOURCE))) {
+                return false;
+            }
+            if (now.getEpochSecond() != second) {
+                second = now.getEpochSecond();
+                inSecond = 0;
+            }
+            if (inSecond >= PER_SECOND) {
+                return false;
+            }
+            inSecond++;
+            if (last.size() >= SOURCES) {
+                last.clear();
+            }
+            last.put(source, now);
+            return true;
         }
     }
 }

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
@@ -224,7 +223,9 @@ final class IkeSessionActor {
                     a.settings);
             a.sessionStarted = clock.instant();
             a.inbound(first);
-            return a.session.state() == IkeState.CLOSED ? a.end() : a.behavior();
+            // IDLE: the request was dropped or answered statelessly (INVALID_KE_PAYLOAD): no IKE SA to keep
+            return a.session.state() == IkeState.CLOSED || a.session.state() == IkeState.IDLE ? a.end()
+                    : a.behavior();
         }));
     }
 
@@ -357,16 +358,9 @@ final class IkeSessionActor {
         }
     }
 
-    /** Why {@code peer} cannot be reached, for the journal. */
+    /** Why {@code peer} cannot be reached, for the journal ({@link PeerResolver#unavailable}). */
     static String unavailable(Host peer, Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (e instanceof UnknownHostException) {
-            return "peer " + peer + ": the name does not resolve"
-                    + (e.getMessage() == null || e.getMessage().equals(peer.toString()) ? ""
-                    : " (" + e.getMessage() + ")");
-        }
-        return "peer " + peer + ": no local address to reach it from ("
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
+        return PeerResolver.unavailable(peer, error);
     }
 
     /** A {@code dynamic} tunnel's periodic check: where would a new IKE SA come from now? */
@@ -402,37 +396,35 @@ final class IkeSessionActor {
     }
 
     private void inbound(Inbound in) {
-        InetSocketAddress to = in.to().getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(local.getAddress(), in.to().getPort()) : in.to();
-        if (probe != null && in.datagram().length >= 8
-                && java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) == probe.id().initiatorSpi()) {
-            applyProbe(probe.handle(new IkeInput.Received(in.datagram(), in.from(), to)));
+        long spi = in.datagram().length >= 8 ? java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) : 0;
+        if (probe != null && spi == probe.id().initiatorSpi()) {
+            applyProbe(probe.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local))));
             return;
         }
-        if (beside != null && in.datagram().length >= 8
-                && beside.initiatorSpis().contains(java.nio.ByteBuffer.wrap(in.datagram()).getLong(0))) {
-            InetSocketAddress besideTo = in.to().getAddress().isAnyLocalAddress()
-                    ? new InetSocketAddress(besideLocal.getAddress(), in.to().getPort()) : in.to();
-            applyBeside(beside.handle(new IkeInput.Received(in.datagram(), in.from(), besideTo)));
+        if (beside != null && beside.initiatorSpis().contains(spi)) {
+            applyBeside(beside.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), besideLocal))));
             return;
         }
         if (session == null) {
             return;
         }
-        IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(), to));
+        IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local)));
         register();
         apply(step);
     }
 
     /**
-     * The peer initiates an IKE SA of this tunnel: a responder engine answers beside ours. A request while another
-     * of the peer's is half-open replaces it; one while our own second attempt runs beside is dropped (the peer
-     * retransmits).
+     * The peer (or anyone using its address: nothing is authenticated yet) initiates an IKE SA of this tunnel: a
+     * responder engine answers beside ours, and the tunnel's IKE SA stays as it is until the new one has
+     * authenticated ({@link #besideUp}). A request while another of the peer's is half-open replaces it (the
+     * dispatcher still counts the replaced one, so cookies engage under a flood); one while our own second attempt
+     * runs beside is dropped (the peer retransmits). A request the engine drops or answers statelessly leaves nothing.
      */
     private void answer(Answer a) {
         long spi = java.nio.ByteBuffer.wrap(a.first().datagram()).getLong(0);
-        if (!initiator) {
-            manager.unregister(spi, ctx.getSelf());
+        if ((session != null && session.state() != IkeState.IDLE && session.initiatorSpis().contains(spi))
+                || (beside != null && beside.initiatorSpis().contains(spi))) {
+            inbound(a.first()); // a retransmission of a request already answered
             return;
         }
         if (beside != null && beside.state() != IkeState.CLOSED) {
@@ -452,9 +444,8 @@ final class IkeSessionActor {
         beside = IkeSession.responder(tunnel, besideLocal, besideRemote, IkeEnvironment.standard(clock), settings);
         manager.register(spi, ctx.getSelf());
         registered.add(spi);
-        InetSocketAddress to = a.first().to().getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(besideLocal.getAddress(), a.first().to().getPort()) : a.first().to();
-        applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(), to)));
+        applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
+                at(a.first().to(), besideLocal))));
     }
 
     /**
@@ -480,6 +471,11 @@ final class IkeSessionActor {
         }
         if (up && mine.state() != IkeState.CLOSED) {
             besideUp(held);
+            return;
+        }
+        if (mine.state() == IkeState.IDLE) {
+            // the request was dropped or answered statelessly: no half-open IKE SA, nothing to expire
+            dropBeside();
             return;
         }
         if (mine.state() == IkeState.CLOSED) {
@@ -591,16 +587,16 @@ final class IkeSessionActor {
         }
     }
 
-    /** After a step: a closed initiator retries later, a closed responder stops. */
+    /**
+     * After a step: a closed initiator retries later, a closed responder stops once nothing negotiates beside it. Our
+     * own attempt negotiating beside takes the closed session's place; a responder beside never does before it has
+     * authenticated ({@link #besideUp}): it may be a spoofed request, which must not become the tunnel's session.
+     */
     private Behavior<Command> afterStep() {
-        if (session == null || session.state() != IkeState.CLOSED) {
-            return Behaviors.same();
-        }
-        if (initiator) {
+        if (session != null && session.state() == IkeState.CLOSED) {
             cancelTimer(session);
             session = null;
-            if (beside != null && beside.state() != IkeState.CLOSED) {
-                // ours ended; the one negotiating beside takes its place
+            if (beside != null && beside.state() != IkeState.CLOSED && beside.originalInitiator()) {
                 swap();
                 policy.down();
                 beside = null;
@@ -608,10 +604,16 @@ final class IkeSessionActor {
                 return Behaviors.same();
             }
             register();
-            timers.startSingleTimer(Restart.INSTANCE, policy.closed());
-            return Behaviors.same();
+            if (initiator) {
+                timers.startSingleTimer(Restart.INSTANCE, policy.closed());
+            } else {
+                policy.down();
+            }
         }
-        return end();
+        if (!initiator && session == null && (beside == null || beside.state() == IkeState.CLOSED)) {
+            return end();
+        }
+        return Behaviors.same();
     }
 
     private Behavior<Command> end() {
@@ -668,7 +670,8 @@ final class IkeSessionActor {
                             manager.dpdLost(tunnel.label(), (IkeOutput.Phase1Down) e);
                             policy.peerDead().ifPresent(this::switchTo);
                         } else if (e instanceof IkeOutput.Phase1Down d && d.reason().isEmpty() && beside != null
-                                && beside.state() != IkeState.CLOSED && session.state() == IkeState.CLOSED) {
+                                && beside.originalInitiator() && beside.state() != IkeState.CLOSED
+                                && session.state() == IkeState.CLOSED) {
                             // the peer resolved the duplicate first: the IKE SA negotiated beside takes over
                             manager.event(tunnel.label(), new IkeOutput.Phase1Down(d.id(), d.reason(), d.detail()
                                     + " (a duplicate IKE SA: " + beside.id() + " takes over)"));
@@ -774,6 +777,12 @@ final class IkeSessionActor {
             timers.cancel(ProbeTick.INSTANCE);
             probe = null;
         }
+    }
+
+    /** Where a datagram arrived: {@code to}, or our address of that IKE SA if it came in on the wildcard. */
+    private static InetSocketAddress at(InetSocketAddress to, InetSocketAddress ours) {
+        return to.getAddress().isAnyLocalAddress() && ours != null
+                ? new InetSocketAddress(ours.getAddress(), to.getPort()) : to;
     }
 
     private static Duration max0(Duration d) {

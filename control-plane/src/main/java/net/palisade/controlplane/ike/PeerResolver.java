@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -230,5 +231,17 @@ final class PeerResolver implements AutoCloseable {
     public void close() {
         nsThread.shutdownNow();
         resolveThread.shutdownNow();
+    }
+
+    /** Why {@code peer} cannot be reached, for the journal. */
+    static String unavailable(Host peer, Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e instanceof UnknownHostException) {
+            return "peer " + peer + ": the name does not resolve"
+                    + (e.getMessage() == null || e.getMessage().equals(peer.toString()) ? ""
+                    : " (" + e.getMessage() + ")");
+        }
+        return "peer " + peer + ": no local address to reach it from ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
     }
 }

@@ -25,9 +25,11 @@ import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
 import net.palisade.model.wire.ikev2.IkeMessage;
 import net.palisade.model.wire.ikev2.Ikev2Codec;
+import net.palisade.model.wire.ikev2.KePayload;
 import net.palisade.model.wire.ikev2.NoncePayload;
 import net.palisade.model.wire.ikev2.NotifyPayload;
 import net.palisade.model.wire.ikev2.NotifyType;
+import net.palisade.model.wire.ikev2.SaPayload;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -78,6 +80,8 @@ class IkeDispatcherTest {
         final List<TestProbe<IkeSessionActor.Command>> responders = new CopyOnWriteArrayList<>();
         volatile CountDownLatch entered;
         volatile CountDownLatch release;
+        /** When set, each responder registers its SPI and ends (unregisters) before respond() returns. */
+        volatile IkeDispatcher endAtOnce;
 
         @Override
         public Collection<IkeTunnel> tunnels() {
@@ -109,6 +113,13 @@ class IkeDispatcherTest {
             TestProbe<IkeSessionActor.Command> p = kit.createTestProbe();
             p.ref().tell(first);
             responders.add(p);
+            IkeDispatcher d = endAtOnce;
+            if (d != null) {
+                long spi = java.nio.ByteBuffer.wrap(first.datagram()).getLong(0);
+                d.register(spi, p.ref());
+                d.unregister(spi, p.ref());
+                return p.ref();
+            }
             sessions.put(tunnel.label(), p.ref());
             return p.ref();
         }
@@ -120,10 +131,14 @@ class IkeDispatcherTest {
                 t.srcId(), t.dstId(), t.authentication(), t.dpd(), t.ping());
     }
 
+    /** A well-formed IKE_SA_INIT request (SA, KE, Nonce) with {@code extra} notifies first. */
     private static byte[] init(long spi, NotifyPayload... extra) {
         byte[] nonce = new byte[32];
         new Random(spi).nextBytes(nonce);
         List<net.palisade.model.wire.ikev2.Payload> payloads = new java.util.ArrayList<>(List.of(extra));
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        payloads.add(new SaPayload(ProposalPolicy.ikeOffer(t.ikeSa())));
+        payloads.add(KePayload.of(DhGroup.CURVE25519, Octets.of(new byte[32])));
         payloads.add(new NoncePayload(Octets.of(nonce)));
         return CODEC.encode(new IkeMessage(IkeHeader.request(spi, 0, ExchangeType.Known.IKE_SA_INIT, 0, true),
                 payloads));
@@ -214,8 +229,11 @@ class IkeDispatcherTest {
         dispatcher.close();
         dispatcher = dispatcher(2);
         tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        // each responder ends (failing) before the next request, which therefore starts a new one
         dispatcher.receive(PEER, LOCAL, init(0x101L));
+        tunnels.sessions.clear();
         dispatcher.receive(PEER, LOCAL, init(0x102L));
+        tunnels.sessions.clear();
         assertThat(tunnels.responders).hasSize(2);
         assertThat(transport.sent).isEmpty();
 
@@ -236,25 +254,97 @@ class IkeDispatcherTest {
     }
 
     @Test
-    void failedSetupsLeaveNoHalfOpenIkeSaBehind() {
+    void failedSetupsCountUntilTheHalfOpenLimitAndThenLeaveNothingBehind() {
         dispatcher.close();
         dispatcher = dispatcher(2);
         tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
         dispatcher.receive(PEER, LOCAL, init(0x201L));
-        dispatcher.receive(PEER, LOCAL, init(0x202L));
+        tunnels.sessions.clear(); // the first responder ended
+        dispatcher.receive(STRANGER, LOCAL, init(0x202L));
         assertThat(dispatcher.halfOpen().count()).isEqualTo(2);
 
-        // both responders end without IKE_AUTH: their actors unregister their SPIs
+        // both responders end without IKE_AUTH: a spoofer's requests must still trip the cookies
         dispatcher.unregister(0x201L, tunnels.responders.get(0).ref());
         dispatcher.unregister(0x202L, tunnels.responders.get(1).ref());
-        assertThat(dispatcher.halfOpen().count()).isZero();
+        assertThat(dispatcher.halfOpen().count()).isEqualTo(2);
         dispatcher.receive(PEER, LOCAL, init(0x203L));
-        assertThat(transport.sent).as("no cookie demanded any more").isEmpty();
-        assertThat(tunnels.responders).hasSize(3);
+        assertThat(transport.sent).as("a cookie demanded").hasSize(1);
 
-        // one whose actor never ends stops counting after HALF_OPEN
+        // after HALF_OPEN they no longer count, and no route is left
         clock.advance(IkeSession.HALF_OPEN.plusSeconds(1));
         assertThat(dispatcher.halfOpen().count()).isZero();
+        assertThat(dispatcher.routes()).isZero();
+        dispatcher.receive(PEER, LOCAL, init(0x204L));
+        assertThat(transport.sent).as("no cookie demanded any more").hasSize(1);
+    }
+
+    @Test
+    void aNewIkeSaInitForAPassiveTunnelWithASessionIsAnsweredBesideItNotInItsPlace() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of(Host.of(PEER.getAddress()))));
+        TestProbe<IkeSessionActor.Command> established = kit.createTestProbe();
+        tunnels.sessions.put("p", established.ref());
+        byte[] request = init(0x601L);
+        dispatcher.receive(PEER, LOCAL, request);
+        assertThat(established.expectMessageClass(IkeSessionActor.Answer.class).first().datagram())
+                .isEqualTo(request);
+        assertThat(tunnels.responders).as("no responder in the session's place").isEmpty();
+        assertThat(tunnels.sessions).containsEntry("p", established.ref());
+    }
+
+    @Test
+    void requestsSpoofedFromOneSourceMakeItReturnCookiesBeforeAnyDiffieHellman() {
+        tunnels.wanted.put("a", tunnel("a", IkeMode.ACTIVE, List.of(Host.of(PEER.getAddress()))));
+        TestProbe<IkeSessionActor.Command> own = kit.createTestProbe();
+        tunnels.sessions.put("a", own.ref());
+        // each new request replaces the previous half-open one beside the tunnel's IKE SA, which unregisters it
+        long previous = 0;
+        for (long spi = 0x701L; spi < 0x701L + Cookies.PER_SOURCE_THRESHOLD; spi++) {
+            if (previous != 0) {
+                dispatcher.unregister(previous, own.ref());
+            }
+            dispatcher.receive(PEER, LOCAL, init(spi));
+            own.expectMessageClass(IkeSessionActor.Answer.class);
+            previous = spi;
+        }
+        assertThat(transport.sent).isEmpty();
+        dispatcher.receive(PEER, LOCAL, init(0x7ffL));
+        own.expectNoMessage(QUIET);
+        assertThat(transport.sent).as("a cookie challenge, no Answer").hasSize(1);
+        assertThat(CODEC.decode(transport.sent.getFirst().datagram()).orElseThrow()
+                .notify(NotifyType.Known.COOKIE)).isPresent();
+
+        // another source is not held up by this one's requests
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        dispatcher.receive(STRANGER, LOCAL, init(0x801L));
+        assertThat(tunnels.responders).hasSize(1);
+    }
+
+    @Test
+    void aRequestWithoutSaKeOrNonceReachesNoSession() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        dispatcher.receive(PEER, LOCAL, CODEC.encode(new IkeMessage(IkeHeader.request(0x901L, 0,
+                ExchangeType.Known.IKE_SA_INIT, 0, true), List.of())));
+        dispatcher.receive(PEER, LOCAL, CODEC.encode(IkeMessage.of(IkeHeader.request(0x902L, 0,
+                ExchangeType.Known.IKE_SA_INIT, 0, true), new NoncePayload(Octets.of(new byte[32])))));
+        assertThat(tunnels.responders).isEmpty();
+        assertThat(dispatcher.halfOpen().count()).isZero();
+        assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.malformed-init", 2L);
+    }
+
+    @Test
+    void aResponderThatEndsBeforeItsRouteIsSetUpLeavesNoRouteBehind() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        int before = dispatcher.routes();
+        // the worst order: each responder registers, fails and unregisters before respond() has even returned
+        tunnels.endAtOnce = dispatcher;
+        for (int i = 0; i < 50; i++) {
+            InetSocketAddress source = new InetSocketAddress(IkeLoop.ip("198.51.100." + (10 + i)), 500);
+            dispatcher.receive(source, LOCAL, init(0xa01L + i));
+            clock.advance(Duration.ofSeconds(2)); // below the cookie threshold
+        }
+        assertThat(tunnels.responders).hasSize(50);
+        clock.advance(IkeSession.HALF_OPEN);
+        assertThat(dispatcher.routes()).isEqualTo(before);
     }
 
     @Test
