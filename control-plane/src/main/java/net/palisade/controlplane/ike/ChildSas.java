@@ -26,7 +26,10 @@ import net.palisade.model.wire.ikev2.ProtocolId;
 import net.palisade.model.wire.ikev2.SaPayload;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import net.palisade.model.wire.ikev2.Transform;
+import net.palisade.model.wire.ikev2.TransformType;
 import net.palisade.model.wire.ikev2.TsPayload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Child SAs of one IKE session and their procedures (RFC 7296 sections 1.3.3, 2.8, 2.17, 2.25): deriving and
@@ -39,6 +42,7 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * stays one request at a time.
  */
 final class ChildSas {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSas.class);
     private final EngineContext ctx;
     private final IkeSession session;
     private final List<ChildSa> children = new ArrayList<>();
@@ -85,9 +89,11 @@ final class ChildSas {
      * (RFC 7296 section 2.17). Records the Child SA and returns the event.
      *
      * @param exchangeInitiator we initiated the exchange (IKE_AUTH or CREATE_CHILD_SA); TSi is then ours
+     * @param group             the CREATE_CHILD_SA's key exchange group ({@code NONE} without one); empty for IKE_AUTH
      */
     IkeOutput.ChildSaInstalled install(ChildSuite child, long spiIn, long spiOut, List<TrafficSelector> tsi,
-            List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI, byte[] nonceR, Optional<byte[]> pfs) {
+            List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI, byte[] nonceR, Optional<byte[]> pfs,
+            Optional<DhGroup> group) {
         int e = child.encryption().keyMaterialBytes();
         int a = child.integrity().map(x -> x.keyBytes()).orElse(0);
         byte[] km = IkeKdf.childKeyMaterial(ctx.sa.prf, ctx.sa.keys.skD(), pfs, nonceI, nonceR, 2 * (e + a));
@@ -106,7 +112,7 @@ final class ChildSas {
                 now.plus(life)));
         return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
                 exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, ctx.local, ctx.remote,
-                ctx.udpEncapsulation);
+                ctx.udpEncapsulation, group);
     }
 
     // ----------------------------------------------------------------------------------------- our rekey
@@ -161,6 +167,16 @@ final class ChildSas {
                 return;
             }
         }
+        if (error.isPresent() && error.get().notifyType() == NotifyType.Known.NO_PROPOSAL_CHOSEN && !r.retried()
+                && r.keyExchange().isPresent() && !ctx.tunnel.childSa().pfsRequired()) {
+            // a peer configured without PFS (strongSwan's default esp_proposals) refuses our KE transforms; the
+            // groups are only our defaults, so the rekey goes on without PFS
+            LOG.info("tunnel {}: the peer refused PFS for the Child SA rekey; rekeying without PFS",
+                    ctx.tunnel.label());
+            ctx.count("child_rekey_without_pfs");
+            sendRekey(r.old(), Optional.empty(), true);
+            return;
+        }
         if (error.isPresent() && (error.get().notifyType() == NotifyType.Known.TEMPORARY_FAILURE
                 || error.get().notifyType() == NotifyType.Known.CHILD_SA_NOT_FOUND)) {
             // section 2.25: the peer is busy with this SA (or it is gone); not a failure, try again later
@@ -190,8 +206,24 @@ final class ChildSas {
             return;
         }
         Optional<byte[]> pfs = Optional.empty();
-        if (r.keyExchange().isPresent()) {
-            Optional<KePayload> ke = m.first(KePayload.class);
+        Optional<KePayload> answerKe = m.first(KePayload.class);
+        boolean peerSkippedPfs = r.keyExchange().isPresent() && answerKe.isEmpty()
+                && sa.get().proposals().getFirst().transforms(TransformType.Known.KE).stream()
+                        .allMatch(t -> t.id() == 0);
+        if (peerSkippedPfs && ctx.tunnel.childSa().pfsRequired()) {
+            ctx.childFailed(FailureReason.INVALID_KE, "the peer answered our Child SA rekey without a key exchange; "
+                    + "the tunnel requires PFS with " + groupNames() + " (childsa group)");
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey answered without PFS");
+            session.startQueued();
+            return;
+        }
+        if (peerSkippedPfs) {
+            LOG.info("tunnel {}: the peer answered the Child SA rekey without PFS; accepted (PFS not required)",
+                    ctx.tunnel.label());
+            ctx.count("child_rekey_without_pfs");
+        }
+        if (r.keyExchange().isPresent() && !peerSkippedPfs) {
+            Optional<KePayload> ke = answerKe;
             try {
                 if (ke.isEmpty() || ke.get().group() != r.keyExchange().get().group().ikev2Id()) {
                     throw new KeyExchange.KeyExchangeException("no KE payload of our group in the rekey answer");
@@ -206,7 +238,8 @@ final class ChildSas {
         }
         byte[] nr = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
-                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs);
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs,
+                Optional.of(r.keyExchange().filter(k -> !peerSkippedPfs).map(KeyExchange::group).orElse(DhGroup.NONE)));
         ctx.count("child_rekeyed");
         ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true));
         ChildSa mine = children.getLast();
@@ -272,10 +305,19 @@ final class ChildSas {
         Optional<KeyExchange> kex = Optional.empty();
         Optional<byte[]> pfs = Optional.empty();
         Optional<KePayload> ke = m.first(KePayload.class);
-        if (ctx.tunnel.childSa().pfs()) {
+        if (ctx.tunnel.childSa().pfs() && ke.isEmpty() && !ctx.tunnel.childSa().pfsRequired()) {
+            // the groups are only our defaults: a peer without PFS (strongSwan's default esp_proposals) is accepted
+            LOG.info("tunnel {}: the peer rekeys Child SA {} without PFS; accepted (no childsa group configured)",
+                    ctx.tunnel.label(), Long.toHexString(old.get().spiIn));
+            ctx.count("child_rekey_without_pfs");
+        } else if (ctx.tunnel.childSa().pfs()) {
             Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
             if (g.isEmpty()) {
                 ctx.count("invalid_ke_sent");
+                if (ke.isEmpty()) {
+                    ctx.childFailed(FailureReason.INVALID_KE, "the peer's Child SA rekey has no key exchange; the "
+                            + "tunnel requires PFS with " + groupNames() + " (childsa group)");
+                }
                 return List.of(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
             }
             kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
@@ -307,7 +349,8 @@ final class ChildSas {
         p.add(new TsPayload(false, narrowedR));
         byte[] theirNonce = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
-                narrowedR, false, theirNonce, ours, pfs);
+                narrowedR, false, theirNonce, ours, pfs,
+                Optional.of(kex.map(KeyExchange::group).orElse(DhGroup.NONE)));
         ctx.count("child_rekey_answered");
         ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false));
         if (weRekeyIt) {
@@ -418,6 +461,11 @@ final class ChildSas {
             }
         }
         return Optional.ofNullable(due);
+    }
+
+    /** The PFS groups as written in the config, for messages. */
+    private String groupNames() {
+        return String.join(",", ctx.tunnel.childSa().groups().stream().map(DhGroup::keyword).toList());
     }
 
     // ------------------------------------------------------------------------------------------------ timers

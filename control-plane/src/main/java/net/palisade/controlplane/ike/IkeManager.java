@@ -401,7 +401,7 @@ public final class IkeManager implements AutoCloseable {
             case IkeOutput.ChildSaInstalled c -> {
                 if (install(label, c, Install.REPLACE)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(childId(c.inboundSpi()),
-                            spis(c)), Cause.PEER, r));
+                            spis(c), c.pfs()), Cause.PEER, r));
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
@@ -411,7 +411,7 @@ public final class IkeManager implements AutoCloseable {
                 if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
                     replacedChildren.add(label + "/" + childId(k.oldInboundSpi()));
                     report(label, r -> new TunnelCommand.Rekeyed(childId(k.oldInboundSpi()),
-                            childId(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
+                            childId(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), k.switchOutbound() ? Cause.TIMER
                             : Cause.PEER, r));
                 }
             }

@@ -515,7 +515,7 @@ final class IkeSetup {
             return;
         }
         ctx.output(children.install(esp.get().suite(), childSpiIn, esp.get().peerSpi(), tsi.get().selectors(),
-                tsr.get().selectors(), true, ni, nr, Optional.empty()));
+                tsr.get().selectors(), true, ni, nr, Optional.empty(), Optional.empty()));
         session.startQueued();
     }
 
@@ -575,7 +575,7 @@ final class IkeSetup {
         p.add(new TsPayload(false, narrowedR));
         childSpiIn = spiIn;
         ctx.output(children.install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI, narrowedR, false, ni,
-                nr, Optional.empty()));
+                nr, Optional.empty(), Optional.empty()));
         return p;
     }
 }

@@ -122,7 +122,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         if (e.spi().isEmpty()) {
             return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement()), sas, since, lastFailure);
         }
-        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get())));
+        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs())));
     }
 
     /**
