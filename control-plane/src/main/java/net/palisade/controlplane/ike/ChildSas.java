@@ -173,7 +173,7 @@ final class ChildSas {
             // groups are only our defaults, so the rekey goes on without PFS
             LOG.info("tunnel {}: the peer refused PFS for the Child SA rekey; rekeying without PFS",
                     ctx.tunnel.label());
-            ctx.count("child_rekey_without_pfs");
+            ctx.count("child_rekey_retried_without_pfs");
             sendRekey(r.old(), Optional.empty(), true);
             return;
         }
@@ -205,41 +205,16 @@ final class ChildSas {
             session.startQueued();
             return;
         }
-        Optional<byte[]> pfs = Optional.empty();
-        Optional<KePayload> answerKe = m.first(KePayload.class);
-        boolean peerSkippedPfs = r.keyExchange().isPresent() && answerKe.isEmpty()
-                && sa.get().proposals().getFirst().transforms(TransformType.Known.KE).stream()
-                        .allMatch(t -> t.id() == 0);
-        if (peerSkippedPfs && ctx.tunnel.childSa().pfsRequired()) {
-            ctx.childFailed(FailureReason.INVALID_KE, "the peer answered our Child SA rekey without a key exchange; "
-                    + "the tunnel requires PFS with " + groupNames() + " (childsa group)");
-            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey answered without PFS");
+        Optional<Pfs> pfs = answeredPfs(m, sa.get().proposals().getFirst(), r.keyExchange(), "Child SA rekey");
+        if (pfs.isEmpty()) {
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey key exchange refused");
             session.startQueued();
             return;
         }
-        if (peerSkippedPfs) {
-            LOG.info("tunnel {}: the peer answered the Child SA rekey without PFS; accepted (PFS not required)",
-                    ctx.tunnel.label());
-            ctx.count("child_rekey_without_pfs");
-        }
-        if (r.keyExchange().isPresent() && !peerSkippedPfs) {
-            Optional<KePayload> ke = answerKe;
-            try {
-                if (ke.isEmpty() || ke.get().group() != r.keyExchange().get().group().ikev2Id()) {
-                    throw new KeyExchange.KeyExchangeException("no KE payload of our group in the rekey answer");
-                }
-                pfs = Optional.of(r.keyExchange().get().sharedSecret(ke.get().data().toByteArray()));
-            } catch (KeyExchange.KeyExchangeException e) {
-                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
-                rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey key exchange failed");
-                session.startQueued();
-                return;
-            }
-        }
         byte[] nr = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
-                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs,
-                Optional.of(r.keyExchange().filter(k -> !peerSkippedPfs).map(KeyExchange::group).orElse(DhGroup.NONE)));
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs.get().secret(),
+                Optional.of(pfs.get().group()));
         ctx.count("child_rekeyed");
         ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true));
         ChildSa mine = children.getLast();
@@ -265,6 +240,128 @@ final class ChildSas {
         session.startQueued();
     }
 
+    /** The key exchange of one CREATE_CHILD_SA: the shared secret (none without PFS) and its group. */
+    record Pfs(Optional<byte[]> secret, DhGroup group) {}
+
+    /**
+     * The key exchange of the peer's answer to our CREATE_CHILD_SA that offered {@code sent}. An answer without KE
+     * whose proposal has no group is a peer without PFS: accepted unless the tunnel requires PFS. Empty, the failure
+     * reported, when refused.
+     */
+    Optional<Pfs> answeredPfs(IkeMessage m, Proposal selected, Optional<KeyExchange> sent, String what) {
+        if (sent.isEmpty()) {
+            return Optional.of(new Pfs(Optional.empty(), DhGroup.NONE));
+        }
+        Optional<KePayload> ke = m.first(KePayload.class);
+        boolean withoutPfs = ke.isEmpty()
+                && selected.transforms(TransformType.Known.KE).stream().allMatch(t -> t.id() == 0);
+        if (withoutPfs && ctx.tunnel.childSa().pfsRequired()) {
+            ctx.childFailed(FailureReason.INVALID_KE, "the peer answered our " + what + " without a key exchange; "
+                    + "the tunnel requires PFS with " + groupNames() + " (childsa group)");
+            return Optional.empty();
+        }
+        if (withoutPfs) {
+            LOG.info("tunnel {}: the peer answered our {} without PFS; accepted (no childsa group configured)",
+                    ctx.tunnel.label(), what);
+            ctx.count("child_without_pfs");
+            return Optional.of(new Pfs(Optional.empty(), DhGroup.NONE));
+        }
+        try {
+            if (ke.isEmpty() || ke.get().group() != sent.get().group().ikev2Id()) {
+                throw new KeyExchange.KeyExchangeException("no KE payload of our group in the answer to our " + what);
+            }
+            return Optional.of(new Pfs(Optional.of(sent.get().sharedSecret(ke.get().data().toByteArray())),
+                    sent.get().group()));
+        } catch (KeyExchange.KeyExchangeException e) {
+            ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Our answer to the peer's CREATE_CHILD_SA proposing a Child SA: the payloads, and unless refused the Child SA
+     * installed here (its event, and the exchange's nonces).
+     */
+    record Answer(List<Payload> payloads, IkeOutput.ChildSaInstalled installed, byte[] theirNonce, byte[] ourNonce) {
+        static Answer refused(Payload why) {
+            return new Answer(List.of(why), null, null, null);
+        }
+    }
+
+    /**
+     * Negotiates the peer's CREATE_CHILD_SA proposal (RFC 7296 section 1.3.1): an ESP proposal of ours, the PFS rule
+     * (a peer without KE is accepted unless the tunnel requires PFS), its selectors narrowed to {@code remoteBounds}
+     * (TSi, the peer's side) and {@code localBounds} (TSr).
+     */
+    Answer answerProposal(IkeMessage m, List<TrafficSelector> remoteBounds, List<TrafficSelector> localBounds,
+            String what) {
+        Optional<SaPayload> saOffer = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        long spiIn = ctx.nonZeroChildSpi();
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
+                ctx.tunnel.childSa(), spiIn);
+        if (esp.isEmpty()) {
+            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the peer's " + what
+                    + " is acceptable");
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+        }
+        Optional<KeyExchange> kex = Optional.empty();
+        Optional<byte[]> pfs = Optional.empty();
+        Optional<KePayload> ke = m.first(KePayload.class);
+        if (ctx.tunnel.childSa().pfs() && ke.isEmpty() && !ctx.tunnel.childSa().pfsRequired()) {
+            // the groups are only our defaults: a peer without PFS (strongSwan's default esp_proposals) is accepted
+            LOG.info("tunnel {}: the peer's {} comes without PFS; accepted (no childsa group configured)",
+                    ctx.tunnel.label(), what);
+            ctx.count("child_without_pfs");
+        } else if (ctx.tunnel.childSa().pfs()) {
+            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
+            if (g.isEmpty()) {
+                ctx.count("invalid_ke_sent");
+                if (ke.isEmpty()) {
+                    ctx.childFailed(FailureReason.INVALID_KE, "the peer's " + what + " has no key exchange; the "
+                            + "tunnel requires PFS with " + groupNames() + " (childsa group)");
+                }
+                return Answer.refused(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
+            }
+            kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
+            try {
+                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                return Answer.refused(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+            }
+        }
+        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), remoteBounds);
+        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), localBounds);
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the selectors of the peer's " + what
+                    + " are outside the tunnel's");
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
+        }
+        byte[] ours = ctx.nonce();
+        Proposal selected = esp.get().selected();
+        if (kex.isPresent()) {
+            List<Transform> t = new ArrayList<>(selected.transforms());
+            t.add(Transform.keyExchange(kex.get().group()));
+            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
+        }
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(selected));
+        p.add(new NoncePayload(Octets.of(ours)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, narrowedI));
+        p.add(new TsPayload(false, narrowedR));
+        byte[] theirNonce = nonce.get().nonce().toByteArray();
+        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
+                narrowedR, false, theirNonce, ours, pfs, Optional.of(kex.map(KeyExchange::group).orElse(DhGroup.NONE)));
+        return new Answer(p, fresh, theirNonce, ours);
+    }
+
     // --------------------------------------------------------------------------------------- the peer's rekey
 
     /**
@@ -288,69 +385,14 @@ final class ChildSas {
             ctx.count("temporary_failure_sent");
             return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
         }
-        Optional<SaPayload> saOffer = m.first(SaPayload.class);
-        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
-        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
-        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
-        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
-            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        Answer a = answerProposal(m, old.get().remote, old.get().local, "Child SA rekey");
+        if (a.installed() == null) {
+            return a.payloads();
         }
-        long spiIn = ctx.nonZeroChildSpi();
-        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
-                ctx.tunnel.childSa(), spiIn);
-        if (esp.isEmpty()) {
-            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the rekey is acceptable");
-            return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
-        }
-        Optional<KeyExchange> kex = Optional.empty();
-        Optional<byte[]> pfs = Optional.empty();
-        Optional<KePayload> ke = m.first(KePayload.class);
-        if (ctx.tunnel.childSa().pfs() && ke.isEmpty() && !ctx.tunnel.childSa().pfsRequired()) {
-            // the groups are only our defaults: a peer without PFS (strongSwan's default esp_proposals) is accepted
-            LOG.info("tunnel {}: the peer rekeys Child SA {} without PFS; accepted (no childsa group configured)",
-                    ctx.tunnel.label(), Long.toHexString(old.get().spiIn));
-            ctx.count("child_rekey_without_pfs");
-        } else if (ctx.tunnel.childSa().pfs()) {
-            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
-            if (g.isEmpty()) {
-                ctx.count("invalid_ke_sent");
-                if (ke.isEmpty()) {
-                    ctx.childFailed(FailureReason.INVALID_KE, "the peer's Child SA rekey has no key exchange; the "
-                            + "tunnel requires PFS with " + groupNames() + " (childsa group)");
-                }
-                return List.of(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
-            }
-            kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
-            try {
-                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
-            } catch (KeyExchange.KeyExchangeException e) {
-                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
-                return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
-            }
-        }
-        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), old.get().remote);
-        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), old.get().local);
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the rekey's selectors are outside the Child SA's");
-            return List.of(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
-        }
-        byte[] ours = ctx.nonce();
-        Proposal selected = esp.get().selected();
-        if (kex.isPresent()) {
-            List<Transform> t = new ArrayList<>(selected.transforms());
-            t.add(Transform.keyExchange(kex.get().group()));
-            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
-        }
-        List<Payload> p = new ArrayList<>();
-        p.add(SaPayload.of(selected));
-        p.add(new NoncePayload(Octets.of(ours)));
-        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
-        p.add(new TsPayload(true, narrowedI));
-        p.add(new TsPayload(false, narrowedR));
-        byte[] theirNonce = nonce.get().nonce().toByteArray();
-        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
-                narrowedR, false, theirNonce, ours, pfs,
-                Optional.of(kex.map(KeyExchange::group).orElse(DhGroup.NONE)));
+        IkeOutput.ChildSaInstalled fresh = a.installed();
+        byte[] theirNonce = a.theirNonce();
+        byte[] ours = a.ourNonce();
+        List<Payload> p = a.payloads();
         ctx.count("child_rekey_answered");
         ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false));
         if (weRekeyIt) {

@@ -50,7 +50,7 @@ class PfsPolicyTest {
         IkeSessionTest.assertRekeyed(loop, first);
         IkeOutput.ChildSaInstalled fresh = loop.events(true, IkeOutput.ChildSaRekeyed.class).getLast().replacement();
         assertThat(fresh.pfs()).contains(DhGroup.NONE);
-        assertThat(loop.a.counters().get("ikev2.engine.child_rekey_without_pfs")).isEqualTo(1);
+        assertThat(loop.a.counters().get("ikev2.engine.child_without_pfs")).isEqualTo(1);
         assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).isEmpty();
         assertThat(loop.events(false, IkeOutput.NegotiationFailed.class)).isEmpty();
         IkeRekeyTest.assertInAgreement(loop, 1);
@@ -78,7 +78,7 @@ class PfsPolicyTest {
         IkeSessionTest.assertRekeyed(loop, first);
         assertThat(loop.events(true, IkeOutput.ChildSaRekeyed.class).getLast().replacement().pfs())
                 .contains(DhGroup.CURVE25519);
-        assertThat(loop.a.counters().get("ikev2.engine.child_rekey_without_pfs")).isZero();
+        assertThat(loop.a.counters().get("ikev2.engine.child_without_pfs")).isZero();
     }
 
     @Test
