@@ -48,6 +48,8 @@ final class ChildSas {
     private final List<ChildSa> children = new ArrayList<>();
     /** Our CREATE_CHILD_SA request rekeying a Child SA, while in flight (null otherwise). */
     private Rekey rekey;
+    /** Since when the IKE SA has had no Child SA (null while it has one, or before its first). */
+    private Missing missing;
 
     ChildSas(EngineContext ctx, IkeSession session) {
         this.ctx = ctx;
@@ -76,6 +78,23 @@ final class ChildSas {
 
     boolean contains(ChildSa c) {
         return children.contains(c);
+    }
+
+    int size() {
+        return children.size();
+    }
+
+    /**
+     * The IKE SA lost its last Child SA.
+     *
+     * @param since  when
+     * @param byPeer the peer deleted it (it may be creating the replacement itself)
+     */
+    record Missing(Instant since, boolean byPeer) {}
+
+    /** Since when the IKE SA has had no Child SA, if it has none and had one. */
+    Optional<Missing> missing() {
+        return children.isEmpty() ? Optional.ofNullable(missing) : Optional.empty();
     }
 
     /** The newest Child SA with nothing of ours queued or in flight for it. */
@@ -110,6 +129,7 @@ final class ChildSas {
         Duration life = ctx.tunnel.childSa().lifetime();
         children.add(new ChildSa(spiIn, spiOut, child, mine, theirs, now, ctx.softDeadline(now, life),
                 now.plus(life)));
+        missing = null;
         return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
                 exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, ctx.local, ctx.remote,
                 ctx.udpEncapsulation, group);
@@ -446,6 +466,9 @@ final class ChildSas {
                     continue;
                 }
                 remove(c.get(), "deleted by the peer");
+                if (children.isEmpty()) {
+                    missing = new Missing(ctx.now(), true);
+                }
                 answer.add(DeletePayload.childSas(ProtocolId.Known.ESP, c.get().spiIn));
             }
         }
@@ -461,6 +484,9 @@ final class ChildSas {
 
     private void remove(ChildSa c, String why) {
         children.remove(c);
+        if (children.isEmpty()) {
+            missing = new Missing(ctx.now(), false);
+        }
         c.transition(ChildSa.State.DELETED, why);
         ctx.count("child_deleted");
         ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
@@ -521,6 +547,9 @@ final class ChildSas {
             if (!now.isBefore(c.expireAt)) {
                 ctx.count("child_expired");
                 children.remove(c);
+                if (children.isEmpty()) {
+                    missing = new Missing(now, false);
+                }
                 c.transition(ChildSa.State.DELETED, "hard lifetime");
                 ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
                 // no longer in the list: a plain INFORMATIONAL with its SPI, queued behind any request in flight
