@@ -65,6 +65,42 @@ class IkeDefaultsStrongSwanTest {
         }
     }
 
+    @Test
+    void strongSwanLetsItsChildSaExpireAndTrafficIsBackWithin2s(@TempDir Path dir) throws Exception {
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", PSK, "default", "default");
+        // no rekey: the Child SA hard-expires after 20 s, strongSwan deletes it and schedules its re-creation
+        ss.editSwanctl(c -> c.replace("        start_action = none\n",
+                "        start_action = none\n        rekey_time = 0\n        life_time = 20s\n        rand_time = 0\n"));
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit(CONFIG);
+            awaitInstalled(node, peer);
+            Lab.Result first = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(first.exit()).as(first.output()).isZero();
+            // 50 s at 20 per second: two expiries; each reply line names its sequence number
+            Lab.Result r = sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-i", "0.05", "-W", "1", "-c", "1000",
+                    "10.2.0.10");
+            List<TunnelEvent> events = events(node);
+            String story = story(events);
+            List<Integer> seqs = Pattern.compile("icmp_seq=(\\d+)").matcher(r.output()).results()
+                    .map(m -> Integer.parseInt(m.group(1))).toList();
+            int longestGap = 0;
+            for (int i = 1; i < seqs.size(); i++) {
+                longestGap = Math.max(longestGap, seqs.get(i) - seqs.get(i - 1) - 1);
+            }
+            long deleted = events.stream().filter(e -> e instanceof TunnelEvent.ChildSaDeleted).count();
+            long installed = events.stream().filter(e -> e instanceof TunnelEvent.ChildSaInstalled).count();
+            assertThat(deleted).as(story + "\ncharon log:\n" + peer.log()).isGreaterThanOrEqualTo(2);
+            assertThat(installed).as(story).isGreaterThanOrEqualTo(deleted + 1);
+            // 40 pings are 2 s: the longest outage across the expiries
+            assertThat(longestGap).as("lost pings in a row; events:\n" + story + "\ncharon log:\n" + peer.log())
+                    .isLessThanOrEqualTo(40);
+            assertThat(seqs).as(story).hasSizeGreaterThanOrEqualTo(1000 - 80);
+            assertThat(types(events)).as(story).doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+            assertThat(peer.log()).contains("CHILD_SA recreate").doesNotContain("NO_ADDITIONAL_SAS");
+        }
+    }
+
     private static void awaitInstalled(LabNode node, StrongSwan peer) {
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertThat(types(events(node))).as("charon log:\n" + peer.log()).contains("child-sa-installed"));
