@@ -19,16 +19,29 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param auth ESP integrity algorithms for the non-AEAD encs; empty when every enc is AEAD
  * @param groups PFS groups; {@code [none]} when PFS is off
  * @param lifetime SA lifetime before rekeying
+ * @param pfsRequired the groups were written in the config ({@code childsa group X}): a peer's Child SA rekey or
+ *     creation without a key exchange is refused. False when the groups are the IKE groups by default: PFS is then
+ *     proposed, and a peer without PFS (strongSwan's default {@code esp_proposals}) is accepted. Absent (false) in
+ *     JSON written before the field existed.
  */
-@JsonPropertyOrder({"enc", "auth", "groups", "lifetime"})
+@JsonPropertyOrder({"enc", "auth", "groups", "lifetime", "pfsRequired"})
 public record ChildSaSpec(List<EncryptionAlgorithm> enc, List<AuthAlgorithm> auth, List<DhGroup> groups,
-        @JsonSerialize(using = ModelJson.DurationSerializer.class) Duration lifetime) {
+        @JsonSerialize(using = ModelJson.DurationSerializer.class) Duration lifetime, boolean pfsRequired) {
 
     public ChildSaSpec {
         enc = List.copyOf(enc);
         auth = List.copyOf(auth);
         groups = List.copyOf(groups);
         Objects.requireNonNull(lifetime, "lifetime");
+        if (pfsRequired && groups.contains(DhGroup.NONE)) {
+            throw new IllegalArgumentException("PFS cannot be required with the groups [none]");
+        }
+    }
+
+    /** PFS proposed with {@code groups} but not required of the peer (the groups are the defaults). */
+    public ChildSaSpec(List<EncryptionAlgorithm> enc, List<AuthAlgorithm> auth, List<DhGroup> groups,
+            Duration lifetime) {
+        this(enc, auth, groups, lifetime, false);
     }
 
     /** True unless the groups are {@code [none]}. */

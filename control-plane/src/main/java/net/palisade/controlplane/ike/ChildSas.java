@@ -27,7 +27,10 @@ import net.palisade.model.wire.ikev2.ProtocolId;
 import net.palisade.model.wire.ikev2.SaPayload;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import net.palisade.model.wire.ikev2.Transform;
+import net.palisade.model.wire.ikev2.TransformType;
 import net.palisade.model.wire.ikev2.TsPayload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Child SAs of one IKE session and their procedures (RFC 7296 sections 1.3.3, 2.8, 2.17, 2.25): deriving and
@@ -40,11 +43,14 @@ import net.palisade.model.wire.ikev2.TsPayload;
  * stays one request at a time.
  */
 final class ChildSas {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSas.class);
     private final EngineContext ctx;
     private final IkeSession session;
     private final List<ChildSa> children = new ArrayList<>();
     /** Our CREATE_CHILD_SA request rekeying a Child SA, while in flight (null otherwise). */
     private Rekey rekey;
+    /** Since when the IKE SA has had no Child SA (null while it has one, or before its first). */
+    private Missing missing;
 
     ChildSas(EngineContext ctx, IkeSession session) {
         this.ctx = ctx;
@@ -75,6 +81,23 @@ final class ChildSas {
         return children.contains(c);
     }
 
+    int size() {
+        return children.size();
+    }
+
+    /**
+     * The IKE SA lost its last Child SA.
+     *
+     * @param since  when
+     * @param byPeer the peer deleted it (it may be creating the replacement itself)
+     */
+    record Missing(Instant since, boolean byPeer) {}
+
+    /** Since when the IKE SA has had no Child SA, if it has none and had one. */
+    Optional<Missing> missing() {
+        return children.isEmpty() ? Optional.ofNullable(missing) : Optional.empty();
+    }
+
     /** The newest Child SA with nothing of ours queued or in flight for it. */
     Optional<ChildSa> newestIdle() {
         return children.reversed().stream().filter(c -> !c.busy()).findFirst();
@@ -86,9 +109,11 @@ final class ChildSas {
      * (RFC 7296 section 2.17). Records the Child SA and returns the event.
      *
      * @param exchangeInitiator we initiated the exchange (IKE_AUTH or CREATE_CHILD_SA); TSi is then ours
+     * @param group             the CREATE_CHILD_SA's key exchange group ({@code NONE} without one); empty for IKE_AUTH
      */
     IkeOutput.ChildSaInstalled install(ChildSuite child, long spiIn, long spiOut, List<TrafficSelector> tsi,
-            List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI, byte[] nonceR, Optional<byte[]> pfs) {
+            List<TrafficSelector> tsr, boolean exchangeInitiator, byte[] nonceI, byte[] nonceR, Optional<byte[]> pfs,
+            Optional<DhGroup> group) {
         int e = child.encryption().keyMaterialBytes();
         int a = child.integrity().map(x -> x.keyBytes()).orElse(0);
         byte[] km = IkeKdf.childKeyMaterial(ctx.sa.prf, ctx.sa.keys.skD(), pfs, nonceI, nonceR, 2 * (e + a));
@@ -105,9 +130,10 @@ final class ChildSas {
         Duration life = ctx.tunnel.childSa().lifetime();
         children.add(new ChildSa(spiIn, spiOut, child, mine, theirs, now, ctx.softDeadline(now, life),
                 now.plus(life)));
+        missing = null;
         return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
                 exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, ctx.local, ctx.remote,
-                ctx.udpEncapsulation);
+                ctx.udpEncapsulation, group);
     }
 
     // ----------------------------------------------------------------------------------------- our rekey
@@ -162,6 +188,16 @@ final class ChildSas {
                 return;
             }
         }
+        if (error.isPresent() && error.get().notifyType() == NotifyType.Known.NO_PROPOSAL_CHOSEN && !r.retried()
+                && r.keyExchange().isPresent() && !ctx.tunnel.childSa().pfsRequired()) {
+            // a peer configured without PFS (strongSwan's default esp_proposals) refuses our KE transforms; the
+            // groups are only our defaults, so the rekey goes on without PFS
+            LOG.info("tunnel {}: the peer refused PFS for the Child SA rekey; rekeying without PFS",
+                    ctx.tunnel.label());
+            ctx.count("child_rekey_retried_without_pfs");
+            sendRekey(r.old(), Optional.empty(), true);
+            return;
+        }
         if (error.isPresent() && (error.get().notifyType() == NotifyType.Known.TEMPORARY_FAILURE
                 || error.get().notifyType() == NotifyType.Known.CHILD_SA_NOT_FOUND)) {
             // section 2.25: the peer is busy with this SA (or it is gone); not a failure, try again later
@@ -190,24 +226,16 @@ final class ChildSas {
             session.startQueued();
             return;
         }
-        Optional<byte[]> pfs = Optional.empty();
-        if (r.keyExchange().isPresent()) {
-            Optional<KePayload> ke = m.first(KePayload.class);
-            try {
-                if (ke.isEmpty() || ke.get().group() != r.keyExchange().get().group().ikev2Id()) {
-                    throw new KeyExchange.KeyExchangeException("no KE payload of our group in the rekey answer");
-                }
-                pfs = Optional.of(r.keyExchange().get().sharedSecret(ke.get().data().toByteArray()));
-            } catch (KeyExchange.KeyExchangeException e) {
-                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
-                rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey key exchange failed");
-                session.startQueued();
-                return;
-            }
+        Optional<Pfs> pfs = answeredPfs(m, sa.get().proposals().getFirst(), r.keyExchange(), "Child SA rekey");
+        if (pfs.isEmpty()) {
+            rekeyEnded(r.old(), ctx.now().plus(ctx.retryPause().multipliedBy(6)), "rekey key exchange refused");
+            session.startQueued();
+            return;
         }
         byte[] nr = nonce.get().nonce().toByteArray();
         IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
-                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs);
+                tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs.get().secret(),
+                Optional.of(pfs.get().group()));
         ctx.count("child_rekeyed");
         ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true));
         ChildSa mine = children.getLast();
@@ -233,6 +261,128 @@ final class ChildSas {
         session.startQueued();
     }
 
+    /** The key exchange of one CREATE_CHILD_SA: the shared secret (none without PFS) and its group. */
+    record Pfs(Optional<byte[]> secret, DhGroup group) {}
+
+    /**
+     * The key exchange of the peer's answer to our CREATE_CHILD_SA that offered {@code sent}. An answer without KE
+     * whose proposal has no group is a peer without PFS: accepted unless the tunnel requires PFS. Empty, the failure
+     * reported, when refused.
+     */
+    Optional<Pfs> answeredPfs(IkeMessage m, Proposal selected, Optional<KeyExchange> sent, String what) {
+        if (sent.isEmpty()) {
+            return Optional.of(new Pfs(Optional.empty(), DhGroup.NONE));
+        }
+        Optional<KePayload> ke = m.first(KePayload.class);
+        boolean withoutPfs = ke.isEmpty()
+                && selected.transforms(TransformType.Known.KE).stream().allMatch(t -> t.id() == 0);
+        if (withoutPfs && ctx.tunnel.childSa().pfsRequired()) {
+            ctx.childFailed(FailureReason.INVALID_KE_PAYLOAD, "the peer answered our " + what + " without a key exchange; "
+                    + "the tunnel requires PFS with " + groupNames() + " (childsa group)");
+            return Optional.empty();
+        }
+        if (withoutPfs) {
+            LOG.info("tunnel {}: the peer answered our {} without PFS; accepted (no childsa group configured)",
+                    ctx.tunnel.label(), what);
+            ctx.count("child_without_pfs");
+            return Optional.of(new Pfs(Optional.empty(), DhGroup.NONE));
+        }
+        try {
+            if (ke.isEmpty() || ke.get().group() != sent.get().group().ikev2Id()) {
+                throw new KeyExchange.KeyExchangeException("no KE payload of our group in the answer to our " + what);
+            }
+            return Optional.of(new Pfs(Optional.of(sent.get().sharedSecret(ke.get().data().toByteArray())),
+                    sent.get().group()));
+        } catch (KeyExchange.KeyExchangeException e) {
+            ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Our answer to the peer's CREATE_CHILD_SA proposing a Child SA: the payloads, and unless refused the Child SA
+     * installed here (its event, and the exchange's nonces).
+     */
+    record Answer(List<Payload> payloads, IkeOutput.ChildSaInstalled installed, byte[] theirNonce, byte[] ourNonce) {
+        static Answer refused(Payload why) {
+            return new Answer(List.of(why), null, null, null);
+        }
+    }
+
+    /**
+     * Negotiates the peer's CREATE_CHILD_SA proposal (RFC 7296 section 1.3.1): an ESP proposal of ours, the PFS rule
+     * (a peer without KE is accepted unless the tunnel requires PFS), its selectors narrowed to {@code remoteBounds}
+     * (TSi, the peer's side) and {@code localBounds} (TSr).
+     */
+    Answer answerProposal(IkeMessage m, List<TrafficSelector> remoteBounds, List<TrafficSelector> localBounds,
+            String what) {
+        Optional<SaPayload> saOffer = m.first(SaPayload.class);
+        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
+        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
+        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
+        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        }
+        long spiIn = ctx.nonZeroChildSpi();
+        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
+                ctx.tunnel.childSa(), spiIn);
+        if (esp.isEmpty()) {
+            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the peer's " + what
+                    + " is acceptable");
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
+        }
+        Optional<KeyExchange> kex = Optional.empty();
+        Optional<byte[]> pfs = Optional.empty();
+        Optional<KePayload> ke = m.first(KePayload.class);
+        if (ctx.tunnel.childSa().pfs() && ke.isEmpty() && !ctx.tunnel.childSa().pfsRequired()) {
+            // the groups are only our defaults: a peer without PFS (strongSwan's default esp_proposals) is accepted
+            LOG.info("tunnel {}: the peer's {} comes without PFS; accepted (no childsa group configured)",
+                    ctx.tunnel.label(), what);
+            ctx.count("child_without_pfs");
+        } else if (ctx.tunnel.childSa().pfs()) {
+            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
+            if (g.isEmpty()) {
+                ctx.count("invalid_ke_sent");
+                if (ke.isEmpty()) {
+                    ctx.childFailed(FailureReason.INVALID_KE_PAYLOAD, "the peer's " + what + " has no key exchange; the "
+                            + "tunnel requires PFS with " + groupNames() + " (childsa group)");
+                }
+                return Answer.refused(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
+            }
+            kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
+            try {
+                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
+            } catch (KeyExchange.KeyExchangeException e) {
+                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
+                return Answer.refused(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+            }
+        }
+        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), remoteBounds);
+        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), localBounds);
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the selectors of the peer's " + what
+                    + " are outside the tunnel's");
+            return Answer.refused(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
+        }
+        byte[] ours = ctx.nonce();
+        Proposal selected = esp.get().selected();
+        if (kex.isPresent()) {
+            List<Transform> t = new ArrayList<>(selected.transforms());
+            t.add(Transform.keyExchange(kex.get().group()));
+            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
+        }
+        List<Payload> p = new ArrayList<>();
+        p.add(SaPayload.of(selected));
+        p.add(new NoncePayload(Octets.of(ours)));
+        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
+        p.add(new TsPayload(true, narrowedI));
+        p.add(new TsPayload(false, narrowedR));
+        byte[] theirNonce = nonce.get().nonce().toByteArray();
+        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
+                narrowedR, false, theirNonce, ours, pfs, Optional.of(kex.map(KeyExchange::group).orElse(DhGroup.NONE)));
+        return new Answer(p, fresh, theirNonce, ours);
+    }
+
     // --------------------------------------------------------------------------------------- the peer's rekey
 
     /**
@@ -256,59 +406,14 @@ final class ChildSas {
             ctx.count("temporary_failure_sent");
             return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
         }
-        Optional<SaPayload> saOffer = m.first(SaPayload.class);
-        Optional<NoncePayload> nonce = m.first(NoncePayload.class);
-        Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
-        Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();
-        if (saOffer.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
-            return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
+        Answer a = answerProposal(m, old.get().remote, old.get().local, "Child SA rekey");
+        if (a.installed() == null) {
+            return a.payloads();
         }
-        long spiIn = ctx.nonZeroChildSpi();
-        Optional<ProposalPolicy.EspChoice> esp = ProposalPolicy.chooseEsp(saOffer.get().proposals(),
-                ctx.tunnel.childSa(), spiIn);
-        if (esp.isEmpty()) {
-            ctx.childFailed(FailureReason.NO_PROPOSAL_CHOSEN, "no ESP proposal of the rekey is acceptable");
-            return List.of(NotifyPayload.of(NotifyType.Known.NO_PROPOSAL_CHOSEN));
-        }
-        Optional<KeyExchange> kex = Optional.empty();
-        Optional<byte[]> pfs = Optional.empty();
-        Optional<KePayload> ke = m.first(KePayload.class);
-        if (ctx.tunnel.childSa().pfs()) {
-            Optional<DhGroup> g = ke.flatMap(KePayload::dhGroup).filter(ctx.tunnel.childSa().groups()::contains);
-            if (g.isEmpty()) {
-                ctx.count("invalid_ke_sent");
-                return List.of(NotifyPayload.invalidKe(ctx.tunnel.childSa().groups().getFirst()));
-            }
-            kex = Optional.of(ctx.env.keyExchange().generate(g.get(), ctx.env.random()));
-            try {
-                pfs = Optional.of(kex.get().sharedSecret(ke.get().data().toByteArray()));
-            } catch (KeyExchange.KeyExchangeException e) {
-                ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, e.getMessage());
-                return List.of(NotifyPayload.of(NotifyType.Known.INVALID_SYNTAX));
-            }
-        }
-        List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), old.get().remote);
-        List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), old.get().local);
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the rekey's selectors are outside the Child SA's");
-            return List.of(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
-        }
-        byte[] ours = ctx.nonce();
-        Proposal selected = esp.get().selected();
-        if (kex.isPresent()) {
-            List<Transform> t = new ArrayList<>(selected.transforms());
-            t.add(Transform.keyExchange(kex.get().group()));
-            selected = new Proposal(selected.number(), selected.protocol(), selected.spi(), t);
-        }
-        List<Payload> p = new ArrayList<>();
-        p.add(SaPayload.of(selected));
-        p.add(new NoncePayload(Octets.of(ours)));
-        kex.ifPresent(k -> p.add(KePayload.of(k.group(), Octets.of(k.publicValue()))));
-        p.add(new TsPayload(true, narrowedI));
-        p.add(new TsPayload(false, narrowedR));
-        byte[] theirNonce = nonce.get().nonce().toByteArray();
-        IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI,
-                narrowedR, false, theirNonce, ours, pfs);
+        IkeOutput.ChildSaInstalled fresh = a.installed();
+        byte[] theirNonce = a.theirNonce();
+        byte[] ours = a.ourNonce();
+        List<Payload> p = a.payloads();
         ctx.count("child_rekey_answered");
         ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false));
         if (weRekeyIt) {
@@ -362,6 +467,9 @@ final class ChildSas {
                     continue;
                 }
                 remove(c.get(), "deleted by the peer");
+                if (children.isEmpty()) {
+                    missing = new Missing(ctx.now(), true);
+                }
                 answer.add(DeletePayload.childSas(ProtocolId.Known.ESP, c.get().spiIn));
             }
         }
@@ -377,6 +485,9 @@ final class ChildSas {
 
     private void remove(ChildSa c, String why) {
         children.remove(c);
+        if (children.isEmpty()) {
+            missing = new Missing(ctx.now(), false);
+        }
         c.transition(ChildSa.State.DELETED, why);
         ctx.count("child_deleted");
         ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
@@ -421,6 +532,11 @@ final class ChildSas {
         return Optional.ofNullable(due);
     }
 
+    /** The PFS groups as written in the config, for messages. */
+    private String groupNames() {
+        return String.join(",", ctx.tunnel.childSa().groups().stream().map(DhGroup::keyword).toList());
+    }
+
     // ------------------------------------------------------------------------------------------------ timers
 
     /**
@@ -432,6 +548,9 @@ final class ChildSas {
             if (!now.isBefore(c.expireAt)) {
                 ctx.count("child_expired");
                 children.remove(c);
+                if (children.isEmpty()) {
+                    missing = new Missing(now, false);
+                }
                 c.transition(ChildSa.State.DELETED, "hard lifetime");
                 ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn, c.spiOut));
                 // no longer in the list: a plain INFORMATIONAL with its SPI, queued behind any request in flight

@@ -13,7 +13,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 
 /**
  * IKE identities (RFC 7296 section 3.5): ours from {@code srcid}, else our certificate's subject (with certificates)
- * or our address; the one we require of the peer from {@code dstid} or its address. Comparison is on ID type and
+ * or our address; the one we require of the peer from {@code dstid} (without it, none: whoever the PSK or the
+ * certificate authenticates). Comparison is on ID type and
  * data, as sent, except distinguished names, which are compared as names (RFC 5280 section 7.1: attribute by
  * attribute, ignoring case and the string type), since a DN written in the config and the same DN in a certificate
  * may be encoded differently.

@@ -47,6 +47,13 @@ public sealed interface IkeInput {
     record RekeyChild() implements IkeInput {}
 
     /**
+     * Delete the newest Child SA (INFORMATIONAL with a Delete payload), as a peer does on hard expiry or an operator
+     * clearing it; reported as {@link IkeOutput.ChildSaDeleted}. The IKE SA stays, and an {@code active} or
+     * {@code dynamic} tunnel creates a new Child SA since the tunnel has none.
+     */
+    record DeleteChild() implements IkeInput {}
+
+    /**
      * Rekey the IKE SA now (CREATE_CHILD_SA with a new SPI, nonce and key exchange, RFC 7296 section 1.3.2): the
      * Child SAs move to the new IKE SA and the old one is deleted; reported as {@link IkeOutput.IkeSaRekeyed}. The
      * engine does this by itself at 80 to 90 % of the configured lifetime.

@@ -126,7 +126,7 @@ final class IkeOutcomes {
             case IkeOutput.ChildSaInstalled c -> {
                 if (install(label, c, Install.REPLACE)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
-                            spis(c)), Cause.PEER, r));
+                            spis(c), c.pfs()), Cause.PEER, r));
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
@@ -136,7 +136,7 @@ final class IkeOutcomes {
                 if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
                     replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                     report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
-                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), k.switchOutbound() ? Cause.TIMER
+                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), k.switchOutbound() ? Cause.TIMER
                             : Cause.PEER, r));
                 }
             }

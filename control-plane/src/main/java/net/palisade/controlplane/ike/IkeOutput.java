@@ -81,11 +81,13 @@ public sealed interface IkeOutput {
      * @param local           our address (and port 4500 when encapsulating)
      * @param remote          the peer's address (and its NAT-T port when encapsulating)
      * @param udpEncapsulation ESP-in-UDP (RFC 3948) to {@code remote}, else plain ESP
+     * @param pfs              the CREATE_CHILD_SA's key exchange group, {@code NONE} when it had none (a peer
+     *                         rekeying without PFS); empty for the first Child SA (IKE_AUTH, keys from the IKE SA)
      */
     record ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
             Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
             List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors, InetSocketAddress local,
-            InetSocketAddress remote, boolean udpEncapsulation) implements Event {
+            InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs) implements Event {
         /** Copies the lists. */
         public ChildSaInstalled {
             localSelectors = List.copyOf(localSelectors);

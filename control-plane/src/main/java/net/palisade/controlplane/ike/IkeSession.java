@@ -77,6 +77,7 @@ public final class IkeSession {
     private final boolean originalInitiator;
     private final EngineContext ctx;
     private final ChildSas children;
+    private final ChildCreation creation;
     private final IkeRekeying rekeying;
     private final IkeSetup setup;
     private final Informational informational;
@@ -91,6 +92,7 @@ public final class IkeSession {
         this.originalInitiator = originalInitiator;
         this.ctx = new EngineContext(tunnel, originalInitiator, local, remote, env, settings);
         this.children = new ChildSas(ctx, this);
+        this.creation = new ChildCreation(ctx, this, children);
         this.rekeying = new IkeRekeying(ctx, this);
         this.setup = new IkeSetup(ctx, this, children);
         this.informational = new Informational(ctx, this, children, rekeying);
@@ -158,6 +160,15 @@ public final class IkeSession {
                     localRequest(new Request(Request.Kind.REKEY_CHILD, newest.get()));
                 }
             }
+            case IkeInput.DeleteChild d -> {
+                Optional<ChildSa> newest = children.newestIdle();
+                if (newest.isEmpty()) {
+                    ctx.drop("delete_without_child");
+                } else {
+                    newest.get().transition(ChildSa.State.DELETE_LOCAL, "delete requested");
+                    localRequest(new Request(Request.Kind.DELETE_CHILD, newest.get()));
+                }
+            }
             case IkeInput.RekeyIke r -> {
                 if (state != IkeState.ESTABLISHED || rekeying.rekeying() || queuedKind(Request.Kind.REKEY_IKE)) {
                     ctx.drop("rekey_ike_ignored");
@@ -165,6 +176,12 @@ public final class IkeSession {
                     localRequest(Request.of(Request.Kind.REKEY_IKE));
                 }
             }
+        }
+        if (state == IkeState.ESTABLISHED) {
+            // a Child SA lost by this input (our delete answered, the peer's delete) is re-created without waiting
+            // for a timer when it is due now
+            creation.tick(ctx.now(), queuedKind(Request.Kind.CREATE_CHILD));
+            startQueued();
         }
         List<IkeOutput> outputs = ctx.outputs;
         if (outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
@@ -340,6 +357,13 @@ public final class IkeSession {
             }
             switch (kind) {
                 case REKEY_CHILD -> children.sendRekey(q.child());
+                case CREATE_CHILD -> {
+                    if (children.size() > 0) {
+                        ctx.drop("create_for_present_child");
+                        continue;
+                    }
+                    creation.send();
+                }
                 case REKEY_IKE -> rekeying.sendRekey();
                 case DELETE -> {
                     ctx.request(ExchangeType.Known.INFORMATIONAL, List.of(DeletePayload.ikeSa()), q);
@@ -483,8 +507,7 @@ public final class IkeSession {
     }
 
     /**
-     * The peer's CREATE_CHILD_SA: rekeying one of our Child SAs or the IKE SA is answered; a new Child SA is refused
-     * (one per tunnel).
+     * The peer's CREATE_CHILD_SA: rekeying one of our Child SAs or the IKE SA, or a new Child SA for the tunnel.
      */
     private List<Payload> createChildRequest(IkeMessage m) {
         Optional<NotifyPayload> rekeyNotify = m.notify(NotifyType.Known.REKEY_SA);
@@ -495,7 +518,10 @@ public final class IkeSession {
                     && q.kind() != Request.Kind.REKEY_IKE).isPresent() || children.rekeying();
             return rekeying.rekeyRequest(m, saOffer.get(), childBusy);
         }
-        if (rekeyNotify.isEmpty() || rekeyNotify.get().protocol() != ProtocolId.Known.ESP) {
+        if (rekeyNotify.isEmpty()) {
+            return creation.request(m, rekeying.rekeying());
+        }
+        if (rekeyNotify.get().protocol() != ProtocolId.Known.ESP) {
             ctx.count("create_child_sa_refused");
             return List.of(NotifyPayload.of(NotifyType.Known.NO_ADDITIONAL_SAS));
         }
@@ -544,6 +570,8 @@ public final class IkeSession {
         } else if (h.exchangeType() == ExchangeType.Known.CREATE_CHILD_SA) {
             if (sent.kind() == Request.Kind.REKEY_IKE) {
                 rekeying.rekeyResponse(inner.inner());
+            } else if (sent.kind() == Request.Kind.CREATE_CHILD) {
+                creation.response(inner.inner());
             } else {
                 children.rekeyResponse(inner.inner());
             }
@@ -639,6 +667,7 @@ public final class IkeSession {
         if (state == IkeState.ESTABLISHED) {
             next = rekeying.nextDeadline(next);
             next = children.nextDeadline(next);
+            next = creation.nextDeadline(next);
         }
         return rekeying.oldSasDeadline(next);
     }
@@ -691,6 +720,7 @@ public final class IkeSession {
             return;
         }
         children.tick(now);
+        creation.tick(now, queuedKind(Request.Kind.CREATE_CHILD));
         if (!queuedKind(Request.Kind.REKEY_IKE) && rekeying.takeDue(now)) {
             queued.add(Request.of(Request.Kind.REKEY_IKE));
         }

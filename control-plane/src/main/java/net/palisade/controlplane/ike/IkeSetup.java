@@ -436,17 +436,20 @@ final class IkeSetup {
     }
 
     /**
-     * Checks the peer's identity and AUTH payload in {@code m}: with a PSK, the identity is {@code dstid} (or the
-     * peer's address) and the MAC verifies; with certificates, the certificate chains to our CA at our clock, the
-     * identity is in it and equals {@code dstid} if configured, and the signature verifies.
+     * Checks the peer's identity and AUTH payload in {@code m}: with a PSK, the identity is {@code dstid} if
+     * configured and the MAC verifies; with certificates, the certificate chains to our CA at our clock, the identity
+     * is in it and equals {@code dstid} if configured, and the signature verifies. Without {@code dstid} any identity
+     * the PSK or the certificate authenticates is accepted, as strongSwan's {@code id = %any}: a dynamic peer names
+     * itself by host name, not by the address it happens to come from.
      *
      * @return empty if the peer is authenticated, else which check failed
      */
     private Optional<String> verifyAuth(boolean initiatorSide, IdPayload id, IkeMessage m) {
         Optional<AuthPayload> received = m.first(AuthPayload.class);
         if (certAuth == null) {
-            if (!Identities.matches(id, tunnel.dstId(), ctx.remote.getAddress())) {
-                return Optional.of("the peer's identity is not the one configured");
+            if (tunnel.dstId().isPresent() && !Identities.matches(id, tunnel.dstId(), ctx.remote.getAddress())) {
+                return Optional.of("the peer's identity " + PeerCertificates.describe(id)
+                        + " is not the configured dstid " + tunnel.dstId().get().value());
             }
             if (received.isEmpty() || received.get().method() != AuthMethod.Known.SHARED_KEY_MIC
                     || !MessageDigest.isEqual(pskMac(signedOctets(initiatorSide, id)),
@@ -516,7 +519,7 @@ final class IkeSetup {
             return;
         }
         ctx.output(children.install(esp.get().suite(), childSpiIn, esp.get().peerSpi(), tsi.get().selectors(),
-                tsr.get().selectors(), true, ni, nr, Optional.empty()));
+                tsr.get().selectors(), true, ni, nr, Optional.empty(), Optional.empty()));
         session.startQueued();
     }
 
@@ -576,7 +579,7 @@ final class IkeSetup {
         p.add(new TsPayload(false, narrowedR));
         childSpiIn = spiIn;
         ctx.output(children.install(esp.get().suite(), spiIn, esp.get().peerSpi(), narrowedI, narrowedR, false, ni,
-                nr, Optional.empty()));
+                nr, Optional.empty(), Optional.empty()));
         return p;
     }
 }

@@ -25,7 +25,9 @@ record Request(Kind kind, ChildSa child) {
         /** Delete of a Child SA whose hard lifetime ended (already gone here). */
         DELETE_EXPIRED,
         /** CREATE_CHILD_SA rekeying the IKE SA. */
-        REKEY_IKE
+        REKEY_IKE,
+        /** CREATE_CHILD_SA for a new Child SA: the IKE SA has none. */
+        CREATE_CHILD
     }
 
     static Request of(Kind kind) {

@@ -8,7 +8,8 @@
  *       IKE_SA_INIT request from an unknown SPI), optionally with {@link net.palisade.controlplane.ike.IkeSettings}.
  *   <li>Drive: {@code handle(IkeInput)} with {@link net.palisade.controlplane.ike.IkeInput}: {@code Start},
  *       {@code Received(datagram, from, to)} (IKE message without the port-4500 non-ESP marker), {@code Tick},
- *       {@code CheckLiveness}, {@code RekeyChild}, {@code RekeyIke}, {@code InboundTraffic}, {@code Close}.
+ *       {@code CheckLiveness}, {@code RekeyChild}, {@code DeleteChild}, {@code RekeyIke}, {@code InboundTraffic},
+ *       {@code Close}.
  *   <li>Obey: the returned {@code Step(state, outputs)} lists {@link net.palisade.controlplane.ike.IkeOutput}s in
  *       order: {@code Send(datagram, from, to)} (from port 4500 means ESP-in-UDP framing; a one-octet 0xFF datagram is
  *       a NAT-T keepalive, sent without the non-ESP marker), {@code SetTimer(at)} (one timer; deliver a {@code Tick}
@@ -37,7 +38,11 @@
  *   <li>{@code ChildSas} — the Child SAs: key derivation, CREATE_CHILD_SA rekeys both ways with collisions, the
  *       peer's deletes, lifetimes, redundancy; each {@code ChildSa} is a state machine over {@code ChildSa.State}
  *       ({@code INSTALLED}, {@code REKEY_LOCAL}, {@code REKEY_REMOTE}, {@code REKEYED}, {@code DELETE_LOCAL},
- *       {@code DELETED}) with its own checked {@code transition()}.
+ *       {@code DELETED}) with its own checked {@code transition()}. The PFS rule lives here too: groups that are
+ *       only the defaults are proposed, and a peer without KE is accepted; groups written in the config are required.
+ *   <li>{@code ChildCreation} — new Child SAs (CREATE_CHILD_SA without REKEY_SA): an {@code active} or
+ *       {@code dynamic} tunnel whose IKE SA lost its last Child SA creates one, with a growing pause after failures;
+ *       every tunnel accepts the peer's within its selectors.
  *   <li>{@code IkeRekeying} — IKE SA rekey both ways with collisions, the switch to the new IKE SA, the IKE SA
  *       lifetime, and the old IKE SAs.
  *   <li>{@code Informational} — INFORMATIONAL requests and answers (Delete, liveness), when {@code dpd} checks are

@@ -1,5 +1,6 @@
 package net.palisade.controlplane.tunnel;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import net.palisade.model.SpiPair;
 import net.palisade.model.TunnelSpec;
+import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.event.CborSerializable;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
@@ -102,8 +104,19 @@ public sealed interface TunnelCommand extends CborSerializable {
     /**
      * An SA was rekeyed: a Child SA when {@code spi} is present (the new SA's SPIs), else the IKE SA.
      */
-    record Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Cause cause,
-            ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    record Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Optional<DhGroup> pfs, Cause cause,
+            ActorRef<TunnelReply> replyTo) implements EngineInput {
+        @JsonCreator
+        public Rekeyed {
+            pfs = pfs == null ? Optional.empty() : pfs;
+        }
+
+        /** A rekey with no PFS record (an IKE SA rekey). */
+        public Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Cause cause,
+                ActorRef<TunnelReply> replyTo) {
+            this(replaced, replacement, spi, Optional.empty(), cause, replyTo);
+        }
+    }
 
     /** Dead peer detection declared the current peer dead. */
     record DpdLost(Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}

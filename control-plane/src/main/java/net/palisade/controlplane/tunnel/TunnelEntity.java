@@ -320,7 +320,7 @@ public final class TunnelEntity
                     yield new Decision.Refuse(no + "no Child SA " + c.replaced());
                 }
                 yield accept(new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),
-                        c.replacement(), c.spi()));
+                        c.replacement(), c.spi(), c.pfs()));
             }
             case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")

@@ -164,7 +164,7 @@ class IkeOutcomesTest {
     private static IkeOutput.ChildSaInstalled childSa(long inboundSpi) {
         IkeOutput.ChildKeys keys = new IkeOutput.ChildKeys(Secret.ofBytes(new byte[20]), Optional.empty());
         return new IkeOutput.ChildSaInstalled(inboundSpi, inboundSpi + 1, EncryptionAlgorithm.AES_128_GCM,
-                Optional.empty(), keys, keys, List.of(), List.of(), US, PEER, false);
+                Optional.empty(), keys, keys, List.of(), List.of(), US, PEER, false, Optional.empty());
     }
 
     /** Delivers reports to the entity and completes as its reply says. */

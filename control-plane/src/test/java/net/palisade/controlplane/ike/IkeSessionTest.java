@@ -447,11 +447,12 @@ class IkeSessionTest {
     }
 
     @Test
-    void pfsRekeyAgainstAPeerWithoutPfsFailsTheChildOnly() {
+    void requiredPfsRekeyAgainstAPeerWithoutPfsFailsTheChildOnly() {
         IkeTunnel base = IkeLoop.gcm("s", DhGroup.ECP256);
+        // `childsa group curve25519` written in the config: PFS is required of the peer
         IkeTunnel pfs = new IkeTunnel(base.label(), base.mode(), base.exchange(), base.from(), base.to(), base.local(),
                 base.peers(), base.ikeSa(), new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM),
-                List.of(), List.of(DhGroup.CURVE25519), Duration.ofHours(1)), base.srcId(), base.dstId(),
+                List.of(), List.of(DhGroup.CURVE25519), Duration.ofHours(1), true), base.srcId(), base.dstId(),
                 base.authentication(), base.dpd(), base.ping());
         IkeTunnel other = IkeLoop.mirror(IkeLoop.tunnel("s", List.of(EncryptionAlgorithm.AES_256_GCM), List.of(),
                 List.of(DhGroup.ECP256), List.of(EncryptionAlgorithm.AES_128_GCM), List.of(), IkeLoop.SITE_A,

@@ -13,6 +13,7 @@ import net.palisade.model.IpsecConfig;
 import net.palisade.model.Spi;
 import net.palisade.model.SpiPair;
 import net.palisade.model.config.ConfigPrinter;
+import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
@@ -152,6 +153,31 @@ class JournalJsonTest {
         assertThat(deleted.saId().value()).isEqualTo("child-084f4d05");
         assertThat(SaId.of("manual")).isEqualTo(SaId.MANUAL);
         assertThat(SaId.of("0x1/0x2").value()).as("IKE SA names are kept as they are").isEqualTo("0x1/0x2");
+    }
+
+    @Test
+    void aChildSaRecordsItsPfsAndEventsWrittenBeforeTheFieldStillRead() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        SpiPair spi = new SpiPair(Spi.of(0x1000), Spi.of(0x1001));
+        var installed = new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER,
+                new ChildSa(SaId.child(2), spi, Optional.of(DhGroup.NONE)));
+        var rekeyed = new TunnelEvent.Rekeyed("t", T, "n1", Cause.PEER, SaId.child(1), SaId.child(2), Optional.of(spi),
+                Optional.of(DhGroup.NONE));
+        assertThat(json.writeValueAsString(installed)).contains("\"pfs\":\"none\"");
+        assertThat(json.writeValueAsString(rekeyed)).contains("\"pfs\":\"none\"");
+        assertThat(roundTrip(installed)).isEqualTo(installed);
+        assertThat(roundTrip(rekeyed)).isEqualTo(rekeyed);
+        // without a record (and as written before the field existed) there is no pfs key, and such text reads
+        String old = json.writeValueAsString(new TunnelEvent.Rekeyed("t", T, "n1", Cause.PEER, SaId.child(1), SaId.child(2),
+                Optional.of(spi)));
+        assertThat(old).doesNotContain("pfs");
+        assertThat(json.readValue(old, TunnelEvent.class)).isInstanceOfSatisfying(TunnelEvent.Rekeyed.class,
+                r -> assertThat(r.pfs()).isEmpty());
+        String oldInstalled = json.writeValueAsString(installed).replace(",\"pfs\":\"none\"", "");
+        assertThat(oldInstalled).doesNotContain("pfs");
+        assertThat(json.readValue(oldInstalled, TunnelEvent.class)).isInstanceOfSatisfying(
+                TunnelEvent.ChildSaInstalled.class, e -> assertThat(e.sa().pfs()).isEmpty());
     }
 
     @Test

@@ -101,7 +101,8 @@ public final class ConfigPrinter {
         StringBuilder s2 = new StringBuilder();
         option(s2, "enc", p2.enc(), Defaults.CHILD_ENC);
         option(s2, "auth", p2.auth(), Defaults.integrityFor(p2.enc()));
-        option(s2, "group", p2.groups(), p1.groups());
+        // written groups mean PFS is required: printed even when they are the IKE groups, so the rule survives
+        option(s2, "group", p2.groups(), p2.pfsRequired() ? List.of() : p1.groups());
         if (!p2.lifetime().equals(Defaults.CHILD_LIFETIME)) {
             s2.append(" lifetime ").append(Durations.format(p2.lifetime()));
         }

@@ -63,8 +63,14 @@ final class Drafts {
             List<EncryptionAlgorithm> enc,
             List<AuthAlgorithm> auth,
             List<DhGroup> groups,
-            @JsonDeserialize(using = ModelJson.DurationDeserializer.class) Duration lifetime) {
-        static final ChildSaDraft EMPTY = new ChildSaDraft(null, null, null, null);
+            @JsonDeserialize(using = ModelJson.DurationDeserializer.class) Duration lifetime,
+            Boolean pfsRequired) {
+        static final ChildSaDraft EMPTY = new ChildSaDraft(null, null, null, null, null);
+
+        ChildSaDraft(List<EncryptionAlgorithm> enc, List<AuthAlgorithm> auth, List<DhGroup> groups,
+                Duration lifetime) {
+            this(enc, auth, groups, lifetime, null);
+        }
     }
 
     record AuthDraft(Secret psk, String cert, String key, String ca) {}

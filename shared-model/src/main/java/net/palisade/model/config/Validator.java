@@ -262,9 +262,18 @@ final class Validator {
         }
         return new IkeTunnel(label, mode, ex, from, to, Optional.ofNullable(d.local()), peers,
                 new IkeSaSpec(enc1, auth1, prf, groups1, life1),
-                new ChildSaSpec(enc2, auth2, groups2, life2),
+                new ChildSaSpec(enc2, auth2, groups2, life2, pfsRequired(p2, groups2)),
                 Optional.ofNullable(d.srcId()), Optional.ofNullable(d.dstId()), auth,
                 Optional.ofNullable(dpd), d.ping() != null && d.ping(), d.encap() != null && d.encap());
+    }
+
+    /**
+     * Groups written for phase 2 make PFS required of the peer; the defaults (the IKE groups) only propose it. JSON
+     * may say so itself ({@code pfsRequired}, as the model writes it), so a printed model reads back the same.
+     */
+    private static boolean pfsRequired(ChildSaDraft p2, List<DhGroup> groups) {
+        boolean written = p2.pfsRequired() != null ? p2.pfsRequired() : p2.groups() != null;
+        return written && !groups.contains(DhGroup.NONE);
     }
 
     /** Integrity for IKEv2 phase 1 or for phase 2: required for non-AEAD encs, refused when all are AEAD. */
@@ -597,7 +606,8 @@ final class Validator {
                     k.local().orElse(null), k.peers(),
                     new IkeSaDraft(k.ikeSa().enc(), k.ikeSa().auth(), k.ikeSa().prf(), k.ikeSa().groups(),
                             k.ikeSa().lifetime()),
-                    new ChildSaDraft(k.childSa().enc(), k.childSa().auth(), k.childSa().groups(), k.childSa().lifetime()),
+                    new ChildSaDraft(k.childSa().enc(), k.childSa().auth(), k.childSa().groups(), k.childSa().lifetime(),
+                            k.childSa().pfsRequired()),
                     k.srcId().orElse(null), k.dstId().orElse(null),
                     switch (k.authentication()) {
                         case IkeAuth.Psk p -> new AuthDraft(p.psk(), null, null, null);

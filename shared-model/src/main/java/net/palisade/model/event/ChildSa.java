@@ -1,7 +1,11 @@
 package net.palisade.model.event;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
+import java.util.Optional;
 import net.palisade.model.SpiPair;
+import net.palisade.model.crypto.DhGroup;
 
 /**
  * An installed Child SA (IKE) or the static SA pair of a manual tunnel, as the journal and the read side see it:
@@ -10,10 +14,20 @@ import net.palisade.model.SpiPair;
  * @param id the SA's name within its tunnel ({@link SaId#child} after the inbound SPI; {@link SaId#MANUAL} for
  *     the static pair)
  * @param spi inbound and outbound SPIs
+ * @param pfs the key exchange group of the exchange that made it ({@code none}: keys from the IKE SA alone, as for
+ *     a peer rekeying without PFS); empty when not recorded (the first Child SA, manual pairs, events written
+ *     before the field existed)
  */
-public record ChildSa(SaId id, SpiPair spi) {
+public record ChildSa(SaId id, SpiPair spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs) {
+    @JsonCreator
     public ChildSa {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(spi, "spi");
+        pfs = pfs == null ? Optional.empty() : pfs;
+    }
+
+    /** A Child SA with no PFS record. */
+    public ChildSa(SaId id, SpiPair spi) {
+        this(id, spi, Optional.empty());
     }
 }

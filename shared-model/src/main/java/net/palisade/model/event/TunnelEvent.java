@@ -1,6 +1,8 @@
 package net.palisade.model.event;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
@@ -10,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import net.palisade.model.SpiPair;
 import net.palisade.model.TunnelSpec;
+import net.palisade.model.crypto.DhGroup;
 
 /**
  * What happened to one tunnel: the journal of the tunnel's entity, and so its audit history. Every event carries
@@ -153,15 +156,26 @@ public sealed interface TunnelEvent extends CborSerializable {
      * @param replaced the old SA's name
      * @param replacement the new SA's name
      * @param spi the new Child SA's SPIs; empty for an IKE SA rekey
+     * @param pfs the new Child SA's key exchange group ({@code none}: the peer rekeyed without PFS); empty when not
+     *     recorded (IKE SA rekeys, events written before the field existed)
      */
     @JsonTypeName("rekeyed")
     record Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
-            Optional<SpiPair> spi) implements TunnelEvent {
+            Optional<SpiPair> spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs)
+            implements TunnelEvent {
+        @JsonCreator
         public Rekeyed {
             common(label, time, node, cause);
             Objects.requireNonNull(replaced, "replaced");
             Objects.requireNonNull(replacement, "replacement");
             Objects.requireNonNull(spi, "spi");
+            pfs = pfs == null ? Optional.empty() : pfs;
+        }
+
+        /** A rekey with no PFS record (an IKE SA rekey, or an event written before the field existed). */
+        public Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
+                Optional<SpiPair> spi) {
+            this(label, time, node, cause, replaced, replacement, spi, Optional.empty());
         }
     }
 

@@ -40,6 +40,9 @@ class RoundTripTest {
                 "ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main enc 3des,aes-256 auth hmac-sha1,hmac-sha2-384 "
                         + "group modp4096 lifetime 1d quick enc aes-256 auth hmac-sha2-256 group modp2048 lifetime 3600 "
                         + "srcid ops@example.com dstid 192.0.2.2 psk 0x00ff10 label v1",
+                // a childsa group written although it is the IKE group: PFS required, which the print keeps
+                "ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 ikesa group ecp256 childsa group ecp256 psk \"x\" "
+                        + "label pfs",
                 // main with nothing else: prints as ikev1
                 "ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" label m",
                 // certificates with awkward paths, keyword-like label and identity
@@ -111,6 +114,26 @@ class RoundTripTest {
                   manual from 10.1.0.0/16 to 10.2.0.0/16 local 192.0.2.1 peer 192.0.2.2 spi 0x100:0x101 enc aes-128-gcm enckey [redacted] udpencap label m1
                 }
                 """);
+    }
+
+    @Test
+    void pfsIsRequiredOnlyWhenAChildSaGroupIsWritten() {
+        var byDefault = ok("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 ikesa group ecp256 psk \"x\" label a");
+        var written = ok("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 ikesa group ecp256 childsa group ecp256 "
+                + "psk \"x\" label a");
+        var none = ok("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 childsa group none psk \"x\" label a");
+        var a = (net.palisade.model.IkeTunnel) byDefault.tunnels().getFirst();
+        var b = (net.palisade.model.IkeTunnel) written.tunnels().getFirst();
+        var c = (net.palisade.model.IkeTunnel) none.tunnels().getFirst();
+        // the same groups either way; only the written one insists on them
+        assertThat(a.childSa().groups()).isEqualTo(b.childSa().groups());
+        assertThat(a.childSa().pfs()).isTrue();
+        assertThat(a.childSa().pfsRequired()).isFalse();
+        assertThat(b.childSa().pfsRequired()).isTrue();
+        assertThat(c.childSa().pfs()).isFalse();
+        assertThat(c.childSa().pfsRequired()).isFalse();
+        assertThat(ConfigPrinter.print(written)).contains("childsa group ecp256");
+        assertThat(ConfigPrinter.print(byDefault)).doesNotContain("childsa");
     }
 
     @Test

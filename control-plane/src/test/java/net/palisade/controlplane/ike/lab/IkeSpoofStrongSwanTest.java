@@ -49,7 +49,6 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeSpoofStrongSwanTest {
-    private static final String PREFIX = "iksp";
     private static final String PSK = "spoof-lab-psk-not-for-production";
     private static final String GW_B = "192.0.2.2";
     private static final String GW_C = "192.0.2.3";
@@ -78,7 +77,8 @@ class IkeSpoofStrongSwanTest {
             """;
 
     @RegisterExtension
-    static final LabNamespaces LAB = new LabNamespaces(PREFIX);
+    static final LabNamespaces LAB = LabNamespaces.of(IkeSpoofStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
 
     @Test
     void spoofedIkeSaInitsLeaveAnActiveTunnelAsItIs(@TempDir Path dir) throws Exception {
