@@ -101,6 +101,32 @@ class IkeDefaultsStrongSwanTest {
         }
     }
 
+    @Test
+    void palisadeRekeysWithItsDefaultPfsAgainstStrongSwanWithoutAndThePingLosesNothing(@TempDir Path dir)
+            throws Exception {
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", PSK, "default", "default");
+        // Palisade's Child SA lifetime is the shorter (60 s against strongSwan's default hour): Palisade rekeys,
+        // proposing PFS with its default groups, which strongSwan's default esp_proposals do not have
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 childsa lifetime 60 psk \"" + PSK
+                    + "\" label to-b\n");
+            awaitInstalled(node, peer);
+            Ping ping = ping(Duration.ofSeconds(70));
+            List<TunnelEvent> events = events(node);
+            String story = story(events);
+            assertThat(ping.received()).as("ping across Palisade's rekeys: " + ping.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(ping.sent());
+            List<TunnelEvent.Rekeyed> byUs = events.stream()
+                    .filter(e -> e instanceof TunnelEvent.Rekeyed k && k.cause().equals(Cause.TIMER)
+                            && k.spi().isPresent()).map(TunnelEvent.Rekeyed.class::cast).toList();
+            // strongSwan refuses our KE transforms (NO_PROPOSAL_CHOSEN); the retry without PFS is what it takes
+            assertThat(byUs).as(story + "\ncharon log:\n" + peer.log()).isNotEmpty()
+                    .allMatch(k -> k.pfs().equals(Optional.of(DhGroup.NONE)));
+            assertThat(types(events)).as(story).doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+        }
+    }
+
     private static void awaitInstalled(LabNode node, StrongSwan peer) {
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertThat(types(events(node))).as("charon log:\n" + peer.log()).contains("child-sa-installed"));
