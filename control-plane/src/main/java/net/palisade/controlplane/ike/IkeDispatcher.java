@@ -52,10 +52,11 @@ import org.slf4j.LoggerFactory;
  * statelessly with N(COOKIE) through the transport and starts nothing (no Diffie-Hellman, no actor, no route
  * lookup). Log lines about unsolicited requests are rate-limited per source and in all ({@link LogLimit}).
  *
- * <p>Routes: {@link #register}ed by the session actors themselves. A route the dispatcher sets up for a request it
- * hands over (so that its retransmissions follow it) is pending: it is dropped once the actor registers or
- * unregisters the SPI, and in any case after {@link IkeSession#HALF_OPEN}, so an actor that ended (or refused the
- * request) before or without registering leaves nothing behind ({@link #routes()}).
+ * <p>Routes: {@link #register}ed by the session actors themselves; a new responder registers its SPI before it
+ * answers. A route the dispatcher sets up for a request it hands to a running actor as an {@link
+ * IkeSessionActor.Answer} (so that its retransmissions follow it) is pending: it is dropped once the actor registers
+ * or unregisters the SPI, and in any case after {@link IkeSession#HALF_OPEN}, so an actor that ended (or refused the
+ * request) without registering leaves nothing behind ({@link #routes()}).
  */
 final class IkeDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IkeDispatcher.class);
@@ -74,7 +75,7 @@ final class IkeDispatcher implements AutoCloseable {
         /** The running session actor of {@code label}, if any. */
         Optional<ActorRef<IkeSessionActor.Command>> session(String label);
 
-        /** Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}; returns it. */
+        /** Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}. */
         ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first);
     }
@@ -270,8 +271,10 @@ final class IkeDispatcher implements AutoCloseable {
                 return;
             }
             halfOpen.add(h.initiatorSpi(), from.getAddress());
-            ActorRef<IkeSessionActor.Command> r = tunnels.respond(tunnel.get(), ours, in);
-            addPending(h.initiatorSpi(), r);
+            // no route here: the responder registers its SPI before it answers, and may have ended already (a
+            // request answered statelessly, e.g. INVALID_KE_PAYLOAD, whose retry with the same SPI must start anew);
+            // a retransmission before it registered finds it as the tunnel's session
+            tunnels.respond(tunnel.get(), ours, in);
             log.debug("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
         } catch (IOException | RuntimeException e) {
             count("ikev2.dispatch.no-local-address");

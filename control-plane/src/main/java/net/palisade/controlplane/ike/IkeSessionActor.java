@@ -223,9 +223,15 @@ final class IkeSessionActor {
                     a.settings);
             a.sessionStarted = clock.instant();
             a.inbound(first);
-            // IDLE: the request was dropped or answered statelessly (INVALID_KE_PAYLOAD): no IKE SA to keep
-            return a.session.state() == IkeState.CLOSED || a.session.state() == IkeState.IDLE ? a.end()
-                    : a.behavior();
+            if (a.session.state() == IkeState.CLOSED || a.session.state() == IkeState.IDLE) {
+                // no IKE SA (refused, or answered statelessly: a retry may follow). Not ended here, where the node may
+                // not have made it the tunnel's session yet, but at its next step or after HALF_OPEN (a Tick)
+                a.cancelTimer(a.session);
+                a.session = null;
+                a.register();
+                timers.startSingleTimer("empty", Tick.INSTANCE, IkeSession.HALF_OPEN);
+            }
+            return a.behavior();
         }));
     }
 
@@ -414,11 +420,9 @@ final class IkeSessionActor {
     }
 
     /**
-     * The peer (or anyone using its address: nothing is authenticated yet) initiates an IKE SA of this tunnel: a
-     * responder engine answers beside ours, and the tunnel's IKE SA stays as it is until the new one has
-     * authenticated ({@link #besideUp}). A request while another of the peer's is half-open replaces it (the
-     * dispatcher still counts the replaced one, so cookies engage under a flood); one while our own second attempt
-     * runs beside is dropped (the peer retransmits). A request the engine drops or answers statelessly leaves nothing.
+     * The peer (or anyone with its address: nothing is authenticated yet) initiates an IKE SA: a responder engine
+     * answers beside ours, which stays until the new one has authenticated ({@link #besideUp}). It replaces a
+     * half-open one of the peer's; with our own second attempt beside, it is dropped (the peer retransmits).
      */
     private void answer(Answer a) {
         long spi = java.nio.ByteBuffer.wrap(a.first().datagram()).getLong(0);
@@ -473,12 +477,8 @@ final class IkeSessionActor {
             besideUp(held);
             return;
         }
-        if (mine.state() == IkeState.IDLE) {
-            // the request was dropped or answered statelessly: no half-open IKE SA, nothing to expire
-            dropBeside();
-            return;
-        }
-        if (mine.state() == IkeState.CLOSED) {
+        // IDLE: the request was dropped, or answered statelessly; nothing half-open to keep
+        if (mine.state() == IkeState.CLOSED || mine.state() == IkeState.IDLE) {
             for (IkeOutput.Event e : held) {
                 if (e instanceof IkeOutput.NegotiationFailed f) {
                     log.info("tunnel {}: IKE SA {} beside ours failed: {} {}", tunnel.label(), mine.id(), f.reason(),
@@ -588,9 +588,9 @@ final class IkeSessionActor {
     }
 
     /**
-     * After a step: a closed initiator retries later, a closed responder stops once nothing negotiates beside it. Our
-     * own attempt negotiating beside takes the closed session's place; a responder beside never does before it has
-     * authenticated ({@link #besideUp}): it may be a spoofed request, which must not become the tunnel's session.
+     * After a step: a closed initiator retries later, a responder stops once nothing negotiates. Our own attempt
+     * beside takes a closed session's place; a (maybe spoofed) responder beside only once authenticated ({@link
+     * #besideUp}).
      */
     private Behavior<Command> afterStep() {
         if (session != null && session.state() == IkeState.CLOSED) {

@@ -194,7 +194,10 @@ class IkeDispatcherTest {
         assertThat(tunnels.responders).hasSize(1);
         TestProbe<IkeSessionActor.Command> responder = tunnels.responders.getFirst();
         assertThat(responder.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(request);
-        assertThat(responder.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(request);
+        // the probe never registers its SPI: the retransmission reaches it as the tunnel's session, which a real
+        // responder recognises as its own request (answered from its cache)
+        assertThat(responder.expectMessageClass(IkeSessionActor.Answer.class).first().datagram())
+                .isEqualTo(request);
         assertThat(dispatcher.halfOpen().count()).isEqualTo(1);
 
         dispatcher.receive(STRANGER, LOCAL, init(0x78L));
@@ -343,7 +346,6 @@ class IkeDispatcherTest {
             clock.advance(Duration.ofSeconds(2)); // below the cookie threshold
         }
         assertThat(tunnels.responders).hasSize(50);
-        clock.advance(IkeSession.HALF_OPEN);
         assertThat(dispatcher.routes()).isEqualTo(before);
     }
 

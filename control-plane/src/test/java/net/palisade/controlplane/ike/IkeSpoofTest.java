@@ -316,4 +316,18 @@ class IkeSpoofTest {
                 && a.lastUp.initiatorSpi() != first.initiatorSpi(), a, b);
         assertThat(a.journal).noneMatch(e -> e.startsWith("negotiation-failed"));
     }
+
+    @Test
+    void aPassiveTunnelTakesTheRetryAfterItsInvalidKePayloadAtOnce() {
+        // A offers ECP256 first; B takes only X25519: its responder answers INVALID_KE_PAYLOAD statelessly and ends,
+        // and A sends the request again with the same SPI and an X25519 key
+        IkeTunnel both = IkeLoop.gcm("s", DhGroup.ECP256, DhGroup.CURVE25519);
+        Node a = new Node(GW_A, withMode(both, IkeMode.ACTIVE, List.of(Host.of(GW_B.getAddress()))));
+        Node b = new Node(GW_B, withMode(IkeLoop.mirror(T), IkeMode.PASSIVE, List.of(Host.of(GW_A.getAddress()))));
+        a.peer = b;
+        b.peer = a;
+        a.start();
+        await(Duration.ofSeconds(4), "the tunnel up at the first attempt", () -> up(a, b), a, b);
+        assertThat(a.journal).noneMatch(e -> e.startsWith("negotiation-failed"));
+    }
 }

@@ -39,14 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Spoofed IKE_SA_INIT requests against a live tunnel with Debian's strongSwan (lab prefix "iksp"): while host-a pings
  * host-b every 50 ms through the tunnel, gw-c (another namespace on the same internet bridge) sends, with scapy,
- * IKE_SA_INIT requests forged with gw-b's address (and, for a passive tunnel without {@code peer}, with its own): header
- * only, complete (a valid X25519 key: the node does a Diffie-Hellman unless it demands a cookie), with a KE payload of
- * a group the SA payload does not offer, and with an X25519 value of the wrong length, each with fresh SPIs to ports
- * 500 and 4500. No ping may be lost, the tunnel may journal nothing, and strongSwan's IKE SA must keep its SPIs: a
- * spoofed packet may cost a counter, never a tunnel. For {@code active}, {@code passive} and any-peer {@code passive}
- * tunnels; the {@code active} one then still negotiates a new IKE SA by itself when strongSwan deletes its own. What
- * was counted goes to {@code target/iksp-<mode>.txt}. Needs root, strongSwan and python3-scapy; skipped
- * with {@code -Dpalisade.skipExternal=true}.
+ * IKE_SA_INIT requests forged with gw-b's address (and, for a passive tunnel without {@code peer}, with its own):
+ * header only, complete (a valid X25519 key: the node does a Diffie-Hellman unless it demands a cookie), with a KE
+ * payload of a group the SA payload does not offer, and with an X25519 value of the wrong length, each with fresh
+ * SPIs to ports 500 and 4500. No ping may be lost, the tunnel may journal nothing, and strongSwan's IKE SA must keep
+ * its SPIs: a spoofed packet may cost a counter, never a tunnel. For {@code active}, {@code passive} and any-peer
+ * {@code passive} tunnels; the {@code active} one then still negotiates a new IKE SA by itself when strongSwan
+ * deletes its own. What was counted goes to {@code target/iksp-<mode>.txt}. Needs root, strongSwan and
+ * python3-scapy; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class IkeSpoofStrongSwanTest {
     private static final String PSK = "spoof-lab-psk-not-for-production";
