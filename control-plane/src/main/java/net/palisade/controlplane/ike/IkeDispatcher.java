@@ -157,6 +157,25 @@ final class IkeDispatcher implements AutoCloseable {
         pending.computeIfPresent(initiatorSpi, (k, p) -> p.actor().equals(actor) ? null : p);
     }
 
+    /**
+     * {@code actor} has stopped: the routes the dispatcher set up towards it go, so that a retransmission of a
+     * request it was handed but never took (an IKE_SA_INIT that reached a passive tunnel's session just as the peer's
+     * Delete ended it) is dispatched afresh instead of following a dead actor until the half-open limit. Runs on the
+     * dispatch thread, after every message dispatched before it.
+     */
+    void forget(ActorRef<IkeSessionActor.Command> actor) {
+        Runnable drop = () -> dropPending(actor);
+        try {
+            inbox.execute(drop);
+        } catch (RejectedExecutionException e) {
+            drop.run();
+        }
+    }
+
+    private synchronized void dropPending(ActorRef<IkeSessionActor.Command> actor) {
+        pending.values().removeIf(p -> p.actor().equals(actor));
+    }
+
     /** How many initiator SPIs are routed (registered or pending); expired pending routes are dropped first. */
     int routes() {
         expirePending();

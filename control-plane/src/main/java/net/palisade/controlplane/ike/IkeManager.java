@@ -122,6 +122,7 @@ public final class IkeManager implements AutoCloseable {
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
             // a stopped responder must not be asked to stop again at close (it would never answer)
             sessions.remove(label, actor);
+            dispatcher.forget(actor);
         }
 
         @Override

@@ -282,6 +282,24 @@ class IkeDispatcherTest {
     }
 
     @Test
+    void aRequestHandedToASessionThatThenStoppedIsAnsweredAfreshOnItsRetransmission() {
+        // found by ops/bench/ike-setup.sh: the peer deletes its IKE SA and at once initiates a new one; the request
+        // reaches the passive tunnel's session as it ends, and its retransmissions followed the dead actor for 30 s
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of(Host.of(PEER.getAddress()))));
+        TestProbe<IkeSessionActor.Command> ending = kit.createTestProbe();
+        tunnels.sessions.put("p", ending.ref());
+        byte[] request = init(0x701L);
+        dispatcher.receive(PEER, LOCAL, request);
+        ending.expectMessageClass(IkeSessionActor.Answer.class);
+        tunnels.sessions.remove("p", ending.ref()); // what IkeManager does when the actor ends
+        dispatcher.forget(ending.ref());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.routes() == 0);
+        dispatcher.receive(PEER, LOCAL, request); // the peer's retransmission
+        assertThat(tunnels.responders).as("a new responder takes the request").hasSize(1);
+        ending.expectNoMessage(Duration.ofMillis(100));
+    }
+
+    @Test
     void aNewIkeSaInitForAPassiveTunnelWithASessionIsAnsweredBesideItNotInItsPlace() {
         tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of(Host.of(PEER.getAddress()))));
         TestProbe<IkeSessionActor.Command> established = kit.createTestProbe();
