@@ -92,6 +92,19 @@ final class Validator {
         return validate(config.tunnels().stream().map(Validator::toDraft).toList(), support);
     }
 
+    /**
+     * A host name that is also a keyword of the language ({@code peer active}) could come in through JSON but could
+     * never be written back as config text: the parser would read the keyword. Refused everywhere, so that every
+     * config a node accepts prints as text that loads again (found by fuzzing the JSON door).
+     */
+    private void keywordHost(Field f, int item, Host h) {
+        if (h != null && h.dnsName().isPresent() && (ConfigParser.IKE_KEYWORDS.contains(h.dnsName().get())
+                || ConfigParser.MANUAL_KEYWORDS.contains(h.dnsName().get()))) {
+            error(f, item, "'" + h.dnsName().get() + "' is a keyword of the configuration language and cannot be a"
+                    + " host name here; use the host's address or a fully qualified name");
+        }
+    }
+
     // ---- labels ------------------------------------------------------------------------------------------
 
     /**
@@ -164,6 +177,10 @@ final class Validator {
             error(Field.PEER, -1, "missing: " + mode.keyword() + " mode initiates and needs peer ADDR "
                     + "(use passive to accept any peer)");
         }
+        for (int i = 0; i < peers.size(); i++) {
+            keywordHost(Field.PEER, i, peers.get(i));
+        }
+        keywordHost(Field.LOCAL, 0, d.local());
         if (d.local() != null && d.local().family().isPresent()) {
             IpFamily lf = d.local().family().get();
             for (int i = 0; i < peers.size(); i++) {
