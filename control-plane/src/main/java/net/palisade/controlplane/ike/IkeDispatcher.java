@@ -364,36 +364,68 @@ final class IkeDispatcher implements AutoCloseable {
      */
     static final class HalfOpen {
         private final InstantSource clock;
-        private final Map<Long, Entry> created = new ConcurrentHashMap<>();
+        private final Map<Long, Entry> created = new java.util.HashMap<>();
+        /** Every entry as added, oldest first; one replaced or removed since is skipped when it reaches the head. */
+        private final java.util.ArrayDeque<Entry> order = new java.util.ArrayDeque<>();
+        private final Map<InetAddress, Integer> bySource = new java.util.HashMap<>();
 
         HalfOpen(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
         }
 
         /** A request from {@code source} was handed to a responder. */
-        void add(long initiatorSpi, InetAddress source) {
-            created.put(initiatorSpi, new Entry(clock.instant(), source));
+        synchronized void add(long initiatorSpi, InetAddress source) {
+            Entry e = new Entry(initiatorSpi, clock.instant(), source);
+            Entry before = created.put(initiatorSpi, e);
+            if (before != null) {
+                less(before.source());
+            }
+            order.add(e);
+            bySource.merge(source, 1, Integer::sum);
         }
 
         /** The IKE SA came up (authenticated). */
-        void remove(long initiatorSpi) {
-            created.remove(initiatorSpi);
+        synchronized void remove(long initiatorSpi) {
+            Entry e = created.remove(initiatorSpi);
+            if (e != null) {
+                less(e.source());
+            }
         }
 
         /** How many are half-open now. */
-        int count() {
-            Instant oldest = clock.instant().minus(IkeSession.HALF_OPEN);
-            created.values().removeIf(c -> c.created().isBefore(oldest));
+        synchronized int count() {
+            expire();
             return created.size();
         }
 
-        /** How many of them came from {@code source}. */
-        int count(InetAddress source) {
-            count();
-            return (int) created.values().stream().filter(e -> e.source().equals(source)).count();
+        /** How many of them came from {@code source}: counted as they come and go, not by a scan of them all. */
+        synchronized int count(InetAddress source) {
+            expire();
+            return bySource.getOrDefault(source, 0);
         }
 
-        private record Entry(Instant created, InetAddress source) {}
+        /** Drops the entries older than {@link IkeSession#HALF_OPEN}, oldest first. */
+        private void expire() {
+            Instant oldest = clock.instant().minus(IkeSession.HALF_OPEN);
+            while (!order.isEmpty()) {
+                Entry head = order.peek();
+                boolean current = created.get(head.spi()) == head;
+                if (current && !head.created().isBefore(oldest)) {
+                    return;
+                }
+                order.poll();
+                if (current) {
+                    created.remove(head.spi());
+                    less(head.source());
+                }
+            }
+        }
+
+        private void less(InetAddress source) {
+            bySource.computeIfPresent(source, (k, n) -> n == 1 ? null : n - 1);
+        }
+
+        private record Entry(long spi, Instant created, InetAddress source) {}
     }
 
     /**
