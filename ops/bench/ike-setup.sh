@@ -158,6 +158,9 @@ last = max(ts(e["time"]) for e in ev)
 print(len(ev), "%.1f" % max(0.0, last - float(sys.argv[1])))' "$t_load_end")
 installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
 echo "$pal_line" >&2
+# what the responder dropped or answered with a cookie, by cause (a timeout above usually has its reason here)
+ike_counters=$(api "$P-gwb" /metrics | awk -F'[{}"]' '/^palisade_ike_total/ && $NF + 0 > 0 { printf "%s%s=%d", sep, $3, $NF; sep=" " }')
+echo "ike-setup: Palisade responder IKE counters: ${ike_counters:-none}" >&2
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   "$JAVA_HOME/bin/jcmd" "$bpid" JFR.stop name=ike-bench >/dev/null 2>&1 || true   # ended by its duration already
   echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2

@@ -67,6 +67,7 @@ public final class ApiServer extends AllDirectives {
     private final ControlPlane node;
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
+    private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
     private final ApiJson render = new ApiJson();
     private final ObjectMapper json = render.mapper();
 
@@ -80,8 +81,17 @@ public final class ApiServer extends AllDirectives {
         this.node = node;
         this.counters = counters;
         this.ready = ready;
-        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get())),
-                METRICS_MAX_AGE, Clock.systemUTC());
+        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get())
+                + Metrics.renderIke(ikeCounters.get())), METRICS_MAX_AGE, Clock.systemUTC());
+    }
+
+    /**
+     * Adds the IKE counters ({@code ikev2.dispatch.*} drops by cause, {@code ikev2.cookie.*}) to {@code /metrics}:
+     * what an operator reads to see a flood, or the admission limits at work.
+     */
+    public ApiServer ikeCounters(Supplier<Map<String, Long>> source) {
+        this.ikeCounters = java.util.Objects.requireNonNull(source, "source");
+        return this;
     }
 
     /**

@@ -1,6 +1,7 @@
 package net.palisade.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import net.palisade.controlplane.tunnel.TunnelStatus;
 import net.palisade.controlplane.tunnel.TunnelView;
@@ -48,6 +49,21 @@ final class Metrics {
                 }
             }
         }
+        return sb.toString();
+    }
+
+    /**
+     * The IKE counters as {@code palisade_ike_total{counter="ikev2.dispatch.cookie-drop"}}, sorted by name; nothing
+     * when there are none (a node without IKE).
+     */
+    static String renderIke(Map<String, Long> counters) {
+        if (counters.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("# HELP palisade_ike_total IKE messages counted by the node, by counter"
+                + " (drops by cause, cookies).\n# TYPE palisade_ike_total counter\n");
+        new java.util.TreeMap<>(counters).forEach((k, v) -> sb.append("palisade_ike_total{counter=\"").append(escape(k))
+                .append("\"} ").append(v).append('\n'));
         return sb.toString();
     }
 

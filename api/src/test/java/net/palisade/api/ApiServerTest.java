@@ -263,12 +263,17 @@ class ApiServerTest {
     @Order(7)
     void metricsArePublicOnlyWhenTheNodeSaysSo() throws Exception {
         var open = new ApiServer(TokenFile.loadOrCreate(dir.resolve("api-token")), node, Optional::empty, () -> true)
-                .metricsPublic(true).bind(node.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                .metricsPublic(true)
+                .ikeCounters(() -> java.util.Map.of("ikev2.dispatch.cookie-drop", 3L, "ikev2.cookie.sent", 5L))
+                .bind(node.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + open.localAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge");
+            assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge")
+                    .contains("# TYPE palisade_ike_total counter\n")
+                    .contains("palisade_ike_total{counter=\"ikev2.dispatch.cookie-drop\"} 3\n")
+                    .contains("palisade_ike_total{counter=\"ikev2.cookie.sent\"} 5\n");
             HttpResponse<String> v1 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + open.localAddress().getPort() + "/v1/tunnels")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(v1.statusCode()).as("only /metrics opens").isEqualTo(401);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import net.palisade.controlplane.Node;
 import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.Fragments;
+import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
@@ -210,6 +212,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             binding = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get)
                     .metricsPublic(metricsPublic)
+                    .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))
                     .bind(node.system(), listen.host(), listen.port())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -379,6 +379,13 @@ public final class IkeManager implements AutoCloseable {
         return dispatcher.counters();
     }
 
+    /** Every node-level IKE counter: {@link #dispatchCounters()} and {@link #cookieCounters()} together. */
+    public Map<String, Long> counters() {
+        Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
+        all.putAll(cookieCounters());
+        return all;
+    }
+
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */
     void send(IkeOutput.Send s) {
         transport.send(s);
