@@ -1,6 +1,5 @@
 package net.palisade.controlplane.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
@@ -8,12 +7,12 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import net.palisade.model.IpsecConfig;
-import net.palisade.model.event.CborSerializable;
+import net.palisade.model.event.JournaledEvent;
 import net.palisade.model.event.Cause;
 
 /**
- * The config store's journal: every change of the running config. Like tunnel events, each carries time, node
- * and cause; the type name is in {@code "type"}.
+ * The config store's journal: every change of the running config. Like tunnel events, each carries the {@link
+ * JournaledEvent} header (time, node, cause); the type name is in {@code "type"}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
@@ -22,22 +21,7 @@ import net.palisade.model.event.Cause;
     @JsonSubTypes.Type(ConfigEvent.CommitRolledBack.class),
     @JsonSubTypes.Type(ConfigEvent.RolledBack.class)
 })
-public sealed interface ConfigEvent extends CborSerializable {
-    /** When. */
-    Instant time();
-
-    /** Which node recorded it. */
-    String node();
-
-    /** Who or what. */
-    Cause cause();
-
-    /** The wire name, e.g. {@code commit-rolled-back}. */
-    @JsonIgnore
-    default String type() {
-        return getClass().getAnnotation(JsonTypeName.class).value();
-    }
-
+public sealed interface ConfigEvent extends JournaledEvent {
     /**
      * A new revision became the running config.
      *

@@ -38,7 +38,7 @@ import net.palisade.model.crypto.DhGroup;
     @JsonSubTypes.Type(TunnelEvent.NegotiationFailed.class),
     @JsonSubTypes.Type(TunnelEvent.SaExpired.class)
 })
-public sealed interface TunnelEvent extends CborSerializable {
+public sealed interface TunnelEvent extends JournaledEvent {
     /** Every event type name, in the order of the tunnel's life. */
     List<String> TYPES = List.of("configured", "removed", "admin-up", "admin-down", "phase1-up", "phase1-down",
             "child-sa-installed", "child-sa-deleted", "rekeyed", "dpd-lost", "peer-switched", "negotiation-failed",
@@ -46,21 +46,6 @@ public sealed interface TunnelEvent extends CborSerializable {
 
     /** The tunnel. */
     String label();
-
-    /** When it happened (the node's clock). */
-    Instant time();
-
-    /** The node that recorded it (its cluster address or configured name). */
-    String node();
-
-    /** Who or what triggered it. */
-    Cause cause();
-
-    /** The wire name of this event, e.g. {@code phase1-up}. */
-    @JsonIgnore
-    default String type() {
-        return getClass().getAnnotation(JsonTypeName.class).value();
-    }
 
     private static void common(String label, Instant time, String node, Cause cause) {
         Objects.requireNonNull(label, "label");
