@@ -83,6 +83,15 @@ final class EngineContext {
         counters.increment("ikev2.engine." + counter);
     }
 
+    /**
+     * Whether {@code from} is this SA's peer, by address (any port: a NAT in front of the peer may move its port).
+     * A retransmitted request is answered from the response cache without being opened, so anyone who captured it
+     * can replay it; answering only the peer's address keeps that from reflecting our responses onto a third host.
+     */
+    boolean fromPeer(java.net.InetSocketAddress from) {
+        return remote != null && remote.getAddress().equals(from.getAddress());
+    }
+
     void output(IkeOutput o) {
         outputs.add(o);
     }

@@ -423,6 +423,10 @@ public final class IkeSession {
                 fragment(m).map(SkfPayload::fragmentNumber).orElse(0));
         switch (verdict) {
             case MessageWindow.Incoming.Retransmitted rt -> {
+                if (!ctx.fromPeer(from)) {
+                    ctx.drop("retransmission_other_source");
+                    return;
+                }
                 ctx.count("retransmission_answered");
                 rt.response().forEach(x -> ctx.output(new IkeOutput.Send(x, to, from)));
                 return;

@@ -83,6 +83,10 @@ final class OldIkeSa {
         }
         switch (sa.window.request(h.messageId(), d, 0)) {
             case MessageWindow.Incoming.Retransmitted r -> {
+                if (!ctx.fromPeer(from)) {
+                    ctx.drop("old_sa_retransmission_other_source");
+                    return;
+                }
                 ctx.count("retransmission_answered");
                 r.response().forEach(x -> ctx.output(new IkeOutput.Send(x, to, from)));
                 return;

@@ -516,6 +516,23 @@ class IkeSessionTest {
     }
 
     @Test
+    void aReplayedRequestFromAnotherHostIsNotAnsweredThere() {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        IkeLoop loop = up(t, IkeLoop.mirror(t));
+        byte[] auth = loop.delivered.get(2).datagram().clone(); // A's IKE_AUTH request, already answered
+        var victim = new java.net.InetSocketAddress(IkeLoop.ip("198.51.100.7"), 500);
+        IkeSession.Step spoofed = loop.feed(false, new IkeInput.Received(auth, victim, IkeLoop.B));
+        assertThat(spoofed.outputs()).as("nothing sent to the spoofed source").isEmpty();
+        assertThat(spoofed.state()).isEqualTo(IkeState.ESTABLISHED);
+        assertThat(loop.b.counters().get("ikev2.engine.retransmission_other_source")).isEqualTo(1);
+        // the peer itself, from another port (its NAT moved), still gets the cached response
+        var peerNewPort = new java.net.InetSocketAddress(IkeLoop.A.getAddress(), 40500);
+        IkeSession.Step fromPeer = loop.feed(false, new IkeInput.Received(auth, peerNewPort, IkeLoop.B));
+        assertThat(fromPeer.outputs()).singleElement().isInstanceOfSatisfying(IkeOutput.Send.class,
+                send -> assertThat(send.to()).isEqualTo(peerNewPort));
+    }
+
+    @Test
     void keysAndSecretsNeverPrint() {
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
         IkeLoop loop = up(t, IkeLoop.mirror(t));
