@@ -359,9 +359,9 @@ final class ChildSas {
         }
         List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), remoteBounds);
         List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), localBounds);
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the selectors of the peer's " + what
-                    + " are outside the tunnel's");
+        Optional<String> unanswerable = SelectorPolicy.unanswerable(narrowedI, narrowedR, what);
+        if (unanswerable.isPresent()) {
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, unanswerable.get());
             return Answer.refused(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
         }
         byte[] ours = ctx.nonce();

@@ -569,8 +569,9 @@ final class IkeSetup {
                 SelectorPolicy.of(tunnel.to(), family));
         List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(),
                 SelectorPolicy.of(tunnel.from(), family));
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the initiator's selectors are outside our networks");
+        Optional<String> unanswerable = SelectorPolicy.unanswerable(narrowedI, narrowedR, "IKE_AUTH");
+        if (unanswerable.isPresent()) {
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, unanswerable.get());
             p.add(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));
             return p;
         }

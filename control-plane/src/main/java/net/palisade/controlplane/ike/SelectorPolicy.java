@@ -16,7 +16,27 @@ import net.palisade.model.wire.ikev2.TrafficSelector;
  */
 final class SelectorPolicy {
 
+    /** The most selectors one TS payload carries (its count is one octet, RFC 7296 section 3.13). */
+    static final int MAX_SELECTORS = 255;
+
     private SelectorPolicy() {
+    }
+
+    /**
+     * Why a responder cannot answer with these narrowed selectors, or empty if it can: nothing left on a side, or
+     * more on a side than a TS payload holds (many small offered ranges crossed with many configured networks).
+     */
+    static java.util.Optional<String> unanswerable(List<TrafficSelector> narrowedI, List<TrafficSelector> narrowedR,
+            String what) {
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            return java.util.Optional.of("the selectors of the peer's " + what + " are outside the tunnel's");
+        }
+        int most = Math.max(narrowedI.size(), narrowedR.size());
+        if (most > MAX_SELECTORS) {
+            return java.util.Optional.of("the selectors of the peer's " + what + " narrow to " + most
+                    + " ranges, more than the " + MAX_SELECTORS + " a TS payload holds");
+        }
+        return java.util.Optional.empty();
     }
 
     /** One selector per configured network ({@code any} as every address of {@code family}). */

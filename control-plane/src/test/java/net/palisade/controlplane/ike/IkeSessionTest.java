@@ -264,6 +264,29 @@ class IkeSessionTest {
     }
 
     @Test
+    void selectorsNarrowingToMoreThanATsPayloadHoldsAreTsUnacceptableNotACrash() {
+        // the peer offers one wide range; our tunnel lists 300 small networks inside it: 300 narrowed ranges
+        List<Network> many = java.util.stream.IntStream.range(0, 300)
+                .mapToObj(i -> Network.parse("10.1." + i / 256 + "." + (i % 256) + "/32")).toList();
+        IkeTunnel initiator = IkeLoop.tunnel("s", List.of(EncryptionAlgorithm.AES_256_GCM), List.of(),
+                List.of(DhGroup.CURVE25519), List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
+                IkeLoop.SITE_B, List.of(Network.parse("10.1.0.0/16")));
+        IkeTunnel responder = IkeLoop.tunnel("s", List.of(EncryptionAlgorithm.AES_256_GCM), List.of(),
+                List.of(DhGroup.CURVE25519), List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
+                many, IkeLoop.SITE_B);
+        IkeLoop loop = up(initiator, responder);
+        assertThat(loop.events(false, IkeOutput.Phase1Up.class)).as("the IKE SA still comes up").hasSize(1);
+        assertThat(loop.events(false, IkeOutput.NegotiationFailed.class))
+                .singleElement().satisfies(f -> {
+                    assertThat(f.reason()).isEqualTo(FailureReason.TS_UNACCEPTABLE);
+                    assertThat(f.detail()).contains("300 ranges");
+                });
+        assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).extracting(IkeOutput.NegotiationFailed::reason)
+                .containsExactly(FailureReason.TS_UNACCEPTABLE);
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).isEmpty();
+    }
+
+    @Test
     void lostInitResponseIsRetransmittedAndDuplicateAuthIsAnsweredFromCache() {
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.ECP384);
         IkeLoop loop = new IkeLoop(t, IkeLoop.mirror(t));
