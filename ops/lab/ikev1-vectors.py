@@ -9,6 +9,9 @@ derived the same keys), and fails loudly when they do not.
 
 usage: ikev1-vectors.py CASE_JSON INITIATOR_LOG RESPONDER_LOG PCAP OUT_JSON
   CASE_JSON: the case's description as the shell script writes it (name, exchange, proposals, psk, ...)
+       ikev1-vectors.py check LOG PCAP
+  tshark's verdict on a capture of one IKEv1 SA: decrypts it with the Ka of LOG (a charon log at ike = 4), prints
+  one line per ISAKMP message and fails when one is malformed or does not decrypt (ikev1-strongswan-pair.sh)
 """
 import json
 import re
@@ -88,7 +91,34 @@ def isakmp_bytes(p):
     return raw
 
 
+def check(log, pcap):
+    ka = first(dumps(log), "encryption key Ka", log)
+    plain = [p for p in tshark_packets(pcap) if len(isakmp_bytes(p)) >= 56]
+    if not plain:
+        fail("no ISAKMP messages in the capture")
+    cky_i = one(plain[0], "isakmp.ispi")
+    cmd = ["tshark", "-r", pcap, "-o", f"uat:ikev1_decryption_table:{cky_i},{ka}", "-Y", "isakmp", "-T", "fields",
+           "-e", "frame.number", "-e", "isakmp.flag_e", "-e", "_ws.malformed", "-e", "isakmp.typepayload",
+           "-e", "_ws.col.Info"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    bad = 0
+    for line in out.splitlines():
+        frame, encrypted, malformed, payloads, info = (line.split("\t") + [""] * 5)[:5]
+        verdict = "ok"
+        if malformed:
+            verdict = "MALFORMED"
+        elif not payloads:
+            verdict = "NOT DECRYPTED" if encrypted in ("1", "True") else "NO PAYLOADS"
+        print(f"frame {frame}: {verdict}: {info}, payload types {payloads}{' (decrypted)' if encrypted == '1' else ''}")
+        bad += verdict != "ok"
+    if bad:
+        fail(f"{bad} ISAKMP message(s) tshark could not dissect")
+
+
 def main():
+    if sys.argv[1] == "check":
+        check(sys.argv[2], sys.argv[3])
+        return
     case_path, ilog, rlog, pcap, out_path = sys.argv[1:6]
     case = json.load(open(case_path))
     di, dr = dumps(ilog), dumps(rlog)

@@ -86,6 +86,7 @@ json.dump({"name": "$name", "exchange": "$exchange", "ike": "$ike", "p1_encrypti
 PY
   /usr/bin/python3 "$here/ikev1-vectors.py" "$dir/case.json" "$dir/a/charon.log" "$dir/b/charon.log" \
     "$dir/capture.pcap" "$out/$name.json"
+  /usr/bin/python3 "$here/ikev1-vectors.py" check "$dir/a/charon.log" "$dir/capture.pcap" | sed 's/^/  tshark: /'
   cp "$dir/capture.pcap" "$out/$name.pcap"
   echo "ikev1-vectors.sh: case $name -> $out/$name.json ($(stat -c %s "$out/$name.pcap") bytes of capture)"
 }
