@@ -97,6 +97,7 @@ def check(log, pcap):
     if not plain:
         fail("no ISAKMP messages in the capture")
     cky_i = one(plain[0], "isakmp.ispi")
+    repeated = repeats(plain)
     cmd = ["tshark", "-r", pcap, "-o", f"uat:ikev1_decryption_table:{cky_i},{ka}", "-Y", "isakmp", "-T", "fields",
            "-e", "frame.number", "-e", "isakmp.flag_e", "-e", "_ws.malformed", "-e", "isakmp.typepayload",
            "-e", "_ws.col.Info"]
@@ -105,14 +106,30 @@ def check(log, pcap):
     for line in out.splitlines():
         frame, encrypted, malformed, payloads, info = (line.split("\t") + [""] * 5)[:5]
         verdict = "ok"
-        if malformed:
+        if frame in repeated:
+            verdict = f"retransmission of frame {repeated[frame]} (not judged)"
+        elif malformed:
             verdict = "MALFORMED"
         elif not payloads:
             verdict = "NOT DECRYPTED" if encrypted in ("1", "True") else "NO PAYLOADS"
         print(f"frame {frame}: {verdict}: {info}, payload types {payloads}{' (decrypted)' if encrypted == '1' else ''}")
-        bad += verdict != "ok"
+        bad += verdict in ("MALFORMED", "NOT DECRYPTED", "NO PAYLOADS")
     if bad:
         fail(f"{bad} ISAKMP message(s) tshark could not dissect")
+
+
+def repeats(packets):
+    """Frames whose ISAKMP bytes repeat an earlier frame's: retransmissions, {frame: first frame}. tshark's IKEv1
+    decryption chains IVs across messages, so a byte-identical repeat decrypts with the wrong IV and shows as
+    malformed; it says nothing about the wire format, and it is no new message of the exchange."""
+    seen, out = {}, {}
+    for p in packets:
+        raw = isakmp_bytes(p)
+        if raw in seen:
+            out[one(p, "frame.number")] = seen[raw]
+        else:
+            seen[raw] = one(p, "frame.number")
+    return out
 
 
 def main():
@@ -143,6 +160,8 @@ def main():
 
     # decrypt with strongSwan's Ka: tshark computes the IVs itself, so a wrong Ka or IV shows as malformed
     packets = [p for p in tshark_packets(pcap, cky_i, p1["encryption key Ka"]) if len(isakmp_bytes(p)) >= 56]
+    repeated = repeats(packets)
+    packets = [p for p in packets if one(p, "frame.number") not in repeated]
     for p in packets:
         if "_ws.malformed" in p:
             fail(f"tshark: frame {one(p, 'frame.number')} is malformed after decryption")
