@@ -8,6 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -17,7 +20,10 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import net.palisade.dataplane.testkit.TestPrograms;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -75,7 +81,7 @@ class StrongSwanVectorsTest {
     @MethodSource("vectors")
     void skeyidIsThePrfOfThePskOverBothNonces(Vector v) throws Exception {
         JsonNode p1 = v.p1();
-        assertThat(p1.get("psk_text").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(p1.get("psk_text").asText().getBytes(StandardCharsets.UTF_8))
                 .isEqualTo(hex(p1, "psk"));
         assertThat(prf(p1, hex(p1, "psk"), cat(hex(p1, "ni"), hex(p1, "nr")))).isEqualTo(hex(p1, "skeyid"));
     }
@@ -234,6 +240,39 @@ class StrongSwanVectorsTest {
             assertThat(qm.get("integ_key_i").isNull()).as("AES-GCM has no integrity key").isTrue();
             assertThat(hex(qm, "encr_key_i")).as("AES-128 key and 4-byte salt").hasSize(20);
         }
+    }
+
+    /**
+     * tshark, given only the capture and the fixture's CKY-I and Ka, decrypts every message (it derives the IVs
+     * itself), finds none malformed, and finds on the wire the values the fixture took from the log: HASH_I,
+     * HASH_R, quick mode's nonces, SPIs and message ID.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("vectors")
+    void tsharkDecryptsTheCaptureWithKaAndSeesTheFixturesValues(Vector v, @TempDir Path dir) throws Exception {
+        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal is true");
+        TestPrograms.require("tshark");
+        Path pcap = dir.resolve(v.name() + ".pcap");
+        try (InputStream in = StrongSwanVectorsTest.class.getResourceAsStream("vectors/" + v.name() + ".pcap")) {
+            assertThat(in).as(v.name() + ".pcap").isNotNull();
+            Files.copy(in, pcap);
+        }
+        JsonNode p1 = v.p1();
+        JsonNode qm = v.qm();
+        Process p = new ProcessBuilder("tshark", "-r", pcap.toString(), "-o",
+                "uat:ikev1_decryption_table:" + p1.get("cky_i").asText() + "," + p1.get("ka").asText(), "-Y",
+                "isakmp", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "_ws.malformed", "-e",
+                "isakmp.hash", "-e", "isakmp.nonce", "-e", "isakmp.spi", "-e", "isakmp.messageid")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("tshark").isZero();
+        List<String> lines = out.lines().toList();
+        assertThat(lines).as("ISAKMP messages").hasSizeGreaterThanOrEqualTo(p1.get("exchange").asText()
+                .equals("main") ? 9 : 6);
+        assertThat(lines).as("no message malformed after decryption").allMatch(l -> l.startsWith("\t"));
+        assertThat(out).contains(p1.get("hash_i").asText(), p1.get("hash_r").asText(), p1.get("ni").asText(),
+                p1.get("nr").asText(), qm.get("ni").asText(), qm.get("nr").asText(), qm.get("spi_i").asText(),
+                qm.get("spi_r").asText(), "0x" + qm.get("message_id").asText());
     }
 
     // ---------------------------------------------------------------------------------------------------------
