@@ -11,6 +11,21 @@
 #   ops/lab/strongswan.sh conf-any DIR LOCAL LOCAL_TS REMOTE_TS PSK [IKE_PROPOSAL] [ESP_PROPOSAL]
 #                                          a responder for any peer (remote_addrs = %any, any ID, unique = never,
 #                                          one PSK for all, log level 0 so logging costs little): the IKE benchmark's
+#   ops/lab/strongswan.sh conf-v1 DIR LOCAL REMOTE LOCAL_TS REMOTE_TS PSK [KEY=VALUE...]
+#                                          an IKEv1 PSK site-to-site config (version = 1); REMOTE %any makes a
+#                                          responder for any peer and any ID (one PSK for all, unique = never).
+#                                          KEY=VALUE, each at most once:
+#                                            ike=PROPOSAL (default aes128-sha256-modp2048)  esp=PROPOSAL (aes128gcm16)
+#                                            pfs=GROUP        appended to the ESP proposal (quick mode PFS)
+#                                            aggressive=yes   aggressive mode instead of main mode
+#                                            aggressive_psk_responder=yes   charon's
+#                                                             i_dont_care_about_security_and_use_aggressive_mode_psk
+#                                                             (without it charon refuses aggressive PSK as responder)
+#                                            local_id=ID remote_id=ID       (defaults: the addresses; none for %any)
+#                                            dpd_delay=S dpd_timeout=S dpd_action=clear|trap|restart
+#                                            rekey_time=S     phase 1: IKEv1 re-authenticates (it cannot rekey)
+#                                            child_rekey_time=S  phase 2 (quick mode) replacement
+#                                            log=N            level of ike and chd in charon.log (4 prints keys)
 #   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
 # Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
 # encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
@@ -184,6 +199,95 @@ secrets {
 CONF
 }
 
+# IKEv1. Options come as KEY=VALUE words so callers name what they change; an unknown or repeated key is an error,
+# never ignored.
+conf_v1() {
+  local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 psk=$6
+  shift 6
+  local ike=aes128-sha256-modp2048 esp=aes128gcm16 pfs= aggressive=no aggr_psk=no local_id=$local_addr
+  local remote_id=$remote_addr dpd_delay= dpd_timeout= dpd_action= rekey_time= child_rekey_time= log=2
+  [ "$remote_addr" != %any ] || remote_id=
+  local opt key value seen=" "
+  for opt in "$@"; do
+    case "$opt" in *=*) ;; *) echo "strongswan.sh: conf-v1 option '$opt' is not KEY=VALUE" >&2; return 2 ;; esac
+    key=${opt%%=*} value=${opt#*=}
+    case "$seen" in *" $key "*) echo "strongswan.sh: conf-v1 option $key given twice" >&2; return 2 ;; esac
+    seen="$seen$key "
+    case "$key" in
+      ike) ike=$value ;;
+      esp) esp=$value ;;
+      pfs) pfs=$value ;;
+      aggressive) aggressive=$value ;;
+      aggressive_psk_responder) aggr_psk=$value ;;
+      local_id) local_id=$value ;;
+      remote_id) remote_id=$value ;;
+      dpd_delay) dpd_delay=$value ;;
+      dpd_timeout) dpd_timeout=$value ;;
+      dpd_action) dpd_action=$value ;;
+      rekey_time) rekey_time=$value ;;
+      child_rekey_time) child_rekey_time=$value ;;
+      log) log=$value ;;
+      *) echo "strongswan.sh: conf-v1 has no option '$key'" >&2; return 2 ;;
+    esac
+  done
+  case "$aggressive$aggr_psk" in yesyes|yesno|noyes|nono) ;;
+    *) echo "strongswan.sh: conf-v1 aggressive and aggressive_psk_responder take yes or no" >&2; return 2 ;; esac
+  [ -z "$pfs" ] || esp="$esp-$pfs"
+  strongswan_conf "$dir"
+  # flush_line: tests read the log while charon runs
+  sed -i "s/^      ike = 2\$/      ike = $log\n      chd = $log\n      flush_line = yes/" "$dir/strongswan.conf"
+  if [ "$aggr_psk" = yes ]; then
+    sed -i 's/^  port = 500$/  port = 500\n  i_dont_care_about_security_and_use_aggressive_mode_psk = yes/' "$dir/strongswan.conf"
+  fi
+  local remote_addrs=$remote_addr unique=
+  if [ "$remote_addr" = %any ]; then
+    unique="    unique = never"
+  fi
+  {
+    echo "connections {"
+    echo "  lab {"
+    echo "    version = 1"
+    echo "    local_addrs = $local_addr"
+    echo "    remote_addrs = $remote_addrs"
+    echo "    encap = yes"
+    [ -z "$unique" ] || echo "$unique"
+    echo "    aggressive = $aggressive"
+    echo "    proposals = $ike"
+    [ -z "$dpd_delay" ] || echo "    dpd_delay = $dpd_delay"
+    [ -z "$dpd_timeout" ] || echo "    dpd_timeout = $dpd_timeout"
+    [ -z "$rekey_time" ] || echo "    rekey_time = $rekey_time"
+    echo "    local {"
+    echo "      auth = psk"
+    echo "      id = $local_id"
+    echo "    }"
+    echo "    remote {"
+    echo "      auth = psk"
+    [ -z "$remote_id" ] || echo "      id = $remote_id"
+    echo "    }"
+    echo "    children {"
+    echo "      net {"
+    echo "        local_ts = $local_ts"
+    echo "        remote_ts = $remote_ts"
+    echo "        esp_proposals = $esp"
+    [ -z "$dpd_action" ] || echo "        dpd_action = $dpd_action"
+    [ -z "$child_rekey_time" ] || echo "        rekey_time = $child_rekey_time"
+    echo "        start_action = none"
+    echo "      }"
+    echo "    }"
+    echo "  }"
+    echo "}"
+    echo "secrets {"
+    echo "  ike-lab {"
+    if [ -n "$remote_id" ]; then
+      echo "    id-1 = $local_id"
+      echo "    id-2 = $remote_id"
+    fi
+    echo "    secret = \"$psk\""
+    echo "  }"
+    echo "}"
+  } > "$dir/swanctl.conf"
+}
+
 swanctl_in() {
   local ns=$1 dir=$2; shift 2
   ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
@@ -224,8 +328,9 @@ case "${1:-}" in
   conf) shift; conf "$@" ;;
   conf-cert) shift; conf_cert "$@" ;;
   conf-any) shift; conf_any "$@" ;;
+  conf-v1) shift; conf_v1 "$@" ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
   swanctl) shift; swanctl_in "$@" ;;
-  *) echo "usage: $0 conf|conf-cert|conf-any|start|stop|swanctl ..." >&2; exit 2 ;;
+  *) echo "usage: $0 conf|conf-cert|conf-any|conf-v1|start|stop|swanctl ..." >&2; exit 2 ;;
 esac

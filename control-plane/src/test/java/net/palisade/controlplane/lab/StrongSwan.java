@@ -12,9 +12,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * One Debian strongSwan daemon (charon) in a namespace of the lab, configured in a folder of its own by
- * {@code ops/lab/strongswan.sh}: made by {@link #psk} or {@link #cert} (which also turn on {@code flush_line}, so
- * the log can be read while charon runs), adjusted with {@link #editConf} and {@link #editSwanctl}, then
- * {@link #start()}ed; {@link #close()} stops it. Its log is the judge of what crossed the wire.
+ * {@code ops/lab/strongswan.sh}: made by {@link #psk}, {@link #cert} or {@link #ikev1Psk} (which also turn on
+ * {@code flush_line}, so the log can be read while charon runs), adjusted with {@link #editConf} and
+ * {@link #editSwanctl}, then {@link #start()}ed; {@link #close()} stops it. Its log is the judge of what crossed
+ * the wire.
  */
 public final class StrongSwan implements AutoCloseable {
     private final String namespace;
@@ -47,6 +48,137 @@ public final class StrongSwan implements AutoCloseable {
     }
 
     /**
+     * An IKEv1 PSK site-to-site configuration ({@code strongswan.sh conf-v1}): connection "lab", child "net",
+     * {@code version = 1}, {@code encap = yes}, main mode unless {@code options} say otherwise.
+     *
+     * @param namespace where charon will run
+     * @param dir the folder for its configuration, sockets and log
+     * @param local its own address
+     * @param remote the peer's address, or {@code %any}: a responder for any peer and any ID
+     * @param localTs its networks (comma-separated)
+     * @param remoteTs the peer's networks (comma-separated)
+     * @param psk the pre-shared key
+     * @param options what differs from the defaults (see {@link Ikev1})
+     * @return the configured, not yet started daemon
+     * @throws Exception when the script fails (e.g. a value it refuses)
+     */
+    public static StrongSwan ikev1Psk(String namespace, Path dir, String local, String remote, String localTs,
+            String remoteTs, String psk, Ikev1 options) throws Exception {
+        return configured(namespace, dir, List.of("conf-v1", dir.toString(), local, remote, localTs, remoteTs, psk),
+                options.words().toArray(String[]::new));
+    }
+
+    /**
+     * The IKEv1 settings of {@link #ikev1Psk}, as {@code KEY=VALUE} words of {@code strongswan.sh conf-v1}; each
+     * method returns a copy with one more. Defaults: main mode, {@code aes128-sha256-modp2048}, ESP
+     * {@code aes128gcm16} without PFS, the addresses as IDs, no DPD, strongSwan's lifetimes, log level 2.
+     *
+     * @param words the settings so far
+     */
+    public record Ikev1(List<String> words) {
+        /** @return main mode with the defaults */
+        public static Ikev1 mainMode() {
+            return new Ikev1(List.of());
+        }
+
+        /** @return aggressive mode instead of main mode */
+        public Ikev1 aggressive() {
+            return with("aggressive", "yes");
+        }
+
+        /**
+         * @return charon accepts aggressive mode with a PSK as responder
+         *     ({@code i_dont_care_about_security_and_use_aggressive_mode_psk}; it refuses without)
+         */
+        public Ikev1 acceptAggressivePsk() {
+            return with("aggressive_psk_responder", "yes");
+        }
+
+        /**
+         * @param proposal the phase-1 proposal, e.g. {@code aes256-sha1-modp1536}
+         * @return with it
+         */
+        public Ikev1 ike(String proposal) {
+            return with("ike", proposal);
+        }
+
+        /**
+         * @param proposal the ESP proposal without a group, e.g. {@code aes256-sha1}
+         * @return with it
+         */
+        public Ikev1 esp(String proposal) {
+            return with("esp", proposal);
+        }
+
+        /**
+         * @param group the quick mode PFS group, e.g. {@code modp2048}
+         * @return with PFS
+         */
+        public Ikev1 pfs(String group) {
+            return with("pfs", group);
+        }
+
+        /**
+         * @param id its own identity, e.g. an FQDN
+         * @return with it
+         */
+        public Ikev1 localId(String id) {
+            return with("local_id", id);
+        }
+
+        /**
+         * @param id the identity it expects of the peer
+         * @return with it
+         */
+        public Ikev1 remoteId(String id) {
+            return with("remote_id", id);
+        }
+
+        /**
+         * RFC 3706 DPD.
+         *
+         * @param delay how long without traffic before R-U-THERE
+         * @param timeout how long without an answer before the peer is declared dead
+         * @param action {@code clear}, {@code trap} or {@code restart}
+         * @return with DPD
+         */
+        public Ikev1 dpd(Duration delay, Duration timeout, String action) {
+            return with("dpd_delay", delay.toSeconds() + "s").with("dpd_timeout", timeout.toSeconds() + "s")
+                    .with("dpd_action", action);
+        }
+
+        /**
+         * @param time when phase 1 is renewed (IKEv1 re-authenticates: it cannot rekey an ISAKMP SA)
+         * @return with it
+         */
+        public Ikev1 rekeyTime(Duration time) {
+            return with("rekey_time", time.toSeconds() + "s");
+        }
+
+        /**
+         * @param time when the quick mode SAs are replaced
+         * @return with it
+         */
+        public Ikev1 childRekeyTime(Duration time) {
+            return with("child_rekey_time", time.toSeconds() + "s");
+        }
+
+        /**
+         * @param level charon's log level for {@code ike} and {@code chd}; 4 prints keys (test keys only)
+         * @return with it
+         */
+        public Ikev1 logLevel(int level) {
+            return with("log", Integer.toString(level));
+        }
+
+        private Ikev1 with(String key, String value) {
+            List<String> all = new ArrayList<>(words);
+            all.add(key + "=" + value);
+            return new Ikev1(List.copyOf(all));
+        }
+    }
+
+    /**
      * A certificate configuration ({@code strongswan.sh conf-cert}, {@code auth = pubkey}); expects
      * {@code dir/x509/gw.pem}, {@code dir/private/gw.key} and {@code dir/x509ca/ca.pem} to be there.
      *
@@ -76,8 +208,9 @@ public final class StrongSwan implements AutoCloseable {
         Lab.Result r = Lab.sh(command.toArray(String[]::new));
         assertThat(r.exit()).as(r.output()).isZero();
         StrongSwan s = new StrongSwan(namespace, dir);
-        // charon writes its log line by line: the tests read it while it runs
-        return s.editConf(c -> c.replace("      ike = 2\n", "      ike = 2\n      flush_line = yes\n"));
+        // charon writes its log line by line: the tests read it while it runs (conf-v1 sets this itself)
+        return s.editConf(c -> c.contains("flush_line") ? c
+                : c.replace("      ike = 2\n", "      ike = 2\n      flush_line = yes\n"));
     }
 
     /**
