@@ -222,7 +222,11 @@ final class IkeSessionActor {
             a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(clock),
                     a.settings);
             a.sessionStarted = clock.instant();
-            a.inbound(first);
+            try {
+                a.inbound(first);
+            } catch (RuntimeException e) {
+                return a.crashed(first, e);
+            }
             if (a.session.state() == IkeState.CLOSED || a.session.state() == IkeState.IDLE) {
                 // no IKE SA (refused, or answered statelessly: a retry may follow). Not ended here, where the node may
                 // not have made it the tunnel's session yet, but at its next step or after HALF_OPEN (a Tick)
@@ -235,7 +239,73 @@ final class IkeSessionActor {
         }));
     }
 
+    /**
+     * {@link #handlers()}, guarded: an exception from the engine or from here (a defect, or input no test foresaw)
+     * does not stop the actor silently, leaving the tunnel dead and its SAs installed; it ends the tunnel's IKE SAs
+     * as a failure ({@link #crashed}).
+     */
     private Behavior<Command> behavior() {
+        return Behaviors.intercept(() -> new org.apache.pekko.actor.typed.BehaviorInterceptor<Command, Command>(
+                Command.class) {
+            @Override
+            public Behavior<Command> aroundReceive(org.apache.pekko.actor.typed.TypedActorContext<Command> c,
+                    Command message, ReceiveTarget<Command> target) {
+                try {
+                    return target.apply(c, message);
+                } catch (RuntimeException e) {
+                    return crashed(message, e);
+                }
+            }
+        }, handlers());
+    }
+
+    /**
+     * The session failed while handling {@code during}: every IKE SA this actor holds is reported down with a
+     * {@code negotiation-failed} (so the tunnel journals it and the SA owner removes its Child SAs), and an
+     * initiator starts again after the policy's backoff; a responder ends. A failure while doing so is logged only.
+     */
+    private Behavior<Command> crashed(Command during, RuntimeException e) {
+        log.error("tunnel {}: the IKE session failed handling {}; its SAs are removed{}", tunnel.label(),
+                during.getClass().getSimpleName(), initiator ? " and it starts again" : "", e);
+        String detail = "internal error handling " + during.getClass().getSimpleName() + ": "
+                + e.getClass().getSimpleName();
+        java.util.List<IkeSaId> held = new java.util.ArrayList<>();
+        for (IkeSession s : java.util.Arrays.asList(session, beside)) {
+            if (s != null && s.state() != IkeState.CLOSED && s.state() != IkeState.IDLE) {
+                held.add(s.id());
+            }
+        }
+        try {
+            manager.event(tunnel.label(), new IkeOutput.NegotiationFailed(FailureReason.OTHER, detail));
+            for (IkeSaId id : held) {
+                manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.of(FailureReason.OTHER), detail));
+            }
+        } catch (RuntimeException again) {
+            log.error("tunnel {}: reporting the failure failed too", tunnel.label(), again);
+        }
+        try {
+            timers.cancelAll();
+            session = null;
+            dropBeside();
+            dropProbe();
+            resolving = false;
+            probeResolving = false;
+            checking = false;
+            unregister();
+        } catch (RuntimeException again) {
+            log.error("tunnel {}: cleaning up after the failure failed too", tunnel.label(), again);
+        }
+        if (!initiator) {
+            manager.ended(tunnel.label(), ctx.getSelf());
+            return Behaviors.stopped();
+        }
+        policy.addressCheckEvery().ifPresent(every -> timers.startTimerWithFixedDelay(CheckAddress.INSTANCE,
+                every, every));
+        timers.startSingleTimer(Restart.INSTANCE, policy.closed());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> handlers() {
         return Behaviors.receive(Command.class)
                 .onMessage(Inbound.class, in -> {
                     inbound(in);

@@ -60,6 +60,8 @@ class IkeFailoverTest {
         final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
         final BlockingQueue<String> journal = new LinkedBlockingQueue<>();
         final List<String> seen = new ArrayList<>();
+        /** The next send throws (a defect on the actor's path, as a test can provoke one). */
+        volatile boolean failNextSend;
 
         FakeNet(IkeTunnel responderTunnel) {
             this.responderTunnel = responderTunnel;
@@ -67,6 +69,10 @@ class IkeFailoverTest {
 
         @Override
         public synchronized void send(IkeOutput.Send s) {
+            if (failNextSend) {
+                failNextSend = false;
+                throw new IllegalStateException("injected failure");
+            }
             if (cutOff.contains(s.to().getAddress())) {
                 return;
             }
@@ -184,6 +190,22 @@ class IkeFailoverTest {
         net.await("phase1-up 192.0.2.2");
         assertThat(net.seen).containsSubsequence("phase1-up 192.0.2.2", "dpd-lost", "peer-switched 192.0.2.3",
                 "phase1-up 192.0.2.3", "phase1-down", "peer-switched 192.0.2.2", "phase1-up 192.0.2.2");
+        kit.stop(actor);
+    }
+
+    @Test
+    void aFailureInsideTheSessionIsJournaledItsIkeSaReportedDownAndTheTunnelStartsAgain()
+            throws InterruptedException {
+        IkeTunnel t = twoPeers(Duration.ofMillis(500));
+        FakeNet net = new FakeNet(IkeLoop.mirror(t));
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
+        net.await("phase1-up 192.0.2.2");
+        net.failNextSend = true; // the next DPD probe fails on its way out
+        net.await("negotiation-failed OTHER");
+        net.await("phase1-down");
+        assertThat(net.details).anyMatch(d -> d.contains("internal error"));
+        net.await("phase1-up 192.0.2.2"); // started again, same peer: no failover for our own defect
+        assertThat(net.seen).noneMatch(e -> e.startsWith("peer-switched") || e.equals("dpd-lost"));
         kit.stop(actor);
     }
 
