@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code palisade status [LABEL] [--json]}: the tunnels of a running node and their state. */
 @Command(name = "status", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Show the tunnels of a running node: label, kind, status (down, connecting, up), admin state,"
+        description = {"Show the tunnels of a running node: label, kind, status (down, connecting, no-child-sa, up), admin state,"
                 + " peer, since when, last failure.", "With LABEL, that tunnel and its configuration (secrets redacted)."})
 final class StatusCommand extends ClientCommand {
     @Parameters(paramLabel = "LABEL", arity = "0..1", description = "one tunnel only")

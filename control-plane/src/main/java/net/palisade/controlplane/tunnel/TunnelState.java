@@ -86,7 +86,10 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         if (manual()) {
             return sas.isEmpty() ? TunnelStatus.DOWN : TunnelStatus.UP;
         }
-        return sas.isEmpty() ? TunnelStatus.CONNECTING : TunnelStatus.UP;
+        if (!sas.isEmpty()) {
+            return TunnelStatus.UP;
+        }
+        return ikeSa.isPresent() ? TunnelStatus.NO_CHILD_SA : TunnelStatus.CONNECTING;
     }
 
     /** The state after {@code event}. Pure: no clock, no I/O. */

@@ -11,7 +11,7 @@ import net.palisade.model.event.ChildSa;
  * @param label the tunnel
  * @param configured false for a label that is not (or no longer) in the running config
  * @param kind {@code ike} or {@code manual}; empty when not configured
- * @param status down / connecting / up
+ * @param status down / connecting / no-child-sa / up
  * @param admin up / down
  * @param peer the peer in use
  * @param ikeSa the IKE SA's name while phase 1 is up

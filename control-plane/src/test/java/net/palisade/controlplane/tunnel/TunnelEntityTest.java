@@ -136,7 +136,7 @@ class TunnelEntityTest {
         var p1 = kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
         assertThat(p1.eventOfType(TunnelEvent.Phase1Up.class).peer()).isEqualTo("198.51.100.7");
         assertThat(ok(p1).ikeSa()).contains("ike-1");
-        assertThat(ok(p1).status()).isEqualTo(TunnelStatus.CONNECTING);
+        assertThat(ok(p1).status()).as("IKE SA up, no Child SA yet").isEqualTo(TunnelStatus.NO_CHILD_SA);
 
         var child = kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1),
                 Cause.PEER, to));
@@ -166,7 +166,7 @@ class TunnelEntityTest {
         assertThat(ok(failed).lastFailure()).contains("NO_PROPOSAL_CHOSEN: child-3 rekey");
 
         assertThat(ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(SaId.of("child-2"), Cause.TIMER, to))).status())
-                .isEqualTo(TunnelStatus.CONNECTING);
+                .as("the IKE SA is up, its only Child SA expired: no packet crosses").isEqualTo(TunnelStatus.NO_CHILD_SA);
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SaExpired(SaId.of("child-2"), Cause.TIMER, to)));
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(SaId.of("child-2"), Cause.PEER, to)));
 
