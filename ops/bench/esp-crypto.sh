@@ -19,9 +19,9 @@ OPENSSL_SECONDS=${OPENSSL_SECONDS:-2}
 
 # AEAD transforms run on both implementations; CBC ones always run on JCE (impl=jce only).
 AEAD_TRANSFORMS="aes-128-gcm,aes-256-gcm,chacha20-poly1305"
-CBC_TRANSFORMS="aes-128-cbc/hmac-sha1-96,aes-128-cbc/hmac-sha2-256-128,aes-256-cbc/hmac-sha2-512-256,3des-cbc/hmac-sha1-96"
+CBC_TRANSFORMS="aes-128/hmac-sha1,aes-128/hmac-sha2-256,aes-256/hmac-sha2-512,3des/hmac-sha1"
 GC_AEAD_TRANSFORMS="aes-128-gcm"
-GC_CBC_TRANSFORMS="aes-128-cbc/hmac-sha2-256-128"
+GC_CBC_TRANSFORMS="aes-128/hmac-sha2-256"
 OPENSSL_CIPHERS="aes-128-gcm aes-256-gcm chacha20-poly1305"
 if [[ "${1:-}" == "--quick" ]]; then
   AEAD_TRANSFORMS="aes-128-gcm"

@@ -18,8 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import net.palisade.dataplane.esp.EspTransforms;
-import net.palisade.dataplane.esp.IntegrityAlgorithm;
 import net.palisade.dataplane.io.CpuAffinity;
 import net.palisade.dataplane.io.IpPrefix;
 import net.palisade.dataplane.io.NetNamespace;
@@ -248,9 +246,7 @@ public final class Dataplane implements AutoCloseable {
         int worst = 0;
         for (ManualTunnel t : tunnels) {
             boolean v6 = t.peer().ip().map(a -> a instanceof Inet6Address).orElse(true);
-            IntegrityAlgorithm integ = t.auth().map(EspTransforms::of).orElse(IntegrityAlgorithm.NONE);
-            worst = Math.max(worst, EspOverhead.worstCase(EspTransforms.of(t.enc()), integ, v6,
-                    t.udpEncapPort().isPresent()));
+            worst = Math.max(worst, EspOverhead.worstCase(t.enc(), t.auth(), v6, t.udpEncapPort().isPresent()));
         }
         return underlayMtu - worst;
     }

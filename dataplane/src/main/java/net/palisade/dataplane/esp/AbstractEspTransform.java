@@ -3,6 +3,10 @@ package net.palisade.dataplane.esp;
 import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.TRAILER_LENGTH;
 
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+
 /**
  * Framing shared by every transform: header, padding and trailer on the way out; length, alignment and trailer
  * checks on the way in. Subclasses supply the cipher work.
@@ -11,14 +15,14 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
         OpenSslAeadTransform {
 
     private final EncryptionAlgorithm encryption;
-    private final IntegrityAlgorithm integrity;
+    private final Optional<AuthAlgorithm> integrity;
     private final boolean esn;
     private final int ivLength;
     private final int icvLength;
     private final int alignment;
     private final byte[] ivScratch;
 
-    AbstractEspTransform(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity, boolean esn, int ivLength,
+    AbstractEspTransform(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity, boolean esn, int ivLength,
             int icvLength, int alignment) {
         this.encryption = encryption;
         this.integrity = integrity;
@@ -35,7 +39,7 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
     }
 
     @Override
-    public final IntegrityAlgorithm integrity() {
+    public final Optional<AuthAlgorithm> integrity() {
         return integrity;
     }
 
@@ -46,9 +50,7 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
 
     @Override
     public String name() {
-        return integrity == IntegrityAlgorithm.NONE
-                ? encryption.canonicalName()
-                : encryption.canonicalName() + "/" + integrity.canonicalName();
+        return integrity.map(i -> encryption.keyword() + "/" + i.keyword()).orElse(encryption.keyword());
     }
 
     @Override
@@ -178,6 +180,21 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
         if (!esn && (sequenceNumber >>> 32) != 0) {
             throw new IllegalArgumentException(
                     "sequence number " + Long.toUnsignedString(sequenceNumber) + " needs ESN on this SA");
+        }
+    }
+
+    /**
+     * Refuses a non-AEAD algorithm, and an AEAD one whose lengths differ from the RFC 4106 / RFC 7634 layout the
+     * AEAD transforms' fixed nonce and tag buffers are built for.
+     */
+    static void requireAead(EncryptionAlgorithm algorithm) {
+        if (!algorithm.aead()) {
+            throw new IllegalArgumentException(algorithm + " is not an AEAD algorithm");
+        }
+        if (algorithm.saltBytes() != EspConstants.AEAD_SALT_LENGTH
+                || algorithm.ivBytes() != EspConstants.AEAD_EXPLICIT_IV_LENGTH
+                || algorithm.icvBytes() != EspConstants.AEAD_ICV_LENGTH) {
+            throw new IllegalArgumentException(algorithm + ": salt, IV or ICV length unlike RFC 4106 / RFC 7634");
         }
     }
 

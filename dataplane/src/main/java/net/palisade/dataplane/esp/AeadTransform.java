@@ -7,11 +7,13 @@ import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 
 import java.security.GeneralSecurityException;
 import java.security.spec.AlgorithmParameterSpec;
+import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
  * AES-GCM with a 16-octet ICV (RFC 4106) and ChaCha20-Poly1305 (RFC 7634), both through the JCE provider.
@@ -36,19 +38,17 @@ final class AeadTransform extends AbstractEspTransform {
     private final byte[] aad = new byte[12];
 
     AeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn) {
-        super(algorithm, IntegrityAlgorithm.NONE, esn, AEAD_EXPLICIT_IV_LENGTH, AEAD_ICV_LENGTH,
+        super(algorithm, Optional.empty(), esn, algorithm.ivBytes(), algorithm.icvBytes(),
                 EspConstants.MIN_ALIGNMENT);
-        if (!algorithm.isAead()) {
-            throw new IllegalArgumentException(algorithm + " is not an AEAD transform");
-        }
+        requireAead(algorithm);
         this.gcm = algorithm != EncryptionAlgorithm.CHACHA20_POLY1305;
         try {
-            this.cipher = Cipher.getInstance(gcm ? "AES/GCM/NoPadding" : "ChaCha20-Poly1305");
+            this.cipher = Cipher.getInstance(algorithm.jceTransformation());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("JCE lacks " + algorithm, e);
         }
-        this.key = new SecretKeySpec(keyMaterial, offset, algorithm.keyLength(), gcm ? "AES" : "ChaCha20");
-        System.arraycopy(keyMaterial, offset + algorithm.keyLength(), nonce, 0, AEAD_SALT_LENGTH);
+        this.key = new SecretKeySpec(keyMaterial, offset, algorithm.keyBytes(), algorithm.jceKeyAlgorithm());
+        System.arraycopy(keyMaterial, offset + algorithm.keyBytes(), nonce, 0, AEAD_SALT_LENGTH);
     }
 
     @Override

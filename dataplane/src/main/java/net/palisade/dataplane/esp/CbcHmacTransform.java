@@ -3,6 +3,9 @@ package net.palisade.dataplane.esp;
 import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 
 import java.security.MessageDigest;
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
  * AES-CBC (RFC 3602) or 3DES-CBC (RFC 2451) with HMAC-SHA1-96 (RFC 2404) or HMAC-SHA2 (RFC 4868).
@@ -22,32 +25,30 @@ final class CbcHmacTransform extends AbstractEspTransform {
     private final byte[] seqHigh = new byte[4];
 
     /**
-     * @param hmacKey null only with {@link IntegrityAlgorithm#NONE}, which {@link EspTransforms} refuses for CBC:
-     *     encryption without integrity exists here only to replay RFC 3602's encryption-only test packets
+     * @param integrity empty only for RFC 3602's encryption-only test packets (then {@code hmacKey} is ignored):
+     *     {@link EspTransforms} refuses CBC without integrity
      */
     CbcHmacTransform(EncryptionAlgorithm encryption, byte[] encryptionKey, int encryptionKeyOffset,
-            IntegrityAlgorithm integrity, byte[] hmacKey, int hmacKeyOffset, boolean esn, IvGenerator ivGenerator) {
-        super(encryption, integrity, esn, blockSizeOf(encryption), integrity.icvLength(), blockSizeOf(encryption));
-        if (encryption.isAead()) {
-            throw new IllegalArgumentException(encryption + " is an AEAD transform");
+            Optional<AuthAlgorithm> integrity, byte[] hmacKey, int hmacKeyOffset, boolean esn,
+            IvGenerator ivGenerator) {
+        super(encryption, integrity, esn, encryption.ivBytes(), integrity.map(AuthAlgorithm::icvBytes).orElse(0),
+                encryption.blockBytes());
+        if (encryption.aead()) {
+            throw new IllegalArgumentException(encryption + " is an AEAD algorithm");
         }
-        this.cbc = new CbcCipher(encryption == EncryptionAlgorithm.TRIPLE_DES_CBC ? "DESede" : "AES", encryptionKey,
-                encryptionKeyOffset, encryption.keyLength());
-        if (integrity == IntegrityAlgorithm.NONE) {
+        this.cbc = new CbcCipher(encryption.jceKeyAlgorithm(), encryptionKey, encryptionKeyOffset,
+                encryption.keyBytes());
+        if (integrity.isEmpty()) {
             this.hmac = null;
             this.macScratch = new byte[0];
         } else {
-            this.hmac = new Hmac(integrity.digestName(), integrity.blockLength(), hmacKey, hmacKeyOffset,
-                    integrity.keyLength());
+            AuthAlgorithm auth = integrity.get();
+            this.hmac = new Hmac(auth.digestName(), auth.hashBlockBytes(), hmacKey, hmacKeyOffset, auth.keyBytes());
             this.macScratch = new byte[hmac.macLength()];
         }
-        this.computedIcv = new byte[integrity.icvLength()];
-        this.receivedIcv = new byte[integrity.icvLength()];
+        this.computedIcv = new byte[icvLength()];
+        this.receivedIcv = new byte[icvLength()];
         this.ivGenerator = ivGenerator;
-    }
-
-    static int blockSizeOf(EncryptionAlgorithm encryption) {
-        return encryption == EncryptionAlgorithm.TRIPLE_DES_CBC ? 8 : 16;
     }
 
     @Override

@@ -1,5 +1,9 @@
 package net.palisade.dataplane.esp;
 
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+
 /**
  * The cryptographic half of one ESP SA in tunnel mode (RFC 4303): builds and checks
  * {@code SPI | sequence number (low 32 bits) | IV | ciphertext(payload | padding 1,2,3.. | pad length |
@@ -22,14 +26,19 @@ package net.palisade.dataplane.esp;
  */
 public interface EspTransform {
 
+    /** The encryption algorithm, from the table the config language and IKE use. */
     EncryptionAlgorithm encryption();
 
-    IntegrityAlgorithm integrity();
+    /**
+     * The integrity algorithm: empty for the AEAD algorithms, which carry their own (and for the RFC 3602
+     * encryption-only known-answer transform the tests build, which {@link EspTransforms} never does).
+     */
+    Optional<AuthAlgorithm> integrity();
 
     /** Whether the SA uses 64-bit extended sequence numbers (RFC 4303 Section 2.2.1). */
     boolean extendedSequenceNumbers();
 
-    /** A readable name such as {@code aes-128-gcm} or {@code aes-256-cbc/hmac-sha2-256-128}. */
+    /** The config keywords, such as {@code aes-128-gcm} or {@code aes-256/hmac-sha2-256}. */
     String name();
 
     /** Octets of IV carried in each packet. */

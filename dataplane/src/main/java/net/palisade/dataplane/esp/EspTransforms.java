@@ -1,11 +1,13 @@
 package net.palisade.dataplane.esp;
 
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
- * Builds {@link EspTransform}s from algorithm names and keys.
+ * Builds {@link EspTransform}s from the shared model's algorithms ({@code net.palisade.model.crypto}, the table
+ * the config language and IKE use) and keys.
  *
  * <p>Refused combinations: an AEAD transform with a separate integrity algorithm (RFC 4106 Section 8.1 / RFC 7634
  * Section 2 define none), and a CBC transform without one (encryption without integrity, RFC 8221 Section 5).
@@ -15,6 +17,9 @@ import java.util.stream.Collectors;
  * Both produce the same packets octet for octet.
  */
 public final class EspTransforms {
+
+    /** The integrity keyword of {@link #create(String, String, byte[], boolean)} for AEAD algorithms. */
+    public static final String NONE = "none";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final System.Logger LOG = System.getLogger(EspTransforms.class.getName());
@@ -70,72 +75,60 @@ public final class EspTransforms {
     }
 
     /**
-     * Builds a transform from names such as {@code aes-128-gcm}, {@code aes-256}, {@code chacha20-poly1305},
-     * {@code 3des} and {@code hmac-sha2-256} or {@code none}, and the SA's key material laid out as IKEv2 derives
-     * it (RFC 7296 Section 2.17): encryption key (with its 4-octet salt for AEAD) first, then the integrity key.
+     * Builds a transform from config keywords ({@code aes-128-gcm}, {@code aes-256}, {@code chacha20-poly1305},
+     * {@code 3des}; {@code hmac-sha2-256} or {@code none}) and the SA's key material laid out as IKEv2 derives it
+     * (RFC 7296 Section 2.17): encryption key (with its 4-octet salt for AEAD) first, then the integrity key.
      *
-     * @throws IllegalArgumentException for an unknown name, a refused combination or a key of the wrong length
+     * @throws IllegalArgumentException for an unknown name (listing the known ones), a refused combination or key
+     *     material of the wrong length
      */
     public static EspTransform create(String encryption, String integrity, byte[] keyMaterial,
             boolean extendedSequenceNumbers) {
-        EncryptionAlgorithm enc = parseEncryption(encryption);
-        IntegrityAlgorithm integ = parseIntegrity(integrity);
+        EncryptionAlgorithm enc = EncryptionAlgorithm.lookup(encryption).orElseThrow(() -> new IllegalArgumentException(
+                "unknown ESP encryption algorithm '" + encryption + "'; known: "
+                        + String.join(", ", EncryptionAlgorithm.keywords())));
+        Optional<AuthAlgorithm> integ = NONE.equals(integrity) ? Optional.empty()
+                : Optional.of(AuthAlgorithm.lookup(integrity).orElseThrow(() -> new IllegalArgumentException(
+                        "unknown ESP integrity algorithm '" + integrity + "'; known: " + NONE + ", "
+                                + String.join(", ", AuthAlgorithm.keywords()))));
         int expected = keyMaterialLength(enc, integ);
         if (keyMaterial == null || keyMaterial.length != expected) {
-            throw new IllegalArgumentException(enc + (integ == IntegrityAlgorithm.NONE ? "" : "/" + integ)
+            throw new IllegalArgumentException(enc + integ.map(i -> "/" + i).orElse("")
                     + " needs " + expected + " octets of key material, got "
                     + (keyMaterial == null ? "none" : keyMaterial.length));
         }
-        return build(enc, keyMaterial, 0, integ, keyMaterial, enc.keyMaterialLength(), extendedSequenceNumbers,
-                enc.isAead() ? defaultImplementation() : CryptoImplementation.JCE);
+        return build(enc, keyMaterial, 0, integ, keyMaterial, enc.keyMaterialBytes(), extendedSequenceNumbers,
+                enc.aead() ? defaultImplementation() : CryptoImplementation.JCE);
     }
 
     /**
      * Builds a transform from separate keys.
      *
-     * @param encryptionKey the cipher key, followed by the 4-octet salt for AEAD transforms
-     * @param integrityKey the HMAC key, or null/empty for AEAD transforms
+     * @param integrity empty for AEAD algorithms, required for the others
+     * @param encryptionKey the cipher key, followed by the 4-octet salt for AEAD algorithms
+     * @param integrityKey the HMAC key, or null/empty for AEAD algorithms
      */
-    public static EspTransform create(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity,
+    public static EspTransform create(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
             byte[] encryptionKey, byte[] integrityKey, boolean extendedSequenceNumbers) {
-        checkCombination(encryption, integrity);
-        if (encryptionKey == null || encryptionKey.length != encryption.keyMaterialLength()) {
-            throw new IllegalArgumentException(encryption + " needs a key of " + encryption.keyMaterialLength()
-                    + " octets" + (encryption.isAead() ? " (key and 4-octet salt)" : "") + ", got "
-                    + (encryptionKey == null ? "none" : encryptionKey.length));
-        }
-        int integrityLength = integrityKey == null ? 0 : integrityKey.length;
-        if (integrityLength != integrity.keyLength()) {
-            throw new IllegalArgumentException(integrity + " needs a key of " + integrity.keyLength()
-                    + " octets, got " + integrityLength);
-        }
+        checkKeys(encryption, integrity, encryptionKey, integrityKey);
         return build(encryption, encryptionKey, 0, integrity, integrityKey, 0, extendedSequenceNumbers,
-                encryption.isAead() ? defaultImplementation() : CryptoImplementation.JCE);
+                encryption.aead() ? defaultImplementation() : CryptoImplementation.JCE);
     }
 
     /**
-     * As {@link #create(EncryptionAlgorithm, IntegrityAlgorithm, byte[], byte[], boolean)}, with the AEAD
-     * implementation chosen by the caller (benchmarks, tests). CBC transforms always use JCE.
+     * As {@link #create(EncryptionAlgorithm, Optional, byte[], byte[], boolean)}, with the AEAD implementation
+     * chosen by the caller (benchmarks, tests). CBC transforms always use JCE.
      *
      * @throws IllegalStateException if {@code implementation} is {@link CryptoImplementation#OPENSSL} and
      *     libcrypto is not available
      */
-    public static EspTransform create(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity,
+    public static EspTransform create(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
             byte[] encryptionKey, byte[] integrityKey, boolean extendedSequenceNumbers,
             CryptoImplementation implementation) {
         if (implementation == null) {
             throw new IllegalArgumentException("implementation is required");
         }
-        checkCombination(encryption, integrity);
-        if (encryptionKey == null || encryptionKey.length != encryption.keyMaterialLength()) {
-            throw new IllegalArgumentException(encryption + " needs a key of " + encryption.keyMaterialLength()
-                    + " octets, got " + (encryptionKey == null ? "none" : encryptionKey.length));
-        }
-        int integrityLength = integrityKey == null ? 0 : integrityKey.length;
-        if (integrityLength != integrity.keyLength()) {
-            throw new IllegalArgumentException(integrity + " needs a key of " + integrity.keyLength()
-                    + " octets, got " + integrityLength);
-        }
+        checkKeys(encryption, integrity, encryptionKey, integrityKey);
         return build(encryption, encryptionKey, 0, integrity, integrityKey, 0, extendedSequenceNumbers,
                 implementation);
     }
@@ -155,68 +148,48 @@ public final class EspTransforms {
     }
 
     /** Octets of key material {@link #create(String, String, byte[], boolean)} expects. */
-    public static int keyMaterialLength(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity) {
+    public static int keyMaterialLength(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity) {
         checkCombination(encryption, integrity);
-        return encryption.keyMaterialLength() + integrity.keyLength();
+        return encryption.keyMaterialBytes() + integrity.map(AuthAlgorithm::keyBytes).orElse(0);
     }
 
-    /**
-     * The transform of a shared-model encryption algorithm. Exhaustive: an algorithm added to the model does not
-     * compile here until the dataplane implements it.
-     */
-    public static EncryptionAlgorithm of(net.palisade.model.crypto.EncryptionAlgorithm algorithm) {
-        return switch (algorithm) {
-            case AES_128 -> EncryptionAlgorithm.AES_128_CBC;
-            case AES_256 -> EncryptionAlgorithm.AES_256_CBC;
-            case AES_128_GCM -> EncryptionAlgorithm.AES_128_GCM;
-            case AES_256_GCM -> EncryptionAlgorithm.AES_256_GCM;
-            case CHACHA20_POLY1305 -> EncryptionAlgorithm.CHACHA20_POLY1305;
-            case TRIPLE_DES -> EncryptionAlgorithm.TRIPLE_DES_CBC;
-        };
+    private static void checkKeys(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
+            byte[] encryptionKey, byte[] integrityKey) {
+        checkCombination(encryption, integrity);
+        if (encryptionKey == null || encryptionKey.length != encryption.keyMaterialBytes()) {
+            throw new IllegalArgumentException(encryption + " needs a key of " + encryption.keyMaterialBytes()
+                    + " octets" + (encryption.aead() ? " (key and 4-octet salt)" : "") + ", got "
+                    + (encryptionKey == null ? "none" : encryptionKey.length));
+        }
+        int integrityLength = integrityKey == null ? 0 : integrityKey.length;
+        if (integrity.isEmpty() && integrityLength != 0) {
+            throw new IllegalArgumentException(encryption + " takes no integrity key, got " + integrityLength
+                    + " octets");
+        }
+        if (integrity.isPresent() && integrityLength != integrity.get().keyBytes()) {
+            throw new IllegalArgumentException(integrity.get() + " needs a key of " + integrity.get().keyBytes()
+                    + " octets, got " + integrityLength);
+        }
     }
 
-    /** The transform of a shared-model integrity algorithm (ESP truncates each to half its output). */
-    public static IntegrityAlgorithm of(net.palisade.model.crypto.AuthAlgorithm algorithm) {
-        return switch (algorithm) {
-            case HMAC_SHA1 -> IntegrityAlgorithm.HMAC_SHA1_96;
-            case HMAC_SHA2_256 -> IntegrityAlgorithm.HMAC_SHA2_256_128;
-            case HMAC_SHA2_384 -> IntegrityAlgorithm.HMAC_SHA2_384_192;
-            case HMAC_SHA2_512 -> IntegrityAlgorithm.HMAC_SHA2_512_256;
-        };
-    }
-
-    public static EncryptionAlgorithm parseEncryption(String name) {
-        return EncryptionAlgorithm.byName(name).orElseThrow(() -> new IllegalArgumentException(
-                "unknown ESP encryption transform '" + name + "'; known: " + Arrays.stream(
-                        EncryptionAlgorithm.values()).map(EncryptionAlgorithm::canonicalName)
-                        .collect(Collectors.joining(", "))));
-    }
-
-    public static IntegrityAlgorithm parseIntegrity(String name) {
-        return IntegrityAlgorithm.byName(name).orElseThrow(() -> new IllegalArgumentException(
-                "unknown ESP integrity transform '" + name + "'; known: " + Arrays.stream(
-                        IntegrityAlgorithm.values()).map(IntegrityAlgorithm::canonicalName)
-                        .collect(Collectors.joining(", "))));
-    }
-
-    private static void checkCombination(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity) {
+    private static void checkCombination(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity) {
         if (encryption == null || integrity == null) {
             throw new IllegalArgumentException("encryption and integrity algorithms are required");
         }
-        if (encryption.isAead() && integrity != IntegrityAlgorithm.NONE) {
+        if (encryption.aead() && integrity.isPresent()) {
             throw new IllegalArgumentException(
-                    encryption + " is a combined-mode transform: integrity must be none, not " + integrity);
+                    encryption + " is a combined-mode algorithm: integrity must be none, not " + integrity.get());
         }
-        if (!encryption.isAead() && integrity == IntegrityAlgorithm.NONE) {
+        if (!encryption.aead() && integrity.isEmpty()) {
             throw new IllegalArgumentException(encryption + " needs an integrity algorithm (RFC 8221: "
                     + "encryption without integrity is not allowed)");
         }
     }
 
     private static EspTransform build(EncryptionAlgorithm encryption, byte[] encryptionKey, int encryptionOffset,
-            IntegrityAlgorithm integrity, byte[] integrityKey, int integrityOffset, boolean esn,
+            Optional<AuthAlgorithm> integrity, byte[] integrityKey, int integrityOffset, boolean esn,
             CryptoImplementation implementation) {
-        if (encryption.isAead()) {
+        if (encryption.aead()) {
             return implementation == CryptoImplementation.OPENSSL
                     ? new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
                     : new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);

@@ -68,7 +68,6 @@ final class LibCrypto {
 
     /** {@code const EVP_CIPHER *EVP_aes_128_gcm(void);} and friends: static objects, never freed. */
     static final MethodHandle AES_128_GCM = link("EVP_aes_128_gcm", FunctionDescriptor.of(ADDRESS), false);
-    static final MethodHandle AES_192_GCM = link("EVP_aes_192_gcm", FunctionDescriptor.of(ADDRESS), false);
     static final MethodHandle AES_256_GCM = link("EVP_aes_256_gcm", FunctionDescriptor.of(ADDRESS), false);
     static final MethodHandle CHACHA20_POLY1305 =
             link("EVP_chacha20_poly1305", FunctionDescriptor.of(ADDRESS), false);

@@ -13,6 +13,8 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Optional;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
  * AES-GCM with a 16-octet ICV (RFC 4106) and ChaCha20-Poly1305 (RFC 7634) on OpenSSL 3's libcrypto through the
@@ -87,22 +89,20 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
      *     refuses the key
      */
     OpenSslAeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn) {
-        super(algorithm, IntegrityAlgorithm.NONE, esn, AEAD_EXPLICIT_IV_LENGTH, AEAD_ICV_LENGTH,
+        super(algorithm, Optional.empty(), esn, algorithm.ivBytes(), algorithm.icvBytes(),
                 EspConstants.MIN_ALIGNMENT);
-        if (!algorithm.isAead()) {
-            throw new IllegalArgumentException(algorithm + " is not an AEAD transform");
-        }
+        requireAead(algorithm);
         if (!LibCrypto.available()) {
             throw new IllegalStateException("OpenSSL libcrypto unavailable: " + LibCrypto.unavailableReason());
         }
-        AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialLength(), "key material");
-        System.arraycopy(keyMaterial, offset + algorithm.keyLength(), nonce, 0, AEAD_SALT_LENGTH);
+        AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialBytes(), "key material");
+        System.arraycopy(keyMaterial, offset + algorithm.keyBytes(), nonce, 0, AEAD_SALT_LENGTH);
 
         MemorySegment enc = MemorySegment.NULL;
         MemorySegment dec = MemorySegment.NULL;
         try {
             MemorySegment cipher = cipher(algorithm);
-            MemorySegment key = MemorySegment.ofArray(keyMaterial).asSlice(offset, algorithm.keyLength());
+            MemorySegment key = MemorySegment.ofArray(keyMaterial).asSlice(offset, algorithm.keyBytes());
             enc = LibCrypto.newContext();
             dec = LibCrypto.newContext();
             if ((int) LibCrypto.ENCRYPT_INIT.invokeExact(enc, cipher, MemorySegment.NULL, key, MemorySegment.NULL)
@@ -138,7 +138,6 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     private static MemorySegment cipher(EncryptionAlgorithm algorithm) throws Throwable {
         MethodHandle getter = switch (algorithm) {
             case AES_128_GCM -> LibCrypto.AES_128_GCM;
-            case AES_192_GCM -> LibCrypto.AES_192_GCM;
             case AES_256_GCM -> LibCrypto.AES_256_GCM;
             case CHACHA20_POLY1305 -> LibCrypto.CHACHA20_POLY1305;
             default -> throw new IllegalArgumentException(algorithm + " is not an AEAD transform");

@@ -1,9 +1,10 @@
 package net.palisade.dataplane.sa;
 
-import net.palisade.dataplane.esp.EncryptionAlgorithm;
+import java.util.Optional;
 import net.palisade.dataplane.esp.EspConstants;
 import net.palisade.dataplane.esp.EspTransform;
-import net.palisade.dataplane.esp.IntegrityAlgorithm;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
  * How many octets ESP adds to an inner packet, and so which inner packets still fit the underlay MTU.
@@ -33,17 +34,12 @@ public final class EspOverhead {
     }
 
     /** The worst-case overhead of a transform (see the class comment). */
-    public static int worstCase(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity, boolean ipv6Outer,
-            boolean udpEncapsulation) {
-        int iv = encryption.isAead() ? EspConstants.AEAD_EXPLICIT_IV_LENGTH : blockLength(encryption);
-        int padding = encryption.isAead() ? EspConstants.MIN_ALIGNMENT - 1 : blockLength(encryption) - 1;
-        int icv = encryption.isAead() ? EspConstants.AEAD_ICV_LENGTH : integrity.icvLength();
-        return outerHeaders(ipv6Outer, udpEncapsulation) + EspConstants.HEADER_LENGTH + iv + padding
-                + EspConstants.TRAILER_LENGTH + icv;
-    }
-
-    private static int blockLength(EncryptionAlgorithm encryption) {
-        return encryption == EncryptionAlgorithm.TRIPLE_DES_CBC ? 8 : 16;
+    public static int worstCase(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
+            boolean ipv6Outer, boolean udpEncapsulation) {
+        int padding = Math.max(encryption.blockBytes(), EspConstants.MIN_ALIGNMENT) - 1;
+        int icv = encryption.aead() ? encryption.icvBytes() : integrity.map(AuthAlgorithm::icvBytes).orElse(0);
+        return outerHeaders(ipv6Outer, udpEncapsulation) + EspConstants.HEADER_LENGTH + encryption.ivBytes()
+                + padding + EspConstants.TRAILER_LENGTH + icv;
     }
 
     /**

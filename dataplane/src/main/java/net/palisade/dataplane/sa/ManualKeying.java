@@ -6,25 +6,26 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.palisade.dataplane.esp.EncryptionAlgorithm;
+import java.util.Optional;
 import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.esp.EspTransforms;
-import net.palisade.dataplane.esp.IntegrityAlgorithm;
 import net.palisade.dataplane.packet.MssClamp;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.model.DirectionalKeys;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Network;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.secret.Secret;
 
 /**
  * Turns a {@link ManualTunnel} of the shared model, or the {@link SaKeys} of a negotiated pair, into the
  * dataplane's SAs, policies and per-worker transforms.
  *
- * <p>Manual tunnels and IKE Child SAs alike arrive as {@link SaKeys}, with the shared model's algorithms; {@link
- * EspTransforms#of} maps each to this dataplane's {@link EncryptionAlgorithm} or {@link IntegrityAlgorithm}.
- * Keys are revealed once per direction, turned into one transform per worker, and the revealed copy is wiped at
- * once (the JCE key objects keep their own copies, which Java cannot wipe; see {@link Secret}).
+ * <p>Manual tunnels and IKE Child SAs alike arrive as {@link SaKeys}, with the shared model's algorithms
+ * ({@link EncryptionAlgorithm}, {@link AuthAlgorithm}), which {@link EspTransforms} takes as they are. Keys are
+ * revealed once per direction, turned into one transform per worker, and the revealed copy is wiped at once
+ * (the JCE key objects keep their own copies, which Java cannot wipe; see {@link Secret}).
  */
 public final class ManualKeying {
 
@@ -87,8 +88,8 @@ public final class ManualKeying {
             throw new IllegalArgumentException(keys.label() + ": local and peer differ in family");
         }
         boolean ipv6Outer = peer instanceof Inet6Address;
-        EncryptionAlgorithm enc = EspTransforms.of(keys.encryption());
-        IntegrityAlgorithm integ = keys.integrity().map(EspTransforms::of).orElse(IntegrityAlgorithm.NONE);
+        EncryptionAlgorithm enc = keys.encryption();
+        Optional<AuthAlgorithm> integ = keys.integrity();
         boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
         int n = params.workers();
         List<EspTransform> out = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), false, n, esn);
@@ -138,7 +139,7 @@ public final class ManualKeying {
         return pairs;
     }
 
-    private static List<EspTransform> transforms(EncryptionAlgorithm enc, IntegrityAlgorithm integ,
+    private static List<EspTransform> transforms(EncryptionAlgorithm enc, Optional<AuthAlgorithm> integ,
             DirectionalKeys encKeys, DirectionalKeys authKeys, boolean inbound, int count, boolean esn) {
         byte[] encKey = (inbound ? encKeys.inbound() : encKeys.outbound()).revealBytes();
         byte[] authKey = authKeys == null ? null : (inbound ? authKeys.inbound() : authKeys.outbound()).revealBytes();

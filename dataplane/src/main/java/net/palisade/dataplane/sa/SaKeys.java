@@ -12,8 +12,8 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
 /**
  * One SA pair to install, however its keys were agreed: from a manual tunnel's configuration
  * ({@link ManualKeying#prepare(net.palisade.model.ManualTunnel, ManualKeying.Params)}) or by an IKE negotiation.
- * Algorithms are the shared model's ({@code model.crypto}), the table the config language and IKE use; the
- * dataplane maps them to its transforms in one place ({@link net.palisade.dataplane.esp.EspTransforms#of}).
+ * Algorithms are the shared model's ({@code model.crypto}), the one table the config language, IKE and the
+ * dataplane's transforms ({@link net.palisade.dataplane.esp.EspTransforms}) use.
  *
  * @param label the tunnel
  * @param local our address

@@ -1,5 +1,6 @@
 package net.palisade.dataplane.bench;
 
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import net.palisade.dataplane.esp.CryptoImplementation;
@@ -8,6 +9,8 @@ import net.palisade.dataplane.esp.EspOpenResult;
 import net.palisade.dataplane.esp.EspOutcome;
 import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.esp.EspTransforms;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,8 +46,8 @@ public class EspCryptoBenchmark {
 
     private static final int SPI = 0x0badcafe;
 
-    @Param({"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305", "aes-128-cbc/hmac-sha1-96",
-        "aes-128-cbc/hmac-sha2-256-128", "aes-256-cbc/hmac-sha2-512-256", "3des-cbc/hmac-sha1-96"})
+    @Param({"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305", "aes-128/hmac-sha1", "aes-128/hmac-sha2-256",
+        "aes-256/hmac-sha2-512", "3des/hmac-sha1"})
     public String transform;
 
     @Param({"64", "512", "1400"})
@@ -66,22 +69,20 @@ public class EspCryptoBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         String[] parts = transform.split("/");
-        String encryption = parts[0];
-        String integrity = parts.length > 1 ? parts[1] : "none";
+        EncryptionAlgorithm enc = EncryptionAlgorithm.fromKeyword(parts[0]);
+        Optional<AuthAlgorithm> integ = parts.length > 1 ? Optional.of(AuthAlgorithm.fromKeyword(parts[1]))
+                : Optional.empty();
         Random random = new Random(42);
-        byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(EspTransforms.parseEncryption(encryption),
-                EspTransforms.parseIntegrity(integrity))];
+        byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(enc, integ)];
         random.nextBytes(keyMaterial);
-        var enc = EspTransforms.parseEncryption(encryption);
-        var integ = EspTransforms.parseIntegrity(integrity);
         CryptoImplementation implementation = CryptoImplementation.byName(impl)
                 .orElseThrow(() -> new IllegalArgumentException("impl must be jce or openssl, not " + impl));
-        if (!enc.isAead() && implementation != CryptoImplementation.JCE) {
+        if (!enc.aead() && implementation != CryptoImplementation.JCE) {
             throw new IllegalArgumentException(transform + " always runs on JCE: use -p impl=jce");
         }
-        int encLength = enc.keyMaterialLength();
+        int encLength = enc.keyMaterialBytes();
         byte[] encKey = java.util.Arrays.copyOfRange(keyMaterial, 0, encLength);
-        byte[] integKey = enc.isAead() ? null : java.util.Arrays.copyOfRange(keyMaterial, encLength,
+        byte[] integKey = enc.aead() ? null : java.util.Arrays.copyOfRange(keyMaterial, encLength,
                 keyMaterial.length);
         sealer = EspTransforms.create(enc, integ, encKey, integKey, false, implementation);
         opener = EspTransforms.create(enc, integ, encKey, integKey, false, implementation);

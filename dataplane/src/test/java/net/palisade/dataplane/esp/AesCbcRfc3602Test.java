@@ -4,7 +4,9 @@ import static net.palisade.dataplane.esp.Bytes.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,8 +55,8 @@ class AesCbcRfc3602Test {
 
     private static CbcHmacTransform encryptionOnly(byte[] key) {
         // Encryption without integrity: only reachable from tests, EspTransforms refuses it.
-        return new CbcHmacTransform(EncryptionAlgorithm.AES_128_CBC, key, 0, IntegrityAlgorithm.NONE, null, 0,
-                false, new IvGenerator(new java.security.SecureRandom()));
+        return new CbcHmacTransform(EncryptionAlgorithm.AES_128, key, 0, Optional.empty(), null, 0, false,
+                new IvGenerator(new java.security.SecureRandom()));
     }
 
     @ParameterizedTest(name = "{0}")

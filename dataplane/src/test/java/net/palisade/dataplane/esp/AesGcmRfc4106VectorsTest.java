@@ -6,7 +6,9 @@ import static net.palisade.dataplane.esp.Bytes.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -15,16 +17,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * AES-GCM-ESP (RFC 4106) against the ESP packet test cases of draft-mcgrew-gcm-test-01 Section 4, the companion
- * test vectors of RFC 4106: every AES-GCM-ESP case (128-, 192- and 256-bit keys, 32-bit and extended sequence
- * numbers), decoded and re-encoded octet for octet. The AES-GMAC-ESP case (RFC 4543) is not an RFC 4106
- * transform and is skipped. Every case runs against each {@link CryptoImplementation}.
+ * test vectors of RFC 4106: every AES-GCM-ESP case with a 128- or 256-bit key (32-bit and extended sequence
+ * numbers), decoded and re-encoded octet for octet. Skipped: the AES-GMAC-ESP case (RFC 4543), not an RFC 4106
+ * transform, and the one case with a 192-bit key (#7), as the algorithm table has no AES-192. Every case runs
+ * against each {@link CryptoImplementation}.
  */
 class AesGcmRfc4106VectorsTest {
 
     static Stream<VectorFile.Block> blocks() {
         List<VectorFile.Block> all = VectorFile.read("/vectors/draft-mcgrew-gcm-test-01-section4.txt", "algorithm");
         assertThat(all).hasSize(17);
-        return all.stream().filter(b -> b.text("algorithm").equals("AES-GCM-ESP"));
+        List<VectorFile.Block> gcm = all.stream()
+                .filter(b -> b.text("algorithm").equals("AES-GCM-ESP") && b.bytes("key").length != 24).toList();
+        assertThat(gcm).hasSize(15);
+        return gcm.stream();
     }
 
     /** Every vector against every implementation (SunJCE and OpenSSL libcrypto through FFM). */
@@ -44,7 +50,6 @@ class AesGcmRfc4106VectorsTest {
             byte[] packet = b.bytes("packet");
             EncryptionAlgorithm alg = switch (key.length) {
                 case 16 -> EncryptionAlgorithm.AES_128_GCM;
-                case 24 -> EncryptionAlgorithm.AES_192_GCM;
                 case 32 -> EncryptionAlgorithm.AES_256_GCM;
                 default -> throw new IllegalArgumentException("key length " + key.length);
             };
@@ -57,7 +62,7 @@ class AesGcmRfc4106VectorsTest {
         }
 
         EspTransform transform(CryptoImplementation impl) {
-            return EspTransforms.create(algorithm, IntegrityAlgorithm.NONE, keyMaterial, null, esn, impl);
+            return EspTransforms.create(algorithm, Optional.empty(), keyMaterial, null, esn, impl);
         }
     }
 
@@ -133,8 +138,8 @@ class AesGcmRfc4106VectorsTest {
     @DisplayName("RFC 4106 Sec. 3.1: the explicit IV of a sealed packet is the 64-bit sequence number")
     void ivIsTheSequenceNumber(CryptoImplementation impl) {
         byte[] key = Bytes.hex("feffe9928665731c6d6a8f9467308308cafebabe");
-        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, key, null,
-                true, impl);
+        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, Optional.empty(), key, null, true,
+                impl);
         byte[] payload = Bytes.ipv4Icmp(60, 0x0a000001, 0x0a000002, 7, 1);
         byte[] out = new byte[t.sealedLength(payload.length)];
         long seq = 0x0000_0001_8000_0042L;

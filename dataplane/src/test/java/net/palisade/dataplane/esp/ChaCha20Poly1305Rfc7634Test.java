@@ -5,6 +5,8 @@ import static net.palisade.dataplane.esp.Bytes.hex;
 import static net.palisade.dataplane.esp.Bytes.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Optional;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +24,8 @@ class ChaCha20Poly1305Rfc7634Test {
     private final byte[] plaintext = v.bytes("plaintext");
 
     private EspTransform transform(CryptoImplementation impl) {
-        return EspTransforms.create(EncryptionAlgorithm.CHACHA20_POLY1305, IntegrityAlgorithm.NONE, v.bytes("keymat"),
-                null, false, impl);
+        return EspTransforms.create(EncryptionAlgorithm.CHACHA20_POLY1305, Optional.empty(), v.bytes("keymat"), null,
+                false, impl);
     }
 
     @Test

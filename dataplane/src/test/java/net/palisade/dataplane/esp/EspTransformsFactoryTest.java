@@ -3,6 +3,9 @@ package net.palisade.dataplane.esp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Optional;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,20 +16,17 @@ class EspTransformsFactoryTest {
     @ParameterizedTest
     @CsvSource({
         "aes-128-gcm, none, 20, aes-128-gcm, 8, 16, 4",
-        "aes128gcm16, '', 20, aes-128-gcm, 8, 16, 4",
         "aes-256-gcm, none, 36, aes-256-gcm, 8, 16, 4",
-        "AES-192-GCM, null, 28, aes-192-gcm, 8, 16, 4",
         "chacha20-poly1305, none, 36, chacha20-poly1305, 8, 16, 4",
-        "aes-128, hmac-sha1-96, 36, aes-128-cbc/hmac-sha1-96, 16, 12, 16",
-        "aes-256, hmac-sha2-256, 64, aes-256-cbc/hmac-sha2-256-128, 16, 16, 16",
-        "aes-192-cbc, sha384, 72, aes-192-cbc/hmac-sha2-384-192, 16, 24, 16",
-        "aes256, hmac-sha2-512, 96, aes-256-cbc/hmac-sha2-512-256, 16, 32, 16",
-        "3des, hmac-sha1, 44, 3des-cbc/hmac-sha1-96, 8, 12, 8",
+        "aes-128, hmac-sha1, 36, aes-128/hmac-sha1, 16, 12, 16",
+        "aes-256, hmac-sha2-256, 64, aes-256/hmac-sha2-256, 16, 16, 16",
+        "aes-128, hmac-sha2-384, 64, aes-128/hmac-sha2-384, 16, 24, 16",
+        "aes-256, hmac-sha2-512, 96, aes-256/hmac-sha2-512, 16, 32, 16",
+        "3des, hmac-sha1, 44, 3des/hmac-sha1, 8, 12, 8",
     })
-    @DisplayName("Names, aliases and key material lengths (RFC 4106 Sec. 8.1, RFC 7634 Sec. 2, RFC 4868 Sec. 2.1)")
+    @DisplayName("Config keywords and key material lengths (RFC 4106 Sec. 8.1, RFC 7634 Sec. 2, RFC 4868 Sec. 2.1)")
     void buildsByName(String encryption, String integrity, int keyLength, String name, int iv, int icv, int align) {
-        String integ = integrity.equals("null") ? null : integrity;
-        EspTransform t = EspTransforms.create(encryption, integ, new byte[keyLength], false);
+        EspTransform t = EspTransforms.create(encryption, integrity, new byte[keyLength], false);
         assertThat(t.name()).isEqualTo(name);
         assertThat(t.ivLength()).isEqualTo(iv);
         assertThat(t.icvLength()).isEqualTo(icv);
@@ -42,8 +42,8 @@ class EspTransformsFactoryTest {
             keymat[i] = (byte) i;
         }
         EspTransform joined = EspTransforms.create("aes-128", "hmac-sha2-256", keymat, false);
-        EspTransform split = EspTransforms.create(EncryptionAlgorithm.AES_128_CBC,
-                IntegrityAlgorithm.HMAC_SHA2_256_128, Bytes.slice(keymat, 0, 16), Bytes.slice(keymat, 16, 48), false);
+        EspTransform split = EspTransforms.create(EncryptionAlgorithm.AES_128, Optional.of(AuthAlgorithm.HMAC_SHA2_256),
+                Bytes.slice(keymat, 0, 16), Bytes.slice(keymat, 16, 48), false);
         byte[] payload = Bytes.ipv4Icmp(50, 1, 2, 3, 4);
         byte[] packet = new byte[joined.sealedLength(payload.length)];
         joined.sealTunnel(5, 1, payload, 0, payload.length, packet, 0);
@@ -52,21 +52,33 @@ class EspTransformsFactoryTest {
     }
 
     @Test
-    @DisplayName("Refused: unknown names, AEAD with an integrity algorithm, CBC without one, wrong key lengths")
+    @DisplayName("Refused: unknown names (old aliases and AES-192 included), AEAD with an integrity algorithm, CBC "
+            + "without one, wrong key lengths")
     void refusals() {
-        assertThatThrownBy(() -> EspTransforms.create("rc4", "none", new byte[16], false))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aes-128-gcm");
-        assertThatThrownBy(() -> EspTransforms.create("aes-128", "md5", new byte[32], false))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hmac-sha2-256-128");
+        String knownEncryption = "; known: aes-128, aes-256, aes-128-gcm, aes-256-gcm, chacha20-poly1305, 3des";
+        String knownIntegrity = "; known: none, hmac-sha1, hmac-sha2-256, hmac-sha2-384, hmac-sha2-512";
+        for (String name : new String[] {"rc4", "aes-192-gcm", "aes-192", "aes128gcm16", "aes-128-cbc", "AES-128"}) {
+            assertThatThrownBy(() -> EspTransforms.create(name, "none", new byte[20], false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("unknown ESP encryption algorithm '" + name + "'" + knownEncryption);
+        }
+        for (String name : new String[] {"md5", "hmac-sha2-256-128", "sha256", ""}) {
+            assertThatThrownBy(() -> EspTransforms.create("aes-128", name, new byte[48], false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("unknown ESP integrity algorithm '" + name + "'" + knownIntegrity);
+        }
         assertThatThrownBy(() -> EspTransforms.create("aes-128-gcm", "hmac-sha2-256", new byte[52], false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("combined-mode");
         assertThatThrownBy(() -> EspTransforms.create("aes-128", "none", new byte[16], false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("integrity");
         assertThatThrownBy(() -> EspTransforms.create("aes-128-gcm", "none", new byte[16], false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("20 octets");
-        assertThatThrownBy(() -> EspTransforms.create(EncryptionAlgorithm.AES_256_CBC,
-                IntegrityAlgorithm.HMAC_SHA2_512_256, new byte[32], new byte[32], false))
+        assertThatThrownBy(() -> EspTransforms.create(EncryptionAlgorithm.AES_256,
+                Optional.of(AuthAlgorithm.HMAC_SHA2_512), new byte[32], new byte[32], false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 octets");
+        assertThatThrownBy(() -> EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, Optional.empty(),
+                new byte[20], new byte[32], false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no integrity key");
     }
 
     @Test
@@ -79,8 +91,8 @@ class EspTransformsFactoryTest {
                 ? "OpenSslAeadTransform[aes-128-gcm, esn]" : "AeadTransform[aes-128-gcm, esn]";
         assertThat(t.toString()).isEqualTo(expected).doesNotContain("ab");
         for (CryptoImplementation impl : CryptoImplementation.values()) {
-            EspTransform forced = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, key,
-                    null, false, impl);
+            EspTransform forced = EspTransforms.create(EncryptionAlgorithm.AES_128_GCM, Optional.empty(), key, null,
+                    false, impl);
             assertThat(forced.toString()).endsWith("Transform[aes-128-gcm]").doesNotContain("ab");
         }
     }

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,12 +64,11 @@ class EspTsharkTest {
     enum Suite {
         AES_128_GCM("aes-128-gcm", "none", "AES-GCM with 16 octet ICV [RFC4106]", "NULL", 4),
         AES_256_GCM("aes-256-gcm", "none", "AES-GCM with 16 octet ICV [RFC4106]", "NULL", 4),
-        AES_128_CBC_SHA256("aes-128-cbc", "hmac-sha2-256-128", "AES-CBC [RFC3602]", "HMAC-SHA-256-128 [RFC4868]",
-                16),
-        AES_256_CBC_SHA1("aes-256-cbc", "hmac-sha1-96", "AES-CBC [RFC3602]", "HMAC-SHA-1-96 [RFC2404]", 16);
+        AES_128_CBC_SHA256("aes-128", "hmac-sha2-256", "AES-CBC [RFC3602]", "HMAC-SHA-256-128 [RFC4868]", 16),
+        AES_256_CBC_SHA1("aes-256", "hmac-sha1", "AES-CBC [RFC3602]", "HMAC-SHA-1-96 [RFC2404]", 16);
 
         final EncryptionAlgorithm encryption;
-        final IntegrityAlgorithm integrity;
+        final Optional<AuthAlgorithm> integrity;
         final String tsharkEncryption;
         final String tsharkAuthentication;
         /** What the ciphertext (payload, padding, trailer) must be a multiple of. */
@@ -75,8 +76,9 @@ class EspTsharkTest {
 
         Suite(String encryption, String integrity, String tsharkEncryption, String tsharkAuthentication,
                 int alignment) {
-            this.encryption = EspTransforms.parseEncryption(encryption);
-            this.integrity = EspTransforms.parseIntegrity(integrity);
+            this.encryption = EncryptionAlgorithm.fromKeyword(encryption);
+            this.integrity = integrity.equals("none") ? Optional.empty()
+                    : Optional.of(AuthAlgorithm.fromKeyword(integrity));
             this.tsharkEncryption = tsharkEncryption;
             this.tsharkAuthentication = tsharkAuthentication;
             this.alignment = alignment;
@@ -106,8 +108,8 @@ class EspTsharkTest {
 
         @Override
         public String toString() {
-            return "frame " + number + " " + suite.encryption + (suite.integrity == IntegrityAlgorithm.NONE ? ""
-                    : "/" + suite.integrity) + (suite.encryption.isAead() ? " (" + implementation + ")" : "")
+            return "frame " + number + " " + suite.encryption + suite.integrity.map(i -> "/" + i).orElse("")
+                    + (suite.encryption.aead() ? " (" + implementation + ")" : "")
                     + " " + inner + " in " + outer + (corruptIcv ? " with a corrupted ICV" : "")
                     + String.format(Locale.ROOT, " spi=0x%08x seq=%d", spi, sequence);
         }
@@ -352,11 +354,12 @@ class EspTsharkTest {
                 .contains("ESP Sequence: " + f.sequence());
         assertThat(Long.decode(v.get("esp.spi"))).as(where).isEqualTo(f.spi() & 0xFFFF_FFFFL);
         assertThat(Long.parseLong(v.get("esp.sequence"))).as(where).isEqualTo(f.sequence());
-        int ivLength = f.suite().encryption.isAead() ? EspConstants.AEAD_EXPLICIT_IV_LENGTH : 16;
+        int ivLength = f.suite().encryption.aead() ? EspConstants.AEAD_EXPLICIT_IV_LENGTH : 16;
         assertThat(v.get("esp.iv")).as(where).isEqualTo(hex(f.esp(), 8, ivLength));
 
         // Integrity: tshark recomputed the AES-GCM tag / the truncated HMAC and found ours.
-        int icvLength = f.suite().encryption.isAead() ? EspConstants.AEAD_ICV_LENGTH : f.suite().integrity.icvLength();
+        int icvLength = f.suite().encryption.aead() ? EspConstants.AEAD_ICV_LENGTH
+                : f.suite().integrity.orElseThrow().icvBytes();
         assertThat(v.get("esp.icv")).as(where).isEqualTo(hex(f.esp(), f.esp().length - icvLength, icvLength));
         assertThat(text).as(where).containsPattern("ESP ICV: [0-9a-f]+ \\(" + icvLength + " bytes\\) <[^>]+> "
                 + "\\[correct\\]").contains("[Good: True]").contains("[Bad: False]");
@@ -467,7 +470,7 @@ class EspTsharkTest {
                 : List.of(CryptoImplementation.JCE);
         List<Frame> frames = new ArrayList<>();
         for (Suite suite : Suite.values()) {
-            List<CryptoImplementation> implementations = suite.encryption.isAead() ? aeadImplementations
+            List<CryptoImplementation> implementations = suite.encryption.aead() ? aeadImplementations
                     : List.of(CryptoImplementation.JCE);
             for (CryptoImplementation implementation : implementations) {
                 for (Inner inner : Inner.values()) {
@@ -486,8 +489,8 @@ class EspTsharkTest {
             Outer outer, boolean corruptIcv) {
         // Distinct, deterministic keys per frame; SPIs with the top bit set and sequence numbers above 2^31, so
         // that a signedness slip would show.
-        byte[] encryptionKey = pattern(suite.encryption.keyMaterialLength(), 0x11 * number);
-        byte[] integrityKey = pattern(suite.integrity.keyLength(), 0x5a + number);
+        byte[] encryptionKey = pattern(suite.encryption.keyMaterialBytes(), 0x11 * number);
+        byte[] integrityKey = pattern(suite.integrity.map(AuthAlgorithm::keyBytes).orElse(0), 0x5a + number);
         int spi = 0xC0DE0000 | number;
         long sequence = 0x8000_0000L + 1000L * number + 7;
 
@@ -496,10 +499,10 @@ class EspTsharkTest {
                 ? ipv4IcmpEcho(INNER4_SRC, INNER4_DST, 0x4000 + number, 0x100 + number, 48 + number % 16)
                 : ipv6Udp(INNER6_SRC, INNER6_DST, INNER_UDP_SRC_PORT, INNER_UDP_DST_PORT, 21 + 3 * number % 16);
 
-        EspTransform transform = suite.encryption.isAead()
+        EspTransform transform = suite.encryption.aead()
                 ? EspTransforms.create(suite.encryption, suite.integrity, encryptionKey, null, false,
                         implementation)
-                : EspTransforms.create(suite.encryption.canonicalName(), suite.integrity.canonicalName(),
+                : EspTransforms.create(suite.encryption.keyword(), suite.integrity.orElseThrow().keyword(),
                         concat(encryptionKey, integrityKey), false);
         byte[] esp = new byte[transform.sealedLength(innerPacket.length)];
         int written = transform.sealTunnel(spi, sequence, innerPacket, 0, innerPacket.length, esp, 0);

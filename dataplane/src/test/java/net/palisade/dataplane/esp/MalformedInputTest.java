@@ -3,6 +3,7 @@ package net.palisade.dataplane.esp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
@@ -10,6 +11,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -123,7 +126,7 @@ class MalformedInputTest {
     }
 
     private static EspOutcome openCbc(byte[] packet) {
-        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128_CBC, IntegrityAlgorithm.HMAC_SHA2_256_128,
+        EspTransform t = EspTransforms.create(EncryptionAlgorithm.AES_128, Optional.of(AuthAlgorithm.HMAC_SHA2_256),
                 CBC_KEY, MAC_KEY, false);
         return t.open(packet, 0, packet.length, 1, new byte[packet.length], 0, new EspOpenResult());
     }

@@ -14,9 +14,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -106,38 +109,37 @@ class ScapyInteropTest {
 
     static Stream<Arguments> suites() {
         return Stream.of(
-                Arguments.of(EncryptionAlgorithm.AES_128_GCM, IntegrityAlgorithm.NONE, false),
-                Arguments.of(EncryptionAlgorithm.AES_256_GCM, IntegrityAlgorithm.NONE, true),
-                Arguments.of(EncryptionAlgorithm.AES_128_CBC, IntegrityAlgorithm.HMAC_SHA2_256_128, false),
+                Arguments.of(EncryptionAlgorithm.AES_128_GCM, Optional.empty(), false),
+                Arguments.of(EncryptionAlgorithm.AES_256_GCM, Optional.empty(), true),
+                Arguments.of(EncryptionAlgorithm.AES_128, Optional.of(AuthAlgorithm.HMAC_SHA2_256), false),
                 // No CBC+HMAC case with ESN: scapy 2.5 (Debian 12) never feeds the ESN high half into the ESP
                 // HMAC (AuthAlgo.sign ignores esn for ESP), contrary to RFC 4303 Sec. 3.3.2.1. Our ESN ICV is
                 // checked against a JCE reference in IndependentCrossCheckTest instead.
-                Arguments.of(EncryptionAlgorithm.CHACHA20_POLY1305, IntegrityAlgorithm.NONE, true),
-                Arguments.of(EncryptionAlgorithm.AES_256_CBC, IntegrityAlgorithm.HMAC_SHA2_512_256, false),
-                Arguments.of(EncryptionAlgorithm.CHACHA20_POLY1305, IntegrityAlgorithm.NONE, false),
-                Arguments.of(EncryptionAlgorithm.TRIPLE_DES_CBC, IntegrityAlgorithm.HMAC_SHA1_96, false));
+                Arguments.of(EncryptionAlgorithm.CHACHA20_POLY1305, Optional.empty(), true),
+                Arguments.of(EncryptionAlgorithm.AES_256, Optional.of(AuthAlgorithm.HMAC_SHA2_512), false),
+                Arguments.of(EncryptionAlgorithm.CHACHA20_POLY1305, Optional.empty(), false),
+                Arguments.of(EncryptionAlgorithm.TRIPLE_DES, Optional.of(AuthAlgorithm.HMAC_SHA1), false));
     }
 
     private static String scapyCrypt(EncryptionAlgorithm e) {
         return switch (e) {
-            case AES_128_GCM, AES_192_GCM, AES_256_GCM -> "AES-GCM";
+            case AES_128_GCM, AES_256_GCM -> "AES-GCM";
             case CHACHA20_POLY1305 -> "CHACHA20-POLY1305";
-            case AES_128_CBC, AES_192_CBC, AES_256_CBC -> "AES-CBC";
-            case TRIPLE_DES_CBC -> "3DES";
+            case AES_128, AES_256 -> "AES-CBC";
+            case TRIPLE_DES -> "3DES";
         };
     }
 
-    private static String scapyAuth(IntegrityAlgorithm i) {
-        return switch (i) {
-            case NONE -> "NULL";
-            case HMAC_SHA1_96 -> "HMAC-SHA1-96";
-            case HMAC_SHA2_256_128 -> "SHA2-256-128";
-            case HMAC_SHA2_384_192 -> "SHA2-384-192";
-            case HMAC_SHA2_512_256 -> "SHA2-512-256";
-        };
+    private static String scapyAuth(Optional<AuthAlgorithm> i) {
+        return i.map(a -> switch (a) {
+            case HMAC_SHA1 -> "HMAC-SHA1-96";
+            case HMAC_SHA2_256 -> "SHA2-256-128";
+            case HMAC_SHA2_384 -> "SHA2-384-192";
+            case HMAC_SHA2_512 -> "SHA2-512-256";
+        }).orElse("NULL");
     }
 
-    private static Map<String, String> baseRequest(EncryptionAlgorithm e, IntegrityAlgorithm i, byte[] encKey,
+    private static Map<String, String> baseRequest(EncryptionAlgorithm e, Optional<AuthAlgorithm> i, byte[] encKey,
             byte[] macKey, int spi, long seq, boolean esn) {
         Map<String, String> req = new HashMap<>();
         req.put("crypt", scapyCrypt(e));
@@ -152,14 +154,14 @@ class ScapyInteropTest {
         return req;
     }
 
-    @ParameterizedTest(name = "{0}/{1} esn={2}")
+    @ParameterizedTest(name = "{0} {1} esn={2}")
     @MethodSource("suites")
     @DisplayName("scapy opens (and ICV-checks) a tunnel-mode packet Palisade sealed")
-    void scapyOpensOurPacket(EncryptionAlgorithm e, IntegrityAlgorithm i, boolean esn) throws Exception {
-        Random random = new Random(e.ordinal() * 10L + i.ordinal());
-        byte[] encKey = new byte[e.keyMaterialLength()];
+    void scapyOpensOurPacket(EncryptionAlgorithm e, Optional<AuthAlgorithm> i, boolean esn) throws Exception {
+        Random random = new Random(e.ordinal() * 10L + i.map(a -> a.ordinal() + 1).orElse(0));
+        byte[] encKey = new byte[e.keyMaterialBytes()];
         random.nextBytes(encKey);
-        byte[] macKey = i == IntegrityAlgorithm.NONE ? null : new byte[i.keyLength()];
+        byte[] macKey = i.map(a -> new byte[a.keyBytes()]).orElse(null);
         if (macKey != null) {
             random.nextBytes(macKey);
         }
@@ -182,14 +184,14 @@ class ScapyInteropTest {
         assertThat(answer.get("summary")).contains("ICMP 10.1.0.1 > 10.2.0.1 echo-request");
     }
 
-    @ParameterizedTest(name = "{0}/{1} esn={2}")
+    @ParameterizedTest(name = "{0} {1} esn={2}")
     @MethodSource("suites")
     @DisplayName("Palisade opens a tunnel-mode packet scapy sealed")
-    void weOpenScapyPacket(EncryptionAlgorithm e, IntegrityAlgorithm i, boolean esn) throws Exception {
-        Random random = new Random(100 + e.ordinal() * 10L + i.ordinal());
-        byte[] encKey = new byte[e.keyMaterialLength()];
+    void weOpenScapyPacket(EncryptionAlgorithm e, Optional<AuthAlgorithm> i, boolean esn) throws Exception {
+        Random random = new Random(100 + e.ordinal() * 10L + i.map(a -> a.ordinal() + 1).orElse(0));
+        byte[] encKey = new byte[e.keyMaterialBytes()];
         random.nextBytes(encKey);
-        byte[] macKey = i == IntegrityAlgorithm.NONE ? null : new byte[i.keyLength()];
+        byte[] macKey = i.map(a -> new byte[a.keyBytes()]).orElse(null);
         if (macKey != null) {
             random.nextBytes(macKey);
         }

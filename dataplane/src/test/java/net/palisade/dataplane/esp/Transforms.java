@@ -2,32 +2,37 @@ package net.palisade.dataplane.esp;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import org.junit.jupiter.params.provider.Arguments;
 
-/** Every legal (encryption, integrity) pair, with deterministic keys, for parameterized tests. */
+/** Every legal (encryption, integrity) pair of the shared algorithm table, with deterministic keys. */
 final class Transforms {
 
     private Transforms() {
     }
 
     /** A transform suite; AEAD suites also name their implementation (CBC ones always use JCE). */
-    record Suite(EncryptionAlgorithm encryption, IntegrityAlgorithm integrity, CryptoImplementation implementation) {
+    record Suite(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
+            CryptoImplementation implementation) {
         EspTransform create(long seed, boolean esn) {
             Random random = new Random(seed);
             byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(encryption, integrity)];
             random.nextBytes(keyMaterial);
-            if (!encryption.isAead()) {
-                return EspTransforms.create(encryption.canonicalName(), integrity.canonicalName(), keyMaterial, esn);
+            if (!encryption.aead()) {
+                return EspTransforms.create(encryption.keyword(), integrity.orElseThrow().keyword(), keyMaterial,
+                        esn);
             }
             return EspTransforms.create(encryption, integrity, keyMaterial, null, esn, implementation);
         }
 
         @Override
         public String toString() {
-            return integrity == IntegrityAlgorithm.NONE ? encryption.canonicalName() + "[" + implementation + "]"
-                    : encryption.canonicalName() + "/" + integrity.canonicalName();
+            return integrity.map(i -> encryption.keyword() + "/" + i.keyword())
+                    .orElse(encryption.keyword() + "[" + implementation + "]");
         }
     }
 
@@ -35,15 +40,13 @@ final class Transforms {
     static List<Suite> all() {
         List<Suite> suites = new ArrayList<>();
         for (EncryptionAlgorithm e : EncryptionAlgorithm.values()) {
-            if (e.isAead()) {
+            if (e.aead()) {
                 for (CryptoImplementation impl : CryptoImplementation.values()) {
-                    suites.add(new Suite(e, IntegrityAlgorithm.NONE, impl));
+                    suites.add(new Suite(e, Optional.empty(), impl));
                 }
             } else {
-                for (IntegrityAlgorithm i : IntegrityAlgorithm.values()) {
-                    if (i != IntegrityAlgorithm.NONE) {
-                        suites.add(new Suite(e, i, CryptoImplementation.JCE));
-                    }
+                for (AuthAlgorithm i : AuthAlgorithm.values()) {
+                    suites.add(new Suite(e, Optional.of(i), CryptoImplementation.JCE));
                 }
             }
         }

@@ -6,6 +6,7 @@ import net.palisade.dataplane.esp.EspOutcome;
 import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.model.ManualTunnel;
+import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.config.ConfigParser;
 import org.junit.jupiter.api.Test;
 
@@ -92,7 +93,7 @@ class ManualKeyingTest {
         ManualKeying.Prepared pb = ManualKeying.prepare(b, params(1));
         assertThat(pa.sas().outbound().udpEncapsulation()).as("no udpencap: raw ESP").isFalse();
         assertThat(pa.sas().outbound().peer().getPort()).isZero();
-        assertThat(pa.sas().outbound().transformName()).isEqualTo("aes-128-cbc/hmac-sha2-256-128");
+        assertThat(pa.sas().outbound().transformName()).as("the config's keywords").isEqualTo("aes-128/hmac-sha2-256");
         // raw ESP over IPv4: 1500 - 20 - 8 - 16 (IV) - 16 (ICV) = 1440, ciphertext multiple of 16 -> 1438
         assertThat(pa.sas().outbound().maxInnerLength()).isEqualTo(1438);
 
@@ -112,17 +113,20 @@ class ManualKeyingTest {
 
     @Test
     void overheadNumbersInTheDocumentation() {
-        var gcm = net.palisade.dataplane.esp.EncryptionAlgorithm.AES_128_GCM;
-        var cbc = net.palisade.dataplane.esp.EncryptionAlgorithm.AES_256_CBC;
-        var none = net.palisade.dataplane.esp.IntegrityAlgorithm.NONE;
+        var gcm = net.palisade.model.crypto.EncryptionAlgorithm.AES_128_GCM;
+        var cbc = net.palisade.model.crypto.EncryptionAlgorithm.AES_256;
+        java.util.Optional<AuthAlgorithm> none = java.util.Optional.empty();
         assertThat(EspOverhead.worstCase(gcm, none, false, true)).isEqualTo(65);
-        assertThat(EspOverhead.worstCase(cbc, net.palisade.dataplane.esp.IntegrityAlgorithm.HMAC_SHA2_256_128, false,
-                true)).isEqualTo(85);
+        assertThat(EspOverhead.worstCase(cbc, java.util.Optional.of(AuthAlgorithm.HMAC_SHA2_256), false, true))
+                .isEqualTo(85);
         int worst = 0;
-        for (var e : net.palisade.dataplane.esp.EncryptionAlgorithm.values()) {
-            for (var i : net.palisade.dataplane.esp.IntegrityAlgorithm.values()) {
-                if (e.isAead() == (i == none)) {
-                    worst = Math.max(worst, EspOverhead.worstCase(e, i, true, true));
+        for (var e : net.palisade.model.crypto.EncryptionAlgorithm.values()) {
+            if (e.aead()) {
+                worst = Math.max(worst, EspOverhead.worstCase(e, none, true, true));
+            }
+            for (var i : AuthAlgorithm.values()) {
+                if (!e.aead()) {
+                    worst = Math.max(worst, EspOverhead.worstCase(e, java.util.Optional.of(i), true, true));
                 }
             }
         }

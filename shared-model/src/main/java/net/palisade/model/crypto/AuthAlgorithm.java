@@ -18,13 +18,13 @@ import java.util.Optional;
  */
 public enum AuthAlgorithm {
     /** HMAC-SHA-1, truncated to 96 bits for ESP (RFC 2404). Weak: kept for old peers. */
-    HMAC_SHA1("hmac-sha1", 2, 2, 2, 2, 20, 12, true, "HmacSHA1"),
+    HMAC_SHA1("hmac-sha1", 2, 2, 2, 2, 20, 12, true, "HmacSHA1", "SHA-1", 64),
     /** HMAC-SHA-256, truncated to 128 bits for ESP (RFC 4868). */
-    HMAC_SHA2_256("hmac-sha2-256", 12, 5, 4, 5, 32, 16, false, "HmacSHA256"),
+    HMAC_SHA2_256("hmac-sha2-256", 12, 5, 4, 5, 32, 16, false, "HmacSHA256", "SHA-256", 64),
     /** HMAC-SHA-384, truncated to 192 bits for ESP (RFC 4868). */
-    HMAC_SHA2_384("hmac-sha2-384", 13, 6, 5, 6, 48, 24, false, "HmacSHA384"),
+    HMAC_SHA2_384("hmac-sha2-384", 13, 6, 5, 6, 48, 24, false, "HmacSHA384", "SHA-384", 128),
     /** HMAC-SHA-512, truncated to 256 bits for ESP (RFC 4868). */
-    HMAC_SHA2_512("hmac-sha2-512", 14, 7, 6, 7, 64, 32, false, "HmacSHA512");
+    HMAC_SHA2_512("hmac-sha2-512", 14, 7, 6, 7, 64, 32, false, "HmacSHA512", "SHA-512", 128);
 
     private static final List<String> KEYWORDS = Arrays.stream(values()).map(a -> a.keyword).toList();
 
@@ -37,9 +37,11 @@ public enum AuthAlgorithm {
     private final int icvBytes;
     private final boolean weak;
     private final String jceName;
+    private final String digestName;
+    private final int hashBlockBytes;
 
     AuthAlgorithm(String keyword, int ikev2IntegrityId, int ikev2PrfId, int ikev1HashId, int ikev1EspAuthId,
-            int keyBytes, int icvBytes, boolean weak, String jceName) {
+            int keyBytes, int icvBytes, boolean weak, String jceName, String digestName, int hashBlockBytes) {
         this.keyword = keyword;
         this.ikev2IntegrityId = ikev2IntegrityId;
         this.ikev2PrfId = ikev2PrfId;
@@ -49,6 +51,8 @@ public enum AuthAlgorithm {
         this.icvBytes = icvBytes;
         this.weak = weak;
         this.jceName = jceName;
+        this.digestName = digestName;
+        this.hashBlockBytes = hashBlockBytes;
     }
 
     /** The name in the config language and in JSON, e.g. {@code hmac-sha2-256}. */
@@ -95,6 +99,19 @@ public enum AuthAlgorithm {
     /** JCE {@code Mac} algorithm name. */
     public String jceName() {
         return jceName;
+    }
+
+    /**
+     * JCA {@code MessageDigest} name of the underlying hash (e.g. {@code SHA-256}): the dataplane computes HMAC
+     * over the digest itself, because {@code Mac.doFinal} allocates on every call.
+     */
+    public String digestName() {
+        return digestName;
+    }
+
+    /** Block length of the underlying hash in bytes: the HMAC {@code B} of RFC 2104 (64, or 128 for SHA-384/512). */
+    public int hashBlockBytes() {
+        return hashBlockBytes;
     }
 
     /** The keyword, as in config text. */

@@ -3,9 +3,15 @@ package net.palisade.model.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.OptionalInt;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 /** The algorithm table against IANA's registries and the RFCs' key sizes, written out by hand. */
@@ -42,14 +48,17 @@ class AlgorithmTableTest {
 
     @ParameterizedTest
     @CsvSource({
-        // keyword,     IKEv2 integ, IKEv2 PRF, IKEv1 hash, IKEv1 ESP auth, key, ICV, weak
-        "hmac-sha1,     2,           2,         2,          2,              20,  12,  true",
-        "hmac-sha2-256, 12,          5,         4,          5,              32,  16,  false",
-        "hmac-sha2-384, 13,          6,         5,          6,              48,  24,  false",
-        "hmac-sha2-512, 14,          7,         6,          7,              64,  32,  false",
+        // keyword,     IKEv2 integ, IKEv2 PRF, IKEv1 hash, IKEv1 ESP auth, key, ICV, weak,  digest,  hash block
+        "hmac-sha1,     2,           2,         2,          2,              20,  12,  true,  SHA-1,   64",
+        "hmac-sha2-256, 12,          5,         4,          5,              32,  16,  false, SHA-256, 64",
+        "hmac-sha2-384, 13,          6,         5,          6,              48,  24,  false, SHA-384, 128",
+        "hmac-sha2-512, 14,          7,         6,          7,              64,  32,  false, SHA-512, 128",
     })
-    void auth(String keyword, int integ, int prf, int hash, int espAuth, int key, int icv, boolean weak) {
+    void auth(String keyword, int integ, int prf, int hash, int espAuth, int key, int icv, boolean weak,
+            String digest, int hashBlock) {
         AuthAlgorithm a = AuthAlgorithm.fromKeyword(keyword);
+        assertThat(a.digestName()).isEqualTo(digest);
+        assertThat(a.hashBlockBytes()).isEqualTo(hashBlock);
         assertThat(a.ikev2IntegrityId()).isEqualTo(integ);
         assertThat(a.ikev2PrfId()).isEqualTo(prf);
         assertThat(a.ikev1HashId()).isEqualTo(hash);
@@ -59,6 +68,34 @@ class AlgorithmTableTest {
         assertThat(a.weak()).isEqualTo(weak);
         assertThat(AuthAlgorithm.fromIkev2Integrity(integ)).contains(a);
         assertThat(AuthAlgorithm.fromIkev2Prf(prf)).contains(a);
+    }
+
+    /**
+     * The names and lengths the dataplane's own HMAC relies on, judged by the JDK: the digest is as long as the key
+     * RFC 4868 fixes and as the JCE {@code Mac}, and the hash block is where the JCE {@code Mac} starts hashing
+     * keys first (RFC 2104: a key longer than B bytes is replaced by its digest, a key of B bytes is used as is).
+     */
+    @ParameterizedTest
+    @EnumSource(AuthAlgorithm.class)
+    void hmacPartsAgreeWithTheJdk(AuthAlgorithm a) throws Exception {
+        MessageDigest digest = MessageDigest.getInstance(a.digestName());
+        Mac mac = Mac.getInstance(a.jceName());
+        assertThat(digest.getDigestLength()).isEqualTo(a.keyBytes());
+        assertThat(mac.getMacLength()).isEqualTo(a.keyBytes());
+        byte[] message = "one table".getBytes(StandardCharsets.US_ASCII);
+        for (int length : new int[] {a.hashBlockBytes(), a.hashBlockBytes() + 1}) {
+            byte[] key = new byte[length];
+            Arrays.fill(key, (byte) 0x5a);
+            byte[] asIs = hmac(mac, key, message);
+            byte[] hashedKey = hmac(mac, digest.digest(key), message);
+            assertThat(Arrays.equals(asIs, hashedKey)).as("key of %d bytes hashed first", length)
+                    .isEqualTo(length > a.hashBlockBytes());
+        }
+    }
+
+    private static byte[] hmac(Mac mac, byte[] key, byte[] message) throws Exception {
+        mac.init(new SecretKeySpec(key, mac.getAlgorithm()));
+        return mac.doFinal(message);
     }
 
     @ParameterizedTest
