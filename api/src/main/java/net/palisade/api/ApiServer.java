@@ -68,6 +68,7 @@ public final class ApiServer extends AllDirectives {
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
+    private Optional<ApiTls> tls = Optional.empty();
     private final ApiJson render = new ApiJson();
     private final ObjectMapper json = render.mapper();
 
@@ -103,9 +104,20 @@ public final class ApiServer extends AllDirectives {
         return this;
     }
 
-    /** Binds the API to {@code host:port}. */
+    /** Serves HTTPS with {@code tls} instead of plain HTTP. */
+    public ApiServer tls(ApiTls tls) {
+        this.tls = Optional.of(tls);
+        return this;
+    }
+
+    /** Binds the API to {@code host:port}: HTTPS when {@link #tls} was given, else plain HTTP. */
     public CompletionStage<ServerBinding> bind(ActorSystem<?> system, String host, int port) {
-        return Http.get(system).newServerAt(host, port).bind(route());
+        var at = Http.get(system).newServerAt(host, port);
+        if (tls.isPresent()) {
+            ApiTls t = tls.get();
+            at = at.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(t::serverEngine));
+        }
+        return at.bind(route());
     }
 
     Route route() {

@@ -9,11 +9,13 @@ import picocli.CommandLine.Option;
 /**
  * Where the client commands find the node: {@code --api URL} (else {@code $PALISADE_API}, else
  * {@code http://127.0.0.1:8470}) and {@code --token-file FILE} (else {@code $PALISADE_TOKEN_FILE}, else
- * {@code api-token} in the default data directory of {@code palisade run}).
+ * {@code api-token} in the default data directory of {@code palisade run}); for an HTTPS API, {@code --api-ca FILE}
+ * (else {@code $PALISADE_API_CA}) names the certificates to trust.
  */
 final class ClientOptions {
     static final String API_ENV = "PALISADE_API";
     static final String TOKEN_FILE_ENV = "PALISADE_TOKEN_FILE";
+    static final String CA_ENV = "PALISADE_API_CA";
 
     @Option(names = "--api", paramLabel = "URL",
             description = "the node's HTTP API (default: $PALISADE_API, else " + ApiClient.DEFAULT_API + ")")
@@ -23,6 +25,21 @@ final class ClientOptions {
             description = "the node's API token file (default: $PALISADE_TOKEN_FILE, else api-token in the data directory"
                     + " of 'palisade run': /var/lib/palisade as root, else ~/.local/share/palisade)")
     Path tokenFile;
+
+    @Option(names = "--api-ca", paramLabel = "FILE",
+            description = "for an https:// API: the PEM certificate(s) to trust, the node's own or its CA"
+                    + " (default: $PALISADE_API_CA, else the JDK's roots)")
+    Path apiCa;
+
+    /** The certificates to trust for HTTPS: the flag, else the environment, else none (the JDK's roots). */
+    java.util.Optional<Path> apiCa(Map<String, String> env) {
+        if (apiCa != null) {
+            return java.util.Optional.of(apiCa);
+        }
+        String fromEnv = env.get(CA_ENV);
+        return fromEnv != null && !fromEnv.isBlank() ? java.util.Optional.of(Path.of(fromEnv.strip()))
+                : java.util.Optional.empty();
+    }
 
     /** The API URL: the flag, else the environment, else the default. */
     String api(Map<String, String> env) {
@@ -44,6 +61,6 @@ final class ClientOptions {
 
     ApiClient open() {
         Map<String, String> env = System.getenv();
-        return ApiClient.open(api(env), tokenFile(env, Defaults::dataDir), ApiClient.defaultCaller(env));
+        return ApiClient.open(api(env), tokenFile(env, Defaults::dataDir), ApiClient.defaultCaller(env), apiCa(env));
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import net.palisade.api.ApiServer;
+import net.palisade.api.ApiTls;
 import net.palisade.api.TokenFile;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.Node;
@@ -22,6 +23,7 @@ import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.Fragments;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
+import net.palisade.controlplane.ike.auth.CredentialException;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
@@ -57,6 +59,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--api", paramLabel = "HOST:PORT", defaultValue = Defaults.API,
             description = "where the HTTP API listens (default: ${DEFAULT-VALUE})")
     String api;
+
+    @Option(names = "--api-tls-cert", paramLabel = "FILE",
+            description = "serve the API over HTTPS (TLS 1.3/1.2) with this PEM certificate chain, the node's first;"
+                    + " with --api-tls-key. Both files are read again when they change")
+    Path apiTlsCert;
+
+    @Option(names = "--api-tls-key", paramLabel = "FILE",
+            description = "the unencrypted PEM private key of --api-tls-cert (keep it mode 0600)")
+    Path apiTlsKey;
 
     @Option(names = "--metrics-public",
             description = "serve /metrics without the API token (for a scraper that cannot send one; the page names"
@@ -129,6 +140,19 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
+        }
+        Optional<ApiTls> apiTls = Optional.empty();
+        if (apiTlsCert != null || apiTlsKey != null) {
+            if (apiTlsCert == null || apiTlsKey == null) {
+                err.println("run: --api-tls-cert and --api-tls-key go together (the certificate and its key)");
+                return 2;
+            }
+            try {
+                apiTls = Optional.of(ApiTls.load(apiTlsCert, apiTlsKey));
+            } catch (CredentialException e) {
+                err.println("run: API TLS: " + e.getMessage());
+                return 2;
+            }
         }
         Path dataDir = data != null ? data : Defaults.dataDir();
         Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -210,7 +234,9 @@ final class RunCommand implements Callable<Integer> {
 
         ServerBinding binding;
         try {
-            binding = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get)
+            ApiServer server = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get);
+            apiTls.ifPresent(server::tls);
+            binding = server
                     .metricsPublic(metricsPublic)
                     .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))
                     .bind(node.system(), listen.host(), listen.port())
@@ -221,11 +247,13 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         ready.set(true);
-        if (!binding.localAddress().getAddress().isLoopbackAddress()) {
+        if (apiTls.isEmpty() && !binding.localAddress().getAddress().isLoopbackAddress()) {
             log.warn("the API listens on {} without TLS: its bearer token and every answer cross the network in clear;"
-                    + " keep --api on loopback and reach it through SSH or a TLS proxy", binding.localAddress());
+                    + " give it --api-tls-cert/--api-tls-key, or keep --api on loopback and reach it through SSH",
+                    binding.localAddress());
         }
-        log.info("node {} up: API http://{}:{} (token in {}), data in {}, dataplane {}", node.nodeName(),
+        log.info("node {} up: API {}://{}:{} (token in {}), data in {}, dataplane {}", node.nodeName(),
+                apiTls.isPresent() ? "https" : "http",
                 binding.localAddress().getHostString(), binding.localAddress().getPort(), tokenPath, dataDir,
                 dataplane.map(d -> "on " + d.tunName() + " with " + d.workers().size() + " worker(s)").orElse("off"));
         node.system().getWhenTerminated().toCompletableFuture().join();

@@ -53,6 +53,21 @@ class CliTest {
     }
 
     @Test
+    void runRefusesHalfATlsSettingOrAFileThatIsNoCertificateBeforeStartingAnything(@TempDir Path dir)
+            throws Exception {
+        Run half = palisade("run", "--data", dir.resolve("data").toString(), "--api-tls-cert", "/nonexistent.crt");
+        assertThat(half.status()).isEqualTo(2);
+        assertThat(half.err()).isEqualTo("run: --api-tls-cert and --api-tls-key go together (the certificate and its"
+                + " key)\n");
+        Path notCert = Files.writeString(dir.resolve("api.crt"), "hello\n");
+        Run bad = palisade("run", "--data", dir.resolve("data").toString(), "--api-tls-cert", notCert.toString(),
+                "--api-tls-key", notCert.toString());
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("run: API TLS: " + notCert + ": no PEM certificate");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
     void configCheckNamesLineColumnAndFieldAndNeverEchoesTheSecret(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.conf");
         Files.writeString(file, """

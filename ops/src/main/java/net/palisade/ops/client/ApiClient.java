@@ -47,14 +47,55 @@ public final class ApiClient implements AutoCloseable {
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
 
-    private ApiClient(URI base, Path tokenFile, String token, Optional<String> caller) {
+    private ApiClient(URI base, Path tokenFile, String token, Optional<String> caller,
+            Optional<javax.net.ssl.SSLContext> trust) {
         this.base = base;
         this.shownBase = base.toString();
         this.tokenFile = tokenFile;
         this.token = token;
         this.caller = caller;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
+        trust.ifPresent(b::sslContext);
+        this.http = b.build();
+    }
+
+    /**
+     * As {@link #open(String, Path, Optional)}, trusting the certificates of {@code caFile} (PEM: the node's own
+     * self-signed certificate, or the CA that issued it) for an {@code https://} API instead of the JDK's roots.
+     *
+     * @throws CliFailure (exit 2) when the file holds no readable certificate
+     */
+    public static ApiClient open(String api, Path tokenFile, Optional<String> caller, Optional<Path> caFile) {
+        URI base = baseUri(api);
+        return new ApiClient(base, tokenFile, readToken(tokenFile), caller.filter(c -> CALLER.matcher(c).matches()),
+                caFile.map(ApiClient::trusting));
+    }
+
+    private static javax.net.ssl.SSLContext trusting(Path caFile) {
+        try {
+            var store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int n = 0;
+            try (var in = Files.newInputStream(caFile)) {
+                for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    store.setCertificateEntry("ca-" + n++, c);
+                }
+            }
+            if (n == 0) {
+                throw CliFailure.usage("--api-ca: " + caFile + " holds no PEM certificate");
+            }
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (NoSuchFileException e) {
+            throw CliFailure.usage("--api-ca: " + caFile + ": no such file");
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw CliFailure.usage("--api-ca: " + caFile + ": not a PEM certificate file (" + e.getMessage() + ")");
+        }
     }
 
     /**
@@ -64,8 +105,7 @@ public final class ApiClient implements AutoCloseable {
      * @throws CliFailure (exit 2) when the URL is malformed or the token file cannot be read
      */
     public static ApiClient open(String api, Path tokenFile, Optional<String> caller) {
-        URI base = baseUri(api);
-        return new ApiClient(base, tokenFile, readToken(tokenFile), caller.filter(c -> CALLER.matcher(c).matches()));
+        return open(api, tokenFile, caller, Optional.empty());
     }
 
     /** {@code http://HOST:PORT[/prefix]} from {@code http://...}, {@code https://...} or a bare {@code HOST:PORT}. */
@@ -194,6 +234,10 @@ public final class ApiClient implements AutoCloseable {
             if (refused(e)) {
                 throw unreachable();
             }
+            if (untrusted(e)) {
+                throw CliFailure.usage("the node at " + shownBase + " presented a certificate this client does not"
+                        + " trust: give it with --api-ca FILE (or $PALISADE_API_CA)");
+            }
             throw CliFailure.usage("cannot talk to the node at " + shownBase + ": " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -212,6 +256,16 @@ public final class ApiClient implements AutoCloseable {
 
     private CliFailure unreachable() {
         return CliFailure.usage("cannot reach the node at " + shownBase + " (is 'palisade run' running?)");
+    }
+
+    private static boolean untrusted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertPathValidatorException
+                    || t instanceof java.security.cert.CertPathBuilderException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean refused(Throwable e) {

@@ -198,7 +198,12 @@ public final class Credentials {
 
     // ------------------------------------------------------------------------------------------------ PEM files
 
-    private static List<X509Certificate> certificates(Path file) throws CredentialException {
+    /**
+     * The certificates of a PEM file, in file order (a chain: the holder's first).
+     *
+     * @throws CredentialException naming the file and what is wrong, never key material
+     */
+    public static List<X509Certificate> certificates(Path file) throws CredentialException {
         List<X509Certificate> out = new ArrayList<>();
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
         try (PEMParser p = parser(file)) {
@@ -210,7 +215,8 @@ public final class Credentials {
                 }
                 out.add(converter.getCertificate(h));
             }
-        } catch (IOException e) {
+        } catch (IOException | org.bouncycastle.util.encoders.DecoderException e) {
+            // BC reports bad base64 inside a PEM block as an unchecked DecoderException
             throw new CredentialException(file + ": not a PEM certificate file (" + e.getMessage() + ")", e);
         } catch (CertificateException e) {
             throw new CredentialException(file + ": invalid certificate (" + e.getMessage() + ")", e);
@@ -221,7 +227,12 @@ public final class Credentials {
         return out;
     }
 
-    private static PrivateKey privateKey(Path file) throws CredentialException {
+    /**
+     * The unencrypted private key of a PEM file (PKCS#8, or traditional RSA/EC).
+     *
+     * @throws CredentialException naming the file and what is wrong, never key material
+     */
+    public static PrivateKey privateKey(Path file) throws CredentialException {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try (PEMParser p = parser(file)) {
             Object o;
@@ -241,7 +252,7 @@ public final class Credentials {
                 }
                 throw new CredentialException(file + ": not a private key (found " + describe(o) + ")");
             }
-        } catch (IOException e) {
+        } catch (IOException | org.bouncycastle.util.encoders.DecoderException e) {
             // BC's messages about malformed keys do not include key material
             throw new CredentialException(file + ": not a private key (" + e.getMessage() + ")", e);
         }

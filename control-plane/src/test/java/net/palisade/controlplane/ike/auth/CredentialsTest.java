@@ -83,18 +83,30 @@ class CredentialsTest {
     }
 
     @Test
-    void aCertificateWhereTheKeyShouldBeIsNotAPrivateKey(@TempDir Path dir) {
+    void aCertificateWhereTheKeyShouldBeIsNotAPrivateKey(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> load(dir, rsa, TestPki.pem(rsa.cert())))
                 .isInstanceOf(CredentialException.class)
                 .hasMessage(dir.resolve("gw.key") + ": not a private key (found a certificate)");
         assertThatThrownBy(() -> load(dir, rsa, "hello\n"))
                 .hasMessageStartingWith(dir.resolve("gw.key") + ": not a private key");
+        // bad base64 inside the PEM armour (a truncated copy, an edited file): named, not an unchecked BC exception
+        assertThatThrownBy(() -> load(dir, rsa, "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n"))
+                .isInstanceOf(CredentialException.class)
+                .hasMessageStartingWith(dir.resolve("gw.key") + ": not a private key");
+        Path key = TestPki.write(dir, "k.pem", TestPki.pkcs8(rsa.keys()));
+        Path broken = TestPki.write(dir, "broken.pem",
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> Credentials.load(broken, key, broken)).isInstanceOf(CredentialException.class)
+                .hasMessageStartingWith(broken + ": not a PEM certificate file");
     }
 
     @Test
     void encryptedKeysMissingFilesAndEmptyCaFilesAreExplained(@TempDir Path dir) throws Exception {
         JcaPKCS8Generator enc = new JcaPKCS8Generator(rsa.keys().getPrivate(),
                 new JceOpenSSLPKCS8EncryptorBuilder(PKCSObjectIdentifiers.des_EDE3_CBC)
+                        // BC's own provider: the JDK has no parameter generator for this OID, and whether another
+                        // test registered BC first must not decide this one
+                        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
                         .setPassword("pw".toCharArray()).build());
         assertThatThrownBy(() -> load(dir, rsa, TestPki.pem(enc.generate())))
                 .hasMessageStartingWith(dir.resolve("gw.key") + ": the private key is encrypted");
