@@ -359,7 +359,8 @@ final class ChildSas {
         }
         List<TrafficSelector> narrowedI = SelectorPolicy.narrow(tsi.get().selectors(), remoteBounds);
         List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(), localBounds);
-        Optional<String> unanswerable = SelectorPolicy.unanswerable(narrowedI, narrowedR, what);
+        Optional<String> unanswerable = SelectorPolicy.unanswerable(tsi.get().selectors(), tsr.get().selectors(),
+                narrowedI, narrowedR, what);
         if (unanswerable.isPresent()) {
             ctx.childFailed(FailureReason.TS_UNACCEPTABLE, unanswerable.get());
             return Answer.refused(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));

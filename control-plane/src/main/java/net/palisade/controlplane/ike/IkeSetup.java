@@ -515,7 +515,8 @@ final class IkeSetup {
         }
         if (!SelectorPolicy.within(tsi.get().selectors(), offeredTsi)
                 || !SelectorPolicy.within(tsr.get().selectors(), offeredTsr)) {
-            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the responder's selectors are wider than ours");
+            ctx.childFailed(FailureReason.TS_UNACCEPTABLE, "the responder's selectors are wider than ours, or name"
+                    + " a protocol or ports (this gateway's SAs carry whole networks)");
             return;
         }
         ctx.output(children.install(esp.get().suite(), childSpiIn, esp.get().peerSpi(), tsi.get().selectors(),
@@ -569,7 +570,8 @@ final class IkeSetup {
                 SelectorPolicy.of(tunnel.to(), family));
         List<TrafficSelector> narrowedR = SelectorPolicy.narrow(tsr.get().selectors(),
                 SelectorPolicy.of(tunnel.from(), family));
-        Optional<String> unanswerable = SelectorPolicy.unanswerable(narrowedI, narrowedR, "IKE_AUTH");
+        Optional<String> unanswerable = SelectorPolicy.unanswerable(tsi.get().selectors(),
+                tsr.get().selectors(), narrowedI, narrowedR, "IKE_AUTH");
         if (unanswerable.isPresent()) {
             ctx.childFailed(FailureReason.TS_UNACCEPTABLE, unanswerable.get());
             p.add(NotifyPayload.of(NotifyType.Known.TS_UNACCEPTABLE));

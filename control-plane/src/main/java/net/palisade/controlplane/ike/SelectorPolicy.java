@@ -26,9 +26,16 @@ final class SelectorPolicy {
      * Why a responder cannot answer with these narrowed selectors, or empty if it can: nothing left on a side, or
      * more on a side than a TS payload holds (many small offered ranges crossed with many configured networks).
      */
-    static java.util.Optional<String> unanswerable(List<TrafficSelector> narrowedI, List<TrafficSelector> narrowedR,
-            String what) {
+    static java.util.Optional<String> unanswerable(List<TrafficSelector> offeredI, List<TrafficSelector> offeredR,
+            List<TrafficSelector> narrowedI, List<TrafficSelector> narrowedR, String what) {
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            java.util.Optional<String> specific = java.util.stream.Stream.concat(offeredI.stream(), offeredR.stream())
+                    .filter(t -> t instanceof TrafficSelector.AddressRange a && !addressOnly(a))
+                    .map(t -> describe((TrafficSelector.AddressRange) t)).findFirst();
+            if (specific.isPresent()) {
+                return java.util.Optional.of("the selectors of the peer's " + what + " name a protocol or ports ("
+                        + specific.get() + "): this gateway's SAs carry whole networks, it cannot enforce those");
+            }
             return java.util.Optional.of("the selectors of the peer's " + what + " are outside the tunnel's");
         }
         int most = Math.max(narrowedI.size(), narrowedR.size());
@@ -45,11 +52,29 @@ final class SelectorPolicy {
                 .map(n -> (TrafficSelector) TrafficSelector.AddressRange.of(n, family)).toList();
     }
 
-    /** The parts of {@code offered} that lie within {@code ours}; empty if none. Unknown selector types drop. */
+    /**
+     * Whether a selector covers every protocol and port: all the dataplane can enforce (it selects SAs by address).
+     * One that names a protocol or ports is neither answered nor accepted, rather than installed as its whole
+     * networks.
+     */
+    static boolean addressOnly(TrafficSelector.AddressRange a) {
+        return a.ipProtocol() == 0 && a.startPort() == 0 && a.endPort() == 0xffff;
+    }
+
+    private static String describe(TrafficSelector.AddressRange a) {
+        String ports = a.startPort() == a.endPort() ? "port " + a.startPort()
+                : a.startPort() == 0 && a.endPort() == 0xffff ? "any port" : "ports " + a.startPort() + "-" + a.endPort();
+        return "protocol " + a.ipProtocol() + ", " + ports;
+    }
+
+    /**
+     * The parts of {@code offered} that lie within {@code ours}; empty if none. Unknown selector types drop, and
+     * so do selectors that name a protocol or ports ({@link #addressOnly}).
+     */
     static List<TrafficSelector> narrow(List<TrafficSelector> offered, List<TrafficSelector> ours) {
         List<TrafficSelector> out = new ArrayList<>();
         for (TrafficSelector o : offered) {
-            if (!(o instanceof TrafficSelector.AddressRange a)) {
+            if (!(o instanceof TrafficSelector.AddressRange a) || !addressOnly(a)) {
                 continue;
             }
             for (TrafficSelector s : ours) {
@@ -61,10 +86,13 @@ final class SelectorPolicy {
         return out;
     }
 
-    /** True if every selector of {@code answer} lies within one of {@code offered}. */
+    /**
+     * True if every selector of {@code answer} lies within one of {@code offered} and covers every protocol and port
+     * ({@link #addressOnly}: a responder narrowing to a port gets a refusal, not an SA for the whole networks).
+     */
     static boolean within(List<TrafficSelector> answer, List<TrafficSelector> offered) {
         for (TrafficSelector t : answer) {
-            if (!(t instanceof TrafficSelector.AddressRange a)) {
+            if (!(t instanceof TrafficSelector.AddressRange a) || !addressOnly(a)) {
                 return false;
             }
             boolean inside = offered.stream().anyMatch(o -> o instanceof TrafficSelector.AddressRange b

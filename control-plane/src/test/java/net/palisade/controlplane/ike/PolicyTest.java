@@ -87,17 +87,24 @@ class PolicyTest {
     }
 
     @Test
-    void narrowingIntersectsAddressesProtocolsAndPorts() {
+    void narrowingIntersectsAddressesAndRefusesProtocolsAndPortsTheDataplaneCannotEnforce() {
         TrafficSelector.AddressRange wide = TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.0.0.0"), 8);
         TrafficSelector.AddressRange web = TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.2.0"), 24)
                 .withProtocol(6).withPorts(443, 443);
         List<TrafficSelector> ours = SelectorPolicy.of(List.of(Network.parse("10.1.0.0/16")), IpFamily.IPV4);
         assertThat(SelectorPolicy.narrow(List.of(wide), ours))
                 .containsExactly(TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.0.0"), 16));
-        assertThat(SelectorPolicy.narrow(List.of(web), ours)).containsExactly(web);
+        // an SA for 10.1.2.0/24 tcp/443 would be installed as all of 10.1.2.0/24: refused instead, and said why
+        assertThat(SelectorPolicy.narrow(List.of(web), ours)).isEmpty();
+        assertThat(SelectorPolicy.narrow(List.of(web, wide), ours))
+                .containsExactly(TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.0.0"), 16));
+        assertThat(SelectorPolicy.unanswerable(List.of(web), List.of(wide), List.of(), List.of(wide), "IKE_AUTH"))
+                .hasValueSatisfying(why -> assertThat(why).contains("protocol 6, port 443"));
         assertThat(SelectorPolicy.narrow(List.of(TrafficSelector.AddressRange.cidr(IkeLoop.ip("192.168.0.0"), 16)),
                 ours)).isEmpty();
-        assertThat(SelectorPolicy.within(List.of(web), ours)).isTrue();
+        assertThat(SelectorPolicy.within(List.of(web), ours)).as("a responder narrowing to a port").isFalse();
+        assertThat(SelectorPolicy.within(List.of(TrafficSelector.AddressRange.cidr(IkeLoop.ip("10.1.2.0"), 24)),
+                ours)).isTrue();
         assertThat(SelectorPolicy.within(List.of(wide), ours)).isFalse();
         assertThat(SelectorPolicy.of(List.of(Network.any()), IpFamily.IPV4))
                 .containsExactly(TrafficSelector.AddressRange.any(IpFamily.IPV4));
