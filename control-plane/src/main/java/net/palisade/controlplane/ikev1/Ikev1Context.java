@@ -37,6 +37,10 @@ final class Ikev1Context {
     static final class Flight {
         byte[] lastSent;
         byte[] lastReceived;
+        /** {@link #lastSent} answers {@link #lastReceived}: a copy of that message is answered with it again. */
+        boolean replied;
+        /** When {@link #lastSent} last went out. */
+        Instant sentAt;
         /** We wait for the peer's next message and resend {@link #lastSent} on the schedule. */
         boolean awaiting;
         int sends;
@@ -159,6 +163,7 @@ final class Ikev1Context {
         f.lastSent = datagram;
         f.awaiting = await;
         f.sends = 1;
+        f.sentAt = now();
         f.next = await ? now().plus(settings.retransmit().getFirst()) : null;
         outputs.add(new IkeOutput.Send(datagram, local, remote));
     }

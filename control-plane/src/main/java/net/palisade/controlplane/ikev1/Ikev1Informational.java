@@ -103,13 +103,10 @@ final class Ikev1Informational {
                     Ikev1NotifyType.Known.R_U_THERE_ACK, n.data())));
         } else if (n.notifyType() == Ikev1NotifyType.Known.R_U_THERE_ACK && n.data().length() == 4) {
             long seq = n.data().toUnsignedLong();
-            if (dpdFirst >= 0 && seq >= dpdFirst && seq < sequence) {
-                dpdFirst = -1;
-                ctx.count("peer_alive");
-                ctx.output(new IkeOutput.PeerAlive());
-            } else {
+            if (seq >= sequence) {
                 ctx.drop("dpd_ack_unexpected");
             }
+            // an ACK of an earlier R-U-THERE is one the peer's own message (which proved it alive) overtook
         } else if (n.notifyType() == Ikev1NotifyType.Known.INITIAL_CONTACT) {
             ctx.peerInitialContact = true;
             ctx.count("initial_contact_received");
@@ -165,6 +162,10 @@ final class Ikev1Informational {
 
     /** Traffic or an authenticated message proved the peer alive: no R-U-THERE is outstanding any more. */
     void alive() {
-        dpdFirst = -1;
+        if (dpdFirst >= 0) {
+            dpdFirst = -1;
+            ctx.count("peer_alive");
+            ctx.output(new IkeOutput.PeerAlive());
+        }
     }
 }

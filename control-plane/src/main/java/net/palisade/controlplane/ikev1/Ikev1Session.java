@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ikev1Session {
     private static final Logger LOG = LoggerFactory.getLogger(Ikev1Session.class);
+    /** A copy of the peer's last message within this time of our answer is not answered again. */
+    static final Duration DUPLICATE_QUIET = Duration.ofMillis(500);
 
     /**
      * The result of one input.
@@ -185,11 +187,17 @@ public final class Ikev1Session {
         Ikev1Header h = m.header();
         Ikev1Context.Flight flight = ctx.flights.get(h.messageId());
         if (flight != null && flight.lastReceived != null && java.util.Arrays.equals(flight.lastReceived, d)) {
-            if (flight.lastSent != null) {
-                ctx.count("retransmission_answered");
-                ctx.outputs.add(new IkeOutput.Send(flight.lastSent, ctx.local, ctx.remote));
-            } else {
+            Instant now = ctx.now();
+            if (!flight.replied) {
                 ctx.drop("duplicate");
+            } else if (flight.sentAt != null && now.isBefore(flight.sentAt.plus(DUPLICATE_QUIET))) {
+                // copies arriving together (a duplicating network, or our own retransmission crossing the peer's)
+                // get one answer, or each side would multiply the other's copies
+                ctx.drop("duplicate_just_answered");
+            } else {
+                ctx.count("retransmission_answered");
+                flight.sentAt = now;
+                ctx.outputs.add(new IkeOutput.Send(flight.lastSent, ctx.local, ctx.remote));
             }
             return;
         }
@@ -248,6 +256,7 @@ public final class Ikev1Session {
         Ikev1Context.Flight f = ctx.flight(0);
         if (state != before || f.lastSent != sentBefore) {
             f.lastReceived = r.datagram();
+            f.replied = f.lastSent != sentBefore;
             if (ctx.initiator) {
                 f.awaiting = f.awaiting && state != Ikev1State.ESTABLISHED;
             }
@@ -271,6 +280,7 @@ public final class Ikev1Session {
             return;
         }
         byte[] savedIv = ctx.sa.currentIv(mid);
+        byte[] sentBefore = ctx.flights.containsKey(mid) ? ctx.flight(mid).lastSent : null;
         Optional<IsakmpSa.Opened> opened = ctx.sa.decrypt(mid, e.ciphertext().toByteArray());
         Optional<List<Ikev1Payload>> payloads = opened.flatMap(o -> ctx.codec.decodePayloads(e.firstPayload(),
                 o.plaintext()).toOptional());
@@ -295,7 +305,9 @@ public final class Ikev1Session {
             return;
         }
         if (isQuick) {
-            ctx.flight(mid).lastReceived = r.datagram();
+            Ikev1Context.Flight f = ctx.flight(mid);
+            f.lastReceived = r.datagram();
+            f.replied = f.lastSent != sentBefore;
         } else {
             ctx.sa.forget(mid);
         }
@@ -324,6 +336,7 @@ public final class Ikev1Session {
             if (f.sends < ctx.settings.retransmit().size()) {
                 f.next = now.plus(ctx.settings.retransmit().get(f.sends));
                 f.sends++;
+                f.sentAt = now;
                 ctx.count("retransmitted");
                 ctx.outputs.add(new IkeOutput.Send(f.lastSent, ctx.local, ctx.remote));
             } else {
