@@ -154,6 +154,11 @@ public final class Ikev1Session {
         return ctx.tunnel;
     }
 
+    /** The ISAKMP SA's keys, for tests in this package. */
+    IsakmpSa isakmpSa() {
+        return ctx.sa;
+    }
+
     /** True if the peer sent INITIAL-CONTACT: the driver deletes the peer's older SAs (RFC 2407 section 4.6.3.3). */
     public boolean initialContact() {
         return ctx.peerInitialContact;

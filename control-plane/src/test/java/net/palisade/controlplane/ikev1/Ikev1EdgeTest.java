@@ -17,6 +17,10 @@ import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.wire.ikev1.Ikev1Codec;
+import net.palisade.model.wire.ikev1.Ikev1Header;
+import net.palisade.model.wire.ikev1.Ikev1Message;
+import net.palisade.model.wire.ikev1.Ikev1Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -101,6 +105,33 @@ class Ikev1EdgeTest {
         assertThat(loop.b.counters().get("ikev1.engine.protected_before_phase1")).isEqualTo(1);
         settle(loop);
         assertUp(loop);
+    }
+
+    @Test
+    void aggressiveMessage3InClearIsAccepted() {
+        IkeTunnel t = tunnel(IkeExchange.IKEV1_AGGRESSIVE);
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t));
+        int[] n = {0};
+        Ikev1Codec codec = Ikev1Codec.standard();
+        loop.network = (f, l) -> {
+            if (n[0]++ != 2) {
+                return 1;
+            }
+            // as some peers send it (libreswan #230): the same payloads without encryption
+            Ikev1Message.Encrypted m = (Ikev1Message.Encrypted) codec.decode(f.datagram()).orElseThrow();
+            byte[] plain = l.b.isakmpSa().decrypt(0, m.ciphertext().toByteArray()).orElseThrow().plaintext();
+            List<Ikev1Payload> payloads = codec.decodePayloads(m.firstPayload(), plain).orElseThrow();
+            Ikev1Header h = m.header();
+            byte[] clear = codec.encode(new Ikev1Message.Plain(new Ikev1Header(h.initiatorCookie(),
+                    h.responderCookie(), 0, h.exchangeType(), 0, 0), payloads));
+            l.feed(false, new IkeInput.Received(clear, f.from(), f.to()));
+            return 0;
+        };
+        loop.start();
+        assertThat(loop.b.counters().get("ikev1.engine.aggressive_message3_in_clear")).isEqualTo(1);
+        assertThat(loop.b.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.events(false, IkeOutput.Phase1Up.class)).hasSize(1);
+        // (quick mode is not judged here: A encrypted message 3, so its phase-2 IVs chain from another block)
     }
 
     @Test
