@@ -62,8 +62,12 @@ final class Ikev1Proposals {
 
     // ------------------------------------------------------------------------------------------------ phase 1
 
-    /** Our phase-1 SA: one proposal, one transform per combination of enc, hash and group, in preference order. */
-    static Ikev1Payload.Sa phase1(IkeSaSpec spec) {
+    /**
+     * Our phase-1 SA: one proposal, one transform per combination of enc, hash and group, in preference order; only
+     * transforms of {@code onlyGroup} when given (aggressive mode sends its KE with message 1, so it can offer one
+     * group only).
+     */
+    static Ikev1Payload.Sa phase1(IkeSaSpec spec, Optional<DhGroup> onlyGroup) {
         List<Ikev1Transform> transforms = new ArrayList<>();
         long life = spec.lifetime().toSeconds();
         for (EncryptionAlgorithm e : spec.enc()) {
@@ -72,7 +76,8 @@ final class Ikev1Proposals {
             }
             for (AuthAlgorithm h : spec.auth()) {
                 for (DhGroup g : spec.groups()) {
-                    if (g.ikev1Id().isEmpty() || transforms.size() == 255) {
+                    if (g.ikev1Id().isEmpty() || transforms.size() == 255
+                            || onlyGroup.isPresent() && onlyGroup.get() != g) {
                         continue;
                     }
                     List<DataAttribute> a = new ArrayList<>();

@@ -67,7 +67,8 @@ final class Phase1 {
     void start(boolean aggressiveMode) {
         aggressive = aggressiveMode;
         ctx.ckyI = ctx.nonZero();
-        ourSa = Ikev1Proposals.phase1(ctx.tunnel.ikeSa());
+        ourSa = Ikev1Proposals.phase1(ctx.tunnel.ikeSa(), aggressive
+                ? Optional.of(ctx.tunnel.ikeSa().groups().getFirst()) : Optional.empty());
         saiB = body(ourSa);
         List<Ikev1Payload> p = new ArrayList<>();
         p.add(ourSa);
