@@ -76,6 +76,8 @@ public final class Ikev1Session {
     private Ikev1State state = Ikev1State.IDLE;
     private Instant setupDeadline;
     private Instant phase1Expiry;
+    /** When the original initiator re-authenticates (80 to 90 % of the phase-1 lifetime). */
+    private Instant reauthAt;
     private Instant timerSet;
 
     private Ikev1Session(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
@@ -169,6 +171,69 @@ public final class Ikev1Session {
         ctx.sendInitialContact = true;
     }
 
+    // ------------------------------------------------------------------------------------------------ for Ikev1Engine
+
+    /** When we (the original initiator) re-authenticate, once established. */
+    Optional<Instant> reauthAt() {
+        return state == Ikev1State.ESTABLISHED ? Optional.ofNullable(reauthAt) : Optional.empty();
+    }
+
+    /** The initiator cookie: the driver and {@link Ikev1Engine} route by it. */
+    long initiatorCookie() {
+        return ctx.ckyI;
+    }
+
+    /** True while one of our quick modes is in flight. */
+    boolean quickModesInFlight() {
+        return quick.anyInitiated();
+    }
+
+    /** Our inbound and the peer's SPI of the ESP SA pair for exactly these selectors, if any. */
+    Optional<long[]> childFor(IkeOutput.ChildSaInstalled like) {
+        for (Child c : children) {
+            if (List.of(c.local().selector()).equals(like.localSelectors())
+                    && List.of(c.remote().selector()).equals(like.remoteSelectors())) {
+                return Optional.of(new long[] {c.spiIn(), c.spiOut()});
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Deletes our ESP SA pair {@code spiIn} (replaced by a re-authenticated ISAKMP SA's). */
+    void deleteChild(long spiIn) {
+        ctx.outputs = new ArrayList<>();
+        children.stream().filter(c -> c.spiIn() == spiIn).findFirst().ifPresent(c -> {
+            info.sendDeleteEsp(List.of(c.spiIn()));
+            removeChild(c);
+        });
+    }
+
+    /**
+     * Ends this ISAKMP SA after a re-authentication replaced it: deletes its remaining ESP SAs and itself at the
+     * peer and reports each ESP SA deleted, but no Phase1Down (the tunnel stays up on the new one).
+     */
+    List<IkeOutput> retire() {
+        ctx.outputs = new ArrayList<>();
+        if (state == Ikev1State.ESTABLISHED) {
+            if (!children.isEmpty()) {
+                info.sendDeleteEsp(children.stream().map(Child::spiIn).toList());
+            }
+            for (Child c : List.copyOf(children)) {
+                removeChild(c);
+            }
+            info.sendDeleteIsakmp();
+        }
+        if (state != Ikev1State.CLOSED) {
+            transition(Ikev1State.CLOSED, "re-authenticated");
+        }
+        return ctx.outputs;
+    }
+
+    /** The outputs of the last {@link #deleteChild} call. */
+    List<IkeOutput> pendingOutputs() {
+        return ctx.outputs;
+    }
+
     // ------------------------------------------------------------------------------------------------ inputs
 
     private void start() {
@@ -178,6 +243,9 @@ public final class Ikev1Session {
         }
         boolean aggressive = ctx.tunnel.exchange() == IkeExchange.IKEV1_AGGRESSIVE;
         transition(aggressive ? Ikev1State.SETUP_LOCAL_AGGRESSIVE : Ikev1State.SETUP_LOCAL_MAIN, "start");
+        if (refusedCertificates()) {
+            return;
+        }
         phase1.start(aggressive);
     }
 
@@ -246,6 +314,9 @@ public final class Ikev1Session {
                 fail(FailureReason.NO_PROPOSAL_CHOSEN, "the peer started " + (main ? "main" : "aggressive")
                         + " mode; this tunnel is set to " + ctx.tunnel.exchange().keyword());
             }
+            return;
+        }
+        if (state == Ikev1State.IDLE && refusedCertificates()) {
             return;
         }
         Ikev1State before = state;
@@ -324,6 +395,16 @@ public final class Ikev1Session {
         }
     }
 
+    /** Signature authentication (RFC 2409 section 5.1) is not built yet: such a tunnel fails at once, saying so. */
+    private boolean refusedCertificates() {
+        if (ctx.tunnel.authentication() instanceof net.palisade.model.IkeAuth.Psk) {
+            return false;
+        }
+        fail(FailureReason.AUTHENTICATION_FAILED, "IKEv1 with certificates is not supported yet; use a pre-shared "
+                + "key or IKEv2");
+        return true;
+    }
+
     // ------------------------------------------------------------------------------------------------ timers
 
     private void tick() {
@@ -379,6 +460,15 @@ public final class Ikev1Session {
     }
 
     private void scheduleTimer() {
+        Instant next = nextDeadline();
+        if (next != null && !next.equals(timerSet)) {
+            timerSet = next;
+            ctx.output(new IkeOutput.SetTimer(next));
+        }
+    }
+
+    /** When this session next needs a Tick, or null. */
+    Instant nextDeadline() {
         Instant next = null;
         if (state != Ikev1State.CLOSED) {
             for (Ikev1Context.Flight f : ctx.flights.values()) {
@@ -401,10 +491,7 @@ public final class Ikev1Session {
                 }
             }
         }
-        if (next != null && !next.equals(timerSet)) {
-            timerSet = next;
-            ctx.output(new IkeOutput.SetTimer(next));
-        }
+        return next;
     }
 
     private static Instant earliest(Instant a, Instant b) {
@@ -461,7 +548,12 @@ public final class Ikev1Session {
         transition(Ikev1State.ESTABLISHED, "phase 1 authenticated");
         Instant now = ctx.now();
         ctx.lastInbound = now;
-        phase1Expiry = now.plusSeconds(Math.min(suite.lifetime(), ctx.tunnel.ikeSa().lifetime().toSeconds()));
+        long lifetime = Math.min(suite.lifetime(), ctx.tunnel.ikeSa().lifetime().toSeconds());
+        phase1Expiry = now.plusSeconds(lifetime);
+        if (ctx.initiator) {
+            long ms = lifetime * 1000;
+            reauthAt = now.plusMillis(ms * 8 / 10 + (ctx.env.random().nextLong() & 0x7fffffffL) % Math.max(1, ms / 10));
+        }
         ctx.count(phase1.aggressive() ? "aggressive_mode_up" : "main_mode_up");
         if (ctx.tunnel.dpd().isPresent() && !ctx.peerDpd) {
             ctx.count("dpd_unsupported_by_peer");

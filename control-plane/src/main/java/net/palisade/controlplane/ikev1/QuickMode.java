@@ -69,6 +69,11 @@ final class QuickMode {
         return active.containsKey(messageId);
     }
 
+    /** True if any quick mode of ours is in flight. */
+    boolean anyInitiated() {
+        return active.values().stream().anyMatch(e -> e.initiator);
+    }
+
     /** True if a quick mode of ours for this flow pair is in flight. */
     boolean inFlight(Flow local, Flow remote) {
         return active.values().stream().anyMatch(e -> e.initiator && e.local.equals(local) && e.remote.equals(remote));

@@ -119,7 +119,7 @@ class Ikev1EdgeTest {
             }
             // as some peers send it (libreswan #230): the same payloads without encryption
             Ikev1Message.Encrypted m = (Ikev1Message.Encrypted) codec.decode(f.datagram()).orElseThrow();
-            byte[] plain = l.b.isakmpSa().decrypt(0, m.ciphertext().toByteArray()).orElseThrow().plaintext();
+            byte[] plain = l.b.current().isakmpSa().decrypt(0, m.ciphertext().toByteArray()).orElseThrow().plaintext();
             List<Ikev1Payload> payloads = codec.decodePayloads(m.firstPayload(), plain).orElseThrow();
             Ikev1Header h = m.header();
             byte[] clear = codec.encode(new Ikev1Message.Plain(new Ikev1Header(h.initiatorCookie(),
@@ -292,6 +292,32 @@ class Ikev1EdgeTest {
         assertThat(onB.get(1).outboundSpi()).isEqualTo(rekeyed.replacement().inboundSpi());
         assertThat(loop.events(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::outboundSpi)
                 .containsExactly(first.inboundSpi());
+    }
+
+    @Test
+    void theInitiatorReauthenticatesBeforePhase1ExpiresAndTheTunnelStaysUp() {
+        IkeTunnel t = tunnel(IkeExchange.IKEV1_MAIN);
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        var firstId = loop.a.id();
+        for (int i = 0; i < 46; i++) {
+            loop.advance(Duration.ofMinutes(10));
+        }
+        IkeOutput.IkeSaRekeyed r = loop.events(true, IkeOutput.IkeSaRekeyed.class).getFirst();
+        assertThat(r.replaced()).isEqualTo(firstId);
+        assertThat(loop.a.id()).isEqualTo(r.replacement()).isNotEqualTo(firstId);
+        assertThat(loop.a.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.events(true, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(loop.responders).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(loop.responders.get(0).state()).isEqualTo(Ikev1State.CLOSED);
+        assertThat(loop.responders.get(1).state()).isEqualTo(Ikev1State.ESTABLISHED);
+        // every ESP SA A has now is one B has, crosswise
+        List<IkeOutput.ChildSaInstalled> aNew = new ArrayList<>(loop.events(true, IkeOutput.ChildSaInstalled.class));
+        loop.events(true, IkeOutput.ChildSaRekeyed.class).forEach(x -> aNew.add(x.replacement()));
+        IkeOutput.ChildSaInstalled last = aNew.getLast();
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).anyMatch(c ->
+                c.inboundSpi() == last.outboundSpi() && c.outboundSpi() == last.inboundSpi()
+                        && c.inbound().equals(last.outbound()));
+        assertThat(loop.a.counters().get("ikev1.engine.main_mode_up")).isEqualTo(1);
     }
 
     @Test

@@ -45,8 +45,8 @@ final class Ikev1Loop {
     record Flight(boolean toB, byte[] datagram, InetSocketAddress from, InetSocketAddress to) {}
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
-    final Ikev1Session a;
-    final Ikev1Session b;
+    final Ikev1Engine a;
+    final Ikev1Engine b;
     final List<IkeOutput> aOutputs = new ArrayList<>();
     final List<IkeOutput> bOutputs = new ArrayList<>();
     final List<Flight> delivered = new ArrayList<>();
@@ -58,9 +58,30 @@ final class Ikev1Loop {
         this(initiator, responder, 1);
     }
 
+    /** B's engines: the first, and one per phase 1 A starts later (as the driver makes them, by cookie). */
+    final List<Ikev1Engine> responders = new ArrayList<>();
+    private final IkeTunnel responderTunnel;
+    private final long seed;
+
     Ikev1Loop(IkeTunnel initiator, IkeTunnel responder, long seed) {
-        a = Ikev1Session.initiator(initiator, A, B, env(seed), IkeSettings.DEFAULT);
-        b = Ikev1Session.responder(responder, B, A, env(seed + 1), IkeSettings.DEFAULT);
+        this.seed = seed;
+        this.responderTunnel = responder;
+        a = Ikev1Engine.initiator(initiator, A, B, env(seed), IkeSettings.DEFAULT);
+        b = Ikev1Engine.responder(responder, B, A, env(seed + 1), IkeSettings.DEFAULT);
+        responders.add(b);
+    }
+
+    private Ikev1Engine responderFor(byte[] datagram) {
+        long cookie = java.nio.ByteBuffer.wrap(datagram, 0, 8).getLong();
+        for (Ikev1Engine e : responders) {
+            if (e.initiatorCookies().contains(cookie) || e.initiatorCookies().contains(0L)) {
+                return e;
+            }
+        }
+        Ikev1Engine e = Ikev1Engine.responder(responderTunnel, B, A, env(seed + 1 + responders.size()),
+                IkeSettings.DEFAULT);
+        responders.add(e);
+        return e;
     }
 
     private IkeEnvironment env(long seed) {
@@ -74,7 +95,12 @@ final class Ikev1Loop {
     }
 
     Ikev1Session.Step feed(boolean toA, IkeInput input) {
-        Ikev1Session s = toA ? a : b;
+        Ikev1Engine s = toA ? a : input instanceof IkeInput.Received r ? responderFor(r.datagram()) : b;
+        if (!toA && input instanceof IkeInput.Tick && responders.size() > 1) {
+            for (Ikev1Engine e : responders.subList(1, responders.size())) {
+                bOutputs.addAll(e.handle(input).outputs());
+            }
+        }
         Ikev1Session.Step step = s.handle(input);
         (toA ? aOutputs : bOutputs).addAll(step.outputs());
         for (IkeOutput o : step.outputs()) {
