@@ -65,6 +65,8 @@ final class Ikev1Context {
     boolean peerDpd;
     boolean udpEncapsulation;
     boolean behindNat;
+    /** When we last sent anything toward the peer: NAT-T keepalives fill silences only. */
+    Instant lastSent;
     /** When the peer last proved it is alive (an authenticated message, or ESP traffic). */
     Instant lastInbound;
     /** The peer sent INITIAL-CONTACT: the driver may delete its older SAs. */

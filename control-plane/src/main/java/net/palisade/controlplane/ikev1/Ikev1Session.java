@@ -130,6 +130,9 @@ public final class Ikev1Session {
             });
             case IkeInput.RekeyIke r -> ctx.drop("reauthentication_not_supported");
         }
+        if (ctx.outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
+            ctx.lastSent = ctx.now();
+        }
         scheduleTimer();
         return new Step(state, ctx.outputs);
     }
@@ -457,6 +460,24 @@ public final class Ikev1Session {
             }
         }
         info.tick(now);
+        Optional<Instant> keepalive = keepaliveDue();
+        if (keepalive.isPresent() && !now.isBefore(keepalive.get())
+                && ctx.outputs.stream().noneMatch(o -> o instanceof IkeOutput.Send)) {
+            ctx.count("nat_keepalive_sent");
+            ctx.output(IkeOutput.Send.natKeepalive(ctx.local, ctx.remote));
+        }
+    }
+
+    /**
+     * When the next NAT-T keepalive is due (RFC 3948 section 4): {@link IkeSettings#natKeepalive()} after we last
+     * sent, while our own address is translated and we encapsulate.
+     */
+    private Optional<Instant> keepaliveDue() {
+        if (state != Ikev1State.ESTABLISHED || !ctx.behindNat || !ctx.udpEncapsulation || ctx.lastSent == null
+                || ctx.settings.natKeepalive().isZero()) {
+            return Optional.empty();
+        }
+        return Optional.of(ctx.lastSent.plus(ctx.settings.natKeepalive()));
     }
 
     private void scheduleTimer() {
@@ -489,6 +510,7 @@ public final class Ikev1Session {
                 if (dpd.isPresent()) {
                     next = earliest(next, dpd.get());
                 }
+                next = earliest(next, keepaliveDue().orElse(null));
             }
         }
         return next;

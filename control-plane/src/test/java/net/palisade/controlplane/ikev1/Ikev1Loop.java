@@ -51,8 +51,12 @@ final class Ikev1Loop {
     final List<IkeOutput> bOutputs = new ArrayList<>();
     final List<Flight> delivered = new ArrayList<>();
     final Deque<Flight> inFlight = new ArrayDeque<>();
+    /** NAT-T keepalives sent (never delivered: the real transport drops them on arrival). */
+    final List<Flight> keepalives = new ArrayList<>();
     /** How many copies of a datagram arrive (0 drops it, 2 duplicates it). */
     BiFunction<Flight, Ikev1Loop, Integer> network = (f, l) -> 1;
+    /** Rewrites a datagram's addresses on the way (a NAT); applied before {@link #network}. */
+    java.util.function.UnaryOperator<Flight> translation = f -> f;
 
     Ikev1Loop(IkeTunnel initiator, IkeTunnel responder) {
         this(initiator, responder, 1);
@@ -104,7 +108,9 @@ final class Ikev1Loop {
         Ikev1Session.Step step = s.handle(input);
         (toA ? aOutputs : bOutputs).addAll(step.outputs());
         for (IkeOutput o : step.outputs()) {
-            if (o instanceof IkeOutput.Send send) {
+            if (o instanceof IkeOutput.Send send && send.isNatKeepalive()) {
+                keepalives.add(new Flight(toA, send.datagram(), send.from(), send.to()));
+            } else if (o instanceof IkeOutput.Send send) {
                 inFlight.add(new Flight(toA, send.datagram(), send.from(), send.to()));
             }
         }
@@ -117,7 +123,7 @@ final class Ikev1Loop {
             if (++guard > 1000) {
                 throw new IllegalStateException("the sessions do not stop talking");
             }
-            Flight f = inFlight.poll();
+            Flight f = translation.apply(inFlight.poll());
             int copies = network.apply(f, this);
             for (int i = 0; i < copies; i++) {
                 delivered.add(f);
