@@ -38,6 +38,11 @@ class Ikev1TsharkTest {
                 .contains("Payload: Nonce (10)").contains("Payload: Vendor ID (13)")
                 .contains("RFC 3947 Negotiation of NAT-Traversal in the IKE").contains("Dead Peer Detection")
                 .contains("Payload: NAT-D (RFC 3947) (20)");
+        // our phase-1 transform attributes, as an independent dissector names them
+        assertThat(out).contains("Encryption-Algorithm: AES-CBC").contains("Encryption-Algorithm: 3DES-CBC")
+                .contains("Key-Length: 256").contains("Hash-Algorithm: SHA2-256").contains("Hash-Algorithm: SHA")
+                .contains("Authentication-Method: Pre-shared key").contains("Group-Description: 2048 bit MODP group")
+                .contains("Life-Type: Seconds").contains("Life-Duration: 28800");
     }
 
     @Test
