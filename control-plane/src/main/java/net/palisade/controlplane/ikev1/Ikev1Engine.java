@@ -105,6 +105,34 @@ public final class Ikev1Engine {
         return new Ikev1Session.Step(current.state(), out);
     }
 
+    /**
+     * What a driver needs to pick the tunnel for a phase-1 message 1 that starts a new ISAKMP SA: its mode and, in
+     * aggressive mode, the initiator's ID (RFC 2409: main mode's PSK can only be chosen by the peer's address, since
+     * its ID comes encrypted; aggressive mode's by that ID). Empty unless {@code datagram} is a well-formed message 1
+     * in clear (responder cookie 0, message ID 0).
+     *
+     * @param aggressive aggressive mode, else main mode
+     * @param id         the initiator's ID (aggressive mode only)
+     */
+    public record FirstMessage(boolean aggressive, Optional<net.palisade.model.wire.ikev1.Ikev1Payload.Id> id) {}
+
+    /** The mode and aggressive-mode ID of a phase-1 message 1, if {@code datagram} is one. */
+    public static Optional<FirstMessage> firstMessage(byte[] datagram) {
+        var decoded = net.palisade.model.wire.ikev1.Ikev1Codec.standard().decode(datagram).toOptional();
+        if (decoded.isEmpty() || !(decoded.get() instanceof net.palisade.model.wire.ikev1.Ikev1Message.Plain m)
+                || m.header().responderCookie() != 0 || m.header().messageId() != 0) {
+            return Optional.empty();
+        }
+        var x = m.header().exchangeType();
+        if (x == net.palisade.model.wire.ikev1.Ikev1ExchangeType.Known.AGGRESSIVE) {
+            return Optional.of(new FirstMessage(true, m.first(net.palisade.model.wire.ikev1.Ikev1Payload.Id.class)));
+        }
+        if (x == net.palisade.model.wire.ikev1.Ikev1ExchangeType.Known.IDENTITY_PROTECTION) {
+            return Optional.of(new FirstMessage(false, Optional.empty()));
+        }
+        return Optional.empty();
+    }
+
     /** The state of the ISAKMP SA in use. */
     public Ikev1State state() {
         return current.state();

@@ -1,7 +1,6 @@
 package net.palisade.controlplane.ikev1;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -312,10 +311,5 @@ final class Ikev1Proposals {
             return DataAttribute.tv(type, (int) seconds);
         }
         return DataAttribute.tlv(type, Octets.ofUnsigned(seconds, 4));
-    }
-
-    /** The transform's attributes as a readable list, for logs. */
-    static String describe(Ikev1Transform t) {
-        return t.transformId() + Arrays.toString(t.attributes().toArray());
     }
 }

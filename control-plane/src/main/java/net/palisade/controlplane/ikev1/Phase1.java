@@ -51,6 +51,10 @@ final class Phase1 {
     private byte[] nr;
     private byte[] gxi;
     private byte[] gxr;
+    /** Main mode: the suite chosen in messages 1 and 2, keyed in messages 3 and 4. */
+    private IsakmpSa.Suite pendingSuite;
+    /** Aggressive mode responder: the body of the initiator's ID payload, for HASH_I in message 3. */
+    private byte[] peerIdB;
 
     Phase1(Ikev1Context ctx, Ikev1Session session) {
         this.ctx = ctx;
@@ -161,8 +165,6 @@ final class Phase1 {
         ctx.send(0, ctx.encrypted(AGGRESSIVE, 0, p), false);
         session.established(ctx.sa.suite);
     }
-
-    private IsakmpSa.Suite pendingSuite;
 
     private void mainMessage4(Ikev1Message.Plain m) {
         if (keyed(m, pendingSuite).isEmpty()) {
@@ -279,8 +281,6 @@ final class Phase1 {
         step = 2;
         ctx.send(0, ctx.plain(AGGRESSIVE, 0, p), true);
     }
-
-    private byte[] peerIdB;
 
     private void mainMessage3(Ikev1Message.Plain m) {
         ke = ctx.env.keyExchange().generate(pendingSuite.group(), ctx.env.random());

@@ -67,11 +67,22 @@ final class Ikev1Loop {
     private final IkeTunnel responderTunnel;
     private final long seed;
 
+    private final InetSocketAddress aAddress;
+    private final InetSocketAddress bAddress;
+
     Ikev1Loop(IkeTunnel initiator, IkeTunnel responder, long seed) {
+        this(initiator, responder, seed, A, B);
+    }
+
+    /** A at {@code aAddress}, B at {@code bAddress}. */
+    Ikev1Loop(IkeTunnel initiator, IkeTunnel responder, long seed, InetSocketAddress aAddress,
+            InetSocketAddress bAddress) {
         this.seed = seed;
         this.responderTunnel = responder;
-        a = Ikev1Engine.initiator(initiator, A, B, env(seed), IkeSettings.DEFAULT);
-        b = Ikev1Engine.responder(responder, B, A, env(seed + 1), IkeSettings.DEFAULT);
+        this.aAddress = aAddress;
+        this.bAddress = bAddress;
+        a = Ikev1Engine.initiator(initiator, aAddress, bAddress, env(seed), IkeSettings.DEFAULT);
+        b = Ikev1Engine.responder(responder, bAddress, aAddress, env(seed + 1), IkeSettings.DEFAULT);
         responders.add(b);
     }
 
@@ -82,7 +93,7 @@ final class Ikev1Loop {
                 return e;
             }
         }
-        Ikev1Engine e = Ikev1Engine.responder(responderTunnel, B, A, env(seed + 1 + responders.size()),
+        Ikev1Engine e = Ikev1Engine.responder(responderTunnel, bAddress, aAddress, env(seed + 1 + responders.size()),
                 IkeSettings.DEFAULT);
         responders.add(e);
         return e;

@@ -60,6 +60,55 @@ class Ikev1SessionTest {
     }
 
     @Test
+    void aggressiveModeWithAWrongPskFailsOnTheInitiatorAndTimesOutOnTheResponder() {
+        IkeTunnel t = Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "badpassword", List.of(DhGroup.NONE));
+        IkeTunnel other = Ikev1Loop.mirror(Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "other", List.of(
+                DhGroup.NONE)));
+        Ikev1Loop loop = new Ikev1Loop(t, other).start();
+        assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("AUTHENTICATION_FAILED");
+        for (int i = 0; i < 40; i++) {
+            loop.advance(java.time.Duration.ofSeconds(1));
+        }
+        assertThat(loop.events(false, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("TIMEOUT");
+        assertThat(loop.events(false, IkeOutput.Phase1Up.class)).isEmpty();
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class)).isEmpty();
+    }
+
+    @Test
+    void ipv6PeersAndFlows() {
+        IkeTunnel v4 = Ikev1Loop.main("badpassword");
+        IkeTunnel t = new IkeTunnel(v4.label(), v4.mode(), v4.exchange(),
+                List.of(net.palisade.model.Network.parse("2001:db8:1::/48")),
+                List.of(net.palisade.model.Network.parse("2001:db8:2::/48")), v4.local(), v4.peers(), v4.ikeSa(),
+                v4.childSa(), v4.srcId(), v4.dstId(), v4.authentication(), v4.dpd(), v4.ping());
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t), 1,
+                new java.net.InetSocketAddress(Ikev1Loop.ip("2001:db8::1"), 500),
+                new java.net.InetSocketAddress(Ikev1Loop.ip("2001:db8::2"), 500)).start();
+        assertChildPair(loop);
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst().remoteSelectors().toString())
+                .contains("2001:db8:2::");
+    }
+
+    @Test
+    void theFirstMessageTellsTheDriverModeAndAggressiveId() {
+        IkeTunnel agg = Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "badpassword", List.of(DhGroup.NONE));
+        Ikev1Loop loop = new Ikev1Loop(agg, Ikev1Loop.mirror(agg));
+        loop.feed(true, new net.palisade.controlplane.ike.IkeInput.Start());
+        Ikev1Engine.FirstMessage first = Ikev1Engine.firstMessage(loop.inFlight.getFirst().datagram()).orElseThrow();
+        assertThat(first.aggressive()).isTrue();
+        assertThat(first.id().orElseThrow().address()).contains(Ikev1Loop.A.getAddress());
+        IkeTunnel main = Ikev1Loop.main("badpassword");
+        Ikev1Loop mainLoop = new Ikev1Loop(main, Ikev1Loop.mirror(main));
+        mainLoop.feed(true, new net.palisade.controlplane.ike.IkeInput.Start());
+        assertThat(Ikev1Engine.firstMessage(mainLoop.inFlight.getFirst().datagram())).contains(
+                new Ikev1Engine.FirstMessage(false, java.util.Optional.empty()));
+        mainLoop.run();
+        assertThat(Ikev1Engine.firstMessage(mainLoop.delivered.get(1).datagram())).isEmpty();
+    }
+
+    @Test
     void wrongPskFailsWithAuthenticationFailedAndInstallsNothing() {
         IkeTunnel t = Ikev1Loop.main("badpassword");
         IkeTunnel other = Ikev1Loop.mirror(Ikev1Loop.main("otherpassword"));
