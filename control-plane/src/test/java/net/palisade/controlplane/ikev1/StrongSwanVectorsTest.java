@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * beside them), checked against RFC 2409 with {@code javax.crypto} alone: SKEYID and its three children (§5), the
  * phase-1 encryption key and its appendix B expansion, the IV chain (appendix B), HASH_I/HASH_R (§5), and quick
  * mode's HASH(3) and KEYMAT (§5.5). Nothing here is Palisade code, so a pass means the fixtures are right and can
- * judge Palisade's own derivation; see the marked place at the end for that comparison.
+ * judge Palisade's own derivation ({@link Ikev1KeymatStrongSwanTest}).
  */
 class StrongSwanVectorsTest {
     /** The fixtures, one per case of {@code ops/lab/ikev1-vectors.sh}. */
@@ -275,13 +275,7 @@ class StrongSwanVectorsTest {
                 qm.get("spi_r").asText(), "0x" + qm.get("message_id").asText());
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // COMPARISON WITH PALISADE'S Ikev1Keymat — added after the IKEv1 engine branch merges.
-    // For each vector, call Ikev1Keymat's static methods with the fixture's inputs and assert equality with the
-    // fixture's outputs (never with values computed in this class): skeyid (psk, ni, nr), skeyid_d/a/e (skeyid,
-    // g_xy, cky_i, cky_r), ka (skeyid_e, key length), iv (g_xi, g_xr), hash_i/hash_r, the quick mode iv
-    // (last_phase1_block, message_id), hash_3, and KEYMAT for both SPIs (encr_key_* followed by integ_key_*).
-    // ---------------------------------------------------------------------------------------------------------
+    // Palisade's own derivation is compared with these fixtures in Ikev1KeymatStrongSwanTest.
 
     private static byte[] keymat(JsonNode p1, byte[] skeyidD, byte[] seed, int length) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
