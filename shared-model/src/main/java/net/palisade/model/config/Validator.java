@@ -229,6 +229,7 @@ final class Validator {
             } else if (g != null && v1 && g.ikev1Id().isEmpty()) {
                 error(Field.IKE_GROUP, i, g.keyword() + " is not defined for IKEv1; use ecp256 or modp2048");
             }
+            weak(Field.IKE_GROUP, i, g);
         }
         Duration life1 = lifetime(Field.IKE_LIFETIME, p1.lifetime(), Defaults.IKE_LIFETIME);
 
@@ -257,6 +258,7 @@ final class Validator {
                 } else if (g != null && g != DhGroup.NONE && v1 && g.ikev1Id().isEmpty()) {
                     error(Field.CHILD_GROUP, i, g.keyword() + " is not defined for IKEv1; use ecp256 or modp2048");
                 }
+                weak(Field.CHILD_GROUP, i, g);
             }
         }
         Duration life2 = lifetime(Field.CHILD_LIFETIME, p2.lifetime(), Defaults.CHILD_LIFETIME);
@@ -531,6 +533,13 @@ final class Validator {
     private void weak(Field f, int item, EncryptionAlgorithm e, String better) {
         if (e.weak()) {
             warning(f, item, e.keyword() + " is weak; use " + better);
+        }
+    }
+
+    private void weak(Field f, int item, DhGroup g) {
+        if (g != null && g.weak()) {
+            warning(f, item, g.keyword() + " is weak (1024 bits; RFC 8247 forbids it): accepted for old peers only;"
+                    + " use modp2048 or ecp256");
         }
     }
 

@@ -15,6 +15,13 @@ import java.util.OptionalInt;
 public enum DhGroup {
     /** No key exchange in phase 2: no perfect forward secrecy. Phase 2 only, and only alone. */
     NONE("none", 0, OptionalInt.empty(), 0, "none"),
+    /**
+     * 1024-bit MODP group (RFC 2409 section 6.2, "group 2"). Weak (RFC 8247: MUST NOT): accepted for old peers only,
+     * with a warning.
+     */
+    MODP1024("modp1024", 2, OptionalInt.of(2), 128, "modp"),
+    /** 1536-bit MODP group (RFC 3526 section 2, "group 5"), for old peers. */
+    MODP1536("modp1536", 5, OptionalInt.of(5), 192, "modp"),
     /** 2048-bit MODP group (RFC 3526). */
     MODP2048("modp2048", 14, OptionalInt.of(14), 256, "modp"),
     /** 3072-bit MODP group (RFC 3526). */
@@ -70,6 +77,11 @@ public enum DhGroup {
     /** JCA curve name for the ECP groups, "X25519", "modp" or "none". */
     public String curveOrFamily() {
         return curveOrFamily;
+    }
+
+    /** True for groups accepted only for old peers; using one yields a warning. */
+    public boolean weak() {
+        return this == MODP1024;
     }
 
     /** The keyword, as in config text. */

@@ -84,9 +84,9 @@ class MalformedInputTest {
                         "t.conf:1:74: enc: aes-128-gcm listed twice"),
                 row(P + "ikesa enc aes-128-gcm,,aes-256-gcm psk \"x\"",
                         "t.conf:1:74: enc: empty item in list"),
-                row(P + "ikesa group modp1024 psk \"x\"",
-                        "t.conf:1:64: group: unknown group 'modp1024'; expected one of none, modp2048, modp3072, modp4096, "
-                                + "ecp256, ecp384, ecp521, curve25519"),
+                row(P + "ikesa group modp8192 psk \"x\"",
+                        "t.conf:1:64: group: unknown group 'modp8192'; expected one of none, modp1024, modp1536, modp2048, "
+                                + "modp3072, modp4096, ecp256, ecp384, ecp521, curve25519"),
                 row(P + "ikesa group none psk \"x\"",
                         "t.conf:1:64: group: none is only allowed in phase 2 (after quick or childsa)"),
                 row(P + "childsa group none,ecp256 psk \"x\"",

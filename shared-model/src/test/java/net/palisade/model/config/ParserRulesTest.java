@@ -384,6 +384,16 @@ class ParserRulesTest {
         }
 
         @Test
+        void theLegacyGroupOfOldPeersIsAcceptedWithAWarningAtItsPlace() {
+            // "ike ... main group modp1024": ZyWALL and SonicWall defaults; RFC 8247 forbids it, old boxes need it
+            String line = "ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main group modp1024"
+                    + " quick group modp1536 psk \"a-long-psk-16chr\"";
+            assertThat(warnings(line)).containsExactly("t.conf:1:69: warning: group: modp1024 is weak (1024 bits;"
+                    + " RFC 8247 forbids it): accepted for old peers only; use modp2048 or ecp256");
+            assertThat(warnings(STRONG + "ikesa group modp1536 childsa group modp1536")).isEmpty();
+        }
+
+        @Test
         void ikev1Phase1WeakAdviceNamesACbcCipher() {
             assertThat(warnings("ike ikev1 from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main enc 3des psk \"a-long-psk-16chr\""))
                     .containsExactly("t.conf:1:67: warning: enc: 3des is weak; use aes-128");

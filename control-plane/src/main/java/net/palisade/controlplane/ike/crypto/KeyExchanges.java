@@ -27,7 +27,7 @@ public final class KeyExchanges {
     /** A fresh key exchange in {@code group}. */
     public static KeyExchange generate(DhGroup group, Randomness random) {
         return switch (group) {
-            case MODP2048, MODP3072, MODP4096 -> {
+            case MODP1024, MODP1536, MODP2048, MODP3072, MODP4096 -> {
                 DHParameters p = modp(group);
                 // an exponent of twice the group's strength, at least 512 bits (RFC 3526 section 8 estimates)
                 BigInteger x = new BigInteger(1, random.bytes(64)).mod(p.getP().subtract(BigInteger.TWO))
@@ -51,7 +51,7 @@ public final class KeyExchanges {
     /** A key exchange with a fixed private value (for known-answer tests): MODP exponent, ECP scalar, X25519 key. */
     public static KeyExchange fromPrivate(DhGroup group, byte[] privateValue) {
         return switch (group) {
-            case MODP2048, MODP3072, MODP4096 -> new Modp(group, modp(group), new BigInteger(1, privateValue));
+            case MODP1024, MODP1536, MODP2048, MODP3072, MODP4096 -> new Modp(group, modp(group), new BigInteger(1, privateValue));
             case ECP256, ECP384, ECP521 -> new Ecp(group, curve(group), new BigInteger(1, privateValue));
             case CURVE25519 -> new Curve25519(privateValue.clone());
             case NONE -> throw new IllegalArgumentException("no key exchange for group none");
@@ -60,6 +60,8 @@ public final class KeyExchanges {
 
     private static DHParameters modp(DhGroup group) {
         return switch (group) {
+            case MODP1024 -> DHStandardGroups.rfc2409_1024;
+            case MODP1536 -> DHStandardGroups.rfc3526_1536;
             case MODP2048 -> DHStandardGroups.rfc3526_2048;
             case MODP3072 -> DHStandardGroups.rfc3526_3072;
             case MODP4096 -> DHStandardGroups.rfc3526_4096;
@@ -67,7 +69,7 @@ public final class KeyExchanges {
         };
     }
 
-    /** The RFC 3526 prime of a MODP group. */
+    /** The RFC 2409 / RFC 3526 prime of a MODP group. */
     static BigInteger modpPrime(DhGroup group) {
         return modp(group).getP();
     }

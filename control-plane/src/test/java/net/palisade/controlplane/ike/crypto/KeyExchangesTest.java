@@ -83,7 +83,7 @@ class KeyExchangesTest {
 
     /** MODP agreement, range checks, and the shape of RFC 3526's primes. */
     @ParameterizedTest
-    @EnumSource(value = DhGroup.class, names = {"MODP2048", "MODP3072", "MODP4096"})
+    @EnumSource(value = DhGroup.class, names = {"MODP1024", "MODP1536", "MODP2048", "MODP3072", "MODP4096"})
     void modpAgreesAndRefusesDegenerateValues(DhGroup group) throws Exception {
         KeyExchange a = KeyExchanges.generate(group, seeded(4));
         KeyExchange b = KeyExchanges.generate(group, seeded(5));
@@ -98,6 +98,34 @@ class KeyExchangesTest {
         BigInteger ones = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
         assertThat(p.and(ones)).isEqualTo(ones);
         assertThat(p.shiftRight(p.bitLength() - 64)).isEqualTo(ones);
+    }
+
+    /**
+     * Every MODP prime is the RFC's (2409 for group 2, 3526 for the others) as scapy, an independent implementation
+     * run by Debian's python3, has it; and its IKE numbers are IANA's (group 2 is 1024 bits, group 5 1536).
+     */
+    @org.junit.jupiter.api.Test
+    void modpPrimesAreTheRfcsAsScapyHasThem() throws Exception {
+        net.palisade.dataplane.testkit.TestPrograms.require("/usr/bin/python3",
+                "/usr/lib/python3/dist-packages/scapy/__init__.py");
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", """
+                from scapy.layers.tls.crypto import groups as g
+                for n in ("modp1024", "modp1536", "modp2048", "modp3072", "modp4096"):
+                    print(n, format(getattr(g, n).m, "x"))
+                """).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        java.util.Map<String, BigInteger> scapy = new java.util.HashMap<>();
+        out.lines().map(l -> l.split(" ")).forEach(f -> scapy.put(f[0], new BigInteger(f[1], 16)));
+        for (DhGroup g : DhGroup.values()) {
+            if (g.curveOrFamily().equals("modp")) {
+                assertThat(KeyExchanges.modpPrime(g)).as(g.keyword()).isEqualTo(scapy.get(g.keyword()));
+            }
+        }
+        assertThat(DhGroup.MODP1024.ikev2Id()).isEqualTo(2);
+        assertThat(DhGroup.MODP1024.ikev1Id()).hasValue(2);
+        assertThat(DhGroup.MODP1536.ikev2Id()).isEqualTo(5);
+        assertThat(DhGroup.MODP1536.ikev1Id()).hasValue(5);
     }
 
     @ParameterizedTest
