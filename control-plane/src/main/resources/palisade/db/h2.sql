@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
 
 CREATE UNIQUE INDEX IF NOT EXISTS "event_journal_ordering_idx" ON PUBLIC."event_journal" ("ordering");
 
+-- time windows of event reads (EventQueries): since bounds the write timestamp
+CREATE INDEX IF NOT EXISTS "event_journal_write_timestamp_idx" ON PUBLIC."event_journal" ("write_timestamp");
+
 CREATE TABLE IF NOT EXISTS PUBLIC."event_tag" (
     "event_id" BIGINT NOT NULL,
     "tag" VARCHAR NOT NULL,

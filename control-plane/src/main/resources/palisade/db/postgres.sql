@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS public.event_journal (
 
 CREATE UNIQUE INDEX IF NOT EXISTS event_journal_ordering_idx ON public.event_journal(ordering);
 
+-- time windows of event reads (EventQueries): since bounds the write timestamp
+CREATE INDEX IF NOT EXISTS event_journal_write_timestamp_idx ON public.event_journal(write_timestamp);
+
 CREATE TABLE IF NOT EXISTS public.event_tag (
     event_id BIGINT,
     tag VARCHAR(256),

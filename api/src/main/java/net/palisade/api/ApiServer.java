@@ -23,6 +23,7 @@ import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.JournalEvent;
 import net.palisade.controlplane.RejectedException;
 import net.palisade.controlplane.config.RevisionInfo;
+import net.palisade.controlplane.journal.EventQueries;
 import net.palisade.controlplane.tunnel.TunnelView;
 import net.palisade.dataplane.DataplaneCounters;
 import net.palisade.model.IpsecConfig;
@@ -149,8 +150,8 @@ public final class ApiServer extends AllDirectives {
                                 .thenCompose(v -> node.adminDown(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
                         path("reset", () -> post(() -> async(configuredTunnel(label)
                                 .thenCompose(v -> node.reset(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
-                        path("events", () -> get(() -> eventFilters((since, until, type) -> async(
-                                node.events(label, since, until, type).thenApply(list -> json(200, eventsJson(list))))))),
+                        path("events", () -> get(() -> eventFilters(Optional.of(label), q -> async(
+                                node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
                         path("state", () -> get(() -> parameterOptional("at", at -> {
                             if (at.isEmpty()) {
                                 return complete(problemResponse(fieldProblem(400, "Bad request", "at", "give ?at=ISO-8601 instant")));
@@ -241,8 +242,8 @@ public final class ApiServer extends AllDirectives {
 
     private Route eventRoutes() {
         return pathPrefix("events", () -> concat(
-                pathEnd(() -> get(() -> eventFilters((since, until, type) -> async(
-                        node.allEvents(since, until, type).thenApply(list -> json(200, eventsJson(list))))))),
+                pathEnd(() -> get(() -> eventFilters(Optional.empty(), q -> async(
+                        node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
                 path("stream", () -> get(() -> optionalHeaderValueByName("Last-Event-ID", last -> {
                     OptionalLong after;
                     try {
@@ -257,12 +258,13 @@ public final class ApiServer extends AllDirectives {
                 })))));
     }
 
-    private interface EventFilterRoute {
-        Route apply(Optional<Instant> since, Optional<Instant> until, Optional<String> type);
-    }
-
-    private Route eventFilters(EventFilterRoute inner) {
-        return parameterOptional("since", since -> parameterOptional("until", until -> parameterOptional("type", type -> {
+    /**
+     * {@code since}, {@code until}, {@code type}, and paging: {@code after} (an offset: only later events) and
+     * {@code limit} (at most that many, 1 to {@value #MAX_EVENTS}; unbounded when absent).
+     */
+    private Route eventFilters(Optional<String> label, Function<EventQueries.Query, Route> inner) {
+        return parameterOptional("since", since -> parameterOptional("until", until -> parameterOptional("type", type ->
+                parameterOptional("after", after -> parameterOptional("limit", limit -> {
             Optional<Instant> s = since.isPresent() ? instant("since", since) : Optional.empty();
             Optional<Instant> u = until.isPresent() ? instant("until", until) : Optional.empty();
             if (since.isPresent() && s.isEmpty() || until.isPresent() && u.isEmpty()) {
@@ -274,9 +276,36 @@ public final class ApiServer extends AllDirectives {
                 return complete(problemResponse(fieldProblem(400, "Bad request", "type",
                         "unknown event type '" + type.get() + "'; one of " + String.join(", ", TunnelEvent.TYPES))));
             }
-            return inner.apply(s, u, type);
-        })));
+            OptionalLong a = OptionalLong.empty();
+            int n = Integer.MAX_VALUE;
+            try {
+                if (after.isPresent()) {
+                    a = OptionalLong.of(Long.parseLong(after.get().strip()));
+                    if (a.getAsLong() < 0) {
+                        throw new NumberFormatException();
+                    }
+                }
+            } catch (NumberFormatException e) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "after",
+                        "an event offset (a whole number, 0 or more), found '" + after.get() + "'")));
+            }
+            try {
+                if (limit.isPresent()) {
+                    n = Integer.parseInt(limit.get().strip());
+                    if (n < 1 || n > MAX_EVENTS) {
+                        throw new NumberFormatException();
+                    }
+                }
+            } catch (NumberFormatException e) {
+                return complete(problemResponse(fieldProblem(400, "Bad request", "limit",
+                        "a whole number from 1 to " + MAX_EVENTS + ", found '" + limit.get() + "'")));
+            }
+            return inner.apply(new EventQueries.Query(label, s, u, type, a, n));
+        })))));
     }
+
+    /** The largest page of events one request may ask for. */
+    static final int MAX_EVENTS = 100_000;
 
     private static Optional<Instant> instant(String field, Optional<String> text) {
         try {

@@ -231,7 +231,30 @@ class ApiServerTest {
 
         assertProblem(get("/v1/events?since=yesterday"), 400);
         assertProblem(get("/v1/events?type=exploded"), 400);
-        assertThat(tree(get("/v1/events")).size()).isGreaterThanOrEqualTo(4);
+        assertProblem(get("/v1/events?limit=0"), 400);
+        assertProblem(get("/v1/events?after=-1"), 400);
+        JsonNode all = tree(get("/v1/events"));
+        assertThat(all.size()).isGreaterThanOrEqualTo(4);
+        // the same history a page at a time, by offset
+        List<String> paged = new ArrayList<>();
+        String after = "";
+        for (int i = 0; i < 100; i++) {
+            JsonNode page = tree(get("/v1/events?limit=3" + after));
+            if (page.isEmpty()) {
+                break;
+            }
+            assertThat(page.size()).isLessThanOrEqualTo(3);
+            page.forEach(e -> paged.add(e.path("offset").asText()));
+            after = "&after=" + page.get(page.size() - 1).path("offset").asText();
+        }
+        assertThat(paged).containsExactlyElementsOf(all.findValuesAsText("offset"));
+        // a time window by the events' own time: from the configured event of site-d on, nothing after now
+        String configured = events.get(0).path("time").asText();
+        assertThat(tree(get("/v1/events?since=" + configured)).findValuesAsText("type")).contains("configured",
+                "removed");
+        assertThat(tree(get("/v1/events?until=" + configured)).findValuesAsText("time"))
+                .allMatch(t -> Instant.parse(t).isBefore(Instant.parse(configured)));
+        assertThat(tree(get("/v1/events?since=" + Instant.now().plusSeconds(3600)))).isEmpty();
     }
 
     @Test

@@ -24,6 +24,7 @@ import net.palisade.controlplane.config.ConfigReply;
 import net.palisade.controlplane.config.ConfigStore;
 import net.palisade.controlplane.config.RevisionInfo;
 import net.palisade.controlplane.journal.JournalMapperFactory;
+import net.palisade.controlplane.journal.EventQueries;
 import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.NodeKey;
@@ -327,20 +328,34 @@ public final class ControlPlane implements AutoCloseable {
      */
     public CompletionStage<List<JournalEvent>> events(String label, Optional<Instant> since, Optional<Instant> until,
             Optional<String> type) {
-        return plain(readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0,
-                        Long.MAX_VALUE)
-                .map(ControlPlane::toJournalEvent)
-                .filter(e -> matches(e, since, until, type))
-                .runWith(Sink.seq(), system)).thenApply(List::copyOf);
+        return events(new EventQueries.Query(Optional.of(label), since, until, type, OptionalLong.empty(),
+                Integer.MAX_VALUE));
     }
 
     /** Every tunnel's events in journal order, filtered as in {@link #events}. */
     public CompletionStage<List<JournalEvent>> allEvents(Optional<Instant> since, Optional<Instant> until,
             Optional<String> type) {
-        return plain(readJournal.currentEventsByTag(TunnelEntity.TAG, Offset.noOffset())
-                .map(ControlPlane::toJournalEvent)
-                .filter(e -> matches(e, since, until, type))
-                .runWith(Sink.seq(), system)).thenApply(List::copyOf);
+        return events(new EventQueries.Query(Optional.empty(), since, until, type, OptionalLong.empty(),
+                Integer.MAX_VALUE));
+    }
+
+    /**
+     * The events {@code query} selects, read with SQL the journal's indexes answer ({@link EventQueries}): its cost
+     * follows what it returns, not the size of the history. Runs on the blocking dispatcher.
+     */
+    public CompletionStage<List<JournalEvent>> events(EventQueries.Query query) {
+        var serialization = org.apache.pekko.serialization.SerializationExtension.get(system);
+        EventQueries.Decoder decoder = (bytes, id, manifest) -> serialization.deserialize(bytes, id, manifest).get();
+        java.util.concurrent.Executor blocking = system.dispatchers()
+                .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (Connection c = JournalSchema.connect(journal)) {
+                return EventQueries.run(c, query, decoder).stream()
+                        .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event())).toList();
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
+            }
+        }, blocking);
     }
 
     /**

@@ -1,0 +1,141 @@
+package net.palisade.controlplane.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.TunnelEvent;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Event reads by SQL on a real H2 journal with the node's own schema: one tunnel or all, time windows (including an
+ * event written late), a type, pages by offset, and rows that are not tunnel events or are deleted left out.
+ */
+class EventQueriesTest {
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module())
+            .registerModule(new JavaTimeModule());
+    private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+    private static final EventQueries.Decoder DECODE = (bytes, id, manifest) -> {
+        try {
+            return JSON.readValue(bytes, TunnelEvent.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    };
+
+    @TempDir Path dir;
+    private Connection c;
+    private long ordering;
+
+    @BeforeEach
+    void journal() throws Exception {
+        JournalSettings settings = JournalSettings.h2(dir);
+        JournalSchema.createIfMissing(settings);
+        c = JournalSchema.connect(settings);
+    }
+
+    /** Writes {@code e} as the journal would, {@code lag} after its time, under {@code persistenceId}. */
+    private void write(String persistenceId, long seq, TunnelEvent e, Duration lag, boolean deleted) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"event_journal\" (\"ordering\", \"deleted\","
+                + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\","
+                + " \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") VALUES (?, ?, ?, ?, 'w', ?, '', ?, 33, ?)")) {
+            ps.setLong(1, ++ordering);
+            ps.setBoolean(2, deleted);
+            ps.setString(3, persistenceId);
+            ps.setLong(4, seq);
+            ps.setLong(5, e.time().plus(lag).toEpochMilli());
+            ps.setBytes(6, JSON.writeValueAsBytes(e));
+            ps.setString(7, e.getClass().getName());
+            ps.executeUpdate();
+        }
+    }
+
+    private static TunnelEvent up(String label, int minute) {
+        return new TunnelEvent.AdminUp(label, T0.plus(Duration.ofMinutes(minute)), "n1", Cause.TIMER);
+    }
+
+    private static TunnelEvent dpd(String label, int minute) {
+        return new TunnelEvent.DpdLost(label, T0.plus(Duration.ofMinutes(minute)), "n1", Cause.PEER, "192.0.2.2");
+    }
+
+    private List<String> run(Optional<String> label, Optional<Instant> since, Optional<Instant> until,
+            Optional<String> type, OptionalLong after, int limit) throws Exception {
+        return EventQueries.run(c, new EventQueries.Query(label, since, until, type, after, limit), DECODE).stream()
+                .map(r -> r.offset() + ":" + r.event().label() + ":" + r.event().type() + "@"
+                        + Duration.between(T0, r.event().time()).toMinutes()).toList();
+    }
+
+    @Test
+    void readsWhatIsAskedInJournalOrderAndNothingElse() throws Exception {
+        write("Tunnel|a", 1, up("a", 0), Duration.ZERO, false);            // 1
+        write("Tunnel|b", 1, up("b", 1), Duration.ZERO, false);            // 2
+        write("Tunnel|a", 2, dpd("a", 2), Duration.ofMillis(5), false);    // 3
+        write("Tunnel|ab", 1, up("ab", 3), Duration.ZERO, false);          // 4: a label that begins like a's
+        write("Tunnel|a", 3, up("a", 4), Duration.ZERO, true);             // 5: deleted
+        write("ConfigStore|main", 1, up("not-a-tunnel", 5), Duration.ZERO, false); // 6: another entity
+        write("Tunnel|b", 2, dpd("b", 6), Duration.ofMinutes(3), false);   // 7: written 3 minutes late
+        write("Tunnel|a", 4, up("a", 7), Duration.ZERO, false);            // 8
+
+        OptionalLong none = OptionalLong.empty();
+        int all = Integer.MAX_VALUE;
+        assertThat(run(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), none, all))
+                .containsExactly("1:a:admin-up@0", "2:b:admin-up@1", "3:a:dpd-lost@2", "4:ab:admin-up@3",
+                        "7:b:dpd-lost@6", "8:a:admin-up@7");
+        assertThat(run(Optional.of("a"), Optional.empty(), Optional.empty(), Optional.empty(), none, all))
+                .containsExactly("1:a:admin-up@0", "3:a:dpd-lost@2", "8:a:admin-up@7");
+        assertThat(run(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of("dpd-lost"), none, all))
+                .containsExactly("3:a:dpd-lost@2", "7:b:dpd-lost@6");
+        // [2 min, 7 min): by the events' own time; the late one (written at 9 min) is in, minute 7 is out
+        assertThat(run(Optional.empty(), Optional.of(T0.plus(Duration.ofMinutes(2))),
+                Optional.of(T0.plus(Duration.ofMinutes(7))), Optional.empty(), none, all))
+                .containsExactly("3:a:dpd-lost@2", "4:ab:admin-up@3", "7:b:dpd-lost@6");
+        assertThat(run(Optional.empty(), Optional.of(T0.plus(Duration.ofMinutes(7))), Optional.empty(),
+                Optional.empty(), none, all)).containsExactly("8:a:admin-up@7");
+    }
+
+    @Test
+    void pagesFollowEachOtherByOffsetWithoutGapOrRepeat() throws Exception {
+        for (int i = 0; i < 250; i++) {
+            write("Tunnel|t" + (i % 3), i / 3 + 1, up("t" + (i % 3), i), Duration.ZERO, false);
+        }
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        OptionalLong after = OptionalLong.empty();
+        int pages = 0;
+        while (true) {
+            List<EventQueries.Row> page = EventQueries.run(c, new EventQueries.Query(Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), after, 40), DECODE);
+            if (page.isEmpty()) {
+                break;
+            }
+            pages++;
+            assertThat(page.size()).isLessThanOrEqualTo(40);
+            page.forEach(r -> seen.add(r.event().label() + "@" + Duration.between(T0, r.event().time()).toMinutes()));
+            after = OptionalLong.of(page.getLast().offset());
+        }
+        assertThat(pages).isEqualTo(7);
+        assertThat(seen).hasSize(250).doesNotHaveDuplicates();
+        assertThat(seen.get(249)).isEqualTo("t0@249");
+    }
+
+    @Test
+    void anUnknownTypeOrAnEmptyPageIsRefused() {
+        assertThatThrownBy(() -> new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of("exploded"), OptionalLong.empty(), 10)).hasMessageContaining("unknown event type 'exploded'");
+        assertThatThrownBy(() -> new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), OptionalLong.empty(), 0)).hasMessageContaining("limit");
+        assertThat(EventQueries.typeManifests()).containsKeys(TunnelEvent.TYPES.toArray(String[]::new));
+    }
+}
