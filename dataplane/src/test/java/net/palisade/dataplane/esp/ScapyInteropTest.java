@@ -96,7 +96,7 @@ class ScapyInteropTest {
         return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, String> scapy(Map<String, String> request) throws Exception {
+    static Map<String, String> scapy(Map<String, String> request) throws Exception {
         StringBuilder sb = new StringBuilder();
         request.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         Result r = run(new ProcessBuilder(PYTHON.toString(), script.toString()), sb.toString());
@@ -137,7 +137,7 @@ class ScapyInteropTest {
         };
     }
 
-    private static Map<String, String> baseRequest(EncryptionAlgorithm e, IntegrityAlgorithm i, byte[] encKey,
+    static Map<String, String> baseRequest(EncryptionAlgorithm e, IntegrityAlgorithm i, byte[] encKey,
             byte[] macKey, int spi, long seq, boolean esn) {
         Map<String, String> req = new HashMap<>();
         req.put("crypt", scapyCrypt(e));
