@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>strongSwan with {@code esp_proposals = aes128gcm16-esn} selects ESN from our offer ({@code EXT_SEQ}), but the
  *       only ESP it has here, kernel-libipsec (this kernel has no ESP), cannot install ESN SAs ("IPsec SA: ESN not
  *       supported") and refuses the Child SA: a limit of strongSwan's user-space ESP, not of the negotiation.</li>
- *   <li>Two Palisade nodes negotiate ESN both ways, journal it on the Child SA, and ping crosses.</li>
+ *   <li>Two Palisade nodes negotiate ESN both ways, journal it on the Child SA, and ping crosses; the dataplane's
+ *       soft-limit report for an outbound SA has the IKE session rekey that Child SA, journaled as {@code rekeyed}
+ *       with cause {@code dataplane:...}.</li>
  * </ul>
  * Lab prefix of this class; needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
@@ -108,6 +110,26 @@ class EsnStrongSwanTest {
             Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
             assertThat(ping.exit()).as(ping.output() + "\na " + a.dataplane().counters() + "\nb "
                     + b.dataplane().counters()).isZero();
+
+            // the dataplane's report that a's outbound SA nears the end of its sequence numbers (what OutboundSa
+            // calls at its soft limit), through the node's own SaEvents: a's IKE session rekeys that Child SA
+            TunnelEvent.ChildSaInstalled first = (TunnelEvent.ChildSaInstalled) a.journal("t").stream()
+                    .filter(e -> e instanceof TunnelEvent.ChildSaInstalled).findFirst().orElseThrow();
+            a.dataplane().settings().events().outboundSoftLimit("t", first.sa().spi().outbound().value());
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(a.journal("t")).as("a: %s", a.journal("t"))
+                            .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(TunnelEvent.Rekeyed.class, k -> {
+                                assertThat(k.replaced()).isEqualTo(first.sa().id());
+                                assertThat(k.cause().value())
+                                        .isEqualTo("dataplane:outbound sequence numbers near exhaustion");
+                                assertThat(k.esn()).isTrue();
+                            })));
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(types(b.journal("t"))).contains("rekeyed"));
+            Lab.Result after = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+            assertThat(after.exit()).as(after.output()).isZero();
+            assertThat(a.journal("t")).noneMatch(e -> e instanceof TunnelEvent.SaExpired
+                    || e instanceof TunnelEvent.NegotiationFailed);
         }
     }
 
