@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       ESN.</li>
  *   <li>strongSwan with {@code esp_proposals = aes128gcm16-esn} selects ESN from our offer ({@code EXT_SEQ}), but the
  *       only ESP it has here, kernel-libipsec (this kernel has no ESP), cannot install ESN SAs ("IPsec SA: ESN not
- *       supported") and refuses the Child SA: a limit of strongSwan's user-space ESP, not of the negotiation.</li>
+ *       supported") and refuses the Child SA: a limit of strongSwan's user-space ESP, not of the negotiation. The
+ *       same when it initiates offering ESN and no-ESN: we answer with ESN, and it deletes the Child SA.</li>
  *   <li>Two Palisade nodes negotiate ESN both ways, journal it on the Child SA, and ping crosses; the dataplane's
  *       soft-limit report for an outbound SA has the IKE session rekey that Child SA, journaled as {@code rekeyed}
  *       with cause {@code dataplane:...}.</li>
@@ -88,6 +89,27 @@ class EsnStrongSwanTest {
                     // ... and refused by kernel-libipsec, which has no ESN
                     .contains("IPsec SA: ESN not supported", "failed to establish CHILD_SA, keeping IKE_SA");
             assertThat(types(events(node))).doesNotContain("child-sa-installed", "phase1-down");
+        }
+    }
+
+    @Test
+    void strongSwanInitiatingWithEsnAndNoEsnIsAnsweredWithEsnWhichItsUserSpaceEspCannotInstall(@TempDir Path dir)
+            throws Exception {
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", PSK, "default", "aes128gcm16-esn-noesn");
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" label to-b\n");
+            peer.swanctl("--initiate", "--child", "net");
+            TunnelEvent.ChildSaInstalled installed = awaitInstalled(node, peer);
+            assertThat(installed.sa().esn()).as("a responder prefers ESN when offered").isTrue();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(peer.log()).contains("IPsec SA: ESN not supported"));
+            // strongSwan deletes the Child SA it could not install; the IKE SA stays, with no Child SA (a passive
+            // tunnel waits for the peer to create one): the reason the docs say not to offer ESN from libipsec
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(types(events(node))).contains("child-sa-deleted"));
+            assertThat(types(events(node))).doesNotContain("phase1-down");
+            assertThat(childLine(peer.listSas())).startsWith("(no Child SA");
         }
     }
 
