@@ -198,7 +198,7 @@ public final class Node implements AutoCloseable {
             IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings, b.cookies, b.resolver,
                     IkeManager::systemHostName);
             Dataplane.Settings dps = Dataplane.Settings.defaults().withTunName(b.tunName).withWorkers(b.workers)
-                    .withCpus(b.cpus).withEvents(saEvents(reports)).withIkeSink(manager.sink())
+                    .withCpus(b.cpus).withEvents(saEvents(reports, manager)).withIkeSink(manager.sink())
                     // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
                     .withSequenceReservations(SequenceReservations.inDirectory(b.dataDir.resolve("sequences")));
             if (b.netns.isPresent()) {
@@ -245,17 +245,32 @@ public final class Node implements AutoCloseable {
         return new Node(dataplane, ike, ikeOff, cp);
     }
 
-    /** Dataplane reports become tunnel events: an exhausted manual SA is journaled as {@code sa-expired}. */
-    private static SaEvents saEvents(AtomicReference<ControlPlane> node) {
+    /**
+     * Dataplane reports: an IKE Child SA near the end of its sequence numbers is rekeyed by its IKE session (journaled
+     * as {@code rekeyed} with cause {@code dataplane:...}); a manual SA's only remedy is new keys from the operator,
+     * and its exhaustion is journaled as {@code sa-expired}.
+     */
+    private static SaEvents saEvents(AtomicReference<ControlPlane> node, IkeManager ike) {
         return new SaEvents() {
             @Override
             public void outboundSoftLimit(String label, long spi) {
+                if (ike.sequenceSoftLimit(label, spi)) {
+                    log.info("tunnel {}: outbound Child SA 0x{} is near the end of its sequence numbers; rekeying it",
+                            label, Long.toHexString(spi));
+                    return;
+                }
                 log.warn("tunnel {}: outbound SA 0x{} is near the end of its sequence numbers; commit new keys and SPIs",
                         label, Long.toHexString(spi));
             }
 
             @Override
             public void outboundExhausted(String label, long spi) {
+                if (ike.sequenceSoftLimit(label, spi)) {
+                    // the soft limit's rekey did not replace it in time (refused, or the peer is slow): try again
+                    log.error("tunnel {}: outbound Child SA 0x{} used up its sequence numbers and sends nothing more "
+                            + "until its rekey completes", label, Long.toHexString(spi));
+                    return;
+                }
                 log.error("tunnel {}: outbound SA 0x{} used up its sequence numbers and sends nothing more", label,
                         Long.toHexString(spi));
                 ControlPlane cp = node.get();

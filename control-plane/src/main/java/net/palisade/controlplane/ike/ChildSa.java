@@ -65,6 +65,8 @@ final class ChildSa {
     final Instant expireAt;
     Instant rekeyAt;
     private State state = State.INSTALLED;
+    /** The dataplane reported its outbound SA near the end of its sequence numbers (our rekey says so). */
+    boolean sequencesRunningOut;
     /** Our completed rekey of this Child SA, while it waits for its delete (a late collision is judged by it). */
     ChildSas.Rekeyed rekeyedByUs;
 

@@ -133,7 +133,7 @@ final class ChildSas {
         missing = null;
         return new IkeOutput.ChildSaInstalled(spiIn, spiOut, child.encryption(), child.integrity(),
                 exchangeInitiator ? r2i : i2r, exchangeInitiator ? i2r : r2i, mine, theirs, ctx.local, ctx.remote,
-                ctx.udpEncapsulation, group);
+                ctx.udpEncapsulation, group, child.esn());
     }
 
     // ----------------------------------------------------------------------------------------- our rekey
@@ -237,7 +237,8 @@ final class ChildSas {
                 tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs.get().secret(),
                 Optional.of(pfs.get().group()));
         ctx.count("child_rekeyed");
-        ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true));
+        ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true,
+                r.old().sequencesRunningOut));
         ChildSa mine = children.getLast();
         if (collision != null && IkeSession.lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
             // section 2.8.1: both sides rekeyed the same Child SA; the lowest nonce is in our exchange, so our new
@@ -416,7 +417,7 @@ final class ChildSas {
         byte[] ours = a.ourNonce();
         List<Payload> p = a.payloads();
         ctx.count("child_rekey_answered");
-        ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false));
+        ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn, old.get().spiOut, fresh, false, false));
         if (weRekeyIt) {
             // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
             ctx.count("child_rekey_collision");
@@ -561,6 +562,30 @@ final class ChildSas {
                 session.enqueue(new Request(Request.Kind.REKEY_CHILD, c));
             }
         }
+    }
+
+    /**
+     * The dataplane reports the outbound SA of the Child SA we send to with {@code spiOut} near the end of its
+     * sequence numbers: the Child SA to rekey now (moved to {@link ChildSa.State#REKEY_LOCAL}), unless it is
+     * unknown or already on its way out (our rekey or delete queued or in flight, or the peer's rekey answered,
+     * whose Delete of it is due).
+     */
+    Optional<ChildSa> sequenceSoftLimit(long spiOut) {
+        Optional<ChildSa> c = children.stream().filter(x -> x.spiOut == spiOut).findFirst();
+        if (c.isEmpty()) {
+            ctx.drop("soft_limit_unknown_child");
+            return Optional.empty();
+        }
+        c.get().sequencesRunningOut = true;
+        if (c.get().state() != ChildSa.State.INSTALLED) {
+            ctx.count("soft_limit_rekey_under_way");
+            return Optional.empty();
+        }
+        LOG.info("tunnel {}: Child SA {}/{} is near the end of its outbound sequence numbers; rekeying it",
+                ctx.tunnel.label(), Long.toHexString(c.get().spiIn), Long.toHexString(spiOut));
+        ctx.count("child_rekey_sequence_soft_limit");
+        c.get().transition(ChildSa.State.REKEY_LOCAL, "outbound sequence numbers near exhaustion");
+        return c;
     }
 
     /** The earliest of {@code next} and the Child SAs' deadlines (redundancy only for the IKE SA's initiator). */

@@ -47,6 +47,16 @@ public sealed interface IkeInput {
     record RekeyChild() implements IkeInput {}
 
     /**
+     * The dataplane reports that the outbound SA with {@code outboundSpi} (the peer's SPI of one of our Child SAs) is
+     * near the end of its sequence numbers: that Child SA is rekeyed now, as at its soft lifetime, and the rekey is
+     * reported with {@link IkeOutput.ChildSaRekeyed#sequenceNumbers()}. Ignored for an SPI this session does not
+     * know, and for a Child SA whose rekey or delete is already under way.
+     *
+     * @param outboundSpi the SPI we send to
+     */
+    record SequenceSoftLimit(long outboundSpi) implements IkeInput {}
+
+    /**
      * Delete the newest Child SA (INFORMATIONAL with a Delete payload), as a peer does on hard expiry or an operator
      * clearing it; reported as {@link IkeOutput.ChildSaDeleted}. The IKE SA stays, and an {@code active} or
      * {@code dynamic} tunnel creates a new Child SA since the tunnel has none.

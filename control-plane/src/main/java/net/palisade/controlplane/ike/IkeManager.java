@@ -341,6 +341,22 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The dataplane reports that {@code label}'s outbound SA with {@code outboundSpi} nears the end of its sequence
+     * numbers: its IKE session rekeys that Child SA. False if {@code label} is not an IKE tunnel of this node (a
+     * manual tunnel's SA, whose keys only an operator can change).
+     */
+    public boolean sequenceSoftLimit(String label, long outboundSpi) {
+        if (!wanted.containsKey(label)) {
+            return false;
+        }
+        ActorRef<IkeSessionActor.Command> a = sessions.get(label);
+        if (a != null) {
+            a.tell(new IkeSessionActor.SequenceSoftLimit(outboundSpi));
+        }
+        return true;
+    }
+
     /** Removes a Child SA of {@code label} that its tunnel's journal refused (see {@link IkeOutcomes}). */
     public void retire(String label, ChildSa sa) {
         outcome(() -> owner.retire(label, sa));

@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 final class IkeOutcomes {
     private static final Logger log = LoggerFactory.getLogger(IkeOutcomes.class);
+    /** The cause of a rekey the dataplane asked for: the old outbound SA neared the end of its sequence numbers. */
+    static final Cause SEQUENCE_SOFT_LIMIT = Cause.of("dataplane:outbound sequence numbers near exhaustion");
 
     /** Where reports go: the tunnel entities (a {@link ControlPlane} in a node, a fake in tests). */
     interface Reporter {
@@ -126,7 +128,7 @@ final class IkeOutcomes {
             case IkeOutput.ChildSaInstalled c -> {
                 if (install(label, c, Install.REPLACE)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
-                            spis(c), c.pfs()), Cause.PEER, r));
+                            spis(c), c.pfs(), c.esn()), Cause.PEER, r));
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
@@ -135,9 +137,10 @@ final class IkeOutcomes {
                 // the new pair at once, its responder once the old pair is deleted
                 if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
                     replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                    Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT
+                            : k.switchOutbound() ? Cause.TIMER : Cause.PEER;
                     report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
-                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), k.switchOutbound() ? Cause.TIMER
-                            : Cause.PEER, r));
+                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
                 }
             }
             case IkeOutput.IkeSaRekeyed k -> {
@@ -258,15 +261,15 @@ final class IkeOutcomes {
             SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
                     (int) c.inboundSpi(),
                     (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes);
+                    auth, localPrefixes, remotePrefixes, c.esn());
             switch (how) {
                 case REPLACE -> port.install(keys);
                 case REKEY_SWITCH -> port.add(keys, true);
                 case REKEY_KEEP -> port.add(keys, false);
             }
-            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{})", label,
+            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
                     Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
-                    how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
+                    c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
             return true;
         } catch (IOException | RuntimeException ex) {
             log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());

@@ -83,11 +83,12 @@ public sealed interface IkeOutput {
      * @param udpEncapsulation ESP-in-UDP (RFC 3948) to {@code remote}, else plain ESP
      * @param pfs              the CREATE_CHILD_SA's key exchange group, {@code NONE} when it had none (a peer
      *                         rekeying without PFS); empty for the first Child SA (IKE_AUTH, keys from the IKE SA)
+     * @param esn              64-bit extended sequence numbers were negotiated (ESN transform ID 1)
      */
     record ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
             Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
             List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors, InetSocketAddress local,
-            InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs) implements Event {
+            InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs, boolean esn) implements Event {
         /** Copies the lists. */
         public ChildSaInstalled {
             localSelectors = List.copyOf(localSelectors);
@@ -133,9 +134,11 @@ public sealed interface IkeOutput {
      * @param oldOutboundSpi the peer's SPI of the old pair
      * @param replacement    the new Child SA
      * @param switchOutbound send on the new SA at once (we initiated the rekey)
+     * @param sequenceNumbers we rekeyed because the dataplane reported the old outbound SA near the end of its
+     *                        sequence numbers ({@link IkeInput.SequenceSoftLimit}), not at its soft lifetime
      */
     record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
-            boolean switchOutbound) implements Event {}
+            boolean switchOutbound, boolean sequenceNumbers) implements Event {}
 
     /**
      * The IKE SA was rekeyed (RFC 7296 section 2.18): {@code replacement} carries the Child SAs from now on; the old

@@ -160,6 +160,8 @@ public final class IkeSession {
                     localRequest(new Request(Request.Kind.REKEY_CHILD, newest.get()));
                 }
             }
+            case IkeInput.SequenceSoftLimit l -> children.sequenceSoftLimit(l.outboundSpi())
+                    .ifPresent(c -> localRequest(new Request(Request.Kind.REKEY_CHILD, c)));
             case IkeInput.DeleteChild d -> {
                 Optional<ChildSa> newest = children.newestIdle();
                 if (newest.isEmpty()) {

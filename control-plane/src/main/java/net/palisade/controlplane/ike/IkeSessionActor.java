@@ -140,6 +140,9 @@ final class IkeSessionActor {
     /** Why endpoints were looked up. */
     enum Purpose { SESSION, PROBE, CHECK }
 
+    /** The dataplane: the outbound SA with this SPI nears the end of its sequence numbers ({@link IkeInput.SequenceSoftLimit}). */
+    record SequenceSoftLimit(long outboundSpi) implements Command {}
+
     /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
     record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
 
@@ -321,6 +324,16 @@ final class IkeSessionActor {
                     }
                     if (session != null) {
                         apply(session.handle(new IkeInput.Tick()));
+                    }
+                    return afterStep();
+                })
+                .onMessage(SequenceSoftLimit.class, l -> {
+                    // the SPI is of one IKE SA's Child SA; the other session ignores it
+                    if (beside != null) {
+                        applyBeside(beside.handle(new IkeInput.SequenceSoftLimit(l.outboundSpi())));
+                    }
+                    if (session != null) {
+                        apply(session.handle(new IkeInput.SequenceSoftLimit(l.outboundSpi())));
                     }
                     return afterStep();
                 })

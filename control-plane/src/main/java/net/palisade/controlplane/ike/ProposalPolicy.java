@@ -68,6 +68,9 @@ final class ProposalPolicy {
             if (withKe) {
                 spec.groups().stream().filter(g -> g != DhGroup.NONE).forEach(g -> t.add(Transform.keyExchange(g)));
             }
+            // ESN first: a fast SA must not run out of 2^32 sequence numbers before its lifetime rekey; no-ESN
+            // second, for peers without ESN support
+            t.add(Transform.esn(true));
             t.add(Transform.esn(false));
             out.add(new Proposal(out.size() + 1, ProtocolId.Known.ESP, Octets.ofUnsigned(spi, 4), t));
         }
@@ -175,19 +178,32 @@ final class ProposalPolicy {
                 continue;
             }
             Optional<Optional<AuthAlgorithm>> integ = chooseIntegrity(p, enc.get(), ours.auth());
-            List<Transform> esn = p.transforms(TransformType.Known.ESN);
-            boolean noEsnOffered = esn.isEmpty() || esn.stream().anyMatch(t -> t.id() == 0);
-            if (integ.isEmpty() || !noEsnOffered) {
+            Optional<Boolean> esn = chooseEsn(p);
+            if (integ.isEmpty() || esn.isEmpty()) {
                 continue;
             }
             List<Transform> t = new ArrayList<>();
             t.add(Transform.encryption(enc.get()));
             integ.get().ifPresent(a -> t.add(Transform.integrity(a)));
-            t.add(Transform.esn(false));
+            t.add(Transform.esn(esn.get()));
             return Optional.of(new EspChoice(new Proposal(p.number(), ProtocolId.Known.ESP,
-                    Octets.ofUnsigned(ourSpi, 4), t), new ChildSuite(enc.get(), integ.get()), p.spiValue()));
+                    Octets.ofUnsigned(ourSpi, 4), t), new ChildSuite(enc.get(), integ.get(), esn.get()),
+                    p.spiValue()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * ESN when the proposal offers it (we send both ways, and 64-bit numbers keep a fast SA from running out before
+     * its lifetime rekey), else 32-bit numbers when offered or when the proposal has no ESN transform at all (RFC 7296
+     * requires one for ESP, but its absence can only mean 32-bit); empty when it offers neither (an unknown ID only).
+     */
+    private static Optional<Boolean> chooseEsn(Proposal p) {
+        List<Transform> esn = p.transforms(TransformType.Known.ESN);
+        if (esn.stream().anyMatch(t -> t.id() == 1)) {
+            return Optional.of(true);
+        }
+        return esn.isEmpty() || esn.stream().anyMatch(t -> t.id() == 0) ? Optional.of(false) : Optional.empty();
     }
 
     /** The suite of a responder's IKE proposal, if it is one we offered (one transform of each type). */

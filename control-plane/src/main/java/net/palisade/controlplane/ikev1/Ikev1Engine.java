@@ -199,7 +199,7 @@ public final class Ikev1Engine {
                 case IkeOutput.ChildSaInstalled c -> {
                     Optional<long[]> old = current.childFor(c);
                     if (old.isPresent()) {
-                        out.add(new IkeOutput.ChildSaRekeyed(old.get()[0], old.get()[1], c, true));
+                        out.add(new IkeOutput.ChildSaRekeyed(old.get()[0], old.get()[1], c, true, false));
                         current.deleteChild(old.get()[0]);
                         out.addAll(current.pendingOutputs());
                     } else {

@@ -129,6 +129,10 @@ public final class Ikev1Session {
                 removeChild(c);
             });
             case IkeInput.RekeyIke r -> ctx.drop("reauthentication_not_supported");
+            // the dataplane says this SA's outbound sequence numbers run out: replace it by a new quick mode now
+            case IkeInput.SequenceSoftLimit l -> children.stream().filter(c -> c.spiOut() == l.outboundSpi())
+                    .findFirst().ifPresentOrElse(c -> quick.initiate(c.local(), c.remote(), c.spiIn()),
+                            () -> ctx.drop("sequence_limit_unknown_spi"));
         }
         if (ctx.outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
             ctx.lastSent = ctx.now();
@@ -606,7 +610,7 @@ public final class Ikev1Session {
         Optional<Child> old = children.stream().filter(c -> c.spiIn() == replaces).findFirst();
         children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, rekeyAt, now.plus(lifetime)));
         if (replaces != 0 && old.isPresent()) {
-            ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true));
+            ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true, false));
             info.sendDeleteEsp(List.of(old.get().spiIn()));
             removeChild(old.get());
         } else {

@@ -102,10 +102,11 @@ public sealed interface TunnelCommand extends CborSerializable {
     record ChildSaDeleted(SaId saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 
     /**
-     * An SA was rekeyed: a Child SA when {@code spi} is present (the new SA's SPIs), else the IKE SA.
+     * An SA was rekeyed: a Child SA when {@code spi} is present (the new SA's SPIs, {@code esn} its sequence
+     * numbers), else the IKE SA.
      */
-    record Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Optional<DhGroup> pfs, Cause cause,
-            ActorRef<TunnelReply> replyTo) implements EngineInput {
+    record Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Optional<DhGroup> pfs, boolean esn,
+            Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {
         @JsonCreator
         public Rekeyed {
             pfs = pfs == null ? Optional.empty() : pfs;
@@ -114,7 +115,7 @@ public sealed interface TunnelCommand extends CborSerializable {
         /** A rekey with no PFS record (an IKE SA rekey). */
         public Rekeyed(SaId replaced, SaId replacement, Optional<SpiPair> spi, Cause cause,
                 ActorRef<TunnelReply> replyTo) {
-            this(replaced, replacement, spi, Optional.empty(), cause, replyTo);
+            this(replaced, replacement, spi, Optional.empty(), false, cause, replyTo);
         }
     }
 

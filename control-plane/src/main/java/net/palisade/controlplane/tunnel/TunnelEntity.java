@@ -282,7 +282,7 @@ public final class TunnelEntity
     private static Optional<ChildSa> installedBy(EngineInput in) {
         return switch (in) {
             case TunnelCommand.ChildSaInstalled c -> Optional.of(c.sa());
-            case TunnelCommand.Rekeyed c -> c.spi().map(spi -> new ChildSa(c.replacement(), spi));
+            case TunnelCommand.Rekeyed c -> c.spi().map(spi -> new ChildSa(c.replacement(), spi, c.pfs(), c.esn()));
             default -> Optional.empty();
         };
     }
@@ -320,7 +320,7 @@ public final class TunnelEntity
                     yield new Decision.Refuse(no + "no Child SA " + c.replaced());
                 }
                 yield accept(new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),
-                        c.replacement(), c.spi(), c.pfs()));
+                        c.replacement(), c.spi(), c.pfs(), c.esn()));
             }
             case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")

@@ -127,7 +127,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
                     lastFailure);
         }
-        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs())));
+        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs(), e.esn())));
     }
 
     /**

@@ -134,9 +134,38 @@ class IkeOutcomesTest {
         assertThat(entity.getState().sas()).extracting(ChildSa::id).containsExactly(SaId.of("child-0c0010a0"));
 
         // a rekey of a Child SA the journal does not know: its new pair goes again, the accepted one stays
-        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xdead0L, 0xdead1L, childSa(0xc0020b0L), true));
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xdead0L, 0xdead1L, childSa(0xc0020b0L), true, false));
         assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
         assertThat(lastEvent(TunnelEvent.NegotiationFailed.class).detail()).contains("child-0c0020b0");
+    }
+
+    @Test
+    void esnReachesTheDataplaneAndTheJournalAndASoftLimitRekeySaysWhy() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        owner.event(LABEL, esn(childSa(0xc0010a0L)));
+        assertThat(dataplane.installed.getLast().esn()).isTrue();
+        assertThat(lastEvent(TunnelEvent.ChildSaInstalled.class).sa().esn()).isTrue();
+
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0010a0L, 0xc0010a1L, esn(childSa(0xc0020b0L)), true, true));
+        assertThat(dataplane.installed.getLast().esn()).isTrue();
+        TunnelEvent.Rekeyed rekeyed = lastEvent(TunnelEvent.Rekeyed.class);
+        assertThat(rekeyed.esn()).isTrue();
+        assertThat(rekeyed.cause().kind()).isEqualTo("dataplane");
+        assertThat(rekeyed.cause().value()).contains("sequence numbers");
+        assertThat(entity.getState().sas()).singleElement().satisfies(sa -> assertThat(sa.esn()).isTrue());
+
+        // a lifetime rekey to a peer without ESN: timer, 32-bit
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0020b0L, 0xc0020b1L, childSa(0xc0030c0L), true, false));
+        assertThat(dataplane.installed.getLast().esn()).isFalse();
+        assertThat(lastEvent(TunnelEvent.Rekeyed.class).cause()).isEqualTo(Cause.TIMER);
+        assertThat(lastEvent(TunnelEvent.Rekeyed.class).esn()).isFalse();
+    }
+
+    private static IkeOutput.ChildSaInstalled esn(IkeOutput.ChildSaInstalled c) {
+        return new IkeOutput.ChildSaInstalled(c.inboundSpi(), c.outboundSpi(), c.encryption(), c.integrity(),
+                c.inbound(), c.outbound(), c.localSelectors(), c.remoteSelectors(), c.local(), c.remote(),
+                c.udpEncapsulation(), c.pfs(), true);
     }
 
     @Test
@@ -164,7 +193,7 @@ class IkeOutcomesTest {
     private static IkeOutput.ChildSaInstalled childSa(long inboundSpi) {
         IkeOutput.ChildKeys keys = new IkeOutput.ChildKeys(Secret.ofBytes(new byte[20]), Optional.empty());
         return new IkeOutput.ChildSaInstalled(inboundSpi, inboundSpi + 1, EncryptionAlgorithm.AES_128_GCM,
-                Optional.empty(), keys, keys, List.of(), List.of(), US, PEER, false, Optional.empty());
+                Optional.empty(), keys, keys, List.of(), List.of(), US, PEER, false, Optional.empty(), false);
     }
 
     /** Delivers reports to the entity and completes as its reply says. */
@@ -193,6 +222,8 @@ class IkeOutcomesTest {
     private static final class FakeSas implements SaPort {
         private final Map<String, List<Long>> pairs = new ConcurrentHashMap<>();
         volatile Optional<String> refuse = Optional.empty();
+        /** Every pair installed or added, in order. */
+        final List<SaKeys> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         List<Long> pairs(String label) {
             return List.copyOf(pairs.getOrDefault(label, List.of()));
@@ -206,12 +237,14 @@ class IkeOutcomesTest {
         @Override
         public void install(SaKeys keys) {
             check();
+            installed.add(keys);
             pairs.put(keys.label(), new ArrayList<>(List.of(Integer.toUnsignedLong(keys.inboundSpi()))));
         }
 
         @Override
         public void add(SaKeys keys, boolean sending) {
             check();
+            installed.add(keys);
             pairs.computeIfAbsent(keys.label(), k -> new ArrayList<>()).add(Integer.toUnsignedLong(keys.inboundSpi()));
         }
 

@@ -72,18 +72,61 @@ class PolicyTest {
         assertThat(ProposalPolicy.checkIkeAnswer(List.of(ok), OURS, DhGroup.ECP256)).isEmpty();
     }
 
+    private static final ChildSaSpec GCM_CHILD = new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
+            List.of(DhGroup.NONE), Duration.ofHours(1));
+
+    private static Proposal gcmEsp(int number, long spi, Transform... esn) {
+        List<Transform> t = new java.util.ArrayList<>(List.of(Transform.encryption(EncryptionAlgorithm.AES_128_GCM)));
+        t.addAll(List.of(esn));
+        return Proposal.esp(number, spi, t.toArray(Transform[]::new));
+    }
+
     @Test
-    void espWithOnlyExtendedSequenceNumbersIsRefused() {
-        ChildSaSpec child = new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(),
-                List.of(DhGroup.NONE), Duration.ofHours(1));
-        Proposal esnOnly = Proposal.esp(1, 0x1234, Transform.encryption(EncryptionAlgorithm.AES_128_GCM),
-                Transform.esn(true));
-        Proposal both = Proposal.esp(2, 0x5678, Transform.encryption(EncryptionAlgorithm.AES_128_GCM),
-                Transform.esn(true), Transform.esn(false));
-        ProposalPolicy.EspChoice c = ProposalPolicy.chooseEsp(List.of(esnOnly, both), child, 0x9999).orElseThrow();
-        assertThat(c.selected().number()).isEqualTo(2);
-        assertThat(c.peerSpi()).isEqualTo(0x5678);
-        assertThat(c.selected().spiValue()).isEqualTo(0x9999);
+    void ourEspOfferHasEsnFirstThenNoEsn() {
+        // RFC 7296 3.3.2: transform type 5, ID 1 = ESN, ID 0 = no ESN; both, so a peer without ESN still agrees
+        for (Proposal p : ProposalPolicy.espOffer(GCM_CHILD, 0x1234, false)) {
+            assertThat(p.transforms(TransformType.Known.ESN)).extracting(Transform::id).containsExactly(1, 0);
+        }
+    }
+
+    @Test
+    void responderTakesEsnWhenOfferedAndNoEsnOtherwise() {
+        ProposalPolicy.EspChoice both = ProposalPolicy.chooseEsp(List.of(gcmEsp(1, 0x5678, Transform.esn(false),
+                Transform.esn(true))), GCM_CHILD, 0x9999).orElseThrow();
+        assertThat(both.suite().esn()).isTrue();
+        assertThat(both.selected().transforms(TransformType.Known.ESN)).extracting(Transform::id).containsExactly(1);
+        assertThat(both.peerSpi()).isEqualTo(0x5678);
+        assertThat(both.selected().spiValue()).isEqualTo(0x9999);
+
+        ProposalPolicy.EspChoice esnOnly = ProposalPolicy.chooseEsp(List.of(gcmEsp(1, 1, Transform.esn(true))),
+                GCM_CHILD, 2).orElseThrow();
+        assertThat(esnOnly.suite().esn()).isTrue();
+
+        // strongSwan's default esp_proposals: no ESN only
+        ProposalPolicy.EspChoice noEsn = ProposalPolicy.chooseEsp(List.of(gcmEsp(1, 1, Transform.esn(false))),
+                GCM_CHILD, 2).orElseThrow();
+        assertThat(noEsn.suite().esn()).isFalse();
+        assertThat(noEsn.selected().transforms(TransformType.Known.ESN)).extracting(Transform::id).containsExactly(0);
+
+        // no ESN transform at all (a sloppy peer) can only mean 32-bit numbers
+        assertThat(ProposalPolicy.chooseEsp(List.of(gcmEsp(1, 1)), GCM_CHILD, 2).orElseThrow().suite().esn())
+                .isFalse();
+        // an ESN ID we do not know is neither: that proposal is skipped, the next one taken
+        ProposalPolicy.EspChoice skipped = ProposalPolicy.chooseEsp(List.of(gcmEsp(1, 1,
+                Transform.of(TransformType.Known.ESN, 7)), gcmEsp(2, 3, Transform.esn(false))), GCM_CHILD, 2)
+                .orElseThrow();
+        assertThat(skipped.selected().number()).isEqualTo(2);
+    }
+
+    @Test
+    void theResponderChoiceOfEsnDecidesTheInitiatorsSa() {
+        assertThat(ProposalPolicy.checkEspAnswer(List.of(gcmEsp(1, 0x77, Transform.esn(true))), GCM_CHILD, 0x88)
+                .orElseThrow().suite().esn()).isTrue();
+        assertThat(ProposalPolicy.checkEspAnswer(List.of(gcmEsp(1, 0x77, Transform.esn(false))), GCM_CHILD, 0x88)
+                .orElseThrow().suite().esn()).isFalse();
+        // one transform of each type in an answer: both ESN values is not a choice
+        assertThat(ProposalPolicy.checkEspAnswer(List.of(gcmEsp(1, 0x77, Transform.esn(true), Transform.esn(false))),
+                GCM_CHILD, 0x88)).isEmpty();
     }
 
     @Test

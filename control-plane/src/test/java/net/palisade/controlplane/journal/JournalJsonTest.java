@@ -181,6 +181,33 @@ class JournalJsonTest {
     }
 
     @Test
+    void aChildSaRecordsEsnAndEventsWrittenBeforeTheFieldReadAs32Bit() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        SpiPair spi = new SpiPair(Spi.of(0x1000), Spi.of(0x1001));
+        var installed = new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER,
+                new ChildSa(SaId.child(2), spi, Optional.empty(), true));
+        var rekeyed = new TunnelEvent.Rekeyed("t", T, "n1",
+                Cause.of("dataplane:outbound sequence numbers near exhaustion"), SaId.child(1), SaId.child(2),
+                Optional.of(spi), Optional.of(DhGroup.NONE), true);
+        assertThat(json.writeValueAsString(installed)).contains("\"esn\":true");
+        assertThat(json.writeValueAsString(rekeyed)).contains("\"esn\":true");
+        assertThat(roundTrip(installed)).isEqualTo(installed);
+        assertThat(roundTrip(rekeyed)).isEqualTo(rekeyed);
+        // journals written before ESN was negotiated have no esn key: every Child SA then had 32-bit numbers
+        String oldInstalled = json.writeValueAsString(installed).replace(",\"esn\":true", "");
+        String oldRekeyed = json.writeValueAsString(rekeyed).replace(",\"esn\":true", "");
+        assertThat(oldInstalled + oldRekeyed).doesNotContain("esn");
+        assertThat(json.readValue(oldInstalled, TunnelEvent.class)).isInstanceOfSatisfying(
+                TunnelEvent.ChildSaInstalled.class, e -> assertThat(e.sa().esn()).isFalse());
+        assertThat(json.readValue(oldRekeyed, TunnelEvent.class)).isInstanceOfSatisfying(
+                TunnelEvent.Rekeyed.class, e -> assertThat(e.esn()).isFalse());
+        // and 32-bit SAs are written as before
+        assertThat(json.writeValueAsString(new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER,
+                new ChildSa(SaId.child(2), spi)))).doesNotContain("esn");
+    }
+
+    @Test
     void causeHasAForm() {
         assertThat(Cause.api("alice").kind()).isEqualTo("api");
         assertThat(Cause.of("commit:c-12").kind()).isEqualTo("commit");

@@ -90,7 +90,8 @@ public final class ManualKeying {
         boolean ipv6Outer = peer instanceof Inet6Address;
         EncryptionAlgorithm enc = keys.encryption();
         Optional<AuthAlgorithm> integ = keys.integrity();
-        boolean esn = false; // manual SAs in the model carry no ESN flag; RFC 4303 makes 32-bit the default
+        // as IKE negotiated it; a manual tunnel's keys carry none: RFC 4303 makes 32-bit the default
+        boolean esn = keys.esn();
         int n = params.workers();
         List<EspTransform> out = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), false, n, esn);
         List<EspTransform> in = transforms(enc, integ, keys.encKey(), keys.authKey().orElse(null), true, n, esn);

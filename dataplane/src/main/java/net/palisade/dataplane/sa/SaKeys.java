@@ -26,15 +26,25 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param authKey integrity keys; empty for AEAD
  * @param localPrefixes our side's networks
  * @param remotePrefixes the peer's side's networks
+ * @param esn 64-bit extended sequence numbers (RFC 4303 section 2.2.1), as IKE negotiated them; manual pairs have
+ *     32-bit ones
  */
 public record SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
-        Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes) {
+        Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn) {
     public SaKeys {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(integrity, "integrity");
         localPrefixes = List.copyOf(localPrefixes);
         remotePrefixes = List.copyOf(remotePrefixes);
+    }
+
+    /** A pair with 32-bit sequence numbers. */
+    public SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
+            Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes) {
+        this(label, local, peer, encryption, integrity, inboundSpi, outboundSpi, encKey, authKey, localPrefixes,
+                remotePrefixes, false);
     }
 }

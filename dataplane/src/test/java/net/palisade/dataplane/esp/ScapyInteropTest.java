@@ -99,7 +99,7 @@ class ScapyInteropTest {
         return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, String> scapy(Map<String, String> request) throws Exception {
+    static Map<String, String> scapy(Map<String, String> request) throws Exception {
         StringBuilder sb = new StringBuilder();
         request.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         Result r = run(new ProcessBuilder(PYTHON.toString(), script.toString()), sb.toString());
@@ -139,7 +139,7 @@ class ScapyInteropTest {
         }).orElse("NULL");
     }
 
-    private static Map<String, String> baseRequest(EncryptionAlgorithm e, Optional<AuthAlgorithm> i, byte[] encKey,
+    static Map<String, String> baseRequest(EncryptionAlgorithm e, Optional<AuthAlgorithm> i, byte[] encKey,
             byte[] macKey, int spi, long seq, boolean esn) {
         Map<String, String> req = new HashMap<>();
         req.put("crypt", scapyCrypt(e));

@@ -17,8 +17,12 @@ import net.palisade.model.crypto.DhGroup;
  * @param pfs the key exchange group of the exchange that made it ({@code none}: keys from the IKE SA alone, as for
  *     a peer rekeying without PFS); empty when not recorded (the first Child SA, manual pairs, events written
  *     before the field existed)
+ * @param esn 64-bit extended sequence numbers (RFC 4303 section 2.2.1) were negotiated; false for 32-bit ones, for
+ *     manual pairs, and in events written before the field existed (every SA then had 32-bit numbers). Written only
+ *     when true.
  */
-public record ChildSa(SaId id, SpiPair spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs) {
+public record ChildSa(SaId id, SpiPair spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean esn) {
     @JsonCreator
     public ChildSa {
         Objects.requireNonNull(id, "id");
@@ -26,8 +30,13 @@ public record ChildSa(SaId id, SpiPair spi, @JsonInclude(JsonInclude.Include.NON
         pfs = pfs == null ? Optional.empty() : pfs;
     }
 
-    /** A Child SA with no PFS record. */
+    /** A Child SA with no PFS record and 32-bit sequence numbers. */
     public ChildSa(SaId id, SpiPair spi) {
-        this(id, spi, Optional.empty());
+        this(id, spi, Optional.empty(), false);
+    }
+
+    /** A Child SA with 32-bit sequence numbers. */
+    public ChildSa(SaId id, SpiPair spi, Optional<DhGroup> pfs) {
+        this(id, spi, pfs, false);
     }
 }

@@ -143,11 +143,13 @@ public sealed interface TunnelEvent extends JournaledEvent {
      * @param spi the new Child SA's SPIs; empty for an IKE SA rekey
      * @param pfs the new Child SA's key exchange group ({@code none}: the peer rekeyed without PFS); empty when not
      *     recorded (IKE SA rekeys, events written before the field existed)
+     * @param esn the new Child SA uses 64-bit extended sequence numbers; false otherwise, for IKE SA rekeys and in
+     *     events written before the field existed (written only when true)
      */
     @JsonTypeName("rekeyed")
     record Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
-            Optional<SpiPair> spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs)
-            implements TunnelEvent {
+            Optional<SpiPair> spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean esn) implements TunnelEvent {
         @JsonCreator
         public Rekeyed {
             common(label, time, node, cause);
@@ -160,7 +162,13 @@ public sealed interface TunnelEvent extends JournaledEvent {
         /** A rekey with no PFS record (an IKE SA rekey, or an event written before the field existed). */
         public Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
                 Optional<SpiPair> spi) {
-            this(label, time, node, cause, replaced, replacement, spi, Optional.empty());
+            this(label, time, node, cause, replaced, replacement, spi, Optional.empty(), false);
+        }
+
+        /** A rekey to a Child SA with 32-bit sequence numbers. */
+        public Rekeyed(String label, Instant time, String node, Cause cause, SaId replaced, SaId replacement,
+                Optional<SpiPair> spi, Optional<DhGroup> pfs) {
+            this(label, time, node, cause, replaced, replacement, spi, pfs, false);
         }
     }
 
