@@ -274,6 +274,12 @@ final class Validator {
         if (dpd != null && (dpd.compareTo(Defaults.DPD_MIN) < 0 || dpd.compareTo(Defaults.DPD_MAX) > 0)) {
             error(Field.DPD, 0, "must be between 1 s and 1 h (3600), found " + dpd.getSeconds() + " s");
         }
+        boolean ping = d.ping() != null && d.ping();
+        if (ping && (from.isEmpty() || to.isEmpty() || from.getFirst() == null || to.getFirst() == null
+                || from.getFirst().isAny() || to.getFirst().isAny())) {
+            error(Field.PING, 0, "pings from the first address of the first from network to the first address of the"
+                    + " first to network; neither may be any");
+        }
         if (failed) {
             return null;
         }
@@ -281,7 +287,7 @@ final class Validator {
                 new IkeSaSpec(enc1, auth1, prf, groups1, life1),
                 new ChildSaSpec(enc2, auth2, groups2, life2, pfsRequired(p2, groups2)),
                 Optional.ofNullable(d.srcId()), Optional.ofNullable(d.dstId()), auth,
-                Optional.ofNullable(dpd), d.ping() != null && d.ping(), d.encap() != null && d.encap());
+                Optional.ofNullable(dpd), ping, d.encap() != null && d.encap());
     }
 
     /**

@@ -330,6 +330,14 @@ class ParserRulesTest {
         }
 
         @Test
+        void pingNeedsAnAddressOnEachSide() {
+            assertThat(errors("ike from any to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ping"))
+                    .containsExactly("t.conf:1:52: ping: pings from the first address of the first from network"
+                            + " to the first address of the first to network; neither may be any");
+            assertThat(ike("ike from 10.1.0.0/16 any to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ping").ping()).isTrue();
+        }
+
+        @Test
         void continuationKeepsLineNumbersForErrors() {
             assertThat(errors("ike from 10.1.0.0/16 to 10.2.0.0/16 \\\n  peer 192.0.2.2 \\\n  psk \"x\" lable a"))
                     .containsExactly("t.conf:3:11: ike: unknown keyword 'lable'; did you mean 'label'?");
