@@ -126,7 +126,9 @@ public final class Tunnels {
         t.row("configured", v.path("configured").asBoolean() ? "yes" : "no");
         t.row("kind", text(v, "kind"));
         t.row("status", text(v, "status"));
-        t.row("ping", v.has("reachability") ? text(v, "reachability") : "-");
+        if (v.has("reachability")) {
+            t.row("ping", text(v, "reachability"));
+        }
         t.row("admin", text(v, "admin"));
         t.row("peer", text(v, "peer"));
         t.row("IKE SA", text(v, "ikeSa"));
