@@ -10,7 +10,7 @@ import net.palisade.model.Network;
 
 /**
  * Where a tunnel's echoes go: from the first address of its first local network to the first address of its first
- * remote network. The first address of a prefix is the one after the network address ({@code 10.1.0.0/24}:
+ * remote network of the same family ({@code any} skipped). The first address of a prefix is the one after the network address ({@code 10.1.0.0/24}:
  * {@code 10.1.0.1}; a single host or a /31, /32, /127, /128: the address itself) — usually the site's router, and
  * the gateway need not own it: the dataplane writes it into the echo and keeps the reply.
  */
@@ -20,13 +20,20 @@ public record PingTarget(InetAddress from, InetAddress to) {
         Objects.requireNonNull(to, "to");
     }
 
-    /** The target of {@code tunnel}; empty when either first network is {@code any} (the validator refuses that). */
+    /**
+     * The target of {@code tunnel}: the first {@code from} network that is not {@code any} and has a {@code to}
+     * network of its family, and the first such {@code to} network; empty when there is none (the validator refuses
+     * {@code ping} then).
+     */
     public static Optional<PingTarget> of(IkeTunnel tunnel) {
-        if (tunnel.from().isEmpty() || tunnel.to().isEmpty()) {
-            return Optional.empty();
+        for (Network f : tunnel.from()) {
+            for (Network t : tunnel.to()) {
+                if (!f.isAny() && !t.isAny() && f.family().equals(t.family())) {
+                    return Optional.of(new PingTarget(firstAddress(f).orElseThrow(), firstAddress(t).orElseThrow()));
+                }
+            }
         }
-        return firstAddress(tunnel.from().getFirst())
-                .flatMap(f -> firstAddress(tunnel.to().getFirst()).map(t -> new PingTarget(f, t)));
+        return Optional.empty();
     }
 
     /** The first usable address of {@code n}; empty for {@code any}. */
