@@ -23,6 +23,7 @@ import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
+import net.palisade.ops.snmp.SnmpTraps;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +103,14 @@ final class RunCommand implements Callable<Integer> {
                     + " " + Fragments.MIN_PACKET_LIMIT + "-65535 (default: ${DEFAULT-VALUE})")
     int ikeFragmentSize;
 
+    @Option(names = "--snmp-trap", paramLabel = "HOST:PORT",
+            description = "send SNMPv2c traps of tunnel changes here (repeatable; docs/mib/PALISADE-MIB.txt)")
+    List<String> snmpTraps = new ArrayList<>();
+
+    @Option(names = "--snmp-community-file", paramLabel = "FILE",
+            description = "file holding the SNMP community of the traps (needed with --snmp-trap)")
+    Path snmpCommunityFile;
+
     /** Largest {@code --ike-cookie-threshold}: far more half-open IKE SAs than a gateway ever holds. */
     static final int MAX_COOKIE_THRESHOLD = 1_000_000;
 
@@ -111,6 +120,7 @@ final class RunCommand implements Callable<Integer> {
         Defaults.HostPort listen;
         Defaults.HostPort clusterAt;
         IkeSettings ikeSettings;
+        List<java.net.InetSocketAddress> trapReceivers;
         try {
             listen = Defaults.hostPort("--api", api);
             clusterAt = Defaults.hostPort("--cluster", cluster);
@@ -124,6 +134,7 @@ final class RunCommand implements Callable<Integer> {
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
+            trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
@@ -185,6 +196,17 @@ final class RunCommand implements Callable<Integer> {
         }
         ControlPlane node = running.controlPlane();
         Optional<Dataplane> dataplane = running.dataplane();
+        if (!trapReceivers.isEmpty()) {
+            try {
+                long started = System.currentTimeMillis();
+                new SnmpTraps(trapReceivers, SnmpTraps.community(snmpCommunityFile),
+                        () -> System.currentTimeMillis() - started).follow(node);
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("run: SNMP traps: " + e.getMessage());
+                running.close();
+                return 2;
+            }
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean ready = new AtomicBoolean(false);
@@ -237,6 +259,23 @@ final class RunCommand implements Callable<Integer> {
                     + "-65535 bytes (the largest IP packet of an IKE fragment), not " + fragmentSize);
         }
         return IkeSettings.DEFAULT.withFragmentPacketLimit(fragmentSize);
+    }
+
+    /** The trap receivers of {@code --snmp-trap}; a community file is required with them and refused without. */
+    static List<java.net.InetSocketAddress> trapReceivers(List<String> traps, Path communityFile) {
+        if (traps.isEmpty() != (communityFile == null)) {
+            throw new IllegalArgumentException(traps.isEmpty() ? "--snmp-community-file: without --snmp-trap there is"
+                    + " nothing to send" : "--snmp-trap: needs --snmp-community-file FILE (the community, never on"
+                    + " the command line)");
+        }
+        return traps.stream().map(t -> {
+            Defaults.HostPort hp = Defaults.hostPort("--snmp-trap", t);
+            return new java.net.InetSocketAddress(hp.host(), hp.port());
+        }).peek(a -> {
+            if (a.isUnresolved()) {
+                throw new IllegalArgumentException("--snmp-trap: cannot resolve " + a.getHostString());
+            }
+        }).toList();
     }
 
     /** Refuses an {@code --ike-cookie-threshold} out of range. */
