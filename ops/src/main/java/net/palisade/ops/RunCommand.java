@@ -108,8 +108,15 @@ final class RunCommand implements Callable<Integer> {
     List<String> snmpTraps = new ArrayList<>();
 
     @Option(names = "--snmp-community-file", paramLabel = "FILE",
-            description = "file holding the SNMP community of the traps (needed with --snmp-trap)")
+            description = "file holding the SNMPv2c community of the traps")
     Path snmpCommunityFile;
+
+    @Option(names = "--snmp-v3-user", paramLabel = "NAME", description = "send SNMPv3 traps (authPriv) as this USM user")
+    String snmpV3User;
+
+    @Option(names = "--snmp-v3-secrets-file", paramLabel = "FILE",
+            description = "file holding the SNMPv3 authentication passphrase, then the privacy passphrase, a line each")
+    Path snmpV3SecretsFile;
 
     /** Largest {@code --ike-cookie-threshold}: far more half-open IKE SAs than a gateway ever holds. */
     static final int MAX_COOKIE_THRESHOLD = 1_000_000;
@@ -134,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
-            trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile);
+            trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile, snmpV3User, snmpV3SecretsFile);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
@@ -199,8 +206,16 @@ final class RunCommand implements Callable<Integer> {
         if (!trapReceivers.isEmpty()) {
             try {
                 long started = System.currentTimeMillis();
-                new SnmpTraps(trapReceivers, SnmpTraps.community(snmpCommunityFile),
-                        () -> System.currentTimeMillis() - started).follow(node);
+                SnmpTraps.Security security;
+                if (snmpV3User != null) {
+                    byte[] engineId = SnmpTraps.engineId(net.palisade.controlplane.ike.IkeManager.systemHostName());
+                    security = SnmpTraps.v3(snmpV3User, snmpV3SecretsFile, engineId);
+                    log.info("SNMPv3 engine ID 0x{} (the receiver's createUser -e needs it)",
+                            java.util.HexFormat.of().formatHex(engineId));
+                } else {
+                    security = new SnmpTraps.Security.V2c(SnmpTraps.community(snmpCommunityFile));
+                }
+                new SnmpTraps(trapReceivers, security, () -> System.currentTimeMillis() - started).follow(node);
             } catch (IOException | IllegalArgumentException e) {
                 err.println("run: SNMP traps: " + e.getMessage());
                 running.close();
@@ -261,12 +276,24 @@ final class RunCommand implements Callable<Integer> {
         return IkeSettings.DEFAULT.withFragmentPacketLimit(fragmentSize);
     }
 
-    /** The trap receivers of {@code --snmp-trap}; a community file is required with them and refused without. */
-    static List<java.net.InetSocketAddress> trapReceivers(List<String> traps, Path communityFile) {
-        if (traps.isEmpty() != (communityFile == null)) {
-            throw new IllegalArgumentException(traps.isEmpty() ? "--snmp-community-file: without --snmp-trap there is"
-                    + " nothing to send" : "--snmp-trap: needs --snmp-community-file FILE (the community, never on"
-                    + " the command line)");
+    /**
+     * The trap receivers of {@code --snmp-trap}; with them a community file (v2c) or a v3 user and secrets file,
+     * exactly one of the two; neither without them.
+     */
+    static List<java.net.InetSocketAddress> trapReceivers(List<String> traps, Path communityFile, String v3User,
+            Path v3Secrets) {
+        if ((v3User == null) != (v3Secrets == null)) {
+            throw new IllegalArgumentException("--snmp-v3-user and --snmp-v3-secrets-file go together");
+        }
+        boolean v3 = v3User != null;
+        if (traps.isEmpty() && (communityFile != null || v3)) {
+            throw new IllegalArgumentException((v3 ? "--snmp-v3-user" : "--snmp-community-file")
+                    + ": without --snmp-trap there is nothing to send");
+        }
+        if (!traps.isEmpty() && (communityFile == null) == !v3) {
+            throw new IllegalArgumentException(v3 ? "--snmp-trap: give --snmp-community-file (v2c) or --snmp-v3-user"
+                    + " (v3), not both" : "--snmp-trap: needs --snmp-community-file FILE (v2c) or --snmp-v3-user NAME"
+                    + " --snmp-v3-secrets-file FILE (v3); secrets never on the command line");
         }
         return traps.stream().map(t -> {
             Defaults.HostPort hp = Defaults.hostPort("--snmp-trap", t);

@@ -87,6 +87,70 @@ class SnmpTrapsTest {
     }
 
     @Test
+    void snmpV3TrapsAuthenticatedAndEncryptedReachAReceiverThatKnowsTheUserAndNoOther(@TempDir Path dir)
+            throws Exception {
+        TestPrograms.require("snmptrapd");
+        Map<String, String> mib = oids(Path.of(System.getProperty("user.dir")).resolveSibling("docs")
+                .resolve("mib/PALISADE-MIB.txt"));
+        byte[] engineId = SnmpTraps.engineId("gw-a.example");
+        String engineHex = java.util.HexFormat.of().formatHex(engineId);
+        assertThat(engineHex).isEqualTo("80007ed904" + java.util.HexFormat.of().formatHex(
+                "gw-a.example".getBytes(java.nio.charset.StandardCharsets.US_ASCII))); // RFC 3411 text format, PEN 32473
+        Path secrets = Files.writeString(dir.resolve("v3"), "auth-passphrase-1\npriv-passphrase-2\n");
+        SnmpTraps.Security.V3 v3 = SnmpTraps.v3("palisade", secrets, engineId);
+        assertThat(v3.toString()).doesNotContain("passphrase");
+
+        int good = freePort();
+        int wrong = freePort();
+        Process right = trapd(dir, "right", good, "createUser -e 0x" + engineHex
+                + " palisade SHA-256 auth-passphrase-1 AES priv-passphrase-2\nauthUser log palisade\n");
+        Process other = trapd(dir, "wrong", wrong, "createUser -e 0x" + engineHex
+                + " palisade SHA-256 auth-passphrase-1 AES another-privacy-3\nauthUser log palisade\n",
+                "-Dusm"); // its USM debug output says what it made of the message
+        try (SnmpTraps traps = new SnmpTraps(List.of(new InetSocketAddress("127.0.0.1", good),
+                new InetSocketAddress("127.0.0.1", wrong)), v3, () -> 5_000)) {
+            traps.send(new TunnelNotifications.Notification(TunnelNotifications.Kind.DPD_LOST, "to-b", "192.0.2.2",
+                    "timer", ""));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(traps(dir.resolve("right.out"), mib))
+                    .containsExactly("palisadeTunnelDpdLost to-b 192.0.2.2 timer "));
+            assertThat(traps.sent()).isEqualTo(2);
+            // the other receiver has the user with another privacy passphrase: it cannot read the trap
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(
+                    dir.resolve("wrong.out")).toLowerCase(java.util.Locale.ROOT)).contains("usm: verification succeeded")
+                    .contains("error parsing scopedpdu")); // authenticated, but not readable without the privacy key
+            assertThat(traps(dir.resolve("wrong.out"), mib)).isEmpty();
+        } finally {
+            for (Process p : List.of(right, other)) {
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** snmptrapd on 127.0.0.1:{@code port} with {@code config}, logging to {@code NAME.out}, ready. */
+    private static Process trapd(Path dir, String name, int port, String config, String... options) throws Exception {
+        Path conf = Files.writeString(dir.resolve(name + ".conf"), config);
+        Path out = dir.resolve(name + ".out");
+        // -p: its own pid file; persistent v3 state (boots, users) in DIR, not in /var/lib/snmp
+        Path state = Files.createDirectories(dir.resolve(name + ".state"));
+        List<String> command = new java.util.ArrayList<>(List.of("snmptrapd", "-f", "-Lo", "-C", "-c",
+                conf.toString(), "-On", "-n"));
+        command.addAll(List.of(options));
+        command.add("udp:127.0.0.1:" + port);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("SNMP_PERSISTENT_DIR", state.toString());
+        Process p = pb.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(out).contains("NET-SNMP version"));
+        return p;
+    }
+
+    @Test
     void aCommunityFileMustHoldOneWord(@TempDir Path dir) throws Exception {
         assertThat(SnmpTraps.community(Files.writeString(dir.resolve("c"), "  s3cret\n"))).isEqualTo("s3cret");
         assertThatThrownBy(() -> SnmpTraps.community(Files.writeString(dir.resolve("e"), "\n")))
