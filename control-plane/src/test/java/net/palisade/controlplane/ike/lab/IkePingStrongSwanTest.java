@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * tunnel; gw-b's kernel answers, so the tunnel is {@code reachable} and {@code ping-ok} is journaled. Then gw-b stops
  * answering echoes (the IKE SA stays healthy: only the far side is gone): after three echoes lost the
  * tunnel journals {@code ping-lost}, and, being {@code active}, restarts its IKE SA ({@code phase1-down} saying why,
- * a new {@code phase1-up}). Answering again, the next Child SA's ping is answered again. Needs root and
- * strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
+ * a new {@code phase1-up}). Answering again, the next Child SA's ping is answered again. With two peers (gw-b,
+ * gw-c) and no DPD, the lost ping moves the tunnel to gw-c at once, as DPD would. Needs root and strongSwan; skipped
+ * with {@code -Dpalisade.skipExternal=true}.
  */
 class IkePingStrongSwanTest {
     private static final String PSK = "ping-lab-psk-not-for-production";
@@ -79,6 +80,39 @@ class IkePingStrongSwanTest {
         } finally {
             sh("ip", "netns", "exec", PREFIX + "-gwb", "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=0");
         }
+    }
+
+    @Test
+    void aLostPingMovesAnActiveTunnelToTheNextPeerLikeDpd(@TempDir Path dir) throws Exception {
+        try (StrongSwan ssB = strongSwan(dir.resolve("ss-b"), "gwb", "192.0.2.2").start();
+                StrongSwan ssC = strongSwan(dir.resolve("ss-c"), "gwc", "192.0.2.3").start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // no dpd: without ping nothing would notice that the far side is gone while gw-b's IKE still answers
+            node.commit("ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 peer 192.0.2.3 psk \"" + PSK
+                    + "\" ping label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log of gw-b:\n" + ssB.log(), "ping-ok");
+            assertThat(sh("ip", "netns", "exec", PREFIX + "-gwb", "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
+                    .exit()).isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                assertThat(node.eventTypes("to-b")).containsSubsequence("phase1-up", "ping-ok", "ping-lost",
+                        "phase1-down", "peer-switched", "phase1-up");
+                assertThat(node.phase1Peers("to-b")).as("charon log of gw-c:\n" + ssC.log())
+                        .containsSubsequence("192.0.2.2", "192.0.2.3");
+            });
+            List<TunnelEvent> journal = node.journal("to-b");
+            TunnelEvent.PeerSwitched sw = (TunnelEvent.PeerSwitched) journal.stream()
+                    .filter(TunnelEvent.PeerSwitched.class::isInstance).findFirst().orElseThrow();
+            assertThat(sw.from()).contains("192.0.2.2");
+            assertThat(sw.to()).isEqualTo("192.0.2.3");
+            assertThat(node.eventTypes("to-b")).doesNotContain("dpd-lost");
+        } finally {
+            sh("ip", "netns", "exec", PREFIX + "-gwb", "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=0");
+        }
+    }
+
+    private static StrongSwan strongSwan(Path ss, String gw, String address) throws Exception {
+        return StrongSwan.psk(PREFIX + "-" + gw, ss, address, "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16", PSK,
+                "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
     }
 
     private static TunnelView view(LabNode node) throws Exception {
