@@ -52,6 +52,7 @@ public final class ApiJson {
         o.set("sas", json.valueToTree(v.sas()));
         o.put("since", v.since().map(Instant::toString).orElse(null));
         o.put("lastFailure", v.lastFailure().orElse(null));
+        v.reachability().ifPresent(r -> o.put("reachability", r));
         o.put("spec", v.spec().orElse(null));
         v.specJson().ifPresent(s -> {
             try {

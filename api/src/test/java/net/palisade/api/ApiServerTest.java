@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.Settings;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.IpsecConfig;
+import net.palisade.model.ManualTunnel;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -381,6 +385,52 @@ class ApiServerTest {
             stream.body().close();
             send("POST", "/v1/tunnels/legacy/up", null, null, token);
         }
+    }
+
+    @Test
+    @Order(11)
+    void whatTheNodeShowsLoadsAgainAndKeepsItsSecrets() throws Exception {
+        HttpResponse<String> first = send("POST", "/v1/config/commits", "text/plain", CONFIG, token);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        String shown = get("/v1/config").body();
+        assertThat(shown).contains("psk [redacted]", "enckey [redacted]", "peer 192.0.2.3 ");
+        HttpResponse<String> text = send("POST", "/v1/config/commits?message=round%20trip", "text/plain",
+                shown.replace("peer 192.0.2.3 ", "peer 192.0.2.33 "), token);
+        assertThat(text.statusCode()).as(text.body()).isEqualTo(201);
+        IpsecConfig running = node.running().toCompletableFuture().get(10, TimeUnit.SECONDS).config();
+        assertThat(psk(running)).isEqualTo(CANARY);
+        ManualTunnel legacy = (ManualTunnel) running.tunnel("legacy").orElseThrow();
+        assertThat(legacy.encKey().inbound().revealHex()).isEqualTo(CANARY_KEY);
+        assertThat(legacy.peer().toString()).isEqualTo("192.0.2.33");
+
+        // the JSON door: the tunnel object as GET shows it, one field changed, PUT back
+        ObjectNode toB = (ObjectNode) tree(get("/v1/tunnels/to-b")).path("config");
+        assertThat(toB.path("authentication").path("psk").asText()).isEqualTo("[redacted]");
+        toB.putArray("peers").add("192.0.2.44");
+        HttpResponse<String> put = send("PUT", "/v1/tunnels/to-b", "application/json", toB.toString(), token);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        running = node.running().toCompletableFuture().get(10, TimeUnit.SECONDS).config();
+        assertThat(psk(running)).isEqualTo(CANARY);
+        assertThat(((IkeTunnel) running.tunnel("to-b").orElseThrow()).peers().toString()).contains("192.0.2.44");
+
+        // a tunnel that is not running has no secret to keep: refused, naming the field
+        toB.remove("label");
+        HttpResponse<String> fresh = send("PUT", "/v1/tunnels/site-new", "application/json", toB.toString(), token);
+        assertProblem(fresh, 422);
+        assertThat(fresh.body()).contains("authentication.psk").contains("no running tunnel has that label");
+        HttpResponse<String> freshText = send("POST", "/v1/config/commits", "text/plain",
+                "ike from 10.1.0.0/16 to 10.9.0.0/16 peer 192.0.2.9 psk [redacted] label site-new\n", token);
+        assertProblem(freshText, 422);
+        JsonNode err = tree(freshText).path("errors").get(0);
+        assertThat(err.path("field").asText()).isEqualTo("psk");
+        assertThat(err.path("line").asInt()).isEqualTo(1);
+        assertThat(err.path("column").asInt()).isEqualTo(56);
+        assertThat(get("/v1/tunnels/site-new").statusCode()).isEqualTo(404);
+    }
+
+    private static String psk(IpsecConfig config) {
+        return ((net.palisade.model.IkeAuth.Psk) ((IkeTunnel) config.tunnel("to-b").orElseThrow()).authentication())
+                .psk().revealTextOrNull();
     }
 
     @Test

@@ -32,6 +32,7 @@ import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.dataplane.sa.TunnelSas;
 import net.palisade.dataplane.worker.IkeSink;
+import net.palisade.dataplane.worker.TunnelPings;
 import net.palisade.dataplane.worker.Worker;
 import net.palisade.dataplane.worker.WorkerCounters;
 import net.palisade.dataplane.worker.WorkerHandle;
@@ -261,10 +262,12 @@ public final class Dataplane implements AutoCloseable {
     private final Map<String, DataplaneTunnel> tunnels = new LinkedHashMap<>();
     /** The routes through the TUN device this dataplane added, shared between tunnels. */
     private final TunnelRoutes routes;
+    private final TunnelPings pings;
     private boolean closed;
 
     private Dataplane(Settings settings, int workerCount, int tunMtu, ExecutorService control, TunDevice tun,
-            List<RawEspSocket> rawSockets, List<Worker> workers) {
+            List<RawEspSocket> rawSockets, List<Worker> workers, TunnelPings pings) {
+        this.pings = pings;
         this.settings = settings;
         this.workerCount = workerCount;
         this.tunMtu = tunMtu;
@@ -292,6 +295,7 @@ public final class Dataplane implements AutoCloseable {
         TunDevice tun = null;
         List<RawEspSocket> raw = new ArrayList<>();
         List<Worker> started = new ArrayList<>();
+        TunnelPings pings = new TunnelPings();
         try {
             tun = call(control, () -> {
                 if (settings.netns().isPresent()) {
@@ -336,7 +340,7 @@ public final class Dataplane implements AutoCloseable {
                         : settings.cpus().isEmpty() ? i % online : settings.cpus().get(i % settings.cpus().size());
                 started.add(Worker.start(new Worker.Config(i, settings.netns(), cpu, tun.queue(i), binds,
                         UdpEndpoint.Options.DEFAULT.withGro(settings.udpGro()), raw, mtu, settings.batch(),
-                        settings.udpGso(), tun.virtioNetHeader(), settings.ikeSink())));
+                        settings.udpGso(), tun.virtioNetHeader(), settings.ikeSink(), pings)));
             }
             for (Worker w : started) {
                 try {
@@ -356,7 +360,7 @@ public final class Dataplane implements AutoCloseable {
                     + (settings.udpGso() ? " (GSO" + (settings.udpGro() ? "/GRO)" : ")") : "")
                     + (raw.isEmpty() ? "" : ", raw ESP")
                     + settings.netns().map(p -> ", netns " + p).orElse(""));
-            return new Dataplane(settings, n, mtu, control, tun, List.copyOf(raw), List.copyOf(started));
+            return new Dataplane(settings, n, mtu, control, tun, List.copyOf(raw), List.copyOf(started), pings);
         } catch (IOException | RuntimeException e) {
             for (Worker w : started) {
                 try {
@@ -674,6 +678,22 @@ public final class Dataplane implements AutoCloseable {
      */
     public boolean sendNatKeepalive(InetSocketAddress to) throws IOException {
         return workers.getFirst().handle().sendNatKeepalive(to);
+    }
+
+    /**
+     * Sends an ICMP echo request from {@code from} to {@code to} (inner addresses, one family) through whichever SA
+     * the SPD picks for them, as if a host behind this gateway had sent it: the tunnel's {@code ping}. The reply is
+     * kept from the TUN device and goes to the listener of {@link #pings()} with {@code label} and {@code sequence}.
+     */
+    public void ping(String label, InetAddress from, InetAddress to, int sequence) {
+        checkOpen();
+        pings.echo(label, from, to, sequence);
+        workers.getFirst().wake();
+    }
+
+    /** The tunnels' echoes: set the listener for replies here. */
+    public TunnelPings pings() {
+        return pings;
     }
 
     public String tunName() {

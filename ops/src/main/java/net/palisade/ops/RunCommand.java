@@ -27,6 +27,7 @@ import net.palisade.controlplane.ike.auth.CredentialException;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
+import net.palisade.ops.snmp.SnmpTraps;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +116,21 @@ final class RunCommand implements Callable<Integer> {
                     + " " + Fragments.MIN_PACKET_LIMIT + "-65535 (default: ${DEFAULT-VALUE})")
     int ikeFragmentSize;
 
+    @Option(names = "--snmp-trap", paramLabel = "HOST:PORT",
+            description = "send SNMPv2c traps of tunnel changes here (repeatable; docs/mib/PALISADE-MIB.txt)")
+    List<String> snmpTraps = new ArrayList<>();
+
+    @Option(names = "--snmp-community-file", paramLabel = "FILE",
+            description = "file holding the SNMPv2c community of the traps")
+    Path snmpCommunityFile;
+
+    @Option(names = "--snmp-v3-user", paramLabel = "NAME", description = "send SNMPv3 traps (authPriv) as this USM user")
+    String snmpV3User;
+
+    @Option(names = "--snmp-v3-secrets-file", paramLabel = "FILE",
+            description = "file holding the SNMPv3 authentication passphrase, then the privacy passphrase, a line each")
+    Path snmpV3SecretsFile;
+
     /** Largest {@code --ike-cookie-threshold}: far more half-open IKE SAs than a gateway ever holds. */
     static final int MAX_COOKIE_THRESHOLD = 1_000_000;
 
@@ -124,6 +140,7 @@ final class RunCommand implements Callable<Integer> {
         Defaults.HostPort listen;
         Defaults.HostPort clusterAt;
         IkeSettings ikeSettings;
+        List<java.net.InetSocketAddress> trapReceivers;
         try {
             listen = Defaults.hostPort("--api", api);
             clusterAt = Defaults.hostPort("--cluster", cluster);
@@ -137,6 +154,7 @@ final class RunCommand implements Callable<Integer> {
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
+            trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile, snmpV3User, snmpV3SecretsFile);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
             return 2;
@@ -211,6 +229,25 @@ final class RunCommand implements Callable<Integer> {
         }
         ControlPlane node = running.controlPlane();
         Optional<Dataplane> dataplane = running.dataplane();
+        if (!trapReceivers.isEmpty()) {
+            try {
+                long started = System.currentTimeMillis();
+                SnmpTraps.Security security;
+                if (snmpV3User != null) {
+                    byte[] engineId = SnmpTraps.engineId(net.palisade.controlplane.ike.IkeManager.systemHostName());
+                    security = SnmpTraps.v3(snmpV3User, snmpV3SecretsFile, engineId);
+                    log.info("SNMPv3 engine ID 0x{} (the receiver's createUser -e needs it)",
+                            java.util.HexFormat.of().formatHex(engineId));
+                } else {
+                    security = new SnmpTraps.Security.V2c(SnmpTraps.community(snmpCommunityFile));
+                }
+                new SnmpTraps(trapReceivers, security, () -> System.currentTimeMillis() - started).follow(node);
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("run: SNMP traps: " + e.getMessage());
+                running.close();
+                return 2;
+            }
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean ready = new AtomicBoolean(false);
@@ -268,6 +305,35 @@ final class RunCommand implements Callable<Integer> {
                     + "-65535 bytes (the largest IP packet of an IKE fragment), not " + fragmentSize);
         }
         return IkeSettings.DEFAULT.withFragmentPacketLimit(fragmentSize);
+    }
+
+    /**
+     * The trap receivers of {@code --snmp-trap}; with them a community file (v2c) or a v3 user and secrets file,
+     * exactly one of the two; neither without them.
+     */
+    static List<java.net.InetSocketAddress> trapReceivers(List<String> traps, Path communityFile, String v3User,
+            Path v3Secrets) {
+        if ((v3User == null) != (v3Secrets == null)) {
+            throw new IllegalArgumentException("--snmp-v3-user and --snmp-v3-secrets-file go together");
+        }
+        boolean v3 = v3User != null;
+        if (traps.isEmpty() && (communityFile != null || v3)) {
+            throw new IllegalArgumentException((v3 ? "--snmp-v3-user" : "--snmp-community-file")
+                    + ": without --snmp-trap there is nothing to send");
+        }
+        if (!traps.isEmpty() && (communityFile == null) == !v3) {
+            throw new IllegalArgumentException(v3 ? "--snmp-trap: give --snmp-community-file (v2c) or --snmp-v3-user"
+                    + " (v3), not both" : "--snmp-trap: needs --snmp-community-file FILE (v2c) or --snmp-v3-user NAME"
+                    + " --snmp-v3-secrets-file FILE (v3); secrets never on the command line");
+        }
+        return traps.stream().map(t -> {
+            Defaults.HostPort hp = Defaults.hostPort("--snmp-trap", t);
+            return new java.net.InetSocketAddress(hp.host(), hp.port());
+        }).peek(a -> {
+            if (a.isUnresolved()) {
+                throw new IllegalArgumentException("--snmp-trap: cannot resolve " + a.getHostString());
+            }
+        }).toList();
     }
 
     /** Refuses an {@code --ike-cookie-threshold} out of range. */

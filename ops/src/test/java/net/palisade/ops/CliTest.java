@@ -170,6 +170,9 @@ class CliTest {
         "--ike-fragment-size, 127, '--ike-fragment-size: must be 128-65535 bytes (the largest IP packet of an IKE fragment), not 127'",
         "--ike-fragment-size, 65536, '--ike-fragment-size: must be 128-65535 bytes'",
         "--ike-fragment-size, 1k, is not an int",
+        "--snmp-trap, 127.0.0.1:162, '--snmp-trap: needs --snmp-community-file FILE (v2c) or --snmp-v3-user NAME --snmp-v3-secrets-file FILE (v3); secrets never on the command line'",
+        "--snmp-v3-user, palisade, '--snmp-v3-user and --snmp-v3-secrets-file go together'",
+        "--snmp-community-file, /nonexistent, '--snmp-community-file: without --snmp-trap there is nothing to send'",
     })
     void runRefusesIkeSettingsOutOfRangeBeforeStartingAnything(String flag, String value, String message,
             @TempDir Path dir) {
@@ -190,5 +193,17 @@ class CliTest {
         new CommandLine(given).parseArgs("--ike-cookie-threshold", "0", "--ike-fragment-size", "576");
         assertThat(given.ikeCookieThreshold).isZero();
         assertThat(RunCommand.ikeSettings(given.ikeFragmentSize).fragmentPacketLimit()).isEqualTo(576);
+    }
+
+    @Test
+    void snmpTrapReceiversAreHostAndPortWithACommunityFile() {
+        assertThat(RunCommand.trapReceivers(java.util.List.of("127.0.0.1:1162", "[::1]:162"), Path.of("/c"), null, null))
+                .extracting(java.net.InetSocketAddress::getPort).containsExactly(1162, 162);
+        assertThat(RunCommand.trapReceivers(java.util.List.of(), null, null, null)).isEmpty();
+        assertThat(RunCommand.trapReceivers(java.util.List.of("127.0.0.1:162"), null, "u", Path.of("/s"))).hasSize(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunCommand.trapReceivers(java.util.List.of(
+                "127.0.0.1:162"), Path.of("/c"), "u", Path.of("/s"))).hasMessageContaining("not both");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunCommand.trapReceivers(
+                java.util.List.of("127.0.0.1"), Path.of("/c"), null, null)).hasMessage("--snmp-trap: expected HOST:PORT, got '127.0.0.1'");
     }
 }

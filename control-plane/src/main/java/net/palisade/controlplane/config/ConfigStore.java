@@ -150,7 +150,7 @@ public final class ConfigStore
             return reject(c.replyTo(), "revision " + s.pending().get().id() + " awaits confirmation: confirm it or "
                     + "roll it back first");
         }
-        ConfigResult result = read(c.input());
+        ConfigResult result = read(c.input(), s.runningConfig());
         if (!result.ok()) {
             return Effect().reply(c.replyTo(), new ConfigReply.Rejected("invalid config: " + result.errors().size()
                     + " error(s); nothing committed", result.diagnostics()));
@@ -171,22 +171,23 @@ public final class ConfigStore
                         result.warnings()));
     }
 
-    private static ConfigResult read(ConfigInput input) {
+    /**
+     * The config a commit asks for, validated for this build. A secret given as {@code [redacted]} (what {@code config
+     * print}, {@code show ipsec} and the API show) keeps the secret of the running tunnel with the same label, and is
+     * refused at its line:column (text) or JSON path where there is none.
+     */
+    private static ConfigResult read(ConfigInput input, IpsecConfig running) {
         return switch (input) {
             case ConfigInput.Text t -> {
                 byte[] b = t.text().revealBytes();
                 try {
-                    yield ConfigParser.parse(new String(b, StandardCharsets.UTF_8), t.source(), Support.THIS_BUILD);
+                    yield ConfigParser.parse(new String(b, StandardCharsets.UTF_8), t.source(), Support.THIS_BUILD,
+                            running);
                 } finally {
                     Arrays.fill(b, (byte) 0);
                 }
             }
-            case ConfigInput.Parsed p -> {
-                List<Diagnostic> d = ConfigValidator.validate(p.config(), "api", Support.THIS_BUILD);
-                List<Diagnostic> errors = d.stream().filter(Diagnostic::isError).toList();
-                List<Diagnostic> warnings = d.stream().filter(x -> !x.isError()).toList();
-                yield new ConfigResult(errors.isEmpty() ? Optional.of(p.config()) : Optional.empty(), errors, warnings);
-            }
+            case ConfigInput.Parsed p -> ConfigValidator.resolve(p.config(), running, "api", Support.THIS_BUILD);
         };
     }
 

@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.ping.PingTarget;
+import net.palisade.controlplane.ping.Pinger;
 import net.palisade.controlplane.sa.DataplaneSaPort;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.Host;
@@ -74,6 +76,8 @@ public final class IkeManager implements AutoCloseable {
     private final Set<InetAddress> contacted = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
     private volatile Dataplane dataplane;
+    /** The tunnels' ping, once the dataplane is open. */
+    private volatile Pinger pinger;
     private volatile IkeTransport transport = IkeTransport.NONE;
     private volatile ControlPlane controlPlane;
     private volatile boolean closed;
@@ -301,9 +305,50 @@ public final class IkeManager implements AutoCloseable {
     public void open(Dataplane dp) throws IOException {
         this.dataplane = dp;
         owner.open(new DataplaneSaPort(dp));
+        openPinger(dp);
         transport = UdpIkeTransport.open(peers, port, dp, dispatcher.sink());
         log.info("IKE listening on UDP {} (and {} through the dataplane){}", port, dp.settings().udpPort(),
                 netns.map(p -> " in " + p).orElse(""));
+    }
+
+    /**
+     * The tunnels' ping sends through {@code dp}; its verdicts are journaled on the outcome lane, after what the
+     * tunnel's session reported before, and a lost ping restarts an {@code active}/{@code dynamic} tunnel's IKE SA
+     * like a dead peer ({@link IkeSessionActor.PingLost}), after its {@code ping-lost} is queued.
+     */
+    private void openPinger(Dataplane dp) {
+        Pinger p = new Pinger(new Pinger.Echoes() {
+            @Override
+            public void send(String label, InetAddress from, InetAddress to, int sequence) {
+                dp.ping(label, from, to, sequence);
+            }
+
+            @Override
+            public boolean childSaUp(String label) {
+                return dp.inboundSpi(label).isPresent();
+            }
+        }, new Pinger.Verdicts() {
+            @Override
+            public void lost(IkeTunnel t, PingTarget target, int lost) {
+                outcome(() -> {
+                    owner.pingLost(t.label(), Host.of(target.from()).toString(), Host.of(target.to()).toString(),
+                            lost);
+                    ActorRef<IkeSessionActor.Command> a = sessions.get(t.label());
+                    if (t.mode() != IkeMode.PASSIVE && a != null) {
+                        a.tell(IkeSessionActor.PingLost.INSTANCE);
+                    }
+                });
+            }
+
+            @Override
+            public void ok(IkeTunnel t, PingTarget target) {
+                outcome(() -> owner.pingOk(t.label(), Host.of(target.from()).toString(),
+                        Host.of(target.to()).toString()));
+            }
+        }, java.time.Clock.systemUTC());
+        dp.pings().listener(p::reply);
+        wanted.values().forEach(p::watch);
+        pinger = p;
     }
 
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
@@ -320,6 +365,7 @@ public final class IkeManager implements AutoCloseable {
         String label = tunnel.label();
         stopSession(label);
         wanted.put(label, tunnel);
+        Optional.ofNullable(pinger).ifPresent(p -> p.watch(tunnel));
         ControlPlane cp = controlPlane;
         if (cp == null || closed) {
             return;
@@ -365,6 +411,7 @@ public final class IkeManager implements AutoCloseable {
     /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
     public void stop(String label) {
         wanted.remove(label);
+        Optional.ofNullable(pinger).ifPresent(p -> p.unwatch(label));
         stopSession(label);
     }
 
@@ -414,6 +461,7 @@ public final class IkeManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        Optional.ofNullable(pinger).ifPresent(Pinger::close);
         // nothing more reaches the sessions, which are stopping (their Deletes still leave through the transport)
         dispatcher.close();
         List<CompletableFuture<Void>> stopped = new ArrayList<>();

@@ -191,6 +191,16 @@ final class IkeOutcomes {
         }
     }
 
+    /** The tunnel's ping went unanswered {@code lost} times in a row: journal {@code ping-lost}. */
+    void pingLost(String label, String from, String to, int lost) {
+        report(label, r -> new TunnelCommand.PingLost(from, to, lost, Cause.TIMER, r));
+    }
+
+    /** The tunnel's ping is answered: journal {@code ping-ok}. */
+    void pingOk(String label, String from, String to) {
+        report(label, r -> new TunnelCommand.PingOk(from, to, Cause.PEER, r));
+    }
+
     /**
      * The peer of {@code label}'s established IKE SA stopped answering ({@code down} has reason TIMEOUT): its SAs go,
      * and the tunnel journals {@code dpd-lost} (which, like phase1-down, ends phase 1).

@@ -131,6 +131,9 @@ final class IkeSessionActor {
     /** Start a new initiator session. */
     enum Restart implements Command { INSTANCE }
 
+    /** The tunnel's ping is lost ({@code ping-lost} journaled): re-establish as if DPD had found the peer dead. */
+    enum PingLost implements Command { INSTANCE }
+
     /** Time for a {@code dynamic} tunnel to check its local address. */
     enum CheckAddress implements Command { INSTANCE }
 
@@ -190,11 +193,6 @@ final class IkeSessionActor {
         this.timers = timers;
     }
 
-    /** An initiator towards {@code tunnel}'s peers (in failover order). */
-    static Behavior<Command> initiator(Driver manager, IkeTunnel tunnel) {
-        return initiator(manager, IkeSettings.DEFAULT, tunnel);
-    }
-
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
     static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel) {
         Clock clock = Clock.systemUTC();
@@ -207,12 +205,6 @@ final class IkeSessionActor {
             a.startInitiator();
             return a.behavior();
         }));
-    }
-
-    /** A responder to {@code first}, an IKE_SA_INIT request. */
-    static Behavior<Command> responder(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
-            Inbound first) {
-        return responder(manager, IkeSettings.DEFAULT, tunnel, local, first);
     }
 
     /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
@@ -353,6 +345,12 @@ final class IkeSessionActor {
                     }
                     return Behaviors.same();
                 })
+                .onMessageEquals(PingLost.INSTANCE, () -> {
+                    if (established()) {
+                        reestablish("ping lost", true);
+                    }
+                    return Behaviors.same();
+                })
                 .onMessageEquals(CheckAddress.INSTANCE, () -> {
                     checkAddress();
                     return Behaviors.same();
@@ -410,7 +408,7 @@ final class IkeSessionActor {
             return Behaviors.same();
         }
         if (r.error() != null) {
-            String detail = unavailable(r.peer(), r.error());
+            String detail = PeerResolver.unavailable(r.peer(), r.error());
             log.warn("tunnel {}: {}", tunnel.label(), detail);
             try {
                 manager.event(tunnel.label(), new IkeOutput.NegotiationFailed(FailureReason.ADDRESS_UNAVAILABLE,
@@ -447,11 +445,6 @@ final class IkeSessionActor {
         }
     }
 
-    /** Why {@code peer} cannot be reached, for the journal ({@link PeerResolver#unavailable}). */
-    static String unavailable(Host peer, Throwable error) {
-        return PeerResolver.unavailable(peer, error);
-    }
-
     /** A {@code dynamic} tunnel's periodic check: where would a new IKE SA come from now? */
     private void checkAddress() {
         if (checking || session == null || session.state() != IkeState.ESTABLISHED) {
@@ -475,13 +468,28 @@ final class IkeSessionActor {
         }
         log.info("tunnel {}: our address towards {} is now {}, not {}; re-establishing", tunnel.label(),
                 Host.of(remote.getAddress()), Host.of(now), Host.of(was));
+        reestablish(moved.get(), false);
+    }
+
+    /**
+     * Ends the established IKE SA (its Delete sent once, best effort: the old address or the path may be gone), has
+     * the tunnel journal {@code phase1-down} saying {@code why}, and negotiates anew: at once from a moved address;
+     * after a lost ping ({@code peerDead}) like after DPD, with the next peer at once if there is one.
+     */
+    private void reestablish(String why, boolean peerDead) {
         IkeSaId id = session.id();
-        closeAndForget(session); // best effort: the old address may be gone
+        closeAndForget(session);
         session = null;
         register();
         dropProbe();
-        manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(), moved.get()));
-        startInitiator();
+        manager.event(tunnel.label(), new IkeOutput.Phase1Down(id,
+                peerDead ? Optional.of(FailureReason.TIMEOUT) : Optional.empty(), why));
+        if (!peerDead) {
+            startInitiator();
+            return;
+        }
+        policy.peerDead().ifPresent(this::switchTo);
+        timers.startSingleTimer(Restart.INSTANCE, policy.closed());
     }
 
     private void inbound(Inbound in) {
@@ -800,7 +808,7 @@ final class IkeSessionActor {
     private void probeResolved(Resolved r) {
         probeResolving = false;
         if (r.error() != null) {
-            log.info("tunnel {}: not trying the first peer: {}", tunnel.label(), unavailable(r.peer(), r.error()));
+            log.info("tunnel {}: not trying the first peer: {}", tunnel.label(), PeerResolver.unavailable(r.peer(), r.error()));
             return;
         }
         if (probe != null || !policy.probeWanted(r.peer(), established())) {
@@ -870,12 +878,5 @@ final class IkeSessionActor {
 
     private static Duration max0(Duration d) {
         return d.isNegative() ? Duration.ZERO : d;
-    }
-
-    /** For logs. */
-    @Override
-    public String toString() {
-        return "IkeSessionActor[" + tunnel.label() + (initiator ? " initiator" : " responder") + " "
-                + Optional.ofNullable(session).map(IkeSession::id).map(Object::toString).orElse("-") + "]";
     }
 }

@@ -77,6 +77,8 @@ public sealed interface TunnelCommand extends CborSerializable {
         @JsonSubTypes.Type(value = ChildSaDeleted.class, name = "child-sa-deleted"),
         @JsonSubTypes.Type(value = Rekeyed.class, name = "rekeyed"),
         @JsonSubTypes.Type(value = DpdLost.class, name = "dpd-lost"),
+        @JsonSubTypes.Type(value = PingLost.class, name = "ping-lost"),
+        @JsonSubTypes.Type(value = PingOk.class, name = "ping-ok"),
         @JsonSubTypes.Type(value = PeerSwitched.class, name = "peer-switched"),
         @JsonSubTypes.Type(value = NegotiationFailed.class, name = "negotiation-failed"),
         @JsonSubTypes.Type(value = SaExpired.class, name = "sa-expired")
@@ -131,4 +133,11 @@ public sealed interface TunnelCommand extends CborSerializable {
 
     /** An SA (Child or IKE) reached its hard lifetime. */
     record SaExpired(SaId saId, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /** The tunnel's ping went unanswered {@code lost} times in a row (echoes from {@code from} to {@code to}). */
+    record PingLost(String from, String to, int lost, Cause cause, ActorRef<TunnelReply> replyTo)
+            implements EngineInput {}
+
+    /** The tunnel's ping is answered (first, or again). */
+    record PingOk(String from, String to, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 }

@@ -325,6 +325,16 @@ public final class TunnelEntity
             case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")
                     : accept(new TunnelEvent.DpdLost(label, now(), node(), c.cause(), s.peer().orElse("")));
+            case TunnelCommand.PingLost c -> s.sas().isEmpty()
+                    ? new Decision.Refuse(no + "no Child SA to ping through")
+                    : s.reachability().filter(TunnelState.UNREACHABLE::equals).isPresent()
+                    ? new Decision.Refuse(no + "already unreachable")
+                    : accept(new TunnelEvent.PingLost(label, now(), node(), c.cause(), c.from(), c.to(), c.lost()));
+            case TunnelCommand.PingOk c -> s.sas().isEmpty()
+                    ? new Decision.Refuse(no + "no Child SA to ping through")
+                    : s.reachability().filter(TunnelState.REACHABLE::equals).isPresent()
+                    ? new Decision.Refuse(no + "already reachable")
+                    : accept(new TunnelEvent.PingOk(label, now(), node(), c.cause(), c.from(), c.to()));
             case TunnelCommand.PeerSwitched c -> s.peer().filter(c.to()::equals).isPresent()
                     ? new Decision.Refuse(no + "already using peer " + c.to())
                     : accept(new TunnelEvent.PeerSwitched(label, now(), node(), c.cause(), s.peer(), c.to()));

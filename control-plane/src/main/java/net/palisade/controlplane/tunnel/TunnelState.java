@@ -28,10 +28,17 @@ import net.palisade.model.config.ConfigPrinter;
  * @param sas the installed Child SAs (manual: the static pair while admin up)
  * @param since when the last event happened
  * @param lastFailure the last negotiation failure or DPD loss, until phase 1 comes up again
+ * @param reachability what the tunnel's {@code ping} found since its IKE SA came up: {@value #REACHABLE} or
+ *     {@value #UNREACHABLE}; empty without ping, or before its first verdict
  */
 public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
-        Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure)
-        implements CborSerializable {
+        Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure,
+        Optional<String> reachability) implements CborSerializable {
+
+    /** {@link #reachability}: the ping is answered. */
+    public static final String REACHABLE = "reachable";
+    /** {@link #reachability}: the ping is not answered. */
+    public static final String UNREACHABLE = "unreachable";
 
     /** The id of a manual tunnel's static SA pair. */
     public static final SaId MANUAL_SA = SaId.MANUAL;
@@ -45,6 +52,13 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         sas = List.copyOf(sas);
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(lastFailure, "lastFailure");
+        reachability = reachability == null ? Optional.empty() : reachability; // snapshots from before ping
+    }
+
+    /** A state without a ping verdict. */
+    public TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
+            Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure) {
+        this(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.empty());
     }
 
     /** A tunnel that has never been configured. */
@@ -112,11 +126,14 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             case TunnelEvent.Rekeyed e -> rekeyed(e);
             case TunnelEvent.DpdLost e -> phase1Gone().withFailure("dpd-lost: " + e.peer());
             case TunnelEvent.PeerSwitched e -> new TunnelState(label, spec, admin, Optional.of(e.to()), ikeSa, sas,
-                    since, lastFailure);
+                    since, lastFailure, reachability);
             case TunnelEvent.NegotiationFailed e -> withFailure(
                     e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
             case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId().value()::equals).isPresent()
                     ? phase1Gone() : withSas(without(sas, e.saId()));
+            case TunnelEvent.PingLost e -> withReachability(UNREACHABLE)
+                    .withFailure("ping-lost: " + e.lost() + " echoes to " + e.to() + " unanswered");
+            case TunnelEvent.PingOk e -> withReachability(REACHABLE);
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
         return s.normalized(reinstall).at(event.time());
@@ -125,7 +142,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
         if (e.spi().isEmpty()) {
             return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
-                    lastFailure);
+                    lastFailure, reachability);
         }
         return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs(), e.esn())));
     }
@@ -150,23 +167,28 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     private TunnelState withAdmin(AdminState a) {
-        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure);
+        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, reachability);
     }
 
     private TunnelState withSas(List<ChildSa> s) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure);
+        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, reachability);
     }
 
     private TunnelState withFailure(String f) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f));
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), reachability);
     }
 
+    private TunnelState withReachability(String r) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.of(r));
+    }
+
+    /** No IKE SA and no Child SA: the ping stops, its verdict goes with them. */
     private TunnelState phase1Gone() {
         return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure);
     }
 
     private TunnelState at(Instant t) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure, reachability);
     }
 
     private static List<ChildSa> replace(List<ChildSa> list, SaId id, ChildSa sa) {
@@ -206,7 +228,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             throw new IllegalArgumentException("tunnel " + label + ": the printed spec is not this state's spec");
         }
         return new TunnelView(label, configured(), spec.map(TunnelSpec::type), status(), admin, peer, ikeSa, sas,
-                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json));
+                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json), reachability);
     }
 
     /**

@@ -20,12 +20,23 @@ import net.palisade.model.event.ChildSa;
  * @param lastFailure the last negotiation failure or DPD loss, until phase 1 comes up again
  * @param spec the config statement, secrets as {@code [redacted]}
  * @param specJson the spec as the API's JSON, secrets as {@code "[redacted]"}
+ * @param reachability the tunnel's {@code ping} verdict: {@code reachable} or {@code unreachable}; empty without
+ *     ping or before its first verdict
  */
 public record TunnelView(String label, boolean configured, Optional<String> kind, TunnelStatus status,
         AdminState admin, Optional<String> peer, Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since,
-        Optional<String> lastFailure, Optional<String> spec, Optional<String> specJson)
+        Optional<String> lastFailure, Optional<String> spec, Optional<String> specJson, Optional<String> reachability)
         implements net.palisade.model.event.CborSerializable {
     public TunnelView {
         sas = List.copyOf(sas);
+        reachability = reachability == null ? Optional.empty() : reachability;
+    }
+
+    /** A view without a ping verdict. */
+    public TunnelView(String label, boolean configured, Optional<String> kind, TunnelStatus status, AdminState admin,
+            Optional<String> peer, Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since,
+            Optional<String> lastFailure, Optional<String> spec, Optional<String> specJson) {
+        this(label, configured, kind, status, admin, peer, ikeSa, sas, since, lastFailure, spec, specJson,
+                Optional.empty());
     }
 }

@@ -14,6 +14,11 @@ import net.palisade.controlplane.Fixtures;
 import net.palisade.controlplane.MutableClock;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.tunnel.TunnelCommand;
+import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.IpsecConfig;
+import net.palisade.model.config.ConfigJson;
+import net.palisade.model.config.ConfigPrinter;
 import net.palisade.model.config.Diagnostic;
 import net.palisade.model.event.Cause;
 import net.palisade.model.secret.Secret;
@@ -108,6 +113,53 @@ class ConfigStoreTest {
         commit(kit, text("psk-b-changed", false), Optional.empty());
         tunnels.expectNoMessage(Duration.ofMillis(200));
         assertThat(kit.getState().running()).contains("c-4");
+    }
+
+    @Test
+    void whatTheNodeShowsEditedInOneLineCommitsAndKeepsEveryPsk() {
+        var kit = kit(Clock.systemUTC());
+        commit(kit, text("psk-b", false), Optional.empty());
+        next(2);
+        String shown = ConfigPrinter.printRedacted(kit.getState().runningConfig());
+        assertThat(shown).contains("psk [redacted]").doesNotContain("psk-a", "psk-b");
+
+        var edited = commit(kit, shown.replace("peer 198.51.100.8", "peer 198.51.100.18"), Optional.empty());
+        assertThat(edited.reply()).isInstanceOf(ConfigReply.Committed.class);
+        assertThat(next(1)).containsExactly("configure b commit:c-2"); // a: the same spec, psk included
+        IpsecConfig running = kit.getState().runningConfig();
+        assertThat(psk(running, "a")).isEqualTo("psk-a");
+        assertThat(psk(running, "b")).isEqualTo("psk-b");
+        assertThat(running.tunnel("b").map(t -> ((IkeTunnel) t).peers().getFirst().toString()))
+                .contains("198.51.100.18");
+
+        // over JSON (the API's PUT of one tunnel, merged into the running list): the same
+        IpsecConfig json = ConfigJson.readTunnel(ConfigJson.write(running.tunnel("a").orElseThrow())
+                .replace("198.51.100.7", "198.51.100.17"), "api").orThrow();
+        var put = kit.runCommand((org.apache.pekko.actor.typed.ActorRef<ConfigReply> to) -> new ConfigCommand.Commit(
+                new ConfigInput.Parsed(new IpsecConfig(List.of(json.tunnels().getFirst(), running.tunnel("b")
+                        .orElseThrow()))), "bob", "put a", Optional.empty(), Cause.api("bob"), to));
+        assertThat(put.reply()).isInstanceOf(ConfigReply.Committed.class);
+        assertThat(psk(kit.getState().runningConfig(), "a")).isEqualTo("psk-a");
+        next(1);
+    }
+
+    @Test
+    void aRedactedPskForANewLabelIsRefusedAtItsPlace() {
+        var kit = kit(Clock.systemUTC());
+        commit(kit, text("psk-b", false), Optional.empty());
+        next(2);
+        var bad = commit(kit, "ike from 10.1.0.0/16 to 10.5.0.0/16 peer 198.51.100.10 psk [redacted] label e\n",
+                Optional.empty());
+        assertThat(bad.hasNoEvents()).isTrue();
+        assertThat(((ConfigReply.Rejected) bad.reply()).diagnostics()).extracting(Object::toString).containsExactly(
+                "t.conf:1:60: psk: [redacted] keeps the psk of the running tunnel 'e', but no running tunnel has that"
+                        + " label; write the psk itself");
+        tunnels.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    private static String psk(IpsecConfig config, String label) {
+        return ((IkeAuth.Psk) ((IkeTunnel) config.tunnel(label).orElseThrow()).authentication()).psk()
+                .revealTextOrNull();
     }
 
     @Test

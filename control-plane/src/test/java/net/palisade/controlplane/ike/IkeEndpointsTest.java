@@ -151,7 +151,7 @@ class IkeEndpointsTest {
             try {
                 m.endpoints(t, Host.parse("nowhere.lab")).toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (ExecutionException x) {
-                assertThat(IkeSessionActor.unavailable(Host.parse("nowhere.lab"), x.getCause()))
+                assertThat(PeerResolver.unavailable(Host.parse("nowhere.lab"), x.getCause()))
                         .isEqualTo("peer nowhere.lab: the name does not resolve (nowhere.lab: Name or service not "
                                 + "known)");
             }

@@ -227,6 +227,36 @@ class IkeFailoverTest {
     }
 
     @Test
+    void aLostPingEndsTheIkeSaAndMovesToTheNextPeerAtOnceLikeDpd() throws InterruptedException {
+        IkeTunnel t = twoPeers(Duration.ofSeconds(30)); // DPD would take far longer than this test
+        FakeNet net = new FakeNet(IkeLoop.mirror(t));
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
+        net.await("phase1-up 192.0.2.2");
+        long sentBefore = net.sources.size();
+
+        actor.tell(IkeSessionActor.PingLost.INSTANCE);
+        net.await("phase1-down");
+        net.await("peer-switched 192.0.2.3");
+        net.await("phase1-up 192.0.2.3", Duration.ofSeconds(3)); // at once, not after a retry pause
+        assertThat(net.details).contains("ping lost");
+        assertThat(net.seen).doesNotContain("dpd-lost");
+        assertThat(net.sources.size()).isGreaterThan((int) sentBefore); // the Delete to the old peer, best effort
+        kit.stop(actor);
+    }
+
+    @Test
+    void aLostPingBeforeTheIkeSaIsUpChangesNothing() throws InterruptedException {
+        IkeTunnel t = twoPeers(Duration.ofSeconds(30));
+        FakeNet net = new FakeNet(IkeLoop.mirror(t));
+        net.cutOff.add(PEER_1);
+        ActorRef<IkeSessionActor.Command> actor = kit.spawn(IkeSessionActor.initiator(net, FAST, t));
+        actor.tell(IkeSessionActor.PingLost.INSTANCE);
+        net.await("negotiation-failed TIMEOUT");
+        assertThat(net.seen).noneMatch(e -> e.startsWith("peer-switched")).doesNotContain("phase1-down");
+        kit.stop(actor);
+    }
+
+    @Test
     void aHeadThatNeverAnswersIsLeftForTheNextPeerAfterTheUsualRetryPause() throws InterruptedException {
         IkeTunnel t = twoPeers(Duration.ofMillis(500));
         FakeNet net = new FakeNet(IkeLoop.mirror(t));

@@ -16,16 +16,16 @@ class IkeSessionActorTest {
     @Test
     void anUnresolvableNameAndAMissingRouteAreToldApart() {
         Host peer = Host.parse("gw-b.example");
-        assertThat(IkeSessionActor.unavailable(peer, new CompletionException(new UnknownHostException(
+        assertThat(PeerResolver.unavailable(peer, new CompletionException(new UnknownHostException(
                 "gw-b.example: Name or service not known"))))
                 .isEqualTo("peer gw-b.example: the name does not resolve (gw-b.example: Name or service not known)");
-        assertThat(IkeSessionActor.unavailable(peer, new UnknownHostException("gw-b.example")))
+        assertThat(PeerResolver.unavailable(peer, new UnknownHostException("gw-b.example")))
                 .as("the resolver's message only repeats the name").isEqualTo(
                         "peer gw-b.example: the name does not resolve");
-        assertThat(IkeSessionActor.unavailable(Host.parse("192.0.2.2"), new NoRouteToHostException(
+        assertThat(PeerResolver.unavailable(Host.parse("192.0.2.2"), new NoRouteToHostException(
                 "Network is unreachable")))
                 .isEqualTo("peer 192.0.2.2: no local address to reach it from (Network is unreachable)");
-        assertThat(IkeSessionActor.unavailable(Host.parse("192.0.2.2"), new IllegalStateException()))
+        assertThat(PeerResolver.unavailable(Host.parse("192.0.2.2"), new IllegalStateException()))
                 .isEqualTo("peer 192.0.2.2: no local address to reach it from (IllegalStateException)");
     }
 }

@@ -122,7 +122,9 @@ class JournalJsonTest {
                 new TunnelEvent.DpdLost("t", T, "n1", Cause.TIMER, "198.51.100.7"),
                 new TunnelEvent.PeerSwitched("t", T, "n1", Cause.TIMER, Optional.of("198.51.100.7"), "198.51.100.8"),
                 new TunnelEvent.NegotiationFailed("t", T, "n1", Cause.PEER, FailureReason.NO_PROPOSAL_CHOSEN, ""),
-                new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, SaId.of("child-2")));
+                new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, SaId.of("child-2")),
+                new TunnelEvent.PingLost("t", T, "n1", Cause.TIMER, "10.1.0.1", "10.2.0.1", 3),
+                new TunnelEvent.PingOk("t", T, "n1", Cause.PEER, "10.1.0.1", "10.2.0.1"));
         assertThat(events.stream().map(TunnelEvent::type).toList()).isEqualTo(TunnelEvent.TYPES);
         for (TunnelEvent e : events) {
             String text = json.writeValueAsString(e);

@@ -120,6 +120,39 @@ class TunnelEntityTest {
     }
 
     @Test
+    void pingVerdictsAreJournaledOnChangeOnlyAndGoWithPhaseOne() {
+        var kit = kit("site-b");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to)));
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingOk("10.1.0.1", "10.2.0.1",
+                Cause.PEER, to)))).contains("no Child SA");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.of("child-1"), SPI_1),
+                Cause.PEER, to)));
+
+        var reachable = kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingOk("10.1.0.1", "10.2.0.1", Cause.PEER,
+                to));
+        assertThat(reachable.eventOfType(TunnelEvent.PingOk.class).to()).isEqualTo("10.2.0.1");
+        assertThat(ok(reachable).reachability()).contains("reachable");
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingOk("10.1.0.1", "10.2.0.1",
+                Cause.PEER, to)))).contains("already reachable");
+
+        var lost = kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingLost("10.1.0.1", "10.2.0.1", 3,
+                Cause.TIMER, to));
+        assertThat(lost.eventOfType(TunnelEvent.PingLost.class).lost()).isEqualTo(3);
+        assertThat(ok(lost).reachability()).contains("unreachable");
+        assertThat(ok(lost).lastFailure()).contains("ping-lost: 3 echoes to 10.2.0.1 unanswered");
+        assertThat(ok(lost).status()).isEqualTo(TunnelStatus.UP); // the SAs are still there
+        rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingLost("10.1.0.1", "10.2.0.1", 4, Cause.TIMER,
+                to)));
+
+        TunnelState replayed = kit.restart().state();
+        assertThat(replayed.reachability()).contains("unreachable");
+        // the verdict goes with phase 1: the next Child SA's ping starts without one
+        assertThat(replayed.apply(new TunnelEvent.Phase1Down("site-b", java.time.Instant.now(), "n1", Cause.TIMER,
+                "timeout: ping lost")).reachability()).isEmpty();
+    }
+
+    @Test
     void aSpecForAnotherLabelIsRefused() {
         var kit = kit("other");
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), API, to))))

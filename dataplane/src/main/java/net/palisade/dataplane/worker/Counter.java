@@ -51,6 +51,8 @@ public enum Counter {
     TSO_SUPER_PACKETS("tso_super_packets", false),
     /** Inbound: coalesced TCP super-packets (of two segments or more) written to the TUN device. */
     GRO_SUPER_PACKETS("gro_super_packets", false),
+    /** Inbound: echo replies to a tunnel's {@code ping}, kept from the TUN device ({@link TunnelPings}). */
+    PING_REPLIES("ping_replies", false),
     /** Wake-ups of the worker's poll(2): fewer per packet means larger batches. */
     POLL_WAKEUPS("poll_wakeups", false);
 

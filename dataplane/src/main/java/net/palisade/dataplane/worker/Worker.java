@@ -103,10 +103,11 @@ public final class Worker {
      * @param virtioNetHeader the TUN queue was opened with IFF_VNET_HDR: packets read and written start with a
      *     virtio-net header; reads may be TCP super-packets, writes coalesce TCP segments
      * @param ikeSink where IKE messages go
+     * @param pings the tunnels' ICMP echoes: requests to seal (worker 0), replies to keep from the TUN
      */
     public record Config(int index, Optional<Path> netns, int cpu, TunQueue queue, List<InetSocketAddress> udpBinds,
             UdpEndpoint.Options udpOptions, List<RawEspSocket> rawSockets, int tunMtu, int batch, boolean gso,
-            boolean virtioNetHeader, IkeSink ikeSink) {
+            boolean virtioNetHeader, IkeSink ikeSink, TunnelPings pings) {
         public Config {
             Objects.requireNonNull(netns);
             Objects.requireNonNull(queue);
@@ -116,6 +117,7 @@ public final class Worker {
                 throw new IllegalArgumentException("batch must be 1..1024: " + batch);
             }
             ikeSink = ikeSink == null ? IkeSink.DISCARD : ikeSink;
+            pings = pings == null ? new TunnelPings() : pings;
         }
     }
 
@@ -201,13 +203,15 @@ public final class Worker {
         return index;
     }
 
+    /** Wakes the loop to seal the queued echo requests of {@link TunnelPings}; any thread. */
+    public void wake() {
+        Optional.ofNullable(poller).ifPresent(Poller::wake);
+    }
+
     /** Asks the loop to end and waits for the thread to finish; the worker closes its own sockets. Idempotent. */
     public void stop() throws InterruptedException {
         stopRequested = true;
-        Poller p = poller;
-        if (p != null) {
-            p.wake();
-        }
+        wake();
         thread.join();
     }
 
@@ -377,6 +381,7 @@ public final class Worker {
                 if (stopRequested) {
                     return;
                 }
+                sealPings();
             }
             if (p.readable(0) && !drainTun()) {
                 return;
@@ -425,6 +430,15 @@ public final class Worker {
         }
         flush();
         return open;
+    }
+
+    /** The tunnels' echo requests ({@link TunnelPings}), sealed like packets read from the TUN device. */
+    private void sealPings() throws IOException {
+        for (byte[] echo; (echo = config.pings().poll()) != null; ) {
+            System.arraycopy(echo, 0, segmentBuffer, HEAD, echo.length);
+            outbound(segmentBuffer, segmentSegment, segmentSlices, echo.length);
+        }
+        flush();
     }
 
     /** A read of {@code n} octets that starts with a virtio-net header at {@code HEAD - 10}. */
@@ -733,6 +747,10 @@ public final class Worker {
         }
         if (!sa.selectors().admitsInbound(p)) {
             count(Counter.POLICY_MISMATCH);
+            return;
+        }
+        if (config.pings().reply(p, plain)) {
+            count(Counter.PING_REPLIES);
             return;
         }
         if (p.protocol() == IpPacket.PROTO_TCP

@@ -15,7 +15,7 @@ public final class Tunnels {
     public static String statusTable(JsonNode tunnels) {
         Table t = new Table("LABEL", "KIND", "STATUS", "ADMIN", "PEER", "SINCE", "LAST FAILURE");
         for (JsonNode v : tunnels) {
-            t.row(text(v, "label"), text(v, "kind"), text(v, "status"), text(v, "admin"), peer(v),
+            t.row(text(v, "label"), text(v, "kind"), status(v), text(v, "admin"), peer(v),
                     Timeline.time(text(v, "since")), text(v, "lastFailure"));
         }
         return t.render();
@@ -126,6 +126,9 @@ public final class Tunnels {
         t.row("configured", v.path("configured").asBoolean() ? "yes" : "no");
         t.row("kind", text(v, "kind"));
         t.row("status", text(v, "status"));
+        if (v.has("reachability")) {
+            t.row("ping", text(v, "reachability"));
+        }
         t.row("admin", text(v, "admin"));
         t.row("peer", text(v, "peer"));
         t.row("IKE SA", text(v, "ikeSa"));
@@ -136,6 +139,12 @@ public final class Tunnels {
         t.row("spec", text(v, "spec"));
         t.render().lines().skip(1).forEach(l -> out.add("  " + l));
         return out;
+    }
+
+    /** The status, with the ping's verdict when there is one: {@code up (unreachable)}. */
+    static String status(JsonNode v) {
+        String r = text(v, "reachability");
+        return text(v, "status") + (r.isEmpty() ? "" : " (" + r + ")");
     }
 
     /** A field as text; empty for null or missing. */

@@ -119,4 +119,17 @@ class RenderingTest {
                 "  last failure  -",
                 "  spec          -");
     }
+
+    @Test
+    void thePingVerdictShowsBesideTheStatus() throws Exception {
+        JsonNode tunnels = tree("""
+                [{"label": "to-b", "configured": true, "kind": "ike", "status": "up", "admin": "up",
+                  "peer": "192.0.2.2", "ikeSa": "a:b", "sas": [], "since": "2026-11-27T14:00:00Z",
+                  "lastFailure": "ping-lost: 3 echoes to 10.2.0.1 unanswered", "reachability": "unreachable"}]""");
+        assertThat(Tunnels.statusTable(tunnels)).isEqualTo("""
+                LABEL  KIND  STATUS            ADMIN  PEER       SINCE                 LAST FAILURE
+                to-b   ike   up (unreachable)  up     192.0.2.2  2026-11-27T14:00:00Z  ping-lost: 3 echoes to 10.2.0.1 unanswered
+                """);
+        assertThat(Tunnels.state(tunnels.get(0), "state of to-b:")).contains("  ping          unreachable");
+    }
 }

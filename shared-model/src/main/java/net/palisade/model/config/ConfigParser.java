@@ -44,14 +44,17 @@ public final class ConfigParser {
 
     final String source;
     private final Support support;
+    /** Where {@code [redacted]} secrets come from ({@link Validator#validate(List, Support, IpsecConfig)}). */
+    private final IpsecConfig running;
     private final List<Token> tokens;
     private int pos;
     final List<Diagnostic> diagnostics = new ArrayList<>();
     private final List<Statement> statements = new ArrayList<>();
 
-    private ConfigParser(String text, String source, Support support) {
+    private ConfigParser(String text, String source, Support support, IpsecConfig running) {
         this.source = source;
         this.support = support;
+        this.running = running;
         this.tokens = Lexer.lex(text);
     }
 
@@ -71,10 +74,20 @@ public final class ConfigParser {
      * is an error at the keyword that asks for it.
      */
     public static ConfigResult parse(String text, String sourceName, Support support) {
+        return parse(text, sourceName, support, new IpsecConfig(List.of()));
+    }
+
+    /**
+     * Parses config text to be committed over {@code running}: a secret written {@code [redacted]} (as {@code config
+     * print} and {@code show ipsec} write them) keeps the secret of {@code running}'s tunnel with the same label; where
+     * there is none it is an error at the placeholder. Without {@code running} ({@link #parse(String, String,
+     * Support)}) every {@code [redacted]} is such an error.
+     */
+    public static ConfigResult parse(String text, String sourceName, Support support, IpsecConfig running) {
         if (text.length() > Defaults.MAX_INPUT_CHARS) {
             return tooLarge(sourceName, text.length());
         }
-        return new ConfigParser(text, sourceName, support).run();
+        return new ConfigParser(text, sourceName, support, java.util.Objects.requireNonNull(running, "running")).run();
     }
 
     /** The result for input over {@link Defaults#MAX_INPUT_CHARS}: refused before any parsing. */
@@ -279,7 +292,7 @@ public final class ConfigParser {
 
     private ConfigResult finish() {
         List<TunnelDraft> drafts = statements.stream().map(s -> s.draft).toList();
-        Validator.Outcome outcome = Validator.validate(drafts, support);
+        Validator.Outcome outcome = Validator.validate(drafts, support, running);
         Function<Problem.Ref, String> where = ref -> "line " + statements.get(ref.tunnel()).position(ref.field(), ref.item()).line();
         for (Problem p : outcome.problems()) {
             Statement st = statements.get(p.tunnel());

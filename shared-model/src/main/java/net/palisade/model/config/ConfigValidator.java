@@ -17,6 +17,16 @@ public final class ConfigValidator {
 
     /** As {@link #validate(IpsecConfig, String)}, for a node that can do what {@code support} says. */
     public static List<Diagnostic> validate(IpsecConfig config, String sourceName, Support support) {
-        return JsonDoor.validate(config, sourceName, support);
+        return resolve(config, new IpsecConfig(List.of()), sourceName, support).diagnostics();
+    }
+
+    /**
+     * Validates {@code config} (e.g. read from the API's JSON) to be committed over {@code running}: every secret
+     * given as {@code "[redacted]"} ({@link net.palisade.model.secret.Secret#KEEP}) becomes the secret of
+     * {@code running}'s tunnel with the same label, an error naming the JSON path where there is none. The result's
+     * config holds the secrets themselves.
+     */
+    public static ConfigResult resolve(IpsecConfig config, IpsecConfig running, String sourceName, Support support) {
+        return JsonDoor.validate(config, sourceName, support, running);
     }
 }

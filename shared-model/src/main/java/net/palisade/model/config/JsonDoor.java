@@ -79,12 +79,18 @@ final class JsonDoor {
         return d.finish(drafts, null);
     }
 
-    /** Validates a config built in code; diagnostics name JSON paths. */
-    static List<Diagnostic> validate(IpsecConfig config, String source, Support support) {
+    /**
+     * Validates a config built in code; diagnostics name JSON paths. Its {@code "[redacted]"} secrets become those of
+     * {@code running}'s tunnels with the same labels (errors where there are none); the config is the result's.
+     */
+    static ConfigResult validate(IpsecConfig config, String source, Support support, IpsecConfig running) {
         JsonDoor d = new JsonDoor(source, null);
-        Validator.Outcome outcome = Validator.validate(config, support);
+        Validator.Outcome outcome = Validator.validate(config, support, running);
         d.addProblems(outcome, "tunnels");
-        return d.sorted();
+        List<Diagnostic> all = d.sorted();
+        List<Diagnostic> errors = all.stream().filter(Diagnostic::isError).toList();
+        return new ConfigResult(errors.isEmpty() ? Optional.of(new IpsecConfig(outcome.tunnels())) : Optional.empty(),
+                errors, all.stream().filter(x -> !x.isError()).toList());
     }
 
     private TunnelDraft draft(JsonNode node, String prefix) {
@@ -172,8 +178,9 @@ final class JsonDoor {
         return prefix.isEmpty() ? field : prefix + "." + field;
     }
 
+    /** The model of the drafts; {@code "[redacted]"} secrets stay placeholders, for the commit to resolve. */
     private ConfigResult finish(List<TunnelDraft> drafts, String listName) {
-        Validator.Outcome outcome = Validator.validate(drafts, Support.LANGUAGE);
+        Validator.Outcome outcome = Validator.validate(drafts, Support.LANGUAGE, null);
         addProblems(outcome, listName);
         List<Diagnostic> all = sorted();
         List<Diagnostic> errors = all.stream().filter(Diagnostic::isError).toList();

@@ -267,7 +267,10 @@ final class StatementParser {
         return null;
     }
 
-    /** psk "STRING" or psk 0xHEX. On any problem the rest of the statement is skipped: it may hold the secret. */
+    /**
+     * psk "STRING", psk 0xHEX, or psk [redacted] (keep the running tunnel's). On any problem the rest of the
+     * statement is skipped: it may hold the secret.
+     */
     private Secret psk(Token kw) {
         Token v = value(kw, "a quoted string or 0x-hex key");
         if (v == null) {
@@ -281,6 +284,9 @@ final class StatementParser {
             }
             case BAD_STRING -> err(v, "psk", v.problem());
             default -> {
+                if (v.text().equals(Secret.REDACTED)) {
+                    return Secret.KEEP; // the running tunnel's psk, resolved by the validator
+                }
                 if (v.text().startsWith("0x") || v.text().startsWith("0X")) {
                     try {
                         return Secret.parseHex(v.text());
@@ -296,7 +302,7 @@ final class StatementParser {
         return null;
     }
 
-    /** KEY[:KEY] in hex. On any problem the rest of the statement is skipped. */
+    /** KEY[:KEY] in hex, or [redacted] (keep the running tunnel's). On any problem the rest is skipped. */
     private DirectionalKeys keys(Field f, Token kw) {
         Token v = value(kw, "0x-hex KEY[:KEY]");
         if (v == null) {
@@ -309,6 +315,10 @@ final class StatementParser {
                     : v.problem());
             abort = true;
             return null;
+        }
+        if (v.text().equals(Secret.REDACTED)) {
+            item(f, v);
+            return DirectionalKeys.both(Secret.KEEP); // the running tunnel's keys, resolved by the validator
         }
         List<Token> parts = pair(v);
         if (parts.size() > 2) {

@@ -60,16 +60,33 @@ final class Validator {
 
     private final List<Problem> problems = new ArrayList<>();
     private final Support support;
+    /**
+     * The running config whose secrets a {@code [redacted]} ({@link Secret#KEEP}) keeps, by label; {@code null}: leave
+     * the placeholders in the model for the config store to resolve at commit (JSON read by the API).
+     */
+    private final IpsecConfig running;
     private int tunnel;
     private boolean failed;
 
-    private Validator(Support support) {
+    private Validator(Support support, IpsecConfig running) {
         this.support = support;
+        this.running = running;
     }
 
-    /** Validates drafts; {@code null} entries (tunnels that did not even parse) are skipped. */
+    /**
+     * Validates drafts; {@code null} entries (tunnels that did not even parse) are skipped. A {@code [redacted]} secret
+     * is an error: there is no running config to keep it from.
+     */
     static Outcome validate(List<? extends TunnelDraft> drafts, Support support) {
-        Validator v = new Validator(support);
+        return validate(drafts, support, new IpsecConfig(List.of()));
+    }
+
+    /**
+     * Validates drafts; a {@code [redacted]} secret becomes the secret of {@code running}'s tunnel with the same
+     * label, or is an error when it has none; {@code running} null leaves the placeholder in the model.
+     */
+    static Outcome validate(List<? extends TunnelDraft> drafts, Support support, IpsecConfig running) {
+        Validator v = new Validator(support, running);
         List<String> labels = assignLabels(drafts);
         List<TunnelSpec> out = new ArrayList<>();
         for (int i = 0; i < drafts.size(); i++) {
@@ -87,9 +104,40 @@ final class Validator {
         return new Outcome(java.util.Collections.unmodifiableList(out), List.copyOf(v.problems));
     }
 
-    /** Validates a config built in code, by turning it back into drafts. */
-    static Outcome validate(IpsecConfig config, Support support) {
-        return validate(config.tunnels().stream().map(Validator::toDraft).toList(), support);
+    /** Validates a config built in code, by turning it back into drafts; {@code running} as for drafts. */
+    static Outcome validate(IpsecConfig config, Support support, IpsecConfig running) {
+        return validate(config.tunnels().stream().map(Validator::toDraft).toList(), support, running);
+    }
+
+    /**
+     * A {@code [redacted]} secret ({@link Secret#KEEP}): the secret {@code of} finds in the running tunnel of this
+     * label, or an error at the placeholder (null returned) when there is none. Other secrets, and placeholders while
+     * there is no running config to look in, as given.
+     */
+    private <T> T kept(Field f, String label, T given, boolean placeholder,
+            java.util.function.Function<TunnelSpec, Optional<T>> of) {
+        if (!placeholder || running == null) {
+            return given;
+        }
+        Optional<TunnelSpec> was = running.tunnel(label);
+        Optional<T> secret = was.flatMap(of);
+        if (secret.isEmpty()) {
+            error(f, 0, Secret.REDACTED + " keeps the " + f.keyword + " of the running tunnel '" + label + "', but "
+                    + (was.isEmpty() ? "no running tunnel has that label" : "that tunnel has no " + f.keyword)
+                    + "; write the " + f.keyword + " itself");
+            return null;
+        }
+        return secret.get();
+    }
+
+    /** Whether some from network and some to network of one family, neither {@code any}, give ping its addresses. */
+    private static boolean pingable(List<Network> from, List<Network> to) {
+        return from.stream().filter(f -> f != null && !f.isAny()).anyMatch(f -> to.stream()
+                .anyMatch(t -> t != null && !t.isAny() && t.family().equals(f.family())));
+    }
+
+    private static boolean placeholder(DirectionalKeys k) {
+        return k != null && (k.inbound().keep() || k.outbound().keep());
     }
 
     /**
@@ -266,7 +314,7 @@ final class Validator {
         if (ex.ikev1() && !support.ikev1()) {
             error(Field.EXCHANGE, -1, Support.NO_IKEV1);
         }
-        IkeAuth auth = authentication(d.authentication());
+        IkeAuth auth = authentication(d.authentication(), label);
         if (ex == IkeExchange.IKEV1_AGGRESSIVE && auth instanceof IkeAuth.Psk) {
             warning(Field.EXCHANGE, -1, "aggressive mode with a psk lets an eavesdropper guess the psk offline; "
                     + "prefer IKEv2 or main mode, and use a long random psk");
@@ -276,6 +324,11 @@ final class Validator {
         if (dpd != null && (dpd.compareTo(Defaults.DPD_MIN) < 0 || dpd.compareTo(Defaults.DPD_MAX) > 0)) {
             error(Field.DPD, 0, "must be between 1 s and 1 h (3600), found " + dpd.getSeconds() + " s");
         }
+        boolean ping = d.ping() != null && d.ping();
+        if (ping && !pingable(from, to)) {
+            error(Field.PING, 0, "needs a from network and a to network of one address family, neither any: it pings"
+                    + " from the first address of the one to the first address of the other");
+        }
         if (failed) {
             return null;
         }
@@ -283,7 +336,7 @@ final class Validator {
                 new IkeSaSpec(enc1, auth1, prf, groups1, life1),
                 new ChildSaSpec(enc2, auth2, groups2, life2, pfsRequired(p2, groups2)),
                 Optional.ofNullable(d.srcId()), Optional.ofNullable(d.dstId()), auth,
-                Optional.ofNullable(dpd), d.ping() != null && d.ping(), d.encap() != null && d.encap());
+                Optional.ofNullable(dpd), ping, d.encap() != null && d.encap());
     }
 
     /**
@@ -318,8 +371,13 @@ final class Validator {
         return out;
     }
 
-    private IkeAuth authentication(AuthDraft a) {
-        Secret psk = a == null ? null : a.psk();
+    private IkeAuth authentication(AuthDraft a, String label) {
+        Secret given = a == null ? null : a.psk();
+        Secret psk = kept(Field.PSK, label, given, given != null && given.keep(), t -> t instanceof IkeTunnel k
+                && k.authentication() instanceof IkeAuth.Psk p ? Optional.of(p.psk()) : Optional.empty());
+        if (given != null && psk == null) {
+            return null;
+        }
         String cert = a == null ? null : a.cert();
         String key = a == null ? null : a.key();
         String ca = a == null ? null : a.ca();
@@ -344,7 +402,9 @@ final class Validator {
             if (ca != null) {
                 error(Field.CA, 0, "ca belongs to cert, not psk; remove ca");
             }
-            if (psk.length() == 0) {
+            if (psk.keep()) {
+                return new IkeAuth.Psk(psk); // resolved at commit
+            } else if (psk.length() == 0) {
                 error(Field.PSK, 0, "empty");
             } else if (psk.length() < Defaults.PSK_MIN_ADVISED) {
                 // the length only: the message must never hint at the secret's content
@@ -407,10 +467,14 @@ final class Validator {
         } else {
             weak(Field.ENC, 0, enc, "aes-128-gcm");
         }
+        DirectionalKeys encKey = kept(Field.ENCKEY, label, d.encKey(), placeholder(d.encKey()),
+                t -> t instanceof ManualTunnel m ? Optional.of(m.encKey()) : Optional.empty());
+        DirectionalKeys authKey = kept(Field.AUTHKEY, label, d.authKey(), placeholder(d.authKey()),
+                t -> t instanceof ManualTunnel m ? m.authKey() : Optional.empty());
         if (d.encKey() == null) {
             error(Field.ENCKEY, -1, "missing: manual keying needs enckey KEY[:KEY]");
-        } else if (enc != null) {
-            keyLengths(Field.ENCKEY, d.encKey(), enc.keyword(), enc.keyMaterialBytes(), enc.keyBytes(), enc.saltBytes());
+        } else if (enc != null && encKey != null && !placeholder(encKey)) {
+            keyLengths(Field.ENCKEY, encKey, enc.keyword(), enc.keyMaterialBytes(), enc.keyBytes(), enc.saltBytes());
         }
         AuthAlgorithm auth = d.auth();
         if (enc != null && enc.aead() && auth != null) {
@@ -422,8 +486,8 @@ final class Validator {
             weak(Field.AUTH, 0, auth);
             if (d.authKey() == null) {
                 error(Field.AUTHKEY, -1, "missing: auth " + auth.keyword() + " needs authkey KEY[:KEY]");
-            } else {
-                keyLengths(Field.AUTHKEY, d.authKey(), auth.keyword(), auth.keyBytes(), auth.keyBytes(), 0);
+            } else if (authKey != null && !placeholder(authKey)) {
+                keyLengths(Field.AUTHKEY, authKey, auth.keyword(), auth.keyBytes(), auth.keyBytes(), 0);
             }
         } else if (d.authKey() != null && (enc == null || !enc.aead())) {
             error(Field.AUTHKEY, 0, "authkey without auth ALG");
@@ -437,8 +501,8 @@ final class Validator {
         if (failed) {
             return null;
         }
-        return new ManualTunnel(label, from, to, local, peer, d.spi(), enc, d.encKey(), Optional.ofNullable(auth),
-                Optional.ofNullable(d.authKey()), port == null ? OptionalInt.empty() : OptionalInt.of(port));
+        return new ManualTunnel(label, from, to, local, peer, d.spi(), enc, encKey, Optional.ofNullable(auth),
+                Optional.ofNullable(authKey), port == null ? OptionalInt.empty() : OptionalInt.of(port));
     }
 
     private void keyLengths(Field f, DirectionalKeys keys, String alg, int total, int keyBytes, int saltBytes) {

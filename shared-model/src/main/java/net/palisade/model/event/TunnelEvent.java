@@ -36,13 +36,15 @@ import net.palisade.model.crypto.DhGroup;
     @JsonSubTypes.Type(TunnelEvent.DpdLost.class),
     @JsonSubTypes.Type(TunnelEvent.PeerSwitched.class),
     @JsonSubTypes.Type(TunnelEvent.NegotiationFailed.class),
-    @JsonSubTypes.Type(TunnelEvent.SaExpired.class)
+    @JsonSubTypes.Type(TunnelEvent.SaExpired.class),
+    @JsonSubTypes.Type(TunnelEvent.PingLost.class),
+    @JsonSubTypes.Type(TunnelEvent.PingOk.class)
 })
 public sealed interface TunnelEvent extends JournaledEvent {
     /** Every event type name, in the order of the tunnel's life. */
     List<String> TYPES = List.of("configured", "removed", "admin-up", "admin-down", "phase1-up", "phase1-down",
             "child-sa-installed", "child-sa-deleted", "rekeyed", "dpd-lost", "peer-switched", "negotiation-failed",
-            "sa-expired");
+            "sa-expired", "ping-lost", "ping-ok");
 
     /** The tunnel. */
     String label();
@@ -219,6 +221,38 @@ public sealed interface TunnelEvent extends JournaledEvent {
         public SaExpired {
             common(label, time, node, cause);
             Objects.requireNonNull(saId, "saId");
+        }
+    }
+
+    /**
+     * The tunnel's {@code ping} got no echo reply several times in a row: the remote side is unreachable through the
+     * tunnel although its Child SA is up.
+     *
+     * @param from the echo's source (the first address of the local networks)
+     * @param to the echo's destination (the first address of the remote networks)
+     * @param lost echoes unanswered in a row
+     */
+    @JsonTypeName("ping-lost")
+    record PingLost(String label, Instant time, String node, Cause cause, String from, String to, int lost)
+            implements TunnelEvent {
+        public PingLost {
+            common(label, time, node, cause);
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+        }
+    }
+
+    /**
+     * The tunnel's {@code ping} is answered: the remote side is reachable through the tunnel (first after the Child
+     * SA came up, or again after {@code ping-lost}).
+     */
+    @JsonTypeName("ping-ok")
+    record PingOk(String label, Instant time, String node, Cause cause, String from, String to)
+            implements TunnelEvent {
+        public PingOk {
+            common(label, time, node, cause);
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
         }
     }
 }

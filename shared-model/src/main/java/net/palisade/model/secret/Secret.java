@@ -21,7 +21,10 @@ import java.util.Arrays;
  *   <li>{@link #wipe()} (or {@link #close()}) overwrites the bytes with zeros; afterwards the secret cannot be
  *       revealed and equals only itself.
  *   <li>JSON input: a string; {@code 0x} followed by an even number of hex digits is read as bytes, anything else
- *       as text (UTF-8). {@code "[redacted]"} is refused, so a redacted document cannot be stored by accident.
+ *       as text (UTF-8). {@code "[redacted]"} reads as {@link #KEEP}.
+ *   <li>{@link #KEEP} is no secret but a placeholder: "the secret the running tunnel with this label has", what a
+ *       printed (redacted) config says where its secrets were. The config store replaces it at commit; until then it
+ *       has no bytes, and every {@code reveal} of it throws, so it can never be used as a key or stored.
  * </ul>
  *
  * <p>What this type cannot do, honestly: the JVM keeps copies it does not control. The config file text and the
@@ -35,6 +38,12 @@ import java.util.Arrays;
 public final class Secret implements AutoCloseable {
     /** What every output shows instead of the secret. */
     public static final String REDACTED = "[redacted]";
+
+    /**
+     * The placeholder {@value #REDACTED} in config input: keep the secret the running tunnel of the same label has.
+     * Equal only to itself; every {@code reveal} throws.
+     */
+    public static final Secret KEEP = new Secret(new byte[0], false);
 
     private final byte[] bytes;
     private final boolean text;
@@ -105,6 +114,10 @@ public final class Secret implements AutoCloseable {
      * @throws IllegalStateException after {@link #wipe()}
      */
     public byte[] revealBytes() {
+        if (this == KEEP) {
+            throw new IllegalStateException("[redacted] is a placeholder for the running tunnel's secret: it has no "
+                    + "bytes until the config store replaces it");
+        }
         if (wiped) {
             throw new IllegalStateException("secret was wiped");
         }
@@ -164,6 +177,11 @@ public final class Secret implements AutoCloseable {
         return text;
     }
 
+    /** True for {@link #KEEP}, the placeholder {@value #REDACTED}. */
+    public boolean keep() {
+        return this == KEEP;
+    }
+
     /** True after {@link #wipe()}. */
     public boolean wiped() {
         return wiped;
@@ -171,6 +189,9 @@ public final class Secret implements AutoCloseable {
 
     /** Overwrites the bytes with zeros. Idempotent. */
     public void wipe() {
+        if (this == KEEP) {
+            return;
+        }
         wiped = true;
         Arrays.fill(bytes, (byte) 0);
     }
@@ -187,7 +208,7 @@ public final class Secret implements AutoCloseable {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof Secret other) || wiped || other.wiped) {
+        if (!(o instanceof Secret other) || wiped || other.wiped || this == KEEP || other == KEEP) {
             return false;
         }
         return MessageDigest.isEqual(bytes, other.bytes);

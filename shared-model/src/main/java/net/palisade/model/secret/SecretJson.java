@@ -17,14 +17,16 @@ public final class SecretJson {
     /**
      * Reads JSON text as a secret: {@code 0x}-hex (an even number of digits) as bytes, other text as a PSK.
      *
-     * @throws IllegalArgumentException for empty text or {@value Secret#REDACTED}, never quoting the value
+     * {@value Secret#REDACTED} is {@link Secret#KEEP}: keep the running tunnel's secret (resolved at commit).
+     *
+     * @throws IllegalArgumentException for empty text, never quoting the value
      */
     public static Secret fromJsonText(String s) {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty secret");
         }
         if (s.equals(Secret.REDACTED)) {
-            throw new IllegalArgumentException("the value is \"" + Secret.REDACTED + "\"; send the secret itself");
+            return Secret.KEEP;
         }
         if ((s.startsWith("0x") || s.startsWith("0X")) && s.length() > 2) {
             boolean allHex = s.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);

@@ -330,6 +330,16 @@ class ParserRulesTest {
         }
 
         @Test
+        void pingNeedsAnAddressOnEachSide() {
+            assertThat(errors("ike from any to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ping"))
+                    .containsExactly("t.conf:1:52: ping: needs a from network and a to network of one address family,"
+                            + " neither any: it pings from the first address of the one to the first address of the other");
+            assertThat(ike("ike from any 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ping").ping()).isTrue();
+            assertThat(errors("ike from 10.1.0.0/16 to 2001:db8::/32 10.2.0.0/16 peer 192.0.2.2 psk \"x\" ping"))
+                    .isNotEmpty(); // families do not pair: refused before ping is looked at
+        }
+
+        @Test
         void continuationKeepsLineNumbersForErrors() {
             assertThat(errors("ike from 10.1.0.0/16 to 10.2.0.0/16 \\\n  peer 192.0.2.2 \\\n  psk \"x\" lable a"))
                     .containsExactly("t.conf:3:11: ike: unknown keyword 'lable'; did you mean 'label'?");

@@ -80,8 +80,6 @@ class SecretTest {
 
     @Test
     void jsonErrorsNeverQuoteTheValue() {
-        assertThatThrownBy(() -> json.readValue("\"[redacted]\"", Secret.class))
-                .hasMessageStartingWith("the value is \"[redacted]\"; send the secret itself");
         assertThatThrownBy(() -> json.readValue("123456789", Secret.class))
                 .hasMessageStartingWith("expected a secret as a JSON string (text, or 0x-hex)")
                 .message().doesNotContain("123456789");
@@ -101,5 +99,21 @@ class SecretTest {
         assertThat(Secret.ofText("pässword").revealTextOrNull()).isEqualTo("pässword");
         assertThat(Secret.ofText("line\nbreak").revealTextOrNull()).isNull();
         assertThat(Secret.parseHex("0x6b6b").revealTextOrNull()).isNull();
+    }
+
+    @Test
+    void redactedReadsAsThePlaceholderThatHasNoBytes() throws Exception {
+        Secret keep = json.readValue("\"[redacted]\"", Secret.class);
+        assertThat(keep).isSameAs(Secret.KEEP);
+        assertThat(keep.keep()).isTrue();
+        assertThat(Secret.ofText("[redacted]").keep()).isFalse();
+        assertThatThrownBy(keep::revealBytes).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("placeholder");
+        assertThatThrownBy(keep::revealHex).isInstanceOf(IllegalStateException.class);
+        assertThat(keep).isNotEqualTo(Secret.ofBytes(new byte[0])).isEqualTo(Secret.KEEP);
+        assertThat(Secret.ofBytes(new byte[0])).isNotEqualTo(keep);
+        keep.wipe();
+        assertThat(Secret.KEEP.wiped()).isFalse();
+        assertThat(keep.toString()).isEqualTo("[redacted]");
     }
 }
