@@ -135,7 +135,7 @@ class Ikev2ModelTest {
             assertThat(Transform.of(TransformType.Known.ENCR, 13).algorithm())
                     .isEqualTo(new TransformAlgorithm.Unknown(TransformType.Known.ENCR, 13, OptionalInt.empty()));
             assertThat(Transform.of(TransformType.Known.ENCR, 12).algorithm()).hasToString("ENCR UNKNOWN(12)");
-            assertThat(Transform.of(TransformType.Known.KE, 2).algorithm()).hasToString("KE UNKNOWN(2)");
+            assertThat(Transform.of(TransformType.Known.KE, 22).algorithm()).hasToString("KE UNKNOWN(22)");
             assertThat(Transform.of(TransformType.Known.ESN, 2).algorithm()).isInstanceOf(TransformAlgorithm.Unknown.class);
             assertThat(Transform.of(TransformType.of(200), 1).algorithm()).hasToString("UNKNOWN(200) UNKNOWN(1)");
             assertThat(Transform.of(TransformType.Known.INTEG, 0).algorithm()).isEqualTo(new TransformAlgorithm.NoIntegrity());
