@@ -28,10 +28,12 @@ import org.slf4j.LoggerFactory;
  * Pekko's {@link Lease} on a PostgreSQL row ({@link LeaseTable}): held for a TTL, renewed every heartbeat interval
  * (TTL/10 by default) by a thread of its own, with the epoch of the row as fencing token.
  *
- * <p>The holder believes it holds the lease until {@code t0 + TTL}, {@code t0} being its own monotonic time when it
- * <em>sent</em> the last successful renewal; the database started that renewal's TTL later, at its {@code now()}.
- * So the holder gives up before anyone else can take the row, whatever the offset between the clocks (only their
- * rates must agree to within the renewal margin). {@link #checkLease()} reads two volatile fields and never blocks;
+ * <p>The holder believes it holds the lease until {@code t0 + TTL - margin}, {@code t0} being its own monotonic time
+ * when it <em>sent</em> the last successful renewal; the database started that renewal's TTL later, at its
+ * {@code now()}. So the holder gives up before anyone else can take the row, whatever the offset between the clocks
+ * (only their rates must agree). The margin (one renewal interval) covers the watchdog's own period: a renewal
+ * whose answer is lost on the way back (the database committed it, later than {@code t0}) leaves almost no slack
+ * otherwise, and a first test run showed the other node taking the row 24 ms before this one noticed. {@link #checkLease()} reads two volatile fields and never blocks;
  * a watchdog thread separate from the (blocking) renewal thread calls the lost callback once that instant passes
  * unrenewed, or at once when a renewal finds the row taken.
  *
@@ -91,7 +93,7 @@ public final class PgLease extends Lease implements AutoCloseable {
         this.io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("lease-io-" + n).factory());
         this.watch = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("lease-watch-" + n).factory());
-        long tick = Math.max(10, interval.toMillis() / 2);
+        long tick = Math.max(10, interval.toMillis() / 4);
         watch.scheduleAtFixedRate(this::watchdog, tick, tick, TimeUnit.MILLISECONDS);
     }
 
@@ -186,7 +188,7 @@ public final class PgLease extends Lease implements AutoCloseable {
             }
             changed = !holding || g.epoch() != epoch;
             epoch = g.epoch();
-            validUntilNanos = t0 + ttl.toNanos();
+            validUntilNanos = t0 + ttl.toNanos() - interval.toNanos();
             holding = true;
         }
         listener.granted(g, changed);
@@ -239,6 +241,24 @@ public final class PgLease extends Lease implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("lease {}: lost callback failed", settings.leaseName(), e);
         }
+    }
+
+    /** @return the lease's row as the database has it now (on this lease's connection) */
+    public CompletionStage<Optional<LeaseTable.Row>> read() {
+        CompletableFuture<Optional<LeaseTable.Row>> f = new CompletableFuture<>();
+        try {
+            io.execute(() -> {
+                try {
+                    f.complete(LeaseTable.read(connection(), settings.leaseName()));
+                } catch (SQLException e) {
+                    closeConnection();
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            f.completeExceptionally(closed);
+        }
+        return f.orTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
