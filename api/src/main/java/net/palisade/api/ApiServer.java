@@ -106,7 +106,7 @@ public final class ApiServer extends AllDirectives {
                         : complete(problemResponse(Problem.of(503, "Not ready", "the node is still starting"))))),
                 path("metrics", () -> get(() -> metricsPublic ? async(metrics())
                         : authenticated(caller -> async(metrics())))),
-                pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller))))));
+                pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller), clusterRoutes())))));
     }
 
     // ---- tunnels --------------------------------------------------------------------------------------------
@@ -232,6 +232,21 @@ public final class ApiServer extends AllDirectives {
                             .map(e -> ServerSentEvent.create(compact(eventJson(e)), e.event().type(), Long.toString(e.offset())))
                             .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat);
                     return completeOK(source, EventStreamMarshalling.toEventStream());
+                })))));
+    }
+
+    // ---- the pair -------------------------------------------------------------------------------------------
+
+    private Route clusterRoutes() {
+        return pathPrefix("cluster", () -> concat(
+                pathEnd(() -> get(() -> jsonRoute(200, ClusterJson.view(node.cluster())))),
+                path("events", () -> get(() -> parameterOptional("since", since -> {
+                    Optional<Instant> s = since.isPresent() ? instant("since", since) : Optional.empty();
+                    if (since.isPresent() && s.isEmpty()) {
+                        return complete(problemResponse(fieldProblem(400, "Bad request", "since",
+                                "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z)")));
+                    }
+                    return async(node.clusterEvents(s).thenApply(l -> json(200, ClusterJson.events(l))));
                 })))));
     }
 
