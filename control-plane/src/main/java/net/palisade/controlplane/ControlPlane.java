@@ -187,6 +187,15 @@ public final class ControlPlane implements AutoCloseable {
                         new ConfigStore.Deps(node, settings.clock(), settings.snapshotEvery())),
                 ConfigStore.PERSISTENCE_ID));
         role.start();
+        // downed by the resolver (or stopped otherwise) without close(): this node must not stay active, and should
+        // hand over before the slower phases of the shutdown (leaving, shard hand-off) rather than after them
+        org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+                org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "palisade-step-down",
+                () -> CompletableFuture.supplyAsync(() -> {
+                    role.leave(new Cause("cluster-left"));
+                    return Done.done();
+                }, r -> Thread.ofPlatform().daemon().name("palisade-step-down").start(r))); // it blocks: not the common pool
+        system.getWhenTerminated().thenRun(() -> role.leave(new Cause("cluster-left")));
         return new ControlPlane(system, settings, journal, node, sharding, store, role);
     }
 

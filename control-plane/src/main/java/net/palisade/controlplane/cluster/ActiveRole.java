@@ -53,6 +53,7 @@ public final class ActiveRole implements AutoCloseable {
     private volatile boolean active;
     private volatile boolean announced;
     private volatile boolean busy; // a round's database calls are under way
+    private volatile boolean closed;
     private volatile Optional<LeaseTable.Row> lastRow = Optional.empty();
     private volatile Optional<LeaseTable.Grant> lastChange = Optional.empty();
 
@@ -212,12 +213,40 @@ public final class ActiveRole implements AutoCloseable {
         timeline.accept(new HaEvent.Standby(clock.instant(), self, cause, epoch));
     }
 
+    /**
+     * Steps down because this node's cluster membership ended (the split-brain resolver downed it, or the ActorSystem
+     * stopped under us): its tunnels are stopped as on a lost lease — IKE fenced first — and the lease is given up,
+     * so that the other node takes over at once rather than after the TTL while this one still renews.
+     */
+    public void leave(Cause cause) {
+        if (loop == null || closed) {
+            return;
+        }
+        try {
+            loop.submit(() -> {
+                if (active) {
+                    active = false;
+                    log.warn("this node ({}) left the cluster ({}) while active: standby, lease released", self,
+                            cause.value());
+                    notifyStandby(cause, epoch());
+                }
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("stepping down: {}", e.toString());
+        }
+        close();
+    }
+
     /** Stops contending and gives the lease up, so that the other node takes over without waiting for the TTL. */
     @Override
     public void close() {
-        if (loop == null) {
+        if (loop == null || closed) {
             return;
         }
+        closed = true;
         loop.shutdownNow();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);

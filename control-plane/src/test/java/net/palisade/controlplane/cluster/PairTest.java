@@ -246,6 +246,32 @@ class PairTest {
         }
     }
 
+    @Test
+    void anActiveNodeWhoseClusterMembershipEndsStepsDownAndHandsOverAtOnce() throws Exception {
+        Path dataA = tmp.resolve("a");
+        int portA = freePort();
+        RecordingPorts portsA = new RecordingPorts();
+        Transitions aRole = new Transitions();
+        ControlPlane a = node(dataA, portA, List.of(), pg, portsA, aRole);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.role().active());
+        get(a.commit(Fixtures.CONFIG, "pair", "leave test", Optional.empty()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(portsA.calls()).contains("startIke site-b"));
+        Path dataB = tmp.resolve("b");
+        pairFiles(dataA, dataB);
+        Transitions bRole = new Transitions();
+        ControlPlane b = node(dataB, freePort(), List.of("127.0.0.1:" + portA), pg, new RecordingPorts(), bRole);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "standby".equals(b.cluster().role()));
+
+        long left = System.nanoTime();
+        a.system().terminate(); // as when the resolver downs this node: no close() from the caller
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> b.role().active());
+        assertThat(aRole.seen).containsExactly("active 1", "standby cluster-left");
+        assertThat(portsA.calls()).contains("stopIke site-b", "removeManual static-d");
+        assertThat(aRole.when("standby")).isLessThan(bRole.when("active"));
+        assertThat(Duration.ofNanos(bRole.when("active") - left)).as("released, not left to expire")
+                .isLessThan(TTL);
+    }
+
     static <T> T get(java.util.concurrent.CompletionStage<T> s) throws Exception {
         return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
