@@ -254,7 +254,9 @@ public final class ActiveRole implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         PgLease l = lease.get();
-        if (active) {
+        // also after leave() made this node standby: the row may still be ours, and the release is a no-op otherwise
+        // (it matches only a row this node owns)
+        if (l.epoch() > 0) {
             try {
                 l.release().toCompletableFuture().get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
