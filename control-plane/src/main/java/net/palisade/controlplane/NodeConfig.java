@@ -83,7 +83,8 @@ public final class NodeConfig {
      * 2 s after the membership stopped changing (default 20 s), and takes the {@code palisade-sbr} lease row; the
      * minority side waits 1 s more before trying. Shards rebalance every second, so that the tunnels follow the
      * active role quickly ({@link net.palisade.controlplane.cluster.ActiveShardAllocation}), and a moved shard
-     * restarts its tunnels at once (remember-entities, stored in the journal).
+     * restarts its tunnels at once (remember-entities, in distributed data: not the journal, which the node that
+     * lost the lease may no longer reach).
      */
     static Config pair(JournalSettings j, java.time.Duration ttl) {
         long ms = ttl.toMillis();
@@ -107,7 +108,11 @@ public final class NodeConfig {
                   sharding {
                     rebalance-interval = 1s
                     remember-entities = on
-                    remember-entities-store = eventsourced
+                    # kept in distributed data, in memory on both nodes: a coordinator on a node cut off from the
+                    # database must still hand shards over (with the journal as store it hung, PairTest); after a
+                    # restart of both nodes the config store starts every tunnel anyway
+                    remember-entities-store = ddata
+                    distributed-data.durable.keys = []
                   }
                 }
                 palisade-lease {

@@ -55,6 +55,7 @@ public final class ActiveRole implements AutoCloseable {
     private volatile boolean busy; // a round's database calls are under way
     private volatile boolean closed;
     private volatile Optional<LeaseTable.Row> lastRow = Optional.empty();
+    private volatile long lastRowNanos;
     private volatile Optional<LeaseTable.Grant> lastChange = Optional.empty();
 
     private ActiveRole(Optional<PgLease> lease, String self, Clock clock, Duration every) {
@@ -137,8 +138,14 @@ public final class ActiveRole implements AutoCloseable {
         return self;
     }
 
-    /** @return the lease row as last read: the holder as this node sees it (empty for a sole node, or not yet read) */
+    /**
+     * @return the lease row as last read: the holder as this node sees it; empty for a sole node, before the first
+     *     read, and when the last successful read is older than the TTL (this node cannot reach the database)
+     */
     public Optional<LeaseTable.Row> holder() {
+        if (lastRow.isEmpty() || System.nanoTime() - lastRowNanos > every.toNanos() * 10) {
+            return Optional.empty();
+        }
         return lastRow;
     }
 
@@ -172,6 +179,7 @@ public final class ActiveRole implements AutoCloseable {
                         log.debug("active lease: {}", e.toString());
                     } else {
                         lastRow = row;
+                        lastRowNanos = System.nanoTime();
                     }
                     busy = false;
                 }, loop);

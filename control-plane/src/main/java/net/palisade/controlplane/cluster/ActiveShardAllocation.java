@@ -1,6 +1,7 @@
 package net.palisade.controlplane.cluster;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -40,7 +41,8 @@ public final class ActiveShardAllocation extends ShardCoordinator.AbstractShardA
         if (role.active()) {
             return Optional.of(role.self());
         }
-        return role.holder().filter(LeaseTable.Row::held).map(LeaseTable.Row::owner);
+        // a row naming this node is stale (it is not active): not an answer
+        return role.holder().filter(LeaseTable.Row::held).map(LeaseTable.Row::owner).filter(o -> !o.equals(role.self()));
     }
 
     private String ownerOf(ActorRef region) {
@@ -50,7 +52,18 @@ public final class ActiveShardAllocation extends ShardCoordinator.AbstractShardA
 
     private Optional<ActorRef> activeRegion(Map<ActorRef, IndexedSeq<String>> current) {
         Optional<String> owner = activeOwner();
-        return owner.flatMap(o -> current.keySet().stream().filter(r -> ownerOf(r).equals(o)).findFirst());
+        if (owner.isPresent()) {
+            return current.keySet().stream().filter(r -> ownerOf(r).equals(owner.get())).findFirst();
+        }
+        // This node is not active and cannot tell who is (it lost the database, which is why it lost the lease,
+        // while the coordinator still runs here): in a pair the active node can only be the other one.
+        if (role.paired() && role.epoch() > 0) {
+            List<ActorRef> others = current.keySet().stream().filter(r -> !ownerOf(r).equals(role.self())).toList();
+            if (others.size() == 1) {
+                return Optional.of(others.get(0));
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

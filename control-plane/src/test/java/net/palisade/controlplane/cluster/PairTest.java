@@ -248,6 +248,10 @@ class PairTest {
                     .handle((v, e) -> e == null ? "written" : e.getMessage()));
             assertThat(answer).as("a's tunnel reports are fenced").contains("not the active one");
             assertThat(a.fencedReports()).isEqualTo(1);
+            // a still runs the shard coordinator but cannot read the lease: the tunnels move to b all the same
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(portsB.calls()).contains(
+                    "startIke site-b", "startIke legacy-c", "startIke road", "installManual static-d",
+                    "installManual static-e"));
         }
     }
 
