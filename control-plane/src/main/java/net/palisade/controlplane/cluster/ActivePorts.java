@@ -82,7 +82,7 @@ public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
         ike.keySet().forEach(delegate::stopIke);
     }
 
-    /** @return labels of the tunnels the entities on this node want running (started only while active) */
+    /** @return how many tunnels the entities on this node want running (started only while active) */
     public synchronized int wanted() {
         return manual.size() + ike.size();
     }

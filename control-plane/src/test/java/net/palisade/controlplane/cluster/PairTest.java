@@ -268,8 +268,15 @@ class PairTest {
         Path dataB = tmp.resolve("b");
         pairFiles(dataA, dataB);
         Transitions bRole = new Transitions();
-        ControlPlane b = node(dataB, freePort(), List.of("127.0.0.1:" + portA), pg, new RecordingPorts(), bRole);
+        RecordingPorts portsBRecorder = new RecordingPorts();
+        ControlPlane b = node(dataB, freePort(), List.of("127.0.0.1:" + portA), pg, portsBRecorder, bRole);
         await().atMost(Duration.ofSeconds(10)).until(() -> "standby".equals(b.cluster().role()));
+        // a commit through the standby's facade reaches the config store (a singleton on a), and the new tunnel
+        // runs on the active node only
+        String more = Fixtures.CONFIG + "ike from 10.1.0.0/16 to 10.9.0.0/16 peer 198.51.100.99 psk \"via-standby-psk-123456\" label via-b\n";
+        assertThat(get(b.commit(more, "pair", "through the standby", Optional.empty())).revision().id()).isNotBlank();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(portsA.calls()).contains("startIke via-b"));
+        assertThat(portsBRecorder.calls()).isEmpty();
 
         long left = System.nanoTime();
         a.system().terminate(); // as when the resolver downs this node: no close() from the caller
