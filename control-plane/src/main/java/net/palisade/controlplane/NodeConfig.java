@@ -127,9 +127,20 @@ public final class NodeConfig {
                 .withValue("palisade-lease.password", ConfigValueFactory.fromAnyRef(j.password()));
     }
 
-    /** The active lease's TTL: {@value #LEASE_TTL_KEY} in the overrides, else {@link #LEASE_TTL}. */
+    /**
+     * The pair's knobs given as JVM system properties ({@code PALISADE_JAVA_OPTS="-Dpalisade-ha.lease-ttl=3s
+     * -Dpekko.cluster.split-brain-resolver.stable-after=3s"}): only keys under {@code palisade-ha} and
+     * {@code pekko.cluster}, laid over the generated configuration (other system properties stay below it).
+     */
+    static Config haProperties() {
+        Config sys = ConfigFactory.systemProperties();
+        return sys.withOnlyPath("palisade-ha").withFallback(sys.withOnlyPath("pekko.cluster"));
+    }
+
+    /** The active lease's TTL: {@value #LEASE_TTL_KEY} in the overrides or a system property, else {@link #LEASE_TTL}. */
     static java.time.Duration leaseTtl(Settings s) {
-        return s.overrides().hasPath(LEASE_TTL_KEY) ? s.overrides().getDuration(LEASE_TTL_KEY) : LEASE_TTL;
+        Config c = s.overrides().withFallback(haProperties());
+        return c.hasPath(LEASE_TTL_KEY) ? c.getDuration(LEASE_TTL_KEY) : LEASE_TTL;
     }
 
     /** The whole configuration of a cluster node (cluster port in plain TCP), {@code settings.overrides()} on top. */
@@ -194,6 +205,7 @@ public final class NodeConfig {
             generated = pair(j, leaseTtl(s)).withFallback(generated);
         }
         return s.overrides()
+                .withFallback(haProperties())
                 .withFallback(generated)
                 .withFallback(serialization())
                 .withFallback(ConfigFactory.load())

@@ -74,6 +74,29 @@ class SettingsTest {
     }
 
     @Test
+    void thePairsKnobsCanBeGivenAsSystemProperties() {
+        Settings s = Settings.defaults(Path.of("/data")).withJournal(JournalSettings.postgres(
+                "jdbc:postgresql://db/palisade", "palisade", "x"));
+        System.setProperty("palisade-ha.lease-ttl", "3s");
+        System.setProperty("pekko.cluster.split-brain-resolver.stable-after", "4s");
+        System.setProperty("pekko.loglevel", "OFF");
+        ConfigFactory.invalidateCaches();
+        try {
+            Config c = NodeConfig.node(s, s.journalOrDefault());
+            assertThat(NodeConfig.leaseTtl(s)).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.getDuration("palisade-lease.heartbeat-timeout")).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.getDuration("palisade-lease.heartbeat-interval")).isEqualTo(Duration.ofMillis(300));
+            assertThat(c.getDuration("pekko.cluster.split-brain-resolver.stable-after")).isEqualTo(Duration.ofSeconds(4));
+            assertThat(c.getString("pekko.loglevel")).as("only the pair's keys").isEqualTo("INFO");
+        } finally {
+            System.clearProperty("palisade-ha.lease-ttl");
+            System.clearProperty("pekko.cluster.split-brain-resolver.stable-after");
+            System.clearProperty("pekko.loglevel");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
     void aPairOnEmbeddedH2IsRefused() {
         Settings s = Settings.defaults(Path.of("/nonexistent/data")).withCluster("127.0.0.1", 0,
                 List.of("10.0.0.2:25520"));
