@@ -80,7 +80,7 @@ public final class ApiServer extends AllDirectives {
         this.node = node;
         this.counters = counters;
         this.ready = ready;
-        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get())),
+        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get(), Optional.of(pair()))),
                 METRICS_MAX_AGE, Clock.systemUTC());
     }
 
@@ -236,6 +236,11 @@ public final class ApiServer extends AllDirectives {
     }
 
     // ---- the pair -------------------------------------------------------------------------------------------
+
+    private Metrics.Pair pair() {
+        var v = node.cluster();
+        return new Metrics.Pair(!"standby".equals(v.role()), v.leaseEpoch(), node.fencedReports());
+    }
 
     private Route clusterRoutes() {
         return pathPrefix("cluster", () -> concat(

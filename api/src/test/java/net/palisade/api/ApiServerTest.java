@@ -286,6 +286,8 @@ class ApiServerTest {
         HttpResponse<String> r = get("/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge").contains("palisade_tunnel_up{label=\"to-b\"} 0");
+        assertThat(r.body()).as("a node alone runs its tunnels").contains("palisade_ha_active 1\n")
+                .contains("palisade_ha_lease_epoch 0\n").contains("palisade_ha_fenced_reports_total 0\n");
     }
 
     @Test
