@@ -288,6 +288,52 @@ class PairTest {
                 .isLessThan(TTL);
     }
 
+    @Test
+    void aCutBetweenTheTwoNodesLeavesExactlyOneActive() throws Exception {
+        // a reaches b directly; b reaches a only through the proxy (a advertises the proxy's port and binds another)
+        int bindA = freePort();
+        try (TcpProxy toA = new TcpProxy("127.0.0.1", bindA)) {
+            Path dataA = tmp.resolve("a");
+            RecordingPorts portsA = new RecordingPorts();
+            Transitions aRole = new Transitions();
+            ControlPlane a = ControlPlane.start(Settings.defaults(dataA).withCluster("127.0.0.1", toA.port(), List.of())
+                    .withJournal(pg).withOverrides(com.typesafe.config.ConfigFactory.parseString(
+                            "pekko.remote.artery.bind { hostname = \"127.0.0.1\", port = " + bindA + " }")),
+                    portsA, aRole);
+            open.add(a);
+            a.whenUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> aRole.became("active"));
+            Path dataB = tmp.resolve("b");
+            pairFiles(dataA, dataB);
+            Transitions bRole = new Transitions();
+            ControlPlane b = node(dataB, freePort(), List.of("127.0.0.1:" + toA.port()), pg, new RecordingPorts(),
+                    bRole);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.cluster().members()).hasSize(2)
+                    .allMatch(ClusterView.Member::reachable));
+
+            toA.blackHole();
+            // each side finds the other unreachable; the resolver's lease lets one side down the other
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                boolean aUp = !a.system().whenTerminated().isCompleted();
+                boolean bUp = !b.system().whenTerminated().isCompleted();
+                assertThat(aUp ^ bUp).as("exactly one member left (a %s, b %s)", aUp, bUp).isTrue();
+            });
+            boolean aSurvived = !a.system().whenTerminated().isCompleted();
+            ControlPlane survivor = aSurvived ? a : b;
+            Transitions survivorRole = aSurvived ? aRole : bRole;
+            Transitions downedRole = aSurvived ? bRole : aRole;
+            await().atMost(Duration.ofSeconds(10)).until(() -> survivor.role().active());
+            assertThat(survivorRole.seen.getLast()).startsWith("active ");
+            if (!aSurvived) {
+                // the active node was downed: it stood down (and released) before b became active
+                assertThat(aRole.seen).containsExactly("active 1", "standby cluster-left");
+                assertThat(aRole.when("standby")).isLessThan(bRole.when("active"));
+            } else {
+                assertThat(downedRole.seen).noneMatch(x -> x.startsWith("active"));
+            }
+        }
+    }
+
     static <T> T get(java.util.concurrent.CompletionStage<T> s) throws Exception {
         return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
