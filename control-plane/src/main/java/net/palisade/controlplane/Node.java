@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import net.palisade.controlplane.cluster.ActiveRole;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
@@ -197,6 +198,9 @@ public final class Node implements AutoCloseable {
         if (b.withDataplane) {
             IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings, b.cookies, b.resolver,
                     IkeManager::systemHostName);
+            if (!b.controlPlane.journalOrDefault().h2()) {
+                manager.fence(true); // a pair member says nothing over IKE until it holds the active lease
+            }
             Dataplane.Settings dps = Dataplane.Settings.defaults().withTunName(b.tunName).withWorkers(b.workers)
                     .withCpus(b.cpus).withEvents(saEvents(reports, manager)).withIkeSink(manager.sink())
                     // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
@@ -226,7 +230,7 @@ public final class Node implements AutoCloseable {
         TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeForPorts)).orElse(TunnelPorts.NONE);
         ControlPlane cp = null;
         try {
-            cp = ControlPlane.start(b.controlPlane, ports);
+            cp = ControlPlane.start(b.controlPlane, ports, fence(ike));
             reports.set(cp);
             cp.whenUp().toCompletableFuture().get(UP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -243,6 +247,24 @@ public final class Node implements AutoCloseable {
         ControlPlane up = cp;
         ike.ifPresent(m -> m.attach(up));
         return new Node(dataplane, ike, ikeOff, cp);
+    }
+
+    /**
+     * The first thing done on a role change: IKE opens when this node becomes active, and is fenced (nothing leaves
+     * port 500/4500 from IKE) the moment it is not, before the tunnels' sessions and SAs are stopped.
+     */
+    private static ActiveRole.Listener fence(Optional<IkeManager> ike) {
+        return new ActiveRole.Listener() {
+            @Override
+            public void becameActive(long epoch) {
+                ike.ifPresent(m -> m.fence(false));
+            }
+
+            @Override
+            public void becameStandby(Cause cause) {
+                ike.ifPresent(m -> m.fence(true));
+            }
+        };
     }
 
     /**

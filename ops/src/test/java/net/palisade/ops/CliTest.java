@@ -45,10 +45,17 @@ class CliTest {
     }
 
     @Test
-    void runRefusesASeedInsteadOfFormingAHalfMadePair(@TempDir Path dir) {
+    void runRefusesAPairOnEmbeddedH2AndAMalformedSeed(@TempDir Path dir) {
         Run r = palisade("run", "--data", dir.resolve("data").toString(), "--seed", "192.0.2.2:25520");
         assertThat(r.status()).isEqualTo(2);
-        assertThat(r.err()).startsWith("run: --seed: gateway pairs (two nodes, one active) are not implemented");
+        assertThat(r.err()).startsWith("run: --seed: a gateway pair needs a journal both nodes share;")
+                .contains("--journal-url jdbc:postgresql://");
+        assertThat(dir.resolve("data")).doesNotExist();
+
+        Run bad = palisade("run", "--data", dir.resolve("data").toString(), "--seed", "192.0.2.2",
+                "--journal-url", "jdbc:postgresql://db/palisade");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("run: --seed: seed '192.0.2.2': expected HOST:PORT");
         assertThat(dir.resolve("data")).doesNotExist();
     }
 

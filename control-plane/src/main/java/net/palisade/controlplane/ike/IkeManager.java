@@ -81,6 +81,9 @@ public final class IkeManager implements AutoCloseable {
     private volatile IkeTransport transport = IkeTransport.NONE;
     private volatile ControlPlane controlPlane;
     private volatile boolean closed;
+    /** Set when this node lost the active role: nothing more leaves through the transport (see {@link #fence}). */
+    private volatile boolean fenced;
+    private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
     private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -207,7 +210,7 @@ public final class IkeManager implements AutoCloseable {
         this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
         this.peers = new PeerResolver(netns, port, java.util.Objects.requireNonNull(resolver, "resolver"),
                 System::nanoTime);
-        this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, s -> transport.send(s),
+        this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, this::sendUnlessFenced,
                 java.time.Clock.systemUTC());
         this.halfOpen = dispatcher.halfOpen();
         this.outcomes = Executors.newSingleThreadExecutor(r -> {
@@ -451,7 +454,29 @@ public final class IkeManager implements AutoCloseable {
 
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */
     void send(IkeOutput.Send s) {
+        sendUnlessFenced(s);
+    }
+
+    private void sendUnlessFenced(IkeOutput.Send s) {
+        if (fenced) {
+            fencedDrops.increment();
+            return;
+        }
         transport.send(s);
+    }
+
+    /**
+     * Fences IKE (a node that lost the active role): from now on no IKE message leaves this node, not even the
+     * Deletes of the sessions stopped next, since the peer's SAs now belong to the other node. {@code false} lifts it
+     * (this node became active).
+     */
+    public void fence(boolean on) {
+        fenced = on;
+    }
+
+    /** @return IKE messages dropped because the node was fenced ({@code ike.fenced.dropped}) */
+    public long fencedDrops() {
+        return fencedDrops.sum();
     }
 
     /**
