@@ -47,6 +47,8 @@ final class EngineContext {
     Instant lastSent;
     /** The IKE SA in use: its SPIs, keys and message window. */
     IkeSa sa;
+    /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
+    private boolean takeoverDue;
 
     EngineContext(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
@@ -63,6 +65,27 @@ final class EngineContext {
     MessageWindow<IkeSa.Sent> newWindow() {
         return new MessageWindow<>(settings.retransmit(),
                 () -> new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT));
+    }
+
+    /**
+     * The current IKE SA's state is due for the journal (it came up, or was rekeyed): output at the end of the input
+     * ({@link #flushTakeoverState}), once its response is recorded and the message IDs are those that follow it.
+     */
+    void outputTakeoverState() {
+        takeoverDue = settings.takeoverState();
+    }
+
+    /** Outputs the IKE SA's state if due; {@code established}: it still is (not closed by the same input). */
+    void flushTakeoverState(boolean established) {
+        boolean due = takeoverDue;
+        takeoverDue = false;
+        if (!due || !established || sa.keys == null) {
+            return;
+        }
+        IkeSuite suite = sa.suite;
+        output(new IkeOutput.IkeSaState(new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(),
+                suite.integrity(), suite.prf(), suite.group(), sa.keys, local, remote, udpEncapsulation, behindNat,
+                peerFragmentation, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId())));
     }
 
     Instant now() {

@@ -306,6 +306,14 @@ public final class IkeManager implements AutoCloseable {
                 netns.map(p -> " in " + p).orElse(""));
     }
 
+    /**
+     * Journal the IKE SAs' and Child SAs' state sealed with the gateway pair's key (the sessions report it when the
+     * settings' {@code takeoverState} is on). Call before {@link #attach}.
+     */
+    public void takeover(net.palisade.controlplane.journal.TakeoverSealer sealer) {
+        owner.takeover(sealer);
+    }
+
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
     public void attach(ControlPlane cp) {
         this.controlPlane = cp;

@@ -183,6 +183,7 @@ public final class IkeSession {
             creation.tick(ctx.now(), queuedKind(Request.Kind.CREATE_CHILD));
             startQueued();
         }
+        ctx.flushTakeoverState(state == IkeState.ESTABLISHED);
         List<IkeOutput> outputs = ctx.outputs;
         if (outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
             ctx.lastSent = ctx.now();
@@ -308,6 +309,7 @@ public final class IkeSession {
         IkeSuite suite = ctx.sa.suite;
         ctx.output(new IkeOutput.Phase1Up(ctx.remote, id(), suite.encryption(), suite.integrity(), suite.prf(),
                 suite.group()));
+        ctx.outputTakeoverState();
     }
 
     // ------------------------------------------------------------------------------------------ our request queue

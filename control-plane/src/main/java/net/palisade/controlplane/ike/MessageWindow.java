@@ -66,6 +66,16 @@ final class MessageWindow<T> {
         return nextRequestId++;
     }
 
+    /** The message ID our next request will take (without taking it). */
+    long peekNextRequestId() {
+        return nextRequestId;
+    }
+
+    /** The message ID of the peer's next request. */
+    long expectedPeerRequestId() {
+        return expectedPeerRequestId;
+    }
+
     /**
      * Records {@code datagrams} (sent by the caller now) as our request {@code messageId}: the first retransmission
      * is due after the first timeout of the schedule. Replaces any request in flight.

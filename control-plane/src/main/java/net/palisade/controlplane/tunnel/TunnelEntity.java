@@ -123,6 +123,9 @@ public final class TunnelEntity
     public SignalHandler<TunnelState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (!state.takeover().reserved().isEmpty()) {
+                        deps.ports().recovered(label, state.takeover().reserved());
+                    }
                     if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {
                         ctx.getSelf().tell(new AfterRecovery());
                     }
@@ -288,7 +291,7 @@ public final class TunnelEntity
     }
 
     private Decision check(TunnelState s, EngineInput in) {
-        if (!s.ike() && !(in instanceof TunnelCommand.SaExpired)) {
+        if (!s.ike() && !(in instanceof TunnelCommand.SaExpired) && !(in instanceof TunnelCommand.SequenceReserved)) {
             // the dataplane reports a manual SA whose sequence numbers ran out; nothing else concerns manual tunnels
             return new Decision.Refuse("tunnel " + label + " is manually keyed: no IKE engine reports for it");
         }
@@ -334,6 +337,17 @@ public final class TunnelEntity
                     && s.ikeSa().filter(c.saId().value()::equals).isEmpty()
                     ? new Decision.Refuse(no + "no SA " + c.saId())
                     : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
+            case TunnelCommand.TakeoverState c -> {
+                boolean ike = c.scope().equals(TunnelEvent.TakeoverState.IKE_SA);
+                if (ike ? s.ikeSa().filter(c.sa().value()::equals).isEmpty() : s.sa(c.sa()).isEmpty()) {
+                    yield new Decision.Refuse(no + "takeover state for " + c.sa() + ", which is not its "
+                            + (ike ? "IKE SA" : "Child SA"));
+                }
+                yield accept(new TunnelEvent.TakeoverState(label, now(), node(), c.cause(), c.scope(), c.sa(),
+                        c.state()));
+            }
+            case TunnelCommand.SequenceReserved c -> accept(new TunnelEvent.SequenceReserved(label, now(), node(),
+                    c.cause(), c.spi(), c.upTo()));
         };
     }
 

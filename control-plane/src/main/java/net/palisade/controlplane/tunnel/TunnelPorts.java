@@ -33,6 +33,13 @@ public interface TunnelPorts {
      */
     void retireSa(String label, ChildSa sa);
 
+    /**
+     * The tunnel's journal was replayed (node start, or the entity moved): {@code reserved} holds the highest
+     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above. Called
+     * before the tunnel is started again.
+     */
+    default void recovered(String label, java.util.Map<Long, Long> reserved) {}
+
     /** Ports that do nothing (a control plane without a dataplane, e.g. for API development). */
     TunnelPorts NONE = new TunnelPorts() {
         @Override

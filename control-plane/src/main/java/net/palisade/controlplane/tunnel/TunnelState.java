@@ -28,10 +28,12 @@ import net.palisade.model.config.ConfigPrinter;
  * @param sas the installed Child SAs (manual: the static pair while admin up)
  * @param since when the last event happened
  * @param lastFailure the last negotiation failure or DPD loss, until phase 1 comes up again
+ * @param takeover what a node needs to go on with the SAs without renegotiating (not part of the view); absent in
+ *     snapshots written before it existed
  */
 public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
-        Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure)
-        implements CborSerializable {
+        Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure,
+        Takeover takeover) implements CborSerializable {
 
     /** The id of a manual tunnel's static SA pair. */
     public static final SaId MANUAL_SA = SaId.MANUAL;
@@ -45,6 +47,13 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         sas = List.copyOf(sas);
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(lastFailure, "lastFailure");
+        takeover = takeover == null ? Takeover.NONE : takeover;
+    }
+
+    /** A state without takeover records (the form before they existed). */
+    public TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
+            Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure) {
+        this(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Takeover.NONE);
     }
 
     /** A tunnel that has never been configured. */
@@ -94,35 +103,60 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         TunnelState s = switch (event) {
             case TunnelEvent.Configured e -> spec.isEmpty()
                     ? new TunnelState(label, Optional.of(e.spec()), AdminState.UP, Optional.empty(), Optional.empty(),
-                            List.of(), since, Optional.empty())
+                            List.of(), since, Optional.empty(), takeover)
                     // A changed spec restarts IKE: the old SAs are gone.
                     : new TunnelState(label, Optional.of(e.spec()), admin, Optional.empty(), Optional.empty(),
-                            List.of(), since, Optional.empty());
-            case TunnelEvent.Removed e -> empty(label);
+                            List.of(), since, Optional.empty(), takeover);
+            case TunnelEvent.Removed e -> empty(label).withTakeover(takeover);
             case TunnelEvent.AdminUp e -> withAdmin(AdminState.UP);
             case TunnelEvent.AdminDown e -> withAdmin(AdminState.DOWN).phase1Gone();
             case TunnelEvent.Phase1Up e -> new TunnelState(label, spec, admin, Optional.of(e.peer()),
-                    Optional.of(e.ikeSa()), sas, since, Optional.empty());
+                    Optional.of(e.ikeSa()), sas, since, Optional.empty(), takeover);
             case TunnelEvent.Phase1Down e -> phase1Gone();
             case TunnelEvent.ChildSaInstalled e -> withSas(replace(sas, e.sa().id(), e.sa()));
             case TunnelEvent.ChildSaDeleted e -> withSas(without(sas, e.saId()));
             case TunnelEvent.Rekeyed e -> rekeyed(e);
             case TunnelEvent.DpdLost e -> phase1Gone().withFailure("dpd-lost: " + e.peer());
             case TunnelEvent.PeerSwitched e -> new TunnelState(label, spec, admin, Optional.of(e.to()), ikeSa, sas,
-                    since, lastFailure);
+                    since, lastFailure, takeover);
             case TunnelEvent.NegotiationFailed e -> withFailure(
                     e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
             case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId().value()::equals).isPresent()
                     ? phase1Gone() : withSas(without(sas, e.saId()));
+            case TunnelEvent.TakeoverState e -> withTakeover(e.scope().equals(TunnelEvent.TakeoverState.IKE_SA)
+                    ? takeover.withIke(e.sa().value(), e.state()) : takeover.withChild(e.sa().value(), e.state()));
+            case TunnelEvent.SequenceReserved e -> withTakeover(takeover.withReserved(e.spi(), e.upTo()));
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
-        return s.normalized(reinstall).at(event.time());
+        TunnelState n = s.normalized(reinstall);
+        return n.withTakeover(n.prunedTakeover(this)).at(event.time());
+    }
+
+    /**
+     * Takeover records of what is gone: the IKE SA's when phase 1 changed, a Child SA's when it left the list, the
+     * reservations of IKE Child SAs that left it. A manual SA's reservations stay, whatever happens to the tunnel: the
+     * same key may be committed again, and its numbers must go on above them.
+     */
+    private Takeover prunedTakeover(TunnelState before) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        sas.forEach(c -> live.add(c.id().value()));
+        java.util.Set<Long> dropped = new java.util.HashSet<>();
+        for (ChildSa old : before.sas) {
+            if (!old.id().equals(MANUAL_SA) && !live.contains(old.id().value())) {
+                dropped.add(old.spi().outbound().value());
+            }
+        }
+        return takeover.keeping(live, ikeSa, dropped);
+    }
+
+    private TunnelState withTakeover(Takeover t) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, t);
     }
 
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
         if (e.spi().isEmpty()) {
             return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
-                    lastFailure);
+                    lastFailure, takeover);
         }
         return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs())));
     }
@@ -138,7 +172,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             Optional<String> failure = installed || admin == AdminState.DOWN ? Optional.empty()
                     : Optional.of("manual SA expired: its sequence numbers are used up; commit new keys and SPIs");
             return new TunnelState(label, spec, admin, Optional.of(m.peer().toString()), Optional.empty(), pair, since,
-                    failure);
+                    failure, takeover);
         }
         if (spec.isPresent() && admin == AdminState.DOWN) {
             return phase1Gone();
@@ -147,23 +181,23 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     private TunnelState withAdmin(AdminState a) {
-        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure);
+        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, takeover);
     }
 
     private TunnelState withSas(List<ChildSa> s) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure);
+        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, takeover);
     }
 
     private TunnelState withFailure(String f) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f));
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), takeover);
     }
 
     private TunnelState phase1Gone() {
-        return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure);
+        return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure, takeover);
     }
 
     private TunnelState at(Instant t) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure, takeover);
     }
 
     private static List<ChildSa> replace(List<ChildSa> list, SaId id, ChildSa sa) {
