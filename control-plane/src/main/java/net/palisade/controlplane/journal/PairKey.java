@@ -73,7 +73,10 @@ public final class PairKey {
      */
     public static PairKey create(Path dataDir) throws IOException {
         Path file = file(dataDir);
-        Files.createDirectories(dataDir);
+        if (!Files.isDirectory(dataDir)) {
+            Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+        }
         byte[] b = new byte[LENGTH];
         new SecureRandom().nextBytes(b);
         try {

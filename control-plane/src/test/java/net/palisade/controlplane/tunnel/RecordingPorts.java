@@ -35,6 +35,11 @@ public final class RecordingPorts implements TunnelPorts {
         calls.add("retireSa " + label + " " + sa.id());
     }
 
+    @Override
+    public void recovered(String label, java.util.Map<Long, Long> reserved) {
+        calls.add("recovered " + label + " " + new java.util.TreeMap<>(reserved));
+    }
+
     /** The calls so far, in order. */
     public List<String> calls() {
         return List.copyOf(calls);
