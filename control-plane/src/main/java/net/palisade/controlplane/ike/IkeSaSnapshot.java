@@ -34,13 +34,14 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param udpEncapsulation ESP-in-UDP and IKE on port 4500
  * @param behindNat our address is translated (keepalives are due)
  * @param peerFragmentation both sides announced IKE fragmentation (RFC 7383)
+ * @param peerMidSync the peer announced IKEV2_MESSAGE_ID_SYNC_SUPPORTED in IKE_AUTH (RFC 6311)
  * @param nextRequestId the message ID of our next request
  * @param expectedPeerRequestId the message ID we expect on the peer's next request
  */
 public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys, InetSocketAddress local,
         InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat, boolean peerFragmentation,
-        long nextRequestId, long expectedPeerRequestId) {
+        boolean peerMidSync, long nextRequestId, long expectedPeerRequestId) {
     public IkeSaSnapshot {
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(integrity, "integrity");

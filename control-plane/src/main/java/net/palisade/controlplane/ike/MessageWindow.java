@@ -66,6 +66,18 @@ final class MessageWindow<T> {
         return nextRequestId++;
     }
 
+    /**
+     * Continues at the given message IDs (an IKE SA resumed from the journal, or after RFC 6311's sync): our next
+     * request takes {@code next}, the peer's next is {@code expected}. No response is cached: a retransmission of
+     * the peer's last request before the sync is not answered again.
+     */
+    void resumeAt(long next, long expected) {
+        nextRequestId = next;
+        expectedPeerRequestId = expected;
+        cachedRequest = null;
+        cachedResponse = null;
+    }
+
     /** The message ID our next request will take (without taking it). */
     long peekNextRequestId() {
         return nextRequestId;

@@ -55,6 +55,7 @@ public final class SnapshotCodec {
             out.writeBoolean(s.udpEncapsulation());
             out.writeBoolean(s.behindNat());
             out.writeBoolean(s.peerFragmentation());
+            out.writeBoolean(s.peerMidSync());
             out.writeLong(s.nextRequestId());
             out.writeLong(s.expectedPeerRequestId());
         });
@@ -85,11 +86,12 @@ public final class SnapshotCodec {
             boolean udp = in.readBoolean();
             boolean nat = in.readBoolean();
             boolean frag = in.readBoolean();
+            boolean midSync = in.readBoolean();
             long next = in.readLong();
             long expected = in.readLong();
             return new IkeSaSnapshot(spiI, spiR, initiator, enc, integ.isEmpty() ? Optional.empty()
                     : Optional.of(AuthAlgorithm.valueOf(integ)), prf, group, keys, local, remote, udp, nat, frag,
-                    next, expected);
+                    midSync, next, expected);
         });
     }
 
