@@ -249,6 +249,18 @@ final class IkeOutcomes {
         }
     }
 
+    /**
+     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
+     * reservations), reporting nothing: the journal has them already. The newest sends.
+     */
+    void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
+        boolean first = true;
+        for (IkeOutput.ChildSaInstalled c : children) {
+            install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH);
+            first = false;
+        }
+    }
+
     /** Journals the keys of Child SA {@code c}, sealed with the pair key, if the node has one. */
     private void childState(String label, IkeOutput.ChildSaInstalled c) {
         takeover.ifPresent(sealer -> {

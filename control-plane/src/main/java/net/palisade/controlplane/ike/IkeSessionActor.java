@@ -172,7 +172,7 @@ final class IkeSessionActor {
     private boolean probeResolving;
     private boolean checking;
 
-    private IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
+    IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
             TimerScheduler<Command> timers) {
         this.manager = manager;
@@ -187,11 +187,6 @@ final class IkeSessionActor {
         this.timers = timers;
     }
 
-    /** An initiator towards {@code tunnel}'s peers (in failover order). */
-    static Behavior<Command> initiator(Driver manager, IkeTunnel tunnel) {
-        return initiator(manager, IkeSettings.DEFAULT, tunnel);
-    }
-
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
     static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel) {
         Clock clock = Clock.systemUTC();
@@ -204,12 +199,6 @@ final class IkeSessionActor {
             a.startInitiator();
             return a.behavior();
         }));
-    }
-
-    /** A responder to {@code first}, an IKE_SA_INIT request. */
-    static Behavior<Command> responder(Driver manager, IkeTunnel tunnel, InetSocketAddress local,
-            Inbound first) {
-        return responder(manager, IkeSettings.DEFAULT, tunnel, local, first);
     }
 
     /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
@@ -233,6 +222,15 @@ final class IkeSessionActor {
             }
             return a.behavior();
         }));
+    }
+
+    /** Goes on with {@code resumed} (an IKE SA from the journal) as if it had just come up; syncs message IDs. */
+    Behavior<Command> startResumed(IkeSession resumed) {
+        session = resumed;
+        sessionStarted = clock.instant();
+        policy.up();
+        apply(session.handle(new IkeInput.Start()));
+        return behavior();
     }
 
     private Behavior<Command> behavior() {

@@ -42,6 +42,14 @@ public final class DataplanePorts implements TunnelPorts {
     }
 
     @Override
+    public boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
+        if (ike.isEmpty() || takeover.ikeSa().isEmpty() || takeover.ikeState().isEmpty()) {
+            return false;
+        }
+        return ike.get().resume(tunnel, takeover.ikeSa().get(), takeover.ikeState().get(), takeover.children());
+    }
+
+    @Override
     public void recovered(String label, java.util.Map<Long, Long> reserved) {
         if (sequences != null) {
             sequences.recovered(label, reserved);

@@ -126,6 +126,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             case TunnelEvent.TakeoverState e -> withTakeover(e.scope().equals(TunnelEvent.TakeoverState.IKE_SA)
                     ? takeover.withIke(e.sa().value(), e.state()) : takeover.withChild(e.sa().value(), e.state()));
             case TunnelEvent.SequenceReserved e -> withTakeover(takeover.withReserved(e.spi(), e.upTo()));
+            case TunnelEvent.Resumed e -> this;
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
         TunnelState n = s.normalized(reinstall);

@@ -126,7 +126,8 @@ class JournalJsonTest {
                 new TunnelEvent.TakeoverState("t", T, "n1", Cause.NODE, TunnelEvent.TakeoverState.CHILD_SA,
                         SaId.of("child-2"), new net.palisade.model.event.SealedState("0011223344556677",
                                 new byte[12], new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})),
-                new TunnelEvent.SequenceReserved("t", T, "n1", Cause.NODE, 0x1001, 1L << 20));
+                new TunnelEvent.SequenceReserved("t", T, "n1", Cause.NODE, 0x1001, 1L << 20),
+                new TunnelEvent.Resumed("t", T, "n1", Cause.NODE, "0x1/0x2"));
         assertThat(events.stream().map(TunnelEvent::type).toList()).isEqualTo(TunnelEvent.TYPES);
         for (TunnelEvent e : events) {
             String text = json.writeValueAsString(e);

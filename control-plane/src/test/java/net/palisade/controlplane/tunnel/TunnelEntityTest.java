@@ -430,4 +430,45 @@ class TunnelEntityTest {
         assertThat(ports.calls()).first().isEqualTo("recovered static-d {" + out + "=" + (1L << 20) + "}");
         assertThat(ports.calls()).contains("installManual static-d");
     }
+
+    @Test
+    void aRecoveredIkeSaWithItsSealedStateIsResumedInsteadOfEnded() {
+        var kit = kit("site-b");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        SaId child = SaId.child(0xc001);
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-1"), SEALED,
+                Cause.NODE, to));
+
+        // the Child SA's state is missing: nothing to resume, the IKE SA is ended as before
+        ports.resumable = true;
+        ports.clear();
+        kit.restart();
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
+        assertThat(ports.calls()).contains("startIke site-b").noneMatch(c -> c.startsWith("resumeIke"));
+
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-2", Cause.PEER, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-2"), SEALED,
+                Cause.NODE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", child, SEALED, Cause.NODE,
+                to));
+        ports.clear();
+        kit.restart();
+        TunnelView v = ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new));
+        assertThat(ports.calls()).contains("resumeIke site-b ike-2").doesNotContain("startIke site-b");
+        assertThat(v.ikeSa()).contains("ike-2");
+        assertThat(v.sas()).extracting(ChildSa::id).containsExactly(child);
+        assertThat(v.status()).isEqualTo(TunnelStatus.UP);
+
+        // the ports cannot open it (another pair key, say): started afresh, and the recorded IKE SA ended
+        ports.resumable = false;
+        ports.clear();
+        kit.restart();
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
+        assertThat(ports.calls()).contains("resumeIke site-b ike-2", "startIke site-b");
+    }
 }

@@ -39,13 +39,14 @@ import net.palisade.model.crypto.DhGroup;
     @JsonSubTypes.Type(TunnelEvent.NegotiationFailed.class),
     @JsonSubTypes.Type(TunnelEvent.SaExpired.class),
     @JsonSubTypes.Type(TunnelEvent.TakeoverState.class),
-    @JsonSubTypes.Type(TunnelEvent.SequenceReserved.class)
+    @JsonSubTypes.Type(TunnelEvent.SequenceReserved.class),
+    @JsonSubTypes.Type(TunnelEvent.Resumed.class)
 })
 public sealed interface TunnelEvent extends CborSerializable {
     /** Every event type name, in the order of the tunnel's life. */
     List<String> TYPES = List.of("configured", "removed", "admin-up", "admin-down", "phase1-up", "phase1-down",
             "child-sa-installed", "child-sa-deleted", "rekeyed", "dpd-lost", "peer-switched", "negotiation-failed",
-            "sa-expired", "takeover-state", "sequence-reserved");
+            "sa-expired", "takeover-state", "sequence-reserved", "resumed");
 
     /** The tunnel. */
     String label();
@@ -281,6 +282,21 @@ public sealed interface TunnelEvent extends CborSerializable {
             if (upTo < 0) {
                 throw new IllegalArgumentException("a sequence reservation is not negative, found " + upTo);
             }
+        }
+    }
+
+    /**
+     * {@code node} went on with the tunnel's established IKE SA and Child SAs from their journaled state, without
+     * renegotiating (after a restart, or taking over from the other node of a pair); it re-synchronises message IDs
+     * with the peer next (RFC 6311). If that fails the IKE SA goes down ({@code phase1-down}) and is negotiated anew.
+     *
+     * @param ikeSa the IKE SA resumed
+     */
+    @JsonTypeName("resumed")
+    record Resumed(String label, Instant time, String node, Cause cause, String ikeSa) implements TunnelEvent {
+        public Resumed {
+            common(label, time, node, cause);
+            Objects.requireNonNull(ikeSa, "ikeSa");
         }
     }
 }
