@@ -155,18 +155,21 @@ final class IkeOutcomes {
                     childState(label, c);
                 }
             }
-            case IkeOutput.IkeSaState st -> takeover.ifPresent(sealer -> {
-                SaId sa = SaId.of(st.snapshot().id().toString());
-                byte[] plain = SnapshotCodec.encode(st.snapshot());
-                SealedState sealed;
-                try {
-                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
-                } finally {
-                    SnapshotCodec.wipe(plain);
-                }
-                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
-                        Cause.NODE, r));
-            });
+            case IkeOutput.IkeSaState st -> {
+                takeover.ifPresent(sealer -> {
+                    SaId sa = SaId.of(st.snapshot().id().toString());
+                    byte[] plain = SnapshotCodec.encode(st.snapshot());
+                    SealedState sealed;
+                    try {
+                        sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                    } finally {
+                        SnapshotCodec.wipe(plain);
+                    }
+                    report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                            Cause.NODE, r));
+                });
+                st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
+            }
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
