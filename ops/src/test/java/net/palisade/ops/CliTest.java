@@ -213,4 +213,25 @@ class CliTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunCommand.trapReceivers(
                 java.util.List.of("127.0.0.1"), Path.of("/c"), null, null)).hasMessage("--snmp-trap: expected HOST:PORT, got '127.0.0.1'");
     }
+
+    @Test
+    void haInitMakesThePairKeyOnceSaysHowToCopyItAndNeverPrintsIt(@TempDir Path dir) throws Exception {
+        Run made = palisade("ha", "init", "--data", dir.toString());
+        assertThat(made.status()).isZero();
+        java.nio.file.Path file = dir.resolve("pair.key");
+        byte[] key = java.nio.file.Files.readAllBytes(file);
+        assertThat(key).hasSize(32);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        String id = net.palisade.controlplane.journal.PairKey.loadIfPresent(dir).orElseThrow().keyId();
+        assertThat(made.out()).contains("pair key " + id + " created", "scp -p " + file, "chmod 600");
+        String hex = java.util.HexFormat.of().formatHex(key);
+        String b64 = java.util.Base64.getEncoder().encodeToString(key);
+        assertThat(made.out() + made.err()).doesNotContain(hex.substring(0, 12)).doesNotContain(b64.substring(0, 12));
+
+        Run again = palisade("ha", "init", "--data", dir.toString());
+        assertThat(again.status()).isEqualTo(1);
+        assertThat(again.err()).contains("exists", id, "not replaced");
+        assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(key);
+    }
 }

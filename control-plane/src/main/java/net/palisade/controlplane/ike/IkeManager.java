@@ -70,6 +70,10 @@ public final class IkeManager implements AutoCloseable {
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
+    /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
+    private final Map<String, IkeResumption.Prepared> resumable = new ConcurrentHashMap<>();
+    /** The pair key, when the node has one ({@link #takeover}). */
+    private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
     private final IkeOutcomes owner;
     /** Peers with which an IKE SA came up since this node started: later ones carry no INITIAL_CONTACT. */
@@ -354,6 +358,40 @@ public final class IkeManager implements AutoCloseable {
         pinger = p;
     }
 
+    /**
+     * Journal the IKE SAs' and Child SAs' state sealed with the gateway pair's key (the sessions report it when the
+     * settings' {@code takeoverState} is on). Call before {@link #attach}.
+     */
+    public void takeover(net.palisade.controlplane.journal.TakeoverSealer sealer) {
+        owner.takeover(sealer);
+        this.sealer = Optional.of(sealer);
+    }
+
+    /**
+     * Goes on with {@code tunnel}'s journaled IKE SA {@code ikeSa} and its Child SAs (their sealed states by name)
+     * instead of negotiating anew; false, with the reason logged, when they cannot be opened here (no pair key,
+     * another one, unreadable state): the caller then starts the tunnel afresh.
+     */
+    public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
+            Map<String, net.palisade.model.event.SealedState> children) {
+        String label = tunnel.label();
+        if (sealer.isEmpty()) {
+            log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating anew",
+                    label, ikeSa);
+            return false;
+        }
+        IkeResumption.Prepared p;
+        try {
+            p = IkeResumption.open(sealer.get(), label, ikeSa, ike, children);
+        } catch (RuntimeException e) {
+            log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, ikeSa, IkeResumption.why(e));
+            return false;
+        }
+        resumable.put(label, p);
+        start(tunnel);
+        return true;
+    }
+
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
     public void attach(ControlPlane cp) {
         this.controlPlane = cp;
@@ -371,6 +409,18 @@ public final class IkeManager implements AutoCloseable {
         Optional.ofNullable(pinger).ifPresent(p -> p.watch(tunnel));
         ControlPlane cp = controlPlane;
         if (cp == null || closed) {
+            return;
+        }
+        IkeResumption.Prepared resumed = resumable.remove(label);
+        if (resumed != null) {
+            outcome(() -> owner.resumed(label, resumed.children()));
+            try {
+                sessions.put(label, cp.system().systemActorOf(IkeResumption.actor(driver, settings, tunnel, resumed),
+                        "ike-" + names.incrementAndGet(), Props.empty()));
+                log.info("tunnel {}: resuming IKE SA {} with {}", label, resumed.ike().id(), resumed.ike().remote());
+            } catch (RuntimeException e) {
+                log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
+            }
             return;
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
