@@ -57,6 +57,9 @@ class SnmpTrapsTest {
                 node.commit("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 peer 192.0.2.3 psk"
                         + " \"snmp-test-psk-0123456789\" ping label to-b\n", "alice", "snmp", Optional.empty())
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // the commit is acknowledged once journaled; its tunnel entity is configured just after
+                await().atMost(Duration.ofSeconds(20)).until(() -> node.tunnel("to-b").toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS).configured());
                 report(node, r -> new TunnelCommand.Phase1Up("192.0.2.2", "0x1/0x2", Cause.PEER, r));
                 report(node, r -> new TunnelCommand.DpdLost(Cause.TIMER, r));
                 report(node, r -> new TunnelCommand.PeerSwitched("192.0.2.3", Cause.TIMER, r));
