@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *       from the dataplane's workers without ever blocking them;</li>
  *   <li>the {@link PeerResolver}: peers' host names (by default the system's resolver, asked from inside the
  *       namespace) and our route's source address towards a peer, looked up each time an initiator IKE SA starts
- *       ({@link IkeSessionActor.Driver#endpoints}).</li>
+ *       ({@link SessionDriver#endpoints}).</li>
  * </ul>
  * The first IKE SA we initiate with a peer after the node starts carries N(INITIAL_CONTACT).
  *
@@ -88,7 +88,7 @@ public final class IkeManager implements AutoCloseable {
     /** Set when this node lost the active role: nothing more leaves through the transport (see {@link #fence}). */
     private volatile boolean fenced;
     private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
-    private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
+    private final SessionDriver driver = new SessionDriver() {
         @Override
         public void send(IkeOutput.Send s) {
             outcome(() -> IkeManager.this.send(s));

@@ -65,7 +65,7 @@ final class IkeResumption {
     }
 
     /** The session actor of a resumed tunnel: an initiator's failover policy for active/dynamic tunnels. */
-    static Behavior<IkeSessionActor.Command> actor(IkeSessionActor.Driver driver, IkeSettings settings,
+    static Behavior<IkeSessionActor.Command> actor(SessionDriver driver, IkeSettings settings,
             IkeTunnel tunnel, Prepared p) {
         Clock clock = Clock.systemUTC();
         boolean initiator = tunnel.mode() != IkeMode.PASSIVE && !tunnel.peers().isEmpty();

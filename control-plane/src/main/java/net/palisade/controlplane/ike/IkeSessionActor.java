@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  * and the {@code probe} (an IKE SA with the list's head while on another peer, its events kept from the tunnel; when
  * it comes up, the probe and the session are deleted and the tunnel switches back to the head).
  *
- * <p>Endpoints: each initiator IKE SA (first, retry, failover, probe) asks the {@link Driver} for its endpoints at
+ * <p>Endpoints: each initiator IKE SA (first, retry, failover, probe) asks the {@link SessionDriver} for its endpoints at
  * the moment it starts: a peer given as a host name is resolved then (not once at config time), and our address is
  * the configured {@code local} or else the kernel's source address towards the peer. A name that does not resolve,
  * or a peer no local address reaches, is reported as {@code negotiation-failed} ({@link
  * FailureReason#ADDRESS_UNAVAILABLE}) and retried like any failed attempt (after the next peer, if there is one).
  * The first IKE SA initiated with a peer after the node starts carries N(INITIAL_CONTACT) ({@link
- * Driver#initialContact}).
+ * SessionDriver#initialContact}).
  *
- * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link Driver#hostName}) unless {@code srcid}
+ * <p>{@code dynamic} tunnels: our identity is this machine's host name ({@link SessionDriver#hostName}) unless {@code srcid}
  * is set; every {@link TunnelPolicy#ADDRESS_CHECK} the source address towards the peer is looked up again, and when
  * it moved, the IKE SA is deleted (best effort), the tunnel journals {@code phase1-down} saying so, and a new IKE SA
  * is negotiated from the new address at once.
@@ -54,54 +54,6 @@ final class IkeSessionActor {
         Endpoints {
             java.util.Objects.requireNonNull(local, "local");
             java.util.Objects.requireNonNull(remote, "remote");
-        }
-    }
-
-    /** What the actor needs from its node: the transport, SPI routing and the tunnel's events ({@link IkeManager}). */
-    interface Driver {
-        /** Sends a datagram. */
-        void send(IkeOutput.Send s);
-
-        /** Reports an engine outcome. */
-        void event(String label, IkeOutput.Event e);
-
-        /** Reports the peer of an established IKE SA dead. */
-        void dpdLost(String label, IkeOutput.Phase1Down down);
-
-        /** Reports that the tunnel now negotiates with {@code to}. */
-        void peerSwitched(String label, Host to, net.palisade.model.event.Cause cause);
-
-        /**
-         * The endpoints of a new initiator IKE SA of {@code tunnel} with {@code peer}, looked up now: the peer's name
-         * resolved, our address the configured {@code local} or the kernel's source address towards the peer. Fails
-         * (e.g. {@link UnknownHostException}) when the name does not resolve or no local address reaches the peer.
-         * Must not block the caller.
-         */
-        CompletionStage<Endpoints> endpoints(IkeTunnel tunnel, Host peer);
-
-        /** This machine's host name (its FQDN if it has one): a {@code dynamic} tunnel's identity without srcid. */
-        String hostName();
-
-        /** Routes messages with this initiator SPI to {@code actor}. */
-        void register(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
-
-        /** Stops routing them. */
-        void unregister(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<Command> actor);
-
-        /** The actor of {@code label} stops (a responder whose IKE SA ended): forget it. */
-        default void ended(String label, org.apache.pekko.actor.typed.ActorRef<Command> actor) {
-        }
-
-        /**
-         * Whether a new initiator IKE SA with {@code peer} should carry N(INITIAL_CONTACT): no IKE SA with that peer
-         * has come up since this node started ({@link #contacted}).
-         */
-        default boolean initialContact(InetAddress peer) {
-            return false;
-        }
-
-        /** An IKE SA with {@code peer} came up: later ones no longer carry N(INITIAL_CONTACT). */
-        default void contacted(InetAddress peer) {
         }
     }
 
@@ -137,7 +89,7 @@ final class IkeSessionActor {
     /** Time for a {@code dynamic} tunnel to check its local address. */
     enum CheckAddress implements Command { INSTANCE }
 
-    /** What {@link Driver#endpoints} answered for {@code peer}, for the session, a probe or an address check. */
+    /** What {@link SessionDriver#endpoints} answered for {@code peer}, for the session, a probe or an address check. */
     record Resolved(Purpose purpose, Host peer, Endpoints endpoints, Throwable error) implements Command {}
 
     /** Why endpoints were looked up. */
@@ -149,7 +101,7 @@ final class IkeSessionActor {
     /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
     record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
 
-    private final Driver manager;
+    private final SessionDriver manager;
     private final IkeSettings settings;
     private final IkeTunnel tunnel;
     private final boolean initiator;
@@ -172,13 +124,11 @@ final class IkeSessionActor {
     private InetSocketAddress besideRemote;
     private Instant besideStarted;
     private final java.util.Set<Long> registered = new java.util.HashSet<>();
-    private IkeSession probe;
-    private Long probeRegistered;
+    private final HeadProbe probe;
     private boolean resolving;
-    private boolean probeResolving;
     private boolean checking;
 
-    IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
+    IkeSessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
             TimerScheduler<Command> timers) {
         this.manager = manager;
@@ -191,10 +141,11 @@ final class IkeSessionActor {
         this.remote = remote;
         this.ctx = ctx;
         this.timers = timers;
+        this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf(), this::closeAndForget);
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
-    static Behavior<Command> initiator(Driver manager, IkeSettings settings, IkeTunnel tunnel) {
+    static Behavior<Command> initiator(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel) {
         Clock clock = Clock.systemUTC();
         TunnelPolicy policy = TunnelPolicy.initiator(tunnel, settings, clock);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -208,7 +159,7 @@ final class IkeSessionActor {
     }
 
     /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
-    static Behavior<Command> responder(Driver manager, IkeSettings settings, IkeTunnel tunnel,
+    static Behavior<Command> responder(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel,
             InetSocketAddress local, Inbound first) {
         Clock clock = Clock.systemUTC();
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -243,24 +194,9 @@ final class IkeSessionActor {
         return behavior();
     }
 
-    /**
-     * {@link #handlers()}, guarded: an exception from the engine or from here (a defect, or input no test foresaw)
-     * does not stop the actor silently, leaving the tunnel dead and its SAs installed; it ends the tunnel's IKE SAs
-     * as a failure ({@link #crashed}).
-     */
+    /** {@link #handlers()}, guarded: what one throws ends the tunnel's IKE SAs as a failure ({@link #crashed}). */
     private Behavior<Command> behavior() {
-        return Behaviors.intercept(() -> new org.apache.pekko.actor.typed.BehaviorInterceptor<Command, Command>(
-                Command.class) {
-            @Override
-            public Behavior<Command> aroundReceive(org.apache.pekko.actor.typed.TypedActorContext<Command> c,
-                    Command message, ReceiveTarget<Command> target) {
-                try {
-                    return target.apply(c, message);
-                } catch (RuntimeException e) {
-                    return crashed(message, e);
-                }
-            }
-        }, handlers());
+        return Behaviors.intercept(() -> new CrashGuard<>(Command.class, this::crashed), handlers());
     }
 
     /**
@@ -291,9 +227,9 @@ final class IkeSessionActor {
             timers.cancelAll();
             session = null;
             dropBeside();
-            dropProbe();
+            probe.drop();
             resolving = false;
-            probeResolving = false;
+            probe.resolving(false);
             checking = false;
             unregister();
         } catch (RuntimeException again) {
@@ -339,9 +275,7 @@ final class IkeSessionActor {
                     return afterStep();
                 })
                 .onMessageEquals(ProbeTick.INSTANCE, () -> {
-                    if (probe != null) {
-                        applyProbe(probe.handle(new IkeInput.Tick()));
-                    }
+                    probeUp(probe.handle(new IkeInput.Tick()));
                     return Behaviors.same();
                 })
                 .onMessageEquals(TryHead.INSTANCE, () -> {
@@ -382,7 +316,7 @@ final class IkeSessionActor {
                         }
                         dropBeside();
                         unregister();
-                        dropProbe();
+                        probe.drop();
                     } finally {
                         stop.done().complete(null);
                     }
@@ -490,7 +424,7 @@ final class IkeSessionActor {
         closeAndForget(session);
         session = null;
         register();
-        dropProbe();
+        probe.drop();
         manager.event(tunnel.label(), new IkeOutput.Phase1Down(id,
                 peerDead ? Optional.of(FailureReason.TIMEOUT) : Optional.empty(), why));
         if (!peerDead) {
@@ -503,8 +437,8 @@ final class IkeSessionActor {
 
     private void inbound(Inbound in) {
         long spi = in.datagram().length >= 8 ? java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) : 0;
-        if (probe != null && spi == probe.id().initiatorSpi()) {
-            applyProbe(probe.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local))));
+        if (probe.owns(spi)) {
+            probeUp(probe.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local))));
             return;
         }
         if (beside != null && beside.initiatorSpis().contains(spi)) {
@@ -792,18 +726,18 @@ final class IkeSessionActor {
     /** The next sessions go to {@code peer}; the tunnel journals peer-switched. */
     private void switchTo(Host peer) {
         timers.cancel(TryHead.INSTANCE);
-        dropProbe();
+        probe.drop();
         manager.peerSwitched(tunnel.label(), peer, net.palisade.model.event.Cause.TIMER);
     }
 
     /** Starts a probe IKE SA with the list's head, unless one is running or the current IKE SA is not up. */
     private void tryHead() {
-        switch (policy.headProbeDue(established(), probe != null || probeResolving)) {
+        switch (policy.headProbeDue(established(), probe.busy())) {
             case STOP -> timers.cancel(TryHead.INSTANCE);
             case WAIT -> { }
             case PROBE -> {
                 log.info("tunnel {}: trying the first peer {} again", tunnel.label(), policy.head());
-                probeResolving = true;
+                probe.resolving(true);
                 lookUp(Purpose.PROBE, policy.head());
             }
         }
@@ -815,46 +749,24 @@ final class IkeSessionActor {
 
     /** Starts the probe with the endpoints looked up for the head (if it is still wanted and they exist). */
     private void probeResolved(Resolved r) {
-        probeResolving = false;
+        probe.resolving(false);
         if (r.error() != null) {
             log.info("tunnel {}: not trying the first peer: {}", tunnel.label(), PeerResolver.unavailable(r.peer(), r.error()));
             return;
         }
-        if (probe != null || !policy.probeWanted(r.peer(), established())) {
+        if (probe.running() || !policy.probeWanted(r.peer(), established())) {
             return;
         }
-        probe = IkeSession.initiator(sessionTunnel(), r.endpoints().local(), r.endpoints().remote(),
-                IkeEnvironment.standard(clock), settings);
-        IkeSession.Step step = probe.handle(new IkeInput.Start());
-        probeRegistered = probe.id().initiatorSpi();
-        manager.register(probeRegistered, ctx.getSelf());
-        applyProbe(step);
+        probeUp(probe.start(IkeSession.initiator(sessionTunnel(), r.endpoints().local(), r.endpoints().remote(),
+                IkeEnvironment.standard(clock), settings)));
     }
 
-    /** The probe's outputs: sent and timed, its events kept from the tunnel; Phase1Up switches back to the head. */
-    private void applyProbe(IkeSession.Step step) {
-        boolean up = false;
-        for (IkeOutput o : step.outputs()) {
-            switch (o) {
-                case IkeOutput.Send s -> manager.send(s);
-                case IkeOutput.SetTimer t -> timers.startSingleTimer(ProbeTick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
-                case IkeOutput.Event e -> up |= e instanceof IkeOutput.Phase1Up;
-            }
-        }
-        if (probe == null) {
-            return;
-        }
-        if (probe.state() == IkeState.CLOSED) {
-            dropProbe();
-            return;
-        }
+    /** The probe came up (it is closed already): the current IKE SA goes and the tunnel switches back to the head. */
+    private void probeUp(boolean up) {
         if (!up) {
             return;
         }
         log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(), policy.head());
-        closeAndForget(probe);
-        dropProbe();
         if (session != null && session.state() != IkeState.CLOSED) {
             IkeSaId id = session.id();
             closeAndForget(session);
@@ -866,17 +778,6 @@ final class IkeSessionActor {
         register();
         switchTo(policy.probeUp());
         startInitiator();
-    }
-
-    private void dropProbe() {
-        if (probeRegistered != null) {
-            manager.unregister(probeRegistered, ctx.getSelf());
-            probeRegistered = null;
-        }
-        if (probe != null) {
-            timers.cancel(ProbeTick.INSTANCE);
-            probe = null;
-        }
     }
 
     /** Where a datagram arrived: {@code to}, or our address of that IKE SA if it came in on the wildcard. */

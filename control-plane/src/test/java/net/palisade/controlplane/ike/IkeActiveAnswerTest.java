@@ -42,7 +42,7 @@ class IkeActiveAnswerTest {
     }
 
     /** One gateway: its routes, its peer, what its tunnel journals and which ESP pairs its dataplane holds. */
-    static final class Gateway implements IkeSessionActor.Driver {
+    static final class Gateway implements SessionDriver {
         final InetSocketAddress me;
         final InetSocketAddress peerAddress;
         volatile Gateway peer;

@@ -48,7 +48,7 @@ class IkeFailoverTest {
      * Responder engines per initiator SPI, a journal of what the actor reports, peers that can be cut off, host names
      * that resolve (or not) and our current address towards the peers.
      */
-    static final class FakeNet implements IkeSessionActor.Driver {
+    static final class FakeNet implements SessionDriver {
         final IkeTunnel responderTunnel;
         final Set<InetAddress> cutOff = ConcurrentHashMap.newKeySet();
         final Map<String, InetAddress> names = new ConcurrentHashMap<>();

@@ -62,7 +62,7 @@ class IkeSpoofTest {
     }
 
     /** One gateway: its dispatcher and session actors, what its tunnel journals and which ESP pairs it holds. */
-    final class Node implements IkeSessionActor.Driver, IkeDispatcher.Tunnels {
+    final class Node implements SessionDriver, IkeDispatcher.Tunnels {
         final InetSocketAddress me;
         final IkeTunnel tunnel;
         volatile Node peer;

@@ -521,12 +521,8 @@ public final class Worker {
             count(Counter.MSS_CLAMPED);
         }
         long seq = sa.nextSequence();
-        if (seq == OutboundSa.EXHAUSTED) {
-            count(Counter.SEQ_EXHAUSTED);
-            return;
-        }
-        if (seq == OutboundSa.UNRESERVED) {
-            count(Counter.SEQ_UNRESERVED);
+        if (seq == OutboundSa.EXHAUSTED || seq == OutboundSa.UNRESERVED) {
+            count(seq == OutboundSa.EXHAUSTED ? Counter.SEQ_EXHAUSTED : Counter.SEQ_UNRESERVED);
             return;
         }
         EspTransform transform = b.transform();

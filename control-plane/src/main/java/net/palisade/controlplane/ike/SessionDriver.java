@@ -1,0 +1,58 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CompletionStage;
+import net.palisade.model.Host;
+import net.palisade.model.IkeTunnel;
+
+/**
+ * What an {@link IkeSessionActor} needs from its node: the transport, SPI routing and the tunnel's events ({@link
+ * IkeManager}).
+ */
+interface SessionDriver {
+    /** Sends a datagram. */
+    void send(IkeOutput.Send s);
+
+    /** Reports an engine outcome. */
+    void event(String label, IkeOutput.Event e);
+
+    /** Reports the peer of an established IKE SA dead. */
+    void dpdLost(String label, IkeOutput.Phase1Down down);
+
+    /** Reports that the tunnel now negotiates with {@code to}. */
+    void peerSwitched(String label, Host to, net.palisade.model.event.Cause cause);
+
+    /**
+     * The endpoints of a new initiator IKE SA of {@code tunnel} with {@code peer}, looked up now: the peer's name
+     * resolved, our address the configured {@code local} or the kernel's source address towards the peer. Fails
+     * (e.g. {@link UnknownHostException}) when the name does not resolve or no local address reaches the peer.
+     * Must not block the caller.
+     */
+    CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel, Host peer);
+
+    /** This machine's host name (its FQDN if it has one): a {@code dynamic} tunnel's identity without srcid. */
+    String hostName();
+
+    /** Routes messages with this initiator SPI to {@code actor}. */
+    void register(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<IkeSessionActor.Command> actor);
+
+    /** Stops routing them. */
+    void unregister(long initiatorSpi, org.apache.pekko.actor.typed.ActorRef<IkeSessionActor.Command> actor);
+
+    /** The actor of {@code label} stops (a responder whose IKE SA ended): forget it. */
+    default void ended(String label, org.apache.pekko.actor.typed.ActorRef<IkeSessionActor.Command> actor) {
+    }
+
+    /**
+     * Whether a new initiator IKE SA with {@code peer} should carry N(INITIAL_CONTACT): no IKE SA with that peer
+     * has come up since this node started ({@link #contacted}).
+     */
+    default boolean initialContact(InetAddress peer) {
+        return false;
+    }
+
+    /** An IKE SA with {@code peer} came up: later ones no longer carry N(INITIAL_CONTACT). */
+    default void contacted(InetAddress peer) {
+    }
+}
