@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import net.palisade.dataplane.testkit.TestPrograms;
 import org.junit.jupiter.api.Assumptions;
@@ -73,30 +74,42 @@ public final class StatusPageBrowser implements AutoCloseable {
         driver.findElement(By.id("signin")).click();
     }
 
-    /** The row of the tunnel labelled {@code label}, if the page shows one. */
-    public Optional<WebElement> row(String label) {
-        List<WebElement> rows = driver.findElements(By.cssSelector("#tunnel-rows tr[data-label='" + label + "']"));
-        return rows.stream().findFirst();
-    }
-
-    /** The colour the page gives the tunnel's row (its dot and its {@code data-colour}), empty without a row. */
-    public Optional<String> colour(String label) {
-        return row(label).map(r -> {
-            String colour = r.getDomAttribute("data-colour");
-            String dot = r.findElement(By.cssSelector("span.dot")).getDomAttribute("class");
-            assertThat(dot).as("the dot shows the row's colour").isEqualTo("dot " + colour);
-            return colour;
+    /**
+     * What the page shows for the tunnel labelled {@code label}, read in one script call (the page re-draws its table
+     * on every update, so elements found earlier go stale): {@code colour} (the row's, after checking that its dot
+     * shows the same), {@code status}, {@code peer}, {@code sas}, {@code bytes} and the row's whole {@code text}.
+     * Empty when the page has no row for it.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Map<String, String>> row(String label) {
+        Object found = script("""
+                const r = [...document.querySelectorAll('#tunnel-rows tr')].find(r => r.dataset.label === arguments[0]);
+                if (!r) return null;
+                const dot = r.querySelector('span.dot');
+                return {colour: r.dataset.colour, dot: dot ? dot.className : '', status: r.dataset.status,
+                        peer: r.querySelector('td.peer').innerText, sas: r.querySelector('td.sas').innerText,
+                        bytes: r.querySelector('td.bytes').innerText, text: r.innerText};
+                """, label);
+        return Optional.ofNullable((Map<String, String>) found).map(m -> {
+            assertThat(m.get("dot")).as("the dot shows the row's colour").isEqualTo("dot " + m.get("colour"));
+            return m;
         });
     }
 
-    /** The event list, newest first, as {@code label type} pairs. */
-    public List<String> events() {
-        return driver.findElements(By.cssSelector("#events li")).stream()
-                .map(li -> li.getDomAttribute("data-label") + " " + li.getDomAttribute("data-type")).toList();
+    /** The colour the page gives the tunnel's row, empty without a row. */
+    public Optional<String> colour(String label) {
+        return row(label).map(m -> m.get("colour"));
     }
 
-    public Object script(String js) {
-        return ((JavascriptExecutor) driver).executeScript(js);
+    /** The event list, newest first, as {@code label type} pairs. */
+    @SuppressWarnings("unchecked")
+    public List<String> events() {
+        return (List<String>) script("return [...document.querySelectorAll('#events li')]"
+                + ".map(li => li.dataset.label + ' ' + li.dataset.type)");
+    }
+
+    public Object script(String js, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(js, args);
     }
 
     /** A screenshot to {@code target/NAME} (the test's artifact) and, when {@code alsoTo} is given, a copy there. */

@@ -121,14 +121,14 @@ class StatusPageBrowserTest {
                     String status = new com.fasterxml.jackson.databind.ObjectMapper()
                             .readTree(send("GET", "/v1/tunnels/" + label, null, token).body()).path("status").asText();
                     assertThat(browser.row(label)).as(label).isPresent();
-                    assertThat(browser.row(label).get().getDomAttribute("data-status")).isEqualTo(status);
+                    assertThat(browser.row(label).get().get("status")).isEqualTo(status);
                     assertThat(browser.colour(label)).as(label + " " + status).hasValue(LEGEND.get(status));
                 }
                 assertThat(browser.events()).contains("to-b configured", "legacy configured");
             });
             // an IKE tunnel on a node without IKE never gets an IKE SA: red
             assertThat(browser.colour("to-b")).hasValue("red");
-            assertThat(browser.row("to-b").get().getText()).contains("192.0.2.2").doesNotContain("browser-test-psk");
+            assertThat(browser.row("to-b").get().get("text")).contains("192.0.2.2").doesNotContain("browser-test-psk");
             browser.screenshot("status-page-manual.png", Optional.empty());
 
             // the token: in this tab's sessionStorage, not in the URL, no cookie; a reload does not ask again
