@@ -154,4 +154,57 @@ class StatusPageBrowserTest {
             assertThat(browser.script("return sessionStorage.getItem('palisade.api.token')")).isNull();
         }
     }
+
+    @Test
+    void aBrokenStreamResumesWithLastEventIdAndLosesNoEvent() throws Exception {
+        // a second API on the same node: the commits made while the page's server is away go through it
+        ServerBinding other = new ApiServer(TokenFile.loadOrCreate(dir.resolve("api-token")), node, Optional::empty,
+                () -> true).bind(node.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        String otherBase = "http://127.0.0.1:" + other.localAddress().getPort();
+        try (StatusPageBrowser browser = StatusPageBrowser.open(base)) {
+            browser.load("/ui/");
+            browser.signIn(token);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(browser.driver().findElement(By.id("live")).getText()).isEqualTo("live"));
+            assertThat(commit(base, "manual from 10.1.0.0/16 to 10.4.0.0/16 local 192.0.2.1 peer 192.0.2.4"
+                    + " spi 0x2000:0x2001 enc aes-128-gcm enckey 0x" + "11".repeat(20) + " label resume-a\n"))
+                    .isEqualTo(201);
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(browser.events()).contains("resume-a configured"));
+
+            // the page's server goes away, its open stream with it
+            int port = binding.localAddress().getPort();
+            binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(browser.driver().findElement(By.id("live")).getText()).isEqualTo("stream: reconnecting"));
+            assertThat(commit(otherBase, "manual from 10.1.0.0/16 to 10.5.0.0/16 local 192.0.2.1 peer 192.0.2.5"
+                    + " spi 0x3000:0x3001 enc aes-128-gcm enckey 0x" + "22".repeat(20) + " label resume-b\n"))
+                    .isEqualTo(201);
+
+            // back on the same port: the page reconnects after the last event it saw and shows what it missed, once
+            binding = new ApiServer(TokenFile.loadOrCreate(dir.resolve("api-token")), node, Optional::empty,
+                    () -> true).bind(node.system(), "127.0.0.1", port).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(browser.driver().findElement(By.id("live")).getText()).isEqualTo("live");
+                List<String> events = browser.events();
+                assertThat(events).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(3);
+                // newest first: what the page missed, in either order, above what it had seen
+                assertThat(events.subList(0, 2)).containsExactlyInAnyOrder("resume-b configured", "resume-a removed");
+                assertThat(events.get(2)).isEqualTo("resume-a configured");
+                assertThat(browser.row("resume-b")).isPresent();
+                assertThat(browser.row("resume-a")).isEmpty();
+            });
+        } finally {
+            other.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Commits {@code text} as the whole configuration through the API at {@code at}; the answer's status. */
+    private static int commit(String at, String text) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(at + "/v1/config/commits?message=resume"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return r.statusCode();
+    }
 }
