@@ -130,6 +130,10 @@ class StatusPageBrowserTest {
             assertThat(browser.colour("to-b")).hasValue("red");
             assertThat(browser.row("to-b").get().get("text")).contains("192.0.2.2").doesNotContain("browser-test-psk");
             browser.screenshot("status-page-manual.png", Optional.empty());
+            // a node without a gateway pair answers GET /v1/cluster with 404: the page shows no pair section
+            assertThat(send("GET", "/v1/cluster", null, token).statusCode()).isEqualTo(404);
+            assertThat(browser.driver().findElement(By.id("cluster")).isDisplayed()).isFalse();
+            assertThat(browser.driver().findElement(By.id("error")).getText()).isEmpty();
 
             // the token: in this tab's sessionStorage, not in the URL, no cookie; a reload does not ask again
             assertThat(browser.script("return sessionStorage.getItem('palisade.api.token')")).isEqualTo(token);
