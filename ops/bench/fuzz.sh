@@ -1,37 +1,48 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with Jazzer (libFuzzer) of the decoders and parsers that take outside input:
 #   ops/bench/fuzz.sh MINUTES [TARGET...]
-# TARGET: Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor (default: all), each for MINUTES. Each starts from
-# the kept inputs of its @FuzzTest (shared-model/src/test/resources/net/palisade/model/fuzz/*Inputs/) and prints
-# executions, speed and findings; a finding's input is written to target/fuzz/TARGET/ and the script exits 1.
+# TARGET: Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor (shared-model: decoders and the config doors)
+#         Ikev2Responder Ikev1Responder (control-plane: the IKE engines as responders, EngineFuzzTest)
+# (default: all), each for MINUTES. Each starts from the kept inputs of its @FuzzTest (src/test/resources/.../fuzz/
+# *Inputs/ of its module) and prints executions, speed and findings; a finding's input is written to
+# target/fuzz/TARGET/ and the script exits 1.
 # Add a finding to the @FuzzTest's Inputs directory once fixed, so the suite replays it from then on.
 # FUZZ_SECONDS=N runs each target N seconds instead of MINUTES (a quick check of the script itself).
 set -euo pipefail
 minutes=${1:?usage: fuzz.sh MINUTES [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor)
+[ ${#targets[@]} -gt 0 ] || targets=(Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor Ikev2Responder Ikev1Responder)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 for cand in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25*; do
   if [ -n "$cand" ] && [ -x "$cand/bin/java" ]; then export JAVA_HOME=$cand; break; fi
 done
-./mvnw -B -q -ntp -pl shared-model test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz.cp \
+# one reactor run: each module's fuzz.cp names its siblings' target/classes, not jars from ~/.m2
+./mvnw -B -q -ntp -o -pl control-plane -am test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz.cp \
   -Dmdep.includeScope=test >&2
-cp="shared-model/target/test-classes:shared-model/target/classes:$(cat shared-model/target/fuzz.cp)"
-inputs=shared-model/src/test/resources/net/palisade/model/fuzz
-declare -A seeds=([Ikev2Decoder]=DecoderFuzzTestInputs/ikev2 [Ikev1Decoder]=DecoderFuzzTestInputs/ikev1
-                  [ConfigText]=ConfigFuzzTestInputs/text [ConfigJsonDoor]=ConfigFuzzTestInputs/json)
+cp="shared-model/target/test-classes:control-plane/target/test-classes:control-plane/target/classes"
+cp="$cp:$(cat control-plane/target/fuzz.cp):$(cat shared-model/target/fuzz.cp)"
+declare -A seeds=([Ikev2Decoder]=shared-model/src/test/resources/net/palisade/model/fuzz/DecoderFuzzTestInputs/ikev2
+                  [Ikev1Decoder]=shared-model/src/test/resources/net/palisade/model/fuzz/DecoderFuzzTestInputs/ikev1
+                  [ConfigText]=shared-model/src/test/resources/net/palisade/model/fuzz/ConfigFuzzTestInputs/text
+                  [ConfigJsonDoor]=shared-model/src/test/resources/net/palisade/model/fuzz/ConfigFuzzTestInputs/json
+                  [Ikev2Responder]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/EngineFuzzTestInputs/ikev2Responder
+                  [Ikev1Responder]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/EngineFuzzTestInputs/ikev1Responder)
+declare -A classes=([Ikev2Decoder]=net.palisade.model.fuzz [Ikev1Decoder]=net.palisade.model.fuzz
+                    [ConfigText]=net.palisade.model.fuzz [ConfigJsonDoor]=net.palisade.model.fuzz
+                    [Ikev2Responder]=net.palisade.controlplane.fuzz [Ikev1Responder]=net.palisade.controlplane.fuzz)
 status=0
 printf '%-16s %8s %14s %10s %s\n' target minutes executions exec/s result
 for t in "${targets[@]}"; do
   work=target/fuzz/$t
   rm -rf "$work"; mkdir -p "$work/corpus"
-  cp "$inputs/${seeds[$t]}"/* "$work/corpus/"
+  [ -n "${seeds[$t]:-}" ] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
+  cp "${seeds[$t]}"/* "$work/corpus/"
   log=$work/jazzer.log
   set +e
   "$JAVA_HOME/bin/java" -XX:+EnableDynamicAgentLoading -cp "$cp" com.code_intelligence.jazzer.Jazzer \
-    --target_class="net.palisade.model.fuzz.FuzzTargets\$$t" --instrumentation_includes='net.palisade.**' \
+    --target_class="${classes[$t]}.FuzzTargets\$$t" --instrumentation_includes='net.palisade.**' \
     --reproducer_path="$work" -artifact_prefix="$work/" -max_total_time=${FUZZ_SECONDS:-$((minutes * 60))} -print_final_stats=1 \
     "$work/corpus" >"$log" 2>&1
   rc=$?

@@ -84,8 +84,8 @@ public final class ApiServer extends AllDirectives {
         this.node = node;
         this.counters = counters;
         this.ready = ready;
-        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get())
-                + Metrics.renderIke(ikeCounters.get())), METRICS_MAX_AGE, Clock.systemUTC());
+        this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get(),
+                Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())), METRICS_MAX_AGE, Clock.systemUTC());
     }
 
     /**
@@ -131,7 +131,7 @@ public final class ApiServer extends AllDirectives {
                         : complete(problemResponse(Problem.of(503, "Not ready", "the node is still starting"))))),
                 path("metrics", () -> get(() -> metricsPublic ? async(metrics())
                         : authenticated(caller -> async(metrics())))),
-                pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller))))));
+                pathPrefix("v1", () -> authenticated(caller -> concat(tunnelRoutes(caller), eventRoutes(), configRoutes(caller), clusterRoutes())))));
     }
 
     // ---- tunnels --------------------------------------------------------------------------------------------
@@ -257,6 +257,26 @@ public final class ApiServer extends AllDirectives {
                             .map(e -> ServerSentEvent.create(compact(eventJson(e)), e.event().type(), Long.toString(e.offset())))
                             .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat);
                     return completeOK(source, EventStreamMarshalling.toEventStream());
+                })))));
+    }
+
+    // ---- the pair -------------------------------------------------------------------------------------------
+
+    private Metrics.Pair pair() {
+        var v = node.cluster();
+        return new Metrics.Pair(!"standby".equals(v.role()), v.leaseEpoch(), node.fencedReports());
+    }
+
+    private Route clusterRoutes() {
+        return pathPrefix("cluster", () -> concat(
+                pathEnd(() -> get(() -> jsonRoute(200, ClusterJson.view(node.cluster())))),
+                path("events", () -> get(() -> parameterOptional("since", since -> {
+                    Optional<Instant> s = since.isPresent() ? instant("since", since) : Optional.empty();
+                    if (since.isPresent() && s.isEmpty()) {
+                        return complete(problemResponse(fieldProblem(400, "Bad request", "since",
+                                "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z)")));
+                    }
+                    return async(node.clusterEvents(s).thenApply(l -> json(200, ClusterJson.events(l))));
                 })))));
     }
 

@@ -14,7 +14,27 @@ final class Metrics {
     private Metrics() {}
 
     static String render(List<TunnelView> tunnels, Optional<DataplaneCounters> counters) {
+        return render(tunnels, counters, Optional.empty());
+    }
+
+    /**
+     * The pair's figures: whether this node is active (a node alone always is), the active lease's epoch as this
+     * node knows it, and the engine reports it refused while not active.
+     */
+    record Pair(boolean active, long epoch, long fencedReports) {}
+
+    static String render(List<TunnelView> tunnels, Optional<DataplaneCounters> counters, Optional<Pair> pair) {
         StringBuilder sb = new StringBuilder();
+        if (pair.isPresent()) {
+            Pair p = pair.get();
+            sb.append("# HELP palisade_ha_active 1 while this node runs the tunnels (active, or alone), 0 on a standby.\n")
+                    .append("# TYPE palisade_ha_active gauge\npalisade_ha_active ").append(p.active() ? 1 : 0).append('\n');
+            sb.append("# HELP palisade_ha_lease_epoch The active lease's epoch as this node last saw it (0: none).\n")
+                    .append("# TYPE palisade_ha_lease_epoch gauge\npalisade_ha_lease_epoch ").append(p.epoch()).append('\n');
+            sb.append("# HELP palisade_ha_fenced_reports_total Engine reports refused because this node was not active.\n")
+                    .append("# TYPE palisade_ha_fenced_reports_total counter\npalisade_ha_fenced_reports_total ")
+                    .append(p.fencedReports()).append('\n');
+        }
         sb.append("# HELP palisade_tunnel_up 1 when the tunnel is up, 0 otherwise.\n# TYPE palisade_tunnel_up gauge\n");
         for (TunnelView t : tunnels) {
             sb.append("palisade_tunnel_up{label=\"").append(escape(t.label())).append("\"} ")

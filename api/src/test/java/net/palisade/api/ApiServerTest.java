@@ -135,6 +135,35 @@ class ApiServerTest {
 
     @Test
     @Order(2)
+    void clusterOfANodeAloneOnH2() throws Exception {
+        JsonNode c = tree(get("/v1/cluster"));
+        assertThat(c.get("role").asText()).isEqualTo("sole");
+        assertThat(c.get("members")).hasSize(1);
+        assertThat(c.get("members").get(0).get("address").asText()).isEqualTo(c.get("self").asText());
+        assertThat(c.get("members").get(0).get("status").asText()).isEqualTo("up");
+        assertThat(c.get("members").get(0).get("reachable").asBoolean()).isTrue();
+        assertThat(c.get("lease").get("epoch").asLong()).isZero();
+        assertThat(tree(get("/v1/cluster/events")).isArray()).isTrue();
+        assertThat(tree(get("/v1/cluster/events"))).isEmpty();
+        assertProblem(get("/v1/cluster/events?since=yesterday"), 400);
+        assertThat(send("GET", "/v1/cluster", null, null, "wrong").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(2)
+    void aTakeoverAsJson() {
+        var t = new net.palisade.controlplane.cluster.HaEvent.Takeover(Instant.parse("2026-12-06T03:12:00Z"),
+                "10.0.0.2:25520", net.palisade.model.event.Cause.of("lease-expired"), "10.0.0.1:25520",
+                "10.0.0.2:25520", 2150, 7);
+        assertThat(ClusterJson.event(t)).containsExactly(java.util.Map.entry("type", "ha-takeover"),
+                java.util.Map.entry("time", "2026-12-06T03:12:00Z"), java.util.Map.entry("node", "10.0.0.2:25520"),
+                java.util.Map.entry("cause", "lease-expired"), java.util.Map.entry("from", "10.0.0.1:25520"),
+                java.util.Map.entry("to", "10.0.0.2:25520"), java.util.Map.entry("gapMillis", 2150L),
+                java.util.Map.entry("epoch", 7L));
+    }
+
+    @Test
+    @Order(2)
     void invalidCommitIsRefusedWithLineColumnAndChangesNothing() throws Exception {
         HttpResponse<String> r = send("POST", "/v1/config/commits?message=bad", "text/plain",
                 "ike from 10.1.0.0/16 to 10.2.0.0/16 peeer 192.0.2.2 psk \"" + CANARY + "\"\n", token);
@@ -284,6 +313,8 @@ class ApiServerTest {
         HttpResponse<String> r = get("/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("# TYPE palisade_tunnel_up gauge").contains("palisade_tunnel_up{label=\"to-b\"} 0");
+        assertThat(r.body()).as("a node alone runs its tunnels").contains("palisade_ha_active 1\n")
+                .contains("palisade_ha_lease_epoch 0\n").contains("palisade_ha_fenced_reports_total 0\n");
     }
 
     @Test

@@ -17,7 +17,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import net.palisade.controlplane.cluster.ActivePorts;
+import net.palisade.controlplane.cluster.ActiveRole;
+import net.palisade.controlplane.cluster.ActiveShardAllocation;
 import net.palisade.controlplane.cluster.ClusterTls;
+import net.palisade.controlplane.cluster.ClusterView;
+import net.palisade.controlplane.cluster.LeaseTable;
+import net.palisade.controlplane.cluster.HaEvent;
+import net.palisade.controlplane.cluster.NodeTimeline;
 import net.palisade.controlplane.config.ConfigCommand;
 import net.palisade.controlplane.config.ConfigInput;
 import net.palisade.controlplane.config.ConfigReply;
@@ -82,10 +89,12 @@ public final class ControlPlane implements AutoCloseable {
     private final ClusterSharding sharding;
     private final ActorRef<ConfigCommand> configStore;
     private final JdbcReadJournal readJournal;
+    private final ActiveRole role;
 
     private ControlPlane(ActorSystem<Void> system, Settings settings, JournalSettings journal, String node,
-            ClusterSharding sharding, ActorRef<ConfigCommand> configStore) {
+            ClusterSharding sharding, ActorRef<ConfigCommand> configStore, ActiveRole role) {
         this.system = system;
+        this.role = role;
         this.settings = settings;
         this.journal = journal;
         this.node = node;
@@ -109,11 +118,37 @@ public final class ControlPlane implements AutoCloseable {
      * @throws SQLException when the journal tables cannot be created
      */
     public static ControlPlane start(Settings settings, TunnelPorts ports) throws IOException, SQLException {
+        return start(settings, ports, NO_FENCE);
+    }
+
+    private static final ActiveRole.Listener NO_FENCE = new ActiveRole.Listener() {
+        @Override
+        public void becameActive(long epoch) {}
+
+        @Override
+        public void becameStandby(Cause cause) {}
+    };
+
+    /**
+     * Starts a node; on a PostgreSQL journal as a member of a gateway pair (see {@link ActiveRole}): standby until it
+     * holds the active lease, its tunnels' ports closed meanwhile.
+     *
+     * @param fence told first of every role change, before the tunnels' ports open or close (the node's IKE: it
+     *     must stop sending before anything else when the role is lost)
+     * @throws IllegalArgumentException for seed nodes on embedded H2: a pair shares a PostgreSQL journal
+     */
+    public static ControlPlane start(Settings settings, TunnelPorts ports, ActiveRole.Listener fence)
+            throws IOException, SQLException {
+        JournalSettings journal = settings.journalOrDefault();
+        if (journal.h2() && !settings.seedNodes().isEmpty()) {
+            throw new IllegalArgumentException("a gateway pair (seed nodes " + String.join(", ", settings.seedNodes())
+                    + ") needs a journal both nodes share: PostgreSQL (--journal-url jdbc:postgresql://...);"
+                    + " this node's journal is embedded H2");
+        }
         Files.createDirectories(settings.dataDir());
         NodeKey nodeKey = NodeKey.loadOrCreate(settings.dataDir());
         SecretSealer sealer = new SecretSealer(nodeKey);
         ClusterTls clusterTls = ClusterTls.loadOrCreate(settings.dataDir(), nodeKey);
-        JournalSettings journal = settings.journalOrDefault();
         JournalSchema.createIfMissing(journal);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), Settings.SYSTEM_NAME,
                 ActorSystemSetup.create(BootstrapSetup.create(NodeConfig.node(settings, journal, clusterTls)),
@@ -126,15 +161,48 @@ public final class ControlPlane implements AutoCloseable {
         org.apache.pekko.actor.Address self = cluster.selfMember().address();
         String node = settings.nodeName().orElseGet(() -> self.getHost().orElse("local") + ":"
                 + self.getPort().map(String::valueOf).orElse("0"));
+        ActiveRole role = journal.h2() ? ActiveRole.sole()
+                : ActiveRole.leased(journal, ActiveShardAllocation.ownerName(self), NodeConfig.leaseTtl(settings),
+                        settings.clock());
+        TunnelPorts gated = ports;
+        role.listen(fence);
+        if (role.paired()) {
+            ActivePorts activePorts = new ActivePorts(ports);
+            role.listen(activePorts);
+            gated = activePorts;
+            ActorRef<HaEvent> timeline = system.systemActorOf(NodeTimeline.create(node), "ha-timeline",
+                    org.apache.pekko.actor.typed.Props.empty());
+            role.journalTo(timeline::tell);
+        }
         ClusterSharding sharding = ClusterSharding.get(system);
-        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(ports, node, settings.clock(), settings.snapshotEvery());
-        sharding.init(Entity.of(TunnelEntity.TYPE_KEY, ctx -> TunnelEntity.create(ctx.getEntityId(), tunnelDeps))
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery());
+        Entity<TunnelCommand, ?> entity = Entity.of(TunnelEntity.TYPE_KEY,
+                        ctx -> TunnelEntity.create(ctx.getEntityId(), tunnelDeps))
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy());
+        if (role.paired()) {
+            entity = entity.withAllocationStrategy(new ActiveShardAllocation(role, self));
+        }
+        sharding.init(entity);
         ActorRef<ConfigCommand> store = ClusterSingleton.get(system).init(SingletonActor.of(
                 ConfigStore.create(label -> sharding.entityRefFor(TunnelEntity.TYPE_KEY, label),
                         new ConfigStore.Deps(node, settings.clock(), settings.snapshotEvery())),
                 ConfigStore.PERSISTENCE_ID));
-        return new ControlPlane(system, settings, journal, node, sharding, store);
+        role.start();
+        // downed by the resolver (or stopped otherwise) without close(): this node must not stay active, and should
+        // hand over before the slower phases of the shutdown (leaving, shard hand-off) rather than after them
+        org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+                org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "palisade-step-down",
+                () -> CompletableFuture.supplyAsync(() -> {
+                    role.leave(new Cause("cluster-left"));
+                    return Done.done();
+                }, r -> Thread.ofPlatform().daemon().name("palisade-step-down").start(r))); // it blocks: not the common pool
+        system.getWhenTerminated().thenRun(() -> role.leave(new Cause("cluster-left")));
+        return new ControlPlane(system, settings, journal, node, sharding, store, role);
+    }
+
+    /** This node's role in its pair (a sole node on H2 is always active). */
+    public ActiveRole role() {
+        return role;
     }
 
     /** The ActorSystem (for the HTTP server, which shares it). */
@@ -308,6 +376,9 @@ public final class ControlPlane implements AutoCloseable {
      */
     public CompletionStage<TunnelView> report(String label,
             Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        if (!role.mayAct()) {
+            return fenced(label);
+        }
         return askTunnel(label, input::apply);
     }
 
@@ -317,7 +388,28 @@ public final class ControlPlane implements AutoCloseable {
      */
     public CompletionStage<TunnelView> reportAll(String label,
             List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+        if (!role.mayAct()) {
+            return fenced(label);
+        }
         return askTunnel(label, r -> new TunnelCommand.EngineReports(inputs.stream().map(f -> f.apply(r)).toList(), r));
+    }
+
+    /**
+     * The fence on tunnel journal writes: an engine report from a node whose active lease ran out is refused before
+     * it reaches the tunnel (and so the journal). The lease's own TTL decides ({@link ActiveRole#mayAct}), so this
+     * holds even before the lost callback has run.
+     */
+    private CompletionStage<TunnelView> fenced(String label) {
+        fencedReports.increment();
+        return CompletableFuture.failedFuture(new RejectedException("tunnel " + label + ": report refused, this node"
+                + " is not the active one (lease epoch " + role.epoch() + " no longer held)", List.of()));
+    }
+
+    private final java.util.concurrent.atomic.LongAdder fencedReports = new java.util.concurrent.atomic.LongAdder();
+
+    /** @return engine reports refused because this node was not active ({@code ha.fenced.reports}) */
+    public long fencedReports() {
+        return fencedReports.sum();
     }
 
     // ---- history -----------------------------------------------------------------------------------------------
@@ -404,6 +496,41 @@ public final class ControlPlane implements AutoCloseable {
                 && type.map(e.event().type()::equals).orElse(true);
     }
 
+    // ---- the pair --------------------------------------------------------------------------------------------------
+
+    /** The cluster and the active role as this node sees them now (the lease as last read, every TTL/10). */
+    public ClusterView cluster() {
+        org.apache.pekko.cluster.Cluster c = org.apache.pekko.cluster.Cluster.get(system.classicSystem());
+        var state = c.state();
+        java.util.Set<org.apache.pekko.cluster.Member> unreachable = state.getUnreachable();
+        Optional<LeaseTable.Row> row = role.holder();
+        Optional<String> holder = role.active() ? Optional.of(role.self())
+                : row.filter(LeaseTable.Row::held).map(LeaseTable.Row::owner);
+        List<ClusterView.Member> members = new ArrayList<>();
+        for (org.apache.pekko.cluster.Member m : state.getMembers()) {
+            String address = ActiveShardAllocation.ownerName(m.address());
+            members.add(new ClusterView.Member(address, m.status().toString().toLowerCase(java.util.Locale.ROOT),
+                    !unreachable.contains(m), holder.map(address::equals).orElse(false)));
+        }
+        String self = ActiveShardAllocation.ownerName(c.selfAddress());
+        String r = !role.paired() ? "sole" : role.active() ? "active" : "standby";
+        long epoch = role.active() ? role.epoch() : row.map(LeaseTable.Row::epoch).orElse(0L);
+        return new ClusterView(self, r, members, holder, epoch,
+                role.active() || holder.isPresent() ? row.map(LeaseTable.Row::expires) : Optional.empty());
+    }
+
+    /**
+     * Every node's HA timeline ({@code ha-active}, {@code ha-standby}, {@code ha-takeover}) in time order, optionally
+     * only at or after {@code since}.
+     */
+    public CompletionStage<List<HaEvent>> clusterEvents(Optional<Instant> since) {
+        return plain(readJournal.currentEventsByTag(NodeTimeline.TAG, Offset.noOffset())
+                .map(env -> (HaEvent) env.event())
+                .filter(e -> since.map(s -> !e.time().isBefore(s)).orElse(true))
+                .runWith(Sink.seq(), system))
+                .thenApply(l -> l.stream().sorted(java.util.Comparator.comparing(HaEvent::time)).toList());
+    }
+
     // ---- plumbing ----------------------------------------------------------------------------------------------
 
     private <R extends ConfigReply> CompletionStage<R> askStore(Function<ActorRef<ConfigReply>, ConfigCommand> cmd,
@@ -445,9 +572,13 @@ public final class ControlPlane implements AutoCloseable {
         return out;
     }
 
-    /** Leaves the cluster and stops the ActorSystem (waits up to 30 s). */
+    /**
+     * Gives the active lease up (so that the other node of a pair takes over at once rather than after the TTL),
+     * leaves the cluster and stops the ActorSystem (waits up to 30 s).
+     */
     @Override
     public void close() {
+        role.close();
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -7,17 +7,20 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import net.palisade.controlplane.cluster.ActiveRole;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.journal.PairKey;
+import net.palisade.controlplane.journal.TakeoverSealer;
+import net.palisade.controlplane.sa.JournalSequences;
 import net.palisade.controlplane.tunnel.DataplanePorts;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelState;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.dataplane.sa.SaEvents;
-import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.model.event.Cause;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,13 +197,27 @@ public final class Node implements AutoCloseable {
         Optional<Dataplane> dataplane = Optional.empty();
         Optional<IkeManager> ike = Optional.empty();
         Optional<String> ikeOff = Optional.of("no dataplane");
+        Optional<PairKey> pairKey;
+        try {
+            pairKey = PairKey.loadIfPresent(b.dataDir);
+        } catch (IOException | RuntimeException e) {
+            throw new StartException(Part.CONTROL_PLANE, e);
+        }
+        pairKey.ifPresent(k -> log.info("pair key {} present: IKE SA and Child SA state is journaled sealed with it",
+                k.keyId()));
+        // manual keys outlive the process, and with a pair key IKE keys do too: never reuse a sequence number (an
+        // AES-GCM IV) after a restart; the reservations live in the journal, where a resuming node finds them
+        JournalSequences sequences = new JournalSequences(b.dataDir.resolve("sequences"));
         if (b.withDataplane) {
-            IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings, b.cookies, b.resolver,
-                    IkeManager::systemHostName);
+            IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings.withTakeoverState(
+                    pairKey.isPresent()), b.cookies, b.resolver, IkeManager::systemHostName);
+            pairKey.ifPresent(k -> manager.takeover(new TakeoverSealer(k)));
+            if (!b.controlPlane.journalOrDefault().h2()) {
+                manager.fence(true); // a pair member says nothing over IKE until it holds the active lease
+            }
             Dataplane.Settings dps = Dataplane.Settings.defaults().withTunName(b.tunName).withWorkers(b.workers)
                     .withCpus(b.cpus).withEvents(saEvents(reports, manager)).withIkeSink(manager.sink())
-                    // manual keys outlive the process: never reuse a sequence number (an AES-GCM IV) after a restart
-                    .withSequenceReservations(SequenceReservations.inDirectory(b.dataDir.resolve("sequences")));
+                    .withSequenceReservations(sequences);
             if (b.netns.isPresent()) {
                 dps = dps.withNetns(b.netns.get());
             }
@@ -212,6 +229,9 @@ public final class Node implements AutoCloseable {
                 throw new StartException(Part.DATAPLANE, e);
             }
             dataplane = Optional.of(dp);
+            if (pairKey.isPresent()) {
+                dp.reserveIkeSequences(sequences);
+            }
             try {
                 manager.open(dp);
                 ike = Optional.of(manager);
@@ -223,10 +243,11 @@ public final class Node implements AutoCloseable {
             }
         }
         Optional<IkeManager> ikeForPorts = ike;
-        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeForPorts)).orElse(TunnelPorts.NONE);
+        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeForPorts, sequences))
+                .orElse(TunnelPorts.NONE);
         ControlPlane cp = null;
         try {
-            cp = ControlPlane.start(b.controlPlane, ports);
+            cp = ControlPlane.start(b.controlPlane, ports, fence(ike));
             reports.set(cp);
             cp.whenUp().toCompletableFuture().get(UP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -241,8 +262,27 @@ public final class Node implements AutoCloseable {
             throw new StartException(Part.CONTROL_PLANE, unwrap(e));
         }
         ControlPlane up = cp;
+        sequences.attach(up::report);
         ike.ifPresent(m -> m.attach(up));
         return new Node(dataplane, ike, ikeOff, cp);
+    }
+
+    /**
+     * The first thing done on a role change: IKE opens when this node becomes active, and is fenced (nothing leaves
+     * port 500/4500 from IKE) the moment it is not, before the tunnels' sessions and SAs are stopped.
+     */
+    private static ActiveRole.Listener fence(Optional<IkeManager> ike) {
+        return new ActiveRole.Listener() {
+            @Override
+            public void becameActive(long epoch) {
+                ike.ifPresent(m -> m.fence(false));
+            }
+
+            @Override
+            public void becameStandby(Cause cause) {
+                ike.ifPresent(m -> m.fence(true));
+            }
+        };
     }
 
     /**

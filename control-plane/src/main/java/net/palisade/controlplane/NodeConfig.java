@@ -9,10 +9,12 @@ import net.palisade.controlplane.journal.JournalSettings;
 /**
  * The Pekko configuration a node runs with, generated from {@link Settings}.
  *
- * <p>Split-brain resolver: {@code keep-majority}. It needs no lease and no fixed cluster size (static-quorum
- * does), and in the common gateway pair a partition leaves one side running (the one with the lowest address
- * breaks the tie) rather than none (static-quorum of 2) or both. keep-oldest would also keep one side of a pair,
- * but keeps a minority with the oldest node in larger clusters.
+ * <p>Split-brain resolver. A node alone on embedded H2: {@code keep-majority} (there is nobody to disagree with).
+ * A pair member (PostgreSQL journal): {@code lease-majority} with the {@link net.palisade.controlplane.cluster.PgLease}
+ * — with two nodes every other strategy downs the survivor of some single failure (keep-majority breaks the tie by
+ * lowest address, keep-oldest by age, static-quorum cannot count to 1.5), while a lease in the shared database lets
+ * whichever side still reaches the database survive. The pair's failure detection is tuned for a takeover in
+ * seconds ({@link #pair}); docs/ha.md lists the knobs.
  */
 public final class NodeConfig {
     /** The shared database name in pekko-persistence-jdbc's configuration. */
@@ -68,6 +70,77 @@ public final class NodeConfig {
     /** The configuration of a node whose cluster port speaks mutual TLS; {@code settings.overrides()} on top. */
     public static Config node(Settings s, JournalSettings j, ClusterTls tls) {
         return s.overrides().withFallback(clusterTls(tls)).withFallback(node(s, j)).resolve();
+    }
+
+    /** The key of the active lease's TTL in the node configuration (default {@link #LEASE_TTL}). */
+    public static final String LEASE_TTL_KEY = "palisade-ha.lease-ttl";
+    /** The default TTL of both leases (active role and split-brain resolver); renewed every TTL/10. */
+    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofSeconds(2);
+
+    /**
+     * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and a node
+     * suspected after about 1 s of silence (Pekko's defaults, 1 s and 3 s pause, take ~5.5 s). The resolver decides
+     * 2 s after the membership stopped changing (default 20 s), and takes the {@code palisade-sbr} lease row; the
+     * minority side waits 1 s more before trying. Shards rebalance every second, so that the tunnels follow the
+     * active role quickly ({@link net.palisade.controlplane.cluster.ActiveShardAllocation}), and a moved shard
+     * restarts its tunnels at once (remember-entities, in distributed data: not the journal, which the node that
+     * lost the lease may no longer reach).
+     */
+    static Config pair(JournalSettings j, java.time.Duration ttl) {
+        long ms = ttl.toMillis();
+        return ConfigFactory.parseString("""
+                pekko.cluster {
+                  split-brain-resolver {
+                    active-strategy = lease-majority
+                    stable-after = 2s
+                    lease-majority {
+                      lease-implementation = "palisade-lease"
+                      lease-name = "palisade-sbr"
+                      acquire-lease-delay-for-minority = 1s
+                    }
+                  }
+                  failure-detector {
+                    heartbeat-interval = 200ms
+                    acceptable-heartbeat-pause = 1s
+                    threshold = 8.0
+                    expected-response-after = 400ms
+                  }
+                  sharding {
+                    rebalance-interval = 1s
+                    remember-entities = on
+                    # kept in distributed data, in memory on both nodes: a coordinator on a node cut off from the
+                    # database must still hand shards over (with the journal as store it hung, PairTest); after a
+                    # restart of both nodes the config store starts every tunnel anyway
+                    remember-entities-store = ddata
+                    distributed-data.durable.keys = []
+                  }
+                }
+                palisade-lease {
+                  lease-class = "net.palisade.controlplane.cluster.PgLease"
+                }
+                """)
+                .withValue("palisade-lease.heartbeat-timeout", ConfigValueFactory.fromAnyRef(ms + "ms"))
+                .withValue("palisade-lease.heartbeat-interval", ConfigValueFactory.fromAnyRef(ms / 10 + "ms"))
+                .withValue("palisade-lease.lease-operation-timeout", ConfigValueFactory.fromAnyRef(ms + "ms"))
+                .withValue("palisade-lease.url", ConfigValueFactory.fromAnyRef(j.url()))
+                .withValue("palisade-lease.user", ConfigValueFactory.fromAnyRef(j.user()))
+                .withValue("palisade-lease.password", ConfigValueFactory.fromAnyRef(j.password()));
+    }
+
+    /**
+     * The pair's knobs given as JVM system properties ({@code PALISADE_JAVA_OPTS="-Dpalisade-ha.lease-ttl=3s
+     * -Dpekko.cluster.split-brain-resolver.stable-after=3s"}): only keys under {@code palisade-ha} and
+     * {@code pekko.cluster}, laid over the generated configuration (other system properties stay below it).
+     */
+    static Config haProperties() {
+        Config sys = ConfigFactory.systemProperties();
+        return sys.withOnlyPath("palisade-ha").withFallback(sys.withOnlyPath("pekko.cluster"));
+    }
+
+    /** The active lease's TTL: {@value #LEASE_TTL_KEY} in the overrides or a system property, else {@link #LEASE_TTL}. */
+    static java.time.Duration leaseTtl(Settings s) {
+        Config c = s.overrides().withFallback(haProperties());
+        return c.hasPath(LEASE_TTL_KEY) ? c.getDuration(LEASE_TTL_KEY) : LEASE_TTL;
     }
 
     /** The whole configuration of a cluster node (cluster port in plain TCP), {@code settings.overrides()} on top. */
@@ -128,7 +201,11 @@ public final class NodeConfig {
                 .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.driver",
                         ConfigValueFactory.fromAnyRef(j.driver()))
                 .withValue("jdbc-journal.parallelism", ConfigValueFactory.fromAnyRef(journalWriters(j)));
+        if (!j.h2()) {
+            generated = pair(j, leaseTtl(s)).withFallback(generated);
+        }
         return s.overrides()
+                .withFallback(haProperties())
                 .withFallback(generated)
                 .withFallback(serialization())
                 .withFallback(ConfigFactory.load())

@@ -18,8 +18,8 @@ import net.palisade.controlplane.journal.JournalSettings;
  * @param nodeName the name recorded in events; empty means the cluster address {@code host:port}
  * @param host the cluster (Artery) bind and advertised host
  * @param port the cluster port; 0 picks a free one (tests)
- * @param seedNodes cluster seed nodes ({@code pekko://palisade@host:port}); empty means a single node that joins
- *     itself
+ * @param seedNodes cluster seed nodes, {@code HOST:PORT} or {@code pekko://palisade@HOST:PORT} (kept in the second
+ *     form); empty means a single node that joins itself
  * @param journal the journal database; empty means embedded H2 in {@code dataDir/journal}
  * @param snapshotEvery snapshot every this many events (tunnels and config store)
  * @param askTimeout how long the facade waits for an answer
@@ -41,7 +41,7 @@ public record Settings(Path dataDir, Optional<String> nodeName, String host, int
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        seedNodes = List.copyOf(seedNodes);
+        seedNodes = seedNodes.stream().map(Settings::seedAddress).toList();
         Objects.requireNonNull(journal, "journal");
         if (snapshotEvery < 1) {
             throw new IllegalArgumentException("snapshot-every must be positive");
@@ -49,6 +49,39 @@ public record Settings(Path dataDir, Optional<String> nodeName, String host, int
         Objects.requireNonNull(askTimeout, "askTimeout");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(overrides, "overrides");
+    }
+
+    /**
+     * A seed as Pekko wants it: {@code HOST:PORT} (or {@code [V6]:PORT}) becomes {@code pekko://palisade@HOST:PORT};
+     * a {@code pekko://} address is checked and kept.
+     *
+     * @throws IllegalArgumentException naming the seed when it is neither
+     */
+    public static String seedAddress(String text) {
+        Objects.requireNonNull(text, "seed");
+        String t = text.strip();
+        String uri;
+        if (t.startsWith("pekko://")) {
+            uri = t;
+        } else {
+            int colon = t.lastIndexOf(':');
+            String host = colon > 0 ? t.substring(0, colon) : "";
+            if (host.contains(":") && !host.startsWith("[")) {
+                host = "[" + host + "]";
+            }
+            uri = "pekko://" + SYSTEM_NAME + "@" + host + ":" + (colon > 0 ? t.substring(colon + 1) : "");
+        }
+        try {
+            org.apache.pekko.actor.Address a = org.apache.pekko.actor.AddressFromURIString.parse(uri);
+            int port = (Integer) a.getPort().orElse(-1);
+            if (!SYSTEM_NAME.equals(a.system()) || a.getHost().isEmpty() || port < 1 || port > 65535) {
+                throw new IllegalArgumentException("bad seed");
+            }
+            return a.toString();
+        } catch (Exception e) { // Pekko throws MalformedURLException unchecked, from Scala
+            throw new IllegalArgumentException("seed '" + text + "': expected HOST:PORT (port 1-65535) or pekko://"
+                    + SYSTEM_NAME + "@HOST:PORT");
+        }
     }
 
     /** A single node on 127.0.0.1:25520 with embedded H2 under {@code dataDir}. */

@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import net.palisade.controlplane.journal.JournalSettings;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,17 @@ class SettingsTest {
         assertThat(s.journalOrDefault().toString()).doesNotContain("s3cret");
         Config c = NodeConfig.node(s, s.journalOrDefault());
         assertThat(c.getString("pekko.actor.provider")).isEqualTo("cluster");
-        assertThat(c.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+        assertThat(c.getString("pekko.cluster.split-brain-resolver.active-strategy"))
+                .as("a pair on PostgreSQL: the lease decides, so either node can survive the other")
+                .isEqualTo("lease-majority");
+        assertThat(c.getString("palisade-lease.lease-class")).endsWith("PgLease");
+        assertThat(c.getDuration("palisade-lease.heartbeat-timeout")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.getDuration("palisade-lease.heartbeat-interval")).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.getDuration("pekko.cluster.failure-detector.heartbeat-interval")).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.getDuration("pekko.cluster.split-brain-resolver.stable-after")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(NodeConfig.node(Settings.defaults(Path.of("/data")), Settings.defaults(Path.of("/data"))
+                .journalOrDefault()).getString("pekko.cluster.split-brain-resolver.active-strategy"))
+                .as("a node alone on H2").isEqualTo("keep-majority");
         assertThat(c.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.1");
         assertThat(c.getInt("pekko.remote.artery.canonical.port")).isEqualTo(25521);
         assertThat(c.getStringList("pekko.cluster.seed-nodes")).hasSize(2);
@@ -45,6 +56,52 @@ class SettingsTest {
         assertThat(NodeConfig.node(Settings.defaults(Path.of("/data")), Settings.defaults(Path.of("/data"))
                 .journalOrDefault()).getInt("jdbc-journal.parallelism"))
                 .as("embedded H2: one batch at a time, the next one gathers what arrives meanwhile").isEqualTo(1);
+    }
+
+    @Test
+    void seedsAreHostPortOrPekkoAddresses() {
+        assertThat(Settings.seedAddress("10.0.0.2:25520")).isEqualTo("pekko://palisade@10.0.0.2:25520");
+        assertThat(Settings.seedAddress("gw2.example:25521")).isEqualTo("pekko://palisade@gw2.example:25521");
+        assertThat(Settings.seedAddress("[2001:db8::2]:25520")).isEqualTo("pekko://palisade@[2001:db8::2]:25520");
+        assertThat(Settings.seedAddress("pekko://palisade@10.0.0.2:25520")).isEqualTo("pekko://palisade@10.0.0.2:25520");
+        for (String bad : List.of("10.0.0.2", "10.0.0.2:", ":25520", "10.0.0.2:99999", "10.0.0.2:x",
+                "pekko://other@10.0.0.2:25520", "pekko://palisade@10.0.0.2")) {
+            assertThatThrownBy(() -> Settings.seedAddress(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("seed '" + bad + "'").hasMessageContaining("HOST:PORT");
+        }
+        Settings s = Settings.defaults(Path.of("/data")).withCluster("127.0.0.1", 25520, List.of("10.0.0.2:25520"));
+        assertThat(s.seedNodes()).containsExactly("pekko://palisade@10.0.0.2:25520");
+    }
+
+    @Test
+    void thePairsKnobsCanBeGivenAsSystemProperties() {
+        Settings s = Settings.defaults(Path.of("/data")).withJournal(JournalSettings.postgres(
+                "jdbc:postgresql://db/palisade", "palisade", "x"));
+        System.setProperty("palisade-ha.lease-ttl", "3s");
+        System.setProperty("pekko.cluster.split-brain-resolver.stable-after", "4s");
+        System.setProperty("pekko.loglevel", "OFF");
+        ConfigFactory.invalidateCaches();
+        try {
+            Config c = NodeConfig.node(s, s.journalOrDefault());
+            assertThat(NodeConfig.leaseTtl(s)).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.getDuration("palisade-lease.heartbeat-timeout")).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.getDuration("palisade-lease.heartbeat-interval")).isEqualTo(Duration.ofMillis(300));
+            assertThat(c.getDuration("pekko.cluster.split-brain-resolver.stable-after")).isEqualTo(Duration.ofSeconds(4));
+            assertThat(c.getString("pekko.loglevel")).as("only the pair's keys").isEqualTo("INFO");
+        } finally {
+            System.clearProperty("palisade-ha.lease-ttl");
+            System.clearProperty("pekko.cluster.split-brain-resolver.stable-after");
+            System.clearProperty("pekko.loglevel");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
+    void aPairOnEmbeddedH2IsRefused() {
+        Settings s = Settings.defaults(Path.of("/nonexistent/data")).withCluster("127.0.0.1", 0,
+                List.of("10.0.0.2:25520"));
+        assertThatThrownBy(() -> ControlPlane.start(s)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PostgreSQL").hasMessageContaining("embedded H2");
     }
 
     @Test

@@ -253,6 +253,8 @@ public final class Dataplane implements AutoCloseable {
     }
 
     private final Settings settings;
+    /** Where IKE pairs reserve outbound sequence numbers ({@link #reserveIkeSequences}). Guarded by this. */
+    private SequenceReservations ikeSequences = SequenceReservations.NONE;
     private final int workerCount;
     private final int tunMtu;
     private final ExecutorService control;
@@ -422,8 +424,8 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * Installs an SA pair negotiated by IKE (or replaces every pair of its label): SAs in every worker, then routes
-     * to its remote networks. Its sequence numbers are not reserved durably ({@link SequenceReservations#NONE}): the
-     * keys die with the process. For a rekey, where the old pair must keep working for a while, see
+     * to its remote networks. Its sequence numbers are reserved where {@link #reserveIkeSequences} says (by default
+     * nowhere: the keys die with the process). For a rekey, where the old pair must keep working for a while, see
      * {@link #rekey}.
      *
      * @throws IllegalArgumentException as {@link #install(ManualTunnel)}
@@ -560,7 +562,16 @@ public final class Dataplane implements AutoCloseable {
 
     private ManualKeying.Prepared prepare(SaKeys keys) {
         return ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
-                settings.underlayMtu(), tunMtu, settings.events(), SequenceReservations.NONE));
+                settings.underlayMtu(), tunMtu, settings.events(), ikeSequences));
+    }
+
+    /**
+     * Where SA pairs negotiated by IKE reserve their outbound sequence numbers from now on. By default nowhere
+     * ({@link SequenceReservations#NONE}): their keys die with the process. A node that journals its SAs' keys to
+     * resume them (a gateway pair's key) must make them durable too, or a resumed SA would send numbers again.
+     */
+    public synchronized void reserveIkeSequences(SequenceReservations store) {
+        this.ikeSequences = java.util.Objects.requireNonNull(store, "store");
     }
 
     /**

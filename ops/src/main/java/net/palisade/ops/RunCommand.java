@@ -83,7 +83,8 @@ final class RunCommand implements Callable<Integer> {
             description = "this node's cluster address (default: ${DEFAULT-VALUE})")
     String cluster;
 
-    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node to join (repeatable); refused in this version: gateway pairs are not implemented yet")
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a node of the pair to join, HOST:PORT of its --cluster address (repeatable; give both nodes"
+                    + " the same list); needs --journal-url (docs/ha.md)")
     List<String> seeds = new ArrayList<>();
 
     @Option(names = "--journal-url", paramLabel = "JDBC-URL",
@@ -144,13 +145,17 @@ final class RunCommand implements Callable<Integer> {
         try {
             listen = Defaults.hostPort("--api", api);
             clusterAt = Defaults.hostPort("--cluster", cluster);
-            seeds.forEach(s -> Defaults.hostPort("--seed", s));
-            if (!seeds.isEmpty()) {
-                // Joining a second node would shard tunnels across both, each running IKE and ESP from whichever
-                // node Pekko placed it on, with a downing strategy that stops the survivor of a two-node pair:
-                // not a gateway pair. Refused until the active/standby pair exists (issue 13).
-                throw new IllegalArgumentException("--seed: gateway pairs (two nodes, one active) are not"
-                        + " implemented in this version; run each node on its own, without --seed (docs/status.md)");
+            for (String seed : seeds) {
+                try {
+                    net.palisade.controlplane.Settings.seedAddress(seed);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--seed: " + e.getMessage());
+                }
+            }
+            if (!seeds.isEmpty() && journalUrl == null) {
+                // a pair shares one history and one lease: both live in the database the two nodes share
+                throw new IllegalArgumentException("--seed: a gateway pair needs a journal both nodes share;"
+                        + " give --journal-url jdbc:postgresql://... (the default, embedded H2, is this node's alone)");
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);

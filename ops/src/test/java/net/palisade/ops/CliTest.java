@@ -45,10 +45,17 @@ class CliTest {
     }
 
     @Test
-    void runRefusesASeedInsteadOfFormingAHalfMadePair(@TempDir Path dir) {
+    void runRefusesAPairOnEmbeddedH2AndAMalformedSeed(@TempDir Path dir) {
         Run r = palisade("run", "--data", dir.resolve("data").toString(), "--seed", "192.0.2.2:25520");
         assertThat(r.status()).isEqualTo(2);
-        assertThat(r.err()).startsWith("run: --seed: gateway pairs (two nodes, one active) are not implemented");
+        assertThat(r.err()).startsWith("run: --seed: a gateway pair needs a journal both nodes share;")
+                .contains("--journal-url jdbc:postgresql://");
+        assertThat(dir.resolve("data")).doesNotExist();
+
+        Run bad = palisade("run", "--data", dir.resolve("data").toString(), "--seed", "192.0.2.2",
+                "--journal-url", "jdbc:postgresql://db/palisade");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("run: --seed: seed '192.0.2.2': expected HOST:PORT");
         assertThat(dir.resolve("data")).doesNotExist();
     }
 
@@ -205,5 +212,26 @@ class CliTest {
                 "127.0.0.1:162"), Path.of("/c"), "u", Path.of("/s"))).hasMessageContaining("not both");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunCommand.trapReceivers(
                 java.util.List.of("127.0.0.1"), Path.of("/c"), null, null)).hasMessage("--snmp-trap: expected HOST:PORT, got '127.0.0.1'");
+    }
+
+    @Test
+    void haInitMakesThePairKeyOnceSaysHowToCopyItAndNeverPrintsIt(@TempDir Path dir) throws Exception {
+        Run made = palisade("ha", "init", "--data", dir.toString());
+        assertThat(made.status()).isZero();
+        java.nio.file.Path file = dir.resolve("pair.key");
+        byte[] key = java.nio.file.Files.readAllBytes(file);
+        assertThat(key).hasSize(32);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        String id = net.palisade.controlplane.journal.PairKey.loadIfPresent(dir).orElseThrow().keyId();
+        assertThat(made.out()).contains("pair key " + id + " created", "scp -p " + file, "chmod 600");
+        String hex = java.util.HexFormat.of().formatHex(key);
+        String b64 = java.util.Base64.getEncoder().encodeToString(key);
+        assertThat(made.out() + made.err()).doesNotContain(hex.substring(0, 12)).doesNotContain(b64.substring(0, 12));
+
+        Run again = palisade("ha", "init", "--data", dir.toString());
+        assertThat(again.status()).isEqualTo(1);
+        assertThat(again.err()).contains("exists", id, "not replaced");
+        assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(key);
     }
 }

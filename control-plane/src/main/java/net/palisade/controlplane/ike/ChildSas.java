@@ -136,6 +136,18 @@ final class ChildSas {
                 ctx.udpEncapsulation, group, child.esn());
     }
 
+    /**
+     * A Child SA resumed from the journal: ours again, with its lifetime counted from now (its creation time is not
+     * journaled, so it is rekeyed up to one lifetime later than it would have been).
+     */
+    void resume(IkeOutput.ChildSaInstalled c) {
+        Instant now = ctx.now();
+        Duration life = ctx.tunnel.childSa().lifetime();
+        children.add(new ChildSa(c.inboundSpi(), c.outboundSpi(), new ChildSuite(c.encryption(), c.integrity()),
+                c.localSelectors(), c.remoteSelectors(), now, ctx.softDeadline(now, life), now.plus(life)));
+        missing = null;
+    }
+
     // ----------------------------------------------------------------------------------------- our rekey
 
     /** CREATE_CHILD_SA rekeying {@code old}, with PFS in the configured first group when the tunnel asks for it. */

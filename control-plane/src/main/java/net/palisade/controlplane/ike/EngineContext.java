@@ -41,12 +41,16 @@ final class EngineContext {
     boolean behindNat;
     /** Both peers announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
     boolean peerFragmentation;
+    /** The peer announced IKEV2_MESSAGE_ID_SYNC_SUPPORTED in IKE_AUTH (RFC 6311); we always do. */
+    boolean peerMidSync;
     /** When the peer last proved it is alive (an authenticated message, or ESP traffic). */
     Instant lastInbound;
     /** When we last sent anything (IKE or keepalive) toward the peer: keepalives fill silences only. */
     Instant lastSent;
     /** The IKE SA in use: its SPIs, keys and message window. */
     IkeSa sa;
+    /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
+    private boolean takeoverDue;
 
     EngineContext(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
@@ -63,6 +67,62 @@ final class EngineContext {
     MessageWindow<IkeSa.Sent> newWindow() {
         return new MessageWindow<>(settings.retransmit(),
                 () -> new Fragments.Reassembler(codec, env.clock(), counters, Fragments.Limits.DEFAULT));
+    }
+
+    /**
+     * The current IKE SA's state is due for the journal (it came up, or was rekeyed): output at the end of the input
+     * ({@link #flushTakeoverState}), once its response is recorded and the message IDs are those that follow it.
+     */
+    void outputTakeoverState() {
+        takeoverDue = settings.takeoverState();
+    }
+
+    /** Outputs the IKE SA's state if due; {@code established}: it still is (not closed by the same input). */
+    void flushTakeoverState(boolean established) {
+        boolean due = takeoverDue;
+        takeoverDue = false;
+        if (!due || !established || sa.keys == null) {
+            return;
+        }
+        IkeSuite suite = sa.suite;
+        output(new IkeOutput.IkeSaState(new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(),
+                suite.integrity(), suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
+                peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId())));
+    }
+
+    /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
+    private static net.palisade.controlplane.ike.crypto.IkeSaKeys copy(
+            net.palisade.controlplane.ike.crypto.IkeSaKeys k) {
+        return new net.palisade.controlplane.ike.crypto.IkeSaKeys(k.skD().clone(), k.skAi().clone(),
+                k.skAr().clone(), k.skEi().clone(), k.skEr().clone(), k.skPi().clone(), k.skPr().clone());
+    }
+
+    /**
+     * Makes the IKE SA of {@code s} the current one (a node resuming it): SPIs, role, algorithms and keys, where it
+     * runs, and its message IDs as journaled.
+     */
+    void restore(IkeSaSnapshot s) {
+        IkeSuite suite = new IkeSuite(s.encryption(), s.integrity(), s.prf(), s.group());
+        sa.spiI = s.spiI();
+        sa.spiR = s.spiR();
+        sa.initiatorRole = s.initiatorRole();
+        sa.suite = suite;
+        sa.prf = new net.palisade.controlplane.ike.crypto.Prf(s.prf());
+        sa.keys = s.keys();
+        net.palisade.controlplane.ike.crypto.SkCipher i2r = new net.palisade.controlplane.ike.crypto.SkCipher(
+                s.encryption(), s.integrity(), s.keys().skEi(), s.keys().skAi());
+        net.palisade.controlplane.ike.crypto.SkCipher r2i = new net.palisade.controlplane.ike.crypto.SkCipher(
+                s.encryption(), s.integrity(), s.keys().skEr(), s.keys().skAr());
+        sa.outbound = s.initiatorRole() ? i2r : r2i;
+        sa.inbound = s.initiatorRole() ? r2i : i2r;
+        sa.window.resumeAt(s.nextRequestId(), s.expectedPeerRequestId());
+        local = s.local();
+        remote = s.remote();
+        udpEncapsulation = s.udpEncapsulation();
+        behindNat = s.behindNat();
+        peerFragmentation = s.peerFragmentation();
+        peerMidSync = s.peerMidSync();
+        lastInbound = now();
     }
 
     Instant now() {

@@ -70,6 +70,10 @@ public final class IkeManager implements AutoCloseable {
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
+    /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
+    private final Map<String, IkeResumption.Prepared> resumable = new ConcurrentHashMap<>();
+    /** The pair key, when the node has one ({@link #takeover}). */
+    private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
     private final IkeOutcomes owner;
     /** Peers with which an IKE SA came up since this node started: later ones carry no INITIAL_CONTACT. */
@@ -81,6 +85,9 @@ public final class IkeManager implements AutoCloseable {
     private volatile IkeTransport transport = IkeTransport.NONE;
     private volatile ControlPlane controlPlane;
     private volatile boolean closed;
+    /** Set when this node lost the active role: nothing more leaves through the transport (see {@link #fence}). */
+    private volatile boolean fenced;
+    private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
     private final IkeSessionActor.Driver driver = new IkeSessionActor.Driver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -207,7 +214,7 @@ public final class IkeManager implements AutoCloseable {
         this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
         this.peers = new PeerResolver(netns, port, java.util.Objects.requireNonNull(resolver, "resolver"),
                 System::nanoTime);
-        this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, s -> transport.send(s),
+        this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, this::sendUnlessFenced,
                 java.time.Clock.systemUTC());
         this.halfOpen = dispatcher.halfOpen();
         this.outcomes = Executors.newSingleThreadExecutor(r -> {
@@ -351,6 +358,40 @@ public final class IkeManager implements AutoCloseable {
         pinger = p;
     }
 
+    /**
+     * Journal the IKE SAs' and Child SAs' state sealed with the gateway pair's key (the sessions report it when the
+     * settings' {@code takeoverState} is on). Call before {@link #attach}.
+     */
+    public void takeover(net.palisade.controlplane.journal.TakeoverSealer sealer) {
+        owner.takeover(sealer);
+        this.sealer = Optional.of(sealer);
+    }
+
+    /**
+     * Goes on with {@code tunnel}'s journaled IKE SA {@code ikeSa} and its Child SAs (their sealed states by name)
+     * instead of negotiating anew; false, with the reason logged, when they cannot be opened here (no pair key,
+     * another one, unreadable state): the caller then starts the tunnel afresh.
+     */
+    public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
+            Map<String, net.palisade.model.event.SealedState> children) {
+        String label = tunnel.label();
+        if (sealer.isEmpty()) {
+            log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating anew",
+                    label, ikeSa);
+            return false;
+        }
+        IkeResumption.Prepared p;
+        try {
+            p = IkeResumption.open(sealer.get(), label, ikeSa, ike, children);
+        } catch (RuntimeException e) {
+            log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, ikeSa, IkeResumption.why(e));
+            return false;
+        }
+        resumable.put(label, p);
+        start(tunnel);
+        return true;
+    }
+
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
     public void attach(ControlPlane cp) {
         this.controlPlane = cp;
@@ -368,6 +409,18 @@ public final class IkeManager implements AutoCloseable {
         Optional.ofNullable(pinger).ifPresent(p -> p.watch(tunnel));
         ControlPlane cp = controlPlane;
         if (cp == null || closed) {
+            return;
+        }
+        IkeResumption.Prepared resumed = resumable.remove(label);
+        if (resumed != null) {
+            outcome(() -> owner.resumed(label, resumed.children()));
+            try {
+                sessions.put(label, cp.system().systemActorOf(IkeResumption.actor(driver, settings, tunnel, resumed),
+                        "ike-" + names.incrementAndGet(), Props.empty()));
+                log.info("tunnel {}: resuming IKE SA {} with {}", label, resumed.ike().id(), resumed.ike().remote());
+            } catch (RuntimeException e) {
+                log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
+            }
             return;
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
@@ -451,7 +504,29 @@ public final class IkeManager implements AutoCloseable {
 
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */
     void send(IkeOutput.Send s) {
+        sendUnlessFenced(s);
+    }
+
+    private void sendUnlessFenced(IkeOutput.Send s) {
+        if (fenced) {
+            fencedDrops.increment();
+            return;
+        }
         transport.send(s);
+    }
+
+    /**
+     * Fences IKE (a node that lost the active role): from now on no IKE message leaves this node, not even the
+     * Deletes of the sessions stopped next, since the peer's SAs now belong to the other node. {@code false} lifts it
+     * (this node became active).
+     */
+    public void fence(boolean on) {
+        fenced = on;
+    }
+
+    /** @return IKE messages dropped because the node was fenced ({@code ike.fenced.dropped}) */
+    public long fencedDrops() {
+        return fencedDrops.sum();
     }
 
     /**

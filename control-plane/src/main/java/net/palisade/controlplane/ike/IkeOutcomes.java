@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.sa.SaPort;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelReply;
@@ -32,6 +33,8 @@ import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.SaId;
+import net.palisade.model.event.SealedState;
+import net.palisade.model.event.TunnelEvent;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -93,6 +96,8 @@ final class IkeOutcomes {
     private final Map<String, String> nat = new HashMap<>();
     private volatile SaPort sas;
     private volatile Reporter reporter;
+    /** Seals takeover state with the pair key; absent: nothing secret is journaled. */
+    private volatile Optional<TakeoverSealer> takeover = Optional.empty();
 
     /**
      * @param lane          the outcome lane: one thread, in order (deliveries of reports are queued on it)
@@ -115,6 +120,14 @@ final class IkeOutcomes {
         this.reporter = Objects.requireNonNull(r, "reporter");
     }
 
+    /**
+     * The node holds the gateway pair's key: from now on the IKE SA's state and every installed Child SA's keys are
+     * journaled sealed with it ({@code takeover-state}), so that a node can go on with them without renegotiating.
+     */
+    void takeover(TakeoverSealer sealer) {
+        this.takeover = Optional.of(sealer);
+    }
+
     /** Turns an engine outcome into dataplane changes and a tunnel event. */
     void event(String label, IkeOutput.Event e) {
         switch (e) {
@@ -129,6 +142,7 @@ final class IkeOutcomes {
                 if (install(label, c, Install.REPLACE)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
                             spis(c), c.pfs(), c.esn()), Cause.PEER, r));
+                    childState(label, c);
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
@@ -141,7 +155,23 @@ final class IkeOutcomes {
                             : k.switchOutbound() ? Cause.TIMER : Cause.PEER;
                     report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
                             SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
+                    childState(label, c);
                 }
+            }
+            case IkeOutput.IkeSaState st -> {
+                takeover.ifPresent(sealer -> {
+                    SaId sa = SaId.of(st.snapshot().id().toString());
+                    byte[] plain = SnapshotCodec.encode(st.snapshot());
+                    SealedState sealed;
+                    try {
+                        sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                    } finally {
+                        SnapshotCodec.wipe(plain);
+                    }
+                    report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                            Cause.NODE, r));
+                });
+                st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
             }
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
@@ -233,6 +263,34 @@ final class IkeOutcomes {
         } catch (IOException | RuntimeException e) {
             log.error("tunnel {}: cannot remove Child SA {}: {}", label, sa.id(), e.getMessage());
         }
+    }
+
+    /**
+     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
+     * reservations), reporting nothing: the journal has them already. The newest sends.
+     */
+    void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
+        boolean first = true;
+        for (IkeOutput.ChildSaInstalled c : children) {
+            install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH);
+            first = false;
+        }
+    }
+
+    /** Journals the keys of Child SA {@code c}, sealed with the pair key, if the node has one. */
+    private void childState(String label, IkeOutput.ChildSaInstalled c) {
+        takeover.ifPresent(sealer -> {
+            SaId sa = SaId.child(c.inboundSpi());
+            byte[] plain = SnapshotCodec.encode(c);
+            SealedState sealed;
+            try {
+                sealed = sealer.seal(label, TunnelEvent.TakeoverState.CHILD_SA, sa.value(), plain);
+            } finally {
+                SnapshotCodec.wipe(plain);
+            }
+            report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.CHILD_SA, sa, sealed,
+                    Cause.NODE, r));
+        });
     }
 
     /** How a Child SA enters the dataplane. */

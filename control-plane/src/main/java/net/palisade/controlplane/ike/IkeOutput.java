@@ -106,6 +106,15 @@ public sealed interface IkeOutput {
     record ChildKeys(Secret encryption, Optional<Secret> integrity) {}
 
     /**
+     * The IKE SA's state as a resuming node needs it (keys included), after {@link Phase1Up} and after each
+     * {@link IkeSaRekeyed}; only when {@link IkeSettings#takeoverState()} is on. The driver journals it sealed with
+     * the pair key, or drops it.
+     *
+     * @param snapshot the state
+     */
+    record IkeSaState(IkeSaSnapshot snapshot) implements Event {}
+
+    /**
      * A negotiation failed (IKE SA or Child SA).
      *
      * @param reason why

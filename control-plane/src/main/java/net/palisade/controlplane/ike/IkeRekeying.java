@@ -329,6 +329,7 @@ final class IkeRekeying {
         scheduleLifetime();
         ctx.count("ike_rekeyed");
         ctx.output(new IkeOutput.IkeSaRekeyed(before, ctx.id(), ctx.sa.initiatorRole));
+        ctx.outputTakeoverState();
     }
 
     // ------------------------------------------------------------------------------------------- old IKE SAs

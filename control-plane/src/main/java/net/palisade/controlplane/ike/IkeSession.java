@@ -81,6 +81,9 @@ public final class IkeSession {
     private final IkeRekeying rekeying;
     private final IkeSetup setup;
     private final Informational informational;
+    private final MessageIdSync midSync;
+    /** Resumed from the journal: {@link IkeInput.Start} re-synchronises message IDs with the peer. */
+    private boolean resumed;
 
     private IkeState state = IkeState.IDLE;
     /** Our requests waiting for the window (one in flight at a time). */
@@ -96,6 +99,27 @@ public final class IkeSession {
         this.rekeying = new IkeRekeying(ctx, this);
         this.setup = new IkeSetup(ctx, this, children);
         this.informational = new Informational(ctx, this, children, rekeying);
+        this.midSync = new MessageIdSync(ctx);
+    }
+
+    /**
+     * A session that goes on with an IKE SA and its Child SAs as journaled ({@link IkeSaSnapshot}, the Child SAs
+     * as the engine reported them), by this node before a restart or by the other node of a pair. It is established
+     * at once and reports nothing; its first {@link IkeInput.Start} re-synchronises message IDs with the peer: by
+     * RFC 6311 when the peer announced support in IKE_AUTH, else by rekeying the IKE SA. If that fails the IKE SA
+     * goes down like any other ({@code Phase1Down}), and the driver starts a new one.
+     */
+    public static IkeSession resume(IkeTunnel tunnel, IkeSaSnapshot snapshot,
+            List<IkeOutput.ChildSaInstalled> childSas, IkeEnvironment env, IkeSettings settings) {
+        IkeSession s = new IkeSession(tunnel, snapshot.initiatorRole(), snapshot.local(), snapshot.remote(), env,
+                settings);
+        s.ctx.restore(snapshot);
+        childSas.forEach(s.children::resume);
+        s.state = IkeState.ESTABLISHED;
+        s.rekeying.scheduleLifetime();
+        s.resumed = true;
+        s.ctx.count("resumed");
+        return s;
     }
 
     /** A session that initiates to {@code remote} on {@link IkeInput.Start}. */
@@ -140,7 +164,10 @@ public final class IkeSession {
         ctx.outputs = new ArrayList<>();
         switch (input) {
             case IkeInput.Start s -> {
-                if (!originalInitiator || state != IkeState.IDLE) {
+                if (resumed && state == IkeState.ESTABLISHED) {
+                    resumed = false;
+                    localRequest(Request.of(ctx.peerMidSync ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
+                } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {
                     setup.start();
@@ -185,6 +212,7 @@ public final class IkeSession {
             creation.tick(ctx.now(), queuedKind(Request.Kind.CREATE_CHILD));
             startQueued();
         }
+        ctx.flushTakeoverState(state == IkeState.ESTABLISHED);
         List<IkeOutput> outputs = ctx.outputs;
         if (outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
             ctx.lastSent = ctx.now();
@@ -310,6 +338,7 @@ public final class IkeSession {
         IkeSuite suite = ctx.sa.suite;
         ctx.output(new IkeOutput.Phase1Up(ctx.remote, id(), suite.encryption(), suite.integrity(), suite.prf(),
                 suite.group()));
+        ctx.outputTakeoverState();
     }
 
     // ------------------------------------------------------------------------------------------ our request queue
@@ -374,6 +403,7 @@ public final class IkeSession {
                 case DELETE_CHILD, DELETE_EXPIRED -> ctx.request(ExchangeType.Known.INFORMATIONAL,
                         List.of(DeletePayload.childSas(ProtocolId.Known.ESP, q.child().spiIn)), q);
                 case LIVENESS, SETUP -> ctx.request(ExchangeType.Known.INFORMATIONAL, List.of(), q);
+                case MID_SYNC -> midSync.send(q);
             }
             return;
         }
@@ -423,6 +453,12 @@ public final class IkeSession {
         }
         MessageWindow.Incoming verdict = ctx.sa.window.request(h.messageId(), d,
                 fragment(m).map(SkfPayload::fragmentNumber).orElse(0));
+        // RFC 6311: a resumed peer's sync request has message ID 0, outside the window; it is judged once decrypted
+        boolean maybeSync = h.messageId() == 0 && h.exchangeType() == ExchangeType.Known.INFORMATIONAL
+                && state == IkeState.ESTABLISHED;
+        if (maybeSync && !(verdict instanceof MessageWindow.Incoming.Fresh)) {
+            verdict = new MessageWindow.Incoming.OutOfWindow();
+        }
         switch (verdict) {
             case MessageWindow.Incoming.Retransmitted rt -> {
                 if (!ctx.fromPeer(from)) {
@@ -455,8 +491,8 @@ public final class IkeSession {
             setup.initRequest(m, d);
             return;
         }
-        if (state == IkeState.CLOSED || ctx.sa.inbound == null
-                || verdict instanceof MessageWindow.Incoming.OutOfWindow || h.responderSpi() != ctx.sa.spiR) {
+        if (state == IkeState.CLOSED || ctx.sa.inbound == null || h.responderSpi() != ctx.sa.spiR
+                || (verdict instanceof MessageWindow.Incoming.OutOfWindow && !maybeSync)) {
             ctx.drop(state == IkeState.CLOSED ? "after_close" : "message_id_out_of_window");
             return;
         }
@@ -486,6 +522,16 @@ public final class IkeSession {
             ctx.local = to;
         }
         ExchangeType ex = h.exchangeType();
+        if (maybeSync && MessageIdSync.isRequest(h, in)) {
+            // answered outside the window: the window continues at the IDs the exchange agreed
+            midSync.request(in).ifPresent(p -> ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR,
+                    ex, 0, ctx.sa.initiatorRole), p)));
+            return;
+        }
+        if (verdict instanceof MessageWindow.Incoming.OutOfWindow) {
+            ctx.drop("message_id_out_of_window");
+            return;
+        }
         List<Payload> payloads;
         if (ex == ExchangeType.Known.IKE_AUTH && state == IkeState.SETUP_REMOTE_INIT) {
             payloads = setup.authRequest(in);
@@ -571,6 +617,12 @@ public final class IkeSession {
                 return;
             }
             setup.authResponse(inner.inner());
+        } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL && sent.kind() == Request.Kind.MID_SYNC) {
+            if (midSync.response(inner.inner())) {
+                startQueued();
+            } else {
+                down(Optional.of(FailureReason.PROTOCOL_ERROR), "the peer's answer to our message ID sync is unusable");
+            }
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL) {
             informational.response(sent);
         } else if (h.exchangeType() == ExchangeType.Known.CREATE_CHILD_SA) {

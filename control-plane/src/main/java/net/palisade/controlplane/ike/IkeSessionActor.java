@@ -178,7 +178,7 @@ final class IkeSessionActor {
     private boolean probeResolving;
     private boolean checking;
 
-    private IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
+    IkeSessionActor(Driver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
             TimerScheduler<Command> timers) {
         this.manager = manager;
@@ -232,6 +232,15 @@ final class IkeSessionActor {
             }
             return a.behavior();
         }));
+    }
+
+    /** Goes on with {@code resumed} (an IKE SA from the journal) as if it had just come up; syncs message IDs. */
+    Behavior<Command> startResumed(IkeSession resumed) {
+        session = resumed;
+        sessionStarted = clock.instant();
+        policy.up();
+        apply(session.handle(new IkeInput.Start()));
+        return behavior();
     }
 
     /**

@@ -24,9 +24,10 @@ import java.util.Objects;
  *                              (one 0xFF octet, RFC 3948 section 2.3 and 4) while we are behind a NAT, so the NAT keeps
  *                              its mapping; {@link #DEFAULT_NAT_KEEPALIVE} (20 s, the RFC's example) by default,
  *                              zero turns keepalives off
+ * @param takeoverState         report the IKE SA's state for the journal ({@link #withTakeoverState})
  */
 public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit,
-        Duration natKeepalive) {
+        Duration natKeepalive, boolean takeoverState) {
     /** RFC 7296's usual backoff: 1, 2, 4, 8 and 16 seconds (31 s in all). */
     public static final List<Duration> STANDARD_RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
             Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
@@ -59,6 +60,12 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
         }
     }
 
+    /** Without takeover state. */
+    public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit,
+            Duration natKeepalive) {
+        this(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, false);
+    }
+
     /** With the default keepalive interval. */
     public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit) {
         this(forceUdpEncapsulation, retransmit, fragmentPacketLimit, DEFAULT_NAT_KEEPALIVE);
@@ -76,16 +83,24 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
 
     /** The same settings with another fragment size. */
     public IkeSettings withFragmentPacketLimit(int octets) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, octets, natKeepalive);
+        return new IkeSettings(forceUdpEncapsulation, retransmit, octets, natKeepalive, takeoverState);
     }
 
     /** The same settings with encapsulation forced for every tunnel, or left to NAT detection. */
     public IkeSettings withForceUdpEncapsulation(boolean forced) {
-        return new IkeSettings(forced, retransmit, fragmentPacketLimit, natKeepalive);
+        return new IkeSettings(forced, retransmit, fragmentPacketLimit, natKeepalive, takeoverState);
     }
 
     /** The same settings with another NAT-T keepalive interval (zero: none). */
     public IkeSettings withNatKeepalive(Duration interval) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, interval);
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, interval, takeoverState);
+    }
+
+    /**
+     * Whether the engine reports its IKE SA's state ({@link IkeOutput.IkeSaState}, keys included) when it comes up
+     * and after each IKE SA rekey: on only for a node holding the pair key, which journals it sealed.
+     */
+    public IkeSettings withTakeoverState(boolean on) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, on);
     }
 }

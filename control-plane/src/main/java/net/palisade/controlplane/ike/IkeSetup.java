@@ -384,6 +384,8 @@ final class IkeSetup {
         p.add(new SaPayload(ProposalPolicy.espOffer(tunnel.childSa(), childSpiIn)));
         p.add(new TsPayload(true, offeredTsi));
         p.add(new TsPayload(false, offeredTsr));
+        // RFC 6311: a node resuming this IKE SA may re-synchronise message IDs with the peer
+        p.add(NotifyPayload.of(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED));
         ctx.request(ExchangeType.Known.IKE_AUTH, p, Request.of(Request.Kind.SETUP));
     }
 
@@ -494,6 +496,7 @@ final class IkeSetup {
             session.fail(FailureReason.AUTHENTICATION_FAILED, authProblem.get());
             return;
         }
+        ctx.peerMidSync = m.notify(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED).isPresent();
         session.established();
         Optional<NotifyPayload> error = EngineContext.error(m);
         if (error.isPresent()) {
@@ -541,6 +544,7 @@ final class IkeSetup {
             return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
         }
         initialContact = m.notify(NotifyType.Known.INITIAL_CONTACT).isPresent();
+        ctx.peerMidSync = m.notify(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED).isPresent();
         session.established();
         IdPayload idr = ourId(false);
         List<Payload> p = new ArrayList<>();
@@ -549,6 +553,7 @@ final class IkeSetup {
             p.addAll(certAuth.certificates());
         }
         p.add(auth(false, idr));
+        p.add(NotifyPayload.of(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED));
         Optional<SaPayload> sa = m.first(SaPayload.class);
         Optional<TsPayload> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst();
         Optional<TsPayload> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst();

@@ -67,6 +67,28 @@ final class MessageWindow<T> {
     }
 
     /**
+     * Continues at the given message IDs (an IKE SA resumed from the journal, or after RFC 6311's sync): our next
+     * request takes {@code next}, the peer's next is {@code expected}. No response is cached: a retransmission of
+     * the peer's last request before the sync is not answered again.
+     */
+    void resumeAt(long next, long expected) {
+        nextRequestId = next;
+        expectedPeerRequestId = expected;
+        cachedRequest = null;
+        cachedResponse = null;
+    }
+
+    /** The message ID our next request will take (without taking it). */
+    long peekNextRequestId() {
+        return nextRequestId;
+    }
+
+    /** The message ID of the peer's next request. */
+    long expectedPeerRequestId() {
+        return expectedPeerRequestId;
+    }
+
+    /**
      * Records {@code datagrams} (sent by the caller now) as our request {@code messageId}: the first retransmission
      * is due after the first timeout of the schedule. Replaces any request in flight.
      */

@@ -27,7 +27,9 @@ record Request(Kind kind, ChildSa child) {
         /** CREATE_CHILD_SA rekeying the IKE SA. */
         REKEY_IKE,
         /** CREATE_CHILD_SA for a new Child SA: the IKE SA has none. */
-        CREATE_CHILD
+        CREATE_CHILD,
+        /** INFORMATIONAL with message ID 0 and N(IKEV2_MESSAGE_ID_SYNC): a resumed IKE SA (RFC 6311). */
+        MID_SYNC
     }
 
     static Request of(Kind kind) {

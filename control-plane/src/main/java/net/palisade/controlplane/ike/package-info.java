@@ -15,7 +15,9 @@
  *       a NAT-T keepalive, sent without the non-ESP marker), {@code SetTimer(at)} (one timer; deliver a {@code Tick}
  *       then), and events: {@code Phase1Up}, {@code ChildSaInstalled} (SPIs, algorithms, keys as {@code Secret},
  *       selectors, addresses, encapsulation), {@code ChildSaRekeyed}, {@code ChildSaDeleted}, {@code IkeSaRekeyed},
- *       {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)}, {@code Phase1Down}.
+ *       {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)}, {@code Phase1Down}, and, when the
+ *       settings ask for it, {@code IkeSaState} (an {@code IkeSaSnapshot}: keys and message IDs, journaled sealed with
+ *       the pair key through {@code SnapshotCodec}).
  * </ul>
  *
  * <p>Everything from outside comes through {@link net.palisade.controlplane.ike.IkeEnvironment}: clock, randomness,

@@ -24,6 +24,7 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.IpsecConfig;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.TunnelSpec;
+import net.palisade.model.event.SealedState;
 import net.palisade.model.secret.Secret;
 
 /**
@@ -36,6 +37,8 @@ import net.palisade.model.secret.Secret;
  *       instead of through the validating deserializers: a journal is history, and a rule added to the validator
  *       later must not make an old event unreadable. Values ({@code Network}, {@code Spi}...) still check
  *       themselves.
+ *   <li>{@link SealedState} (takeover state, already sealed with the pair key) is written as its fields
+ *       ({@code {"kid","nonce","ct"}}) where the model's own form shows only its length.
  *   <li>{@link TunnelSpec} and {@link IkeAuth} get explicit polymorphism ({@code "type"}: {@code ike}/{@code manual};
  *       PSK vs certificates deduced from the property names).
  * </ul>
@@ -52,9 +55,12 @@ public final class JournalJson {
         mapper.addMixIn(IkeTunnel.class, PlainRecordMixIn.class);
         mapper.addMixIn(ManualTunnel.class, PlainRecordMixIn.class);
         mapper.addMixIn(IkeAuth.class, IkeAuthMixIn.class);
+        mapper.addMixIn(SealedState.class, SealedStateMixIn.class);
         SimpleModule sealing = new SimpleModule("palisade-sealed-secrets");
         sealing.addSerializer(Secret.class, new SealingSerializer(sealer));
         sealing.addDeserializer(Secret.class, new UnsealingDeserializer(sealer));
+        sealing.addSerializer(SealedState.class, new SealedStateSerializer());
+        sealing.addDeserializer(SealedState.class, new SealedStateDeserializer());
         mapper.registerModule(sealing);
         return mapper;
     }
@@ -65,6 +71,13 @@ public final class JournalJson {
         @JsonValue(false)
         @Override
         public abstract String toString();
+    }
+
+    /** Drops the model's summary {@code @JsonValue}; the module writes the fields. */
+    @JsonDeserialize(using = JsonDeserializer.None.class)
+    abstract static class SealedStateMixIn {
+        @JsonValue(false)
+        public abstract String summary();
     }
 
     /** Reads the record through its canonical constructor, without validation. */
@@ -176,6 +189,58 @@ public final class JournalJson {
             } finally {
                 Arrays.fill(plain, (byte) 0);
             }
+        }
+    }
+
+    /** Writes takeover state as stored: it is sealed already. */
+    static final class SealedStateSerializer extends StdSerializer<SealedState> {
+        private static final long serialVersionUID = 1L;
+
+        SealedStateSerializer() {
+            super(SealedState.class);
+        }
+
+        @Override
+        public void serialize(SealedState value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeStartObject();
+            gen.writeStringField("kid", value.kid());
+            gen.writeBinaryField("nonce", value.nonce());
+            gen.writeBinaryField("ct", value.ct());
+            gen.writeEndObject();
+        }
+    }
+
+    /** Reads takeover state as stored (it stays sealed: only the node that resumes opens it). */
+    static final class SealedStateDeserializer extends StdDeserializer<SealedState> {
+        private static final long serialVersionUID = 1L;
+
+        SealedStateDeserializer() {
+            super(SealedState.class);
+        }
+
+        @Override
+        public SealedState deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                throw JsonMappingException.from(p, "expected sealed takeover state {kid, nonce, ct}");
+            }
+            String kid = null;
+            byte[] nonce = null;
+            byte[] ct = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                switch (name) {
+                    case "kid" -> kid = p.getValueAsString();
+                    case "nonce" -> nonce = p.getBinaryValue();
+                    case "ct" -> ct = p.getBinaryValue();
+                    default -> p.skipChildren();
+                }
+            }
+            if (kid == null || nonce == null || ct == null) {
+                throw JsonMappingException.from(p, "sealed takeover state lacks kid, nonce or ct");
+            }
+            return new SealedState(kid, nonce, ct);
         }
     }
 }

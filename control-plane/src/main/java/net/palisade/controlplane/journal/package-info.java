@@ -3,6 +3,8 @@
  * the data directory or a shared PostgreSQL; tables made by {@link net.palisade.controlplane.journal.JournalSchema}),
  * the JSON/CBOR mapping of events, and the sealing of the secrets they hold with the node's key
  * ({@link net.palisade.controlplane.journal.NodeKey}, {@link net.palisade.controlplane.journal.SecretSealer}), so no
- * key or PSK is stored in clear.
+ * key or PSK is stored in clear; and the gateway pair's key ({@link net.palisade.controlplane.journal.PairKey},
+ * {@link net.palisade.controlplane.journal.TakeoverSealer}), which seals the IKE and Child SA state a node needs to
+ * go on with a tunnel without renegotiating.
  */
 package net.palisade.controlplane.journal;

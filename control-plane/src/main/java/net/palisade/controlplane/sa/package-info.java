@@ -11,5 +11,8 @@
  *       {@code child-sa-installed} event is durable (the protocol requires it, see {@code IkeOutcomes}); when the
  *       tunnel entity refuses that report it journals {@code negotiation-failed} and has the SA retired.
  * </ul>
+ *
+ * <p>{@link net.palisade.controlplane.sa.JournalSequences} keeps the dataplane's outbound sequence-number
+ * reservations in the tunnels' journals, where a node resuming an SA finds them.
  */
 package net.palisade.controlplane.sa;

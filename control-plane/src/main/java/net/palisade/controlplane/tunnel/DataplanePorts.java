@@ -3,6 +3,7 @@ package net.palisade.controlplane.tunnel;
 import java.io.IOException;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.sa.JournalSequences;
 import net.palisade.controlplane.sa.DataplaneSaPort;
 import net.palisade.controlplane.sa.SaPort;
 import net.palisade.dataplane.Dataplane;
@@ -23,14 +24,36 @@ public final class DataplanePorts implements TunnelPorts {
 
     private final SaPort sas;
     private final Optional<IkeManager> ike;
+    private final JournalSequences sequences;
 
     public DataplanePorts(Dataplane dataplane) {
         this(dataplane, Optional.empty());
     }
 
     public DataplanePorts(Dataplane dataplane, Optional<IkeManager> ike) {
+        this(dataplane, ike, null);
+    }
+
+    /** @param sequences where the journal's sequence reservations go on recovery (null: nowhere) */
+    public DataplanePorts(Dataplane dataplane, Optional<IkeManager> ike, JournalSequences sequences) {
         this.sas = new DataplaneSaPort(dataplane);
         this.ike = ike;
+        this.sequences = sequences;
+    }
+
+    @Override
+    public boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
+        if (ike.isEmpty() || takeover.ikeSa().isEmpty() || takeover.ikeState().isEmpty()) {
+            return false;
+        }
+        return ike.get().resume(tunnel, takeover.ikeSa().get(), takeover.ikeState().get(), takeover.children());
+    }
+
+    @Override
+    public void recovered(String label, java.util.Map<Long, Long> reserved) {
+        if (sequences != null) {
+            sequences.recovered(label, reserved);
+        }
     }
 
     @Override

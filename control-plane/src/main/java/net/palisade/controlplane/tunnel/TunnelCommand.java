@@ -14,6 +14,7 @@ import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
 import net.palisade.model.event.SaId;
+import net.palisade.model.event.SealedState;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -81,7 +82,9 @@ public sealed interface TunnelCommand extends CborSerializable {
         @JsonSubTypes.Type(value = PingOk.class, name = "ping-ok"),
         @JsonSubTypes.Type(value = PeerSwitched.class, name = "peer-switched"),
         @JsonSubTypes.Type(value = NegotiationFailed.class, name = "negotiation-failed"),
-        @JsonSubTypes.Type(value = SaExpired.class, name = "sa-expired")
+        @JsonSubTypes.Type(value = SaExpired.class, name = "sa-expired"),
+        @JsonSubTypes.Type(value = TakeoverState.class, name = "takeover-state"),
+        @JsonSubTypes.Type(value = SequenceReserved.class, name = "sequence-reserved")
     })
     sealed interface EngineInput extends TunnelCommand {
         /** Where the answer goes. */
@@ -140,4 +143,17 @@ public sealed interface TunnelCommand extends CborSerializable {
 
     /** The tunnel's ping is answered (first, or again). */
     record PingOk(String from, String to, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+
+    /**
+     * Sealed takeover state of the current IKE SA ({@code scope} {@code ike-sa}) or of an installed Child SA
+     * ({@code child-sa}); refused when that SA is not the tunnel's (any more).
+     */
+    record TakeoverState(String scope, SaId sa, SealedState state, Cause cause, ActorRef<TunnelReply> replyTo)
+            implements EngineInput {}
+
+    /**
+     * The dataplane asks to reserve outbound sequence numbers up to {@code upTo} for the SA whose outbound SPI is
+     * {@code spi} (IKE or manual): it sends numbers past the previous reservation only once this is persisted.
+     */
+    record SequenceReserved(long spi, long upTo, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
 }

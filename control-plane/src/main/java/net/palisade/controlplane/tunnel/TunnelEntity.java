@@ -77,6 +77,8 @@ public final class TunnelEntity
     private final ActorContext<TunnelCommand> ctx;
     private final String label;
     private final Deps deps;
+    /** Recovery handed the journaled IKE SA to the ports to resume: {@code resumed} is journaled, not phase1-down. */
+    private boolean resuming;
     /** The current spec's printed texts: every reply carries them, most replies answer engine reports. */
     private Optional<TunnelState.PrintedSpec> printed = Optional.empty();
 
@@ -123,11 +125,19 @@ public final class TunnelEntity
     public SignalHandler<TunnelState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (!state.takeover().reserved().isEmpty()) {
+                        deps.ports().recovered(label, state.takeover().reserved());
+                    }
                     if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {
                         ctx.getSelf().tell(new AfterRecovery());
                     }
                     if (state.manual() && state.adminUp() && state.sas().isEmpty()) {
                         ctx.getLog().warn("tunnel {} recovered with its manual SA expired: not reinstalled", label);
+                    } else if (state.adminUp() && resumable(state)
+                            && deps.ports().resumeIke((IkeTunnel) state.spec().orElseThrow(), state.takeover())) {
+                        ctx.getLog().info("tunnel {} recovered with IKE SA {}: resuming it", label,
+                                state.ikeSa().orElseThrow());
+                        resuming = true;
                     } else if (state.adminUp()) {
                         ctx.getLog().info("tunnel {} recovered admin up: starting it again", label);
                         start(state.spec().orElseThrow());
@@ -182,7 +192,22 @@ public final class TunnelEntity
         return persist(c.replyTo(), new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), "reset"), restart);
     }
 
+    /**
+     * True when the journal holds everything to go on with the tunnel's IKE SA: its sealed state, and that of each of
+     * its Child SAs.
+     */
+    private static boolean resumable(TunnelState s) {
+        Takeover t = s.takeover();
+        return s.ike() && s.ikeSa().isPresent() && t.ikeSa().equals(s.ikeSa()) && t.ikeState().isPresent()
+                && !s.sas().isEmpty() && s.sas().stream().allMatch(c -> t.children().containsKey(c.id().value()));
+    }
+
     private ReplyEffect<TunnelEvent, TunnelState> afterRecovery(TunnelState s, AfterRecovery c) {
+        if (resuming) {
+            resuming = false;
+            return Effect().persist(new TunnelEvent.Resumed(label, now(), node(), Cause.NODE, s.ikeSa().orElseThrow()))
+                    .thenNoReply();
+        }
         if (s.ike() && (s.ikeSa().isPresent() || !s.sas().isEmpty())) {
             return Effect().persist(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE, "node restart"))
                     .thenNoReply();
@@ -288,7 +313,7 @@ public final class TunnelEntity
     }
 
     private Decision check(TunnelState s, EngineInput in) {
-        if (!s.ike() && !(in instanceof TunnelCommand.SaExpired)) {
+        if (!s.ike() && !(in instanceof TunnelCommand.SaExpired) && !(in instanceof TunnelCommand.SequenceReserved)) {
             // the dataplane reports a manual SA whose sequence numbers ran out; nothing else concerns manual tunnels
             return new Decision.Refuse("tunnel " + label + " is manually keyed: no IKE engine reports for it");
         }
@@ -344,6 +369,17 @@ public final class TunnelEntity
                     && s.ikeSa().filter(c.saId().value()::equals).isEmpty()
                     ? new Decision.Refuse(no + "no SA " + c.saId())
                     : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
+            case TunnelCommand.TakeoverState c -> {
+                boolean ike = c.scope().equals(TunnelEvent.TakeoverState.IKE_SA);
+                if (ike ? s.ikeSa().filter(c.sa().value()::equals).isEmpty() : s.sa(c.sa()).isEmpty()) {
+                    yield new Decision.Refuse(no + "takeover state for " + c.sa() + ", which is not its "
+                            + (ike ? "IKE SA" : "Child SA"));
+                }
+                yield accept(new TunnelEvent.TakeoverState(label, now(), node(), c.cause(), c.scope(), c.sa(),
+                        c.state()));
+            }
+            case TunnelCommand.SequenceReserved c -> accept(new TunnelEvent.SequenceReserved(label, now(), node(),
+                    c.cause(), c.spi(), c.upTo()));
         };
     }
 

@@ -33,6 +33,22 @@ public interface TunnelPorts {
      */
     void retireSa(String label, ChildSa sa);
 
+    /**
+     * The tunnel's journal was replayed (node start, or the entity moved): {@code reserved} holds the highest
+     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above. Called
+     * before the tunnel is started again.
+     */
+    default void recovered(String label, java.util.Map<Long, Long> reserved) {}
+
+    /**
+     * Goes on with the tunnel's established IKE SA and Child SAs from their journaled, sealed state instead of
+     * starting its IKE session afresh (called on recovery instead of {@link #startIke}). False when they cannot be
+     * resumed (no pair key, another key, unreadable state): the caller then starts the tunnel afresh.
+     */
+    default boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
+        return false;
+    }
+
     /** Ports that do nothing (a control plane without a dataplane, e.g. for API development). */
     TunnelPorts NONE = new TunnelPorts() {
         @Override

@@ -30,10 +30,12 @@ import net.palisade.model.config.ConfigPrinter;
  * @param lastFailure the last negotiation failure or DPD loss, until phase 1 comes up again
  * @param reachability what the tunnel's {@code ping} found since its IKE SA came up: {@value #REACHABLE} or
  *     {@value #UNREACHABLE}; empty without ping, or before its first verdict
+ * @param takeover what a node needs to go on with the SAs without renegotiating (not part of the view); absent in
+ *     snapshots written before it existed
  */
 public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
         Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure,
-        Optional<String> reachability) implements CborSerializable {
+        Optional<String> reachability, Takeover takeover) implements CborSerializable {
 
     /** {@link #reachability}: the ping is answered. */
     public static final String REACHABLE = "reachable";
@@ -53,12 +55,13 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(lastFailure, "lastFailure");
         reachability = reachability == null ? Optional.empty() : reachability; // snapshots from before ping
+        takeover = takeover == null ? Takeover.NONE : takeover; // snapshots from before takeover records
     }
 
-    /** A state without a ping verdict. */
+    /** A state without a ping verdict or takeover records (the form before they existed). */
     public TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
             Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure) {
-        this(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.empty());
+        this(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.empty(), Takeover.NONE);
     }
 
     /** A tunnel that has never been configured. */
@@ -111,22 +114,22 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         TunnelState s = switch (event) {
             case TunnelEvent.Configured e -> spec.isEmpty()
                     ? new TunnelState(label, Optional.of(e.spec()), AdminState.UP, Optional.empty(), Optional.empty(),
-                            List.of(), since, Optional.empty())
+                            List.of(), since, Optional.empty(), Optional.empty(), takeover)
                     // A changed spec restarts IKE: the old SAs are gone.
                     : new TunnelState(label, Optional.of(e.spec()), admin, Optional.empty(), Optional.empty(),
-                            List.of(), since, Optional.empty());
-            case TunnelEvent.Removed e -> empty(label);
+                            List.of(), since, Optional.empty(), Optional.empty(), takeover);
+            case TunnelEvent.Removed e -> empty(label).withTakeover(takeover);
             case TunnelEvent.AdminUp e -> withAdmin(AdminState.UP);
             case TunnelEvent.AdminDown e -> withAdmin(AdminState.DOWN).phase1Gone();
             case TunnelEvent.Phase1Up e -> new TunnelState(label, spec, admin, Optional.of(e.peer()),
-                    Optional.of(e.ikeSa()), sas, since, Optional.empty());
+                    Optional.of(e.ikeSa()), sas, since, Optional.empty(), Optional.empty(), takeover);
             case TunnelEvent.Phase1Down e -> phase1Gone();
             case TunnelEvent.ChildSaInstalled e -> withSas(replace(sas, e.sa().id(), e.sa()));
             case TunnelEvent.ChildSaDeleted e -> withSas(without(sas, e.saId()));
             case TunnelEvent.Rekeyed e -> rekeyed(e);
             case TunnelEvent.DpdLost e -> phase1Gone().withFailure("dpd-lost: " + e.peer());
             case TunnelEvent.PeerSwitched e -> new TunnelState(label, spec, admin, Optional.of(e.to()), ikeSa, sas,
-                    since, lastFailure, reachability);
+                    since, lastFailure, reachability, takeover);
             case TunnelEvent.NegotiationFailed e -> withFailure(
                     e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
             case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId().value()::equals).isPresent()
@@ -134,15 +137,41 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             case TunnelEvent.PingLost e -> withReachability(UNREACHABLE)
                     .withFailure("ping-lost: " + e.lost() + " echoes to " + e.to() + " unanswered");
             case TunnelEvent.PingOk e -> withReachability(REACHABLE);
+            case TunnelEvent.TakeoverState e -> withTakeover(e.scope().equals(TunnelEvent.TakeoverState.IKE_SA)
+                    ? takeover.withIke(e.sa().value(), e.state()) : takeover.withChild(e.sa().value(), e.state()));
+            case TunnelEvent.SequenceReserved e -> withTakeover(takeover.withReserved(e.spi(), e.upTo()));
+            case TunnelEvent.Resumed e -> this;
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
-        return s.normalized(reinstall).at(event.time());
+        TunnelState n = s.normalized(reinstall);
+        return n.withTakeover(n.prunedTakeover(this)).at(event.time());
+    }
+
+    /**
+     * Takeover records of what is gone: the IKE SA's when phase 1 changed, a Child SA's when it left the list, the
+     * reservations of IKE Child SAs that left it. A manual SA's reservations stay, whatever happens to the tunnel: the
+     * same key may be committed again, and its numbers must go on above them.
+     */
+    private Takeover prunedTakeover(TunnelState before) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        sas.forEach(c -> live.add(c.id().value()));
+        java.util.Set<Long> dropped = new java.util.HashSet<>();
+        for (ChildSa old : before.sas) {
+            if (!old.id().equals(MANUAL_SA) && !live.contains(old.id().value())) {
+                dropped.add(old.spi().outbound().value());
+            }
+        }
+        return takeover.keeping(live, ikeSa, dropped);
+    }
+
+    private TunnelState withTakeover(Takeover t) {
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, reachability, t);
     }
 
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
         if (e.spi().isEmpty()) {
             return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
-                    lastFailure, reachability);
+                    lastFailure, reachability, takeover);
         }
         return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs(), e.esn())));
     }
@@ -158,7 +187,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             Optional<String> failure = installed || admin == AdminState.DOWN ? Optional.empty()
                     : Optional.of("manual SA expired: its sequence numbers are used up; commit new keys and SPIs");
             return new TunnelState(label, spec, admin, Optional.of(m.peer().toString()), Optional.empty(), pair, since,
-                    failure);
+                    failure, Optional.empty(), takeover);
         }
         if (spec.isPresent() && admin == AdminState.DOWN) {
             return phase1Gone();
@@ -167,28 +196,30 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     private TunnelState withAdmin(AdminState a) {
-        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, reachability);
+        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, reachability, takeover);
     }
 
     private TunnelState withSas(List<ChildSa> s) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, reachability);
+        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, reachability, takeover);
     }
 
     private TunnelState withFailure(String f) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), reachability);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), reachability, takeover);
     }
 
     private TunnelState withReachability(String r) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.of(r));
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.of(r), takeover);
     }
 
     /** No IKE SA and no Child SA: the ping stops, its verdict goes with them. */
     private TunnelState phase1Gone() {
-        return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure);
+        return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure,
+                Optional.empty(), takeover);
     }
 
     private TunnelState at(Instant t) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure, reachability);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure, reachability,
+                takeover);
     }
 
     private static List<ChildSa> replace(List<ChildSa> list, SaId id, ChildSa sa) {

@@ -124,7 +124,12 @@ class JournalJsonTest {
                 new TunnelEvent.NegotiationFailed("t", T, "n1", Cause.PEER, FailureReason.NO_PROPOSAL_CHOSEN, ""),
                 new TunnelEvent.SaExpired("t", T, "n1", Cause.TIMER, SaId.of("child-2")),
                 new TunnelEvent.PingLost("t", T, "n1", Cause.TIMER, "10.1.0.1", "10.2.0.1", 3),
-                new TunnelEvent.PingOk("t", T, "n1", Cause.PEER, "10.1.0.1", "10.2.0.1"));
+                new TunnelEvent.PingOk("t", T, "n1", Cause.PEER, "10.1.0.1", "10.2.0.1"),
+                new TunnelEvent.TakeoverState("t", T, "n1", Cause.NODE, TunnelEvent.TakeoverState.CHILD_SA,
+                        SaId.of("child-2"), new net.palisade.model.event.SealedState("0011223344556677",
+                                new byte[12], new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})),
+                new TunnelEvent.SequenceReserved("t", T, "n1", Cause.NODE, 0x1001, 1L << 20),
+                new TunnelEvent.Resumed("t", T, "n1", Cause.NODE, "0x1/0x2"));
         assertThat(events.stream().map(TunnelEvent::type).toList()).isEqualTo(TunnelEvent.TYPES);
         for (TunnelEvent e : events) {
             String text = json.writeValueAsString(e);

@@ -35,6 +35,20 @@ public final class RecordingPorts implements TunnelPorts {
         calls.add("retireSa " + label + " " + sa.id());
     }
 
+    @Override
+    public void recovered(String label, java.util.Map<Long, Long> reserved) {
+        calls.add("recovered " + label + " " + new java.util.TreeMap<>(reserved));
+    }
+
+    /** What {@link #resumeIke} answers. */
+    public volatile boolean resumable;
+
+    @Override
+    public boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
+        calls.add("resumeIke " + tunnel.label() + " " + takeover.ikeSa().orElse("-"));
+        return resumable;
+    }
+
     /** The calls so far, in order. */
     public List<String> calls() {
         return List.copyOf(calls);

@@ -401,4 +401,115 @@ class TunnelEntityTest {
         }
         assertThat(s).isEqualTo(kit.getState());
     }
+
+    private static final net.palisade.model.event.SealedState SEALED = new net.palisade.model.event.SealedState(
+            "00112233aabbccdd", new byte[12], new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7});
+
+    @Test
+    void takeoverStateIsKeptForTheCurrentSasOnlyAndTheReservationsReachThePortsOnRecovery() {
+        var kit = kit("site-b");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        SaId child = SaId.child(0xc001);
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        var ikeState = kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-1"),
+                SEALED, Cause.NODE, to));
+        assertThat(ikeState.eventOfType(TunnelEvent.TakeoverState.class).state()).isEqualTo(SEALED);
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa",
+                SaId.of("ike-0"), SEALED, Cause.NODE, to)))).contains("not its IKE SA");
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa",
+                SaId.child(0xc003), SEALED, Cause.NODE, to)))).contains("not its Child SA");
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", child, SEALED, Cause.NODE,
+                to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 1L << 20, Cause.NODE, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 3L << 19, Cause.NODE, to)));
+        Takeover t = kit.getState().takeover();
+        assertThat(t.ikeSa()).contains("ike-1");
+        assertThat(t.ikeState()).contains(SEALED);
+        assertThat(t.children()).containsOnlyKeys(child.value());
+        assertThat(t.reserved()).containsEntry(0xc002L, 3L << 19);
+        // the read side never carries it
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).toString()).doesNotContain("sealed");
+
+        ports.clear();
+        kit.restart();
+        assertThat(ports.calls()).first().isEqualTo("recovered site-b {49154=" + (3L << 19) + "}");
+        // not resumed here (the ports cannot): the recorded IKE SA is ended, and its takeover records with it
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
+        assertThat(kit.getState().takeover()).isEqualTo(Takeover.NONE);
+
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", child, SEALED, Cause.NODE,
+                to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 1L << 20, Cause.NODE, to)));
+        assertThat(kit.getState().takeover().children()).containsOnlyKeys(child.value());
+        // a rekey replaces the Child SA: its state and its reservations go with it
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(child, SaId.child(0xc003), Optional.of(SPI_2),
+                Cause.TIMER, to));
+        assertThat(kit.getState().takeover().children()).isEmpty();
+        assertThat(kit.getState().takeover().reserved()).doesNotContainKey(0xc002L);
+        // phase 1 gone: nothing of the IKE SA is left to resume
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete", Cause.PEER, to));
+        assertThat(kit.getState().takeover()).isEqualTo(Takeover.NONE);
+    }
+
+    @Test
+    void aManualSasReservationsOutliveItsRemovalSoTheSameKeyGoesOnAboveThem() {
+        var kit = kit("static-d");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), Cause.commit("c-1"), to));
+        long out = manual().spi().outbound().value();
+        var r = kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(out, 1L << 20, Cause.NODE, to));
+        assertThat(r.eventOfType(TunnelEvent.SequenceReserved.class).upTo()).isEqualTo(1L << 20);
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Remove(API, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(manual(), Cause.commit("c-2"), to));
+        assertThat(kit.getState().takeover().reserved()).containsEntry(out, 1L << 20);
+        ports.clear();
+        kit.restart();
+        assertThat(ports.calls()).first().isEqualTo("recovered static-d {" + out + "=" + (1L << 20) + "}");
+        assertThat(ports.calls()).contains("installManual static-d");
+    }
+
+    @Test
+    void aRecoveredIkeSaWithItsSealedStateIsResumedInsteadOfEnded() {
+        var kit = kit("site-b");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        SaId child = SaId.child(0xc001);
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-1"), SEALED,
+                Cause.NODE, to));
+
+        // the Child SA's state is missing: nothing to resume, the IKE SA is ended as before
+        ports.resumable = true;
+        ports.clear();
+        kit.restart();
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
+        assertThat(ports.calls()).contains("startIke site-b").noneMatch(c -> c.startsWith("resumeIke"));
+
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-2", Cause.PEER, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(child, SPI_1), Cause.PEER,
+                to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-2"), SEALED,
+                Cause.NODE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", child, SEALED, Cause.NODE,
+                to));
+        ports.clear();
+        kit.restart();
+        TunnelView v = ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new));
+        assertThat(ports.calls()).contains("resumeIke site-b ike-2").doesNotContain("startIke site-b");
+        assertThat(v.ikeSa()).contains("ike-2");
+        assertThat(v.sas()).extracting(ChildSa::id).containsExactly(child);
+        assertThat(v.status()).isEqualTo(TunnelStatus.UP);
+
+        // the ports cannot open it (another pair key, say): started afresh, and the recorded IKE SA ended
+        ports.resumable = false;
+        ports.clear();
+        kit.restart();
+        assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
+        assertThat(ports.calls()).contains("resumeIke site-b ike-2", "startIke site-b");
+    }
 }

@@ -23,6 +23,15 @@ import net.palisade.dataplane.replay.SequenceCounter;
 public final class OutboundSa {
     /** Returned by {@link #nextSequence()} once the SA has used up its sequence space. */
     public static final long EXHAUSTED = SequenceCounter.EXHAUSTED;
+    /**
+     * Returned by {@link #nextSequence()} when no durable reservation covers the next number yet and the store is
+     * slow or failing ({@link SequenceReservations#ahead()}): this packet is dropped, the SA goes on.
+     */
+    public static final long UNRESERVED = -2L;
+    /** How long a worker waits for a late reservation before dropping its packet. */
+    private static final long AWAIT_NANOS = 500_000_000L;
+    /** After a reservation failed, how long packets past the reservation are dropped before asking again. */
+    private static final long RETRY_NANOS = 1_000_000_000L;
 
     /** Counter fields per worker stripe. */
     public static final int PACKETS = 0;
@@ -48,6 +57,12 @@ public final class OutboundSa {
     private final SequenceReservations sequences;
     /** Numbers up to here are covered by a durable reservation; beyond it a worker extends it before sealing. */
     private volatile long reservedUpTo;
+    /** The store is slow (a journal): reserve the next block when the counter passes here, without waiting. */
+    private final boolean ahead;
+    private volatile long aheadAt;
+    /** A reservation ahead is in flight; when the last one failed (System.nanoTime, 0: it did not). Guarded by this. */
+    private boolean aheadPending;
+    private long failedAt;
 
     /**
      * @param label the tunnel's label
@@ -102,10 +117,19 @@ public final class OutboundSa {
         this.counters = new StripedCounters(workers, 2);
         this.events = events == null ? SaEvents.NONE : events;
         this.sequences = sequences;
-        // the first block now, at install: failing here refuses the install instead of an SA that cannot send
+        this.ahead = sequences.ahead();
         long first = lastIssued + SequenceReservations.BLOCK + 1;
-        sequences.reserve(label, spi, first);
-        this.reservedUpTo = first;
+        if (ahead) {
+            // nothing usable until the first block is durable: the install does not wait for the journal, the
+            // first packet does (or is dropped if the journal does not answer)
+            this.reservedUpTo = lastIssued;
+            this.aheadAt = lastIssued;
+            requestAhead(first);
+        } else {
+            // the first block now, at install: failing here refuses the install instead of an SA that cannot send
+            sequences.reserve(label, spi, first);
+            this.reservedUpTo = first;
+        }
     }
 
     private static long defaultSoft(boolean esn) {
@@ -135,7 +159,14 @@ public final class OutboundSa {
             }
             return EXHAUSTED;
         }
-        if (Long.compareUnsigned(s, reservedUpTo) > 0 && !extendReservation(s)) {
+        if (ahead) {
+            if (Long.compareUnsigned(s, aheadAt) >= 0) {
+                requestAhead(s + SequenceReservations.BLOCK);
+            }
+            if (Long.compareUnsigned(s, reservedUpTo) > 0 && !awaitReservation(s)) {
+                return UNRESERVED;
+            }
+        } else if (Long.compareUnsigned(s, reservedUpTo) > 0 && !extendReservation(s)) {
             exhausted = true;
             return EXHAUSTED;
         }
@@ -166,6 +197,80 @@ public final class OutboundSa {
             reservedUpTo = next;
         }
         return true;
+    }
+
+    /**
+     * Asks the store for numbers up to {@code upTo} (at least one block past what is reserved) unless a request is in
+     * flight or one failed less than {@link #RETRY_NANOS} ago.
+     */
+    private void requestAhead(long upTo) {
+        long target;
+        synchronized (this) {
+            if (aheadPending || (failedAt != 0 && System.nanoTime() - failedAt < RETRY_NANOS)) {
+                return;
+            }
+            aheadPending = true;
+            target = upTo;
+            long min = reservedUpTo + SequenceReservations.BLOCK;
+            if (Long.compareUnsigned(min, target) > 0) {
+                target = min;
+            }
+            if (Long.compareUnsigned(target, hardLimit) > 0 || Long.compareUnsigned(target, reservedUpTo) < 0) {
+                target = hardLimit;
+            }
+        }
+        long t = target;
+        sequences.reserveAhead(label, spi, t, ok -> reserved(t, ok));
+    }
+
+    private synchronized void reserved(long upTo, boolean ok) {
+        aheadPending = false;
+        if (ok) {
+            failedAt = 0;
+            if (Long.compareUnsigned(upTo, reservedUpTo) > 0) {
+                reservedUpTo = upTo;
+                aheadAt = upTo - SequenceReservations.BLOCK / 2;
+            }
+        } else {
+            failedAt = System.nanoTime() | 1;
+            System.getLogger(OutboundSa.class.getName()).log(System.Logger.Level.ERROR, "tunnel " + label
+                    + ": cannot reserve sequence numbers past " + Long.toUnsignedString(reservedUpTo)
+                    + "; packets beyond are dropped until it can");
+        }
+        notifyAll();
+    }
+
+    /**
+     * Waits (at most {@link #AWAIT_NANOS}) until a reservation covers {@code s}; false at once while the last request
+     * failed recently, or when the wait ends without one: the caller drops its packet.
+     */
+    private synchronized boolean awaitReservation(long s) {
+        long deadline = System.nanoTime() + AWAIT_NANOS;
+        while (Long.compareUnsigned(s, reservedUpTo) > 0) {
+            if (!aheadPending) {
+                if (failedAt != 0 && System.nanoTime() - failedAt < RETRY_NANOS) {
+                    return false;
+                }
+                requestAhead(s + SequenceReservations.BLOCK);
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(left / 1_000_000L, (int) (left % 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The highest number a durable reservation covers (numbers up to here may have been sent). */
+    public long reservedUpTo() {
+        return reservedUpTo;
     }
 
     /** True once the sequence space is used up. */

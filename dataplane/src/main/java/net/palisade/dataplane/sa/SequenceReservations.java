@@ -35,6 +35,31 @@ public interface SequenceReservations {
      */
     void reserve(String label, int spi, long upTo);
 
+    /**
+     * True when {@link #reserve} waits for something slower than a local fsync (a journal shared by a gateway pair):
+     * an SA then asks for its next block ahead of use, when half the current one is spent, through
+     * {@link #reserveAhead}, and its first block after install the same way; a worker waits only when the answer is
+     * late, and drops the packet ({@code seq_unreserved}) rather than wait long.
+     */
+    default boolean ahead() {
+        return false;
+    }
+
+    /**
+     * Asks for numbers up to {@code upTo} without waiting; {@code done} is told {@code true} once the reservation is
+     * durable, {@code false} if it could not be recorded. It may be told on any thread, or at once.
+     */
+    default void reserveAhead(String label, int spi, long upTo, java.util.function.Consumer<Boolean> done) {
+        boolean ok;
+        try {
+            reserve(label, spi, upTo);
+            ok = true;
+        } catch (RuntimeException e) {
+            ok = false;
+        }
+        done.accept(ok);
+    }
+
     /** Keeps nothing: sequence numbers start at 1 with every start (tests, or IKE SAs whose keys die with the process). */
     SequenceReservations NONE = new SequenceReservations() {
         @Override

@@ -23,6 +23,8 @@ public enum Counter {
     MTU_EXCEEDED("mtu_exceeded", true),
     /** Outbound: the SA has used up its sequence numbers. */
     SEQ_EXHAUSTED("seq_exhausted", true),
+    /** Outbound: the journal has not (yet) recorded a reservation covering the next sequence number. */
+    SEQ_UNRESERVED("seq_unreserved", true),
     /** Outbound: IPv6 link-scope noise from the kernel (neighbour discovery, router solicitation, MLD). */
     IPV6_LINK_SCOPE("ipv6_link_scope", true),
     /** Inbound: a dummy packet (next header 59, RFC 4303 Section 2.6), dropped as the RFC says. */

@@ -525,6 +525,10 @@ public final class Worker {
             count(Counter.SEQ_EXHAUSTED);
             return;
         }
+        if (seq == OutboundSa.UNRESERVED) {
+            count(Counter.SEQ_UNRESERVED);
+            return;
+        }
         EspTransform transform = b.transform();
         int espOffset = HEAD - EspConstants.HEADER_LENGTH - transform.ivLength();
         int sealed = transform.sealTunnel(sa.spi(), seq, buf, HEAD, length, buf, espOffset);

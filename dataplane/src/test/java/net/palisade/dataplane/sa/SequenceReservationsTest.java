@@ -8,6 +8,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,5 +76,86 @@ class SequenceReservationsTest {
     void noneStartsAtOneEveryTime() {
         assertThat(sa(SequenceReservations.NONE).nextSequence()).isEqualTo(1);
         assertThat(sa(SequenceReservations.NONE).nextSequence()).isEqualTo(1);
+    }
+
+    /**
+     * A store like the journal: slow, answering later on another thread. What it has acknowledged is what survives a
+     * crash; {@code failing} makes it refuse.
+     */
+    static final class SlowStore implements SequenceReservations {
+        final ConcurrentHashMap<Integer, Long> durable = new ConcurrentHashMap<>();
+        final List<Long> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean failing = new AtomicBoolean();
+
+        @Override
+        public boolean ahead() {
+            return true;
+        }
+
+        @Override
+        public long lastReserved(String label, int spi) {
+            return durable.getOrDefault(spi, 0L);
+        }
+
+        @Override
+        public void reserve(String label, int spi, long upTo) {
+            throw new AssertionError("an ahead store is only asked ahead");
+        }
+
+        @Override
+        public void reserveAhead(String label, int spi, long upTo, Consumer<Boolean> done) {
+            asked.add(upTo);
+            Thread.ofPlatform().start(() -> {
+                if (failing.get()) {
+                    done.accept(false);
+                    return;
+                }
+                durable.merge(spi, upTo, Math::max);
+                done.accept(true);
+            });
+        }
+    }
+
+    @Test
+    void aJournalLikeStoreIsAskedAheadAndAResumedSaStartsAboveItsLastDurableReservation() {
+        SlowStore store = new SlowStore();
+        OutboundSa sa = sa(store);
+        // installing does not wait; the first packet waits for the first block to be durable
+        assertThat(sa.nextSequence()).isEqualTo(1);
+        assertThat(store.durable.get(0x2002)).isEqualTo(SequenceReservations.BLOCK + 1);
+        long last = 0;
+        for (long i = 1; i < SequenceReservations.BLOCK * 2; i++) {
+            long n = sa.nextSequence();
+            assertThat(n).isGreaterThan(last);
+            // no number is handed out that a durable reservation does not cover
+            assertThat(n).isLessThanOrEqualTo(store.durable.get(0x2002));
+            last = n;
+        }
+        // the next block was asked for at half of the current one, not when it ran out
+        assertThat(store.asked.size()).isBetween(3, 5);
+
+        // "kill -9": whatever was sent, a resumed SA with the same SPI starts above the last durable reservation
+        long durable = store.durable.get(0x2002);
+        OutboundSa resumed = sa(store);
+        assertThat(resumed.nextSequence()).isGreaterThan(durable).isGreaterThan(last);
+    }
+
+    @Test
+    void whileTheStoreRefusesPacketsBeyondTheReservationAreDroppedAndTheSaGoesOnAfterwards() throws Exception {
+        SlowStore store = new SlowStore();
+        store.failing.set(true);
+        OutboundSa sa = sa(store);
+        assertThat(sa.nextSequence()).isEqualTo(OutboundSa.UNRESERVED);
+        // within the retry pause the packet is dropped at once, without asking again
+        int asked = store.asked.size();
+        assertThat(sa.nextSequence()).isEqualTo(OutboundSa.UNRESERVED);
+        assertThat(store.asked).hasSize(asked);
+        assertThat(sa.exhausted()).isFalse();
+        store.failing.set(false);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> {
+            long n = sa.nextSequence();
+            return n > 0;
+        });
+        assertThat(store.durable.get(0x2002)).isGreaterThan(0);
     }
 }

@@ -84,10 +84,20 @@ public final class Timeline {
             switch (key) {
                 case "spec" -> spec(v, out);
                 case "sa" -> {
-                    add(out, "sa", v.path("id"));
-                    spiPair(v.path("spi"), out);
+                    if (v.isTextual()) {
+                        add(out, "sa", v); // takeover-state names the SA only
+                    } else {
+                        add(out, "sa", v.path("id"));
+                        spiPair(v.path("spi"), out);
+                    }
                 }
-                case "spi" -> spiPair(v, out);
+                case "spi" -> {
+                    if (v.isNumber()) {
+                        add(out, "spi", spi(v)); // sequence-reserved: the outbound SPI alone
+                    } else {
+                        spiPair(v, out);
+                    }
+                }
                 default -> flatten(key, v, out);
             }
         }

@@ -20,7 +20,8 @@ import net.palisade.model.crypto.DhGroup;
  * in {@code "type"} ({@code configured}, {@code phase1-up}, ...; see {@link #TYPES}).
  *
  * <p>No event holds a key in clear: {@link Configured#spec()} holds the tunnel's secrets, which the control plane's
- * journal mapper seals with the node key; every other event holds SPIs and names only.
+ * journal mapper seals with the node key; {@link TakeoverState#state()} arrives sealed with the pair key; every other
+ * event holds SPIs and names only.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
@@ -38,13 +39,16 @@ import net.palisade.model.crypto.DhGroup;
     @JsonSubTypes.Type(TunnelEvent.NegotiationFailed.class),
     @JsonSubTypes.Type(TunnelEvent.SaExpired.class),
     @JsonSubTypes.Type(TunnelEvent.PingLost.class),
-    @JsonSubTypes.Type(TunnelEvent.PingOk.class)
+    @JsonSubTypes.Type(TunnelEvent.PingOk.class),
+    @JsonSubTypes.Type(TunnelEvent.TakeoverState.class),
+    @JsonSubTypes.Type(TunnelEvent.SequenceReserved.class),
+    @JsonSubTypes.Type(TunnelEvent.Resumed.class)
 })
 public sealed interface TunnelEvent extends JournaledEvent {
     /** Every event type name, in the order of the tunnel's life. */
     List<String> TYPES = List.of("configured", "removed", "admin-up", "admin-down", "phase1-up", "phase1-down",
             "child-sa-installed", "child-sa-deleted", "rekeyed", "dpd-lost", "peer-switched", "negotiation-failed",
-            "sa-expired", "ping-lost", "ping-ok");
+            "sa-expired", "ping-lost", "ping-ok", "takeover-state", "sequence-reserved", "resumed");
 
     /** The tunnel. */
     String label();
@@ -243,6 +247,36 @@ public sealed interface TunnelEvent extends JournaledEvent {
     }
 
     /**
+     * What a node needs to go on with an established SA without renegotiating, journaled only when the node holds
+     * the gateway pair's key: the IKE SA's (at phase1-up and at each IKE SA rekey) or a Child SA's (at
+     * child-sa-installed and rekeyed). The state is sealed with the pair key; this event's JSON and toString show
+     * its length and the key id only.
+     *
+     * @param scope {@code ike-sa} or {@code child-sa}
+     * @param sa the SA it is for (the IKE SA's name as in phase1-up, or the Child SA's)
+     * @param state the sealed state
+     */
+    @JsonTypeName("takeover-state")
+    record TakeoverState(String label, Instant time, String node, Cause cause, String scope, SaId sa,
+            SealedState state) implements TunnelEvent {
+        /** The scope of an IKE SA's state. */
+        public static final String IKE_SA = "ike-sa";
+        /** The scope of a Child SA's state. */
+        public static final String CHILD_SA = "child-sa";
+
+        public TakeoverState {
+            common(label, time, node, cause);
+            Objects.requireNonNull(scope, "scope");
+            if (!scope.equals(IKE_SA) && !scope.equals(CHILD_SA)) {
+                throw new IllegalArgumentException("takeover-state scope is ike-sa or child-sa, found '"
+                        + scope.replaceAll("[^\\x20-\\x7e]", "?") + "'");
+            }
+            Objects.requireNonNull(sa, "sa");
+            Objects.requireNonNull(state, "state");
+        }
+    }
+
+    /**
      * The tunnel's {@code ping} is answered: the remote side is reachable through the tunnel (first after the Child
      * SA came up, or again after {@code ping-lost}).
      */
@@ -253,6 +287,43 @@ public sealed interface TunnelEvent extends JournaledEvent {
             common(label, time, node, cause);
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
+        }
+    }
+
+    /**
+     * Outbound ESP sequence numbers up to {@code upTo} may be in use on the SA whose outbound SPI is {@code spi}:
+     * written before a number past the previous reservation is sent, so that a node resuming the SA (after a
+     * restart, or taking over) starts above it and never sends an (SPI, sequence) pair twice.
+     *
+     * @param spi the outbound SPI (the peer's)
+     * @param upTo the highest number reserved
+     */
+    @JsonTypeName("sequence-reserved")
+    record SequenceReserved(String label, Instant time, String node, Cause cause, long spi, long upTo)
+            implements TunnelEvent {
+        public SequenceReserved {
+            common(label, time, node, cause);
+            if (spi < 0 || spi > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException("an SPI has 32 bits, found " + spi);
+            }
+            if (upTo < 0) {
+                throw new IllegalArgumentException("a sequence reservation is not negative, found " + upTo);
+            }
+        }
+    }
+
+    /**
+     * {@code node} went on with the tunnel's established IKE SA and Child SAs from their journaled state, without
+     * renegotiating (after a restart, or taking over from the other node of a pair); it re-synchronises message IDs
+     * with the peer next (RFC 6311). If that fails the IKE SA goes down ({@code phase1-down}) and is negotiated anew.
+     *
+     * @param ikeSa the IKE SA resumed
+     */
+    @JsonTypeName("resumed")
+    record Resumed(String label, Instant time, String node, Cause cause, String ikeSa) implements TunnelEvent {
+        public Resumed {
+            common(label, time, node, cause);
+            Objects.requireNonNull(ikeSa, "ikeSa");
         }
     }
 }

@@ -1,0 +1,89 @@
+package net.palisade.controlplane.cluster;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import net.palisade.model.event.ChildSa;
+import net.palisade.controlplane.tunnel.TunnelPorts;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.ManualTunnel;
+import net.palisade.model.event.Cause;
+
+/**
+ * The tunnel entities' ports on a pair member, gated on the {@link ActiveRole}: while standby, nothing reaches the
+ * dataplane or IKE, but what the entities asked for is remembered; on becoming active it is all started, and on
+ * losing the role it is all stopped (SAs removed, so no ESP leaves; IKE sessions stopped, their Deletes dropped by
+ * the fenced transport). Entities call from their own threads and the role from its thread: the maps are concurrent
+ * and the gate is read under the lock that the role's transitions take, so a start never slips past a stop.
+ */
+public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
+    private final TunnelPorts delegate;
+    private final Map<String, ManualTunnel> manual = new ConcurrentHashMap<>();
+    private final Map<String, IkeTunnel> ike = new ConcurrentHashMap<>();
+    private boolean open; // guarded by this
+
+    /** @param delegate the node's real ports; closed (standby) until {@link #becameActive} */
+    public ActivePorts(TunnelPorts delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public synchronized void installManual(ManualTunnel tunnel) {
+        manual.put(tunnel.label(), tunnel);
+        if (open) {
+            delegate.installManual(tunnel);
+        }
+    }
+
+    @Override
+    public synchronized void removeManual(String label) {
+        manual.remove(label);
+        if (open) {
+            delegate.removeManual(label);
+        }
+    }
+
+    @Override
+    public synchronized void startIke(IkeTunnel tunnel) {
+        ike.put(tunnel.label(), tunnel);
+        if (open) {
+            delegate.startIke(tunnel);
+        }
+    }
+
+    @Override
+    public synchronized void stopIke(String label) {
+        ike.remove(label);
+        if (open) {
+            delegate.stopIke(label);
+        }
+    }
+
+    @Override
+    public synchronized void retireSa(String label, ChildSa sa) {
+        if (open) {
+            delegate.retireSa(label, sa);
+        }
+    }
+
+    @Override
+    public synchronized void becameActive(long epoch) {
+        open = true;
+        manual.values().forEach(delegate::installManual);
+        ike.values().forEach(delegate::startIke);
+    }
+
+    @Override
+    public synchronized void becameStandby(Cause cause) {
+        if (!open) {
+            return;
+        }
+        open = false;
+        manual.keySet().forEach(delegate::removeManual);
+        ike.keySet().forEach(delegate::stopIke);
+    }
+
+    /** @return how many tunnels the entities on this node want running (started only while active) */
+    public synchronized int wanted() {
+        return manual.size() + ike.size();
+    }
+}

@@ -1,0 +1,83 @@
+package net.palisade.controlplane.ike;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.palisade.controlplane.journal.TakeoverSealer;
+import net.palisade.model.IkeMode;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.event.SealedState;
+import net.palisade.model.event.TunnelEvent;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A tunnel's IKE SA and Child SAs resumed from the journal (a restarted node, or the other node of a pair taking
+ * over): their sealed state opened with the pair key and decoded, then a session actor that goes on with them
+ * ({@link IkeSession#resume}) and re-synchronises message IDs with the peer. Nothing here decides whether to resume:
+ * the tunnel entity does, from what its journal holds.
+ */
+final class IkeResumption {
+    private IkeResumption() {}
+
+    /**
+     * The decoded state.
+     *
+     * @param ike the IKE SA
+     * @param children its Child SAs, as the engine reported them (keys included)
+     */
+    record Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children) {
+        Prepared {
+            children = List.copyOf(children);
+        }
+    }
+
+    /**
+     * Opens and decodes the journaled state of {@code label}'s IKE SA {@code ikeSa} and Child SAs.
+     *
+     * @throws IllegalStateException when a state was sealed with another key, for another SA, or altered
+     * @throws IllegalArgumentException when a state is not one this version reads
+     */
+    static Prepared open(TakeoverSealer sealer, String label, String ikeSa, SealedState ike,
+            Map<String, SealedState> children) {
+        byte[] plain = sealer.open(label, TunnelEvent.TakeoverState.IKE_SA, ikeSa, ike);
+        IkeSaSnapshot snapshot;
+        try {
+            snapshot = SnapshotCodec.decodeIke(plain);
+        } finally {
+            SnapshotCodec.wipe(plain);
+        }
+        if (!snapshot.id().toString().equals(ikeSa)) {
+            throw new IllegalStateException("the journaled IKE SA " + ikeSa + " holds the state of " + snapshot.id());
+        }
+        List<IkeOutput.ChildSaInstalled> cs = new ArrayList<>();
+        for (Map.Entry<String, SealedState> e : children.entrySet()) {
+            byte[] p = sealer.open(label, TunnelEvent.TakeoverState.CHILD_SA, e.getKey(), e.getValue());
+            try {
+                cs.add(SnapshotCodec.decodeChild(p));
+            } finally {
+                SnapshotCodec.wipe(p);
+            }
+        }
+        return new Prepared(snapshot, cs);
+    }
+
+    /** The session actor of a resumed tunnel: an initiator's failover policy for active/dynamic tunnels. */
+    static Behavior<IkeSessionActor.Command> actor(IkeSessionActor.Driver driver, IkeSettings settings,
+            IkeTunnel tunnel, Prepared p) {
+        Clock clock = Clock.systemUTC();
+        boolean initiator = tunnel.mode() != IkeMode.PASSIVE && !tunnel.peers().isEmpty();
+        TunnelPolicy policy = initiator ? TunnelPolicy.initiator(tunnel, settings, clock)
+                : TunnelPolicy.responder(tunnel, settings, clock);
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new IkeSessionActor(driver, settings, tunnel,
+                initiator, policy, clock, p.ike().local(), p.ike().remote(), ctx, timers).startResumed(
+                        IkeSession.resume(tunnel, p.ike(), p.children(), IkeEnvironment.standard(clock), settings))));
+    }
+
+    /** For logs: which SA failed to open, and why (never key material: the sealer and codec say none). */
+    static String why(RuntimeException e) {
+        return Optional.ofNullable(e.getMessage()).orElse(e.getClass().getSimpleName());
+    }
+}

@@ -1,0 +1,67 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.controlplane.ike.crypto.IkeSaKeys;
+import net.palisade.model.crypto.AuthAlgorithm;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+
+/**
+ * An established IKE SA as a node needs it to go on without renegotiating: its SPIs, our role in it, the negotiated
+ * algorithms and the seven keys, where it runs (addresses, ports, NAT), and its message IDs as of the moment it
+ * was taken. The engine emits one when the IKE SA comes up and after each IKE SA rekey
+ * ({@link IkeOutput.IkeSaState}); the journal keeps it sealed with the pair key ({@link SnapshotCodec}).
+ *
+ * <p>Message IDs move on after the snapshot (DPD, Child SA rekeys): a node resuming from it does not know the
+ * current ones, which is what RFC 6311's message ID sync is for. The nonces of IKE_SA_INIT are not kept: nothing
+ * after IKE_AUTH needs them (a rekey brings new ones). Nor are the identities: ours comes from the tunnel's config,
+ * the peer's was checked at IKE_AUTH and is not asked again.
+ *
+ * <p>{@link #toString()} never shows key material.
+ *
+ * @param spiI initiator SPI
+ * @param spiR responder SPI
+ * @param initiatorRole we are this IKE SA's initiator (after a rekey: whoever started the rekey)
+ * @param encryption IKE encryption
+ * @param integrity IKE integrity; empty for AEAD
+ * @param prf pseudo-random function
+ * @param group key exchange group
+ * @param keys SK_d, SK_ai/ar, SK_ei/er, SK_pi/pr
+ * @param local our address and IKE port
+ * @param remote the peer's address and IKE port
+ * @param udpEncapsulation ESP-in-UDP and IKE on port 4500
+ * @param behindNat our address is translated (keepalives are due)
+ * @param peerFragmentation both sides announced IKE fragmentation (RFC 7383)
+ * @param peerMidSync the peer announced IKEV2_MESSAGE_ID_SYNC_SUPPORTED in IKE_AUTH (RFC 6311)
+ * @param nextRequestId the message ID of our next request
+ * @param expectedPeerRequestId the message ID we expect on the peer's next request
+ */
+public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
+        Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys, InetSocketAddress local,
+        InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat, boolean peerFragmentation,
+        boolean peerMidSync, long nextRequestId, long expectedPeerRequestId) {
+    public IkeSaSnapshot {
+        Objects.requireNonNull(encryption, "encryption");
+        Objects.requireNonNull(integrity, "integrity");
+        Objects.requireNonNull(prf, "prf");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(remote, "remote");
+    }
+
+    /** The SPI pair. */
+    public IkeSaId id() {
+        return new IkeSaId(spiI, spiR);
+    }
+
+    @Override
+    public String toString() {
+        return "IkeSaSnapshot[" + id() + ", " + (initiatorRole ? "initiator" : "responder") + ", "
+                + encryption.keyword() + ", " + keys + ", " + local + " -> " + remote
+                + (udpEncapsulation ? " (UDP)" : "") + ", next request " + nextRequestId + ", expected "
+                + expectedPeerRequestId + "]";
+    }
+}

@@ -1,0 +1,62 @@
+package net.palisade.controlplane.tunnel;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import net.palisade.model.event.SealedState;
+
+/**
+ * What a tunnel's journal holds for a node to go on with its SAs without renegotiating: the established IKE SA's
+ * sealed state, each installed Child SA's, and the outbound sequence numbers reserved per outbound SPI. The sealed
+ * parts are present only when the node that wrote them had the pair key; the reservations always are.
+ *
+ * @param ikeSa the IKE SA the sealed IKE state is for (its name as in phase1-up)
+ * @param ikeState the IKE SA's sealed state
+ * @param children sealed Child SA states by Child SA name
+ * @param reserved the highest reserved outbound sequence number by outbound SPI
+ */
+public record Takeover(Optional<String> ikeSa, Optional<SealedState> ikeState, Map<String, SealedState> children,
+        Map<Long, Long> reserved) {
+    /** Nothing journaled. */
+    public static final Takeover NONE = new Takeover(Optional.empty(), Optional.empty(), Map.of(), Map.of());
+
+    public Takeover {
+        ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+        ikeState = ikeState == null ? Optional.empty() : ikeState;
+        children = children == null ? Map.of() : Map.copyOf(children);
+        reserved = reserved == null ? Map.of() : Map.copyOf(reserved);
+    }
+
+    Takeover withIke(String sa, SealedState state) {
+        return new Takeover(Optional.of(sa), Optional.of(Objects.requireNonNull(state)), children, reserved);
+    }
+
+    Takeover withChild(String sa, SealedState state) {
+        Map<String, SealedState> c = new HashMap<>(children);
+        c.put(sa, state);
+        return new Takeover(ikeSa, ikeState, c, reserved);
+    }
+
+    Takeover withReserved(long spi, long upTo) {
+        Map<Long, Long> r = new HashMap<>(reserved);
+        r.merge(spi, upTo, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+        return new Takeover(ikeSa, ikeState, children, r);
+    }
+
+    /** The IKE SA and the Child SAs are gone; reservations of {@code keepSpis} stay (manual SAs). */
+    Takeover keeping(java.util.Set<String> liveChildren, Optional<String> liveIkeSa, java.util.Set<Long> droppedSpis) {
+        Map<String, SealedState> c = new HashMap<>(children);
+        c.keySet().retainAll(liveChildren);
+        Map<Long, Long> r = new HashMap<>(reserved);
+        r.keySet().removeAll(droppedSpis);
+        boolean ikeLive = liveIkeSa.isPresent() && liveIkeSa.equals(ikeSa);
+        return new Takeover(ikeLive ? ikeSa : Optional.empty(), ikeLive ? ikeState : Optional.empty(), c, r);
+    }
+
+    @Override
+    public String toString() {
+        return "Takeover[ikeSa=" + ikeSa.orElse("-") + (ikeState.isPresent() ? " (sealed)" : "") + ", children="
+                + children.keySet() + ", reserved=" + reserved + "]";
+    }
+}

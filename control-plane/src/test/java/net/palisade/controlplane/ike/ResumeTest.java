@@ -1,0 +1,141 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.palisade.controlplane.ike.crypto.KeyExchanges;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.wire.ikev2.ExchangeType;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node resumes an IKE SA from its journaled state after the peer and the dead node went on exchanging messages
+ * (DPD both ways): the resumed session's IDs are stale, and RFC 6311's sync, answered by a second in-memory engine
+ * acting as the peer, brings both to the same IDs, after which requests flow both ways again. Without the peer's
+ * support it rekeys the IKE SA instead.
+ */
+class ResumeTest {
+    private static final IkeTunnel T = IkeLoop.gcm("resume secret", DhGroup.CURVE25519);
+    private static final IkeSettings TAKEOVER = IkeSettings.DEFAULT.withTakeoverState(true);
+
+    /** What each side output while {@link #pump} ran. */
+    record Exchanged(List<IkeOutput> a, List<IkeOutput> b) {
+        <E extends IkeOutput> List<E> of(boolean ofA, Class<E> type) {
+            return (ofA ? a : b).stream().filter(type::isInstance).map(type::cast).toList();
+        }
+    }
+
+    /** Delivers what {@code a} output (in {@code first}) to {@code b}, and the answers back, until quiet. */
+    private static Exchanged pump(IkeSession a, IkeSession.Step first, IkeSession b) {
+        List<IkeOutput> outA = new ArrayList<>(first.outputs());
+        List<IkeOutput> outB = new ArrayList<>();
+        List<IkeOutput.Send> toB = sends(first.outputs());
+        List<IkeOutput.Send> toA = List.of();
+        while (!toB.isEmpty() || !toA.isEmpty()) {
+            List<IkeOutput.Send> nextToA = new ArrayList<>();
+            for (IkeOutput.Send s : toB) {
+                IkeSession.Step st = b.handle(new IkeInput.Received(s.datagram().clone(), s.from(), s.to()));
+                outB.addAll(st.outputs());
+                nextToA.addAll(sends(st.outputs()));
+            }
+            List<IkeOutput.Send> nextToB = new ArrayList<>();
+            for (IkeOutput.Send s : toA) {
+                IkeSession.Step st = a.handle(new IkeInput.Received(s.datagram().clone(), s.from(), s.to()));
+                outA.addAll(st.outputs());
+                nextToB.addAll(sends(st.outputs()));
+            }
+            toA = nextToA;
+            toB = nextToB;
+        }
+        return new Exchanged(outA, outB);
+    }
+
+    private static List<IkeOutput.Send> sends(List<IkeOutput> outputs) {
+        return outputs.stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast)
+                .filter(s -> !s.isNatKeepalive()).toList();
+    }
+
+    private static IkeEnvironment env(long seed, IkeLoop loop) {
+        Random r = new Random(seed);
+        return new IkeEnvironment(loop.clock, r::nextBytes, KeyExchanges.standard(), Ikev2Codec.standard());
+    }
+
+    @Test
+    void aResumedIkeSaSynchronisesMessageIdsWithThePeerAndBothGoOn() {
+        IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+        IkeSaSnapshot journaled = SnapshotCodec.decodeIke(SnapshotCodec.encode(
+                loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot()));
+        IkeOutput.ChildSaInstalled child = SnapshotCodec.decodeChild(SnapshotCodec.encode(
+                loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst()));
+        // both announced RFC 6311 support in IKE_AUTH
+        assertThat(journaled.peerMidSync()).isTrue();
+        // after the state was journaled, the old node and the peer went on: two liveness checks from A, one from B
+        loop.feed(true, new IkeInput.CheckLiveness());
+        loop.run();
+        loop.feed(true, new IkeInput.CheckLiveness());
+        loop.run();
+        loop.feed(false, new IkeInput.CheckLiveness());
+        loop.run();
+        assertThat(loop.events(true, IkeOutput.PeerAlive.class)).hasSize(2);
+
+        // A dies; A' resumes from the journal, with stale IDs (next 2, expecting 0) while B expects 4 and sends 1
+        IkeSession resumed = IkeSession.resume(T, journaled, List.of(child), env(42, loop), TAKEOVER);
+        assertThat(resumed.state()).isEqualTo(IkeState.ESTABLISHED);
+        IkeSession.Step sync = resumed.handle(new IkeInput.Start());
+        List<IkeOutput.Send> out = sends(sync.outputs());
+        assertThat(out).hasSize(1);
+        // an INFORMATIONAL request with message ID 0
+        var header = Ikev2Codec.standard().decodeHeader(out.getFirst().datagram()).toOptional().orElseThrow();
+        assertThat(header.messageId()).isZero();
+        assertThat(header.exchangeType()).isEqualTo(ExchangeType.Known.INFORMATIONAL);
+        assertThat(header.response()).isFalse();
+        Exchanged exchanged = pump(resumed, sync, loop.b);
+        assertThat(exchanged.of(true, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(exchanged.of(false, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(loop.b.counters().get("ikev2.engine.mid_sync_answered")).isEqualTo(1);
+        assertThat(resumed.counters().get("ikev2.engine.mid_sync_done")).isEqualTo(1);
+
+        // now both agree (A' jumped past what A may have sent, B goes on at 1), and each answers the other
+        IkeSession.Step check = resumed.handle(new IkeInput.CheckLiveness());
+        var sent = Ikev2Codec.standard().decodeHeader(sends(check.outputs()).getFirst().datagram()).toOptional()
+                .orElseThrow();
+        assertThat(sent.messageId()).isEqualTo(2 + MessageIdSync.JUMP);
+        assertThat(pump(resumed, check, loop.b).of(true, IkeOutput.PeerAlive.class)).hasSize(1);
+        IkeSession.Step fromB = loop.b.handle(new IkeInput.CheckLiveness());
+        assertThat(Ikev2Codec.standard().decodeHeader(sends(fromB.outputs()).getFirst().datagram()).toOptional()
+                .orElseThrow().messageId()).isEqualTo(1);
+        assertThat(pump(loop.b, fromB, resumed).of(true, IkeOutput.PeerAlive.class)).hasSize(1);
+        assertThat(loop.b.counters().get("ikev2.engine.message_id_out_of_window")).isZero();
+        assertThat(resumed.counters().get("ikev2.engine.message_id_out_of_window")).isZero();
+        // the resumed Child SA is the engine's own: it can be rekeyed with the peer
+        Exchanged rekey = pump(resumed, resumed.handle(new IkeInput.RekeyChild()), loop.b);
+        assertThat(rekey.of(true, IkeOutput.ChildSaRekeyed.class)).hasSize(1);
+        assertThat(rekey.of(false, IkeOutput.ChildSaRekeyed.class)).hasSize(1);
+        assertThat(rekey.of(true, IkeOutput.ChildSaRekeyed.class).getFirst().oldInboundSpi())
+                .isEqualTo(child.inboundSpi());
+        assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);
+    }
+
+    @Test
+    void withoutThePeersSupportTheResumedIkeSaIsRekeyedAtOnce() {
+        IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+        IkeSaSnapshot s = loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot();
+        IkeSaSnapshot noSupport = new IkeSaSnapshot(s.spiI(), s.spiR(), s.initiatorRole(), s.encryption(),
+                s.integrity(), s.prf(), s.group(), s.keys(), s.local(), s.remote(), s.udpEncapsulation(),
+                s.behindNat(), s.peerFragmentation(), false, s.nextRequestId(), s.expectedPeerRequestId());
+        IkeOutput.ChildSaInstalled child = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        IkeSession resumed = IkeSession.resume(T, noSupport, List.of(child), env(7, loop), TAKEOVER);
+        Exchanged out = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);
+        assertThat(resumed.counters().get("ikev2.engine.mid_sync_sent")).isZero();
+        IkeOutput.IkeSaRekeyed rekeyed = out.of(true, IkeOutput.IkeSaRekeyed.class).getFirst();
+        assertThat(rekeyed.replaced()).isEqualTo(s.id());
+        assertThat(rekeyed.byUs()).isTrue();
+        assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);
+        // the new IKE SA's state is journaled again
+        assertThat(out.of(true, IkeOutput.IkeSaState.class)).isNotEmpty();
+    }
+}
