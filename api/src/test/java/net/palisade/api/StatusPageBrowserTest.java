@@ -130,9 +130,17 @@ class StatusPageBrowserTest {
             assertThat(browser.colour("to-b")).hasValue("red");
             assertThat(browser.row("to-b").get().get("text")).contains("192.0.2.2").doesNotContain("browser-test-psk");
             browser.screenshot("status-page-manual.png", Optional.empty());
-            // a node without a gateway pair answers GET /v1/cluster with 404: the page shows no pair section
-            assertThat(send("GET", "/v1/cluster", null, token).statusCode()).isEqualTo(404);
-            assertThat(browser.driver().findElement(By.id("cluster")).isDisplayed()).isFalse();
+            // the pair's state as GET /v1/cluster gives it (this node alone: role "sole", one member)
+            HttpResponse<String> cluster = send("GET", "/v1/cluster", null, token);
+            assertThat(cluster.statusCode()).as(cluster.body()).isEqualTo(200);
+            var pair = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cluster.body());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(browser.driver().findElement(By.id("cluster")).isDisplayed()).isTrue();
+                assertThat(browser.driver().findElement(By.id("cluster-summary")).getText())
+                        .contains(pair.path("self").asText() + ": " + pair.path("role").asText());
+                assertThat(browser.driver().findElements(By.cssSelector("#cluster-members tr")))
+                        .hasSize(pair.path("members").size());
+            });
             assertThat(browser.driver().findElement(By.id("error")).getText()).isEmpty();
 
             // the token: in this tab's sessionStorage, not in the URL, no cookie; a reload does not ask again

@@ -105,9 +105,11 @@
     }
     s.hidden = false;
     const lease = c.lease || {};
-    $('cluster-summary').textContent = 'this node ' + (c.self || '?') + ': ' + (c.role || '?') + '; active: '
-        + (c.active || 'nobody') + (lease.epoch != null ? '; lease epoch ' + lease.epoch : '')
-        + (lease.expires ? ', expires ' + new Date(lease.expires).toLocaleTimeString() : '');
+    // "sole": a node alone, always active, without a lease (docs/api.md)
+    $('cluster-summary').textContent = 'this node ' + (c.self || '?') + ': ' + (c.role || '?')
+        + (c.role === 'sole' ? ' (alone: always active, no lease)'
+            : '; active: ' + (c.active || 'nobody') + (lease.epoch != null ? '; lease epoch ' + lease.epoch : '')
+              + (lease.expires ? ', expires ' + new Date(lease.expires).toLocaleTimeString() : ''));
     const body = $('cluster-members');
     body.replaceChildren();
     for (const m of c.members || []) {
