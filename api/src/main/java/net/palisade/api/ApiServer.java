@@ -72,6 +72,7 @@ public final class ApiServer extends AllDirectives {
     private Optional<ApiTls> tls = Optional.empty();
     private final ApiJson render = new ApiJson();
     private final ObjectMapper json = render.mapper();
+    private final StatusPage page = new StatusPage();
 
     /**
      * @param counters the dataplane's counters, empty on a node without a dataplane
@@ -123,6 +124,7 @@ public final class ApiServer extends AllDirectives {
 
     Route route() {
         return handleRejections(Rejections.handler(this::problemResponse), () -> concat(
+                page.route(),
                 path("healthz", () -> get(() -> jsonRoute(200, Map.of("status", "ok")))),
                 path("readyz", () -> get(() -> ready.get()
                         ? jsonRoute(200, Map.of("status", "ready"))
