@@ -1,0 +1,8 @@
+/**
+ * The IKEv1 protocol engine (RFC 2407, 2408, 2409; RFC 3706 dead peer detection; RFC 3947 NAT traversal): main
+ * and aggressive mode with pre-shared keys, quick mode, and informational exchanges, as a pure state machine that
+ * takes the same {@link net.palisade.controlplane.ike.IkeInput inputs} and gives the same
+ * {@link net.palisade.controlplane.ike.IkeOutput outputs} as the IKEv2 engine of {@code controlplane.ike}, whose
+ * crypto (groups, PRFs) it reuses. The wire format is {@code net.palisade.model.wire.ikev1}.
+ */
+package net.palisade.controlplane.ikev1;

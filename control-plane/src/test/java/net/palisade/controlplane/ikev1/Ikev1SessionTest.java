@@ -1,0 +1,123 @@
+package net.palisade.controlplane.ikev1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import net.palisade.controlplane.ike.IkeOutput;
+import net.palisade.model.IkeExchange;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
+import org.junit.jupiter.api.Test;
+
+/** Two IKEv1 engines negotiating in memory. */
+class Ikev1SessionTest {
+
+    static void assertChildPair(Ikev1Loop loop) {
+        IkeOutput.ChildSaInstalled ca = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        IkeOutput.ChildSaInstalled cb = loop.events(false, IkeOutput.ChildSaInstalled.class).getFirst();
+        assertThat(ca.inboundSpi()).isEqualTo(cb.outboundSpi());
+        assertThat(ca.outboundSpi()).isEqualTo(cb.inboundSpi());
+        assertThat(ca.inbound()).isEqualTo(cb.outbound());
+        assertThat(ca.outbound()).isEqualTo(cb.inbound());
+        assertThat(ca.inbound().encryption()).isNotEqualTo(ca.outbound().encryption());
+        assertThat(ca.encryption()).isEqualTo(cb.encryption());
+        assertThat(ca.integrity()).isEqualTo(cb.integrity());
+        assertThat(ca.localSelectors()).isEqualTo(cb.remoteSelectors());
+        assertThat(ca.remoteSelectors()).isEqualTo(cb.localSelectors());
+    }
+
+    @Test
+    void mainModeWithPskInstallsOneEspPair() {
+        IkeTunnel t = Ikev1Loop.main("badpassword");
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        assertThat(loop.a.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.b.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.delivered).hasSize(9);
+        IkeOutput.Phase1Up pa = loop.events(true, IkeOutput.Phase1Up.class).getFirst();
+        assertThat(pa.encryption()).isEqualTo(EncryptionAlgorithm.AES_256);
+        assertThat(pa.group()).isEqualTo(DhGroup.MODP2048);
+        assertThat(pa.id()).isEqualTo(loop.events(false, IkeOutput.Phase1Up.class).getFirst().id());
+        assertChildPair(loop);
+        IkeOutput.ChildSaInstalled ca = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        assertThat(ca.encryption()).isEqualTo(EncryptionAlgorithm.AES_128_GCM);
+        assertThat(ca.inbound().encryption().length()).isEqualTo(20);
+        assertThat(ca.localSelectors().getFirst().toString()).contains("10.1.0.0");
+    }
+
+    @Test
+    void aggressiveModeWithPfs() {
+        IkeTunnel t = Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "badpassword", List.of(DhGroup.MODP2048));
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        assertThat(loop.a.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.b.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.delivered).hasSize(6);
+        assertChildPair(loop);
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst().pfs())
+                .contains(DhGroup.MODP2048);
+    }
+
+    @Test
+    void aggressiveModeWithAWrongPskFailsOnTheInitiatorAndTimesOutOnTheResponder() {
+        IkeTunnel t = Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "badpassword", List.of(DhGroup.NONE));
+        IkeTunnel other = Ikev1Loop.mirror(Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "other", List.of(
+                DhGroup.NONE)));
+        Ikev1Loop loop = new Ikev1Loop(t, other).start();
+        assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("AUTHENTICATION_FAILED");
+        for (int i = 0; i < 40; i++) {
+            loop.advance(java.time.Duration.ofSeconds(1));
+        }
+        assertThat(loop.events(false, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("TIMEOUT");
+        assertThat(loop.events(false, IkeOutput.Phase1Up.class)).isEmpty();
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class)).isEmpty();
+    }
+
+    @Test
+    void ipv6PeersAndFlows() {
+        IkeTunnel v4 = Ikev1Loop.main("badpassword");
+        IkeTunnel t = new IkeTunnel(v4.label(), v4.mode(), v4.exchange(),
+                List.of(net.palisade.model.Network.parse("2001:db8:1::/48")),
+                List.of(net.palisade.model.Network.parse("2001:db8:2::/48")), v4.local(), v4.peers(), v4.ikeSa(),
+                v4.childSa(), v4.srcId(), v4.dstId(), v4.authentication(), v4.dpd(), v4.ping());
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t), 1,
+                new java.net.InetSocketAddress(Ikev1Loop.ip("2001:db8::1"), 500),
+                new java.net.InetSocketAddress(Ikev1Loop.ip("2001:db8::2"), 500)).start();
+        assertChildPair(loop);
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst().remoteSelectors().toString())
+                .contains("2001:db8:2::");
+    }
+
+    @Test
+    void theFirstMessageTellsTheDriverModeAndAggressiveId() {
+        IkeTunnel agg = Ikev1Loop.tunnel(IkeExchange.IKEV1_AGGRESSIVE, "badpassword", List.of(DhGroup.NONE));
+        Ikev1Loop loop = new Ikev1Loop(agg, Ikev1Loop.mirror(agg));
+        loop.feed(true, new net.palisade.controlplane.ike.IkeInput.Start());
+        Ikev1Engine.FirstMessage first = Ikev1Engine.firstMessage(loop.inFlight.getFirst().datagram()).orElseThrow();
+        assertThat(first.aggressive()).isTrue();
+        assertThat(first.id().orElseThrow().address()).contains(Ikev1Loop.A.getAddress());
+        IkeTunnel main = Ikev1Loop.main("badpassword");
+        Ikev1Loop mainLoop = new Ikev1Loop(main, Ikev1Loop.mirror(main));
+        mainLoop.feed(true, new net.palisade.controlplane.ike.IkeInput.Start());
+        assertThat(Ikev1Engine.firstMessage(mainLoop.inFlight.getFirst().datagram())).contains(
+                new Ikev1Engine.FirstMessage(false, java.util.Optional.empty()));
+        mainLoop.run();
+        assertThat(Ikev1Engine.firstMessage(mainLoop.delivered.get(1).datagram())).isEmpty();
+    }
+
+    @Test
+    void wrongPskFailsWithAuthenticationFailedAndInstallsNothing() {
+        IkeTunnel t = Ikev1Loop.main("badpassword");
+        IkeTunnel other = Ikev1Loop.mirror(Ikev1Loop.main("otherpassword"));
+        Ikev1Loop loop = new Ikev1Loop(t, other).start();
+        assertThat(loop.b.state()).isEqualTo(Ikev1State.CLOSED);
+        assertThat(loop.events(false, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("AUTHENTICATION_FAILED");
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class)).isEmpty();
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).isEmpty();
+        assertThat(loop.events(false, IkeOutput.Phase1Up.class)).isEmpty();
+    }
+}
