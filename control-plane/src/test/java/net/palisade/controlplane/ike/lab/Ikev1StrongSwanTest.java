@@ -1,0 +1,95 @@
+package net.palisade.controlplane.ike.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
+import net.palisade.controlplane.lab.Tshark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * IKEv1 tunnels of a real {@code Node} against strongSwan 5.9.8 speaking IKEv1 in the namespace lab, with a ping
+ * from host-a to host-b across: Palisade initiating main mode with PFS, strongSwan initiating aggressive mode to
+ * the original documentation's passive line (no peer), and the documentation's dynamic line against a strongSwan
+ * that accepts any ID. strongSwan's {@code encap = yes} makes both sides float to port 4500 and encapsulate ESP in
+ * UDP. strongSwan's log and {@code --list-sas}, and tshark, judge the wire. Needs root, strongSwan and tshark;
+ * skipped with {@code -Dpalisade.skipExternal=true}.
+ */
+class Ikev1StrongSwanTest {
+    private static final String PSK = "ikev1-lab-psk-not-for-production";
+
+    @RegisterExtension
+    static final LabNamespaces LAB = LabNamespaces.of(Ikev1StrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
+
+    @Test
+    void palisadeInitiatesMainModeWithPfsAndThePingCrosses(@TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve("inet.pcap");
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap);
+                StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("received Main Mode").doesNotContain("received Aggressive Mode");
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
+                    .contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/MODP_2048");
+        }
+        // ISAKMP 1.0 (0x10) main mode (2) and quick mode (32), every frame dissected
+        assertThat(Tshark.fields(pcap, "isakmp.version == 0x10 && isakmp.exchtype == 2", "frame.number"))
+                .hasSizeGreaterThanOrEqualTo(6);
+        assertThat(Tshark.fields(pcap, "isakmp.version == 0x10 && isakmp.exchtype == 32", "frame.number"))
+                .hasSizeGreaterThanOrEqualTo(3);
+        assertThat(Tshark.fields(pcap, "_ws.malformed || _ws.expert.severity == error", "frame.number")).isEmpty();
+        assertThat(Tshark.fields(pcap, "esp && udp.port == 4500", "esp.spi")).isNotEmpty();
+    }
+
+    @Test
+    void strongSwanInitiatesAggressiveModeToTheDocumentationsPassiveLine(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", "badpassword",
+                        StrongSwan.Ikev1.mainMode().aggressive().pfs("modp2048").localId("gw-b.example")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // the documentation's fixed side, verbatim but for the label and our lab's networks
+            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/16 aggressive quick psk \"badpassword\" ping"
+                    + " label to-b\n");
+            peer.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("initiating Aggressive Mode IKE_SA lab");
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED, TUNNEL-in-UDP");
+        }
+    }
+
+    @Test
+    void theDocumentationsDynamicLineAgainstAStrongSwanThatAcceptsAnyId(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "%any",
+                        "10.2.0.0/16", "10.1.0.0/16", "badpassword",
+                        StrongSwan.Ikev1.mainMode().aggressive().acceptAggressivePsk().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike dynamic from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 aggressive quick psk"
+                    + " \"badpassword\" ping label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("received Aggressive Mode");
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1").contains("@ 192.0.2.1");
+        }
+    }
+
+    private static void ping(LabNode node, StrongSwan peer) throws Exception {
+        Lab.Result r = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+        assertThat(r.exit()).as(r.output() + "\nevents " + node.eventTypes("to-b") + "\ncounters "
+                + node.dataplane().counters() + "\ncharon log:\n" + peer.log()).isZero();
+    }
+}
