@@ -25,8 +25,9 @@ import net.palisade.model.wire.ikev1.Ikev1Transform;
 final class Ikev1Proposals {
     /** KEY_IKE, the only phase-1 transform ID (RFC 2409 section 5). */
     static final int KEY_IKE = 1;
-    /** Authentication method: pre-shared key. */
+    /** Authentication methods: pre-shared key, RSA signatures (RFC 2409 Appendix A). */
     static final int AUTH_PSK = 1;
+    static final int AUTH_RSA_SIG = 3;
     /** Life type: seconds; 2 is kilobytes (both phases). */
     static final int LIFE_SECONDS = 1;
     static final int LIFE_KILOBYTES = 2;
@@ -66,7 +67,7 @@ final class Ikev1Proposals {
      * transforms of {@code onlyGroup} when given (aggressive mode sends its KE with message 1, so it can offer one
      * group only).
      */
-    static Ikev1Payload.Sa phase1(IkeSaSpec spec, Optional<DhGroup> onlyGroup) {
+    static Ikev1Payload.Sa phase1(IkeSaSpec spec, Optional<DhGroup> onlyGroup, int authMethod) {
         List<Ikev1Transform> transforms = new ArrayList<>();
         long life = spec.lifetime().toSeconds();
         for (EncryptionAlgorithm e : spec.enc()) {
@@ -83,7 +84,7 @@ final class Ikev1Proposals {
                     a.add(DataAttribute.tv(Ikev1Transform.P1_ENCRYPTION_ALGORITHM, e.ikev1Phase1Id().getAsInt()));
                     e.keyLengthAttribute().ifPresent(k -> a.add(DataAttribute.tv(Ikev1Transform.P1_KEY_LENGTH, k)));
                     a.add(DataAttribute.tv(Ikev1Transform.P1_HASH_ALGORITHM, h.ikev1HashId()));
-                    a.add(DataAttribute.tv(Ikev1Transform.P1_AUTHENTICATION_METHOD, AUTH_PSK));
+                    a.add(DataAttribute.tv(Ikev1Transform.P1_AUTHENTICATION_METHOD, authMethod));
                     a.add(DataAttribute.tv(Ikev1Transform.P1_GROUP_DESCRIPTION, g.ikev1Id().getAsInt()));
                     a.add(DataAttribute.tv(Ikev1Transform.P1_LIFE_TYPE, LIFE_SECONDS));
                     a.add(duration(Ikev1Transform.P1_LIFE_DURATION, life));
@@ -99,13 +100,13 @@ final class Ikev1Proposals {
     }
 
     /** The first of the peer's phase-1 transforms (in its order) that our settings allow. */
-    static Optional<Chosen<IsakmpSa.Suite>> choosePhase1(Ikev1Payload.Sa sa, IkeSaSpec ours) {
+    static Optional<Chosen<IsakmpSa.Suite>> choosePhase1(Ikev1Payload.Sa sa, IkeSaSpec ours, int authMethod) {
         for (Ikev1Proposal p : sa.proposals()) {
             if (p.protocol() != Ikev1ProtocolId.Known.ISAKMP) {
                 continue;
             }
             for (Ikev1Transform t : p.transforms()) {
-                Optional<IsakmpSa.Suite> s = phase1Suite(t, ours);
+                Optional<IsakmpSa.Suite> s = phase1Suite(t, ours, authMethod);
                 if (s.isPresent()) {
                     return Optional.of(new Chosen<>(t, s.get()));
                 }
@@ -115,9 +116,9 @@ final class Ikev1Proposals {
     }
 
     /** What {@code t} means, if our settings allow it. */
-    static Optional<IsakmpSa.Suite> phase1Suite(Ikev1Transform t, IkeSaSpec ours) {
+    static Optional<IsakmpSa.Suite> phase1Suite(Ikev1Transform t, IkeSaSpec ours, int authMethod) {
         if (t.transformId() != KEY_IKE || t.attribute(Ikev1Transform.P1_AUTHENTICATION_METHOD).orElse(-1)
-                != AUTH_PSK) {
+                != authMethod) {
             return Optional.empty();
         }
         long encId = t.attribute(Ikev1Transform.P1_ENCRYPTION_ALGORITHM).orElse(-1);

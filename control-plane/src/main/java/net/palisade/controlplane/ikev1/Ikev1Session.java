@@ -246,9 +246,6 @@ public final class Ikev1Session {
         }
         boolean aggressive = ctx.tunnel.exchange() == IkeExchange.IKEV1_AGGRESSIVE;
         transition(aggressive ? Ikev1State.SETUP_LOCAL_AGGRESSIVE : Ikev1State.SETUP_LOCAL_MAIN, "start");
-        if (refusedCertificates()) {
-            return;
-        }
         phase1.start(aggressive);
     }
 
@@ -317,9 +314,6 @@ public final class Ikev1Session {
                 fail(FailureReason.NO_PROPOSAL_CHOSEN, "the peer started " + (main ? "main" : "aggressive")
                         + " mode; this tunnel is set to " + ctx.tunnel.exchange().keyword());
             }
-            return;
-        }
-        if (state == Ikev1State.IDLE && refusedCertificates()) {
             return;
         }
         Ikev1State before = state;
@@ -396,16 +390,6 @@ public final class Ikev1Session {
             ctx.local = r.to();
             ctx.remote = r.from();
         }
-    }
-
-    /** Signature authentication (RFC 2409 section 5.1) is not built yet: such a tunnel fails at once, saying so. */
-    private boolean refusedCertificates() {
-        if (ctx.tunnel.authentication() instanceof net.palisade.model.IkeAuth.Psk) {
-            return false;
-        }
-        fail(FailureReason.AUTHENTICATION_FAILED, "IKEv1 with certificates is not supported yet; use a pre-shared "
-                + "key or IKEv2");
-        return true;
     }
 
     // ------------------------------------------------------------------------------------------------ timers

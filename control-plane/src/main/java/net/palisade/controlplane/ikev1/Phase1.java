@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeOutput;
+import net.palisade.controlplane.ike.auth.CredentialException;
+import net.palisade.controlplane.ike.auth.Credentials;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
 import net.palisade.model.IkeAuth;
 import net.palisade.model.Identity;
@@ -55,6 +57,10 @@ final class Phase1 {
     private IsakmpSa.Suite pendingSuite;
     /** Aggressive mode responder: the body of the initiator's ID payload, for HASH_I in message 3. */
     private byte[] peerIdB;
+    /** Pre-shared key or RSA signatures (RFC 2409 Appendix A). */
+    private int authMethod = Ikev1Proposals.AUTH_PSK;
+    /** Our certificate, key and CAs when the tunnel authenticates with certificates. */
+    private Credentials creds;
 
     Phase1(Ikev1Context ctx, Ikev1Session session) {
         this.ctx = ctx;
@@ -71,8 +77,11 @@ final class Phase1 {
     void start(boolean aggressiveMode) {
         aggressive = aggressiveMode;
         ctx.ckyI = ctx.nonZero();
+        if (!prepareAuthentication()) {
+            return;
+        }
         ourSa = Ikev1Proposals.phase1(ctx.tunnel.ikeSa(), aggressive
-                ? Optional.of(ctx.tunnel.ikeSa().groups().getFirst()) : Optional.empty());
+                ? Optional.of(ctx.tunnel.ikeSa().groups().getFirst()) : Optional.empty(), authMethod);
         saiB = body(ourSa);
         List<Ikev1Payload> p = new ArrayList<>();
         p.add(ourSa);
@@ -115,7 +124,7 @@ final class Phase1 {
         Optional<IsakmpSa.Suite> suite = sa.filter(s -> s.proposals().size() == 1
                 && s.proposals().getFirst().transforms().size() == 1)
                 .flatMap(s -> Ikev1Proposals.phase1Suite(s.proposals().getFirst().transforms().getFirst(),
-                        ctx.tunnel.ikeSa()));
+                        ctx.tunnel.ikeSa(), authMethod));
         if (suite.isEmpty()) {
             session.fail(FailureReason.NO_PROPOSAL_CHOSEN, "the peer's phase-1 SA is none of the transforms we "
                     + "proposed");
@@ -129,6 +138,7 @@ final class Phase1 {
             ni = ctx.nonce();
             List<Ikev1Payload> p = new ArrayList<>(List.of(new Ikev1Payload.Ke(Octets.of(gxi)),
                     new Ikev1Payload.Nonce(Octets.of(ni))));
+            p.addAll(certRequests());
             p.addAll(natD(suite.get()));
             step = 3;
             ctx.send(0, ctx.plain(MAIN, 0, p), true);
@@ -172,8 +182,7 @@ final class Phase1 {
         }
         natDetection(m.all(Ikev1Payload.NatD.class));
         floatPorts();
-        Ikev1Payload.Id id = ourId();
-        List<Ikev1Payload> p = new ArrayList<>(List.of(id, new Ikev1Payload.Hash(Octets.of(ourHash(body(id))))));
+        List<Ikev1Payload> p = proof();
         initialContact(p);
         step = 5;
         ctx.send(0, ctx.encrypted(MAIN, 0, p), true);
@@ -185,12 +194,11 @@ final class Phase1 {
             return;
         }
         byte[] idB = Ikev1Raw.body(d.get().plain, d.get().chain, Ikev1PayloadType.Known.ID.value()).orElse(null);
-        Optional<Ikev1Payload.Hash> hash = first(d.get().payloads, Ikev1Payload.Hash.class);
-        if (idB == null || hash.isEmpty()) {
-            session.fail(FailureReason.PROTOCOL_ERROR, "main mode message 6 without ID or HASH_R");
+        if (idB == null) {
+            session.fail(FailureReason.PROTOCOL_ERROR, "main mode message 6 without ID");
             return;
         }
-        if (!authenticated(hash.get(), false, idB)
+        if (!proven(d.get().payloads, false, idB)
                 || !peerIdAccepted(first(d.get().payloads, Ikev1Payload.Id.class).get())) {
             return;
         }
@@ -219,9 +227,12 @@ final class Phase1 {
 
     private void message1(Ikev1Message.Plain m, byte[] datagram) {
         ctx.ckyI = m.header().initiatorCookie();
+        if (!prepareAuthentication()) {
+            return;
+        }
         Optional<Ikev1Payload.Sa> sa = m.first(Ikev1Payload.Sa.class);
         Optional<Ikev1Proposals.Chosen<IsakmpSa.Suite>> chosen = sa.flatMap(s -> Ikev1Proposals.choosePhase1(s,
-                ctx.tunnel.ikeSa()));
+                ctx.tunnel.ikeSa(), authMethod));
         if (chosen.isPresent() && aggressive) {
             // the initiator's KE is of one group: the transform we take must be of that group
             int keLength = m.first(Ikev1Payload.Ke.class).map(k -> k.data().length()).orElse(-1);
@@ -292,6 +303,7 @@ final class Phase1 {
         natDetection(m.all(Ikev1Payload.NatD.class));
         List<Ikev1Payload> p = new ArrayList<>(List.of(new Ikev1Payload.Ke(Octets.of(gxr)),
                 new Ikev1Payload.Nonce(Octets.of(nr))));
+        p.addAll(certRequests());
         p.addAll(natD(pendingSuite));
         step = 4;
         ctx.send(0, ctx.plain(MAIN, 0, p), false);
@@ -303,21 +315,18 @@ final class Phase1 {
             return;
         }
         byte[] idB = Ikev1Raw.body(d.get().plain, d.get().chain, Ikev1PayloadType.Known.ID.value()).orElse(null);
-        Optional<Ikev1Payload.Hash> hash = first(d.get().payloads, Ikev1Payload.Hash.class);
-        if (idB == null || hash.isEmpty()) {
-            session.fail(FailureReason.PROTOCOL_ERROR, "main mode message 5 without ID or HASH_I");
+        if (idB == null) {
+            session.fail(FailureReason.PROTOCOL_ERROR, "main mode message 5 without ID");
             return;
         }
-        if (!authenticated(hash.get(), true, idB)
+        if (!proven(d.get().payloads, true, idB)
                 || !peerIdAccepted(first(d.get().payloads, Ikev1Payload.Id.class).get())) {
             return;
         }
         ctx.sa.commit(0, d.get().nextIv);
         notifies(d.get().payloads);
-        Ikev1Payload.Id id = ourId();
         step = 6;
-        ctx.send(0, ctx.encrypted(MAIN, 0, List.of(id, new Ikev1Payload.Hash(Octets.of(ourHash(body(id)))))),
-                false);
+        ctx.send(0, ctx.encrypted(MAIN, 0, proof()), false);
         session.established(ctx.sa.suite);
     }
 
@@ -376,11 +385,9 @@ final class Phase1 {
             gxi = peerKe.get().data().toByteArray();
             ni = peerNonce.get().data().toByteArray();
         }
-        if (!(ctx.tunnel.authentication() instanceof IkeAuth.Psk psk)) {
-            session.fail(FailureReason.AUTHENTICATION_FAILED, "IKEv1 with certificates is not supported yet");
-            return Optional.empty();
-        }
-        byte[] skeyid = Ikev1Keymat.skeyidPsk(suite.prf(), psk.psk().revealBytes(), ni, nr);
+        byte[] skeyid = ctx.tunnel.authentication() instanceof IkeAuth.Psk psk
+                ? Ikev1Keymat.skeyidPsk(suite.prf(), psk.psk().revealBytes(), ni, nr)
+                : Ikev1Keymat.skeyidSignature(suite.prf(), ni, nr, gxy);
         ctx.sa = new IsakmpSa(suite, skeyid, gxy, Ikev1Keymat.u64(ctx.ckyI), Ikev1Keymat.u64(ctx.ckyR), gxi, gxr);
         return Optional.of(gxy);
     }
@@ -526,6 +533,9 @@ final class Phase1 {
 
     /** Our ID: {@code srcid}, else our address. */
     private Ikev1Payload.Id ourId() {
+        if (ctx.tunnel.srcId().isEmpty() && creds != null) {
+            return new Ikev1Payload.Id(Ikev1IdType.Known.ID_DER_ASN1_DN, 0, 0, Octets.of(creds.subject().getEncoded()));
+        }
         return id(ctx.tunnel.srcId(), ctx.local.getAddress());
     }
 
@@ -566,13 +576,78 @@ final class Phase1 {
             return true;
         }
         Ikev1Payload.Id want = id(ctx.tunnel.dstId(), ctx.remote.getAddress());
-        if (want.idType().value() == received.idType().value() && want.data().equals(received.data())) {
+        if (want.idType().value() == received.idType().value() && (want.data().equals(received.data())
+                || want.idType() == Ikev1IdType.Known.ID_DER_ASN1_DN && Ikev1Signatures.sameDn(want, received))) {
             return true;
         }
         ctx.drop("phase1_peer_id_refused");
         session.fail(FailureReason.AUTHENTICATION_FAILED, "the peer's ID " + received.idType().name()
                 + " is not the dstid " + ctx.tunnel.dstId().get().value());
         return false;
+    }
+
+    // ------------------------------------------------------------------------------------------------ proofs
+
+    /** Loads our certificate credentials for a certificate tunnel; false (failed) if they cannot be used. */
+    private boolean prepareAuthentication() {
+        if (!(ctx.tunnel.authentication() instanceof IkeAuth.Certificates files)) {
+            return true;
+        }
+        Optional<String> refused = aggressive ? Optional.of("IKEv1 aggressive mode with certificates is not "
+                + "supported; use main mode") : Optional.empty();
+        if (refused.isEmpty()) {
+            try {
+                creds = ctx.env.credentials().load(files);
+                refused = Ikev1Signatures.unsupported(creds);
+            } catch (CredentialException e) {
+                refused = Optional.of(e.getMessage());
+            }
+        }
+        if (refused.isPresent()) {
+            session.fail(FailureReason.AUTHENTICATION_FAILED, refused.get());
+            return false;
+        }
+        authMethod = Ikev1Proposals.AUTH_RSA_SIG;
+        return true;
+    }
+
+    /** CR payloads naming our CAs (so that a peer sending its certificate only when asked sends it). */
+    private List<Ikev1Payload> certRequests() {
+        return creds == null ? List.of() : Ikev1Signatures.certRequests(creds);
+    }
+
+    /** Our ID and its proof: HASH with a pre-shared key; our certificates and SIG with certificates. */
+    private List<Ikev1Payload> proof() {
+        Ikev1Payload.Id id = ourId();
+        byte[] h = ourHash(body(id));
+        List<Ikev1Payload> p = new ArrayList<>(List.of(id));
+        if (creds == null) {
+            p.add(new Ikev1Payload.Hash(Octets.of(h)));
+        } else {
+            p.addAll(Ikev1Signatures.certificates(creds));
+            p.add(Ikev1Signatures.sign(creds, h));
+        }
+        return p;
+    }
+
+    /** True if the peer proved its ID {@code idB} (HASH, or certificate and SIG); else the negotiation fails. */
+    private boolean proven(List<Ikev1Payload> payloads, boolean ofInitiator, byte[] idB) {
+        if (creds == null) {
+            Optional<Ikev1Payload.Hash> hash = first(payloads, Ikev1Payload.Hash.class);
+            if (hash.isEmpty()) {
+                session.fail(FailureReason.PROTOCOL_ERROR, "phase-1 message without HASH");
+                return false;
+            }
+            return authenticated(hash.get(), ofInitiator, idB);
+        }
+        Optional<String> failed = Ikev1Signatures.verify(creds, payloads, ofInitiator, hash(ofInitiator, idB),
+                ctx.now());
+        if (failed.isPresent()) {
+            ctx.drop("phase1_signature_refused");
+            session.fail(FailureReason.AUTHENTICATION_FAILED, failed.get());
+            return false;
+        }
+        return true;
     }
 
     /** The body of a payload as we encode it (for our own SA and ID). */

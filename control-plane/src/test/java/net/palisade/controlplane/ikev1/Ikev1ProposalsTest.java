@@ -76,10 +76,10 @@ class Ikev1ProposalsTest {
     void aLongPhase1LifetimeGoesOutAsAVariableLengthAttribute() {
         IkeSaSpec spec = new IkeSaSpec(List.of(EncryptionAlgorithm.AES_256), List.of(AuthAlgorithm.HMAC_SHA2_256),
                 List.of(), List.of(DhGroup.MODP2048), Duration.ofDays(1));
-        Ikev1Transform t = Ikev1Proposals.phase1(spec, Optional.empty()).proposals().getFirst().transforms()
+        Ikev1Transform t = Ikev1Proposals.phase1(spec, Optional.empty(), Ikev1Proposals.AUTH_PSK).proposals().getFirst().transforms()
                 .getFirst();
         assertThat(t.attributes()).contains(DataAttribute.tlv(12, Octets.fromHex("00015180")));
-        assertThat(Ikev1Proposals.phase1Suite(t, spec).orElseThrow().lifetime()).isEqualTo(86_400);
+        assertThat(Ikev1Proposals.phase1Suite(t, spec, Ikev1Proposals.AUTH_PSK).orElseThrow().lifetime()).isEqualTo(86_400);
     }
 
     @Test

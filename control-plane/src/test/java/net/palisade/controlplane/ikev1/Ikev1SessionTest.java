@@ -108,6 +108,27 @@ class Ikev1SessionTest {
         assertThat(Ikev1Engine.firstMessage(mainLoop.delivered.get(1).datagram())).isEmpty();
     }
 
+    private static IkeTunnel ids(IkeTunnel t, String src, String dst) {
+        return new IkeTunnel(t.label(), t.mode(), t.exchange(), t.from(), t.to(), t.local(), t.peers(), t.ikeSa(),
+                t.childSa(), java.util.Optional.ofNullable(src).map(net.palisade.model.Identity::parse),
+                java.util.Optional.ofNullable(dst).map(net.palisade.model.Identity::parse), t.authentication(), t.dpd(),
+                t.ping());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"IKEV1_AGGRESSIVE, gw-a.example.com", "IKEV1_MAIN, ops@example.com",
+            "IKEV1_MAIN, 2001:db8::a"})
+    void namedIdentitiesAreSentAndRequired(IkeExchange x, String id) {
+        IkeTunnel t = Ikev1Loop.tunnel(x, "badpassword", List.of(DhGroup.NONE));
+        Ikev1Loop loop = new Ikev1Loop(ids(t, id, null), ids(Ikev1Loop.mirror(t), null, id)).start();
+        assertChildPair(loop);
+        Ikev1Loop refused = new Ikev1Loop(ids(t, id, null), ids(Ikev1Loop.mirror(t), null, "other.example.com"))
+                .start();
+        assertThat(refused.events(false, IkeOutput.NegotiationFailed.class)).extracting(f -> f.reason().name())
+                .containsExactly("AUTHENTICATION_FAILED");
+        assertThat(refused.events(false, IkeOutput.Phase1Up.class)).isEmpty();
+    }
+
     @Test
     void wrongPskFailsWithAuthenticationFailedAndInstallsNothing() {
         IkeTunnel t = Ikev1Loop.main("badpassword");

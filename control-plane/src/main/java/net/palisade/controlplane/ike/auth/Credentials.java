@@ -162,8 +162,8 @@ public final class Credentials {
         return KeyType.of(key).orElseThrow();
     }
 
-    /** Signs {@code data} with our key and the JCA algorithm {@code jcaName}. */
-    byte[] sign(String jcaName, byte[] data) {
+    /** Signs {@code data} with our key and the JCA algorithm {@code jcaName} (public for the IKEv1 engine). */
+    public byte[] sign(String jcaName, byte[] data) {
         try {
             Signature s = Signature.getInstance(jcaName);
             s.initSign(key);
