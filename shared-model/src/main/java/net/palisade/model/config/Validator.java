@@ -265,8 +265,12 @@ final class Validator {
             error(Field.EXCHANGE, -1, Support.NO_IKEV1);
         }
         IkeAuth auth = authentication(d.authentication());
-        if (ex.ikev1() && support.ikev1() && !support.ikev1Certificates() && auth instanceof IkeAuth.Certificates) {
-            error(Field.CERT, -1, Support.NO_IKEV1_CERTIFICATES);
+        if (ex.ikev1() && support.ikev1() && auth instanceof IkeAuth.Certificates) {
+            if (!support.ikev1Certificates()) {
+                error(Field.CERT, -1, Support.NO_IKEV1_CERTIFICATES);
+            } else if (ex == IkeExchange.IKEV1_AGGRESSIVE && !support.ikev1AggressiveCertificates()) {
+                error(Field.CERT, -1, Support.NO_IKEV1_AGGRESSIVE_CERTIFICATES);
+            }
         }
         if (ex.ikev1() && support.ikev1() && !support.ikev1Encap() && d.encap() != null && d.encap()) {
             error(Field.ENCAP, -1, Support.NO_IKEV1_ENCAP);

@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node refuses what it would not run as written: IKEv1 with certificates or a forced {@code encap} in this build,
+ * A node refuses what it would not run as written: IKEv1 aggressive mode with certificates or a forced {@code encap}
+ * in this build,
  * and IKEv1 at all on a node without it ({@link Support#IKEV2_ONLY}).
  */
 class SupportTest {
@@ -43,13 +44,15 @@ class SupportTest {
     }
 
     @Test
-    void thisBuildRefusesIkev1WithCertificatesAtCert() {
-        ConfigResult r = ConfigParser.parse("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 cert /etc/gw.pem"
+    void thisBuildRefusesIkev1AggressiveModeWithCertificatesAtCertButRunsMainMode() {
+        ConfigResult r = ConfigParser.parse("ike aggressive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 cert /etc/gw.pem"
                 + " key /etc/gw.key ca /etc/ca.pem\n", "gw.conf", Support.THIS_BUILD);
         assertThat(r.errors()).extracting(Diagnostic::toString).singleElement()
-                .satisfies(d -> assertThat(d).startsWith("gw.conf:1:57: cert: IKEv1 with certificates is not"
-                        + " implemented"));
-        // IKEv2 with the same files is fine
+                .satisfies(d -> assertThat(d).startsWith("gw.conf:1:63: cert: IKEv1 aggressive mode with"
+                        + " certificates is not implemented"));
+        // main mode and IKEv2 with the same files are fine
+        assertThat(ConfigParser.parse("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 cert /etc/gw.pem"
+                + " key /etc/gw.key ca /etc/ca.pem\n", "gw.conf", Support.THIS_BUILD).errors()).isEmpty();
         assertThat(ConfigParser.parse("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 cert /etc/gw.pem"
                 + " key /etc/gw.key ca /etc/ca.pem\n", "gw.conf", Support.THIS_BUILD).errors()).isEmpty();
     }

@@ -2,14 +2,21 @@ package net.palisade.controlplane.ike.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.lab.Lab;
 import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.controlplane.lab.Tshark;
+import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +95,56 @@ class Ikev1StrongSwanTest {
             // a dynamic tunnel's identity is this machine's host name, as for IKEv2
             assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
                     .contains("remote '" + IkeManager.systemHostName() + "' @ 192.0.2.1");
+        }
+    }
+
+    @Test
+    void strongSwanReplacesTheQuickModeSaEvery20sUnderPingWithoutLoss(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
+                                .childRekeyTime(Duration.ofSeconds(20))).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            // 50 s at 20 a second: two or three replacements by strongSwan
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "1000", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(m.group(2)).as("ping across the replacements: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+            assertThat(peer.log()).contains("CHILD_SA net{2} established");
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+        }
+    }
+
+    @Test
+    void aPeerKilledWithSignal9IsDpdLostAndTheTunnelSwitchesToTheSecondPeer(@TempDir Path dir) throws Exception {
+        StrongSwan.Ikev1 options = StrongSwan.Ikev1.mainMode().pfs("modp2048");
+        try (StrongSwan b = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss-b"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, options).start();
+                StrongSwan c = StrongSwan.ikev1Psk(PREFIX + "-gwc", dir.resolve("ss-c"), "192.0.2.3", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, options).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 peer 192.0.2.3 quick group modp2048"
+                    + " psk \"" + PSK + "\" dpd 2 label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + b.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, b);
+            // no Delete, no goodbye: R-U-THERE goes unanswered
+            String pid = Files.readString(b.dir().resolve("charon.pid")).strip();
+            assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(node.eventTypes("to-b")).as("charon log of gw-c:\n" + c.log())
+                            .containsSubsequence("phase1-up", "dpd-lost", "peer-switched", "phase1-up"));
+            assertThat(node.phase1Peers("to-b")).containsExactly("192.0.2.2", "192.0.2.3");
+            assertThat(c.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED");
         }
     }
 
