@@ -48,6 +48,8 @@ class Ikev1StrongSwanTest {
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
                     "child-sa-installed");
             ping(node, peer);
+            assertThat(node.journal("to-b")).filteredOn(TunnelEvent.Phase1Up.class::isInstance)
+                    .map(e -> ((TunnelEvent.Phase1Up) e).ikeVersion()).containsExactly(java.util.Optional.of(1));
             assertThat(peer.log()).contains("192.0.2.1 is initiating a Main Mode IKE_SA")
                     .contains("selected proposal: ESP:AES_GCM_16_128/MODP_2048");
             assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
@@ -119,6 +121,11 @@ class Ikev1StrongSwanTest {
             assertThat(m.group(2)).as("ping across the replacements: " + r.output() + "\nevents:\n" + story
                     + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
             assertThat(peer.log()).contains("CHILD_SA net{2} established");
+            // each replacement is a new quick mode strongSwan initiates, installed here, then its Delete of the old
+            assertThat(events.stream().filter(e -> e.type().equals("child-sa-installed")).count()).as(story)
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(events.stream().filter(e -> e.type().equals("child-sa-deleted")).count()).as(story)
+                    .isGreaterThanOrEqualTo(2);
             assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
                     .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
         }
