@@ -65,6 +65,26 @@ class Ikev1StrongSwanTest {
     }
 
     @Test
+    void strongSwanInitiatesMainModeToAPassiveTunnelChosenByItsAddress(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // an IKEv2 tunnel for the same peer and an IKEv1 one for another: the message 1 goes to "to-b" only
+            node.commit("ike passive from 10.9.0.0/16 to 10.8.0.0/16 peer 192.0.2.2 psk \"" + PSK + "\" label v2\n"
+                    + "ike passive from 10.7.0.0/16 to 10.6.0.0/16 peer 192.0.2.3 main psk \"" + PSK + "\" label c\n"
+                    + "ike passive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick group modp2048 psk \""
+                    + PSK + "\" label to-b\n");
+            peer.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("initiating Main Mode IKE_SA lab");
+            assertThat(node.eventTypes("v2")).doesNotContain("phase1-up");
+            assertThat(node.eventTypes("c")).doesNotContain("phase1-up");
+        }
+    }
+
+    @Test
     void strongSwanInitiatesAggressiveModeToTheDocumentationsPassiveLine(@TempDir Path dir) throws Exception {
         try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
                         "10.2.0.0/16", "10.1.0.0/16", "badpassword",
