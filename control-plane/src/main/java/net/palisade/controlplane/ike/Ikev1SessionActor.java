@@ -32,13 +32,26 @@ import org.slf4j.LoggerFactory;
  * tunnel's address check. The engine replaces its own ISAKMP SA (re-authentication) and ESP SAs, so the actor holds
  * one engine.
  *
- * <p>Not done for IKEv1 (the IKEv2 actor does them): probing the list's head while on another peer (an IKEv1 tunnel
- * stays on the peer it switched to until that one fails), and answering a peer's phase 1 beside an ISAKMP SA that is
- * up or being negotiated (dropped and logged: unauthenticated, it must not replace ours; the peer retries, and is
- * answered once ours has ended).
+ * <p>A phase 1 the peer starts while ours runs (its re-authentication, which IKEv1 does instead of a rekey, or a
+ * peer that restarted) is answered beside ours; unauthenticated, it changes nothing until it comes up, and then it
+ * takes over: the tunnel journals {@code rekeyed} for the ISAKMP SA, and the replaced one is kept {@link
+ * #REPLACED_GRACE} for the peer's Deletes of its ESP SAs (its own end is not reported as {@code phase1-down}, which
+ * would remove the tunnel's SAs), then closed.
+ *
+ * <p>Not done for IKEv1 (the IKEv2 actor does it): probing the list's head while on another peer (an IKEv1 tunnel
+ * stays on the peer it switched to until that one fails).
  */
 final class Ikev1SessionActor {
     private static final Logger log = LoggerFactory.getLogger(Ikev1SessionActor.class);
+
+    /** How long an ISAKMP SA the peer replaced is kept for its Deletes. */
+    static final Duration REPLACED_GRACE = Duration.ofSeconds(30);
+
+    /** The grace of the replaced ISAKMP SA is over. */
+    private enum RetireReplaced implements IkeSessionActor.Command { INSTANCE }
+
+    /** A timer of the engine beside or of the replaced one. */
+    private enum OtherTick implements IkeSessionActor.Command { INSTANCE }
 
     private final IkeSessionActor.Driver manager;
     private final IkeSettings settings;
@@ -52,6 +65,14 @@ final class Ikev1SessionActor {
     private InetSocketAddress local;
     private InetSocketAddress remote;
     private Ikev1Engine engine;
+    /**
+     * A phase 1 the peer started while ours is up or being set up (its re-authentication, or a restart): its events
+     * are held until it authenticates, and then it takes {@link #engine}'s place ({@link #besideUp}).
+     */
+    private Ikev1Engine beside;
+    private InetSocketAddress besideLocal;
+    /** An ISAKMP SA replaced by the peer's: kept for the peer's Deletes of its ESP SAs, then closed quietly. */
+    private Ikev1Engine replaced;
     private boolean resolving;
     private boolean checking;
 
@@ -122,23 +143,26 @@ final class Ikev1SessionActor {
     private Behavior<IkeSessionActor.Command> handlers() {
         return Behaviors.receive(IkeSessionActor.Command.class)
                 .onMessage(IkeSessionActor.Inbound.class, in -> {
-                    if (engine != null) {
-                        apply(engine.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to()))));
-                    }
+                    inbound(in);
                     return afterStep();
                 })
                 .onMessage(IkeSessionActor.Answer.class, a -> {
                     answer(a);
                     return afterStep();
                 })
-                .onMessageEquals(IkeSessionActor.Tick.INSTANCE, () -> {
-                    if (engine != null) {
-                        apply(engine.handle(new IkeInput.Tick()));
+                .onMessageEquals(IkeSessionActor.Tick.INSTANCE, this::tickAll)
+                .onMessageEquals(OtherTick.INSTANCE, this::tickAll)
+                .onMessageEquals(RetireReplaced.INSTANCE, () -> {
+                    if (replaced != null) {
+                        applyReplaced(replaced.handle(new IkeInput.Close()));
+                        replaced = null;
+                        register();
                     }
-                    return afterStep();
+                    return Behaviors.same();
                 })
                 .onMessageEquals(IkeSessionActor.Restart.INSTANCE, () -> {
-                    if (initiator && !resolving && (engine == null || engine.state() == Ikev1State.CLOSED)) {
+                    if (initiator && !resolving && (engine == null || engine.state() == Ikev1State.CLOSED)
+                            && beside == null) {
                         startInitiator();
                     }
                     return Behaviors.same();
@@ -162,6 +186,11 @@ final class Ikev1SessionActor {
                     try {
                         if (engine != null && engine.state() != Ikev1State.CLOSED) {
                             apply(engine.handle(new IkeInput.Close()));
+                        }
+                        for (Ikev1Engine other : java.util.Arrays.asList(beside, replaced)) {
+                            if (other != null && other.state() != Ikev1State.CLOSED) {
+                                sendOnly(other.handle(new IkeInput.Close()));
+                            }
                         }
                         unregister();
                     } finally {
@@ -249,16 +278,152 @@ final class Ikev1SessionActor {
             apply(engine.handle(new IkeInput.Received(a.first().datagram(), a.first().from(), at(a.first().to()))));
             return;
         }
+        if (beside != null && beside.initiatorCookies().contains(cookie)) {
+            applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
+                    at(a.first().to()))));
+            return;
+        }
         if (engine != null && engine.state() != Ikev1State.CLOSED) {
-            log.info("tunnel {}: IKEv1 phase 1 from {} while our ISAKMP SA {} is {}; dropped", tunnel.label(),
-                    a.first().from(), engine.id(), engine.state());
-            manager.unregister(cookie, ctx.getSelf());
+            if (beside != null && beside.state() != Ikev1State.CLOSED) {
+                log.info("tunnel {}: IKEv1 phase 1 from {} while another is negotiated beside ours; dropped",
+                        tunnel.label(), a.first().from());
+                manager.unregister(cookie, ctx.getSelf());
+                return;
+            }
+            log.info("tunnel {}: the peer {} starts a phase 1 beside our ISAKMP SA {} ({}); answering",
+                    tunnel.label(), Host.of(a.first().from().getAddress()), engine.id(), engine.state());
+            besideLocal = a.local();
+            beside = Ikev1Engine.responder(tunnel, besideLocal, a.first().from(), IkeEnvironment.standard(clock),
+                    settings);
+            register();
+            applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
+                    at(a.first().to()))));
             return;
         }
         log.info("tunnel {}: the peer {} initiates IKEv1 phase 1; answering", tunnel.label(),
                 Host.of(a.first().from().getAddress()));
         timers.cancel(IkeSessionActor.Restart.INSTANCE);
         respond(a.local(), a.first());
+    }
+
+    private void inbound(IkeSessionActor.Inbound in) {
+        long cookie = in.datagram().length >= 8 ? java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) : 0;
+        IkeInput.Received r = new IkeInput.Received(in.datagram(), in.from(), at(in.to()));
+        if (beside != null && beside.initiatorCookies().contains(cookie)) {
+            applyBeside(beside.handle(r));
+        } else if (replaced != null && replaced.initiatorCookies().contains(cookie)) {
+            applyReplaced(replaced.handle(r));
+        } else if (engine != null) {
+            apply(engine.handle(r));
+        }
+    }
+
+    /** A timer fired: every engine looks at its deadlines (an early tick changes nothing). */
+    private Behavior<IkeSessionActor.Command> tickAll() {
+        if (beside != null) {
+            applyBeside(beside.handle(new IkeInput.Tick()));
+        }
+        if (replaced != null) {
+            applyReplaced(replaced.handle(new IkeInput.Tick()));
+        }
+        if (engine != null) {
+            apply(engine.handle(new IkeInput.Tick()));
+        }
+        return afterStep();
+    }
+
+    /** The engine beside ours: sent and timed; its events held until it authenticates. */
+    private void applyBeside(Ikev1Session.Step step) {
+        Ikev1Engine mine = beside;
+        List<IkeOutput.Event> held = new java.util.ArrayList<>();
+        boolean up = false;
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> timers.startSingleTimer("beside", OtherTick.INSTANCE,
+                        max0(Duration.between(clock.instant(), t.at())));
+                case IkeOutput.Event e -> {
+                    up |= e instanceof IkeOutput.Phase1Up;
+                    held.add(e);
+                }
+            }
+        }
+        if (up && mine.state() == Ikev1State.ESTABLISHED) {
+            besideUp(held);
+        } else if (mine.state() == Ikev1State.CLOSED || mine.state() == Ikev1State.IDLE) {
+            for (IkeOutput.Event e : held) {
+                if (e instanceof IkeOutput.NegotiationFailed f) {
+                    log.info("tunnel {}: phase 1 beside ours failed: {} {}", tunnel.label(), f.reason(), f.detail());
+                }
+            }
+            beside = null;
+            register();
+            if (initiator && (engine == null || engine.state() == Ikev1State.CLOSED) && !resolving) {
+                timers.startSingleTimer(IkeSessionActor.Restart.INSTANCE, policy.failedAttempt());
+            }
+        }
+    }
+
+    /**
+     * The peer's phase 1 beside ours authenticated: it is the tunnel's now. Ours, if it was up, is replaced (the
+     * journal says {@code rekeyed}) and kept for {@link #REPLACED_GRACE}; if it was not up, it is closed.
+     */
+    private void besideUp(List<IkeOutput.Event> held) {
+        Ikev1Engine old = engine;
+        engine = beside;
+        local = besideLocal;
+        beside = null;
+        besideLocal = null;
+        timers.cancel(IkeSessionActor.Restart.INSTANCE);
+        resolving = false;
+        if (old != null && old.state() == Ikev1State.ESTABLISHED) {
+            log.info("tunnel {}: the peer's ISAKMP SA {} replaces {}", tunnel.label(), engine.id(), old.id());
+            if (replaced != null) {
+                sendOnly(replaced.handle(new IkeInput.Close()));
+            }
+            replaced = old;
+            timers.startSingleTimer(RetireReplaced.INSTANCE, REPLACED_GRACE);
+            register();
+            manager.event(tunnel.label(), new IkeOutput.IkeSaRekeyed(old.id(), engine.id(), false));
+            for (IkeOutput.Event e : held) {
+                if (!(e instanceof IkeOutput.Phase1Up)) {
+                    report(e);
+                }
+            }
+            return;
+        }
+        if (old != null && old.state() != Ikev1State.CLOSED) {
+            sendOnly(old.handle(new IkeInput.Close()));
+        }
+        register();
+        held.forEach(this::report);
+    }
+
+    /** The replaced ISAKMP SA: its ESP SAs' deletes reach the SA owner; its own end is not the tunnel's. */
+    private void applyReplaced(Ikev1Session.Step step) {
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> timers.startSingleTimer("replaced", OtherTick.INSTANCE,
+                        max0(Duration.between(clock.instant(), t.at())));
+                case IkeOutput.ChildSaDeleted d -> manager.event(tunnel.label(), d);
+                case IkeOutput.Event e -> log.debug("tunnel {}: replaced ISAKMP SA: {}", tunnel.label(), e);
+            }
+        }
+        if (replaced != null && replaced.state() == Ikev1State.CLOSED) {
+            replaced = null;
+            timers.cancel(RetireReplaced.INSTANCE);
+            register();
+        }
+    }
+
+    /** Sends what a step sends, nothing else (an engine we are letting go of). */
+    private void sendOnly(Ikev1Session.Step step) {
+        for (IkeOutput o : step.outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                manager.send(s);
+            }
+        }
     }
 
     /** Our address towards the peer moved under the established ISAKMP SA: phase 1 again from the new one. */
@@ -337,7 +502,7 @@ final class Ikev1SessionActor {
                 policy.down();
             }
         }
-        if (!initiator && engine == null) {
+        if (!initiator && engine == null && beside == null) {
             unregister();
             manager.ended(tunnel.label(), ctx.getSelf());
             return Behaviors.stopped();
@@ -361,6 +526,8 @@ final class Ikev1SessionActor {
         }
         timers.cancelAll();
         engine = null;
+        beside = null;
+        replaced = null;
         resolving = false;
         checking = false;
         unregister();
@@ -376,7 +543,12 @@ final class Ikev1SessionActor {
 
     /** Routes the engine's initiator cookies here (two while it re-authenticates), and no others. */
     private void register() {
-        Set<Long> wanted = engine == null ? Set.of() : engine.initiatorCookies();
+        Set<Long> wanted = new HashSet<>();
+        for (Ikev1Engine e : java.util.Arrays.asList(engine, beside, replaced)) {
+            if (e != null) {
+                wanted.addAll(e.initiatorCookies());
+            }
+        }
         for (long c : wanted) {
             if (registered.add(c)) {
                 manager.register(c, ctx.getSelf());

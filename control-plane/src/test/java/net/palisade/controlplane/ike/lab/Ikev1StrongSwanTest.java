@@ -152,6 +152,37 @@ class Ikev1StrongSwanTest {
     }
 
     @Test
+    void strongSwanReauthenticatesPhase1Every20sMakeBeforeBreakAndThePingLosesNothing(@TempDir Path dir)
+            throws Exception {
+        StrongSwan ss = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
+                        .rekeyTime(Duration.ofSeconds(20)));
+        assertThat(Files.readString(ss.dir().resolve("strongswan.conf"))).contains("  port = 500\n");
+        ss.editConf(c -> c.replace("  port = 500\n", "  port = 500\n  make_before_break = yes\n"));
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "900", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(peer.log()).as(story).contains("initiating Main Mode IKE_SA lab[2] to 192.0.2.1");
+            // the peer's new ISAKMP SA replaced ours: rekeyed, never phase1-down (which would remove the SAs)
+            assertThat(events).as(story + "\ncharon log:\n" + peer.log())
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isEmpty());
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+            assertThat(m.group(2)).as("ping across the re-authentications: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+        }
+    }
+
+    @Test
     void aPeerKilledWithSignal9IsDpdLostAndTheTunnelSwitchesToTheSecondPeer(@TempDir Path dir) throws Exception {
         StrongSwan.Ikev1 options = StrongSwan.Ikev1.mainMode().pfs("modp2048");
         try (StrongSwan b = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss-b"), "192.0.2.2", "192.0.2.1",
