@@ -16,6 +16,7 @@ import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.controlplane.lab.Tshark;
+import net.palisade.model.event.Cause;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -178,6 +179,36 @@ class Ikev1StrongSwanTest {
             assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
                     .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
             assertThat(m.group(2)).as("ping across the re-authentications: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+        }
+    }
+
+    @Test
+    void palisadeReauthenticatesPhase1AndReplacesItsQuickModeSaBeforeTheyExpireAndThePingLosesNothing(
+            @TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // the shortest lifetimes the language allows: phase 1 is re-authenticated and the ESP SA replaced at
+            // 80 to 90 % of 60 s
+            node.commit("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main lifetime 60 quick group"
+                    + " modp2048 lifetime 60 psk \"" + PSK + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "1300", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(events).as(story + "\ncharon log:\n" + peer.log())
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isEmpty()
+                            && k.cause().equals(Cause.TIMER))
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isPresent());
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+            assertThat(m.group(2)).as("ping across our re-authentication: " + r.output() + "\nevents:\n" + story
                     + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
         }
     }
