@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * Where an inbound IKE message goes: to the session actor registered for its initiator SPI, or, for an IKE_SA_INIT
  * request with an unknown SPI, to a new responder of a {@code passive} tunnel whose peer (or no peer) matches the
  * sender, or to the actor of an {@code active}/{@code dynamic} tunnel whose peer it is ({@link
- * IkeSessionActor.Answer}). Anything else is dropped and counted ({@link #counters()}).
+ * IkeSessionActor.Answer}). Anything else is dropped and counted ({@link #counters()}). ISAKMP 1.0 (IKEv1)
+ * datagrams, told apart by the header's major version, take the same way by initiator cookie ({@link #receiveV1}).
  *
  * <p>Threads: {@link #sink()} only queues the message (a dataplane worker must never block) on a bounded inbox; one
  * control-plane thread dispatches the queue in order, and may wait there for a route lookup ({@link
@@ -336,7 +337,8 @@ final class IkeDispatcher implements AutoCloseable {
         Optional<Ikev1Engine.FirstMessage> first = responderCookie == 0 ? Ikev1Engine.firstMessage(message)
                 : Optional.empty();
         if (first.isEmpty()) {
-            count(responderCookie == 0 && cookie != 0 ? "ikev1.dispatch.malformed-first" : "ikev1.dispatch.unknown-cookie");
+            count(responderCookie == 0 && cookie != 0 ? "ikev1.dispatch.malformed-first"
+                    : "ikev1.dispatch.unknown-cookie");
             log.debug("ISAKMP message from {} for no session (cookie {}), dropped", from, Long.toHexString(cookie));
             return;
         }

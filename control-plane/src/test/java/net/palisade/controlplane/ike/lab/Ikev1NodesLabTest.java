@@ -34,7 +34,8 @@ class Ikev1NodesLabTest {
     @Test
     void theDocumentationsTwoLinesVerbatim(@TempDir Path dir) throws Exception {
         try (LabNode fixed = node(dir, "gwb"); LabNode dynamic = node(dir, "gwa")) {
-            String fixedLine = "ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\" ping\n";
+            String fixedLine = "ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\""
+                    + " ping\n";
             String dynamicLine = "ike dynamic from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 aggressive quick psk"
                     + " \"badpassword\" ping\n";
             fixed.commit(fixedLine);
