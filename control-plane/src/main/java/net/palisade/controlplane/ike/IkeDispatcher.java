@@ -15,8 +15,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import net.palisade.dataplane.worker.IkeSink;
+import net.palisade.controlplane.ikev1.Ikev1Engine;
+import net.palisade.model.IkeExchange;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.wire.ikev1.Ikev1Header;
 import net.palisade.model.wire.ikev2.DecodeResult;
 import net.palisade.model.wire.ikev2.ExchangeType;
 import net.palisade.model.wire.ikev2.IkeHeader;
@@ -33,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * Where an inbound IKE message goes: to the session actor registered for its initiator SPI, or, for an IKE_SA_INIT
  * request with an unknown SPI, to a new responder of a {@code passive} tunnel whose peer (or no peer) matches the
  * sender, or to the actor of an {@code active}/{@code dynamic} tunnel whose peer it is ({@link
- * IkeSessionActor.Answer}). Anything else is dropped and counted ({@link #counters()}).
+ * IkeSessionActor.Answer}). Anything else is dropped and counted ({@link #counters()}). ISAKMP 1.0 (IKEv1)
+ * datagrams, told apart by the header's major version, take the same way by initiator cookie ({@link #receiveV1}).
  *
  * <p>Threads: {@link #sink()} only queues the message (a dataplane worker must never block) on a bounded inbox; one
  * control-plane thread dispatches the queue in order, and may wait there for a route lookup ({@link
@@ -200,6 +204,10 @@ final class IkeDispatcher implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (message.length > 17 && (message[17] & 0xff) >>> 4 == Ikev1Header.MAJOR_VERSION) {
+            receiveV1(from, local, message);
+            return;
+        }
         DecodeResult<IkeHeader> decoded = codec.decodeHeader(message);
         if (!(decoded instanceof DecodeResult.Ok<IkeHeader> ok)) {
             if (decoded instanceof DecodeResult.Rejected<IkeHeader> r) {
@@ -301,6 +309,131 @@ final class IkeDispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * An ISAKMP (IKEv1) message: to the session of its initiator cookie, or, for a phase-1 message 1 in clear, to a
+     * new responder of a {@code passive} IKEv1 tunnel ({@link #tunnelOfV1}). IKEv1 has no stateless cookie
+     * challenge: while {@link #V1_HALF_OPEN} responders are half-open, or {@link #V1_HALF_OPEN_PER_SOURCE} from the
+     * message's source, a new one is dropped and counted ({@code ikev1.dispatch.half-open-limit}); the peer
+     * retransmits.
+     */
+    private void receiveV1(InetSocketAddress from, InetSocketAddress local, byte[] message) {
+        if (message.length < Ikev1Header.LENGTH) {
+            count("ikev1.dispatch.short");
+            return;
+        }
+        long cookie = java.nio.ByteBuffer.wrap(message).getLong(0);
+        long responderCookie = java.nio.ByteBuffer.wrap(message).getLong(8);
+        IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(message, from, local);
+        expirePending();
+        ActorRef<IkeSessionActor.Command> a = bySpi.get(cookie);
+        if (a == null) {
+            Pending p = pending.get(cookie);
+            a = p == null ? null : p.actor();
+        }
+        if (a != null) {
+            a.tell(in);
+            return;
+        }
+        Optional<Ikev1Engine.FirstMessage> first = responderCookie == 0 ? Ikev1Engine.firstMessage(message)
+                : Optional.empty();
+        if (first.isEmpty()) {
+            count(responderCookie == 0 && cookie != 0 ? "ikev1.dispatch.malformed-first"
+                    : "ikev1.dispatch.unknown-cookie");
+            log.debug("ISAKMP message from {} for no session (cookie {}), dropped", from, Long.toHexString(cookie));
+            return;
+        }
+        if (!tunnels.ready()) {
+            count("ikev1.dispatch.not-ready");
+            return;
+        }
+        Optional<IkeTunnel> tunnel = tunnelOfV1(from.getAddress(), first.get());
+        if (tunnel.isEmpty()) {
+            count("ikev1.dispatch.no-tunnel");
+            boolean refreshed = resolver.refreshNames(tunnels.tunnels());
+            if (!logLimit.allow(from.getAddress())) {
+                count("ikev1.dispatch.log-suppressed");
+            } else {
+                log.info("IKEv1 {} mode message 1 from {}: no IKEv1 tunnel accepts this peer{}; dropped",
+                        first.get().aggressive() ? "aggressive" : "main", from,
+                        refreshed ? " (yet; the tunnels' peer names are resolved again)" : "");
+            }
+            return;
+        }
+        String label = tunnel.get().label();
+        if (halfOpen.count() >= V1_HALF_OPEN || halfOpen.count(from.getAddress()) >= V1_HALF_OPEN_PER_SOURCE) {
+            count("ikev1.dispatch.half-open-limit");
+            if (logLimit.allow(from.getAddress())) {
+                log.info("IKEv1 message 1 from {}: too many half-open IKE SAs ({}, {} from there); dropped", from,
+                        halfOpen.count(), halfOpen.count(from.getAddress()));
+            }
+            return;
+        }
+        try {
+            InetAddress me = local.getAddress().isAnyLocalAddress()
+                    ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
+            InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
+            if (own.isPresent()) {
+                halfOpen.add(cookie, from.getAddress());
+                addPending(cookie, own.get());
+                own.get().tell(new IkeSessionActor.Answer(in, ours));
+                return;
+            }
+            if (tunnel.get().mode() != IkeMode.PASSIVE) {
+                count("ikev1.dispatch.not-running");
+                if (logLimit.allow(from.getAddress())) {
+                    log.info("IKEv1 message 1 from {}: tunnel {} is not running; dropped", from, label);
+                }
+                return;
+            }
+            halfOpen.add(cookie, from.getAddress());
+            tunnels.respond(tunnel.get(), ours, in);
+            log.debug("tunnel {}: responding to IKEv1 {} mode from {}", label,
+                    first.get().aggressive() ? "aggressive" : "main", from);
+        } catch (IOException | RuntimeException e) {
+            count("ikev1.dispatch.no-local-address");
+            log.error("tunnel {}: cannot answer {}: {}", label, from, e.toString());
+        }
+    }
+
+    /** Half-open IKEv1 responders in all above which message 1s are dropped. */
+    static final int V1_HALF_OPEN = 100;
+    /** Half-open IKEv1 responders from one address above which its message 1s are dropped. */
+    static final int V1_HALF_OPEN_PER_SOURCE = 10;
+
+    /**
+     * The IKEv1 tunnel of the phase-1 exchange {@code first} from {@code from}: among the IKEv1 tunnels of its
+     * mode whose peer is {@code from} (or, if passive, that have no peer), passive first. Main mode has no ID yet
+     * (it comes encrypted): the first such tunnel. Aggressive mode's ID picks among several: a tunnel whose dstid is
+     * that ID, then one naming {@code from} as peer, then one without dstid.
+     */
+    private Optional<IkeTunnel> tunnelOfV1(InetAddress from, Ikev1Engine.FirstMessage first) {
+        IkeExchange mode = first.aggressive() ? IkeExchange.IKEV1_AGGRESSIVE : IkeExchange.IKEV1_MAIN;
+        java.util.List<IkeTunnel> candidates = new java.util.ArrayList<>();
+        for (IkeTunnel t : tunnels.tunnels()) {
+            if (t.exchange() != mode) {
+                continue;
+            }
+            boolean named = t.peers().stream().anyMatch(p -> resolver.isPeer(p, from));
+            if (named || (t.mode() == IkeMode.PASSIVE && t.peers().isEmpty())) {
+                candidates.add(t);
+            }
+        }
+        candidates.sort(java.util.Comparator.comparing(t -> t.mode() == IkeMode.PASSIVE ? 0 : 1));
+        if (candidates.size() <= 1 || !first.aggressive() || first.id().isEmpty()) {
+            return candidates.stream().findFirst();
+        }
+        Optional<String> id = Ikev1Ids.text(first.id().get());
+        return candidates.stream()
+                .filter(t -> t.dstId().isPresent() && id.isPresent() && Ikev1Ids.same(t.dstId().get(), id.get()))
+                .findFirst()
+                .or(() -> candidates.stream()
+                        .filter(t -> t.peers().stream().anyMatch(p -> resolver.isPeer(p, from))
+                                && t.dstId().isEmpty())
+                        .findFirst())
+                .or(() -> candidates.stream().filter(t -> t.dstId().isEmpty()).findFirst());
+    }
+
     /** Whether an IKE_SA_INIT request decodes with the SA, KE and Nonce payloads; one that does not decode may. */
     private boolean wellFormedInit(byte[] message) {
         if (!(codec.decode(message) instanceof DecodeResult.Ok<IkeMessage> ok)) {
@@ -340,7 +473,7 @@ final class IkeDispatcher implements AutoCloseable {
 
     /** A passive tunnel whose peer (or no peer) is {@code from} first; else an initiating tunnel whose peer it is. */
     private Optional<IkeTunnel> tunnelOf(InetAddress from) {
-        Collection<IkeTunnel> all = tunnels.tunnels();
+        Collection<IkeTunnel> all = tunnels.tunnels().stream().filter(t -> !t.exchange().ikev1()).toList();
         return all.stream()
                 .filter(t -> t.mode() == IkeMode.PASSIVE)
                 .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> resolver.isPeer(p, from)))

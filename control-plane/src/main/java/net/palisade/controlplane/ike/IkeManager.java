@@ -33,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The IKE layer of one node: one {@link IkeSessionActor} per running IKE SA, and the outcome lane on which {@link
- * IkeOutcomes}, the one owner of IKE SAs in the dataplane, turns engine outcomes into dataplane SAs and tunnel
+ * The IKE layer of one node: one {@link IkeSessionActor} (IKEv2) or {@link Ikev1SessionActor} (IKEv1) per
+ * tunnel, and the outcome lane on which {@link IkeOutcomes}, the one owner of IKE SAs in the dataplane, turns engine outcomes into dataplane SAs and tunnel
  * events. Keys go to the dataplane only; events carry SPIs. It assembles three parts:
  * <ul>
  *   <li>the {@link IkeTransport} ({@link UdpIkeTransport}: port 500 here, port 4500 through the dataplane, which owns
@@ -172,8 +172,10 @@ public final class IkeManager implements AutoCloseable {
             if (old != null) {
                 old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
             }
-            ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(IkeSessionActor.responder(
-                    driver, settings, tunnel, local, first), "ike-" + names.incrementAndGet(), Props.empty());
+            ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(tunnel.exchange().ikev1()
+                    ? Ikev1SessionActor.responder(driver, settings, tunnel, local, first)
+                    : IkeSessionActor.responder(driver, settings, tunnel, local, first),
+                    "ike-" + names.incrementAndGet(), Props.empty());
             sessions.put(label, r);
             return r;
         }
@@ -430,11 +432,14 @@ public final class IkeManager implements AutoCloseable {
             return;
         }
         try {
-            ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(
-                    IkeSessionActor.initiator(driver, settings, tunnel), "ike-" + names.incrementAndGet(),
+            ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(tunnel.exchange().ikev1()
+                    ? Ikev1SessionActor.initiator(driver, settings, tunnel)
+                    : IkeSessionActor.initiator(driver, settings, tunnel), "ike-" + names.incrementAndGet(),
                     Props.empty());
             sessions.put(label, a);
-            log.info("tunnel {}: initiating IKE to {}", label, tunnel.peers().getFirst());
+            log.info("tunnel {}: initiating {} to {}", label, tunnel.exchange().ikev1() ? "IKEv1 "
+                    + (tunnel.exchange() == net.palisade.model.IkeExchange.IKEV1_AGGRESSIVE ? "aggressive" : "main")
+                    + " mode" : "IKE", tunnel.peers().getFirst());
         } catch (RuntimeException e) {
             log.error("tunnel {}: cannot start IKE: {}", label, e.toString());
         }

@@ -135,8 +135,9 @@ final class IkeOutcomes {
                 authenticated.accept(p.id().initiatorSpi());
                 log.info("tunnel {}: IKE SA {} up with {}{}", label, p.id(), p.peer(),
                         Optional.ofNullable(nat.remove(label)).orElse(""));
+                Optional<Integer> version = tunnels.apply(label).map(t -> t.exchange().version());
                 report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
-                        p.id().toString(), Cause.PEER, r));
+                        p.id().toString(), Cause.PEER, r, version));
             }
             case IkeOutput.ChildSaInstalled c -> {
                 if (install(label, c, Install.REPLACE)) {

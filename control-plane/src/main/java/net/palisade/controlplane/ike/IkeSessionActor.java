@@ -58,7 +58,7 @@ final class IkeSessionActor {
     }
 
     /** What the actor accepts. */
-    sealed interface Command {}
+    interface Command {} // not sealed: Ikev1SessionActor adds its own timers
 
     /** A datagram for this session (non-ESP marker already removed). */
     record Inbound(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements Command {}

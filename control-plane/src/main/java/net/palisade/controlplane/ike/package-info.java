@@ -1,6 +1,8 @@
 /**
  * IKE for the control plane: the IKEv2 protocol engine (RFC 7296), pure state machines with no actors and no sockets,
- * and the actors and socket owner that drive it ({@code IkeSessionActor}, {@code IkeManager}).
+ * and the actors and socket owner that drive it ({@code IkeSessionActor}, {@code IkeManager}). The same layer drives
+ * the IKEv1 engine of {@code controlplane.ikev1}: {@code IkeDispatcher} routes ISAKMP 1.0 datagrams by initiator
+ * cookie, and {@code Ikev1SessionActor} drives an {@code Ikev1Engine} through the same driver, policy and outcomes.
  *
  * <h2>Using the engine</h2>
  * <ul>

@@ -110,6 +110,11 @@ final class Ikev1Informational {
         } else if (n.notifyType() == Ikev1NotifyType.Known.INITIAL_CONTACT) {
             ctx.peerInitialContact = true;
             ctx.count("initial_contact_received");
+        } else if (n.notifyType().isError() && (n.spi().length() != 4 || n.spi().toUnsignedLong() == 0)
+                && session.quickModesInitiatedInFlight() == 1) {
+            // strongSwan refuses a quick mode it found no proposal for without naming the SA (ESP with SPI 0): with
+            // one of ours in flight, it is about that one (authenticated by its HASH like any notify here)
+            session.quickModeRefused(QuickMode.ANY, n.notifyType());
         } else if (n.notifyType().isError() && n.protocol() == Ikev1ProtocolId.Known.IPSEC_ESP
                 && n.spi().length() == 4) {
             session.quickModeRefused(n.spi().toUnsignedLong(), n.notifyType());

@@ -646,4 +646,9 @@ public final class Ikev1Session {
     void quickModeRefused(long ourSpi, Ikev1NotifyType type) {
         quick.refusedByPeer(ourSpi, type);
     }
+
+    /** How many quick modes we initiated are in flight. */
+    long quickModesInitiatedInFlight() {
+        return quick.initiatedInFlight();
+    }
 }

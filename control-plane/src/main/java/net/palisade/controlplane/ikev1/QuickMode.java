@@ -83,9 +83,16 @@ final class QuickMode {
         return ctx.tunnel.childSa();
     }
 
+    /**
+     * Our quick modes' PFS group: the tunnel's, until a peer refused one with NO_PROPOSAL_CHOSEN and the groups were
+     * not written in the config (strongSwan's default ESP proposals have no PFS): then none, as IKEv2 does.
+     */
     private DhGroup pfsGroup() {
-        return spec().pfs() ? spec().groups().getFirst() : DhGroup.NONE;
+        return spec().pfs() && !peerDeclinesPfs ? spec().groups().getFirst() : DhGroup.NONE;
     }
+
+    /** A peer refused our PFS quick mode with NO_PROPOSAL_CHOSEN and PFS is not required: offer none from now. */
+    private boolean peerDeclinesPfs;
 
     private int encapsulation() {
         if (!ctx.udpEncapsulation) {
@@ -334,14 +341,30 @@ final class QuickMode {
     /** The peer refused our quick mode with an authenticated notify naming our SPI. */
     void refusedByPeer(long ourSpi, Ikev1NotifyType type) {
         for (Exchange e : List.copyOf(active.values())) {
-            if (e.initiator && e.spiIn == ourSpi) {
+            if (e.initiator && (e.spiIn == ourSpi || ourSpi == ANY)) {
                 finish(e);
                 ctx.flight(e.messageId).awaiting = false;
+                if (type == Ikev1NotifyType.Known.NO_PROPOSAL_CHOSEN && e.ke != null && !spec().pfsRequired()
+                        && !peerDeclinesPfs) {
+                    // the peer may not do PFS (its default): once more without, as the config did not insist on it
+                    peerDeclinesPfs = true;
+                    ctx.count("quick_mode_retried_without_pfs");
+                    initiate(e.local, e.remote, e.replaces);
+                    return;
+                }
                 ctx.childFailed(type == Ikev1NotifyType.Known.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL_CHOSEN
                         : type == Ikev1NotifyType.Known.INVALID_ID_INFORMATION ? FailureReason.TS_UNACCEPTABLE
                         : FailureReason.PROTOCOL_ERROR, "the peer refused quick mode: " + type.name());
             }
         }
+    }
+
+    /** {@link #refusedByPeer}'s SPI for a refusal that names none: it is the answer to our quick mode in flight. */
+    static final long ANY = -1;
+
+    /** Our quick modes in flight (a refusal without SPI can only be about one of them). */
+    long initiatedInFlight() {
+        return active.values().stream().filter(e -> e.initiator).count();
     }
 
     private void refuse(Exchange e, long peerSpi, Ikev1NotifyType type, FailureReason reason, String detail) {

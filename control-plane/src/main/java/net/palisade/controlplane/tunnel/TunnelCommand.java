@@ -94,8 +94,19 @@ public sealed interface TunnelCommand extends CborSerializable {
         Cause cause();
     }
 
-    /** Phase 1 is up with {@code peer}; {@code ikeSa} names the IKE SA. */
-    record Phase1Up(String peer, String ikeSa, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    /** Phase 1 is up with {@code peer}; {@code ikeSa} names the IKE SA, {@code ikeVersion} its version if known. */
+    record Phase1Up(String peer, String ikeSa, Cause cause, ActorRef<TunnelReply> replyTo,
+            Optional<Integer> ikeVersion) implements EngineInput {
+        /** Checks the fields. */
+        public Phase1Up {
+            ikeVersion = ikeVersion == null ? Optional.empty() : ikeVersion;
+        }
+
+        /** Without the IKE version. */
+        public Phase1Up(String peer, String ikeSa, Cause cause, ActorRef<TunnelReply> replyTo) {
+            this(peer, ikeSa, cause, replyTo, Optional.empty());
+        }
+    }
 
     /** Phase 1 went down (its Child SAs with it). */
     record Phase1Down(String reason, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}

@@ -320,7 +320,8 @@ public final class TunnelEntity
         String no = "tunnel " + label + ": ";
         return switch (in) {
             case TunnelCommand.Phase1Up c -> accept(
-                    new TunnelEvent.Phase1Up(label, now(), node(), c.cause(), c.peer(), c.ikeSa()));
+                    new TunnelEvent.Phase1Up(label, now(), node(), c.cause(), c.peer(), c.ikeSa(),
+                            c.ikeVersion()));
             case TunnelCommand.Phase1Down c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")
                     : accept(new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason()));

@@ -178,17 +178,17 @@ class ConfigStoreTest {
     }
 
     @Test
-    void anIkev1TunnelIsRefusedAtCommitNotRunAsIkev2() {
+    void anIkev1TunnelWithCertificatesIsRefusedAtCommit() {
         var kit = kit(Clock.systemUTC());
         commit(kit, text("psk-b", false), Optional.empty());
         next(2);
-        // the original documentation's passive side: this node has no IKEv1 engine yet
-        var refused = commit(kit, "ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\" ping\n",
-                Optional.empty());
+        // IKEv1 aggressive mode runs with pre-shared keys; with certificates it is not implemented yet
+        var refused = commit(kit, "ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive cert /etc/gw.pem key /etc/gw.key"
+                + " ca /etc/ca.pem ping\n", Optional.empty());
         assertThat(refused.hasNoEvents()).isTrue();
         var rejected = (ConfigReply.Rejected) refused.reply();
         assertThat(rejected.diagnostics()).filteredOn(Diagnostic::isError).singleElement().satisfies(d -> assertThat(d.toString())
-                .startsWith("t.conf:1:45: aggressive: IKEv1 is not implemented").doesNotContain("badpassword"));
+                .startsWith("t.conf:1:56: cert: IKEv1 aggressive mode with certificates is not implemented"));
         assertThat(kit.getState().running()).contains("c-1");
         tunnels.expectNoMessage(Duration.ofMillis(200));
     }

@@ -1,5 +1,9 @@
 package net.palisade.controlplane.ikev1;
 
+import net.palisade.model.event.FailureReason;
+
+import net.palisade.model.ChildSaSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -45,6 +49,27 @@ class Ikev1SessionTest {
         assertThat(ca.encryption()).isEqualTo(EncryptionAlgorithm.AES_128_GCM);
         assertThat(ca.inbound().encryption().length()).isEqualTo(20);
         assertThat(ca.localSelectors().getFirst().toString()).contains("10.1.0.0");
+    }
+
+    @Test
+    void aPeerWithoutPfsGetsAQuickModeWithoutPfsUnlessTheConfigInsists() {
+        // strongSwan's default ESP proposals carry no group: our PFS offer (the phase-1 groups, not written for
+        // quick mode) is refused once with NO_PROPOSAL_CHOSEN, then offered again without
+        IkeTunnel ours = Ikev1Loop.tunnel(IkeExchange.IKEV1_MAIN, "badpassword", List.of(DhGroup.MODP2048));
+        IkeTunnel noPfsPeer = Ikev1Loop.mirror(Ikev1Loop.main("badpassword"));
+        Ikev1Loop loop = new Ikev1Loop(ours, noPfsPeer).start();
+        assertChildPair(loop);
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst().pfs()).contains(DhGroup.NONE);
+        assertThat(loop.a.counters().get("ikev1.engine.quick_mode_retried_without_pfs")).isEqualTo(1);
+        assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).as("a retry, not a failure").isEmpty();
+
+        // `quick group modp2048` written: PFS is required, the refusal stands
+        IkeTunnel insists = Ikev1Loop.with(ours, ours.ikeSa(), new ChildSaSpec(ours.childSa().enc(),
+                ours.childSa().auth(), List.of(DhGroup.MODP2048), ours.childSa().lifetime(), true), ours.dpd());
+        Ikev1Loop strict = new Ikev1Loop(insists, noPfsPeer).start();
+        assertThat(strict.events(true, IkeOutput.ChildSaInstalled.class)).isEmpty();
+        assertThat(strict.events(true, IkeOutput.NegotiationFailed.class)).extracting(IkeOutput.NegotiationFailed::reason)
+                .contains(FailureReason.NO_PROPOSAL_CHOSEN);
     }
 
     @Test

@@ -163,6 +163,22 @@ class JournalJsonTest {
     }
 
     @Test
+    void phase1UpRecordsTheIkeVersionAndEventsWrittenBeforeTheFieldStillRead() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        var v1 = new TunnelEvent.Phase1Up("t", T, "n1", Cause.PEER, "198.51.100.7", "0x1/0x2", Optional.of(1));
+        assertThat(json.writeValueAsString(v1)).contains("\"ikeVersion\":1");
+        assertThat(roundTrip(v1)).isEqualTo(v1);
+        String old = """
+                {"type":"phase1-up","label":"t","time":"2026-11-27T03:12:00Z","node":"n1","cause":"peer",
+                 "peer":"198.51.100.7","ikeSa":"0x1/0x2"}""";
+        assertThat(json.readValue(old, TunnelEvent.class)).isInstanceOfSatisfying(TunnelEvent.Phase1Up.class,
+                e -> assertThat(e.ikeVersion()).isEmpty());
+        assertThat(json.writeValueAsString(new TunnelEvent.Phase1Up("t", T, "n1", Cause.PEER, "198.51.100.7",
+                "0x1/0x2"))).doesNotContain("ikeVersion");
+    }
+
+    @Test
     void aChildSaRecordsItsPfsAndEventsWrittenBeforeTheFieldStillRead() throws Exception {
         ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
                 Optional.empty());

@@ -315,6 +315,16 @@ final class Validator {
             error(Field.EXCHANGE, -1, Support.NO_IKEV1);
         }
         IkeAuth auth = authentication(d.authentication(), label);
+        if (ex.ikev1() && support.ikev1() && auth instanceof IkeAuth.Certificates) {
+            if (!support.ikev1Certificates()) {
+                error(Field.CERT, -1, Support.NO_IKEV1_CERTIFICATES);
+            } else if (ex == IkeExchange.IKEV1_AGGRESSIVE && !support.ikev1AggressiveCertificates()) {
+                error(Field.CERT, -1, Support.NO_IKEV1_AGGRESSIVE_CERTIFICATES);
+            }
+        }
+        if (ex.ikev1() && support.ikev1() && !support.ikev1Encap() && d.encap() != null && d.encap()) {
+            error(Field.ENCAP, -1, Support.NO_IKEV1_ENCAP);
+        }
         if (ex == IkeExchange.IKEV1_AGGRESSIVE && auth instanceof IkeAuth.Psk) {
             warning(Field.EXCHANGE, -1, "aggressive mode with a psk lets an eavesdropper guess the psk offline; "
                     + "prefer IKEv2 or main mode, and use a long random psk");

@@ -98,14 +98,21 @@ public sealed interface TunnelEvent extends JournaledEvent {
      *
      * @param peer the peer address it was established with
      * @param ikeSa the engine's name for the IKE SA (e.g. the SPI pair in hex)
+     * @param ikeVersion 1 (IKEv1) or 2 (IKEv2); absent in events journaled before it was recorded
      */
     @JsonTypeName("phase1-up")
-    record Phase1Up(String label, Instant time, String node, Cause cause, String peer, String ikeSa)
-            implements TunnelEvent {
+    record Phase1Up(String label, Instant time, String node, Cause cause, String peer, String ikeSa,
+            @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> ikeVersion) implements TunnelEvent {
         public Phase1Up {
             common(label, time, node, cause);
             Objects.requireNonNull(peer, "peer");
             Objects.requireNonNull(ikeSa, "ikeSa");
+            ikeVersion = ikeVersion == null ? Optional.empty() : ikeVersion;
+        }
+
+        /** Without the IKE version (as journaled before it was recorded). */
+        public Phase1Up(String label, Instant time, String node, Cause cause, String peer, String ikeSa) {
+            this(label, time, node, cause, peer, ikeSa, Optional.empty());
         }
     }
 

@@ -83,6 +83,27 @@ class IkePingStrongSwanTest {
     }
 
     @Test
+    void anIkev1TunnelsPingToo(@TempDir Path dir) throws Exception {
+        // the documentation's IKEv1 lines carry ping: a lost ping restarts an initiating IKEv1 tunnel as well
+        try (StrongSwan ss = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode()).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" ping label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + ss.log(), "phase1-up",
+                    "child-sa-installed", "ping-ok");
+            assertThat(sh("ip", "netns", "exec", PREFIX + "-gwb", "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
+                    .exit()).isZero();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.eventTypes("to-b")).as("charon log:\n" + ss.log()).containsSubsequence(
+                            "phase1-up", "child-sa-installed", "ping-ok", "ping-lost", "phase1-down", "phase1-up"));
+            assertThat(node.journal("to-b").stream().filter(TunnelEvent.Phase1Down.class::isInstance)
+                    .map(e -> ((TunnelEvent.Phase1Down) e).reason()).toList()).contains("timeout: ping lost");
+        } finally {
+            sh("ip", "netns", "exec", PREFIX + "-gwb", "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=0");
+        }
+    }
+
+    @Test
     void aLostPingMovesAnActiveTunnelToTheNextPeerLikeDpd(@TempDir Path dir) throws Exception {
         try (StrongSwan ssB = strongSwan(dir.resolve("ss-b"), "gwb", "192.0.2.2").start();
                 StrongSwan ssC = strongSwan(dir.resolve("ss-c"), "gwc", "192.0.2.3").start();

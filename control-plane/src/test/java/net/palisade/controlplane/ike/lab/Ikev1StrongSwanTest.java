@@ -1,0 +1,245 @@
+package net.palisade.controlplane.ike.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.LabNode;
+import net.palisade.controlplane.lab.StrongSwan;
+import net.palisade.controlplane.lab.Tshark;
+import net.palisade.model.event.Cause;
+import net.palisade.model.event.TunnelEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * IKEv1 tunnels of a real {@code Node} against strongSwan 5.9.8 speaking IKEv1 in the namespace lab, with a ping
+ * from host-a to host-b across: Palisade initiating main mode with PFS, strongSwan initiating aggressive mode to
+ * the original documentation's passive line (no peer), and the documentation's dynamic line against a strongSwan
+ * that accepts any ID. strongSwan's {@code encap = yes} makes both sides float to port 4500 and encapsulate ESP in
+ * UDP. strongSwan's log and {@code --list-sas}, and tshark, judge the wire. Needs root, strongSwan and tshark;
+ * skipped with {@code -Dpalisade.skipExternal=true}.
+ */
+class Ikev1StrongSwanTest {
+    private static final String PSK = "ikev1-lab-psk-not-for-production";
+
+    @RegisterExtension
+    static final LabNamespaces LAB = LabNamespaces.of(Ikev1StrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
+
+    @Test
+    void palisadeInitiatesMainModeWithPfsAndThePingCrosses(@TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve("inet.pcap");
+        try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap);
+                StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(node.journal("to-b")).filteredOn(TunnelEvent.Phase1Up.class::isInstance)
+                    .map(e -> ((TunnelEvent.Phase1Up) e).ikeVersion()).containsExactly(java.util.Optional.of(1));
+            assertThat(peer.log()).contains("192.0.2.1 is initiating a Main Mode IKE_SA")
+                    .contains("selected proposal: ESP:AES_GCM_16_128/MODP_2048");
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
+                    .contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/MODP_2048");
+        }
+        // ISAKMP 1.0 (0x10) main mode (2) and quick mode (32), every frame dissected
+        assertThat(Tshark.fields(pcap, "isakmp.version == 0x10 && isakmp.exchangetype == 2", "frame.number"))
+                .hasSizeGreaterThanOrEqualTo(6);
+        assertThat(Tshark.fields(pcap, "isakmp.version == 0x10 && isakmp.exchangetype == 32", "frame.number"))
+                .hasSizeGreaterThanOrEqualTo(3);
+        assertThat(Tshark.fields(pcap, "_ws.malformed || _ws.expert.severity == error", "frame.number")).isEmpty();
+        assertThat(Tshark.fields(pcap, "esp && udp.port == 4500", "esp.spi")).isNotEmpty();
+    }
+
+    @Test
+    void strongSwanInitiatesMainModeToAPassiveTunnelChosenByItsAddress(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // an IKEv2 tunnel for the same peer and an IKEv1 one for another: the message 1 goes to "to-b" only
+            node.commit("ike passive from 10.9.0.0/16 to 10.8.0.0/16 peer 192.0.2.2 psk \"" + PSK + "\" label v2\n"
+                    + "ike passive from 10.7.0.0/16 to 10.6.0.0/16 peer 192.0.2.3 main psk \"" + PSK + "\" label c\n"
+                    + "ike passive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick group modp2048 psk \""
+                    + PSK + "\" label to-b\n");
+            peer.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("initiating Main Mode IKE_SA lab");
+            assertThat(node.eventTypes("v2")).doesNotContain("phase1-up");
+            assertThat(node.eventTypes("c")).doesNotContain("phase1-up");
+        }
+    }
+
+    @Test
+    void strongSwanInitiatesAggressiveModeToTheDocumentationsPassiveLine(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", "badpassword",
+                        StrongSwan.Ikev1.mainMode().aggressive().pfs("modp2048").localId("gw-b.example")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // the documentation's fixed side, verbatim but for the label and our lab's networks
+            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/16 aggressive quick psk \"badpassword\" ping"
+                    + " label to-b\n");
+            peer.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("initiating Aggressive Mode IKE_SA lab");
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED, TUNNEL-in-UDP");
+        }
+    }
+
+    @Test
+    void theDocumentationsDynamicLineAgainstAStrongSwanThatAcceptsAnyId(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "%any",
+                        "10.2.0.0/16", "10.1.0.0/16", "badpassword",
+                        StrongSwan.Ikev1.mainMode().aggressive().acceptAggressivePsk().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike dynamic from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 aggressive quick psk"
+                    + " \"badpassword\" ping label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            assertThat(peer.log()).contains("192.0.2.1 is initiating a Aggressive Mode IKE_SA");
+            // a dynamic tunnel's identity is this machine's host name, as for IKEv2
+            assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
+                    .contains("remote '" + IkeManager.systemHostName() + "' @ 192.0.2.1");
+        }
+    }
+
+    @Test
+    void strongSwanReplacesTheQuickModeSaEvery20sUnderPingWithoutLoss(@TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
+                                .childRekeyTime(Duration.ofSeconds(20))).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            // 50 s at 20 a second: two or three replacements by strongSwan
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "1000", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(m.group(2)).as("ping across the replacements: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+            assertThat(peer.log()).contains("CHILD_SA net{2} established");
+            // each replacement is a new quick mode strongSwan initiates, installed here, then its Delete of the old
+            assertThat(events.stream().filter(e -> e.type().equals("child-sa-installed")).count()).as(story)
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(events.stream().filter(e -> e.type().equals("child-sa-deleted")).count()).as(story)
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+        }
+    }
+
+    @Test
+    void strongSwanReauthenticatesPhase1Every20sMakeBeforeBreakAndThePingLosesNothing(@TempDir Path dir)
+            throws Exception {
+        StrongSwan ss = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
+                        .rekeyTime(Duration.ofSeconds(20)));
+        assertThat(Files.readString(ss.dir().resolve("strongswan.conf"))).contains("  port = 500\n");
+        ss.editConf(c -> c.replace("  port = 500\n", "  port = 500\n  make_before_break = yes\n"));
+        try (StrongSwan peer = ss.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
+                    + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "900", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(peer.log()).as(story).contains("initiating Main Mode IKE_SA lab[2] to 192.0.2.1");
+            // the peer's new ISAKMP SA replaced ours: rekeyed, never phase1-down (which would remove the SAs)
+            assertThat(events).as(story + "\ncharon log:\n" + peer.log())
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isEmpty());
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+            assertThat(m.group(2)).as("ping across the re-authentications: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+        }
+    }
+
+    @Test
+    void palisadeReauthenticatesPhase1AndReplacesItsQuickModeSaBeforeTheyExpireAndThePingLosesNothing(
+            @TempDir Path dir) throws Exception {
+        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            // the shortest lifetimes the language allows: phase 1 is re-authenticated and the ESP SA replaced at
+            // 80 to 90 % of 60 s
+            node.commit("ike from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main lifetime 60 quick group"
+                    + " modp2048 lifetime 60 psk \"" + PSK + "\" label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-q", "-i", "0.05", "-W", "2", "-c",
+                    "1300", "10.2.0.10");
+            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(r.output());
+            assertThat(m.find()).as(r.output()).isTrue();
+            List<TunnelEvent> events = node.journal("to-b");
+            String story = String.join("\n", events.stream().map(Object::toString).toList());
+            assertThat(events).as(story + "\ncharon log:\n" + peer.log())
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isEmpty()
+                            && k.cause().equals(Cause.TIMER))
+                    .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isPresent());
+            assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
+                    .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
+            assertThat(m.group(2)).as("ping across our re-authentication: " + r.output() + "\nevents:\n" + story
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
+        }
+    }
+
+    @Test
+    void aPeerKilledWithSignal9IsDpdLostAndTheTunnelSwitchesToTheSecondPeer(@TempDir Path dir) throws Exception {
+        StrongSwan.Ikev1 options = StrongSwan.Ikev1.mainMode().pfs("modp2048");
+        try (StrongSwan b = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss-b"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, options).start();
+                StrongSwan c = StrongSwan.ikev1Psk(PREFIX + "-gwc", dir.resolve("ss-c"), "192.0.2.3", "192.0.2.1",
+                        "10.2.0.0/16", "10.1.0.0/16", PSK, options).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 peer 192.0.2.3 quick group modp2048"
+                    + " psk \"" + PSK + "\" dpd 2 label to-b\n");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + b.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, b);
+            // no Delete, no goodbye: R-U-THERE goes unanswered
+            String pid = Files.readString(b.dir().resolve("charon.pid")).strip();
+            assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(node.eventTypes("to-b")).as("charon log of gw-c:\n" + c.log())
+                            .containsSubsequence("phase1-up", "dpd-lost", "peer-switched", "phase1-up"));
+            assertThat(node.phase1Peers("to-b")).containsExactly("192.0.2.2", "192.0.2.3");
+            assertThat(c.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED");
+        }
+    }
+
+    private static void ping(LabNode node, StrongSwan peer) throws Exception {
+        Lab.Result r = Lab.ping(PREFIX + "-ha", "10.2.0.10");
+        assertThat(r.exit()).as(r.output() + "\nevents " + node.eventTypes("to-b") + "\ncounters "
+                + node.dataplane().counters() + "\ncharon log:\n" + peer.log()).isZero();
+    }
+}
