@@ -174,6 +174,7 @@ start_node() { # N: palisade run in gw N's namespace, appending to its log
       --api 127.0.0.1:8470 --cluster "192.0.2.$n:25520" --seed 192.0.2.1:25520 --seed 192.0.2.2:25520 \
       --journal-url jdbc:postgresql://127.0.0.1:15432/palisade_ha_lab --journal-user palisade_ha_lab \
       --journal-password-file "$work/db-password" >> "$work/gw$n.log" 2>&1 &
+  disown $! # its kill -9 is the point, not news
 }
 node_pid() { # the process listening on gw N's cluster port (the JVM, whatever launcher started it)
   ip netns exec "$P-gw$1" ss -Hltnp "sport = :25520" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
