@@ -2,7 +2,7 @@
 # A Palisade gateway pair taking over a live IPsec tunnel from strongSwan, in network namespaces: one command to see
 # what `kill -9` of the active node costs the traffic.
 #
-#   ops/lab/ha-pair.sh [--keep]
+#   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -27,18 +27,21 @@
 #
 # Run as root on Debian with the programs of ops/test-programs.txt (ops/bin/test --programs installs them).
 # PALISADE_CMD overrides the palisade command (default ops/bin/palisade; the lab test passes its class path).
-# LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
+# --iperf MBITS also runs iperf3 (TCP, host-a -> host-b, capped at MBITS Mbit/s so the capture stays small) across
+# the kill and prints what it moved before and after the gap. Under load the repeated-pair count is weaker: the
+# bridge sees the gateways' UDP GSO batches as one frame, and tshark reads the first ESP header of each. LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
 # `ip netns del` the namespaces PREFIX-*).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 read -r -a palisade <<< "${PALISADE_CMD:-$root/ops/bin/palisade}"
 
-keep=0
+keep=0 iperf=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--keep]" >&2; exit 2 ;;
+    --iperf) iperf=$2; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
@@ -215,6 +218,7 @@ for n in 1 2; do
   ip netns exec "$P-gw$n" keepalived --dont-fork --log-console --log-detail --vrrp \
       -f "$work/keepalived-$n/keepalived.conf" -p "$work/keepalived-$n/keepalived.pid" \
       -r "$work/keepalived-$n/vrrp.pid" > "$work/keepalived-$n/log" 2>&1 &
+  disown $!
 done
 for _ in $(seq 1 80); do ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" && break; sleep 0.25; done
 ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" || fail "keepalived did not put $VIP on gw1: $(tail -5 "$work/keepalived-1/log")"
@@ -244,6 +248,14 @@ done
 say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
 
 # ---- ping -i 0.01 across, kill -9 the active node ------------------------------------------------------------------
+if [ "$iperf" != 0 ]; then
+  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
+  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
+  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
+  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
+  iperfpid=$!
+  sleep 2
+fi
 ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping.txt" 2>&1 &
 pingpid=$!
 sleep 3
@@ -303,6 +315,21 @@ say "gap: ${gap_ms:-?} ms without a reply (from ${gap_from:-?} s after the kill)
 say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none} -> same: $same"
 say "IKE_SA_INIT on the wire after the kill: $inits_after"
 say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets"
+if [ "$iperf" != 0 ]; then
+  wait "$iperfpid" 2>/dev/null || true
+  # per-second intervals of the TCP stream: Mbit/s before the kill, seconds with nothing, Mbit/s at the end
+  /usr/bin/python3 - "$work/iperf.json" <<'PY' | sed 's/^/ha-pair: /' || true
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print(f"iperf3: no result ({e})"); sys.exit()
+iv = [i["sum"]["bits_per_second"] / 1e6 for i in d.get("intervals", [])]
+dead = sum(1 for x in iv if x < 0.1)
+print(f"iperf3 TCP across the kill: {round(iv[0]) if iv else 0} Mbit/s in its first second, {dead} s of {len(iv)} with nothing,"
+      f" {round(iv[-1]) if iv else 0} Mbit/s in its last; {round(d['end']['sum_received']['bytes'] / 1e6)} MB received")
+PY
+fi
 
 # ---- the killed node comes back as standby --------------------------------------------------------------------------
 start_node 1
