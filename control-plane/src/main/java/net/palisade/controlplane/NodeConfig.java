@@ -99,6 +99,9 @@ public final class NodeConfig {
                       acquire-lease-delay-for-minority = 1s
                     }
                   }
+                  # removes a downed member 250 ms after the decision instead of up to 1 s: the new active node's
+                  # shards (and so its tunnels) wait for that removal (HaPairLabTest measures the whole gap)
+                  leader-actions-interval = 250ms
                   failure-detector {
                     heartbeat-interval = 200ms
                     acceptable-heartbeat-pause = 1s

@@ -3,6 +3,7 @@ package net.palisade.controlplane.cluster;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import net.palisade.model.event.ChildSa;
+import net.palisade.controlplane.tunnel.Takeover;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
@@ -56,6 +57,29 @@ public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
         if (open) {
             delegate.stopIke(label);
         }
+    }
+
+    /**
+     * Passed on whatever the role: the reservations are a floor for SAs installed later, and a node that becomes
+     * active must know them before it sends (without them a moved tunnel's SAs could start below them).
+     */
+    @Override
+    public void recovered(String label, Map<Long, Long> reserved) {
+        delegate.recovered(label, reserved);
+    }
+
+    /**
+     * Resumes only while active: an entity moved to this node after a takeover goes on with the journaled SAs. On a
+     * standby the state may be stale by the time it becomes active (the active node goes on rekeying), so the
+     * entity starts the tunnel instead, which is remembered and started on becoming active.
+     */
+    @Override
+    public synchronized boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
+        if (!open || !delegate.resumeIke(tunnel, takeover)) {
+            return false;
+        }
+        ike.put(tunnel.label(), tunnel); // stopped like any other if this node loses the role
+        return true;
     }
 
     @Override

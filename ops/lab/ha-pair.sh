@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# A Palisade gateway pair taking over a live IPsec tunnel from strongSwan, in network namespaces: one command to see
+# what `kill -9` of the active node costs the traffic.
+#
+#   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
+#
+#   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
+#                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
+#                                       (outside virtual address 192.0.2.10)
+#
+# gw1 and gw2 each run `palisade run --seed ... --journal-url jdbc:postgresql://...` on one PostgreSQL database
+# (its own, palisade_ha_lab, recreated each run) with the same pair key (`palisade ha init` on gw1, the file copied
+# to gw2), and keepalived configured as ops/ha/keepalived.conf.example with ops/ha/palisade-ha-check and
+# palisade-ha-notify: both virtual addresses follow the node holding the active lease. strongSwan 5.9 (user-space
+# ESP in UDP) initiates the IKE SA to 192.0.2.10 and announces RFC 6311 support; Palisade's tunnel is passive.
+# Then `ping -i 0.01` host-a -> host-b, `kill -9` of the active node, and the script prints (lines "ha-pair: ..."
+# and one "ha-pair-result k=v ..." line for scripts):
+#   the gap (longest time without a reply, ms), the pings lost, whether strongSwan's IKE SA SPIs
+#   (`swanctl --list-sas`) are the same before and after, the IKE_SA_INITs on the wire after the kill, and the
+#   repeated (SPI, sequence number) pairs among all ESP packets tcpdump saw on the inet bridge (tshark dissects).
+# Finally the killed node is started again and must come back as standby.
+#
+# Two lab necessities a real pair shares (docs/ha.md "See it"): the gateways send from the virtual address only
+# because keepalived installs a route to the peer with `src 192.0.2.10` (Palisade's sockets are bound to the
+# wildcard address and the kernel picks the source); and PostgreSQL listens on the root namespace's loopback, so a
+# small forwarder (python3, below) gives each gateway namespace 127.0.0.1:15432 leading to it.
+#
+# Run as root on Debian with the programs of ops/test-programs.txt (ops/bin/test --programs installs them).
+# PALISADE_CMD overrides the palisade command (default ops/bin/palisade; the lab test passes its class path).
+# --iperf MBITS also runs iperf3 (TCP, host-a -> host-b, capped at MBITS Mbit/s so the capture stays small) across
+# the kill and prints what it moved before and after the gap. Under load the repeated-pair count is weaker: the
+# bridge sees the gateways' UDP GSO batches as one frame, and tshark reads the first ESP header of each. LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
+# `ip netns del` the namespaces PREFIX-*).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+read -r -a palisade <<< "${PALISADE_CMD:-$root/ops/bin/palisade}"
+
+keep=0 iperf=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1; shift ;;
+    --iperf) iperf=$2; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS]" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
+for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl /usr/bin/python3 pg_lsclusters; do
+  command -v "$p" >/dev/null || { echo "ha-pair: $p is missing (see ops/test-programs.txt; ops/bin/test --programs)" >&2; exit 2; }
+done
+
+P=${LAB_PREFIX:-hap}
+NS="$P-inet $P-lana $P-gw1 $P-gw2 $P-ss $P-ha $P-hb"
+VIP=192.0.2.10
+PSK="ha-pair-lab-psk-not-for-production"
+work=$(mktemp -d /tmp/palisade-ha-pair.XXXXXX)
+chmod 700 "$work"
+say() { echo "ha-pair: $*"; }
+
+down() {
+  [ -f "$work/fwd.pid" ] && kill "$(cat "$work/fwd.pid")" 2>/dev/null || true
+  for ns in $NS; do
+    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$ns"
+    fi
+  done
+}
+# the work directory holds keys (pair.key, node.key): removed after a run that went through, kept to read otherwise
+if [ "$keep" -eq 0 ]; then trap 'rc=$?; down; [ "$rc" -ne 0 ] || rm -rf "$work"' EXIT; fi
+fail() { echo "ha-pair: $*" >&2; for f in gw1 gw2; do [ -f "$work/$f.log" ] && { echo "--- $f.log (tail)" >&2; tail -25 "$work/$f.log" >&2; }; done; exit 1; }
+
+# ---- namespaces: two bridges, two gateways, strongSwan, a host on each side ----------------------------------
+link() { # NS_A IF_A NS_B IF_B
+  ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+  ip -n "$1" link set "$2" up
+  ip -n "$3" link set "$4" up
+}
+down
+for ns in $NS; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for br in inet lana; do ip -n "$P-$br" link add br0 type bridge; ip -n "$P-$br" link set br0 up; done
+for n in 1 2; do
+  link "$P-gw$n" wan "$P-inet" "wan-$n"; ip -n "$P-inet" link set "wan-$n" master br0
+  link "$P-gw$n" lan "$P-lana" "lan-$n"; ip -n "$P-lana" link set "lan-$n" master br0
+  ip -n "$P-gw$n" addr add "192.0.2.$n/24" dev wan
+  ip -n "$P-gw$n" addr add "10.1.0.$((n + 1))/24" dev lan
+  ip netns exec "$P-gw$n" sysctl -qw net.ipv4.ip_forward=1
+done
+link "$P-ss" wan "$P-inet" wan-s; ip -n "$P-inet" link set wan-s master br0
+ip -n "$P-ss" addr add 192.0.2.3/24 dev wan
+link "$P-ha" eth0 "$P-lana" lan-h; ip -n "$P-lana" link set lan-h master br0
+ip -n "$P-ha" addr add 10.1.0.10/24 dev eth0
+ip -n "$P-ha" route add default via 10.1.0.1
+link "$P-ss" lan "$P-hb" eth0
+ip -n "$P-ss" addr add 10.2.0.1/24 dev lan
+ip -n "$P-hb" addr add 10.2.0.10/24 dev eth0
+ip -n "$P-hb" route add default via 10.2.0.1
+ip netns exec "$P-ss" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$P-gw1" ping -c1 -W2 192.0.2.3 >/dev/null || fail "underlay ping gw1 -> strongSwan failed"
+
+# ---- PostgreSQL: a database of our own, reachable from the gateway namespaces ----------------------------------
+ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
+if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
+  pg_lsclusters -h | grep -q . || pg_createcluster "$ver" main >&2
+  pg_ctlcluster "$ver" main start >&2
+fi
+pgport=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
+for _ in $(seq 1 100); do su postgres -c "psql -p $pgport -Atqc 'select 1'" >/dev/null 2>&1 && break; sleep 0.1; done
+dbpw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+su postgres -c "psql -p $pgport -v ON_ERROR_STOP=1 -q" >/dev/null <<SQL
+DROP DATABASE IF EXISTS palisade_ha_lab;
+DROP ROLE IF EXISTS palisade_ha_lab;
+CREATE ROLE palisade_ha_lab LOGIN PASSWORD '$dbpw';
+CREATE DATABASE palisade_ha_lab OWNER palisade_ha_lab;
+SQL
+printf '%s' "$dbpw" > "$work/db-password"; chmod 600 "$work/db-password"
+# One process in the root namespace: a listening socket made inside each gateway namespace (setns, then back), each
+# connection forwarded to PostgreSQL on the root namespace's loopback.
+cat > "$work/pgfwd.py" <<'PY'
+import ctypes, os, socket, sys, threading
+CLONE_NEWNET = 0x40000000
+libc = ctypes.CDLL(None, use_errno=True)
+def setns(path):
+    fd = os.open(path, os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + path)
+    os.close(fd)
+target, port, namespaces = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+home = "/proc/self/ns/net"
+home_fd = os.open(home, os.O_RDONLY)
+listeners = []
+for ns in namespaces:
+    setns(ns)
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen(64); listeners.append(s)
+    libc.setns(home_fd, CLONE_NEWNET)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+def serve(l):
+    while True:
+        c, _ = l.accept()
+        try: u = socket.create_connection(("127.0.0.1", target))
+        except OSError: c.close(); continue
+        threading.Thread(target=pump, args=(c, u), daemon=True).start()
+        threading.Thread(target=pump, args=(u, c), daemon=True).start()
+for l in listeners:
+    threading.Thread(target=serve, args=(l,), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+PY
+/usr/bin/python3 "$work/pgfwd.py" "$pgport" 15432 "/run/netns/$P-gw1" "/run/netns/$P-gw2" > "$work/fwd.out" 2>&1 &
+echo $! > "$work/fwd.pid"
+for _ in $(seq 1 50); do grep -q ready "$work/fwd.out" && break; sleep 0.1; done
+grep -q ready "$work/fwd.out" || fail "PostgreSQL forwarder did not start: $(cat "$work/fwd.out")"
+
+# ---- the two nodes ---------------------------------------------------------------------------------------------
+cat > "$work/palisade.conf" <<CONF
+ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3 srcid $VIP psk "$PSK" label to-b
+CONF
+chmod 600 "$work/palisade.conf"
+mkdir -m 700 "$work/gw1" "$work/gw2"
+"${palisade[@]}" ha init --data "$work/gw1" > "$work/ha-init.out" || fail "palisade ha init: $(cat "$work/ha-init.out")"
+
+start_node() { # N: palisade run in gw N's namespace, appending to its log
+  local n=$1 conf=()
+  [ "$n" = 1 ] && conf=(--config "$work/palisade.conf") # the config lives in the shared journal; gw2 reads it there
+  ip netns exec "$P-gw$n" "${palisade[@]}" run "${conf[@]}" --data "$work/gw$n" --tun halab0 --workers 1 \
+      --api 127.0.0.1:8470 --cluster "192.0.2.$n:25520" --seed 192.0.2.1:25520 --seed 192.0.2.2:25520 \
+      --journal-url jdbc:postgresql://127.0.0.1:15432/palisade_ha_lab --journal-user palisade_ha_lab \
+      --journal-password-file "$work/db-password" >> "$work/gw$n.log" 2>&1 &
+  disown $! # its kill -9 is the point, not news
+}
+node_pid() { # the process listening on gw N's cluster port (the JVM, whatever launcher started it)
+  ip netns exec "$P-gw$1" ss -Hltnp "sport = :25520" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+role() { # gw N's role from its API (active, standby, or nothing)
+  local t; t=$(cat "$work/gw$1/api-token" 2>/dev/null) || return 0
+  printf 'Authorization: Bearer %s\n' "$t" | ip netns exec "$P-gw$1" curl -sf -m 2 -H @- http://127.0.0.1:8470/v1/cluster \
+    | grep -o '"role" *: *"[a-z]*"' | head -1 | sed 's/.*"\([a-z]*\)"$/\1/' || true
+}
+wait_role() { # N ROLE SECONDS
+  local i
+  for i in $(seq 1 $(($3 * 4))); do
+    [ "$(role "$1")" = "$2" ] && return 0
+    sleep 0.25
+  done
+  fail "gw$1 is not $2 after $3 s (role: '$(role "$1")')"
+}
+start_node 1
+wait_role 1 active 120
+for f in node.key cluster.p12 pair.key; do cp -p "$work/gw1/$f" "$work/gw2/$f"; done
+start_node 2
+wait_role 2 standby 120
+say "gw1 active, gw2 standby (same pair key: $(grep -o 'pair key [^ ]*' "$work/gw2.log" | head -1)); work dir $work"
+
+# ---- keepalived on both gateways, as ops/ha/keepalived.conf.example ---------------------------------------------
+for n in 1 2; do
+  mkdir -p "$work/keepalived-$n"
+  # the example, with this lab's interfaces, the LAN address too, the route that makes the virtual address the
+  # source of what the gateway sends to strongSwan, and the scripts from this tree (not root-owned paths:
+  # enable_script_security would refuse them)
+  sed -e "s/router_id gw1/router_id gw$n/" -e '/enable_script_security/d' -e 's/interface eth0/interface wan/' \
+      -e "s#$VIP/24 dev eth0#$VIP/24 dev wan\n        10.1.0.1/24 dev lan#" \
+      -e "s#\"/usr/lib/palisade/palisade-ha-check\"#\"/usr/bin/env PALISADE_API=127.0.0.1:8470 PALISADE_TOKEN_FILE=$work/gw$n/api-token $root/ops/ha/palisade-ha-check\"#" \
+      -e "s#\"/usr/lib/palisade/palisade-ha-notify /run/palisade/vrrp-state\"#\"$root/ops/ha/palisade-ha-notify $work/keepalived-$n/state\"#" \
+      "$root/ops/ha/keepalived.conf.example" > "$work/keepalived-$n/keepalived.conf"
+  sed -i "s#^    track_script {#    virtual_routes {\n        src $VIP 192.0.2.3/32 dev wan\n    }\n    track_script {#" \
+      "$work/keepalived-$n/keepalived.conf"
+  ip netns exec "$P-gw$n" keepalived --dont-fork --log-console --log-detail --vrrp \
+      -f "$work/keepalived-$n/keepalived.conf" -p "$work/keepalived-$n/keepalived.pid" \
+      -r "$work/keepalived-$n/vrrp.pid" > "$work/keepalived-$n/log" 2>&1 &
+  disown $!
+done
+for _ in $(seq 1 80); do ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" && break; sleep 0.25; done
+ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" || fail "keepalived did not put $VIP on gw1: $(tail -5 "$work/keepalived-1/log")"
+
+# ---- strongSwan initiates; traffic crosses ------------------------------------------------------------------------
+"$here/strongswan.sh" conf "$work/ss" 192.0.2.3 "$VIP" 10.2.0.0/24 10.1.0.0/24 "$PSK"
+"$here/strongswan.sh" start "$P-ss" "$work/ss"
+ip netns exec "$P-inet" tcpdump -i br0 -s 256 -U -w "$work/wire.pcap" udp > "$work/tcpdump.out" 2>&1 &
+for _ in $(seq 1 50); do grep -q listening "$work/tcpdump.out" && break; sleep 0.1; done
+"$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --initiate --child net > "$work/initiate.out" 2>&1 \
+  || fail "strongSwan could not bring the tunnel up: $(tail -5 "$work/initiate.out")"
+ok=0
+for _ in $(seq 1 30); do
+  ip netns exec "$P-ha" ping -c 2 -i 0.2 -W 1 10.2.0.10 >/dev/null 2>&1 && { ok=1; break; }
+done
+[ "$ok" = 1 ] || fail "no ping through the tunnel host-a -> host-b"
+spis() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | head -1 | tr -d '*'; }
+before=$(spis)
+# the journal must hold the sealed IKE SA and Child SA before the kill
+ok=0
+for _ in $(seq 1 60); do
+  ev=$(ip netns exec "$P-gw1" "${palisade[@]}" events to-b --type takeover-state --token-file "$work/gw1/api-token" 2>&1 || true)
+  if grep -q 'scope=ike-sa' <<< "$ev" && grep -q 'scope=child-sa' <<< "$ev"; then ok=1; break; fi
+  sleep 1
+done
+[ "$ok" = 1 ] || fail "no takeover state journaled for to-b: $ev"
+say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
+
+# ---- ping -i 0.01 across, kill -9 the active node ------------------------------------------------------------------
+if [ "$iperf" != 0 ]; then
+  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
+  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
+  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
+  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
+  iperfpid=$!
+  sleep 2
+fi
+ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping.txt" 2>&1 &
+pingpid=$!
+sleep 3
+victim=$(node_pid 1)
+[ -n "$victim" ] || fail "no process listens on gw1's cluster port"
+killed=$(date +%s.%N)
+kill -9 "$victim"
+say "kill -9 of gw1's node (pid $victim)"
+cat > "$work/ping.py" <<'PY'
+import re, sys
+# ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run
+text = open(sys.argv[1]).read()
+killed = float(sys.argv[2])
+replies = sorted({(float(t), int(s)) for t, s in re.findall(r"\[(\d+\.\d+)\] \d+ bytes from .*?icmp_seq=(\d+)", text)})
+if not replies:
+    print("none"); sys.exit()
+seqs = {s for _, s in replies}
+sent = max(seqs)  # sequence numbers start at 1; the ones after the last reply are still in flight
+lost = sent - len(seqs)
+run = best = 0
+for s in range(1, sent + 1):
+    run = run + 1 if s not in seqs else 0
+    best = max(best, run)
+gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:])]
+gap, at, upto = max(gaps) if gaps else (0, 0, 0)
+after = [t for t, _ in replies if t > killed]
+resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
+print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
+PY
+res=""
+for _ in $(seq 1 240); do
+  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
+  grep -q 'resumed=yes' <<< "$res" && break
+  sleep 0.25
+done
+sleep 2
+kill -INT "$pingpid" 2>/dev/null || true
+wait "$pingpid" 2>/dev/null || true
+res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
+after=$(spis || true)
+sleep 1
+kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
+for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
+
+# ---- what the wire says ----------------------------------------------------------------------------------------
+inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
+tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
+esp=$(wc -l < "$work/esp.txt")
+repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
+same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
+resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
+gw2role=$(role 2)
+
+eval "$(tr ' ' '\n' <<< "$res" | grep -E '^[a-z_]+=[0-9a-z.-]+$')"
+say "gw2 is now ${gw2role:-?}; it resumed the journaled IKE SA: $resumed_ike"
+say "gap: ${gap_ms:-?} ms without a reply (from ${gap_from:-?} s after the kill); lost ${lost:-?} of ${sent:-?} pings (longest run ${lost_run:-?}); ping resumed: ${resumed:-no}"
+say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none} -> same: $same"
+say "IKE_SA_INIT on the wire after the kill: $inits_after"
+say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets"
+if [ "$iperf" != 0 ]; then
+  wait "$iperfpid" 2>/dev/null || true
+  # per-second intervals of the TCP stream: Mbit/s before the kill, seconds with nothing, Mbit/s at the end
+  /usr/bin/python3 - "$work/iperf.json" <<'PY' | sed 's/^/ha-pair: /' || true
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print(f"iperf3: no result ({e})"); sys.exit()
+iv = [i["sum"]["bits_per_second"] / 1e6 for i in d.get("intervals", [])]
+dead = sum(1 for x in iv if x < 0.1)
+print(f"iperf3 TCP across the kill: {round(iv[0]) if iv else 0} Mbit/s in its first second, {dead} s of {len(iv)} with nothing,"
+      f" {round(iv[-1]) if iv else 0} Mbit/s in its last; {round(d['end']['sum_received']['bytes'] / 1e6)} MB received")
+PY
+fi
+
+# ---- the killed node comes back as standby --------------------------------------------------------------------------
+start_node 1
+wait_role 1 standby 120
+say "gw1 started again: $(role 1); gw2: $(role 2)"
+echo "ha-pair-result gap_ms=${gap_ms:-} lost=${lost:-} sent=${sent:-} resumed_ping=${resumed:-no} active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$(role 1)"
