@@ -1,23 +1,15 @@
 package net.palisade.controlplane.journal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.Set;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -34,11 +26,7 @@ public final class NodeKey {
     /** The file name inside the data directory. */
     public static final String FILE_NAME = "node.key";
     /** Key length in bytes. */
-    public static final int LENGTH = 32;
-
-    private static final Set<PosixFilePermission> GROUP_OTHER = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    public static final int LENGTH = KeyFiles.LENGTH;
 
     private final SecretKey key;
     private final String keyId;
@@ -75,20 +63,11 @@ public final class NodeKey {
         Path file = dataDir.resolve(FILE_NAME);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dataDir);
-            byte[] b = new byte[LENGTH];
-            new SecureRandom().nextBytes(b);
-            try (SeekableByteChannel ch = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")))) {
-                ch.write(ByteBuffer.wrap(b));
+            try {
+                Arrays.fill(KeyFiles.create(file), (byte) 0);
             } catch (FileAlreadyExistsException raced) {
-                Arrays.fill(b, (byte) 0);
-                return load(dataDir);
-            } finally {
-                Arrays.fill(b, (byte) 0);
+                // another process made it first: read theirs
             }
-            // createFile honours the umask; make sure of 0600 whatever it was.
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         }
         return load(dataDir);
     }
@@ -100,20 +79,8 @@ public final class NodeKey {
      * @throws IllegalStateException when the file has the wrong length or the group or others have access
      */
     public static NodeKey load(Path dataDir) throws IOException {
-        Path file = dataDir.resolve(FILE_NAME);
-        if (Files.isSymbolicLink(file)) {
-            throw new IllegalStateException(file + " is a symbolic link; the node key must be a regular file");
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-        if (perms.stream().anyMatch(GROUP_OTHER::contains)) {
-            throw new IllegalStateException(file + " is accessible to group or others (mode "
-                    + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
-        }
-        byte[] b = Files.readAllBytes(file);
+        byte[] b = KeyFiles.read(dataDir.resolve(FILE_NAME), "node key");
         try {
-            if (b.length != LENGTH) {
-                throw new IllegalStateException(file + " holds " + b.length + " bytes; a node key is " + LENGTH);
-            }
             return new NodeKey(b);
         } finally {
             Arrays.fill(b, (byte) 0);
@@ -149,14 +116,7 @@ public final class NodeKey {
     }
 
     private static String idOf(byte[] key) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update("palisade node key id v1".getBytes(StandardCharsets.US_ASCII));
-            d.update(key);
-            return HexFormat.of().formatHex(d.digest(), 0, 8);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
+        return KeyFiles.id("palisade node key id v1", key);
     }
 
     @Override

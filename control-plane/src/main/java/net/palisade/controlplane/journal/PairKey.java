@@ -1,24 +1,13 @@
 package net.palisade.controlplane.journal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -38,11 +27,7 @@ public final class PairKey {
     /** The file name inside the data directory. */
     public static final String FILE_NAME = "pair.key";
     /** Key length in bytes. */
-    public static final int LENGTH = 32;
-
-    private static final Set<PosixFilePermission> GROUP_OTHER = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    public static final int LENGTH = KeyFiles.LENGTH;
 
     private final SecretKey key;
     private final String keyId;
@@ -72,21 +57,12 @@ public final class PairKey {
      *     key the journal's state is sealed with
      */
     public static PairKey create(Path dataDir) throws IOException {
-        Path file = file(dataDir);
         if (!Files.isDirectory(dataDir)) {
             Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
         }
-        byte[] b = new byte[LENGTH];
-        new SecureRandom().nextBytes(b);
+        byte[] b = KeyFiles.create(file(dataDir));
         try {
-            try (SeekableByteChannel ch = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")))) {
-                ch.write(ByteBuffer.wrap(b));
-            }
-            // the attribute above honours the umask; make sure of 0600 whatever it was
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             return new PairKey(b);
         } finally {
             Arrays.fill(b, (byte) 0);
@@ -105,19 +81,8 @@ public final class PairKey {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
-        if (Files.isSymbolicLink(file)) {
-            throw new IllegalStateException(file + " is a symbolic link; the pair key must be a regular file");
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-        if (perms.stream().anyMatch(GROUP_OTHER::contains)) {
-            throw new IllegalStateException(file + " is accessible to group or others (mode "
-                    + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
-        }
-        byte[] b = Files.readAllBytes(file);
+        byte[] b = KeyFiles.read(file, "pair key");
         try {
-            if (b.length != LENGTH) {
-                throw new IllegalStateException(file + " holds " + b.length + " bytes; a pair key is " + LENGTH);
-            }
             return Optional.of(new PairKey(b));
         } finally {
             Arrays.fill(b, (byte) 0);
@@ -134,14 +99,7 @@ public final class PairKey {
     }
 
     private static String idOf(byte[] key) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update("palisade pair key id v1".getBytes(StandardCharsets.US_ASCII));
-            d.update(key);
-            return HexFormat.of().formatHex(d.digest(), 0, 8);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
+        return KeyFiles.id("palisade pair key id v1", key);
     }
 
     @Override
