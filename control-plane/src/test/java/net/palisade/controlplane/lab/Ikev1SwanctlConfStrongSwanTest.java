@@ -14,11 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
  * PSK switch is the one charon checks. These are the peers IKEv1 lab tests of Palisade stand against. Needs root and
  * strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
-class Ikev1ConfStrongSwanTest {
+class Ikev1SwanctlConfStrongSwanTest {
     private static final String PSK = "ikev1-conf-lab-psk-not-for-production";
 
     @RegisterExtension
-    static final LabNamespaces LAB = LabNamespaces.of(Ikev1ConfStrongSwanTest.class);
+    static final LabNamespaces LAB = LabNamespaces.of(Ikev1SwanctlConfStrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
 
     @Test
