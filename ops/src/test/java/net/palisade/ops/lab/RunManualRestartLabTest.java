@@ -79,7 +79,8 @@ class RunManualRestartLabTest {
         }
         List<String> spi = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.spi");
         List<String> seq = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.sequence");
-        assertThat(spi).hasSameSizeAs(seq).hasSizeGreaterThan(40);
+        // the two runs of 20 echoes each crossed in full (asserted above): at least 40 requests on the wire
+        assertThat(spi).hasSameSizeAs(seq).hasSizeGreaterThanOrEqualTo(40);
         assertThat(new HashSet<>(spi)).containsExactly("0x00002002");
         Set<String> seen = new HashSet<>();
         List<String> repeated = new ArrayList<>();
