@@ -171,7 +171,8 @@ class KeepalivedLabTest {
         try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
                 Statement s = c.createStatement()) {
             JournalSchema.createIfMissing(db);
-            s.execute("CREATE TABLE IF NOT EXISTS palisade_lease (name VARCHAR(255) PRIMARY KEY)");
+            // the product's own table: a stand-in created here would shadow it (IF NOT EXISTS) on a fresh database
+            net.palisade.controlplane.cluster.LeaseTable.createIfMissing(c);
             s.execute("TRUNCATE event_journal, event_tag, snapshot, palisade_lease");
         }
         bridge();
