@@ -211,11 +211,7 @@ final class EngineContext {
     }
 
     long nonZeroSpi() {
-        long spi;
-        do {
-            spi = env.random().nextLong();
-        } while (spi == 0);
-        return spi;
+        return env.random().nonZeroLong();
     }
 
     long nonZeroChildSpi() {

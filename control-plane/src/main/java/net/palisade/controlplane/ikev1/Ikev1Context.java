@@ -111,11 +111,7 @@ final class Ikev1Context {
     }
 
     long nonZero() {
-        long v;
-        do {
-            v = env.random().nextLong();
-        } while (v == 0);
-        return v;
+        return env.random().nonZeroLong();
     }
 
     /** A message ID for a new exchange: random, non-zero, not in use. */

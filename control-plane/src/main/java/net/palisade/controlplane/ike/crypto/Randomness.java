@@ -29,6 +29,15 @@ public interface Randomness {
         return v;
     }
 
+    /** A random long that is not 0: an IKE SPI or an ISAKMP cookie (0 means "none" on the wire). */
+    default long nonZeroLong() {
+        long v;
+        do {
+            v = nextLong();
+        } while (v == 0);
+        return v;
+    }
+
     /** A {@link SecureRandom} view, for APIs that take one (key generation). */
     default SecureRandom asSecureRandom() {
         Randomness self = this;
