@@ -140,7 +140,7 @@ final class IkeOutcomes {
                         p.id().toString(), Cause.PEER, r, version));
             }
             case IkeOutput.ChildSaInstalled c -> {
-                if (install(label, c, Install.REPLACE)) {
+                if (install(label, c, Install.REPLACE, KeyOrigin.NEGOTIATED)) {
                     report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
                             spis(c), c.pfs(), c.esn()), Cause.PEER, r));
                     childState(label, c);
@@ -150,7 +150,8 @@ final class IkeOutcomes {
                 IkeOutput.ChildSaInstalled c = k.replacement();
                 // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
                 // the new pair at once, its responder once the old pair is deleted
-                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP)) {
+                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
+                        KeyOrigin.NEGOTIATED)) {
                     replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                     Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT
                             : k.switchOutbound() ? Cause.TIMER : Cause.PEER;
@@ -273,7 +274,7 @@ final class IkeOutcomes {
     void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
         boolean first = true;
         for (IkeOutput.ChildSaInstalled c : children) {
-            install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH);
+            install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
             first = false;
         }
     }
@@ -301,7 +302,7 @@ final class IkeOutcomes {
      * Installs {@code c}; false if it is not installed. An install the dataplane refuses is reported as
      * {@code negotiation-failed} with reason {@code INSTALL_FAILED}.
      */
-    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how) {
+    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin) {
         SaPort port = sas;
         Optional<IkeTunnel> tunnel = tunnels.apply(label);
         if (port == null || tunnel.isEmpty()) {
@@ -330,7 +331,7 @@ final class IkeOutcomes {
             SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
                     (int) c.inboundSpi(),
                     (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes, c.esn());
+                    auth, localPrefixes, remotePrefixes, c.esn(), origin);
             switch (how) {
                 case REPLACE -> port.install(keys);
                 case REKEY_SWITCH -> port.add(keys, true);

@@ -89,19 +89,32 @@ public final class OutboundSa {
      */
     public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
             boolean esn, int maxInnerLength, int workers, SaEvents events, SequenceReservations sequences) {
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, sequences,
+                KeyOrigin.CONFIGURED);
+    }
+
+    /**
+     * An SA whose counter starts where {@code origin} says: for {@link KeyOrigin#NEGOTIATED} keys with a store that
+     * reserves ahead, the first block is usable at once; otherwise above what {@code sequences} reserved before.
+     *
+     * @throws IllegalStateException or {@link java.io.UncheckedIOException} as the constructor above
+     */
+    public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
+            boolean esn, int maxInnerLength, int workers, SaEvents events, SequenceReservations sequences,
+            KeyOrigin origin) {
         this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events,
-                sequences.lastReserved(label, spi), defaultSoft(esn), sequences);
+                origin.lastIssued(sequences.lastReserved(label, spi)), defaultSoft(esn), sequences, origin);
     }
 
     OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName, boolean esn,
             int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit) {
         this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, lastIssued, softLimit,
-                SequenceReservations.NONE);
+                SequenceReservations.NONE, KeyOrigin.CONFIGURED);
     }
 
     private OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
             boolean esn, int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit,
-            SequenceReservations sequences) {
+            SequenceReservations sequences, KeyOrigin origin) {
         this.label = Objects.requireNonNull(label);
         this.spi = spi;
         this.local = Objects.requireNonNull(local);
@@ -119,7 +132,12 @@ public final class OutboundSa {
         this.sequences = sequences;
         this.ahead = sequences.ahead();
         long first = lastIssued + SequenceReservations.BLOCK + 1;
-        if (ahead) {
+        if (ahead && origin == KeyOrigin.NEGOTIATED) {
+            // keys nobody sent with: the first block needs no reservation (KeyOrigin.NEGOTIATED says why), the
+            // second is asked for when half of it is used
+            this.reservedUpTo = lastIssued + SequenceReservations.BLOCK;
+            this.aheadAt = lastIssued + SequenceReservations.BLOCK / 2;
+        } else if (ahead) {
             // nothing usable until the first block is durable: the install does not wait for the journal, the
             // first packet does (or is dropped if the journal does not answer)
             this.reservedUpTo = lastIssued;

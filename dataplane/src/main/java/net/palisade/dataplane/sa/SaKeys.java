@@ -28,16 +28,27 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param remotePrefixes the peer's side's networks
  * @param esn 64-bit extended sequence numbers (RFC 4303 section 2.2.1), as IKE negotiated them; manual pairs have
  *     32-bit ones
+ * @param origin where the keys come from: where the outbound sequence counter starts ({@link KeyOrigin})
  */
 public record SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
-        Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn) {
+        Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn,
+        KeyOrigin origin) {
     public SaKeys {
         Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(integrity, "integrity");
         localPrefixes = List.copyOf(localPrefixes);
         remotePrefixes = List.copyOf(remotePrefixes);
+    }
+
+    /** A pair whose keys outlive processes ({@link KeyOrigin#CONFIGURED}: the safe default). */
+    public SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
+            Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn) {
+        this(label, local, peer, encryption, integrity, inboundSpi, outboundSpi, encKey, authKey, localPrefixes,
+                remotePrefixes, esn, KeyOrigin.CONFIGURED);
     }
 
     /** A pair with 32-bit sequence numbers. */

@@ -25,6 +25,9 @@ import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Palisade with its default settings against Debian's strongSwan with <em>its</em> defaults ({@code proposals =
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * namespace lab (prefix "ikdf"), while host-a pings host-b every 50 ms. Users do not tune their peers to us: the
  * peer's defaults are the test. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeDefaultsStrongSwanTest")
 class IkeDefaultsStrongSwanTest {
     private static final String PSK = "defaults-lab-psk-not-for-production";
     private static final String CONFIG = "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK

@@ -21,6 +21,9 @@ import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Rekeying against Debian's strongSwan in the namespace lab (its own prefix) while host-a pings host-b every 50 ms:
@@ -29,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the config allows), with AES-CBC/HMAC-SHA-256, two networks on each side and iperf3 after. Needs root and
  * strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeRekeyStrongSwanTest")
 class IkeRekeyStrongSwanTest {
     private static final String PSK = "rekey-lab-psk-not-for-production";
 

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A real node (control plane, dataplane, {@link IkeManager} in gw-a's namespace; lab its own prefix) against Debian's
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * survives gw-a's address changing under it. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeV6DynamicStrongSwanTest")
 class IkeV6DynamicStrongSwanTest {
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(IkeV6DynamicStrongSwanTest.class);

@@ -21,6 +21,9 @@ import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * IKEv1 tunnels of a real {@code Node} against strongSwan 5.9.8 speaking IKEv1 in the namespace lab, with a ping
@@ -30,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * UDP. strongSwan's log and {@code --list-sas}, and tshark, judge the wire. Needs root, strongSwan and tshark;
  * skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("Ikev1StrongSwanTest")
 class Ikev1StrongSwanTest {
     private static final String PSK = "ikev1-lab-psk-not-for-production";
 
