@@ -22,6 +22,7 @@ import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.sa.SaPort;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelReply;
+import net.palisade.dataplane.sa.KeyOrigin;
 import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.DirectionalKeys;
