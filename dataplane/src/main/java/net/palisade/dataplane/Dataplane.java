@@ -26,6 +26,7 @@ import net.palisade.dataplane.io.TunDevice;
 import net.palisade.dataplane.io.UdpEndpoint;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.EspOverhead;
+import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.dataplane.sa.SaEvents;
@@ -437,6 +438,49 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
+     * Installs an SA pair negotiated by IKE for its own selectors: the tunnel's pairs whose policies overlap the new
+     * pair's go (an IKE SA set up again, or the peer creating a new Child SA for the same flow), the others stay
+     * (a tunnel whose flows are negotiated as pairs of their own: IKEv1's quick mode per from/to pair, several IKEv2
+     * Child SAs with narrower selectors). The new pair sends at once. When every pair overlaps, or none is
+     * installed, this is {@link #install(SaKeys)}.
+     *
+     * @throws IllegalArgumentException as {@link #install(ManualTunnel)}
+     * @throws IOException if a route cannot be added (the new pair is then not installed; the others stay)
+     */
+    public synchronized void installFlow(SaKeys keys) throws IOException {
+        checkOpen();
+        ManualKeying.Prepared prepared = prepare(keys);
+        DataplaneTunnel current = tunnels.get(keys.label());
+        List<Integer> overlapping = new ArrayList<>();
+        if (current != null) {
+            for (TunnelSas p : current.pairs().pairs()) {
+                if (overlaps(p.policies(), prepared.sas().policies())) {
+                    overlapping.add(p.inbound().spi());
+                }
+            }
+        }
+        if (current == null || overlapping.size() == current.pairs().size()) {
+            install(prepared);
+            return;
+        }
+        addPair(prepared, current, true);
+        for (int spi : overlapping) {
+            removePair(keys.label(), spi);
+        }
+    }
+
+    private static boolean overlaps(List<FlowPair> a, List<FlowPair> b) {
+        for (FlowPair x : a) {
+            for (FlowPair y : b) {
+                if (x.overlaps(y)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Adds an SA pair to the tunnel of its label, for an IKE rekey (RFC 7296 Section 2.8): every earlier inbound SA
      * of the label keeps receiving. With {@code switchOutbound} (the rekey initiator) the tunnel's traffic leaves on
      * the new pair at once; without (the responder) the pair that sent so far keeps sending until
@@ -466,6 +510,11 @@ public final class Dataplane implements AutoCloseable {
             install(prepared);
             return;
         }
+        addPair(prepared, current, switchOutbound);
+    }
+
+    private void addPair(ManualKeying.Prepared prepared, DataplaneTunnel current, boolean switchOutbound)
+            throws IOException {
         TunnelSas sas = prepared.sas();
         String label = sas.label();
         checkInboundSpi(sas, true);
@@ -496,7 +545,7 @@ public final class Dataplane implements AutoCloseable {
             }
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "rekeyed " + label + ": added " + sas.outbound() + " / " + sas.inbound()
+        LOG.log(System.Logger.Level.INFO, label + ": added " + sas.outbound() + " / " + sas.inbound()
                 + (switchOutbound ? ", sending on it" : ", still sending on " + current.sending().outbound()));
     }
 

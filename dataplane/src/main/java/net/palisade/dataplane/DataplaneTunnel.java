@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SequencedSet;
+import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.InboundSa;
 import net.palisade.dataplane.sa.OutboundSa;
 import net.palisade.dataplane.sa.Prefix;
@@ -117,13 +118,24 @@ record DataplaneTunnel(String label, SaPairs<TunnelSas> pairs, SaTraffic retired
         return all;
     }
 
-    /** A snapshot: the sending pair's SPIs and sequence numbers, the tunnel's total traffic, each pair. */
+    /**
+     * A snapshot: the preferred pair's SPIs and sequence numbers, the tunnel's total traffic, each pair (sending: it
+     * takes the packets of its selectors).
+     */
     TunnelCounters counters() {
         SaTraffic out = retiredOut;
         SaTraffic in = retiredIn;
         for (TunnelSas r : retiring) {
             out = plus(out, r.outbound().traffic());
             in = plus(in, r.inbound().traffic());
+        }
+        // a pair sends unless one before it in the send order has the same policies (a rekey's other pair)
+        java.util.Set<List<FlowPair>> seen = new java.util.HashSet<>();
+        java.util.Set<TunnelSas> senders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (TunnelSas p : pairs.sendOrder()) {
+            if (seen.add(p.policies())) {
+                senders.add(p);
+            }
         }
         List<TunnelCounters.Pair> each = new ArrayList<>(pairs.size());
         TunnelCounters.Pair sendingPair = null;
@@ -132,10 +144,10 @@ record DataplaneTunnel(String label, SaPairs<TunnelSas> pairs, SaTraffic retired
             OutboundSa o = p.outbound();
             InboundSa n = p.inbound();
             TunnelCounters.Pair c = new TunnelCounters.Pair(Integer.toUnsignedLong(n.spi()),
-                    Integer.toUnsignedLong(o.spi()), i == pairs.sending(), o.traffic(), n.traffic(),
+                    Integer.toUnsignedLong(o.spi()), senders.contains(p), o.traffic(), n.traffic(),
                     o.lastSequence(), n.highestSequence(), o.exhausted());
             each.add(c);
-            if (c.sending()) {
+            if (i == pairs.sending()) {
                 sendingPair = c;
             }
             out = plus(out, c.out());

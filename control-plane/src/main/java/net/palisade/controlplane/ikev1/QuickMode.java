@@ -59,6 +59,14 @@ final class QuickMode {
     private final Ikev1Context ctx;
     private final Ikev1Session session;
     private final Map<Long, Exchange> active = new HashMap<>();
+    /**
+     * Our quick modes waiting for the one in flight. Ours go one at a time: strongSwan refuses a quick mode without
+     * naming its SA (NO_PROPOSAL_CHOSEN with ESP SPI 0), and with one in flight the refusal can only be about that
+     * one; a tunnel {@code from A B to C} then starts its second flow once the first is done.
+     */
+    private final java.util.ArrayDeque<Queued> queued = new java.util.ArrayDeque<>();
+
+    private record Queued(Flow local, Flow remote, long replaces) {}
 
     QuickMode(Ikev1Context ctx, Ikev1Session session) {
         this.ctx = ctx;
@@ -69,14 +77,16 @@ final class QuickMode {
         return active.containsKey(messageId);
     }
 
-    /** True if any quick mode of ours is in flight. */
+    /** True if any quick mode of ours is in flight or waiting. */
     boolean anyInitiated() {
-        return active.values().stream().anyMatch(e -> e.initiator);
+        return !queued.isEmpty() || active.values().stream().anyMatch(e -> e.initiator);
     }
 
-    /** True if a quick mode of ours for this flow pair is in flight. */
+    /** True if a quick mode of ours for this flow pair is in flight or waiting. */
     boolean inFlight(Flow local, Flow remote) {
-        return active.values().stream().anyMatch(e -> e.initiator && e.local.equals(local) && e.remote.equals(remote));
+        return queued.stream().anyMatch(q -> q.local().equals(local) && q.remote().equals(remote))
+                || active.values().stream().anyMatch(e -> e.initiator && e.local.equals(local)
+                        && e.remote.equals(remote));
     }
 
     private ChildSaSpec spec() {
@@ -104,8 +114,28 @@ final class QuickMode {
 
     // ------------------------------------------------------------------------------------------------ initiator
 
-    /** Message 1 for the flow pair {@code local}/{@code remote}; {@code replaces} is the SA it replaces, or 0. */
+    /**
+     * Message 1 for the flow pair {@code local}/{@code remote}, or once the quick mode of ours in flight is done;
+     * {@code replaces} is the SA it replaces, or 0.
+     */
     void initiate(Flow local, Flow remote, long replaces) {
+        if (active.values().stream().anyMatch(x -> x.initiator)) {
+            queued.add(new Queued(local, remote, replaces));
+            ctx.count("quick_mode_queued");
+            return;
+        }
+        start(local, remote, replaces);
+    }
+
+    /** The next waiting quick mode of ours, if none is in flight. */
+    private void startNext() {
+        if (!queued.isEmpty() && active.values().stream().noneMatch(x -> x.initiator)) {
+            Queued q = queued.poll();
+            start(q.local(), q.remote(), q.replaces());
+        }
+    }
+
+    private void start(Flow local, Flow remote, long replaces) {
         Exchange e = new Exchange(ctx.newMessageId(), true);
         e.local = local;
         e.remote = remote;
@@ -328,6 +358,9 @@ final class QuickMode {
     private void finish(Exchange e) {
         active.remove(e.messageId);
         ctx.sa.forget(e.messageId);
+        if (e.initiator) {
+            startNext();
+        }
     }
 
     /** A quick mode of ours that ran out of retransmissions. */
@@ -335,6 +368,7 @@ final class QuickMode {
         Exchange e = active.remove(messageId);
         if (e != null) {
             ctx.childFailed(FailureReason.TIMEOUT, "no answer to quick mode for " + e.local + " to " + e.remote);
+            startNext();
         }
     }
 
@@ -342,16 +376,19 @@ final class QuickMode {
     void refusedByPeer(long ourSpi, Ikev1NotifyType type) {
         for (Exchange e : List.copyOf(active.values())) {
             if (e.initiator && (e.spiIn == ourSpi || ourSpi == ANY)) {
-                finish(e);
-                ctx.flight(e.messageId).awaiting = false;
                 if (type == Ikev1NotifyType.Known.NO_PROPOSAL_CHOSEN && e.ke != null && !spec().pfsRequired()
                         && !peerDeclinesPfs) {
-                    // the peer may not do PFS (its default): once more without, as the config did not insist on it
+                    // the peer may not do PFS (its default): once more without, as the config did not insist on it,
+                    // before the ones waiting (which then go without PFS too)
                     peerDeclinesPfs = true;
                     ctx.count("quick_mode_retried_without_pfs");
-                    initiate(e.local, e.remote, e.replaces);
+                    queued.addFirst(new Queued(e.local, e.remote, e.replaces));
+                    finish(e);
+                    ctx.flight(e.messageId).awaiting = false;
                     return;
                 }
+                finish(e);
+                ctx.flight(e.messageId).awaiting = false;
                 ctx.childFailed(type == Ikev1NotifyType.Known.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL_CHOSEN
                         : type == Ikev1NotifyType.Known.INVALID_ID_INFORMATION ? FailureReason.TS_UNACCEPTABLE
                         : FailureReason.PROTOCOL_ERROR, "the peer refused quick mode: " + type.name());

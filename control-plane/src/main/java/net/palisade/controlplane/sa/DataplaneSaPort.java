@@ -25,7 +25,7 @@ public final class DataplaneSaPort implements SaPort {
 
     @Override
     public void install(SaKeys keys) throws IOException {
-        dataplane.install(keys);
+        dataplane.installFlow(keys);
     }
 
     @Override

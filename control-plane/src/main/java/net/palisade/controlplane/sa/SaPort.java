@@ -14,7 +14,11 @@ public interface SaPort {
     /** Installs (or replaces in place) the static SA pair of a manual tunnel. */
     void installManual(ManualTunnel tunnel) throws IOException;
 
-    /** Installs a negotiated pair as its tunnel's only pair, replacing every pair the tunnel had. */
+    /**
+     * Installs a negotiated pair for its selectors, sending at once: the tunnel's pairs whose selectors overlap
+     * these are replaced (the same flow negotiated again), pairs of other flows stay (a pair per flow: IKEv1 quick
+     * modes, several IKEv2 Child SAs).
+     */
     void install(SaKeys keys) throws IOException;
 
     /**

@@ -102,6 +102,30 @@ class Ikev1SessionTest {
     }
 
     @Test
+    void twoFlowsAreTwoQuickModesOneAfterTheOtherEachWithItsOwnIds() {
+        // `from 10.1.0.0/16 to 10.2.0.0/24 10.9.0.0/24`, against a peer without PFS: the first quick mode is refused
+        // and retried without, and the second waits for it (a refusal naming no SPI is then about the one in flight)
+        IkeTunnel one = Ikev1Loop.tunnel(IkeExchange.IKEV1_MAIN, "badpassword", List.of(DhGroup.MODP2048));
+        List<net.palisade.model.Network> to = List.of(net.palisade.model.Network.parse("10.2.0.0/24"),
+                net.palisade.model.Network.parse("10.9.0.0/24"));
+        IkeTunnel ours = new IkeTunnel(one.label(), one.mode(), one.exchange(), one.from(), to, one.local(),
+                one.peers(), one.ikeSa(), one.childSa(), one.srcId(), one.dstId(), one.authentication(), one.dpd(),
+                one.ping());
+        IkeTunnel m = Ikev1Loop.mirror(Ikev1Loop.main("badpassword"));
+        IkeTunnel noPfsPeer = new IkeTunnel(m.label(), m.mode(), m.exchange(), to, m.to(), m.local(), m.peers(),
+                m.ikeSa(), m.childSa(), m.srcId(), m.dstId(), m.authentication(), m.dpd(), m.ping());
+        Ikev1Loop loop = new Ikev1Loop(ours, noPfsPeer).start();
+        List<IkeOutput.ChildSaInstalled> ca = loop.events(true, IkeOutput.ChildSaInstalled.class);
+        assertThat(ca).hasSize(2).allMatch(c -> c.pfs().equals(java.util.Optional.of(DhGroup.NONE)));
+        assertThat(ca).extracting(c -> c.remoteSelectors().toString())
+                .anyMatch(r -> r.contains("10.2.0.0")).anyMatch(r -> r.contains("10.9.0.0"));
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).hasSize(2);
+        assertThat(loop.a.counters().get("ikev1.engine.quick_mode_queued")).isEqualTo(1);
+        assertThat(loop.a.counters().get("ikev1.engine.quick_mode_retried_without_pfs")).isEqualTo(1);
+        assertThat(loop.events(true, IkeOutput.NegotiationFailed.class)).isEmpty();
+    }
+
+    @Test
     void ipv6PeersAndFlows() {
         IkeTunnel v4 = Ikev1Loop.main("badpassword");
         IkeTunnel t = new IkeTunnel(v4.label(), v4.mode(), v4.exchange(),

@@ -10,4 +10,9 @@ public record FlowPair(Prefix local, Prefix remote) {
             throw new IllegalArgumentException(local + " -> " + remote + " mixes families");
         }
     }
+
+    /** Whether some packet matches both policies. */
+    public boolean overlaps(FlowPair other) {
+        return local.overlaps(other.local) && remote.overlaps(other.remote);
+    }
 }

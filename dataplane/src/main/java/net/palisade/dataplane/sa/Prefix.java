@@ -68,6 +68,14 @@ public record Prefix(boolean ipv6, long hi, long lo, int length) {
         return a.length == 4 ? contains4(toInt(a, 0)) : contains6(toLong(a, 0), toLong(a, 8));
     }
 
+    /** Whether some address lies in both prefixes (one of them then holds the other). */
+    public boolean overlaps(Prefix other) {
+        if (ipv6 != other.ipv6) {
+            return false;
+        }
+        return length <= other.length ? contains(other.address()) : other.contains(address());
+    }
+
     /** The network address. */
     public InetAddress address() {
         byte[] raw;

@@ -15,10 +15,12 @@ import net.palisade.dataplane.sa.TunnelSas;
  * One worker's immutable view of the SAD and SPD. A change builds a new instance from the tunnels in install
  * order; the worker picks it up with one volatile read per packet, so the packet path neither locks nor allocates.
  *
- * <p>A tunnel holds one or more SA pairs ({@link SaPairs}; several during a rekey): the inbound SA of every pair is
- * in {@link #inbound}, while the SPD sends the tunnel's traffic to the sending pair's outbound SA, under that pair's
- * own policies (a packet outside the selectors an SA was negotiated for would be dropped by the peer's inbound
- * check anyway).
+ * <p>A tunnel holds one or more SA pairs ({@link SaPairs}; several during a rekey, and one per flow when the peer
+ * negotiates them so): the inbound SA of every pair is in {@link #inbound}, and the SPD holds every pair's own
+ * policies in the tunnel's send order ({@link SaPairs#sendOrder()}), so a packet leaves on the first pair whose
+ * selectors hold it: during a rekey the preferred of the two pairs with the same selectors, and with a pair per
+ * flow the pair of its flow (a packet outside the selectors an SA was negotiated for would be dropped by the peer's
+ * inbound check anyway).
  */
 final class WorkerTables {
     /** One SA pair of a tunnel as this worker holds it. */
@@ -43,9 +45,13 @@ final class WorkerTables {
         List<Spd.Policy<OutboundBinding>> policies = new ArrayList<>();
         Map<Integer, InboundBinding> bySpi = new HashMap<>();
         for (SaPairs<Entry> t : tunnels.values()) {
-            Entry sending = t.sendingPair();
-            for (FlowPair p : sending.sas().policies()) {
-                policies.add(new Spd.Policy<>(p.local(), p.remote(), sending.outbound()));
+            java.util.Set<FlowPair> shadowed = new java.util.HashSet<>(); // a rekey's pairs: the first one only
+            for (Entry e : t.sendOrder()) {
+                for (FlowPair p : e.sas().policies()) {
+                    if (shadowed.add(p)) {
+                        policies.add(new Spd.Policy<>(p.local(), p.remote(), e.outbound()));
+                    }
+                }
             }
             for (Entry e : t.pairs()) {
                 bySpi.put(e.inboundSpi(), e.inbound());

@@ -158,4 +158,45 @@ class SequenceReservationsTest {
         });
         assertThat(store.durable.get(0x2002)).isGreaterThan(0);
     }
+
+    private OutboundSa sa(SequenceReservations store, KeyOrigin origin) {
+        return new OutboundSa("site-b", 0x2002, InetAddress.ofLiteral("192.0.2.1"),
+                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.2"), 4500), "aes-128-gcm", false, 1400, 2,
+                SaEvents.NONE, store, origin);
+    }
+
+    @Test
+    void freshlyNegotiatedKeysSendAtOnceEvenWhileTheJournalDoesNotAnswer() {
+        SlowStore store = new SlowStore();
+        store.failing.set(true); // the journal is down: nothing will ever be durable
+        OutboundSa sa = sa(store, KeyOrigin.NEGOTIATED);
+        // nobody sent with these keys: the first block needs no reservation, so the first packet is not held up
+        for (long i = 1; i <= SequenceReservations.BLOCK / 2 - 1; i++) {
+            assertThat(sa.nextSequence()).isEqualTo(i);
+        }
+        // from half the block on the next block is asked for, and past the block nothing goes out unreserved
+        while (sa.nextSequence() != SequenceReservations.BLOCK) {
+            // the numbers up to the end of the first block
+        }
+        assertThat(store.asked).isNotEmpty();
+        assertThat(sa.nextSequence()).isEqualTo(OutboundSa.UNRESERVED);
+    }
+
+    @Test
+    void resumedNegotiatedKeysStartAboveTheFirstBlockWhenNothingWasReserved() {
+        SlowStore store = new SlowStore();
+        OutboundSa before = sa(store, KeyOrigin.NEGOTIATED);
+        long sentBefore = 0;
+        for (int i = 0; i < 1000; i++) {
+            sentBefore = before.nextSequence();
+        }
+        assertThat(store.durable).as("no reservation was needed for the first 1000").isEmpty();
+        // the other node of a pair resumes the same keys after a kill -9: the first block may all have been sent
+        OutboundSa resumed = sa(store, KeyOrigin.RESUMED);
+        long first = resumed.nextSequence();
+        assertThat(first).isGreaterThan(SequenceReservations.BLOCK).isGreaterThan(sentBefore);
+        assertThat(store.durable.get(0x2002)).as("and only once it is reserved").isGreaterThanOrEqualTo(first);
+        // configured (manual) keys never use the first block unreserved, so they start at 1 after a reservation
+        assertThat(sa(new SlowStore(), KeyOrigin.CONFIGURED).nextSequence()).isEqualTo(1);
+    }
 }

@@ -155,7 +155,32 @@ class WorkerTablesTest {
         assertThat(sendsWith(t, "10.1.9.5", "10.2.2.5")).as("old pair, old selectors").isEqualTo(0x101);
         WorkerTables switched = t.sendingOn("a", 0x110);
         assertThat(sendsWith(switched, "10.1.1.5", "10.2.2.5")).isEqualTo(0x111);
-        assertThat(sendsWith(switched, "10.1.9.5", "10.2.2.5")).as("outside the new pair's selectors").isEqualTo(-1);
+        assertThat(sendsWith(switched, "10.1.9.5", "10.2.2.5"))
+                .as("outside the new pair's selectors: the old pair, while it is installed").isEqualTo(0x101);
+        assertThat(sendsWith(switched.withoutPair("a", 0x100), "10.1.9.5", "10.2.2.5"))
+                .as("outside the new pair's selectors, the old pair gone").isEqualTo(-1);
+    }
+
+    @Test
+    void eachFlowLeavesOnItsOwnPair() {
+        // IKEv1: one quick mode per from/to pair, so `from 10.1.0.0/24 to 10.2.0.0/24 10.9.0.0/24` holds two pairs
+        WorkerTables t = WorkerTables.EMPTY.with(entry("a", 0x100, "10.1.0.0/24", "10.2.0.0/24"))
+                .withPair(entry("a", 0x200, "10.1.0.0/24", "10.9.0.0/24"), true);
+        assertThat(sendsWith(t, "10.1.0.5", "10.2.0.5")).as("first flow").isEqualTo(0x101);
+        assertThat(sendsWith(t, "10.1.0.5", "10.9.0.5")).as("second flow").isEqualTo(0x201);
+        assertThat(sendsWith(t, "10.1.0.5", "10.7.0.5")).as("no flow").isEqualTo(-1);
+        // the first flow's pair rekeyed by the peer (we respond: the new pair is held until the old one is deleted)
+        WorkerTables rekeying = t.withPair(entry("a", 0x110, "10.1.0.0/24", "10.2.0.0/24"), false);
+        assertThat(sendsWith(rekeying, "10.1.0.5", "10.2.0.5")).as("held: the old pair still sends").isEqualTo(0x101);
+        assertThat(sendsWith(rekeying, "10.1.0.5", "10.9.0.5")).isEqualTo(0x201);
+        WorkerTables rekeyed = rekeying.withoutPair("a", 0x100);
+        assertThat(sendsWith(rekeyed, "10.1.0.5", "10.2.0.5")).as("old pair deleted: the new one").isEqualTo(0x111);
+        assertThat(sendsWith(rekeyed, "10.1.0.5", "10.9.0.5")).as("the other flow untouched").isEqualTo(0x201);
+        assertThat(sendsWith(rekeyed.sendingOn("a", 0x110), "10.1.0.5", "10.9.0.5")).isEqualTo(0x201);
+        // the second flow's pair rekeyed by us: the new pair sends its flow at once, the first flow stays
+        WorkerTables ours = rekeyed.withPair(entry("a", 0x210, "10.1.0.0/24", "10.9.0.0/24"), true);
+        assertThat(sendsWith(ours, "10.1.0.5", "10.9.0.5")).isEqualTo(0x211);
+        assertThat(sendsWith(ours, "10.1.0.5", "10.2.0.5")).isEqualTo(0x111);
     }
 
     @Test
