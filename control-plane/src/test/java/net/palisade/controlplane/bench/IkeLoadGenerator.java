@@ -229,6 +229,9 @@ public final class IkeLoadGenerator {
                 Outcome up = ep.drive(s, new IkeInput.Start(), SETUP_TIMEOUT, true);
                 if (up.failure() != null) {
                     fail(up.failure());
+                    // which IKE SA, so that the responder's log can be searched for it
+                    System.err.printf("ike-load: %s from %s, initiator SPI(s) %s%n", up.failure(),
+                            source.getHostAddress(), s.initiatorSpis().stream().map(Long::toHexString).toList());
                     ep.drain();
                     continue;
                 }
