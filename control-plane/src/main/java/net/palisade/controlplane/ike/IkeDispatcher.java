@@ -5,7 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -162,22 +164,38 @@ final class IkeDispatcher implements AutoCloseable {
     }
 
     /**
-     * {@code actor} has stopped: the routes the dispatcher set up towards it go, so that a retransmission of a
-     * request it was handed but never took (an IKE_SA_INIT that reached a passive tunnel's session just as the peer's
-     * Delete ended it) is dispatched afresh instead of following a dead actor until the half-open limit. Runs on the
-     * dispatch thread, after every message dispatched before it.
+     * {@code actor} has stopped: the routes the dispatcher set up towards it go, and a request it was handed but
+     * never took (an IKE_SA_INIT that reached a passive tunnel's session just as the peer's Delete ended it) is
+     * dispatched again at once, rather than lost until the peer retransmits it (a second later, or never: the IKE
+     * load generator saw such setups time out). Runs on the dispatch thread, after every message dispatched before it.
      */
     void forget(ActorRef<IkeSessionActor.Command> actor) {
-        Runnable drop = () -> dropPending(actor);
         try {
-            inbox.execute(drop);
+            inbox.execute(() -> dropPending(actor, true));
         } catch (RejectedExecutionException e) {
-            drop.run();
+            dropPending(actor, false); // not on the dispatch thread: the peer's retransmission is dispatched afresh
         }
     }
 
-    private synchronized void dropPending(ActorRef<IkeSessionActor.Command> actor) {
-        pending.values().removeIf(p -> p.actor().equals(actor));
+    private void dropPending(ActorRef<IkeSessionActor.Command> actor, boolean redispatch) {
+        List<IkeSessionActor.Inbound> untaken = new ArrayList<>();
+        synchronized (this) {
+            pending.values().removeIf(p -> {
+                boolean its = p.actor().equals(actor);
+                if (its) {
+                    untaken.add(p.first());
+                }
+                return its;
+            });
+        }
+        // requests it was handed but never took (it was ending as they came: the peer's next IKE SA right after its
+        // Delete) are dispatched again now that it is gone, instead of waiting for the peer's retransmission
+        for (IkeSessionActor.Inbound in : redispatch ? untaken : List.<IkeSessionActor.Inbound>of()) {
+            byte[] m = in.datagram();
+            count(m.length > 17 && (m[17] & 0xff) >>> 4 == Ikev1Header.MAJOR_VERSION ? "ikev1.dispatch.redispatched"
+                    : "ikev2.dispatch.redispatched");
+            receive(in.from(), in.to(), m);
+        }
     }
 
     /** How many initiator SPIs are routed (registered or pending); expired pending routes are dropped first. */
@@ -225,6 +243,10 @@ final class IkeDispatcher implements AutoCloseable {
             a = p == null ? null : p.actor();
         }
         if (a != null) {
+            if (log.isDebugEnabled()) {
+                log.debug("IKE message from {} (SPI {}, {}) to {}", from, Long.toHexString(h.initiatorSpi()),
+                        h.exchangeType(), a.path().name());
+            }
             a.tell(in);
             return;
         }
@@ -286,7 +308,11 @@ final class IkeDispatcher implements AutoCloseable {
                 // beside the tunnel's IKE SA, which only an authenticated successor may replace; retransmissions
                 // of the request follow the Answer as Inbound (by SPI)
                 halfOpen.add(h.initiatorSpi(), from.getAddress());
-                addPending(h.initiatorSpi(), own.get());
+                addPending(h.initiatorSpi(), own.get(), in);
+                if (log.isDebugEnabled()) {
+                    log.debug("tunnel {}: IKE_SA_INIT from {} (SPI {}) answered beside its session {}", label, from,
+                            Long.toHexString(h.initiatorSpi()), own.get().path().name());
+                }
                 own.get().tell(new IkeSessionActor.Answer(in, ours));
                 return;
             }
@@ -375,7 +401,7 @@ final class IkeDispatcher implements AutoCloseable {
             Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
             if (own.isPresent()) {
                 halfOpen.add(cookie, from.getAddress());
-                addPending(cookie, own.get());
+                addPending(cookie, own.get(), in);
                 own.get().tell(new IkeSessionActor.Answer(in, ours));
                 return;
             }
@@ -445,9 +471,10 @@ final class IkeDispatcher implements AutoCloseable {
                 && m.first(NoncePayload.class).isPresent();
     }
 
-    private synchronized void addPending(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+    private synchronized void addPending(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor,
+            IkeSessionActor.Inbound first) {
         if (!bySpi.containsKey(initiatorSpi)) {
-            pending.put(initiatorSpi, new Pending(actor, clock.instant()));
+            pending.put(initiatorSpi, new Pending(actor, clock.instant(), first));
             pendingOrder.add(initiatorSpi);
         }
     }
@@ -468,8 +495,8 @@ final class IkeDispatcher implements AutoCloseable {
         }
     }
 
-    /** A route set up by the dispatcher for a request it handed to {@code actor}, at {@code since}. */
-    private record Pending(ActorRef<IkeSessionActor.Command> actor, Instant since) {}
+    /** A route set up by the dispatcher for the request {@code first} it handed to {@code actor}, at {@code since}. */
+    private record Pending(ActorRef<IkeSessionActor.Command> actor, Instant since, IkeSessionActor.Inbound first) {}
 
     /** A passive tunnel whose peer (or no peer) is {@code from} first; else an initiating tunnel whose peer it is. */
     private Optional<IkeTunnel> tunnelOf(InetAddress from) {
