@@ -85,6 +85,12 @@ public record IkeTunnel(
                 authentication, dpd, ping, forced);
     }
 
+    /** The same tunnel with {@code id} as our IKE identity. */
+    public IkeTunnel withSrcId(Identity id) {
+        return new IkeTunnel(label, mode, exchange, from, to, local, peers, ikeSa, childSa, Optional.of(id), dstId,
+                authentication, dpd, ping, encap);
+    }
+
     @Override
     @JsonProperty(value = "type", index = 0)
     public String type() {

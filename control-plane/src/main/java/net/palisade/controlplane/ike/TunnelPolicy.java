@@ -100,9 +100,7 @@ final class TunnelPolicy {
             return tunnel;
         }
         Identity me = new Identity(IdType.FQDN, hostName.get());
-        return new IkeTunnel(tunnel.label(), tunnel.mode(), tunnel.exchange(), tunnel.from(), tunnel.to(),
-                tunnel.local(), tunnel.peers(), tunnel.ikeSa(), tunnel.childSa(), Optional.of(me), tunnel.dstId(),
-                tunnel.authentication(), tunnel.dpd(), tunnel.ping());
+        return tunnel.withSrcId(me);
     }
 
     /** How often to check our address towards the peer: {@code dynamic} initiators only. */

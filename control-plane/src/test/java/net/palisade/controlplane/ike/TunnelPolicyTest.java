@@ -201,6 +201,10 @@ class TunnelPolicyTest {
         }).srcId()).isEmpty();
         assertThatThrownBy(() -> dynamic.engineTunnel(() -> "not a host name!"))
                 .isInstanceOf(IllegalArgumentException.class);
+        // everything else of the tunnel stays: `encap` on a dynamic tunnel was once dropped here
+        IkeTunnel encap = tunnel(IkeMode.DYNAMIC, Optional.empty(), Optional.empty(), P1).withEncap(true);
+        assertThat(TunnelPolicy.initiator(encap, SETTINGS, clock).engineTunnel(() -> "gw-a.example"))
+                .isEqualTo(encap.withSrcId(new Identity(IdType.FQDN, "gw-a.example")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package net.palisade.controlplane.ike.lab;
 
+import static net.palisade.controlplane.lab.Lab.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * IKEv1 between two Palisade nodes in the namespace lab: the original documentation's two lines verbatim
- * (aggressive mode, the dynamic side named by its host name, the passive side without peer), and main mode with
- * pre-shared keys, each with host-a pinging host-b. Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
+ * (aggressive mode, the dynamic side named by its host name, the passive side without peer), the dynamic side moving
+ * to a new address and back, and main mode with pre-shared keys, each with host-a pinging host-b. Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class Ikev1NodesLabTest {
     @RegisterExtension
@@ -47,6 +48,50 @@ class Ikev1NodesLabTest {
             ping(dynamic, fixed);
             assertThat(fixed.journal(other)).noneMatch(e -> e.type().equals("negotiation-failed"));
         }
+    }
+
+    @Test
+    void theDocumentationsDynamicSideMovesToANewAddressAndBack(@TempDir Path dir) throws Exception {
+        try (LabNode fixed = node(dir, "gwb"); LabNode dynamic = node(dir, "gwa")) {
+            fixed.commit("ike passive from 10.2.0.0/16 to 10.1.0.0/16 aggressive quick psk \"badpassword\" ping"
+                    + " label fixed\n");
+            dynamic.commit("ike dynamic from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 aggressive quick psk"
+                    + " \"badpassword\" ping label dyn\n");
+            awaitUp(dynamic, "dyn", fixed, "fixed");
+            ping(dynamic, fixed);
+            try {
+                // the dynamic site's ISP hands it a new address, then the old one again
+                for (String[] move : List.of(new String[] {"192.0.2.1", "192.0.2.11"},
+                        new String[] {"192.0.2.11", "192.0.2.1"})) {
+                    int downsBefore = downs(dynamic);
+                    assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "del", move[0] + "/24", "dev", "wan").exit())
+                            .isZero();
+                    assertThat(sh("ip", "-n", PREFIX + "-gwa", "addr", "add", move[1] + "/24", "dev", "wan").exit())
+                            .isZero();
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+                        assertThat(downs(dynamic)).as("dyn: %s", dynamic.journal("dyn")).isGreaterThan(downsBefore);
+                        List<String> after = types(dynamic.journal("dyn"));
+                        assertThat(after.subList(after.lastIndexOf("phase1-down"), after.size()))
+                                .as("dyn: %s", dynamic.journal("dyn")).contains("phase1-up", "child-sa-installed");
+                    });
+                    assertThat(dynamic.journal("dyn")).filteredOn(TunnelEvent.Phase1Down.class::isInstance)
+                            .map(e -> ((TunnelEvent.Phase1Down) e).reason())
+                            .anyMatch(r -> r.contains(move[0] + " ") && r.contains("now " + move[1]));
+                    // the fixed side takes the site at its new address; traffic crosses again
+                    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                            assertThat(fixed.phase1Peers("fixed")).last().isEqualTo(move[1]));
+                    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                            ping(dynamic, fixed));
+                }
+            } finally {
+                sh("ip", "-n", PREFIX + "-gwa", "addr", "del", "192.0.2.11/24", "dev", "wan");
+                sh("ip", "-n", PREFIX + "-gwa", "addr", "replace", "192.0.2.1/24", "dev", "wan");
+            }
+        }
+    }
+
+    private static int downs(LabNode node) throws Exception {
+        return (int) types(node.journal("dyn")).stream().filter("phase1-down"::equals).count();
     }
 
     @Test
