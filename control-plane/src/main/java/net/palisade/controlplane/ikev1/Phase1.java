@@ -506,6 +506,11 @@ final class Phase1 {
 
     private void natDetection(List<Ikev1Payload.NatD> natDs) {
         if (ctx.natT == VendorIds.NatT.NONE) {
+            if (ctx.tunnel.encap()) {
+                // `encap` works by NAT-D; a peer without NAT-T would get plain ESP, not what the config says
+                session.fail(FailureReason.NO_PROPOSAL_CHOSEN, "the tunnel says encap, but the peer announced no NAT"
+                        + " traversal (no RFC 3947 or draft vendor ID), so ESP cannot be forced into UDP");
+            }
             return;
         }
         if (natDs.size() < 2) {

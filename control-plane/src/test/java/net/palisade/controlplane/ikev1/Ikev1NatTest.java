@@ -61,4 +61,20 @@ class Ikev1NatTest {
         assertThat(loop.keepalives.getFirst().toB()).isTrue();
         assertThat(loop.keepalives.getFirst().from().getPort()).isEqualTo(4500);
     }
+
+    @ParameterizedTest
+    @EnumSource(value = IkeExchange.class, names = {"IKEV1_MAIN", "IKEV1_AGGRESSIVE"})
+    void encapForcesUdpEncapsulationWithoutANat(IkeExchange x) {
+        // as strongSwan's encap = yes: our NAT-D hash is deliberately wrong, so both sides see us behind a NAT
+        IkeTunnel t = Ikev1Loop.tunnel(x, "badpassword", List.of(DhGroup.MODP2048));
+        Ikev1Loop loop = new Ikev1Loop(t.withEncap(true), Ikev1Loop.mirror(t)).start();
+        assertThat(loop.a.state()).isEqualTo(Ikev1State.ESTABLISHED);
+        assertThat(loop.events(false, IkeOutput.NatDetected.class).getFirst().remoteBehindNat()).isTrue();
+        assertThat(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst().udpEncapsulation()).isTrue();
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class).getFirst().udpEncapsulation()).isTrue();
+        assertThat(loop.delivered.getLast().to().getPort()).isEqualTo(4500);
+        // without encap and without a NAT: plain ESP on port 500
+        Ikev1Loop plain = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        assertThat(plain.events(true, IkeOutput.ChildSaInstalled.class).getFirst().udpEncapsulation()).isFalse();
+    }
 }

@@ -17,7 +17,7 @@ public record Support(boolean ikev1, boolean ikev1Certificates, boolean ikev1Agg
     /** Everything the language accepts: for printing, converting and language tests. */
     public static final Support LANGUAGE = new Support(true, true, true, true);
     /** What this build of the node runs: the check applied at commit, at start and by {@code config check}. */
-    public static final Support THIS_BUILD = new Support(true, true, false, false);
+    public static final Support THIS_BUILD = new Support(true, true, false, true);
     /** A node without IKEv1 at all (the builds before it; kept for the refusal's tests). */
     public static final Support IKEV2_ONLY = new Support(false, false, false, false);
 

@@ -58,9 +58,10 @@ class SupportTest {
     }
 
     @Test
-    void thisBuildRefusesIkev1WithEncapAtEncap() {
-        ConfigResult r = ConfigParser.parse("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2"
-                + " psk \"a-long-secret-1\" encap\n", "gw.conf", Support.THIS_BUILD);
+    void thisBuildRunsIkev1WithEncapAndANodeThatCannotRefusesItAtEncap() {
+        String line = "ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"a-long-secret-1\" encap\n";
+        assertThat(ConfigParser.parse(line, "gw.conf", Support.THIS_BUILD).errors()).isEmpty();
+        ConfigResult r = ConfigParser.parse(line, "gw.conf", new Support(true, true, false, false));
         assertThat(r.errors()).extracting(Diagnostic::toString).singleElement()
                 .satisfies(d -> assertThat(d).startsWith("gw.conf:1:79: encap: forcing UDP encapsulation is not"
                         + " implemented for IKEv1"));
