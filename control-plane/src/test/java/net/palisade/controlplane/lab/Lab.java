@@ -119,6 +119,26 @@ public final class Lab {
         return in(namespace, "ping", "-c", "3", "-W", "2", target);
     }
 
+    /**
+     * iperf3 for {@code seconds} from {@code clientNamespace} to a one-shot server in {@code serverNamespace} at
+     * {@code serverAddress} (TCP, one stream), once the server listens.
+     *
+     * @return the client's exit status and output (its last lines hold the sender's and receiver's totals)
+     */
+    public static Result iperf(String clientNamespace, String serverNamespace, String serverAddress, int seconds)
+            throws Exception {
+        Process server = new ProcessBuilder("ip", "netns", "exec", serverNamespace, "iperf3", "-s", "-1")
+                .redirectErrorStream(true).start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .pollInterval(java.time.Duration.ofMillis(100))
+                    .until(() -> in(serverNamespace, "ss", "-ltn").output().contains(":5201"));
+            return in(clientNamespace, "iperf3", "-c", serverAddress, "-t", Integer.toString(seconds));
+        } finally {
+            server.destroy();
+        }
+    }
+
     private static boolean skipped() {
         return Boolean.getBoolean("palisade.skipExternal") || Boolean.getBoolean("palisade.skipRoot");
     }

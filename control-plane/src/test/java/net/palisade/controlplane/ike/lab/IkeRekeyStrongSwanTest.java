@@ -149,15 +149,7 @@ class IkeRekeyStrongSwanTest {
     }
 
     private static Lab.Result iperf() throws Exception {
-        Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "-hb", "iperf3", "-s", "-1")
-                .redirectErrorStream(true).start();
-        try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
-                    sh("ip", "netns", "exec", PREFIX + "-hb", "ss", "-ltn").output().contains(":5201"));
-            return sh("ip", "netns", "exec", PREFIX + "-ha", "iperf3", "-c", "10.2.0.10", "-t", "3");
-        } finally {
-            server.destroy();
-        }
+        return Lab.iperf(PREFIX + "-ha", PREFIX + "-hb", "10.2.0.10", 3);
     }
 
     private static List<JournalEvent> events(LabNode node) throws Exception {

@@ -54,6 +54,7 @@ class Ikev1StrongSwanTest {
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
                     "child-sa-installed");
             ping(node, peer);
+            iperf(node);
             assertThat(node.journal("to-b")).filteredOn(TunnelEvent.Phase1Up.class::isInstance)
                     .map(e -> ((TunnelEvent.Phase1Up) e).ikeVersion()).containsExactly(java.util.Optional.of(1));
             assertThat(peer.log()).contains("192.0.2.1 is initiating a Main Mode IKE_SA")
@@ -103,6 +104,7 @@ class Ikev1StrongSwanTest {
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
                     "child-sa-installed");
             ping(node, peer);
+            iperf(node);
             assertThat(peer.log()).contains("initiating Aggressive Mode IKE_SA lab");
             assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED, TUNNEL-in-UDP");
         }
@@ -246,5 +248,12 @@ class Ikev1StrongSwanTest {
         Lab.Result r = Lab.ping(PREFIX + "-ha", "10.2.0.10");
         assertThat(r.exit()).as(r.output() + "\nevents " + node.eventTypes("to-b") + "\ncounters "
                 + node.dataplane().counters() + "\ncharon log:\n" + peer.log()).isZero();
+    }
+
+    /** TCP across the tunnel for 3 s (iperf3 from host-a to host-b): data flows both ways, acknowledged. */
+    private static void iperf(LabNode node) throws Exception {
+        Lab.Result r = Lab.iperf(PREFIX + "-ha", PREFIX + "-hb", "10.2.0.10", 3);
+        assertThat(r.exit()).as(r.output() + "\ncounters " + node.dataplane().counters()).isZero();
+        assertThat(r.output()).containsPattern("\\d+(\\.\\d+)? [KMG]bits/sec.*receiver");
     }
 }
