@@ -141,7 +141,7 @@ final class IkeSessionActor {
         this.remote = remote;
         this.ctx = ctx;
         this.timers = timers;
-        this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf(), this::closeAndForget);
+        this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
@@ -757,8 +757,8 @@ final class IkeSessionActor {
         if (probe.running() || !policy.probeWanted(r.peer(), established())) {
             return;
         }
-        probeUp(probe.start(IkeSession.initiator(sessionTunnel(), r.endpoints().local(), r.endpoints().remote(),
-                IkeEnvironment.standard(clock), settings)));
+        probeUp(probe.start(HeadProbe.Engine.of(IkeSession.initiator(sessionTunnel(), r.endpoints().local(),
+                r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
     }
 
     /** The probe came up (it is closed already): the current IKE SA goes and the tunnel switches back to the head. */

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * #REPLACED_GRACE} for the peer's Deletes of its ESP SAs (its own end is not reported as {@code phase1-down}, which
  * would remove the tunnel's SAs), then closed.
  *
- * <p>Not done for IKEv1 (the IKEv2 actor does it): probing the list's head while on another peer (an IKEv1 tunnel
- * stays on the peer it switched to until that one fails).
+ * <p>On another peer than the list's head, it tries the head again as the IKEv2 actor does ({@link HeadProbe}): a
+ * phase 1 with the head beside the running ISAKMP SA, its events kept from the tunnel; once it comes up it is
+ * deleted, the running ISAKMP SA goes ({@code phase1-down}) and the tunnel switches back and negotiates with the head.
  */
 final class Ikev1SessionActor {
     private static final Logger log = LoggerFactory.getLogger(Ikev1SessionActor.class);
@@ -75,6 +76,7 @@ final class Ikev1SessionActor {
     private Ikev1Engine replaced;
     private boolean resolving;
     private boolean checking;
+    private final HeadProbe probe;
 
     private Ikev1SessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, ActorContext<IkeSessionActor.Command> ctx,
@@ -87,6 +89,7 @@ final class Ikev1SessionActor {
         this.clock = clock;
         this.ctx = ctx;
         this.timers = timers;
+        this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
     }
 
     /** An initiator (main or aggressive mode, as the tunnel says) towards {@code tunnel}'s peers. */
@@ -175,10 +178,10 @@ final class Ikev1SessionActor {
                     return Behaviors.same();
                 })
                 .onMessage(IkeSessionActor.Resolved.class, r -> {
-                    if (r.purpose() == IkeSessionActor.Purpose.CHECK) {
-                        addressChecked(r);
-                    } else if (r.purpose() == IkeSessionActor.Purpose.SESSION) {
-                        sessionResolved(r);
+                    switch (r.purpose()) {
+                        case CHECK -> addressChecked(r);
+                        case SESSION -> sessionResolved(r);
+                        case PROBE -> probeResolved(r);
                     }
                     return afterStep();
                 })
@@ -192,6 +195,7 @@ final class Ikev1SessionActor {
                                 sendOnly(other.handle(new IkeInput.Close()));
                             }
                         }
+                        probe.drop();
                         unregister();
                     } finally {
                         stop.done().complete(null);
@@ -212,9 +216,14 @@ final class Ikev1SessionActor {
                     }
                     return afterStep();
                 })
-                // the IKEv2 actor's head probe: an IKEv1 tunnel does not probe (see the class comment)
-                .onMessageEquals(IkeSessionActor.TryHead.INSTANCE, Behaviors::same)
-                .onMessageEquals(IkeSessionActor.ProbeTick.INSTANCE, Behaviors::same)
+                .onMessageEquals(IkeSessionActor.TryHead.INSTANCE, () -> {
+                    tryHead();
+                    return Behaviors.same();
+                })
+                .onMessageEquals(IkeSessionActor.ProbeTick.INSTANCE, () -> {
+                    probeUp(probe.handle(new IkeInput.Tick()));
+                    return afterStep();
+                })
                 .build();
     }
 
@@ -323,7 +332,9 @@ final class Ikev1SessionActor {
     private void inbound(IkeSessionActor.Inbound in) {
         long cookie = in.datagram().length >= 8 ? java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) : 0;
         IkeInput.Received r = new IkeInput.Received(in.datagram(), in.from(), at(in.to()));
-        if (beside != null && beside.initiatorCookies().contains(cookie)) {
+        if (probe.owns(cookie)) {
+            probeUp(probe.handle(r));
+        } else if (beside != null && beside.initiatorCookies().contains(cookie)) {
             applyBeside(beside.handle(r));
         } else if (replaced != null && replaced.initiatorCookies().contains(cookie)) {
             applyReplaced(replaced.handle(r));
@@ -496,7 +507,8 @@ final class Ikev1SessionActor {
 
     private void report(IkeOutput.Event e) {
         if (e instanceof IkeOutput.Phase1Up) {
-            policy.up();
+            policy.up().ifPresent(every -> timers.startTimerWithFixedDelay(IkeSessionActor.TryHead.INSTANCE, every,
+                    every));
             if (remote != null) {
                 manager.contacted(remote.getAddress());
             }
@@ -513,7 +525,56 @@ final class Ikev1SessionActor {
     }
 
     private void switchTo(Host peer) {
+        timers.cancel(IkeSessionActor.TryHead.INSTANCE);
+        probe.drop();
         manager.peerSwitched(tunnel.label(), peer, Cause.TIMER);
+    }
+
+    /** Starts a probe phase 1 with the list's head, unless one is running or the current ISAKMP SA is not up. */
+    private void tryHead() {
+        switch (policy.headProbeDue(established(), probe.busy())) {
+            case STOP -> timers.cancel(IkeSessionActor.TryHead.INSTANCE);
+            case WAIT -> { }
+            case PROBE -> {
+                log.info("tunnel {}: trying the first peer {} again", tunnel.label(), policy.head());
+                probe.resolving(true);
+                lookUp(IkeSessionActor.Purpose.PROBE, policy.head());
+            }
+        }
+    }
+
+    /** Starts the probe with the endpoints looked up for the head (if it is still wanted and they exist). */
+    private void probeResolved(IkeSessionActor.Resolved r) {
+        probe.resolving(false);
+        if (r.error() != null) {
+            log.info("tunnel {}: not trying the first peer: {}", tunnel.label(),
+                    PeerResolver.unavailable(r.peer(), r.error()));
+            return;
+        }
+        if (probe.running() || !policy.probeWanted(r.peer(), established())) {
+            return;
+        }
+        probeUp(probe.start(HeadProbe.Engine.of(Ikev1Engine.initiator(engineTunnel(), r.endpoints().local(),
+                r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
+    }
+
+    /** The probe came up (it is deleted already): the current ISAKMP SA goes and the tunnel goes back to the head. */
+    private void probeUp(boolean up) {
+        if (!up) {
+            return;
+        }
+        log.info("tunnel {}: the first peer {} answers again; switching back", tunnel.label(), policy.head());
+        if (engine != null && engine.state() != Ikev1State.CLOSED) {
+            IkeSaId id = engine.id();
+            sendOnly(engine.handle(new IkeInput.Close()));
+            manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.empty(),
+                    "switching back to the first peer"));
+        }
+        timers.cancel(IkeSessionActor.Tick.INSTANCE);
+        engine = null;
+        register();
+        switchTo(policy.probeUp());
+        startInitiator();
     }
 
     /** After a step: a closed initiator retries after the policy's pause; a responder stops with its SA. */
@@ -551,6 +612,7 @@ final class Ikev1SessionActor {
             log.error("tunnel {}: reporting the failure failed too", tunnel.label(), again);
         }
         timers.cancelAll();
+        probe.drop();
         engine = null;
         beside = null;
         replaced = null;

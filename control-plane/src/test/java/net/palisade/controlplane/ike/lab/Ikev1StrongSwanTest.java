@@ -221,7 +221,8 @@ class Ikev1StrongSwanTest {
     }
 
     @Test
-    void aPeerKilledWithSignal9IsDpdLostAndTheTunnelSwitchesToTheSecondPeer(@TempDir Path dir) throws Exception {
+    void aPeerKilledWithSignal9IsDpdLostTheTunnelSwitchesToTheSecondPeerAndBackWhenTheFirstReturns(@TempDir Path dir)
+            throws Exception {
         StrongSwan.Ikev1 options = StrongSwan.Ikev1.mainMode().pfs("modp2048");
         try (StrongSwan b = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss-b"), "192.0.2.2", "192.0.2.1",
                         "10.2.0.0/16", "10.1.0.0/16", PSK, options).start();
@@ -241,6 +242,25 @@ class Ikev1StrongSwanTest {
                             .containsSubsequence("phase1-up", "dpd-lost", "peer-switched", "phase1-up"));
             assertThat(node.phase1Peers("to-b")).containsExactly("192.0.2.2", "192.0.2.3");
             assertThat(c.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED");
+
+            // gw-b's strongSwan is started again: within a dpd interval the node tries it (a probe phase 1 beside
+            // the running one), switches back and negotiates with it
+            try (StrongSwan again = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss-b2"), "192.0.2.2",
+                    "192.0.2.1", "10.2.0.0/16", "10.1.0.0/16", PSK, options).start()) {
+                await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertThat(node.phase1Peers("to-b")).as("charon log of gw-b:\n" + again.log())
+                                .containsExactly("192.0.2.2", "192.0.2.3", "192.0.2.2"));
+                assertThat(node.journal("to-b")).filteredOn(TunnelEvent.PeerSwitched.class::isInstance)
+                        .map(e -> (TunnelEvent.PeerSwitched) e).map(e -> e.from().orElse("-") + " -> " + e.to())
+                        .containsExactly("192.0.2.2 -> 192.0.2.3", "192.0.2.3 -> 192.0.2.2");
+                node.awaitEvents("to-b", Duration.ofSeconds(20), () -> "charon log:\n" + again.log(),
+                        "child-sa-installed");
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        ping(node, again));
+                // gw-c was told: our ISAKMP SA with it is deleted, not left to its DPD
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+                        assertThat(c.listSas()).doesNotContain("ESTABLISHED"));
+            }
         }
     }
 
