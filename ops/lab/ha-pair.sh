@@ -95,6 +95,9 @@ for n in 1 2; do
   ip -n "$P-gw$n" addr add "192.0.2.$n/24" dev wan
   ip -n "$P-gw$n" addr add "10.1.0.$((n + 1))/24" dev lan
   ip netns exec "$P-gw$n" sysctl -qw net.ipv4.ip_forward=1
+  # as on a real pair (docs/ha.md): traffic for the remote site is dropped, not routed in the clear, while this
+  # gateway has no tunnel route (its node standby, or a tunnel down); Palisade's route through its TUN device wins
+  ip -n "$P-gw$n" route add blackhole 10.2.0.0/24 metric 1000
 done
 link "$P-ss" wan "$P-inet" wan-s; ip -n "$P-inet" link set wan-s master br0
 ip -n "$P-ss" addr add 192.0.2.3/24 dev wan

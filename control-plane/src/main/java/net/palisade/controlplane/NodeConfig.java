@@ -74,8 +74,15 @@ public final class NodeConfig {
 
     /** The key of the active lease's TTL in the node configuration (default {@link #LEASE_TTL}). */
     public static final String LEASE_TTL_KEY = "palisade-ha.lease-ttl";
-    /** The default TTL of both leases (active role and split-brain resolver); renewed every TTL/10. */
-    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofSeconds(2);
+    /**
+     * The default TTL of both leases (active role and split-brain resolver); renewed every TTL/10. A takeover after
+     * {@code kill -9} waits out this TTL, then ~0.3-0.5 s of tunnel recovery (HaPairLabTest). Safe at any value
+     * because the holder stands down TTL/10 before the database can hand the row on ({@link
+     * net.palisade.controlplane.cluster.PgLease}): 1.5 s leaves 150 ms for the fence (IKE, then the SAs), and the
+     * new holder sends nothing for another few hundred ms while its tunnels recover. What a shorter TTL costs is
+     * tolerance: a database that does not answer for TTL − TTL/10 (1.35 s) makes the active node stand down.
+     */
+    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofMillis(1500);
 
     /**
      * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and a node

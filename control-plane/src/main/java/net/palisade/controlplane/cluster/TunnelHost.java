@@ -22,6 +22,8 @@ import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
+import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.model.event.TunnelEvent;
 import net.palisade.model.event.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -38,6 +40,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a pair member's tunnel entities live: on the node holding the active lease, and nowhere else. The active
@@ -61,6 +65,7 @@ import org.apache.pekko.serialization.Serializers;
  * no active node is known, messages wait up to {@link #PENDING_FOR} and are dropped after it (their asks time out).
  */
 public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
+    private static final Logger log = LoggerFactory.getLogger(TunnelHost.class);
     /** The receptionist key every pair member's host registers under. */
     public static final ServiceKey<Message> KEY = ServiceKey.create(Message.class, "palisade-tunnel-host");
     /** How long a message waits for an active node to be known. */
@@ -68,6 +73,8 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
     /** Messages kept waiting at most; the oldest is dropped beyond. */
     static final int PENDING_MAX = 10_000;
     private static final Duration TICK = Duration.ofMillis(100);
+    private static final Duration WARM_FIRST = Duration.ofSeconds(5);
+    private static final Duration WARM_EVERY = Duration.ofSeconds(30);
 
     /** What a host accepts. Only {@link Forwarded} crosses nodes. */
     public sealed interface Message {}
@@ -96,6 +103,10 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
 
     private enum ReadLabels implements Message { INSTANCE }
 
+    private enum Warm implements Message { INSTANCE }
+
+    private record Warmed(int tunnels, long millis, Optional<String> error) implements Message {}
+
     private record Waiting(String label, TunnelCommand command, boolean forwardable, long until) {}
 
     private final TunnelEntity.Deps deps;
@@ -108,6 +119,7 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
     private boolean active;
     private long generation;
     private long dropped;
+    private boolean warmedOnce;
 
     private TunnelHost(ActorContext<Message> ctx, TimerScheduler<Message> timers, TunnelEntity.Deps deps,
             ActiveRole role, JournalSettings journal) {
@@ -120,6 +132,7 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY,
                 ctx.messageAdapter(Receptionist.Listing.class, Hosts::new)));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+        timers.startTimerWithFixedDelay(Warm.INSTANCE, WARM_FIRST, WARM_EVERY);
         if (role.active()) {
             ctx.getSelf().tell(new Became(true, role.epoch()));
         }
@@ -174,6 +187,22 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
                 .onMessage(Forwarded.class, this::forwarded)
                 .onMessage(Became.class, this::became)
                 .onMessage(Labels.class, this::labels)
+                .onMessage(Warm.class, w -> {
+                    if (!active) {
+                        warm();
+                    }
+                    return this;
+                })
+                .onMessage(Warmed.class, w -> {
+                    if (w.error().isPresent()) {
+                        log.debug("tunnel host: warming on the standby failed: {}", w.error().get());
+                    } else if (!warmedOnce) {
+                        warmedOnce = true;
+                        log.info("tunnel host: standby replayed {} tunnel journal(s) in {} ms (again every {} s)",
+                                w.tunnels(), w.millis(), WARM_EVERY.toSeconds());
+                    }
+                    return this;
+                })
                 .onMessage(ReadLabels.class, r -> {
                     if (active) {
                         readLabelsAsync();
@@ -209,7 +238,7 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
         if (pending.size() >= PENDING_MAX) {
             pending.removeFirst();
             dropped++;
-            getContext().getLog().warn("tunnel host: no active node known, {} message(s) dropped so far", dropped);
+            log.warn("tunnel host: no active node known, {} message(s) dropped so far", dropped);
         }
         pending.addLast(new Waiting(label, command, forwardable, System.nanoTime() + PENDING_FOR.toNanos()));
     }
@@ -219,7 +248,7 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
         try {
             command = (TunnelCommand) serialization.deserialize(f.bytes(), f.serializer(), f.manifest()).get();
         } catch (Exception e) {
-            getContext().getLog().warn("tunnel host: a forwarded command for {} is unreadable: {}", f.label(),
+            log.warn("tunnel host: a forwarded command for {} is unreadable: {}", f.label(),
                     e.toString());
             return this;
         }
@@ -236,7 +265,7 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
             to.tell(new Forwarded(label, serializer.identifier(), Serializers.manifestFor(serializer, command), bytes));
             return true;
         } catch (Exception e) {
-            getContext().getLog().warn("tunnel host: cannot forward a {} for {}: {}",
+            log.warn("tunnel host: cannot forward a {} for {}: {}",
                     command.getClass().getSimpleName(), label, e.toString());
             return false;
         }
@@ -276,11 +305,11 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
         }
         active = b.active();
         if (active) {
-            getContext().getLog().info("tunnel host: active (lease epoch {}), starting every tunnel", b.epoch());
+            log.info("tunnel host: active (lease epoch {}), starting every tunnel", b.epoch());
             readLabelsAsync();
             flush();
         } else {
-            getContext().getLog().info("tunnel host: standby, stopping {} tunnel entit(ies)", entities.size());
+            log.info("tunnel host: standby, stopping {} tunnel entit(ies)", entities.size());
             for (Iterator<ActorRef<TunnelCommand>> it = entities.values().iterator(); it.hasNext(); ) {
                 getContext().stop(it.next());
                 it.remove();
@@ -292,15 +321,43 @@ public final class TunnelHost extends AbstractBehavior<TunnelHost.Message> {
     private Behavior<Message> labels(Labels l) {
         if (l.error().isPresent()) {
             // the tunnels the config store or the API name still start (on their first message); retried below
-            getContext().getLog().warn("tunnel host: cannot read the tunnels from the journal: {}", l.error().get());
+            log.warn("tunnel host: cannot read the tunnels from the journal: {}", l.error().get());
             getContext().scheduleOnce(Duration.ofSeconds(1), getContext().getSelf(), ReadLabels.INSTANCE);
             return this;
         }
         if (active) {
             l.labels().forEach(this::entity);
-            getContext().getLog().info("tunnel host: {} tunnel entit(ies) running", entities.size());
+            log.info("tunnel host: {} tunnel entit(ies) running", entities.size());
         }
         return this;
+    }
+
+    /**
+     * A standby replays every tunnel's journal through {@link TunnelState#apply} and throws the result away: what a
+     * takeover then runs first (the journal's queries, its events' deserializers, the event handler) is loaded and
+     * compiled already. Measured in HaPairLabTest: a cold tunnel recovery took 260-440 ms of the gap.
+     */
+    private void warm() {
+        var system = getContext().getSystem();
+        var readJournal = org.apache.pekko.persistence.query.PersistenceQuery.get(system).getReadJournalFor(
+                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class,
+                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.Identifier());
+        long t0 = System.nanoTime();
+        CompletableFuture<Integer> done = CompletableFuture.supplyAsync(this::readLabels,
+                        system.dispatchers().lookup(DispatcherSelector.blocking()))
+                .thenCompose(labels -> {
+                    CompletableFuture<?>[] all = labels.stream()
+                            .map(l -> readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(l).id(), 0,
+                                            Long.MAX_VALUE)
+                                    .map(env -> (TunnelEvent) env.event())
+                                    .runFold(TunnelState.empty(l), TunnelState::apply, system)
+                                    .toCompletableFuture())
+                            .toArray(CompletableFuture[]::new);
+                    return CompletableFuture.allOf(all).thenApply(v -> labels.size());
+                });
+        getContext().pipeToSelf(done, (n, e) -> e == null
+                ? new Warmed(n, (System.nanoTime() - t0) / 1_000_000, Optional.empty())
+                : new Warmed(0, 0, Optional.of(e.toString())));
     }
 
     private ActorRef<TunnelCommand> entity(String label) {
