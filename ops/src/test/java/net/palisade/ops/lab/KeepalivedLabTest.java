@@ -235,6 +235,8 @@ class KeepalivedLabTest {
         // address as soon as the other resigns
         assertThat(Files.readString(tmp.resolve("keepalived-gw2").resolve("state"))).contains("BACKUP")
                 .contains("MASTER");
-        System.out.println("keepalived lab: virtual address on gw2 " + moved.toMillis() + " ms after the active node stopped");
+        System.out.println("keepalived lab: virtual address on gw2 " + moved.toMillis() + " ms after the active node stopped"
+                + "\n--- gw1 states:\n" + Files.readString(tmp.resolve("keepalived-gw1").resolve("state"))
+                + "--- gw2 states:\n" + Files.readString(tmp.resolve("keepalived-gw2").resolve("state")));
     }
 }
