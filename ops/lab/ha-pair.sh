@@ -72,7 +72,7 @@ down() {
 keep_logs() {
   [ -n "${HA_PAIR_LOGS:-}" ] || return 0
   mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping.txt keepalived-1/log keepalived-2/log ss/charon.log; do
+  for f in gw1.log gw2.log ping.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
     [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
   done
   return 0

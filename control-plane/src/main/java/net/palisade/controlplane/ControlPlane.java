@@ -76,7 +76,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A control-plane node: the Pekko cluster member that hosts the tunnel entities (sharded, one per label), the
+ * A control-plane node: the Pekko cluster member that hosts the tunnel entities (one per label: sharded on a node
+ * alone, on a pair member run by its {@link TunnelHost} while it holds the active lease), the
  * config store (a cluster singleton), and the journal. The one entry point for the HTTP API and the CLI; every
  * method answers asynchronously, and a refusal completes the stage exceptionally with {@link RejectedException}.
  *
