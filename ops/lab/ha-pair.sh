@@ -67,7 +67,17 @@ down() {
   done
 }
 # the work directory holds keys (pair.key, node.key): removed after a run that went through, kept to read otherwise
-if [ "$keep" -eq 0 ]; then trap 'rc=$?; down; [ "$rc" -ne 0 ] || rm -rf "$work"' EXIT; fi
+# HA_PAIR_LOGS=DIR: the nodes', keepalived's and strongSwan's logs and the ping output are copied there at the end
+# (no keys), to read the timeline of a takeover
+keep_logs() {
+  [ -n "${HA_PAIR_LOGS:-}" ] || return 0
+  mkdir -p "$HA_PAIR_LOGS"
+  for f in gw1.log gw2.log ping.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
+    [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
+  done
+  return 0
+}
+if [ "$keep" -eq 0 ]; then trap 'rc=$?; keep_logs; down; [ "$rc" -ne 0 ] || rm -rf "$work"' EXIT; else trap keep_logs EXIT; fi
 fail() { echo "ha-pair: $*" >&2; for f in gw1 gw2; do [ -f "$work/$f.log" ] && { echo "--- $f.log (tail)" >&2; tail -25 "$work/$f.log" >&2; }; done; exit 1; }
 
 # ---- namespaces: two bridges, two gateways, strongSwan, a host on each side ----------------------------------
@@ -85,6 +95,9 @@ for n in 1 2; do
   ip -n "$P-gw$n" addr add "192.0.2.$n/24" dev wan
   ip -n "$P-gw$n" addr add "10.1.0.$((n + 1))/24" dev lan
   ip netns exec "$P-gw$n" sysctl -qw net.ipv4.ip_forward=1
+  # as on a real pair (docs/ha.md): traffic for the remote site is dropped, not routed in the clear, while this
+  # gateway has no tunnel route (its node standby, or a tunnel down); Palisade's route through its TUN device wins
+  ip -n "$P-gw$n" route add blackhole 10.2.0.0/24 metric 1000
 done
 link "$P-ss" wan "$P-inet" wan-s; ip -n "$P-inet" link set wan-s master br0
 ip -n "$P-ss" addr add 192.0.2.3/24 dev wan
@@ -102,7 +115,9 @@ ip netns exec "$P-gw1" ping -c1 -W2 192.0.2.3 >/dev/null || fail "underlay ping 
 ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
 if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
   pg_lsclusters -h | grep -q . || pg_createcluster "$ver" main >&2
-  pg_ctlcluster "$ver" main start >&2
+  # without our descriptors: run under flock(1), the server would inherit the lab lock's and hold it while it runs
+  ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -le 2 ] || eval "exec $fd>&-" || true; done
+    exec pg_ctlcluster "$ver" main start ) >&2
 fi
 pgport=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
 for _ in $(seq 1 100); do su postgres -c "psql -p $pgport -Atqc 'select 1'" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -210,7 +225,7 @@ for n in 1 2; do
   # enable_script_security would refuse them)
   sed -e "s/router_id gw1/router_id gw$n/" -e '/enable_script_security/d' -e 's/interface eth0/interface wan/' \
       -e "s#$VIP/24 dev eth0#$VIP/24 dev wan\n        10.1.0.1/24 dev lan#" \
-      -e "s#\"/usr/lib/palisade/palisade-ha-check\"#\"/usr/bin/env PALISADE_API=127.0.0.1:8470 PALISADE_TOKEN_FILE=$work/gw$n/api-token $root/ops/ha/palisade-ha-check\"#" \
+      -e "s#\"/usr/lib/palisade/palisade-ha-check#\"/usr/bin/env PALISADE_API=127.0.0.1:8470 PALISADE_TOKEN_FILE=$work/gw$n/api-token $root/ops/ha/palisade-ha-check#" \
       -e "s#\"/usr/lib/palisade/palisade-ha-notify /run/palisade/vrrp-state\"#\"$root/ops/ha/palisade-ha-notify $work/keepalived-$n/state\"#" \
       "$root/ops/ha/keepalived.conf.example" > "$work/keepalived-$n/keepalived.conf"
   sed -i "s#^    track_script {#    virtual_routes {\n        src $VIP 192.0.2.3/32 dev wan\n    }\n    track_script {#" \
@@ -263,7 +278,7 @@ victim=$(node_pid 1)
 [ -n "$victim" ] || fail "no process listens on gw1's cluster port"
 killed=$(date +%s.%N)
 kill -9 "$victim"
-say "kill -9 of gw1's node (pid $victim)"
+say "kill -9 of gw1's node (pid $victim) at $killed"
 cat > "$work/ping.py" <<'PY'
 import re, sys
 # ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run

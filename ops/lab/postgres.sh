@@ -8,7 +8,9 @@ ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
 [ -n "$ver" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
 if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
   pg_lsclusters -h | grep -q . || pg_createcluster "$ver" main >&2
-  pg_ctlcluster "$ver" main start >&2
+  # without our descriptors: run under flock(1), the server would inherit the lab lock's and hold it while it runs
+  ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -le 2 ] || eval "exec $fd>&-" || true; done
+    exec pg_ctlcluster "$ver" main start ) >&2
 fi
 port=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
 for _ in $(seq 1 100); do su postgres -c "psql -p $port -Atqc 'select 1'" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import net.palisade.controlplane.cluster.ActivePorts;
 import net.palisade.controlplane.cluster.ActiveRole;
-import net.palisade.controlplane.cluster.ActiveShardAllocation;
+import net.palisade.controlplane.cluster.TunnelHost;
 import net.palisade.controlplane.cluster.ClusterTls;
 import net.palisade.controlplane.cluster.ClusterView;
 import net.palisade.controlplane.cluster.LeaseTable;
@@ -55,6 +55,8 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -74,7 +76,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A control-plane node: the Pekko cluster member that hosts the tunnel entities (sharded, one per label), the
+ * A control-plane node: the Pekko cluster member that hosts the tunnel entities (one per label: sharded on a node
+ * alone, on a pair member run by its {@link TunnelHost} while it holds the active lease), the
  * config store (a cluster singleton), and the journal. The one entry point for the HTTP API and the CLI; every
  * method answers asynchronously, and a refusal completes the stage exceptionally with {@link RejectedException}.
  *
@@ -86,19 +89,19 @@ public final class ControlPlane implements AutoCloseable {
     private final Settings settings;
     private final JournalSettings journal;
     private final String node;
-    private final ClusterSharding sharding;
+    private final Tunnels tunnels;
     private final ActorRef<ConfigCommand> configStore;
     private final JdbcReadJournal readJournal;
     private final ActiveRole role;
 
     private ControlPlane(ActorSystem<Void> system, Settings settings, JournalSettings journal, String node,
-            ClusterSharding sharding, ActorRef<ConfigCommand> configStore, ActiveRole role) {
+            Tunnels tunnels, ActorRef<ConfigCommand> configStore, ActiveRole role) {
         this.system = system;
         this.role = role;
         this.settings = settings;
         this.journal = journal;
         this.node = node;
-        this.sharding = sharding;
+        this.tunnels = tunnels;
         this.configStore = configStore;
         this.readJournal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
                 JdbcReadJournal.Identifier());
@@ -162,7 +165,7 @@ public final class ControlPlane implements AutoCloseable {
         String node = settings.nodeName().orElseGet(() -> self.getHost().orElse("local") + ":"
                 + self.getPort().map(String::valueOf).orElse("0"));
         ActiveRole role = journal.h2() ? ActiveRole.sole()
-                : ActiveRole.leased(journal, ActiveShardAllocation.ownerName(self), NodeConfig.leaseTtl(settings),
+                : ActiveRole.leased(journal, ActiveRole.ownerName(self), NodeConfig.leaseTtl(settings),
                         settings.clock());
         TunnelPorts gated = ports;
         role.listen(fence);
@@ -174,18 +177,23 @@ public final class ControlPlane implements AutoCloseable {
                     org.apache.pekko.actor.typed.Props.empty());
             role.journalTo(timeline::tell);
         }
-        ClusterSharding sharding = ClusterSharding.get(system);
         TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery());
-        Entity<TunnelCommand, ?> entity = Entity.of(TunnelEntity.TYPE_KEY,
-                        ctx -> TunnelEntity.create(ctx.getEntityId(), tunnelDeps))
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy());
+        Tunnels tunnels;
         if (role.paired()) {
-            entity = entity.withAllocationStrategy(new ActiveShardAllocation(role, self));
+            // not sharded: the entities run on the lease holder and start the moment it holds the lease (TunnelHost)
+            ActorRef<TunnelHost.Message> host = system.systemActorOf(TunnelHost.create(tunnelDeps, role, journal),
+                    "tunnel-host", org.apache.pekko.actor.typed.Props.empty());
+            role.listen(TunnelHost.listener(host));
+            tunnels = new Tunnels(Optional.empty(), Optional.of(host));
+        } else {
+            ClusterSharding sharding = ClusterSharding.get(system);
+            sharding.init(Entity.of(TunnelEntity.TYPE_KEY, ctx -> TunnelEntity.create(ctx.getEntityId(), tunnelDeps))
+                    .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+            tunnels = new Tunnels(Optional.of(sharding), Optional.empty());
         }
-        sharding.init(entity);
         ActorRef<ConfigCommand> store = ClusterSingleton.get(system).init(SingletonActor.of(
-                ConfigStore.create(label -> sharding.entityRefFor(TunnelEntity.TYPE_KEY, label),
-                        new ConfigStore.Deps(node, settings.clock(), settings.snapshotEvery())),
+                ConfigStore.create(tunnels::entity, new ConfigStore.Deps(node, settings.clock(),
+                        settings.snapshotEvery())),
                 ConfigStore.PERSISTENCE_ID));
         role.start();
         // downed by the resolver (or stopped otherwise) without close(): this node must not stay active, and should
@@ -197,7 +205,7 @@ public final class ControlPlane implements AutoCloseable {
                     return Done.done();
                 }, r -> Thread.ofPlatform().daemon().name("palisade-step-down").start(r))); // it blocks: not the common pool
         system.getWhenTerminated().thenRun(() -> role.leave(new Cause("cluster-left")));
-        return new ControlPlane(system, settings, journal, node, sharding, store, role);
+        return new ControlPlane(system, settings, journal, node, tunnels, store, role);
     }
 
     /** This node's role in its pair (a sole node on H2 is always active). */
@@ -508,11 +516,11 @@ public final class ControlPlane implements AutoCloseable {
                 : row.filter(LeaseTable.Row::held).map(LeaseTable.Row::owner);
         List<ClusterView.Member> members = new ArrayList<>();
         for (org.apache.pekko.cluster.Member m : state.getMembers()) {
-            String address = ActiveShardAllocation.ownerName(m.address());
+            String address = ActiveRole.ownerName(m.address());
             members.add(new ClusterView.Member(address, m.status().toString().toLowerCase(java.util.Locale.ROOT),
                     !unreachable.contains(m), holder.map(address::equals).orElse(false)));
         }
-        String self = ActiveShardAllocation.ownerName(c.selfAddress());
+        String self = ActiveRole.ownerName(c.selfAddress());
         String r = !role.paired() ? "sole" : role.active() ? "active" : "standby";
         long epoch = role.active() ? role.epoch() : row.map(LeaseTable.Row::epoch).orElse(0L);
         return new ClusterView(self, r, members, holder, epoch,
@@ -531,6 +539,26 @@ public final class ControlPlane implements AutoCloseable {
                 .thenApply(l -> l.stream().sorted(java.util.Comparator.comparing(HaEvent::time)).toList());
     }
 
+    /**
+     * How this node reaches a tunnel entity: through cluster sharding on a node alone, through the node's
+     * {@link TunnelHost} on a pair member (exactly one of the two).
+     */
+    private record Tunnels(Optional<ClusterSharding> sharding, Optional<ActorRef<TunnelHost.Message>> host) {
+        RecipientRef<TunnelCommand> entity(String label) {
+            return host.map(h -> TunnelHost.entity(h, label))
+                    .orElseGet(() -> sharding.orElseThrow().entityRefFor(TunnelEntity.TYPE_KEY, label));
+        }
+
+        CompletionStage<TunnelReply> ask(String label, Function<ActorRef<TunnelReply>, TunnelCommand> cmd,
+                Duration timeout, ActorSystem<Void> system) {
+            if (host.isPresent()) {
+                return AskPattern.<TunnelHost.Message, TunnelReply>ask(host.get(),
+                        r -> new TunnelHost.Deliver(label, cmd.apply(r)), timeout, system.scheduler());
+            }
+            return sharding.orElseThrow().entityRefFor(TunnelEntity.TYPE_KEY, label).ask(cmd::apply, timeout);
+        }
+    }
+
     // ---- plumbing ----------------------------------------------------------------------------------------------
 
     private <R extends ConfigReply> CompletionStage<R> askStore(Function<ActorRef<ConfigReply>, ConfigCommand> cmd,
@@ -545,8 +573,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private CompletionStage<TunnelView> askTunnel(String label, Function<ActorRef<TunnelReply>, TunnelCommand> cmd) {
-        return plain(sharding.entityRefFor(TunnelEntity.TYPE_KEY, label)
-                .<TunnelReply>ask(cmd::apply, settings.askTimeout()))
+        return plain(tunnels.ask(label, cmd, settings.askTimeout(), system))
                 .thenApply(reply -> switch (reply) {
                     case TunnelReply.Ok ok -> ok.tunnel();
                     case TunnelReply.Rejected r -> throw new RejectedException(r.error(), List.of());

@@ -74,17 +74,23 @@ public final class NodeConfig {
 
     /** The key of the active lease's TTL in the node configuration (default {@link #LEASE_TTL}). */
     public static final String LEASE_TTL_KEY = "palisade-ha.lease-ttl";
-    /** The default TTL of both leases (active role and split-brain resolver); renewed every TTL/10. */
-    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofSeconds(2);
+    /**
+     * The default TTL of both leases (active role and split-brain resolver); renewed every TTL/10. A takeover after
+     * {@code kill -9} waits out this TTL, then ~0.3-0.5 s of tunnel recovery (HaPairLabTest). Safe at any value
+     * because the holder stands down TTL/10 before the database can hand the row on ({@link
+     * net.palisade.controlplane.cluster.PgLease}): 1.5 s leaves 150 ms for the fence (IKE, then the SAs), and the
+     * new holder sends nothing for another few hundred ms while its tunnels recover. What a shorter TTL costs is
+     * tolerance: a database that does not answer for TTL − TTL/10 (1.35 s) makes the active node stand down.
+     */
+    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofMillis(1500);
 
     /**
      * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and a node
      * suspected after about 1 s of silence (Pekko's defaults, 1 s and 3 s pause, take ~5.5 s). The resolver decides
      * 2 s after the membership stopped changing (default 20 s), and takes the {@code palisade-sbr} lease row; the
-     * minority side waits 1 s more before trying. Shards rebalance every second, so that the tunnels follow the
-     * active role quickly ({@link net.palisade.controlplane.cluster.ActiveShardAllocation}), and a moved shard
-     * restarts its tunnels at once (remember-entities, in distributed data: not the journal, which the node that
-     * lost the lease may no longer reach).
+     * minority side waits 1 s more before trying. None of this is on a takeover's path any more: the tunnels follow
+     * the active lease ({@link net.palisade.controlplane.cluster.TunnelHost}), not membership; membership still
+     * moves the config store singleton to the survivor.
      */
     static Config pair(JournalSettings j, java.time.Duration ttl) {
         long ms = ttl.toMillis();
@@ -99,23 +105,14 @@ public final class NodeConfig {
                       acquire-lease-delay-for-minority = 1s
                     }
                   }
-                  # removes a downed member 250 ms after the decision instead of up to 1 s: the new active node's
-                  # shards (and so its tunnels) wait for that removal (HaPairLabTest measures the whole gap)
+                  # removes a downed member 250 ms after the decision instead of up to 1 s: the config store
+                  # singleton moves to the survivor only after that removal
                   leader-actions-interval = 250ms
                   failure-detector {
                     heartbeat-interval = 200ms
                     acceptable-heartbeat-pause = 1s
                     threshold = 8.0
                     expected-response-after = 400ms
-                  }
-                  sharding {
-                    rebalance-interval = 1s
-                    remember-entities = on
-                    # kept in distributed data, in memory on both nodes: a coordinator on a node cut off from the
-                    # database must still hand shards over (with the journal as store it hung, PairTest); after a
-                    # restart of both nodes the config store starts every tunnel anyway
-                    remember-entities-store = ddata
-                    distributed-data.durable.keys = []
                   }
                 }
                 palisade-lease {

@@ -37,8 +37,8 @@ class SettingsTest {
                 .as("a pair on PostgreSQL: the lease decides, so either node can survive the other")
                 .isEqualTo("lease-majority");
         assertThat(c.getString("palisade-lease.lease-class")).endsWith("PgLease");
-        assertThat(c.getDuration("palisade-lease.heartbeat-timeout")).isEqualTo(Duration.ofSeconds(2));
-        assertThat(c.getDuration("palisade-lease.heartbeat-interval")).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.getDuration("palisade-lease.heartbeat-timeout")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.getDuration("palisade-lease.heartbeat-interval")).isEqualTo(Duration.ofMillis(150));
         assertThat(c.getDuration("pekko.cluster.failure-detector.heartbeat-interval")).isEqualTo(Duration.ofMillis(200));
         assertThat(c.getDuration("pekko.cluster.split-brain-resolver.stable-after")).isEqualTo(Duration.ofSeconds(2));
         assertThat(NodeConfig.node(Settings.defaults(Path.of("/data")), Settings.defaults(Path.of("/data"))

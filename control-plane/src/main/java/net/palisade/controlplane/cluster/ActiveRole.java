@@ -74,6 +74,11 @@ public final class ActiveRole implements AutoCloseable {
         this.active = lease.isEmpty();
     }
 
+    /** @return {@code host:port} of a cluster address, the owner name nodes use in the lease */
+    public static String ownerName(org.apache.pekko.actor.Address a) {
+        return a.getHost().orElse("local") + ":" + a.getPort().map(String::valueOf).orElse("0");
+    }
+
     /** A node alone (embedded H2): always active, epoch 0, no lease. */
     public static ActiveRole sole() {
         return new ActiveRole(Optional.empty(), "", Clock.systemUTC(), Duration.ZERO);

@@ -40,7 +40,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One tunnel's life, event-sourced: one entity per tunnel label, sharded over the cluster (persistence id
+ * One tunnel's life, event-sourced: one entity per tunnel label, sharded over a node alone's cluster or run by
+ * the active pair member's {@link net.palisade.controlplane.cluster.TunnelHost} (persistence id
  * {@code Tunnel|<label>}, every event tagged {@value #TAG}). Command handlers are chosen by phase — not configured,
  * admin down, admin up — so a command that makes no sense in a phase is refused there without persisting.
  * Effects on the dataplane and the IKE engines go through {@link TunnelPorts}, after the event is persisted; after

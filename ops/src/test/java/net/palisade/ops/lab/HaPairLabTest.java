@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The pair as {@code ops/lab/ha-pair.sh} shows it to a user, run by the suite: two {@code palisade run --seed}
  * processes on one PostgreSQL with one pair key, keepalived moving the virtual addresses, strongSwan 5.9 as the
  * remote site initiating to the virtual address, {@code ping -i 0.01} across, {@code kill -9} of the active node.
- * The script measures and the test judges: the standby is active, the ping resumes within 15 s, strongSwan keeps its
+ * The script measures and the test judges: the standby is active, the ping resumes within 3 s, strongSwan keeps its
  * IKE SA (same SPIs in {@code swanctl --list-sas}) and no IKE_SA_INIT crosses the wire after the kill — the new
  * active node went on with the journaled SAs (RFC 6311 message ID sync) —, tshark sees no (SPI, sequence number)
  * pair twice, and the killed node comes back as standby. Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
@@ -61,10 +61,10 @@ class HaPairLabTest {
         }
         assertThat(r.get("active_after")).as("the standby is active after the kill\n%s", output).isEqualTo("active");
         assertThat(r.get("resumed_ping")).as("the ping resumed\n%s", output).isEqualTo("yes");
-        // measured 7.6-9.1 s on a quiet machine (docs/ha.md: the shard moves after membership); the bound leaves a
-        // loaded CI machine room, the resumption itself is judged below
+        // the bound: the lease TTL (1.5 s) plus the tunnels' recovery on the new active node; measured
+        // 1.9-2.2 s on this shared machine (docs/ha.md "See it")
         assertThat(Long.parseLong(r.get("gap_ms"))).as("longest time without a reply, ms\n%s", output)
-                .isLessThan(15_000);
+                .isLessThan(3_000);
         assertThat(Long.parseLong(r.get("esp"))).as("ESP on the bridge").isGreaterThan(200);
         assertThat(r.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", output).isEqualTo("0");
         assertThat(r.get("resumed_ike")).as("the new active node resumed the journaled IKE SA\n%s", output)
