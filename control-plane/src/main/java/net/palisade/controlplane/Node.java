@@ -293,6 +293,14 @@ public final class Node implements AutoCloseable {
     private static SaEvents saEvents(AtomicReference<ControlPlane> node, IkeManager ike) {
         return new SaEvents() {
             @Override
+            public void outboundByteLimit(String label, long spi) {
+                if (ike.sequenceSoftLimit(label, spi)) {
+                    log.info("tunnel {}: outbound Child SA 0x{} carried most of its negotiated kilobytes; replacing it",
+                            label, Long.toHexString(spi));
+                }
+            }
+
+            @Override
             public void outboundSoftLimit(String label, long spi) {
                 if (ike.sequenceSoftLimit(label, spi)) {
                     log.info("tunnel {}: outbound Child SA 0x{} is near the end of its sequence numbers; rekeying it",

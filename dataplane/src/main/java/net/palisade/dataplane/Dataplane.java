@@ -550,6 +550,21 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
+     * The pair of tunnel {@code label} receiving on {@code inboundSpi} asks for its replacement once its outbound SA
+     * has sent {@code bytes} ({@link OutboundSa#limitBytes}: a lifetime in kilobytes). False if there is no such pair.
+     */
+    public synchronized boolean limitOutboundBytes(String label, int inboundSpi, long bytes) {
+        checkOpen();
+        DataplaneTunnel t = tunnels.get(label);
+        int i = t == null ? -1 : t.indexOf(inboundSpi);
+        if (i < 0) {
+            return false;
+        }
+        t.pairs().pairs().get(i).outbound().limitBytes(bytes);
+        return true;
+    }
+
+    /**
      * Sends the traffic of tunnel {@code label} on its pair whose inbound SPI is {@code inboundSpi} (the rekey
      * responder, once the peer deleted the old pair). False if the tunnel has no such pair.
      */

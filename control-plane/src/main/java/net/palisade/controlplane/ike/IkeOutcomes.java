@@ -338,6 +338,12 @@ final class IkeOutcomes {
                 case REKEY_SWITCH -> port.add(keys, true);
                 case REKEY_KEEP -> port.add(keys, false);
             }
+            if (c.lifetimeKilobytes().isPresent()) {
+                // replaced at 90 % of the negotiated volume, before the peer's hard limit ends it
+                long kb = c.lifetimeKilobytes().getAsLong();
+                long bytes = kb > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : kb * 1024 / 10 * 9;
+                port.limitBytes(label, Spi.of(c.inboundSpi()), Math.max(1, bytes));
+            }
             log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
                     Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
                     c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");

@@ -84,15 +84,28 @@ public sealed interface IkeOutput {
      * @param pfs              the CREATE_CHILD_SA's key exchange group, {@code NONE} when it had none (a peer
      *                         rekeying without PFS); empty for the first Child SA (IKE_AUTH, keys from the IKE SA)
      * @param esn              64-bit extended sequence numbers were negotiated (ESN transform ID 1)
+     * @param lifetimeKilobytes a lifetime in kilobytes negotiated for the SA (IKEv1 quick mode only): it is replaced
+     *                          once its outbound SA has carried most of it
      */
     record ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
             Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
             List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors, InetSocketAddress local,
-            InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs, boolean esn) implements Event {
+            InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs, boolean esn,
+            java.util.OptionalLong lifetimeKilobytes) implements Event {
         /** Copies the lists. */
         public ChildSaInstalled {
             localSelectors = List.copyOf(localSelectors);
             remoteSelectors = List.copyOf(remoteSelectors);
+            java.util.Objects.requireNonNull(lifetimeKilobytes, "lifetimeKilobytes");
+        }
+
+        /** Without a lifetime in kilobytes (IKEv2 has none; an IKEv1 quick mode may negotiate one). */
+        public ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
+                Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
+                List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors, InetSocketAddress local,
+                InetSocketAddress remote, boolean udpEncapsulation, Optional<DhGroup> pfs, boolean esn) {
+            this(inboundSpi, outboundSpi, encryption, integrity, inbound, outbound, localSelectors, remoteSelectors,
+                    local, remote, udpEncapsulation, pfs, esn, java.util.OptionalLong.empty());
         }
     }
 

@@ -338,7 +338,8 @@ final class QuickMode {
         IkeOutput.ChildSaInstalled installed = new IkeOutput.ChildSaInstalled(e.spiIn, e.spiOut,
                 e.suite.encryption(), e.suite.integrity(), keys(in, encBytes, e), keys(out, encBytes, e),
                 List.of(e.local.selector()), List.of(e.remote.selector()), ctx.local, ctx.remote,
-                ctx.udpEncapsulation, Optional.of(e.suite.group()), false); // no ESN in IKEv1 (RFC 4304 not done)
+                ctx.udpEncapsulation, Optional.of(e.suite.group()), false, // no ESN in IKEv1 (RFC 4304 not done)
+                e.suite.kilobytes());
         java.util.Arrays.fill(in, (byte) 0);
         java.util.Arrays.fill(out, (byte) 0);
         finish(e);

@@ -34,6 +34,11 @@ public final class DataplaneSaPort implements SaPort {
     }
 
     @Override
+    public boolean limitBytes(String label, Spi inbound, long bytes) {
+        return dataplane.limitOutboundBytes(label, inbound.toInt(), bytes);
+    }
+
+    @Override
     public boolean retire(String label, Spi inbound) throws IOException {
         return dataplane.removePair(label, inbound.toInt());
     }

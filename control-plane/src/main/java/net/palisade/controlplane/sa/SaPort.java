@@ -29,6 +29,12 @@ public interface SaPort {
     void add(SaKeys keys, boolean sending) throws IOException;
 
     /**
+     * The pair of tunnel {@code label} receiving on {@code inbound} asks for a replacement once it has sent
+     * {@code bytes} (a lifetime in kilobytes the peer negotiated); false if there is no such pair.
+     */
+    boolean limitBytes(String label, Spi inbound, long bytes) throws IOException;
+
+    /**
      * Removes one pair of tunnel {@code label}, the one receiving on {@code inbound}; the newest remaining pair
      * takes over sending, and the last pair takes the tunnel's routes with it.
      *

@@ -255,6 +255,11 @@ class IkeOutcomesTest {
         }
 
         @Override
+        public boolean limitBytes(String label, Spi inbound, long bytes) {
+            return pairs(label).contains(inbound.value());
+        }
+
+        @Override
         public boolean retire(String label, Spi inbound) throws IOException {
             List<Long> p = pairs.get(label);
             return p != null && p.remove(inbound.value());

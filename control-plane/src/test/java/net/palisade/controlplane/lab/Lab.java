@@ -133,7 +133,9 @@ public final class Lab {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .pollInterval(java.time.Duration.ofMillis(100))
                     .until(() -> in(serverNamespace, "ss", "-ltn").output().contains(":5201"));
-            return in(clientNamespace, "iperf3", "-c", serverAddress, "-t", Integer.toString(seconds));
+            // bounded: an iperf3 client whose path breaks mid-test can spin for ever (seen once at 100 % CPU)
+            return in(clientNamespace, "timeout", Integer.toString(seconds + 30), "iperf3", "-c", serverAddress,
+                    "-t", Integer.toString(seconds));
         } finally {
             server.destroy();
         }

@@ -33,6 +33,9 @@ public final class OutboundSa {
     /** After a reservation failed, how long packets past the reservation are dropped before asking again. */
     private static final long RETRY_NANOS = 1_000_000_000L;
 
+    /** How often (in packets: a mask of the sequence number) the byte limit is checked against the counters. */
+    private static final long BYTE_CHECK_MASK = 1023;
+
     /** Counter fields per worker stripe. */
     public static final int PACKETS = 0;
     public static final int BYTES = 1;
@@ -51,6 +54,9 @@ public final class OutboundSa {
     private final long softLimit;
     private final AtomicBoolean softReported = new AtomicBoolean();
     private final AtomicBoolean hardReported = new AtomicBoolean();
+    /** Bytes after which a replacement is asked for ({@link #limitBytes}); none by default. */
+    private volatile long softBytes = Long.MAX_VALUE;
+    private final AtomicBoolean bytesReported = new AtomicBoolean();
     private volatile boolean exhausted;
     private final StripedCounters counters;
     private final SaEvents events;
@@ -190,6 +196,10 @@ public final class OutboundSa {
         }
         if (s == softLimit && softReported.compareAndSet(false, true)) {
             events.outboundSoftLimit(label, Integer.toUnsignedLong(spi));
+        }
+        if ((s & BYTE_CHECK_MASK) == 0 && softBytes != Long.MAX_VALUE && !bytesReported.get()
+                && counters.sum(BYTES) >= softBytes && bytesReported.compareAndSet(false, true)) {
+            events.outboundByteLimit(label, Integer.toUnsignedLong(spi));
         }
         return s;
     }
@@ -345,6 +355,18 @@ public final class OutboundSa {
     public void countSealed(int worker, int innerBytes) {
         counters.increment(worker, PACKETS);
         counters.add(worker, BYTES, innerBytes);
+    }
+
+    /**
+     * Asks for a replacement once this SA has sent {@code bytes} (checked every 1,024 packets, so a little
+     * later): for a lifetime in kilobytes, which the peer enforces too. Reported once through
+     * {@link SaEvents#outboundByteLimit}; the SA goes on sending.
+     */
+    public void limitBytes(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("byte limit must be positive, found " + bytes);
+        }
+        softBytes = bytes;
     }
 
     public SaTraffic traffic() {

@@ -14,6 +14,13 @@ public interface SaEvents {
     default void outboundSoftLimit(String label, long spi) {
     }
 
+    /**
+     * The outbound SA carried the bytes its negotiated lifetime allows before a replacement is due (an IKEv1 peer's
+     * kilobyte lifetime, {@link OutboundSa#limitBytes}): rekey now, traffic still flows.
+     */
+    default void outboundByteLimit(String label, long spi) {
+    }
+
     /** The outbound SA used up its sequence numbers: it sends nothing more until replaced (RFC 4303 3.3.3). */
     default void outboundExhausted(String label, long spi) {
     }

@@ -10,6 +10,7 @@ import net.palisade.dataplane.replay.SequenceCounter;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OutboundSaTest {
     private static final InetAddress LOCAL = InetAddress.ofLiteral("192.0.2.1");
@@ -26,7 +27,35 @@ class OutboundSaTest {
         public void outboundExhausted(String label, long spi) {
             events.add("hard " + label + " " + spi);
         }
+
+        @Override
+        public void outboundByteLimit(String label, long spi) {
+            events.add("bytes " + label + " " + spi);
+        }
     };
+
+    @Test
+    void aByteLimitAsksForAReplacementOnceAndTheSaGoesOnSending() {
+        // an IKEv1 peer's lifetime of 1000 kilobytes: replaced at 90 %, 921,600 bytes
+        OutboundSa sa = new OutboundSa("k", 0x3000, LOCAL, PEER, "aes-128-gcm", false, 1438, 2, recorder);
+        sa.limitBytes(921_600);
+        long sent = 0;
+        int packets = 0;
+        while (sent < 921_600) {
+            assertThat(sa.nextSequence()).isPositive();
+            sa.countSealed(packets % 2, 1000); // two workers, 1000-byte packets
+            sent += 1000;
+            packets++;
+        }
+        assertThat(events).as("not before the limit").isEmpty();
+        // it is noticed within the next 1024 packets, once, and nothing stops
+        for (int i = 0; i < 3000; i++) {
+            assertThat(sa.nextSequence()).isPositive();
+            sa.countSealed(0, 1000);
+        }
+        assertThat(events).containsExactly("bytes k 12288");
+        assertThatThrownBy(() -> sa.limitBytes(0)).isInstanceOf(IllegalArgumentException.class);
+    }
 
     @Test
     void sequenceStartsAtOneAndExhaustsWithoutWrapping() {

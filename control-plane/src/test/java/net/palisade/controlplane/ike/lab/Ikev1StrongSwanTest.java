@@ -54,7 +54,7 @@ class Ikev1StrongSwanTest {
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
                     "child-sa-installed");
             ping(node, peer);
-            iperf(node);
+            iperf(node, peer);
             assertThat(node.journal("to-b")).filteredOn(TunnelEvent.Phase1Up.class::isInstance)
                     .map(e -> ((TunnelEvent.Phase1Up) e).ikeVersion()).containsExactly(java.util.Optional.of(1));
             assertThat(peer.log()).contains("192.0.2.1 is initiating a Main Mode IKE_SA")
@@ -104,9 +104,33 @@ class Ikev1StrongSwanTest {
             node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
                     "child-sa-installed");
             ping(node, peer);
-            iperf(node);
+            iperf(node, peer);
             assertThat(peer.log()).contains("initiating Aggressive Mode IKE_SA lab");
             assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1").contains("INSTALLED, TUNNEL-in-UDP");
+        }
+    }
+
+    @Test
+    void strongSwansKilobyteLifetimeIsKeptAndTheSaIsReplacedBeforeItUnderIperf(@TempDir Path dir) throws Exception {
+        // strongSwan proposes a lifetime of 50 MB (SA Life Type kilobytes) and would replace the SA itself at 49.5 MB:
+        // the node replaces it first, at 90 % of the volume (45 MB)
+        StrongSwan conf = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode());
+        conf.editSwanctl(c -> c.replace("        start_action = none\n",
+                "        start_action = none\n        life_bytes = 50000000\n        rekey_bytes = 49500000\n"));
+        try (StrongSwan peer = conf.start(); LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main psk \"" + PSK
+                    + "\" label to-b\n");
+            peer.initiateOnceConfigured(node, "to-b");
+            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                    "child-sa-installed");
+            ping(node, peer);
+            iperf(node, peer);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+                    assertThat(node.journal("to-b")).as("charon log:\n" + peer.log())
+                            .anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isPresent()));
+            ping(node, peer);
+            assertThat(node.eventTypes("to-b")).doesNotContain("phase1-down", "negotiation-failed");
         }
     }
 
@@ -271,9 +295,10 @@ class Ikev1StrongSwanTest {
     }
 
     /** TCP across the tunnel for 3 s (iperf3 from host-a to host-b): data flows both ways, acknowledged. */
-    private static void iperf(LabNode node) throws Exception {
+    private static void iperf(LabNode node, StrongSwan peer) throws Exception {
         Lab.Result r = Lab.iperf(PREFIX + "-ha", PREFIX + "-hb", "10.2.0.10", 3);
-        assertThat(r.exit()).as(r.output() + "\ncounters " + node.dataplane().counters()).isZero();
+        assertThat(r.exit()).as(r.output() + "\nevents " + node.eventTypes("to-b") + "\ncounters "
+                + node.dataplane().counters() + "\ncharon log:\n" + peer.log()).isZero();
         assertThat(r.output()).containsPattern("\\d+(\\.\\d+)? [KMG]bits/sec.*receiver");
     }
 }
