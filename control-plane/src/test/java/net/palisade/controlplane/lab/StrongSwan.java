@@ -235,6 +235,19 @@ public final class StrongSwan implements AutoCloseable {
         return edit(dir.resolve("swanctl.conf"), edit);
     }
 
+    /**
+     * Takes {@code encap = yes} out of the connection: NAT detection alone decides (a real NAT on the path, or our
+     * {@code encap}). kernel-libipsec then has ESP only if something makes it encapsulate.
+     *
+     * @return this
+     * @throws IOException when the file cannot be read or written
+     */
+    public StrongSwan withoutEncap() throws IOException {
+        editSwanctl(c -> c.replace("    encap = yes\n", ""));
+        assertThat(Files.readString(dir.resolve("swanctl.conf"))).doesNotContainPattern("(?m)^\\s*encap\\s*=");
+        return this;
+    }
+
     private StrongSwan edit(Path file, UnaryOperator<String> edit) throws IOException {
         Files.writeString(file, edit.apply(Files.readString(file)));
         return this;

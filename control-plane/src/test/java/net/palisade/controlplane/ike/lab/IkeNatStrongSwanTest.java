@@ -40,9 +40,7 @@ class IkeNatStrongSwanTest {
             throws Exception {
         StrongSwan conf = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
                 "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
-        String withoutEncap = Files.readString(conf.dir().resolve("swanctl.conf")).replace("    encap = yes\n", "");
-        assertThat(withoutEncap).doesNotContain("encap");
-        conf.editSwanctl(c -> withoutEncap);
+        conf.withoutEncap();
 
         Path pcap = dir.resolve("nat-outside.pcap");
         try (Tshark.Capture _ = Tshark.capture(PREFIX + "-nat", "wan", pcap);

@@ -2,7 +2,6 @@ package net.palisade.controlplane.ike.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import net.palisade.controlplane.lab.Lab;
@@ -32,9 +31,7 @@ class Ikev1EncapStrongSwanTest {
     void encapFloatsAnIkev1TunnelTo4500WithoutANat(@TempDir Path dir) throws Exception {
         StrongSwan conf = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
                 "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode());
-        String withoutEncap = Files.readString(conf.dir().resolve("swanctl.conf")).replace("    encap = yes\n", "");
-        assertThat(withoutEncap).doesNotContain("encap");
-        conf.editSwanctl(c -> withoutEncap);
+        conf.withoutEncap();
         Path pcap = dir.resolve("inet.pcap");
         try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap);
                 StrongSwan ss = conf.start();

@@ -3,7 +3,6 @@ package net.palisade.controlplane.ike.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,9 +37,7 @@ class Ikev1NatStrongSwanTest {
     void mainModeFromBehindARealNatFloatsTo4500AndEncapsulatesEsp(@TempDir Path dir) throws Exception {
         StrongSwan conf = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
                 "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode());
-        String withoutEncap = Files.readString(conf.dir().resolve("swanctl.conf")).replace("    encap = yes\n", "");
-        assertThat(withoutEncap).doesNotContain("encap");
-        conf.editSwanctl(c -> withoutEncap);
+        conf.withoutEncap();
 
         Path pcap = dir.resolve("nat-outside.pcap");
         try (Tshark.Capture _ = Tshark.capture(PREFIX + "-nat", "wan", pcap);
