@@ -154,8 +154,7 @@ final class IkeOutcomes {
                 if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
                         KeyOrigin.NEGOTIATED)) {
                     replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
-                    Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT
-                            : k.switchOutbound() ? Cause.TIMER : Cause.PEER;
+                    Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
                     report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
                             SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
                     childState(label, c);

@@ -158,9 +158,17 @@ public sealed interface IkeOutput {
      * @param switchOutbound send on the new SA at once (we initiated the rekey)
      * @param sequenceNumbers we rekeyed because the dataplane reported the old outbound SA near the end of its
      *                        sequence numbers ({@link IkeInput.SequenceSoftLimit}), not at its soft lifetime
+     * @param byUs           we initiated the rekey (an IKEv1 quick mode initiator does, yet keeps sending on the
+     *                       old SA a moment: the peer installs its new inbound SA only when our message 3 arrives)
      */
     record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
-            boolean switchOutbound, boolean sequenceNumbers) implements Event {}
+            boolean switchOutbound, boolean sequenceNumbers, boolean byUs) implements Event {
+        /** The initiator of the rekey switches at once, the responder does not (IKEv2). */
+        public ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
+                boolean switchOutbound, boolean sequenceNumbers) {
+            this(oldInboundSpi, oldOutboundSpi, replacement, switchOutbound, sequenceNumbers, switchOutbound);
+        }
+    }
 
     /**
      * The IKE SA was rekeyed (RFC 7296 section 2.18): {@code replacement} carries the Child SAs from now on; the old

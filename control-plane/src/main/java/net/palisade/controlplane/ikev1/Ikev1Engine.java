@@ -199,9 +199,11 @@ public final class Ikev1Engine {
                 case IkeOutput.ChildSaInstalled c -> {
                     Optional<long[]> old = current.childFor(c);
                     if (old.isPresent()) {
-                        out.add(new IkeOutput.ChildSaRekeyed(old.get()[0], old.get()[1], c, true, false));
-                        current.deleteChild(old.get()[0]);
-                        out.addAll(current.pendingOutputs());
+                        // our quick mode: the old pair keeps sending for Ikev1Session.SWITCH_GRACE, then the new
+                        // ISAKMP SA deletes it (the old one may be gone by then)
+                        out.add(new IkeOutput.ChildSaRekeyed(old.get()[0], old.get()[1], c, false, false, true));
+                        current.forgetChild(old.get()[0]);
+                        next.retireLater(old.get()[0], old.get()[1]);
                     } else {
                         out.add(c);
                     }

@@ -68,11 +68,22 @@ public final class Ikev1Session {
     /** An ESP SA pair this ISAKMP SA negotiated. */
     private record Child(long spiIn, long spiOut, Flow local, Flow remote, Instant rekeyAt, Instant expireAt) {}
 
+    /** A Child SA we replaced, still sending until {@code deleteAt} ({@link #SWITCH_GRACE}), then deleted. */
+    private record Retiring(Child child, Instant deleteAt) {}
+
+    /**
+     * How long our old ESP SA keeps sending after our quick mode replaced it. The peer installs its new inbound SA
+     * when our message 3 reaches it; a packet on the new SA that overtakes message 3 would be dropped (seen in the
+     * lab against strongSwan under load: one ping in 1,300).
+     */
+    static final Duration SWITCH_GRACE = Duration.ofSeconds(1);
+
     private final Ikev1Context ctx;
     private final Phase1 phase1;
     private final QuickMode quick;
     private final Ikev1Informational info;
     private final List<Child> children = new ArrayList<>();
+    private final List<Retiring> retiring = new ArrayList<>();
     private Ikev1State state = Ikev1State.IDLE;
     private Instant setupDeadline;
     private Instant phase1Expiry;
@@ -206,13 +217,17 @@ public final class Ikev1Session {
         return Optional.empty();
     }
 
-    /** Deletes our ESP SA pair {@code spiIn} (replaced by a re-authenticated ISAKMP SA's). */
-    void deleteChild(long spiIn) {
-        ctx.outputs = new ArrayList<>();
-        children.stream().filter(c -> c.spiIn() == spiIn).findFirst().ifPresent(c -> {
-            info.sendDeleteEsp(List.of(c.spiIn()));
-            removeChild(c);
-        });
+    /** Lets go of our ESP SA pair {@code spiIn} without a word: another ISAKMP SA deletes it ({@link #retireLater}). */
+    void forgetChild(long spiIn) {
+        children.removeIf(c -> c.spiIn() == spiIn);
+    }
+
+    /**
+     * Deletes the ESP SA pair {@code spiIn}/{@code spiOut} that this ISAKMP SA's quick mode replaced after
+     * {@link #SWITCH_GRACE} (a re-authentication: the pair belonged to the ISAKMP SA it replaces).
+     */
+    void retireLater(long spiIn, long spiOut) {
+        retiring.add(new Retiring(new Child(spiIn, spiOut, null, null, null, null), ctx.now().plus(SWITCH_GRACE)));
     }
 
     /**
@@ -222,6 +237,7 @@ public final class Ikev1Session {
     List<IkeOutput> retire() {
         ctx.outputs = new ArrayList<>();
         if (state == Ikev1State.ESTABLISHED) {
+            retireNow();
             if (!children.isEmpty()) {
                 info.sendDeleteEsp(children.stream().map(Child::spiIn).toList());
             }
@@ -233,11 +249,6 @@ public final class Ikev1Session {
         if (state != Ikev1State.CLOSED) {
             transition(Ikev1State.CLOSED, "re-authenticated");
         }
-        return ctx.outputs;
-    }
-
-    /** The outputs of the last {@link #deleteChild} call. */
-    List<IkeOutput> pendingOutputs() {
         return ctx.outputs;
     }
 
@@ -433,6 +444,13 @@ public final class Ikev1Session {
             close("phase-1 lifetime expired");
             return;
         }
+        for (Retiring r : List.copyOf(retiring)) {
+            if (!now.isBefore(r.deleteAt())) {
+                retiring.remove(r);
+                info.sendDeleteEsp(List.of(r.child().spiIn()));
+                ctx.output(new IkeOutput.ChildSaDeleted(r.child().spiIn(), r.child().spiOut()));
+            }
+        }
         for (Child c : List.copyOf(children)) {
             if (!now.isBefore(c.expireAt())) {
                 ctx.count("child_expired");
@@ -494,6 +512,9 @@ public final class Ikev1Session {
                     next = earliest(next, c.rekeyAt());
                     next = earliest(next, c.expireAt());
                 }
+                for (Retiring r : retiring) {
+                    next = earliest(next, r.deleteAt());
+                }
                 Optional<Instant> dpd = info.dpdDue();
                 if (dpd.isPresent()) {
                     next = earliest(next, dpd.get());
@@ -539,11 +560,13 @@ public final class Ikev1Session {
     void down(Optional<FailureReason> reason, String detail) {
         ctx.output(new IkeOutput.Phase1Down(ctx.id(), reason, detail));
         children.clear();
+        retiring.clear();
         transition(Ikev1State.CLOSED, detail);
     }
 
     private void close(String why) {
         if (state == Ikev1State.ESTABLISHED) {
+            retireNow();
             if (!children.isEmpty()) {
                 info.sendDeleteEsp(children.stream().map(Child::spiIn).toList());
             }
@@ -609,12 +632,28 @@ public final class Ikev1Session {
         }
         Optional<Child> old = children.stream().filter(c -> c.spiIn() == replaces).findFirst();
         children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, rekeyAt, now.plus(lifetime)));
-        if (replaces != 0 && old.isPresent()) {
-            ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true, false));
+        if (replaces != 0 && old.isPresent() && byUs) {
+            // the new pair receives at once and sends once the old one is deleted, SWITCH_GRACE from now
+            ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, false, false, true));
+            children.remove(old.get());
+            retiring.add(new Retiring(old.get(), now.plus(SWITCH_GRACE)));
+        } else if (replaces != 0 && old.isPresent()) {
+            ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true, false, false));
             info.sendDeleteEsp(List.of(old.get().spiIn()));
             removeChild(old.get());
         } else {
             ctx.output(sa);
+        }
+    }
+
+    /** Deletes every replaced SA still in its grace (the ISAKMP SA ends). */
+    private void retireNow() {
+        if (!retiring.isEmpty()) {
+            info.sendDeleteEsp(retiring.stream().map(r -> r.child().spiIn()).toList());
+            for (Retiring r : List.copyOf(retiring)) {
+                retiring.remove(r);
+                ctx.output(new IkeOutput.ChildSaDeleted(r.child().spiIn(), r.child().spiOut()));
+            }
         }
     }
 
@@ -630,6 +669,14 @@ public final class Ikev1Session {
 
     /** The peer deleted its inbound ESP SA {@code spi}: our outbound one. */
     void childDeletedByPeer(long spi) {
+        Optional<Retiring> old = retiring.stream().filter(r -> r.child().spiOut() == spi).findFirst();
+        if (old.isPresent()) {
+            // the peer deleted the SA we replaced before our grace ended: the new one sends from now
+            retiring.remove(old.get());
+            ctx.count("child_deleted_by_peer");
+            ctx.output(new IkeOutput.ChildSaDeleted(old.get().child().spiIn(), old.get().child().spiOut()));
+            return;
+        }
         Optional<Child> c = children.stream().filter(x -> x.spiOut() == spi).findFirst();
         if (c.isEmpty()) {
             ctx.drop("delete_of_unknown_spi");

@@ -291,6 +291,14 @@ class Ikev1EdgeTest {
         List<IkeOutput.ChildSaInstalled> onB = loop.events(false, IkeOutput.ChildSaInstalled.class);
         assertThat(onB).hasSize(2);
         assertThat(onB.get(1).outboundSpi()).isEqualTo(rekeyed.replacement().inboundSpi());
+        // our quick mode replaced it: the new pair receives at once, the old one sends a moment longer (the peer
+        // installs its inbound SA only when our message 3 arrives), then our Delete reaches the peer
+        assertThat(rekeyed.switchOutbound()).isFalse();
+        assertThat(rekeyed.byUs()).isTrue();
+        assertThat(loop.events(false, IkeOutput.ChildSaDeleted.class)).isEmpty();
+        loop.advance(Ikev1Session.SWITCH_GRACE.plusMillis(100));
+        assertThat(loop.events(true, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(first.inboundSpi());
         assertThat(loop.events(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::outboundSpi)
                 .containsExactly(first.inboundSpi());
     }
