@@ -16,6 +16,14 @@
 # SECONDS: not the journal's catch-up afterwards, nor this script's own API queries) and prints where its CPU samples,
 # allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
 # WARMUP=S changes the warm-up (default 15 s) that precedes each responder's measured run.
+# IKE_VERSION=1 measures IKEv1 instead (docs/benchmarks.md, "IKEv1 main mode"): the generator runs the product's IKEv1
+# engine (main mode PSK, one quick mode, then ISAKMP Delete), strongSwan answers with an IKEv1 any-peer config
+# (strongswan.sh conf-v1-any), the Palisade node's C passive tunnels are `ike passive ... main ...` lines, and the
+# commit-to-first-packet tunnel is main mode too. Same algorithms on both: phase 1 AES-128-CBC / HMAC-SHA2-256 /
+# ECP-256 (IKEv1 has no AEAD in phase 1 and Palisade has no Curve25519 in IKEv1), quick mode ESP AES-128-GCM
+# without PFS (as IKEv2's first Child SA: one Diffie-Hellman per setup). Each initiator keeps a new SA up for
+# SETTLE_MS (default 10) before its Delete: quick mode's message 3 is not answered, and strongSwan's thread pool
+# otherwise often handles the Delete first and never installs that CHILD_SA (seen: 799 of 1,803 setups at C=4).
 # RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs (quick experiments; the
 # figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
@@ -26,11 +34,13 @@ lab="$root/ops/lab"
 palisade="$root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
 responders=${RESPONDERS:-strongswan palisade}
+ike_version=${IKE_VERSION:-2}
 warmup=${WARMUP:-15}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
 P=${LAB_PREFIX:-ikbn}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
 [ "$conc" -ge 1 ] && [ "$conc" -le 150 ] || { echo "ike-setup: CONCURRENCY must be 1..150" >&2; exit 2; }
+case "$ike_version" in 1|2) ;; *) echo "ike-setup: IKE_VERSION must be 1 or 2" >&2; exit 2 ;; esac
 
 W=$(mktemp -d /tmp/ike-setup.XXXXXX)
 node_pids=()
@@ -60,6 +70,14 @@ psk=$(cat "$W/psk")
 ike_words="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
 ss_ike=aes128gcm16-prfsha256-x25519
 ss_esp=aes128gcm16-x25519   # Palisade proposes PFS for Child SAs; IKE_AUTH's first Child SA has no KE either way
+setups_what="IKE SA + Child SA" run_prefix="" gen_extra=()
+if [ "$ike_version" = 1 ]; then
+  ike_words="main enc aes-128 auth hmac-sha2-256 group ecp256 quick enc aes-128-gcm group none"
+  ss_ike=aes128-sha256-ecp256
+  ss_esp=aes128gcm16
+  setups_what="IKEv1 main mode + quick mode" run_prefix="IKE_VERSION=1 "
+  gen_extra=(--settle-ms "${SETTLE_MS:-10}")
+fi
 
 field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 api() { # NS PATH [curl args...]: the node's API in namespace NS
@@ -89,6 +107,7 @@ generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (proc
     net.palisade.controlplane.bench.IkeLoadGenerator --name "$1" --responder-pid "$2" \
     --responder 192.0.2.2 --source 192.0.2.100 \
     --concurrency "$conc" --seconds "$secs" --warmup "$warmup" --proposal "$ike_words" --psk-file "$W/psk" \
+    "${gen_extra[@]}" \
     2> "$W/gen-$1.err" | tail -1
 }
 
@@ -107,7 +126,11 @@ echo "ike-setup: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -
   "${secs} s per responder after ${warmup} s warm-up, $conc concurrent initiators" >&2
 ss_line="" ss_children=-
 if [[ " $responders " == *" strongswan "* ]]; then
-  "$lab/strongswan.sh" conf-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+  if [ "$ike_version" = 1 ]; then
+    "$lab/strongswan.sh" conf-v1-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "ike=$ss_ike" "esp=$ss_esp"
+  else
+    "$lab/strongswan.sh" conf-any "$W/ss-any" 192.0.2.2 10.2.0.0/16 10.100.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+  fi
   "$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
   charon=$(cat "$W/ss-any/charon.pid")
   [ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
@@ -202,7 +225,11 @@ first_packet() { # PEER-CHECK-COMMAND...: prints "commit_ms first_reply_ms"
 no_ss_sa() { ! "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-passive" --list-sas 2>/dev/null | grep -q ESTABLISHED; }
 no_pal_sa() { [ "$(api "$P-gwb" /v1/tunnels | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))')" = 0 ]; }
 
-"$lab/strongswan.sh" conf "$W/ss-passive" 192.0.2.2 192.0.2.1 10.2.0.0/16 10.1.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+if [ "$ike_version" = 1 ]; then
+  "$lab/strongswan.sh" conf-v1 "$W/ss-passive" 192.0.2.2 192.0.2.1 10.2.0.0/16 10.1.0.0/16 "$psk" "ike=$ss_ike" "esp=$ss_esp"
+else
+  "$lab/strongswan.sh" conf "$W/ss-passive" 192.0.2.2 192.0.2.1 10.2.0.0/16 10.1.0.0/16 "$psk" "$ss_ike" "$ss_esp"
+fi
 "$lab/strongswan.sh" start "$P-gwb" "$W/ss-passive"
 ss_fp=() ss_commit=()
 for r in $(seq 1 "$runs"); do
@@ -231,9 +258,9 @@ ss_n=$(field setups "$ss_line") pal_n=$(field setups "$pal_line")
 per_setup() { awk -v c="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.2f", c * 1000 / n; else print "-" }'; }
 ss_cpu=$(field responder_cpu_s "$ss_line") pal_cpu=$(field responder_cpu_s "$pal_line")
 echo
-echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-setup.sh $secs $conc $runs\` | strongSwan 5.9.8 responder | Palisade responder |"
+echo "| $(date -u '+%F %H:%M UTC'), \`${run_prefix}ops/bench/ike-setup.sh $secs $conc $runs\` | strongSwan 5.9.8 responder | Palisade responder |"
 echo "|---|---:|---:|"
-echo "| IKE SA + Child SA setups/s ($conc initiators, ${secs} s) | $ss_rate | $pal_rate |"
+echo "| $setups_what setups/s ($conc initiators, ${secs} s) | $ss_rate | $pal_rate |"
 echo "| setup latency p50 / p99 | $(field p50_ms "$ss_line") / $(field p99_ms "$ss_line") ms | $(field p50_ms "$pal_line") / $(field p99_ms "$pal_line") ms |"
 echo "| failures | $(field failures "$ss_line") | $(field failures "$pal_line") |"
 echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") ms | $(per_setup "$pal_cpu" "$pal_n") ms |"

@@ -26,6 +26,10 @@
 #                                            rekey_time=S     phase 1: IKEv1 re-authenticates (it cannot rekey)
 #                                            child_rekey_time=S  phase 2 (quick mode) replacement
 #                                            log=N            level of ike and chd in charon.log (4 prints keys)
+#   ops/lab/strongswan.sh conf-v1-any DIR LOCAL LOCAL_TS REMOTE_TS PSK [KEY=VALUE...]
+#                                          conf-v1 with REMOTE %any and logging as conf-any's (level 0, no flush per
+#                                          line, so logging costs little): the IKEv1 benchmark's responder. KEY=VALUE
+#                                          as for conf-v1, except log
 #   ops/lab/strongswan.sh swanctl NS DIR ARGS...   run swanctl against that daemon
 # Facts behind this (see shared notes): kernel-libipsec only speaks UDP-encapsulated ESP, so every connection needs
 # encap = yes; one key = value per line; each daemon gets a private /run for its pid file.
@@ -288,6 +292,17 @@ conf_v1() {
   } > "$dir/swanctl.conf"
 }
 
+conf_v1_any() {
+  local dir=$1 local_addr=$2 local_ts=$3 remote_ts=$4 psk=$5
+  shift 5
+  local opt
+  for opt in "$@"; do
+    case "$opt" in log=*) echo "strongswan.sh: conf-v1-any logs at level 0; it takes no log option" >&2; return 2 ;; esac
+  done
+  conf_v1 "$dir" "$local_addr" %any "$local_ts" "$remote_ts" "$psk" log=0 "$@"
+  sed -i 's/^      default = 1$/      default = 0/; /^      flush_line = yes$/d' "$dir/strongswan.conf"
+}
+
 swanctl_in() {
   local ns=$1 dir=$2; shift 2
   ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
@@ -329,8 +344,9 @@ case "${1:-}" in
   conf-cert) shift; conf_cert "$@" ;;
   conf-any) shift; conf_any "$@" ;;
   conf-v1) shift; conf_v1 "$@" ;;
+  conf-v1-any) shift; conf_v1_any "$@" ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
   swanctl) shift; swanctl_in "$@" ;;
-  *) echo "usage: $0 conf|conf-cert|conf-any|conf-v1|start|stop|swanctl ..." >&2; exit 2 ;;
+  *) echo "usage: $0 conf|conf-cert|conf-any|conf-v1|conf-v1-any|start|stop|swanctl ..." >&2; exit 2 ;;
 esac

@@ -26,7 +26,10 @@ import net.palisade.controlplane.ike.IkeEnvironment;
 import net.palisade.controlplane.ike.IkeInput;
 import net.palisade.controlplane.ike.IkeOutput;
 import net.palisade.controlplane.ike.IkeSession;
+import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.IkeState;
+import net.palisade.controlplane.ikev1.Ikev1Engine;
+import net.palisade.controlplane.ikev1.Ikev1State;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.config.ConfigParser;
 import net.palisade.model.config.ConfigResult;
@@ -37,10 +40,17 @@ import net.palisade.model.config.ConfigResult;
  * Child SA) until the Child SA is installed, then delete the IKE SA (INFORMATIONAL Delete, answered), and again, for
  * a fixed time. Prints setups per second, setup latency percentiles and failures by reason.
  *
+ * <p>When the proposal words make the tunnel IKEv1 ({@code main ...}), each initiator is the product's IKEv1 engine
+ * ({@link Ikev1Engine}) instead: main mode (6 messages) and one quick mode (3) until the ESP SA pair is installed,
+ * then an informational Delete of the ESP SAs and of the ISAKMP SA (IKEv1 deletes are not answered), and again.
+ * {@code --settle-ms MS} keeps each new SA up for MS before the Delete (see {@link Options#settle}); the latency
+ * does not include it, the rate does.
+ *
  * <p>Run it inside the initiating gateway's namespace, with the source addresses already on an interface:
  * <pre>
  *   IkeLoadGenerator --responder 192.0.2.2 --source 192.0.2.100 --concurrency 8 --seconds 20 --warmup 3 \
  *       --psk-file FILE [--proposal "enc aes-128-gcm prf hmac-sha2-256 group curve25519"] [--name strongswan]
+ *   IkeLoadGenerator ... --proposal "main enc aes-128 auth hmac-sha2-256 group ecp256 quick enc aes-128-gcm group none"
  * </pre>
  * Initiator {@code i} (from 0) uses source address {@code source + i} and proposes traffic selectors
  * {@code 10.100.i.0/24 -> 10.2.0.0/24}: its tunnel is {@code ike from 10.100.i.0/24 to 10.2.0.0/24 peer RESPONDER
@@ -70,9 +80,13 @@ public final class IkeLoadGenerator {
      * @param psk         the pre-shared key
      * @param responderPid the responder's process (same machine), whose CPU time during the measured run is
      *                     reported; 0 for none
+     * @param settle      how long an initiator keeps a new SA up (answering the peer) before it deletes it: IKEv1's
+     *                    quick mode message 3 is not answered, and a multi-threaded responder (strongSwan) may handle
+     *                    a Delete sent right after it first, so that it never installs that ESP SA pair; zero for
+     *                    none (IKEv2's responder installs the Child SA before its last message)
      */
     record Options(String name, InetAddress responder, InetAddress firstSource, int concurrency, Duration duration,
-            Duration warmup, String proposal, String psk, long responderPid) {}
+            Duration warmup, String proposal, String psk, long responderPid, Duration settle) {}
 
     private final Options options;
     private final List<Long> latenciesNanos = new ArrayList<>();
@@ -99,6 +113,7 @@ public final class IkeLoadGenerator {
         int seconds = 10;
         int warmup = 0;
         long responderPid = 0;
+        int settleMs = 0;
         String proposal = "enc aes-128-gcm prf hmac-sha2-256 group curve25519";
         String psk = null;
         for (int i = 0; i < args.length; i++) {
@@ -111,11 +126,12 @@ public final class IkeLoadGenerator {
                 case "--seconds" -> seconds = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--responder-pid" -> responderPid = Long.parseLong(v);
+                case "--settle-ms" -> settleMs = Integer.parseInt(v);
                 case "--proposal" -> proposal = v;
                 case "--psk-file" -> psk = Files.readString(Path.of(v), StandardCharsets.UTF_8).strip();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --responder ADDR --source ADDR --psk-file FILE [--concurrency C] [--seconds S]"
-                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID]");
+                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID] [--settle-ms MS]");
             }
             i++;
         }
@@ -123,7 +139,7 @@ public final class IkeLoadGenerator {
             throw new IllegalArgumentException("--responder, --source and --psk-file are required");
         }
         return new Options(name, responder, source, concurrency, Duration.ofSeconds(seconds),
-                Duration.ofSeconds(warmup), proposal, psk, responderPid);
+                Duration.ofSeconds(warmup), proposal, psk, responderPid, Duration.ofMillis(settleMs));
     }
 
     /** The tunnel initiator {@code i} negotiates, from the same config language a node reads. */
@@ -223,15 +239,14 @@ public final class IkeLoadGenerator {
         InetSocketAddress remote = new InetSocketAddress(options.responder(), 500);
         try (Endpoint ep = new Endpoint(source)) {
             while (System.nanoTime() < end) {
-                IkeSession s = IkeSession.initiator(tunnel, ep.local500, remote,
-                        IkeEnvironment.standard(Clock.systemUTC()));
+                Initiator s = Initiator.of(tunnel, ep.local500, remote);
                 long t0 = System.nanoTime();
-                Outcome up = ep.drive(s, new IkeInput.Start(), SETUP_TIMEOUT, true);
+                Outcome up = ep.drive(s, new IkeInput.Start(), SETUP_TIMEOUT, Goal.SETUP);
                 if (up.failure() != null) {
                     fail(up.failure());
                     // which IKE SA, so that the responder's log can be searched for it
                     System.err.printf("ike-load: %s from %s, initiator SPI(s) %s%n", up.failure(),
-                            source.getHostAddress(), s.initiatorSpis().stream().map(Long::toHexString).toList());
+                            source.getHostAddress(), s.initiatorSpis());
                     ep.drain();
                     continue;
                 }
@@ -242,7 +257,13 @@ public final class IkeLoadGenerator {
                 if (System.nanoTime() <= end) {
                     setups.increment();
                 }
-                Outcome down = ep.drive(s, new IkeInput.Close(), DELETE_TIMEOUT, false);
+                if (!options.settle().isZero()) {
+                    Outcome quiet = ep.drive(s, null, options.settle(), Goal.QUIET);
+                    if (quiet.failure() != null) {
+                        fail("after setup: " + quiet.failure());
+                    }
+                }
+                Outcome down = ep.drive(s, new IkeInput.Close(), DELETE_TIMEOUT, Goal.CLOSED);
                 if (down.failure() != null) {
                     deleteTimeouts.increment();
                 }
@@ -261,6 +282,76 @@ public final class IkeLoadGenerator {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException(e);
         }
+    }
+
+    /** One initiator's engine, IKEv2 or IKEv1, seen through the inputs and outputs both engines share. */
+    private interface Initiator {
+        /** Handles one input; the outputs in order. */
+        List<IkeOutput> handle(IkeInput input);
+
+        /** True once the IKE (ISAKMP) SA is closed. */
+        boolean closed();
+
+        /** The initiator SPIs (IKEv1: cookies) so far, in hex, for the responder's log. */
+        List<String> initiatorSpis();
+
+        static Initiator of(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote) {
+            IkeEnvironment env = IkeEnvironment.standard(Clock.systemUTC());
+            if (tunnel.exchange().ikev1()) {
+                Ikev1Engine e = Ikev1Engine.initiator(tunnel, local, remote, env, IkeSettings.DEFAULT);
+                return new Initiator() {
+                    private Ikev1State state = e.state();
+
+                    @Override
+                    public List<IkeOutput> handle(IkeInput input) {
+                        var step = e.handle(input);
+                        state = step.state();
+                        return step.outputs();
+                    }
+
+                    @Override
+                    public boolean closed() {
+                        return state == Ikev1State.CLOSED;
+                    }
+
+                    @Override
+                    public List<String> initiatorSpis() {
+                        return e.initiatorCookies().stream().map(Long::toHexString).toList();
+                    }
+                };
+            }
+            IkeSession s = IkeSession.initiator(tunnel, local, remote, env);
+            return new Initiator() {
+                private IkeState state = IkeState.IDLE;
+
+                @Override
+                public List<IkeOutput> handle(IkeInput input) {
+                    IkeSession.Step step = s.handle(input);
+                    state = step.state();
+                    return step.outputs();
+                }
+
+                @Override
+                public boolean closed() {
+                    return state == IkeState.CLOSED;
+                }
+
+                @Override
+                public List<String> initiatorSpis() {
+                    return s.initiatorSpis().stream().map(Long::toHexString).toList();
+                }
+            };
+        }
+    }
+
+    /** What a drive waits for. */
+    private enum Goal {
+        /** A Child SA (IKEv1: an ESP SA pair) installed. */
+        SETUP,
+        /** The IKE (ISAKMP) SA closed. */
+        CLOSED,
+        /** The timeout, answering the peer meanwhile (a retransmitted message) without anything going down. */
+        QUIET
     }
 
     /**
@@ -292,42 +383,53 @@ public final class IkeLoadGenerator {
         }
 
         /**
-         * Feeds {@code first}, then datagrams and ticks, until the goal: {@code setup} true = a Child SA installed,
-         * false = the IKE SA closed (phase 1 down or state CLOSED).
+         * Feeds {@code first} (if not null), then datagrams and ticks, until the goal: {@link Goal#SETUP} a Child SA
+         * installed, {@link Goal#CLOSED} the IKE SA closed (phase 1 down or state CLOSED), {@link Goal#QUIET} the
+         * timeout passed with the SA still up.
          */
-        Outcome drive(IkeSession s, IkeInput first, Duration timeout, boolean setup) throws IOException {
+        Outcome drive(Initiator s, IkeInput first, Duration timeout, Goal goal) throws IOException {
+            boolean setup = goal != Goal.CLOSED;
             long deadline = System.nanoTime() + timeout.toNanos();
             Instant timer = null;
             IkeInput input = first;
             while (true) {
                 if (input != null) {
-                    IkeSession.Step step = s.handle(input);
-                    for (IkeOutput o : step.outputs()) {
+                    // every output of the step is carried out before the goal counts: IKEv1's quick mode message 3
+                    // may follow the ESP SAs' installation in the same step
+                    Outcome done = null;
+                    for (IkeOutput o : s.handle(input)) {
                         switch (o) {
                             case IkeOutput.Send send -> send(send);
                             case IkeOutput.SetTimer t -> timer = t.at();
                             case IkeOutput.ChildSaInstalled c -> {
-                                if (setup) {
-                                    return new Outcome(null);
+                                if (goal == Goal.SETUP && done == null) {
+                                    done = new Outcome(null);
                                 }
                             }
                             case IkeOutput.NegotiationFailed f -> {
-                                return new Outcome(f.reason().name().toLowerCase(Locale.ROOT));
+                                if (done == null) {
+                                    done = new Outcome(f.reason().name().toLowerCase(Locale.ROOT));
+                                }
                             }
                             case IkeOutput.Phase1Down d -> {
-                                return new Outcome(setup ? "phase1-down" : null);
+                                if (done == null) {
+                                    done = new Outcome(setup ? "phase1-down" : null);
+                                }
                             }
                             default -> { }
                         }
                     }
-                    if (step.state() == IkeState.CLOSED) {
+                    if (done != null) {
+                        return done;
+                    }
+                    if (s.closed()) {
                         return new Outcome(setup ? "closed" : null);
                     }
                     input = null;
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
-                    return new Outcome("timeout");
+                    return new Outcome(goal == Goal.QUIET ? null : "timeout");
                 }
                 long waitMs = Math.max(1, (deadline - now) / 1_000_000);
                 if (timer != null) {
