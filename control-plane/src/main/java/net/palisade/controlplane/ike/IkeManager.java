@@ -88,6 +88,8 @@ public final class IkeManager implements AutoCloseable {
     /** Set when this node lost the active role: nothing more leaves through the transport (see {@link #fence}). */
     private volatile boolean fenced;
     private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
+    /** The operator's key log ({@code --wireshark-keys}); {@link KeyLog#NONE} unless asked for. */
+    private volatile KeyLog keyLog = KeyLog.NONE;
     private final SessionDriver driver = new SessionDriver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -96,7 +98,10 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void event(String label, IkeOutput.Event e) {
-            outcome(() -> owner.event(label, e));
+            outcome(() -> {
+                recordKeys(label, e);
+                owner.event(label, e);
+            });
         }
 
         @Override
@@ -358,6 +363,26 @@ public final class IkeManager implements AutoCloseable {
         dp.pings().listener(p::reply);
         wanted.values().forEach(p::watch);
         pinger = p;
+    }
+
+    /**
+     * Hands every negotiated SA's keys to {@code log} from now on (the settings must have {@code takeoverState} on
+     * for the IKE SAs' keys to be reported). Call before {@link #attach}.
+     */
+    public void keyLog(KeyLog keys) {
+        this.keyLog = java.util.Objects.requireNonNull(keys, "keys");
+    }
+
+    /** A failing key log must not keep an SA out of the dataplane: it is a debugging aid. */
+    private void recordKeys(String label, IkeOutput.Event e) {
+        KeyLog k = keyLog;
+        if (k != KeyLog.NONE) {
+            try {
+                k.record(label, e);
+            } catch (RuntimeException ex) {
+                log.warn("tunnel {}: key log failed: {}", label, ex.getMessage());
+            }
+        }
     }
 
     /**
