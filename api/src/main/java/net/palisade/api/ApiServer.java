@@ -69,6 +69,8 @@ public final class ApiServer extends AllDirectives {
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
+    /** Cleartext captures of the node's tunnels; empty on a node without a dataplane. */
+    private volatile Optional<net.palisade.dataplane.capture.Captures> captures = Optional.empty();
     private Optional<ApiTls> tls = Optional.empty();
     private final ApiJson render = new ApiJson();
     private final ObjectMapper json = render.mapper();
@@ -85,7 +87,9 @@ public final class ApiServer extends AllDirectives {
         this.counters = counters;
         this.ready = ready;
         this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get(),
-                Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())), METRICS_MAX_AGE, Clock.systemUTC());
+                Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())
+                + Metrics.renderCaptures(captures.map(c -> c.counters()).orElse(Map.of()))), METRICS_MAX_AGE,
+                Clock.systemUTC());
     }
 
     /**
@@ -94,6 +98,12 @@ public final class ApiServer extends AllDirectives {
      */
     public ApiServer ikeCounters(Supplier<Map<String, Long>> source) {
         this.ikeCounters = java.util.Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /** Serves {@code GET /v1/tunnels/LABEL/capture} with {@code c} ({@link CaptureRoute}). */
+    public ApiServer captures(net.palisade.dataplane.capture.Captures c) {
+        this.captures = Optional.of(c);
         return this;
     }
 
@@ -152,6 +162,13 @@ public final class ApiServer extends AllDirectives {
                                 .thenCompose(v -> node.adminDown(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
                         path("reset", () -> post(() -> async(configuredTunnel(label)
                                 .thenCompose(v -> node.reset(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("capture", () -> get(() -> parameterOptional("packets", packets ->
+                                parameterOptional("seconds", seconds -> CaptureRoute.limits(packets, seconds).map(
+                                        l -> async(CaptureRoute.start(node, captures, label, caller, l)
+                                                .exceptionally(t -> CaptureRoute.problem(t).map(this::problemResponse)
+                                                        .orElseGet(() -> failure(t)))))
+                                        .orElseGet(() -> complete(problemResponse(CaptureRoute.badLimits(packets,
+                                                seconds)))))))),
                         path("events", () -> get(() -> eventFilters(Optional.of(label), q -> async(
                                 node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
                         path("state", () -> get(() -> parameterOptional("at", at -> {
@@ -509,7 +526,7 @@ public final class ApiServer extends AllDirectives {
         return completeWithFuture(response.exceptionally(this::failure));
     }
 
-    private HttpResponse failure(Throwable t) {
+    HttpResponse failure(Throwable t) {
         Throwable cause = t;
         while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
                 && cause.getCause() != null) {

@@ -298,6 +298,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             ApiServer server = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get);
             apiTls.ifPresent(server::tls);
+            dataplane.ifPresent(d -> server.captures(net.palisade.dataplane.capture.Captures.of(d)));
             binding = server
                     .metricsPublic(metricsPublic)
                     .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))
