@@ -69,6 +69,8 @@ public final class ApiServer extends AllDirectives {
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
+    /** The recent IKE messages of each tunnel; empty on a node without IKE. */
+    private volatile Optional<net.palisade.controlplane.ike.log.IkeMessageLog> ikeLog = Optional.empty();
     /** Cleartext captures of the node's tunnels; empty on a node without a dataplane. */
     private volatile Optional<net.palisade.dataplane.capture.Captures> captures = Optional.empty();
     private Optional<ApiTls> tls = Optional.empty();
@@ -98,6 +100,12 @@ public final class ApiServer extends AllDirectives {
      */
     public ApiServer ikeCounters(Supplier<Map<String, Long>> source) {
         this.ikeCounters = java.util.Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /** Serves {@code GET /v1/tunnels/LABEL/ike-log} from {@code log}. */
+    public ApiServer ikeLog(net.palisade.controlplane.ike.log.IkeMessageLog log) {
+        this.ikeLog = Optional.of(log);
         return this;
     }
 
@@ -162,6 +170,10 @@ public final class ApiServer extends AllDirectives {
                                 .thenCompose(v -> node.adminDown(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
                         path("reset", () -> post(() -> async(configuredTunnel(label)
                                 .thenCompose(v -> node.reset(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("ike-log", () -> get(() -> async(configuredTunnel(label).thenApply(v -> ikeLog
+                                .map(l -> json(200, l.of(label).stream().map(ApiServer::ikeLogJson).toList()))
+                                .orElseGet(() -> problemResponse(Problem.of(409, "Conflict",
+                                        "this node runs without IKE: no IKE messages to show"))))))),
                         path("capture", () -> get(() -> parameterOptional("packets", packets ->
                                 parameterOptional("seconds", seconds -> CaptureRoute.limits(packets, seconds).map(
                                         l -> async(CaptureRoute.start(node, captures, label, caller, l)
@@ -180,6 +192,11 @@ public final class ApiServer extends AllDirectives {
                                             "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z): '" + at.get() + "'"))));
                         })))
                 ))));
+    }
+
+    private static Map<String, Object> ikeLogJson(net.palisade.controlplane.ike.log.IkeMessageLog.Entry e) {
+        return Map.of("time", e.time().toString(), "direction", e.sent() ? "sent" : "received", "peer", e.peer(),
+                "message", e.summary().line(), "details", e.summary().details());
     }
 
     private CompletionStage<TunnelView> configuredTunnel(String label) {

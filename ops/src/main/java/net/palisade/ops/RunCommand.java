@@ -23,6 +23,7 @@ import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.Fragments;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
+import net.palisade.controlplane.ike.log.IkeMessageLog;
 import net.palisade.controlplane.ike.auth.CredentialException;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
@@ -213,8 +214,9 @@ final class RunCommand implements Callable<Integer> {
             log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
                     dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
         }
+        IkeMessageLog ikeLog = new IkeMessageLog(java.time.Clock.systemUTC());
         Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers)
-                .ike(ikeSettings).cookies(Cookies.standard(ikeCookieThreshold))
+                .ike(ikeSettings.withTrace(ikeLog)).cookies(Cookies.standard(ikeCookieThreshold))
                 .cluster(clusterAt.host(), clusterAt.port(), seeds);
         if (journalUrl != null) {
             if (!journalUrl.startsWith("jdbc:postgresql:")) {
@@ -299,6 +301,7 @@ final class RunCommand implements Callable<Integer> {
             ApiServer server = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get);
             apiTls.ifPresent(server::tls);
             dataplane.ifPresent(d -> server.captures(net.palisade.dataplane.capture.Captures.of(d)));
+            running.ike().ifPresent(i -> server.ikeLog(ikeLog));
             binding = server
                     .metricsPublic(metricsPublic)
                     .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))
