@@ -90,6 +90,8 @@ public final class IkeManager implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
     /** The operator's key log ({@code --wireshark-keys}); {@link KeyLog#NONE} unless asked for. */
     private volatile KeyLog keyLog = KeyLog.NONE;
+    /** What the sessions achieved, for {@code /metrics}. */
+    private final IkeOutcomeCounters outcomeCounters = new IkeOutcomeCounters();
     private final SessionDriver driver = new SessionDriver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -100,13 +102,17 @@ public final class IkeManager implements AutoCloseable {
         public void event(String label, IkeOutput.Event e) {
             outcome(() -> {
                 recordKeys(label, e);
+                outcomeCounters.count(e);
                 owner.event(label, e);
             });
         }
 
         @Override
         public void dpdLost(String label, IkeOutput.Phase1Down down) {
-            outcome(() -> owner.dpdLost(label, down));
+            outcome(() -> {
+                outcomeCounters.dpdLost();
+                owner.dpdLost(label, down);
+            });
         }
 
         @Override
@@ -525,10 +531,14 @@ public final class IkeManager implements AutoCloseable {
         return dispatcher.counters();
     }
 
-    /** Every node-level IKE counter: {@link #dispatchCounters()} and {@link #cookieCounters()} together. */
+    /**
+     * Every node-level IKE counter: {@link #dispatchCounters()}, {@link #cookieCounters()} and the sessions' outcomes
+     * ({@code ike.sa-up}, {@code ike.negotiation-failed.REASON}, ...).
+     */
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
         all.putAll(cookieCounters());
+        all.putAll(outcomeCounters.snapshot());
         return all;
     }
 

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code to-b} (at most 10 packets) while host-a pings host-b five times. The file must hold exactly the five echo
  * requests (tcpdump: {@code Out}, before encryption) and the five replies ({@code In}, decrypted) with good IP
  * checksums, in order, and no ESP; it is mode 0600, and the node logs the capture's start (with the caller) and
- * its counts. That packets of other networks are left out is {@code TunnelCaptureTest}'s.
+ * its counts, and counts it in {@code /metrics}. That packets of other networks are left out is
+ * {@code TunnelCaptureTest}'s. The same node's scrape then judges the Grafana dashboard
+ * ({@link GrafanaDashboardCheck}): it runs the dataplane, IKE and a capture, so every family it exports is there.
  */
 class CaptureStrongSwanTest {
     private static final String PSK = "capture-lab-psk-not-for-production";
@@ -37,7 +39,7 @@ class CaptureStrongSwanTest {
 
     @Test
     void theCaptureHoldsThePingOfItsTunnelBothWaysAndNothingElse(@TempDir Path dir) throws Exception {
-        TestPrograms.require("tshark", "tcpdump");
+        TestPrograms.require("tshark", "tcpdump", "curl");
         StrongSwan conf = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
                 "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
         Path config = Files.writeString(dir.resolve("palisade.conf"), "ike passive from 10.1.0.0/24 to 10.2.0.0/24"
@@ -79,6 +81,17 @@ class CaptureStrongSwanTest {
                 assertThat(capture.exitValue()).as(read(clientLog)).isZero();
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(read(nodeLog))
                         .containsPattern("capture of tunnel to-b by \\S+ ended: 10 packets"));
+                String token = Files.readString(data.resolve("api-token")).strip();
+                String[] scrape = new String[1];
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    Lab.Result r = Lab.in(PREFIX + "-gwa", "curl", "-sf", "-H", "Authorization: Bearer " + token,
+                            "http://127.0.0.1:8470/metrics");
+                    assertThat(r.exit()).as(r.output()).isZero();
+                    assertThat(r.output()).contains("palisade_capture_packets_total{result=\"written\"} 10",
+                            "palisade_captures_total 1", "palisade_captures_active 0");
+                    scrape[0] = r.output();
+                });
+                GrafanaDashboardCheck.assertQueriesExist(scrape[0]);
             } finally {
                 for (Process p : new Process[] {capture, node}) {
                     if (p != null) {
