@@ -69,6 +69,8 @@ public final class ApiServer extends AllDirectives {
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
+    /** IKE SAs half-open now; empty on a node without IKE. */
+    private volatile Optional<java.util.function.IntSupplier> ikeHalfOpen = Optional.empty();
     /** The recent IKE messages of each tunnel; empty on a node without IKE. */
     private volatile Optional<net.palisade.controlplane.ike.log.IkeMessageLog> ikeLog = Optional.empty();
     /** Cleartext captures of the node's tunnels; empty on a node without a dataplane. */
@@ -90,6 +92,7 @@ public final class ApiServer extends AllDirectives {
         this.ready = ready;
         this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get(),
                 Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())
+                + ikeHalfOpen.map(h -> Metrics.renderHalfOpen(h.getAsInt())).orElse("")
                 + Metrics.renderCaptures(captures.map(c -> c.counters()).orElse(Map.of()))), METRICS_MAX_AGE,
                 Clock.systemUTC());
     }
@@ -100,6 +103,12 @@ public final class ApiServer extends AllDirectives {
      */
     public ApiServer ikeCounters(Supplier<Map<String, Long>> source) {
         this.ikeCounters = java.util.Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /** Adds {@code palisade_ike_half_open} to {@code /metrics}: IKE SAs started by peers and not yet authenticated. */
+    public ApiServer ikeHalfOpen(java.util.function.IntSupplier count) {
+        this.ikeHalfOpen = Optional.of(count);
         return this;
     }
 

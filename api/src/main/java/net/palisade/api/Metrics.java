@@ -87,6 +87,12 @@ final class Metrics {
         return sb.toString();
     }
 
+    /** IKE SAs started by peers and not yet authenticated, now: what the cookie threshold is held against. */
+    static String renderHalfOpen(int count) {
+        return "# HELP palisade_ike_half_open IKE SAs started by peers and not yet authenticated.\n"
+                + "# TYPE palisade_ike_half_open gauge\npalisade_ike_half_open " + count + "\n";
+    }
+
     /**
      * The cleartext captures ({@code palisade capture}): started, running, and their packets by fate; nothing on a
      * node without a dataplane.

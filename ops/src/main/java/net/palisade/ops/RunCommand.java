@@ -301,7 +301,7 @@ final class RunCommand implements Callable<Integer> {
             ApiServer server = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get);
             apiTls.ifPresent(server::tls);
             dataplane.ifPresent(d -> server.captures(net.palisade.dataplane.capture.Captures.of(d)));
-            running.ike().ifPresent(i -> server.ikeLog(ikeLog));
+            running.ike().ifPresent(i -> server.ikeLog(ikeLog).ikeHalfOpen(i::halfOpen));
             binding = server
                     .metricsPublic(metricsPublic)
                     .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))

@@ -30,7 +30,7 @@ final class EngineContext {
     final IkeSettings settings;
     final IkeEnvironment env;
     final Ikev2Codec codec;
-    final IkeCounters counters = new IkeCounters();
+    final IkeCounters counters;
     /** What the input being handled produced so far, in order. */
     List<IkeOutput> outputs = new ArrayList<>();
     InetSocketAddress local;
@@ -56,6 +56,7 @@ final class EngineContext {
             IkeEnvironment env, IkeSettings settings) {
         this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.counters = new IkeCounters(settings.counted());
         this.env = Objects.requireNonNull(env, "env");
         this.codec = env.codec();
         this.local = Objects.requireNonNull(local, "local");

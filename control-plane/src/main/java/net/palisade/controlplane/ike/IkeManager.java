@@ -92,6 +92,8 @@ public final class IkeManager implements AutoCloseable {
     private volatile KeyLog keyLog = KeyLog.NONE;
     /** What the sessions achieved, for {@code /metrics}. */
     private final IkeOutcomeCounters outcomeCounters = new IkeOutcomeCounters();
+    /** The sessions' engine counters summed. */
+    private final IkeOutcomeCounters.Sums engineCounts = new IkeOutcomeCounters.Sums();
     private final SessionDriver driver = new SessionDriver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -222,7 +224,8 @@ public final class IkeManager implements AutoCloseable {
             java.util.function.Supplier<String> hostName) {
         this.netns = netns;
         this.port = port;
-        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        // the sessions' engine counters (retransmissions, drops inside an IKE SA) summed for /metrics
+        this.settings = java.util.Objects.requireNonNull(settings, "settings").withCounted(engineCounts::count);
         this.cookies = java.util.Objects.requireNonNull(cookies, "cookies");
         this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
         this.peers = new PeerResolver(netns, port, java.util.Objects.requireNonNull(resolver, "resolver"),
@@ -533,13 +536,20 @@ public final class IkeManager implements AutoCloseable {
 
     /**
      * Every node-level IKE counter: {@link #dispatchCounters()}, {@link #cookieCounters()} and the sessions' outcomes
-     * ({@code ike.sa-up}, {@code ike.negotiation-failed.REASON}, ...).
+     * ({@code ike.sa-up}, {@code ike.negotiation-failed.REASON}, ...) and the sessions' engine counters summed
+     * ({@code ikev2.engine.retransmitted}, {@code ikev2.engine.integrity_failed}, ...).
      */
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
         all.putAll(cookieCounters());
         all.putAll(outcomeCounters.snapshot());
+        all.putAll(engineCounts.snapshot());
         return all;
+    }
+
+    /** @return IKE SAs started by peers and not yet authenticated, now (what the cookie threshold is held against) */
+    public int halfOpen() {
+        return halfOpen.count();
     }
 
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */

@@ -11,7 +11,22 @@ import java.util.concurrent.atomic.LongAdder;
  * Names are {@code ike.<what>[.<reason>]}, e.g. {@code ike.negotiation-failed.NO_PROPOSAL_CHOSEN}.
  */
 final class IkeOutcomeCounters {
-    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final Sums counts = new Sums();
+
+    /** Named sums, incremented from any thread. */
+    static final class Sums {
+        private final Map<String, LongAdder> sums = new ConcurrentHashMap<>();
+
+        void count(String name) {
+            sums.computeIfAbsent(name, n -> new LongAdder()).increment();
+        }
+
+        Map<String, Long> snapshot() {
+            Map<String, Long> out = new TreeMap<>();
+            sums.forEach((k, v) -> out.put(k, v.sum()));
+            return out;
+        }
+    }
 
     /** Counts one engine outcome. */
     void count(IkeOutput.Event e) {
@@ -33,13 +48,11 @@ final class IkeOutcomeCounters {
     }
 
     private void add(String name) {
-        counts.computeIfAbsent(name, n -> new LongAdder()).increment();
+        counts.count(name);
     }
 
     /** Every counter counted so far. */
     Map<String, Long> snapshot() {
-        Map<String, Long> out = new TreeMap<>();
-        counts.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
+        return counts.snapshot();
     }
 }
