@@ -69,6 +69,12 @@ public final class ApiServer extends AllDirectives {
     private final Supplier<Optional<DataplaneCounters>> counters;
     private final Supplier<Boolean> ready;
     private volatile Supplier<Map<String, Long>> ikeCounters = Map::of;
+    /** IKE SAs half-open now; empty on a node without IKE. */
+    private volatile Optional<java.util.function.IntSupplier> ikeHalfOpen = Optional.empty();
+    /** The recent IKE messages of each tunnel; empty on a node without IKE. */
+    private volatile Optional<net.palisade.controlplane.ike.log.IkeMessageLog> ikeLog = Optional.empty();
+    /** Cleartext captures of the node's tunnels; empty on a node without a dataplane. */
+    private volatile Optional<net.palisade.dataplane.capture.Captures> captures = Optional.empty();
     private Optional<ApiTls> tls = Optional.empty();
     private final ApiJson render = new ApiJson();
     private final ObjectMapper json = render.mapper();
@@ -85,7 +91,10 @@ public final class ApiServer extends AllDirectives {
         this.counters = counters;
         this.ready = ready;
         this.metricsSnapshot = new Snapshot<>(() -> node.tunnels().thenApply(list -> Metrics.render(list, counters.get(),
-                Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())), METRICS_MAX_AGE, Clock.systemUTC());
+                Optional.of(pair())) + Metrics.renderIke(ikeCounters.get())
+                + ikeHalfOpen.map(h -> Metrics.renderHalfOpen(h.getAsInt())).orElse("")
+                + Metrics.renderCaptures(captures.map(c -> c.counters()).orElse(Map.of()))), METRICS_MAX_AGE,
+                Clock.systemUTC());
     }
 
     /**
@@ -94,6 +103,24 @@ public final class ApiServer extends AllDirectives {
      */
     public ApiServer ikeCounters(Supplier<Map<String, Long>> source) {
         this.ikeCounters = java.util.Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /** Adds {@code palisade_ike_half_open} to {@code /metrics}: IKE SAs started by peers and not yet authenticated. */
+    public ApiServer ikeHalfOpen(java.util.function.IntSupplier count) {
+        this.ikeHalfOpen = Optional.of(count);
+        return this;
+    }
+
+    /** Serves {@code GET /v1/tunnels/LABEL/ike-log} from {@code log}. */
+    public ApiServer ikeLog(net.palisade.controlplane.ike.log.IkeMessageLog log) {
+        this.ikeLog = Optional.of(log);
+        return this;
+    }
+
+    /** Serves {@code GET /v1/tunnels/LABEL/capture} with {@code c} ({@link CaptureRoute}). */
+    public ApiServer captures(net.palisade.dataplane.capture.Captures c) {
+        this.captures = Optional.of(c);
         return this;
     }
 
@@ -152,6 +179,17 @@ public final class ApiServer extends AllDirectives {
                                 .thenCompose(v -> node.adminDown(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
                         path("reset", () -> post(() -> async(configuredTunnel(label)
                                 .thenCompose(v -> node.reset(label, caller)).thenApply(v -> json(200, tunnelJson(v)))))),
+                        path("ike-log", () -> get(() -> async(configuredTunnel(label).thenApply(v -> ikeLog
+                                .map(l -> json(200, l.of(label).stream().map(ApiServer::ikeLogJson).toList()))
+                                .orElseGet(() -> problemResponse(Problem.of(409, "Conflict",
+                                        "this node runs without IKE: no IKE messages to show"))))))),
+                        path("capture", () -> get(() -> parameterOptional("packets", packets ->
+                                parameterOptional("seconds", seconds -> CaptureRoute.limits(packets, seconds).map(
+                                        l -> async(CaptureRoute.start(node, captures, label, caller, l)
+                                                .exceptionally(t -> CaptureRoute.problem(t).map(this::problemResponse)
+                                                        .orElseGet(() -> failure(t)))))
+                                        .orElseGet(() -> complete(problemResponse(CaptureRoute.badLimits(packets,
+                                                seconds)))))))),
                         path("events", () -> get(() -> eventFilters(Optional.of(label), q -> async(
                                 node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
                         path("state", () -> get(() -> parameterOptional("at", at -> {
@@ -163,6 +201,11 @@ public final class ApiServer extends AllDirectives {
                                             "not an ISO-8601 instant (e.g. 2026-11-27T03:12:00Z): '" + at.get() + "'"))));
                         })))
                 ))));
+    }
+
+    private static Map<String, Object> ikeLogJson(net.palisade.controlplane.ike.log.IkeMessageLog.Entry e) {
+        return Map.of("time", e.time().toString(), "direction", e.sent() ? "sent" : "received", "peer", e.peer(),
+                "message", e.summary().line(), "details", e.summary().details());
     }
 
     private CompletionStage<TunnelView> configuredTunnel(String label) {
@@ -509,7 +552,7 @@ public final class ApiServer extends AllDirectives {
         return completeWithFuture(response.exceptionally(this::failure));
     }
 
-    private HttpResponse failure(Throwable t) {
+    HttpResponse failure(Throwable t) {
         Throwable cause = t;
         while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
                 && cause.getCause() != null) {

@@ -87,6 +87,35 @@ final class Metrics {
         return sb.toString();
     }
 
+    /** IKE SAs started by peers and not yet authenticated, now: what the cookie threshold is held against. */
+    static String renderHalfOpen(int count) {
+        return "# HELP palisade_ike_half_open IKE SAs started by peers and not yet authenticated.\n"
+                + "# TYPE palisade_ike_half_open gauge\npalisade_ike_half_open " + count + "\n";
+    }
+
+    /**
+     * The cleartext captures ({@code palisade capture}): started, running, and their packets by fate; nothing on a
+     * node without a dataplane.
+     */
+    static String renderCaptures(Map<String, Long> c) {
+        if (c.isEmpty()) {
+            return "";
+        }
+        return "# HELP palisade_captures_total Cleartext captures started (palisade capture).\n"
+                + "# TYPE palisade_captures_total counter\n"
+                + "palisade_captures_total " + c.getOrDefault("started", 0L) + "\n"
+                + "# HELP palisade_captures_active Cleartext captures running now.\n"
+                + "# TYPE palisade_captures_active gauge\n"
+                + "palisade_captures_active " + c.getOrDefault("active", 0L) + "\n"
+                + "# HELP palisade_capture_packets_total Packets of ended captures: written, skipped (other tunnels),"
+                + " kernel-dropped (the capture read too slowly).\n"
+                + "# TYPE palisade_capture_packets_total counter\n"
+                + "palisade_capture_packets_total{result=\"written\"} " + c.getOrDefault("packets", 0L) + "\n"
+                + "palisade_capture_packets_total{result=\"skipped\"} " + c.getOrDefault("skipped", 0L) + "\n"
+                + "palisade_capture_packets_total{result=\"kernel-dropped\"} " + c.getOrDefault("kernel-drops", 0L)
+                + "\n";
+    }
+
     private static String escape(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }

@@ -11,6 +11,7 @@ import net.palisade.controlplane.cluster.ActiveRole;
 import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
+import net.palisade.controlplane.ike.KeyLog;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.PairKey;
 import net.palisade.controlplane.journal.TakeoverSealer;
@@ -99,6 +100,7 @@ public final class Node implements AutoCloseable {
         private IkeSettings ikeSettings = IkeSettings.DEFAULT;
         private Cookies cookies = Cookies.standard(Cookies.DEFAULT_THRESHOLD);
         private IkeManager.Resolver resolver = IkeManager.Resolver.SYSTEM;
+        private KeyLog keyLog = KeyLog.NONE;
 
         private Builder(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -164,6 +166,15 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * @param keys where every negotiated SA's keys go (an operator's explicit debugging opt-in; default none)
+         * @return this builder
+         */
+        public Builder keyLog(KeyLog keys) {
+            this.keyLog = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /**
          * @param host this node's cluster address
          * @param port its port (0: any free one)
          * @param seeds seed nodes to join; none: the node forms its own cluster
@@ -209,8 +220,10 @@ public final class Node implements AutoCloseable {
         // AES-GCM IV) after a restart; the reservations live in the journal, where a resuming node finds them
         JournalSequences sequences = new JournalSequences(b.dataDir.resolve("sequences"));
         if (b.withDataplane) {
+            // a key log needs the IKE SAs' keys, which the sessions report only with takeover state on
             IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings.withTakeoverState(
-                    pairKey.isPresent()), b.cookies, b.resolver, IkeManager::systemHostName);
+                    pairKey.isPresent() || b.keyLog != KeyLog.NONE), b.cookies, b.resolver, IkeManager::systemHostName);
+            manager.keyLog(b.keyLog);
             pairKey.ifPresent(k -> manager.takeover(new TakeoverSealer(k)));
             if (!b.controlPlane.journalOrDefault().h2()) {
                 manager.fence(true); // a pair member says nothing over IKE until it holds the active lease

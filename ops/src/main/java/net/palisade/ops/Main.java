@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Palisade site-to-site IPsec gateway.",
         subcommands = {RunCommand.class, ConfigCommand.class, KeyCommand.class, SpiCommand.class, ConfigureCommand.class,
-            StatusCommand.class, SasCommand.class, EventsCommand.class, ReplayCommand.class, HaCommand.class},
+            StatusCommand.class, SasCommand.class, EventsCommand.class, ReplayCommand.class, HaCommand.class,
+            CaptureCommand.class, IkeLogCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:invalid input or a request the node refused (the errors are printed)", "2:usage error, the node could not start, or the node could not be reached (no answer, token refused)"})
 public final class Main implements Runnable {

@@ -23,10 +23,12 @@ import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.Fragments;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
+import net.palisade.controlplane.ike.log.IkeMessageLog;
 import net.palisade.controlplane.ike.auth.CredentialException;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
+import net.palisade.ops.debug.WiresharkKeys;
 import net.palisade.ops.snmp.SnmpTraps;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
@@ -132,6 +134,12 @@ final class RunCommand implements Callable<Integer> {
             description = "file holding the SNMPv3 authentication passphrase, then the privacy passphrase, a line each")
     Path snmpV3SecretsFile;
 
+    @Option(names = "--wireshark-keys", paramLabel = "DIR",
+            description = "debugging only: append the keys of every IKEv2 SA and ESP SA this node negotiates to"
+                    + " Wireshark's decryption tables in DIR (WIRESHARK_CONFIG_DIR=DIR tshark -r capture.pcap);"
+                    + " whoever reads them can decrypt the tunnels' traffic (docs/security.md). Off by default")
+    Path wiresharkKeys;
+
     /** Largest {@code --ike-cookie-threshold}: far more half-open IKE SAs than a gateway ever holds. */
     static final int MAX_COOKIE_THRESHOLD = 1_000_000;
 
@@ -206,8 +214,9 @@ final class RunCommand implements Callable<Integer> {
             log.info("dataplane off{}: tunnels are configured and journaled but carry no traffic",
                     dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
         }
+        IkeMessageLog ikeLog = new IkeMessageLog(java.time.Clock.systemUTC());
         Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers)
-                .ike(ikeSettings).cookies(Cookies.standard(ikeCookieThreshold))
+                .ike(ikeSettings.withTrace(ikeLog)).cookies(Cookies.standard(ikeCookieThreshold))
                 .cluster(clusterAt.host(), clusterAt.port(), seeds);
         if (journalUrl != null) {
             if (!journalUrl.startsWith("jdbc:postgresql:")) {
@@ -216,6 +225,19 @@ final class RunCommand implements Callable<Integer> {
             }
             String password = journalPasswordFile == null ? "" : Files.readString(journalPasswordFile).strip();
             builder.journal(JournalSettings.postgres(journalUrl, journalUser == null ? "" : journalUser, password));
+        }
+        Optional<WiresharkKeys> keyTables = Optional.empty();
+        if (wiresharkKeys != null) {
+            try {
+                keyTables = Optional.of(WiresharkKeys.open(wiresharkKeys));
+            } catch (IOException e) {
+                err.println("run: --wireshark-keys: cannot write to " + wiresharkKeys + ": " + e.getMessage());
+                return 2;
+            }
+            builder.keyLog(keyTables.get());
+            log.warn("WARNING: --wireshark-keys {}: the keys of every IKEv2 SA and ESP SA this node negotiates are"
+                    + " written there; whoever reads those files can decrypt the tunnels' traffic. For debugging"
+                    + " only: remove the option and the files when done", wiresharkKeys.toAbsolutePath());
         }
         Node running;
         try {
@@ -278,6 +300,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             ApiServer server = new ApiServer(token, node, () -> dataplane.map(Dataplane::counters), ready::get);
             apiTls.ifPresent(server::tls);
+            dataplane.ifPresent(d -> server.captures(net.palisade.dataplane.capture.Captures.of(d)));
+            running.ike().ifPresent(i -> server.ikeLog(ikeLog).ikeHalfOpen(i::halfOpen));
             binding = server
                     .metricsPublic(metricsPublic)
                     .ikeCounters(() -> running.ike().map(IkeManager::counters).orElse(Map.of()))

@@ -30,7 +30,7 @@ final class EngineContext {
     final IkeSettings settings;
     final IkeEnvironment env;
     final Ikev2Codec codec;
-    final IkeCounters counters = new IkeCounters();
+    final IkeCounters counters;
     /** What the input being handled produced so far, in order. */
     List<IkeOutput> outputs = new ArrayList<>();
     InetSocketAddress local;
@@ -56,6 +56,7 @@ final class EngineContext {
             IkeEnvironment env, IkeSettings settings) {
         this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.counters = new IkeCounters(settings.counted());
         this.env = Objects.requireNonNull(env, "env");
         this.codec = env.codec();
         this.local = Objects.requireNonNull(local, "local");
@@ -163,8 +164,14 @@ final class EngineContext {
         }
     }
 
+    /** Tells the settings' {@link MessageTrace} of a message sent or accepted. */
+    void trace(boolean sent, IkeHeader header, List<Payload> payloads) {
+        settings.trace().message(tunnel.label(), sent, remote, header, payloads);
+    }
+
     /** Sends an unencrypted message (IKE_SA_INIT). */
     void sendClear(IkeHeader header, List<Payload> payloads) {
+        trace(true, header, payloads);
         outputs.add(new IkeOutput.Send(codec.encode(new IkeMessage(header, payloads)), local, remote));
     }
 
@@ -173,6 +180,7 @@ final class EngineContext {
      * 7383) when both peers announced fragmentation and the message exceeds {@link IkeSettings#fragmentPacketLimit()}.
      */
     List<byte[]> protect(IkeHeader header, List<Payload> payloads) {
+        trace(true, header, payloads);
         byte[] whole = sa.outbound.seal(codec, header, payloads, env.random());
         int limit = Fragments.messageLimit(settings.fragmentPacketLimit(), remote.getAddress(),
                 local.getPort() != 500);

@@ -9,10 +9,23 @@ import java.util.TreeMap;
  */
 public final class IkeCounters {
     private final Map<String, Long> counts = new TreeMap<>();
+    /** Also told every increment: the node's sum over its sessions ({@link IkeSettings#counted()}). */
+    private final java.util.function.Consumer<String> also;
+
+    /** Counters of their own only. */
+    public IkeCounters() {
+        this(name -> { });
+    }
+
+    /** Counters that also tell {@code also} of every increment. */
+    public IkeCounters(java.util.function.Consumer<String> also) {
+        this.also = java.util.Objects.requireNonNull(also, "also");
+    }
 
     /** Adds one to {@code name}. */
     public void increment(String name) {
         counts.merge(name, 1L, Long::sum);
+        also.accept(name);
     }
 
     /** The count of {@code name} (0 if never incremented). */

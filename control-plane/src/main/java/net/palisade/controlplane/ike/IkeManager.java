@@ -88,6 +88,12 @@ public final class IkeManager implements AutoCloseable {
     /** Set when this node lost the active role: nothing more leaves through the transport (see {@link #fence}). */
     private volatile boolean fenced;
     private final java.util.concurrent.atomic.LongAdder fencedDrops = new java.util.concurrent.atomic.LongAdder();
+    /** The operator's key log ({@code --wireshark-keys}); {@link KeyLog#NONE} unless asked for. */
+    private volatile KeyLog keyLog = KeyLog.NONE;
+    /** What the sessions achieved, for {@code /metrics}. */
+    private final IkeOutcomeCounters outcomeCounters = new IkeOutcomeCounters();
+    /** The sessions' engine counters summed. */
+    private final IkeOutcomeCounters.Sums engineCounts = new IkeOutcomeCounters.Sums();
     private final SessionDriver driver = new SessionDriver() {
         @Override
         public void send(IkeOutput.Send s) {
@@ -96,12 +102,19 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void event(String label, IkeOutput.Event e) {
-            outcome(() -> owner.event(label, e));
+            outcome(() -> {
+                recordKeys(label, e);
+                outcomeCounters.count(e);
+                owner.event(label, e);
+            });
         }
 
         @Override
         public void dpdLost(String label, IkeOutput.Phase1Down down) {
-            outcome(() -> owner.dpdLost(label, down));
+            outcome(() -> {
+                outcomeCounters.dpdLost();
+                owner.dpdLost(label, down);
+            });
         }
 
         @Override
@@ -211,7 +224,8 @@ public final class IkeManager implements AutoCloseable {
             java.util.function.Supplier<String> hostName) {
         this.netns = netns;
         this.port = port;
-        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        // the sessions' engine counters (retransmissions, drops inside an IKE SA) summed for /metrics
+        this.settings = java.util.Objects.requireNonNull(settings, "settings").withCounted(engineCounts::count);
         this.cookies = java.util.Objects.requireNonNull(cookies, "cookies");
         this.hostName = java.util.Objects.requireNonNull(hostName, "hostName");
         this.peers = new PeerResolver(netns, port, java.util.Objects.requireNonNull(resolver, "resolver"),
@@ -361,6 +375,26 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
+     * Hands every negotiated SA's keys to {@code log} from now on (the settings must have {@code takeoverState} on
+     * for the IKE SAs' keys to be reported). Call before {@link #attach}.
+     */
+    public void keyLog(KeyLog keys) {
+        this.keyLog = java.util.Objects.requireNonNull(keys, "keys");
+    }
+
+    /** A failing key log must not keep an SA out of the dataplane: it is a debugging aid. */
+    private void recordKeys(String label, IkeOutput.Event e) {
+        KeyLog k = keyLog;
+        if (k != KeyLog.NONE) {
+            try {
+                k.record(label, e);
+            } catch (RuntimeException ex) {
+                log.warn("tunnel {}: key log failed: {}", label, ex.getMessage());
+            }
+        }
+    }
+
+    /**
      * Journal the IKE SAs' and Child SAs' state sealed with the gateway pair's key (the sessions report it when the
      * settings' {@code takeoverState} is on). Call before {@link #attach}.
      */
@@ -500,11 +534,22 @@ public final class IkeManager implements AutoCloseable {
         return dispatcher.counters();
     }
 
-    /** Every node-level IKE counter: {@link #dispatchCounters()} and {@link #cookieCounters()} together. */
+    /**
+     * Every node-level IKE counter: {@link #dispatchCounters()}, {@link #cookieCounters()} and the sessions' outcomes
+     * ({@code ike.sa-up}, {@code ike.negotiation-failed.REASON}, ...) and the sessions' engine counters summed
+     * ({@code ikev2.engine.retransmitted}, {@code ikev2.engine.integrity_failed}, ...).
+     */
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
         all.putAll(cookieCounters());
+        all.putAll(outcomeCounters.snapshot());
+        all.putAll(engineCounts.snapshot());
         return all;
+    }
+
+    /** @return IKE SAs started by peers and not yet authenticated, now (what the cookie threshold is held against) */
+    public int halfOpen() {
+        return halfOpen.count();
     }
 
     /** Sends a message through the transport (runs on the outcome lane, in the session's order). */

@@ -429,6 +429,9 @@ public final class IkeSession {
         }
         IkeMessage m = ok.value();
         IkeHeader h = m.header();
+        if (!m.encrypted()) {
+            ctx.trace(false, h, m.payloads());
+        }
         Optional<OldIkeSa> old = rekeying.oldSaFor(h);
         if (old.isPresent()) {
             old.get().received(m, d, r.from(), r.to());
@@ -700,6 +703,7 @@ public final class IkeSession {
             }
             return new Opened.Nothing();
         }
+        ctx.trace(false, m.header(), ok.value());
         return new Opened.Message(m.withPayloads(ok.value()), first);
     }
 

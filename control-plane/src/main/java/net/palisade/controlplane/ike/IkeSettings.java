@@ -25,9 +25,12 @@ import java.util.Objects;
  *                              its mapping; {@link #DEFAULT_NAT_KEEPALIVE} (20 s, the RFC's example) by default,
  *                              zero turns keepalives off
  * @param takeoverState         report the IKE SA's state for the journal ({@link #withTakeoverState})
+ * @param trace                 told every IKE message a session sends or accepts, decoded ({@link #withTrace})
+ * @param counted               told the name of every engine counter a session increments ({@link #withCounted})
  */
 public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit,
-        Duration natKeepalive, boolean takeoverState) {
+        Duration natKeepalive, boolean takeoverState, MessageTrace trace,
+        java.util.function.Consumer<String> counted) {
     /** RFC 7296's usual backoff: 1, 2, 4, 8 and 16 seconds (31 s in all). */
     public static final List<Duration> STANDARD_RETRANSMIT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
             Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16));
@@ -55,9 +58,18 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
                     + "-65535 octets, not " + fragmentPacketLimit);
         }
         Objects.requireNonNull(natKeepalive, "natKeepalive");
+        Objects.requireNonNull(trace, "trace");
+        Objects.requireNonNull(counted, "counted");
         if (natKeepalive.isNegative()) {
             throw new IllegalArgumentException("the NAT keepalive interval must not be negative: " + natKeepalive);
         }
+    }
+
+    /** Without a message trace. */
+    public IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransmit, int fragmentPacketLimit,
+            Duration natKeepalive, boolean takeoverState) {
+        this(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, takeoverState, MessageTrace.NONE,
+                name -> { });
     }
 
     /** Without takeover state. */
@@ -83,17 +95,17 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
 
     /** The same settings with another fragment size. */
     public IkeSettings withFragmentPacketLimit(int octets) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, octets, natKeepalive, takeoverState);
+        return new IkeSettings(forceUdpEncapsulation, retransmit, octets, natKeepalive, takeoverState, trace, counted);
     }
 
     /** The same settings with encapsulation forced for every tunnel, or left to NAT detection. */
     public IkeSettings withForceUdpEncapsulation(boolean forced) {
-        return new IkeSettings(forced, retransmit, fragmentPacketLimit, natKeepalive, takeoverState);
+        return new IkeSettings(forced, retransmit, fragmentPacketLimit, natKeepalive, takeoverState, trace, counted);
     }
 
     /** The same settings with another NAT-T keepalive interval (zero: none). */
     public IkeSettings withNatKeepalive(Duration interval) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, interval, takeoverState);
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, interval, takeoverState, trace, counted);
     }
 
     /**
@@ -101,6 +113,18 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
      * and after each IKE SA rekey: on only for a node holding the pair key, which journals it sealed.
      */
     public IkeSettings withTakeoverState(boolean on) {
-        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, on);
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, on, trace, counted);
+    }
+
+    /** The same settings with {@code t} told every IKE message the sessions send or accept. */
+    public IkeSettings withTrace(MessageTrace t) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, takeoverState, t,
+                counted);
+    }
+
+    /** The same settings with {@code c} told the name of every engine counter the sessions increment. */
+    public IkeSettings withCounted(java.util.function.Consumer<String> c) {
+        return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, takeoverState,
+                trace, c);
     }
 }

@@ -152,8 +152,9 @@ final class IkeSetup {
         if (tunnel.authentication() instanceof IkeAuth.Certificates) {
             p.add(SignatureAuth.hashNotify());
         }
-        initRequest = ctx.codec.encode(new IkeMessage(
-                IkeHeader.request(ctx.sa.spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true), p));
+        IkeHeader header = IkeHeader.request(ctx.sa.spiI, 0, ExchangeType.Known.IKE_SA_INIT, 0, true);
+        ctx.trace(true, header, p);
+        initRequest = ctx.codec.encode(new IkeMessage(header, p));
         ctx.send(List.of(initRequest));
         ctx.sa.window.sentFirst(List.of(initRequest),
                 new IkeSa.Sent(ExchangeType.Known.IKE_SA_INIT, Request.of(Request.Kind.SETUP)), ctx.now());
@@ -354,8 +355,9 @@ final class IkeSetup {
         }
         peerHashes = peerHashes(m);
         initRequest = datagram;
-        initResponse = ctx.codec.encode(new IkeMessage(
-                IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ExchangeType.Known.IKE_SA_INIT, 0, false), p));
+        IkeHeader header = IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ExchangeType.Known.IKE_SA_INIT, 0, false);
+        ctx.trace(true, header, p);
+        initResponse = ctx.codec.encode(new IkeMessage(header, p));
         ctx.send(List.of(initResponse));
         ctx.sa.window.answered(0, datagram, List.of(initResponse));
         halfOpenDeadline = ctx.now().plus(HALF_OPEN);

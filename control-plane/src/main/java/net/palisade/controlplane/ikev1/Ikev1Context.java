@@ -52,7 +52,7 @@ final class Ikev1Context {
     final IkeEnvironment env;
     final boolean initiator;
     final Ikev1Codec codec = Ikev1Codec.standard();
-    final IkeCounters counters = new IkeCounters();
+    final IkeCounters counters;
     final Map<Long, Flight> flights = new HashMap<>();
     List<IkeOutput> outputs = new ArrayList<>();
     InetSocketAddress local;
@@ -82,6 +82,7 @@ final class Ikev1Context {
         this.remote = Objects.requireNonNull(remote, "remote");
         this.env = Objects.requireNonNull(env, "env");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.counters = new IkeCounters(settings.counted());
     }
 
     Instant now() {

@@ -254,6 +254,48 @@ public final class ApiClient implements AutoCloseable {
         return new Response(r.statusCode(), r.body(), r.headers().firstValue("X-Palisade-Revision"));
     }
 
+    /**
+     * Streams the body of {@code GET path} into {@code sink} as it arrives (a capture), waiting at most
+     * {@code timeout} for the whole of it; a status of 400 or more becomes a {@link CliFailure}.
+     *
+     * @return the octets written
+     */
+    public long download(String path, java.io.OutputStream sink, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(shownBase + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/vnd.tcpdump.pcap, application/problem+json").GET();
+        caller.ifPresent(c -> b.header("X-Palisade-User", c));
+        try {
+            HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream in = r.body()) {
+                if (r.statusCode() >= 400) {
+                    throw Problems.failure(r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8), json,
+                            tokenFile);
+                }
+                byte[] buf = new byte[64 * 1024];
+                long total = 0;
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    sink.write(buf, 0, n);
+                    sink.flush(); // a reader of the pipe (tcpdump -r -) sees each packet as it comes
+                    total += n;
+                }
+                return total;
+            }
+        } catch (HttpConnectTimeoutException e) {
+            throw unreachable();
+        } catch (HttpTimeoutException e) {
+            throw CliFailure.usage("the node at " + shownBase + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (IOException e) {
+            if (refused(e)) {
+                throw unreachable();
+            }
+            throw CliFailure.usage("cannot talk to the node at " + shownBase + ": " + describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliFailure.usage("interrupted");
+        }
+    }
+
     private CliFailure unreachable() {
         return CliFailure.usage("cannot reach the node at " + shownBase + " (is 'palisade run' running?)");
     }
