@@ -6,6 +6,7 @@ import net.palisade.model.crypto.DhGroup;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.agreement.DHStandardGroups;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.DHParameters;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.rfc7748.X25519;
@@ -74,8 +75,14 @@ public final class KeyExchanges {
         return modp(group).getP();
     }
 
+    /**
+     * The curve with Bouncy Castle's special-form field arithmetic ({@code CustomNamedCurves}: SecP256R1 and kin):
+     * {@code ECNamedCurveTable}'s generic BigInteger curve made P-256 62 % of an IKEv1 responder's CPU (the IKEv1
+     * benchmark's JFR profile, docs/benchmarks.md). Same curve, same points: the RFC 5903 vectors judge both.
+     */
     private static X9ECParameters curve(DhGroup group) {
-        return ECNamedCurveTable.getByName(group.curveOrFamily());
+        X9ECParameters fast = CustomNamedCurves.getByName(group.curveOrFamily());
+        return fast != null ? fast : ECNamedCurveTable.getByName(group.curveOrFamily());
     }
 
     static byte[] fixed(BigInteger v, int length) {
