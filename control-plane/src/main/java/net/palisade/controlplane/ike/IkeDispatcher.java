@@ -190,11 +190,12 @@ final class IkeDispatcher implements AutoCloseable {
         }
         // requests it was handed but never took (it was ending as they came: the peer's next IKE SA right after its
         // Delete) are dispatched again now that it is gone, instead of waiting for the peer's retransmission
-        for (IkeSessionActor.Inbound in : redispatch ? untaken : List.<IkeSessionActor.Inbound>of()) {
-            byte[] m = in.datagram();
-            count(m.length > 17 && (m[17] & 0xff) >>> 4 == Ikev1Header.MAJOR_VERSION ? "ikev1.dispatch.redispatched"
-                    : "ikev2.dispatch.redispatched");
-            receive(in.from(), in.to(), m);
+        if (!redispatch) {
+            return;
+        }
+        for (IkeSessionActor.Inbound in : untaken) {
+            count(ikev1(in.datagram()) ? "ikev1.dispatch.redispatched" : "ikev2.dispatch.redispatched");
+            receive(in.from(), in.to(), in.datagram());
         }
     }
 
@@ -217,12 +218,17 @@ final class IkeDispatcher implements AutoCloseable {
         }
     }
 
+    /** Whether {@code message} is ISAKMP 1.0 (IKEv1): the major version in its header's version octet. */
+    private static boolean ikev1(byte[] message) {
+        return message.length > 17 && (message[17] & 0xff) >>> 4 == Ikev1Header.MAJOR_VERSION;
+    }
+
     /** Routes one IKE message (without the non-ESP marker) to its session, or starts one. Dispatch thread only. */
     void receive(InetSocketAddress from, InetSocketAddress local, byte[] message) {
         if (closed) {
             return;
         }
-        if (message.length > 17 && (message[17] & 0xff) >>> 4 == Ikev1Header.MAJOR_VERSION) {
+        if (ikev1(message)) {
             receiveV1(from, local, message);
             return;
         }

@@ -69,7 +69,7 @@ public final class Ikev1Session {
     private record Child(long spiIn, long spiOut, Flow local, Flow remote, Instant rekeyAt, Instant expireAt) {}
 
     /** A Child SA we replaced, still sending until {@code deleteAt} ({@link #SWITCH_GRACE}), then deleted. */
-    private record Retiring(Child child, Instant deleteAt) {}
+    private record Retiring(long spiIn, long spiOut, Instant deleteAt) {}
 
     /**
      * How long our old ESP SA keeps sending after our quick mode replaced it. The peer installs its new inbound SA
@@ -227,7 +227,7 @@ public final class Ikev1Session {
      * {@link #SWITCH_GRACE} (a re-authentication: the pair belonged to the ISAKMP SA it replaces).
      */
     void retireLater(long spiIn, long spiOut) {
-        retiring.add(new Retiring(new Child(spiIn, spiOut, null, null, null, null), ctx.now().plus(SWITCH_GRACE)));
+        retiring.add(new Retiring(spiIn, spiOut, ctx.now().plus(SWITCH_GRACE)));
     }
 
     /**
@@ -447,8 +447,8 @@ public final class Ikev1Session {
         for (Retiring r : List.copyOf(retiring)) {
             if (!now.isBefore(r.deleteAt())) {
                 retiring.remove(r);
-                info.sendDeleteEsp(List.of(r.child().spiIn()));
-                ctx.output(new IkeOutput.ChildSaDeleted(r.child().spiIn(), r.child().spiOut()));
+                info.sendDeleteEsp(List.of(r.spiIn()));
+                ctx.output(new IkeOutput.ChildSaDeleted(r.spiIn(), r.spiOut()));
             }
         }
         for (Child c : List.copyOf(children)) {
@@ -636,7 +636,7 @@ public final class Ikev1Session {
             // the new pair receives at once and sends once the old one is deleted, SWITCH_GRACE from now
             ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, false, false, true));
             children.remove(old.get());
-            retiring.add(new Retiring(old.get(), now.plus(SWITCH_GRACE)));
+            retiring.add(new Retiring(old.get().spiIn(), old.get().spiOut(), now.plus(SWITCH_GRACE)));
         } else if (replaces != 0 && old.isPresent()) {
             ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true, false, false));
             info.sendDeleteEsp(List.of(old.get().spiIn()));
@@ -649,11 +649,9 @@ public final class Ikev1Session {
     /** Deletes every replaced SA still in its grace (the ISAKMP SA ends). */
     private void retireNow() {
         if (!retiring.isEmpty()) {
-            info.sendDeleteEsp(retiring.stream().map(r -> r.child().spiIn()).toList());
-            for (Retiring r : List.copyOf(retiring)) {
-                retiring.remove(r);
-                ctx.output(new IkeOutput.ChildSaDeleted(r.child().spiIn(), r.child().spiOut()));
-            }
+            info.sendDeleteEsp(retiring.stream().map(r -> r.spiIn()).toList());
+            retiring.forEach(r -> ctx.output(new IkeOutput.ChildSaDeleted(r.spiIn(), r.spiOut())));
+            retiring.clear();
         }
     }
 
@@ -669,12 +667,12 @@ public final class Ikev1Session {
 
     /** The peer deleted its inbound ESP SA {@code spi}: our outbound one. */
     void childDeletedByPeer(long spi) {
-        Optional<Retiring> old = retiring.stream().filter(r -> r.child().spiOut() == spi).findFirst();
+        Optional<Retiring> old = retiring.stream().filter(r -> r.spiOut() == spi).findFirst();
         if (old.isPresent()) {
             // the peer deleted the SA we replaced before our grace ended: the new one sends from now
             retiring.remove(old.get());
             ctx.count("child_deleted_by_peer");
-            ctx.output(new IkeOutput.ChildSaDeleted(old.get().child().spiIn(), old.get().child().spiOut()));
+            ctx.output(new IkeOutput.ChildSaDeleted(old.get().spiIn(), old.get().spiOut()));
             return;
         }
         Optional<Child> c = children.stream().filter(x -> x.spiOut() == spi).findFirst();

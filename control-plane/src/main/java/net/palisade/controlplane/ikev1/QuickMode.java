@@ -79,7 +79,7 @@ final class QuickMode {
 
     /** True if any quick mode of ours is in flight or waiting. */
     boolean anyInitiated() {
-        return !queued.isEmpty() || active.values().stream().anyMatch(e -> e.initiator);
+        return !queued.isEmpty() || oursInFlight();
     }
 
     /** True if a quick mode of ours for this flow pair is in flight or waiting. */
@@ -119,7 +119,7 @@ final class QuickMode {
      * {@code replaces} is the SA it replaces, or 0.
      */
     void initiate(Flow local, Flow remote, long replaces) {
-        if (active.values().stream().anyMatch(x -> x.initiator)) {
+        if (oursInFlight()) {
             queued.add(new Queued(local, remote, replaces));
             ctx.count("quick_mode_queued");
             return;
@@ -127,9 +127,13 @@ final class QuickMode {
         start(local, remote, replaces);
     }
 
+    private boolean oursInFlight() {
+        return active.values().stream().anyMatch(e -> e.initiator);
+    }
+
     /** The next waiting quick mode of ours, if none is in flight. */
     private void startNext() {
-        if (!queued.isEmpty() && active.values().stream().noneMatch(x -> x.initiator)) {
+        if (!queued.isEmpty() && !oursInFlight()) {
             Queued q = queued.poll();
             start(q.local(), q.remote(), q.replaces());
         }
