@@ -1,9 +1,9 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,12 +57,8 @@ class CaptureStrongSwanTest {
             Process node = null;
             Process capture = null;
             try {
-                node = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
-                Process running = node;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(running.isAlive()).as(read(nodeLog)).isTrue();
-                    assertThat(read(nodeLog)).contains(" up: API ");
-                });
+                node = RunProcess.start(run, nodeLog);
+                RunProcess.awaitUp(node, nodeLog);
                 Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
                 assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(nodeLog)).isZero();
                 assertThat(Lab.ping(PREFIX + "-ha", "10.2.0.10").exit()).isZero();
@@ -130,9 +126,5 @@ class CaptureStrongSwanTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(String.join(" ", command)).isZero();
         return out.lines().filter(l -> !l.isBlank()).toList();
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
     }
 }

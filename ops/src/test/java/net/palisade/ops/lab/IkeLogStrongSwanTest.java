@@ -1,15 +1,13 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.read;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,12 +71,8 @@ class IkeLogStrongSwanTest {
         try (StrongSwan ss = conf.start()) {
             Process node = null;
             try {
-                node = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
-                Process running = node;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(running.isAlive()).as(read(nodeLog)).isTrue();
-                    assertThat(read(nodeLog)).contains(" up: API ");
-                });
+                node = RunProcess.start(run, nodeLog);
+                RunProcess.awaitUp(node, nodeLog);
                 Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
                 assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(nodeLog)).isZero();
                 charon = ss.log();
@@ -175,9 +169,5 @@ class IkeLogStrongSwanTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out + read(dir.resolve("client.err"))).isZero();
         return out;
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
     }
 }

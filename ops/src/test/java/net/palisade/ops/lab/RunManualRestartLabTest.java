@@ -1,5 +1,6 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -49,8 +50,8 @@ class RunManualRestartLabTest {
         try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
             gwb = start("gwb", b, dir.resolve("data-b"), dir.resolve("b.log"));
             gwa = start("gwa", a, dir.resolve("data-a"), dir.resolve("a-1.log"));
-            awaitUp(gwb, dir.resolve("b.log"));
-            awaitUp(gwa, dir.resolve("a-1.log"));
+            RunProcess.awaitUp(gwb, dir.resolve("b.log"));
+            RunProcess.awaitUp(gwa, dir.resolve("a-1.log"));
             awaitPing();
             Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
             assertThat(ping.exit()).as(ping.output()).isZero();
@@ -63,7 +64,7 @@ class RunManualRestartLabTest {
             gwa.destroyForcibly(); // SIGKILL
             assertThat(gwa.waitFor(30, TimeUnit.SECONDS)).isTrue();
             gwa = start("gwa", a, dataA, dir.resolve("a-2.log"));
-            awaitUp(gwa, dir.resolve("a-2.log"));
+            RunProcess.awaitUp(gwa, dir.resolve("a-2.log"));
             awaitPing();
             Lab.Result more = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
             assertThat(more.exit()).as(more.output()).isZero();
@@ -103,20 +104,13 @@ class RunManualRestartLabTest {
         });
     }
 
-    private static void awaitUp(Process p, Path log) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            assertThat(p.isAlive()).as(read(log)).isTrue();
-            assertThat(read(log)).contains(" up: API ");
-        });
-    }
-
     private static Process start(String gw, Path config, Path data, Path log) throws IOException {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-" + gw,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
                 "--tun", "mrst1", "--workers", "1"));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return RunProcess.start(command, log);
     }
 
     /** {@code palisade ARGS} against the node in gw-a. */
@@ -127,9 +121,5 @@ class RunManualRestartLabTest {
         command.addAll(List.of(args));
         command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
         return Lab.in(PREFIX + "-gwa", command.toArray(String[]::new));
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
     }
 }

@@ -1,14 +1,12 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.read;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -67,12 +65,8 @@ class WiresharkKeysStrongSwanTest {
         try (StrongSwan ss = conf.start()) {
             Process node = null;
             try (Tshark.Capture _ = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
-                node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
-                Process running = node;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(running.isAlive()).as(read(nodeLog)).isTrue();
-                    assertThat(read(nodeLog)).contains(" up: API ");
-                });
+                node = RunProcess.start(command, nodeLog);
+                RunProcess.awaitUp(node, nodeLog);
                 Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
                 assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(nodeLog)).isZero();
                 Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
@@ -140,9 +134,5 @@ class WiresharkKeysStrongSwanTest {
         assertThat(keys).isNotEmpty();
         HexFormat.of().parseHex(keys.getFirst());
         return keys;
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
     }
 }
