@@ -467,14 +467,31 @@ final class IkeDispatcher implements AutoCloseable {
     }
 
     /** Whether an IKE_SA_INIT request decodes with the SA, KE and Nonce payloads; one that does not decode may. */
-    private boolean wellFormedInit(byte[] message) {
-        if (!(codec.decode(message) instanceof DecodeResult.Ok<IkeMessage> ok)) {
-            // the engine answers some of these (INVALID_SYNTAX, UNSUPPORTED_CRITICAL_PAYLOAD) statelessly
-            return true;
+    private static boolean wellFormedInit(byte[] message) {
+        // the generic payload headers only (next payload, length): the engine decodes the bodies, once
+        int sa = 33;
+        int ke = 34;
+        int nonce = 40;
+        boolean hasSa = false;
+        boolean hasKe = false;
+        boolean hasNonce = false;
+        int next = message[16] & 0xff;
+        int at = IkeHeader.LENGTH;
+        while (next != 0) {
+            if (at + 4 > message.length) {
+                return true; // the engine answers some malformed requests (INVALID_SYNTAX) statelessly
+            }
+            int length = ((message[at + 2] & 0xff) << 8) | (message[at + 3] & 0xff);
+            if (length < 4 || at + length > message.length) {
+                return true;
+            }
+            hasSa |= next == sa;
+            hasKe |= next == ke;
+            hasNonce |= next == nonce;
+            next = message[at] & 0xff;
+            at += length;
         }
-        IkeMessage m = ok.value();
-        return m.first(SaPayload.class).isPresent() && m.first(KePayload.class).isPresent()
-                && m.first(NoncePayload.class).isPresent();
+        return hasSa && hasKe && hasNonce;
     }
 
     private synchronized void addPending(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor,

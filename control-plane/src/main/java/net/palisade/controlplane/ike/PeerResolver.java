@@ -56,6 +56,20 @@ final class PeerResolver implements AutoCloseable {
     /** The addresses of tunnels' peer names as requests are matched, and when each was last looked up (nanoTime). */
     private final Map<String, List<InetAddress>> names = new ConcurrentHashMap<>();
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    /**
+     * Route sources looked up lately, by peer address: a peer's IKE_SA_INITs come in bursts (a restart, a load
+     * generator), and each lookup is a thread hop and four system calls on the dispatch thread. A route change shows
+     * after {@link #ROUTE_SOURCE_TTL} at most (until then a new responder answers from the old source address, and
+     * the peer retransmits).
+     */
+    private final Map<InetAddress, RouteSource> routeSources = new ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicLong routeLookups = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How long a looked-up route source is used. */
+    static final Duration ROUTE_SOURCE_TTL = Duration.ofSeconds(2);
+    /** Route sources kept at most. */
+    static final int ROUTE_SOURCES = 4096;
 
     /**
      * @param netns    the namespace to look up in; empty: the caller's
@@ -166,8 +180,32 @@ final class PeerResolver implements AutoCloseable {
         if (configured.isPresent()) {
             return configured.get();
         }
-        return inNamespace(() -> routeSource(peer));
+        long now = nanoTime.getAsLong();
+        RouteSource known = routeSources.get(peer);
+        if (known != null && now - known.at() < ROUTE_SOURCE_TTL.toNanos()) {
+            return known.source();
+        }
+        InetAddress source = inNamespace(() -> routeSource(peer));
+        routeLookups.incrementAndGet();
+        if (routeSources.size() >= ROUTE_SOURCES) {
+            routeSources.clear(); // a flood from random sources: start over rather than grow
+        }
+        routeSources.put(peer, new RouteSource(source, now));
+        return source;
     }
+
+    /** Route sources looked up in the kernel so far (not answered from {@link #routeSources}). */
+    long routeLookups() {
+        return routeLookups.get();
+    }
+
+    /** Route sources known now. */
+    int routeSourcesCached() {
+        return routeSources.size();
+    }
+
+    /** Our route source towards a peer, and when it was looked up ({@code nanoTime}). */
+    private record RouteSource(InetAddress source, long at) {}
 
     /** The kernel's source address towards {@code peer} (a connected UDP socket's; nothing is sent). */
     private InetAddress routeSource(InetAddress peer) throws IOException {
