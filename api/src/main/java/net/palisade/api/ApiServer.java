@@ -273,7 +273,7 @@ public final class ApiServer extends AllDirectives {
         return switch (spec) {
             case net.palisade.model.IkeTunnel t -> new net.palisade.model.IkeTunnel(label, t.mode(), t.exchange(), t.from(),
                     t.to(), t.local(), t.peers(), t.ikeSa(), t.childSa(), t.srcId(), t.dstId(), t.authentication(), t.dpd(),
-                    t.ping(), t.encap());
+                    t.ping(), t.encap(), t.saPerFlow());
             case net.palisade.model.ManualTunnel m -> new net.palisade.model.ManualTunnel(label, m.from(), m.to(), m.local(),
                     m.peer(), m.spi(), m.enc(), m.encKey(), m.auth(), m.authKey(), m.udpEncapPort());
         };

@@ -33,10 +33,13 @@ import net.palisade.model.config.ValidatingDeserializers;
  * @param encap force UDP encapsulation of ESP (RFC 3948) and IKE on port 4500 even without a NAT, like strongSwan's
  *              {@code encap = yes}: our NAT_DETECTION_SOURCE_IP hash is deliberately wrong, so the peer believes we
  *              are behind a NAT. False: NAT detection decides (no NAT: plain ESP and IKE on port 500)
+ * @param saPerFlow negotiate one Child SA per from/to pair of networks (the first with IKE_AUTH, the others by
+ *              CREATE_CHILD_SA), as Cisco, Juniper and strongSwan with several {@code children} do, instead of one
+ *              Child SA carrying all of them. IKEv1 always makes one SA per pair.
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 @JsonPropertyOrder({"type", "label", "mode", "exchange", "from", "to", "local", "peers", "ikeSa", "childSa",
-        "srcId", "dstId", "authentication", "dpd", "ping", "encap"})
+        "srcId", "dstId", "authentication", "dpd", "ping", "encap", "saPerFlow"})
 @JsonDeserialize(using = ValidatingDeserializers.IkeTunnelDeserializer.class)
 public record IkeTunnel(
         String label,
@@ -53,7 +56,8 @@ public record IkeTunnel(
         IkeAuth authentication,
         @JsonSerialize(contentUsing = ModelJson.DurationSerializer.class) Optional<Duration> dpd,
         boolean ping,
-        boolean encap) implements TunnelSpec {
+        boolean encap,
+        boolean saPerFlow) implements TunnelSpec {
 
     public IkeTunnel {
         Objects.requireNonNull(label, "label");
@@ -79,16 +83,24 @@ public record IkeTunnel(
                 false);
     }
 
+    /** All flows in one Child SA ({@code saPerFlow} false). */
+    public IkeTunnel(String label, IkeMode mode, IkeExchange exchange, List<Network> from, List<Network> to,
+            Optional<Host> local, List<Host> peers, IkeSaSpec ikeSa, ChildSaSpec childSa, Optional<Identity> srcId,
+            Optional<Identity> dstId, IkeAuth authentication, Optional<Duration> dpd, boolean ping, boolean encap) {
+        this(label, mode, exchange, from, to, local, peers, ikeSa, childSa, srcId, dstId, authentication, dpd, ping,
+                encap, false);
+    }
+
     /** The same tunnel with encapsulation forced or not. */
     public IkeTunnel withEncap(boolean forced) {
         return new IkeTunnel(label, mode, exchange, from, to, local, peers, ikeSa, childSa, srcId, dstId,
-                authentication, dpd, ping, forced);
+                authentication, dpd, ping, forced, saPerFlow);
     }
 
     /** The same tunnel with {@code id} as our IKE identity. */
     public IkeTunnel withSrcId(Identity id) {
         return new IkeTunnel(label, mode, exchange, from, to, local, peers, ikeSa, childSa, Optional.of(id), dstId,
-                authentication, dpd, ping, encap);
+                authentication, dpd, ping, encap, saPerFlow);
     }
 
     @Override

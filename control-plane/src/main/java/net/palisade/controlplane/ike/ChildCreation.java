@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 final class ChildCreation {
     private static final Logger LOG = LoggerFactory.getLogger(ChildCreation.class);
     /** The most Child SAs one IKE SA carries; the peer's CREATE_CHILD_SA beyond it is refused. */
-    static final int MAX_CHILD_SAS = 8;
+    static final int MAX_CHILD_SAS = net.palisade.model.config.Defaults.SA_PER_FLOW_PAIRS_MAX;
     /** How long we leave a peer that deleted the last Child SA to create its replacement itself. */
     static final Duration PEER_GRACE = Duration.ofSeconds(1);
     /** The longest pause between two failed attempts. */
@@ -69,24 +69,51 @@ final class ChildCreation {
         return ctx.tunnel.mode() != IkeMode.PASSIVE;
     }
 
-    /** When our CREATE_CHILD_SA is due, if the tunnel has no Child SA and none is on its way. */
-    private Optional<Instant> due() {
-        Optional<ChildSas.Missing> missing = children.missing();
-        if (!creates() || missing.isEmpty() || create != null) {
+    /**
+     * The first of our Child SA proposals no Child SA carries, while the IKE SA has some (with {@code sa-per-flow}:
+     * a from/to pair whose Child SA is not made yet, or was deleted or expired).
+     */
+    private Optional<SelectorPolicy.Offer> uncovered() {
+        if (!ctx.tunnel.saPerFlow() || children.size() == 0) {
             return Optional.empty();
         }
-        Instant at = missing.get().byPeer() ? missing.get().since().plus(PEER_GRACE) : missing.get().since();
+        return SelectorPolicy.offers(ctx.tunnel, IpAddresses.family(ctx.remote.getAddress())).stream()
+                .filter(o -> !children.covers(o)).findFirst();
+    }
+
+    /** Whether a Child SA is wanted: none at all since {@link ChildSas#missing}, or a flow pair without one. */
+    boolean wanted() {
+        return children.missing().isPresent() || uncovered().isPresent();
+    }
+
+    /**
+     * When our CREATE_CHILD_SA is due, if a Child SA is wanted and none is on its way: a flow pair without one is due
+     * {@code now} (the caller's instant: a real clock has moved on by the time it is compared).
+     */
+    private Optional<Instant> due(Instant now) {
+        if (!creates() || create != null) {
+            return Optional.empty();
+        }
+        Optional<ChildSas.Missing> missing = children.missing();
+        Instant at;
+        if (missing.isPresent()) {
+            at = missing.get().byPeer() ? missing.get().since().plus(PEER_GRACE) : missing.get().since();
+        } else if (uncovered().isPresent()) {
+            at = now;
+        } else {
+            return Optional.empty();
+        }
         return Optional.of(retryAt != null && retryAt.isAfter(at) ? retryAt : at);
     }
 
     /** Queues our CREATE_CHILD_SA when due. */
     void tick(Instant now, boolean queued) {
-        if (children.missing().isEmpty()) {
+        if (!wanted()) {
             failures = 0;
             retryAt = null;
             return;
         }
-        Optional<Instant> due = due();
+        Optional<Instant> due = due(now);
         if (!queued && due.isPresent() && !now.isBefore(due.get())) {
             session.enqueue(Request.of(Request.Kind.CREATE_CHILD));
         }
@@ -94,7 +121,7 @@ final class ChildCreation {
 
     /** The earliest of {@code next} and when our CREATE_CHILD_SA is due. */
     Instant nextDeadline(Instant next) {
-        return due().map(d -> EngineContext.earliest(next, d)).orElse(next);
+        return due(ctx.now()).map(d -> EngineContext.earliest(next, d)).orElse(next);
     }
 
     /** True if our request is in flight. */
@@ -104,7 +131,10 @@ final class ChildCreation {
 
     // --------------------------------------------------------------------------------------------- ours
 
-    /** CREATE_CHILD_SA for the tunnel's selectors, with PFS in the first group when the tunnel has groups. */
+    /**
+     * CREATE_CHILD_SA for the tunnel's selectors (with {@code sa-per-flow}, the first flow pair without a Child SA),
+     * with PFS in the first group when the tunnel has groups.
+     */
     void send() {
         send(ctx.tunnel.childSa().pfs() ? Optional.of(ctx.tunnel.childSa().groups().getFirst()) : Optional.empty(),
                 false);
@@ -112,8 +142,9 @@ final class ChildCreation {
 
     private void send(Optional<DhGroup> group, boolean retry) {
         IpFamily family = IpAddresses.family(ctx.remote.getAddress());
-        List<TrafficSelector> tsi = SelectorPolicy.of(ctx.tunnel.from(), family);
-        List<TrafficSelector> tsr = SelectorPolicy.of(ctx.tunnel.to(), family);
+        SelectorPolicy.Offer offer = uncovered().orElseGet(() -> SelectorPolicy.offers(ctx.tunnel, family).getFirst());
+        List<TrafficSelector> tsi = offer.tsi();
+        List<TrafficSelector> tsr = offer.tsr();
         long spiIn = ctx.nonZeroChildSpi();
         byte[] nonce = ctx.nonce();
         Optional<KeyExchange> kex = group.map(g -> ctx.env.keyExchange().generate(g, ctx.env.random()));
@@ -125,8 +156,13 @@ final class ChildCreation {
         p.add(new TsPayload(false, tsr));
         create = new Create(spiIn, nonce, kex, retry, tsi, tsr);
         ctx.count("child_create_sent");
-        LOG.info("tunnel {}: the IKE SA has no Child SA; creating one{}", ctx.tunnel.label(),
-                failures == 0 ? "" : " (attempt " + (failures + 1) + ")");
+        if (children.size() == 0) {
+            LOG.info("tunnel {}: the IKE SA has no Child SA; creating one{}", ctx.tunnel.label(),
+                    failures == 0 ? "" : " (attempt " + (failures + 1) + ")");
+        } else {
+            LOG.info("tunnel {}: creating the Child SA of {} === {} (sa-per-flow){}", ctx.tunnel.label(), tsi, tsr,
+                    failures == 0 ? "" : " (attempt " + (failures + 1) + ")");
+        }
         ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, Request.of(Request.Kind.CREATE_CHILD));
     }
 

@@ -81,6 +81,15 @@ final class ChildSas {
         return children.contains(c);
     }
 
+    /**
+     * Whether a Child SA carries traffic of {@code offer}: its selectors overlap the offer's on both sides (a peer
+     * may have narrowed what we offered, or made one Child SA for several of our offers).
+     */
+    boolean covers(SelectorPolicy.Offer offer) {
+        return children.stream().anyMatch(c -> c.state() != ChildSa.State.DELETED
+                && SelectorPolicy.overlap(offer.tsi(), c.local) && SelectorPolicy.overlap(offer.tsr(), c.remote));
+    }
+
     int size() {
         return children.size();
     }

@@ -389,7 +389,7 @@ public final class IkeSession {
             switch (kind) {
                 case REKEY_CHILD -> children.sendRekey(q.child());
                 case CREATE_CHILD -> {
-                    if (children.size() > 0) {
+                    if (!creation.wanted()) {
                         ctx.drop("create_for_present_child");
                         continue;
                     }
@@ -729,7 +729,10 @@ public final class IkeSession {
         if (state == IkeState.ESTABLISHED) {
             next = rekeying.nextDeadline(next);
             next = children.nextDeadline(next);
-            next = creation.nextDeadline(next);
+            if (!queuedKind(Request.Kind.CREATE_CHILD)) {
+                // once queued it goes when the window is free, not on a timer: no deadline that is always due
+                next = creation.nextDeadline(next);
+            }
         }
         return rekeying.oldSasDeadline(next);
     }

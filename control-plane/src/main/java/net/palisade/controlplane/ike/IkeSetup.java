@@ -370,8 +370,10 @@ final class IkeSetup {
         IdPayload idi = ourId(true);
         childSpiIn = ctx.nonZeroChildSpi();
         IpFamily family = IpAddresses.family(ctx.remote.getAddress());
-        offeredTsi = SelectorPolicy.of(tunnel.from(), family);
-        offeredTsr = SelectorPolicy.of(tunnel.to(), family);
+        // with sa-per-flow the first from/to pair; ChildCreation creates the others once the IKE SA is up
+        SelectorPolicy.Offer first = SelectorPolicy.offers(tunnel, family).getFirst();
+        offeredTsi = first.tsi();
+        offeredTsr = first.tsr();
         List<Payload> p = new ArrayList<>();
         p.add(idi);
         if (certAuth != null) {

@@ -46,6 +46,32 @@ final class SelectorPolicy {
         return java.util.Optional.empty();
     }
 
+    /** What we propose for one Child SA: our selectors (TSi) and the peer's (TSr). */
+    record Offer(List<TrafficSelector> tsi, List<TrafficSelector> tsr) {}
+
+    /**
+     * Our Child SA proposals for {@code tunnel}: one with all its flows, or with {@code sa-per-flow} one per from/to
+     * pair of networks, in config order (from first).
+     */
+    static List<Offer> offers(net.palisade.model.IkeTunnel tunnel, IpFamily family) {
+        if (!tunnel.saPerFlow()) {
+            return List.of(new Offer(of(tunnel.from(), family), of(tunnel.to(), family)));
+        }
+        List<Offer> offers = new ArrayList<>();
+        for (Network f : tunnel.from()) {
+            for (Network t : tunnel.to()) {
+                offers.add(new Offer(of(List.of(f), family), of(List.of(t), family)));
+            }
+        }
+        return List.copyOf(offers);
+    }
+
+    /** Whether some selector of {@code a} shares an address with some selector of {@code b}. */
+    static boolean overlap(List<TrafficSelector> a, List<TrafficSelector> b) {
+        return a.stream().anyMatch(x -> x instanceof TrafficSelector.AddressRange ra && b.stream()
+                .anyMatch(y -> y instanceof TrafficSelector.AddressRange rb && intersect(ra, rb).isPresent()));
+    }
+
     /** One selector per configured network ({@code any} as every address of {@code family}). */
     static List<TrafficSelector> of(List<Network> networks, IpFamily family) {
         return networks.stream()

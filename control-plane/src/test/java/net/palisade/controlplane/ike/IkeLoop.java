@@ -164,6 +164,6 @@ final class IkeLoop {
     static IkeTunnel mirror(IkeTunnel t) {
         return new IkeTunnel(t.label(), t.mode(), t.exchange(), t.to(), t.from(), t.local(), List.of(Host.of(
                 ip("192.0.2.1"))), t.ikeSa(), t.childSa(), t.dstId(), t.srcId(), t.authentication(), t.dpd(),
-                t.ping());
+                t.ping(), t.encap(), t.saPerFlow());
     }
 }

@@ -24,11 +24,12 @@ import org.junit.jupiter.api.Test;
  */
 class IkeRekeyTest {
 
-    private static IkeTunnel lifetimes(IkeTunnel t, Duration ike, Duration child) {
+    static IkeTunnel lifetimes(IkeTunnel t, Duration ike, Duration child) {
         return new IkeTunnel(t.label(), t.mode(), t.exchange(), t.from(), t.to(), t.local(), t.peers(),
                 new IkeSaSpec(t.ikeSa().enc(), t.ikeSa().auth(), t.ikeSa().prf(), t.ikeSa().groups(), ike),
-                new ChildSaSpec(t.childSa().enc(), t.childSa().auth(), t.childSa().groups(), child), t.srcId(),
-                t.dstId(), t.authentication(), t.dpd(), t.ping());
+                new ChildSaSpec(t.childSa().enc(), t.childSa().auth(), t.childSa().groups(), child,
+                        t.childSa().pfsRequired()), t.srcId(),
+                t.dstId(), t.authentication(), t.dpd(), t.ping(), t.encap(), t.saPerFlow());
     }
 
     private static IkeTunnel pfs(IkeTunnel t, DhGroup group) {

@@ -31,13 +31,13 @@ import net.palisade.model.crypto.Names;
 public final class ConfigParser {
     static final Set<String> IKE_KEYWORDS = Set.of("active", "passive", "dynamic", "ikev1", "ikev2", "from", "to",
             "local", "peer", "main", "aggressive", "ikesa", "quick", "childsa", "auth", "enc", "prf", "group",
-            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "label");
+            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "sa-per-flow", "label");
     static final Set<String> MANUAL_KEYWORDS = Set.of("from", "to", "local", "peer", "spi", "enc", "enckey", "auth",
             "authkey", "udpencap", "label");
     /** Keywords in the order the grammar lists them, for suggestions. */
     static final List<String> IKE_ORDER = List.of("active", "passive", "dynamic", "ikev1", "ikev2", "from",
             "to", "local", "peer", "main", "aggressive", "ikesa", "quick", "childsa", "auth", "enc", "prf", "group",
-            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "label");
+            "lifetime", "srcid", "dstid", "psk", "cert", "key", "ca", "dpd", "ping", "encap", "sa-per-flow", "label");
     static final List<String> MANUAL_ORDER = List.of("from", "to", "local", "peer", "spi", "enc", "enckey",
             "auth", "authkey", "udpencap", "label");
     private static final List<String> STATEMENTS = List.of("ike", "manual", "ipsec");

@@ -129,6 +129,9 @@ public final class ConfigPrinter {
         if (t.encap()) {
             sb.append(" encap");
         }
+        if (t.saPerFlow()) {
+            sb.append(" sa-per-flow");
+        }
         sb.append(" label ").append(word(t.label()));
         return sb.toString();
     }

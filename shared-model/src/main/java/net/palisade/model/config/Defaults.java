@@ -46,6 +46,11 @@ public final class Defaults {
     public static final Duration DYNAMIC_DPD = Duration.ofSeconds(30);
     /** ESP-in-UDP port when {@code udpencap} has none. */
     public static final int UDP_ENCAP_PORT = 4500;
+    /**
+     * The most from/to pairs of a tunnel with {@code sa-per-flow}: one Child SA each, and the most Child SAs a
+     * Palisade responder accepts on one IKE SA.
+     */
+    public static final int SA_PER_FLOW_PAIRS_MAX = 8;
 
     /** Largest config text or JSON document accepted, in characters (16 Mi): checked before parsing. */
     public static final int MAX_INPUT_CHARS = 16 * 1024 * 1024;

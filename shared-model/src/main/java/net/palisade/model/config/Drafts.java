@@ -48,7 +48,8 @@ final class Drafts {
             AuthDraft authentication,
             @JsonDeserialize(using = ModelJson.DurationDeserializer.class) Duration dpd,
             Boolean ping,
-            Boolean encap) implements TunnelDraft {}
+            Boolean encap,
+            Boolean saPerFlow) implements TunnelDraft {}
 
     record IkeSaDraft(
             List<EncryptionAlgorithm> enc,

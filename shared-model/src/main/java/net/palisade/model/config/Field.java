@@ -32,6 +32,7 @@ enum Field {
     DPD("dpd", "dpd", Kind.SINGLE, STATEMENT),
     PING("ping", "ping", Kind.SINGLE, STATEMENT),
     ENCAP("encap", "encap", Kind.SINGLE, STATEMENT),
+    SA_PER_FLOW("sa-per-flow", "saPerFlow", Kind.SINGLE, STATEMENT),
     SPI("spi", "spi", Kind.PAIR, STATEMENT),
     ENC("enc", "enc", Kind.SINGLE, STATEMENT),
     ENCKEY("enckey", "encKey", Kind.PAIR, ENC),

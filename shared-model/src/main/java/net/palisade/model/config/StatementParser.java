@@ -406,6 +406,7 @@ final class StatementParser {
         java.time.Duration dpd = null;
         boolean ping = false;
         boolean encap = false;
+        boolean saPerFlow = false;
 
         while (i < toks.size() && !abort) {
             Token t = toks.get(i);
@@ -544,6 +545,11 @@ final class StatementParser {
                         encap = true;
                     }
                 }
+                case "sa-per-flow" -> {
+                    if (once(Field.SA_PER_FLOW, t)) {
+                        saPerFlow = true;
+                    }
+                }
                 case "label" -> {
                     if (once(Field.LABEL, t)) {
                         label = label(t);
@@ -562,7 +568,7 @@ final class StatementParser {
         AuthDraft auth = psk == null && cert == null && key == null && ca == null ? null
                 : new AuthDraft(psk, cert, key, ca);
         return new IkeTunnelDraft(label, mode == null ? null : IkeMode.fromKeyword(mode.text()), exchange,
-                from, to, local, peers, ikeSa, childSa, srcid, dstid, auth, dpd, ping, encap);
+                from, to, local, peers, ikeSa, childSa, srcid, dstid, auth, dpd, ping, encap, saPerFlow);
     }
 
     /** The first phase keyword of its kind starts the phase; a second one is an error. Returns the first. */

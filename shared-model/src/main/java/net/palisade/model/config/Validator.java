@@ -339,6 +339,12 @@ final class Validator {
             error(Field.PING, 0, "needs a from network and a to network of one address family, neither any: it pings"
                     + " from the first address of the one to the first address of the other");
         }
+        boolean saPerFlow = d.saPerFlow() != null && d.saPerFlow();
+        if (saPerFlow && from != null && to != null && from.size() * to.size() > Defaults.SA_PER_FLOW_PAIRS_MAX) {
+            error(Field.SA_PER_FLOW, 0, "makes one Child SA per from/to pair: at most "
+                    + Defaults.SA_PER_FLOW_PAIRS_MAX + " pairs, found " + from.size() + " x " + to.size() + " = "
+                    + from.size() * to.size());
+        }
         if (failed) {
             return null;
         }
@@ -346,7 +352,7 @@ final class Validator {
                 new IkeSaSpec(enc1, auth1, prf, groups1, life1),
                 new ChildSaSpec(enc2, auth2, groups2, life2, pfsRequired(p2, groups2)),
                 Optional.ofNullable(d.srcId()), Optional.ofNullable(d.dstId()), auth,
-                Optional.ofNullable(dpd), ping, d.encap() != null && d.encap());
+                Optional.ofNullable(dpd), ping, d.encap() != null && d.encap(), saPerFlow);
     }
 
     /**
@@ -713,7 +719,7 @@ final class Validator {
                         case IkeAuth.Psk p -> new AuthDraft(p.psk(), null, null, null);
                         case IkeAuth.Certificates c -> new AuthDraft(null, c.cert(), c.key(), c.ca());
                     },
-                    k.dpd().orElse(null), k.ping(), k.encap());
+                    k.dpd().orElse(null), k.ping(), k.encap(), k.saPerFlow());
             case ManualTunnel m -> new ManualTunnelDraft(m.label(), m.from(), m.to(), m.local(), m.peer(), m.spi(),
                     m.enc(), m.encKey(), m.auth().orElse(null), m.authKey().orElse(null),
                     m.udpEncapPort().isPresent() ? m.udpEncapPort().getAsInt() : null);

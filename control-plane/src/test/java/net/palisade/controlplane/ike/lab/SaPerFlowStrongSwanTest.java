@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * IKEv1 tunnel {@code from A to B C} runs one quick mode per from/to pair, and strongSwan with two IKEv2
  * {@code children} creates a Child SA for each. Every pair must stay installed and carry its own flow: a ping to
  * host-b (10.2.0.10, the first flow) and one to strongSwan's second network (10.2.9.1, the second flow) both cross,
- * and each pair counts its own packets. Needs root and strongSwan; skipped with
+ * and each pair counts its own packets. The third case is ours: an IKEv2 tunnel with {@code sa-per-flow} makes a
+ * Child SA per flow with strongSwan (its default proposals) answering. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
 class SaPerFlowStrongSwanTest {
@@ -80,6 +81,27 @@ class SaPerFlowStrongSwanTest {
             awaitChildSas(node, peer, 2);
             pingBothFlows(node, peer);
             assertThat(peer.log()).contains("CHILD_SA net2{").doesNotContain("NO_ADDITIONAL_SAS");
+        }
+    }
+
+    @Test
+    void ourSaPerFlowTunnelMakesAnIkev2ChildSaPerFlowWithStrongSwanAsResponder(@TempDir Path dir) throws Exception {
+        secondNetworkAtB();
+        // one strongSwan child with both networks, and its default proposals: it narrows each of our
+        // CREATE_CHILD_SAs to the pair we ask for
+        try (StrongSwan peer = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                        "10.2.0.0/24,10.2.9.0/24", "10.1.0.0/16", PSK).start();
+                LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike active from 10.1.0.0/16 to 10.2.0.0/24 10.2.9.0/24 peer 192.0.2.2 psk \"" + PSK
+                    + "\" sa-per-flow label to-b\n");
+            awaitChildSas(node, peer, 2);
+            pingBothFlows(node, peer);
+            // strongSwan holds two Child SAs on one IKE SA, each with the selectors of one flow
+            String sas = peer.listSas();
+            assertThat(sas).as(sas).containsOnlyOnce("ESTABLISHED, IKEv2")
+                    .containsPattern("local +10\\.2\\.0\\.0/24\\n +remote 10\\.1\\.0\\.0/16")
+                    .containsPattern("local +10\\.2\\.9\\.0/24\\n +remote 10\\.1\\.0\\.0/16");
+            assertThat(sas.split("INSTALLED, TUNNEL", -1)).as(sas).hasSize(3);
         }
     }
 
