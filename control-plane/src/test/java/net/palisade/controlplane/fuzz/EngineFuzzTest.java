@@ -56,7 +56,7 @@ class EngineFuzzTest {
     void ikev2Responder(byte[] script) {
         if (script != null) {
             MutableClock clock = new MutableClock(T0);
-            run(script, clock, v2(true, clock), v2(false, clock));
+            run(script, clock, v2(true, clock), v2(false, clock), true, true);
         }
     }
 
@@ -69,6 +69,18 @@ class EngineFuzzTest {
         }
     }
 
+    /**
+     * The IKEv2 engine as initiator: the fuzzer's datagrams (with the live SPIs) go to A, in whatever state A is in —
+     * IKE_SA_INIT sent, IKE_AUTH sent, established, rekeying or deleting.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void ikev2Initiator(byte[] script) {
+        if (script != null) {
+            MutableClock clock = new MutableClock(T0);
+            run(script, clock, v2(true, clock), v2(false, clock), false, true);
+        }
+    }
+
     /** One side: handles an input, says what it sent and what happened. */
     private record Engine(Function<IkeInput, List<IkeOutput>> handle) {}
 
@@ -77,6 +89,16 @@ class EngineFuzzTest {
      * datagram of the fuzzer's to B, its length in the next octet, 3: time passes by the next octet in seconds).
      */
     static List<IkeOutput> run(byte[] script, MutableClock clock, Engine a, Engine b) {
+        return run(script, clock, a, b, true, false);
+    }
+
+    /**
+     * As {@link #run(byte[], MutableClock, Engine, Engine)}, with the fuzzer's datagrams to B ({@code atResponder})
+     * or to A; returns the events of the side they went to. With {@code ikev2}, every Child SA A installs must be
+     * one B installed too (IKEv2's responder installs as it answers; IKEv1's only at quick mode's third message).
+     */
+    static List<IkeOutput> run(byte[] script, MutableClock clock, Engine a, Engine b, boolean atResponder,
+            boolean ikev2) {
         Deque<IkeOutput.Send> toB = new ArrayDeque<>();
         Deque<IkeOutput.Send> toA = new ArrayDeque<>();
         List<IkeOutput> aEvents = new ArrayList<>();
@@ -111,7 +133,11 @@ class EngineFuzzTest {
                     if (d.length >= 16) {
                         System.arraycopy(spis, 0, d, 0, 16);
                     }
-                    collect(b.handle().apply(new IkeInput.Received(d, A, B)), new ArrayDeque<>(), bEvents);
+                    if (atResponder) {
+                        collect(b.handle().apply(new IkeInput.Received(d, A, B)), new ArrayDeque<>(), bEvents);
+                    } else {
+                        collect(a.handle().apply(new IkeInput.Received(d, B, A)), new ArrayDeque<>(), aEvents);
+                    }
                 }
                 default -> {
                     int secs = in.hasRemaining() ? in.get() & 0xff : 1;
@@ -123,13 +149,30 @@ class EngineFuzzTest {
         }
         assertThat(bEvents.stream().filter(IkeOutput.Phase1Up.class::isInstance).count())
                 .as("the responder comes up at most once").isLessThanOrEqualTo(1);
+        assertThat(aEvents.stream().filter(IkeOutput.Phase1Up.class::isInstance).count())
+                .as("the initiator comes up at most once").isLessThanOrEqualTo(1);
+        // the fuzzer knows no key: every Child SA A installs is one B agreed on (B installs its own as it answers)
+        java.util.Set<List<Long>> agreedByB = new java.util.HashSet<>();
+        for (IkeOutput o : bEvents) {
+            if (o instanceof IkeOutput.ChildSaInstalled c) {
+                agreedByB.add(List.of(c.outboundSpi(), c.inboundSpi()));
+            } else if (o instanceof IkeOutput.ChildSaRekeyed r) {
+                agreedByB.add(List.of(r.replacement().outboundSpi(), r.replacement().inboundSpi()));
+            }
+        }
+        for (IkeOutput o : ikev2 ? aEvents : List.<IkeOutput>of()) {
+            if (o instanceof IkeOutput.ChildSaInstalled c) {
+                assertThat(agreedByB).as("a Child SA of A's that B never agreed on")
+                        .contains(List.of(c.inboundSpi(), c.outboundSpi()));
+            }
+        }
         for (IkeOutput o : bEvents) {
             if (o instanceof IkeOutput.ChildSaInstalled c) {
                 // the fuzzer knows no key: a Child SA B installs has the keys A derived for it (now or at its answer)
                 assertThat(c.inbound().encryption().length()).isPositive();
             }
         }
-        return bEvents;
+        return atResponder ? bEvents : aEvents;
     }
 
     /** The harness reaches the end of a negotiation: the real messages alone bring the responder up with its SA. */

@@ -14,6 +14,20 @@ public final class FuzzTargets {
         }
     }
 
+    /** {@link EngineFuzzTest#ikev2Initiator}. */
+    public static final class Ikev2Initiator {
+        public static void fuzzerTestOneInput(byte[] data) {
+            new EngineFuzzTest().ikev2Initiator(data);
+        }
+    }
+
+    /** {@link FragmentFuzzTest#reassembly}. */
+    public static final class IkeFragments {
+        public static void fuzzerTestOneInput(byte[] data) {
+            new FragmentFuzzTest().reassembly(data);
+        }
+    }
+
     /** {@link EngineFuzzTest#ikev1Responder}. */
     public static final class Ikev1Responder {
         public static void fuzzerTestOneInput(byte[] data) {
