@@ -4,6 +4,7 @@
 # TARGET: Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor (shared-model: decoders and the config doors)
 #         Ikev2Responder Ikev1Responder Ikev2Initiator (control-plane: the IKE engines, EngineFuzzTest)
 #         IkeFragments (control-plane: IKE fragment reassembly with the SA's keys, FragmentFuzzTest)
+#         EspInbound (dataplane: the inbound ESP path with a real SA, EspInboundFuzzTest)
 # (default: all), each for MINUTES. Each starts from the kept inputs of its @FuzzTest (src/test/resources/.../fuzz/
 # *Inputs/ of its module) and prints executions, speed and findings; a finding's input is written to
 # target/fuzz/TARGET/ and the script exits 1.
@@ -15,7 +16,7 @@ minutes=${1:?usage: fuzz.sh MINUTES [TARGET...]}
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(Ikev2Decoder Ikev1Decoder ConfigText ConfigJsonDoor Ikev2Responder Ikev1Responder Ikev2Initiator
-  IkeFragments)
+  IkeFragments EspInbound)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 for cand in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25*; do
@@ -24,7 +25,7 @@ done
 # one reactor run: each module's fuzz.cp names its siblings' target/classes, not jars from ~/.m2
 ./mvnw -B -q -ntp -o -pl control-plane -am test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz.cp \
   -Dmdep.includeScope=test >&2
-cp="shared-model/target/test-classes:control-plane/target/test-classes:control-plane/target/classes"
+cp="shared-model/target/test-classes:dataplane/target/test-classes:control-plane/target/test-classes:control-plane/target/classes"
 cp="$cp:$(cat control-plane/target/fuzz.cp):$(cat shared-model/target/fuzz.cp)"
 declare -A seeds=([Ikev2Decoder]=shared-model/src/test/resources/net/palisade/model/fuzz/DecoderFuzzTestInputs/ikev2
                   [Ikev1Decoder]=shared-model/src/test/resources/net/palisade/model/fuzz/DecoderFuzzTestInputs/ikev1
@@ -33,11 +34,13 @@ declare -A seeds=([Ikev2Decoder]=shared-model/src/test/resources/net/palisade/mo
                   [Ikev2Responder]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/EngineFuzzTestInputs/ikev2Responder
                   [Ikev1Responder]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/EngineFuzzTestInputs/ikev1Responder
                   [Ikev2Initiator]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/EngineFuzzTestInputs/ikev2Initiator
-                  [IkeFragments]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/FragmentFuzzTestInputs/reassembly)
+                  [IkeFragments]=control-plane/src/test/resources/net/palisade/controlplane/fuzz/FragmentFuzzTestInputs/reassembly
+                  [EspInbound]=dataplane/src/test/resources/net/palisade/dataplane/worker/EspInboundFuzzTestInputs/inbound)
 declare -A classes=([Ikev2Decoder]=net.palisade.model.fuzz [Ikev1Decoder]=net.palisade.model.fuzz
                     [ConfigText]=net.palisade.model.fuzz [ConfigJsonDoor]=net.palisade.model.fuzz
                     [Ikev2Responder]=net.palisade.controlplane.fuzz [Ikev1Responder]=net.palisade.controlplane.fuzz
-                    [Ikev2Initiator]=net.palisade.controlplane.fuzz [IkeFragments]=net.palisade.controlplane.fuzz)
+                    [Ikev2Initiator]=net.palisade.controlplane.fuzz [IkeFragments]=net.palisade.controlplane.fuzz
+                    [EspInbound]=net.palisade.dataplane.worker)
 status=0
 printf '%-16s %8s %14s %10s %s\n' target seconds executions exec/s result
 for t in "${targets[@]}"; do

@@ -15,8 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.palisade.dataplane.esp.EspConstants;
-import net.palisade.dataplane.esp.EspOpenResult;
-import net.palisade.dataplane.esp.EspOutcome;
 import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.io.CpuAffinity;
 import net.palisade.dataplane.io.DatagramBatch;
@@ -32,8 +30,6 @@ import net.palisade.dataplane.packet.MssClamp;
 import net.palisade.dataplane.packet.TcpCoalescer;
 import net.palisade.dataplane.packet.TcpSegmenter;
 import net.palisade.dataplane.packet.VirtioNetHeader;
-import net.palisade.dataplane.replay.ReplayWindow;
-import net.palisade.dataplane.sa.InboundSa;
 import net.palisade.dataplane.sa.OutboundSa;
 import net.palisade.dataplane.sa.StripedCounters;
 
@@ -70,8 +66,6 @@ public final class Worker {
 
     /** Room before the inner packet for the ESP header and the longest IV, so that sealing works in place. */
     static final int HEAD = 64;
-    /** Offset of the decrypted packet in its array. */
-    static final int PLAIN_HEAD = 16;
     /** Room after the inner packet for padding, trailer and the longest ICV. */
     static final int TAIL = 512;
     /** Largest packet a TUN read may return. */
@@ -136,7 +130,6 @@ public final class Worker {
 
     // ---- owned by the worker thread -----------------------------------------------------------------------
     private final IpPacket packet = new IpPacket();
-    private final EspOpenResult openResult = new EspOpenResult();
     /** Where TUN reads land: the packet at {@link #HEAD}, a virtio-net header (if any) right before it. */
     private final byte[] tunBuffer = new byte[HEAD + MAX_INNER + TAIL];
     private final MemorySegment tunSegment = MemorySegment.ofArray(tunBuffer);
@@ -148,15 +141,12 @@ public final class Worker {
     private final MemorySegment[] segmentSlices = new MemorySegment[HEAD + 1];
     private final byte[] in = new byte[RX_BUFFER];
     private final MemorySegment inSegment = MemorySegment.ofArray(in);
-    /** Decrypted packets land at {@link #PLAIN_HEAD}, leaving room for a virtio-net header before them. */
-    private final byte[] plain = new byte[PLAIN_HEAD + RX_BUFFER];
-    private final MemorySegment plainWriteSegment;
+    /** The inbound ESP path: decryption, checks, coalescing, the TUN write. */
+    private final EspReceiver receiver;
     private final byte[] icmp = new byte[VirtioNetHeader.LENGTH + IcmpErrors.MAX_LENGTH];
     private final MemorySegment icmpWriteSegment;
     private final int tunHeader;
     private final TcpSegmenter segmenter = new TcpSegmenter();
-    private final TcpCoalescer coalescer;
-    private final MemorySegment coalescerSegment;
     private DatagramBatch rx;
     private DatagramBatch[] tx;
     private int[] txCount;
@@ -171,10 +161,9 @@ public final class Worker {
         this.index = config.index();
         this.tunHeader = config.virtioNetHeader() ? VirtioNetHeader.LENGTH : 0;
         this.tunReadSegment = tunSegment.asSlice(HEAD - tunHeader, MAX_INNER + tunHeader);
-        this.plainWriteSegment = MemorySegment.ofArray(plain).asSlice(PLAIN_HEAD - tunHeader);
         this.icmpWriteSegment = MemorySegment.ofArray(icmp).asSlice(VirtioNetHeader.LENGTH - tunHeader);
-        this.coalescer = config.virtioNetHeader() ? new TcpCoalescer() : null;
-        this.coalescerSegment = coalescer == null ? null : MemorySegment.ofArray(coalescer.buffer());
+        this.receiver = new EspReceiver(index, RX_BUFFER, config.virtioNetHeader(), config.queue()::write,
+                config.pings(), this::count);
         this.handle = new WorkerHandle(this);
         this.thread = new Thread(this::run, "palisade-dp-" + config.queue().deviceName() + "-w" + index);
         this.thread.setDaemon(true);
@@ -681,115 +670,14 @@ public final class Worker {
 
     /** Writes the TCP super-packet waiting in the coalescer, if any. */
     private void writeCoalesced() throws IOException {
-        if (coalescer == null || !coalescer.active()) {
-            return;
-        }
-        int segments = coalescer.segments();
-        int n = coalescer.finish();
-        if (config.queue().write(coalescerSegment, n)) {
-            if (segments > 1) {
-                count(Counter.GRO_SUPER_PACKETS);
-            }
-        } else {
-            count(Counter.TUN_WRITE_FAILED);
-        }
+        receiver.flush();
     }
 
     /** Processes the ESP packet in {@code in[0, length)}. */
     private void esp(int length) throws IOException {
-        if (length < EspConstants.HEADER_LENGTH) {
-            count(Counter.MALFORMED);
-            return;
-        }
-        int spi = readInt(in, 0);
-        InboundBinding b = tables.inbound.get(spi);
-        if (b == null) {
-            count(Counter.UNKNOWN_SPI);
-            return;
-        }
-        InboundSa sa = b.sa();
-        long seq = sa.replayCheck(readInt(in, 4));
-        if (seq == ReplayWindow.REJECT) {
-            count(Counter.REPLAY);
-            return;
-        }
-        EspTransform transform = b.transform();
-        if (transform.openedLength(length) == 0) {
-            count(Counter.MALFORMED);
-            return;
-        }
-        EspOutcome outcome = transform.open(in, 0, length, seq, plain, PLAIN_HEAD, openResult);
-        if (outcome == EspOutcome.ICV_FAILED) {
-            count(Counter.ICV_FAILED);
-            return;
-        }
-        if (outcome != EspOutcome.OK) {
-            count(Counter.MALFORMED);
-            return;
-        }
-        if (!sa.replayUpdate(seq)) {
-            count(Counter.REPLAY);
-            return;
-        }
-        int nextHeader = openResult.nextHeader();
-        if (nextHeader == EspConstants.NEXT_HEADER_NO_NEXT) {
-            count(Counter.DUMMY);
-            return;
-        }
-        IpPacket p = packet;
-        int payloadOffset = openResult.payloadOffset();
-        if (!p.parse(plain, payloadOffset, openResult.payloadLength())
-                || (nextHeader == EspConstants.NEXT_HEADER_IPV4 && p.version() != 4)
-                || (nextHeader == EspConstants.NEXT_HEADER_IPV6 && p.version() != 6)
-                || (nextHeader != EspConstants.NEXT_HEADER_IPV4 && nextHeader != EspConstants.NEXT_HEADER_IPV6)) {
-            count(Counter.MALFORMED);
-            return;
-        }
-        if (!sa.selectors().admitsInbound(p)) {
-            count(Counter.POLICY_MISMATCH);
-            return;
-        }
-        if (config.pings().reply(p, plain)) {
-            count(Counter.PING_REPLIES);
-            return;
-        }
-        if (p.protocol() == IpPacket.PROTO_TCP
-                && MssClamp.clamp(p, plain, p.isIpv6() ? sa.maxMss6() : sa.maxMss4())) {
-            count(Counter.MSS_CLAMPED);
-        }
-        int total = p.totalLength();
-        if (coalescer != null) {
-            if (coalescer.active() && coalescer.append(p, plain)) {
-                count(Counter.OPENED);
-                sa.countAccepted(index, total);
-                return;
-            }
-            writeCoalesced();
-            if (payloadOffset == PLAIN_HEAD && TcpCoalescer.eligible(p, plain)) {
-                coalescer.begin(p, plain);
-                count(Counter.OPENED);
-                sa.countAccepted(index, total);
-                return;
-            }
-        }
-        if (payloadOffset != PLAIN_HEAD) {
-            count(Counter.MALFORMED); // open() puts the payload where it was asked to
-            return;
-        }
-        if (tunHeader > 0) {
-            VirtioNetHeader.writeNone(plain, PLAIN_HEAD - tunHeader);
-        }
-        if (config.queue().write(plainWriteSegment, total + tunHeader)) {
-            count(Counter.OPENED);
-            sa.countAccepted(index, total);
-        } else {
-            count(Counter.TUN_WRITE_FAILED);
-        }
+        receiver.esp(in, length, tables.inbound);
     }
 
-    private static int readInt(byte[] b, int off) {
-        return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
-    }
 
     @Override
     public String toString() {
