@@ -145,11 +145,14 @@ trap 'exit 130' INT TERM
 if [ ! -f "$tarball" ]; then
   say "downloading Debian $suite ($variant + $include) from $mirror into $tarball"
   debootstrap --variant=$variant --include=$include --make-tarball="${tarball%.tgz}.part.tgz" \
-    $suite "$dir/make.$$" "$mirror" >&2
+    $suite "$dir/make.$$" "$mirror" >"$dir/debootstrap.log" 2>&1 \
+    || { tail -20 "$dir/debootstrap.log" >&2; die "debootstrap --make-tarball failed (log: $dir/debootstrap.log)"; }
   mv "${tarball%.tgz}.part.tgz" "$tarball"
 fi
-debootstrap --variant=$variant --include=$include --unpack-tarball="$tarball" $suite "$root" "$mirror" >&2 \
-  || die "debootstrap failed (an old cache? remove $tarball)"
+debootstrap --variant=$variant --include=$include --unpack-tarball="$tarball" $suite "$root" "$mirror" \
+  >"$root.debootstrap.log" 2>&1 \
+  || { tail -20 "$root.debootstrap.log" >&2; die "debootstrap failed (log: $root.debootstrap.log; an old cache? remove $tarball)"; }
+rm "$root.debootstrap.log"
 
 # What a Debian 12 install writes besides the base system: its apt sources, its hosts and hostname.
 cat >"$root/etc/apt/sources.list" <<EOF
