@@ -8,7 +8,10 @@
 # git (a user cloned the repository) and the sources a Debian 12 install has (main, -updates, -security) on the same
 # mirror as this machine's apt sources. From this machine it gets only the JDK: /usr/lib/jvm/temurin-25-jdk-amd64
 # bind-mounted read-only at the same path (the README asks for "a Debian machine with a JDK 25"; Debian 12 has no
-# JDK 25 package). No ~/.m2: Maven (through ./mvnw) downloads itself and every dependency from Maven Central. No
+# JDK 25 package), with its trust store (copied when it is a link outside the JDK, as Debian's layout has it). And
+# the certificate authorities this machine trusts beyond Debian's (a regular file in /etc/ssl/certs or one in
+# /usr/local/share/ca-certificates), given to the chroot's ca-certificates: where the network intercepts TLS (this
+# one does), curl and Maven reach Maven Central only through them; on an open network there are none. No ~/.m2: Maven (through ./mvnw) downloads itself and every dependency from Maven Central. No
 # host package, no host PATH or environment: the command starts with an empty environment but HOME and PATH.
 #
 # It runs in its own mount and PID namespaces (unshare): proc, sysfs, a tmpfs /dev with the usual nodes and
@@ -163,6 +166,16 @@ EOF
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" >"$root/etc/hosts"
 hostname >"$root/etc/hostname"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+cacerts=$(readlink -f "$jdk/lib/security/cacerts")
+case "$cacerts" in
+  "$jdk"/*) ;;
+  *) mkdir -p "$root$(dirname "$cacerts")"; cp "$cacerts" "$root$cacerts" ;;
+esac
+mkdir -p "$root/usr/local/share/ca-certificates"
+find /etc/ssl/certs -maxdepth 1 -type f -name '*.pem' -print0 | while IFS= read -r -d '' ca; do
+  cp "$ca" "$root/usr/local/share/ca-certificates/host-$(basename "${ca%.pem}").crt"
+done
+cp -rL /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 booted=$SECONDS
 say "Debian $suite in $root in $((booted - start)) s"
 
