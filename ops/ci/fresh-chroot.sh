@@ -50,6 +50,9 @@ die() { say "$*"; exit 2; }
 if [ "${1:-}" = --inside ]; then
   root=$2 gitdir=$3 sha=$4
   shift 4
+  # The root a mount point, as a container's is: `ip netns exec` runs `mount --make-rslave /`, which a plain folder
+  # refuses (EINVAL).
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
   # A /dev of our own, as a container has: the host's devtmpfs would share every node (and every change) with it.
@@ -190,19 +193,18 @@ else
 fi
 finished=$SECONDS
 
-# Per-module counts from the surefire reports of the clone.
+# Per-module counts from the surefire reports of the clone: one <testcase> per test (a class's testsuite counts
+# leave out its @Nested classes), with a <failure>, <error> or <skipped> inside for those.
+count() { local pattern=$1; shift; cat "$@" | grep -oE "$pattern" | wc -l; }
 clone=$root/root/palisade
 for reports in "$clone"/*/target/surefire-reports; do
-  [ -d "$reports" ] || continue
+  set -- "$reports"/TEST-*.xml
+  [ -f "$1" ] || continue
   module=$(basename "$(dirname "$(dirname "$reports")")")
-  cat "$reports"/TEST-*.xml 2>/dev/null | awk -v module="$module" '
-    /<testsuite[ >]/ {
-      for (n = split("tests failures errors skipped", keys, " "); n > 0; n--)
-        if (match($0, keys[n] "=\"[0-9]+\"")) sum[keys[n]] += substr($0, RSTART + length(keys[n]) + 2, RLENGTH - length(keys[n]) - 3)
-      classes++
-    }
-    END { printf "fresh-chroot: %-14s %5d tests in %3d classes: %d failures, %d errors, %d skipped\n",
-            module, sum["tests"], classes, sum["failures"], sum["errors"], sum["skipped"] }' >&2
+  tests=$(count '<testcase[ >]' "$@") failures=$(count '<failure[ />]' "$@")
+  errors=$(count '<error[ />]' "$@") skipped=$(count '<skipped[ />]' "$@")
+  printf 'fresh-chroot: %-14s %5d tests in %3d classes: %d failures, %d errors, %d skipped\n' \
+    "$module" "$tests" $# "$failures" "$errors" "$skipped" >&2
 done
 say "debootstrap $((booted - start)) s, run $((finished - booted)) s, wall $((finished - start)) s; exit status $status"
 exit $status
