@@ -195,7 +195,7 @@ finished=$SECONDS
 
 # Per-module counts from the surefire reports of the clone: one <testcase> per test (a class's testsuite counts
 # leave out its @Nested classes), with a <failure>, <error> or <skipped> inside for those.
-count() { local pattern=$1; shift; cat "$@" | grep -oE "$pattern" | wc -l; }
+count() { local pattern=$1; shift; cat "$@" | { grep -oE "$pattern" || true; } | wc -l; }
 clone=$root/root/palisade
 for reports in "$clone"/*/target/surefire-reports; do
   set -- "$reports"/TEST-*.xml
