@@ -11,8 +11,9 @@
 # JDK 25 package), with its trust store (copied when it is a link outside the JDK, as Debian's layout has it). And
 # the certificate authorities this machine trusts beyond Debian's (a regular file in /etc/ssl/certs or one in
 # /usr/local/share/ca-certificates), given to the chroot's ca-certificates: where the network intercepts TLS (this
-# one does), curl and Maven reach Maven Central only through them; on an open network there are none. No ~/.m2: Maven (through ./mvnw) downloads itself and every dependency from Maven Central. No
-# host package, no host PATH or environment: the command starts with an empty environment but HOME and PATH.
+# one does), curl and Maven reach Maven Central only through them; on an open network there are none. No ~/.m2:
+# Maven (through ./mvnw) downloads itself and every dependency from Maven Central. No host package, no host PATH or
+# environment: the command starts with an empty environment but HOME and PATH.
 #
 # It runs in its own mount and PID namespaces (unshare): proc, sysfs, a tmpfs /dev with the usual nodes and
 # /dev/net/tun, its own /dev/pts, /dev/shm and /run as tmpfs. Namespaces the lab builds with `ip netns add` live in
