@@ -4,6 +4,7 @@
 #   eval "$(ops/lab/postgres.sh)"   ->  PALISADE_TEST_PG_URL, PALISADE_TEST_PG_USER, PALISADE_TEST_PG_PASSWORD
 # Run as root on Debian with the postgresql package installed (ops/bin/test installs it).
 set -euo pipefail
+cd /   # su postgres runs psql here: the caller's folder (root's home) is not the postgres user's to enter
 ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
 [ -n "$ver" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
 if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
