@@ -83,6 +83,8 @@ final class IkeSetup {
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS notify (RFC 7427); empty if it sent none. */
     private List<HashAlgorithm> peerHashes = List.of();
     private Instant halfOpenDeadline;
+    /** A responder with several candidate tunnels: what NAT detection found, reported once one is chosen. */
+    private IkeOutput.NatDetected heldNat;
     /** Whether our IKE_AUTH request carries N(INITIAL_CONTACT) (initiator), or the peer's carried it (responder). */
     private boolean initialContact;
 
@@ -299,7 +301,12 @@ final class IkeSetup {
         if (remoteNat || localNat) {
             ctx.udpEncapsulation = true;
             ctx.count("nat_detected");
-            ctx.output(new IkeOutput.NatDetected(localNat, remoteNat));
+            IkeOutput.NatDetected found = new IkeOutput.NatDetected(localNat, remoteNat);
+            if (ctx.candidates.size() > 1) {
+                heldNat = found; // the tunnel it is reported on is chosen at IKE_AUTH
+            } else {
+                ctx.output(found);
+            }
         }
     }
 
@@ -591,6 +598,10 @@ final class IkeSetup {
         }
         initialContact = m.notify(NotifyType.Known.INITIAL_CONTACT).isPresent();
         ctx.peerMidSync = m.notify(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED).isPresent();
+        if (heldNat != null) {
+            ctx.output(heldNat);
+            heldNat = null;
+        }
         session.established();
         IdPayload idr = ourId(false);
         List<Payload> p = new ArrayList<>();

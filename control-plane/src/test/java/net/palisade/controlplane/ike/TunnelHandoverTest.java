@@ -192,9 +192,10 @@ class TunnelHandoverTest {
         Side hub = sides[1];
         await("up on both sides", () -> site.journal.contains("site ChildSaInstalled")
                 && hub.journal.contains("two ChildSaInstalled"), site, hub);
-        assertThat(hub.journal).containsSubsequence("two adopted", "two Phase1Up", "two ChildSaInstalled");
-        // IKE_SA_INIT's NAT detection (forced encapsulation here) is the first tunnel's to say; nothing else is
-        assertThat(hub.journal).noneMatch(e -> e.startsWith("one ") && !e.equals("one NatDetected"));
+        // what IKE_SA_INIT's NAT detection found (encapsulation is forced here) is said with the IKE SA it is of
+        assertThat(hub.journal).containsSubsequence("two adopted", "two NatDetected", "two Phase1Up",
+                "two ChildSaInstalled");
+        assertThat(hub.journal).noneMatch(e -> e.startsWith("one "));
         assertThat(hub.journal.stream().filter(e -> e.equals("two Phase1Up"))).hasSize(1);
         await("the first tunnel's responder ended", () -> !hub.sessions.containsKey("one"), site, hub);
         long spi = site.routes.keySet().iterator().next();
@@ -204,8 +205,7 @@ class TunnelHandoverTest {
         site.sessions.get("site").tell(IkeSessionActor.PingLost.INSTANCE);
         await("the site re-establishes with the hub's second tunnel", () -> hub.journal.stream()
                 .filter(e -> e.equals("two Phase1Up")).count() == 2, site, hub);
-        assertThat(hub.journal).noneMatch(e -> e.startsWith("one ") && !e.equals("one NatDetected")
-                || e.contains("NegotiationFailed"));
+        assertThat(hub.journal).noneMatch(e -> e.startsWith("one ") || e.contains("NegotiationFailed"));
     }
 
     @Test

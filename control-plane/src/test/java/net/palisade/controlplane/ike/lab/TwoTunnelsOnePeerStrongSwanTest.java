@@ -133,6 +133,46 @@ class TwoTunnelsOnePeerStrongSwanTest {
         }
     }
 
+    @Test
+    void bothConnectionsStartingAtOnceComeUpInTheirTunnels(@TempDir Path dir) throws Exception {
+        sh("ip", "netns", "exec", PREFIX + "-gwb", "ip", "addr", "replace", "10.2.9.1/24", "dev", "lan");
+        StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/24",
+                "10.1.0.0/16", PSK);
+        // no dstid on our side this time: the networks alone tell the two IKE SAs apart
+        ss.editSwanctl(c -> SWANCTL);
+        try (LabNode node = LabNode.start(PREFIX, dir)) {
+            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK + "\" label one\n"
+                    + "ike passive from 10.1.0.0/16 to 10.2.9.0/24 peer 192.0.2.2 psk \"" + PSK + "\" label two\n");
+            node.awaitEvents("one", Duration.ofSeconds(30), () -> "", "configured");
+            node.awaitEvents("two", Duration.ofSeconds(30), () -> "", "configured");
+            try (StrongSwan peer = ss.start()) {
+                // both children at once, as a gateway that boots with two connections: two IKE_SA_INITs together
+                Lab.Result both = Lab.sh("sh", "-c", String.join(" ", "(" + swanctl(peer, "net") + ") & ("
+                        + swanctl(peer, "net2") + ") & wait"));
+                assertThat(both.exit()).as(both.output() + "\ncharon log:\n" + peer.log()).isZero();
+                for (String label : new String[] {"one", "two"}) {
+                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                            assertThat(node.journal(label)).as("charon log:\n" + peer.log())
+                                    .filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance).hasSize(1));
+                }
+                for (String to : new String[] {"10.2.0.10", "10.2.9.1"}) {
+                    Lab.Result r = Lab.ping(PREFIX + "-ha", to);
+                    assertThat(r.exit()).as("ping " + to + ": " + r.output() + "\none " + node.eventTypes("one")
+                            + "\ntwo " + node.eventTypes("two") + "\ncharon log:\n" + peer.log()).isZero();
+                }
+                for (String label : new String[] {"one", "two"}) {
+                    assertThat(node.eventTypes(label)).as(label).doesNotContain("phase1-down", "negotiation-failed");
+                }
+            }
+        }
+    }
+
+    /** The shell words that have strongSwan initiate {@code child} (for running two at once). */
+    private static String swanctl(StrongSwan peer, String child) {
+        return String.join(" ", Lab.strongswanScript(), "swanctl", PREFIX + "-gwb", peer.dir().toString(),
+                "--initiate", "--child", child);
+    }
+
     private static void initiate(StrongSwan peer, String child) throws Exception {
         Lab.Result r = peer.swanctl("--initiate", "--child", child);
         assertThat(r.exit()).as(r.output() + "\ncharon log:\n" + peer.log()).isZero();
