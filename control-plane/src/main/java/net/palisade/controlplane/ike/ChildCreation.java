@@ -119,8 +119,14 @@ final class ChildCreation {
         }
     }
 
-    /** The earliest of {@code next} and when our CREATE_CHILD_SA is due. */
-    Instant nextDeadline(Instant next) {
+    /**
+     * The earliest of {@code next} and when our CREATE_CHILD_SA is due; {@code next} once it is {@code queued}: it goes
+     * when the window is free, not on a timer (a deadline always due would spin the actor).
+     */
+    Instant nextDeadline(Instant next, boolean queued) {
+        if (queued) {
+            return next;
+        }
         return due(ctx.now()).map(d -> EngineContext.earliest(next, d)).orElse(next);
     }
 

@@ -26,7 +26,16 @@ import net.palisade.model.wire.ikev2.Payload;
 final class EngineContext {
     static final int NONCE_BYTES = 32;
 
-    final IkeTunnel tunnel;
+    /**
+     * The tunnel this IKE SA belongs to. A responder with several {@link #candidates} starts with the first and
+     * settles on one at IKE_AUTH ({@link TunnelChoice}); it does not change after that.
+     */
+    IkeTunnel tunnel;
+    /**
+     * The tunnels a responder may turn out to serve (all that accept the peer's address); just {@link #tunnel} for
+     * an initiator, or a responder with one candidate.
+     */
+    final List<IkeTunnel> candidates;
     final IkeSettings settings;
     final IkeEnvironment env;
     final Ikev2Codec codec;
@@ -54,7 +63,16 @@ final class EngineContext {
 
     EngineContext(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
-        this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
+        this(List.of(tunnel), initiator, local, remote, env, settings);
+    }
+
+    EngineContext(List<IkeTunnel> candidates, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        this.candidates = List.copyOf(candidates);
+        if (this.candidates.isEmpty()) {
+            throw new IllegalArgumentException("candidates: none");
+        }
+        this.tunnel = this.candidates.getFirst();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.counters = new IkeCounters(settings.counted());
         this.env = Objects.requireNonNull(env, "env");

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * Where an inbound IKE message goes: to the session actor registered for its initiator SPI, or, for an IKE_SA_INIT
  * request with an unknown SPI, to a new responder of a {@code passive} tunnel whose peer (or no peer) matches the
  * sender, or to the actor of an {@code active}/{@code dynamic} tunnel whose peer it is ({@link
- * IkeSessionActor.Answer}). Anything else is dropped and counted ({@link #counters()}). ISAKMP 1.0 (IKEv1)
+ * IkeSessionActor.Answer}). When several tunnels accept the sender, the first ({@link #candidatesOf}) answers and
+ * the peer's IKE_AUTH chooses among them all; an IKE SA that chose another is handed to that tunnel's actor
+ * ({@link IkeSessionActor.Adopt}). Anything else is dropped and counted ({@link #counters()}). ISAKMP 1.0 (IKEv1)
  * datagrams, told apart by the header's major version, take the same way by initiator cookie ({@link #receiveV1}).
  *
  * <p>Threads: {@link #sink()} only queues the message (a dataplane worker must never block) on a bounded inbox; one
@@ -84,6 +86,16 @@ final class IkeDispatcher implements AutoCloseable {
         /** Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}. */
         ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first);
+
+        /**
+         * Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}, which
+         * {@code candidates} (every IKEv2 tunnel that accepts its sender, {@code tunnel} first) accept: its IKE_AUTH
+         * chooses among them.
+         */
+        default ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> candidates,
+                InetSocketAddress local, IkeSessionActor.Inbound first) {
+            return respond(tunnel, local, first);
+        }
     }
 
     private final Tunnels tunnels;
@@ -267,7 +279,8 @@ final class IkeDispatcher implements AutoCloseable {
             count("ikev2.dispatch.not-ready");
             return;
         }
-        Optional<IkeTunnel> tunnel = tunnelOf(from.getAddress());
+        List<IkeTunnel> candidates = candidatesOf(from.getAddress());
+        Optional<IkeTunnel> tunnel = candidates.stream().findFirst();
         if (tunnel.isEmpty()) {
             count("ikev2.dispatch.no-tunnel");
             boolean refreshed = resolver.refreshNames(tunnels.tunnels());
@@ -319,7 +332,7 @@ final class IkeDispatcher implements AutoCloseable {
                     log.debug("tunnel {}: IKE_SA_INIT from {} (SPI {}) answered beside its session {}", label, from,
                             Long.toHexString(h.initiatorSpi()), own.get().path().name());
                 }
-                own.get().tell(new IkeSessionActor.Answer(in, ours));
+                own.get().tell(new IkeSessionActor.Answer(in, ours, candidates));
                 return;
             }
             if (tunnel.get().mode() != IkeMode.PASSIVE) {
@@ -333,7 +346,7 @@ final class IkeDispatcher implements AutoCloseable {
             // no route here: the responder registers its SPI before it answers, and may have ended already (a
             // request answered statelessly, e.g. INVALID_KE_PAYLOAD, whose retry with the same SPI must start anew);
             // a retransmission before it registered finds it as the tunnel's session
-            tunnels.respond(tunnel.get(), ours, in);
+            tunnels.respond(tunnel.get(), candidates, ours, in);
             log.debug("tunnel {}: responding to IKE_SA_INIT from {}", label, from);
         } catch (IOException | RuntimeException e) {
             count("ikev2.dispatch.no-local-address");
@@ -521,17 +534,28 @@ final class IkeDispatcher implements AutoCloseable {
     /** A route set up by the dispatcher for the request {@code first} it handed to {@code actor}, at {@code since}. */
     private record Pending(ActorRef<IkeSessionActor.Command> actor, Instant since, IkeSessionActor.Inbound first) {}
 
-    /** A passive tunnel whose peer (or no peer) is {@code from} first; else an initiating tunnel whose peer it is. */
-    private Optional<IkeTunnel> tunnelOf(InetAddress from) {
-        Collection<IkeTunnel> all = tunnels.tunnels().stream().filter(t -> !t.exchange().ikev1()).toList();
-        return all.stream()
-                .filter(t -> t.mode() == IkeMode.PASSIVE)
-                .filter(t -> t.peers().isEmpty() || t.peers().stream().anyMatch(p -> resolver.isPeer(p, from)))
-                .findFirst()
-                .or(() -> all.stream()
-                        .filter(t -> t.mode() != IkeMode.PASSIVE && !t.peers().isEmpty())
-                        .filter(t -> t.peers().stream().anyMatch(p -> resolver.isPeer(p, from)))
-                        .findFirst());
+    /**
+     * Every IKEv2 tunnel that accepts an IKE_SA_INIT from {@code from}, the one whose actor answers it first:
+     * {@code passive} tunnels naming it as peer, then {@code active}/{@code dynamic} tunnels naming it, then
+     * {@code passive} tunnels without a peer; by label within each. With several, the peer's IKE_AUTH chooses
+     * ({@link TunnelChoice}).
+     */
+    private List<IkeTunnel> candidatesOf(InetAddress from) {
+        record Ranked(IkeTunnel tunnel, int rank) {}
+        List<Ranked> ranked = new ArrayList<>();
+        for (IkeTunnel t : tunnels.tunnels()) {
+            if (t.exchange().ikev1()) {
+                continue;
+            }
+            boolean named = t.peers().stream().anyMatch(p -> resolver.isPeer(p, from));
+            int rank = named ? (t.mode() == IkeMode.PASSIVE ? 0 : 1)
+                    : t.mode() == IkeMode.PASSIVE && t.peers().isEmpty() ? 2 : -1;
+            if (rank >= 0) {
+                ranked.add(new Ranked(t, rank));
+            }
+        }
+        ranked.sort(java.util.Comparator.comparingInt(Ranked::rank).thenComparing(r -> r.tunnel().label()));
+        return ranked.stream().map(Ranked::tunnel).toList();
     }
 
     /** Stops dispatching; what is queued is dropped. */

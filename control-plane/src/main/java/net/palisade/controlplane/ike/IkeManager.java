@@ -150,6 +150,11 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
+        public void adopt(String label, IkeSessionActor.Adopt adopt) {
+            IkeManager.this.adopt(label, adopt);
+        }
+
+        @Override
         public boolean initialContact(InetAddress peer) {
             return !contacted.contains(peer);
         }
@@ -180,19 +185,57 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first) {
-            String label = tunnel.label();
-            ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
-            if (old != null) {
-                old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
-            }
-            ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(tunnel.exchange().ikev1()
+            return respond(tunnel, List.of(), local, first);
+        }
+
+        @Override
+        public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> candidates,
+                InetSocketAddress local, IkeSessionActor.Inbound first) {
+            return startResponder(tunnel, tunnel.exchange().ikev1()
                     ? Ikev1SessionActor.responder(driver, settings, tunnel, local, first)
-                    : IkeSessionActor.responder(driver, settings, tunnel, local, first),
-                    "ike-" + names.incrementAndGet(), Props.empty());
-            sessions.put(label, r);
-            return r;
+                    : IkeSessionActor.responder(driver, settings, tunnel, local, first, candidates));
         }
     };
+
+    /**
+     * Makes {@code behavior} the session actor of passive {@code tunnel} (replacing one that may be ending), under
+     * one lock with {@link #adopt}: the dispatch thread and a session handing over an IKE SA may both start one.
+     */
+    private synchronized ActorRef<IkeSessionActor.Command> startResponder(IkeTunnel tunnel,
+            org.apache.pekko.actor.typed.Behavior<IkeSessionActor.Command> behavior) {
+        String label = tunnel.label();
+        ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
+        if (old != null) {
+            old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
+        }
+        ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(behavior,
+                "ike-" + names.incrementAndGet(), Props.empty());
+        sessions.put(label, r);
+        return r;
+    }
+
+    /**
+     * The IKE SA of {@code adopt} chose tunnel {@code label} at IKE_AUTH while another tunnel's actor answered it:
+     * to {@code label}'s actor, or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
+     */
+    private synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
+        ActorRef<IkeSessionActor.Command> a = sessions.get(label);
+        IkeTunnel t = wanted.get(label);
+        ControlPlane cp = controlPlane;
+        if (a != null) {
+            a.tell(adopt);
+        } else if (t != null && cp != null && !closed && !t.exchange().ikev1()) {
+            startResponder(t, IkeSessionActor.adopted(driver, settings, t, adopt));
+        } else {
+            log.info("tunnel {}: IKE SA {} chose it, and it is not running; deleting the IKE SA", label,
+                    adopt.engine().id());
+            for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+                if (o instanceof IkeOutput.Send send) {
+                    driver.send(send);
+                }
+            }
+        }
+    }
 
     /**
      * @param netns the network namespace of the dataplane (port 500 is opened there too); empty: the caller's

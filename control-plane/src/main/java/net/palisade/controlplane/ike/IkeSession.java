@@ -90,10 +90,10 @@ public final class IkeSession {
     private final Deque<Request> queued = new ArrayDeque<>();
     private Instant timerSet;
 
-    private IkeSession(IkeTunnel tunnel, boolean originalInitiator, InetSocketAddress local, InetSocketAddress remote,
-            IkeEnvironment env, IkeSettings settings) {
+    private IkeSession(List<IkeTunnel> candidates, boolean originalInitiator, InetSocketAddress local,
+            InetSocketAddress remote, IkeEnvironment env, IkeSettings settings) {
         this.originalInitiator = originalInitiator;
-        this.ctx = new EngineContext(tunnel, originalInitiator, local, remote, env, settings);
+        this.ctx = new EngineContext(candidates, originalInitiator, local, remote, env, settings);
         this.children = new ChildSas(ctx, this);
         this.creation = new ChildCreation(ctx, this, children);
         this.rekeying = new IkeRekeying(ctx, this);
@@ -111,7 +111,7 @@ public final class IkeSession {
      */
     public static IkeSession resume(IkeTunnel tunnel, IkeSaSnapshot snapshot,
             List<IkeOutput.ChildSaInstalled> childSas, IkeEnvironment env, IkeSettings settings) {
-        IkeSession s = new IkeSession(tunnel, snapshot.initiatorRole(), snapshot.local(), snapshot.remote(), env,
+        IkeSession s = new IkeSession(List.of(tunnel), snapshot.initiatorRole(), snapshot.local(), snapshot.remote(), env,
                 settings);
         s.ctx.restore(snapshot);
         childSas.forEach(s.children::resume);
@@ -131,7 +131,7 @@ public final class IkeSession {
     /** A session that initiates to {@code remote} on {@link IkeInput.Start}, with {@code settings}. */
     public static IkeSession initiator(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
-        return new IkeSession(tunnel, true, local, remote, env, settings);
+        return new IkeSession(List.of(tunnel), true, local, remote, env, settings);
     }
 
     /** A session that answers an IKE_SA_INIT request from {@code remote}. */
@@ -143,17 +143,27 @@ public final class IkeSession {
     /** A session that answers an IKE_SA_INIT request from {@code remote}, with {@code settings}. */
     public static IkeSession responder(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
-        return new IkeSession(tunnel, false, local, remote, env, settings);
+        return new IkeSession(List.of(tunnel), false, local, remote, env, settings);
     }
 
-    /**
-     * The result of one input.
-     *
-     * @param state   the state after the input
-     * @param outputs what to do and report, in order
-     */
+    /** A responder several tunnels accept: IKE_AUTH chooses one ({@link #tunnel()}, {@link TunnelChoice}). */
+    public static IkeSession responder(List<IkeTunnel> candidates, InetSocketAddress local, InetSocketAddress remote,
+            IkeEnvironment env, IkeSettings settings) {
+        return new IkeSession(candidates, false, local, remote, env, settings);
+    }
+
+    /** The tunnel this IKE SA belongs to (a responder's with several candidates: the one IKE_AUTH chose). */
+    public IkeTunnel tunnel() {
+        return ctx.tunnel;
+    }
+
+    /** When this session next wants a {@link IkeInput.Tick} (its last {@link IkeOutput.SetTimer}). */
+    public Optional<Instant> nextTimer() {
+        return Optional.ofNullable(timerSet);
+    }
+
+    /** The result of one input: the state after it, and what to do and report, in order (a copy). */
     public record Step(IkeState state, List<IkeOutput> outputs) {
-        /** Copies the list. */
         public Step {
             outputs = List.copyOf(outputs);
         }
@@ -289,13 +299,9 @@ public final class IkeSession {
 
     /** Index (0..3) of the lowest of four nonces, compared as unsigned big-endian numbers (section 2.8.1). */
     static int lowest(byte[]... nonces) {
-        int best = 0;
-        for (int i = 1; i < nonces.length; i++) {
-            if (new BigInteger(1, nonces[i]).compareTo(new BigInteger(1, nonces[best])) < 0) {
-                best = i;
-            }
-        }
-        return best;
+        // min keeps the first of equal elements
+        return java.util.stream.IntStream.range(0, nonces.length).boxed()
+                .min(java.util.Comparator.comparing((Integer i) -> new BigInteger(1, nonces[i]))).orElseThrow();
     }
 
     // ------------------------------------------------------------------------------------------------ transitions
@@ -729,10 +735,7 @@ public final class IkeSession {
         if (state == IkeState.ESTABLISHED) {
             next = rekeying.nextDeadline(next);
             next = children.nextDeadline(next);
-            if (!queuedKind(Request.Kind.CREATE_CHILD)) {
-                // once queued it goes when the window is free, not on a timer: no deadline that is always due
-                next = creation.nextDeadline(next);
-            }
+            next = creation.nextDeadline(next, queuedKind(Request.Kind.CREATE_CHILD));
         }
         return rekeying.oldSasDeadline(next);
     }

@@ -45,61 +45,8 @@ import org.slf4j.LoggerFactory;
  * it moved, the IKE SA is deleted (best effort), the tunnel journals {@code phase1-down} saying so, and a new IKE SA
  * is negotiated from the new address at once.
  */
-final class IkeSessionActor {
+final class IkeSessionActor implements IkeSessionCommands {
     private static final Logger log = LoggerFactory.getLogger(IkeSessionActor.class);
-
-    /** Where an initiator IKE SA runs: our address and port, and the peer's. */
-    record Endpoints(InetSocketAddress local, InetSocketAddress remote) {
-        /** Checks both are present. */
-        Endpoints {
-            java.util.Objects.requireNonNull(local, "local");
-            java.util.Objects.requireNonNull(remote, "remote");
-        }
-    }
-
-    /** What the actor accepts. */
-    interface Command {} // not sealed: Ikev1SessionActor adds its own timers
-
-    /** A datagram for this session (non-ESP marker already removed). */
-    record Inbound(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements Command {}
-
-    /**
-     * An IKE_SA_INIT request from the peer of an initiating tunnel: answer it with a responder IKE SA beside ours.
-     *
-     * @param first the request
-     * @param local our address and port for the new IKE SA
-     */
-    record Answer(Inbound first, InetSocketAddress local) implements Command {}
-
-    /** A timer of the session or of the one beside it (timers are kept per engine; a tick goes to both). */
-    enum Tick implements Command { INSTANCE }
-
-    /** The probe session's timer. */
-    enum ProbeTick implements Command { INSTANCE }
-
-    /** Time to try the list's head again. */
-    enum TryHead implements Command { INSTANCE }
-
-    /** Start a new initiator session. */
-    enum Restart implements Command { INSTANCE }
-
-    /** The tunnel's ping is lost ({@code ping-lost} journaled): re-establish as if DPD had found the peer dead. */
-    enum PingLost implements Command { INSTANCE }
-
-    /** Time for a {@code dynamic} tunnel to check its local address. */
-    enum CheckAddress implements Command { INSTANCE }
-
-    /** What {@link SessionDriver#endpoints} answered for {@code peer}, for the session, a probe or an address check. */
-    record Resolved(Purpose purpose, Host peer, Endpoints endpoints, Throwable error) implements Command {}
-
-    /** Why endpoints were looked up. */
-    enum Purpose { SESSION, PROBE, CHECK }
-
-    /** The dataplane: the outbound SA with this SPI nears the end of its sequence numbers ({@link IkeInput.SequenceSoftLimit}). */
-    record SequenceSoftLimit(long outboundSpi) implements Command {}
-
-    /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
-    record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
 
     private final SessionDriver manager;
     private final IkeSettings settings;
@@ -123,7 +70,7 @@ final class IkeSessionActor {
     private InetSocketAddress besideLocal;
     private InetSocketAddress besideRemote;
     private Instant besideStarted;
-    private final java.util.Set<Long> registered = new java.util.HashSet<>();
+    private final SpiRoutes routes;
     private final HeadProbe probe;
     private boolean resolving;
     private boolean checking;
@@ -142,6 +89,7 @@ final class IkeSessionActor {
         this.ctx = ctx;
         this.timers = timers;
         this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
+        this.routes = new SpiRoutes(manager, ctx.getSelf());
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
@@ -158,15 +106,17 @@ final class IkeSessionActor {
         }));
     }
 
-    /** A responder to {@code first}, an IKE_SA_INIT request, with {@code settings}. */
+    /**
+     * A responder to {@code first} that {@code candidates} (this tunnel first) all accept: its IKE_AUTH chooses
+     * one, and an IKE SA that belongs to another is handed to that tunnel's actor ({@link Adopt}).
+     */
     static Behavior<Command> responder(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel,
-            InetSocketAddress local, Inbound first) {
+            InetSocketAddress local, Inbound first, java.util.List<IkeTunnel> candidates) {
         Clock clock = Clock.systemUTC();
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, TunnelPolicy.responder(tunnel,
                     settings, clock), clock, local, first.from(), ctx, timers);
-            a.session = IkeSession.responder(tunnel, local, first.from(), IkeEnvironment.standard(clock),
-                    a.settings);
+            a.session = a.newResponder(local, first.from(), candidates);
             a.sessionStarted = clock.instant();
             try {
                 a.inbound(first);
@@ -182,6 +132,17 @@ final class IkeSessionActor {
                 timers.startSingleTimer("empty", Tick.INSTANCE, IkeSession.HALF_OPEN);
             }
             return a.behavior();
+        }));
+    }
+
+    /** A responder actor for {@code tunnel}, which has none, going on with the IKE SA {@code first} hands it. */
+    static Behavior<Command> adopted(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, Adopt first) {
+        Clock clock = Clock.systemUTC();
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, TunnelPolicy.responder(tunnel,
+                    settings, clock), clock, first.local(), first.remote(), ctx, timers);
+            a.adopt(first);
+            return a.session == null && a.beside == null ? a.end() : a.behavior();
         }));
     }
 
@@ -253,6 +214,10 @@ final class IkeSessionActor {
                 })
                 .onMessage(Answer.class, a -> {
                     answer(a);
+                    return afterStep();
+                })
+                .onMessage(Adopt.class, a -> {
+                    adopt(a);
                     return afterStep();
                 })
                 .onMessageEquals(Tick.INSTANCE, () -> {
@@ -442,15 +407,71 @@ final class IkeSessionActor {
             return;
         }
         if (beside != null && beside.initiatorSpis().contains(spi)) {
-            applyBeside(beside.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), besideLocal))));
+            IkeSession.Step step = beside.handle(new IkeInput.Received(in.datagram(), in.from(),
+                    at(in.to(), besideLocal)));
+            if (handedOver(beside, step, besideLocal, besideRemote, besideStarted)) {
+                beside = null;
+                dropBeside();
+                return;
+            }
+            applyBeside(step);
             return;
         }
         if (session == null) {
             return;
         }
         IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local)));
+        if (handedOver(session, step, local, remote, sessionStarted)) {
+            session = null;
+            register();
+            return;
+        }
         register();
         apply(step);
+    }
+
+    /** A responder engine for an IKE_SA_INIT from {@code from} that {@code candidates} accept (none: ours only). */
+    private IkeSession newResponder(InetSocketAddress ours, InetSocketAddress from, java.util.List<IkeTunnel> candidates) {
+        return candidates.size() > 1
+                ? IkeSession.responder(candidates, ours, from, IkeEnvironment.standard(clock), settings)
+                : IkeSession.responder(tunnel, ours, from, IkeEnvironment.standard(clock), settings);
+    }
+
+    /**
+     * Whether {@code engine}'s IKE_AUTH chose another tunnel than ours: then the IKE SA and the outputs of that
+     * {@code step} go to that tunnel's actor ({@link SessionDriver#adopt}), and the caller forgets the engine.
+     */
+    private boolean handedOver(IkeSession engine, IkeSession.Step step, InetSocketAddress l, InetSocketAddress r,
+            Instant started) {
+        String chosen = engine.tunnel().label();
+        if (chosen.equals(tunnel.label()) || engine.state() == IkeState.CLOSED || engine.state() == IkeState.IDLE) {
+            return false;
+        }
+        log.info("tunnel {}: IKE SA {} with {} belongs to tunnel {} (chosen by the peer's IKE_AUTH); handing it over",
+                tunnel.label(), engine.id(), Host.of(r.getAddress()), chosen);
+        cancelTimer(engine);
+        manager.adopt(chosen, new Adopt(engine, l, r, started, step));
+        return true;
+    }
+
+    /** Takes {@code a}'s IKE SA as if negotiated beside ours ({@link #besideUp}); one negotiating beside goes. */
+    private void adopt(Adopt a) {
+        if (beside != null && beside.state() != IkeState.CLOSED) {
+            log.info("tunnel {}: IKE SA {} negotiating beside ours dropped for {}, handed over", tunnel.label(),
+                    beside.id(), a.engine().id());
+            closeAndForget(beside);
+        }
+        dropBeside();
+        beside = a.engine();
+        besideLocal = a.local();
+        besideRemote = a.remote();
+        besideStarted = a.started();
+        manager.contacted(a.remote().getAddress());
+        applyBeside(a.step());
+        IkeSession adopted = a.engine();
+        if (adopted.state() != IkeState.CLOSED && (adopted == session || adopted == beside)) {
+            adopted.nextTimer().ifPresent(at -> setTimer(adopted, at));
+        }
     }
 
     /**
@@ -479,9 +500,8 @@ final class IkeSessionActor {
         besideLocal = a.local();
         besideRemote = a.first().from();
         besideStarted = clock.instant();
-        beside = IkeSession.responder(tunnel, besideLocal, besideRemote, IkeEnvironment.standard(clock), settings);
-        manager.register(spi, ctx.getSelf());
-        registered.add(spi);
+        beside = newResponder(besideLocal, besideRemote, a.candidates());
+        routes.route(spi);
         applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
                 at(a.first().to(), besideLocal))));
     }
@@ -659,30 +679,16 @@ final class IkeSessionActor {
     /** Routes the session's initiator SPIs here (several while an IKE SA rekey completes), and no others. */
     private void register() {
         java.util.Set<Long> wanted = new java.util.HashSet<>();
-        if (session != null) {
-            wanted.addAll(session.initiatorSpis());
-        }
-        if (beside != null) {
-            wanted.addAll(beside.initiatorSpis());
-        }
-        for (long spi : wanted) {
-            if (registered.add(spi)) {
-                manager.register(spi, ctx.getSelf());
+        for (IkeSession s : java.util.Arrays.asList(session, beside)) {
+            if (s != null) {
+                wanted.addAll(s.initiatorSpis());
             }
         }
-        for (Long spi : java.util.List.copyOf(registered)) {
-            if (!wanted.contains(spi)) {
-                registered.remove(spi);
-                manager.unregister(spi, ctx.getSelf());
-            }
-        }
+        routes.routeOnly(wanted);
     }
 
     private void unregister() {
-        for (Long spi : registered) {
-            manager.unregister(spi, ctx.getSelf());
-        }
-        registered.clear();
+        routes.routeOnly(java.util.Set.of());
     }
 
     private void apply(IkeSession.Step step) {

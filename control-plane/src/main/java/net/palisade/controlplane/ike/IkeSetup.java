@@ -61,11 +61,12 @@ final class IkeSetup {
     private final EngineContext ctx;
     private final IkeSession session;
     private final ChildSas children;
-    private final IkeTunnel tunnel;
+    /** The tunnel; a responder with several candidates settles on one at IKE_AUTH ({@link #choose}). */
+    private IkeTunnel tunnel;
     /** Certificate authentication, if configured and its credentials loaded. */
-    private final CertificateAuth certAuth;
+    private CertificateAuth certAuth;
     /** Why the configured certificate credentials cannot be used, if they cannot. */
-    private final String credentialError;
+    private String credentialError;
 
     private byte[] ni;
     private byte[] nr;
@@ -82,6 +83,8 @@ final class IkeSetup {
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS notify (RFC 7427); empty if it sent none. */
     private List<HashAlgorithm> peerHashes = List.of();
     private Instant halfOpenDeadline;
+    /** A responder with several candidate tunnels: what NAT detection found, reported once one is chosen. */
+    private IkeOutput.NatDetected heldNat;
     /** Whether our IKE_AUTH request carries N(INITIAL_CONTACT) (initiator), or the peer's carried it (responder). */
     private boolean initialContact;
 
@@ -89,16 +92,22 @@ final class IkeSetup {
         this.ctx = ctx;
         this.session = session;
         this.children = children;
-        this.tunnel = ctx.tunnel;
+        use(ctx.tunnel);
+    }
+
+    /** Makes {@code t} the tunnel whose identity and credentials this IKE SA uses (its certificates loaded now). */
+    private void use(IkeTunnel t) {
         CertificateAuth loaded = null;
         String error = null;
-        if (tunnel.authentication() instanceof IkeAuth.Certificates files) {
+        if (t.authentication() instanceof IkeAuth.Certificates files) {
             try {
                 loaded = new CertificateAuth(ctx.env.credentials().load(files));
             } catch (CredentialException e) {
                 error = e.getMessage();
             }
         }
+        this.tunnel = t;
+        ctx.tunnel = t;
         this.certAuth = loaded;
         this.credentialError = error;
     }
@@ -292,7 +301,12 @@ final class IkeSetup {
         if (remoteNat || localNat) {
             ctx.udpEncapsulation = true;
             ctx.count("nat_detected");
-            ctx.output(new IkeOutput.NatDetected(localNat, remoteNat));
+            IkeOutput.NatDetected found = new IkeOutput.NatDetected(localNat, remoteNat);
+            if (ctx.candidates.size() > 1) {
+                heldNat = found; // the tunnel it is reported on is chosen at IKE_AUTH
+            } else {
+                ctx.output(found);
+            }
         }
     }
 
@@ -531,6 +545,43 @@ final class IkeSetup {
         session.startQueued();
     }
 
+    /**
+     * A responder that several tunnels accept: the tunnel whose identity, algorithms and selectors fit the peer's
+     * IKE_AUTH request best ({@link TunnelChoice}) and whose PSK or certificate authenticates it becomes this IKE
+     * SA's. Empty if one did; else why none did (the first tunnel stays, and the IKE SA fails).
+     */
+    private Optional<String> choose(IdPayload idi, IkeMessage m) {
+        Optional<IdPayload> idr = m.all(IdPayload.class).stream().filter(i -> !i.initiator()).findFirst();
+        List<TrafficSelector> tsi = m.all(TsPayload.class).stream().filter(TsPayload::initiator).findFirst()
+                .map(TsPayload::selectors).orElse(List.of());
+        List<TrafficSelector> tsr = m.all(TsPayload.class).stream().filter(t -> !t.initiator()).findFirst()
+                .map(TsPayload::selectors).orElse(List.of());
+        IkeSuite suite = ctx.sa.suite;
+        List<IkeTunnel> ranked = TunnelChoice.rank(ctx.candidates, idi, idr, tsi, tsr,
+                t -> ProposalPolicy.chooseIke(List.of(ProposalPolicy.ikeResponse(1, suite)), t.ikeSa()).isPresent(),
+                ctx.local.getAddress(), ctx.remote.getAddress());
+        if (ranked.isEmpty()) {
+            ctx.count("tunnel_choice_none");
+            return Optional.of("no tunnel of " + TunnelChoice.labels(ctx.candidates) + " accepts the peer's identity "
+                    + PeerCertificates.describe(idi) + " with the IKE algorithms negotiated");
+        }
+        IkeTunnel first = tunnel;
+        Optional<String> firstProblem = Optional.empty();
+        for (IkeTunnel t : ranked) {
+            use(t);
+            Optional<String> problem = credentialError != null ? Optional.of("cannot use our certificate: "
+                    + credentialError) : verifyAuth(true, idi, m);
+            if (problem.isEmpty()) {
+                ctx.count(t == first ? "tunnel_choice_first" : "tunnel_choice_other");
+                return problem;
+            }
+            firstProblem = firstProblem.or(() -> problem.map(p -> "tunnel " + t.label() + ": " + p));
+        }
+        use(first);
+        ctx.count("tunnel_choice_unauthenticated");
+        return firstProblem;
+    }
+
     private void failOnNotify(NotifyPayload n) {
         session.fail(EngineContext.reasonOf(n), "the peer answered " + n.notifyType().name());
     }
@@ -542,13 +593,17 @@ final class IkeSetup {
         halfOpenDeadline = null;
         Optional<IdPayload> idi = m.all(IdPayload.class).stream().filter(IdPayload::initiator).findFirst();
         Optional<String> authProblem = idi.isEmpty() ? Optional.of("IKE_AUTH request without IDi")
-                : verifyAuth(true, idi.get(), m);
+                : ctx.candidates.size() == 1 ? verifyAuth(true, idi.get(), m) : choose(idi.get(), m);
         if (authProblem.isPresent()) {
             session.fail(FailureReason.AUTHENTICATION_FAILED, authProblem.get());
             return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
         }
         initialContact = m.notify(NotifyType.Known.INITIAL_CONTACT).isPresent();
         ctx.peerMidSync = m.notify(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED).isPresent();
+        if (heldNat != null) {
+            ctx.output(heldNat);
+            heldNat = null;
+        }
         session.established();
         IdPayload idr = ourId(false);
         List<Payload> p = new ArrayList<>();

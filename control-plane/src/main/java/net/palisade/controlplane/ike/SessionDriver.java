@@ -55,4 +55,16 @@ interface SessionDriver {
     /** An IKE SA with {@code peer} came up: later ones no longer carry N(INITIAL_CONTACT). */
     default void contacted(InetAddress peer) {
     }
+
+    /**
+     * Hands {@code adopt}'s IKE SA to tunnel {@code label}'s actor (a passive tunnel without one gets one): its
+     * IKE_AUTH chose that tunnel. Without such a tunnel the IKE SA is deleted.
+     */
+    default void adopt(String label, IkeSessionActor.Adopt adopt) {
+        for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                send(s);
+            }
+        }
+    }
 }

@@ -62,5 +62,10 @@
  * ({@code IkeOutput}, {@code FailureReason}), named counters ({@code IkeCounters}); cryptography in
  * {@code ike.crypto}; certificate authentication (credentials, RFC 7427 signatures, the peer's certificate) in
  * {@code ike.auth}.
+ *
+ * <p>Several tunnels for one peer: the dispatcher hands an IKE_SA_INIT every IKEv2 tunnel that accepts its sender;
+ * the responder's IKE_AUTH picks one ({@code TunnelChoice}), and an IKE SA that picked another tunnel than the one
+ * whose actor answered is handed to that tunnel's actor ({@code IkeSessionActor.Adopt}, commands in
+ * {@code IkeSessionCommands}; an actor's SPI routes in {@code SpiRoutes}).
  */
 package net.palisade.controlplane.ike;

@@ -97,6 +97,34 @@ class IkeCertSessionTest {
         assertThat(init.first(CertReqPayload.class)).isEmpty();
     }
 
+    /**
+     * A hub with a PSK tunnel and a certificate tunnel that both accept the same site's address: IKE_SA_INIT is
+     * answered with the first one's settings, and the authentication the site's IKE_AUTH carries decides. A tunnel
+     * whose credentials do not verify the peer is passed over for the next that does.
+     */
+    @Test
+    void aPskTunnelAndACertificateTunnelForOnePeerEachAuthenticateTheirOwn() throws Exception {
+        IkeTunnel siteCert = tunnel("site-cert", ca, DN_A, TestPki.rsa(2048), Optional.empty(), Optional.empty());
+        IkeTunnel hubCert = named("by-cert", mirrorWith(siteCert, tunnel("hub-cert", ca, DN_B, TestPki.rsa(2048),
+                Optional.empty(), Optional.empty())));
+        IkeTunnel sitePsk = IkeLoop.gcm("shared", DhGroup.ECP256);
+        IkeTunnel hubPsk = named("by-psk", IkeLoop.mirror(sitePsk));
+        // the PSK tunnel answers IKE_SA_INIT (no CERTREQ), the site signs anyway, the certificate tunnel verifies
+        IkeLoop byCert = new IkeLoop(siteCert, List.of(hubPsk, hubCert), 3).start();
+        assertUp(byCert);
+        assertThat(byCert.b.tunnel().label()).isEqualTo("by-cert");
+        // the certificate tunnel answers; the site's PSK MAC fails its check, and the PSK tunnel's verifies
+        IkeLoop byPsk = new IkeLoop(sitePsk, List.of(hubCert, hubPsk), 3).start();
+        assertUp(byPsk);
+        assertThat(byPsk.b.tunnel().label()).isEqualTo("by-psk");
+        assertThat(byPsk.b.counters().snapshot()).containsKey("ikev2.engine.tunnel_choice_other");
+    }
+
+    private static IkeTunnel named(String label, IkeTunnel t) {
+        return new IkeTunnel(label, t.mode(), t.exchange(), t.from(), t.to(), t.local(), t.peers(), t.ikeSa(),
+                t.childSa(), t.srcId(), t.dstId(), t.authentication(), t.dpd(), t.ping());
+    }
+
     @Test
     void ecdsaOnBothSidesWithDnIdentitiesConfigured() throws Exception {
         IkeTunnel a = tunnel("a-ec", ca, DN_A, TestPki.ec("secp256r1"), Optional.of(Identity.parse(DN_A)),

@@ -82,6 +82,15 @@ class IkeDispatcherTest {
         volatile CountDownLatch release;
         /** When set, each responder registers its SPI and ends (unregisters) before respond() returns. */
         volatile IkeDispatcher endAtOnce;
+        /** The candidate tunnels each responder was started with, by label, in order. */
+        final List<List<String>> candidates = new CopyOnWriteArrayList<>();
+
+        @Override
+        public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> all,
+                InetSocketAddress local, IkeSessionActor.Inbound first) {
+            candidates.add(all.stream().map(IkeTunnel::label).toList());
+            return respond(tunnel, local, first);
+        }
 
         @Override
         public Collection<IkeTunnel> tunnels() {
@@ -166,6 +175,28 @@ class IkeDispatcherTest {
         dispatcher.receive(PEER, LOCAL, forB);
         b.expectNoMessage(QUIET);
         assertThat(dispatcher.counters()).containsEntry("ikev2.dispatch.unknown-spi", 1L);
+    }
+
+    @Test
+    void everyTunnelThatAcceptsThePeerIsACandidatePassiveNamingItFirst() {
+        Host peer = Host.of(PEER.getAddress());
+        Host other = Host.of(IkeLoop.ip("198.51.100.9"));
+        tunnels.wanted.put("z-any", tunnel("z-any", IkeMode.PASSIVE, List.of()));
+        tunnels.wanted.put("b-active", tunnel("b-active", IkeMode.ACTIVE, List.of(peer)));
+        tunnels.wanted.put("c-passive", tunnel("c-passive", IkeMode.PASSIVE, List.of(peer)));
+        tunnels.wanted.put("a-passive", tunnel("a-passive", IkeMode.PASSIVE, List.of(peer)));
+        tunnels.wanted.put("elsewhere", tunnel("elsewhere", IkeMode.PASSIVE, List.of(other)));
+        tunnels.wanted.put("active-elsewhere", tunnel("active-elsewhere", IkeMode.ACTIVE, List.of(other)));
+        dispatcher.receive(PEER, LOCAL, init(0x7aL));
+        assertThat(tunnels.candidates).containsExactly(List.of("a-passive", "c-passive", "b-active", "z-any"));
+        assertThat(tunnels.sessions).containsOnlyKeys("a-passive");
+
+        // a tunnel with a session gets the next request as an Answer carrying the candidates too
+        TestProbe<IkeSessionActor.Command> own = kit.createTestProbe();
+        tunnels.sessions.put("a-passive", own.ref());
+        dispatcher.receive(PEER, LOCAL, init(0x7bL));
+        assertThat(own.expectMessageClass(IkeSessionActor.Answer.class).candidates())
+                .extracting(IkeTunnel::label).containsExactly("a-passive", "c-passive", "b-active", "z-any");
     }
 
     @Test

@@ -81,6 +81,12 @@ final class IkeLoop {
         b = IkeSession.responder(responder, bLocal, aLocal, env(seed + 1), settings);
     }
 
+    /** A initiates with {@code initiator}; B answers as a responder that {@code candidates} all accept. */
+    IkeLoop(IkeTunnel initiator, List<IkeTunnel> candidates, long seed) {
+        a = IkeSession.initiator(initiator, A, B, env(seed), IkeSettings.DEFAULT);
+        b = IkeSession.responder(candidates, B, A, env(seed + 1), IkeSettings.DEFAULT);
+    }
+
     private IkeEnvironment env(long seed) {
         Random r = new Random(seed);
         return new IkeEnvironment(clock, r::nextBytes, KeyExchanges.standard(), Ikev2Codec.standard());

@@ -165,7 +165,7 @@ class IkeSpoofTest {
         @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel t, InetSocketAddress local,
                 IkeSessionActor.Inbound first) {
-            ActorRef<IkeSessionActor.Command> r = kit.spawn(IkeSessionActor.responder(this, FAST, t, local, first));
+            ActorRef<IkeSessionActor.Command> r = kit.spawn(IkeSessionActor.responder(this, FAST, t, local, first, List.of()));
             sessions.put(t.label(), r);
             return r;
         }

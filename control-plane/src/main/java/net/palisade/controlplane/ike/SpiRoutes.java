@@ -1,0 +1,43 @@
+package net.palisade.controlplane.ike;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The initiator SPIs one session actor has the dispatcher route to it ({@link SessionDriver#register}), kept equal
+ * to the SPIs of the IKE SAs it holds, so that an IKE SA it gave up (ended, or handed to another tunnel's actor)
+ * leaves no route behind. Actor thread only.
+ */
+final class SpiRoutes {
+    private final SessionDriver driver;
+    private final ActorRef<IkeSessionActor.Command> self;
+    private final Set<Long> routed = new HashSet<>();
+
+    SpiRoutes(SessionDriver driver, ActorRef<IkeSessionActor.Command> self) {
+        this.driver = driver;
+        this.self = self;
+    }
+
+    /** Routes {@code spi} here too. */
+    void route(long spi) {
+        driver.register(spi, self);
+        routed.add(spi);
+    }
+
+    /** Routes exactly {@code wanted} here: new ones registered, the others unregistered. */
+    void routeOnly(Set<Long> wanted) {
+        for (long spi : wanted) {
+            if (routed.add(spi)) {
+                driver.register(spi, self);
+            }
+        }
+        for (Long spi : List.copyOf(routed)) {
+            if (!wanted.contains(spi)) {
+                routed.remove(spi);
+                driver.unregister(spi, self);
+            }
+        }
+    }
+}
