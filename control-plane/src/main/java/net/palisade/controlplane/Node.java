@@ -21,6 +21,7 @@ import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelState;
 import net.palisade.dataplane.Dataplane;
+import net.palisade.dataplane.DataplaneSettings;
 import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.model.event.Cause;
 import org.slf4j.Logger;
@@ -228,7 +229,7 @@ public final class Node implements AutoCloseable {
             if (!b.controlPlane.journalOrDefault().h2()) {
                 manager.fence(true); // a pair member says nothing over IKE until it holds the active lease
             }
-            Dataplane.Settings dps = Dataplane.Settings.defaults().withTunName(b.tunName).withWorkers(b.workers)
+            DataplaneSettings dps = DataplaneSettings.defaults().withTunName(b.tunName).withWorkers(b.workers)
                     .withCpus(b.cpus).withEvents(saEvents(reports, manager)).withIkeSink(manager.sink())
                     .withSequenceReservations(sequences);
             if (b.netns.isPresent()) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,15 +23,12 @@ import net.palisade.dataplane.io.NetNamespace;
 import net.palisade.dataplane.io.RawEspSocket;
 import net.palisade.dataplane.io.TunDevice;
 import net.palisade.dataplane.io.UdpEndpoint;
-import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.EspOverhead;
 import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.SaKeys;
-import net.palisade.dataplane.sa.SaEvents;
 import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.dataplane.sa.TunnelSas;
-import net.palisade.dataplane.worker.IkeSink;
 import net.palisade.dataplane.worker.TunnelPings;
 import net.palisade.dataplane.worker.Worker;
 import net.palisade.dataplane.worker.WorkerCounters;
@@ -43,7 +39,7 @@ import net.palisade.model.ManualTunnel;
  * The user-space ESP dataplane of one gateway: a TUN device, one worker per core, and the tunnels installed in them.
  *
  * <pre>{@code
- * Dataplane dp = Dataplane.start(Dataplane.Settings.defaults()
+ * Dataplane dp = Dataplane.start(DataplaneSettings.defaults()
  *         .withTunMtu(Dataplane.tunMtuFor(1500, manualTunnels)));
  * for (ManualTunnel t : manualTunnels) dp.install(t);   // SAs in every worker, routes through the TUN
  * ... dp.counters() ...
@@ -65,176 +61,18 @@ import net.palisade.model.ManualTunnel;
  * write: the packet path takes no lock and allocates nothing; a removed pair's cipher objects (and the OpenSSL
  * contexts of {@code OpenSslAeadTransform}) go with the table that held them.
  *
- * <p>Fast paths, all on by default and each with a switch in {@link Settings}: the TUN device is opened with the
+ * <p>Fast paths, all on by default and each with a switch in {@link DataplaneSettings}: the TUN device is opened with the
  * virtio-net header and TCP offloads, so one read brings a TCP super-packet of up to 64 KB (cut into segments by the
  * worker) and one write hands back a coalesced one; ESP packets to one peer leave as UDP GSO datagrams and arrive
  * through UDP GRO. Every ESP packet on the wire still carries one ordinary inner packet, so peers (strongSwan, routers)
  * see nothing unusual.
  *
- * <p>Every kernel object lives in the network namespace of {@link Settings#netns()} if one is given (worker
+ * <p>Every kernel object lives in the network namespace of {@link DataplaneSettings#netns()} if one is given (worker
  * threads and the dataplane's control thread enter it themselves), else in the namespace of the calling thread.
  * Methods are thread-safe; changes to the tunnels (install, rekey, activate, remove) are serialized.
  */
 public final class Dataplane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
-
-    /**
-     * How to start a dataplane. Start from {@link #defaults()} and change what differs.
-     *
-     * @param tunName the TUN device (e.g. {@code pal0})
-     * @param workers number of workers; 0 means one per online CPU
-     * @param underlayMtu MTU of the path to the peers (1500)
-     * @param tunMtu the TUN device's MTU; 0 means {@code underlayMtu - }{@link EspOverhead#WORST_CASE} (121, the
-     *     worst any transform here adds: AES-CBC + HMAC-SHA2-512 in UDP over IPv6); see {@link #tunMtuFor}
-     * @param bindAddresses local addresses for the UDP sockets (and raw ESP sockets); wildcards by default
-     * @param udpPort the ESP-in-UDP port to listen on (4500)
-     * @param replayWindow anti-replay window size in packets ({@value ReplayWindow#DEFAULT_SIZE})
-     * @param netns the network namespace to run in, e.g. {@code /var/run/netns/gw}
-     * @param rawEsp whether to open raw ESP (IP protocol 50) sockets for tunnels without {@code udpencap}
-     * @param cpus CPUs to pin worker i to ({@code cpus[i % size]}); empty: CPU i modulo the online CPUs
-     * @param pinWorkers whether to pin workers to CPUs at all
-     * @param batch packets per recvmmsg/sendmmsg and per TUN drain
-     * @param udpGso send runs of ESP packets to one peer as UDP GSO datagrams (UDP_SEGMENT, Linux 4.18+)
-     * @param udpGro let the kernel coalesce received ESP-in-UDP datagrams (UDP_GRO, Linux 5.0+)
-     * @param tunOffloads open the TUN device with the virtio-net header and TCP offloads: read TCP super-packets
-     *     and cut them here, write coalesced ones (one TUN read or write for dozens of packets)
-     * @param ikeSink where IKE messages arriving on port 4500 go
-     * @param events where SA sequence limits are reported
-     * @param sequences where outbound sequence numbers are reserved durably ({@link SequenceReservations#NONE}: not)
-     */
-    public record Settings(String tunName, int workers, int underlayMtu, int tunMtu, List<InetAddress> bindAddresses,
-            int udpPort, int replayWindow, Optional<Path> netns, boolean rawEsp, List<Integer> cpus,
-            boolean pinWorkers, int batch, boolean udpGso, boolean udpGro, boolean tunOffloads, IkeSink ikeSink,
-            SaEvents events, SequenceReservations sequences) {
-        public Settings {
-            Objects.requireNonNull(tunName);
-            bindAddresses = List.copyOf(bindAddresses);
-            cpus = List.copyOf(cpus);
-            Objects.requireNonNull(netns);
-            if (workers < 0 || workers > TunDevice.MAX_QUEUES) {
-                throw new IllegalArgumentException("workers must be 0.." + TunDevice.MAX_QUEUES);
-            }
-            if (underlayMtu < 576 || underlayMtu > 65535) {
-                throw new IllegalArgumentException("underlay MTU must be 576..65535: " + underlayMtu);
-            }
-            if (tunMtu != 0 && (tunMtu < 576 || tunMtu > 65535)) {
-                throw new IllegalArgumentException("TUN MTU must be 576..65535 (or 0 for automatic): " + tunMtu);
-            }
-            if (udpPort < 1 || udpPort > 65535) {
-                throw new IllegalArgumentException("UDP port must be 1..65535: " + udpPort);
-            }
-            ikeSink = ikeSink == null ? IkeSink.DISCARD : ikeSink;
-            events = events == null ? SaEvents.NONE : events;
-            sequences = sequences == null ? SequenceReservations.NONE : sequences;
-        }
-
-        /** {@code pal0}, a worker per CPU, underlay MTU 1500, wildcard IPv4 and IPv6 sockets on 4500, raw ESP on. */
-        public static Settings defaults() {
-            return new Settings("pal0", 0, 1500, 0,
-                    List.of(InetAddress.ofLiteral("0.0.0.0"), InetAddress.ofLiteral("::")), 4500,
-                    ReplayWindow.DEFAULT_SIZE, Optional.empty(), true, List.of(), true, 64, true, true, true,
-                    IkeSink.DISCARD, SaEvents.NONE, SequenceReservations.NONE);
-        }
-
-        public Settings withTunName(String name) {
-            return new Settings(name, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withWorkers(int n) {
-            return new Settings(tunName, n, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withUnderlayMtu(int mtu) {
-            return new Settings(tunName, workers, mtu, tunMtu, bindAddresses, udpPort, replayWindow, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withTunMtu(int mtu) {
-            return new Settings(tunName, workers, underlayMtu, mtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withBindAddresses(List<InetAddress> addresses) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, addresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withUdpPort(int port) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, port, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withReplayWindow(int size) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, size, netns, rawEsp,
-                    cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withNetns(Path path) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow,
-                    Optional.of(path), rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withRawEsp(boolean enabled) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    enabled, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withCpus(List<Integer> list) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, list, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withPinWorkers(boolean pin) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pin, batch, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withBatch(int size) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, size, udpGso, udpGro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withUdpOffloads(boolean gso, boolean gro) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, gso, gro, tunOffloads, ikeSink, events, sequences);
-        }
-
-        public Settings withTunOffloads(boolean enabled) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, enabled, ikeSink, events, sequences);
-        }
-
-        public Settings withIkeSink(IkeSink sink) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, sink, events, sequences);
-        }
-
-        /**
-         * Where outbound sequence numbers are reserved durably, so that a restarted node never reuses one under the
-         * same key (with AES-GCM the sequence number is the IV) and the peer's replay window accepts what follows.
-         */
-        public Settings withSequenceReservations(SequenceReservations store) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, events, store);
-        }
-
-        public Settings withEvents(SaEvents sink) {
-            return new Settings(tunName, workers, underlayMtu, tunMtu, bindAddresses, udpPort, replayWindow, netns,
-                    rawEsp, cpus, pinWorkers, batch, udpGso, udpGro, tunOffloads, ikeSink, sink, sequences);
-        }
-
-        /** The worker count after applying the default. */
-        public int effectiveWorkers() {
-            return workers > 0 ? workers : Math.max(1, CpuAffinity.onlineCpus());
-        }
-
-        /** The TUN MTU after applying the default. */
-        public int effectiveTunMtu() {
-            return tunMtu > 0 ? tunMtu : underlayMtu - EspOverhead.WORST_CASE;
-        }
-    }
 
     /**
      * The TUN MTU that lets the largest inner packet of every tunnel here fit the underlay without fragmentation:
@@ -253,7 +91,7 @@ public final class Dataplane implements AutoCloseable {
         return underlayMtu - worst;
     }
 
-    private final Settings settings;
+    private final DataplaneSettings settings;
     /** Where IKE pairs reserve outbound sequence numbers ({@link #reserveIkeSequences}). Guarded by this. */
     private SequenceReservations ikeSequences = SequenceReservations.NONE;
     private final int workerCount;
@@ -268,7 +106,7 @@ public final class Dataplane implements AutoCloseable {
     private final TunnelPings pings;
     private boolean closed;
 
-    private Dataplane(Settings settings, int workerCount, int tunMtu, ExecutorService control, TunDevice tun,
+    private Dataplane(DataplaneSettings settings, int workerCount, int tunMtu, ExecutorService control, TunDevice tun,
             List<RawEspSocket> rawSockets, List<Worker> workers, TunnelPings pings) {
         this.pings = pings;
         this.settings = settings;
@@ -287,7 +125,7 @@ public final class Dataplane implements AutoCloseable {
      *
      * @throws IOException if a kernel object cannot be created (not root, port 4500 taken by another program, ...)
      */
-    public static Dataplane start(Settings settings) throws IOException {
+    public static Dataplane start(DataplaneSettings settings) throws IOException {
         int n = settings.effectiveWorkers();
         int mtu = settings.effectiveTunMtu();
         ExecutorService control = Executors.newSingleThreadExecutor(r -> {
@@ -779,7 +617,7 @@ public final class Dataplane implements AutoCloseable {
         return tunMtu;
     }
 
-    public Settings settings() {
+    public DataplaneSettings settings() {
         return settings;
     }
 

@@ -209,10 +209,10 @@ final class GatewayPair implements AutoCloseable {
         }
     }
 
-    private static Dataplane.Settings settings(Lab lab, String role, Options o, List<ManualTunnel> tunnels,
+    private static DataplaneSettings settings(Lab lab, String role, Options o, List<ManualTunnel> tunnels,
             List<Integer> cpus, IkeSink sink) {
         int mtu = o.tunMtu() > 0 ? o.tunMtu() : Dataplane.tunMtuFor(1500, tunnels);
-        Dataplane.Settings s = Dataplane.Settings.defaults().withTunName("pal0").withWorkers(o.workers())
+        DataplaneSettings s = DataplaneSettings.defaults().withTunName("pal0").withWorkers(o.workers())
                 .withTunMtu(mtu).withNetns(lab.nsPath(role)).withIkeSink(sink)
                 .withUdpOffloads(o.udpOffloads(), o.udpOffloads()).withTunOffloads(o.tunOffloads());
         return cpus.isEmpty() ? s : s.withCpus(cpus);

@@ -19,7 +19,7 @@ import net.palisade.model.config.ConfigParser;
  * <pre>{@code
  * IpsecConfig config = ConfigParser.parse(text, path).orThrow();
  * List<ManualTunnel> manual = ...the ManualTunnel entries of config.tunnels(), in order...;
- * Dataplane dp = Dataplane.start(Dataplane.Settings.defaults()
+ * Dataplane dp = Dataplane.start(DataplaneSettings.defaults()
  *         .withTunMtu(Dataplane.tunMtuFor(1500, manual)));
  * for (ManualTunnel t : manual) dp.install(t);     // policy order = config order
  * ... on shutdown: dp.close();
@@ -39,7 +39,7 @@ public final class RunManual {
             System.exit(2);
         }
         Path file = Path.of(args[0]);
-        Dataplane.Settings settings = Dataplane.Settings.defaults();
+        DataplaneSettings settings = DataplaneSettings.defaults();
         int underlayMtu = 1500;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
