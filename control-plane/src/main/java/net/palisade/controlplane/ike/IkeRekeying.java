@@ -105,6 +105,25 @@ final class IkeRekeying {
         return next;
     }
 
+    /**
+     * The session closed: a new IKE SA negotiated but not taken over yet never will be, so its keys go now. The old
+     * IKE SAs stay until deleted (they still answer the peer's delete) and wipe theirs then.
+     */
+    void closed() {
+        switch (phase) {
+            case Phase.Ours o -> o.theirs().ifPresent(IkeRekeying::wipe);
+            case Phase.Answered a -> wipe(a.theirs());
+            case Phase.Idle i -> { }
+        }
+        phase = new Phase.Idle();
+    }
+
+    private static void wipe(IkeSa.NewSa n) {
+        n.keys().wipe();
+        n.outbound().wipe();
+        n.inbound().wipe();
+    }
+
     // ------------------------------------------------------------------------------------------- our rekey
 
     void sendRekey() {
