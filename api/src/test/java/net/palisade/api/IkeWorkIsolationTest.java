@@ -60,7 +60,7 @@ class IkeWorkIsolationTest {
 
     private static HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + binding.localAddress().getPort() + path)).timeout(Duration.ofSeconds(10))
+                + binding.localAddress().getPort() + path)).timeout(Duration.ofSeconds(20))
                 .header("Authorization", "Bearer " + token).header("X-Palisade-User", "alice");
         if (body != null) {
             b.header("Content-Type", "text/plain");
@@ -101,7 +101,7 @@ class IkeWorkIsolationTest {
             assertThat(tunnels.statusCode()).isEqualTo(200);
             assertThat(commit.statusCode()).as(commit.body()).isEqualTo(201);
             assertThat(took).as("an API read and a journaled commit while %d sessions hold their threads",
-                    verifying.get()).isLessThan(Duration.ofSeconds(5));
+                    verifying.get()).isLessThan(Duration.ofSeconds(10));
             assertThat(verifying.get()).as("the slow sessions are still verifying").isLessThan(SLOW_SESSIONS);
         } finally {
             release.countDown();
