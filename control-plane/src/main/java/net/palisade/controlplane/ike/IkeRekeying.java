@@ -106,10 +106,13 @@ final class IkeRekeying {
     }
 
     /**
-     * The session closed: a new IKE SA negotiated but not taken over yet never will be, so its keys go now. The old
-     * IKE SAs stay until deleted (they still answer the peer's delete) and wipe theirs then.
+     * The session closed (called when the step that closed it ends, after its last message was protected): nothing
+     * is protected or opened with the current IKE SA's keys any more, and a new IKE SA negotiated but not taken over
+     * yet never will be, so their keys and ciphers are zeroed. The old IKE SAs stay until deleted (they still answer
+     * the peer's delete) and wipe theirs then.
      */
     void closed() {
+        ctx.sa.wipe();
         switch (phase) {
             case Phase.Ours o -> o.theirs().ifPresent(IkeRekeying::wipe);
             case Phase.Answered a -> wipe(a.theirs());

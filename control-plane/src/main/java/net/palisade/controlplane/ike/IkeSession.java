@@ -214,8 +214,6 @@ public final class IkeSession {
         }
         ctx.flushTakeoverState(state == IkeState.ESTABLISHED);
         if (state == IkeState.CLOSED) {
-            // nothing is protected or opened with this IKE SA's keys any more (a closed session drops what arrives)
-            ctx.sa.wipe();
             rekeying.closed();
         }
         List<IkeOutput> outputs = ctx.outputs;
@@ -268,11 +266,6 @@ public final class IkeSession {
         return ctx.sa.outbound;
     }
 
-    /** The current IKE SA (for tests in this package). */
-    IkeSa currentSa() {
-        return ctx.sa;
-    }
-
     /** True if this side initiated the IKE SA. */
     public boolean originalInitiator() {
         return originalInitiator;
@@ -321,8 +314,7 @@ public final class IkeSession {
             ctx.sa.window.complete();
             queued.clear();
             setup.stopHalfOpenTimer();
-            // the ciphers may still protect this step's last message (the answer to the peer's delete): they are
-            // wiped when the step ends
+            // the ciphers may still protect this step's answer to the peer's delete: wiped when the step ends
             if (ctx.sa.keys != null) {
                 ctx.sa.keys.wipe();
             }

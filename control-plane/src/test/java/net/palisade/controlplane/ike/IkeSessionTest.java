@@ -524,8 +524,10 @@ class IkeSessionTest {
         IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
         IkeLoop loop = up(t, IkeLoop.mirror(t));
         List<byte[]> keys = new ArrayList<>();
+        java.lang.reflect.Field context = IkeSession.class.getDeclaredField("ctx");
+        context.setAccessible(true);
         for (IkeSession s : List.of(loop.a, loop.b)) {
-            IkeSa sa = s.currentSa();
+            IkeSa sa = ((EngineContext) context.get(s)).sa;
             var k = sa.keys;
             keys.addAll(List.of(k.skD(), k.skEi(), k.skEr(), k.skPi(), k.skPr()));
             keys.addAll(net.palisade.controlplane.ike.crypto.KeyCopies.of(sa.outbound));
