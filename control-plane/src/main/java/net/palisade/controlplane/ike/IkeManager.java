@@ -28,6 +28,7 @@ import net.palisade.model.IkeTunnel;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,14 @@ import org.slf4j.LoggerFactory;
  * Tunnels started before {@code attach} wait for it.
  */
 public final class IkeManager implements AutoCloseable {
+    /**
+     * Where IKE session actors run: their own bounded dispatcher ({@code palisade.ike-session-dispatcher} in the
+     * control plane's reference.conf), so an engine's work for an unauthenticated peer (Diffie-Hellman, certificate
+     * path building) never holds a thread of the default dispatcher, which serves the API, the tunnel entities and
+     * the journal.
+     */
+    public static final Props SESSIONS = DispatcherSelector.fromConfig("palisade.ike-session-dispatcher");
+
     private static final Logger log = LoggerFactory.getLogger(IkeManager.class);
 
     private final Optional<Path> netns;
@@ -209,7 +218,7 @@ public final class IkeManager implements AutoCloseable {
             old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
         }
         ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(behavior,
-                "ike-" + names.incrementAndGet(), Props.empty());
+                "ike-" + names.incrementAndGet(), SESSIONS);
         sessions.put(label, r);
         return r;
     }
@@ -495,7 +504,7 @@ public final class IkeManager implements AutoCloseable {
             outcome(() -> owner.resumed(label, resumed.children()));
             try {
                 sessions.put(label, cp.system().systemActorOf(IkeResumption.actor(driver, settings, tunnel, resumed),
-                        "ike-" + names.incrementAndGet(), Props.empty()));
+                        "ike-" + names.incrementAndGet(), SESSIONS));
                 log.info("tunnel {}: resuming IKE SA {} with {}", label, resumed.ike().id(), resumed.ike().remote());
             } catch (RuntimeException e) {
                 log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
@@ -512,7 +521,7 @@ public final class IkeManager implements AutoCloseable {
             ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(tunnel.exchange().ikev1()
                     ? Ikev1SessionActor.initiator(driver, settings, tunnel)
                     : IkeSessionActor.initiator(driver, settings, tunnel), "ike-" + names.incrementAndGet(),
-                    Props.empty());
+                    SESSIONS);
             sessions.put(label, a);
             log.info("tunnel {}: initiating {} to {}", label, tunnel.exchange().ikev1() ? "IKEv1 "
                     + (tunnel.exchange() == net.palisade.model.IkeExchange.IKEV1_AGGRESSIVE ? "aggressive" : "main")

@@ -141,23 +141,32 @@ final class IkeOutcomes {
                         p.id().toString(), Cause.PEER, r, version));
             }
             case IkeOutput.ChildSaInstalled c -> {
-                if (install(label, c, Install.REPLACE, KeyOrigin.NEGOTIATED)) {
-                    report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
-                            spis(c), c.pfs(), c.esn()), Cause.PEER, r));
-                    childState(label, c);
+                try {
+                    if (install(label, c, Install.REPLACE, KeyOrigin.NEGOTIATED)) {
+                        report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
+                                spis(c), c.pfs(), c.esn()), Cause.PEER, r));
+                        childState(label, c);
+                    }
+                } finally {
+                    // installed (the dataplane keeps its own transforms) and sealed, or refused: no longer needed
+                    c.wipeKeys();
                 }
             }
             case IkeOutput.ChildSaRekeyed k -> {
                 IkeOutput.ChildSaInstalled c = k.replacement();
                 // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
                 // the new pair at once, its responder once the old pair is deleted
-                if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
-                        KeyOrigin.NEGOTIATED)) {
-                    replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
-                    Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
-                    report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
-                            SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
-                    childState(label, c);
+                try {
+                    if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
+                            KeyOrigin.NEGOTIATED)) {
+                        replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                        Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
+                        report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
+                                SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
+                        childState(label, c);
+                    }
+                } finally {
+                    c.wipeKeys();
                 }
             }
             case IkeOutput.IkeSaState st -> {
@@ -274,7 +283,11 @@ final class IkeOutcomes {
     void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
         boolean first = true;
         for (IkeOutput.ChildSaInstalled c : children) {
-            install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
+            try {
+                install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
+            } finally {
+                c.wipeKeys();
+            }
             first = false;
         }
     }

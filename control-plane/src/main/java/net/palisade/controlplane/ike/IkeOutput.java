@@ -99,6 +99,15 @@ public sealed interface IkeOutput {
             java.util.Objects.requireNonNull(lifetimeKilobytes, "lifetimeKilobytes");
         }
 
+        /**
+         * Zeroes the keys of both directions: once the dataplane has built its transforms from them and the pair
+         * key (if any) has sealed them, nothing needs them again.
+         */
+        public void wipeKeys() {
+            inbound.wipe();
+            outbound.wipe();
+        }
+
         /** Without a lifetime in kilobytes (IKEv2 has none; an IKEv1 quick mode may negotiate one). */
         public ChildSaInstalled(long inboundSpi, long outboundSpi, EncryptionAlgorithm encryption,
                 Optional<AuthAlgorithm> integrity, ChildKeys inbound, ChildKeys outbound,
@@ -116,7 +125,13 @@ public sealed interface IkeOutput {
      * @param encryption key material of {@code EncryptionAlgorithm.keyMaterialBytes()} octets
      * @param integrity  integrity key; empty for AEAD
      */
-    record ChildKeys(Secret encryption, Optional<Secret> integrity) {}
+    record ChildKeys(Secret encryption, Optional<Secret> integrity) {
+        /** Zeroes both keys. */
+        public void wipe() {
+            encryption.wipe();
+            integrity.ifPresent(Secret::wipe);
+        }
+    }
 
     /**
      * The IKE SA's state as a resuming node needs it (keys included), after {@link Phase1Up} and after each

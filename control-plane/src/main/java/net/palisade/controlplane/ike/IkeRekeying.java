@@ -105,6 +105,28 @@ final class IkeRekeying {
         return next;
     }
 
+    /**
+     * The session closed (called when the step that closed it ends, after its last message was protected): nothing
+     * is protected or opened with the current IKE SA's keys any more, and a new IKE SA negotiated but not taken over
+     * yet never will be, so their keys and ciphers are zeroed. The old IKE SAs stay until deleted (they still answer
+     * the peer's delete) and wipe theirs then.
+     */
+    void closed() {
+        ctx.sa.wipe();
+        switch (phase) {
+            case Phase.Ours o -> o.theirs().ifPresent(IkeRekeying::wipe);
+            case Phase.Answered a -> wipe(a.theirs());
+            case Phase.Idle i -> { }
+        }
+        phase = new Phase.Idle();
+    }
+
+    private static void wipe(IkeSa.NewSa n) {
+        n.keys().wipe();
+        n.outbound().wipe();
+        n.inbound().wipe();
+    }
+
     // ------------------------------------------------------------------------------------------- our rekey
 
     void sendRekey() {

@@ -38,6 +38,22 @@ final class IkeSa {
         inbound = n.inbound();
     }
 
+    /**
+     * Zeroes the keys and the ciphers' copies of them (the IKE SA ended, or was replaced and forgotten). The
+     * nonces, which an IKE SA rekey mixes into nothing secret, are left.
+     */
+    void wipe() {
+        if (keys != null) {
+            keys.wipe();
+        }
+        if (outbound != null) {
+            outbound.wipe();
+        }
+        if (inbound != null) {
+            inbound.wipe();
+        }
+    }
+
     IkeSaId id() {
         return new IkeSaId(spiI, spiR);
     }

@@ -134,12 +134,6 @@ public final class IkeSession {
         return new IkeSession(List.of(tunnel), true, local, remote, env, settings);
     }
 
-    /** A session that answers an IKE_SA_INIT request from {@code remote}. */
-    public static IkeSession responder(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
-            IkeEnvironment env) {
-        return responder(tunnel, local, remote, env, IkeSettings.DEFAULT);
-    }
-
     /** A session that answers an IKE_SA_INIT request from {@code remote}, with {@code settings}. */
     public static IkeSession responder(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
@@ -223,6 +217,9 @@ public final class IkeSession {
             startQueued();
         }
         ctx.flushTakeoverState(state == IkeState.ESTABLISHED);
+        if (state == IkeState.CLOSED) {
+            rekeying.closed();
+        }
         List<IkeOutput> outputs = ctx.outputs;
         if (outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
             ctx.lastSent = ctx.now();
@@ -317,6 +314,7 @@ public final class IkeSession {
             ctx.sa.window.complete();
             queued.clear();
             setup.stopHalfOpenTimer();
+            // the ciphers may still protect this step's answer to the peer's delete: wiped when the step ends
             if (ctx.sa.keys != null) {
                 ctx.sa.keys.wipe();
             }

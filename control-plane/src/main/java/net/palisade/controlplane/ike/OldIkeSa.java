@@ -151,6 +151,6 @@ final class OldIkeSa {
     private void forget(String counter) {
         ctx.count(counter);
         list.remove(this);
-        sa.keys.wipe();
+        sa.wipe();
     }
 }

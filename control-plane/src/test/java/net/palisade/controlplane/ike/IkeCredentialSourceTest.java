@@ -68,7 +68,7 @@ class IkeCredentialSourceTest {
         IkeTunnel a = withFiles(IkeLoop.gcm("unused", DhGroup.ECP256), A_FILES);
         IkeTunnel b = withFiles(IkeLoop.mirror(a), B_FILES);
         IkeSession initiator = IkeSession.initiator(a, IkeLoop.A, IkeLoop.B, env(1, loaded::get));
-        IkeSession responder = IkeSession.responder(b, IkeLoop.B, IkeLoop.A, env(2, loaded::get));
+        IkeSession responder = IkeSession.responder(b, IkeLoop.B, IkeLoop.A, env(2, loaded::get), IkeSettings.DEFAULT);
 
         List<IkeOutput> out = converse(initiator, responder);
 

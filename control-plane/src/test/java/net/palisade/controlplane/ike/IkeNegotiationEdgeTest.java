@@ -35,7 +35,7 @@ class IkeNegotiationEdgeTest {
         Random r = new Random(11);
         return IkeSession.initiator(t, IkeLoop.A, IkeLoop.B, new IkeEnvironment(
                 new MutableClock(Instant.parse("2026-11-27T12:00:00Z")), r::nextBytes, KeyExchanges.standard(),
-                CODEC));
+                CODEC), IkeSettings.DEFAULT);
     }
 
     private static byte[] invalidKe(IkeSession s, DhGroup group) {
@@ -94,7 +94,7 @@ class IkeNegotiationEdgeTest {
         InetSocketAddress gwB = new InetSocketAddress(IkeLoop.ip("192.0.2.2"), 500);
         IkeSession responder = IkeSession.responder(t, gwB, gwA, new IkeEnvironment(
                 new MutableClock(Instant.parse("2026-11-27T12:00:00Z")), r::nextBytes, KeyExchanges.standard(),
-                CODEC));
+                CODEC), IkeSettings.DEFAULT);
         IkeSession.Step step = responder.handle(new IkeInput.Received(request, gwA, gwB));
         assertThat(step.state()).isEqualTo(IkeState.SETUP_REMOTE_INIT);
         assertThat(step.outputs()).contains(new IkeOutput.NatDetected(false, true));

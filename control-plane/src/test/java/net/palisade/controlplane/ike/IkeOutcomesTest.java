@@ -182,6 +182,49 @@ class IkeOutcomesTest {
         assertThat(failed.detail()).contains("already used by tunnel other");
     }
 
+    @Test
+    void childSaKeysAreZeroOnceTheDataplaneHasThemAndAlsoWhenItRefusesThem() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        byte[] in = filled(0x11);
+        byte[] out = filled(0x22);
+        owner.event(LABEL, childSa(0xc0010a0L, in, out));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0010a0L);
+        assertThat(dataplane.keysSeen.getLast()).as("the dataplane got the keys").containsExactly(filled(0x11),
+                filled(0x22));
+        assertThat(in).as("inbound key after install").isEqualTo(new byte[20]);
+        assertThat(out).as("outbound key after install").isEqualTo(new byte[20]);
+
+        byte[] rekeyIn = filled(0x33);
+        byte[] rekeyOut = filled(0x44);
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0010a0L, 0xc0010a1L, childSa(0xc0020b0L, rekeyIn, rekeyOut),
+                true, false));
+        assertThat(dataplane.keysSeen.getLast()).containsExactly(filled(0x33), filled(0x44));
+        assertThat(rekeyIn).isEqualTo(new byte[20]);
+        assertThat(rekeyOut).isEqualTo(new byte[20]);
+
+        dataplane.refuse = Optional.of("no room");
+        byte[] refusedIn = filled(0x55);
+        byte[] refusedOut = filled(0x66);
+        owner.event(LABEL, childSa(0xc0030c0L, refusedIn, refusedOut));
+        assertThat(refusedIn).isEqualTo(new byte[20]);
+        assertThat(refusedOut).isEqualTo(new byte[20]);
+    }
+
+    private static byte[] filled(int value) {
+        byte[] b = new byte[20];
+        java.util.Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    /** A Child SA whose keys are {@code in} and {@code out} themselves (adopted, not copied). */
+    private static IkeOutput.ChildSaInstalled childSa(long inboundSpi, byte[] in, byte[] out) {
+        return new IkeOutput.ChildSaInstalled(inboundSpi, inboundSpi + 1, EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), new IkeOutput.ChildKeys(Secret.adopt(in), Optional.empty()),
+                new IkeOutput.ChildKeys(Secret.adopt(out), Optional.empty()), List.of(), List.of(), US, PEER, false,
+                Optional.empty(), false);
+    }
+
     private <E extends TunnelEvent> E lastEvent(Class<E> type) {
         List<TunnelEvent> events = entity.persistenceTestKit().persistedInStorage(
                 TunnelEntity.persistenceId(LABEL).id()).stream().map(TunnelEvent.class::cast).toList();
@@ -234,9 +277,17 @@ class IkeOutcomesTest {
             throw new UnsupportedOperationException("no manual tunnels here");
         }
 
+        /** The encryption keys (inbound, outbound) of each pair installed or added, as the real one reads them. */
+        final List<List<byte[]>> keysSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        private void read(SaKeys keys) {
+            keysSeen.add(List.of(keys.encKey().inbound().revealBytes(), keys.encKey().outbound().revealBytes()));
+        }
+
         @Override
         public void install(SaKeys keys) {
             check();
+            read(keys);
             installed.add(keys);
             pairs.put(keys.label(), new ArrayList<>(List.of(Integer.toUnsignedLong(keys.inboundSpi()))));
         }
@@ -244,6 +295,7 @@ class IkeOutcomesTest {
         @Override
         public void add(SaKeys keys, boolean sending) {
             check();
+            read(keys);
             installed.add(keys);
             pairs.computeIfAbsent(keys.label(), k -> new ArrayList<>()).add(Integer.toUnsignedLong(keys.inboundSpi()));
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -516,6 +517,31 @@ class IkeSessionTest {
         assertThat(loop.b.state()).isEqualTo(IkeState.CLOSED);
         assertThat(loop.events(true, IkeOutput.Phase1Down.class)).hasSize(1);
         assertThat(loop.events(false, IkeOutput.Phase1Down.class).getFirst().reason()).isEmpty();
+    }
+
+    @Test
+    void aClosedIkeSaLeavesNoKeyBehindNeitherItsSevenKeysNorTheCiphersCopies() throws Exception {
+        IkeTunnel t = IkeLoop.gcm("s", DhGroup.CURVE25519);
+        IkeLoop loop = up(t, IkeLoop.mirror(t));
+        List<byte[]> keys = new ArrayList<>();
+        java.lang.reflect.Field context = IkeSession.class.getDeclaredField("ctx");
+        context.setAccessible(true);
+        for (IkeSession s : List.of(loop.a, loop.b)) {
+            IkeSa sa = ((EngineContext) context.get(s)).sa;
+            var k = sa.keys;
+            keys.addAll(List.of(k.skD(), k.skEi(), k.skEr(), k.skPi(), k.skPr()));
+            keys.addAll(net.palisade.controlplane.ike.crypto.KeyCopies.of(sa.outbound));
+            keys.addAll(net.palisade.controlplane.ike.crypto.KeyCopies.of(sa.inbound));
+        }
+        // AES-GCM: key and salt per cipher, no integrity key
+        assertThat(keys).filteredOn(k -> k.length > 0).hasSize(2 * (5 + 4))
+                .allSatisfy(k -> assertThat(k).as("a live key is not all zeros").isNotEqualTo(new byte[k.length]));
+
+        loop.feed(false, new IkeInput.Close());
+        loop.run();
+        assertThat(loop.a.state()).isEqualTo(IkeState.CLOSED);
+        assertThat(loop.b.state()).isEqualTo(IkeState.CLOSED);
+        assertThat(keys).allSatisfy(k -> assertThat(k).isEqualTo(new byte[k.length]));
     }
 
     @Test

@@ -3,7 +3,10 @@ package net.palisade.controlplane.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import com.typesafe.config.ConfigFactory;
 import java.time.Instant;
 import java.util.List;
@@ -93,14 +96,108 @@ class JournalJsonTest {
     @Test
     void alteredCiphertextIsRefused() {
         SecretSealer sealer = new SecretSealer(KEY);
-        SecretSealer.Sealed s = sealer.seal(new byte[] {1, 2, 3}, false);
+        SecretSealer.Place place = new SecretSealer.Place("t", "authentication.psk");
+        SecretSealer.Sealed s = sealer.seal(new byte[] {1, 2, 3}, false, place);
         s.ct()[0] ^= 1;
-        assertThatThrownBy(() -> sealer.unseal(s)).hasMessageContaining("failed authentication");
-        SecretSealer.Sealed t = sealer.seal(new byte[] {1, 2, 3}, false);
+        assertThatThrownBy(() -> sealer.unseal(s, place)).hasMessageContaining("failed authentication");
+        SecretSealer.Sealed t = sealer.seal(new byte[] {1, 2, 3}, false, place);
         // a byte secret cannot be replayed as a text secret: the kind is authenticated
-        assertThatThrownBy(() -> sealer.unseal(new SecretSealer.Sealed(t.kid(), true, t.nonce(), t.ct())))
-                .hasMessageContaining("failed authentication");
-        assertThat(sealer.seal(new byte[] {1}, false).nonce()).isNotEqualTo(sealer.seal(new byte[] {1}, false).nonce());
+        assertThatThrownBy(() -> sealer.unseal(new SecretSealer.Sealed(t.format(), t.kid(), true, t.nonce(), t.ct()),
+                place)).hasMessageContaining("failed authentication");
+        // nor a bound value as one of the older, unbound format
+        assertThatThrownBy(() -> sealer.unseal(new SecretSealer.Sealed(SecretSealer.LEGACY_FORMAT, t.kid(), false,
+                t.nonce(), t.ct()), place)).hasMessageContaining("failed authentication");
+        assertThat(sealer.seal(new byte[] {1}, false, place).nonce())
+                .isNotEqualTo(sealer.seal(new byte[] {1}, false, place).nonce());
+    }
+
+    private static ObjectMapper json() {
+        return JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json", Optional.empty());
+    }
+
+    private static ObjectNode configured(String label) throws Exception {
+        var spec = Fixtures.config().tunnels().stream().filter(t -> t.label().equals(label)).findFirst().orElseThrow();
+        return (ObjectNode) new ObjectMapper().readTree(json().writeValueAsString(
+                new TunnelEvent.Configured(label, T, "n1", Cause.FILE, spec)));
+    }
+
+    private static void assertRefusedNaming(ObjectNode event, String tunnel, String field) {
+        assertThatThrownBy(() -> json().readValue(event.toString(), TunnelEvent.class))
+                .hasMessageContaining("tunnel " + tunnel + " field " + field)
+                .hasMessageContaining("failed authentication")
+                .satisfies(e -> {
+                    for (byte[] canary : Fixtures.canaryForms()) {
+                        assertThat(Fixtures.contains(stackTrace(e).getBytes(StandardCharsets.UTF_8), canary))
+                                .as("canary in the error").isFalse();
+                    }
+                });
+    }
+
+    private static String stackTrace(Throwable e) {
+        var out = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+
+    @Test
+    void aSealedPskMovedToAnotherTunnelDoesNotOpenAndTheErrorNamesTunnelAndField() throws Exception {
+        ObjectNode siteB = configured("site-b");
+        ObjectNode legacyC = configured("legacy-c");
+        // a database writer copies site-b's sealed PSK over legacy-c's
+        ((ObjectNode) legacyC.get("spec").get("authentication")).set("psk",
+                siteB.get("spec").get("authentication").get("psk").deepCopy());
+        assertRefusedNaming(legacyC, "legacy-c", "authentication.psk");
+        // and a label rewritten around the sealed value is the same move
+        ObjectNode renamed = siteB.deepCopy();
+        ((ObjectNode) renamed.get("spec")).put("label", "legacy-c");
+        renamed.put("label", "legacy-c");
+        assertRefusedNaming(renamed, "legacy-c", "authentication.psk");
+        // unmoved, both read
+        assertThat(json().readValue(siteB.toString(), TunnelEvent.class)).isInstanceOf(TunnelEvent.Configured.class);
+    }
+
+    @Test
+    void aSealedKeyMovedToAnotherFieldOfTheSameTunnelDoesNotOpen() throws Exception {
+        ObjectNode staticE = configured("static-e");
+        ObjectNode spec = (ObjectNode) staticE.get("spec");
+        // the HMAC key in the place of the encryption key: both are 20-byte byte secrets
+        ObjectNode swapped = staticE.deepCopy();
+        ((ObjectNode) swapped.get("spec").get("encKey")).set("inbound", spec.get("authKey").get("inbound").deepCopy());
+        assertRefusedNaming(swapped, "static-e", "encKey.inbound");
+        // one direction's key in the other's place
+        ObjectNode staticD = configured("static-d");
+        ObjectNode keys = (ObjectNode) staticD.get("spec").get("encKey");
+        keys.set("outbound", keys.get("inbound").deepCopy());
+        assertRefusedNaming(staticD, "static-d", "encKey.outbound");
+    }
+
+    @Test
+    void secretsSealedBeforeTheyWereBoundStillReadAndAreWrittenBound() throws Exception {
+        ObjectNode event = configured("site-b");
+        ObjectNode psk = (ObjectNode) event.get("spec").get("authentication").get("psk");
+        assertThat(psk.get("v").intValue()).isEqualTo(2);
+        // the PSK as a journal written before the binding holds it: AES-256-GCM under the node key with the key id
+        // and the kind as associated data, sealed here with the JCE
+        byte[] nonce = new byte[12];
+        new java.security.SecureRandom().nextBytes(nonce);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        c.init(javax.crypto.Cipher.ENCRYPT_MODE, KEY.aesKey(), new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        c.updateAAD(("palisade-secret-v1|" + KEY.keyId() + "|text").getBytes(StandardCharsets.US_ASCII));
+        byte[] ct = c.doFinal(Fixtures.CANARY_PSK.getBytes(StandardCharsets.UTF_8));
+        ObjectNode old = new ObjectMapper().createObjectNode().put("kid", KEY.keyId()).put("text", true)
+                .put("nonce", nonce).put("ct", ct);
+        ((ObjectNode) event.get("spec").get("authentication")).set("psk", old);
+
+        var read = (TunnelEvent.Configured) json().readValue(event.toString(), TunnelEvent.class);
+        var original = Fixtures.config().tunnels().getFirst();
+        assertThat(read.spec()).isEqualTo(original);
+        // written again, it is bound
+        JsonNode rewritten = new ObjectMapper().readTree(json().writeValueAsString(read));
+        assertThat(rewritten.get("spec").get("authentication").get("psk").get("v").intValue()).isEqualTo(2);
+        // and the whole config (snapshots, commits) as CBOR still round-trips
+        var holder = new net.palisade.controlplane.config.ConfigInput.Parsed(Fixtures.config());
+        assertThat(((net.palisade.controlplane.config.ConfigInput.Parsed) roundTrip(holder)).config())
+                .isEqualTo(Fixtures.config());
     }
 
     @Test

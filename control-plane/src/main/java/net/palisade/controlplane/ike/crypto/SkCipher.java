@@ -28,8 +28,10 @@ import net.palisade.model.wire.ikev2.PayloadType;
  * the IV), or AES-CBC with an HMAC-SHA2 checksum truncated as RFC 4868 says, covering header through ciphertext.
  * Layout comes from {@link Ikev2Codec#encryptedTemplate} and {@link Ikev2Codec#encryptedRegions}.
  *
- * <p>Not thread-safe (the GCM IV counter): one instance belongs to one engine. JCE keeps expanded keys it cannot
- * wipe; the key arrays given here are copied and never shown.
+ * <p>Not thread-safe (the GCM IV counter): one instance belongs to one engine. The key arrays given here are
+ * copied and never shown; {@link #wipe()} zeroes the copies when the IKE SA ends (with {@link IkeSaKeys#wipe()}).
+ * JCE keeps expanded keys it cannot wipe: each message builds its own {@code Cipher}/{@code Mac}, whose copies live
+ * until the garbage collector reuses their memory.
  */
 public final class SkCipher {
     private final EncryptionAlgorithm encryption;
@@ -38,6 +40,7 @@ public final class SkCipher {
     private final byte[] salt;
     private final byte[] integrityKey;
     private long ivCounter;
+    private boolean wiped;
 
     /**
      * @param encryption   the negotiated encryption algorithm
@@ -125,6 +128,7 @@ public final class SkCipher {
     }
 
     private byte[] fill(EncryptedTemplate t, byte[] plain, Randomness random) {
+        checkNotWiped();
         byte[] d = t.datagram();
         EncryptedRegions r = t.regions();
         byte[] iv;
@@ -163,6 +167,9 @@ public final class SkCipher {
      * first inner type; empty if the layout does not fit this suite or the integrity check fails.
      */
     public Optional<Opened> open(Ikev2Codec codec, byte[] datagram) {
+        if (wiped) {
+            return Optional.empty();
+        }
         DecodeResult<EncryptedRegions> regions = codec.encryptedRegions(datagram, ivBytes(), icvBytes());
         if (!(regions instanceof DecodeResult.Ok<EncryptedRegions> ok)) {
             return Optional.empty();
@@ -196,6 +203,21 @@ public final class SkCipher {
             return Optional.empty();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SK decryption failed", e);
+        }
+    }
+
+    /** Zeroes this cipher's copies of the keys; it protects and opens nothing afterwards. Idempotent. */
+    public void wipe() {
+        wiped = true;
+        Arrays.fill(key, (byte) 0);
+        Arrays.fill(salt, (byte) 0);
+        Arrays.fill(integrityKey, (byte) 0);
+    }
+
+    private void checkNotWiped() {
+        if (wiped) {
+            // a zero key would still "work": refuse instead of protecting anything with it
+            throw new IllegalStateException("SK cipher used after its IKE SA's keys were wiped");
         }
     }
 

@@ -82,4 +82,34 @@ class SkCipherTest {
         assertThat(c.open(codec, d)).isPresent();
         assertThat(c.icvBytes()).isEqualTo(32);
     }
+
+    @Test
+    void wipeZeroesTheCopiesOfTheKeysAndAWipedCipherProtectsNothing() throws Exception {
+        byte[] ek = new byte[16 + 16];
+        byte[] ak = new byte[32];
+        java.util.Arrays.fill(ek, (byte) 0x5a);
+        java.util.Arrays.fill(ak, (byte) 0xa5);
+        SkCipher cbc = new SkCipher(EncryptionAlgorithm.AES_256, Optional.of(AuthAlgorithm.HMAC_SHA2_256), ek, ak);
+        byte[] gcmKm = new byte[20];
+        java.util.Arrays.fill(gcmKm, (byte) 0x77);
+        SkCipher gcm = new SkCipher(EncryptionAlgorithm.AES_128_GCM, Optional.empty(), gcmKm, new byte[0]);
+        assertThat(KeyCopies.of(gcm).get(1)).as("the GCM salt").containsExactly(0x77, 0x77, 0x77, 0x77);
+        List<byte[]> copies = KeyCopies.of(cbc);
+        assertThat(copies.get(0)).as("a copy of SK_e").isNotSameAs(ek).hasSize(32).containsOnly((byte) 0x5a);
+        assertThat(copies.get(2)).as("a copy of SK_a").isNotSameAs(ak).hasSize(32).containsOnly((byte) 0xa5);
+        byte[] sealed = cbc.seal(codec, IkeHeader.request(1, 2,
+                net.palisade.model.wire.ikev2.ExchangeType.Known.INFORMATIONAL, 2, true), List.of(), out -> { });
+        assertThat(cbc.open(codec, sealed)).isPresent();
+
+        cbc.wipe();
+        gcm.wipe();
+        for (byte[] k : KeyCopies.of(cbc)) {
+            assertThat(k).isEqualTo(new byte[k.length]);
+        }
+        assertThat(KeyCopies.of(gcm).get(1)).as("the GCM salt").hasSize(4).containsOnly((byte) 0);
+        assertThat(cbc.open(codec, sealed)).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cbc.seal(codec, IkeHeader.request(1, 2,
+                net.palisade.model.wire.ikev2.ExchangeType.Known.INFORMATIONAL, 3, true), List.of(), out -> { }))
+                .hasMessageContaining("wiped");
+    }
 }

@@ -17,6 +17,7 @@ import net.palisade.controlplane.ike.IkeEnvironment;
 import net.palisade.controlplane.ike.IkeInput;
 import net.palisade.controlplane.ike.IkeOutput;
 import net.palisade.controlplane.ike.IkeSession;
+import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.IkeState;
 import net.palisade.model.ChildSaSpec;
 import net.palisade.model.Host;
@@ -74,7 +75,7 @@ public final class StrongSwanLabDriver {
         InetSocketAddress remote = new InetSocketAddress(peer, 500);
         IkeEnvironment env = IkeEnvironment.standard(Clock.systemUTC());
         IkeSession s = initiator ? IkeSession.initiator(t, local, remote, env)
-                : IkeSession.responder(t, local, remote, env);
+                : IkeSession.responder(t, local, remote, env, IkeSettings.DEFAULT);
         new StrongSwanLabDriver(me).run(s, initiator);
     }
 
