@@ -339,7 +339,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             throw new IllegalArgumentException("tunnel " + label + ": the printed spec is not this state's spec");
         }
         return new TunnelView(label, configured(), spec.map(TunnelSpec::type), status(), admin, peer, ikeSa, sas,
-                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json), reachability);
+                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json), reachability,
+                ikeSas);
     }
 
     /**

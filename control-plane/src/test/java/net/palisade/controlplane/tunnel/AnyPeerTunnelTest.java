@@ -94,6 +94,7 @@ class AnyPeerTunnelTest {
         assertThat(s.ikeSas()).containsExactly(new TunnelState.IkeSa("ike-1", P1), new TunnelState.IkeSa("ike-2", P2));
         assertThat(s.sas()).extracting(ChildSa::spi).containsExactly(SPI_1, SPI_2);
         assertThat(s.status()).isEqualTo(TunnelStatus.UP);
+        assertThat(s.view().ikeSas()).as("the API shows each peer's IKE SA").isEqualTo(s.ikeSas());
         return kit;
     }
 
