@@ -325,7 +325,7 @@ public final class TunnelEntity
                             c.ikeVersion()));
             case TunnelCommand.Phase1Down c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")
-                    : c.ikeSa().filter(i -> !s.holdsIkeSa(i)).isPresent()
+                    : c.ikeSa().filter(i -> !s.holdsIkeSa(i) && !s.holdsChildrenOf(i)).isPresent()
                     ? new Decision.Refuse(no + "IKE SA " + c.ikeSa().get() + " is not up")
                     : accept(new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason(), c.ikeSa()));
             case TunnelCommand.ChildSaInstalled c -> {

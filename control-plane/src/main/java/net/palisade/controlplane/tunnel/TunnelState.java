@@ -127,6 +127,14 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return ikeSas.stream().anyMatch(i -> i.name().equals(name));
     }
 
+    /**
+     * True when Child SAs negotiated under IKE SA {@code name} are still installed: a peer's IKE SA replaced by its
+     * newer one keeps its Child SAs until its own end is reported.
+     */
+    public boolean holdsChildrenOf(String name) {
+        return sas.stream().anyMatch(c -> c.ikeSa().filter(name::equals).isPresent());
+    }
+
     /** The Child SA named {@code id}. */
     public Optional<ChildSa> sa(SaId id) {
         return sas.stream().filter(s -> s.id().equals(id)).findFirst();

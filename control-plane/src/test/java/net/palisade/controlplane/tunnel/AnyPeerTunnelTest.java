@@ -158,6 +158,11 @@ class AnyPeerTunnelTest {
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up(P1, "ike-1b", Cause.PEER, to)));
         assertThat(kit.getState().ikeSas()).containsExactly(new TunnelState.IkeSa("ike-2", P2),
                 new TunnelState.IkeSa("ike-1b", P1));
+        // the replaced IKE SA's end takes its Child SA, and nothing of the peer's new IKE SA or the other peer's
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("deleted", Cause.PEER, to,
+                Optional.of("ike-1"))));
+        assertThat(kit.getState().sas()).extracting(ChildSa::spi).containsExactly(SPI_2);
+        assertThat(kit.getState().ikeSas()).hasSize(2);
 
         var fixed = kit("site-b");
         ok(fixed.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(
