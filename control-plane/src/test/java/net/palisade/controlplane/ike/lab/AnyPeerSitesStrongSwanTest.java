@@ -23,7 +23,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * three strongSwan sites, each with a network of its own inside 10.2.0.0/16 (gw-b 10.2.1.0/24, gw-c 10.2.2.0/24, and
  * gw-d 10.2.3.0/24, a namespace this test adds on the lab's internet): all three IKE SAs up at once, one Child SA
  * pair each (narrowed to the site's network), a ping crossing to each; one site ending its IKE SA leaves the other
- * two up and pinging. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
+ * two up and pinging, and one restarting replaces only its own IKE SA. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 @Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
 @ResourceLock("AnyPeerSitesStrongSwanTest")
@@ -103,6 +103,20 @@ class AnyPeerSitesStrongSwanTest {
             assertThat(peers[0].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
             assertThat(peers[2].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
             assertThat(node.eventTypes(LABEL)).doesNotContain("negotiation-failed", "dpd-lost");
+
+            // site b restarts (no Delete) and connects again with N(INITIAL_CONTACT): its new IKE SA replaces its
+            // old one, and site d's stays
+            peers[0].close();
+            peers[0].start();
+            peers[0].initiate();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.journal(LABEL)).as(logs(peers))
+                            .filteredOn(TunnelEvent.Phase1Down.class::isInstance).hasSize(2));
+            ping(node, SITES.get(0).host(), peers);
+            ping(node, SITES.get(2).host(), peers);
+            assertThat(node.phase1Peers(LABEL)).filteredOn("192.0.2.2"::equals).hasSize(2);
+            assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(2);
+            assertThat(peers[2].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
         } finally {
             for (StrongSwan p : peers) {
                 if (p != null) {
