@@ -50,6 +50,9 @@ public final class ApiJson {
         o.put("peer", v.peer().orElse(null));
         o.put("ikeSa", v.ikeSa().orElse(null));
         o.set("sas", json.valueToTree(v.sas()));
+        if (v.ikeSas().size() > 1) { // an any-peer tunnel's IKE SAs, one per peer
+            o.set("ikeSas", json.valueToTree(v.ikeSas()));
+        }
         o.put("since", v.since().map(Instant::toString).orElse(null));
         o.put("lastFailure", v.lastFailure().orElse(null));
         v.reachability().ifPresent(r -> o.put("reachability", r));

@@ -83,6 +83,14 @@ final class IkeDispatcher implements AutoCloseable {
         /** The running session actor of {@code label}, if any. */
         Optional<ActorRef<IkeSessionActor.Command>> session(String label);
 
+        /**
+         * The running session actor of {@code label} for a new IKE SA from {@code peer}: the tunnel's one, or on an
+         * any-peer passive tunnel, which holds one IKE SA per peer, that peer's.
+         */
+        default Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetAddress peer) {
+            return session(label);
+        }
+
         /** Starts a responder for passive {@code tunnel}, which has no session actor, with {@code first}. */
         ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first);
@@ -322,7 +330,7 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
-            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, from.getAddress());
             if (own.isPresent()) {
                 // beside the tunnel's IKE SA, which only an authenticated successor may replace; retransmissions
                 // of the request follow the Answer as Inbound (by SPI)

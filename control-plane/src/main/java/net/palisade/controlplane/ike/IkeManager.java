@@ -154,7 +154,7 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
             // a stopped responder must not be asked to stop again at close (it would never answer)
-            sessions.remove(label, actor);
+            sessions.values().remove(actor);
             dispatcher.forget(actor);
         }
 
@@ -192,6 +192,12 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
+        public Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetAddress peer) {
+            IkeTunnel t = wanted.get(label);
+            return Optional.ofNullable(sessions.get(t == null ? label : sessionKey(t, peer)));
+        }
+
+        @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, InetSocketAddress local,
                 IkeSessionActor.Inbound first) {
             return respond(tunnel, List.of(), local, first);
@@ -200,27 +206,52 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> candidates,
                 InetSocketAddress local, IkeSessionActor.Inbound first) {
-            return startResponder(tunnel, tunnel.exchange().ikev1()
+            return startResponder(tunnel, sessionKey(tunnel, first.from().getAddress()), tunnel.exchange().ikev1()
                     ? Ikev1SessionActor.responder(driver, settings, tunnel, local, first)
                     : IkeSessionActor.responder(driver, settings, tunnel, local, first, candidates));
         }
     };
 
     /**
-     * Makes {@code behavior} the session actor of passive {@code tunnel} (replacing one that may be ending), under
-     * one lock with {@link #adopt}: the dispatch thread and a session handing over an IKE SA may both start one.
+     * Makes {@code behavior} the session actor {@code key} of passive {@code tunnel} (replacing one that may be
+     * ending), under one lock with {@link #adopt}: the dispatch thread and a session handing over an IKE SA may both
+     * start one.
      */
-    private synchronized ActorRef<IkeSessionActor.Command> startResponder(IkeTunnel tunnel,
+    private synchronized ActorRef<IkeSessionActor.Command> startResponder(IkeTunnel tunnel, String key,
             org.apache.pekko.actor.typed.Behavior<IkeSessionActor.Command> behavior) {
-        String label = tunnel.label();
-        ActorRef<IkeSessionActor.Command> old = sessions.remove(label);
+        ActorRef<IkeSessionActor.Command> old = sessions.remove(key);
         if (old != null) {
             old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
         }
         ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(behavior,
                 "ike-" + names.incrementAndGet(), SESSIONS);
-        sessions.put(label, r);
+        sessions.put(key, r);
         return r;
+    }
+
+    /**
+     * The key of the session actor of {@code tunnel} for an IKE SA with {@code peer}: the label, but for an
+     * any-peer passive IKEv2 tunnel, which holds one IKE SA per peer, each with an actor of its own (so that the
+     * duplicate rule and INITIAL_CONTACT apply per peer): the label and the peer's address. Peers behind one NAT
+     * address share an actor, and so count as one peer.
+     */
+    private static String sessionKey(IkeTunnel tunnel, InetAddress peer) {
+        return anyPeer(tunnel) ? tunnel.label() + "@" + peer.getHostAddress() : tunnel.label();
+    }
+
+    private static boolean anyPeer(IkeTunnel t) {
+        return t.mode() == IkeMode.PASSIVE && t.peers().isEmpty() && !t.exchange().ikev1();
+    }
+
+    /** The session actors of {@code label}: its one, or one per peer. */
+    private List<ActorRef<IkeSessionActor.Command>> sessionsOf(String label) {
+        List<ActorRef<IkeSessionActor.Command>> out = new ArrayList<>();
+        sessions.forEach((k, a) -> {
+            if (k.equals(label) || k.startsWith(label + "@")) {
+                out.add(a);
+            }
+        });
+        return out;
     }
 
     /**
@@ -228,13 +259,14 @@ public final class IkeManager implements AutoCloseable {
      * to {@code label}'s actor, or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
      */
     private synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
-        ActorRef<IkeSessionActor.Command> a = sessions.get(label);
         IkeTunnel t = wanted.get(label);
+        String key = t == null ? label : sessionKey(t, adopt.remote().getAddress());
+        ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {
             a.tell(adopt);
         } else if (t != null && cp != null && !closed && !t.exchange().ikev1()) {
-            startResponder(t, IkeSessionActor.adopted(driver, settings, t, adopt));
+            startResponder(t, key, IkeSessionActor.adopted(driver, settings, t, adopt));
         } else {
             log.info("tunnel {}: IKE SA {} chose it, and it is not running; deleting the IKE SA", label,
                     adopt.engine().id());
@@ -540,8 +572,8 @@ public final class IkeManager implements AutoCloseable {
         if (!wanted.containsKey(label)) {
             return false;
         }
-        ActorRef<IkeSessionActor.Command> a = sessions.get(label);
-        if (a != null) {
+        // the SPI is of one IKE SA's Child SA: each session of the tunnel (one per peer) ignores another's
+        for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
             a.tell(new IkeSessionActor.SequenceSoftLimit(outboundSpi));
         }
         return true;
@@ -560,15 +592,16 @@ public final class IkeManager implements AutoCloseable {
     }
 
     private CompletableFuture<Void> stopSession(String label) {
-        ActorRef<IkeSessionActor.Command> a = sessions.remove(label);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (a != null) {
-            a.tell(new IkeSessionActor.Stop(done));
-        } else {
-            done.complete(null);
+        List<CompletableFuture<Void>> stopped = new ArrayList<>();
+        for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
+            if (sessions.values().remove(a)) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                stopped.add(done);
+                a.tell(new IkeSessionActor.Stop(done));
+            }
         }
         outcome(() -> owner.removeSas(label));
-        return done;
+        return CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new));
     }
 
     /** The endpoints of a new initiator IKE SA with {@code peer}, looked up now ({@link PeerResolver#endpoints}). */
@@ -642,7 +675,7 @@ public final class IkeManager implements AutoCloseable {
         // nothing more reaches the sessions, which are stopping (their Deletes still leave through the transport)
         dispatcher.close();
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
-        for (String label : List.copyOf(sessions.keySet())) {
+        for (String label : sessions.keySet().stream().map(k -> k.split("@", 2)[0]).distinct().toList()) {
             stopped.add(stopSession(label));
         }
         try {

@@ -95,6 +95,8 @@ final class IkeOutcomes {
     private final Set<String> replacedChildren = ConcurrentHashMap.newKeySet();
     /** What NAT detection found for a tunnel's IKE SA being set up, for its up line. Outcome lane only. */
     private final Map<String, String> nat = new HashMap<>();
+    /** The IKE SA of each Child SA of the any-peer tunnels (one IKE SA per peer). Outcome lane only. */
+    private final PeerIkeSas peerSas = new PeerIkeSas();
     private volatile SaPort sas;
     private volatile Reporter reporter;
     /** Seals takeover state with the pair key; absent: nothing secret is journaled. */
@@ -137,14 +139,21 @@ final class IkeOutcomes {
                 log.info("tunnel {}: IKE SA {} up with {}{}", label, p.id(), p.peer(),
                         Optional.ofNullable(nat.remove(label)).orElse(""));
                 Optional<Integer> version = tunnels.apply(label).map(t -> t.exchange().version());
+                if (anyPeer(label)) {
+                    peerSas.up(label, p.peer().getAddress(), p.id().toString());
+                }
                 report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
                         p.id().toString(), Cause.PEER, r, version));
             }
             case IkeOutput.ChildSaInstalled c -> {
                 try {
                     if (install(label, c, Install.REPLACE, KeyOrigin.NEGOTIATED)) {
-                        report(label, r -> new TunnelCommand.ChildSaInstalled(new ChildSa(SaId.child(c.inboundSpi()),
-                                spis(c), c.pfs(), c.esn()), Cause.PEER, r));
+                        ChildSa sa = new ChildSa(SaId.child(c.inboundSpi()), spis(c), c.pfs(), c.esn());
+                        Optional<String> owner = anyPeer(label) ? peerSas.owner(label, c.remote().getAddress())
+                                : Optional.empty();
+                        owner.ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
+                        ChildSa reported = owner.map(sa::under).orElse(sa);
+                        report(label, r -> new TunnelCommand.ChildSaInstalled(reported, Cause.PEER, r));
                         childState(label, c);
                     }
                 } finally {
@@ -160,6 +169,11 @@ final class IkeOutcomes {
                     if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
                             KeyOrigin.NEGOTIATED)) {
                         replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                        if (anyPeer(label)) {
+                            peerSas.ownerOf(label, k.oldInboundSpi())
+                                    .or(() -> peerSas.owner(label, c.remote().getAddress()))
+                                    .ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
+                        }
                         Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
                         report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
                                 SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
@@ -187,6 +201,7 @@ final class IkeOutcomes {
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
+                peerSas.rekeyed(label, k.replaced().toString(), k.replacement().toString());
                 report(label, r -> new TunnelCommand.Rekeyed(SaId.of(k.replaced().toString()),
                         SaId.of(k.replacement().toString()),
                         Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));
@@ -202,17 +217,18 @@ final class IkeOutcomes {
                                 ex.getMessage());
                     }
                 }
+                peerSas.childGone(label, d.inboundSpi());
                 if (!replacedChildren.remove(label + "/" + SaId.child(d.inboundSpi()))) {
                     report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
                 }
             }
             case IkeOutput.Phase1Down p -> {
                 log.info("tunnel {}: IKE SA {} down{}", label, p.id(), p.detail().isEmpty() ? "" : ": " + p.detail());
-                removeSas(label);
+                Optional<String> one = removeSas(label, p.id());
                 String reason = p.reason().map(Enum::name).map(n -> n.toLowerCase(java.util.Locale.ROOT))
                         .orElse("deleted") + (p.detail().isEmpty() ? "" : ": " + p.detail());
                 report(label, r -> new TunnelCommand.Phase1Down(reason, p.reason().isPresent() ? Cause.TIMER
-                        : Cause.PEER, r));
+                        : Cause.PEER, r, one));
             }
             case IkeOutput.NegotiationFailed f -> {
                 log.warn("tunnel {}: negotiation failed: {} {}", label, f.reason(), f.detail());
@@ -248,8 +264,49 @@ final class IkeOutcomes {
      */
     void dpdLost(String label, IkeOutput.Phase1Down down) {
         log.warn("tunnel {}: dead peer detected, IKE SA {} down: {}", label, down.id(), down.detail());
-        removeSas(label);
-        report(label, r -> new TunnelCommand.DpdLost(Cause.TIMER, r));
+        Optional<String> one = removeSas(label, down.id());
+        report(label, r -> new TunnelCommand.DpdLost(Cause.TIMER, r, one));
+    }
+
+    /** True for a tunnel that answers any peer: it holds one IKE SA per peer. */
+    private boolean anyPeer(String label) {
+        return tunnels.apply(label).filter(t -> t.peers().isEmpty()).isPresent();
+    }
+
+    /**
+     * IKE SA {@code id} of {@code label} ended: on an any-peer tunnel only its own Child SAs leave the dataplane
+     * (another peer's failed or half-open IKE SA takes none), and its name is returned for the tunnel's report;
+     * on any other tunnel every SA goes, and the report names none (the tunnel held that one IKE SA).
+     */
+    private Optional<String> removeSas(String label, IkeSaId id) {
+        if (!anyPeer(label)) {
+            removeSas(label);
+            return Optional.empty();
+        }
+        String name = id.toString();
+        if (!peerSas.holds(label, name)) {
+            if (!peerSas.any(label)) {
+                removeSas(label); // nothing known per peer (a resumed IKE SA's Child SAs): as a one-peer tunnel
+            }
+            return Optional.of(name);
+        }
+        List<Long> children = peerSas.down(label, name);
+        if (!peerSas.any(label)) {
+            removeSas(label); // the last peer: whatever is left goes too
+            return Optional.of(name);
+        }
+        SaPort port = sas;
+        for (long spi : children) {
+            try {
+                if (port != null) {
+                    port.retire(label, Spi.of(spi));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("tunnel {}: cannot remove Child SA {} of IKE SA {}: {}", label, Long.toHexString(spi), name,
+                        e.getMessage());
+            }
+        }
+        return Optional.of(name);
     }
 
     /** {@code label}'s initiator now negotiates with {@code to}: the tunnel journals {@code peer-switched}. */
@@ -268,6 +325,7 @@ final class IkeOutcomes {
             return;
         }
         try {
+            peerSas.childGone(label, sa.spi().inbound().value());
             if (port.retire(label, sa.spi().inbound())) {
                 log.warn("tunnel {}: Child SA {} removed: the tunnel did not accept it", label, sa.id());
             }
@@ -411,6 +469,7 @@ final class IkeOutcomes {
 
     /** Removes every SA of {@code label} (its IKE SA ended, or the tunnel stopped). */
     void removeSas(String label) {
+        peerSas.forget(label);
         SaPort port = sas;
         if (port == null) {
             return;

@@ -108,8 +108,22 @@ public sealed interface TunnelCommand extends CborSerializable {
         }
     }
 
-    /** Phase 1 went down (its Child SAs with it). */
-    record Phase1Down(String reason, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    /**
+     * Phase 1 went down (its Child SAs with it): the IKE SA {@code ikeSa} names, or every IKE SA of the tunnel when
+     * it is empty.
+     */
+    record Phase1Down(String reason, Cause cause, ActorRef<TunnelReply> replyTo, Optional<String> ikeSa)
+            implements EngineInput {
+        @JsonCreator
+        public Phase1Down {
+            ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+        }
+
+        /** Every IKE SA of the tunnel went down. */
+        public Phase1Down(String reason, Cause cause, ActorRef<TunnelReply> replyTo) {
+            this(reason, cause, replyTo, Optional.empty());
+        }
+    }
 
     /** A Child SA is installed. */
     record ChildSaInstalled(ChildSa sa, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
@@ -135,8 +149,18 @@ public sealed interface TunnelCommand extends CborSerializable {
         }
     }
 
-    /** Dead peer detection declared the current peer dead. */
-    record DpdLost(Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}
+    /** Dead peer detection declared the peer of {@code ikeSa} dead (empty: the tunnel's only peer). */
+    record DpdLost(Cause cause, ActorRef<TunnelReply> replyTo, Optional<String> ikeSa) implements EngineInput {
+        @JsonCreator
+        public DpdLost {
+            ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+        }
+
+        /** The tunnel's only peer is dead. */
+        public DpdLost(Cause cause, ActorRef<TunnelReply> replyTo) {
+            this(cause, replyTo, Optional.empty());
+        }
+    }
 
     /** The engine moved on to {@code to} (the entity records where it came from). */
     record PeerSwitched(String to, Cause cause, ActorRef<TunnelReply> replyTo) implements EngineInput {}

@@ -325,10 +325,16 @@ public final class TunnelEntity
                             c.ikeVersion()));
             case TunnelCommand.Phase1Down c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")
-                    : accept(new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason()));
+                    : c.ikeSa().filter(i -> !s.holdsIkeSa(i) && !s.holdsChildrenOf(i)).isPresent()
+                    ? new Decision.Refuse(no + "IKE SA " + c.ikeSa().get() + " is not up")
+                    : accept(new TunnelEvent.Phase1Down(label, now(), node(), c.cause(), c.reason(), c.ikeSa()));
             case TunnelCommand.ChildSaInstalled c -> {
                 if (s.ikeSa().isEmpty()) {
                     yield new Decision.Refuse(no + "a Child SA needs phase 1 up");
+                }
+                if (c.sa().ikeSa().filter(i -> !s.holdsIkeSa(i)).isPresent()) {
+                    yield new Decision.Refuse(no + "Child SA " + c.sa().id() + " is of IKE SA "
+                            + c.sa().ikeSa().get() + ", which is not up");
                 }
                 if (s.sa(c.sa().id()).isPresent()) {
                     yield new Decision.Refuse(no + "Child SA " + c.sa().id() + " is already installed");
@@ -339,7 +345,7 @@ public final class TunnelEntity
                     ? new Decision.Refuse(no + "no Child SA " + c.saId())
                     : accept(new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.Rekeyed c -> {
-                boolean ikeRekey = s.ikeSa().filter(c.replaced().value()::equals).isPresent();
+                boolean ikeRekey = s.holdsIkeSa(c.replaced().value());
                 if (c.spi().isEmpty() && !ikeRekey) {
                     yield new Decision.Refuse(no + "IKE SA " + c.replaced() + " is not the current one");
                 }
@@ -351,7 +357,11 @@ public final class TunnelEntity
             }
             case TunnelCommand.DpdLost c -> s.ikeSa().isEmpty()
                     ? new Decision.Refuse(no + "phase 1 is not up")
-                    : accept(new TunnelEvent.DpdLost(label, now(), node(), c.cause(), s.peer().orElse("")));
+                    : c.ikeSa().filter(i -> !s.holdsIkeSa(i)).isPresent()
+                    ? new Decision.Refuse(no + "IKE SA " + c.ikeSa().get() + " is not up")
+                    : accept(new TunnelEvent.DpdLost(label, now(), node(), c.cause(), c.ikeSa()
+                            .flatMap(i -> s.ikeSas().stream().filter(x -> x.name().equals(i)).findFirst())
+                            .map(TunnelState.IkeSa::peer).or(s::peer).orElse(""), c.ikeSa()));
             case TunnelCommand.PingLost c -> s.sas().isEmpty()
                     ? new Decision.Refuse(no + "no Child SA to ping through")
                     : s.reachability().filter(TunnelState.UNREACHABLE::equals).isPresent()
@@ -368,12 +378,12 @@ public final class TunnelEntity
             case TunnelCommand.NegotiationFailed c -> accept(new TunnelEvent.NegotiationFailed(label, now(), node(),
                     c.cause(), c.reason(), c.detail()));
             case TunnelCommand.SaExpired c -> s.sa(c.saId()).isEmpty()
-                    && s.ikeSa().filter(c.saId().value()::equals).isEmpty()
+                    && !s.holdsIkeSa(c.saId().value())
                     ? new Decision.Refuse(no + "no SA " + c.saId())
                     : accept(new TunnelEvent.SaExpired(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.TakeoverState c -> {
                 boolean ike = c.scope().equals(TunnelEvent.TakeoverState.IKE_SA);
-                if (ike ? s.ikeSa().filter(c.sa().value()::equals).isEmpty() : s.sa(c.sa()).isEmpty()) {
+                if (ike ? !s.holdsIkeSa(c.sa().value()) : s.sa(c.sa()).isEmpty()) {
                     yield new Decision.Refuse(no + "takeover state for " + c.sa() + ", which is not its "
                             + (ike ? "IKE SA" : "Child SA"));
                 }

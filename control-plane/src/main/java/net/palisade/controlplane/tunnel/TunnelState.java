@@ -32,10 +32,13 @@ import net.palisade.model.config.ConfigPrinter;
  *     {@value #UNREACHABLE}; empty without ping, or before its first verdict
  * @param takeover what a node needs to go on with the SAs without renegotiating (not part of the view); absent in
  *     snapshots written before it existed
+ * @param ikeSas every established IKE SA of the tunnel, oldest first: one at most, except on an any-peer passive
+ *     tunnel, which holds one per peer; {@code ikeSa} and {@code peer} are the newest's. Absent in snapshots written
+ *     before it existed (then {@code ikeSa} alone)
  */
 public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
         Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure,
-        Optional<String> reachability, Takeover takeover) implements CborSerializable {
+        Optional<String> reachability, Takeover takeover, List<IkeSa> ikeSas) implements CborSerializable {
 
     /** {@link #reachability}: the ping is answered. */
     public static final String REACHABLE = "reachable";
@@ -56,6 +59,30 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         Objects.requireNonNull(lastFailure, "lastFailure");
         reachability = reachability == null ? Optional.empty() : reachability; // snapshots from before ping
         takeover = takeover == null ? Takeover.NONE : takeover; // snapshots from before takeover records
+        if (ikeSas == null) { // snapshots from before several IKE SAs
+            ikeSas = ikeSa.map(n -> List.of(new IkeSa(n, peer.orElse("")))).orElse(List.of());
+        }
+        ikeSas = List.copyOf(ikeSas);
+    }
+
+    /**
+     * One established IKE SA of the tunnel.
+     *
+     * @param name its name, as in phase1-up
+     * @param peer the peer it was established with
+     */
+    public record IkeSa(String name, String peer) {
+        public IkeSa {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(peer, "peer");
+        }
+    }
+
+    /** A state with one IKE SA at most, {@code ikeSa}. */
+    public TunnelState(String label, Optional<TunnelSpec> spec, AdminState admin, Optional<String> peer,
+            Optional<String> ikeSa, List<ChildSa> sas, Optional<Instant> since, Optional<String> lastFailure,
+            Optional<String> reachability, Takeover takeover) {
+        this(label, spec, admin, peer, ikeSa, sas, since, lastFailure, reachability, takeover, null);
     }
 
     /** A state without a ping verdict or takeover records (the form before they existed). */
@@ -90,6 +117,24 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return spec.filter(ManualTunnel.class::isInstance).isPresent();
     }
 
+    /** True for an IKE tunnel that answers any peer, and so may hold one IKE SA per peer at once. */
+    public boolean anyPeer() {
+        return spec.filter(t -> t instanceof IkeTunnel i && i.peers().isEmpty()).isPresent();
+    }
+
+    /** True when {@code name} is one of the tunnel's established IKE SAs. */
+    public boolean holdsIkeSa(String name) {
+        return ikeSas.stream().anyMatch(i -> i.name().equals(name));
+    }
+
+    /**
+     * True when Child SAs negotiated under IKE SA {@code name} are still installed: a peer's IKE SA replaced by its
+     * newer one keeps its Child SAs until its own end is reported.
+     */
+    public boolean holdsChildrenOf(String name) {
+        return sas.stream().anyMatch(c -> c.ikeSa().filter(name::equals).isPresent());
+    }
+
     /** The Child SA named {@code id}. */
     public Optional<ChildSa> sa(SaId id) {
         return sas.stream().filter(s -> s.id().equals(id)).findFirst();
@@ -121,19 +166,19 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             case TunnelEvent.Removed e -> empty(label).withTakeover(takeover);
             case TunnelEvent.AdminUp e -> withAdmin(AdminState.UP);
             case TunnelEvent.AdminDown e -> withAdmin(AdminState.DOWN).phase1Gone();
-            case TunnelEvent.Phase1Up e -> new TunnelState(label, spec, admin, Optional.of(e.peer()),
-                    Optional.of(e.ikeSa()), sas, since, Optional.empty(), Optional.empty(), takeover);
-            case TunnelEvent.Phase1Down e -> phase1Gone();
+            case TunnelEvent.Phase1Up e -> phase1Up(e);
+            case TunnelEvent.Phase1Down e -> e.ikeSa().map(this::ikeSaGone).orElseGet(this::phase1Gone);
             case TunnelEvent.ChildSaInstalled e -> withSas(replace(sas, e.sa().id(), e.sa()));
             case TunnelEvent.ChildSaDeleted e -> withSas(without(sas, e.saId()));
             case TunnelEvent.Rekeyed e -> rekeyed(e);
-            case TunnelEvent.DpdLost e -> phase1Gone().withFailure("dpd-lost: " + e.peer());
+            case TunnelEvent.DpdLost e -> e.ikeSa().map(this::ikeSaGone).orElseGet(this::phase1Gone)
+                    .withFailure("dpd-lost: " + e.peer());
             case TunnelEvent.PeerSwitched e -> new TunnelState(label, spec, admin, Optional.of(e.to()), ikeSa, sas,
-                    since, lastFailure, reachability, takeover);
+                    since, lastFailure, reachability, takeover, ikeSas);
             case TunnelEvent.NegotiationFailed e -> withFailure(
                     e.reason().name() + (e.detail().isEmpty() ? "" : ": " + e.detail()));
-            case TunnelEvent.SaExpired e -> ikeSa.filter(e.saId().value()::equals).isPresent()
-                    ? phase1Gone() : withSas(without(sas, e.saId()));
+            case TunnelEvent.SaExpired e -> holdsIkeSa(e.saId().value())
+                    ? ikeSaGone(e.saId().value()) : withSas(without(sas, e.saId()));
             case TunnelEvent.PingLost e -> withReachability(UNREACHABLE)
                     .withFailure("ping-lost: " + e.lost() + " echoes to " + e.to() + " unanswered");
             case TunnelEvent.PingOk e -> withReachability(REACHABLE);
@@ -161,19 +206,60 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
                 dropped.add(old.spi().outbound().value());
             }
         }
-        return takeover.keeping(live, ikeSa, dropped);
+        return takeover.keeping(live, takeover.ikeSa().filter(this::holdsIkeSa), dropped);
     }
 
     private TunnelState withTakeover(Takeover t) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, reachability, t);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, reachability, t, ikeSas);
+    }
+
+    /**
+     * A new IKE SA: it replaces the tunnel's one, or on an any-peer tunnel the one of the same peer (the duplicate
+     * rule leaves one per peer); the Child SAs stay until their own IKE SA's end is reported.
+     */
+    private TunnelState phase1Up(TunnelEvent.Phase1Up e) {
+        List<IkeSa> kept = anyPeer() ? ikeSas.stream()
+                .filter(i -> !i.peer().equals(e.peer()) && !i.name().equals(e.ikeSa())).toList() : List.of();
+        List<IkeSa> all = new ArrayList<>(kept);
+        all.add(new IkeSa(e.ikeSa(), e.peer()));
+        return new TunnelState(label, spec, admin, Optional.of(e.peer()), Optional.of(e.ikeSa()), sas, since,
+                Optional.empty(), Optional.empty(), takeover, all);
+    }
+
+    /**
+     * The IKE SA {@code name} and the Child SAs negotiated under it are gone; the tunnel's other IKE SAs and theirs
+     * stay. When it was the last, every Child SA goes (those journaled without their IKE SA too).
+     */
+    private TunnelState ikeSaGone(String name) {
+        List<IkeSa> rest = ikeSas.stream().filter(i -> !i.name().equals(name)).toList();
+        if (rest.isEmpty()) {
+            return phase1Gone();
+        }
+        IkeSa newest = rest.getLast();
+        List<ChildSa> left = sas.stream().filter(c -> !c.ikeSa().filter(name::equals).isPresent()).toList();
+        return new TunnelState(label, spec, admin, Optional.of(newest.peer()), Optional.of(newest.name()), left,
+                since, lastFailure, reachability, takeover, rest);
     }
 
     private TunnelState rekeyed(TunnelEvent.Rekeyed e) {
         if (e.spi().isEmpty()) {
-            return new TunnelState(label, spec, admin, peer, Optional.of(e.replacement().value()), sas, since,
-                    lastFailure, reachability, takeover);
+            String old = e.replaced().value();
+            String now = e.replacement().value();
+            List<IkeSa> renamed = ikeSas.stream()
+                    .map(i -> i.name().equals(old) ? new IkeSa(now, i.peer()) : i).toList();
+            if (ikeSas.isEmpty()) {
+                renamed = List.of(new IkeSa(now, peer.orElse("")));
+            }
+            List<ChildSa> moved = sas.stream()
+                    .map(c -> c.ikeSa().filter(old::equals).isPresent() ? c.under(now) : c).toList();
+            Optional<String> current = ikeSa.filter(old::equals).isPresent() || ikeSa.isEmpty()
+                    ? Optional.of(now) : ikeSa;
+            return new TunnelState(label, spec, admin, peer, current, moved, since, lastFailure, reachability,
+                    takeover, renamed);
         }
-        return withSas(replace(sas, e.replaced(), new ChildSa(e.replacement(), e.spi().get(), e.pfs(), e.esn())));
+        Optional<String> owner = sa(e.replaced()).flatMap(ChildSa::ikeSa);
+        return withSas(replace(sas, e.replaced(),
+                new ChildSa(e.replacement(), e.spi().get(), e.pfs(), e.esn(), owner)));
     }
 
     /**
@@ -187,7 +273,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             Optional<String> failure = installed || admin == AdminState.DOWN ? Optional.empty()
                     : Optional.of("manual SA expired: its sequence numbers are used up; commit new keys and SPIs");
             return new TunnelState(label, spec, admin, Optional.of(m.peer().toString()), Optional.empty(), pair, since,
-                    failure, Optional.empty(), takeover);
+                    failure, Optional.empty(), takeover, List.of());
         }
         if (spec.isPresent() && admin == AdminState.DOWN) {
             return phase1Gone();
@@ -196,30 +282,32 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     private TunnelState withAdmin(AdminState a) {
-        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, reachability, takeover);
+        return new TunnelState(label, spec, a, peer, ikeSa, sas, since, lastFailure, reachability, takeover, ikeSas);
     }
 
     private TunnelState withSas(List<ChildSa> s) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, reachability, takeover);
+        return new TunnelState(label, spec, admin, peer, ikeSa, s, since, lastFailure, reachability, takeover, ikeSas);
     }
 
     private TunnelState withFailure(String f) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), reachability, takeover);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, Optional.of(f), reachability, takeover,
+                ikeSas);
     }
 
     private TunnelState withReachability(String r) {
-        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.of(r), takeover);
+        return new TunnelState(label, spec, admin, peer, ikeSa, sas, since, lastFailure, Optional.of(r), takeover,
+                ikeSas);
     }
 
     /** No IKE SA and no Child SA: the ping stops, its verdict goes with them. */
     private TunnelState phase1Gone() {
         return new TunnelState(label, spec, admin, peer, Optional.empty(), List.of(), since, lastFailure,
-                Optional.empty(), takeover);
+                Optional.empty(), takeover, List.of());
     }
 
     private TunnelState at(Instant t) {
         return new TunnelState(label, spec, admin, peer, ikeSa, sas, Optional.of(t), lastFailure, reachability,
-                takeover);
+                takeover, ikeSas);
     }
 
     private static List<ChildSa> replace(List<ChildSa> list, SaId id, ChildSa sa) {
@@ -259,7 +347,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             throw new IllegalArgumentException("tunnel " + label + ": the printed spec is not this state's spec");
         }
         return new TunnelView(label, configured(), spec.map(TunnelSpec::type), status(), admin, peer, ikeSa, sas,
-                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json), reachability);
+                since, lastFailure, printed.map(PrintedSpec::statement), printed.map(PrintedSpec::json), reachability,
+                ikeSas);
     }
 
     /**

@@ -276,6 +276,28 @@ class JournalJsonTest {
     }
 
     @Test
+    void theIkeSaOfAPhase1DownDpdLossAndChildSaIsJournaledAndEventsWithoutItStillRead() throws Exception {
+        ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
+                Optional.empty());
+        var down = new TunnelEvent.Phase1Down("t", T, "n1", Cause.PEER, "delete", Optional.of("0x1/0x2"));
+        var lost = new TunnelEvent.DpdLost("t", T, "n1", Cause.TIMER, "198.51.100.7", Optional.of("0x3/0x4"));
+        var installed = new TunnelEvent.ChildSaInstalled("t", T, "n1", Cause.PEER,
+                new ChildSa(SaId.child(2), new SpiPair(Spi.of(0x1000), Spi.of(0x1001))).under("0x1/0x2"));
+        for (TunnelEvent e : List.of(down, lost, installed)) {
+            assertThat(json.writeValueAsString(e)).contains("\"ikeSa\":\"0x");
+            assertThat(roundTrip(e)).isEqualTo(e);
+            assertThat(json.readValue(json.writeValueAsString(e), TunnelEvent.class)).isEqualTo(e);
+        }
+        String old = """
+                {"type":"phase1-down","label":"t","time":"2026-11-27T03:12:00Z","node":"n1","cause":"peer",
+                 "reason":"delete"}""";
+        assertThat(json.readValue(old, TunnelEvent.class)).isInstanceOfSatisfying(TunnelEvent.Phase1Down.class,
+                e -> assertThat(e.ikeSa()).isEmpty());
+        assertThat(json.writeValueAsString(new TunnelEvent.Phase1Down("t", T, "n1", Cause.PEER, "delete")))
+                .doesNotContain("ikeSa");
+    }
+
+    @Test
     void aChildSaRecordsItsPfsAndEventsWrittenBeforeTheFieldStillRead() throws Exception {
         ObjectMapper json = JacksonObjectMapperProvider.get(system.classicSystem()).getOrCreate("jackson-json",
                 Optional.empty());

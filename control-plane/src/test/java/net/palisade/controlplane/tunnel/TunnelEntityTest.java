@@ -145,7 +145,12 @@ class TunnelEntityTest {
         rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.PingLost("10.1.0.1", "10.2.0.1", 4, Cause.TIMER,
                 to)));
 
-        TunnelState replayed = kit.restart().state();
+        // the journal replayed (by hand: a restarted entity may already have journaled more, e.g. that its IKE SA
+        // is gone, by the time its state is read)
+        TunnelState replayed = TunnelState.empty("site-b");
+        for (Object e : kit.persistenceTestKit().persistedInStorage(TunnelEntity.persistenceId("site-b").id())) {
+            replayed = replayed.apply((TunnelEvent) e);
+        }
         assertThat(replayed.reachability()).contains("unreachable");
         // the verdict goes with phase 1: the next Child SA's ping starts without one
         assertThat(replayed.apply(new TunnelEvent.Phase1Down("site-b", java.time.Instant.now(), "n1", Cause.TIMER,

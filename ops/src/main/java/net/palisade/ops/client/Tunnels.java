@@ -34,7 +34,9 @@ public final class Tunnels {
             if (!peer(v).isEmpty()) {
                 head.append("  peer ").append(peer(v));
             }
-            if (!text(v, "ikeSa").isEmpty()) {
+            if (v.path("ikeSas").size() > 1) {
+                head.append("  ").append(v.path("ikeSas").size()).append(" IKE SAs");
+            } else if (!text(v, "ikeSa").isEmpty()) {
                 head.append("  IKE SA ").append(text(v, "ikeSa"));
             }
             out.add(head.toString());
@@ -132,6 +134,11 @@ public final class Tunnels {
         t.row("admin", text(v, "admin"));
         t.row("peer", text(v, "peer"));
         t.row("IKE SA", text(v, "ikeSa"));
+        if (v.path("ikeSas").size() > 1) { // an any-peer tunnel: one IKE SA per peer
+            List<String> all = new ArrayList<>();
+            v.path("ikeSas").forEach(i -> all.add(text(i, "peer") + " " + text(i, "name")));
+            t.row("IKE SAs", String.join("; ", all));
+        }
         List<String> sas = saList(v.path("sas"));
         t.row("SAs", sas.isEmpty() ? "-" : String.join("; ", sas));
         t.row("since", Timeline.time(text(v, "since")));

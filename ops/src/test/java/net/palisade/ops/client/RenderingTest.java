@@ -132,4 +132,15 @@ class RenderingTest {
                 """);
         assertThat(Tunnels.state(tunnels.get(0), "state of to-b:")).contains("  ping          unreachable");
     }
+
+    @Test
+    void anAnyPeerTunnelShowsEachPeersIkeSa() throws Exception {
+        JsonNode tunnels = tree("""
+                [{"label": "sites", "configured": true, "kind": "ike", "status": "up", "admin": "up",
+                  "peer": "192.0.2.3", "ikeSa": "c:d", "sas": [], "since": "2026-12-06T11:00:00Z",
+                  "ikeSas": [{"name": "a:b", "peer": "192.0.2.2"}, {"name": "c:d", "peer": "192.0.2.3"}]}]""");
+        assertThat(Tunnels.state(tunnels.get(0), "state of sites:"))
+                .contains("  IKE SAs       192.0.2.2 a:b; 192.0.2.3 c:d");
+        assertThat(Tunnels.sas(tunnels).getFirst()).isEqualTo("sites  ike  up  peer 192.0.2.3  2 IKE SAs");
+    }
 }

@@ -20,14 +20,29 @@ import net.palisade.model.crypto.DhGroup;
  * @param esn 64-bit extended sequence numbers (RFC 4303 section 2.2.1) were negotiated; false for 32-bit ones, for
  *     manual pairs, and in events written before the field existed (every SA then had 32-bit numbers). Written only
  *     when true.
+ * @param ikeSa the IKE SA it was negotiated under (its name as in phase1-up), so that one of a tunnel's several IKE
+ *     SAs (an any-peer passive tunnel, one per peer) going down takes only its own Child SAs; empty for manual pairs
+ *     and in events written before it was recorded (such a Child SA goes when the tunnel's last IKE SA goes)
  */
 public record ChildSa(SaId id, SpiPair spi, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<DhGroup> pfs,
-        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean esn) {
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean esn,
+        @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> ikeSa) {
     @JsonCreator
     public ChildSa {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(spi, "spi");
         pfs = pfs == null ? Optional.empty() : pfs;
+        ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+    }
+
+    /** A Child SA whose IKE SA is not recorded. */
+    public ChildSa(SaId id, SpiPair spi, Optional<DhGroup> pfs, boolean esn) {
+        this(id, spi, pfs, esn, Optional.empty());
+    }
+
+    /** The same Child SA, negotiated under {@code ike}. */
+    public ChildSa under(String ike) {
+        return new ChildSa(id, spi, pfs, esn, Optional.of(ike));
     }
 
     /** A Child SA with no PFS record and 32-bit sequence numbers. */

@@ -117,15 +117,26 @@ public sealed interface TunnelEvent extends JournaledEvent {
     }
 
     /**
-     * The IKE SA is gone (deleted by either side, or ended by a reset or a node restart); its Child SAs with it.
+     * An IKE SA is gone (deleted by either side, or ended by a reset or a node restart); its Child SAs with it.
      *
      * @param reason free text, e.g. {@code "delete from peer"}, {@code "reset"}, {@code "node restart"}
+     * @param ikeSa the IKE SA that went, when the tunnel may hold several (an any-peer passive tunnel, one per peer):
+     *     the others and their Child SAs stay; empty: every IKE SA of the tunnel went (a reset, a node restart, and
+     *     events written before it was recorded)
      */
     @JsonTypeName("phase1-down")
-    record Phase1Down(String label, Instant time, String node, Cause cause, String reason) implements TunnelEvent {
+    record Phase1Down(String label, Instant time, String node, Cause cause, String reason,
+            @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> ikeSa) implements TunnelEvent {
+        @JsonCreator
         public Phase1Down {
             common(label, time, node, cause);
             Objects.requireNonNull(reason, "reason");
+            ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+        }
+
+        /** Every IKE SA of the tunnel went. */
+        public Phase1Down(String label, Instant time, String node, Cause cause, String reason) {
+            this(label, time, node, cause, reason, Optional.empty());
         }
     }
 
@@ -185,12 +196,24 @@ public sealed interface TunnelEvent extends JournaledEvent {
         }
     }
 
-    /** Dead peer detection gave up on the peer: the IKE SA and its Child SAs are gone. */
+    /**
+     * Dead peer detection gave up on the peer: the IKE SA and its Child SAs are gone.
+     *
+     * @param ikeSa the IKE SA that went, as in {@link Phase1Down#ikeSa()}; empty: every IKE SA of the tunnel
+     */
     @JsonTypeName("dpd-lost")
-    record DpdLost(String label, Instant time, String node, Cause cause, String peer) implements TunnelEvent {
+    record DpdLost(String label, Instant time, String node, Cause cause, String peer,
+            @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> ikeSa) implements TunnelEvent {
+        @JsonCreator
         public DpdLost {
             common(label, time, node, cause);
             Objects.requireNonNull(peer, "peer");
+            ikeSa = ikeSa == null ? Optional.empty() : ikeSa;
+        }
+
+        /** Every IKE SA of the tunnel went. */
+        public DpdLost(String label, Instant time, String node, Cause cause, String peer) {
+            this(label, time, node, cause, peer, Optional.empty());
         }
     }
 
