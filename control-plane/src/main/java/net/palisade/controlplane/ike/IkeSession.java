@@ -166,7 +166,8 @@ public final class IkeSession {
             case IkeInput.Start s -> {
                 if (resumed && state == IkeState.ESTABLISHED) {
                     resumed = false;
-                    localRequest(Request.of(ctx.peerMidSync ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
+                    localRequest(Request.of(ctx.peerMidSync && !ctx.sa.midSyncUsed ? Request.Kind.MID_SYNC
+                            : Request.Kind.REKEY_IKE));
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {
@@ -527,8 +528,11 @@ public final class IkeSession {
         ExchangeType ex = h.exchangeType();
         if (maybeSync && MessageIdSync.isRequest(h, in)) {
             // answered outside the window: the window continues at the IDs the exchange agreed
-            midSync.request(in).ifPresent(p -> ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR,
-                    ex, 0, ctx.sa.initiatorRole), p)));
+            midSync.request(in).ifPresent(p -> {
+                ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ex, 0, ctx.sa.initiatorRole), p));
+                // the journaled IDs are behind now: whoever resumes this IKE SA next must sync from these
+                ctx.outputTakeoverState();
+            });
             return;
         }
         if (verdict instanceof MessageWindow.Incoming.OutOfWindow) {
@@ -622,6 +626,9 @@ public final class IkeSession {
             setup.authResponse(inner.inner());
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL && sent.kind() == Request.Kind.MID_SYNC) {
             if (midSync.response(inner.inner())) {
+                // journal the IDs agreed: a second takeover (the fail-back) syncs from them; from the IDs journaled
+                // before this one its M1 would be below what the peer has seen since, and the peer drops it as stale
+                ctx.outputTakeoverState();
                 startQueued();
             } else {
                 down(Optional.of(FailureReason.PROTOCOL_ERROR), "the peer's answer to our message ID sync is unusable");
