@@ -72,7 +72,7 @@ down() {
 keep_logs() {
   [ -n "${HA_PAIR_LOGS:-}" ] || return 0
   mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
+  for f in gw1.log gw2.log ping-takeover.txt ping-failback.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
     [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
   done
   return 0
@@ -251,7 +251,9 @@ for _ in $(seq 1 30); do
 done
 [ "$ok" = 1 ] || fail "no ping through the tunnel host-a -> host-b"
 spis() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | head -1 | tr -d '*'; }
+child_spis() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas | grep -o ' \(in\|out\) \+[0-9a-f]\{8\}' | awk '{print $2}' | tr '\n' , ; }
 before=$(spis)
+child_before=$(child_spis)
 # the journal must hold the sealed IKE SA and Child SA before the kill
 ok=0
 for _ in $(seq 1 60); do
@@ -262,23 +264,7 @@ done
 [ "$ok" = 1 ] || fail "no takeover state journaled for to-b: $ev"
 say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
 
-# ---- ping -i 0.01 across, kill -9 the active node ------------------------------------------------------------------
-if [ "$iperf" != 0 ]; then
-  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
-  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
-  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
-  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
-  iperfpid=$!
-  sleep 2
-fi
-ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping.txt" 2>&1 &
-pingpid=$!
-sleep 3
-victim=$(node_pid 1)
-[ -n "$victim" ] || fail "no process listens on gw1's cluster port"
-killed=$(date +%s.%N)
-kill -9 "$victim"
-say "kill -9 of gw1's node (pid $victim) at $killed"
+# ---- helpers for the two takeovers -----------------------------------------------------------------------------------
 cat > "$work/ping.py" <<'PY'
 import re, sys
 # ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run
@@ -300,36 +286,71 @@ after = [t for t, _ in replies if t > killed]
 resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
 print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
 PY
-res=""
-for _ in $(seq 1 240); do
-  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
-  grep -q 'resumed=yes' <<< "$res" && break
-  sleep 0.25
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; } # seconds since EPOCH
+val() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<< "$2"; } # KEY "k=v k=v ...": the value of KEY
+cfg() { # N SCRIPT...: palisade configure against gw N's node
+  local n=$1; shift
+  ip netns exec "$P-gw$n" "${palisade[@]}" configure --token-file "$work/gw$n/api-token" -- "$@"
+}
+commit_status() { # N ID: the status of revision ID (pending, confirmed, rolled-back ...) as gw N's API shows it
+  cfg "$1" show commits 2>/dev/null | awk -v id="$2" '$1 == id {print $2; exit}'
+}
+ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; sets killed_at and res (ping.py's line)
+  local n=$1 tag=$2 victim pingpid
+  ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-$tag.txt" 2>&1 &
+  pingpid=$!
+  sleep 3
+  victim=$(node_pid "$n")
+  [ -n "$victim" ] || fail "no process listens on gw$n's cluster port"
+  killed_at=$(date +%s.%N)
+  kill -9 "$victim"
+  say "kill -9 of gw$n's node (pid $victim) at $killed_at"
+  for _ in $(seq 1 240); do
+    res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
+    grep -q 'resumed=yes' <<< "$res" && break
+    sleep 0.25
+  done
+  sleep 2
+  kill -INT "$pingpid" 2>/dev/null || true
+  wait "$pingpid" 2>/dev/null || true
+  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
+}
+
+# ---- a commit awaiting confirmation, ping -i 0.01 across, kill -9 the active node -------------------------------------
+if [ "$iperf" != 0 ]; then
+  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
+  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
+  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
+  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
+  iperfpid=$!
+  sleep 2
+fi
+# A second tunnel (passive, to a peer that never calls: it changes nothing on the wire), committed with -time 45 on
+# the active node: the commit is pending when the node dies, and is confirmed through the new active node's API.
+# The config store moves with membership (~7.5 s after the kill): until then the confirm cannot reach it; retried.
+cp "$work/palisade.conf" "$work/conf-2"
+echo "ike passive from 10.1.0.0/24 to 10.3.0.0/24 peer 192.0.2.77 srcid $VIP psk \"$PSK-c\" label to-c" >> "$work/conf-2"
+rev2=$(cfg 1 load "$work/conf-2" -time 45 "to-c, confirmed after the takeover" 2>"$work/commit-2.err") \
+  || fail "commit -time 45 on gw1: $(cat "$work/commit-2.err")"
+[ "$(commit_status 1 "$rev2")" = pending ] || fail "$rev2 is not pending on gw1: $(cfg 1 show commits 2>&1)"
+say "$rev2 committed on gw1 with -time 45 (adds tunnel to-c), pending"
+ping_kill 1 takeover
+res1=$res killed=$killed_at
+confirmed=no confirm_s=
+for _ in $(seq 1 40); do
+  if cfg 2 commit-confirm "$rev2" > "$work/confirm.out" 2>&1; then
+    confirmed=yes; confirm_s=$(since "$killed"); break
+  fi
+  sleep 1
 done
-sleep 2
-kill -INT "$pingpid" 2>/dev/null || true
-wait "$pingpid" 2>/dev/null || true
-res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
+status2=$(commit_status 2 "$rev2")
+say "$rev2 confirmed through gw2's API: $confirmed (${confirm_s:-?} s after the kill; status now ${status2:-?})"
 after=$(spis || true)
-sleep 1
-kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
-for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
-
-# ---- what the wire says ----------------------------------------------------------------------------------------
-inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
-tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
-esp=$(wc -l < "$work/esp.txt")
-repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
-same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
-resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
 gw2role=$(role 2)
-
-eval "$(tr ' ' '\n' <<< "$res" | grep -E '^[a-z_]+=[0-9a-z.-]+$')"
+resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
 say "gw2 is now ${gw2role:-?}; it resumed the journaled IKE SA: $resumed_ike"
-say "gap: ${gap_ms:-?} ms without a reply (from ${gap_from:-?} s after the kill); lost ${lost:-?} of ${sent:-?} pings (longest run ${lost_run:-?}); ping resumed: ${resumed:-no}"
-say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none} -> same: $same"
-say "IKE_SA_INIT on the wire after the kill: $inits_after"
-say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets"
+say "gap: $(val gap_ms "$res1") ms without a reply (from $(val gap_from "$res1") s after the kill); lost $(val lost "$res1") of $(val sent "$res1") pings (longest run $(val lost_run "$res1")); ping resumed: $(val resumed "$res1")"
+say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none}"
 if [ "$iperf" != 0 ]; then
   wait "$iperfpid" 2>/dev/null || true
   # per-second intervals of the TCP stream: Mbit/s before the kill, seconds with nothing, Mbit/s at the end
@@ -346,8 +367,60 @@ print(f"iperf3 TCP across the kill: {round(iv[0]) if iv else 0} Mbit/s in its fi
 PY
 fi
 
-# ---- the killed node comes back as standby --------------------------------------------------------------------------
+# ---- fail-back: the killed node comes back as standby, then the new active one dies with a commit pending -------------
 start_node 1
 wait_role 1 standby 120
+restarted=$(role 1)
+# its gateway must be back in VRRP (BACKUP, its node alive) before the address can follow the lease to it
+for _ in $(seq 1 40); do [ "$(tail -1 "$work/keepalived-1/state" 2>/dev/null | awk '{print $4}')" = BACKUP ] && break; sleep 0.25; done
 say "gw1 started again: $(role 1); gw2: $(role 2)"
-echo "ha-pair-result gap_ms=${gap_ms:-} lost=${lost:-} sent=${sent:-} resumed_ping=${resumed:-no} active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$(role 1)"
+cp "$work/conf-2" "$work/conf-3"
+echo "ike passive from 10.1.0.0/24 to 10.4.0.0/24 peer 192.0.2.78 srcid $VIP psk \"$PSK-d\" label to-d" >> "$work/conf-3"
+rev3=$(cfg 2 load "$work/conf-3" -time 20 "to-d, left to roll back" 2>"$work/commit-3.err") \
+  || fail "commit -time 20 on gw2: $(cat "$work/commit-3.err")"
+committed3=$(date +%s.%N)
+say "$rev3 committed on gw2 with -time 20 (adds tunnel to-d), pending; nobody confirms it"
+ping_kill 2 failback
+res2=$res
+gw1role=$(role 1)
+after2=$(spis || true)
+child_after2=$(child_spis || true)
+resumed_back=no; [ "$(grep -c 'resuming IKE SA' "$work/gw1.log")" -ge 1 ] && resumed_back=yes
+say "gw1 is now ${gw1role:-?}; it resumed the journaled IKE SA: $resumed_back"
+say "fail-back gap: $(val gap_ms "$res2") ms without a reply (from $(val gap_from "$res2") s after the kill); lost $(val lost "$res2") of $(val sent "$res2") pings (longest run $(val lost_run "$res2")); ping resumed: $(val resumed "$res2")"
+say "strongSwan IKE SA after the fail-back: ${after2:-none}; its Child SA's SPIs before the first kill: ${child_before%,}, now: ${child_after2%,}"
+status3=
+for _ in $(seq 1 90); do
+  status3=$(commit_status 1 "$rev3")
+  [ "$status3" = rolled-back ] && break
+  sleep 1
+done
+# when gw1 rolled it back, from its log (the API's view is polled with a client process each time: slower)
+rolled_at=$(grep "revision $rev3 was not confirmed in time" "$work/gw1.log" | tail -1 | cut -d' ' -f1)
+rolled_s=$([ -n "$rolled_at" ] && awk -v a="$(date -d "$rolled_at" +%s.%N)" -v b="$committed3" 'BEGIN { printf "%.1f", a - b }')
+running=$(cfg 1 show 2>/dev/null | sed -n 's/^# running revision //p')
+labels=$(cfg 1 show 2>/dev/null | grep -o 'label [a-z0-9-]*' | awk '{print $2}' | sort | tr '\n' ,)
+tunnels=$(ip netns exec "$P-gw1" "${palisade[@]}" status --token-file "$work/gw1/api-token" 2>/dev/null \
+  | awk 'NR > 1 && $1 ~ /^to-/ {print $1}' | sort | tr '\n' ,)
+status2_end=$(commit_status 1 "$rev2")
+say "$rev3 on gw1: ${status3:-?} (${rolled_s} s after it was committed); $rev2: ${status2_end:-?}; running: ${running:-?} (tunnels in the config: ${labels%,}; in status: ${tunnels%,})"
+config_ok=no
+[ "$running" = "$rev2" ] && [ "$labels" = "to-b,to-c," ] && [ "$tunnels" = "to-b,to-c," ] && config_ok=yes
+
+sleep 1
+kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
+for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
+
+# ---- what the wire says ----------------------------------------------------------------------------------------
+inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
+tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
+esp=$(wc -l < "$work/esp.txt")
+repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
+same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
+# a second takeover of one IKE SA rekeys it (docs/ha.md: strongSwan cannot answer a second message ID sync under
+# AES-GCM), so its SPIs change there; the Child SA must stay
+same2=none; [ -n "$after2" ] && same2=rekeyed; [ -n "$before" ] && [ "$before" = "$after2" ] && same2=same
+child_same=no; [ -n "$child_before" ] && [ "$child_before" = "$child_after2" ] && child_same=yes
+say "IKE_SA_INIT on the wire after the first kill: $inits_after"
+say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets (both takeovers)"
+echo "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok"
