@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
-for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl /usr/bin/python3 pg_lsclusters; do
+for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl nft /usr/bin/python3 pg_lsclusters; do
   command -v "$p" >/dev/null || { echo "ha-pair: $p is missing (see ops/test-programs.txt; ops/bin/test --programs)" >&2; exit 2; }
 done
 
@@ -493,6 +493,13 @@ for n in 1 2; do
   t=$(grep 'lost the active lease\|while active: standby' "$work/gw$n.log" | tail -1 | cut -d' ' -f1 || true)
   if [ -n "$t" ] && [ "$(date -d "$t" +%s)" -ge "${cut_at%.*}" ]; then
     cut_down="gw$n $(awk -v a="$(date -d "$t" +%s.%N)" -v b="$cut_at" 'BEGIN { printf "%.2f", a - b }') s"
+  fi
+done
+# a member the resolver downs (itself included) leaves the cluster and stops: when, after the cut
+for n in 1 2; do
+  t=$(grep 'including myself' "$work/gw$n.log" | tail -1 | cut -d' ' -f1 || true)
+  if [ -n "$t" ] && [ "$(date -d "$t" +%s)" -ge "${cut_at%.*}" ]; then
+    cut_down="${cut_down:+$cut_down, }gw$n downed itself $(awk -v a="$(date -d "$t" +%s.%N)" -v b="$cut_at" 'BEGIN { printf "%.2f", a - b }') s"
   fi
 done
 both_active=$(awk '$2 == "active" && $3 == "active"' "$work/roles-cut.txt" | wc -l)

@@ -38,7 +38,7 @@ class HaPairLabTest {
     void killNineOfTheActiveNodeKeepsStrongSwansSasOnTheStandby(@TempDir Path tmp) throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
         TestPrograms.require("ip", "keepalived", "swanctl", "/usr/lib/ipsec/charon", "tcpdump", "tshark", "ping",
-                "curl", "/usr/bin/python3", "pg_ctlcluster");
+                "curl", "nft", "/usr/bin/python3", "pg_ctlcluster");
         String prefix = LabPrefix.claim(HaPairLabTest.class);
         LabPrefix.hold(prefix);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
