@@ -530,7 +530,7 @@ public final class IkeSession {
             // answered outside the window: the window continues at the IDs the exchange agreed
             midSync.request(in).ifPresent(p -> {
                 ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ex, 0, ctx.sa.initiatorRole), p));
-                // the journaled IDs are behind now: whoever resumes this IKE SA next must sync from these
+                // the journaled IDs are behind now: whoever resumes this IKE SA next must go on from these
                 ctx.outputTakeoverState();
             });
             return;
@@ -626,8 +626,8 @@ public final class IkeSession {
             setup.authResponse(inner.inner());
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL && sent.kind() == Request.Kind.MID_SYNC) {
             if (midSync.response(inner.inner())) {
-                // journal the IDs agreed: a second takeover (the fail-back) syncs from them; from the IDs journaled
-                // before this one its M1 would be below what the peer has seen since, and the peer drops it as stale
+                // journal the IDs agreed (and that the sync is spent): a second takeover (the fail-back) rekeys with
+                // them; with the IDs journaled before, its request would carry an ID the peer has already seen
                 ctx.outputTakeoverState();
                 startQueued();
             } else {
