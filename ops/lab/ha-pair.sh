@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Palisade gateway pair taking over a live IPsec tunnel from strongSwan, in network namespaces: one command to see
-# what `kill -9` of the active node costs the traffic.
+# what `kill -9` of the active node costs the traffic, and the fail-back.
 #
 #   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
 #
@@ -9,17 +9,24 @@
 #                                       (outside virtual address 192.0.2.10)
 #
 # gw1 and gw2 each run `palisade run --seed ... --journal-url jdbc:postgresql://...` on one PostgreSQL database
-# (its own, palisade_ha_lab, recreated each run) with the same pair key (`palisade ha init` on gw1, the file copied
-# to gw2), and keepalived configured as ops/ha/keepalived.conf.example with ops/ha/palisade-ha-check and
-# palisade-ha-notify: both virtual addresses follow the node holding the active lease. strongSwan 5.9 (user-space
-# ESP in UDP) initiates the IKE SA to 192.0.2.10 and announces RFC 6311 support; Palisade's tunnel is passive.
-# Then `ping -i 0.01` host-a -> host-b, `kill -9` of the active node, and the script prints (lines "ha-pair: ..."
-# and one "ha-pair-result k=v ..." line for scripts):
-#   the gap (longest time without a reply, ms), the pings lost, whether strongSwan's IKE SA SPIs
-#   (`swanctl --list-sas`) are the same before and after, the IKE_SA_INITs on the wire after the kill, and the
-#   repeated (SPI, sequence number) pairs among all ESP packets tcpdump saw on the inet bridge (tshark dissects).
-# Finally the killed node is started again and must come back as standby.
-#
+# (its own, palisade_ha_lab, recreated each run, in a PostgreSQL cluster of the lab's own, palisade_ha_lab, created
+# once and left running) with the same pair key (`palisade ha init` on gw1, the file copied to gw2), and keepalived
+# configured as ops/ha/keepalived.conf.example with ops/ha/palisade-ha-check and palisade-ha-notify: both virtual
+# addresses follow the node holding the active lease. strongSwan 5.9 (user-space ESP in UDP) initiates the IKE SA
+# to 192.0.2.10 and announces RFC 6311 support; Palisade's tunnel is passive. The script prints lines
+# "ha-pair: ..." and one "ha-pair-result k=v ..." line for scripts, in four steps:
+# 1. Takeover: a commit with `-time 45` on gw1 (a second tunnel), `ping -i 0.01` host-a -> host-b, `kill -9` of
+#    gw1's node; the gap (longest time without a reply, ms), the pings lost, whether strongSwan's IKE SA SPIs
+#    (`swanctl --list-sas`) are the same before and after; the pending commit confirmed through gw2's API.
+# 2. Fail-back: gw1 started again (must come back as standby), a commit with `-time 20` on gw2, `kill -9` of gw2's
+#    node under ping; the second gap, strongSwan's IKE SA (rekeyed: a second message ID sync is not possible, see
+#    docs/ha.md) and Child SA (the same); the unconfirmed commit must roll back by itself on gw1 (running revision,
+#    config and tunnels checked).
+# 3. PostgreSQL restarted (`pg_ctlcluster restart`) under ping and commits through gw1's API every 0.2 s: the gap,
+#    whether gw1 stood down, the commits acknowledged and whether each is in the journal afterwards.
+# 4. The wire: IKE_SA_INITs after the first kill, and repeated (SPI, sequence number) pairs among all ESP packets
+#    tcpdump saw on the inet bridge (tshark dissects).
+
 # Two lab necessities a real pair shares (docs/ha.md "See it"): the gateways send from the virtual address only
 # because keepalived installs a route to the peer with `src 192.0.2.10` (Palisade's sockets are bound to the
 # wildcard address and the kernel picks the source); and PostgreSQL listens on the root namespace's loopback, so a
@@ -45,7 +52,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
-for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl /usr/bin/python3 pg_lsclusters; do
+for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl nft /usr/bin/python3 pg_lsclusters; do
   command -v "$p" >/dev/null || { echo "ha-pair: $p is missing (see ops/test-programs.txt; ops/bin/test --programs)" >&2; exit 2; }
 done
 
@@ -72,7 +79,7 @@ down() {
 keep_logs() {
   [ -n "${HA_PAIR_LOGS:-}" ] || return 0
   mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
+  for f in gw1.log gw2.log ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
     [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
   done
   return 0
@@ -111,15 +118,17 @@ ip -n "$P-hb" route add default via 10.2.0.1
 ip netns exec "$P-ss" sysctl -qw net.ipv4.ip_forward=1
 ip netns exec "$P-gw1" ping -c1 -W2 192.0.2.3 >/dev/null || fail "underlay ping gw1 -> strongSwan failed"
 
-# ---- PostgreSQL: a database of our own, reachable from the gateway namespaces ----------------------------------
+# ---- PostgreSQL: a cluster of the lab's own (restarted under load below), reachable from the gateway namespaces --
 ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
-if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
-  pg_lsclusters -h | grep -q . || pg_createcluster "$ver" main >&2
-  # without our descriptors: run under flock(1), the server would inherit the lab lock's and hold it while it runs
+pgc=palisade_ha_lab # not "main": other tests share that one, and this script restarts its server
+pg_lab() { # pg_ctlcluster ACTION for the lab's cluster, without our descriptors: run under flock(1), the server
+  # would inherit the lab lock's and hold it while it runs
   ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -le 2 ] || eval "exec $fd>&-" || true; done
-    exec pg_ctlcluster "$ver" main start ) >&2
-fi
-pgport=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
+    exec pg_ctlcluster "$ver" "$pgc" "$@" ) >&2
+}
+pg_lsclusters -h | awk '{print $2}' | grep -qx "$pgc" || pg_createcluster "$ver" "$pgc" >&2
+pg_lsclusters -h | awk -v c="$pgc" '$2 == c {print $4}' | grep -q online || pg_lab start
+pgport=$(pg_lsclusters -h | awk -v c="$pgc" '$2 == c {print $3}')
 for _ in $(seq 1 100); do su postgres -c "psql -p $pgport -Atqc 'select 1'" >/dev/null 2>&1 && break; sleep 0.1; done
 dbpw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 su postgres -c "psql -p $pgport -v ON_ERROR_STOP=1 -q" >/dev/null <<SQL
@@ -251,7 +260,9 @@ for _ in $(seq 1 30); do
 done
 [ "$ok" = 1 ] || fail "no ping through the tunnel host-a -> host-b"
 spis() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | head -1 | tr -d '*'; }
+child_spis() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas | grep -o ' \(in\|out\) \+[0-9a-f]\{8\}' | awk '{print $2}' | tr '\n' , ; }
 before=$(spis)
+child_before=$(child_spis || true)
 # the journal must hold the sealed IKE SA and Child SA before the kill
 ok=0
 for _ in $(seq 1 60); do
@@ -262,23 +273,7 @@ done
 [ "$ok" = 1 ] || fail "no takeover state journaled for to-b: $ev"
 say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
 
-# ---- ping -i 0.01 across, kill -9 the active node ------------------------------------------------------------------
-if [ "$iperf" != 0 ]; then
-  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
-  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
-  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
-  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
-  iperfpid=$!
-  sleep 2
-fi
-ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping.txt" 2>&1 &
-pingpid=$!
-sleep 3
-victim=$(node_pid 1)
-[ -n "$victim" ] || fail "no process listens on gw1's cluster port"
-killed=$(date +%s.%N)
-kill -9 "$victim"
-say "kill -9 of gw1's node (pid $victim) at $killed"
+# ---- helpers for the two takeovers -----------------------------------------------------------------------------------
 cat > "$work/ping.py" <<'PY'
 import re, sys
 # ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run
@@ -300,36 +295,71 @@ after = [t for t, _ in replies if t > killed]
 resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
 print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
 PY
-res=""
-for _ in $(seq 1 240); do
-  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
-  grep -q 'resumed=yes' <<< "$res" && break
-  sleep 0.25
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; } # seconds since EPOCH
+val() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<< "$2"; } # KEY "k=v k=v ...": the value of KEY
+cfg() { # N SCRIPT...: palisade configure against gw N's node
+  local n=$1; shift
+  ip netns exec "$P-gw$n" "${palisade[@]}" configure --token-file "$work/gw$n/api-token" -- "$@"
+}
+commit_status() { # N ID: the status of revision ID (pending, confirmed, rolled-back ...) as gw N's API shows it
+  { cfg "$1" show commits 2>/dev/null || true; } | awk -v id="$2" '$1 == id {print $2; exit}'
+}
+ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; sets killed_at and res (ping.py's line)
+  local n=$1 tag=$2 victim pingpid
+  ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-$tag.txt" 2>&1 &
+  pingpid=$!
+  sleep 3
+  victim=$(node_pid "$n")
+  [ -n "$victim" ] || fail "no process listens on gw$n's cluster port"
+  killed_at=$(date +%s.%N)
+  kill -9 "$victim"
+  say "kill -9 of gw$n's node (pid $victim) at $killed_at"
+  for _ in $(seq 1 240); do
+    res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
+    grep -q 'resumed=yes' <<< "$res" && break
+    sleep 0.25
+  done
+  sleep 2
+  kill -INT "$pingpid" 2>/dev/null || true
+  wait "$pingpid" 2>/dev/null || true
+  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
+}
+
+# ---- a commit awaiting confirmation, ping -i 0.01 across, kill -9 the active node -------------------------------------
+if [ "$iperf" != 0 ]; then
+  command -v iperf3 >/dev/null || fail "--iperf needs iperf3"
+  ip netns exec "$P-hb" iperf3 -s -1 -D -p 5201 >/dev/null
+  for _ in $(seq 1 50); do ip netns exec "$P-hb" ss -Hltn "sport = :5201" | grep -q . && break; sleep 0.1; done
+  ip netns exec "$P-ha" iperf3 -c 10.2.0.10 -p 5201 -t 30 -b "${iperf}M" -J > "$work/iperf.json" 2>&1 &
+  iperfpid=$!
+  sleep 2
+fi
+# A second tunnel (passive, to a peer that never calls: it changes nothing on the wire), committed with -time 45 on
+# the active node: the commit is pending when the node dies, and is confirmed through the new active node's API.
+# The config store moves with membership (~7.5 s after the kill): until then the confirm cannot reach it; retried.
+cp "$work/palisade.conf" "$work/conf-2"
+echo "ike passive from 10.1.0.0/24 to 10.3.0.0/24 peer 192.0.2.77 srcid $VIP psk \"$PSK-c\" label to-c" >> "$work/conf-2"
+rev2=$(cfg 1 load "$work/conf-2" -time 45 "to-c, confirmed after the takeover" 2>"$work/commit-2.err") \
+  || fail "commit -time 45 on gw1: $(cat "$work/commit-2.err")"
+[ "$(commit_status 1 "$rev2")" = pending ] || fail "$rev2 is not pending on gw1: $(cfg 1 show commits 2>&1)"
+say "$rev2 committed on gw1 with -time 45 (adds tunnel to-c), pending"
+ping_kill 1 takeover
+res1=$res killed=$killed_at
+confirmed=no confirm_s=
+for _ in $(seq 1 40); do
+  if cfg 2 commit-confirm "$rev2" > "$work/confirm.out" 2>&1; then
+    confirmed=yes; confirm_s=$(since "$killed"); break
+  fi
+  sleep 1
 done
-sleep 2
-kill -INT "$pingpid" 2>/dev/null || true
-wait "$pingpid" 2>/dev/null || true
-res=$(/usr/bin/python3 "$work/ping.py" "$work/ping.txt" "$killed")
+status2=$(commit_status 2 "$rev2")
+say "$rev2 confirmed through gw2's API: $confirmed (${confirm_s:-?} s after the kill; status now ${status2:-?})"
 after=$(spis || true)
-sleep 1
-kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
-for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
-
-# ---- what the wire says ----------------------------------------------------------------------------------------
-inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
-tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
-esp=$(wc -l < "$work/esp.txt")
-repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
-same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
-resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
 gw2role=$(role 2)
-
-eval "$(tr ' ' '\n' <<< "$res" | grep -E '^[a-z_]+=[0-9a-z.-]+$')"
+resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
 say "gw2 is now ${gw2role:-?}; it resumed the journaled IKE SA: $resumed_ike"
-say "gap: ${gap_ms:-?} ms without a reply (from ${gap_from:-?} s after the kill); lost ${lost:-?} of ${sent:-?} pings (longest run ${lost_run:-?}); ping resumed: ${resumed:-no}"
-say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none} -> same: $same"
-say "IKE_SA_INIT on the wire after the kill: $inits_after"
-say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets"
+say "gap: $(val gap_ms "$res1") ms without a reply (from $(val gap_from "$res1") s after the kill); lost $(val lost "$res1") of $(val sent "$res1") pings (longest run $(val lost_run "$res1")); ping resumed: $(val resumed "$res1")"
+say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none}"
 if [ "$iperf" != 0 ]; then
   wait "$iperfpid" 2>/dev/null || true
   # per-second intervals of the TCP stream: Mbit/s before the kill, seconds with nothing, Mbit/s at the end
@@ -346,8 +376,157 @@ print(f"iperf3 TCP across the kill: {round(iv[0]) if iv else 0} Mbit/s in its fi
 PY
 fi
 
-# ---- the killed node comes back as standby --------------------------------------------------------------------------
+# ---- fail-back: the killed node comes back as standby, then the new active one dies with a commit pending -------------
 start_node 1
 wait_role 1 standby 120
+restarted=$(role 1)
+# its gateway must be back in VRRP (BACKUP, its node alive) before the address can follow the lease to it
+for _ in $(seq 1 40); do [ "$(tail -1 "$work/keepalived-1/state" 2>/dev/null | awk '{print $4}')" = BACKUP ] && break; sleep 0.25; done
 say "gw1 started again: $(role 1); gw2: $(role 2)"
-echo "ha-pair-result gap_ms=${gap_ms:-} lost=${lost:-} sent=${sent:-} resumed_ping=${resumed:-no} active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$(role 1)"
+cp "$work/conf-2" "$work/conf-3"
+echo "ike passive from 10.1.0.0/24 to 10.4.0.0/24 peer 192.0.2.78 srcid $VIP psk \"$PSK-d\" label to-d" >> "$work/conf-3"
+rev3=$(cfg 2 load "$work/conf-3" -time 20 "to-d, left to roll back" 2>"$work/commit-3.err") \
+  || fail "commit -time 20 on gw2: $(cat "$work/commit-3.err")"
+committed3=$(date +%s.%N)
+say "$rev3 committed on gw2 with -time 20 (adds tunnel to-d), pending; nobody confirms it"
+ping_kill 2 failback
+res2=$res
+gw1role=$(role 1)
+after2=$(spis || true)
+child_after2=$(child_spis || true)
+resumed_back=no; [ "$(grep -c 'resuming IKE SA' "$work/gw1.log")" -ge 1 ] && resumed_back=yes
+say "gw1 is now ${gw1role:-?}; it resumed the journaled IKE SA: $resumed_back"
+say "fail-back gap: $(val gap_ms "$res2") ms without a reply (from $(val gap_from "$res2") s after the kill); lost $(val lost "$res2") of $(val sent "$res2") pings (longest run $(val lost_run "$res2")); ping resumed: $(val resumed "$res2")"
+say "strongSwan IKE SA after the fail-back: ${after2:-none}; its Child SA's SPIs before the first kill: ${child_before%,}, now: ${child_after2%,}"
+status3=
+for _ in $(seq 1 90); do
+  status3=$(commit_status 1 "$rev3")
+  [ "$status3" = rolled-back ] && break
+  sleep 1
+done
+# when gw1 rolled it back, from its log (the API's view is polled with a client process each time: slower)
+rolled_at=$(grep "revision $rev3 was not confirmed in time" "$work/gw1.log" | tail -1 | cut -d' ' -f1 || true)
+rolled_s=$([ -n "$rolled_at" ] && awk -v a="$(date -d "$rolled_at" +%s.%N)" -v b="$committed3" 'BEGIN { printf "%.1f", a - b }')
+running=$({ cfg 1 show 2>/dev/null || true; } | sed -n 's/^# running revision //p')
+labels=$({ cfg 1 show 2>/dev/null || true; } | grep -o 'label [a-z0-9-]*' | awk '{print $2}' | sort | tr '\n' , || true)
+tunnels=$(ip netns exec "$P-gw1" "${palisade[@]}" status --token-file "$work/gw1/api-token" 2>/dev/null \
+  | awk 'NR > 1 && $1 ~ /^to-/ {print $1}' | sort | tr '\n' , || true)
+status2_end=$(commit_status 1 "$rev2")
+say "$rev3 on gw1: ${status3:-?} (${rolled_s} s after it was committed); $rev2: ${status2_end:-?}; running: ${running:-?} (tunnels in the config: ${labels%,}; in status: ${tunnels%,})"
+config_ok=no
+[ "$running" = "$rev2" ] && [ "$labels" = "to-b,to-c," ] && [ "$tunnels" = "to-b,to-c," ] && config_ok=yes
+
+# ---- PostgreSQL restarted under load: ping across, commits through the API around the restart ----------------------
+api1() { # METHOD PATH [curl args...]: gw1's API, the token in a header read from stdin
+  local m=$1 path=$2; shift 2
+  printf 'Authorization: Bearer %s\n' "$(cat "$work/gw1/api-token")" \
+    | ip netns exec "$P-gw1" curl -s -m 5 -H @- -X "$m" "$@" "http://127.0.0.1:8470$path"
+}
+standby_before=$(grep -c 'lost the active lease\|while active: standby' "$work/gw1.log" || true)
+ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-pg.txt" 2>&1 &
+pgping=$!
+# each commit the same config (nothing to reconcile): a journal write the API acknowledges (201/200 and an id) or not
+( for i in $(seq 1 40); do
+    out=$(api1 POST "/v1/config/commits?message=pg-$i" -H 'Content-Type: text/plain' --data-binary @"$work/conf-2" \
+          -w ' %{http_code}' 2>/dev/null || true)
+    code=${out##* }; id=$(grep -o '"id" *: *"c-[0-9]*"' <<< "$out" | grep -o 'c-[0-9]*' | head -1 || true)
+    echo "$(date +%s.%N) $code ${id:--}"
+    sleep 0.2
+  done ) > "$work/pg-commits.txt" &
+committer=$!
+sleep 2
+restart_at=$(date +%s.%N)
+pg_lab restart
+restart_s=$(since "$restart_at")
+say "PostgreSQL restarted (pg_ctlcluster restart: $restart_s s) under ping and commits through gw1's API"
+wait "$committer" || true
+sleep 2
+kill -INT "$pgping" 2>/dev/null || true
+wait "$pgping" 2>/dev/null || true
+res3=$(/usr/bin/python3 "$work/ping.py" "$work/ping-pg.txt" "$restart_at")
+acked=$(awk '$2 ~ /^20[01]$/ && $3 != "-" {print $3}' "$work/pg-commits.txt" | sort -u)
+refused=$(awk '$2 !~ /^20[01]$/' "$work/pg-commits.txt" | wc -l)
+last_ok=$(tail -1 "$work/pg-commits.txt" | awk '{print $2}')
+journal=$(api1 GET /v1/config/commits | grep -o '"id" *: *"c-[0-9]*"' | grep -o 'c-[0-9]*' | sort -u || true)
+missing=$(comm -23 <(echo "$acked") <(echo "$journal") | grep -c . || true)
+standby_after=$(grep -c 'lost the active lease\|while active: standby' "$work/gw1.log" || true)
+stood_down=no; [ "$standby_after" -gt "$standby_before" ] && stood_down=yes
+pgrole=$(role 1)
+say "across the restart: $(val gap_ms "$res3") ms longest without a reply; lost $(val lost "$res3") of $(val sent "$res3") pings; gw1 stood down: $stood_down, now ${pgrole:-?}"
+say "commits acknowledged: $(grep -c . <<< "$acked"), refused or unanswered: $refused, the last one: ${last_ok:-?}; acknowledged but not in the journal: $missing"
+
+# ---- partition: the link between the two gateways cut, both still reach PostgreSQL and strongSwan ------------------
+start_node 2
+wait_role 2 standby 120
+for _ in $(seq 1 40); do [ "$(tail -1 "$work/keepalived-2/state" 2>/dev/null | awk '{print $4}')" = BACKUP ] && break; sleep 0.25; done
+ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-cut.txt" 2>&1 &
+cutping=$!
+sleep 2
+# frames between the two gateways' ports are dropped on both bridges (cluster, VRRP); PostgreSQL is reached through
+# the root namespace, strongSwan and the hosts through the other ports
+for br in inet:wan lana:lan; do
+  ns=$P-${br%%:*} port=${br##*:}
+  ip netns exec "$ns" nft -f - <<NFT
+table bridge ha_cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "$port-1" oifname "$port-2" drop
+    iifname "$port-2" oifname "$port-1" drop
+  }
+}
+NFT
+done
+cut_at=$(date +%s.%N)
+say "link between gw1 and gw2 cut (both bridges) at $cut_at"
+: > "$work/roles-cut.txt"
+for _ in $(seq 1 60); do
+  echo "$(date +%s.%N) $(role 1 || true) $(role 2 || true)" >> "$work/roles-cut.txt"
+  sleep 0.25
+done
+kill -INT "$cutping" 2>/dev/null || true
+wait "$cutping" 2>/dev/null || true
+res4=$(/usr/bin/python3 "$work/ping.py" "$work/ping-cut.txt" "$cut_at")
+cut_roles="gw1=$(role 1) gw2=$(role 2)"
+# who stood down when, from the nodes' logs (database time is not needed: both logs use this machine's clock)
+cut_down=
+for n in 1 2; do
+  t=$(grep 'lost the active lease\|while active: standby' "$work/gw$n.log" | tail -1 | cut -d' ' -f1 || true)
+  if [ -n "$t" ] && [ "$(date -d "$t" +%s)" -ge "${cut_at%.*}" ]; then
+    cut_down="gw$n $(awk -v a="$(date -d "$t" +%s.%N)" -v b="$cut_at" 'BEGIN { printf "%.2f", a - b }') s"
+  fi
+done
+# a member the resolver downs (itself included) leaves the cluster and stops: when, after the cut
+for n in 1 2; do
+  t=$(grep 'including myself' "$work/gw$n.log" | tail -1 | cut -d' ' -f1 || true)
+  if [ -n "$t" ] && [ "$(date -d "$t" +%s)" -ge "${cut_at%.*}" ]; then
+    cut_down="${cut_down:+$cut_down, }gw$n downed itself $(awk -v a="$(date -d "$t" +%s.%N)" -v b="$cut_at" 'BEGIN { printf "%.2f", a - b }') s"
+  fi
+done
+both_active=$(awk '$2 == "active" && $3 == "active"' "$work/roles-cut.txt" | wc -l)
+say "after the cut: $cut_roles; stood down: ${cut_down:-nobody}; samples with both nodes active: $both_active of 60"
+say "across the cut: $(val gap_ms "$res4") ms longest without a reply; lost $(val lost "$res4") of $(val sent "$res4") pings"
+for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done
+
+sleep 1
+kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
+for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
+
+# ---- what the wire says ----------------------------------------------------------------------------------------
+inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
+tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
+esp=$(wc -l < "$work/esp.txt")
+repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
+# ESP the gateways sent after the cut, by source MAC in capture order: a handover is one switch; two senders at
+# once would interleave (more switches)
+read -r esp_cut_macs esp_cut_switches < <(tshark -r "$work/wire.pcap" \
+  -Y "esp && ip.src == $VIP && frame.time_epoch > $cut_at" -T fields -e eth.src 2>/dev/null \
+  | awk 'NR == 1 || $1 != last { if (NR > 1) sw++; last = $1 } { seen[$1] = 1 } END { n = 0; for (m in seen) n++; print n + 0, sw + 0 }')
+say "ESP from the gateways after the cut: from $esp_cut_macs MAC(s), $esp_cut_switches switch(es) between them"
+same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
+# a second takeover of one IKE SA rekeys it (docs/ha.md: strongSwan cannot answer a second message ID sync under
+# AES-GCM), so its SPIs change there; the Child SA must stay
+same2=none; [ -n "$after2" ] && same2=rekeyed; [ -n "$before" ] && [ "$before" = "$after2" ] && same2=same
+child_same=no; [ -n "$child_before" ] && [ "$child_before" = "$child_after2" ] && child_same=yes
+say "IKE_SA_INIT on the wire after the first kill: $inits_after"
+say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets (both takeovers)"
+echo "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)"

@@ -106,7 +106,8 @@ final class EngineContext {
         IkeSuite suite = sa.suite;
         output(new IkeOutput.IkeSaState(new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(),
                 suite.integrity(), suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
-                peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId())));
+                peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId(),
+                sa.midSyncUsed)));
     }
 
     /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
@@ -132,7 +133,7 @@ final class EngineContext {
                 s.encryption(), s.integrity(), s.keys().skEi(), s.keys().skAi());
         net.palisade.controlplane.ike.crypto.SkCipher r2i = new net.palisade.controlplane.ike.crypto.SkCipher(
                 s.encryption(), s.integrity(), s.keys().skEr(), s.keys().skAr());
-        sa.outbound = s.initiatorRole() ? i2r : r2i;
+        sa.outbound = (s.initiatorRole() ? i2r : r2i).resumed(env.random());
         sa.inbound = s.initiatorRole() ? r2i : i2r;
         sa.window.resumeAt(s.nextRequestId(), s.expectedPeerRequestId());
         local = s.local();
@@ -141,6 +142,7 @@ final class EngineContext {
         behindNat = s.behindNat();
         peerFragmentation = s.peerFragmentation();
         peerMidSync = s.peerMidSync();
+        sa.midSyncUsed = s.midSyncUsed();
         lastInbound = now();
     }
 

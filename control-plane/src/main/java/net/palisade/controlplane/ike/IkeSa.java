@@ -17,6 +17,12 @@ final class IkeSa {
     IkeSuite suite;
     Prf prf;
     IkeSaKeys keys;
+    /**
+     * Message ID 0 has carried an RFC 6311 sync on these keys. A second sync would need the peer to answer with
+     * message ID 0 again: strongSwan derives its AES-GCM IV from the message ID and refuses (it drops the IKE SA,
+     * silently), so a node resuming this IKE SA again rekeys it instead. A rekeyed IKE SA starts without it.
+     */
+    boolean midSyncUsed;
     SkCipher outbound;
     SkCipher inbound;
     final MessageWindow<Sent> window;

@@ -37,11 +37,13 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param peerMidSync the peer announced IKEV2_MESSAGE_ID_SYNC_SUPPORTED in IKE_AUTH (RFC 6311)
  * @param nextRequestId the message ID of our next request
  * @param expectedPeerRequestId the message ID we expect on the peer's next request
+ * @param midSyncUsed a message ID sync has been made on this IKE SA already: whoever resumes it rekeys it instead
+ *     of a second sync (see {@code IkeSa#midSyncUsed})
  */
 public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys, InetSocketAddress local,
         InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat, boolean peerFragmentation,
-        boolean peerMidSync, long nextRequestId, long expectedPeerRequestId) {
+        boolean peerMidSync, long nextRequestId, long expectedPeerRequestId, boolean midSyncUsed) {
     public IkeSaSnapshot {
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(integrity, "integrity");

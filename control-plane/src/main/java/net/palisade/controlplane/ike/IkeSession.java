@@ -170,7 +170,8 @@ public final class IkeSession {
             case IkeInput.Start s -> {
                 if (resumed && state == IkeState.ESTABLISHED) {
                     resumed = false;
-                    localRequest(Request.of(ctx.peerMidSync ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
+                    localRequest(Request.of(ctx.peerMidSync && !ctx.sa.midSyncUsed ? Request.Kind.MID_SYNC
+                            : Request.Kind.REKEY_IKE));
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {
@@ -531,8 +532,11 @@ public final class IkeSession {
         ExchangeType ex = h.exchangeType();
         if (maybeSync && MessageIdSync.isRequest(h, in)) {
             // answered outside the window: the window continues at the IDs the exchange agreed
-            midSync.request(in).ifPresent(p -> ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR,
-                    ex, 0, ctx.sa.initiatorRole), p)));
+            midSync.request(in).ifPresent(p -> {
+                ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ex, 0, ctx.sa.initiatorRole), p));
+                // the journaled IDs are behind now: whoever resumes this IKE SA next must go on from these
+                ctx.outputTakeoverState();
+            });
             return;
         }
         if (verdict instanceof MessageWindow.Incoming.OutOfWindow) {
@@ -626,6 +630,9 @@ public final class IkeSession {
             setup.authResponse(inner.inner());
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL && sent.kind() == Request.Kind.MID_SYNC) {
             if (midSync.response(inner.inner())) {
+                // journal the IDs agreed (and that the sync is spent): a second takeover (the fail-back) rekeys with
+                // them; with the IDs journaled before, its request would carry an ID the peer has already seen
+                ctx.outputTakeoverState();
                 startQueued();
             } else {
                 down(Optional.of(FailureReason.PROTOCOL_ERROR), "the peer's answer to our message ID sync is unusable");

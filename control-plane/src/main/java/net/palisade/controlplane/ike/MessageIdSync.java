@@ -73,6 +73,7 @@ final class MessageIdSync {
         }
         // the peer's next request is what we expect (P2); what it expects from us is our next (M2)
         ctx.sa.window.resumeAt(values.get()[2], values.get()[1]);
+        ctx.sa.midSyncUsed = true;
         ctx.count("mid_sync_done");
         return true;
     }
@@ -110,6 +111,7 @@ final class MessageIdSync {
         // our next request is already past one in flight, whose answer may still come
         long p2 = Math.max(p1, w.peekNextRequestId());
         w.resumeAt(p2, m2);
+        ctx.sa.midSyncUsed = true;
         ctx.count("mid_sync_answered");
         answeredNonce = values.get()[0];
         answered = List.of(NotifyPayload.of(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC,

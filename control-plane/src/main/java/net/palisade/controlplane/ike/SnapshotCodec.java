@@ -30,6 +30,8 @@ import net.palisade.model.wire.ikev2.TrafficSelector;
  */
 public final class SnapshotCodec {
     private static final int IKE_V1 = 0x49_4b_01;
+    /** V1 and whether a message ID sync has been made on the IKE SA (V1 state reads as: not yet). */
+    private static final int IKE_V2 = 0x49_4b_02;
     private static final int CHILD_V1 = 0x43_48_01;
     private static final int MAX_FIELD = 4096;
 
@@ -38,7 +40,7 @@ public final class SnapshotCodec {
     /** The bytes of {@code s}; wipe them after sealing. */
     public static byte[] encode(IkeSaSnapshot s) {
         return write(out -> {
-            out.writeInt(IKE_V1);
+            out.writeInt(IKE_V2);
             out.writeLong(s.spiI());
             out.writeLong(s.spiR());
             out.writeBoolean(s.initiatorRole());
@@ -58,6 +60,7 @@ public final class SnapshotCodec {
             out.writeBoolean(s.peerMidSync());
             out.writeLong(s.nextRequestId());
             out.writeLong(s.expectedPeerRequestId());
+            out.writeBoolean(s.midSyncUsed());
         });
     }
 
@@ -68,7 +71,11 @@ public final class SnapshotCodec {
      */
     public static IkeSaSnapshot decodeIke(byte[] plain) {
         return read(plain, in -> {
-            expect(in, IKE_V1, "IKE SA");
+            int version = in.readInt();
+            if (version != IKE_V1 && version != IKE_V2) {
+                throw new IllegalArgumentException("not IKE SA takeover state of this version (0x"
+                        + Integer.toHexString(version) + ")");
+            }
             long spiI = in.readLong();
             long spiR = in.readLong();
             boolean initiator = in.readBoolean();
@@ -89,9 +96,10 @@ public final class SnapshotCodec {
             boolean midSync = in.readBoolean();
             long next = in.readLong();
             long expected = in.readLong();
+            boolean synced = version == IKE_V2 && in.readBoolean();
             return new IkeSaSnapshot(spiI, spiR, initiator, enc, integ.isEmpty() ? Optional.empty()
                     : Optional.of(AuthAlgorithm.valueOf(integ)), prf, group, keys, local, remote, udp, nat, frag,
-                    midSync, next, expected);
+                    midSync, next, expected, synced);
         });
     }
 

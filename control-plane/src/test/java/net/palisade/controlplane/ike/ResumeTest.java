@@ -3,8 +3,11 @@ package net.palisade.controlplane.ike;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import net.palisade.controlplane.ike.crypto.KeyExchanges;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
@@ -120,13 +123,61 @@ class ResumeTest {
         assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);
     }
 
+    /**
+     * The fail-back: A' (which resumed and synced) dies in turn, and A'' resumes from the journal. A' journals the
+     * IDs the sync agreed, and that the sync is made: a second sync needs
+     * the peer to answer with message ID 0 again, which strongSwan refuses under AES-GCM (its IV is the message ID),
+     * so A'' rekeys the IKE SA instead. The resumed nodes never repeat an IV of the keys they took over.
+     */
+    @Test
+    void aSecondTakeoverRekeysFromTheIdsTheFirstSyncAgreed() {
+        IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+        IkeSaSnapshot first = loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot();
+        assertThat(first.midSyncUsed()).isFalse();
+        IkeOutput.ChildSaInstalled child = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        IkeSession a1 = IkeSession.resume(T, first, List.of(child), env(42, loop), TAKEOVER);
+        IkeSession.Step start = a1.handle(new IkeInput.Start());
+        // A sealed IKE_AUTH and what followed with SK_ei; A' seals with the same key: a repeated IV is a repeated
+        // AES-GCM nonce
+        Set<String> ivsOfA = loop.delivered.stream().filter(f -> f.toB() && f.datagram()[18] != 34)
+                .map(f -> HexFormat.of().formatHex(f.datagram(), 32, 40)).collect(Collectors.toSet());
+        assertThat(ivsOfA).isNotEmpty();
+        byte[] syncRequest = sends(start.outputs()).getFirst().datagram();
+        assertThat(ivsOfA).doesNotContain(HexFormat.of().formatHex(syncRequest, 32, 40));
+        Exchanged synced = pump(a1, start, loop.b);
+        assertThat(a1.counters().get("ikev2.engine.mid_sync_done")).isEqualTo(1);
+        // both sides journal the IDs they agreed, and that the sync is spent
+        List<IkeOutput.IkeSaState> journaled = synced.of(true, IkeOutput.IkeSaState.class);
+        assertThat(journaled).hasSize(1);
+        IkeSaSnapshot second = SnapshotCodec.decodeIke(SnapshotCodec.encode(journaled.getFirst().snapshot()));
+        assertThat(second.nextRequestId()).isEqualTo(first.nextRequestId() + MessageIdSync.JUMP);
+        assertThat(second.midSyncUsed()).isTrue();
+        assertThat(synced.of(false, IkeOutput.IkeSaState.class)).hasSize(1);
+        assertThat(synced.of(false, IkeOutput.IkeSaState.class).getFirst().snapshot().expectedPeerRequestId())
+                .isEqualTo(second.nextRequestId());
+
+        // from the state journaled after the sync: no second sync, the IKE SA is rekeyed with the IDs the sync agreed
+        // (from the state before it, the rekey's message ID would be one the peer has seen: ignored or answered from
+        // its cache)
+        IkeSession a2 = IkeSession.resume(T, second, List.of(child), env(44, loop), TAKEOVER);
+        Exchanged rekeyed = pump(a2, a2.handle(new IkeInput.Start()), loop.b);
+        assertThat(a2.counters().get("ikev2.engine.mid_sync_sent")).isZero();
+        assertThat(rekeyed.of(true, IkeOutput.IkeSaRekeyed.class)).hasSize(1);
+        assertThat(rekeyed.of(true, IkeOutput.IkeSaRekeyed.class).getFirst().replaced()).isEqualTo(first.id());
+        // the new IKE SA's state is journaled, a sync possible again on it
+        assertThat(rekeyed.of(true, IkeOutput.IkeSaState.class).getLast().snapshot().midSyncUsed()).isFalse();
+        assertThat(pump(a2, a2.handle(new IkeInput.CheckLiveness()), loop.b).of(true, IkeOutput.PeerAlive.class))
+                .hasSize(1);
+        assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);
+    }
+
     @Test
     void withoutThePeersSupportTheResumedIkeSaIsRekeyedAtOnce() {
         IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
         IkeSaSnapshot s = loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot();
         IkeSaSnapshot noSupport = new IkeSaSnapshot(s.spiI(), s.spiR(), s.initiatorRole(), s.encryption(),
                 s.integrity(), s.prf(), s.group(), s.keys(), s.local(), s.remote(), s.udpEncapsulation(),
-                s.behindNat(), s.peerFragmentation(), false, s.nextRequestId(), s.expectedPeerRequestId());
+                s.behindNat(), s.peerFragmentation(), false, s.nextRequestId(), s.expectedPeerRequestId(), false);
         IkeOutput.ChildSaInstalled child = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
         IkeSession resumed = IkeSession.resume(T, noSupport, List.of(child), env(7, loop), TAKEOVER);
         Exchanged out = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);

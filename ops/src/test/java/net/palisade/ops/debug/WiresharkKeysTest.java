@@ -82,7 +82,7 @@ class WiresharkKeysTest {
         int ak = i.map(AuthAlgorithm::keyBytes).orElse(0);
         return new IkeSaSnapshot(spi, spi + 1, true, e, i, AuthAlgorithm.HMAC_SHA2_256, DhGroup.CURVE25519,
                 new IkeSaKeys(new byte[32], bytes(ak, 1), bytes(ak, 2), bytes(ek, 3), bytes(ek, 4), new byte[32],
-                        new byte[32]), LOCAL, REMOTE, true, false, false, false, 2, 1);
+                        new byte[32]), LOCAL, REMOTE, true, false, false, false, 2, 1, false);
     }
 
     private static IkeOutput.ChildSaInstalled child(long spi, EncryptionAlgorithm e, Optional<AuthAlgorithm> i,

@@ -90,6 +90,20 @@ public final class SkCipher {
     }
 
     /**
+     * Continues with keys another process has sealed with before (a node resuming a journaled IKE SA): the AEAD IV
+     * counter starts at a random point at or above 2^32 instead of 1. The counter that process reached is not
+     * journaled, and the same salt | IV under the same key twice repeats a GCM (or ChaCha20-Poly1305) nonce: the
+     * two plaintexts' XOR and the authentication key leak. A first life uses 1, 2, ...; each resumed one a random
+     * run in [2^32, 2^62 + 2^32): two runs of a million messages overlap with a probability near 2^-41.
+     *
+     * @return this cipher
+     */
+    public SkCipher resumed(Randomness random) {
+        ivCounter = (1L << 32) + (java.nio.ByteBuffer.wrap(random.bytes(8)).getLong() >>> 2);
+        return this;
+    }
+
+    /**
      * A protected message: {@code header}, then an SK payload holding {@code inner}.
      *
      * @param random source of CBC IVs (GCM uses a counter, unique per key)
