@@ -532,11 +532,7 @@ public final class IkeSession {
         ExchangeType ex = h.exchangeType();
         if (maybeSync && MessageIdSync.isRequest(h, in)) {
             // answered outside the window: the window continues at the IDs the exchange agreed
-            midSync.request(in).ifPresent(p -> {
-                ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ex, 0, ctx.sa.initiatorRole), p));
-                // the journaled IDs are behind now: whoever resumes this IKE SA next must go on from these
-                ctx.outputTakeoverState();
-            });
+            midSync.answer(in, ex);
             return;
         }
         if (verdict instanceof MessageWindow.Incoming.OutOfWindow) {
@@ -630,9 +626,6 @@ public final class IkeSession {
             setup.authResponse(inner.inner());
         } else if (h.exchangeType() == ExchangeType.Known.INFORMATIONAL && sent.kind() == Request.Kind.MID_SYNC) {
             if (midSync.response(inner.inner())) {
-                // journal the IDs agreed (and that the sync is spent): a second takeover (the fail-back) rekeys with
-                // them; with the IDs journaled before, its request would carry an ID the peer has already seen
-                ctx.outputTakeoverState();
                 startQueued();
             } else {
                 down(Optional.of(FailureReason.PROTOCOL_ERROR), "the peer's answer to our message ID sync is unusable");

@@ -75,7 +75,21 @@ final class MessageIdSync {
         ctx.sa.window.resumeAt(values.get()[2], values.get()[1]);
         ctx.sa.midSyncUsed = true;
         ctx.count("mid_sync_done");
+        // journal the IDs agreed (and that the sync is spent): a second takeover (the fail-back) rekeys with them;
+        // with the IDs journaled before, its request would carry an ID the peer has already seen
+        ctx.outputTakeoverState();
         return true;
+    }
+
+    /**
+     * Answers the peer's sync request {@code m} of exchange {@code ex} outside the window ({@link #request}), and
+     * journals the IDs it agreed: whoever resumes this IKE SA next must go on from these.
+     */
+    void answer(IkeMessage m, ExchangeType ex) {
+        request(m).ifPresent(p -> {
+            ctx.send(ctx.protect(IkeHeader.response(ctx.sa.spiI, ctx.sa.spiR, ex, 0, ctx.sa.initiatorRole), p));
+            ctx.outputTakeoverState();
+        });
     }
 
     /** True if {@code m} (decrypted) is a sync request. */
