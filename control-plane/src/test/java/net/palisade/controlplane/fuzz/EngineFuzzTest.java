@@ -22,8 +22,10 @@ import net.palisade.controlplane.ike.IkeInput;
 import net.palisade.controlplane.ike.IkeOutput;
 import net.palisade.controlplane.ike.IkeSession;
 import net.palisade.controlplane.ike.IkeSettings;
+import net.palisade.controlplane.ike.IkeState;
 import net.palisade.controlplane.ike.crypto.KeyExchanges;
 import net.palisade.controlplane.ikev1.Ikev1Engine;
+import net.palisade.controlplane.ikev1.Ikev1State;
 import net.palisade.model.ChildSaSpec;
 import net.palisade.model.Host;
 import net.palisade.model.IkeAuth;
@@ -81,8 +83,15 @@ class EngineFuzzTest {
         }
     }
 
-    /** One side: handles an input, says what it sent and what happened. */
-    private record Engine(Function<IkeInput, List<IkeOutput>> handle) {}
+    /**
+     * One side: handles an input, says what it sent and what happened; its state, and whether that is one a session
+     * rests in (idle, established, closed) rather than one it waits in for the peer.
+     */
+    private record Engine(Function<IkeInput, List<IkeOutput>> handle, java.util.function.Supplier<Object> state,
+            java.util.function.BooleanSupplier settled) {}
+
+    /** Longer than every setup, retransmission and half-open timeout of the engines. */
+    private static final Duration SETTLE = Duration.ofMinutes(5);
 
     /**
      * Reads {@code script} as steps: a step's first octet chooses (0: A's next datagram to B, 1: B's next to A, 2: a
@@ -147,6 +156,16 @@ class EngineFuzzTest {
                 }
             }
         }
+        // then the network works and time passes: no session may be left in a state it cannot leave
+        for (long waited = 0; waited <= SETTLE.toSeconds(); waited += 5) {
+            deliver(a, b, toB, toA, aEvents, bEvents);
+            clock.advance(Duration.ofSeconds(5));
+            collect(a.handle().apply(new IkeInput.Tick()), toB, aEvents);
+            collect(b.handle().apply(new IkeInput.Tick()), toA, bEvents);
+        }
+        deliver(a, b, toB, toA, aEvents, bEvents);
+        assertThat(a.settled().getAsBoolean()).as("the initiator left in %s", a.state().get()).isTrue();
+        assertThat(b.settled().getAsBoolean()).as("the responder left in %s", b.state().get()).isTrue();
         assertThat(bEvents.stream().filter(IkeOutput.Phase1Up.class::isInstance).count())
                 .as("the responder comes up at most once").isLessThanOrEqualTo(1);
         assertThat(aEvents.stream().filter(IkeOutput.Phase1Up.class::isInstance).count())
@@ -193,6 +212,21 @@ class EngineFuzzTest {
         }
     }
 
+    /** Delivers every datagram in flight, and what they cause, until none is (at most a few hundred). */
+    private static void deliver(Engine a, Engine b, Deque<IkeOutput.Send> toB, Deque<IkeOutput.Send> toA,
+            List<IkeOutput> aEvents, List<IkeOutput> bEvents) {
+        for (int n = 0; n < 400 && (!toB.isEmpty() || !toA.isEmpty()); n++) {
+            IkeOutput.Send s = toB.poll();
+            if (s != null) {
+                collect(b.handle().apply(new IkeInput.Received(s.datagram().clone(), A, B)), toA, bEvents);
+            }
+            s = toA.poll();
+            if (s != null) {
+                collect(a.handle().apply(new IkeInput.Received(s.datagram().clone(), B, A)), toB, aEvents);
+            }
+        }
+    }
+
     private static void collect(List<IkeOutput> outputs, Deque<IkeOutput.Send> sent, List<IkeOutput> events) {
         for (IkeOutput o : outputs) {
             if (o instanceof IkeOutput.Send s && !s.isNatKeepalive()) {
@@ -213,14 +247,16 @@ class EngineFuzzTest {
         IkeTunnel t = tunnel(IkeExchange.IKEV2, initiator);
         IkeSession s = initiator ? IkeSession.initiator(t, A, B, env(clock, 2), IkeSettings.DEFAULT)
                 : IkeSession.responder(t, B, A, env(clock, 3), IkeSettings.DEFAULT);
-        return new Engine(i -> s.handle(i).outputs());
+        return new Engine(i -> s.handle(i).outputs(), s::state, () -> s.state() == IkeState.IDLE
+                || s.state() == IkeState.ESTABLISHED || s.state() == IkeState.CLOSED);
     }
 
     private static Engine v1(boolean initiator, boolean aggressive, MutableClock clock) {
         IkeTunnel t = tunnel(aggressive ? IkeExchange.IKEV1_AGGRESSIVE : IkeExchange.IKEV1_MAIN, initiator);
         Ikev1Engine e = initiator ? Ikev1Engine.initiator(t, A, B, env(clock, 4), IkeSettings.DEFAULT)
                 : Ikev1Engine.responder(t, B, A, env(clock, 5), IkeSettings.DEFAULT);
-        return new Engine(i -> e.handle(i).outputs());
+        return new Engine(i -> e.handle(i).outputs(), e::state, () -> e.state() == Ikev1State.IDLE
+                || e.state() == Ikev1State.ESTABLISHED || e.state() == Ikev1State.CLOSED);
     }
 
     /** A PSK tunnel between 10.1.0.0/16 and 10.2.0.0/16, seen from A (initiator) or B. */
