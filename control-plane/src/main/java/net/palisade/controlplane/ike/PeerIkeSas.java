@@ -64,7 +64,12 @@ final class PeerIkeSas {
         if (all != null && all.containsKey(replaced)) {
             all.put(replacement, all.remove(replaced));
         }
-        byPeer.getOrDefault(label, Map.of()).replaceAll((p, n) -> n.equals(replaced) ? replacement : n);
+        // not getOrDefault(label, Map.of()): an immutable map's replaceAll throws even when empty, and for every
+        // tunnel that is not any-peer (no entry here) that lost the report of each IKE SA rekey
+        Map<InetAddress, String> peers = byPeer.get(label);
+        if (peers != null) {
+            peers.replaceAll((p, n) -> n.equals(replaced) ? replacement : n);
+        }
     }
 
     /** True when {@code label}'s IKE SA {@code ikeSa} is tracked here. */
