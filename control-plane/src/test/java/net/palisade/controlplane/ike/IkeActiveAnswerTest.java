@@ -167,11 +167,14 @@ class IkeActiveAnswerTest {
         if (a.routes.size() != 1 || !a.routes.keySet().equals(b.routes.keySet())) {
             return false;
         }
-        if (a.pairs.size() != 1 || b.pairs.size() != 1) {
+        // one copy each: the sessions change the lists while this looks (a size of 1, then empty at getFirst)
+        java.util.List<long[]> as = java.util.List.copyOf(a.pairs);
+        java.util.List<long[]> bs = java.util.List.copyOf(b.pairs);
+        if (as.size() != 1 || bs.size() != 1) {
             return false;
         }
-        long[] pa = a.pairs.getFirst();
-        long[] pb = b.pairs.getFirst();
+        long[] pa = as.getFirst();
+        long[] pb = bs.getFirst();
         return pa[0] == pb[1] && pa[1] == pb[0] && a.lastUp != null && a.lastUp.equals(b.lastUp)
                 && a.routes.containsKey(a.lastUp.initiatorSpi());
     }
