@@ -15,7 +15,10 @@
 # IKE_BENCH_JFR=1 also records the Palisade responder with JFR during its measured run only (after the warm-up, for
 # SECONDS: not the journal's catch-up afterwards, nor this script's own API queries) and prints where its CPU samples,
 # allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
-# WARMUP=S changes the warm-up (default 15 s) that precedes each responder's measured run.
+# WARMUP=S changes the warm-up (default 45 s) that precedes each responder's measured run. 15 s (the default until
+# 2026-12-06) measured a JVM still compiling: its JIT threads took 25-30 % of the responder's CPU in the window and
+# the rate was half the steady one; after 45 s they take 10-20 % (the table prints it).
+# IKE_BENCH_JFC=FILE gives JFR another settings file (e.g. 1 ms method sampling from `jfr configure`).
 # IKE_VERSION=1 measures IKEv1 instead (docs/benchmarks.md, "IKEv1 main mode"): the generator runs the product's IKEv1
 # engine (main mode PSK, one quick mode, then ISAKMP Delete), strongSwan answers with an IKEv1 any-peer config
 # (strongswan.sh conf-v1-any), the Palisade node's C passive tunnels are `ike passive ... main ...` lines, and the
@@ -35,7 +38,7 @@ palisade="$root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
 responders=${RESPONDERS:-strongswan palisade}
 ike_version=${IKE_VERSION:-2}
-warmup=${WARMUP:-15}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
+warmup=${WARMUP:-45}   # seconds of the same load first, not counted: the JVM's JIT needs them (strongSwan gets them too)
 P=${LAB_PREFIX:-ikbn}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
@@ -152,7 +155,7 @@ bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
 sample_loop "$W/pal-sample" pal_installed &
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
-  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=profile delay="${warmup}s" duration="${secs}s" \
+  "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=${IKE_BENCH_JFC:-profile} delay="${warmup}s" duration="${secs}s" \
     filename="$W/responder.jfr" >/dev/null
 fi
 pal_line=$(generate palisade "$bpid")
@@ -265,6 +268,7 @@ echo "| setup latency p50 / p99 | $(field p50_ms "$ss_line") / $(field p99_ms "$
 echo "| failures | $(field failures "$ss_line") | $(field failures "$pal_line") |"
 echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") ms | $(per_setup "$pal_cpu" "$pal_n") ms |"
 echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((2 * secs)) s) | $ss_cpu / $(field generator_cpu_s "$ss_line") s | $pal_cpu / $(field generator_cpu_s "$pal_line") s |"
+echo "| of which the responder's JIT compiler threads (large: the JVM was still compiling) | - | $(field responder_jit_cpu_s "$pal_line" | grep . || echo -) s |"
 echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
 echo "| check: Child SAs held by the responder, sampled mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
 echo "| check: Child SAs established, warm-up included (generator: $(( ${ss_n:-0} + $(field warmup_setups "$ss_line" | grep . || echo 0) )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"

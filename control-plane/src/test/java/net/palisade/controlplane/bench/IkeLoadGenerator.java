@@ -168,10 +168,39 @@ public final class IkeLoadGenerator {
             deleteTimeouts.reset();
         }
         double cpu0 = responderCpuSeconds();
+        double jit0 = responderJitSeconds();
         String line = runPhase(options.duration());
         double cpu = responderCpuSeconds() - cpu0;
+        double jit = responderJitSeconds() - jit0;
         return line + " " + warm + (options.responderPid() == 0 ? ""
-                : String.format(Locale.ROOT, " responder_cpu_s=%.2f", cpu));
+                : String.format(Locale.ROOT, " responder_cpu_s=%.2f responder_jit_cpu_s=%.2f", cpu, jit));
+    }
+
+    /**
+     * CPU of the responder's JIT compiler threads (HotSpot names them {@code C1/C2 CompilerThread<n>}), part of
+     * responder_cpu_s: while it is large the window measures a JVM still compiling, not its steady state.
+     */
+    private double responderJitSeconds() throws IOException {
+        if (options.responderPid() == 0) {
+            return 0;
+        }
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + options.responderPid() + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // the thread ended meanwhile
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.contains("CompilerThre")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        }
+        return ticks / 100.0;
     }
 
     /** utime + stime of the responder process from /proc (in USER_HZ = 1/100 s ticks); 0 without a pid. */
