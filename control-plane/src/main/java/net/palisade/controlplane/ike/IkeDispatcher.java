@@ -85,9 +85,10 @@ final class IkeDispatcher implements AutoCloseable {
 
         /**
          * The running session actor of {@code label} for a new IKE SA from {@code peer}: the tunnel's one, or on an
-         * any-peer passive tunnel, which holds one IKE SA per peer, that peer's.
+         * any-peer passive tunnel, which holds one IKE SA per peer, that peer's (by address and port: sites behind
+         * one NAT address are told apart by the port the NAT gave each).
          */
-        default Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetAddress peer) {
+        default Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetSocketAddress peer) {
             return session(label);
         }
 
@@ -330,7 +331,7 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
-            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, from.getAddress());
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, from);
             if (own.isPresent()) {
                 // beside the tunnel's IKE SA, which only an authenticated successor may replace; retransmissions
                 // of the request follow the Answer as Inbound (by SPI)
@@ -425,7 +426,7 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
-            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, from);
             if (own.isPresent()) {
                 halfOpen.add(cookie, from.getAddress());
                 addPending(cookie, own.get(), in);
