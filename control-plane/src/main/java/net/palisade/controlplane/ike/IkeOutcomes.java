@@ -202,6 +202,7 @@ final class IkeOutcomes {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
                 peerSas.rekeyed(label, k.replaced().toString(), k.replacement().toString());
+                k.peer().ifPresent(at -> peerSas.moved(label, k.replacement().toString(), at));
                 report(label, r -> new TunnelCommand.Rekeyed(SaId.of(k.replaced().toString()),
                         SaId.of(k.replacement().toString()),
                         Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));

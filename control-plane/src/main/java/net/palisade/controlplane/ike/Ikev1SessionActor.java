@@ -410,7 +410,10 @@ final class Ikev1SessionActor {
             replaced = old;
             timers.startSingleTimer(RetireReplaced.INSTANCE, REPLACED_GRACE);
             register();
-            manager.event(tunnel.label(), new IkeOutput.IkeSaRekeyed(old.id(), engine.id(), false));
+            // from where the peer's phase 1 came up: a site behind a NAT may come back from another port
+            Optional<InetSocketAddress> at = held.stream().filter(IkeOutput.Phase1Up.class::isInstance)
+                    .map(e -> ((IkeOutput.Phase1Up) e).peer()).findFirst();
+            manager.event(tunnel.label(), new IkeOutput.IkeSaRekeyed(old.id(), engine.id(), false, at));
             for (IkeOutput.Event e : held) {
                 if (!(e instanceof IkeOutput.Phase1Up)) {
                     report(e);

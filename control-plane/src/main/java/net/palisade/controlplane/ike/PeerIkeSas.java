@@ -80,6 +80,18 @@ final class PeerIkeSas {
         }
     }
 
+    /**
+     * IKE SA {@code ikeSa} of {@code label}, if tracked, is now with the peer at {@code peer} (it replaced one that
+     * was elsewhere: a site behind a NAT that came back from another port).
+     */
+    void moved(String label, String ikeSa, InetSocketAddress peer) {
+        Map<InetSocketAddress, String> peers = byPeer.get(label);
+        if (peers != null && peers.containsValue(ikeSa)) {
+            peers.values().removeIf(ikeSa::equals);
+            peers.put(peer, ikeSa);
+        }
+    }
+
     /** True when {@code label}'s IKE SA {@code ikeSa} is tracked here. */
     boolean holds(String label, String ikeSa) {
         return children.getOrDefault(label, Map.of()).containsKey(ikeSa);

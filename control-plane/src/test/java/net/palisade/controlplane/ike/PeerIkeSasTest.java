@@ -52,4 +52,22 @@ class PeerIkeSasTest {
         // a port the NAT moved: the address's only IKE SA
         assertThat(sas.owner("road", new InetSocketAddress(nat, 1030))).contains("a:1");
     }
+
+    @Test
+    void aSiteBackFromAnotherNatPortOwnsItsNewChildSasThere() throws Exception {
+        // two sites behind one NAT; the second's phase 1 started again from another port replaced its old one
+        PeerIkeSas sas = new PeerIkeSas();
+        InetAddress nat = InetAddress.getByName("192.0.2.5");
+        sas.up("road", new InetSocketAddress(nat, 4500), "a:1");
+        sas.up("road", new InetSocketAddress(nat, 1025), "b:2");
+        InetSocketAddress back = new InetSocketAddress(nat, 1501);
+        assertThat(sas.owner("road", back)).as("two IKE SAs at that address: neither is assumed").isEmpty();
+        sas.rekeyed("road", "b:2", "b:3");
+        sas.moved("road", "b:3", back);
+        assertThat(sas.owner("road", back)).contains("b:3");
+        assertThat(sas.owner("road", new InetSocketAddress(nat, 4500))).contains("a:1");
+        // an IKE SA not tracked here is not made up
+        sas.moved("road", "c:4", new InetSocketAddress(nat, 1600));
+        assertThat(sas.owner("road", new InetSocketAddress(nat, 1600))).isEmpty();
+    }
 }

@@ -3,6 +3,7 @@ package net.palisade.controlplane.ike.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -94,7 +95,8 @@ class AnyPeerNatSitesStrongSwanTest {
             peers[i] = StrongSwan.psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1", s.network(),
                     "10.1.0.0/16", PSK);
         }
-        run(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 psk \"" + PSK + "\" label " + LABEL + "\n", peers);
+        run(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 psk \"" + PSK + "\" label " + LABEL + "\n", peers,
+                false);
     }
 
     @Test
@@ -107,10 +109,15 @@ class AnyPeerNatSitesStrongSwanTest {
                             .localId("site-" + (i + 1) + ".example"));
         }
         run(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 aggressive quick psk \"" + PSK + "\" label " + LABEL
-                + "\n", peers);
+                + "\n", peers, true);
     }
 
-    private void run(Path dir, String config, StrongSwan[] configured) throws Exception {
+    /**
+     * Both sites up and pinging, then (with {@code restartFromAnotherPort}, IKEv1 aggressive mode) site 2 restarted
+     * on other ports, so that it comes back through other NAT mappings, then site 2's IKE SA deleted.
+     */
+    private void run(Path dir, String config, StrongSwan[] configured, boolean restartFromAnotherPort)
+            throws Exception {
         StrongSwan[] peers = new StrongSwan[configured.length];
         try (LabNode node = LabNode.start(PREFIX, dir)) {
             for (int i = 0; i < configured.length; i++) {
@@ -142,6 +149,37 @@ class AnyPeerNatSitesStrongSwanTest {
             assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(2)
                     .allMatch(p -> p.out().packets() > 0 && p.in().packets() > 0);
 
+            if (restartFromAnotherPort) {
+                // site 2 restarts (killed: no Delete) with charon on ports 1500/4501: the NAT maps it anew, and its
+                // new ISAKMP SA (found by its ID) replaces its own old one, not site 1's
+                String site2 = isakmpSa(peers[1].listSas());
+                assertThat(ikeSas).contains(site2);
+                String pid = Files.readString(peers[1].dir().resolve("charon.pid")).strip();
+                assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
+                peers[1].close();
+                peers[1].editConf(c -> c.replace("port = 500", "port = 1500")
+                        .replace("port_nat_t = 4500", "port_nat_t = 4501"));
+                peers[1].start();
+                peers[1].initiate();
+                await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                        assertThat(node.journal(LABEL)).as(AnyPeerLab.logs(peers))
+                                .filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance).hasSize(3));
+                assertThat(node.eventTypes(LABEL)).doesNotContain("phase1-down", "negotiation-failed");
+                List<TunnelEvent.Rekeyed> replaced = node.journal(LABEL).stream()
+                        .filter(TunnelEvent.Rekeyed.class::isInstance).map(TunnelEvent.Rekeyed.class::cast)
+                        .filter(r -> r.spi().isEmpty()).toList();
+                assertThat(replaced).singleElement().satisfies(r -> assertThat(r.replaced().value())
+                        .isEqualTo(site2));
+                for (Site s : SITES) {
+                    ping(node, s.host(), peers);
+                }
+                // the new Child SA is journaled under site 2's new ISAKMP SA
+                TunnelEvent.ChildSaInstalled last = node.journal(LABEL).stream()
+                        .filter(TunnelEvent.ChildSaInstalled.class::isInstance)
+                        .map(TunnelEvent.ChildSaInstalled.class::cast).toList().getLast();
+                assertThat(last.sa().ikeSa()).contains(replaced.getFirst().replacement().value());
+            }
+
             // site 2 ends its IKE SA (a Delete): only its SAs go, site 1 keeps pinging
             Lab.Result t = peers[1].swanctl("--terminate", "--ike", "lab");
             assertThat(t.exit()).as(t.output()).isZero();
@@ -162,6 +200,14 @@ class AnyPeerNatSitesStrongSwanTest {
                 }
             }
         }
+    }
+
+    /** The ISAKMP SA in {@code swanctl --list-sas} as the journal names it: initiator and responder cookies. */
+    private static String isakmpSa(String listSas) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r")
+                .matcher(listSas);
+        assertThat(m.find()).as(listSas).isTrue();
+        return m.group(1) + ":" + m.group(2);
     }
 
     private static void ping(LabNode node, String to, StrongSwan[] peers) throws Exception {
