@@ -84,10 +84,11 @@ final class IkeDispatcher implements AutoCloseable {
         Optional<ActorRef<IkeSessionActor.Command>> session(String label);
 
         /**
-         * The running session actor of {@code label} for a new IKE SA from {@code peer}: the tunnel's one, or on an
-         * any-peer passive tunnel, which holds one IKE SA per peer, that peer's.
+         * The running session actor of {@code label} for a new IKE SA that {@code first} (its IKE_SA_INIT, or IKEv1
+         * phase-1 message 1) starts: the tunnel's one, or on an any-peer passive tunnel, which holds one IKE SA per
+         * peer, that peer's (by the aggressive-mode ID, or by address and NAT port).
          */
-        default Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetAddress peer) {
+        default Optional<ActorRef<IkeSessionActor.Command>> session(String label, IkeSessionActor.Inbound first) {
             return session(label);
         }
 
@@ -330,7 +331,7 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
-            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, from.getAddress());
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, in);
             if (own.isPresent()) {
                 // beside the tunnel's IKE SA, which only an authenticated successor may replace; retransmissions
                 // of the request follow the Answer as Inbound (by SPI)
@@ -425,7 +426,7 @@ final class IkeDispatcher implements AutoCloseable {
             InetAddress me = local.getAddress().isAnyLocalAddress()
                     ? resolver.localFor(tunnel.get(), from.getAddress()) : local.getAddress();
             InetSocketAddress ours = new InetSocketAddress(me, local.getPort());
-            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label);
+            Optional<ActorRef<IkeSessionActor.Command>> own = tunnels.session(label, in);
             if (own.isPresent()) {
                 halfOpen.add(cookie, from.getAddress());
                 addPending(cookie, own.get(), in);

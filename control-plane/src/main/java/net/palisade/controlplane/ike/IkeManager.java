@@ -18,11 +18,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import net.palisade.controlplane.ControlPlane;
+import net.palisade.controlplane.ikev1.Ikev1Engine;
 import net.palisade.controlplane.ping.PingTarget;
 import net.palisade.controlplane.ping.Pinger;
 import net.palisade.controlplane.sa.DataplaneSaPort;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.Host;
+import net.palisade.model.IkeExchange;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.event.Cause;
@@ -192,9 +194,9 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
-        public Optional<ActorRef<IkeSessionActor.Command>> session(String label, InetAddress peer) {
+        public Optional<ActorRef<IkeSessionActor.Command>> session(String label, IkeSessionActor.Inbound first) {
             IkeTunnel t = wanted.get(label);
-            return Optional.ofNullable(sessions.get(t == null ? label : sessionKey(t, peer)));
+            return Optional.ofNullable(sessions.get(t == null ? label : sessionKey(t, first)));
         }
 
         @Override
@@ -206,7 +208,7 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> candidates,
                 InetSocketAddress local, IkeSessionActor.Inbound first) {
-            return startResponder(tunnel, sessionKey(tunnel, first.from().getAddress()), tunnel.exchange().ikev1()
+            return startResponder(tunnel, sessionKey(tunnel, first), tunnel.exchange().ikev1()
                     ? Ikev1SessionActor.responder(driver, settings, tunnel, local, first)
                     : IkeSessionActor.responder(driver, settings, tunnel, local, first, candidates));
         }
@@ -230,17 +232,49 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * The key of the session actor of {@code tunnel} for an IKE SA with {@code peer}: the label, but for an
-     * any-peer passive IKEv2 tunnel, which holds one IKE SA per peer, each with an actor of its own (so that the
-     * duplicate rule and INITIAL_CONTACT apply per peer): the label and the peer's address. Peers behind one NAT
-     * address share an actor, and so count as one peer.
+     * The key of the session actor of {@code tunnel} for the IKE SA that {@code first} starts (its IKE_SA_INIT,
+     * or IKEv1 phase-1 message 1): the label, but for an any-peer passive tunnel (IKEv2 or IKEv1), which holds one
+     * IKE SA per peer, each with an actor of its own (so that the duplicate rule, INITIAL_CONTACT and IKEv1's
+     * replacement of a phase 1 apply per peer): in aggressive mode the ID that message 1 carries (in clear: it only
+     * routes; a phase 1 replaces the one beside it only once authenticated), so a site is its own wherever it comes
+     * from; otherwise {@link #sessionKey(IkeTunnel, InetSocketAddress) its address and NAT port}.
      */
-    private static String sessionKey(IkeTunnel tunnel, InetAddress peer) {
-        return anyPeer(tunnel) ? tunnel.label() + "@" + peer.getHostAddress() : tunnel.label();
+    private static String sessionKey(IkeTunnel tunnel, IkeSessionActor.Inbound first) {
+        if (anyPeer(tunnel) && tunnel.exchange() == IkeExchange.IKEV1_AGGRESSIVE) {
+            Optional<String> id = Ikev1Engine.firstMessage(first.datagram()).flatMap(Ikev1Engine.FirstMessage::id)
+                    .flatMap(Ikev1Ids::text);
+            if (id.isPresent()) {
+                return tunnel.label() + "@id:" + id.get().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return sessionKey(tunnel, first.from());
     }
 
+    /**
+     * The key of the session actor of {@code tunnel} for an IKE SA with {@code peer}, the source of its first
+     * message: the label, but for an any-peer passive tunnel the label and the peer's address, and its port when
+     * that is neither 500 nor 4500. A site not behind a NAT, or the one a NAT leaves its ports, comes from 500 or
+     * 4500 (either, as it floats), always the same actor; further sites behind the same NAT address come from
+     * ports the NAT chose for each, so each keeps its IKE SA. Such a site that starts a new IKE SA from another
+     * mapping (after a restart, or an IKEv1 phase 1 again from 4500) gets a new actor: its old IKE SA is not
+     * replaced there, but stays until its Delete, DPD or lifetime ends it. And a NAT's mappings of port 500 expire
+     * a few minutes after IKE moved to 4500: a later IKE SA of another site behind it may then come from 500 and
+     * be taken to the first site's actor, where IKEv2's duplicate rule keeps only one of the two.
+     */
+    private static String sessionKey(IkeTunnel tunnel, InetSocketAddress peer) {
+        if (!anyPeer(tunnel)) {
+            return tunnel.label();
+        }
+        int port = peer.getPort();
+        return tunnel.label() + "@" + peer.getAddress().getHostAddress()
+                + (port == IKE_PORT || port == NAT_T_PORT ? "" : "/" + port);
+    }
+
+    private static final int IKE_PORT = 500;
+    private static final int NAT_T_PORT = 4500;
+
     private static boolean anyPeer(IkeTunnel t) {
-        return t.mode() == IkeMode.PASSIVE && t.peers().isEmpty() && !t.exchange().ikev1();
+        return t.mode() == IkeMode.PASSIVE && t.peers().isEmpty();
     }
 
     /** The session actors of {@code label}: its one, or one per peer. */
@@ -260,7 +294,7 @@ public final class IkeManager implements AutoCloseable {
      */
     private synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
         IkeTunnel t = wanted.get(label);
-        String key = t == null ? label : sessionKey(t, adopt.remote().getAddress());
+        String key = t == null ? label : sessionKey(t, adopt.remote());
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {

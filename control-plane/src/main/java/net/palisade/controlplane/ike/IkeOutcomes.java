@@ -140,7 +140,7 @@ final class IkeOutcomes {
                         Optional.ofNullable(nat.remove(label)).orElse(""));
                 Optional<Integer> version = tunnels.apply(label).map(t -> t.exchange().version());
                 if (anyPeer(label)) {
-                    peerSas.up(label, p.peer().getAddress(), p.id().toString());
+                    peerSas.up(label, p.peer(), p.id().toString());
                 }
                 report(label, r -> new TunnelCommand.Phase1Up(Host.of(p.peer().getAddress()).toString(),
                         p.id().toString(), Cause.PEER, r, version));
@@ -149,7 +149,7 @@ final class IkeOutcomes {
                 try {
                     if (install(label, c, Install.REPLACE, KeyOrigin.NEGOTIATED)) {
                         ChildSa sa = new ChildSa(SaId.child(c.inboundSpi()), spis(c), c.pfs(), c.esn());
-                        Optional<String> owner = anyPeer(label) ? peerSas.owner(label, c.remote().getAddress())
+                        Optional<String> owner = anyPeer(label) ? peerSas.owner(label, c.remote())
                                 : Optional.empty();
                         owner.ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
                         ChildSa reported = owner.map(sa::under).orElse(sa);
@@ -171,7 +171,7 @@ final class IkeOutcomes {
                         replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                         if (anyPeer(label)) {
                             peerSas.ownerOf(label, k.oldInboundSpi())
-                                    .or(() -> peerSas.owner(label, c.remote().getAddress()))
+                                    .or(() -> peerSas.owner(label, c.remote()))
                                     .ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
                         }
                         Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
@@ -202,6 +202,7 @@ final class IkeOutcomes {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
                 peerSas.rekeyed(label, k.replaced().toString(), k.replacement().toString());
+                k.peer().ifPresent(at -> peerSas.moved(label, k.replacement().toString(), at));
                 report(label, r -> new TunnelCommand.Rekeyed(SaId.of(k.replaced().toString()),
                         SaId.of(k.replacement().toString()),
                         Optional.empty(), k.byUs() ? Cause.TIMER : Cause.PEER, r));

@@ -193,8 +193,16 @@ public sealed interface IkeOutput {
      * @param replaced    the old SPI pair
      * @param replacement the new SPI pair
      * @param byUs        we initiated the rekey that made {@code replacement}
+     * @param peer        where {@code replacement} came up with the peer, when that may differ from the replaced
+     *                    one's (an IKEv1 phase 1 the peer started again, from another NAT port); empty: the same
      */
-    record IkeSaRekeyed(IkeSaId replaced, IkeSaId replacement, boolean byUs) implements Event {}
+    record IkeSaRekeyed(IkeSaId replaced, IkeSaId replacement, boolean byUs, Optional<InetSocketAddress> peer)
+            implements Event {
+        /** A rekey within the IKE SA: the peer stays where it was. */
+        public IkeSaRekeyed(IkeSaId replaced, IkeSaId replacement, boolean byUs) {
+            this(replaced, replacement, byUs, Optional.empty());
+        }
+    }
 
     /**
      * A Child SA pair is gone (deleted by the peer, or by us after a rekey).

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * lane to {@link IkeOutcomes}) and the same {@link TunnelPolicy} decisions: backoff between attempts, {@code
  * dpd-lost} and the switch to the next peer, the next peer after a phase 1 that got no answer, and a {@code dynamic}
  * tunnel's address check. The engine replaces its own ISAKMP SA (re-authentication) and ESP SAs, so the actor holds
- * one engine.
+ * one engine. A passive tunnel without a peer has one such actor per peer (IkeManager keys them by the ID of an
+ * aggressive-mode message 1, else by the peer's address and NAT port), so one site's phase 1 does not replace
+ * another's.
  *
  * <p>A phase 1 the peer starts while ours runs (its re-authentication, which IKEv1 does instead of a rekey, or a
  * peer that restarted) is answered beside ours; unauthenticated, it changes nothing until it comes up, and then it
@@ -409,7 +411,10 @@ final class Ikev1SessionActor {
             replaced = old;
             timers.startSingleTimer(RetireReplaced.INSTANCE, REPLACED_GRACE);
             register();
-            manager.event(tunnel.label(), new IkeOutput.IkeSaRekeyed(old.id(), engine.id(), false));
+            // from where the peer's phase 1 came up: a site behind a NAT may come back from another port
+            Optional<InetSocketAddress> at = held.stream().filter(IkeOutput.Phase1Up.class::isInstance)
+                    .map(e -> ((IkeOutput.Phase1Up) e).peer()).findFirst();
+            manager.event(tunnel.label(), new IkeOutput.IkeSaRekeyed(old.id(), engine.id(), false, at));
             for (IkeOutput.Event e : held) {
                 if (!(e instanceof IkeOutput.Phase1Up)) {
                     report(e);

@@ -214,12 +214,13 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     /**
-     * A new IKE SA: it replaces the tunnel's one, or on an any-peer tunnel the one of the same peer (the duplicate
-     * rule leaves one per peer); the Child SAs stay until their own IKE SA's end is reported.
+     * A new IKE SA: it replaces the tunnel's one; on an any-peer tunnel it comes beside the others, even of the same
+     * peer address (sites behind one NAT share it), and an IKE SA it replaces leaves with its own end (the session
+     * that replaced it reports its {@code phase1-down}, or an IKEv1 phase 1's {@code rekeyed}), with its Child SAs.
      */
     private TunnelState phase1Up(TunnelEvent.Phase1Up e) {
-        List<IkeSa> kept = anyPeer() ? ikeSas.stream()
-                .filter(i -> !i.peer().equals(e.peer()) && !i.name().equals(e.ikeSa())).toList() : List.of();
+        List<IkeSa> kept = anyPeer() ? ikeSas.stream().filter(i -> !i.name().equals(e.ikeSa())).toList()
+                : List.of();
         List<IkeSa> all = new ArrayList<>(kept);
         all.add(new IkeSa(e.ikeSa(), e.peer()));
         return new TunnelState(label, spec, admin, Optional.of(e.peer()), Optional.of(e.ikeSa()), sas, since,

@@ -175,6 +175,29 @@ class AnyPeerOutcomesTest {
                 .containsExactly("198.51.100.2", "198.51.100.3");
     }
 
+    @Test
+    void twoSitesBehindOneNatAddressEachKeepTheirIkeSaAndChildSa() {
+        // the NAT left one site its port 4500 and mapped the other's to 1025
+        InetSocketAddress natted = new InetSocketAddress(P1.getAddress(), 1025);
+        IkeSaId second = new IkeSaId(0x5551L, 0x5552L);
+        up(P1, IKE_1, 0xa0000L);
+        up(natted, second, 0xd0000L);
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xa0000L, 0xd0000L);
+        assertThat(entity.getState().ikeSas()).extracting(TunnelState.IkeSa::name)
+                .containsExactly(IKE_1.toString(), second.toString());
+        assertThat(entity.getState().sas()).extracting(c -> c.ikeSa().orElseThrow())
+                .containsExactly(IKE_1.toString(), second.toString());
+
+        // the second site's Child SA rekey is its own; its IKE SA going takes only that
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xd0000L, 0xd1000L, childSa(0xd2000L, natted), false,
+                false));
+        owner.event(LABEL, new IkeOutput.ChildSaDeleted(0xd0000L, 0xd1000L));
+        owner.event(LABEL, new IkeOutput.Phase1Down(second, Optional.empty(), "delete from peer"));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xa0000L);
+        assertThat(entity.getState().ikeSas()).extracting(TunnelState.IkeSa::name).containsExactly(IKE_1.toString());
+        assertThat(entity.getState().status()).isEqualTo(TunnelStatus.UP);
+    }
+
     private static IkeOutput.ChildSaInstalled childSa(long inboundSpi, InetSocketAddress peer) {
         IkeOutput.ChildKeys keys = new IkeOutput.ChildKeys(Secret.ofBytes(new byte[20]), Optional.empty());
         return new IkeOutput.ChildSaInstalled(inboundSpi, inboundSpi + 0x1000, EncryptionAlgorithm.AES_128_GCM,

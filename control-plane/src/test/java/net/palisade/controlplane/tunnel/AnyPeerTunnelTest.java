@@ -153,16 +153,22 @@ class AnyPeerTunnelTest {
     }
 
     @Test
-    void aPeersNewIkeSaReplacesOnlyThatPeersEntryAndAFixedPeerTunnelHoldsOne() {
+    void aPeersNewIkeSaComesBesideItsOldOneUntilThatEndsAndAFixedPeerTunnelHoldsOne() {
         var kit = twoPeers();
+        // a second IKE SA from P1's address: the site again, or another site behind the same NAT; both are held
+        // until one's own end is reported (the session that replaced one reports its phase1-down)
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up(P1, "ike-1b", Cause.PEER, to)));
-        assertThat(kit.getState().ikeSas()).containsExactly(new TunnelState.IkeSa("ike-2", P2),
-                new TunnelState.IkeSa("ike-1b", P1));
+        assertThat(kit.getState().ikeSas()).containsExactly(new TunnelState.IkeSa("ike-1", P1),
+                new TunnelState.IkeSa("ike-2", P2), new TunnelState.IkeSa("ike-1b", P1));
+        // each takes its own Child SAs: one of the new IKE SA is accepted beside the old one's
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(child(SPI_3, "ike-1b"), Cause.PEER,
+                to)));
         // the replaced IKE SA's end takes its Child SA, and nothing of the peer's new IKE SA or the other peer's
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("deleted", Cause.PEER, to,
                 Optional.of("ike-1"))));
-        assertThat(kit.getState().sas()).extracting(ChildSa::spi).containsExactly(SPI_2);
-        assertThat(kit.getState().ikeSas()).hasSize(2);
+        assertThat(kit.getState().sas()).extracting(ChildSa::spi).containsExactly(SPI_2, SPI_3);
+        assertThat(kit.getState().ikeSas()).containsExactly(new TunnelState.IkeSa("ike-2", P2),
+                new TunnelState.IkeSa("ike-1b", P1));
 
         var fixed = kit("site-b");
         ok(fixed.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(
