@@ -25,10 +25,11 @@ api_get() { # N PATH: GET on gw N's API, the token in a header read from stdin (
     | ip netns exec "$P-gw$1" curl -s -m 2 -H @- "http://127.0.0.1:8470$2" 2>/dev/null || true
 }
 child_states() { # N: how many Child SA takeover states gw N's journal holds for to-b
-  api_get "$1" "/v1/tunnels/to-b/events?type=takeover-state" | grep -o '"scope" *: *"child-sa"' | wc -l
+  api_get "$1" "/v1/tunnels/to-b/events?type=takeover-state" | { grep -o '"scope" *: *"child-sa"' || true; } | wc -l
 }
 ss_children() { # strongSwan's Child SAs "net" and their states, e.g. "INSTALLED" or "REKEYED,INSTALLED"
-  swan --list-sas 2>/dev/null | sed -n 's/^ *net: #[0-9]*, reqid [0-9]*, \([A-Z_]*\),.*/\1/p' | tr '\n' , | sed 's/,$//'
+  { swan --list-sas 2>/dev/null || true; } | sed -n 's/^ *net: #[0-9]*, reqid [0-9]*, \([A-Z_]*\),.*/\1/p' | tr '\n' , \
+    | sed 's/,$//'
 }
 after_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; } # A - B, seconds
 wire_checks() { # stops tcpdump; sets inits_after (IKE_SA_INITs after $1), esp, repeated
@@ -102,7 +103,7 @@ NFT
   child_end=$(child_spis || true)
   ss_end=$(ss_children)
   lost_seen=no; grep -q 'never reached it' "$work/gw2.log" && lost_seen=yes
-  our_sas=$(api_get 2 /v1/tunnels/to-b | grep -o '"child-[0-9a-f]*"' | sort -u | wc -l)
+  our_sas=$(api_get 2 /v1/tunnels/to-b | { grep -o '"child-[0-9a-f]*"' || true; } | sort -u | wc -l)
   say "after the first rekey on gw2: strongSwan's Child SAs $ss_between (SPIs ${child_between%,}); after the second: $ss_end (SPIs ${child_end%,}); gw2 reports $our_sas Child SA name(s)"
   say "gw2 saw strongSwan rekey the old Child SA again (our answer lost): $lost_seen"
   say "across the two rekeys after the takeover: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2")"

@@ -40,6 +40,12 @@ record HaPairScript(String output, Map<String, String> result) {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("LAB_PREFIX", prefix);
+        // HA_PAIR_LOGS=DIR keeps each run's logs (ha-pair.sh copies them there), one folder per scenario
+        String logs = System.getenv("HA_PAIR_LOGS");
+        if (logs != null && !logs.isBlank()) {
+            pb.environment().put("HA_PAIR_LOGS", Path.of(logs, args.length == 0 ? "main"
+                    : String.join("-", args).replace("--", "")).toString());
+        }
         pb.environment().put("PALISADE_CMD", java + " --enable-native-access=ALL-UNNAMED"
                 + " --sun-misc-unsafe-memory-access=allow -cp " + classPath + " net.palisade.ops.Main");
         Process script = pb.start();
