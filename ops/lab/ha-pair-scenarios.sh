@@ -18,6 +18,9 @@
 #   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
 #   both at once, and after the heal gw1 (restarted when the resolver downed it, as a service manager would) must
 #   come back as standby. Result: "ha-pair-cut-active-result k=v ...".
+# --tunnels N: N more tunnels (to-1 .. to-N, 10.2.K.0/24 behind strongSwan, each its own IKE SA), a ping -i 0.05
+#   through each, kill -9 of the active node: each tunnel's gap, strongSwan's IKE SAs before and after.
+#   Result: "ha-pair-tunnels-result k=v ...".
 
 swan() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" "$@"; }
 api_get() { # N PATH: GET on gw N's API, the token in a header read from stdin (nothing when it does not answer)
@@ -186,7 +189,93 @@ NFT
   echo "ha-pair-cut-active-result gw1_down_s=$down1 gw2_active_s=$active2 both_active=$both gap_ms=$(val gap_ms "$res") resumed_ping=$(val resumed "$res") gw1_last_s=$stop1 gw2_first_s=$start2 overlap=$inter gw1_exited=$exited healed=$healed active_end=$(role 2) repeated=$repeated esp=$esp"
 }
 
+tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a ping through each, kill -9 of gw1
+  local n=$1 k conf pids=() victim killed
+  # Palisade: N passive tunnels, one per remote /24, committed through gw1's API (the journal is shared)
+  cp "$work/palisade.conf" "$work/conf-tunnels"
+  for k in $(seq 1 "$n"); do
+    echo "ike passive from 10.1.0.0/24 to 10.2.$k.0/24 peer 192.0.2.3 srcid $VIP psk \"$PSK\" label to-$k" \
+      >> "$work/conf-tunnels"
+  done
+  cfg 1 load "$work/conf-tunnels" "$n tunnels" > "$work/commit-tunnels.out" 2>&1 \
+    || fail "commit of $n tunnels: $(cat "$work/commit-tunnels.out")"
+  for gw in 1 2; do ip -n "$P-gw$gw" route add blackhole 10.2.0.0/16 metric 1000; done
+  # strongSwan: one connection (IKE SA) per tunnel; host-b answers on 10.2.K.10 behind it
+  conf=$(sed -n '/^connections {/,/^secrets {/p' "$work/ss/swanctl.conf" | sed '1d;$d' | sed '$d')
+  {
+    echo "connections {"
+    echo "$conf"
+    for k in $(seq 1 "$n"); do
+      # a rekey_time of its own: strongSwan would otherwise carry the Child SA of an equal connection over the
+      # IKE SA it has (one CREATE_CHILD_SA), and a Palisade IKE SA belongs to one tunnel
+      sed -n '/^  lab {/,/^  }/p' "$work/ss/swanctl.conf" | sed -e "s/^  lab {/  lab$k {/" -e "s/ net {/ net$k {/" \
+        -e "s#local_ts = 10.2.0.0/24#local_ts = 10.2.$k.0/24#" -e "s/^    version = 2$/&\n    rekey_time = $((14400 + k))s/"
+    done
+    echo "}"
+    sed -n '/^secrets {/,$p' "$work/ss/swanctl.conf"
+  } > "$work/ss/swanctl-tunnels.conf"
+  swan --load-all --file "$work/ss/swanctl-tunnels.conf" > "$work/ss/load-tunnels.out" 2>&1 \
+    || fail "strongSwan did not load $n connections: $(tail -3 "$work/ss/load-tunnels.out")"
+  for k in $(seq 1 "$n"); do
+    ip -n "$P-ss" addr add "10.2.$k.1/24" dev lan
+    ip -n "$P-hb" addr add "10.2.$k.10/24" dev eth0
+    swan --initiate --child "net$k" > "$work/ss/initiate-$k.out" 2>&1 \
+      || fail "strongSwan could not bring up net$k: $(tail -3 "$work/ss/initiate-$k.out")"
+  done
+  local up=0
+  for _ in $(seq 1 60); do
+    up=0
+    for k in $(seq 1 "$n"); do
+      ip netns exec "$P-ha" ping -c 1 -W 1 "10.2.$k.10" >/dev/null 2>&1 && up=$((up + 1))
+    done
+    [ "$up" = "$n" ] && break
+    sleep 1
+  done
+  [ "$up" = "$n" ] || fail "only $up of $n tunnels carry a ping"
+  # every tunnel's sealed IKE and Child SA state journaled before the kill
+  for k in $(seq 1 "$n"); do
+    for _ in $(seq 1 50); do
+      ev=$(api_get 1 "/v1/tunnels/to-$k/events?type=takeover-state")
+      grep -q '"ike-sa"' <<< "$ev" && grep -q '"child-sa"' <<< "$ev" && break
+      sleep 0.2
+    done
+  done
+  local ike_before
+  ike_before=$(swan --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | tr -d '*' | sort)
+  say "$n more tunnels up ($(wc -l <<< "$ike_before") IKE SAs at strongSwan), each journaled; a ping through each"
+  for k in $(seq 1 "$n"); do
+    ip netns exec "$P-ha" ping -D -i 0.05 -W 1 "10.2.$k.10" > "$work/ping-t$k.txt" 2>&1 &
+    pids+=($!)
+  done
+  sleep 3
+  victim=$(node_pid 1)
+  killed=$(date +%s.%N)
+  kill -9 "$victim"
+  say "kill -9 of gw1's node at $killed"
+  sleep 12
+  kill -INT "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  local gaps=() resumed=0 res
+  for k in $(seq 1 "$n"); do
+    res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-t$k.txt" "$killed")
+    gaps+=("$(val gap_ms "$res")")
+    [ "$(val resumed "$res")" = yes ] && resumed=$((resumed + 1))
+  done
+  local sorted ike_after same
+  sorted=$(printf '%s\n' "${gaps[@]}" | sort -n | tr '\n' ' ')
+  ike_after=$(swan --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | tr -d '*' | sort)
+  same=no; [ "$ike_before" = "$ike_after" ] && same=yes
+  wire_checks "$killed"
+  local gmin gmed gmax
+  gmin=$(awk '{print $1}' <<< "$sorted"); gmax=$(awk '{print $NF}' <<< "$sorted")
+  gmed=$(awk '{print $(int((NF + 1) / 2))}' <<< "$sorted")
+  say "gaps (ms) of the $n tunnels' pings: $sorted(min $gmin, median $gmed, max $gmax); resumed: $resumed of $n"
+  say "strongSwan's IKE SAs the same after: $same; IKE_SA_INIT after the kill: $inits_after; repeated (SPI, sequence): $repeated of $esp"
+  echo "ha-pair-tunnels-result tunnels=$n gap_min_ms=$gmin gap_median_ms=$gmed gap_max_ms=$gmax resumed=$resumed active_after=$(role 2) spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+}
+
 case "$scenario" in
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;
+  tunnels-*) tunnels_takeover "${scenario#tunnels-}" ;;
 esac

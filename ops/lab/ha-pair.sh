@@ -5,6 +5,7 @@
 #   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
 #   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside a Child SA rekey (ha-pair-scenarios.sh)
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
+#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -52,7 +53,8 @@ while [ $# -gt 0 ]; do
     --iperf) iperf=$2; shift 2 ;;
     --rekey) case "${2:-}" in lost|answered) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered" >&2; exit 2 ;; esac; shift 2 ;;
     --cut-active) scenario=cut-active; shift ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered | --cut-active]" >&2; exit 2 ;;
+    --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || { echo "ha-pair: --tunnels 1..99" >&2; exit 2; }; scenario="tunnels-$2"; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered | --cut-active | --tunnels N]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
