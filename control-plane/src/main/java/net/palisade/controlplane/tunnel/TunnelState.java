@@ -213,7 +213,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         }
         java.util.Map<String, Takeover.Replaced> replaced = new java.util.HashMap<>(takeover.replaced());
         switch (event) {
-            case TunnelEvent.Rekeyed r when r.spi().isPresent() && net.palisade.model.event.Cause.PEER.equals(r.cause()) -> {
+            case TunnelEvent.Rekeyed r
+                    when r.spi().isPresent() && net.palisade.model.event.Cause.PEER.equals(r.cause()) -> {
                 String old = r.replaced().value();
                 Takeover.Replaced earlier = replaced.get(old);
                 java.util.Optional<net.palisade.model.event.SealedState> st = java.util.Optional
@@ -237,7 +238,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         return takeover.keeping(live, takeover.ikeSa().filter(this::holdsIkeSa), dropped, replaced);
     }
 
-    private static void gone(java.util.Map<String, Takeover.Replaced> replaced, String sa, java.util.Set<Long> dropped) {
+    private static void gone(java.util.Map<String, Takeover.Replaced> replaced, String sa,
+            java.util.Set<Long> dropped) {
         Takeover.Replaced r = replaced.remove(sa);
         if (r != null) {
             dropped.add(r.outboundSpi());
