@@ -3,6 +3,9 @@
 # what `kill -9` of the active node costs the traffic, and the fail-back.
 #
 #   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
+#   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside a Child SA rekey (ha-pair-scenarios.sh)
+#   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
+#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -43,12 +46,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 read -r -a palisade <<< "${PALISADE_CMD:-$root/ops/bin/palisade}"
 
-keep=0 iperf=0
+keep=0 iperf=0 scenario=
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --iperf) iperf=$2; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS]" >&2; exit 2 ;;
+    --rekey) case "${2:-}" in lost|answered) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered" >&2; exit 2 ;; esac; shift 2 ;;
+    --cut-active) scenario=cut-active; shift ;;
+    --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || { echo "ha-pair: --tunnels 1..99" >&2; exit 2; }; scenario="tunnels-$2"; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered | --cut-active | --tunnels N]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
@@ -79,7 +85,7 @@ down() {
 keep_logs() {
   [ -n "${HA_PAIR_LOGS:-}" ] || return 0
   mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
+  for f in gw1.log gw2.log ping-rekey.txt ping-cut-active.txt roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
     [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
   done
   return 0
@@ -280,13 +286,17 @@ import re, sys
 text = open(sys.argv[1]).read()
 killed = float(sys.argv[2])
 replies = sorted({(float(t), int(s)) for t, s in re.findall(r"\[(\d+\.\d+)\] \d+ bytes from .*?icmp_seq=(\d+)", text)})
+if len(sys.argv) > 3:  # only the replies from that instant on (the gaps after a later step)
+    replies = [r for r in replies if r[0] >= float(sys.argv[3])]
 if not replies:
     print("none"); sys.exit()
 seqs = {s for _, s in replies}
 sent = max(seqs)  # sequence numbers start at 1; the ones after the last reply are still in flight
-lost = sent - len(seqs)
+first = min(seqs) if len(sys.argv) > 3 else 1
+lost = sent - first + 1 - len(seqs)
+sent = sent - first + 1
 run = best = 0
-for s in range(1, sent + 1):
+for s in range(first, first + sent):
     run = run + 1 if s not in seqs else 0
     best = max(best, run)
 gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:])]
@@ -324,6 +334,13 @@ ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; se
   wait "$pingpid" 2>/dev/null || true
   res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
 }
+
+if [ -n "$scenario" ]; then
+  # one scenario instead of the steps below (its own result line), then the EXIT trap tears the lab down
+  # shellcheck source=ops/lab/ha-pair-scenarios.sh
+  . "$here/ha-pair-scenarios.sh"
+  exit 0
+fi
 
 # ---- a commit awaiting confirmation, ping -i 0.01 across, kill -9 the active node -------------------------------------
 if [ "$iperf" != 0 ]; then

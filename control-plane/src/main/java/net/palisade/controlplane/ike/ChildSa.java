@@ -67,6 +67,11 @@ final class ChildSa {
     private State state = State.INSTALLED;
     /** The dataplane reported its outbound SA near the end of its sequence numbers (our rekey says so). */
     boolean sequencesRunningOut;
+    /**
+     * Resumed after a takeover while the peer's rekey of it was unsettled: our inbound SPI of the Child SA our
+     * answer to that rekey made, which the peer may never have received (0: none, or settled).
+     */
+    long unconfirmedSuccessor;
     /** Our completed rekey of this Child SA, while it waits for its delete (a late collision is judged by it). */
     ChildSas.Rekeyed rekeyedByUs;
 

@@ -157,6 +157,21 @@ final class ChildSas {
         missing = null;
     }
 
+    /**
+     * A Child SA the peer rekeyed before a takeover, its Delete not journaled: the peer may or may not have received
+     * our answer (its new Child SA, {@code successorSpiIn}, resumed beside it). It stays the one we send on (the
+     * dataplane's choice, {@code IkeOutcomes}) until the peer settles which: its Delete of this one (it had our
+     * answer: the successor takes over), or its rekey of this one again ({@link #rekeyRequest}: it never had the
+     * answer, and the successor goes).
+     */
+    void resumeReplaced(IkeOutput.ChildSaInstalled c, long successorSpiIn) {
+        resume(c);
+        ChildSa old = children.getLast();
+        old.transition(ChildSa.State.REKEY_REMOTE, "rekeyed by the peer before the takeover");
+        old.unconfirmedSuccessor = successorSpiIn;
+        ctx.count("resumed_replaced_child");
+    }
+
     // ----------------------------------------------------------------------------------------- our rekey
 
     /** CREATE_CHILD_SA rekeying {@code old}, with PFS in the configured first group when the tunnel asks for it. */
@@ -428,6 +443,18 @@ final class ChildSas {
             // section 2.25.1 and 2.25.2: closing this Child SA, or rekeying the IKE SA
             ctx.count("temporary_failure_sent");
             return List.of(NotifyPayload.of(NotifyType.Known.TEMPORARY_FAILURE));
+        }
+        long lost = old.get().unconfirmedSuccessor;
+        old.get().unconfirmedSuccessor = 0;
+        Optional<ChildSa> orphan = children.stream().filter(c -> lost != 0 && c.spiIn == lost && !c.busy())
+                .findFirst();
+        if (orphan.isPresent()) {
+            // rekeyed before a takeover, and rekeyed again by the peer: our answer then never reached it, and the
+            // Child SA that answer made exists on this side only
+            LOG.info("tunnel {}: the peer rekeys Child SA {} again; {} (made before the takeover) never reached it",
+                    ctx.tunnel.label(), Long.toHexString(old.get().spiIn), Long.toHexString(lost));
+            ctx.count("resumed_rekey_answer_lost");
+            remove(orphan.get(), "our answer making it never reached the peer");
         }
         Answer a = answerProposal(m, old.get().remote, old.get().local, "Child SA rekey");
         if (a.installed() == null) {

@@ -528,6 +528,25 @@ public final class IkeManager implements AutoCloseable {
      */
     public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
             Map<String, net.palisade.model.event.SealedState> children) {
+        return resume(tunnel, ikeSa, ike, children, Map.of());
+    }
+
+    /**
+     * A Child SA the peer rekeyed, journaled before its Delete.
+     *
+     * @param state its sealed state
+     * @param by the name of the Child SA our answer to that rekey made
+     */
+    public record Replaced(net.palisade.model.event.SealedState state, String by) {}
+
+    /**
+     * {@link #resume(IkeTunnel, String, net.palisade.model.event.SealedState, Map)} with the Child SAs the peer
+     * rekeyed whose Delete was not journaled ({@code replaced}): they are resumed too, and keep sending until the
+     * peer deletes them ({@link IkeResumption}).
+     */
+    public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
+            Map<String, net.palisade.model.event.SealedState> children,
+            Map<String, Replaced> replaced) {
         String label = tunnel.label();
         if (sealer.isEmpty()) {
             log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating anew",
@@ -536,7 +555,7 @@ public final class IkeManager implements AutoCloseable {
         }
         IkeResumption.Prepared p;
         try {
-            p = IkeResumption.open(sealer.get(), label, ikeSa, ike, children);
+            p = IkeResumption.open(sealer.get(), label, ikeSa, ike, children, replaced);
         } catch (RuntimeException e) {
             log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, ikeSa, IkeResumption.why(e));
             return false;
@@ -567,7 +586,7 @@ public final class IkeManager implements AutoCloseable {
         }
         IkeResumption.Prepared resumed = resumable.remove(label);
         if (resumed != null) {
-            outcome(() -> owner.resumed(label, resumed.children()));
+            outcome(() -> owner.resumed(label, resumed.children(), resumed.replaced()));
             try {
                 sessions.put(label, cp.system().systemActorOf(IkeResumption.actor(driver, settings, tunnel, resumed),
                         "ike-" + names.incrementAndGet(), SESSIONS));

@@ -168,7 +168,10 @@ final class IkeOutcomes {
                 try {
                     if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
                             KeyOrigin.NEGOTIATED)) {
-                        replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                        if (k.switchOutbound() || takeover.isEmpty()) {
+                            replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
+                        }
+                        // else its Delete is journaled: until then a node taking over resumes it (Takeover.replaced)
                         if (anyPeer(label)) {
                             peerSas.ownerOf(label, k.oldInboundSpi())
                                     .or(() -> peerSas.owner(label, c.remote()))
@@ -340,8 +343,19 @@ final class IkeOutcomes {
      * reservations), reporting nothing: the journal has them already. The newest sends.
      */
     void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
+        resumed(label, children, List.of());
+    }
+
+    /**
+     * {@link #resumed(String, List)} with the Child SAs the peer rekeyed whose Delete was not journaled: installed
+     * last, so that they send (the peer may not have the Child SAs our answers made), until the peer's Delete
+     * retires them and the newest remaining pair takes over.
+     */
+    void resumed(String label, List<IkeOutput.ChildSaInstalled> children, List<IkeResumption.Old> replaced) {
+        List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(children);
+        replaced.forEach(o -> all.add(o.sa()));
         boolean first = true;
-        for (IkeOutput.ChildSaInstalled c : children) {
+        for (IkeOutput.ChildSaInstalled c : all) {
             try {
                 install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
             } finally {

@@ -27,12 +27,27 @@ final class IkeResumption {
      *
      * @param ike the IKE SA
      * @param children its Child SAs, as the engine reported them (keys included)
+     * @param replaced Child SAs the peer rekeyed before the takeover whose Delete was not journaled: the peer may
+     *     never have received our answer to that rekey, so they are resumed too and keep sending
      */
-    record Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children) {
+    record Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children, List<Old> replaced) {
         Prepared {
             children = List.copyOf(children);
+            replaced = List.copyOf(replaced);
+        }
+
+        Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children) {
+            this(ike, children, List.of());
         }
     }
+
+    /**
+     * A Child SA the peer rekeyed before the takeover, resumed until the peer deletes it.
+     *
+     * @param sa its state
+     * @param successorSpiIn our inbound SPI of the Child SA our answer made (0 if that one is not resumed)
+     */
+    record Old(IkeOutput.ChildSaInstalled sa, long successorSpiIn) {}
 
     /**
      * Opens and decodes the journaled state of {@code label}'s IKE SA {@code ikeSa} and Child SAs.
@@ -42,6 +57,12 @@ final class IkeResumption {
      */
     static Prepared open(TakeoverSealer sealer, String label, String ikeSa, SealedState ike,
             Map<String, SealedState> children) {
+        return open(sealer, label, ikeSa, ike, children, Map.of());
+    }
+
+    /** {@link #open(TakeoverSealer, String, String, SealedState, Map)} with the replaced Child SAs by name. */
+    static Prepared open(TakeoverSealer sealer, String label, String ikeSa, SealedState ike,
+            Map<String, SealedState> children, Map<String, IkeManager.Replaced> replaced) {
         byte[] plain = sealer.open(label, TunnelEvent.TakeoverState.IKE_SA, ikeSa, ike);
         IkeSaSnapshot snapshot;
         try {
@@ -53,15 +74,28 @@ final class IkeResumption {
             throw new IllegalStateException("the journaled IKE SA " + ikeSa + " holds the state of " + snapshot.id());
         }
         List<IkeOutput.ChildSaInstalled> cs = new ArrayList<>();
+        Map<String, Long> spiByName = new java.util.HashMap<>();
         for (Map.Entry<String, SealedState> e : children.entrySet()) {
-            byte[] p = sealer.open(label, TunnelEvent.TakeoverState.CHILD_SA, e.getKey(), e.getValue());
-            try {
-                cs.add(SnapshotCodec.decodeChild(p));
-            } finally {
-                SnapshotCodec.wipe(p);
-            }
+            IkeOutput.ChildSaInstalled c = child(sealer, label, e.getKey(), e.getValue());
+            cs.add(c);
+            spiByName.put(e.getKey(), c.inboundSpi());
         }
-        return new Prepared(snapshot, cs);
+        List<Old> old = new ArrayList<>();
+        for (Map.Entry<String, IkeManager.Replaced> e : replaced.entrySet()) {
+            old.add(new Old(child(sealer, label, e.getKey(), e.getValue().state()),
+                    spiByName.getOrDefault(e.getValue().by(), 0L)));
+        }
+        return new Prepared(snapshot, cs, old);
+    }
+
+    private static IkeOutput.ChildSaInstalled child(TakeoverSealer sealer, String label, String name,
+            SealedState state) {
+        byte[] p = sealer.open(label, TunnelEvent.TakeoverState.CHILD_SA, name, state);
+        try {
+            return SnapshotCodec.decodeChild(p);
+        } finally {
+            SnapshotCodec.wipe(p);
+        }
     }
 
     /** The session actor of a resumed tunnel: an initiator's failover policy for active/dynamic tunnels. */
@@ -73,7 +107,8 @@ final class IkeResumption {
                 : TunnelPolicy.responder(tunnel, settings, clock);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new IkeSessionActor(driver, settings, tunnel,
                 initiator, policy, clock, p.ike().local(), p.ike().remote(), ctx, timers).startResumed(
-                        IkeSession.resume(tunnel, p.ike(), p.children(), IkeEnvironment.standard(clock), settings))));
+                        IkeSession.resume(tunnel, p.ike(), p.children(), p.replaced(), IkeEnvironment.standard(clock),
+                                settings))));
     }
 
     /** For logs: which SA failed to open, and why (never key material: the sealer and codec say none). */

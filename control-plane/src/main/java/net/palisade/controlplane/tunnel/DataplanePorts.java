@@ -46,7 +46,10 @@ public final class DataplanePorts implements TunnelPorts {
         if (ike.isEmpty() || takeover.ikeSa().isEmpty() || takeover.ikeState().isEmpty()) {
             return false;
         }
-        return ike.get().resume(tunnel, takeover.ikeSa().get(), takeover.ikeState().get(), takeover.children());
+        return ike.get().resume(tunnel, takeover.ikeSa().get(), takeover.ikeState().get(), takeover.children(),
+                takeover.replaced().entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                        java.util.Map.Entry::getKey,
+                        e -> new IkeManager.Replaced(e.getValue().state(), e.getValue().by()))));
     }
 
     @Override

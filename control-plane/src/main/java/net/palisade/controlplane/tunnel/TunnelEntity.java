@@ -341,7 +341,9 @@ public final class TunnelEntity
                 }
                 yield accept(new TunnelEvent.ChildSaInstalled(label, now(), node(), c.cause(), c.sa()));
             }
+            // a Child SA the peer rekeyed left the list at its rekey; its Delete is journaled for the takeover state
             case TunnelCommand.ChildSaDeleted c -> s.sa(c.saId()).isEmpty()
+                    && !s.takeover().replaced().containsKey(c.saId().value())
                     ? new Decision.Refuse(no + "no Child SA " + c.saId())
                     : accept(new TunnelEvent.ChildSaDeleted(label, now(), node(), c.cause(), c.saId()));
             case TunnelCommand.Rekeyed c -> {
@@ -349,7 +351,9 @@ public final class TunnelEntity
                 if (c.spi().isEmpty() && !ikeRekey) {
                     yield new Decision.Refuse(no + "IKE SA " + c.replaced() + " is not the current one");
                 }
-                if (c.spi().isPresent() && s.sa(c.replaced()).isEmpty()) {
+                // after a takeover the peer may rekey again the Child SA it never saw our answer for
+                if (c.spi().isPresent() && s.sa(c.replaced()).isEmpty()
+                        && !s.takeover().replaced().containsKey(c.replaced().value())) {
                     yield new Decision.Refuse(no + "no Child SA " + c.replaced());
                 }
                 yield accept(new TunnelEvent.Rekeyed(label, now(), node(), c.cause(), c.replaced(),

@@ -189,15 +189,20 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         };
         boolean reinstall = event instanceof TunnelEvent.Configured || event instanceof TunnelEvent.AdminUp;
         TunnelState n = s.normalized(reinstall);
-        return n.withTakeover(n.prunedTakeover(this)).at(event.time());
+        return n.withTakeover(n.prunedTakeover(this, event)).at(event.time());
     }
 
     /**
      * Takeover records of what is gone: the IKE SA's when phase 1 changed, a Child SA's when it left the list, the
      * reservations of IKE Child SAs that left it. A manual SA's reservations stay, whatever happens to the tunnel: the
      * same key may be committed again, and its numbers must go on above them.
+     *
+     * <p>A Child SA the peer rekeyed ({@code rekeyed} with cause peer: we answered, and keep sending on it until the
+     * peer deletes it) leaves the list but not the records: it moves to {@link Takeover#replaced} with its
+     * reservations, until its {@code child-sa-deleted} (the peer had our answer) or the end of phase 1. A node that
+     * takes over in between cannot know whether the peer ever received our answer, and resumes both.
      */
-    private Takeover prunedTakeover(TunnelState before) {
+    private Takeover prunedTakeover(TunnelState before, TunnelEvent event) {
         java.util.Set<String> live = new java.util.HashSet<>();
         sas.forEach(c -> live.add(c.id().value()));
         java.util.Set<Long> dropped = new java.util.HashSet<>();
@@ -206,7 +211,39 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
                 dropped.add(old.spi().outbound().value());
             }
         }
-        return takeover.keeping(live, takeover.ikeSa().filter(this::holdsIkeSa), dropped);
+        java.util.Map<String, Takeover.Replaced> replaced = new java.util.HashMap<>(takeover.replaced());
+        switch (event) {
+            case TunnelEvent.Rekeyed r
+                    when r.spi().isPresent() && net.palisade.model.event.Cause.PEER.equals(r.cause()) -> {
+                String old = r.replaced().value();
+                Takeover.Replaced earlier = replaced.get(old);
+                java.util.Optional<net.palisade.model.event.SealedState> st = java.util.Optional
+                        .ofNullable(takeover.children().get(old))
+                        .or(() -> java.util.Optional.ofNullable(earlier).map(Takeover.Replaced::state));
+                java.util.Optional<Long> out = before.sa(r.replaced()).map(c -> c.spi().outbound().value())
+                        .or(() -> java.util.Optional.ofNullable(earlier).map(Takeover.Replaced::outboundSpi));
+                if (st.isPresent() && out.isPresent()) {
+                    replaced.put(old, new Takeover.Replaced(st.get(), r.replacement().value(), out.get()));
+                    dropped.remove(out.get());
+                }
+            }
+            case TunnelEvent.ChildSaDeleted d -> gone(replaced, d.saId().value(), dropped);
+            case TunnelEvent.SaExpired x -> gone(replaced, x.saId().value(), dropped);
+            default -> { }
+        }
+        if (ikeSa.isEmpty()) {
+            replaced.values().forEach(r -> dropped.add(r.outboundSpi()));
+            replaced.clear();
+        }
+        return takeover.keeping(live, takeover.ikeSa().filter(this::holdsIkeSa), dropped, replaced);
+    }
+
+    private static void gone(java.util.Map<String, Takeover.Replaced> replaced, String sa,
+            java.util.Set<Long> dropped) {
+        Takeover.Replaced r = replaced.remove(sa);
+        if (r != null) {
+            dropped.add(r.outboundSpi());
+        }
     }
 
     private TunnelState withTakeover(Takeover t) {

@@ -125,6 +125,23 @@ class IkeOutcomesTest {
         assertThat(failed.detail()).contains("child-0c0010a0", "needs phase 1");
     }
 
+    /**
+     * A takeover inside the peer's rekey: the old Child SA, replaced by the peer's rekey but not deleted, is resumed
+     * beside the new one and sends (the peer may never have had the new one) until the peer deletes it.
+     */
+    @Test
+    void aResumedChildSaThePeerRekeyedSendsUntilThePeerDeletesIt() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        owner.resumed(LABEL, List.of(childSa(0xc0020b0L)), List.of(new IkeResumption.Old(childSa(0xc0010a0L),
+                0xc0020b0L)));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0020b0L, 0xc0010a0L);
+        assertThat(dataplane.sending).isEqualTo(0xc0010a0L);
+        owner.event(LABEL, new IkeOutput.ChildSaDeleted(0xc0010a0L, 0xd0010a0L));
+        assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0020b0L);
+        assertThat(dataplane.sending).isEqualTo(0xc0020b0L);
+    }
+
     @Test
     void aChildSaTheJournalAcceptsStaysAndARefusedRekeyTakesOnlyItsOwnPair() {
         owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
@@ -284,12 +301,16 @@ class IkeOutcomesTest {
             keysSeen.add(List.of(keys.encKey().inbound().revealBytes(), keys.encKey().outbound().revealBytes()));
         }
 
+        /** The inbound SPI of the pair that sends, as the real table chooses it. */
+        volatile long sending;
+
         @Override
         public void install(SaKeys keys) {
             check();
             read(keys);
             installed.add(keys);
             pairs.put(keys.label(), new ArrayList<>(List.of(Integer.toUnsignedLong(keys.inboundSpi()))));
+            sending = Integer.toUnsignedLong(keys.inboundSpi());
         }
 
         @Override
@@ -298,6 +319,9 @@ class IkeOutcomesTest {
             read(keys);
             installed.add(keys);
             pairs.computeIfAbsent(keys.label(), k -> new ArrayList<>()).add(Integer.toUnsignedLong(keys.inboundSpi()));
+            if (sending) {
+                this.sending = Integer.toUnsignedLong(keys.inboundSpi());
+            }
         }
 
         private void check() {
@@ -314,7 +338,11 @@ class IkeOutcomesTest {
         @Override
         public boolean retire(String label, Spi inbound) throws IOException {
             List<Long> p = pairs.get(label);
-            return p != null && p.remove(inbound.value());
+            boolean removed = p != null && p.remove(inbound.value());
+            if (removed && sending == inbound.value() && !p.isEmpty()) {
+                sending = p.getLast(); // the newest remaining pair takes over
+            }
+            return removed;
         }
 
         @Override

@@ -33,7 +33,7 @@ class ResumeTest {
     }
 
     /** Delivers what {@code a} output (in {@code first}) to {@code b}, and the answers back, until quiet. */
-    private static Exchanged pump(IkeSession a, IkeSession.Step first, IkeSession b) {
+    static Exchanged pump(IkeSession a, IkeSession.Step first, IkeSession b) {
         List<IkeOutput> outA = new ArrayList<>(first.outputs());
         List<IkeOutput> outB = new ArrayList<>();
         List<IkeOutput.Send> toB = sends(first.outputs());
@@ -57,12 +57,12 @@ class ResumeTest {
         return new Exchanged(outA, outB);
     }
 
-    private static List<IkeOutput.Send> sends(List<IkeOutput> outputs) {
+    static List<IkeOutput.Send> sends(List<IkeOutput> outputs) {
         return outputs.stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast)
                 .filter(s -> !s.isNatKeepalive()).toList();
     }
 
-    private static IkeEnvironment env(long seed, IkeLoop loop) {
+    static IkeEnvironment env(long seed, IkeLoop loop) {
         Random r = new Random(seed);
         return new IkeEnvironment(loop.clock, r::nextBytes, KeyExchanges.standard(), Ikev2Codec.standard());
     }
@@ -86,7 +86,7 @@ class ResumeTest {
         assertThat(loop.events(true, IkeOutput.PeerAlive.class)).hasSize(2);
 
         // A dies; A' resumes from the journal, with stale IDs (next 2, expecting 0) while B expects 4 and sends 1
-        IkeSession resumed = IkeSession.resume(T, journaled, List.of(child), env(42, loop), TAKEOVER);
+        IkeSession resumed = IkeSession.resume(T, journaled, List.of(child), List.of(), env(42, loop), TAKEOVER);
         assertThat(resumed.state()).isEqualTo(IkeState.ESTABLISHED);
         IkeSession.Step sync = resumed.handle(new IkeInput.Start());
         List<IkeOutput.Send> out = sends(sync.outputs());
@@ -135,7 +135,7 @@ class ResumeTest {
         IkeSaSnapshot first = loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot();
         assertThat(first.midSyncUsed()).isFalse();
         IkeOutput.ChildSaInstalled child = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
-        IkeSession a1 = IkeSession.resume(T, first, List.of(child), env(42, loop), TAKEOVER);
+        IkeSession a1 = IkeSession.resume(T, first, List.of(child), List.of(), env(42, loop), TAKEOVER);
         IkeSession.Step start = a1.handle(new IkeInput.Start());
         // A sealed IKE_AUTH and what followed with SK_ei; A' seals with the same key: a repeated IV is a repeated
         // AES-GCM nonce
@@ -159,7 +159,7 @@ class ResumeTest {
         // from the state journaled after the sync: no second sync, the IKE SA is rekeyed with the IDs the sync agreed
         // (from the state before it, the rekey's message ID would be one the peer has seen: ignored or answered from
         // its cache)
-        IkeSession a2 = IkeSession.resume(T, second, List.of(child), env(44, loop), TAKEOVER);
+        IkeSession a2 = IkeSession.resume(T, second, List.of(child), List.of(), env(44, loop), TAKEOVER);
         Exchanged rekeyed = pump(a2, a2.handle(new IkeInput.Start()), loop.b);
         assertThat(a2.counters().get("ikev2.engine.mid_sync_sent")).isZero();
         assertThat(rekeyed.of(true, IkeOutput.IkeSaRekeyed.class)).hasSize(1);
@@ -179,7 +179,7 @@ class ResumeTest {
                 s.integrity(), s.prf(), s.group(), s.keys(), s.local(), s.remote(), s.udpEncapsulation(),
                 s.behindNat(), s.peerFragmentation(), false, s.nextRequestId(), s.expectedPeerRequestId(), false);
         IkeOutput.ChildSaInstalled child = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
-        IkeSession resumed = IkeSession.resume(T, noSupport, List.of(child), env(7, loop), TAKEOVER);
+        IkeSession resumed = IkeSession.resume(T, noSupport, List.of(child), List.of(), env(7, loop), TAKEOVER);
         Exchanged out = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);
         assertThat(resumed.counters().get("ikev2.engine.mid_sync_sent")).isZero();
         IkeOutput.IkeSaRekeyed rekeyed = out.of(true, IkeOutput.IkeSaRekeyed.class).getFirst();

@@ -461,6 +461,69 @@ class TunnelEntityTest {
         assertThat(kit.getState().takeover()).isEqualTo(Takeover.NONE);
     }
 
+    /**
+     * The peer's rekey of a Child SA: until the peer deletes the old one, nothing journaled says it received our
+     * answer, so the old one's state and reservations stay for a node that takes over (issue 13's rekey takeover).
+     */
+    @Test
+    void aChildSaThePeerRekeyedStaysResumableUntilItsDeleteIsJournaled() {
+        var kit = kit("site-b");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        SaId old = SaId.child(0xc001);
+        SaId fresh = SaId.child(0xc003);
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(new ChildSa(old, SPI_1), Cause.PEER, to));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-1"), SEALED,
+                Cause.NODE, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", old, SEALED, Cause.NODE,
+                to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 1L << 21, Cause.NODE, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(old, fresh, Optional.of(SPI_2), Cause.PEER,
+                to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", fresh, SEALED, Cause.NODE,
+                to)));
+        // the old one still sends until the peer's Delete: its next reservation is kept too
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 3L << 20, Cause.NODE, to)));
+        Takeover t = kit.getState().takeover();
+        assertThat(kit.getState().sas()).extracting(ChildSa::id).containsExactly(fresh);
+        assertThat(t.children()).containsOnlyKeys(fresh.value());
+        assertThat(t.replaced()).containsOnlyKeys(old.value());
+        assertThat(t.replaced().get(old.value())).isEqualTo(new Takeover.Replaced(SEALED, fresh.value(), 0xc002L));
+        assertThat(t.reserved()).containsEntry(0xc002L, 3L << 20);
+        assertThat(t.toString()).doesNotContain("0011223");
+
+        // a takeover, and the peer rekeys the old one again (it never had our answer): accepted, still replaced
+        SaId again = SaId.child(0xc005);
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(fresh, Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(old, again,
+                Optional.of(new SpiPair(Spi.of(0xc005), Spi.of(0xc006))), Cause.PEER, to)));
+        assertThat(kit.getState().takeover().replaced().get(old.value()).by()).isEqualTo(again.value());
+        // the peer deletes it: now nothing of it is left to resume
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(old, Cause.PEER, to)));
+        assertThat(kit.getState().takeover().replaced()).isEmpty();
+        assertThat(kit.getState().takeover().reserved()).doesNotContainKey(0xc002L);
+        assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(old, Cause.PEER, to))))
+                .contains("no Child SA");
+
+        // our own rekey switches at once: nothing of the old one is kept
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", again, SEALED, Cause.NODE,
+                to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(again, SaId.child(0xc007),
+                Optional.of(new SpiPair(Spi.of(0xc007), Spi.of(0xc008))), Cause.TIMER, to)));
+        assertThat(kit.getState().takeover().replaced()).isEmpty();
+        // a replaced one ends with phase 1 as well
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", SaId.child(0xc007), SEALED,
+                Cause.NODE, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(SaId.child(0xc007), SaId.child(0xc009),
+                Optional.of(new SpiPair(Spi.of(0xc009), Spi.of(0xc00a))), Cause.PEER, to)));
+        assertThat(kit.getState().takeover().replaced()).containsOnlyKeys(SaId.child(0xc007).value());
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete", Cause.PEER, to));
+        assertThat(kit.getState().takeover()).isEqualTo(Takeover.NONE);
+        // what the entity holds is what its events make (recovery, offline replay)
+        kit.restart();
+        assertThat(kit.getState().takeover()).isEqualTo(Takeover.NONE);
+    }
+
     @Test
     void aManualSasReservationsOutliveItsRemovalSoTheSameKeyGoesOnAboveThem() {
         var kit = kit("static-d");

@@ -2,17 +2,9 @@ package net.palisade.ops.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import net.palisade.dataplane.testkit.LabPrefix;
-import net.palisade.dataplane.testkit.TestPrograms;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,40 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * between the two gateways is cut (never two active nodes, ESP from one MAC at a time). Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 class HaPairLabTest {
-    private static final Pattern RESULT = Pattern.compile("^ha-pair-result (.*)$", Pattern.MULTILINE);
-
     @Test
     void killNineOfTheActiveNodeKeepsStrongSwansSasOnTheStandby(@TempDir Path tmp) throws Exception {
-        Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), "palisade.skipExternal=true");
-        TestPrograms.require("ip", "keepalived", "swanctl", "/usr/lib/ipsec/charon", "tcpdump", "tshark", "ping",
-                "curl", "nft", "/usr/bin/python3", "pg_ctlcluster");
-        String prefix = LabPrefix.claim(HaPairLabTest.class);
-        LabPrefix.hold(prefix);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path out = tmp.resolve("ha-pair.out");
-        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("lab/ha-pair.sh").toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("LAB_PREFIX", prefix);
-        pb.environment().put("PALISADE_CMD", java + " --enable-native-access=ALL-UNNAMED"
-                + " --sun-misc-unsafe-memory-access=allow -cp " + classPath + " net.palisade.ops.Main");
-        Process script = pb.start();
-        boolean ended = script.waitFor(10, TimeUnit.MINUTES);
-        if (!ended) {
-            script.destroy();
-            script.waitFor(60, TimeUnit.SECONDS);
-        }
-        String output = Files.readString(out);
-        System.out.println(output.lines().filter(l -> l.startsWith("ha-pair")).reduce("", (a, b) -> a + b + "\n"));
-        assertThat(ended).as("the script ended within 10 minutes:\n%s", output).isTrue();
-        assertThat(script.exitValue()).as(output).isZero();
-        Matcher m = RESULT.matcher(output);
-        assertThat(m.find()).as(output).isTrue();
-        Map<String, String> r = new HashMap<>();
-        for (String kv : m.group(1).split(" ")) {
-            String[] p = kv.split("=", 2);
-            r.put(p[0], p.length > 1 ? p[1] : "");
-        }
+        HaPairScript script = HaPairScript.run(HaPairLabTest.class, tmp, "ha-pair-result");
+        String output = script.output();
+        Map<String, String> r = script.result();
         assertThat(r.get("active_after")).as("the standby is active after the kill\n%s", output).isEqualTo("active");
         assertThat(r.get("resumed_ping")).as("the ping resumed\n%s", output).isEqualTo("yes");
         // the bound: the lease TTL (1.5 s) plus the tunnels' recovery on the new active node; measured
@@ -123,6 +86,5 @@ class HaPairLabTest {
         assertThat(Integer.parseInt(r.get("cut_esp_switches"))).as("ESP senders interleaved\n%s", output)
                 .isLessThanOrEqualTo(1);
         assertThat(List.of(r.get("cut_gw1"), r.get("cut_gw2"))).as(output).containsOnlyOnce("active");
-        assertThat(output).doesNotContain("ha-pair-lab-psk-not-for-production");
     }
 }

@@ -1,0 +1,281 @@
+# Scenarios of ops/lab/ha-pair.sh run instead of its usual steps (sourced by it after the lab is up: gw1 active,
+# gw2 standby, keepalived, strongSwan's IKE SA and Child SA "net" up, tcpdump on the inet bridge). Each prints
+# "ha-pair: ..." lines and one result line for scripts.
+#
+# --rekey lost|answered: a takeover inside a Child SA rekey. strongSwan rekeys its Child SA (`swanctl --rekey`),
+#   gw1's node answers and journals the new Child SA, and is killed (kill -9) the moment the new Child SA's state is
+#   in its journal (polled through its API), before the old Child SA's Delete. Where the rekey stands is fixed with
+#   one nft rule on the inet bridge while it runs, no hook in Palisade:
+#     lost      gw1's answers to CREATE_CHILD_SA are dropped: strongSwan never has the new Child SA
+#     answered  strongSwan's INFORMATIONAL requests are dropped: it has the new Child SA, its Delete of the old one
+#               never reached gw1
+#   Then the ping must come back through gw2, strongSwan's IKE SA must be the same, and two more
+#   `swanctl --rekey` must leave one working Child SA: the first makes strongSwan send its interrupted exchange again
+#   (after the RFC 6311 sync it re-queued it), the second is an ordinary rekey on gw2.
+#   Result: "ha-pair-rekey-result k=v ...".
+# --cut-active: the active node (gw1) loses the lease: its namespace can no longer reach PostgreSQL (nft on its
+#   output), and the link between the gateways is cut on both bridges (cluster, VRRP). gw2 must become active, gw1
+#   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
+#   both at once, and after the heal gw1 (restarted when the resolver downed it, as a service manager would) must
+#   come back as standby. Result: "ha-pair-cut-active-result k=v ...".
+# --tunnels N: N more tunnels (to-1 .. to-N, 10.2.K.0/24 behind strongSwan, each its own IKE SA), a ping -i 0.05
+#   through each, kill -9 of the active node: each tunnel's gap, strongSwan's IKE SAs before and after.
+#   Result: "ha-pair-tunnels-result k=v ...".
+
+swan() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" "$@"; }
+api_get() { # N PATH: GET on gw N's API, the token in a header read from stdin (nothing when it does not answer)
+  printf 'Authorization: Bearer %s\n' "$(cat "$work/gw$1/api-token")" \
+    | ip netns exec "$P-gw$1" curl -s -m 2 -H @- "http://127.0.0.1:8470$2" 2>/dev/null || true
+}
+child_states() { # N: how many Child SA takeover states gw N's journal holds for to-b
+  api_get "$1" "/v1/tunnels/to-b/events?type=takeover-state" | { grep -o '"scope" *: *"child-sa"' || true; } | wc -l
+}
+ss_children() { # strongSwan's Child SAs "net" and their states, e.g. "INSTALLED" or "REKEYED,INSTALLED"
+  { swan --list-sas 2>/dev/null || true; } | sed -n 's/^ *net: #[0-9]*, reqid [0-9]*, \([A-Z_]*\),.*/\1/p' | tr '\n' , \
+    | sed 's/,$//'
+}
+after_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; } # A - B, seconds
+wire_checks() { # stops tcpdump; sets inits_after (IKE_SA_INITs after $1), esp, repeated
+  kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
+  for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
+  inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $1" -T fields \
+    -e frame.number 2>/dev/null | wc -l)
+  tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
+  esp=$(wc -l < "$work/esp.txt")
+  repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
+}
+
+rekey_takeover() { # lost|answered
+  local variant=$1 rule n0 rpingpid victim rekey_at journaled_at killed mark i
+  case "$variant" in
+    # our answers to CREATE_CHILD_SA: UDP 4500 from gw1's port, non-ESP marker, exchange type 36, response flag
+    lost) rule='iifname "wan-1" udp sport 4500 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 drop' ;;
+    # strongSwan's INFORMATIONAL requests (exchange type 37, not responses): its Delete of the old Child SA
+    answered) rule='iifname "wan-s" udp dport 4500 @th,64,32 0 @th,240,8 37 @th,248,8 & 0x20 == 0 drop' ;;
+  esac
+  ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-rekey.txt" 2>&1 &
+  rpingpid=$!
+  sleep 2
+  n0=$(child_states 1)
+  ip netns exec "$P-inet" nft -f - <<NFT
+table bridge ha_rekey {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    $rule
+  }
+}
+NFT
+  rekey_at=$(date +%s.%N)
+  timeout 20 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --rekey --child net > "$work/rekey-1.out" 2>&1 &
+  journaled_at=
+  for i in $(seq 1 400); do
+    if [ "$(child_states 1)" -gt "$n0" ]; then journaled_at=$(date +%s.%N); break; fi
+    sleep 0.02
+  done
+  [ -n "$journaled_at" ] || fail "gw1 did not journal a new Child SA within 8 s of strongSwan's rekey"
+  victim=$(node_pid 1)
+  killed=$(date +%s.%N)
+  kill -9 "$victim"
+  ip netns exec "$P-inet" nft delete table bridge ha_rekey
+  say "rekey ($variant): strongSwan rekeyed at $rekey_at; gw1 journaled the new Child SA $(after_s "$journaled_at" "$rekey_at") s later; kill -9 of gw1's node $(after_s "$killed" "$journaled_at") s after that"
+  say "strongSwan's Child SAs at the kill: $(ss_children)"
+  for _ in $(seq 1 80); do
+    res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey.txt" "$killed")
+    grep -q 'resumed=yes' <<< "$res" && break
+    sleep 0.25
+  done
+  local res1=$res after_ike child_mid ss_mid
+  after_ike=$(spis || true)
+  child_mid=$(child_spis || true)
+  ss_mid=$(ss_children)
+  say "takeover gap: $(val gap_ms "$res1") ms without a reply (from $(val gap_from "$res1") s after the kill); lost $(val lost "$res1") of $(val sent "$res1"); ping resumed: $(val resumed "$res1"); gw2: $(role 2)"
+  say "strongSwan's IKE SA before: $before, after: ${after_ike:-none}; its Child SAs now: $ss_mid (SPIs ${child_mid%,})"
+  # the next rekeys: strongSwan sends its re-queued exchange at the first, the second is an ordinary one
+  mark=$(date +%s.%N)
+  timeout 20 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --rekey --child net > "$work/rekey-2.out" 2>&1 || true
+  sleep 4
+  local ss_between child_between
+  ss_between=$(ss_children)
+  child_between=$(child_spis || true)
+  timeout 20 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --rekey --child net > "$work/rekey-3.out" 2>&1 || true
+  sleep 4
+  kill -INT "$rpingpid" 2>/dev/null || true
+  wait "$rpingpid" 2>/dev/null || true
+  local res2 child_end ss_end lost_seen our_sas
+  res2=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey.txt" "$killed" "$mark")
+  child_end=$(child_spis || true)
+  ss_end=$(ss_children)
+  lost_seen=no; grep -q 'never reached it' "$work/gw2.log" && lost_seen=yes
+  our_sas=$(api_get 2 /v1/tunnels/to-b | { grep -o '"child-[0-9a-f]*"' || true; } | sort -u | wc -l)
+  say "after the first rekey on gw2: strongSwan's Child SAs $ss_between (SPIs ${child_between%,}); after the second: $ss_end (SPIs ${child_end%,}); gw2 reports $our_sas Child SA name(s)"
+  say "gw2 saw strongSwan rekey the old Child SA again (our answer lost): $lost_seen"
+  say "across the two rekeys after the takeover: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2")"
+  wire_checks "$killed"
+  local same=no changed=no
+  [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
+  [ -n "$child_end" ] && [ "$child_end" != "$child_mid" ] && [ "$child_end" != "$child_before" ] && changed=yes
+  say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
+  echo "ha-pair-rekey-result variant=$variant gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid answer_lost_seen=$lost_seen next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end child_changed=$changed ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+}
+
+cut_active() {
+  local cpingpid cut_at i t
+  ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-cut-active.txt" 2>&1 &
+  cpingpid=$!
+  sleep 2
+  # gw1 (active) loses PostgreSQL: its connections' packets to the forwarder are dropped (the lease connection's
+  # renewals then time out; nothing closes it cleanly), and the link to gw2 on both bridges
+  ip netns exec "$P-gw1" nft -f - <<NFT
+table inet ha_nodb {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    tcp dport 15432 drop
+  }
+}
+NFT
+  for br in inet:wan lana:lan; do
+    ip netns exec "$P-${br%%:*}" nft -f - <<NFT
+table bridge ha_cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "${br##*:}-1" oifname "${br##*:}-2" drop
+    iifname "${br##*:}-2" oifname "${br##*:}-1" drop
+  }
+}
+NFT
+  done
+  cut_at=$(date +%s.%N)
+  say "gw1 (active) cut from PostgreSQL and from gw2 at $cut_at"
+  : > "$work/roles-cut-active.txt"
+  for i in $(seq 1 40); do
+    echo "$(date +%s.%N) $(role 1 || true) $(role 2 || true)" >> "$work/roles-cut-active.txt"
+    sleep 0.25
+  done
+  local res both down1 active2
+  res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-cut-active.txt" "$cut_at")
+  both=$(awk '$2 == "active" && $3 == "active"' "$work/roles-cut-active.txt" | wc -l)
+  t=$(grep 'lost the active lease\|while active: standby' "$work/gw1.log" | tail -1 | cut -d' ' -f1 || true)
+  down1=$([ -n "$t" ] && after_s "$(date -d "$t" +%s.%N)" "$cut_at" || echo none)
+  t=$(awk '$3 == "active" {print $1; exit}' "$work/roles-cut-active.txt")
+  active2=$([ -n "$t" ] && after_s "$t" "$cut_at" || echo none)
+  say "after the cut: gw1 $(role 1 || echo '(no answer)'), gw2 $(role 2); gw1 stood down $down1 s after the cut; gw2 seen active $active2 s after it; samples with both active: $both of 40"
+  say "across the cut: $(val gap_ms "$res") ms longest without a reply; lost $(val lost "$res") of $(val sent "$res"); ping resumed: $(val resumed "$res")"
+  # heal: the node downed by the resolver exits (palisade run ends with its cluster membership): started again
+  ip netns exec "$P-gw1" nft delete table inet ha_nodb
+  for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done
+  local exited=no healed
+  [ -z "$(node_pid 1)" ] && { exited=yes; start_node 1; }
+  wait_role 1 standby 120
+  healed=$(role 1)
+  say "healed: gw1 exited when downed: $exited; gw1 is now $healed, gw2 $(role 2)"
+  kill -INT "$cpingpid" 2>/dev/null || true
+  wait "$cpingpid" 2>/dev/null || true
+  wire_checks "$cut_at"
+  # ESP and IKE the gateways sent as the virtual address after the cut, by source MAC: gw1's last, gw2's first
+  local mac1 mac2 last1 first2 inter
+  mac1=$(ip -n "$P-gw1" link show wan | awk '/link\/ether/ {print $2}')
+  mac2=$(ip -n "$P-gw2" link show wan | awk '/link\/ether/ {print $2}')
+  tshark -r "$work/wire.pcap" -Y "(esp || isakmp) && ip.src == $VIP && frame.time_epoch > $cut_at" -T fields \
+    -e frame.time_epoch -e eth.src 2>/dev/null > "$work/cut-senders.txt"
+  last1=$(awk -v m="$mac1" '$2 == m {t = $1} END {print t}' "$work/cut-senders.txt")
+  first2=$(awk -v m="$mac2" '$2 == m {print $1; exit}' "$work/cut-senders.txt")
+  # frames from gw1 after gw2's first one: two senders at once
+  inter=$(awk -v m="$mac1" -v f="${first2:-0}" '$2 == m && f > 0 && $1 >= f' "$work/cut-senders.txt" | wc -l)
+  local stop1=none start2=none
+  [ -n "$last1" ] && stop1=$(after_s "$last1" "$cut_at")
+  [ -n "$first2" ] && start2=$(after_s "$first2" "$cut_at")
+  say "after the cut, as $VIP: gw1's last ESP/IKE frame at +$stop1 s, gw2's first at +$start2 s; gw1 frames after gw2's first: $inter"
+  say "repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
+  echo "ha-pair-cut-active-result gw1_down_s=$down1 gw2_active_s=$active2 both_active=$both gap_ms=$(val gap_ms "$res") resumed_ping=$(val resumed "$res") gw1_last_s=$stop1 gw2_first_s=$start2 overlap=$inter gw1_exited=$exited healed=$healed active_end=$(role 2) repeated=$repeated esp=$esp"
+}
+
+tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a ping through each, kill -9 of gw1
+  local n=$1 k conf pids=() victim killed
+  # Palisade: N passive tunnels, one per remote /24, committed through gw1's API (the journal is shared)
+  cp "$work/palisade.conf" "$work/conf-tunnels"
+  for k in $(seq 1 "$n"); do
+    echo "ike passive from 10.1.0.0/24 to 10.2.$k.0/24 peer 192.0.2.3 srcid $VIP psk \"$PSK\" label to-$k" \
+      >> "$work/conf-tunnels"
+  done
+  cfg 1 load "$work/conf-tunnels" "$n tunnels" > "$work/commit-tunnels.out" 2>&1 \
+    || fail "commit of $n tunnels: $(cat "$work/commit-tunnels.out")"
+  for gw in 1 2; do ip -n "$P-gw$gw" route add blackhole 10.2.0.0/16 metric 1000; done
+  # strongSwan: one connection (IKE SA) per tunnel; host-b answers on 10.2.K.10 behind it
+  conf=$(sed -n '/^connections {/,/^secrets {/p' "$work/ss/swanctl.conf" | sed '1d;$d' | sed '$d')
+  {
+    echo "connections {"
+    echo "$conf"
+    for k in $(seq 1 "$n"); do
+      # a rekey_time of its own: strongSwan would otherwise carry the Child SA of an equal connection over the
+      # IKE SA it has (one CREATE_CHILD_SA), and a Palisade IKE SA belongs to one tunnel
+      sed -n '/^  lab {/,/^  }/p' "$work/ss/swanctl.conf" | sed -e "s/^  lab {/  lab$k {/" -e "s/ net {/ net$k {/" \
+        -e "s#local_ts = 10.2.0.0/24#local_ts = 10.2.$k.0/24#" -e "s/^    version = 2$/&\n    rekey_time = $((14400 + k))s/"
+    done
+    echo "}"
+    sed -n '/^secrets {/,$p' "$work/ss/swanctl.conf"
+  } > "$work/ss/swanctl-tunnels.conf"
+  swan --load-all --file "$work/ss/swanctl-tunnels.conf" > "$work/ss/load-tunnels.out" 2>&1 \
+    || fail "strongSwan did not load $n connections: $(tail -3 "$work/ss/load-tunnels.out")"
+  for k in $(seq 1 "$n"); do
+    ip -n "$P-ss" addr add "10.2.$k.1/24" dev lan
+    ip -n "$P-hb" addr add "10.2.$k.10/24" dev eth0
+    swan --initiate --child "net$k" > "$work/ss/initiate-$k.out" 2>&1 \
+      || fail "strongSwan could not bring up net$k: $(tail -3 "$work/ss/initiate-$k.out")"
+  done
+  local up=0
+  for _ in $(seq 1 60); do
+    up=0
+    for k in $(seq 1 "$n"); do
+      ip netns exec "$P-ha" ping -c 1 -W 1 "10.2.$k.10" >/dev/null 2>&1 && up=$((up + 1))
+    done
+    [ "$up" = "$n" ] && break
+    sleep 1
+  done
+  [ "$up" = "$n" ] || fail "only $up of $n tunnels carry a ping"
+  # every tunnel's sealed IKE and Child SA state journaled before the kill
+  for k in $(seq 1 "$n"); do
+    for _ in $(seq 1 50); do
+      ev=$(api_get 1 "/v1/tunnels/to-$k/events?type=takeover-state")
+      grep -q '"ike-sa"' <<< "$ev" && grep -q '"child-sa"' <<< "$ev" && break
+      sleep 0.2
+    done
+  done
+  local ike_before
+  ike_before=$(swan --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | tr -d '*' | sort)
+  say "$n more tunnels up ($(wc -l <<< "$ike_before") IKE SAs at strongSwan), each journaled; a ping through each"
+  for k in $(seq 1 "$n"); do
+    ip netns exec "$P-ha" ping -D -i 0.05 -W 1 "10.2.$k.10" > "$work/ping-t$k.txt" 2>&1 &
+    pids+=($!)
+  done
+  sleep 3
+  victim=$(node_pid 1)
+  killed=$(date +%s.%N)
+  kill -9 "$victim"
+  say "kill -9 of gw1's node at $killed"
+  sleep 12
+  kill -INT "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  local gaps=() resumed=0 res
+  for k in $(seq 1 "$n"); do
+    res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-t$k.txt" "$killed")
+    gaps+=("$(val gap_ms "$res")")
+    [ "$(val resumed "$res")" = yes ] && resumed=$((resumed + 1))
+  done
+  local sorted ike_after same
+  sorted=$(printf '%s\n' "${gaps[@]}" | sort -n | tr '\n' ' ')
+  ike_after=$(swan --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | tr -d '*' | sort)
+  same=no; [ "$ike_before" = "$ike_after" ] && same=yes
+  wire_checks "$killed"
+  local gmin gmed gmax
+  gmin=$(awk '{print $1}' <<< "$sorted"); gmax=$(awk '{print $NF}' <<< "$sorted")
+  gmed=$(awk '{print $(int((NF + 1) / 2))}' <<< "$sorted")
+  say "gaps (ms) of the $n tunnels' pings: $sorted(min $gmin, median $gmed, max $gmax); resumed: $resumed of $n"
+  say "strongSwan's IKE SAs the same after: $same; IKE_SA_INIT after the kill: $inits_after; repeated (SPI, sequence): $repeated of $esp"
+  echo "ha-pair-tunnels-result tunnels=$n gap_min_ms=$gmin gap_median_ms=$gmed gap_max_ms=$gmax resumed=$resumed active_after=$(role 2) spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+}
+
+case "$scenario" in
+  rekey-*) rekey_takeover "${scenario#rekey-}" ;;
+  cut-active) cut_active ;;
+  tunnels-*) tunnels_takeover "${scenario#tunnels-}" ;;
+esac
