@@ -149,7 +149,15 @@ public final class Ikev1Session {
             ctx.lastSent = ctx.now();
         }
         scheduleTimer();
+        wipeIfClosed();
         return new Step(state, ctx.outputs);
+    }
+
+    /** A closed ISAKMP SA's keys are zeroed when the step that closed it ends (its last messages are sealed). */
+    private void wipeIfClosed() {
+        if (state == Ikev1State.CLOSED && ctx.sa != null) {
+            ctx.sa.wipe();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -249,6 +257,7 @@ public final class Ikev1Session {
         if (state != Ikev1State.CLOSED) {
             transition(Ikev1State.CLOSED, "re-authenticated");
         }
+        wipeIfClosed();
         return ctx.outputs;
     }
 

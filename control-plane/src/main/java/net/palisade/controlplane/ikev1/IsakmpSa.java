@@ -126,6 +126,22 @@ final class IsakmpSa {
         }
     }
 
+    /**
+     * Zeroes SKEYID, SKEYID_d, SKEYID_a and the encryption key once the ISAKMP SA is closed (as the IKEv2 engine does
+     * with its SK_* keys): a heap dump or core file taken later holds none of them. Retransmissions of the last
+     * answers are cached ciphertext, so nothing needs them afterwards.
+     */
+    void wipe() {
+        for (byte[] k : new byte[][] {skeyid, skeyidD, skeyidA, key}) {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
+    /** The encryption key, for tests in this package. */
+    byte[] encryptionKey() {
+        return key;
+    }
+
     /** Algorithms only. */
     @Override
     public String toString() {

@@ -52,6 +52,29 @@ class Ikev1SessionTest {
     }
 
     @Test
+    void aClosedIsakmpSaKeepsNoKeysButStillSendsItsDelete() {
+        IkeTunnel t = Ikev1Loop.main("badpassword");
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        Ikev1Session ours = loop.a.current();
+        IsakmpSa sa = ours.isakmpSa();
+        byte[][] keys = {sa.skeyid, sa.skeyidD, sa.skeyidA, sa.encryptionKey()};
+        for (byte[] k : keys) {
+            assertThat(k).as("a key of the live SA").isNotEqualTo(new byte[k.length]);
+        }
+
+        loop.feed(true, new net.palisade.controlplane.ike.IkeInput.Close());
+        loop.run();
+
+        assertThat(ours.state()).isEqualTo(Ikev1State.CLOSED);
+        for (byte[] k : keys) {
+            assertThat(k).as("zeroed once closed").isEqualTo(new byte[k.length]);
+        }
+        // the Delete was sealed before the keys went: the peer understood it and closed its side too
+        assertThat(loop.b.current().state()).isEqualTo(Ikev1State.CLOSED);
+        assertThat(loop.events(false, IkeOutput.Phase1Down.class)).hasSize(1);
+    }
+
+    @Test
     void aPeerWithoutPfsGetsAQuickModeWithoutPfsUnlessTheConfigInsists() {
         // strongSwan's default ESP proposals carry no group: our PFS offer (the phase-1 groups, not written for
         // quick mode) is refused once with NO_PROPOSAL_CHOSEN, then offered again without
