@@ -102,5 +102,5 @@ for side in a b; do
   token=$(cat "$work/data-$side/api-token")
   echo "gw-$side counters:"
   ip netns exec "$P-gw$side" curl -s -H "Authorization: Bearer $token" http://127.0.0.1:8470/metrics \
-    | grep -E '^palisade_(sa_|drops_total)' | grep -v ' 0$' | sed 's/^/  /' || true
+    | grep -E '^palisade_(sa_|drops_total|dataplane_total)' | grep -v ' 0$' | sed 's/^/  /' || true
 done
