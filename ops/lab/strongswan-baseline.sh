@@ -3,10 +3,12 @@
 # host-a -> host-b. The reference figure Palisade's dataplane is compared with.
 #   ops/lab/strongswan-baseline.sh [--plain] [SECONDS] [STREAMS]    (as root)
 # SECONDS per iperf3 run (default 10); STREAMS a comma list of iperf3 -P counts (default 1), one run each.
-# ESP in UDP by default. --plain asks for plain ESP (IP protocol 50, encap = no, kernel-libipsec raw_esp = yes):
-# kernel-libipsec before strongSwan 5.9.11 only speaks ESP in UDP and these kernels have no ESP of their own (CONFIG_INET_ESP unset), so
-# there it fails to install the CHILD_SA; the script then prints "strongswan-baseline: plain ESP not available:"
-# with charon's reason and exits 3.
+# ESP in UDP by default. --plain asks for plain ESP (IP protocol 50: encap = no, kernel-libipsec raw_esp = yes).
+# strongSwan 5.9.8 (Debian 12) cannot: its kernel-libipsec requires UDP encapsulation, so charon fakes a NAT
+# ("remote host is behind NAT" on both sides) and installs the SA in UDP all the same (raw ESP is an option from
+# 5.9.11 on), and these kernels have no ESP of their own (CONFIG_INET_ESP unset). The script checks
+# `swanctl --list-sas`: for an SA in UDP (or none) it prints "strongswan-baseline: plain ESP not available: ..."
+# and exits 3 rather than report an ESP-in-UDP figure as plain ESP.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 plain=0
@@ -39,6 +41,15 @@ if ! "$here/strongswan.sh" swanctl "$P-gwa" "$work/a" --initiate --child net --t
   echo "strongswan-baseline: the CHILD_SA did not come up:" >&2
   tail -5 "$work/initiate.out" >&2
   exit 1
+fi
+if [ "$plain" -eq 1 ]; then
+  # kernel-libipsec may still put the SA in UDP: swanctl then lists it as TUNNEL-in-UDP
+  "$here/strongswan.sh" swanctl "$P-gwa" "$work/a" --list-sas > "$work/sas.out" 2>&1 || true
+  if grep -q 'in-UDP' "$work/sas.out"; then
+    why=$(grep -h -m1 -i -E 'faking NAT|behind NAT' "$work/a/charon.log" "$work/b/charon.log" | head -1 || true)
+    echo "strongswan-baseline: plain ESP not available: the CHILD_SA was installed as $(grep -o -m1 'TUNNEL-in-UDP' "$work/sas.out") despite encap = no${why:+ (charon: ${why#*] })}"
+    exit 3
+  fi
 fi
 ip netns exec "$P-ha" ping -c 3 -i 0.2 -W 2 10.2.0.10 | tail -2
 
