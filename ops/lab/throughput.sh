@@ -1,27 +1,65 @@
 #!/usr/bin/env bash
-# Side-by-side tunnel throughput in the namespace lab, one run: strongSwan <-> strongSwan (kernel-libipsec),
-# then Palisade <-> Palisade with 1 and 2 workers per gateway. iperf3, one TCP stream, host-a -> host-b.
+# Side-by-side tunnel throughput in the namespace lab, one run, both encapsulations: strongSwan <-> strongSwan
+# (kernel-libipsec) with ESP in UDP and, where it can, plain ESP; then Palisade <-> Palisade (manual AES-128-GCM
+# tunnel) with ESP in UDP (udpencap) and plain ESP (IP protocol 50), 1 and 2 workers per gateway. iperf3 host-a ->
+# host-b with 1 TCP stream and with 4.
 #   ops/lab/throughput.sh [SECONDS]     (as root; default 10 s per measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-10}
+streams="1 4"
 out=$(mktemp /tmp/palisade-throughput.XXXXXX)
+trap 'rm -f "$out"' EXIT
 
-echo "== strongSwan <-> strongSwan" | tee -a "$out"
-"$here/strongswan-baseline.sh" "$secs" 2>&1 | grep -E '^strongswan-baseline:' | tee -a "$out"
-for w in 1 2; do
-  echo "== Palisade <-> Palisade, $w worker(s)" | tee -a "$out"
-  "$here/palisade-pair.sh" --workers "$w" --seconds "$secs" 2>&1 | grep -E '^palisade-pair: iperf3' | tee -a "$out"
+echo "== $(date -u '+%F %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+echo "== strongSwan <-> strongSwan, ESP in UDP" | tee -a "$out"
+"$here/strongswan-baseline.sh" "$secs" "${streams// /,}" 2>&1 | grep -E '^strongswan-baseline:' | tee -a "$out"
+echo "== strongSwan <-> strongSwan, plain ESP" | tee -a "$out"
+"$here/strongswan-baseline.sh" --plain "$secs" "${streams// /,}" 2>&1 | grep -E '^strongswan-baseline:' | tee -a "$out" || true
+for encap in udp raw; do
+  for w in 1 2; do
+    echo "== Palisade <-> Palisade, $encap, $w worker(s)" | tee -a "$out"
+    flag=""; [ "$encap" = raw ] && flag="--raw"
+    "$here/palisade-pair.sh" --workers "$w" $flag --seconds "$secs" --streams "${streams// /,}" 2>&1 \
+      | grep -E '^palisade-pair: iperf3' | tee -a "$out"
+  done
 done
+echo "== done, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 
-ss=$(sed -n 's/.*strongSwan<->strongSwan.*: \([0-9]*\) Mbit\/s/\1/p' "$out")
+# figure PATTERN: the Mbit/s of the one line matching PATTERN, or "-"
+figure() { local v; v=$(grep -E "$1" "$out" | sed -n 's/.*: \([0-9]*\) Mbit\/s$/\1/p' | head -1); echo "${v:--}"; }
+ratio() { /usr/bin/python3 -c "import sys; a,b=sys.argv[1:]; print(f'{float(a)/float(b):.1f}x' if a!='-' and b not in ('-','0') else '')" "$1" "$2"; }
+percent() { /usr/bin/python3 -c "import sys; a,b=sys.argv[1:]; print(f'{100*float(a)/float(b):.0f} %' if a!='-' and b not in ('-','0') else '')" "$1" "$2"; }
+
+bare=$(figure 'bare underlay')
 echo
-echo "| tunnel (iperf3 ${secs}s, 1 TCP stream, AES-128-GCM in UDP) | Mbit/s | vs strongSwan |"
-echo "|---|---:|---:|"
-echo "| strongSwan 5.9.8 <-> strongSwan (kernel-libipsec) | $ss | 1.0x |"
-for w in 1 2; do
-  v=$(grep -A1 "$w worker(s)$" "$out" | sed -n 's/.*: \([0-9]*\) Mbit\/s/\1/p' | head -1)
-  ratio=$(/usr/bin/python3 -c "print(f'{$v/$ss:.1f}x')" 2>/dev/null || echo "?")
-  echo "| Palisade <-> Palisade, $w worker(s) per gateway | $v | $ratio |"
+echo "iperf3 ${secs}s per cell, AES-128-GCM, host-a -> host-b, Mbit/s. ESP in UDP: (x strongSwan in UDP, same streams);"
+echo "plain ESP: (% of the same row's ESP in UDP, same streams). Bare underlay gw-a -> gw-b: $bare Mbit/s."
+echo
+echo "| tunnel | UDP, 1 stream | UDP, 4 streams | plain ESP, 1 stream | plain ESP, 4 streams |"
+echo "|---|---:|---:|---:|---:|"
+declare -A ss
+for n in $streams; do
+  ss[udp$n]=$(figure "strongSwan<->strongSwan \(IKEv2, ESP AES-128-GCM in UDP, $n stream")
+  ss[raw$n]=$(figure "strongSwan<->strongSwan \(IKEv2, plain ESP AES-128-GCM, $n stream")
 done
-rm -f "$out"
+if grep -q 'plain ESP not available' "$out"; then
+  why="not available (see above)"; ss[raw1]=$why; ss[raw4]=$why
+fi
+echo "| strongSwan 5.9.8 <-> strongSwan (kernel-libipsec) | ${ss[udp1]} | ${ss[udp4]} | ${ss[raw1]} | ${ss[raw4]} |"
+for w in 1 2; do
+  row="| Palisade <-> Palisade, $w worker(s) per gateway"
+  for encap in udp raw; do
+    for n in $streams; do
+      label="udpencap"; [ "$encap" = raw ] && label="raw ESP"
+      v=$(figure "\(aes-128-gcm, $label, $w worker\(s\), $n stream\(s\)\)")
+      if [ "$encap" = udp ]; then
+        r=$(ratio "$v" "${ss[udp$n]}")
+      else
+        r=$(percent "$v" "$(figure "\(aes-128-gcm, udpencap, $w worker\(s\), $n stream\(s\)\)")")
+      fi
+      row="$row | $v${r:+ ($r)}"
+    done
+  done
+  echo "$row |"
+done

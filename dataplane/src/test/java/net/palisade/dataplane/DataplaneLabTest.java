@@ -164,6 +164,15 @@ class DataplaneLabTest {
             TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
             assertThat(b.in().packets()).isGreaterThanOrEqualTo(3);
             assertNoDrops(pair.b, Counter.ICV_FAILED, Counter.MALFORMED, Counter.UNKNOWN_SPI, Counter.REPLAY);
+            DataplaneCounters a = pair.a.counters();
+            System.out.printf("raw ESP: %d packets sealed in %d sendmmsg batches; gw-b read %d packets in %d "
+                    + "recvmmsg batches%n", a.total(Counter.SEALED), a.total(Counter.RAW_ESP_SEND_BATCHES),
+                    b.in().packets(), pair.b.counters().total(Counter.RAW_ESP_RECEIVE_BATCHES));
+            assertThat(a.total(Counter.RAW_ESP_SEND_BATCHES)).as("a TCP super-packet leaves in one sendmmsg")
+                    .isPositive().isLessThan(a.total(Counter.SEALED) / 4);
+            assertThat(pair.b.counters().total(Counter.RAW_ESP_RECEIVE_BATCHES)).isPositive()
+                    .isLessThan(b.in().packets());
+            assertThat(a.total(Counter.UDP_DATAGRAMS_SENT)).as("nothing went by UDP").isZero();
         }
     }
 

@@ -96,8 +96,9 @@ public final class LabThroughput {
             sb.append(String.format(Locale.ROOT, " w%d sealed=%d opened=%d", w.worker(), w.get(Counter.SEALED),
                     w.get(Counter.OPENED)));
         }
-        sb.append(String.format(Locale.ROOT, " | udp out %d in %d, tso %d, gro %d, polls %d",
+        sb.append(String.format(Locale.ROOT, " | udp out %d in %d, raw batches out %d in %d, tso %d, gro %d, polls %d",
                 c.total(Counter.UDP_DATAGRAMS_SENT), c.total(Counter.UDP_DATAGRAMS_RECEIVED),
+                c.total(Counter.RAW_ESP_SEND_BATCHES), c.total(Counter.RAW_ESP_RECEIVE_BATCHES),
                 c.total(Counter.TSO_SUPER_PACKETS), c.total(Counter.GRO_SUPER_PACKETS), c.total(Counter.POLL_WAKEUPS)));
         for (Counter counter : Counter.values()) {
             if (counter.drop() && c.total(counter) > 0) {

@@ -26,6 +26,9 @@ final class FdHandle {
     final MemorySegment txState;
     private final int eventFd;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Datagrams the kernel refused (per-packet errors) and the errno of the last one; under {@link #txLock}. */
+    long sendErrors;
+    int lastSendErrno;
 
     /** Takes ownership of {@code fd} (closed here if this constructor fails). */
     FdHandle(int fd, String name) throws ErrnoException {
@@ -61,7 +64,7 @@ final class FdHandle {
      * One datagram with sendto(2), waiting for room when the socket buffer is full. Holds {@link #txLock}.
      *
      * @return 0 once sent, or the errno of a per-packet refusal ({@link UdpEndpoint#isPerPacketError}: no route,
-     *     too big, ...) for the caller to count
+     *     too big, ...), counted in {@link #sendErrors}
      * @throws IOException once closed, or for any other error
      */
     int sendTo(MemorySegment data, int length, SockAddr to) throws java.io.IOException {
@@ -90,11 +93,116 @@ final class FdHandle {
                     }
                 } else if (errno != Libc.EINTR) {
                     if (UdpEndpoint.isPerPacketError(errno)) {
+                        sendErrors++;
+                        lastSendErrno = errno;
                         return errno;
                     }
                     throw Libc.error("sendto " + name + " -> " + to, errno);
                 }
             }
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /**
+     * recvmmsg(2) into {@code batch}: as many datagrams as are queued, up to its capacity, waiting at most
+     * {@code timeoutMillis} for the first (-1: for ever, 0: not at all). Holds {@link #rxLock}.
+     *
+     * @return the number received, 0 on timeout, -1 once closed
+     */
+    int receiveBatch(DatagramBatch batch, int timeoutMillis) throws java.io.IOException {
+        rxLock.lock();
+        try {
+            if (isClosed()) {
+                return -1;
+            }
+            MemorySegment headers = batch.headers();
+            int capacity = batch.capacity();
+            while (true) {
+                batch.prepareReceive();
+                int n;
+                try {
+                    // int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
+                    //              struct timespec *timeout)
+                    n = (int) Libc.RECVMMSG.invokeExact(rxState, fd, headers, capacity, Libc.MSG_DONTWAIT,
+                            MemorySegment.NULL);
+                } catch (Throwable t) {
+                    throw Libc.linkageFailure(t);
+                }
+                if (n > 0) {
+                    batch.completeReceive(n);
+                    return n;
+                }
+                int errno = n == 0 ? Libc.EAGAIN : Libc.errno(rxState);
+                if (errno == Libc.EAGAIN) {
+                    int r = rxWaiter.await(Libc.POLLIN, timeoutMillis);
+                    if (r == FdWaiter.WOKEN) {
+                        return -1;
+                    }
+                    if (r == FdWaiter.TIMEOUT) {
+                        return 0;
+                    }
+                } else if (errno != Libc.EINTR && !UdpEndpoint.isPerPacketError(errno)) {
+                    throw Libc.error("recvmmsg " + name, errno);
+                }
+                // EINTR, or a pending ICMP error reported on the socket: try again
+            }
+        } finally {
+            rxLock.unlock();
+        }
+    }
+
+    /**
+     * sendmmsg(2) of entries {@code 0 .. count-1} of {@code batch}, with as few calls as the socket buffer allows,
+     * waiting for room when it is full. An entry the kernel refuses (no route, too big, ...) is skipped and counted
+     * in {@link #sendErrors}. Holds {@link #txLock}.
+     *
+     * @return the number of entries handed to the kernel
+     * @throws java.io.IOException once closed, or if the socket is unusable
+     */
+    int sendBatch(DatagramBatch batch, int count) throws java.io.IOException {
+        if (count < 0 || count > batch.capacity()) {
+            throw new IndexOutOfBoundsException("count " + count + " not in 0.." + batch.capacity());
+        }
+        txLock.lock();
+        try {
+            if (isClosed()) {
+                throw closedError("sendBatch");
+            }
+            batch.prepareSend(count);
+            int done = 0;
+            int sent = 0;
+            while (done < count) {
+                int n;
+                try {
+                    // int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags)
+                    n = (int) Libc.SENDMMSG.invokeExact(txState, fd, batch.headersFrom(done), count - done,
+                            Libc.MSG_DONTWAIT);
+                } catch (Throwable t) {
+                    throw Libc.linkageFailure(t);
+                }
+                if (n > 0) {
+                    done += n;
+                    sent += n;
+                    continue;
+                }
+                int errno = Libc.errno(txState);
+                if (errno == Libc.EAGAIN) {
+                    if (txWaiter.await(Libc.POLLOUT, -1) == FdWaiter.WOKEN) {
+                        throw closedError("sendBatch");
+                    }
+                } else if (errno == Libc.EINTR) {
+                    continue;
+                } else if (UdpEndpoint.isPerPacketError(errno)) {
+                    sendErrors++;
+                    lastSendErrno = errno;
+                    done++; // the first entry of this call failed: skip it
+                } else {
+                    throw Libc.error("sendmmsg " + name, errno);
+                }
+            }
+            return sent;
         } finally {
             txLock.unlock();
         }

@@ -20,6 +20,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * IP header (source = the bound address). Every raw ESP socket bound to a matching address gets a copy of each
  * incoming ESP packet: open one per address, not one per worker.
  *
+ * <p>The worker's path is batched like the UDP one: {@link #sendBatch} is one sendmmsg(2) for all the ESP packets
+ * sealed from one TUN read (a TCP super-packet gives dozens), {@link #receiveBatch} one recvmmsg(2) for all that are
+ * queued. Raw sockets have no GSO or GRO: each ESP packet still crosses the kernel's IP stack as one skb on both
+ * sides, which is what is left between this path and ESP-in-UDP (docs/benchmarks.md). {@link #send} and
+ * {@link #receive} (one packet per call) remain for tests and control paths.
+ *
  * <p>The kernel here has no ESP protocol handler; raw sockets still receive protocol 50, and because a raw socket
  * took the packet the kernel sends no "protocol unreachable" back.
  */
@@ -181,8 +187,69 @@ public final class RawEspSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * recvmmsg(2): as many ESP packets as are queued, up to the batch's capacity, waiting at most
+     * {@code timeoutMillis} for the first (0: only take what is queued). Entry {@code i} holds what the kernel
+     * delivered — for IPv4 the whole datagram, IP header included: its ESP payload starts at
+     * {@link #espOffset(DatagramBatch, int)}. Buffers should be the largest ESP packet plus 60 octets.
+     *
+     * @return the number received, 0 on timeout, -1 once closed
+     */
+    public int receiveBatch(DatagramBatch batch, int timeoutMillis) throws IOException {
+        return h.receiveBatch(batch, timeoutMillis);
+    }
+
+    /**
+     * Where the ESP payload (SPI first) of entry {@code i} of the last {@link #receiveBatch} starts: 0 for IPv6, the
+     * IPv4 header length for IPv4; -1 (and counted in {@link #malformed()}) if the entry was truncated or its IPv4
+     * header is malformed. The payload is {@code batch.length(i) - espOffset} octets.
+     */
+    public int espOffset(DatagramBatch batch, int i) {
+        int n = batch.length(i);
+        if (batch.truncated(i)) {
+            malformed++;
+            return -1;
+        }
+        if (ipv6) {
+            return 0;
+        }
+        int ihl = ipv4HeaderLength(batch.buffer(i), n);
+        if (ihl < 0) {
+            malformed++;
+        }
+        return ihl;
+    }
+
+    /**
+     * sendmmsg(2) of entries {@code 0 .. count-1} of {@code batch}: each an ESP payload (SPI first) for its
+     * {@link DatagramBatch#address(int)} (port 0); the kernel builds each outer IP header. Waits for room when the
+     * socket buffer is full; a packet the kernel refuses (no route, too big, ...) is skipped and counted in
+     * {@link #sendErrors()}. Any thread; the socket's send lock makes workers sharing it take turns per batch.
+     *
+     * @return the number of packets handed to the kernel
+     */
+    public int sendBatch(DatagramBatch batch, int count) throws IOException {
+        return h.sendBatch(batch, count);
+    }
+
+    /** Packets the kernel refused to send since this socket was opened. */
+    public long sendErrors() {
+        return h.sendErrors;
+    }
+
     /** Moves the payload of the IPv4 datagram in {@code buf[0..n)} to offset 0; -1 if the header is malformed. */
     private static int stripIpv4Header(MemorySegment buf, int n) {
+        int ihl = ipv4HeaderLength(buf, n);
+        if (ihl < 0) {
+            return -1;
+        }
+        int payload = n - ihl;
+        MemorySegment.copy(buf, ihl, buf, 0, payload); // overlapping copy is safe (memmove semantics)
+        return payload;
+    }
+
+    /** The header length of the IPv4 datagram in {@code buf[0..n)}, or -1 if it is malformed. */
+    private static int ipv4HeaderLength(MemorySegment buf, int n) {
         if (n < 20) {
             return -1;
         }
@@ -191,9 +258,7 @@ public final class RawEspSocket implements AutoCloseable {
         if ((vihl >>> 4) != 4 || ihl < 20 || ihl > n) {
             return -1;
         }
-        int payload = n - ihl;
-        MemorySegment.copy(buf, ihl, buf, 0, payload); // overlapping copy is safe (memmove semantics)
-        return payload;
+        return ihl;
     }
 
     /**
@@ -206,7 +271,7 @@ public final class RawEspSocket implements AutoCloseable {
         return h.sendTo(payload, length, peer) == 0;
     }
 
-    /** IPv4 packets dropped because their header was malformed. */
+    /** Packets dropped because their IPv4 header was malformed or they were truncated (receive side). */
     public long malformed() {
         return malformed;
     }

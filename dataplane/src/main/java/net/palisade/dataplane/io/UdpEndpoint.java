@@ -50,8 +50,6 @@ public final class UdpEndpoint implements AutoCloseable {
     private final InetSocketAddress local;
     private final boolean ipv6;
     private final MemorySegment singleAddrLen;
-    private long sendErrors;
-    private int lastSendErrno;
 
     private UdpEndpoint(FdHandle h, InetSocketAddress local, boolean ipv6) {
         this.h = h;
@@ -165,45 +163,7 @@ public final class UdpEndpoint implements AutoCloseable {
      * @return the number received, 0 on timeout, -1 once closed
      */
     public int receiveBatch(DatagramBatch batch, int timeoutMillis) throws IOException {
-        h.rxLock.lock();
-        try {
-            if (h.isClosed()) {
-                return -1;
-            }
-            MemorySegment headers = batch.headers();
-            int capacity = batch.capacity();
-            while (true) {
-                batch.prepareReceive();
-                int n;
-                try {
-                    // int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
-                    //              struct timespec *timeout)
-                    n = (int) Libc.RECVMMSG.invokeExact(h.rxState, h.fd, headers, capacity, Libc.MSG_DONTWAIT,
-                            MemorySegment.NULL);
-                } catch (Throwable t) {
-                    throw Libc.linkageFailure(t);
-                }
-                if (n > 0) {
-                    batch.completeReceive(n);
-                    return n;
-                }
-                int errno = n == 0 ? Libc.EAGAIN : Libc.errno(h.rxState);
-                if (errno == Libc.EAGAIN) {
-                    int r = h.rxWaiter.await(Libc.POLLIN, timeoutMillis);
-                    if (r == FdWaiter.WOKEN) {
-                        return -1;
-                    }
-                    if (r == FdWaiter.TIMEOUT) {
-                        return 0;
-                    }
-                } else if (errno != Libc.EINTR && !isPerPacketError(errno)) {
-                    throw Libc.error("recvmmsg " + h.name, errno);
-                }
-                // EINTR, or a pending ICMP error reported on the socket: try again
-            }
-        } finally {
-            h.rxLock.unlock();
-        }
+        return h.receiveBatch(batch, timeoutMillis);
     }
 
     /**
@@ -215,50 +175,7 @@ public final class UdpEndpoint implements AutoCloseable {
      * @throws IOException if the endpoint is closed or the socket is unusable
      */
     public int sendBatch(DatagramBatch batch, int count) throws IOException {
-        if (count < 0 || count > batch.capacity()) {
-            throw new IndexOutOfBoundsException("count " + count + " not in 0.." + batch.capacity());
-        }
-        h.txLock.lock();
-        try {
-            if (h.isClosed()) {
-                throw h.closedError("sendBatch");
-            }
-            batch.prepareSend(count);
-            int done = 0;
-            int sent = 0;
-            while (done < count) {
-                int n;
-                try {
-                    // int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags)
-                    n = (int) Libc.SENDMMSG.invokeExact(h.txState, h.fd, batch.headersFrom(done), count - done,
-                            Libc.MSG_DONTWAIT);
-                } catch (Throwable t) {
-                    throw Libc.linkageFailure(t);
-                }
-                if (n > 0) {
-                    done += n;
-                    sent += n;
-                    continue;
-                }
-                int errno = Libc.errno(h.txState);
-                if (errno == Libc.EAGAIN) {
-                    if (h.txWaiter.await(Libc.POLLOUT, -1) == FdWaiter.WOKEN) {
-                        throw h.closedError("sendBatch");
-                    }
-                } else if (errno == Libc.EINTR) {
-                    continue;
-                } else if (isPerPacketError(errno)) {
-                    sendErrors++;
-                    lastSendErrno = errno;
-                    done++; // the first datagram of this call failed: skip it
-                } else {
-                    throw Libc.error("sendmmsg " + h.name, errno);
-                }
-            }
-            return sent;
-        } finally {
-            h.txLock.unlock();
-        }
+        return h.sendBatch(batch, count);
     }
 
     /**
@@ -267,13 +184,7 @@ public final class UdpEndpoint implements AutoCloseable {
      * @return false if the kernel refused this datagram (counted in {@link #sendErrors()})
      */
     public boolean send(MemorySegment data, int length, SockAddr to) throws IOException {
-        int errno = h.sendTo(data, length, to);
-        if (errno != 0) {
-            sendErrors++;
-            lastSendErrno = errno;
-            return false;
-        }
-        return true;
+        return h.sendTo(data, length, to) == 0;
     }
 
     /**
@@ -331,12 +242,12 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** Datagrams the kernel refused since this endpoint was opened (read by the sending thread). */
     public long sendErrors() {
-        return sendErrors;
+        return h.sendErrors;
     }
 
     /** errno of the last refused datagram, 0 if none. */
     public int lastSendErrno() {
-        return lastSendErrno;
+        return h.lastSendErrno;
     }
 
     public boolean isClosed() {

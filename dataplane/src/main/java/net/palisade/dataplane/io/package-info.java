@@ -7,7 +7,7 @@
  *   <li>{@link net.palisade.dataplane.io.UdpEndpoint} with {@link net.palisade.dataplane.io.DatagramBatch}: UDP 500/4500
  *       with recvmmsg/sendmmsg, UDP GSO/GRO and SO_REUSEPORT, called directly from a worker's own thread.</li>
  *   <li>{@link net.palisade.dataplane.io.RawEspSocket}: plain ESP (IP protocol 50) for peers without UDP
- *       encapsulation.</li>
+ *       encapsulation, with the same recvmmsg/sendmmsg batches (raw sockets have no GSO/GRO).</li>
  *   <li>{@link net.palisade.dataplane.io.CpuAffinity}: pins a worker thread to a CPU.</li>
  * </ul>
  *

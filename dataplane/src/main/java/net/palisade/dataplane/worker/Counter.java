@@ -49,6 +49,10 @@ public enum Counter {
     UDP_DATAGRAMS_SENT("udp_datagrams_sent", false),
     /** Inbound: recvmmsg entries received; with GRO one carries several ESP packets. */
     UDP_DATAGRAMS_RECEIVED("udp_datagrams_received", false),
+    /** Outbound: sendmmsg batches of plain ESP handed to a raw ESP socket; SEALED over this is the batch size. */
+    RAW_ESP_SEND_BATCHES("raw_esp_send_batches", false),
+    /** Inbound: recvmmsg batches read from the raw ESP sockets. */
+    RAW_ESP_RECEIVE_BATCHES("raw_esp_receive_batches", false),
     /** Outbound: TCP super-packets (TSO) read from the TUN device and cut into segments here. */
     TSO_SUPER_PACKETS("tso_super_packets", false),
     /** Inbound: coalesced TCP super-packets (of two segments or more) written to the TUN device. */

@@ -45,10 +45,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * <ul>
  *   <li>Outbound, TUN to peer: parse, drop IPv6 link-scope noise, SPD lookup, MTU check (an ICMP error back into
  *       the TUN if the packet may not be fragmented), MSS clamp, seal with a sequence number from the SA's shared
- *       counter, queue into a sendmmsg batch (UDP 4500) or send at once (raw ESP).</li>
+ *       counter, queue into a sendmmsg batch (UDP 4500, or the raw ESP socket of the SA's local address).</li>
  *   <li>Inbound, peer to TUN: recvmmsg a batch; the non-ESP marker means IKE (to the {@link IkeSink}); a lone
  *       0xFF is a NAT-T keepalive; anything else is ESP: SPI lookup, replay check, ICV check and decryption, replay
- *       update, inner policy check against the SA's selectors, MSS clamp, TUN write.</li>
+ *       update, inner policy check against the SA's selectors, MSS clamp, TUN write. Raw ESP arrives the same
+ *       way, by recvmmsg on the raw sockets (worker 0), without the marker checks.</li>
  * </ul>
  * Every reject branch counts a {@link Counter}; nothing a packet contains can make the loop throw.
  *
@@ -136,11 +137,7 @@ public final class Worker {
     private final MemorySegment tunReadSegment;
     /** Where segments of a TCP super-packet are cut to, one at a time, at {@link #HEAD}. */
     private final byte[] segmentBuffer = new byte[HEAD + MAX_INNER + TAIL];
-    private final MemorySegment segmentSegment = MemorySegment.ofArray(segmentBuffer);
-    private final MemorySegment[] tunSlices = new MemorySegment[HEAD + 1];
-    private final MemorySegment[] segmentSlices = new MemorySegment[HEAD + 1];
     private final byte[] in = new byte[RX_BUFFER];
-    private final MemorySegment inSegment = MemorySegment.ofArray(in);
     /** The inbound ESP path: decryption, checks, coalescing, the TUN write. */
     private final EspReceiver receiver;
     private final byte[] icmp = new byte[VirtioNetHeader.LENGTH + IcmpErrors.MAX_LENGTH];
@@ -154,7 +151,11 @@ public final class Worker {
     private OutboundSa[] txSa;
     private int[] txSegment;
     private int[] txSegments;
-    private SockAddr rawFrom;
+    /** Per raw ESP socket (in {@link Config#rawSockets()} order): a sendmmsg batch and its entries in use. */
+    private DatagramBatch[] rawTx;
+    private int[] rawTxCount;
+    /** recvmmsg batch for the raw ESP sockets (worker 0 only, else null). */
+    private DatagramBatch rawRx;
 
     private Worker(Config config) {
         this.config = config;
@@ -321,8 +322,18 @@ public final class Worker {
             for (int i = 0; i < tx.length; i++) {
                 tx[i] = DatagramBatch.allocate(arena, txEntries, txBuffer);
             }
-            rawFrom = SockAddr.allocate(arena);
             boolean readRaw = index == 0;
+            List<RawEspSocket> raws = config.rawSockets();
+            rawTx = new DatagramBatch[raws.size()];
+            rawTxCount = new int[raws.size()];
+            for (int i = 0; i < rawTx.length; i++) {
+                rawTx[i] = DatagramBatch.allocate(arena, config.batch(),
+                        Math.min(65535, Math.max(config.tunMtu(), 1500) + HEAD + TAIL));
+            }
+            if (readRaw && !raws.isEmpty()) {
+                // room for the IPv4 header the kernel hands over in front of the ESP packet
+                rawRx = DatagramBatch.allocate(arena, config.batch(), RX_BUFFER + 60);
+            }
             p = new Poller(1 + opened.size() + (readRaw ? config.rawSockets().size() : 0));
             p.add(config.queue().fd());
             for (UdpEndpoint ep : opened) {
@@ -408,7 +419,7 @@ public final class Worker {
             }
             try {
                 if (tunHeader == 0) {
-                    outbound(tunBuffer, tunSegment, tunSlices, n);
+                    outbound(tunBuffer, n);
                 } else {
                     fromTunWithHeader(n);
                 }
@@ -425,7 +436,7 @@ public final class Worker {
     private void sealPings() throws IOException {
         for (byte[] echo; (echo = config.pings().poll()) != null; ) {
             System.arraycopy(echo, 0, segmentBuffer, HEAD, echo.length);
-            outbound(segmentBuffer, segmentSegment, segmentSlices, echo.length);
+            outbound(segmentBuffer, echo.length);
         }
         flush();
     }
@@ -446,7 +457,7 @@ public final class Worker {
                 count(Counter.MALFORMED);
                 return;
             }
-            outbound(tunBuffer, tunSegment, tunSlices, length);
+            outbound(tunBuffer, length);
             return;
         }
         if ((gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6)
@@ -457,12 +468,12 @@ public final class Worker {
         count(Counter.TSO_SUPER_PACKETS);
         int segment;
         while ((segment = segmenter.next(segmentBuffer, HEAD)) > 0) {
-            outbound(segmentBuffer, segmentSegment, segmentSlices, segment);
+            outbound(segmentBuffer, segment);
         }
     }
 
-    /** One inner packet at {@code buf[HEAD, HEAD + n)}: policy, MTU, clamp, seal in place, queue or send. */
-    private void outbound(byte[] buf, MemorySegment bufSegment, MemorySegment[] slices, int n) throws IOException {
+    /** One inner packet at {@code buf[HEAD, HEAD + n)}: policy, MTU, clamp, seal in place, queue for sending. */
+    private void outbound(byte[] buf, int n) throws IOException {
         IpPacket p = packet;
         if (!p.parse(buf, HEAD, n)) {
             count(Counter.MALFORMED);
@@ -518,17 +529,14 @@ public final class Worker {
         int espOffset = HEAD - EspConstants.HEADER_LENGTH - transform.ivLength();
         int sealed = transform.sealTunnel(sa.spi(), seq, buf, HEAD, length, buf, espOffset);
         if (b.raw() != null) {
-            MemorySegment slice = slices[espOffset];
-            if (slice == null) {
-                slice = bufSegment.asSlice(espOffset);
-                slices[espOffset] = slice;
-            }
-            if (b.raw().send(slice, sealed, sa.peerSockAddr())) {
-                count(Counter.SEALED);
-                sa.countSealed(index, length);
-            } else {
+            int r = rawIndex(b.raw());
+            if (r < 0 || sealed > rawTx[r].bufferSize()) {
                 count(Counter.SEND_FAILED);
+                return;
             }
+            queueRaw(r, sa, buf, espOffset, sealed);
+            count(Counter.SEALED);
+            sa.countSealed(index, length);
             return;
         }
         int e = b.udpEndpoint();
@@ -580,11 +588,54 @@ public final class Worker {
         txSegments[e] = 1;
     }
 
+    /** The position of {@code raw} in {@link Config#rawSockets()} (one or two entries), or -1. */
+    private int rawIndex(RawEspSocket raw) {
+        List<RawEspSocket> raws = config.rawSockets();
+        for (int i = 0; i < raws.size(); i++) {
+            if (raws.get(i) == raw) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Queues the ESP packet at {@code out[espOffset, +sealed)} for one sendmmsg on raw socket {@code r}: the packets
+     * sealed from one TUN read (a TCP super-packet gives dozens) leave in one call instead of one sendto each.
+     */
+    private void queueRaw(int r, OutboundSa sa, byte[] out, int espOffset, int sealed) throws IOException {
+        DatagramBatch batch = rawTx[r];
+        int k = rawTxCount[r];
+        if (k == batch.capacity()) {
+            flushRaw(r);
+            k = 0;
+        }
+        MemorySegment.copy(out, espOffset, batch.buffer(k), JAVA_BYTE, 0, sealed);
+        batch.setLength(k, sealed);
+        batch.address(k).copyFrom(sa.peerSockAddr());
+        rawTxCount[r] = k + 1;
+    }
+
     private void flush() throws IOException {
         for (int e = 0; e < txCount.length; e++) {
             if (txCount[e] > 0) {
                 flush(e);
             }
+        }
+        for (int r = 0; r < rawTxCount.length; r++) {
+            if (rawTxCount[r] > 0) {
+                flushRaw(r);
+            }
+        }
+    }
+
+    private void flushRaw(int r) throws IOException {
+        int n = rawTxCount[r];
+        rawTxCount[r] = 0;
+        int sent = config.rawSockets().get(r).sendBatch(rawTx[r], n);
+        count(Counter.RAW_ESP_SEND_BATCHES);
+        if (sent < n) {
+            count(Counter.SEND_FAILED, n - sent);
         }
     }
 
@@ -653,16 +704,24 @@ public final class Worker {
     }
 
     private void drainRaw(RawEspSocket raw) throws IOException {
-        for (int i = 0; i < config.batch(); i++) {
-            int n = raw.receive(inSegment, rawFrom, 0);
-            if (n <= 0) {
-                break;
+        DatagramBatch batch = rawRx;
+        int n = raw.receiveBatch(batch, 0);
+        if (n > 0) {
+            count(Counter.RAW_ESP_RECEIVE_BATCHES);
+        }
+        for (int i = 0; i < n; i++) {
+            int at = raw.espOffset(batch, i);
+            int length = batch.length(i) - at;
+            if (at < 0 || length > RX_BUFFER) {
+                count(Counter.MALFORMED);
+                continue;
             }
+            MemorySegment.copy(batch.buffer(i), JAVA_BYTE, at, in, 0, length);
             try {
-                esp(n);
+                esp(length);
             } catch (RuntimeException e) {
                 count(Counter.MALFORMED);
-                logOnce("inbound ESP packet of " + n + " octets", e);
+                logOnce("inbound ESP packet of " + length + " octets", e);
             }
         }
         writeCoalesced();

@@ -4,6 +4,8 @@ import net.palisade.dataplane.testkit.Root;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +79,118 @@ class RawEspSocketTest {
             assertThat(n).isEqualTo(payload.length);
             assertThat(java.util.Arrays.copyOf(buf, n)).isEqualTo(payload);
             assertThat(from.address()).isEqualTo(lo6);
+        }
+    }
+
+    /** The worker's path: one sendmmsg for many ESP packets, one recvmmsg for all that arrived. */
+    @Test
+    void ipv4BatchArrivesWholeWithHeaderOffsetAndSources() throws Exception {
+        InetAddress receiverAddr = InetAddress.ofLiteral("127.0.0.4");
+        InetAddress senderAddr = InetAddress.ofLiteral("127.0.0.5");
+        try (RawEspSocket receiver = RawEspSocket.open(receiverAddr);
+             RawEspSocket sender = RawEspSocket.open(senderAddr)) {
+            DatagramBatch tx = DatagramBatch.allocate(arena, 16, 2048);
+            byte[][] sent = new byte[10][];
+            for (int i = 0; i < sent.length; i++) {
+                sent[i] = espLike(100 + 137 * i);
+                MemorySegment.copy(sent[i], 0, tx.buffer(i), JAVA_BYTE, 0, sent[i].length);
+                tx.setLength(i, sent[i].length);
+                tx.address(i).set(receiverAddr, 0);
+            }
+            assertThat(sender.sendBatch(tx, sent.length)).isEqualTo(sent.length);
+
+            DatagramBatch rx = DatagramBatch.allocate(arena, 16, 2048 + 60);
+            int got = 0;
+            while (got < sent.length) {
+                int n = receiver.receiveBatch(rx, 5000);
+                assertThat(n).as("packets still missing: " + (sent.length - got)).isPositive();
+                for (int i = 0; i < n; i++) {
+                    int at = receiver.espOffset(rx, i);
+                    assertThat(at).as("IPv4 header of 20 octets before the SPI").isEqualTo(20);
+                    assertThat(rx.buffer(i).asSlice(at, rx.length(i) - at).toArray(JAVA_BYTE))
+                            .isEqualTo(sent[got + i]);
+                    assertThat(rx.address(i).address()).isEqualTo(senderAddr);
+                }
+                got += n;
+            }
+            assertThat(receiver.malformed()).isZero();
+        }
+    }
+
+    @Test
+    void ipv6BatchArrivesWithoutHeader() throws Exception {
+        InetAddress lo6 = InetAddress.ofLiteral("::1");
+        try (RawEspSocket receiver = RawEspSocket.open(lo6);
+             RawEspSocket sender = RawEspSocket.open(lo6)) {
+            DatagramBatch tx = DatagramBatch.allocate(arena, 4, 2048);
+            byte[][] sent = {espLike(64), espLike(1400), espLike(600)};
+            for (int i = 0; i < sent.length; i++) {
+                MemorySegment.copy(sent[i], 0, tx.buffer(i), JAVA_BYTE, 0, sent[i].length);
+                tx.setLength(i, sent[i].length);
+                tx.address(i).set(lo6, 0);
+            }
+            assertThat(sender.sendBatch(tx, sent.length)).isEqualTo(sent.length);
+            DatagramBatch rx = DatagramBatch.allocate(arena, 8, 2048);
+            int got = 0;
+            while (got < sent.length) {
+                int n = receiver.receiveBatch(rx, 5000);
+                assertThat(n).isPositive();
+                for (int i = 0; i < n; i++) {
+                    assertThat(receiver.espOffset(rx, i)).isZero();
+                    assertThat(rx.buffer(i).asSlice(0, rx.length(i)).toArray(JAVA_BYTE)).isEqualTo(sent[got + i]);
+                }
+                got += n;
+            }
+        }
+    }
+
+    /** A packet the kernel refuses is skipped and counted; the rest of the batch still leaves. */
+    @Test
+    void refusedEntryIsSkippedAndCounted() throws Exception {
+        InetAddress receiverAddr = InetAddress.ofLiteral("127.0.0.6");
+        try (RawEspSocket receiver = RawEspSocket.open(receiverAddr);
+             RawEspSocket sender = RawEspSocket.open(InetAddress.ofLiteral("127.0.0.7"))) {
+            DatagramBatch tx = DatagramBatch.allocate(arena, 4, 2048);
+            byte[] first = espLike(200);
+            byte[] last = espLike(300);
+            MemorySegment.copy(first, 0, tx.buffer(0), JAVA_BYTE, 0, first.length);
+            tx.setLength(0, first.length);
+            tx.address(0).set(receiverAddr, 0);
+            tx.setLength(1, 100);
+            tx.address(1).set(InetAddress.ofLiteral("::1"), 0); // IPv6 address on an IPv4 socket: EAFNOSUPPORT
+            MemorySegment.copy(last, 0, tx.buffer(2), JAVA_BYTE, 0, last.length);
+            tx.setLength(2, last.length);
+            tx.address(2).set(receiverAddr, 0);
+            assertThat(sender.sendBatch(tx, 3)).isEqualTo(2);
+            assertThat(sender.sendErrors()).isEqualTo(1);
+
+            DatagramBatch rx = DatagramBatch.allocate(arena, 4, 2048);
+            List<byte[]> received = new ArrayList<>();
+            while (received.size() < 2) {
+                int n = receiver.receiveBatch(rx, 5000);
+                assertThat(n).isPositive();
+                for (int i = 0; i < n; i++) {
+                    int at = receiver.espOffset(rx, i);
+                    received.add(rx.buffer(i).asSlice(at, rx.length(i) - at).toArray(JAVA_BYTE));
+                }
+            }
+            assertThat(received).containsExactly(first, last);
+        }
+    }
+
+    @Test
+    void truncatedPacketIsMalformed() throws Exception {
+        InetAddress receiverAddr = InetAddress.ofLiteral("127.0.0.8");
+        try (RawEspSocket receiver = RawEspSocket.open(receiverAddr);
+             RawEspSocket sender = RawEspSocket.open(InetAddress.ofLiteral("127.0.0.9"))) {
+            byte[] payload = espLike(1000);
+            SockAddr to = SockAddr.allocate(arena);
+            to.set(receiverAddr, 0);
+            assertThat(sender.send(MemorySegment.ofArray(payload), payload.length, to)).isTrue();
+            DatagramBatch rx = DatagramBatch.allocate(arena, 2, 512);
+            assertThat(receiver.receiveBatch(rx, 5000)).isEqualTo(1);
+            assertThat(receiver.espOffset(rx, 0)).isEqualTo(-1);
+            assertThat(receiver.malformed()).isEqualTo(1);
         }
     }
 
