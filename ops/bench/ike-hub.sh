@@ -20,7 +20,8 @@
 #   Responders: strongSwan with one connection per peer (SS_CONF=each, the default: remote_addrs and remote_ts per
 #   peer, as the hub's own config has) or one %any connection with unique = never (SS_CONF=any); Palisade with one
 #   `passive` tunnel per peer (`peer 10.200.x.y`, its own `to` network), the dataplane on (every Child SA in the
-#   workers, a route per site on the TUN device) and the journal on (embedded H2). Both: DPD every DPD s towards the
+#   workers, a route per site on the TUN device) and the journal on (embedded H2); PAL_CONF=any instead gives it
+#   one `passive` tunnel without a peer for all of them (docs/config.md, "One passive tunnel for many sites"). Both: DPD every DPD s towards the
 #   peers, IKE AES-128-GCM / PRF HMAC-SHA2-256 / Curve25519, ESP AES-128-GCM, one PSK, UDP encapsulation.
 #
 #   ops/bench/ike-hub.sh [TUNNELS=1000] [WINDOW=64]      (as root)
@@ -45,12 +46,12 @@ n=${1:-1000} window=${2:-64}
 responders=${RESPONDERS:-strongswan palisade}
 traffic=${TRAFFIC:-0} traffic_pps=${TRAFFIC_PPS:-100} traffic_payload=${TRAFFIC_PAYLOAD:-1000}
 traffic_secs=${TRAFFIC_SECONDS:-30}
-ss_conf=${SS_CONF:-each} dpd=${DPD:-30} peer_dpd=${PEER_DPD:-10} hold=${HOLD:-30} limit=${LIMIT:-900}
+ss_conf=${SS_CONF:-each} pal_conf=${PAL_CONF:-each} dpd=${DPD:-30} peer_dpd=${PEER_DPD:-10} hold=${HOLD:-30} limit=${LIMIT:-900}
 P=${LAB_PREFIX:-ikhb}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-hub: run as root (namespaces, TUN devices)" >&2; exit 2; }
 [ "$n" -ge 1 ] && [ "$n" -le 30000 ] || { echo "ike-hub: TUNNELS must be 1..30000" >&2; exit 2; }
-case "$ss_conf" in each|any) ;; *) echo "ike-hub: SS_CONF must be each or any" >&2; exit 2 ;; esac
+case "$ss_conf$pal_conf" in eacheach|eachany|anyeach|anyany) ;; *) echo "ike-hub: SS_CONF and PAL_CONF take each or any" >&2; exit 2 ;; esac
 # two sockets per peer, plus the JVM's own files
 ulimit -n $((2 * n + 4096))
 
@@ -68,7 +69,8 @@ now_ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (b - a) / 1000}'; }
 
 # ------------------------------------------------------------------------------------------------ build, lab
-(cd "$root" && ./mvnw -B -o -q -DskipTests package >&2)
+# BUILD=0 skips the package step (the distribution and test classes already built from this tree)
+[ "${BUILD:-1}" = 0 ] || (cd "$root" && ./mvnw -B -o -q -DskipTests package >&2)
 touch "$root/ops/target/palisade/.built"
 cp_gen="$root/control-plane/target/test-classes:$(ls "$root"/ops/target/palisade/lib/*.jar | tr '\n' ':')"
 
@@ -120,16 +122,24 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
 # with TRAFFIC: waits for the generator's traffic summary; prints "sent replies lost% p50 p99 responder_cpu_s"
 traffic_run() { # PID of the responder
   [ "$traffic" -gt 0 ] || { echo "- - - - - -"; return; }
-  local c0="" line=""
-  for _ in $(seq 1 $(( (traffic_secs + 60) * 2 ))); do
-    [ -z "$c0" ] && grep -q 'traffic through' "$gen_out" && c0=$(cpu_s "$1")
+  local from="" line="" c0 c1
+  for _ in $(seq 1 120); do
+    from=$(sed -n 's/.*traffic through .* from at=\([0-9]*\).*/\1/p' "$gen_out")
+    [ -n "$from" ] && break
+    sleep 0.5
+  done
+  [ -n "$from" ] || { echo "- - - - - -"; return; }
+  sleep "$(awk -v f="$from" -v n="$(now_ms)" 'BEGIN{d = (f - n) / 1000; print d > 0 ? d : 0}')"
+  c0=$(cpu_s "$1")
+  sleep "$traffic_secs"
+  c1=$(cpu_s "$1")
+  for _ in $(seq 1 60); do
     line=$(grep 'ike-hub: traffic sent=' "$gen_out" || true)
     [ -n "$line" ] && break
     sleep 0.5
   done
-  local c1; c1=$(cpu_s "$1")
   f() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
-  echo "$(f sent) $(f replies) $(f lost_pct) $(f rtt_p50_ms) $(f rtt_p99_ms) $(awk -v a="${c0:-$c1}" -v b="$c1" 'BEGIN{printf "%.1f", b - a}')"
+  echo "$(f sent) $(f replies) $(f lost_pct) $(f rtt_p50_ms) $(f rtt_p99_ms) $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b - a}')"
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
@@ -218,9 +228,10 @@ def ts(t):
     return datetime.datetime.fromisoformat(t).timestamp()
 first = {}
 for e in json.load(sys.stdin):
-    k = e.get("tunnel") or e.get("label")
+    # one tunnel per peer: its label; one tunnel for all: each peer has its own IKE SA
+    k = e.get("label") if sys.argv[2] == "each" else (e.get("label"), e.get("sa", {}).get("ikeSa"))
     first[k] = min(first.get(k, 1e18), ts(e["time"]))
-print(len(first), "%.1f" % (max(first.values()) - float(sys.argv[1]) / 1000) if first else "-")' "$1" 2>/dev/null || echo "? -"
+print(len(first), "%.1f" % (max(first.values()) - float(sys.argv[1]) / 1000) if first else "-")' "$1" "$pal_conf" 2>/dev/null || echo "? -"
 }
 wait_journal() { # MARK_MS: waits until the journal holds every tunnel (or the limit); prints "tunnels seconds"
   local r=""
@@ -238,14 +249,18 @@ heap_mib() { # PID: heap used after a full GC
 journal_mib() { du -sm "$W/data" | awk '{print $1}'; }
 
 if [[ " $responders " == *" palisade "* ]]; then
+  if [ "$pal_conf" = any ]; then
+    echo "ike passive from 10.2.0.0/24 to 10.0.0.0/8 $ike_words psk \"$psk\" dpd $dpd label hub" > "$W/hub.conf"
+  else
   awk -v n="$n" -v words="$ike_words" -v psk="$psk" -v dpd="$dpd" 'BEGIN {
     for (i = 0; i < n; i++)
       printf "ike passive from 10.2.0.0/24 to 10.%d.%d.0/24 peer 10.200.%d.%d %s psk \"%s\" dpd %s label hub-%d\n",
         100 + int(i / 256), i % 256, int((i + 1) / 256), (i + 1) % 256, words, psk, dpd, i }' > "$W/hub.conf"
+  fi
   chmod 600 "$W/hub.conf"
   start_generator palisade
   t0=$(now_ms); mark "$t0"
-  log "Palisade: starting the node with $n passive tunnels"
+  log "Palisade: starting the node with $pal_what"
   npid=$(start_node node.log); pids+=("$npid")
   R[pal_ready]=$(secs "$t0" "$(now_ms)")
   R[pal_cold]=$(wait_all_up "$t0")
@@ -280,8 +295,9 @@ fi
 # ------------------------------------------------------------------------------------------------ the table
 v() { echo "${R[$1]:--}"; }
 ss_what=$([ "$ss_conf" = each ] && echo "$n connections" || echo "one %any connection")
+pal_what=$([ "$pal_conf" = each ] && echo "$n passive tunnels" || echo "one passive tunnel without peer")
 echo
-echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-hub.sh $n $window\` (SS_CONF=$ss_conf, DPD=$dpd, PEER_DPD=$peer_dpd), load average $(cut -d' ' -f1-3 /proc/loadavg) | strongSwan 5.9.8, $ss_what | Palisade, $n passive tunnels |"
+echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-hub.sh $n $window\` (SS_CONF=$ss_conf, PAL_CONF=$pal_conf, DPD=$dpd, PEER_DPD=$peer_dpd), load average $(cut -d' ' -f1-3 /proc/loadavg) | strongSwan 5.9.8, $ss_what | Palisade, $pal_what |"
 echo "|---|---:|---:|"
 echo "| cold start: responder started → answering (charon's config loaded / node /readyz) | $(v ss_ready) s | $(v pal_ready) s |"
 echo "| cold start: responder started → all $n peers hold their Child SA (generator) | $(v ss_cold) s | $(v pal_cold) s |"

@@ -315,6 +315,8 @@ public final class IkeHubGenerator {
         volatile long upSince;
         /** Increments with every timer set, so that a superseded timer entry is skipped. */
         long timerSeq;
+        /** The epoch ms of the current timer entry. */
+        long timerAt;
         /** Echoes through this peer's tunnel, or null for a peer without traffic. */
         SpokeTraffic traffic;
         /** Echoes sent in the current traffic window. */
@@ -469,13 +471,10 @@ public final class IkeHubGenerator {
             IkeSession.Step step = s.handle(input);
             long now = System.currentTimeMillis();
             boolean down = false;
+            boolean failed = false;
             for (IkeOutput o : step.outputs()) {
                 switch (o) {
                     case IkeOutput.Send send -> send(p, send);
-                    case IkeOutput.SetTimer t -> {
-                        p.timerSeq++;
-                        timers.add(new Timer(t.at().toEpochMilli(), p, p.timerSeq));
-                    }
                     case IkeOutput.ChildSaInstalled c -> {
                         if (p.traffic != null && !p.traffic.installed(c)) {
                             fail("traffic-needs-udp-encapsulation");
@@ -488,7 +487,10 @@ public final class IkeHubGenerator {
                             setups.increment();
                         }
                     }
-                    case IkeOutput.NegotiationFailed f -> fail(f.reason().name().toLowerCase(Locale.ROOT));
+                    case IkeOutput.NegotiationFailed f -> {
+                        failed = true;
+                        fail(f.reason().name().toLowerCase(Locale.ROOT));
+                    }
                     case IkeOutput.Phase1Down d -> down = true;
                     default -> { }
                 }
@@ -496,10 +498,25 @@ public final class IkeHubGenerator {
             if (s == p.session && (down || step.state() == IkeState.CLOSED)) {
                 if (p.upSince != 0) {
                     downs.increment();
-                } else if (!down) {
+                } else if (!down && !failed) {
                     fail("closed-in-setup");
                 }
                 ended(p, now);
+                return;
+            }
+            // the session's own deadline, rounded up to the millisecond: a Tick a little before it would find nothing
+            // due, and the engine announces an unchanged deadline only once (SetTimer)
+            var next = s.nextTimer();
+            if (next.isPresent()) {
+                long at = next.get().getEpochSecond() * 1000 + (next.get().getNano() + 999_999) / 1_000_000;
+                if (at <= now && input instanceof IkeInput.Tick) {
+                    at = now + 50; // a deadline the engine keeps in the past (waiting on something else): no spinning
+                }
+                if (at != p.timerAt || input instanceof IkeInput.Tick) {
+                    p.timerAt = at;
+                    p.timerSeq++;
+                    timers.add(new Timer(at, p, p.timerSeq));
+                }
             }
         }
 
@@ -515,6 +532,7 @@ public final class IkeHubGenerator {
                 p.traffic.down();
             }
             p.timerSeq++;
+            p.timerAt = 0;
             timers.add(new Timer(now + options.retryMs(), p, -1));
         }
 
