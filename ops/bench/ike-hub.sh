@@ -89,7 +89,7 @@ gen_out=""
 start_generator() { # NAME: the generator on gw-a, output in $W/gen-NAME.out; sets gen_out, adds the pid
   gen_out=$W/gen-$1.out
   rm -f "$W/mark"
-  ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx1g -cp "$cp_gen" \
+  ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$cp_gen" \
     net.palisade.controlplane.bench.IkeHubGenerator --name "$1" --responder 192.0.2.2 --source 10.200.0.1 \
     --peers "$n" --window "$window" --dpd "$peer_dpd" --proposal "$ike_words" --psk-file "$W/psk" \
     --mark-file "$W/mark" --traffic "$traffic" --traffic-pps "$traffic_pps" --traffic-payload "$traffic_payload" \
@@ -129,7 +129,7 @@ traffic_run() { # PID of the responder
     sleep 0.5
   done
   [ -n "$from" ] || { echo "- - - - - -"; return; }
-  sleep "$(awk -v f="$from" -v n="$(now_ms)" 'BEGIN{d = (f - n) / 1000; print d > 0 ? d : 0}')"
+  sleep "$(awk -v f="$from" -v n="$(now_ms)" 'BEGIN{d = (f - n) / 1000; print (d > 0 ? d : 0)}')"
   c0=$(cpu_s "$1")
   sleep "$traffic_secs"
   c1=$(cpu_s "$1")
