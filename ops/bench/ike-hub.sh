@@ -83,6 +83,8 @@ chmod 600 "$W/psk"
 psk=$(cat "$W/psk")
 ike_words="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
 ss_ike=aes128gcm16-prfsha256-x25519 ss_esp=aes128gcm16-x25519
+ss_what=$([ "$ss_conf" = each ] && echo "$n connections" || echo "one %any connection")
+pal_what=$([ "$pal_conf" = each ] && echo "$n passive tunnels" || echo "one passive tunnel without peer")
 # peer i (from 0) is 10.200.0.1 + i with the network 10.(100 + i / 256).(i % 256).0/24 (IkeHubGenerator.site)
 
 gen_out=""
@@ -117,7 +119,7 @@ wait_all_up() { # MARK_MS
   done
   echo "-"
 }
-gen_field() { grep '^ike-hub: at=' "$gen_out" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+gen_field() { grep '^ike-hub: at=' "$gen_out" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p" || true; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"; }
 # with TRAFFIC: waits for the generator's traffic summary; prints "sent replies lost% p50 p99 responder_cpu_s"
 traffic_run() { # PID of the responder
@@ -172,7 +174,7 @@ PY
   chmod 600 "$W/ss/swanctl.conf"
   start_generator strongswan
   t0=$(now_ms); mark "$t0"
-  log "strongSwan: starting charon with $([ "$ss_conf" = each ] && echo "$n connections" || echo "one %any connection")"
+  log "strongSwan: starting charon with $ss_what"
   "$lab/strongswan.sh" start "$P-gwb" "$W/ss"
   R[ss_ready]=$(secs "$t0" "$(now_ms)")
   charon=$(cat "$W/ss/charon.pid")
@@ -183,16 +185,16 @@ PY
   downs0=$(gen_field downs)
   sleep "$hold"
   R[ss_lost]=$(( $(gen_field downs) - downs0 ))
-  R[ss_ikesas]=$("$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss" --stats | sed -n 's/.*IKE_SAs: \([0-9]*\) total.*/\1/p')
+  R[ss_ikesas]=$("$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss" --stats | sed -n 's/.*IKE_SAs: \([0-9]*\) total.*/\1/p' || echo "?")
   R[ss_children]=$("$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss" --list-sas 2>/dev/null | grep -c INSTALLED || true)
-  R[ss_rss]=$(rss_mib "$charon")
+  R[ss_rss]=$(rss_mib "$charon" || echo "?")
   t1=$(now_ms); mark "$t1"
   log "strongSwan: kill -9 and start again"
   kill -9 "$charon"
   "$lab/strongswan.sh" start "$P-gwb" "$W/ss"
   R[ss_ready2]=$(secs "$t1" "$(now_ms)")
   R[ss_restart]=$(wait_all_up "$t1")
-  R[ss_rss2]=$(rss_mib "$(cat "$W/ss/charon.pid")")
+  R[ss_rss2]=$(rss_mib "$(cat "$W/ss/charon.pid")" || echo "?")
   R[ss_fail]=$(gen_field failures)
   log "strongSwan: all $n up again ${R[ss_restart]} s after the kill"
   kill -9 "$gen_pid"; wait "$gen_pid" 2>/dev/null || true
@@ -271,11 +273,11 @@ if [[ " $responders " == *" palisade "* ]]; then
   downs0=$(gen_field downs)
   sleep "$hold"
   R[pal_lost]=$(( $(gen_field downs) - downs0 ))
-  R[pal_up_api]=$(api /metrics | awk '/^palisade_tunnel_up/ {s += $NF} END {print s + 0}')
-  R[pal_heap]=$(heap_mib "$npid")
-  R[pal_rss]=$(rss_mib "$npid")
+  R[pal_up_api]=$(api /metrics | awk '/^palisade_tunnel_up/ {s += $NF} END {print s + 0}' || echo "?")
+  R[pal_heap]=$(heap_mib "$npid" || echo "?")
+  R[pal_rss]=$(rss_mib "$npid" || echo "?")
   R[pal_journal]=$(journal_mib)
-  R[pal_events]=$(api "/v1/events?limit=100000" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  R[pal_events]=$(api "/v1/events?limit=100000" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' || echo "?")
   t1=$(now_ms); mark "$t1"
   log "Palisade: kill -9 and start again"
   kill -9 "$npid"
@@ -283,19 +285,17 @@ if [[ " $responders " == *" palisade "* ]]; then
   R[pal_ready2]=$(secs "$t1" "$(now_ms)")
   R[pal_restart]=$(wait_all_up "$t1")
   read -r R[pal_j_n2] R[pal_j_restart] < <(wait_journal "$t1")
-  R[pal_heap2]=$(heap_mib "$npid")
+  R[pal_heap2]=$(heap_mib "$npid" || echo "?")
   R[pal_journal2]=$(journal_mib)
   R[pal_resumed]=$(grep -c 'resuming it' "$W/node.log" || true)
   R[pal_fail]=$(gen_field failures)
-  R[pal_counters]=$(api /metrics | awk -F'[{}"]' '/^palisade_ike_total/ && $NF + 0 > 0 { printf "%s%s=%d", sep, $3, $NF; sep=" " }')
+  R[pal_counters]=$(api /metrics | awk -F'[{}"]' '/^palisade_ike_total/ && $NF + 0 > 0 { printf "%s%s=%d", sep, $3, $NF; sep=" " }' || true)
   log "Palisade: all $n up again ${R[pal_restart]} s after the kill (journal ${R[pal_j_n2]} tunnels, ${R[pal_j_restart]} s)"
   log "Palisade IKE counters: ${R[pal_counters]:-none}"
 fi
 
 # ------------------------------------------------------------------------------------------------ the table
 v() { echo "${R[$1]:--}"; }
-ss_what=$([ "$ss_conf" = each ] && echo "$n connections" || echo "one %any connection")
-pal_what=$([ "$pal_conf" = each ] && echo "$n passive tunnels" || echo "one passive tunnel without peer")
 echo
 echo "| $(date -u '+%F %H:%M UTC'), \`ops/bench/ike-hub.sh $n $window\` (SS_CONF=$ss_conf, PAL_CONF=$pal_conf, DPD=$dpd, PEER_DPD=$peer_dpd), load average $(cut -d' ' -f1-3 /proc/loadavg) | strongSwan 5.9.8, $ss_what | Palisade, $pal_what |"
 echo "|---|---:|---:|"
