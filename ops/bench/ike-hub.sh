@@ -119,6 +119,7 @@ wait_all_up() { # MARK_MS
   done
   echo "-"
 }
+first_up() { grep 'all-up' "$gen_out" | tail -1 | sed -n 's/.* first_after_mark_s=\([^ ]*\).*/\1/p' || true; }
 gen_field() { grep '^ike-hub: at=' "$gen_out" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p" || true; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"; }
 # with TRAFFIC: waits for the generator's traffic summary; prints "sent replies lost% p50 p99 responder_cpu_s"
@@ -194,6 +195,7 @@ PY
   "$lab/strongswan.sh" start "$P-gwb" "$W/ss"
   R[ss_ready2]=$(secs "$t1" "$(now_ms)")
   R[ss_restart]=$(wait_all_up "$t1")
+  R[ss_first2]=$(first_up)
   R[ss_rss2]=$(rss_mib "$(cat "$W/ss/charon.pid")" || echo "?")
   R[ss_fail]=$(gen_field failures)
   log "strongSwan: all $n up again ${R[ss_restart]} s after the kill"
@@ -284,6 +286,7 @@ if [[ " $responders " == *" palisade "* ]]; then
   npid=$(start_node node.log); pids+=("$npid")
   R[pal_ready2]=$(secs "$t1" "$(now_ms)")
   R[pal_restart]=$(wait_all_up "$t1")
+  R[pal_first2]=$(first_up)
   read -r R[pal_j_n2] R[pal_j_restart] < <(wait_journal "$t1")
   R[pal_heap2]=$(heap_mib "$npid" || echo "?")
   R[pal_journal2]=$(journal_mib)
@@ -313,6 +316,7 @@ echo "| memory, all up | RSS $(v ss_rss) MiB | heap after GC $(v pal_heap) MiB, 
 echo "| journal, all up | — | $(v pal_journal) MiB on disk, $(v pal_events) events |"
 echo "| restart: kill -9 → answering again | $(v ss_ready2) s | $(v pal_ready2) s |"
 echo "| restart: kill -9 → all $n up again (peers notice by DPD, then negotiate) | $(v ss_restart) s | $(v pal_restart) s |"
+echo "| restart: kill -9 → the first peer up again (its DPD noticed: at most PEER_DPD + 7 s) | $(v ss_first2) s | $(v pal_first2) s |"
 echo "| restart: journal holds child-sa-installed of tunnels / last one after | — | $(v pal_j_n2) / $(v pal_j_restart) s |"
 echo "| after the restart | RSS $(v ss_rss2) MiB | heap after GC $(v pal_heap2) MiB, journal $(v pal_journal2) MiB, IKE SAs resumed from the journal: $(v pal_resumed) |"
 echo "| generator failures (whole run, by reason) | $(v ss_fail) | $(v pal_fail) |"

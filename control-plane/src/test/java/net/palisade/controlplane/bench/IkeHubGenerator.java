@@ -59,7 +59,8 @@ import net.palisade.model.config.ConfigResult;
  * failures={reason=n,...}} where {@code up} counts initiators holding an IKE SA with its Child SA and {@code fresh}
  * those of them whose SA came up after the mark: the generator's start, or the epoch milliseconds last written to
  * {@code --mark-file} (read every second; the script writes the instant it killed the hub). The first time
- * {@code fresh} reaches N after a mark it prints {@code ike-hub: all-up at=EPOCH_MS after_mark_s=X}. It runs until
+ * {@code fresh} reaches N after a mark it prints {@code ike-hub: all-up at=EPOCH_MS after_mark_s=X
+ * first_after_mark_s=Y} (Y: when the first of them came up). It runs until
  * killed. Figures are printed, never asserted.
  */
 public final class IkeHubGenerator {
@@ -231,12 +232,14 @@ public final class IkeHubGenerator {
             }
             int up = 0;
             int fresh = 0;
+            long firstFresh = Long.MAX_VALUE;
             for (Peer p : all) {
                 long since = p.upSince;
                 if (since != 0) {
                     up++;
                     if (since >= mark) {
                         fresh++;
+                        firstFresh = Math.min(firstFresh, since);
                     }
                 }
             }
@@ -249,8 +252,9 @@ public final class IkeHubGenerator {
                     failed.isEmpty() ? "none" : failed.toString().replace(" ", ""));
             if (!reported && fresh == options.peers()) {
                 long last = all.stream().mapToLong(p -> p.upSince).max().orElse(now);
-                System.out.printf(Locale.ROOT, "ike-hub: all-up at=%d after_mark_s=%.1f%n", last,
-                        (last - mark) / 1e3);
+                // the first of them says when the peers began to come back (after a restart: when their DPD noticed)
+                System.out.printf(Locale.ROOT, "ike-hub: all-up at=%d after_mark_s=%.1f first_after_mark_s=%.1f%n",
+                        last, (last - mark) / 1e3, (firstFresh - mark) / 1e3);
                 reported = true;
                 if (!trafficReported && trafficEnd == 0) {
                     long from = now + options.traffic().after() * 1000L;
