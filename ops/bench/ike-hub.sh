@@ -52,8 +52,6 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-hub: run as root (namespaces, TUN devices)" >&2; exit 2; }
 [ "$n" -ge 1 ] && [ "$n" -le 30000 ] || { echo "ike-hub: TUNNELS must be 1..30000" >&2; exit 2; }
 case "$ss_conf$pal_conf" in eacheach|eachany|anyeach|anyany) ;; *) echo "ike-hub: SS_CONF and PAL_CONF take each or any" >&2; exit 2 ;; esac
-# two sockets per peer, plus the JVM's own files
-ulimit -n $((2 * n + 4096))
 
 W=$(mktemp -d /tmp/ike-hub.XXXXXX)
 pids=()
@@ -87,40 +85,70 @@ ss_what=$([ "$ss_conf" = each ] && echo "$n connections" || echo "one %any conne
 pal_what=$([ "$pal_conf" = each ] && echo "$n passive tunnels" || echo "one passive tunnel without peer")
 # peer i (from 0) is 10.200.0.1 + i with the network 10.(100 + i / 256).(i % 256).0/24 (IkeHubGenerator.site)
 
-gen_out=""
-start_generator() { # NAME: the generator on gw-a, output in $W/gen-NAME.out; sets gen_out, adds the pid
-  gen_out=$W/gen-$1.out
+# Each generator process opens two sockets per peer; the open-file limit here may not be raised (it was not, as root,
+# on the machines of docs/benchmarks.md), so the peers are shared among as many processes as that limit needs.
+per_proc=$(( ($(ulimit -Hn) - 1000) / 2 ))
+[ "$per_proc" -ge 100 ] || { echo "ike-hub: open-file limit $(ulimit -Hn) is too low" >&2; exit 2; }
+ulimit -n "$(ulimit -Hn)"
+procs=$(( (n + per_proc - 1) / per_proc ))
+per_proc=$(( (n + procs - 1) / procs ))   # the same share for each
+[ "$traffic" -le "$per_proc" ] || { echo "ike-hub: TRAFFIC must be at most $per_proc" >&2; exit 2; }
+gen_out="" gen_outs=() gen_pids=()
+start_generator() { # NAME: the generator processes on gw-a, output in $W/gen-NAME-J.out; sets gen_out (process 0's)
+  gen_outs=() gen_pids=()
   rm -f "$W/mark"
-  ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$cp_gen" \
-    net.palisade.controlplane.bench.IkeHubGenerator --name "$1" --responder 192.0.2.2 --source 10.200.0.1 \
-    --peers "$n" --window "$window" --dpd "$peer_dpd" --proposal "$ike_words" --psk-file "$W/psk" \
-    --mark-file "$W/mark" --traffic "$traffic" --traffic-pps "$traffic_pps" --traffic-payload "$traffic_payload" \
-    --traffic-seconds "$traffic_secs" --traffic-after 5 > "$gen_out" 2> "$W/gen-$1.err" &
-  pids+=($!)
-  gen_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q 'sockets open' "$gen_out" 2>/dev/null && return 0
-    kill -0 "$gen_pid" 2>/dev/null || { echo "ike-hub: generator exited:" >&2; tail -20 "$W/gen-$1.err" >&2; exit 1; }
-    sleep 0.2
+  local j first count t
+  for j in $(seq 0 $((procs - 1))); do
+    first=$((j * per_proc)) count=$(( n - j * per_proc < per_proc ? n - j * per_proc : per_proc ))
+    t=$([ "$j" = 0 ] && echo "$traffic" || echo 0)
+    ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$cp_gen" \
+      net.palisade.controlplane.bench.IkeHubGenerator --name "$1" --responder 192.0.2.2 --source 10.200.0.1 \
+      --first-index "$first" --peers "$count" --window "$((window / procs > 2 ? window / procs : 2))" \
+      --dpd "$peer_dpd" --proposal "$ike_words" --psk-file "$W/psk" \
+      --mark-file "$W/mark" --traffic "$t" --traffic-pps "$traffic_pps" --traffic-payload "$traffic_payload" \
+      --traffic-seconds "$traffic_secs" --traffic-after 5 > "$W/gen-$1-$j.out" 2> "$W/gen-$1-$j.err" &
+    pids+=($!) gen_pids+=($!) gen_outs+=("$W/gen-$1-$j.out")
   done
-  echo "ike-hub: generator did not open its sockets" >&2; exit 1
+  gen_out=${gen_outs[0]}
+  for j in $(seq 0 $((procs - 1))); do
+    for _ in $(seq 1 600); do
+      grep -q 'sockets open' "${gen_outs[$j]}" 2>/dev/null && break
+      kill -0 "${gen_pids[$j]}" 2>/dev/null || { echo "ike-hub: generator exited:" >&2; tail -20 "$W/gen-$1-$j.err" >&2; exit 1; }
+      sleep 0.2
+    done
+    grep -q 'sockets open' "${gen_outs[$j]}" || { echo "ike-hub: generator $j did not open its sockets" >&2; exit 1; }
+  done
 }
+stop_generator() { local pid; for pid in "${gen_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 mark() { echo "$1" > "$W/mark.tmp"; mv "$W/mark.tmp" "$W/mark"; }
-# waits until the generator reports every peer up since the current mark; prints "seconds" or "-"
+all_up_lines() { local f; for f in "${gen_outs[@]}"; do grep -c 'all-up' "$f" || true; done | tr '\n' ' '; }
+# waits until every generator process reports all its peers up since the current mark; prints "seconds" or "-"
 wait_all_up() { # MARK_MS
-  local seen
-  seen=$(grep -c 'all-up' "$gen_out" || true)
+  local seen now_seen f at=0 a j ok
+  read -r -a seen <<<"$(all_up_lines)"
   for _ in $(seq 1 $((limit * 2))); do
-    if [ "$(grep -c 'all-up' "$gen_out" || true)" -gt "$seen" ]; then
-      local at; at=$(grep 'all-up' "$gen_out" | tail -1 | sed 's/.* at=\([0-9]*\).*/\1/')
+    read -r -a now_seen <<<"$(all_up_lines)"
+    ok=1
+    for j in "${!seen[@]}"; do [ "${now_seen[$j]}" -gt "${seen[$j]}" ] || ok=0; done
+    if [ "$ok" = 1 ]; then
+      for f in "${gen_outs[@]}"; do
+        a=$(grep 'all-up' "$f" | tail -1 | sed 's/.* at=\([0-9]*\).*/\1/')
+        [ "$a" -gt "$at" ] && at=$a
+      done
       secs "$1" "$at"; return 0
     fi
     sleep 0.5
   done
   echo "-"
 }
-first_up() { grep 'all-up' "$gen_out" | tail -1 | sed -n 's/.* first_after_mark_s=\([^ ]*\).*/\1/p' || true; }
-gen_field() { grep '^ike-hub: at=' "$gen_out" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p" || true; }
+# the earliest first_after_mark_s of the processes' last all-up lines
+first_up() { local f; for f in "${gen_outs[@]}"; do grep 'all-up' "$f" | tail -1 | sed -n 's/.* first_after_mark_s=\([^ ]*\).*/\1/p'; done | sort -g | head -1 || true; }
+# downs: summed over the processes; failures: each process's, joined
+gen_field() {
+  local f
+  for f in "${gen_outs[@]}"; do grep '^ike-hub: at=' "$f" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; done \
+    | if [ "$1" = downs ]; then awk '{s += $1} END {print s + 0}'; else paste -sd' '; fi || true
+}
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"; }
 # with TRAFFIC: waits for the generator's traffic summary; prints "sent replies lost% p50 p99 responder_cpu_s"
 traffic_run() { # PID of the responder
@@ -199,7 +227,7 @@ PY
   R[ss_rss2]=$(rss_mib "$(cat "$W/ss/charon.pid")" || echo "?")
   R[ss_fail]=$(gen_field failures)
   log "strongSwan: all $n up again ${R[ss_restart]} s after the kill"
-  kill -9 "$gen_pid"; wait "$gen_pid" 2>/dev/null || true
+  stop_generator
   "$lab/strongswan.sh" stop "$P-gwb" "$W/ss"
   sleep 1
 fi

@@ -76,7 +76,9 @@ public final class IkeHubGenerator {
      * @param name        a name for the responder in the output
      * @param responder   the hub's address (port 500)
      * @param firstSource the first peer's source address; the others follow it
-     * @param peers       how many peers (initiators), 1 to {@value #MAX_PEERS}
+     * @param firstIndex  the index of this process's first peer (several processes share the peers when one may not
+     *                    open two sockets for each)
+     * @param peers       how many peers (initiators) from {@code firstIndex}; all of them below {@value #MAX_PEERS}
      * @param threads     event loop threads; peer {@code i} belongs to thread {@code i % threads}
      * @param window      setups in flight at most, over all threads
      * @param dpd         the peers' own liveness check interval
@@ -86,11 +88,12 @@ public final class IkeHubGenerator {
      * @param markFile    where the script writes the instant (epoch ms) from which {@code fresh} counts; may be null
      * @param traffic     what to send through the first peers' tunnels once all are up
      */
-    record Options(String name, InetAddress responder, InetAddress firstSource, int peers, int threads, int window,
+    record Options(String name, InetAddress responder, InetAddress firstSource, int firstIndex, int peers, int threads,
+            int window,
             int dpd, long retryMs, String proposal, String psk, Path markFile, Traffic traffic) {}
 
     /**
-     * Echoes through the tunnels of peers 0 to {@code peers - 1} ({@link SpokeTraffic}), {@code after} seconds after
+     * Echoes through the tunnels of this process's first {@code peers} peers ({@link SpokeTraffic}), {@code after} seconds after
      * every peer first came up, for {@code seconds}, {@code pps} echoes a second per peer of {@code payload} octets,
      * to {@code target} (a host behind the hub). No traffic when {@code peers} is 0.
      */
@@ -113,7 +116,7 @@ public final class IkeHubGenerator {
     /** Parses the options (see the class description) and runs until killed. */
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
-        tunnel(o, 0); // fails here, before any socket is opened, when the proposal words do not parse
+        tunnel(o, o.firstIndex()); // fails here, before any socket is opened, when the proposal words do not parse
         new IkeHubGenerator(o).run();
     }
 
@@ -122,6 +125,7 @@ public final class IkeHubGenerator {
         InetAddress responder = null;
         InetAddress source = null;
         int peers = 1000;
+        int firstIndex = 0;
         int threads = 2;
         int window = 64;
         int dpd = 10;
@@ -142,6 +146,7 @@ public final class IkeHubGenerator {
                 case "--responder" -> responder = InetAddress.ofLiteral(v);
                 case "--source" -> source = InetAddress.ofLiteral(v);
                 case "--peers" -> peers = Integer.parseInt(v);
+                case "--first-index" -> firstIndex = Integer.parseInt(v);
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--window" -> window = Integer.parseInt(v);
                 case "--dpd" -> dpd = Integer.parseInt(v);
@@ -156,7 +161,8 @@ public final class IkeHubGenerator {
                 case "--traffic-seconds" -> trafficSeconds = Integer.parseInt(v);
                 case "--traffic-target" -> target = InetAddress.ofLiteral(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: --responder ADDR --source ADDR --psk-file FILE [--peers N] [--threads T]"
+                        + "; usage: --responder ADDR --source ADDR --psk-file FILE [--peers N] [--first-index I]"
+                        + " [--threads T]"
                         + " [--window W] [--dpd S] [--retry-ms MS] [--proposal WORDS] [--mark-file F] [--name N]"
                         + " [--traffic K [--traffic-pps R] [--traffic-payload B] [--traffic-after S]"
                         + " [--traffic-seconds S] [--traffic-target ADDR]]");
@@ -166,14 +172,15 @@ public final class IkeHubGenerator {
         if (responder == null || source == null || psk == null) {
             throw new IllegalArgumentException("--responder, --source and --psk-file are required");
         }
-        if (peers < 1 || peers > MAX_PEERS || threads < 1 || window < threads || dpd < 1 || retryMs < 0
+        if (peers < 1 || firstIndex < 0 || firstIndex + peers > MAX_PEERS || threads < 1 || window < threads || dpd < 1 || retryMs < 0
                 || trafficPeers < 0 || trafficPeers > peers || pps < 1 || pps > 10_000 || payload < 8
                 || payload > 1400 || after < 0 || trafficSeconds < 1) {
-            throw new IllegalArgumentException("--peers 1.." + MAX_PEERS + ", --threads >= 1, --window >= threads,"
+            throw new IllegalArgumentException("--first-index + --peers up to " + MAX_PEERS + ", --peers >= 1,"
+                    + " --threads >= 1, --window >= threads,"
                     + " --dpd >= 1, --retry-ms >= 0, --traffic 0..peers, --traffic-pps 1..10000,"
                     + " --traffic-payload 8..1400, --traffic-after >= 0, --traffic-seconds >= 1");
         }
-        return new Options(name, responder, source, peers, threads, window, dpd, retryMs, proposal, psk, mark,
+        return new Options(name, responder, source, firstIndex, peers, threads, window, dpd, retryMs, proposal, psk, mark,
                 new Traffic(trafficPeers, pps, payload, after, trafficSeconds, target));
     }
 
@@ -204,14 +211,15 @@ public final class IkeHubGenerator {
             loops.add(new Loop(options.window() / options.threads()));
         }
         List<Peer> all = new ArrayList<>();
-        for (int i = 0; i < options.peers(); i++) {
+        for (int k = 0; k < options.peers(); k++) {
+            int i = options.firstIndex() + k;
             Peer p = new Peer(i, tunnel(options, i), offset(options.firstSource(), i));
-            if (i < options.traffic().peers()) {
+            if (k < options.traffic().peers()) {
                 p.traffic = new SpokeTraffic(trafficTotals, siteHost(i), options.traffic().target(), i,
                         options.traffic().payload());
             }
             all.add(p);
-            loops.get(i % options.threads()).add(p);
+            loops.get(k % options.threads()).add(p);
         }
         System.out.printf(Locale.ROOT, "ike-hub: name=%s peers=%d threads=%d window=%d dpd=%d sockets open at=%d%n",
                 options.name(), options.peers(), options.threads(), options.window(), options.dpd(),
