@@ -229,6 +229,14 @@ PY
   log "strongSwan: all $n up again ${R[ss_restart]} s after the kill"
   stop_generator
   "$lab/strongswan.sh" stop "$P-gwb" "$W/ss"
+  # charon with thousands of IKE SAs takes seconds to exit, and holds port 4500 until it has: the node needs it
+  for _ in $(seq 1 150); do
+    ip netns exec "$P-gwb" ss -Hlun 'sport = :4500' | grep -q . || break
+    sleep 0.2
+  done
+  for pid in $(ip netns pids "$P-gwb"); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = charon ] && kill -9 "$pid" 2>/dev/null || true
+  done
   sleep 1
 fi
 
