@@ -112,8 +112,8 @@ public final class IkeSession {
      */
     static IkeSession resume(IkeTunnel tunnel, IkeSaSnapshot snapshot, List<IkeOutput.ChildSaInstalled> childSas,
             List<IkeResumption.Old> replaced, IkeEnvironment env, IkeSettings settings) {
-        IkeSession s = new IkeSession(List.of(tunnel), snapshot.initiatorRole(), snapshot.local(), snapshot.remote(), env,
-                settings);
+        IkeSession s = new IkeSession(List.of(tunnel), snapshot.initiatorRole(), snapshot.local(), snapshot.remote(),
+                env, settings);
         s.ctx.restore(snapshot);
         childSas.forEach(s.children::resume);
         replaced.forEach(o -> s.children.resumeReplaced(o.sa(), o.successorSpiIn()));
@@ -153,7 +153,7 @@ public final class IkeSession {
         return ctx.tunnel;
     }
 
-    /** When this session next wants a {@link IkeInput.Tick} (its last {@link IkeOutput.SetTimer}). */
+    /** When it next wants a {@link IkeInput.Tick}: its last {@link IkeOutput.SetTimer} (again after an early Tick). */
     public Optional<Instant> nextTimer() {
         return Optional.ofNullable(timerSet);
     }
@@ -228,7 +228,7 @@ public final class IkeSession {
             ctx.lastSent = ctx.now();
         }
         Instant next = nextDeadline();
-        if (next != null && !next.equals(timerSet)) {
+        if (next != null && (!next.equals(timerSet) || input instanceof IkeInput.Tick && next.isAfter(ctx.now()))) {
             outputs.add(new IkeOutput.SetTimer(next));
         }
         timerSet = next;

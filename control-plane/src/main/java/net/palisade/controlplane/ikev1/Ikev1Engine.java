@@ -98,7 +98,10 @@ public final class Ikev1Engine {
         }
         Instant t = earliest(current.nextDeadline(), next == null ? null : next.nextDeadline());
         t = earliest(t, reauthDue().orElse(null));
-        if (t != null && !t.equals(timerSet)) {
+        // a Tick used up the driver's timer and may come early (the driver's timers run on monotonic time, the
+        // deadlines on the wall clock, which can step back): then the deadline is set again even though it did not
+        // move. Not after a Tick at or past it: a deadline nothing acts on would spin.
+        if (t != null && (!t.equals(timerSet) || input instanceof IkeInput.Tick && t.isAfter(env.clock().instant()))) {
             timerSet = t;
             out.add(new IkeOutput.SetTimer(t));
         }

@@ -49,6 +49,22 @@ class IkeNegotiationEdgeTest {
                 .group();
     }
 
+    /**
+     * A Tick uses up the driver's one timer, and may come before the deadline (the actor's timers run on monotonic
+     * time, the engine's deadlines on the wall clock, which can step back): the session must name its deadline again
+     * after every Tick, or it would never retransmit or check liveness again.
+     */
+    @Test
+    void anEarlyTickStillEndsWithTheNextDeadline() {
+        IkeSession s = initiator(IkeLoop.gcm("s", DhGroup.CURVE25519));
+        Instant deadline = s.handle(new IkeInput.Start()).outputs().stream()
+                .filter(IkeOutput.SetTimer.class::isInstance).map(o -> ((IkeOutput.SetTimer) o).at()).findFirst()
+                .orElseThrow();
+        IkeSession.Step early = s.handle(new IkeInput.Tick());
+        assertThat(early.outputs()).as("nothing is due yet, and the timer is set again")
+                .containsExactly(new IkeOutput.SetTimer(deadline));
+    }
+
     @Test
     void invalidKeNamingAGroupWeDoNotOfferFailsWithoutDowngrade() {
         IkeSession s = initiator(IkeLoop.gcm("s", DhGroup.ECP256, DhGroup.CURVE25519));

@@ -83,6 +83,21 @@ class Ikev1EdgeTest {
                 + loop.b.counters().get("ikev1.engine.duplicate_just_answered")).isPositive();
     }
 
+    /** As IKEv2's engine: a Tick before the deadline still ends with the deadline set again (it used the timer). */
+    @Test
+    void anEarlyTickStillEndsWithTheNextDeadline() {
+        Ikev1Engine e = Ikev1Engine.initiator(Ikev1Loop.main("badpassword"), Ikev1Loop.A, Ikev1Loop.B,
+                new net.palisade.controlplane.ike.IkeEnvironment(new net.palisade.controlplane.MutableClock(
+                        java.time.Instant.parse("2026-12-06T12:00:00Z")), new java.util.Random(3)::nextBytes,
+                        net.palisade.controlplane.ike.crypto.KeyExchanges.standard(),
+                        net.palisade.model.wire.ikev2.Ikev2Codec.standard()),
+                net.palisade.controlplane.ike.IkeSettings.DEFAULT);
+        java.util.List<IkeOutput> started = e.handle(new IkeInput.Start()).outputs();
+        IkeOutput.SetTimer timer = started.stream().filter(IkeOutput.SetTimer.class::isInstance)
+                .map(IkeOutput.SetTimer.class::cast).findFirst().orElseThrow();
+        assertThat(e.handle(new IkeInput.Tick()).outputs()).containsExactly(timer);
+    }
+
     @Test
     void quickModeOvertakingAggressiveMessage3IsRetriedAfterIt() {
         IkeTunnel t = tunnel(IkeExchange.IKEV1_AGGRESSIVE);
