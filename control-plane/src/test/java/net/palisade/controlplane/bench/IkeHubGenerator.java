@@ -32,8 +32,6 @@ import net.palisade.controlplane.ike.IkeSession;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.IkeState;
 import net.palisade.model.IkeTunnel;
-import net.palisade.model.config.ConfigParser;
-import net.palisade.model.config.ConfigResult;
 
 /**
  * The spokes of a hub ({@code ops/bench/ike-hub.sh}): N long-lived IKEv2 initiators, each the product's
@@ -198,11 +196,7 @@ public final class IkeHubGenerator {
     static IkeTunnel tunnel(Options o, int i) {
         String text = "ike from " + site(i) + " to 10.2.0.0/24 peer " + o.responder().getHostAddress() + " "
                 + o.proposal() + " psk \"" + o.psk() + "\" dpd " + o.dpd() + " label hub-" + i + "\n";
-        ConfigResult r = ConfigParser.parse(text, "hub");
-        if (!r.ok()) {
-            throw new IllegalArgumentException("hub peer tunnel does not parse: " + r.errors());
-        }
-        return (IkeTunnel) r.orThrow().tunnels().getFirst();
+        return IkeLoadGenerator.parseTunnel(text, "hub");
     }
 
     private void run() throws Exception {

@@ -146,9 +146,14 @@ public final class IkeLoadGenerator {
     static IkeTunnel tunnel(Options o, int i) {
         String text = "ike from 10.100." + i + ".0/24 to 10.2.0.0/24 peer " + o.responder().getHostAddress() + " "
                 + o.proposal() + " psk \"" + o.psk() + "\" label bench-" + i + "\n";
-        ConfigResult r = ConfigParser.parse(text, "bench");
+        return parseTunnel(text, "bench");
+    }
+
+    /** The one IKE tunnel of config {@code text}, read as the file {@code source}; refused with its errors. */
+    static IkeTunnel parseTunnel(String text, String source) {
+        ConfigResult r = ConfigParser.parse(text, source);
         if (!r.ok()) {
-            throw new IllegalArgumentException("bench tunnel does not parse: " + r.errors());
+            throw new IllegalArgumentException(source + " tunnel does not parse: " + r.errors());
         }
         return (IkeTunnel) r.orThrow().tunnels().getFirst();
     }
