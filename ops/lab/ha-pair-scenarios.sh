@@ -133,17 +133,7 @@ table inet ha_nodb {
   }
 }
 NFT
-  for br in inet:wan lana:lan; do
-    ip netns exec "$P-${br%%:*}" nft -f - <<NFT
-table bridge ha_cut {
-  chain forward {
-    type filter hook forward priority 0; policy accept;
-    iifname "${br##*:}-1" oifname "${br##*:}-2" drop
-    iifname "${br##*:}-2" oifname "${br##*:}-1" drop
-  }
-}
-NFT
-  done
+  cut_gateways
   cut_at=$(date +%s.%N)
   say "gw1 (active) cut from PostgreSQL and from gw2 at $cut_at"
   : > "$work/roles-cut-active.txt"
@@ -162,7 +152,7 @@ NFT
   say "across the cut: $(val gap_ms "$res") ms longest without a reply; lost $(val lost "$res") of $(val sent "$res"); ping resumed: $(val resumed "$res")"
   # heal: the node downed by the resolver exits (palisade run ends with its cluster membership): started again
   ip netns exec "$P-gw1" nft delete table inet ha_nodb
-  for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done
+  heal_gateways
   local exited=no healed
   [ -z "$(node_pid 1)" ] && { exited=yes; start_node 1; }
   wait_role 1 standby 120

@@ -305,6 +305,21 @@ after = [t for t, _ in replies if t > killed]
 resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
 print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
 PY
+cut_gateways() { # drops the frames between the two gateways' ports on both bridges (cluster, VRRP)
+  local br
+  for br in inet:wan lana:lan; do
+    ip netns exec "$P-${br%%:*}" nft -f - <<NFT
+table bridge ha_cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "${br##*:}-1" oifname "${br##*:}-2" drop
+    iifname "${br##*:}-2" oifname "${br##*:}-1" drop
+  }
+}
+NFT
+  done
+}
+heal_gateways() { local br; for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done; }
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; } # seconds since EPOCH
 val() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<< "$2"; } # KEY "k=v k=v ...": the value of KEY
 cfg() { # N SCRIPT...: palisade configure against gw N's node
@@ -481,18 +496,7 @@ cutping=$!
 sleep 2
 # frames between the two gateways' ports are dropped on both bridges (cluster, VRRP); PostgreSQL is reached through
 # the root namespace, strongSwan and the hosts through the other ports
-for br in inet:wan lana:lan; do
-  ns=$P-${br%%:*} port=${br##*:}
-  ip netns exec "$ns" nft -f - <<NFT
-table bridge ha_cut {
-  chain forward {
-    type filter hook forward priority 0; policy accept;
-    iifname "$port-1" oifname "$port-2" drop
-    iifname "$port-2" oifname "$port-1" drop
-  }
-}
-NFT
-done
+cut_gateways
 cut_at=$(date +%s.%N)
 say "link between gw1 and gw2 cut (both bridges) at $cut_at"
 : > "$work/roles-cut.txt"
@@ -522,7 +526,7 @@ done
 both_active=$(awk '$2 == "active" && $3 == "active"' "$work/roles-cut.txt" | wc -l)
 say "after the cut: $cut_roles; stood down: ${cut_down:-nobody}; samples with both nodes active: $both_active of 60"
 say "across the cut: $(val gap_ms "$res4") ms longest without a reply; lost $(val lost "$res4") of $(val sent "$res4") pings"
-for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done
+heal_gateways
 
 sleep 1
 kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
