@@ -321,8 +321,13 @@ class PairTest {
             Transitions bRole = new Transitions();
             ControlPlane b = node(dataB, freePort(), List.of("127.0.0.1:" + toA.port()), pg, new RecordingPorts(),
                     bRole);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.cluster().members()).hasSize(2)
-                    .allMatch(ClusterView.Member::reachable));
+            // both nodes must see both members Up before the cut: a member still Joining on b's side has no leader
+            // there, so its resolver never decides and b would neither down itself nor hear a's decision (gossip
+            // from an unreachable node is ignored) -- the race CI hit once
+            for (ControlPlane n : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(n.cluster().members()).hasSize(2)
+                        .allMatch(m -> m.reachable() && "up".equalsIgnoreCase(m.status())));
+            }
 
             toA.blackHole();
             // each side finds the other unreachable; the resolver's lease lets one side down the other
