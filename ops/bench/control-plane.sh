@@ -6,10 +6,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cd "$root"
-./mvnw -B -q -DskipTests install -pl api -am >&2
+# one reactor build (no install into ~/.m2): the sibling modules resolve to their target/classes
+./mvnw -B -q -DskipTests -pl api -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >&2
 cd api
-../mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >&2
-../mvnw -B -q test-compile >&2
 exec "$JAVA_HOME/bin/java" -Xmx2g --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -Dlogback.configurationFile="$root/api/src/test/resources/logback-test.xml" \
   -cp "target/classes:target/test-classes:$(cat target/bench-cp.txt)" net.palisade.api.bench.ControlPlaneBench "$@"
