@@ -144,4 +144,31 @@ public final class Lab {
     private static boolean skipped() {
         return Boolean.getBoolean("palisade.skipExternal") || Boolean.getBoolean("palisade.skipRoot");
     }
+
+    /**
+     * The echoes a {@code ping -D} run (without {@code -q}) never got an answer to, each with the wall-clock time of
+     * the last reply before it ({@code icmp_seq=N after T}), to set beside the journal's event times when a test
+     * that expects no loss fails; "none" if every sequence number up to the highest answered one came back.
+     */
+    public static String lostEchoes(String pingOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\\[(\\d+\\.\\d+)\\] \\d+ bytes from [^:]+: icmp_seq=(\\d+)").matcher(pingOutput);
+        java.util.TreeMap<Integer, String> answered = new java.util.TreeMap<>();
+        while (m.find()) {
+            answered.put(Integer.parseInt(m.group(2)), m.group(1));
+        }
+        if (answered.isEmpty()) {
+            return "no reply at all";
+        }
+        StringBuilder lost = new StringBuilder();
+        for (int seq = 1; seq < answered.lastKey(); seq++) {
+            if (!answered.containsKey(seq)) {
+                java.util.Map.Entry<Integer, String> before = answered.lowerEntry(seq);
+                lost.append(lost.isEmpty() ? "" : ", ").append("icmp_seq=").append(seq).append(" after ")
+                        .append(before == null ? "start" : java.time.Instant.ofEpochMilli(
+                                (long) (Double.parseDouble(before.getValue()) * 1000)));
+            }
+        }
+        return lost.isEmpty() ? "none" : lost.toString();
+    }
 }

@@ -13,6 +13,9 @@ import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * Lab prefix of this class; needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("EsnStrongSwanTest")
 class EsnStrongSwanTest {
     private static final String PSK = "esn-lab-psk-not-for-production";
     private static final String ACTIVE = "ike from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk \"" + PSK

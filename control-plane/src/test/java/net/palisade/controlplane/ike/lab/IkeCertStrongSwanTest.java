@@ -21,6 +21,9 @@ import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate IKE_AUTH crosses as fragments. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}. Namespace its own prefix.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeCertStrongSwanTest")
 class IkeCertStrongSwanTest {
     /** IKE packet limit of the fragmented cases, both ends: the IPv4 size every path carries. */
     private static final int FRAGMENT = 576;

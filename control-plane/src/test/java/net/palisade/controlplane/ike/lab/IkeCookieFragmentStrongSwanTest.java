@@ -122,8 +122,10 @@ class IkeCookieFragmentStrongSwanTest {
             assertThat(log).containsPattern("splitting IKE message \\(\\d+ bytes\\) into [2-9] fragments");
             assertThat(Pattern.compile("generating IKE_AUTH (request|response) 1 \\[ EF\\(1/[2-9]\\) \\]")
                     .matcher(log).find()).as("strongSwan sent an IKE_AUTH fragment; log:\n" + log).isTrue();
-            assertThat(log).containsPattern("received fragment #1 of [2-9], waiting for complete IKE message");
-            assertThat(log).containsPattern("received fragment #[2-9] of [2-9], reassembled fragmented IKE message");
+            // in either order: charon hands datagrams to a pool of threads, so our second fragment is sometimes
+            // processed first (seen under load)
+            assertThat(log).containsPattern("received fragment #[1-9] of [2-9], waiting for complete IKE message");
+            assertThat(log).containsPattern("received fragment #[1-9] of [2-9], reassembled fragmented IKE message");
             assertThat(log).containsPattern("parsed IKE_AUTH (request|response) 1 \\[ EF\\(1/[2-9]\\) \\]");
             check.check(node.ike(), log);
         }

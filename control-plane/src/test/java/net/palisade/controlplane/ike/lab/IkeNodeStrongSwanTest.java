@@ -16,6 +16,9 @@ import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * encapsulation, the lab's default proposals), journals phase1-up and child-sa-installed, and carries host-a's ping
  * to host-b. Needs root and strongSwan; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeNodeStrongSwanTest")
 class IkeNodeStrongSwanTest {
     private static final String PSK = "node-lab-psk-not-for-production";
 

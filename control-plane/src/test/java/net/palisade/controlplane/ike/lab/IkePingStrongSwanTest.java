@@ -15,6 +15,9 @@ import net.palisade.controlplane.tunnel.TunnelView;
 import net.palisade.dataplane.worker.Counter;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * gw-c) and no DPD, the lost ping moves the tunnel to gw-c at once, as DPD would. Needs root and strongSwan; skipped
  * with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkePingStrongSwanTest")
 class IkePingStrongSwanTest {
     private static final String PSK = "ping-lab-psk-not-for-production";
 

@@ -14,6 +14,9 @@ import net.palisade.controlplane.lab.LabNode;
 import net.palisade.model.config.ConfigParser;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (aggressive mode, the dynamic side named by its host name, the passive side without peer), the dynamic side moving
  * to a new address and back, and main mode with pre-shared keys, each with host-a pinging host-b. Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("Ikev1NodesLabTest")
 class Ikev1NodesLabTest {
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(Ikev1NodesLabTest.class);

@@ -14,6 +14,9 @@ import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.dataplane.TunnelCounters;
 import net.palisade.model.event.TunnelEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Child SA per flow with strongSwan (its default proposals) answering. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("SaPerFlowStrongSwanTest")
 class SaPerFlowStrongSwanTest {
     private static final String PSK = "per-flow-lab-psk-not-for-production";
 
