@@ -19,6 +19,9 @@ import net.palisade.dataplane.testkit.TestPrograms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code palisade capture LABEL -w FILE}, judged by tcpdump and tshark: {@code palisade run} in gw-a's namespace
@@ -30,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code TunnelCaptureTest}'s. The same node's scrape then judges the Grafana dashboard
  * ({@link GrafanaDashboardCheck}): it runs the dataplane, IKE and a capture, so every family it exports is there.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("CaptureStrongSwanTest")
 class CaptureStrongSwanTest {
     private static final String PSK = "capture-lab-psk-not-for-production";
 

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The pair as {@code ops/lab/ha-pair.sh} shows it to a user, run by the suite: two {@code palisade run --seed}
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted under ping and commits (nothing acknowledged lost, the active node keeps forwarding), and the link
  * between the two gateways is cut (never two active nodes, ESP from one MAC at a time). Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
+@ResourceLock("ops/lab/ha-pair.sh")
 class HaPairLabTest {
     @Test
     void killNineOfTheActiveNodeKeepsStrongSwansSasOnTheStandby(@TempDir Path tmp) throws Exception {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The takeovers {@code ops/lab/ha-pair.sh} shows beside its main run (docs/ha.md): the active node killed inside
@@ -13,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cut from PostgreSQL and from the other node (it loses the lease; every other lab run downed the standby). Each
  * builds the lab afresh; needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
+@ResourceLock("ops/lab/ha-pair.sh")
 class HaTakeoverEdgesLabTest {
     /** The rekey's checks: the ping is back through the other node, strongSwan's SAs go on and rekey again. */
     private static void rekeyTakeover(HaPairScript s) {

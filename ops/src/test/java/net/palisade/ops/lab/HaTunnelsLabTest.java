@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The takeover with many tunnels ({@code ops/lab/ha-pair.sh --tunnels 20}): twenty more tunnels to strongSwan, each
@@ -12,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * node with strongSwan's SAs (same IKE SA SPIs, no IKE_SA_INIT, no (SPI, sequence) pair twice); the gaps are
  * docs/benchmarks.md's figures. Needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
+@ResourceLock("ops/lab/ha-pair.sh")
 class HaTunnelsLabTest {
     @Test
     void twentyTunnelsAllComeBackOnTheOtherNodeWithTheirSas(@TempDir Path tmp) throws Exception {

@@ -21,6 +21,9 @@ import net.palisade.controlplane.lab.StrongSwan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code palisade ike-log LABEL}, judged by strongSwan's own log of the same exchange: {@code palisade run} in gw-a's
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * IKE:...}, {@code ESP:...}) are shown as written there; the identities and selectors are the configured ones; and
  * nothing secret appears (the PSK, or any long hex string: nonces, key exchange values, AUTH data).
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("IkeLogStrongSwanTest")
 class IkeLogStrongSwanTest {
     private static final String PSK = "ike-log-lab-psk-not-for-production";
 

@@ -18,6 +18,9 @@ import net.palisade.controlplane.lab.StrongSwan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code palisade run --ike-cookie-threshold} and {@code --ike-fragment-size} reach IKE: the command runs as a
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 1280) neither happens to the same exchange. Needs root and strongSwan; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("RunIkeFlagsStrongSwanTest")
 class RunIkeFlagsStrongSwanTest {
     private static final String PSK = "run-flags-lab-psk-not-for-production";
 

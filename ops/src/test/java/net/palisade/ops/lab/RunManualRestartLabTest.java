@@ -20,6 +20,9 @@ import net.palisade.model.keys.KeyTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A manually keyed SA's outbound sequence numbers are reserved in the journal now (not in files): two
@@ -29,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * same static key, would repeat an AES-GCM nonce. Needs root, tcpdump and tshark; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("RunManualRestartLabTest")
 class RunManualRestartLabTest {
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(RunManualRestartLabTest.class);

@@ -22,6 +22,9 @@ import net.palisade.ops.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A node with a pair key survives {@code kill -9} without renegotiating: {@code palisade run} runs as a process in
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * both no IKE_SA_INIT crosses the wire after the restart, the ping crosses again, and no (SPI, sequence number) pair
  * of ours is seen twice (tshark on the bridge judges). Needs root, strongSwan, tcpdump and tshark; skipped with {@code -Dpalisade.skipExternal=true}.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("RunResumeStrongSwanTest")
 class RunResumeStrongSwanTest {
     private static final String PSK = "resume-lab-psk-not-for-production";
     private static final Pattern IKE_SPIS = Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");

@@ -22,6 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code palisade run --wireshark-keys DIR}, judged by tshark: the command runs as a process in gw-a's namespace with a
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * directory shows none of it (so the decryption is the tables' doing). Two suites: AES-GCM IKE with AES-CBC and
  * HMAC-SHA2-256 ESP, and the other way round. The files are mode 0600, the node warns, and no key is in its log.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("WiresharkKeysStrongSwanTest")
 class WiresharkKeysStrongSwanTest {
     private static final String PSK = "wireshark-keys-lab-psk-not-for-production";
 
