@@ -226,6 +226,12 @@ final class IkeOutcomes {
                     report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
                 }
             }
+            case IkeOutput.ChildSaSending s -> {
+                SaPort port = sas;
+                if (port != null && !port.activate(label, Spi.of(s.inboundSpi()))) {
+                    log.warn("tunnel {}: no Child SA {} to send on", label, Long.toHexString(s.inboundSpi()));
+                }
+            }
             case IkeOutput.Phase1Down p -> {
                 log.info("tunnel {}: IKE SA {} down{}", label, p.id(), p.detail().isEmpty() ? "" : ": " + p.detail());
                 Optional<String> one = removeSas(label, p.id());

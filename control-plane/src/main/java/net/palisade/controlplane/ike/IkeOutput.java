@@ -213,6 +213,16 @@ public sealed interface IkeOutput {
     record ChildSaDeleted(long inboundSpi, long outboundSpi) implements Event {}
 
     /**
+     * The tunnel's traffic leaves on the pair receiving on {@code inboundSpi} from now on; the pair that sent so far
+     * keeps receiving until it is deleted. An IKEv1 quick mode responder replacing a pair installs the new one to
+     * receive when it sends message 2 (the initiator may send on it as soon as it reads that message) and sends on it
+     * once message 3 shows the initiator has it.
+     *
+     * @param inboundSpi our SPI of the pair
+     */
+    record ChildSaSending(long inboundSpi) implements Event {}
+
+    /**
      * The IKE SA is gone (deleted by either side, or the peer stopped answering), and with it every Child SA it
      * negotiated that was not deleted before: the driver removes them from the dataplane.
      *

@@ -674,6 +674,42 @@ public final class Ikev1Session {
                 : Optional.empty();
     }
 
+    /** Our current pair for exactly these flows, as {inbound SPI, outbound SPI}: a peer's quick mode replaces it. */
+    Optional<long[]> pairFor(Flow local, Flow remote) {
+        return children.stream().filter(c -> c.local().equals(local) && c.remote().equals(remote))
+                .reduce((a, b) -> b).map(c -> new long[] {c.spiIn(), c.spiOut()});
+    }
+
+    /**
+     * A peer's quick mode replaces our pair {@code old} ({inbound, outbound}): the new pair receives from now and
+     * sends once message 3 came ({@link #sendingOn}); the old one is no longer ours to rekey and receives until the
+     * peer deletes it or it expires.
+     */
+    void receiving(IkeOutput.ChildSaInstalled sa, Flow local, Flow remote, Duration lifetime, long[] old) {
+        Instant now = ctx.now();
+        for (Child c : List.copyOf(children)) {
+            if (c.spiIn() == old[0]) {
+                children.set(children.indexOf(c), new Child(c.spiIn(), c.spiOut(), c.local(), c.remote(), null,
+                        c.expireAt()));
+            }
+        }
+        children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, null, now.plus(lifetime)));
+        ctx.output(new IkeOutput.ChildSaRekeyed(old[0], old[1], sa, false, false, false));
+    }
+
+    /** The pair receiving on {@code spiIn} sends from now on. */
+    void sendingOn(long spiIn) {
+        ctx.output(new IkeOutput.ChildSaSending(spiIn));
+    }
+
+    /** A pair installed to receive whose quick mode never completed: deleted on both sides. */
+    void withdraw(long spiIn, long spiOut) {
+        if (children.removeIf(c -> c.spiIn() == spiIn)) {
+            info.sendDeleteEsp(List.of(spiIn));
+            ctx.output(new IkeOutput.ChildSaDeleted(spiIn, spiOut));
+        }
+    }
+
     /** The peer deleted its inbound ESP SA {@code spi}: our outbound one. */
     void childDeletedByPeer(long spi) {
         Optional<Retiring> old = retiring.stream().filter(r -> r.spiOut() == spi).findFirst();

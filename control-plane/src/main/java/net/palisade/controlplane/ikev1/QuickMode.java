@@ -29,6 +29,12 @@ import net.palisade.model.wire.ikev1.Ikev1ProtocolId;
  * tunnel {@code from A B to C} runs two. PFS when the {@code quick} settings have groups. The commit bit is tolerated
  * (the SA is installed on message 3 either way, which is what the bit protects). The ESP keys go out as
  * {@link IkeOutput.ChildSaInstalled}, the same output the IKEv2 engine gives.
+ *
+ * <p>When the two sides install matters, because the initiator installs both directions on message 2 and may send
+ * on its new outbound SA at once: as initiator we install before message 3 leaves; as responder to a quick mode that
+ * replaces a pair of ours (strongSwan's rekey), the new pair receives from before message 2 leaves and sends once
+ * message 3 came, and the old pair receives until the peer deletes it. Installed on message 3 alone, an ESP packet
+ * the initiator sent right after message 3 could arrive before it and be dropped as an unknown SPI.
  */
 final class QuickMode {
     private static final Ikev1ExchangeType QUICK = Ikev1ExchangeType.Known.QUICK_MODE;
@@ -49,6 +55,8 @@ final class QuickMode {
         Ikev1Proposals.QuickSuite suite;
         /** Our inbound SPI of the SA this one replaces, or 0. */
         long replaces;
+        /** As responder: the new pair receives already (installed with message 2), waiting for message 3 to send. */
+        boolean receiving;
 
         Exchange(long messageId, boolean initiator) {
             this.messageId = messageId;
@@ -252,8 +260,20 @@ final class QuickMode {
             ctx.count("quick_mode_commit_bit");
         }
         byte[] hash2 = Ikev1Keymat.quickHash2(prf(), ctx.sa.skeyidA, e.messageId, e.ni, ctx.codec.encodePayloads(out));
+        byte[] message2 = ctx.encrypted(QUICK, e.messageId, withHash(hash2, out));
+        Optional<long[]> replaced = session.pairFor(e.local, e.remote);
+        if (replaced.isPresent()) {
+            // the peer replaces our pair for these flows: the new one receives before message 2 leaves
+            IkeOutput.ChildSaInstalled pair = derive(e);
+            if (pair == null) {
+                return true;
+            }
+            e.receiving = true;
+            ctx.count("quick_mode_receiving_before_message_3");
+            session.receiving(pair, e.local, e.remote, Duration.ofSeconds(e.suite.lifetime()), replaced.get());
+        }
         active.put(e.messageId, e);
-        ctx.send(e.messageId, ctx.encrypted(QUICK, e.messageId, withHash(hash2, out)), true);
+        ctx.send(e.messageId, message2, true);
         return true;
     }
 
@@ -307,9 +327,9 @@ final class QuickMode {
             ctx.count("quick_mode_commit_bit");
         }
         byte[] hash3 = Ikev1Keymat.quickHash3(prf(), ctx.sa.skeyidA, e.messageId, e.ni, e.nr);
-        ctx.send(e.messageId, ctx.encrypted(QUICK, e.messageId, List.of(new Ikev1Payload.Hash(Octets.of(hash3)))),
-                false);
-        install(e);
+        byte[] message3 = ctx.encrypted(QUICK, e.messageId, List.of(new Ikev1Payload.Hash(Octets.of(hash3))));
+        // installed before message 3 leaves: the responder may send on the new pair as soon as it reads it
+        install(e, () -> ctx.send(e.messageId, message3, false));
         return true;
     }
 
@@ -318,13 +338,36 @@ final class QuickMode {
             return false;
         }
         ctx.flight(e.messageId).awaiting = false;
-        install(e);
+        if (e.receiving) {
+            // the initiator has the new pair: ours sends on it from now (the old one receives until deleted)
+            finish(e);
+            session.sendingOn(e.spiIn);
+            return true;
+        }
+        install(e, () -> { });
         return true;
     }
 
     // ------------------------------------------------------------------------------------------------ results
 
-    private void install(Exchange e) {
+    /**
+     * Installs the pair of {@code e}, then runs {@code thenSend} (our message 3, as initiator), then lets the next
+     * quick mode of ours start.
+     */
+    private void install(Exchange e, Runnable thenSend) {
+        IkeOutput.ChildSaInstalled installed = derive(e);
+        if (installed == null) {
+            return;
+        }
+        ctx.count("quick_mode_installed");
+        session.installed(installed, e.local, e.remote, Duration.ofSeconds(e.suite.lifetime()), e.replaces,
+                e.initiator);
+        thenSend.run();
+        finish(e);
+    }
+
+    /** The ESP keys of {@code e}; null (the exchange finished, the failure reported) if the PFS exchange failed. */
+    private IkeOutput.ChildSaInstalled derive(Exchange e) {
         Optional<byte[]> pfs = Optional.empty();
         if (e.ke != null) {
             try {
@@ -332,7 +375,7 @@ final class QuickMode {
             } catch (KeyExchange.KeyExchangeException x) {
                 finish(e);
                 ctx.childFailed(FailureReason.KEY_EXCHANGE_FAILED, x.getMessage());
-                return;
+                return null;
             }
         }
         int encBytes = e.suite.encryption().keyMaterialBytes();
@@ -346,10 +389,7 @@ final class QuickMode {
                 e.suite.kilobytes());
         java.util.Arrays.fill(in, (byte) 0);
         java.util.Arrays.fill(out, (byte) 0);
-        finish(e);
-        ctx.count("quick_mode_installed");
-        session.installed(installed, e.local, e.remote, Duration.ofSeconds(e.suite.lifetime()), e.replaces,
-                e.initiator);
+        return installed;
     }
 
     private static IkeOutput.ChildKeys keys(byte[] km, int encBytes, Exchange e) {
@@ -371,6 +411,10 @@ final class QuickMode {
     /** A quick mode of ours that ran out of retransmissions. */
     void timedOut(long messageId) {
         Exchange e = active.remove(messageId);
+        if (e != null && e.receiving) {
+            // message 3 never came: the pair installed with message 2 goes, the old one sends on
+            session.withdraw(e.spiIn, e.spiOut);
+        }
         if (e != null) {
             ctx.childFailed(FailureReason.TIMEOUT, "no answer to quick mode for " + e.local + " to " + e.remote);
             startNext();

@@ -44,6 +44,11 @@ public final class DataplaneSaPort implements SaPort {
     }
 
     @Override
+    public boolean activate(String label, Spi inbound) {
+        return dataplane.activateOutbound(label, inbound.toInt());
+    }
+
+    @Override
     public boolean remove(String label) throws IOException {
         return dataplane.remove(label);
     }

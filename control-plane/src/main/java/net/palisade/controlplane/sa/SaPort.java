@@ -43,6 +43,13 @@ public interface SaPort {
     boolean retire(String label, Spi inbound) throws IOException;
 
     /**
+     * Sends the traffic of tunnel {@code label} on its pair receiving on {@code inbound}; the others keep receiving.
+     *
+     * @return false if the tunnel has no such pair
+     */
+    boolean activate(String label, Spi inbound);
+
+    /**
      * Removes every pair of tunnel {@code label} and its routes.
      *
      * @return false if nothing was installed under that label

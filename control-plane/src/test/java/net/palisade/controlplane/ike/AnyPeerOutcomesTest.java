@@ -258,6 +258,11 @@ class AnyPeerOutcomesTest {
         }
 
         @Override
+        public boolean activate(String label, Spi inbound) {
+            return pairs.getOrDefault(label, List.of()).contains(inbound.value());
+        }
+
+        @Override
         public boolean retire(String label, Spi inbound) {
             List<Long> p = pairs.get(label);
             boolean removed = p != null && p.remove(inbound.value());

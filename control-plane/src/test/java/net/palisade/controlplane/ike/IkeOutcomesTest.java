@@ -336,6 +336,16 @@ class IkeOutcomesTest {
         }
 
         @Override
+        public boolean activate(String label, Spi inbound) {
+            List<Long> p = pairs.get(label);
+            if (p == null || !p.contains(inbound.value())) {
+                return false;
+            }
+            sending = inbound.value();
+            return true;
+        }
+
+        @Override
         public boolean retire(String label, Spi inbound) throws IOException {
             List<Long> p = pairs.get(label);
             boolean removed = p != null && p.remove(inbound.value());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeInput;
 import net.palisade.controlplane.ike.IkeOutput;
+import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.model.ChildSaSpec;
 import net.palisade.model.IkeExchange;
 import net.palisade.model.IkeSaSpec;
@@ -303,9 +304,16 @@ class Ikev1EdgeTest {
         IkeOutput.ChildSaRekeyed rekeyed = loop.events(true, IkeOutput.ChildSaRekeyed.class).getFirst();
         assertThat(rekeyed.oldInboundSpi()).isEqualTo(first.inboundSpi());
         assertThat(rekeyed.replacement().inboundSpi()).isNotEqualTo(first.inboundSpi());
-        List<IkeOutput.ChildSaInstalled> onB = loop.events(false, IkeOutput.ChildSaInstalled.class);
-        assertThat(onB).hasSize(2);
-        assertThat(onB.get(1).outboundSpi()).isEqualTo(rekeyed.replacement().inboundSpi());
+        // B, the responder, replaces the pair it had for these flows: the new one receives (installed before B's
+        // message 2 left) and sends once our message 3 came, the old one receives until our Delete
+        assertThat(loop.events(false, IkeOutput.ChildSaInstalled.class)).hasSize(1);
+        IkeOutput.ChildSaRekeyed onB = loop.events(false, IkeOutput.ChildSaRekeyed.class).getFirst();
+        assertThat(onB.oldOutboundSpi()).isEqualTo(first.inboundSpi());
+        assertThat(onB.replacement().outboundSpi()).isEqualTo(rekeyed.replacement().inboundSpi());
+        assertThat(onB.switchOutbound()).isFalse();
+        assertThat(onB.byUs()).isFalse();
+        assertThat(loop.events(false, IkeOutput.ChildSaSending.class)).extracting(IkeOutput.ChildSaSending::inboundSpi)
+                .containsExactly(onB.replacement().inboundSpi());
         // our quick mode replaced it: the new pair receives at once, the old one sends a moment longer (the peer
         // installs its inbound SA only when our message 3 arrives), then our Delete reaches the peer
         assertThat(rekeyed.switchOutbound()).isFalse();
@@ -316,6 +324,61 @@ class Ikev1EdgeTest {
                 .containsExactly(first.inboundSpi());
         assertThat(loop.events(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::outboundSpi)
                 .containsExactly(first.inboundSpi());
+    }
+
+    /**
+     * Why the order matters: an initiator installs both directions on message 2 and may send on its new pair at once.
+     * strongSwan does; a responder that installs only on message 3 drops whatever overtakes that message.
+     */
+    @Test
+    void aQuickModeReplacingOurPairReceivesBeforeOurMessage2LeavesAndSendsOnceMessage3Came() {
+        IkeTunnel t = tunnel(IkeExchange.IKEV1_MAIN);
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        IkeOutput.ChildSaInstalled first = loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst();
+        int aMark = loop.aOutputs.size();
+        int bMark = loop.bOutputs.size();
+        // A's rekey: its message 1 arrives, its first message 3 is lost
+        int[] toB = {0};
+        loop.network = (f, l) -> f.toB() && ++toB[0] == 2 ? 0 : 1;
+        loop.advance(Duration.ofMinutes(55));
+        assertThat(toB[0]).as("A's message 1 and message 3 went out").isEqualTo(2);
+
+        List<IkeOutput> bSince = loop.bOutputs.subList(bMark, loop.bOutputs.size());
+        IkeOutput.ChildSaRekeyed onB = loop.events(false, IkeOutput.ChildSaRekeyed.class).getFirst();
+        assertThat(bSince.stream().filter(o -> o instanceof IkeOutput.Send || o instanceof IkeOutput.ChildSaRekeyed)
+                .findFirst()).as("B's new pair is installed before its message 2 leaves").containsSame(onB);
+        assertThat(onB.oldOutboundSpi()).isEqualTo(first.inboundSpi());
+        assertThat(onB.switchOutbound()).as("B sends on the old pair until message 3").isFalse();
+        assertThat(loop.events(false, IkeOutput.ChildSaSending.class)).isEmpty();
+
+        List<IkeOutput> aSince = loop.aOutputs.subList(aMark, loop.aOutputs.size());
+        int aRekeyed = aSince.indexOf(loop.events(true, IkeOutput.ChildSaRekeyed.class).getFirst());
+        assertThat(aSince.subList(0, aRekeyed).stream().filter(o -> o instanceof IkeOutput.Send).count())
+                .as("A installs before its message 3 leaves: only its message 1 went out before").isEqualTo(1);
+
+        // B sends message 2 again, A answers with message 3 again: B sends on the new pair from then
+        loop.advance(IkeSettings.DEFAULT.retransmit().getFirst().plusMillis(100));
+        assertThat(loop.events(false, IkeOutput.ChildSaSending.class)).extracting(IkeOutput.ChildSaSending::inboundSpi)
+                .containsExactly(onB.replacement().inboundSpi());
+        assertThat(loop.events(false, IkeOutput.NegotiationFailed.class)).isEmpty();
+    }
+
+    @Test
+    void aQuickModeWhoseMessage3NeverComesTakesItsReceivingPairBackAndTheOldOneSendsOn() {
+        IkeTunnel t = tunnel(IkeExchange.IKEV1_MAIN);
+        Ikev1Loop loop = new Ikev1Loop(t, Ikev1Loop.mirror(t)).start();
+        int[] toB = {0};
+        // from A's rekey on, only its message 1 reaches B
+        loop.network = (f, l) -> f.toB() && ++toB[0] > 1 ? 0 : 1;
+        loop.advance(Duration.ofMinutes(55));
+        IkeOutput.ChildSaRekeyed onB = loop.events(false, IkeOutput.ChildSaRekeyed.class).getFirst();
+        for (Duration d : IkeSettings.DEFAULT.retransmit()) {
+            loop.advance(d.plusMillis(100));
+        }
+        assertThat(loop.events(false, IkeOutput.ChildSaSending.class)).isEmpty();
+        assertThat(loop.events(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .contains(onB.replacement().inboundSpi())
+                .doesNotContain(onB.oldInboundSpi());
     }
 
     @Test
