@@ -156,8 +156,15 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
             // a stopped responder must not be asked to stop again at close (it would never answer)
-            sessions.values().remove(actor);
+            // under its address and, on an any-peer tunnel, its peer's identity too
+            sessions.values().removeIf(actor::equals);
             dispatcher.forget(actor);
+        }
+
+        @Override
+        public boolean claim(String label, String identity, ActorRef<IkeSessionActor.Command> actor) {
+            ActorRef<IkeSessionActor.Command> holder = sessions.putIfAbsent(identityKey(label, identity), actor);
+            return holder == null || holder.equals(actor);
         }
 
         @Override
@@ -277,24 +284,37 @@ public final class IkeManager implements AutoCloseable {
         return t.mode() == IkeMode.PASSIVE && t.peers().isEmpty();
     }
 
-    /** The session actors of {@code label}: its one, or one per peer. */
+    /** The session actors of {@code label}: its one, or one per peer (each once, under however many keys). */
     private List<ActorRef<IkeSessionActor.Command>> sessionsOf(String label) {
-        List<ActorRef<IkeSessionActor.Command>> out = new ArrayList<>();
+        java.util.Set<ActorRef<IkeSessionActor.Command>> out = new java.util.LinkedHashSet<>();
         sessions.forEach((k, a) -> {
             if (k.equals(label) || k.startsWith(label + "@")) {
                 out.add(a);
             }
         });
-        return out;
+        return List.copyOf(out);
     }
 
     /**
-     * The IKE SA of {@code adopt} chose tunnel {@code label} at IKE_AUTH while another tunnel's actor answered it:
-     * to {@code label}'s actor, or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
+     * The key of the session actor of any-peer tunnel {@code label} that holds the IKE SAs of authenticated identity
+     * {@code identity} ({@link SiteIdentity}); the same actor is also under the key of the address its first IKE SA
+     * came from. IKEv1 aggressive mode keys actors by the ID of message 1 the same way, authenticated later.
+     */
+    private static String identityKey(String label, String identity) {
+        return label + "@id:" + identity;
+    }
+
+    /**
+     * The IKE SA of {@code adopt} chose tunnel {@code label} at IKE_AUTH while another tunnel's actor answered it, or
+     * (any-peer tunnel) authenticated a peer whose IKE SAs another actor holds: to {@code label}'s actor (that
+     * identity's), or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
      */
     private synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
         IkeTunnel t = wanted.get(label);
-        String key = t == null ? label : sessionKey(t, adopt.remote());
+        Optional<String> identity = t != null && anyPeer(t)
+                ? adopt.engine().peerId().map(SiteIdentity::key) : Optional.empty();
+        String key = t == null ? label : identity.map(id -> identityKey(label, id))
+                .orElseGet(() -> sessionKey(t, adopt.remote()));
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {
@@ -647,7 +667,7 @@ public final class IkeManager implements AutoCloseable {
     private CompletableFuture<Void> stopSession(String label) {
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
-            if (sessions.values().remove(a)) {
+            if (sessions.values().removeIf(a::equals)) {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 stopped.add(done);
                 a.tell(new IkeSessionActor.Stop(done));

@@ -1,0 +1,383 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.palisade.model.Host;
+import net.palisade.model.Identity;
+import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeMode;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.event.Cause;
+import net.palisade.model.secret.Secret;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sites behind one NAT against a hub's any-peer {@code passive} tunnel, whose session actors are keyed as {@link
+ * IkeManager} keys them: by the address a new IKE SA comes from (ports 500 and 4500 alike), and by the identity it
+ * authenticated ({@link SiteIdentity}). Real session actors on every side; the NAT in memory: each site's datagrams
+ * reach the hub from the public address and port the test gives it, and the hub's answers to that address and port
+ * reach the site that has it now. The hub's driver keys, claims and adopts as the node does.
+ */
+class SiteIdentityHandoverTest {
+    private static final ActorTestKit kit = ActorTestKit.create();
+    private static final InetSocketAddress HUB = new InetSocketAddress(IkeLoop.ip("192.0.2.2"), 500);
+    private static final String NAT = "198.51.100.5";
+    private static final IkeSettings FAST = new IkeSettings(false, List.of(Duration.ofMillis(150),
+            Duration.ofMillis(150), Duration.ofMillis(150)));
+    private static final IkeTunnel BASE = IkeLoop.gcm("p", DhGroup.CURVE25519);
+    private static final IkeTunnel HUB_TUNNEL = new IkeTunnel("sites", IkeMode.PASSIVE, BASE.exchange(),
+            BASE.to(), BASE.from(), BASE.local(), List.of(), BASE.ikeSa(), BASE.childSa(), Optional.empty(),
+            Optional.empty(), new IkeAuth.Psk(Secret.ofText("p")), Optional.empty(), BASE.ping());
+
+    @AfterAll
+    static void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    private static InetSocketAddress nat(int port) {
+        return new InetSocketAddress(IkeLoop.ip(NAT), port);
+    }
+
+    /** The NAT: which site has which public address and port. */
+    static final class Nat {
+        final Map<Site, InetSocketAddress> publicOf = new ConcurrentHashMap<>();
+        final Map<InetSocketAddress, Site> siteAt = new ConcurrentHashMap<>();
+
+        void map(Site s, InetSocketAddress pub) {
+            InetSocketAddress before = publicOf.put(s, pub);
+            if (before != null) {
+                siteAt.remove(before, s);
+            }
+            siteAt.put(pub, s);
+        }
+    }
+
+    /** A site: one initiator session actor of an active tunnel with its own identity, behind {@link Nat}. */
+    static final class Site implements SessionDriver {
+        final String name;
+        final InetSocketAddress me;
+        final Nat nat;
+        final Hub hub;
+        final List<String> journal = new CopyOnWriteArrayList<>();
+        final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
+        volatile ActorRef<IkeSessionActor.Command> actor;
+
+        Site(String name, InetSocketAddress me, Nat nat, Hub hub) {
+            this.name = name;
+            this.me = me;
+            this.nat = nat;
+            this.hub = hub;
+        }
+
+        void start(String psk) {
+            IkeTunnel t = new IkeTunnel(name, IkeMode.ACTIVE, BASE.exchange(), BASE.from(), BASE.to(), BASE.local(),
+                    List.of(Host.of(HUB.getAddress())), BASE.ikeSa(), BASE.childSa(),
+                    Optional.of(Identity.parse(name + ".example")), Optional.empty(),
+                    new IkeAuth.Psk(Secret.ofText(psk)), Optional.empty(), BASE.ping());
+            actor = kit.spawn(IkeSessionActor.initiator(this, FAST, t));
+        }
+
+        /** Killed: no Delete, nothing answered any more. */
+        void kill() {
+            kit.stop(actor);
+            routes.clear();
+            nat.siteAt.values().removeIf(this::equals);
+        }
+
+        void receive(byte[] d, InetSocketAddress from) {
+            ActorRef<IkeSessionActor.Command> to = routes.get(ByteBuffer.wrap(d).getLong(0));
+            if (to != null) {
+                to.tell(new IkeSessionActor.Inbound(d, from, me));
+            }
+        }
+
+        @Override
+        public void send(IkeOutput.Send s) {
+            InetSocketAddress pub = nat.publicOf.get(this);
+            if (!s.isNatKeepalive() && pub != null && nat.siteAt.get(pub) == this) {
+                hub.receive(s.datagram().clone(), pub);
+            }
+        }
+
+        @Override
+        public void event(String label, IkeOutput.Event e) {
+            journal.add(e.getClass().getSimpleName());
+        }
+
+        @Override
+        public void dpdLost(String label, IkeOutput.Phase1Down down) {
+            journal.add("dpd-lost");
+        }
+
+        @Override
+        public void peerSwitched(String label, Host to, Cause cause) {
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel,
+                Host peer) {
+            return java.util.concurrent.CompletableFuture.completedFuture(new IkeSessionActor.Endpoints(me, HUB));
+        }
+
+        @Override
+        public String hostName() {
+            return name + ".example";
+        }
+
+        @Override
+        public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.put(initiatorSpi, a);
+        }
+
+        @Override
+        public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.remove(initiatorSpi, a);
+        }
+
+        @Override
+        public boolean initialContact(java.net.InetAddress peer) {
+            return true; // each site's first IKE SA after its start
+        }
+    }
+
+    /** The hub: routes by initiator SPI, session actors keyed by address and by identity as {@link IkeManager}. */
+    static final class Hub implements SessionDriver {
+        final Nat nat;
+        final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
+        final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
+        /** "Phase1Up spi", "Phase1Down spi", "ChildSaInstalled", ... */
+        final List<String> journal = new CopyOnWriteArrayList<>();
+        final AtomicInteger authRequests = new AtomicInteger();
+        final AtomicInteger authResponses = new AtomicInteger();
+
+        Hub(Nat nat) {
+            this.nat = nat;
+        }
+
+        private static String addressKey(InetSocketAddress from) {
+            int p = from.getPort();
+            return "sites@" + from.getAddress().getHostAddress() + (p == 500 || p == 4500 ? "" : "/" + p);
+        }
+
+        synchronized void receive(byte[] d, InetSocketAddress from) {
+            ByteBuffer h = ByteBuffer.wrap(d);
+            long spiI = h.getLong(0);
+            boolean auth = (d[18] & 0xff) == 35;
+            IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(d, from, HUB);
+            int copies = auth && authRequests.getAndIncrement() == 1 ? 2 : 1; // the second IKE_AUTH twice
+            for (int i = 0; i < copies; i++) {
+                ActorRef<IkeSessionActor.Command> to = routes.get(spiI);
+                if (to != null) {
+                    to.tell(in);
+                } else if (h.getLong(8) == 0 && (d[18] & 0xff) == 34) {
+                    ActorRef<IkeSessionActor.Command> own = sessions.get(addressKey(from));
+                    if (own != null) {
+                        routes.put(spiI, own);
+                        own.tell(new IkeSessionActor.Answer(in, HUB));
+                    } else {
+                        ActorRef<IkeSessionActor.Command> r = kit.spawn(IkeSessionActor.responder(this, FAST,
+                                HUB_TUNNEL, HUB, in, List.of()));
+                        sessions.put(addressKey(from), r);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void send(IkeOutput.Send s) {
+            if (s.isNatKeepalive()) {
+                return;
+            }
+            boolean authResponse = (s.datagram()[18] & 0xff) == 35 && (s.datagram()[19] & 0x20) != 0;
+            if (authResponse && authResponses.getAndIncrement() == 1) {
+                return; // the second IKE_AUTH response is lost
+            }
+            Site site = nat.siteAt.get(s.to());
+            if (site != null) {
+                site.receive(s.datagram().clone(), s.from());
+            }
+        }
+
+        @Override
+        public void event(String label, IkeOutput.Event e) {
+            String what = e.getClass().getSimpleName();
+            if (e instanceof IkeOutput.Phase1Up u) {
+                what += " " + u.id().initiatorSpi();
+            } else if (e instanceof IkeOutput.Phase1Down d) {
+                what += " " + d.id().initiatorSpi();
+            }
+            journal.add(what);
+        }
+
+        @Override
+        public void dpdLost(String label, IkeOutput.Phase1Down down) {
+            journal.add("dpd-lost " + down.id().initiatorSpi());
+        }
+
+        @Override
+        public void peerSwitched(String label, Host to, Cause cause) {
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel,
+                Host peer) {
+            throw new AssertionError("the hub never initiates");
+        }
+
+        @Override
+        public String hostName() {
+            return "hub.example";
+        }
+
+        @Override
+        public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.put(initiatorSpi, a);
+        }
+
+        @Override
+        public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
+            routes.remove(initiatorSpi, a);
+        }
+
+        @Override
+        public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
+            sessions.values().removeIf(actor::equals);
+        }
+
+        @Override
+        public boolean claim(String label, String identity, ActorRef<IkeSessionActor.Command> actor) {
+            ActorRef<IkeSessionActor.Command> holder = sessions.putIfAbsent("sites@id:" + identity, actor);
+            return holder == null || holder.equals(actor);
+        }
+
+        @Override
+        public synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
+            String key = "sites@id:" + SiteIdentity.key(adopt.engine().peerId().orElseThrow());
+            journal.add("adopted");
+            ActorRef<IkeSessionActor.Command> a = sessions.get(key);
+            if (a != null) {
+                a.tell(adopt);
+            } else {
+                sessions.put(key, kit.spawn(IkeSessionActor.adopted(this, FAST, HUB_TUNNEL, adopt)));
+            }
+        }
+
+        /** The distinct session actors. */
+        long actors() {
+            return sessions.values().stream().distinct().count();
+        }
+
+        List<String> ups() {
+            return journal.stream().filter(e -> e.startsWith("Phase1Up")).toList();
+        }
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition, Hub hub, Site... sites) {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                    .until(condition::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder b = new StringBuilder(what).append(": hub ").append(hub.journal);
+            for (Site s : sites) {
+                b.append(", ").append(s.name).append(' ').append(s.journal);
+            }
+            throw new AssertionError(b.toString(), e);
+        }
+    }
+
+    @Test
+    void aSecondSiteFromTheFirstSitesNatAddressGetsASessionOfItsOwnAndTheFirstKeepsItsIkeSa() {
+        Nat nat = new Nat();
+        Hub hub = new Hub(nat);
+        Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
+        Site b = new Site("site-b", new InetSocketAddress(IkeLoop.ip("10.0.0.2"), 500), nat, hub);
+        // site A on the NAT's port 4500, site B later on its port 500: both the same session key at the hub
+        nat.map(a, nat(4500));
+        a.start("p");
+        await("site A up", () -> a.journal.contains("ChildSaInstalled") && hub.ups().size() == 1, hub, a);
+        String aUp = hub.ups().getFirst();
+        nat.map(b, nat(500));
+        b.start("p");
+        await("site B up", () -> b.journal.contains("ChildSaInstalled") && hub.ups().size() == 2, hub, a, b);
+        // B's IKE SA reached A's session (answered beside A's IKE SA), and went to a session of its own once its
+        // IKE_AUTH said who it is (its second IKE_AUTH request duplicated, the response to it lost)
+        assertThat(hub.journal).contains("adopted");
+        assertThat(hub.journal).noneMatch(e -> e.startsWith("Phase1Down") || e.startsWith("NegotiationFailed"));
+        assertThat(a.journal).noneMatch(e -> e.startsWith("Phase1Down") || e.equals("dpd-lost"));
+        assertThat(hub.ups()).startsWith(aUp).doesNotHaveDuplicates();
+        assertThat(hub.actors()).as("one session per site").isEqualTo(2);
+        long spiA = Long.parseLong(aUp.split(" ")[1]);
+        long spiB = Long.parseLong(hub.ups().get(1).split(" ")[1]);
+        assertThat(hub.routes.get(spiA)).isNotEqualTo(hub.routes.get(spiB));
+        assertThat(hub.routes.get(spiB)).isEqualTo(hub.sessions.get("sites@id:2:site-b.example"));
+        assertThat(hub.routes.get(spiA)).isEqualTo(hub.sessions.get("sites@id:2:site-a.example"));
+        // both IKE SAs answer: each site's liveness check goes through (PingLost re-establishes through its own)
+        b.actor.tell(IkeSessionActor.PingLost.INSTANCE);
+        await("site B again", () -> hub.ups().size() == 3, hub, a, b);
+        assertThat(hub.journal).filteredOn(e -> e.startsWith("Phase1Down")).allMatch(e -> e.endsWith(" " + spiB));
+        assertThat(a.journal).noneMatch(e -> e.startsWith("Phase1Down"));
+        assertThat(hub.actors()).isEqualTo(2);
+    }
+
+    @Test
+    void anUnauthenticatedIkeSaFromTheFirstSitesNatAddressChangesNothing() {
+        Nat nat = new Nat();
+        Hub hub = new Hub(nat);
+        Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
+        Site x = new Site("intruder", new InetSocketAddress(IkeLoop.ip("10.0.0.3"), 500), nat, hub);
+        nat.map(a, nat(4500));
+        a.start("p");
+        await("site A up", () -> a.journal.contains("ChildSaInstalled"), hub, a);
+        nat.map(x, nat(500));
+        x.start("wrong psk");
+        await("refused", () -> x.journal.contains("NegotiationFailed"), hub, a, x);
+        x.kill();
+        assertThat(hub.journal).noneMatch(e -> e.startsWith("Phase1Down") || e.equals("adopted"));
+        assertThat(hub.ups()).hasSize(1);
+        assertThat(a.journal).noneMatch(e -> e.startsWith("Phase1Down"));
+        assertThat(hub.actors()).isEqualTo(1);
+    }
+
+    @Test
+    void aSiteBackThroughANewMappingReplacesItsOwnIkeSaAndNoOtherSites() {
+        Nat nat = new Nat();
+        Hub hub = new Hub(nat);
+        Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
+        Site b = new Site("site-b", new InetSocketAddress(IkeLoop.ip("10.0.0.2"), 500), nat, hub);
+        nat.map(a, nat(4500));
+        nat.map(b, nat(1024));
+        a.start("p");
+        b.start("p");
+        await("both up", () -> hub.ups().size() == 2, hub, a, b);
+        long spiA = hub.routes.entrySet().stream().filter(e -> e.getValue().equals(
+                hub.sessions.get("sites@id:2:site-a.example"))).findFirst().orElseThrow().getKey();
+        // site A restarts (no Delete) and comes back through another mapping
+        a.kill();
+        Site again = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
+        nat.map(again, nat(2048));
+        again.start("p");
+        await("site A's new IKE SA up, its old one gone", () -> hub.ups().size() == 3
+                && hub.journal.contains("Phase1Down " + spiA), hub, a, b, again);
+        // its new IKE SA carried INITIAL_CONTACT: it replaces site A's old one, in site A's session
+        assertThat(hub.journal).filteredOn(e -> e.startsWith("Phase1Down")).containsExactly("Phase1Down " + spiA);
+        assertThat(b.journal).noneMatch(e -> e.startsWith("Phase1Down"));
+        await("the new mapping's session handed its IKE SA over and ended", () -> hub.actors() == 2, hub, again);
+        long spiNew = Long.parseLong(hub.ups().get(2).split(" ")[1]);
+        assertThat(hub.routes.get(spiNew)).isEqualTo(hub.sessions.get("sites@id:2:site-a.example"));
+        assertThat(hub.routes).doesNotContainKey(spiA);
+    }
+}
