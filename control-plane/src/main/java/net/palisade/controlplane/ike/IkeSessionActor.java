@@ -442,6 +442,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         }
         Optional<String> other = chosen.equals(tunnel.label())
                 ? identity.authenticated(engine, step, id -> manager.claim(chosen, id, ctx.getSelf()))
+                        .map(id -> "the session of peer " + id + identity.held().map(h -> ", not " + h).orElse(""))
                 : Optional.of("tunnel " + chosen + " (chosen by the peer's IKE_AUTH)");
         if (other.isEmpty()) {
             return false;
@@ -465,7 +466,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         besideLocal = a.local();
         besideRemote = a.remote();
         besideStarted = a.started();
-        identity.adopted(a.engine().peerId());
+        identity.adopted(a.engine().peerId().map(SiteIdentity::key));
         manager.contacted(a.remote().getAddress());
         applyBeside(a.step());
         IkeSession adopted = a.engine();

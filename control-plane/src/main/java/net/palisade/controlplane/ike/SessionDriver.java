@@ -85,6 +85,19 @@ interface SessionDriver {
     }
 
     /**
+     * Hands {@code adopt}'s ISAKMP SA (IKEv1), whose phase 1 authenticated {@code identity}, to the actor of
+     * any-peer tunnel {@code label} that holds that identity's SAs (a new one if none does). Without such a tunnel
+     * the ISAKMP SA is deleted.
+     */
+    default void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
+        for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                send(s);
+            }
+        }
+    }
+
+    /**
      * Hands {@code adopt}'s IKE SA to tunnel {@code label}'s actor (on an any-peer tunnel: the actor of the identity
      * it authenticated) (a passive tunnel without one gets one): its
      * IKE_AUTH chose that tunnel. Without such a tunnel the IKE SA is deleted.

@@ -38,30 +38,51 @@ final class SiteIdentity {
     }
 
     /**
-     * {@code step} of {@code engine}, an IKE SA of this actor: empty to keep the IKE SA here (it did not just
-     * authenticate the peer, or as the identity this actor holds, or as one it has just claimed with {@code claim},
-     * which asks the node), else where it must go, for the log: the session of the identity it authenticated.
+     * The key of an IKEv1 ID: as the node keys an aggressive-mode site by the ID of its message 1 (an address, or
+     * an FQDN or user FQDN in lower case), so that the actor found by that ID holds the identity it authenticates;
+     * other types by type and hex.
      */
-    Optional<String> authenticated(IkeSession engine, IkeSession.Step step, Predicate<String> claim) {
-        Optional<IdPayload> id = engine.peerId();
-        if (!perIdentity || id.isEmpty() || step.outputs().stream().noneMatch(IkeOutput.Phase1Up.class::isInstance)) {
-            return Optional.empty();
-        }
-        String k = key(id.get());
-        if (k.equals(held)) {
-            return Optional.empty();
-        }
-        if (held == null && claim.test(k)) {
-            held = k;
-            return Optional.empty();
-        }
-        return Optional.of("the session of peer " + k + (held == null ? "" : " (this one holds " + held + ")"));
+    static String key(net.palisade.model.wire.ikev1.Ikev1Payload.Id id) {
+        return Ikev1Ids.text(id).map(t -> t.toLowerCase(java.util.Locale.ROOT))
+                .orElseGet(() -> id.idType().value() + ":" + id.data().hex());
     }
 
-    /** An IKE SA authenticated as {@code id} was handed to this actor, which the node made that identity's. */
-    void adopted(Optional<IdPayload> id) {
-        if (perIdentity && held == null) {
-            held = id.map(SiteIdentity::key).orElse(null);
+    /**
+     * {@code step} of {@code engine}, an IKE SA of this actor: empty to keep the IKE SA here (see {@link
+     * #authenticated(Optional, Predicate)}; also when the step did not just authenticate the peer), else the
+     * identity whose actor must take it.
+     */
+    Optional<String> authenticated(IkeSession engine, IkeSession.Step step, Predicate<String> claim) {
+        return step.outputs().stream().anyMatch(IkeOutput.Phase1Up.class::isInstance)
+                ? authenticated(engine.peerId().map(SiteIdentity::key), claim) : Optional.empty();
+    }
+
+    /**
+     * An IKE SA of this actor (IKEv2 or IKEv1) has just authenticated the peer as {@code id} (its {@link #key}):
+     * empty to keep the IKE SA here (this actor holds that identity, or has just claimed it with {@code claim},
+     * which asks the node; or this is no actor of an any-peer tunnel, or the identity is unknown), else {@code id}:
+     * the actor of that identity must take it.
+     */
+    Optional<String> authenticated(Optional<String> id, Predicate<String> claim) {
+        if (!perIdentity || id.isEmpty() || id.get().equals(held)) {
+            return Optional.empty();
         }
+        if (held == null && claim.test(id.get())) {
+            held = id.get();
+            return Optional.empty();
+        }
+        return id;
+    }
+
+    /** An IKE SA authenticated as {@code id} (its key) was handed to this actor, now that identity's. */
+    void adopted(Optional<String> id) {
+        if (perIdentity && held == null) {
+            held = id.orElse(null);
+        }
+    }
+
+    /** The identity this actor holds, if any (for log lines). */
+    Optional<String> held() {
+        return Optional.ofNullable(held);
     }
 }

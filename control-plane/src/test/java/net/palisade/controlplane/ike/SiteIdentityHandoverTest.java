@@ -13,17 +13,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.palisade.model.Host;
 import net.palisade.model.Identity;
+import net.palisade.model.ChildSaSpec;
 import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeExchange;
+import net.palisade.model.IkeSaSpec;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.event.Cause;
 import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Sites behind one NAT against a hub's any-peer {@code passive} tunnel, whose session actors are keyed as {@link
@@ -39,9 +45,20 @@ class SiteIdentityHandoverTest {
     private static final IkeSettings FAST = new IkeSettings(false, List.of(Duration.ofMillis(150),
             Duration.ofMillis(150), Duration.ofMillis(150)));
     private static final IkeTunnel BASE = IkeLoop.gcm("p", DhGroup.CURVE25519);
-    private static final IkeTunnel HUB_TUNNEL = new IkeTunnel("sites", IkeMode.PASSIVE, BASE.exchange(),
-            BASE.to(), BASE.from(), BASE.local(), List.of(), BASE.ikeSa(), BASE.childSa(), Optional.empty(),
-            Optional.empty(), new IkeAuth.Psk(Secret.ofText("p")), Optional.empty(), BASE.ping());
+    /** IKEv1 main mode with what IKEv1 negotiates (no GCM in phase 1). */
+    private static final IkeTunnel BASE_V1 = new IkeTunnel("t1", IkeMode.ACTIVE, IkeExchange.IKEV1_MAIN,
+            BASE.from(), BASE.to(), Optional.empty(), List.of(), new IkeSaSpec(List.of(EncryptionAlgorithm.AES_256),
+                    List.of(AuthAlgorithm.HMAC_SHA2_256), List.of(), List.of(DhGroup.MODP2048), Duration.ofHours(8)),
+            new ChildSaSpec(List.of(EncryptionAlgorithm.AES_128_GCM), List.of(), List.of(DhGroup.NONE),
+                    Duration.ofHours(1)), Optional.empty(), Optional.empty(), new IkeAuth.Psk(Secret.ofText("p")),
+            Optional.empty(), false);
+
+    /** The hub's any-peer passive tunnel, shaped like {@code base}. */
+    private static IkeTunnel hubTunnel(IkeTunnel base) {
+        return new IkeTunnel("sites", IkeMode.PASSIVE, base.exchange(), base.to(), base.from(), base.local(),
+                List.of(), base.ikeSa(), base.childSa(), Optional.empty(), Optional.empty(),
+                new IkeAuth.Psk(Secret.ofText("p")), Optional.empty(), base.ping());
+    }
 
     @AfterAll
     static void shutdown() {
@@ -84,11 +101,13 @@ class SiteIdentityHandoverTest {
         }
 
         void start(String psk) {
-            IkeTunnel t = new IkeTunnel(name, IkeMode.ACTIVE, BASE.exchange(), BASE.from(), BASE.to(), BASE.local(),
-                    List.of(Host.of(HUB.getAddress())), BASE.ikeSa(), BASE.childSa(),
+            IkeTunnel base = hub.v1 ? BASE_V1 : BASE;
+            IkeTunnel t = new IkeTunnel(name, IkeMode.ACTIVE, base.exchange(), base.from(), base.to(), base.local(),
+                    List.of(Host.of(HUB.getAddress())), base.ikeSa(), base.childSa(),
                     Optional.of(Identity.parse(name + ".example")), Optional.empty(),
-                    new IkeAuth.Psk(Secret.ofText(psk)), Optional.empty(), BASE.ping());
-            actor = kit.spawn(IkeSessionActor.initiator(this, FAST, t));
+                    new IkeAuth.Psk(Secret.ofText(psk)), Optional.empty(), base.ping());
+            actor = kit.spawn(hub.v1 ? Ikev1SessionActor.initiator(this, FAST, t)
+                    : IkeSessionActor.initiator(this, FAST, t));
         }
 
         /** Killed: no Delete, nothing answered any more. */
@@ -157,6 +176,8 @@ class SiteIdentityHandoverTest {
     /** The hub: routes by initiator SPI, session actors keyed by address and by identity as {@link IkeManager}. */
     static final class Hub implements SessionDriver {
         final Nat nat;
+        final boolean v1;
+        final IkeTunnel tunnel;
         final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
         final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
         /** "Phase1Up spi", "Phase1Down spi", "ChildSaInstalled", ... */
@@ -164,8 +185,15 @@ class SiteIdentityHandoverTest {
         final AtomicInteger authRequests = new AtomicInteger();
         final AtomicInteger authResponses = new AtomicInteger();
 
-        Hub(Nat nat) {
+        Hub(Nat nat, boolean v1) {
             this.nat = nat;
+            this.v1 = v1;
+            this.tunnel = hubTunnel(v1 ? BASE_V1 : BASE);
+        }
+
+        /** The key of the session of site {@code name}'s identity, as the node keys it. */
+        String identityOf(String name) {
+            return "sites@id:" + (v1 ? "" : "2:") + name + ".example";
         }
 
         private static String addressKey(InetSocketAddress from) {
@@ -176,21 +204,27 @@ class SiteIdentityHandoverTest {
         synchronized void receive(byte[] d, InetSocketAddress from) {
             ByteBuffer h = ByteBuffer.wrap(d);
             long spiI = h.getLong(0);
-            boolean auth = (d[18] & 0xff) == 35;
+            boolean auth = !v1 && (d[18] & 0xff) == 35;
+            // IKEv1: a phase-1 message 5 (identity protection, encrypted: ID and HASH)
+            boolean v1Auth = v1 && (d[18] & 0xff) == 2 && (d[19] & 0x01) != 0;
             IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(d, from, HUB);
-            int copies = auth && authRequests.getAndIncrement() == 1 ? 2 : 1; // the second IKE_AUTH twice
+            // the second IKE_AUTH request (or main mode message 5) arrives twice
+            int copies = (auth || v1Auth) && authRequests.getAndIncrement() == 1 ? 2 : 1;
+            boolean first = h.getLong(8) == 0 && (v1 ? net.palisade.controlplane.ikev1.Ikev1Engine.firstMessage(d)
+                    .isPresent() : (d[18] & 0xff) == 34);
             for (int i = 0; i < copies; i++) {
                 ActorRef<IkeSessionActor.Command> to = routes.get(spiI);
                 if (to != null) {
                     to.tell(in);
-                } else if (h.getLong(8) == 0 && (d[18] & 0xff) == 34) {
+                } else if (first) {
                     ActorRef<IkeSessionActor.Command> own = sessions.get(addressKey(from));
                     if (own != null) {
                         routes.put(spiI, own);
                         own.tell(new IkeSessionActor.Answer(in, HUB));
                     } else {
-                        ActorRef<IkeSessionActor.Command> r = kit.spawn(IkeSessionActor.responder(this, FAST,
-                                HUB_TUNNEL, HUB, in, List.of()));
+                        ActorRef<IkeSessionActor.Command> r = kit.spawn(v1
+                                ? Ikev1SessionActor.responder(this, FAST, tunnel, HUB, in)
+                                : IkeSessionActor.responder(this, FAST, tunnel, HUB, in, List.of()));
                         sessions.put(addressKey(from), r);
                     }
                 }
@@ -202,7 +236,7 @@ class SiteIdentityHandoverTest {
             if (s.isNatKeepalive()) {
                 return;
             }
-            boolean authResponse = (s.datagram()[18] & 0xff) == 35 && (s.datagram()[19] & 0x20) != 0;
+            boolean authResponse = !v1 && (s.datagram()[18] & 0xff) == 35 && (s.datagram()[19] & 0x20) != 0;
             if (authResponse && authResponses.getAndIncrement() == 1) {
                 return; // the second IKE_AUTH response is lost
             }
@@ -219,6 +253,8 @@ class SiteIdentityHandoverTest {
                 what += " " + u.id().initiatorSpi();
             } else if (e instanceof IkeOutput.Phase1Down d) {
                 what += " " + d.id().initiatorSpi();
+            } else if (e instanceof IkeOutput.IkeSaRekeyed r) {
+                what += " " + r.replaced().initiatorSpi();
             }
             journal.add(what);
         }
@@ -272,7 +308,23 @@ class SiteIdentityHandoverTest {
             if (a != null) {
                 a.tell(adopt);
             } else {
-                sessions.put(key, kit.spawn(IkeSessionActor.adopted(this, FAST, HUB_TUNNEL, adopt)));
+                sessions.put(key, kit.spawn(IkeSessionActor.adopted(this, FAST, tunnel, adopt)));
+            }
+        }
+
+        @Override
+        public synchronized void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
+            String key = "sites@id:" + identity;
+            journal.add("adopted");
+            ActorRef<IkeSessionActor.Command> a = sessions.get(key);
+            if (a != null) {
+                a.tell(adopt);
+            } else {
+                a = kit.spawn(Ikev1SessionActor.adopted(this, FAST, tunnel, adopt));
+                sessions.put(key, a);
+            }
+            for (long cookie : adopt.engine().initiatorCookies()) {
+                routes.put(cookie, a);
             }
         }
 
@@ -299,10 +351,11 @@ class SiteIdentityHandoverTest {
         }
     }
 
-    @Test
-    void aSecondSiteFromTheFirstSitesNatAddressGetsASessionOfItsOwnAndTheFirstKeepsItsIkeSa() {
+    @ParameterizedTest(name = "IKEv1 main mode: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSecondSiteFromTheFirstSitesNatAddressGetsASessionOfItsOwnAndTheFirstKeepsItsIkeSa(boolean v1) {
         Nat nat = new Nat();
-        Hub hub = new Hub(nat);
+        Hub hub = new Hub(nat, v1);
         Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
         Site b = new Site("site-b", new InetSocketAddress(IkeLoop.ip("10.0.0.2"), 500), nat, hub);
         // site A on the NAT's port 4500, site B later on its port 500: both the same session key at the hub
@@ -323,8 +376,8 @@ class SiteIdentityHandoverTest {
         long spiA = Long.parseLong(aUp.split(" ")[1]);
         long spiB = Long.parseLong(hub.ups().get(1).split(" ")[1]);
         assertThat(hub.routes.get(spiA)).isNotEqualTo(hub.routes.get(spiB));
-        assertThat(hub.routes.get(spiB)).isEqualTo(hub.sessions.get("sites@id:2:site-b.example"));
-        assertThat(hub.routes.get(spiA)).isEqualTo(hub.sessions.get("sites@id:2:site-a.example"));
+        assertThat(hub.routes.get(spiB)).isEqualTo(hub.sessions.get(hub.identityOf("site-b")));
+        assertThat(hub.routes.get(spiA)).isEqualTo(hub.sessions.get(hub.identityOf("site-a")));
         // both IKE SAs answer: each site's liveness check goes through (PingLost re-establishes through its own)
         b.actor.tell(IkeSessionActor.PingLost.INSTANCE);
         await("site B again", () -> hub.ups().size() == 3, hub, a, b);
@@ -333,10 +386,11 @@ class SiteIdentityHandoverTest {
         assertThat(hub.actors()).isEqualTo(2);
     }
 
-    @Test
-    void anUnauthenticatedIkeSaFromTheFirstSitesNatAddressChangesNothing() {
+    @ParameterizedTest(name = "IKEv1 main mode: {0}")
+    @ValueSource(booleans = {false, true})
+    void anUnauthenticatedIkeSaFromTheFirstSitesNatAddressChangesNothing(boolean v1) {
         Nat nat = new Nat();
-        Hub hub = new Hub(nat);
+        Hub hub = new Hub(nat, v1);
         Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
         Site x = new Site("intruder", new InetSocketAddress(IkeLoop.ip("10.0.0.3"), 500), nat, hub);
         nat.map(a, nat(4500));
@@ -352,32 +406,38 @@ class SiteIdentityHandoverTest {
         assertThat(hub.actors()).isEqualTo(1);
     }
 
-    @Test
-    void aSiteBackThroughANewMappingReplacesItsOwnIkeSaAndNoOtherSites() {
+    @ParameterizedTest(name = "IKEv1 main mode: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSiteBackThroughANewMappingReplacesItsOwnIkeSaAndNoOtherSites(boolean v1) {
         Nat nat = new Nat();
-        Hub hub = new Hub(nat);
+        Hub hub = new Hub(nat, v1);
         Site a = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
         Site b = new Site("site-b", new InetSocketAddress(IkeLoop.ip("10.0.0.2"), 500), nat, hub);
         nat.map(a, nat(4500));
         nat.map(b, nat(1024));
         a.start("p");
         b.start("p");
-        await("both up", () -> hub.ups().size() == 2, hub, a, b);
-        long spiA = hub.routes.entrySet().stream().filter(e -> e.getValue().equals(
-                hub.sessions.get("sites@id:2:site-a.example"))).findFirst().orElseThrow().getKey();
+        await("both up", () -> hub.ups().size() == 2 && a.journal.contains("ChildSaInstalled")
+                && b.journal.contains("ChildSaInstalled"), hub, a, b);
+        long spiA = a.routes.keySet().iterator().next();
+        assertThat(hub.routes.get(spiA)).isEqualTo(hub.sessions.get(hub.identityOf("site-a")));
         // site A restarts (no Delete) and comes back through another mapping
         a.kill();
         Site again = new Site("site-a", new InetSocketAddress(IkeLoop.ip("10.0.0.1"), 500), nat, hub);
         nat.map(again, nat(2048));
         again.start("p");
-        await("site A's new IKE SA up, its old one gone", () -> hub.ups().size() == 3
-                && hub.journal.contains("Phase1Down " + spiA), hub, a, b, again);
-        // its new IKE SA carried INITIAL_CONTACT: it replaces site A's old one, in site A's session
-        assertThat(hub.journal).filteredOn(e -> e.startsWith("Phase1Down")).containsExactly("Phase1Down " + spiA);
+        // in site A's session its new IKE SA replaces the old one: IKEv2's carries INITIAL_CONTACT (the old one
+        // ends: phase1-down); IKEv1's is the same peer authenticated again (the ISAKMP SA is replaced: rekeyed)
+        String gone = (v1 ? "IkeSaRekeyed " : "Phase1Down ") + spiA;
+        await("site A's new IKE SA up, its old one gone", () -> again.journal.contains("ChildSaInstalled")
+                && hub.journal.contains(gone), hub, a, b, again);
+        assertThat(hub.journal).filteredOn(e -> e.startsWith("Phase1Down"))
+                .isEqualTo(v1 ? List.of() : List.of(gone));
+        assertThat(hub.journal).filteredOn(e -> e.startsWith("IkeSaRekeyed")).isEqualTo(v1 ? List.of(gone) : List.of());
         assertThat(b.journal).noneMatch(e -> e.startsWith("Phase1Down"));
         await("the new mapping's session handed its IKE SA over and ended", () -> hub.actors() == 2, hub, again);
-        long spiNew = Long.parseLong(hub.ups().get(2).split(" ")[1]);
-        assertThat(hub.routes.get(spiNew)).isEqualTo(hub.sessions.get("sites@id:2:site-a.example"));
-        assertThat(hub.routes).doesNotContainKey(spiA);
+        long spiNew = again.routes.keySet().iterator().next();
+        assertThat(hub.routes.get(spiNew)).isEqualTo(hub.sessions.get(hub.identityOf("site-a")));
+        assertThat(hub.sessions.get(hub.identityOf("site-b"))).isNotEqualTo(hub.sessions.get(hub.identityOf("site-a")));
     }
 }
