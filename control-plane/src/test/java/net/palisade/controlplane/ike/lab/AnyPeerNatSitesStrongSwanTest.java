@@ -213,6 +213,7 @@ class AnyPeerNatSitesStrongSwanTest {
                     p.close();
                 }
             }
+            conntrack("-F"); // the next test's sites get the NAT's ports as on a fresh NAT
         }
     }
 
