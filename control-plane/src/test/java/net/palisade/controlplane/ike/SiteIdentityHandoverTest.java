@@ -34,9 +34,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Sites behind one NAT against a hub's any-peer {@code passive} tunnel, whose session actors are keyed as {@link
  * IkeManager} keys them: by the address a new IKE SA comes from (ports 500 and 4500 alike), and by the identity it
- * authenticated ({@link SiteIdentity}). Real session actors on every side; the NAT in memory: each site's datagrams
- * reach the hub from the public address and port the test gives it, and the hub's answers to that address and port
- * reach the site that has it now. The hub's driver keys, claims and adopts as the node does.
+ * authenticated ({@link SiteIdentity}). Real session actors on every side, IKEv2 and IKEv1 main mode; the NAT in
+ * memory: each site's datagrams reach the hub from the public address and port the test gives it, and the hub's
+ * answers to that address and port reach the site that has it now. The hub's driver keys, claims and adopts as the
+ * node does; the second IKE_AUTH request (IKEv1: main mode message 5) arrives twice and the answer to it is lost.
  */
 class SiteIdentityHandoverTest {
     private static final ActorTestKit kit = ActorTestKit.create();
