@@ -276,7 +276,7 @@ final class ChildSas {
         ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true,
                 r.old().sequencesRunningOut));
         ChildSa mine = children.getLast();
-        if (collision != null && IkeSession.lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
+        if (collision != null && EngineContext.lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
             // section 2.8.1: both sides rekeyed the same Child SA; the lowest nonce is in our exchange, so our new
             // Child SA is the redundant one and we delete it; the peer deletes the old one
             ctx.count("child_rekey_collision_lost");
@@ -486,7 +486,7 @@ final class ChildSas {
     private void lateCollision(ChildSa old, byte[] theirNonce, byte[] ours) {
         Rekeyed mine = old.rekeyedByUs;
         ctx.count("child_rekey_collision");
-        if (IkeSession.lowest(mine.nonceI(), mine.nonceR(), theirNonce, ours) < 2) {
+        if (EngineContext.lowest(mine.nonceI(), mine.nonceR(), theirNonce, ours) < 2) {
             // our new Child SA is the redundant one: delete it; the peer deletes the old one, not us
             ctx.count("child_rekey_collision_lost");
             session.dequeue(q -> q.kind() == Request.Kind.DELETE_CHILD && q.child() == old);

@@ -302,4 +302,12 @@ final class EngineContext {
     static Instant earliest(Instant a, Instant b) {
         return a == null || b.isBefore(a) ? b : a;
     }
+
+    /** Index (0..3) of the lowest of four nonces, compared as unsigned big-endian numbers (section 2.8.1). */
+    static int lowest(byte[]... nonces) {
+        // min keeps the first of equal elements
+        return java.util.stream.IntStream.range(0, nonces.length).boxed()
+                .min(java.util.Comparator.comparing((Integer i) -> new java.math.BigInteger(1, nonces[i])))
+                .orElseThrow();
+    }
 }

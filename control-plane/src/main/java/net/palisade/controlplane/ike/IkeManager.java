@@ -18,13 +18,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import net.palisade.controlplane.ControlPlane;
-import net.palisade.controlplane.ikev1.Ikev1Engine;
 import net.palisade.controlplane.ping.PingTarget;
 import net.palisade.controlplane.ping.Pinger;
 import net.palisade.controlplane.sa.DataplaneSaPort;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.Host;
-import net.palisade.model.IkeExchange;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.event.Cause;
@@ -156,8 +154,20 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
             // a stopped responder must not be asked to stop again at close (it would never answer)
-            sessions.values().remove(actor);
+            // under its address and, on an any-peer tunnel, its peer's identity too
+            sessions.values().removeIf(actor::equals);
             dispatcher.forget(actor);
+        }
+
+        @Override
+        public void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
+            IkeManager.this.adoptV1(label, identity, adopt);
+        }
+
+        @Override
+        public boolean claim(String label, String identity, ActorRef<IkeSessionActor.Command> actor) {
+            ActorRef<IkeSessionActor.Command> holder = sessions.putIfAbsent(SessionKeys.identity(label, identity), actor);
+            return holder == null || holder.equals(actor);
         }
 
         @Override
@@ -196,7 +206,7 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public Optional<ActorRef<IkeSessionActor.Command>> session(String label, IkeSessionActor.Inbound first) {
             IkeTunnel t = wanted.get(label);
-            return Optional.ofNullable(sessions.get(t == null ? label : sessionKey(t, first)));
+            return Optional.ofNullable(sessions.get(t == null ? label : SessionKeys.of(t, first)));
         }
 
         @Override
@@ -208,7 +218,7 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public ActorRef<IkeSessionActor.Command> respond(IkeTunnel tunnel, List<IkeTunnel> candidates,
                 InetSocketAddress local, IkeSessionActor.Inbound first) {
-            return startResponder(tunnel, sessionKey(tunnel, first), tunnel.exchange().ikev1()
+            return startResponder(tunnel, SessionKeys.of(tunnel, first), tunnel.exchange().ikev1()
                     ? Ikev1SessionActor.responder(driver, settings, tunnel, local, first)
                     : IkeSessionActor.responder(driver, settings, tunnel, local, first, candidates));
         }
@@ -231,76 +241,38 @@ public final class IkeManager implements AutoCloseable {
         return r;
     }
 
-    /**
-     * The key of the session actor of {@code tunnel} for the IKE SA that {@code first} starts (its IKE_SA_INIT,
-     * or IKEv1 phase-1 message 1): the label, but for an any-peer passive tunnel (IKEv2 or IKEv1), which holds one
-     * IKE SA per peer, each with an actor of its own (so that the duplicate rule, INITIAL_CONTACT and IKEv1's
-     * replacement of a phase 1 apply per peer): in aggressive mode the ID that message 1 carries (in clear: it only
-     * routes; a phase 1 replaces the one beside it only once authenticated), so a site is its own wherever it comes
-     * from; otherwise {@link #sessionKey(IkeTunnel, InetSocketAddress) its address and NAT port}.
-     */
-    private static String sessionKey(IkeTunnel tunnel, IkeSessionActor.Inbound first) {
-        if (anyPeer(tunnel) && tunnel.exchange() == IkeExchange.IKEV1_AGGRESSIVE) {
-            Optional<String> id = Ikev1Engine.firstMessage(first.datagram()).flatMap(Ikev1Engine.FirstMessage::id)
-                    .flatMap(Ikev1Ids::text);
-            if (id.isPresent()) {
-                return tunnel.label() + "@id:" + id.get().toLowerCase(java.util.Locale.ROOT);
-            }
-        }
-        return sessionKey(tunnel, first.from());
-    }
-
-    /**
-     * The key of the session actor of {@code tunnel} for an IKE SA with {@code peer}, the source of its first
-     * message: the label, but for an any-peer passive tunnel the label and the peer's address, and its port when
-     * that is neither 500 nor 4500. A site not behind a NAT, or the one a NAT leaves its ports, comes from 500 or
-     * 4500 (either, as it floats), always the same actor; further sites behind the same NAT address come from
-     * ports the NAT chose for each, so each keeps its IKE SA. Such a site that starts a new IKE SA from another
-     * mapping (after a restart, or an IKEv1 phase 1 again from 4500) gets a new actor: its old IKE SA is not
-     * replaced there, but stays until its Delete, DPD or lifetime ends it. And a NAT's mappings of port 500 expire
-     * a few minutes after IKE moved to 4500: a later IKE SA of another site behind it may then come from 500 and
-     * be taken to the first site's actor, where IKEv2's duplicate rule keeps only one of the two.
-     */
-    private static String sessionKey(IkeTunnel tunnel, InetSocketAddress peer) {
-        if (!anyPeer(tunnel)) {
-            return tunnel.label();
-        }
-        int port = peer.getPort();
-        return tunnel.label() + "@" + peer.getAddress().getHostAddress()
-                + (port == IKE_PORT || port == NAT_T_PORT ? "" : "/" + port);
-    }
-
-    private static final int IKE_PORT = 500;
-    private static final int NAT_T_PORT = 4500;
-
-    private static boolean anyPeer(IkeTunnel t) {
-        return t.mode() == IkeMode.PASSIVE && t.peers().isEmpty();
-    }
-
-    /** The session actors of {@code label}: its one, or one per peer. */
+    /** The session actors of {@code label}: its one, or one per peer (each once, under however many keys). */
     private List<ActorRef<IkeSessionActor.Command>> sessionsOf(String label) {
-        List<ActorRef<IkeSessionActor.Command>> out = new ArrayList<>();
+        java.util.Set<ActorRef<IkeSessionActor.Command>> out = new java.util.LinkedHashSet<>();
         sessions.forEach((k, a) -> {
             if (k.equals(label) || k.startsWith(label + "@")) {
                 out.add(a);
             }
         });
-        return out;
+        return List.copyOf(out);
     }
 
     /**
-     * The IKE SA of {@code adopt} chose tunnel {@code label} at IKE_AUTH while another tunnel's actor answered it:
-     * to {@code label}'s actor, or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
+     * The IKE SA of {@code adopt} chose tunnel {@code label} at IKE_AUTH while another tunnel's actor answered it, or
+     * (any-peer tunnel) authenticated a peer whose IKE SAs another actor holds: to {@code label}'s actor (that
+     * identity's), or to a new one if it is a passive tunnel without; deleted if the tunnel is gone.
      */
     private synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
         IkeTunnel t = wanted.get(label);
-        String key = t == null ? label : sessionKey(t, adopt.remote());
+        Optional<String> identity = t != null && SessionKeys.anyPeer(t)
+                ? adopt.engine().peerId().map(SiteIdentity::key) : Optional.empty();
+        String key = t == null ? label : identity.map(id -> SessionKeys.identity(label, id))
+                .orElseGet(() -> SessionKeys.of(t, adopt.remote()));
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {
             a.tell(adopt);
+            // routed there at once: the peer's next request may come before that actor registers it
+            adopt.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, a));
         } else if (t != null && cp != null && !closed && !t.exchange().ikev1()) {
-            startResponder(t, key, IkeSessionActor.adopted(driver, settings, t, adopt));
+            ActorRef<IkeSessionActor.Command> started = startResponder(t, key,
+                    IkeSessionActor.adopted(driver, settings, t, adopt));
+            adopt.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, started));
         } else {
             log.info("tunnel {}: IKE SA {} chose it, and it is not running; deleting the IKE SA", label,
                     adopt.engine().id());
@@ -309,6 +281,36 @@ public final class IkeManager implements AutoCloseable {
                     driver.send(send);
                 }
             }
+        }
+    }
+
+    /**
+     * The ISAKMP SA of {@code adopt} authenticated {@code identity} in another session of any-peer IKEv1 tunnel
+     * {@code label}: to the session holding that identity's SAs, or to a new one; deleted if the tunnel is gone.
+     * Its cookies are routed there at once, so that the peer's quick mode right after reaches it.
+     */
+    private synchronized void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
+        IkeTunnel t = wanted.get(label);
+        ControlPlane cp = controlPlane;
+        if (t == null || cp == null || closed) {
+            log.info("tunnel {}: ISAKMP SA {} authenticated, and the tunnel is not running; deleting it", label,
+                    adopt.engine().id());
+            for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+                if (o instanceof IkeOutput.Send send) {
+                    driver.send(send);
+                }
+            }
+            return;
+        }
+        String key = SessionKeys.identity(label, identity);
+        ActorRef<IkeSessionActor.Command> a = sessions.get(key);
+        if (a == null) {
+            a = startResponder(t, key, Ikev1SessionActor.adopted(driver, settings, t, adopt));
+        } else {
+            a.tell(adopt);
+        }
+        for (long cookie : adopt.engine().initiatorCookies()) {
+            dispatcher.register(cookie, a);
         }
     }
 
@@ -647,7 +649,7 @@ public final class IkeManager implements AutoCloseable {
     private CompletableFuture<Void> stopSession(String label) {
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
-            if (sessions.values().remove(a)) {
+            if (sessions.values().removeIf(a::equals)) {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 stopped.add(done);
                 a.tell(new IkeSessionActor.Stop(done));

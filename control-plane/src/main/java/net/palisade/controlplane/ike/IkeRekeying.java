@@ -194,7 +194,7 @@ final class IkeRekeying {
         IkeSa.NewSa a = fresh.get();
         if (collision == null) {
             switchTo(a, true);
-        } else if (IkeSession.lowest(a.nonceI(), a.nonceR(), collision.nonceI(), collision.nonceR()) < 2) {
+        } else if (EngineContext.lowest(a.nonceI(), a.nonceR(), collision.nonceI(), collision.nonceR()) < 2) {
             // section 2.8.2: the lowest nonce is in our exchange: our new IKE SA is redundant, we delete it; the
             // peer's survives and the peer deletes the old one
             ctx.count("ike_rekey_collision_lost");

@@ -1,6 +1,5 @@
 package net.palisade.controlplane.ike;
 
-import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -297,11 +296,9 @@ public final class IkeSession {
         return setup.initialContact();
     }
 
-    /** Index (0..3) of the lowest of four nonces, compared as unsigned big-endian numbers (section 2.8.1). */
-    static int lowest(byte[]... nonces) {
-        // min keeps the first of equal elements
-        return java.util.stream.IntStream.range(0, nonces.length).boxed()
-                .min(java.util.Comparator.comparing((Integer i) -> new BigInteger(1, nonces[i]))).orElseThrow();
+    /** The identity the peer authenticated with, once its IKE_AUTH request did (as responder; empty otherwise). */
+    public Optional<net.palisade.model.wire.ikev2.IdPayload> peerId() {
+        return setup.peerId();
     }
 
     // ------------------------------------------------------------------------------------------------ transitions
@@ -741,12 +738,12 @@ public final class IkeSession {
     }
 
     private void tick() {
-        tickProtocol();
-        informational.keepalive(state, ctx.now());
+        Instant now = ctx.now();
+        tickProtocol(now);
+        informational.keepalive(state, now);
     }
 
-    private void tickProtocol() {
-        Instant now = ctx.now();
+    private void tickProtocol(Instant now) {
         rekeying.tickOldSas(now);
         if (state == IkeState.SETUP_REMOTE_INIT
                 && setup.halfOpenDeadline().filter(t -> !now.isBefore(t)).isPresent()) {

@@ -74,6 +74,7 @@ final class IkeSessionActor implements IkeSessionCommands {
     private final HeadProbe probe;
     private boolean resolving;
     private boolean checking;
+    private final SiteIdentity identity;
 
     IkeSessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
@@ -90,6 +91,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         this.timers = timers;
         this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
         this.routes = new SpiRoutes(manager, ctx.getSelf());
+        this.identity = new SiteIdentity(tunnel, initiator);
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
@@ -170,20 +172,9 @@ final class IkeSessionActor implements IkeSessionCommands {
                 during.getClass().getSimpleName(), initiator ? " and it starts again" : "", e);
         String detail = "internal error handling " + during.getClass().getSimpleName() + ": "
                 + e.getClass().getSimpleName();
-        java.util.List<IkeSaId> held = new java.util.ArrayList<>();
-        for (IkeSession s : java.util.Arrays.asList(session, beside)) {
-            if (s != null && s.state() != IkeState.CLOSED && s.state() != IkeState.IDLE) {
-                held.add(s.id());
-            }
-        }
-        try {
-            manager.event(tunnel.label(), new IkeOutput.NegotiationFailed(FailureReason.OTHER, detail));
-            for (IkeSaId id : held) {
-                manager.event(tunnel.label(), new IkeOutput.Phase1Down(id, Optional.of(FailureReason.OTHER), detail));
-            }
-        } catch (RuntimeException again) {
-            log.error("tunnel {}: reporting the failure failed too", tunnel.label(), again);
-        }
+        manager.crashed(tunnel.label(), detail, java.util.stream.Stream.of(session, beside)
+                .filter(s -> s != null && s.state() != IkeState.CLOSED && s.state() != IkeState.IDLE)
+                .map(IkeSession::id).toList());
         try {
             timers.cancelAll();
             session = null;
@@ -438,17 +429,26 @@ final class IkeSessionActor implements IkeSessionCommands {
     }
 
     /**
-     * Whether {@code engine}'s IKE_AUTH chose another tunnel than ours: then the IKE SA and the outputs of that
-     * {@code step} go to that tunnel's actor ({@link SessionDriver#adopt}), and the caller forgets the engine.
+     * Whether {@code engine}'s IKE_AUTH chose another tunnel than ours, or (any-peer tunnel) authenticated another
+     * peer than the one whose IKE SAs this actor holds ({@link SiteIdentity}): then the IKE SA and the outputs of
+     * that {@code step} go to that tunnel's or identity's actor ({@link SessionDriver#adopt}), and the caller
+     * forgets the engine.
      */
     private boolean handedOver(IkeSession engine, IkeSession.Step step, InetSocketAddress l, InetSocketAddress r,
             Instant started) {
         String chosen = engine.tunnel().label();
-        if (chosen.equals(tunnel.label()) || engine.state() == IkeState.CLOSED || engine.state() == IkeState.IDLE) {
+        if (engine.state() == IkeState.CLOSED || engine.state() == IkeState.IDLE) {
             return false;
         }
-        log.info("tunnel {}: IKE SA {} with {} belongs to tunnel {} (chosen by the peer's IKE_AUTH); handing it over",
-                tunnel.label(), engine.id(), Host.of(r.getAddress()), chosen);
+        Optional<String> other = chosen.equals(tunnel.label())
+                ? identity.authenticated(engine, step, id -> manager.claim(chosen, id, ctx.getSelf()))
+                        .map(id -> "the session of peer " + id + identity.held().map(h -> ", not " + h).orElse(""))
+                : Optional.of("tunnel " + chosen + " (chosen by the peer's IKE_AUTH)");
+        if (other.isEmpty()) {
+            return false;
+        }
+        log.info("tunnel {}: IKE SA {} with {} belongs to {}; handing it over", tunnel.label(), engine.id(), r,
+                other.get());
         cancelTimer(engine);
         manager.adopt(chosen, new Adopt(engine, l, r, started, step));
         return true;
@@ -466,6 +466,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         besideLocal = a.local();
         besideRemote = a.remote();
         besideStarted = a.started();
+        identity.adopted(a.engine().peerId().map(SiteIdentity::key));
         manager.contacted(a.remote().getAddress());
         applyBeside(a.step());
         IkeSession adopted = a.engine();

@@ -79,6 +79,7 @@ final class Ikev1SessionActor {
     private boolean resolving;
     private boolean checking;
     private final HeadProbe probe;
+    private final SiteIdentity identity;
 
     private Ikev1SessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, ActorContext<IkeSessionActor.Command> ctx,
@@ -92,6 +93,31 @@ final class Ikev1SessionActor {
         this.ctx = ctx;
         this.timers = timers;
         this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
+        this.identity = new SiteIdentity(tunnel, initiator);
+    }
+
+    /**
+     * An ISAKMP SA whose phase 1 authenticated a peer whose SAs another actor of this any-peer tunnel holds ({@link
+     * SiteIdentity}): it goes on there, beside that actor's (it replaces it: the same peer authenticated again), or
+     * as a new actor's.
+     *
+     * @param remote where it came up with the peer
+     * @param held   the events of the step that authenticated it, not yet reported
+     * @param timer  when its engine wants a tick
+     */
+    record Adopt(Ikev1Engine engine, InetSocketAddress local, InetSocketAddress remote, List<IkeOutput.Event> held,
+            Optional<java.time.Instant> timer) implements IkeSessionActor.Command {}
+
+    /** A responder actor for {@code tunnel} going on with the ISAKMP SA {@code first} hands it. */
+    static Behavior<IkeSessionActor.Command> adopted(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel,
+            Adopt first) {
+        Clock clock = Clock.systemUTC();
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            Ikev1SessionActor a = new Ikev1SessionActor(manager, settings, tunnel, false,
+                    TunnelPolicy.responder(tunnel, settings, clock), clock, ctx, timers);
+            a.adopt(first);
+            return a.guarded();
+        }));
     }
 
     /** An initiator (main or aggressive mode, as the tunnel says) towards {@code tunnel}'s peers. */
@@ -153,6 +179,10 @@ final class Ikev1SessionActor {
                 })
                 .onMessage(IkeSessionActor.Answer.class, a -> {
                     answer(a);
+                    return afterStep();
+                })
+                .onMessage(Adopt.class, a -> {
+                    adopt(a);
                     return afterStep();
                 })
                 .onMessageEquals(IkeSessionActor.Tick.INSTANCE, this::tickAll)
@@ -375,7 +405,12 @@ final class Ikev1SessionActor {
                 }
             }
         }
-        if (up && mine.state() == Ikev1State.ESTABLISHED) {
+        if (up && mine.state() == Ikev1State.ESTABLISHED && handedOver(mine, besideLocal, step)) {
+            timers.cancel("beside");
+            beside = null;
+            besideLocal = null;
+            register();
+        } else if (up && mine.state() == Ikev1State.ESTABLISHED) {
             besideUp(held);
         } else if (mine.state() == Ikev1State.CLOSED || mine.state() == Ikev1State.IDLE) {
             for (IkeOutput.Event e : held) {
@@ -427,6 +462,68 @@ final class Ikev1SessionActor {
         }
         register();
         held.forEach(this::report);
+    }
+
+    /**
+     * Whether {@code step} of {@code e} (at our address {@code l}) authenticated a peer whose ISAKMP SAs another actor
+     * of this any-peer tunnel holds, or should ({@link SiteIdentity}): then what the step sends is sent here, and the
+     * engine with the step's events goes to that actor ({@link SessionDriver#adoptV1}); the caller forgets it.
+     */
+    private boolean handedOver(Ikev1Engine e, InetSocketAddress l, Ikev1Session.Step step) {
+        Optional<InetSocketAddress> at = step.outputs().stream().filter(IkeOutput.Phase1Up.class::isInstance)
+                .map(o -> ((IkeOutput.Phase1Up) o).peer()).findFirst();
+        if (at.isEmpty() || e.state() != Ikev1State.ESTABLISHED) {
+            return false;
+        }
+        Optional<String> other = identity.authenticated(e.peerId().map(SiteIdentity::key),
+                id -> manager.claim(tunnel.label(), id, ctx.getSelf()));
+        if (other.isEmpty()) {
+            return false;
+        }
+        log.info("tunnel {}: ISAKMP SA {} with {} authenticated {}{}; to that peer's session", tunnel.label(), e.id(),
+                at.get(), other.get(), identity.held().map(h -> ", not " + h).orElse(""));
+        List<IkeOutput.Event> events = new java.util.ArrayList<>();
+        Optional<java.time.Instant> timer = Optional.empty();
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> timer = Optional.of(t.at());
+                case IkeOutput.Event ev -> events.add(ev);
+            }
+        }
+        manager.adoptV1(tunnel.label(), other.get(), new Adopt(e, l, at.get(), events, timer));
+        return true;
+    }
+
+    /**
+     * Takes {@code a}'s ISAKMP SA, of the peer whose SAs this actor holds: as the tunnel's if this actor has none
+     * up (a new actor), else as if the peer's phase 1 beside ours had come up here: it replaces ours ({@link
+     * #besideUp}). One negotiating beside ours goes.
+     */
+    private void adopt(Adopt a) {
+        identity.adopted(a.engine().peerId().map(SiteIdentity::key));
+        manager.contacted(a.remote().getAddress());
+        if (engine == null || engine.state() == Ikev1State.CLOSED) {
+            engine = a.engine();
+            local = a.local();
+            remote = a.remote();
+            register();
+            a.held().forEach(this::report);
+        } else {
+            if (beside != null && beside.state() != Ikev1State.CLOSED) {
+                log.info("tunnel {}: phase 1 {} beside ours dropped for {}, handed over", tunnel.label(), beside.id(),
+                        a.engine().id());
+                sendOnly(beside.handle(new IkeInput.Close()));
+            }
+            timers.cancel("beside");
+            beside = a.engine();
+            besideLocal = a.local();
+            register();
+            besideUp(a.held());
+            remote = a.remote();
+        }
+        a.timer().ifPresent(at -> timers.startSingleTimer(IkeSessionActor.Tick.INSTANCE,
+                max0(Duration.between(clock.instant(), at))));
     }
 
     /** The replaced ISAKMP SA: its ESP SAs' deletes reach the SA owner; its own end is not the tunnel's. */
@@ -499,6 +596,12 @@ final class Ikev1SessionActor {
     }
 
     private void apply(Ikev1Session.Step step) {
+        if (engine != null && handedOver(engine, local, step)) {
+            timers.cancel(IkeSessionActor.Tick.INSTANCE);
+            engine = null;
+            register();
+            return;
+        }
         register();
         for (IkeOutput o : step.outputs()) {
             switch (o) {

@@ -17,6 +17,24 @@ interface SessionDriver {
     /** Reports an engine outcome. */
     void event(String label, IkeOutput.Event e);
 
+    /**
+     * A session failed (an exception, {@code detail}): reports {@code negotiation-failed} and the end of each IKE SA
+     * it {@code held}, so that the tunnel journals it and their Child SAs leave the dataplane. A failure to report
+     * is logged only.
+     */
+    default void crashed(String label, String detail, java.util.List<IkeSaId> held) {
+        try {
+            event(label, new IkeOutput.NegotiationFailed(net.palisade.model.event.FailureReason.OTHER, detail));
+            for (IkeSaId id : held) {
+                event(label, new IkeOutput.Phase1Down(id,
+                        java.util.Optional.of(net.palisade.model.event.FailureReason.OTHER), detail));
+            }
+        } catch (RuntimeException again) {
+            org.slf4j.LoggerFactory.getLogger(SessionDriver.class).error("tunnel {}: reporting the failure failed too",
+                    label, again);
+        }
+    }
+
     /** Reports the peer of an established IKE SA dead. */
     void dpdLost(String label, IkeOutput.Phase1Down down);
 
@@ -57,7 +75,31 @@ interface SessionDriver {
     }
 
     /**
-     * Hands {@code adopt}'s IKE SA to tunnel {@code label}'s actor (a passive tunnel without one gets one): its
+     * Makes {@code actor} the session of any-peer tunnel {@code label} that holds the IKE SAs of authenticated
+     * identity {@code identity} ({@link SiteIdentity#key}), unless another actor holds them: true if {@code actor}
+     * does now. Later IKE SAs of that identity are handed to it ({@link #adopt}).
+     */
+    default boolean claim(String label, String identity,
+            org.apache.pekko.actor.typed.ActorRef<IkeSessionActor.Command> actor) {
+        return true;
+    }
+
+    /**
+     * Hands {@code adopt}'s ISAKMP SA (IKEv1), whose phase 1 authenticated {@code identity}, to the actor of
+     * any-peer tunnel {@code label} that holds that identity's SAs (a new one if none does). Without such a tunnel
+     * the ISAKMP SA is deleted.
+     */
+    default void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
+        for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+            if (o instanceof IkeOutput.Send s) {
+                send(s);
+            }
+        }
+    }
+
+    /**
+     * Hands {@code adopt}'s IKE SA to tunnel {@code label}'s actor (on an any-peer tunnel: the actor of the identity
+     * it authenticated) (a passive tunnel without one gets one): its
      * IKE_AUTH chose that tunnel. Without such a tunnel the IKE SA is deleted.
      */
     default void adopt(String label, IkeSessionActor.Adopt adopt) {

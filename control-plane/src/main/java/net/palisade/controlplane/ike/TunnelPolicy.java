@@ -232,10 +232,17 @@ final class TunnelPolicy {
     /**
      * The IKE SA negotiated beside the session came up while the session's is up too: which survives. {@code
      * besideOurs} says we initiated it (the peer cannot have begun it after ours was up), {@code besideStarted} when
-     * it began.
+     * it began. On an any-peer {@code passive} tunnel, whose session holds the IKE SAs of one authenticated peer
+     * ({@link SiteIdentity}) and never initiates, the peer's new IKE SA that carries N(INITIAL_CONTACT) survives
+     * whenever it began: that peer says it holds no other IKE SA with us (RFC 7296 section 2.4; a site back through
+     * a new NAT mapping), and no simultaneous start of ours can have raced it.
      */
     Verdict duplicate(boolean sessionInitialContact, IkeSaId session, boolean besideInitialContact, IkeSaId beside,
             boolean besideOurs, Instant besideStarted) {
+        if (besideInitialContact && !besideOurs && failover == null && tunnel.mode() == IkeMode.PASSIVE
+                && tunnel.peers().isEmpty()) {
+            return new Verdict(true, "the peer's newer one carries INITIAL_CONTACT: it holds no other");
+        }
         boolean newer = !besideOurs && sessionUp != null && besideStarted != null
                 && besideStarted.isAfter(sessionUp.plus(newerAfter));
         return survivor(sessionInitialContact, session, besideInitialContact, beside, newer);

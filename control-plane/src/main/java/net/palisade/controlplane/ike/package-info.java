@@ -67,5 +67,10 @@
  * the responder's IKE_AUTH picks one ({@code TunnelChoice}), and an IKE SA that picked another tunnel than the one
  * whose actor answered is handed to that tunnel's actor ({@code IkeSessionActor.Adopt}, commands in
  * {@code IkeSessionCommands}; an actor's SPI routes in {@code SpiRoutes}).
+ *
+ * <p>Many peers for one tunnel: an any-peer {@code passive} tunnel has one session actor per peer, keyed by where a
+ * new IKE SA comes from and by the identity it authenticates ({@code SessionKeys}); an IKE SA (IKEv2 or IKEv1) that
+ * authenticated another identity than its actor holds goes to that identity's actor ({@code SiteIdentity},
+ * {@code IkeSessionActor.Adopt}, {@code Ikev1SessionActor.Adopt}).
  */
 package net.palisade.controlplane.ike;

@@ -166,6 +166,11 @@ public final class Ikev1Engine {
         return current.initialContact();
     }
 
+    /** The ID the peer authenticated with in the ISAKMP SA in use, once it is up. */
+    public Optional<net.palisade.model.wire.ikev1.Ikev1Payload.Id> peerId() {
+        return current.peerId();
+    }
+
     /** Sends INITIAL-CONTACT in our last phase-1 message. */
     public void sendInitialContact() {
         current.sendInitialContact();

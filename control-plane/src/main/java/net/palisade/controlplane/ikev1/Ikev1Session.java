@@ -192,6 +192,11 @@ public final class Ikev1Session {
         return ctx.peerInitialContact;
     }
 
+    /** The ID the peer authenticated with, once phase 1 is up. */
+    public java.util.Optional<net.palisade.model.wire.ikev1.Ikev1Payload.Id> peerId() {
+        return state == Ikev1State.ESTABLISHED ? phase1.peerId() : java.util.Optional.empty();
+    }
+
     /** Sends INITIAL-CONTACT in our last phase-1 message (the first ISAKMP SA to this peer since we started). */
     public void sendInitialContact() {
         ctx.sendInitialContact = true;

@@ -57,6 +57,8 @@ final class Phase1 {
     private IsakmpSa.Suite pendingSuite;
     /** Aggressive mode responder: the body of the initiator's ID payload, for HASH_I in message 3. */
     private byte[] peerIdB;
+    /** The peer's ID payload once accepted; authenticated once phase 1 is up. */
+    private Ikev1Payload.Id peerId;
     /** Pre-shared key or RSA signatures (RFC 2409 Appendix A). */
     private int authMethod = Ikev1Proposals.AUTH_PSK;
     /** Our certificate, key and CAs when the tunnel authenticates with certificates. */
@@ -578,17 +580,24 @@ final class Phase1 {
      */
     private boolean peerIdAccepted(Ikev1Payload.Id received) {
         if (ctx.tunnel.dstId().isEmpty()) {
+            peerId = received;
             return true;
         }
         Ikev1Payload.Id want = id(ctx.tunnel.dstId(), ctx.remote.getAddress());
         if (want.idType().value() == received.idType().value() && (want.data().equals(received.data())
                 || want.idType() == Ikev1IdType.Known.ID_DER_ASN1_DN && Ikev1Signatures.sameDn(want, received))) {
+            peerId = received;
             return true;
         }
         ctx.drop("phase1_peer_id_refused");
         session.fail(FailureReason.AUTHENTICATION_FAILED, "the peer's ID " + received.idType().name()
                 + " is not the dstid " + ctx.tunnel.dstId().get().value());
         return false;
+    }
+
+    /** The peer's ID, once accepted (authenticated once phase 1 is up). */
+    Optional<Ikev1Payload.Id> peerId() {
+        return Optional.ofNullable(peerId);
     }
 
     // ------------------------------------------------------------------------------------------------ proofs

@@ -300,9 +300,9 @@ class IkeRekeyTest {
         byte[] small = {0x01, 0x00};
         byte[] big = {(byte) 0x80, 0x00};
         byte[] bigger = {(byte) 0xff, 0x00};
-        assertThat(IkeSession.lowest(big, bigger, small, big)).isEqualTo(2);
-        assertThat(IkeSession.lowest(small, bigger, big, big)).isZero();
-        assertThat(List.of(IkeSession.lowest(bigger, big, bigger, bigger))).containsExactly(1);
+        assertThat(EngineContext.lowest(big, bigger, small, big)).isEqualTo(2);
+        assertThat(EngineContext.lowest(small, bigger, big, big)).isZero();
+        assertThat(List.of(EngineContext.lowest(bigger, big, bigger, bigger))).containsExactly(1);
     }
 
     @Test

@@ -140,6 +140,25 @@ class TunnelPolicyTest {
     }
 
     @Test
+    void onAnAnyPeerTunnelThePeersIkeSaWithInitialContactReplacesTheOneOfTheSameIdentityWhenEverItBegan() {
+        TunnelPolicy any = TunnelPolicy.responder(tunnel(IkeMode.PASSIVE, Optional.empty(), Optional.empty()),
+                SETTINGS, clock);
+        any.up();
+        Instant started = clock.instant();
+        // a site back through a new NAT mapping (RFC 7296 2.4): smaller SPI, both with INITIAL_CONTACT, begun at once
+        assertThat(any.duplicate(true, HIGH, true, LOW, false, started).second()).isTrue();
+        assertThat(any.duplicate(true, HIGH, true, LOW, false, started).why()).contains("INITIAL_CONTACT");
+        // without it the usual rules
+        assertThat(any.duplicate(false, HIGH, false, LOW, false, started).second()).isFalse();
+        // a passive tunnel naming its peer, and an initiator, keep the symmetric rules
+        TunnelPolicy named = TunnelPolicy.responder(tunnel(IkeMode.PASSIVE, Optional.empty(), Optional.empty(), P1),
+                SETTINGS, clock);
+        named.up();
+        assertThat(named.duplicate(true, HIGH, true, LOW, false, started).second()).isFalse();
+        assertThat(initiator(P1).duplicate(true, HIGH, true, LOW, false, started).second()).isFalse();
+    }
+
+    @Test
     void aDuplicateThePeerBeganWellAfterOursWasUpReplacesOurs() {
         TunnelPolicy p = initiator(P1);
         p.up();

@@ -112,6 +112,125 @@ class AnyPeerNatSitesStrongSwanTest {
                 + "\n", peers, true);
     }
 
+    @Test
+    void ikev2ASiteOnThePortAnotherSiteUsedGetsItsOwnIkeSaAndASiteBackThroughANewMappingReplacesItsOwn(
+            @TempDir Path dir) throws Exception {
+        StrongSwan[] peers = new StrongSwan[SITES.size()];
+        for (int i = 0; i < SITES.size(); i++) {
+            Site s = SITES.get(i);
+            peers[i] = StrongSwan.psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1", s.network(),
+                    "10.1.0.0/16", PSK);
+        }
+        portReuse(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 psk \"" + PSK + "\" label " + LABEL + "\n",
+                peers, false);
+    }
+
+    @Test
+    void ikev1MainModeASiteOnThePortAnotherSiteUsedGetsItsOwnIsakmpSaAndASiteBackReplacesItsOwn(
+            @TempDir Path dir) throws Exception {
+        StrongSwan[] peers = new StrongSwan[SITES.size()];
+        for (int i = 0; i < SITES.size(); i++) {
+            Site s = SITES.get(i);
+            peers[i] = StrongSwan.ikev1Psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1",
+                    s.network(), "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
+                            .localId("site-" + (i + 1) + ".example"));
+        }
+        portReuse(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 main quick psk \"" + PSK + "\" label " + LABEL
+                + "\n", peers, true);
+    }
+
+    /**
+     * Site 1 up (the NAT leaves it its ports 500 and 4500); the NAT forgets site 1's mapping of port 500 (as it
+     * does a while after IKE moved to 4500); site 2 then starts from the NAT's port 500, the one site 1's IKE SA
+     * came from: both must be up, each with its own IKE SA, site 1's never replaced. Then site 1 restarts (killed:
+     * no Delete) on other ports, so the NAT maps it anew: its new IKE SA replaces its own old one (IKEv2: it carries
+     * INITIAL_CONTACT; IKEv1: the same identity authenticated again), site 2's stays, one IKE SA per site.
+     */
+    private void portReuse(Path dir, String config, StrongSwan[] configured, boolean ikev1) throws Exception {
+        conntrack("-F"); // no mapping of an earlier test
+        StrongSwan[] peers = new StrongSwan[configured.length];
+        try (LabNode node = LabNode.start(PREFIX, dir)) {
+            for (int i = 0; i < configured.length; i++) {
+                peers[i] = configured[i].start();
+            }
+            node.commit(config);
+            node.awaitEvents(LABEL, Duration.ofSeconds(30), () -> "", "configured");
+            peers[0].initiate();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.journal(LABEL)).as(AnyPeerLab.logs(peers))
+                            .filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance).hasSize(1));
+            String site1 = isakmpSa(peers[0].listSas());
+            Lab.Result forgot = conntrack("-D", "-p", "udp", "--orig-port-src", "500");
+            assertThat(forgot.output()).as("site 1's mapping of port 500").containsPattern("[1-9]\\d* flow entr");
+            peers[1].initiate();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(node.journal(LABEL)).as(AnyPeerLab.logs(peers))
+                            .filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance).hasSize(2));
+            // site 2's first message came from the NAT's port 500, as site 1's had
+            String mapped = conntrack("-L", "-p", "udp", "-s", SITES.get(1).address(), "--orig-port-src", "500")
+                    .output();
+            assertThat(mapped).contains("src=192.0.2.1 dst=" + NAT_ADDRESS + " sport=500 dport=500");
+            assertThat(node.eventTypes(LABEL)).doesNotContain("phase1-down", "negotiation-failed", "rekeyed");
+            assertThat(isakmpSa(peers[0].listSas())).as("site 1's IKE SA").isEqualTo(site1);
+            String site2 = isakmpSa(peers[1].listSas());
+            assertThat(ikeSas(node)).containsExactlyInAnyOrder(site1, site2);
+            for (Site s : SITES) {
+                ping(node, s.host(), peers);
+            }
+
+            // site 1 restarts on ports 1500/4501: through new mappings, its new IKE SA replaces its old one
+            String pid = Files.readString(peers[0].dir().resolve("charon.pid")).strip();
+            assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
+            peers[0].close();
+            peers[0].editConf(c -> c.replace("port = 500", "port = 1500")
+                    .replace("port_nat_t = 4500", "port_nat_t = 4501"));
+            peers[0].start();
+            peers[0].initiate();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(ikeSas(node)).as(AnyPeerLab.logs(peers)).hasSize(2).doesNotContain(site1)
+                            .contains(site2));
+            String again = isakmpSa(peers[0].listSas());
+            assertThat(ikeSas(node)).containsExactlyInAnyOrder(again, site2);
+            if (ikev1) {
+                // IKEv1 journals the replacement of an ISAKMP SA by the same peer as its rekey
+                assertThat(node.journal(LABEL)).filteredOn(TunnelEvent.Rekeyed.class::isInstance)
+                        .map(TunnelEvent.Rekeyed.class::cast).filteredOn(r -> r.spi().isEmpty())
+                        .singleElement().satisfies(r -> assertThat(r.replaced().value()).isEqualTo(site1));
+            } else {
+                assertThat(node.journal(LABEL)).filteredOn(TunnelEvent.Phase1Down.class::isInstance)
+                        .map(e -> ((TunnelEvent.Phase1Down) e).ikeSa().orElse("")).containsExactly(site1);
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(2));
+            for (Site s : SITES) {
+                ping(node, s.host(), peers);
+            }
+            assertThat(isakmpSa(peers[1].listSas())).as("site 2's IKE SA").isEqualTo(site2);
+            assertThat(node.eventTypes(LABEL)).doesNotContain("negotiation-failed", "dpd-lost");
+        } finally {
+            for (StrongSwan p : peers) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+            conntrack("-F"); // the next test's sites get the NAT's ports as on a fresh NAT
+        }
+    }
+
+    /** The names of the tunnel's IKE SAs as the API shows them. */
+    private static List<String> ikeSas(LabNode node) throws Exception {
+        return node.controlPlane().tunnel(LABEL).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                .ikeSas().stream().map(net.palisade.controlplane.tunnel.TunnelState.IkeSa::name).toList();
+    }
+
+    /** Runs conntrack in the NAT box. */
+    private static Lab.Result conntrack(String... args) throws Exception {
+        net.palisade.dataplane.testkit.TestPrograms.require("conntrack");
+        List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", NAT, "conntrack"));
+        command.addAll(List.of(args));
+        return Lab.sh(command.toArray(String[]::new));
+    }
+
     /**
      * Both sites up and pinging, then (with {@code restartFromAnotherPort}, IKEv1 aggressive mode) site 2 restarted
      * on other ports, so that it comes back through other NAT mappings, then site 2's IKE SA deleted.
