@@ -77,13 +77,13 @@ class Ikev1QuickModeRaceStrongSwanTest {
             Lab.Result dropped = Lab.in(PREFIX + "-gwa", "nft", "list", "chain", "ip", "race", "input");
             assertThat(dropped.output()).as("the rule dropped strongSwan's message 3 once:\n" + dropped.output()
                     + "\ncharon log:\n" + peer.log()).containsPattern("counter packets 1 bytes");
+            assertThat(m.group(2)).as("echoes across strongSwan's replacement: lost " + Lab.lostEchoes(r.output())
+                    + "\nevents:\n" + story + "\ndataplane counters (drops by cause): " + node.dataplane().counters()
+                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
             assertThat(events).as(story).anyMatch(e -> e instanceof TunnelEvent.Rekeyed k && k.spi().isPresent()
                     && k.cause().equals(Cause.PEER));
             assertThat(events.stream().map(TunnelEvent::type).toList()).as(story)
                     .doesNotContain("phase1-down", "dpd-lost", "negotiation-failed");
-            assertThat(m.group(2)).as("echoes across strongSwan's replacement: lost " + Lab.lostEchoes(r.output())
-                    + "\nevents:\n" + story + "\ndataplane counters (drops by cause): " + node.dataplane().counters()
-                    + "\ncharon log:\n" + peer.log()).isEqualTo(m.group(1));
         }
     }
 }
