@@ -32,6 +32,19 @@ final class AnyPeerLab {
         assertThat(r.exit()).as(String.join(" ", command) + ": " + r.output()).isZero();
     }
 
+    /**
+     * Kills {@code site}'s charon with signal 9 (no Delete reaches the node) and starts it again on ports 1500 and
+     * 4501, so the NAT in front of it maps it anew, and has it initiate.
+     */
+    static void restartOnOtherPorts(StrongSwan site) throws Exception {
+        String pid = java.nio.file.Files.readString(site.dir().resolve("charon.pid")).strip();
+        assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
+        site.close();
+        site.editConf(c -> c.replace("port = 500", "port = 1500").replace("port_nat_t = 4500", "port_nat_t = 4501"));
+        site.start();
+        site.initiate();
+    }
+
     /** Each running daemon's charon log, for a failure's message. */
     static String logs(StrongSwan... peers) {
         StringBuilder b = new StringBuilder();

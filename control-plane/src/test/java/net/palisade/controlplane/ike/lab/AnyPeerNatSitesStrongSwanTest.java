@@ -3,7 +3,6 @@ package net.palisade.controlplane.ike.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -179,13 +178,7 @@ class AnyPeerNatSitesStrongSwanTest {
             }
 
             // site 1 restarts on ports 1500/4501: through new mappings, its new IKE SA replaces its old one
-            String pid = Files.readString(peers[0].dir().resolve("charon.pid")).strip();
-            assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
-            peers[0].close();
-            peers[0].editConf(c -> c.replace("port = 500", "port = 1500")
-                    .replace("port_nat_t = 4500", "port_nat_t = 4501"));
-            peers[0].start();
-            peers[0].initiate();
+            AnyPeerLab.restartOnOtherPorts(peers[0]);
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(ikeSas(node)).as(AnyPeerLab.logs(peers)).hasSize(2).doesNotContain(site1)
                             .contains(site2));
@@ -273,13 +266,7 @@ class AnyPeerNatSitesStrongSwanTest {
                 // new ISAKMP SA (found by its ID) replaces its own old one, not site 1's
                 String site2 = isakmpSa(peers[1].listSas());
                 assertThat(ikeSas).contains(site2);
-                String pid = Files.readString(peers[1].dir().resolve("charon.pid")).strip();
-                assertThat(Lab.sh("kill", "-9", pid).exit()).isZero();
-                peers[1].close();
-                peers[1].editConf(c -> c.replace("port = 500", "port = 1500")
-                        .replace("port_nat_t = 4500", "port_nat_t = 4501"));
-                peers[1].start();
-                peers[1].initiate();
+                AnyPeerLab.restartOnOtherPorts(peers[1]);
                 await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                         assertThat(node.journal(LABEL)).as(AnyPeerLab.logs(peers))
                                 .filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance).hasSize(3));

@@ -3,7 +3,6 @@ package net.palisade.controlplane.ike.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,14 +55,9 @@ class Ikev1QuickModeRaceStrongSwanTest {
 
     @Test
     void strongSwansRekeyWhoseMessage3IsLostOnceLosesNoEcho(@TempDir Path dir) throws Exception {
-        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
-                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
-                                .childRekeyTime(Duration.ofSeconds(20))).start();
+        try (StrongSwan peer = Ikev1StrongSwanTest.replacingQuickModeEvery20s(PREFIX, dir, PSK).start();
                 LabNode node = LabNode.start(PREFIX, dir)) {
-            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
-                    + "\" label to-b\n");
-            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
-                    "child-sa-installed");
+            Ikev1StrongSwanTest.mainModeUp(node, peer, PSK);
             Path rules = dir.resolve("race.nft");
             java.nio.file.Files.writeString(rules, DROP_FIRST_MESSAGE_3);
             Lab.Result nft = Lab.in(PREFIX + "-gwa", "nft", "-f", rules.toString());

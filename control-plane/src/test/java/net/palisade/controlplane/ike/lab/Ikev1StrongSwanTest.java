@@ -154,14 +154,9 @@ class Ikev1StrongSwanTest {
 
     @Test
     void strongSwanReplacesTheQuickModeSaEvery20sUnderPingWithoutLoss(@TempDir Path dir) throws Exception {
-        try (StrongSwan peer = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
-                        "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode().pfs("modp2048")
-                                .childRekeyTime(Duration.ofSeconds(20))).start();
+        try (StrongSwan peer = replacingQuickModeEvery20s(PREFIX, dir, PSK).start();
                 LabNode node = LabNode.start(PREFIX, dir)) {
-            node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + PSK
-                    + "\" label to-b\n");
-            node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
-                    "child-sa-installed");
+            mainModeUp(node, peer, PSK);
             ping(node, peer);
             // 50 s at 20 a second: two or three replacements by strongSwan
             Lab.Result r = Lab.sh("ip", "netns", "exec", PREFIX + "-ha", "ping", "-D", "-i", "0.05", "-W", "2", "-c",
@@ -294,6 +289,20 @@ class Ikev1StrongSwanTest {
                         assertThat(c.listSas()).doesNotContain("ESTABLISHED"));
             }
         }
+    }
+
+    /** strongSwan on gw-b of lab {@code prefix}: IKEv1 main mode, PFS, and a new quick mode every 20 s. */
+    static StrongSwan replacingQuickModeEvery20s(String prefix, Path dir, String psk) throws Exception {
+        return StrongSwan.ikev1Psk(prefix + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", psk, StrongSwan.Ikev1.mainMode().pfs("modp2048").childRekeyTime(Duration.ofSeconds(20)));
+    }
+
+    /** Commits the main-mode tunnel {@code to-b} to {@code peer} and waits for its phase 1 and first ESP SA. */
+    static void mainModeUp(LabNode node, StrongSwan peer, String psk) throws Exception {
+        node.commit("ike main from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 quick group modp2048 psk \"" + psk
+                + "\" label to-b\n");
+        node.awaitEvents("to-b", Duration.ofSeconds(40), () -> "charon log:\n" + peer.log(), "phase1-up",
+                "child-sa-installed");
     }
 
     /** A {@code ping -D} run without its reply lines: the header and the statistics. */
