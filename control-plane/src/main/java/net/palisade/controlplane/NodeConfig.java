@@ -214,7 +214,7 @@ public final class NodeConfig {
         if (!j.h2()) {
             generated = pair(j, leaseTtl(s)).withFallback(generated)
                     .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.properties.options",
-                            ConfigValueFactory.fromAnyRef(JournalFence.connectionOption(fenceName(s))));
+                            ConfigValueFactory.fromAnyRef(JournalFence.connectionOption(fenceName(s), leaseTtl(s))));
         }
         return s.overrides()
                 .withFallback(haProperties())

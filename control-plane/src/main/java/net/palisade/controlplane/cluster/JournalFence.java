@@ -16,6 +16,11 @@ import net.palisade.controlplane.journal.JournalSettings;
  * every journal connection with the PostgreSQL JDBC option {@code options=-c palisade.node=HOST:PORT}, its lease
  * owner name, and checks at start that it arrives ({@link #verify}).
  *
+ * <p>The same option bounds how long one of its transactions may wait for the node between statements
+ * ({@code idle_in_transaction_session_timeout}, the lease TTL): a takeover waits for the old holder's tunnel events in
+ * flight (postgres.sql), and a node cut from the database in the middle of a transaction would otherwise hold that
+ * wait until the server's TCP keepalive gives up — hours. Its unfinished write is rolled back, never acknowledged.
+ *
  * <p>Why a trigger and not the journal's DAO: the check has to be in the transaction that inserts the event, and
  * pekko-persistence-jdbc's insert carries nothing of ours (its {@code writer} column is a random id per actor
  * incarnation) and batches the events of several actors into one transaction; a DAO of our own would mean
@@ -32,10 +37,16 @@ public final class JournalFence {
 
     /**
      * @param owner the node's lease owner name ({@code host:port})
-     * @return the value of the JDBC connection property {@code options} that names the node
+     * @param ttl the active lease's TTL: the longest a journal transaction may wait for the node between statements
+     * @return the value of the JDBC connection property {@code options} for the node's journal connections
      * @throws IllegalArgumentException for a name the option could not carry (a space, a quote)
      */
-    public static String connectionOption(String owner) {
+    public static String connectionOption(String owner, java.time.Duration ttl) {
+        return connectionOption(owner) + " -c idle_in_transaction_session_timeout=" + Math.max(1, ttl.toMillis());
+    }
+
+    /** {@link #connectionOption(String, java.time.Duration)} without the transaction bound. */
+    static String connectionOption(String owner) {
         if (!OWNER.matcher(owner).matches()) {
             throw new IllegalArgumentException("cluster address '" + owner + "': the journal fence names a node by"
                     + " its cluster address, which must be HOST:PORT without spaces or quotes");

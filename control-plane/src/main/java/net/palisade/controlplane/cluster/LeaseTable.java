@@ -176,7 +176,12 @@ public final class LeaseTable {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            // a stalled writer of the old holder is rolled back by the server after the TTL (JournalFence); until
+            // then this attempt gives up after the TTL and the next one waits again
+            try (PreparedStatement bound = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)");
+                    PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                bound.setString(1, Math.max(1, ttl.toMillis()) + "ms");
+                bound.execute();
                 lock.setLong(1, JOURNAL_FENCE_LOCK);
                 lock.execute();
             }

@@ -219,6 +219,39 @@ class JournalFenceTest {
     }
 
     @Test
+    void aHolderCutOffInTheMiddleOfAWriteDoesNotBlockTheTakeoverAndItsWriteIsLost() throws Exception {
+        String a = "127.0.0.1:1";
+        String b = "127.0.0.1:2";
+        Duration ttl = Duration.ofMillis(800);
+        try (Connection c = JournalSchema.connect(pg)) {
+            assertThat(LeaseTable.acquire(c, LEASE, a, ttl)).isPresent();
+        }
+        String pid = "Tunnel|fence-" + UUID.randomUUID();
+        // A's journal connection as the node opens it, then A goes silent inside the transaction: its COMMIT never
+        // comes (a cable pulled; the server would keep the session for as long as TCP keepalive allows)
+        Properties p = new Properties();
+        p.setProperty("user", pg.user());
+        p.setProperty("password", pg.password());
+        p.setProperty("options", JournalFence.connectionOption(a, ttl));
+        Connection nodeA = DriverManager.getConnection(pg.url(), p);
+        open.add(nodeA);
+        nodeA.setAutoCommit(false);
+        insertEvent(nodeA, pid, 1);
+        long t0 = System.nanoTime();
+        Connection nodeB = JournalSchema.connect(pg);
+        open.add(nodeB);
+        // B tries as its role does, once per renewal interval, each attempt bounded by the TTL
+        Optional<LeaseTable.Grant> g = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(80))
+                .ignoreExceptions().until(() -> LeaseTable.takeFencingJournal(nodeB, LEASE, b, ttl), Optional::isPresent);
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(g.orElseThrow().previous()).map(LeaseTable.Handover::owner).contains(a);
+        // the row's TTL, then the server's bound on A's silence: about two TTLs, not the keepalive's hours
+        assertThat(tookMillis).as("takeover after A went silent, ms").isLessThan(4 * ttl.toMillis());
+        assertThat(sequenceNumbers(pid)).as("A's unfinished write").isEmpty();
+        assertThatThrownBy(nodeA::commit).isInstanceOf(SQLException.class);
+    }
+
+    @Test
     void aConnectionThatNamesNoNodeIsNotFenced() throws Exception {
         String pid = "Tunnel|fence-" + UUID.randomUUID();
         try (Connection c = JournalSchema.connect(pg)) {
