@@ -53,7 +53,10 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
 -- (a node of an older release, a tool) is not fenced. The shared advisory lock is held until the commit; a node that
 -- takes the lease from another holds it exclusively while it changes the row (LeaseTable.takeFencingJournal), so
 -- every event the old holder's check let through is committed before the new epoch exists, and none after.
--- Renewals take no lock: a busy journal never delays them. 8097872805151990885 is "palisade" in ASCII.
+-- Renewals take no lock: a busy journal never delays them. 8097872805151990885 is "palisade" in ASCII. Because a
+-- takeover waits for such a transaction, one that the node abandons (cut from the database between its statements)
+-- must not live for as long as TCP keepalive allows: the node's setting palisade.write_idle (milliseconds, its lease
+-- TTL) becomes the transaction's idle_in_transaction_session_timeout, and the server rolls it back after that.
 CREATE OR REPLACE FUNCTION palisade_journal_fence() RETURNS trigger LANGUAGE plpgsql AS $fence$
 DECLARE
     writer TEXT := current_setting('palisade.node', true);
@@ -63,6 +66,9 @@ DECLARE
 BEGIN
     IF writer IS NULL OR writer = '' OR NEW.persistence_id NOT LIKE 'Tunnel|%' THEN
         RETURN NEW;
+    END IF;
+    IF coalesce(current_setting('palisade.write_idle', true), '') <> '' THEN
+        PERFORM set_config('idle_in_transaction_session_timeout', current_setting('palisade.write_idle'), true);
     END IF;
     PERFORM pg_advisory_xact_lock_shared(8097872805151990885);
     SELECT owner, epoch, NOT released AND expires >= clock_timestamp() INTO holder, held_epoch, valid

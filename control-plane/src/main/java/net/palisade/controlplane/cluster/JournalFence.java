@@ -16,10 +16,12 @@ import net.palisade.controlplane.journal.JournalSettings;
  * every journal connection with the PostgreSQL JDBC option {@code options=-c palisade.node=HOST:PORT}, its lease
  * owner name, and checks at start that it arrives ({@link #verify}).
  *
- * <p>The same option bounds how long one of its transactions may wait for the node between statements
- * ({@code idle_in_transaction_session_timeout}, the lease TTL): a takeover waits for the old holder's tunnel events in
- * flight (postgres.sql), and a node cut from the database in the middle of a transaction would otherwise hold that
- * wait until the server's TCP keepalive gives up — hours. Its unfinished write is rolled back, never acknowledged.
+ * <p>The same option bounds how long a transaction that writes a tunnel event may wait for the node between
+ * statements ({@code palisade.write_idle}, the lease TTL, which the trigger makes that transaction's
+ * {@code idle_in_transaction_session_timeout}): a takeover waits for the old holder's tunnel events in flight, and a
+ * node cut from the database in the middle of such a transaction would otherwise hold that wait until the server's
+ * TCP keepalive gives up — hours. Its unfinished write is rolled back, never acknowledged. Other transactions (the
+ * journal's streamed reads, which wait on their consumer) are not bounded.
  *
  * <p>Why a trigger and not the journal's DAO: the check has to be in the transaction that inserts the event, and
  * pekko-persistence-jdbc's insert carries nothing of ours (its {@code writer} column is a random id per actor
@@ -42,7 +44,7 @@ public final class JournalFence {
      * @throws IllegalArgumentException for a name the option could not carry (a space, a quote)
      */
     public static String connectionOption(String owner, java.time.Duration ttl) {
-        return connectionOption(owner) + " -c idle_in_transaction_session_timeout=" + Math.max(1, ttl.toMillis());
+        return connectionOption(owner) + " -c palisade.write_idle=" + Math.max(1, ttl.toMillis());
     }
 
     /** {@link #connectionOption(String, java.time.Duration)} without the transaction bound. */
