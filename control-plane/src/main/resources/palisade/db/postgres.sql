@@ -56,7 +56,9 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
 -- Renewals take no lock: a busy journal never delays them. 8097872805151990885 is "palisade" in ASCII. Because a
 -- takeover waits for such a transaction, one that the node abandons (cut from the database between its statements)
 -- must not live for as long as TCP keepalive allows: the node's setting palisade.write_idle (milliseconds, its lease
--- TTL) becomes the transaction's idle_in_transaction_session_timeout, and the server rolls it back after that.
+-- TTL) becomes the transaction's idle_in_transaction_session_timeout, and the server rolls it back after that. The
+-- check runs once per transaction (pekko-persistence-jdbc writes a batch of events in one): its lock lasts until the
+-- commit, so no takeover can come between the first event and the last.
 CREATE OR REPLACE FUNCTION palisade_journal_fence() RETURNS trigger LANGUAGE plpgsql AS $fence$
 DECLARE
     writer TEXT := current_setting('palisade.node', true);
@@ -64,7 +66,9 @@ DECLARE
     held_epoch BIGINT;
     valid BOOLEAN;
 BEGIN
-    IF writer IS NULL OR writer = '' OR NEW.persistence_id NOT LIKE 'Tunnel|%' THEN
+    IF NEW.persistence_id NOT LIKE 'Tunnel|%' OR writer IS NULL OR writer = ''
+            -- checked for an earlier event of this transaction: the lock is held until the commit
+            OR current_setting('palisade.fence_checked', true) = 'on' THEN
         RETURN NEW;
     END IF;
     IF coalesce(current_setting('palisade.write_idle', true), '') <> '' THEN
@@ -81,6 +85,7 @@ BEGIN
             END
             USING ERRCODE = 'PF001';
     END IF;
+    PERFORM set_config('palisade.fence_checked', 'on', true);
     RETURN NEW;
 END
 $fence$;
