@@ -252,6 +252,17 @@ class JournalFenceTest {
     }
 
     @Test
+    void aJournalUrlWithItsOwnOptionsIsRefusedAtStartSinceItWouldHideTheNodesName() throws Exception {
+        JournalFence.verify(pg, "127.0.0.1:7"); // the plain URL carries the name
+        String sep = pg.url().contains("?") ? "&" : "?";
+        JournalSettings withOptions = JournalSettings.postgres(pg.url() + sep + "options=-c%20search_path%3Dpublic",
+                pg.user(), pg.password());
+        assertThatThrownBy(() -> JournalFence.verify(withOptions, "127.0.0.1:7"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("options=")
+                .hasMessageContaining("palisade.node");
+    }
+
+    @Test
     void aConnectionThatNamesNoNodeIsNotFenced() throws Exception {
         String pid = "Tunnel|fence-" + UUID.randomUUID();
         try (Connection c = JournalSchema.connect(pg)) {
