@@ -16,8 +16,9 @@ import java.util.Optional;
  * and an epoch. Every decision is one statement evaluated by the database against the database's clock
  * ({@code statement_timestamp()}: the same as {@code now()} alone, and after the lock wait inside
  * {@link #takeFencingJournal}'s transaction), so the nodes' clocks never decide who holds a lease: a node may take
- * a row only if it owns it already or the row has expired. The epoch grows by one whenever the holder changes (or the same holder comes back
- * after its lease expired), which makes it a fencing token: whoever holds a higher epoch than you acted after you.
+ * a row only if it owns it already or the row has expired. The epoch grows by one whenever the holder changes (or
+ * the same holder comes back after its lease expired), which makes it a fencing token: whoever holds a higher epoch
+ * than you acted after you.
  *
  * <p>Synchronous JDBC on the caller's connection; {@link PgLease} runs it on its own threads.
  */
@@ -65,7 +66,8 @@ public final class LeaseTable {
              WHERE name = ? AND owner = ? AND NOT released""";
 
     private static final String READ = """
-            SELECT owner, epoch, renewed, expires, released, expires >= statement_timestamp() AND NOT released, statement_timestamp()
+            SELECT owner, epoch, renewed, expires, released, expires >= statement_timestamp() AND NOT released,
+                   statement_timestamp()
               FROM palisade_lease WHERE name = ?""";
 
     /*
