@@ -72,8 +72,11 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("redone")).as("gw2 rekeyed the SA itself\n%s", out).isEqualTo("yes");
         assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
                 .isLessThan(1_000);
+        // strongSwan made the new Child SA of the interrupted rekey (REKEYED at the takeover), which the journal
+        // never had: it stays INSTALLED (inbound only) on strongSwan's side beside the one the new node made
+        assertThat(s.get("ss_at_takeover")).as(out).contains("REKEYED");
         assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
-                .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
+                .as("strongSwan's Child SAs at the end\n%s", out).containsOnly("INSTALLED").hasSizeBetween(1, 2);
         return s;
     }
 
