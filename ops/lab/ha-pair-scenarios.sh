@@ -190,20 +190,25 @@ NFT
   done
   waited=$(after_s "$(date +%s.%N)" "$killed")
   sleep 3
+  local stopped last alive_end=no
+  stopped=$(date +%s.%N)
   kill -INT "$opingpid" 2>/dev/null || true
   wait "$opingpid" 2>/dev/null || true
+  # ping.py counts up to the last reply: whether the ping still got replies when it was stopped is asked here
+  last=$(sed -n 's/^\[\([0-9.]*\)\] [0-9]* bytes from.*/\1/p' "$work/ping-rekey-ours.txt" | tail -1)
+  [ -n "$last" ] && awk -v a="$stopped" -v b="$last" 'BEGIN { exit !(a - b < 2) }' && alive_end=yes
   local res2 child_end ss_end ike_end
   res2=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey-ours.txt" "$killed" "$mark")
   child_end=$(child_spis || true)
   ss_end=$(ss_children)
   ike_end=$(spis || true)
   say "gw2 rekeyed the $kind SA itself: $redone ($waited s after the kill); strongSwan's IKE SA now ${ike_end:-none}, Child SAs $ss_end (SPIs ${child_end%,})"
-  say "from the resumption to the end: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2")"
+  say "from the resumption to the end: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2"); replies until the end: $alive_end"
   wire_checks "$killed"
   local same=no
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  echo "ha-pair-rekey-ours-result kind=$kind gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid redone=$redone redone_s=$waited next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  echo "ha-pair-rekey-ours-result kind=$kind gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {

@@ -70,6 +70,7 @@ class HaTakeoverEdgesLabTest {
         assertThat(Long.parseLong(s.get("esp"))).as("ESP on the bridge\n%s", out).isGreaterThan(200);
         // the new active node makes the rekey the dead one had started, and the traffic goes on through it
         assertThat(s.get("redone")).as("gw2 rekeyed the SA itself\n%s", out).isEqualTo("yes");
+        assertThat(s.get("alive_end")).as("the ping still answered at the end\n%s", out).isEqualTo("yes");
         assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
                 .isLessThan(1_000);
         // strongSwan made the new Child SA of the interrupted rekey (REKEYED at the takeover), which the journal
