@@ -13,6 +13,13 @@
 #   `swanctl --rekey` must leave one working Child SA: the first makes strongSwan send its interrupted exchange again
 #   (after the RFC 6311 sync it re-queued it), the second is an ordinary rekey on gw2.
 #   Result: "ha-pair-rekey-result k=v ...".
+# --rekey ours|ours-ike: a takeover inside a rekey we started. The tunnel's Child SA (ours) or IKE SA (ours-ike) has
+#   a 60 s lifetime, so gw1's node starts its rekey 48-54 s after the SA was made; strongSwan's answers to
+#   CREATE_CHILD_SA are dropped on the inet bridge (an nft rule with a counter), and gw1's node is killed the moment
+#   the first one was dropped: strongSwan has answered (for it the new SA exists), gw1 never had the answer and
+#   journaled nothing of the new SA. Then the ping must come back through gw2, strongSwan's IKE SA must be the one
+#   gw2 resumed (ours: the same SPIs), and gw2 must make that rekey itself (its own `rekeyed` within a lifetime)
+#   with the ping going on. Result: "ha-pair-rekey-ours-result k=v ...".
 # --cut-active: the active node (gw1) loses the lease: its namespace can no longer reach PostgreSQL (nft on its
 #   output), and the link between the gateways is cut on both bridges (cluster, VRRP). gw2 must become active, gw1
 #   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
@@ -116,6 +123,92 @@ NFT
   [ -n "$child_end" ] && [ "$child_end" != "$child_mid" ] && [ "$child_end" != "$child_before" ] && changed=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
   echo "ha-pair-rekey-result variant=$variant gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid answer_lost_seen=$lost_seen next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end child_changed=$changed ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+}
+
+rekeys_by() { # N NODE KIND: `rekeyed` events gw N's API lists for to-b, written by NODE, of a KIND (child|ike) SA
+  api_get "$1" "/v1/tunnels/to-b/events?type=rekeyed" | /usr/bin/python3 -c '
+import json, sys
+node, kind = sys.argv[1], sys.argv[2]
+try:
+    doc = json.load(sys.stdin)
+except ValueError:
+    print(0); sys.exit()
+events = doc if isinstance(doc, list) else next((v for v in doc.values() if isinstance(v, list)), [])
+child = lambda e: str(e.get("replacement", "")).startswith("child-")
+print(sum(1 for e in events if node in json.dumps(e) and "replacement" in e and child(e) == (kind == "child")))
+' "$2" "$3"
+}
+
+rekey_ours() { # child|ike
+  local kind=$1 opingpid killed n dropped=0 t0 victim i
+  ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-rekey-ours.txt" 2>&1 &
+  opingpid=$!
+  # strongSwan's answers to CREATE_CHILD_SA (exchange type 36, response flag) that make an SA, counted and dropped:
+  # longer than 140 octets of UDP. An error answer is shorter and passes: strongSwan's lab config has no PFS and
+  # answers our first try (with a KE payload) NO_PROPOSAL_CHOSEN; our retry without PFS is the one it accepts
+  ip netns exec "$P-inet" nft -f - <<NFT
+table bridge ha_rekey_ours {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "wan-s" udp sport 4500 udp length > 140 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 counter drop
+  }
+}
+NFT
+  t0=$(date +%s.%N)
+  for i in $(seq 1 400); do
+    dropped=$(ip netns exec "$P-inet" nft list table bridge ha_rekey_ours | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+    [ "${dropped:-0}" -gt 0 ] && break
+    sleep 0.2
+  done
+  [ "${dropped:-0}" -gt 0 ] || fail "gw1 started no rekey within 80 s (its $kind SA has a 60 s lifetime)"
+  victim=$(node_pid 1)
+  killed=$(date +%s.%N)
+  kill -9 "$victim"
+  ip netns exec "$P-inet" nft delete table bridge ha_rekey_ours
+  local ours_before
+  ours_before=$(rekeys_by 2 192.0.2.1:25520 "$kind")
+  say "rekey (ours, $kind SA): strongSwan's answer to gw1's CREATE_CHILD_SA dropped $(after_s "$killed" "$t0") s into the wait; kill -9 of gw1's node at once; gw1 journaled $ours_before $kind rekey(s) of its own"
+  say "strongSwan's SAs at the kill: IKE $(spis || true); Child SAs $(ss_children) (SPIs $(child_spis || true))"
+  local res1
+  for _ in $(seq 1 80); do
+    res1=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey-ours.txt" "$killed")
+    grep -q 'resumed=yes' <<< "$res1" && break
+    sleep 0.25
+  done
+  local after_ike ss_mid child_mid
+  after_ike=$(spis || true)
+  ss_mid=$(ss_children)
+  child_mid=$(child_spis || true)
+  say "takeover gap: $(val gap_ms "$res1") ms without a reply (from $(val gap_from "$res1") s after the kill); lost $(val lost "$res1") of $(val sent "$res1"); ping resumed: $(val resumed "$res1"); gw2: $(role 2)"
+  say "strongSwan's IKE SA before: $before, after: ${after_ike:-none}; its Child SAs now: $ss_mid (SPIs ${child_mid%,})"
+  # gw2 makes the rekey gw1 had started: its own `rekeyed` of that kind within a lifetime of the resumption
+  local mark redone=no waited
+  mark=$(date +%s.%N)
+  for i in $(seq 1 300); do
+    [ "$(rekeys_by 2 192.0.2.2:25520 "$kind")" -gt 0 ] && { redone=yes; break; }
+    sleep 0.25
+  done
+  waited=$(after_s "$(date +%s.%N)" "$killed")
+  sleep 3
+  local stopped last alive_end=no
+  stopped=$(date +%s.%N)
+  kill -INT "$opingpid" 2>/dev/null || true
+  wait "$opingpid" 2>/dev/null || true
+  # ping.py counts up to the last reply: whether the ping still got replies when it was stopped is asked here
+  last=$(sed -n 's/^\[\([0-9.]*\)\] [0-9]* bytes from.*/\1/p' "$work/ping-rekey-ours.txt" | tail -1)
+  [ -n "$last" ] && awk -v a="$stopped" -v b="$last" 'BEGIN { exit !(a - b < 2) }' && alive_end=yes
+  local res2 child_end ss_end ike_end
+  res2=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey-ours.txt" "$killed" "$mark")
+  child_end=$(child_spis || true)
+  ss_end=$(ss_children)
+  ike_end=$(spis || true)
+  say "gw2 rekeyed the $kind SA itself: $redone ($waited s after the kill); strongSwan's IKE SA now ${ike_end:-none}, Child SAs $ss_end (SPIs ${child_end%,})"
+  say "from the resumption to the end: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2"); replies until the end: $alive_end"
+  wire_checks "$killed"
+  local same=no
+  [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
+  say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
+  echo "ha-pair-rekey-ours-result kind=$kind gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {
@@ -265,6 +358,8 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
 }
 
 case "$scenario" in
+  rekey-ours) rekey_ours child ;;
+  rekey-ours-ike) rekey_ours ike ;;
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;
   tunnels-*) tunnels_takeover "${scenario#tunnels-}" ;;

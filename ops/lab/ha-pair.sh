@@ -3,7 +3,8 @@
 # what `kill -9` of the active node costs the traffic, and the fail-back.
 #
 #   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
-#   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside a Child SA rekey (ha-pair-scenarios.sh)
+#   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside strongSwan's Child SA rekey (ha-pair-scenarios.sh)
+#   ops/lab/ha-pair.sh [--keep] --rekey ours|ours-ike     a takeover inside our own Child SA or IKE SA rekey
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
 #   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
 #
@@ -51,10 +52,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --iperf) iperf=$2; shift 2 ;;
-    --rekey) case "${2:-}" in lost|answered) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered" >&2; exit 2 ;; esac; shift 2 ;;
+    --rekey) case "${2:-}" in lost|answered|ours|ours-ike) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered|ours|ours-ike" >&2; exit 2 ;; esac; shift 2 ;;
     --cut-active) scenario=cut-active; shift ;;
     --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || { echo "ha-pair: --tunnels 1..99" >&2; exit 2; }; scenario="tunnels-$2"; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered | --cut-active | --tunnels N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike | --cut-active | --tunnels N]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
@@ -85,7 +86,7 @@ down() {
 keep_logs() {
   [ -n "${HA_PAIR_LOGS:-}" ] || return 0
   mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping-rekey.txt ping-cut-active.txt roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log; do
+  for f in gw1.log gw2.log ping-rekey.txt ping-rekey-ours.txt ping-cut-active.txt roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log wire.pcap; do
     [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
   done
   return 0
@@ -193,8 +194,12 @@ for _ in $(seq 1 50); do grep -q ready "$work/fwd.out" && break; sleep 0.1; done
 grep -q ready "$work/fwd.out" || fail "PostgreSQL forwarder did not start: $(cat "$work/fwd.out")"
 
 # ---- the two nodes ---------------------------------------------------------------------------------------------
+# --rekey ours|ours-ike: the shortest lifetime (60 s) on the SA we are to rekey, so that we start its rekey 48-54 s
+# after it was made (docs/config.md: at 80-90 % of the lifetime)
+lifetime=
+case "$scenario" in rekey-ours) lifetime=" childsa lifetime 60s" ;; rekey-ours-ike) lifetime=" ikesa lifetime 60s" ;; esac
 cat > "$work/palisade.conf" <<CONF
-ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3 srcid $VIP psk "$PSK" label to-b
+ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3$lifetime srcid $VIP psk "$PSK" label to-b
 CONF
 chmod 600 "$work/palisade.conf"
 mkdir -m 700 "$work/gw1" "$work/gw2"
@@ -255,6 +260,8 @@ ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" || fail "keepalived di
 
 # ---- strongSwan initiates; traffic crosses ------------------------------------------------------------------------
 "$here/strongswan.sh" conf "$work/ss" 192.0.2.3 "$VIP" 10.2.0.0/24 10.1.0.0/24 "$PSK"
+# strongSwan's log line by line and with its Child SAs' story: what it did at a takeover must survive the teardown
+sed -i 's/^      ike = 2$/      ike = 2\n      chd = 2\n      flush_line = yes/' "$work/ss/strongswan.conf"
 "$here/strongswan.sh" start "$P-ss" "$work/ss"
 ip netns exec "$P-inet" tcpdump -i br0 -s 256 -U -w "$work/wire.pcap" udp > "$work/tcpdump.out" 2>&1 &
 for _ in $(seq 1 50); do grep -q listening "$work/tcpdump.out" && break; sleep 0.1; done

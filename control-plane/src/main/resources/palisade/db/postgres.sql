@@ -45,3 +45,57 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
     meta_payload BYTEA,
     PRIMARY KEY(persistence_id, sequence_number)
 );
+
+-- The journal fence of a gateway pair (docs/ha.md, "Fencing"): a tunnel's event is written only by the node that
+-- holds the active lease (table palisade_lease, row 'palisade-active'), checked inside the transaction that inserts
+-- it, against the database's clock. The node names itself in the setting palisade.node, which it sets on every
+-- journal connection (the JDBC option "-c palisade.node=HOST:PORT", its lease owner name); a connection without it
+-- (a node of an older release, a tool) is not fenced. The shared advisory lock is held until the commit; a node that
+-- takes the lease from another holds it exclusively while it changes the row (LeaseTable.takeFencingJournal), so
+-- every event the old holder's check let through is committed before the new epoch exists, and none after.
+-- Renewals take no lock: a busy journal never delays them. 8097872805151990885 is "palisade" in ASCII. Because a
+-- takeover waits for such a transaction, one that the node abandons (cut from the database between its statements)
+-- must not live for as long as TCP keepalive allows: the node's setting palisade.write_idle (milliseconds, its lease
+-- TTL) becomes the transaction's idle_in_transaction_session_timeout, and the server rolls it back after that. The
+-- check runs once per transaction (pekko-persistence-jdbc writes a batch of events in one): its lock lasts until the
+-- commit, so no takeover can come between the first event and the last.
+CREATE OR REPLACE FUNCTION palisade_journal_fence() RETURNS trigger LANGUAGE plpgsql AS $fence$
+DECLARE
+    writer TEXT := current_setting('palisade.node', true);
+    holder TEXT;
+    held_epoch BIGINT;
+    valid BOOLEAN;
+BEGIN
+    IF NEW.persistence_id NOT LIKE 'Tunnel|%' OR writer IS NULL OR writer = ''
+            -- checked for an earlier event of this transaction: the lock is held until the commit
+            OR current_setting('palisade.fence_checked', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    IF coalesce(current_setting('palisade.write_idle', true), '') <> '' THEN
+        PERFORM set_config('idle_in_transaction_session_timeout', current_setting('palisade.write_idle'), true);
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(8097872805151990885);
+    SELECT owner, epoch, NOT released AND expires >= clock_timestamp() INTO holder, held_epoch, valid
+      FROM palisade_lease WHERE name = 'palisade-active';
+    IF holder IS NULL OR holder <> writer OR NOT valid THEN
+        RAISE EXCEPTION 'journal fence: % may not write % (sequence number %): the active lease is %', writer,
+            NEW.persistence_id, NEW.sequence_number,
+            CASE WHEN holder IS NULL THEN 'held by no node'
+                 ELSE format('%s''s, epoch %s%s', holder, held_epoch, CASE WHEN valid THEN '' ELSE ', expired' END)
+            END
+            USING ERRCODE = 'PF001';
+    END IF;
+    PERFORM set_config('palisade.fence_checked', 'on', true);
+    RETURN NEW;
+END
+$fence$;
+
+DO $create$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'palisade_journal_fence'
+                   AND tgrelid = 'public.event_journal'::regclass) THEN
+        CREATE TRIGGER palisade_journal_fence BEFORE INSERT ON public.event_journal
+            FOR EACH ROW EXECUTE FUNCTION palisade_journal_fence();
+    END IF;
+END
+$create$;

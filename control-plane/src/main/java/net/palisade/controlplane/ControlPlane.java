@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import net.palisade.controlplane.cluster.ActivePorts;
 import net.palisade.controlplane.cluster.ActiveRole;
+import net.palisade.controlplane.cluster.JournalFence;
 import net.palisade.controlplane.cluster.TunnelHost;
 import net.palisade.controlplane.cluster.ClusterTls;
 import net.palisade.controlplane.cluster.ClusterView;
@@ -148,6 +149,14 @@ public final class ControlPlane implements AutoCloseable {
                     + ") needs a journal both nodes share: PostgreSQL (--journal-url jdbc:postgresql://...);"
                     + " this node's journal is embedded H2");
         }
+        if (!journal.h2() && settings.port() == 0) {
+            // a pair member names itself to the journal's fence by its cluster address before the ActorSystem
+            // binds it (NodeConfig.fenceName): "any free port" (tests) is picked here instead of by Artery
+            settings = settings.withCluster(settings.host(), freePort(settings.host()), settings.seedNodes());
+        }
+        if (!journal.h2()) {
+            JournalFence.verify(journal, NodeConfig.fenceName(settings));
+        }
         Files.createDirectories(settings.dataDir());
         NodeKey nodeKey = NodeKey.loadOrCreate(settings.dataDir());
         SecretSealer sealer = new SecretSealer(nodeKey);
@@ -164,6 +173,12 @@ public final class ControlPlane implements AutoCloseable {
         org.apache.pekko.actor.Address self = cluster.selfMember().address();
         String node = settings.nodeName().orElseGet(() -> self.getHost().orElse("local") + ":"
                 + self.getPort().map(String::valueOf).orElse("0"));
+        if (!journal.h2() && !ActiveRole.ownerName(self).equals(NodeConfig.fenceName(settings))) {
+            system.terminate();
+            throw new IllegalStateException("cluster address " + ActiveRole.ownerName(self) + " differs from the name"
+                    + " this node gave its journal connections (" + NodeConfig.fenceName(settings) + "): the journal"
+                    + " fence would refuse its tunnel writes");
+        }
         ActiveRole role = journal.h2() ? ActiveRole.sole()
                 : ActiveRole.leased(journal, ActiveRole.ownerName(self), NodeConfig.leaseTtl(settings),
                         settings.clock());
@@ -206,6 +221,12 @@ public final class ControlPlane implements AutoCloseable {
                 }, r -> Thread.ofPlatform().daemon().name("palisade-step-down").start(r))); // it blocks: not the common pool
         system.getWhenTerminated().thenRun(() -> role.leave(new Cause("cluster-left")));
         return new ControlPlane(system, settings, journal, node, tunnels, store, role);
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        }
     }
 
     /** This node's role in its pair (a sole node on H2 is always active). */

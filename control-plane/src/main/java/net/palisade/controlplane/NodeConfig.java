@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import net.palisade.controlplane.cluster.ClusterTls;
+import net.palisade.controlplane.cluster.JournalFence;
 import net.palisade.controlplane.journal.JournalSettings;
 
 /**
@@ -70,6 +71,15 @@ public final class NodeConfig {
     /** The configuration of a node whose cluster port speaks mutual TLS; {@code settings.overrides()} on top. */
     public static Config node(Settings s, JournalSettings j, ClusterTls tls) {
         return s.overrides().withFallback(clusterTls(tls)).withFallback(node(s, j)).resolve();
+    }
+
+    /**
+     * The name a pair member gives itself on its journal connections ({@link JournalFence}): its lease owner name,
+     * {@code host:port} of its cluster address, as {@link net.palisade.controlplane.cluster.ActiveRole#ownerName}
+     * makes it (the port must be known: not 0).
+     */
+    static String fenceName(Settings s) {
+        return s.host() + ":" + s.port();
     }
 
     /** The key of the active lease's TTL in the node configuration (default {@link #LEASE_TTL}). */
@@ -202,7 +212,9 @@ public final class NodeConfig {
                         ConfigValueFactory.fromAnyRef(j.driver()))
                 .withValue("jdbc-journal.parallelism", ConfigValueFactory.fromAnyRef(journalWriters(j)));
         if (!j.h2()) {
-            generated = pair(j, leaseTtl(s)).withFallback(generated);
+            generated = pair(j, leaseTtl(s)).withFallback(generated)
+                    .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.properties.options",
+                            ConfigValueFactory.fromAnyRef(JournalFence.connectionOption(fenceName(s), leaseTtl(s))));
         }
         return s.overrides()
                 .withFallback(haProperties())

@@ -93,7 +93,7 @@ public final class ActiveRole implements AutoCloseable {
      */
     public static ActiveRole leased(JournalSettings db, String self, Duration ttl, Clock clock) {
         Duration every = ttl.dividedBy(10);
-        PgLease l = new PgLease(PgLease.settings(LEASE_NAME, self, ttl, every, ttl), db);
+        PgLease l = new PgLease(PgLease.settings(LEASE_NAME, self, ttl, every, ttl), db).fencingJournal();
         return new ActiveRole(Optional.of(l), self, clock, every);
     }
 

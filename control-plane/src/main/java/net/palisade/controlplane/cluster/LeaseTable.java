@@ -14,9 +14,11 @@ import java.util.Optional;
 /**
  * Leases as rows of one PostgreSQL table, {@code palisade_lease}: one row per lease name with its owner, an expiry
  * and an epoch. Every decision is one statement evaluated by the database against the database's clock
- * ({@code now()}), so the nodes' clocks never decide who holds a lease: a node may take a row only if it owns it
- * already or the row has expired. The epoch grows by one whenever the holder changes (or the same holder comes back
- * after its lease expired), which makes it a fencing token: whoever holds a higher epoch than you acted after you.
+ * ({@code statement_timestamp()}: the same as {@code now()} alone, and after the lock wait inside
+ * {@link #takeFencingJournal}'s transaction), so the nodes' clocks never decide who holds a lease: a node may take
+ * a row only if it owns it already or the row has expired. The epoch grows by one whenever the holder changes (or
+ * the same holder comes back after its lease expired), which makes it a fencing token: whoever holds a higher epoch
+ * than you acted after you.
  *
  * <p>Synchronous JDBC on the caller's connection; {@link PgLease} runs it on its own threads.
  */
@@ -41,31 +43,46 @@ public final class LeaseTable {
      */
     private static final String ACQUIRE = """
             INSERT INTO palisade_lease AS l (name, owner, epoch, renewed, expires)
-                 VALUES (?, ?, 1, now(), now() + ?::interval)
+                 VALUES (?, ?, 1, statement_timestamp(), statement_timestamp() + ?::interval)
             ON CONFLICT (name) DO UPDATE SET
                 owner = EXCLUDED.owner,
-                epoch = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= now() AND NOT l.released
-                             THEN l.epoch ELSE l.epoch + 1 END,
-                previous_owner = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= now() AND NOT l.released
-                             THEN l.previous_owner ELSE l.owner END,
-                previous_renewed = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= now() AND NOT l.released
-                             THEN l.previous_renewed ELSE l.renewed END,
-                previous_released = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= now() AND NOT l.released
-                             THEN l.previous_released ELSE l.released END,
-                renewed = now(),
-                expires = now() + ?::interval,
+                epoch = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= statement_timestamp()
+                             AND NOT l.released THEN l.epoch ELSE l.epoch + 1 END,
+                previous_owner = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= statement_timestamp()
+                             AND NOT l.released THEN l.previous_owner ELSE l.owner END,
+                previous_renewed = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= statement_timestamp()
+                             AND NOT l.released THEN l.previous_renewed ELSE l.renewed END,
+                previous_released = CASE WHEN l.owner = EXCLUDED.owner AND l.expires >= statement_timestamp()
+                             AND NOT l.released THEN l.previous_released ELSE l.released END,
+                renewed = statement_timestamp(),
+                expires = statement_timestamp() + ?::interval,
                 released = FALSE
-              WHERE l.owner = EXCLUDED.owner AND NOT l.released AND l.expires >= now() OR l.expires < now()
-                 OR l.released
-            RETURNING epoch, previous_owner, previous_renewed, previous_released, now()""";
+              WHERE l.owner = EXCLUDED.owner AND NOT l.released AND l.expires >= statement_timestamp()
+                 OR l.expires < statement_timestamp() OR l.released
+            RETURNING epoch, previous_owner, previous_renewed, previous_released, statement_timestamp()""";
 
     private static final String RELEASE = """
-            UPDATE palisade_lease SET released = TRUE, expires = now()
+            UPDATE palisade_lease SET released = TRUE, expires = statement_timestamp()
              WHERE name = ? AND owner = ? AND NOT released""";
 
     private static final String READ = """
-            SELECT owner, epoch, renewed, expires, released, expires >= now() AND NOT released, now()
+            SELECT owner, epoch, renewed, expires, released, expires >= statement_timestamp() AND NOT released,
+                   statement_timestamp()
               FROM palisade_lease WHERE name = ?""";
+
+    /*
+     * Taking a lease from another holder waits for that holder's tunnel events in flight: postgres.sql's trigger
+     * palisade_journal_fence holds this advisory lock shared from its check until the event's commit, a takeover
+     * holds it exclusively around the change of holder. So every event the old holder's check let through is
+     * committed before the new epoch exists, and none passes the check after. Renewals do not take it (they change
+     * no holder), so a busy journal never delays them. The key is "palisade" in ASCII; postgres.sql has the same.
+     */
+    static final long JOURNAL_FENCE_LOCK = 0x70616c6973616465L;
+
+    /* held by another owner and valid: nothing to take, and no reason to stall that holder's journal writes */
+    private static final String HELD_BY_OTHER = """
+            SELECT 1 FROM palisade_lease
+             WHERE name = ? AND owner <> ? AND NOT released AND expires >= statement_timestamp()""";
 
     private LeaseTable() {}
 
@@ -139,6 +156,49 @@ public final class LeaseTable {
                 }
                 return Optional.of(new Grant(epoch, handover, at));
             }
+        }
+    }
+
+    /**
+     * {@link #acquire} for the lease that fences the journal (the active role's): when this would take the row from
+     * another holder, it does so holding {@link #JOURNAL_FENCE_LOCK} exclusively, in one transaction, so that the
+     * old holder's tunnel events already past their fence check commit first. Renewals go through {@link #acquire}.
+     */
+    public static Optional<Grant> takeFencingJournal(Connection c, String name, String owner, Duration ttl)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(HELD_BY_OTHER)) {
+            ps.setString(1, name);
+            ps.setString(2, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return Optional.empty();
+                }
+            }
+        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            // a stalled writer of the old holder is rolled back by the server after the TTL (JournalFence); until
+            // then this attempt gives up after the TTL and the next one waits again
+            try (PreparedStatement bound = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)");
+                    PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                bound.setString(1, Math.max(1, ttl.toMillis()) + "ms");
+                bound.execute();
+                lock.setLong(1, JOURNAL_FENCE_LOCK);
+                lock.execute();
+            }
+            Optional<Grant> g = acquire(c, name, owner, ttl);
+            c.commit();
+            return g;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 

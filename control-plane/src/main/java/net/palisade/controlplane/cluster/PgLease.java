@@ -58,6 +58,7 @@ public final class PgLease extends Lease implements AutoCloseable {
     private final ScheduledExecutorService watch;
     private final AtomicBoolean renewing = new AtomicBoolean();
     private volatile GrantListener listener = (g, c) -> {};
+    private volatile boolean fencesJournal;
 
     private volatile boolean holding;
     private volatile long validUntilNanos;
@@ -119,6 +120,18 @@ public final class PgLease extends Lease implements AutoCloseable {
                 c.hasPath("password") ? c.getString("password") : "");
     }
 
+    /**
+     * Makes this the lease that fences tunnel journal writes (the active role's, {@code postgres.sql}'s trigger
+     * checks its row): an acquire that is not a renewal takes the row from another holder only after that holder's
+     * tunnel events in flight have committed ({@link LeaseTable#takeFencingJournal}).
+     *
+     * @return this
+     */
+    public PgLease fencingJournal() {
+        fencesJournal = true;
+        return this;
+    }
+
     /** @param l told about each grant (before the acquire's stage completes) */
     public void listen(GrantListener l) {
         this.listener = Objects.requireNonNull(l, "listener");
@@ -169,7 +182,9 @@ public final class PgLease extends Lease implements AutoCloseable {
         long t0 = System.nanoTime();
         Optional<LeaseTable.Grant> grant;
         try {
-            grant = LeaseTable.acquire(connection(), settings.leaseName(), settings.ownerName(), ttl);
+            grant = fencesJournal && !renewal
+                    ? LeaseTable.takeFencingJournal(connection(), settings.leaseName(), settings.ownerName(), ttl)
+                    : LeaseTable.acquire(connection(), settings.leaseName(), settings.ownerName(), ttl);
         } catch (SQLException e) {
             closeConnection();
             throw e;

@@ -220,12 +220,19 @@ final class EngineContext {
         return fragments;
     }
 
-    /** Sends our request {@code payloads} in a new {@code exchange} of the current IKE SA and waits for its answer. */
+    /**
+     * Sends our request {@code payloads} in a new {@code exchange} of the current IKE SA and waits for its answer. The
+     * IKE SA's state goes to the journal with it (at the end of this input, with the message ID counted as used): a
+     * node that resumes the IKE SA after a takeover must know every message ID of ours the peer may have answered —
+     * to rekey with the next one, and because a peer that answered our request 0 cannot answer a message ID sync,
+     * which is message ID 0 again (strongSwan derives its AES-GCM IV from the message ID and refuses a second one).
+     */
     void request(ExchangeType exchange, List<Payload> payloads, Request purpose) {
         long id = sa.window.nextRequestId();
         List<byte[]> d = protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole), payloads);
         send(d);
         sa.window.sent(id, d, new IkeSa.Sent(exchange, purpose), now());
+        outputTakeoverState();
     }
 
     /** Our request in flight on the current IKE SA, if any. */

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
 import java.util.List;
 
 /** Creates the journal tables when missing (the DDL is idempotent), before the ActorSystem opens its pool. */
@@ -32,7 +31,7 @@ public final class JournalSchema {
         return DriverManager.getConnection(settings.url(), settings.user(), settings.password());
     }
 
-    /** The DDL statements, comments dropped. */
+    /** The DDL statements, comments dropped; a {@code ;} inside a dollar-quoted body (a function's) splits nothing. */
     static List<String> statements(JournalSettings settings) {
         String sql;
         try (InputStream in = JournalSchema.class.getResourceAsStream(settings.schemaResource())) {
@@ -45,6 +44,30 @@ public final class JournalSchema {
         }
         String noComments = sql.lines().filter(l -> !l.strip().startsWith("--"))
                 .reduce("", (a, b) -> a + b + "\n");
-        return Arrays.stream(noComments.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return split(noComments).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static final java.util.regex.Pattern DOLLAR_TAG = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$");
+
+    private static List<String> split(String sql) {
+        List<String> out = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        String quote = null; // the dollar tag we are inside, if any
+        java.util.regex.Matcher m = DOLLAR_TAG.matcher(sql);
+        for (int i = 0; i < sql.length(); i++) {
+            char ch = sql.charAt(i);
+            if (ch == '$' && m.find(i) && m.start() == i && (quote == null || quote.equals(m.group()))) {
+                quote = quote == null ? m.group() : null;
+                cur.append(m.group());
+                i = m.end() - 1;
+            } else if (ch == ';' && quote == null) {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
+        return out;
     }
 }

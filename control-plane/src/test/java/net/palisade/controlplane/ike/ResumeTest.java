@@ -124,6 +124,41 @@ class ResumeTest {
     }
 
     /**
+     * A takeover after the IKE SA's responder sent a request of its own (a liveness check here; in the lab, its
+     * Child SA rekey): the peer answered that request 0 under the IKE SA's keys, so it cannot answer a message ID
+     * sync (message ID 0 again: strongSwan's AES-GCM IV is the message ID). The request journaled the state with the
+     * ID counted, and B' rekeys the IKE SA with the next one instead of syncing; the peer takes it.
+     */
+    @Test
+    void aResumedResponderWhoseRequestWasAnsweredRekeysTheIkeSaInsteadOfSyncing() {
+        IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+        IkeOutput.ChildSaInstalled child = loop.events(false, IkeOutput.ChildSaInstalled.class).getFirst();
+        assertThat(loop.events(false, IkeOutput.IkeSaState.class).getLast().snapshot().nextRequestId()).isZero();
+        loop.feed(false, new IkeInput.CheckLiveness());
+        loop.run();
+        assertThat(loop.events(false, IkeOutput.PeerAlive.class)).hasSize(1);
+        IkeSaSnapshot journaled = SnapshotCodec.decodeIke(SnapshotCodec.encode(
+                loop.events(false, IkeOutput.IkeSaState.class).getLast().snapshot()));
+        assertThat(journaled.initiatorRole()).isFalse();
+        assertThat(journaled.nextRequestId()).as("request 0 counted as it left").isEqualTo(1);
+        assertThat(journaled.peerMidSync()).isTrue();
+
+        IkeSession resumed = IkeSession.resume(IkeLoop.mirror(T), journaled, List.of(child), List.of(), env(7, loop),
+                TAKEOVER);
+        IkeSession.Step start = resumed.handle(new IkeInput.Start());
+        var header = Ikev2Codec.standard().decodeHeader(sends(start.outputs()).getFirst().datagram()).toOptional()
+                .orElseThrow();
+        assertThat(header.exchangeType()).isEqualTo(ExchangeType.Known.CREATE_CHILD_SA);
+        assertThat(header.messageId()).isEqualTo(1);
+        Exchanged rekeyed = pump(resumed, start, loop.a);
+        assertThat(rekeyed.of(true, IkeOutput.IkeSaRekeyed.class)).hasSize(1);
+        assertThat(rekeyed.of(false, IkeOutput.IkeSaRekeyed.class)).hasSize(1);
+        assertThat(rekeyed.of(true, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(rekeyed.of(false, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(resumed.counters().get("ikev2.engine.mid_sync_sent")).isZero();
+    }
+
+    /**
      * The fail-back: A' (which resumed and synced) dies in turn, and A'' resumes from the journal. A' journals the
      * IDs the sync agreed, and that the sync is made: a second sync needs
      * the peer to answer with message ID 0 again, which strongSwan refuses under AES-GCM (its IV is the message ID),

@@ -57,8 +57,13 @@ class TakeoverStateTest {
         loop.feed(true, new IkeInput.RekeyIke());
         loop.run();
         IkeOutput.IkeSaRekeyed rekeyed = loop.events(true, IkeOutput.IkeSaRekeyed.class).getFirst();
-        assertThat(loop.events(true, IkeOutput.IkeSaState.class)).hasSize(2);
-        IkeSaSnapshot after = loop.events(true, IkeOutput.IkeSaState.class).get(1).snapshot();
+        // three states: after IKE_AUTH; the old IKE SA as the rekey's request leaves (its message ID counted as
+        // used: 2, so next 3); the new IKE SA
+        assertThat(loop.events(true, IkeOutput.IkeSaState.class)).hasSize(3);
+        IkeSaSnapshot asRequested = loop.events(true, IkeOutput.IkeSaState.class).get(1).snapshot();
+        assertThat(asRequested.id()).isEqualTo(rekeyed.replaced());
+        assertThat(asRequested.nextRequestId()).isEqualTo(3);
+        IkeSaSnapshot after = loop.events(true, IkeOutput.IkeSaState.class).get(2).snapshot();
         IkeSaSnapshot peer = loop.events(false, IkeOutput.IkeSaState.class).getLast().snapshot();
         assertThat(after.id()).isEqualTo(rekeyed.replacement()).isEqualTo(peer.id());
         assertThat(after.keys().skD()).isEqualTo(peer.keys().skD());

@@ -61,6 +61,39 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("answer_lost_seen")).as(s.output()).isEqualTo("no");
     }
 
+    /** A takeover inside a rekey we started: the peer answered, the dead node never had the answer. */
+    private static HaPairScript ourRekeyTakeover(Path tmp, String variant) throws Exception {
+        HaPairScript s = HaPairScript.run(HaTakeoverEdgesLabTest.class, tmp, "ha-pair-rekey-ours-result", "--rekey",
+                variant);
+        String out = s.output();
+        assertThat(s.get("active_after")).as(out).isEqualTo("active");
+        assertThat(s.get("resumed_ping")).as("the ping resumed on the new active node\n%s", out).isEqualTo("yes");
+        assertThat(Long.parseLong(s.get("gap_ms"))).as("longest time without a reply, ms\n%s", out)
+                .isLessThan(3_000);
+        assertThat(s.get("ike_sa_init_after")).as("IKE_SA_INIT after the kill\n%s", out).isEqualTo("0");
+        assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
+        assertThat(Long.parseLong(s.get("esp"))).as("ESP on the bridge\n%s", out).isGreaterThan(200);
+        // the new active node makes the rekey the dead one had started, and the traffic goes on through it
+        assertThat(s.get("redone")).as("gw2 rekeyed the SA itself\n%s", out).isEqualTo("yes");
+        assertThat(s.get("alive_end")).as("the ping still answered at the end\n%s", out).isEqualTo("yes");
+        assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
+                .isLessThan(1_000);
+        // strongSwan made the new Child SA of the interrupted rekey (REKEYED at the takeover), which the journal
+        // never had: it stays INSTALLED (inbound only) on strongSwan's side beside the one the new node made
+        assertThat(s.get("ss_at_takeover")).as(out).contains("REKEYED");
+        assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
+                .as("strongSwan's Child SAs at the end\n%s", out).containsOnly("INSTALLED").hasSizeBetween(1, 2);
+        return s;
+    }
+
+    @Test
+    void killedInsideOurOwnChildSaRekeyTheNewActiveNodeRekeysItAgain(@TempDir Path tmp) throws Exception {
+        HaPairScript s = ourRekeyTakeover(tmp, "ours");
+        // strongSwan had answered our request 0 on this IKE SA, so it cannot answer a message ID sync: the new active
+        // node rekeys the IKE SA instead (new SPIs, no IKE_SA_INIT), and strongSwan still has one at the end
+        assertThat(s.get("ike_end")).as("strongSwan's IKE SA at the end\n%s", s.output()).isNotBlank();
+    }
+
     @Test
     void theActiveNodeCutFromTheDatabaseAndItsPeerStopsAndTheOtherTakesOver(@TempDir Path tmp) throws Exception {
         HaPairScript s = HaPairScript.run(HaTakeoverEdgesLabTest.class, tmp, "ha-pair-cut-active-result",
