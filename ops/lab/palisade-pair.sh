@@ -2,14 +2,15 @@
 # Two Palisade gateways in the namespace lab, joined by a manual-keyed tunnel, and traffic across it.
 #
 #   ops/lab/palisade-pair.sh [--workers N] [--enc ALG] [--auth ALG] [--raw] [--seconds S] [--streams N[,N...]]
-#                            [--tunnels 1|2] [--keep]
+#                            [--tunnels 1|2] [--cpus-a LIST] [--cpus-b LIST] [--keep]
 #
 # Builds the lab (ops/lab/netns.sh), writes a config for each side with fresh keys (palisade key generate),
 # starts `palisade run` in gw-a and gw-b, pings host-a -> host-b, runs iperf3 for S seconds (default 10, 0 = skip)
 # once per stream count (iperf3 -P N; default 1), and prints each gateway's tunnel counters from its API. --raw:
 # plain ESP (IP protocol 50) instead of ESP in UDP. --tunnels 2: two tunnels (two SA pairs, to host-b's 10.2.0.10
 # in 10.2.0.0/25 and a second address 10.2.0.200 in 10.2.0.128/25, SPIs that land on different workers of a
-# two-worker gateway) with iperf3 -P N through each at once; the line gives the sum. --keep leaves everything running (stop with
+# two-worker gateway) with iperf3 -P N through each at once; the line gives the sum. --cpus-a/--cpus-b: the CPUs
+# of each gateway's workers (palisade run --cpus; by default both gateways pin worker i to CPU i). --keep leaves everything running (stop with
 # ops/lab/netns.sh down). Run as root. Prints one line "palisade-pair: ... Mbit/s" per stream count for scripts to
 # pick up. PALISADE_BIN=path/to/ops/bin/palisade runs another tree's build (before/after comparisons).
 set -euo pipefail
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 palisade=${PALISADE_BIN:-$root/ops/bin/palisade}
 
-workers=1 enc=aes-128-gcm auth="" raw=0 secs=10 streams=1 keep=0 tunnels=1
+workers=1 enc=aes-128-gcm auth="" raw=0 secs=10 streams=1 keep=0 tunnels=1 cpus_a="" cpus_b=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
@@ -27,8 +28,10 @@ while [ $# -gt 0 ]; do
     --seconds) secs=$2; shift 2 ;;
     --streams) streams=$2; shift 2 ;;
     --tunnels) tunnels=$2; shift 2 ;;
+    --cpus-a) cpus_a=$2; shift 2 ;;
+    --cpus-b) cpus_b=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--workers N] [--enc ALG] [--auth ALG] [--raw] [--seconds S] [--streams N[,N...]] [--tunnels 1|2] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--workers N] [--enc ALG] [--auth ALG] [--raw] [--seconds S] [--streams N[,N...]] [--tunnels 1|2] [--cpus-a LIST] [--cpus-b LIST] [--keep]" >&2; exit 2 ;;
   esac
 done
 case "$streams" in ''|*[!0-9,]*|,*|*,|*,,*) echo "palisade-pair: --streams takes counts like 1 or 1,4: '$streams'" >&2; exit 2 ;; esac
@@ -96,8 +99,9 @@ CONF
 chmod 600 "$work"/*.conf
 
 for side in a b; do
+  cpus=$cpus_a; [ "$side" = b ] && cpus=$cpus_b
   ip netns exec "$P-gw$side" "$palisade" run --config "$work/$side.conf" --data "$work/data-$side" \
-      --workers "$workers" --api 127.0.0.1:8470 > "$work/$side.log" 2>&1 &
+      --workers "$workers" ${cpus:+--cpus "$cpus"} --api 127.0.0.1:8470 > "$work/$side.log" 2>&1 &
   echo $! > "$work/$side.pid"
 done
 for side in a b; do
