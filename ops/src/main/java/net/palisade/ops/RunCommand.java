@@ -171,6 +171,9 @@ final class RunCommand implements Callable<Integer> {
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
+            if (cpus.stream().anyMatch(c -> c < 0)) {
+                throw new IllegalArgumentException("--cpus: CPU numbers are 0 or more, not " + cpus);
+            }
             trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile, snmpV3User, snmpV3SecretsFile);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
@@ -219,10 +222,6 @@ final class RunCommand implements Callable<Integer> {
                     dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
         }
         IkeMessageLog ikeLog = new IkeMessageLog(java.time.Clock.systemUTC());
-        if (cpus.stream().anyMatch(c -> c < 0)) {
-            err.println("run: --cpus: CPU numbers are 0 or more: " + cpus);
-            return 2;
-        }
         Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers).cpus(cpus)
                 .ike(ikeSettings.withTrace(ikeLog)).cookies(Cookies.standard(ikeCookieThreshold))
                 .cluster(clusterAt.host(), clusterAt.port(), seeds);
