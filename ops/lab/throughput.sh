@@ -73,7 +73,7 @@ for encap in udp raw; do
   for n in 1 2; do
     v=$(figure "\(aes-128-gcm, $label, 2 worker\(s\), $n stream\(s\) per tunnel, 2 tunnels\)")
     if [ "$encap" = udp ]; then
-      r=$(ratio "$v" "${ss[udp$((n * 2))]}")
+      r=$(ratio "$v" "${ss[udp$((n * 2))]:--}")
     else
       r=$(percent "$v" "$(figure "\(aes-128-gcm, udpencap, 2 worker\(s\), $n stream\(s\) per tunnel, 2 tunnels\)")")
     fi
