@@ -2,7 +2,8 @@
 # Side-by-side tunnel throughput in the namespace lab, one run, both encapsulations: strongSwan <-> strongSwan
 # (kernel-libipsec) with ESP in UDP and, where it can, plain ESP; then Palisade <-> Palisade (manual AES-128-GCM
 # tunnel) with ESP in UDP (udpencap) and plain ESP (IP protocol 50), 1 and 2 workers per gateway. iperf3 host-a ->
-# host-b with 1 TCP stream and with 4.
+# host-b with 1 TCP stream and with 4. Last, 2 workers and two tunnels (two SA pairs whose SPIs land on different
+# workers: palisade-pair.sh --tunnels 2), iperf3 through both at once with 1 and 2 streams each (2 and 4 in all).
 #   ops/lab/throughput.sh [SECONDS]     (as root; default 10 s per measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,9 @@ for encap in udp raw; do
     "$here/palisade-pair.sh" --workers "$w" $flag --seconds "$secs" --streams "${streams// /,}" 2>&1 \
       | grep -E '^palisade-pair: iperf3' | tee -a "$out"
   done
+  echo "== Palisade <-> Palisade, $encap, 2 workers, 2 tunnels" | tee -a "$out"
+  "$here/palisade-pair.sh" --workers 2 --tunnels 2 $flag --seconds "$secs" --streams 1,2 2>&1 \
+    | grep -E '^palisade-pair: iperf3' | tee -a "$out"
 done
 echo "== done, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 
@@ -63,3 +67,17 @@ for w in 1 2; do
   done
   echo "$row |"
 done
+row="| Palisade <-> Palisade, 2 workers per gateway, 2 tunnels (2 / 4 streams in all)"
+for encap in udp raw; do
+  label="udpencap"; [ "$encap" = raw ] && label="raw ESP"
+  for n in 1 2; do
+    v=$(figure "\(aes-128-gcm, $label, 2 worker\(s\), $n stream\(s\) per tunnel, 2 tunnels\)")
+    if [ "$encap" = udp ]; then
+      r=$(ratio "$v" "${ss[udp$((n * 2))]:--}")
+    else
+      r=$(percent "$v" "$(figure "\(aes-128-gcm, udpencap, 2 worker\(s\), $n stream\(s\) per tunnel, 2 tunnels\)")")
+    fi
+    row="$row | $v${r:+ ($r)}"
+  done
+done
+echo "$row |"

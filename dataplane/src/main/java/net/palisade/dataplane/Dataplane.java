@@ -98,6 +98,7 @@ public final class Dataplane implements AutoCloseable {
     private final int tunMtu;
     private final ExecutorService control;
     private final TunDevice tun;
+    /** Every worker's raw ESP sockets (worker i's are filtered to the SPIs of worker i). */
     private final List<RawEspSocket> rawSockets;
     private final List<Worker> workers;
     private final Map<String, DataplaneTunnel> tunnels = new LinkedHashMap<>();
@@ -156,22 +157,30 @@ public final class Dataplane implements AutoCloseable {
                 }
                 return t;
             });
+            List<List<RawEspSocket>> rawPerWorker = new ArrayList<>();
             if (settings.rawEsp()) {
-                raw.addAll(call(control, () -> {
-                    List<RawEspSocket> list = new ArrayList<>();
-                    try {
-                        for (InetAddress a : settings.bindAddresses()) {
-                            RawEspSocket r = RawEspSocket.open(a);
-                            list.add(r);
-                            r.setBufferSizes(UdpEndpoint.Options.DEFAULT.receiveBufferBytes(),
-                                    UdpEndpoint.Options.DEFAULT.sendBufferBytes());
+                // Each worker gets its own raw sockets, filtered to the SPIs that hash to it, so that plain ESP is
+                // received by as many workers as there are SAs, each SA on one worker (in order).
+                for (int i = 0; i < n; i++) {
+                    int worker = i;
+                    List<RawEspSocket> own = call(control, () -> {
+                        List<RawEspSocket> list = new ArrayList<>();
+                        try {
+                            for (InetAddress a : settings.bindAddresses()) {
+                                RawEspSocket r = RawEspSocket.open(a, worker, n);
+                                list.add(r);
+                                r.setBufferSizes(UdpEndpoint.Options.DEFAULT.receiveBufferBytes(),
+                                        UdpEndpoint.Options.DEFAULT.sendBufferBytes());
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            list.forEach(RawEspSocket::close);
+                            throw e;
                         }
-                    } catch (IOException | RuntimeException e) {
-                        list.forEach(RawEspSocket::close);
-                        throw e;
-                    }
-                    return list;
-                }));
+                        return list;
+                    });
+                    raw.addAll(own);
+                    rawPerWorker.add(own);
+                }
             }
             List<InetSocketAddress> binds = settings.bindAddresses().stream()
                     .map(a -> new InetSocketAddress(a, settings.udpPort())).toList();
@@ -180,7 +189,8 @@ public final class Dataplane implements AutoCloseable {
                 int cpu = !settings.pinWorkers() ? -1
                         : settings.cpus().isEmpty() ? i % online : settings.cpus().get(i % settings.cpus().size());
                 started.add(Worker.start(new Worker.Config(i, settings.netns(), cpu, tun.queue(i), binds,
-                        UdpEndpoint.Options.DEFAULT.withGro(settings.udpGro()), raw, mtu, settings.batch(),
+                        UdpEndpoint.Options.DEFAULT.withGro(settings.udpGro()),
+                        rawPerWorker.isEmpty() ? List.of() : rawPerWorker.get(i), mtu, settings.batch(),
                         settings.udpGso(), tun.virtioNetHeader(), settings.ikeSink(), pings)));
             }
             for (Worker w : started) {
@@ -199,7 +209,7 @@ public final class Dataplane implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "dataplane " + tun.name() + " up: " + n + " worker(s), TUN MTU " + mtu
                     + (settings.tunOffloads() ? " (TSO/GRO)" : "") + ", UDP " + binds
                     + (settings.udpGso() ? " (GSO" + (settings.udpGro() ? "/GRO)" : ")") : "")
-                    + (raw.isEmpty() ? "" : ", raw ESP")
+                    + (raw.isEmpty() ? "" : n > 1 ? ", raw ESP (SAs spread over the workers by SPI)" : ", raw ESP")
                     + settings.netns().map(p -> ", netns " + p).orElse(""));
             return new Dataplane(settings, n, mtu, control, tun, List.copyOf(raw), List.copyOf(started), pings);
         } catch (IOException | RuntimeException e) {

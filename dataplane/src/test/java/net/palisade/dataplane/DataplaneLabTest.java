@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import net.palisade.dataplane.io.RawEspSocket;
 import net.palisade.dataplane.worker.Counter;
 import net.palisade.dataplane.worker.WorkerCounters;
 import org.junit.jupiter.api.AfterAll;
@@ -174,6 +175,85 @@ class DataplaneLabTest {
                     .isLessThan(b.in().packets());
             assertThat(a.total(Counter.UDP_DATAGRAMS_SENT)).as("nothing went by UDP").isZero();
         }
+    }
+
+    /**
+     * Plain ESP with two workers per gateway and two tunnels whose inbound SPIs hash to different workers: each
+     * gateway's workers both open packets (each worker's raw socket takes its own SPIs), and no packet is lost,
+     * duplicated or dropped as a replay on the way.
+     */
+    @Test
+    void rawEspSasAreSpreadOverTheWorkersWithoutLossOrReplay() throws Exception {
+        int workers = 2;
+        // inbound SPIs of gw-b (tunnels one, two) and of gw-a, one of each pair per worker
+        int bIn1 = spiOfWorker(0x2000, 0, workers);
+        int bIn2 = spiOfWorker(bIn1 + 1, 1, workers);
+        int aIn1 = spiOfWorker(0x3000, 1, workers);
+        int aIn2 = spiOfWorker(aIn1 + 1, 0, workers);
+        String configA = manual("one", "10.1.0.0/24", "10.2.0.0/25", "192.0.2.1", "192.0.2.2", aIn1, bIn1)
+                + manual("two", "10.1.0.0/24", "10.2.0.128/25", "192.0.2.1", "192.0.2.2", aIn2, bIn2);
+        String configB = manual("one", "10.2.0.0/25", "10.1.0.0/24", "192.0.2.2", "192.0.2.1", bIn1, aIn1)
+                + manual("two", "10.2.0.128/25", "10.1.0.0/24", "192.0.2.2", "192.0.2.1", bIn2, aIn2);
+        lab.sh("hb", "ip", "addr", "add", "10.2.0.200/24", "dev", "eth0");
+        try (GatewayPair pair = GatewayPair.start(lab, configA, configB,
+                GatewayPair.Options.defaults().withWorkers(workers))) {
+            for (String target : List.of("10.2.0.10", "10.2.0.200")) {
+                Lab.Result ping = ping("ha", "-c", "3", "-i", "0.2", "-W", "2", target);
+                assertThat(ping.exitCode()).as(ping.output()).isZero();
+                Iperf.Result iperf = Iperf.run(lab, target, 2, 2);
+                System.out.printf("iperf3 raw ESP to %s, 2 workers: %.0f Mbit/s%n", target, iperf.mbps());
+                assertThat(iperf.bytes()).isPositive();
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> inFlightDone(pair, "one") && inFlightDone(pair, "two"));
+            for (String label : List.of("one", "two")) {
+                TunnelCounters a = pair.a.counters().tunnel(label).orElseThrow();
+                TunnelCounters b = pair.b.counters().tunnel(label).orElseThrow();
+                assertThat(a.out().packets()).as(label + ": gw-a sent").isGreaterThan(1000);
+                assertThat(b.highestSequenceIn()).as(label + ": gw-b accepted up to the last sent, none lost")
+                        .isEqualTo(a.lastSequenceOut()).isEqualTo(b.in().packets());
+                assertThat(a.highestSequenceIn()).as(label + ": the acknowledgements too")
+                        .isEqualTo(b.lastSequenceOut()).isEqualTo(a.in().packets());
+            }
+            for (Dataplane dp : List.of(pair.a, pair.b)) {
+                System.out.println(dp.settings().netns().orElseThrow() + ": " + dp.counters().describe());
+                assertNoDrops(dp, Counter.REPLAY, Counter.ICV_FAILED, Counter.UNKNOWN_SPI, Counter.MALFORMED,
+                        Counter.POLICY_MISMATCH, Counter.TUN_WRITE_FAILED, Counter.SEND_FAILED);
+                assertWorkersRunning(dp);
+                for (WorkerCounters w : dp.counters().workers()) {
+                    assertThat(w.get(Counter.OPENED)).as("worker " + w.worker() + " of "
+                            + dp.settings().netns().orElseThrow() + " opened plain ESP").isGreaterThan(100);
+                    assertThat(w.get(Counter.RAW_ESP_RECEIVE_BATCHES)).isPositive();
+                }
+            }
+        } finally {
+            lab.sh("hb", "ip", "addr", "del", "10.2.0.200/24", "dev", "eth0");
+        }
+    }
+
+    /** The first SPI from {@code from} on whose packets worker {@code worker} of {@code workers} receives. */
+    private static int spiOfWorker(int from, int worker, int workers) {
+        int spi = from;
+        while (RawEspSocket.workerFor(spi, workers) != worker) {
+            spi++;
+        }
+        return spi;
+    }
+
+    private static String manual(String label, String from, String to, String local, String peer, int inSpi,
+            int outSpi) {
+        String in = label + Integer.toHexString(inSpi);
+        String out = label + Integer.toHexString(outSpi);
+        return "manual from " + from + " to " + to + " local " + local + " peer " + peer + " spi 0x"
+                + Integer.toHexString(inSpi) + ":0x" + Integer.toHexString(outSpi) + " enc aes-128-gcm enckey "
+                + GatewayPair.key("enc" + inSpi, 20) + ":" + GatewayPair.key("enc" + outSpi, 20) + " label "
+                + label + "\n";
+    }
+
+    private static boolean inFlightDone(GatewayPair pair, String label) {
+        TunnelCounters a = pair.a.counters().tunnel(label).orElseThrow();
+        TunnelCounters b = pair.b.counters().tunnel(label).orElseThrow();
+        return b.in().packets() == a.out().packets() && a.in().packets() == b.out().packets();
     }
 
     @Test

@@ -184,8 +184,18 @@ final class GatewayPair implements AutoCloseable {
 
     /** Starts a dataplane in gw-a and one in gw-b and installs {@code spec} in both. */
     static GatewayPair start(Lab lab, Spec spec, Options options) throws Exception {
-        List<ManualTunnel> ta = parse(spec.configA(), "gw-a.conf");
-        List<ManualTunnel> tb = parse(spec.configB(), "gw-b.conf");
+        return start(lab, spec, spec.configA(), spec.configB(), options);
+    }
+
+    /** Starts a dataplane in gw-a and one in gw-b with the tunnels of the config texts given ({@link #spec} null). */
+    static GatewayPair start(Lab lab, String configA, String configB, Options options) throws Exception {
+        return start(lab, null, configA, configB, options);
+    }
+
+    private static GatewayPair start(Lab lab, Spec spec, String configA, String configB, Options options)
+            throws Exception {
+        List<ManualTunnel> ta = parse(configA, "gw-a.conf");
+        List<ManualTunnel> tb = parse(configB, "gw-b.conf");
         Dataplane a = null;
         Dataplane b = null;
         try {

@@ -109,6 +109,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "ESP workers; 0 = one per CPU (default)")
     int workers;
 
+    @Option(names = "--cpus", paramLabel = "LIST", split = ",",
+            description = "CPUs to pin the ESP workers to, e.g. 2,3: worker i on the (i mod count)-th; default CPU i")
+    List<Integer> cpus = List.of();
+
     @Option(names = "--ike-cookie-threshold", paramLabel = "N", defaultValue = "" + Cookies.DEFAULT_THRESHOLD,
             description = "demand IKE cookies (RFC 7296 2.6) while at least N responder IKE SAs are half-open;"
                     + " 0 = always (default: ${DEFAULT-VALUE})")
@@ -167,6 +171,9 @@ final class RunCommand implements Callable<Integer> {
             }
             ikeSettings = ikeSettings(ikeFragmentSize);
             checkCookieThreshold(ikeCookieThreshold);
+            if (cpus.stream().anyMatch(c -> c < 0)) {
+                throw new IllegalArgumentException("--cpus: CPU numbers are 0 or more, not " + cpus);
+            }
             trapReceivers = trapReceivers(snmpTraps, snmpCommunityFile, snmpV3User, snmpV3SecretsFile);
         } catch (IllegalArgumentException e) {
             err.println("run: " + e.getMessage());
@@ -215,7 +222,7 @@ final class RunCommand implements Callable<Integer> {
                     dataplaneMode == DataplaneMode.auto ? " (not root; --dataplane on to insist)" : "");
         }
         IkeMessageLog ikeLog = new IkeMessageLog(java.time.Clock.systemUTC());
-        Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers)
+        Node.Builder builder = Node.builder(dataDir).dataplane(withDataplane).tunName(tun).workers(workers).cpus(cpus)
                 .ike(ikeSettings.withTrace(ikeLog)).cookies(Cookies.standard(ikeCookieThreshold))
                 .cluster(clusterAt.host(), clusterAt.port(), seeds);
         if (journalUrl != null) {

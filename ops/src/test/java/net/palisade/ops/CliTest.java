@@ -177,6 +177,8 @@ class CliTest {
         "--ike-fragment-size, 127, '--ike-fragment-size: must be 128-65535 bytes (the largest IP packet of an IKE fragment), not 127'",
         "--ike-fragment-size, 65536, '--ike-fragment-size: must be 128-65535 bytes'",
         "--ike-fragment-size, 1k, is not an int",
+        "--cpus, '0,-1', '--cpus: CPU numbers are 0 or more, not [0, -1]'",
+        "--cpus, 0;1, is not an int",
         "--snmp-trap, 127.0.0.1:162, '--snmp-trap: needs --snmp-community-file FILE (v2c) or --snmp-v3-user NAME --snmp-v3-secrets-file FILE (v3); secrets never on the command line'",
         "--snmp-v3-user, palisade, '--snmp-v3-user and --snmp-v3-secrets-file go together'",
         "--snmp-community-file, /nonexistent, '--snmp-community-file: without --snmp-trap there is nothing to send'",

@@ -5,8 +5,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
@@ -18,7 +22,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * address: for IPv4 the kernel delivers the whole IP datagram and the header (IHL * 4 bytes) is stripped here; IPv6
  * raw sockets never include the IPv6 header. {@link #send} gives an ESP payload to the kernel, which builds the outer
  * IP header (source = the bound address). Every raw ESP socket bound to a matching address gets a copy of each
- * incoming ESP packet: open one per address, not one per worker.
+ * incoming ESP packet, so several workers cannot simply open one each: {@link #open(InetAddress, int, int)} gives
+ * worker {@code i} of {@code n} a socket with a classic BPF filter (SO_ATTACH_FILTER) that keeps only the packets
+ * whose SPI hashes to {@code i} ({@link #workerFor}); the kernel then queues each packet on exactly one of them,
+ * and all packets of one SA on the same one, in order. The other sockets still get a clone of the packet that
+ * their filter drops: a few dozen ns each, no copy of the data.
  *
  * <p>The worker's path is batched like the UDP one: {@link #sendBatch} is one sendmmsg(2) for all the ESP packets
  * sealed from one TUN read (a TCP super-packet gives dozens), {@link #receiveBatch} one recvmmsg(2) for all that are
@@ -47,6 +55,34 @@ public final class RawEspSocket implements AutoCloseable {
 
     /** Opens a raw ESP socket in the calling thread's network namespace, bound to {@code local} (may be 0.0.0.0/::). */
     public static RawEspSocket open(InetAddress local) throws IOException {
+        return open(local, 0, 1);
+    }
+
+    /**
+     * Which of {@code workers} sockets opened by {@link #open(InetAddress, int, int)} receives ESP packets of
+     * {@code spi}: a multiplicative hash (so that consecutive or evenly spaced SPIs, as manual configurations use,
+     * still spread), its top 16 bits modulo {@code workers}. The socket filter computes the same in the kernel.
+     */
+    public static int workerFor(int spi, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1: " + workers);
+        }
+        return ((spi * SPI_HASH) >>> 16) % workers;
+    }
+
+    private static final int SPI_HASH = 0x9e3779b1;
+
+    /**
+     * Opens worker {@code worker}'s raw ESP socket of {@code workers} for {@code local}: it receives only the ESP
+     * packets whose SPI {@link #workerFor hashes} to {@code worker} (with one worker, every packet). The filter is in
+     * place before the socket is bound and whatever reached the socket before it is discarded, so no packet is ever
+     * queued on two of them. A packet too short to hold an SPI (or an IPv4 header whose length points past it)
+     * matches no filter and is dropped by the kernel, uncounted.
+     */
+    public static RawEspSocket open(InetAddress local, int worker, int workers) throws IOException {
+        if (workers < 1 || worker < 0 || worker >= workers) {
+            throw new IllegalArgumentException("worker " + worker + " of " + workers);
+        }
         boolean v6 = !(local instanceof Inet4Address);
         int fd;
         try (Arena a = Arena.ofConfined()) {
@@ -62,9 +98,14 @@ public final class RawEspSocket implements AutoCloseable {
         } catch (Throwable t) {
             throw Libc.linkageFailure(t);
         }
-        FdHandle h = new FdHandle(fd, "raw ESP " + local.getHostAddress());
+        FdHandle h = new FdHandle(fd, "raw ESP " + local.getHostAddress()
+                + (workers > 1 ? " (worker " + worker + " of " + workers + ")" : ""));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libc.newCallState(a);
+            if (workers > 1) {
+                attachSpiFilter(fd, v6, worker, workers, a, h.name);
+                discardQueued(fd, a);
+            }
             SockAddr addr = SockAddr.allocate(a);
             addr.set(local, 0);
             // int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen)
@@ -78,6 +119,86 @@ public final class RawEspSocket implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             h.close();
+            throw Libc.linkageFailure(t);
+        }
+    }
+
+    // Classic BPF (linux/filter.h): opcode classes, sizes, modes and operations used below.
+    private static final int LDX_B_MSH = 0x01 | 0x10 | 0xa0; // X = 4 * (P[k] & 0xf): the IPv4 header length
+    private static final int LD_W_IND = 0x00 | 0x00 | 0x40;  // A = P[X + k], 32 bits, network order
+    private static final int LD_W_ABS = 0x00 | 0x00 | 0x20;  // A = P[k]
+    private static final int ALU_MUL_K = 0x04 | 0x20;
+    private static final int ALU_RSH_K = 0x04 | 0x70;
+    private static final int ALU_MOD_K = 0x04 | 0x90;
+    private static final int JMP_JEQ_K = 0x05 | 0x10;
+    private static final int RET_K = 0x06;
+    private static final int SO_ATTACH_FILTER = 26;
+    private static final int FILTER_SIZE = 8; // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
+
+    /**
+     * The filter that keeps the packets of worker {@code worker}: an IPv4 raw socket's filter sees the datagram
+     * from its IP header (the SPI follows IHL * 4 octets), an IPv6 one sees the ESP header at offset 0. A load past
+     * the end of the packet ends the program with 0: dropped.
+     */
+    static List<Insn> spiFilter(boolean ipv6, int worker, int workers) {
+        List<Insn> p = new ArrayList<>();
+        if (!ipv6) {
+            p.add(new Insn(LDX_B_MSH, 0, 0, 0));
+            p.add(new Insn(LD_W_IND, 0, 0, 0));
+        } else {
+            p.add(new Insn(LD_W_ABS, 0, 0, 0));
+        }
+        p.add(new Insn(ALU_MUL_K, 0, 0, SPI_HASH));
+        p.add(new Insn(ALU_RSH_K, 0, 0, 16));
+        p.add(new Insn(ALU_MOD_K, 0, 0, workers));
+        p.add(new Insn(JMP_JEQ_K, 0, 1, worker));
+        p.add(new Insn(RET_K, 0, 0, -1)); // keep the whole packet
+        p.add(new Insn(RET_K, 0, 0, 0));  // not ours
+        return p;
+    }
+
+    /** One classic BPF instruction. */
+    record Insn(int code, int jt, int jf, int k) {
+    }
+
+    private static void attachSpiFilter(int fd, boolean v6, int worker, int workers, Arena a, String name)
+            throws ErrnoException {
+        List<Insn> program = spiFilter(v6, worker, workers);
+        MemorySegment insns = a.allocate((long) FILTER_SIZE * program.size(), 8);
+        for (int i = 0; i < program.size(); i++) {
+            Insn in = program.get(i);
+            long at = (long) FILTER_SIZE * i;
+            insns.set(JAVA_SHORT, at, (short) in.code());
+            insns.set(JAVA_BYTE, at + 2, (byte) in.jt());
+            insns.set(JAVA_BYTE, at + 3, (byte) in.jf());
+            insns.set(JAVA_INT, at + 4, in.k());
+        }
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer at offset 8 on LP64
+        MemorySegment fprog = a.allocate(16, 8);
+        fprog.set(JAVA_SHORT, 0, (short) program.size());
+        fprog.set(ADDRESS, 8, insns);
+        try {
+            MemorySegment state = Libc.newCallState(a);
+            int rc = (int) Libc.SETSOCKOPT.invokeExact(state, fd, Libc.SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16);
+            if (rc != 0) {
+                throw Libc.error("SO_ATTACH_FILTER (SPI hash) on " + name, state);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.linkageFailure(t);
+        }
+    }
+
+    /** Reads and drops what the socket queued before its filter was attached (it took every ESP packet). */
+    private static void discardQueued(int fd, Arena a) {
+        MemorySegment scratch = a.allocate(65536);
+        MemorySegment state = Libc.newCallState(a);
+        try {
+            while ((long) Libc.RECV.invokeExact(state, fd, scratch, scratch.byteSize(), Libc.MSG_DONTWAIT) >= 0) {
+                // another packet that may also sit on another worker's socket
+            }
+        } catch (Throwable t) {
             throw Libc.linkageFailure(t);
         }
     }

@@ -37,8 +37,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * One dataplane worker: a platform thread, pinned to a CPU, that owns TUN queue {@code i}, its own UDP sockets
- * (bound with SO_REUSEPORT to port 4500 on each bind address) and — for worker 0 only — the reading side of the raw
- * ESP sockets (every raw socket receives a copy of every ESP packet, so only one worker reads; all of them send).
+ * (bound with SO_REUSEPORT to port 4500 on each bind address) and its own raw ESP sockets, one per bind address, whose
+ * socket filter keeps only the ESP packets whose SPI hashes to this worker ({@link RawEspSocket#workerFor}): the
+ * kernel spreads plain ESP over the workers by SA, as SO_REUSEPORT spreads ESP in UDP by flow.
  *
  * <p>The loop: poll(2) over the TUN queue, the sockets and a wake-up eventfd, then drain whatever is readable in
  * bounded batches.
@@ -49,7 +50,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *   <li>Inbound, peer to TUN: recvmmsg a batch; the non-ESP marker means IKE (to the {@link IkeSink}); a lone
  *       0xFF is a NAT-T keepalive; anything else is ESP: SPI lookup, replay check, ICV check and decryption, replay
  *       update, inner policy check against the SA's selectors, MSS clamp, TUN write. Raw ESP arrives the same
- *       way, by recvmmsg on the raw sockets (worker 0), without the marker checks.</li>
+ *       way, by recvmmsg on the worker's raw sockets, without the marker checks.</li>
  * </ul>
  * Every reject branch counts a {@link Counter}; nothing a packet contains can make the loop throw.
  *
@@ -85,13 +86,14 @@ public final class Worker {
     /**
      * What a worker is given.
      *
-     * @param index 0-based; worker 0 reads the raw ESP sockets
+     * @param index 0-based
      * @param netns the network namespace to enter first, if the dataplane lives in one
      * @param cpu the CPU to pin to, or -1 to leave the thread unpinned
      * @param queue this worker's TUN queue
      * @param udpBinds the addresses (with port, normally 4500) to bind a UDP socket to, one each
      * @param udpOptions socket options (SO_REUSEPORT must be on when there are several workers)
-     * @param rawSockets the shared raw ESP sockets, one per family (may be empty)
+     * @param rawSockets this worker's raw ESP sockets, one per bind address (may be empty), each filtered to the
+     *     SPIs of this worker ({@link RawEspSocket#open(InetAddress, int, int)}); it reads and sends on them
      * @param tunMtu the TUN device's MTU
      * @param batch datagrams per recvmmsg/sendmmsg and packets per TUN drain
      * @param gso send consecutive same-size ESP packets to one peer as one UDP GSO datagram (UDP_SEGMENT)
@@ -154,7 +156,7 @@ public final class Worker {
     /** Per raw ESP socket (in {@link Config#rawSockets()} order): a sendmmsg batch and its entries in use. */
     private DatagramBatch[] rawTx;
     private int[] rawTxCount;
-    /** recvmmsg batch for the raw ESP sockets (worker 0 only, else null). */
+    /** recvmmsg batch for the raw ESP sockets (null without any). */
     private DatagramBatch rawRx;
 
     private Worker(Config config) {
@@ -322,7 +324,6 @@ public final class Worker {
             for (int i = 0; i < tx.length; i++) {
                 tx[i] = DatagramBatch.allocate(arena, txEntries, txBuffer);
             }
-            boolean readRaw = index == 0;
             List<RawEspSocket> raws = config.rawSockets();
             rawTx = new DatagramBatch[raws.size()];
             rawTxCount = new int[raws.size()];
@@ -330,19 +331,17 @@ public final class Worker {
                 rawTx[i] = DatagramBatch.allocate(arena, config.batch(),
                         Math.min(65535, Math.max(config.tunMtu(), 1500) + HEAD + TAIL));
             }
-            if (readRaw && !raws.isEmpty()) {
+            if (!raws.isEmpty()) {
                 // room for the IPv4 header the kernel hands over in front of the ESP packet
                 rawRx = DatagramBatch.allocate(arena, config.batch(), RX_BUFFER + 60);
             }
-            p = new Poller(1 + opened.size() + (readRaw ? config.rawSockets().size() : 0));
+            p = new Poller(1 + opened.size() + raws.size());
             p.add(config.queue().fd());
             for (UdpEndpoint ep : opened) {
                 p.add(ep.fd());
             }
-            if (readRaw) {
-                for (RawEspSocket r : config.rawSockets()) {
-                    p.add(r.fd());
-                }
+            for (RawEspSocket r : raws) {
+                p.add(r.fd());
             }
             endpoints = List.copyOf(opened);
             poller = p;
@@ -358,7 +357,7 @@ public final class Worker {
         }
         started.complete(null);
         try {
-            loop(p, index == 0 ? config.rawSockets().size() : 0);
+            loop(p, config.rawSockets().size());
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, thread.getName() + " stopped by an error: packets on its queue "
                     + "and sockets are no longer processed", t);

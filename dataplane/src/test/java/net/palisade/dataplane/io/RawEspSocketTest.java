@@ -4,8 +4,13 @@ import net.palisade.dataplane.testkit.Root;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -191,6 +196,77 @@ class RawEspSocketTest {
             assertThat(receiver.receiveBatch(rx, 5000)).isEqualTo(1);
             assertThat(receiver.espOffset(rx, 0)).isEqualTo(-1);
             assertThat(receiver.malformed()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Three workers' sockets on one address: the kernel queues each ESP packet on exactly one of them, every packet
+     * of one SPI on the same one, and different SPIs reach different sockets (IPv4: the filter finds the SPI
+     * behind the IP header).
+     */
+    @Test
+    void ipv4WorkerSocketsEachTakeTheirOwnSpisOnce() throws Exception {
+        assertSpreadByWorkerFilter(InetAddress.ofLiteral("127.0.0.10"), InetAddress.ofLiteral("127.0.0.11"));
+    }
+
+    @Test
+    void ipv6WorkerSocketsEachTakeTheirOwnSpisOnce() throws Exception {
+        InetAddress lo6 = InetAddress.ofLiteral("::1");
+        assertSpreadByWorkerFilter(lo6, lo6);
+    }
+
+    private void assertSpreadByWorkerFilter(InetAddress receiverAddr, InetAddress senderAddr) throws Exception {
+        int workers = 3;
+        List<RawEspSocket> receivers = new ArrayList<>();
+        try (RawEspSocket sender = RawEspSocket.open(senderAddr)) {
+            for (int w = 0; w < workers; w++) {
+                receivers.add(RawEspSocket.open(receiverAddr, w, workers));
+            }
+            // 24 SPIs (consecutive ones and multiples of 0x100, as manual configurations have), 3 packets each
+            int[] spis = new int[24];
+            for (int i = 0; i < spis.length; i++) {
+                spis[i] = i < 12 ? 0x1000 + i : 0x100 * (i - 11);
+            }
+            DatagramBatch tx = DatagramBatch.allocate(arena, spis.length * 3, 256);
+            for (int i = 0; i < spis.length * 3; i++) {
+                byte[] p = espLike(100);
+                int spi = spis[i % spis.length];
+                ByteBuffer.wrap(p).putInt(0, spi).putInt(4, i);
+                MemorySegment.copy(p, 0, tx.buffer(i), JAVA_BYTE, 0, p.length);
+                tx.setLength(i, p.length);
+                tx.address(i).set(receiverAddr, 0);
+            }
+            assertThat(sender.sendBatch(tx, spis.length * 3)).isEqualTo(spis.length * 3);
+
+            // (SPI, sequence) -> the worker socket that got it
+            Map<Long, Integer> receivedBy = new HashMap<>();
+            Map<Integer, Set<Integer>> workersOfSpi = new HashMap<>();
+            DatagramBatch rx = DatagramBatch.allocate(arena, 128, 256 + 60);
+            for (int w = 0; w < workers; w++) {
+                RawEspSocket r = receivers.get(w);
+                int n;
+                while ((n = r.receiveBatch(rx, 200)) > 0) {
+                    for (int i = 0; i < n; i++) {
+                        int at = r.espOffset(rx, i);
+                        ByteBuffer b = rx.buffer(i).asSlice(at, 8).asByteBuffer();
+                        int spi = b.getInt(0);
+                        int seq = b.getInt(4);
+                        Integer earlier = receivedBy.put(((long) spi << 32) | seq, w);
+                        assertThat(earlier).as("SPI 0x%x seq %d on worker %d and %s", spi, seq, w, earlier).isNull();
+                        workersOfSpi.computeIfAbsent(spi, k -> new HashSet<>()).add(w);
+                    }
+                }
+            }
+            assertThat(receivedBy).as("every packet on exactly one worker's socket").hasSize(spis.length * 3);
+            for (int spi : spis) {
+                assertThat(workersOfSpi.get(spi)).as("SPI 0x%x on one worker", spi)
+                        .containsExactly(RawEspSocket.workerFor(spi, workers));
+            }
+            Set<Integer> used = new HashSet<>();
+            workersOfSpi.values().forEach(used::addAll);
+            assertThat(used).as("24 SPIs spread over all three workers").hasSize(workers);
+        } finally {
+            receivers.forEach(RawEspSocket::close);
         }
     }
 
