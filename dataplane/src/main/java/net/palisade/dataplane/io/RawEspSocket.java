@@ -131,21 +131,39 @@ public final class RawEspSocket implements AutoCloseable {
     private static final int ALU_RSH_K = 0x04 | 0x70;
     private static final int ALU_MOD_K = 0x04 | 0x90;
     private static final int JMP_JEQ_K = 0x05 | 0x10;
+    private static final int JMP_JGE_K = 0x05 | 0x30;
+    private static final int JMP_JGE_X = 0x05 | 0x30 | 0x08;
+    private static final int LD_W_LEN = 0x00 | 0x00 | 0x80; // A = the packet's length
+    private static final int ALU_ADD_K = 0x04;
+    private static final int MISC_TAX = 0x07;
+    private static final int MISC_TXA = 0x07 | 0x80;
     private static final int RET_K = 0x06;
     private static final int SO_ATTACH_FILTER = 26;
     private static final int FILTER_SIZE = 8; // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
 
     /**
      * The filter that keeps the packets of worker {@code worker}: an IPv4 raw socket's filter sees the datagram
-     * from its IP header (the SPI follows IHL * 4 octets), an IPv6 one sees the ESP header at offset 0. A load past
-     * the end of the packet ends the program with 0: dropped.
+     * from its IP header (the SPI follows IHL * 4 octets), an IPv6 one sees the ESP header at offset 0. A packet too
+     * short to hold an SPI goes to worker 0, which drops and counts it as malformed (a load past the end would end
+     * the program with 0: dropped by the kernel, uncounted).
      */
     static List<Insn> spiFilter(boolean ipv6, int worker, int workers) {
         List<Insn> p = new ArrayList<>();
+        int shortPacket = worker == 0 ? -1 : 0;
         if (!ipv6) {
+            p.add(new Insn(LDX_B_MSH, 0, 0, 0));
+            p.add(new Insn(MISC_TXA, 0, 0, 0));
+            p.add(new Insn(ALU_ADD_K, 0, 0, 4));
+            p.add(new Insn(MISC_TAX, 0, 0, 0));
+            p.add(new Insn(LD_W_LEN, 0, 0, 0));
+            p.add(new Insn(JMP_JGE_X, 1, 0, 0)); // length >= IHL * 4 + 4: an SPI is there
+            p.add(new Insn(RET_K, 0, 0, shortPacket));
             p.add(new Insn(LDX_B_MSH, 0, 0, 0));
             p.add(new Insn(LD_W_IND, 0, 0, 0));
         } else {
+            p.add(new Insn(LD_W_LEN, 0, 0, 0));
+            p.add(new Insn(JMP_JGE_K, 1, 0, 4));
+            p.add(new Insn(RET_K, 0, 0, shortPacket));
             p.add(new Insn(LD_W_ABS, 0, 0, 0));
         }
         p.add(new Insn(ALU_MUL_K, 0, 0, SPI_HASH));

@@ -215,6 +215,40 @@ class RawEspSocketTest {
         assertSpreadByWorkerFilter(lo6, lo6);
     }
 
+    /** Three octets of "ESP", too short for an SPI: worker 0's socket gets it (to count it), no other. */
+    @Test
+    void ipv4PacketTooShortForAnSpiGoesToWorkerZeroOnly() throws Exception {
+        assertShortPacketOnWorkerZero(InetAddress.ofLiteral("127.0.0.12"), InetAddress.ofLiteral("127.0.0.13"));
+    }
+
+    @Test
+    void ipv6PacketTooShortForAnSpiGoesToWorkerZeroOnly() throws Exception {
+        InetAddress lo6 = InetAddress.ofLiteral("::1");
+        assertShortPacketOnWorkerZero(lo6, lo6);
+    }
+
+    private void assertShortPacketOnWorkerZero(InetAddress receiverAddr, InetAddress senderAddr) throws Exception {
+        int workers = 3;
+        List<RawEspSocket> receivers = new ArrayList<>();
+        try (RawEspSocket sender = RawEspSocket.open(senderAddr)) {
+            for (int w = 0; w < workers; w++) {
+                receivers.add(RawEspSocket.open(receiverAddr, w, workers));
+            }
+            SockAddr to = SockAddr.allocate(arena);
+            to.set(receiverAddr, 0);
+            assertThat(sender.send(MemorySegment.ofArray(new byte[] {1, 2, 3}), 3, to)).isTrue();
+            DatagramBatch rx = DatagramBatch.allocate(arena, 2, 256);
+            assertThat(receivers.get(0).receiveBatch(rx, 2000)).isEqualTo(1);
+            assertThat(rx.buffer(0).asSlice(receivers.get(0).espOffset(rx, 0), 3).toArray(JAVA_BYTE))
+                    .containsExactly(1, 2, 3);
+            for (int w = 1; w < workers; w++) {
+                assertThat(receivers.get(w).receiveBatch(rx, 100)).as("worker %d", w).isZero();
+            }
+        } finally {
+            receivers.forEach(RawEspSocket::close);
+        }
+    }
+
     private void assertSpreadByWorkerFilter(InetAddress receiverAddr, InetAddress senderAddr) throws Exception {
         int workers = 3;
         List<RawEspSocket> receivers = new ArrayList<>();
