@@ -45,3 +45,15 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
     meta_payload BYTEA,
     PRIMARY KEY(persistence_id, sequence_number)
 );
+
+-- a tunnel's state after every 500th event (StateCheckpoints): state?at= folds at most 500 events onto the latest
+-- whose events all happened by then (through_nanos: the latest event time up to it). A cache of the journal.
+CREATE TABLE IF NOT EXISTS public.state_checkpoint (
+    persistence_id VARCHAR(255) NOT NULL,
+    sequence_number BIGINT NOT NULL,
+    through_nanos BIGINT NOT NULL,
+    state_ser_id INTEGER NOT NULL,
+    state_ser_manifest VARCHAR(255) NOT NULL,
+    state_payload BYTEA NOT NULL,
+    PRIMARY KEY(persistence_id, sequence_number)
+);

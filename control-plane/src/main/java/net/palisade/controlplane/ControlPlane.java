@@ -36,6 +36,8 @@ import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.SecretSealer;
+import net.palisade.controlplane.journal.SerializationCodec;
+import net.palisade.controlplane.journal.StateCheckpoints;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
@@ -93,6 +95,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ActorRef<ConfigCommand> configStore;
     private final JdbcReadJournal readJournal;
     private final ActiveRole role;
+    private final SerializationCodec<TunnelState> codec;
 
     private ControlPlane(ActorSystem<Void> system, Settings settings, JournalSettings journal, String node,
             Tunnels tunnels, ActorRef<ConfigCommand> configStore, ActiveRole role) {
@@ -105,6 +108,9 @@ public final class ControlPlane implements AutoCloseable {
         this.configStore = configStore;
         this.readJournal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
                 JdbcReadJournal.Identifier());
+        this.codec = new SerializationCodec<>(
+                org.apache.pekko.serialization.SerializationExtension.get(system), TunnelState.class);
+        this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply, StateCheckpoints.EVERY);
     }
 
     /** Starts a node whose tunnels have no dataplane ({@link TunnelPorts#NONE}). */
@@ -444,31 +450,39 @@ public final class ControlPlane implements AutoCloseable {
      * follows what it returns, not the size of the history. Runs on the blocking dispatcher.
      */
     public CompletionStage<List<JournalEvent>> events(EventQueries.Query query) {
-        var serialization = org.apache.pekko.serialization.SerializationExtension.get(system);
-        EventQueries.Decoder decoder = (bytes, id, manifest) -> serialization.deserialize(bytes, id, manifest).get();
+        return onJournal(c -> EventQueries.run(c, query, codec).stream()
+                .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event())).toList());
+    }
+
+    /**
+     * The tunnel as it was at {@code at}: its events up to that instant through the entity's own event handler,
+     * folded from the latest state checkpoint at or before it ({@link StateCheckpoints}), so at most
+     * {@value StateCheckpoints#EVERY} events are read however long the tunnel's history. Runs on the blocking
+     * dispatcher.
+     */
+    public CompletionStage<TunnelView> stateAt(String label, Instant at) {
+        String id = TunnelEntity.persistenceId(label).id();
+        return onJournal(c -> checkpoints.at(c, id, TunnelState.empty(label), at)).thenApply(TunnelState::view);
+    }
+
+    private final StateCheckpoints<TunnelState> checkpoints;
+
+    /** {@code read} on a connection of its own, on the blocking dispatcher. */
+    private <T> CompletableFuture<T> onJournal(JournalRead<T> read) {
         java.util.concurrent.Executor blocking = system.dispatchers()
                 .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try (Connection c = JournalSchema.connect(journal)) {
-                return EventQueries.run(c, query, decoder).stream()
-                        .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event())).toList();
+                return read.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
             }
         }, blocking);
     }
 
-    /**
-     * The tunnel as it was at {@code at}: its journal replayed up to that instant through the entity's own event
-     * handler.
-     */
-    public CompletionStage<TunnelView> stateAt(String label, Instant at) {
-        return plain(readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0,
-                        Long.MAX_VALUE)
-                .map(env -> (TunnelEvent) env.event())
-                .takeWhile(e -> !e.time().isAfter(at))
-                .runFold(TunnelState.empty(label), TunnelState::apply, system))
-                .thenApply(TunnelState::view);
+    @FunctionalInterface
+    private interface JournalRead<T> {
+        T apply(Connection c) throws SQLException;
     }
 
     /**
