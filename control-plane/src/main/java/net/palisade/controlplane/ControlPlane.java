@@ -34,6 +34,7 @@ import net.palisade.controlplane.journal.JournalMapperFactory;
 import net.palisade.controlplane.journal.EventQueries;
 import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.journal.LiveEvents;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.SecretSealer;
 import net.palisade.controlplane.journal.SerializationCodec;
@@ -111,6 +112,8 @@ public final class ControlPlane implements AutoCloseable {
         this.codec = new SerializationCodec<>(
                 org.apache.pekko.serialization.SerializationExtension.get(system), TunnelState.class);
         this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply, StateCheckpoints.EVERY);
+        LiveEvents.get(system.classicSystem()).attach(journal);
+        checkpointAsWritten();
     }
 
     /** Starts a node whose tunnels have no dataplane ({@link TunnelPorts#NONE}). */
@@ -486,16 +489,64 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * New tunnel events as they are written, from every node (polls the journal every 500 ms). Starts after
-     * {@code afterOffset} (a {@link JournalEvent#offset()} seen before), or after the journal's end as it is when
-     * this is called: an event journaled after the call is delivered however late the stream starts (when the end
-     * was read as the stream started, events written in between were lost: NodeTest saw it under load).
+     * New tunnel events as this node writes them, pushed from its journal writes ({@link LiveEvents}): after
+     * {@code afterOffset} (a {@link JournalEvent#offset()} seen before; the events since are read from the journal
+     * first), or from this call on (an event journaled after the call is delivered however late the stream starts).
+     * The stream fails with {@link LiveEvents.CutOff} when its consumer falls {@link LiveEvents#buffer()} events
+     * behind: it never slows the journal. On a pair member, whose standby does not write, the journal is polled
+     * instead (every 500 ms).
      */
     public Source<JournalEvent, NotUsed> liveEvents(OptionalLong afterOffset) {
-        long after = afterOffset.isPresent() ? afterOffset.getAsLong() : latestOffset();
-        return readJournal.eventsByTag(TunnelEntity.TAG, Offset.sequence(after))
-                .map(ControlPlane::toJournalEvent)
-                .mapMaterializedValue(f -> NotUsed.notUsed());
+        if (role.paired()) {
+            long after = afterOffset.isPresent() ? afterOffset.getAsLong() : latestOffset();
+            return readJournal.eventsByTag(TunnelEntity.TAG, Offset.sequence(after))
+                    .map(ControlPlane::toJournalEvent)
+                    .mapMaterializedValue(f -> NotUsed.notUsed());
+        }
+        Source<EventQueries.Row, NotUsed> live = LiveEvents.get(system.classicSystem())
+                .subscribe(org.apache.pekko.stream.Materializer.matFromSystem(system));
+        if (afterOffset.isEmpty()) {
+            return live.map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
+        }
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(afterOffset.getAsLong());
+        Source<EventQueries.Row, NotUsed> past = Source.unfoldAsync(afterOffset.getAsLong(), after -> onJournal(c ->
+                        EventQueries.run(c, new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), OptionalLong.of(after), 1_000), codec))
+                        .thenApply(page -> page.isEmpty() ? Optional.<org.apache.pekko.japi.Pair<Long,
+                                List<EventQueries.Row>>>empty()
+                                : Optional.of(org.apache.pekko.japi.Pair.create(page.get(page.size() - 1).offset(), page))))
+                .mapConcat(page -> page)
+                .map(r -> {
+                    seen.set(r.offset());
+                    return r;
+                });
+        return past.concat(live.filter(r -> r.offset() > seen.get()))
+                .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
+    }
+
+    /**
+     * Keeps the tunnels' state checkpoints written as their events are: a tunnel that reaches a multiple of
+     * {@value StateCheckpoints#EVERY} events has its missing checkpoints written, on a thread of their own, so that
+     * no {@code state?at=} read has to.
+     */
+    private void checkpointAsWritten() {
+        java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("palisade-checkpoints").unstarted(r));
+        system.getWhenTerminated().thenRun(writer::shutdownNow);
+        LiveEvents.get(system.classicSystem()).onWritten(w -> {
+            if (w.sequenceNr() % StateCheckpoints.EVERY == 0 && pending.add(w.persistenceId())) {
+                writer.execute(() -> {
+                    pending.remove(w.persistenceId());
+                    try (Connection c = JournalSchema.connect(journal)) {
+                        checkpoints.catchUp(c, w.persistenceId(), TunnelState.empty(w.event().label()));
+                    } catch (SQLException | RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn(
+                                "state checkpoints of {} not written: {}", w.persistenceId(), e.toString());
+                    }
+                });
+            }
+        });
     }
 
     private long latestOffset() {
