@@ -107,7 +107,7 @@ public final class StateCheckpoints<S> {
         long through = start.through();
         long last = start.sequenceNr();
         List<Checkpoint<S>> passed = new ArrayList<>();
-        int batch = every + 1; // one checkpoint's worth and the event that ends the read
+        int batch = (int) Math.min(every + 1L, 10_000); // a checkpoint's worth and the event that ends the read
         boolean more = true;
         try {
             while (more) {
