@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
     PRIMARY KEY(persistence_id, sequence_number)
 );
 
--- a tunnel's state after every 500th event (StateCheckpoints): state?at= folds at most 500 events onto the latest
+-- a tunnel's state after every 32nd event (StateCheckpoints): state?at= folds at most 32 events onto the latest
 -- whose events all happened by then (through_nanos: the latest event time up to it). A cache of the journal.
 CREATE TABLE IF NOT EXISTS public.state_checkpoint (
     persistence_id VARCHAR(255) NOT NULL,
@@ -57,3 +57,7 @@ CREATE TABLE IF NOT EXISTS public.state_checkpoint (
     state_payload BYTEA NOT NULL,
     PRIMARY KEY(persistence_id, sequence_number)
 );
+
+-- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
+CREATE INDEX IF NOT EXISTS state_checkpoint_through_idx ON public.state_checkpoint(persistence_id, through_nanos,
+    sequence_number);

@@ -29,8 +29,12 @@ import net.palisade.model.event.TunnelEvent;
  * @param <S> the state
  */
 public final class StateCheckpoints<S> {
-    /** Events between two checkpoints of one tunnel: a read folds fewer than this many. */
-    public static final int EVERY = 500;
+    /**
+     * Events between two checkpoints of one tunnel: a read folds fewer than this many. A tunnel's rows lie
+     * scattered among everyone's in the journal (ordered by offset), so each may cost a page read on a large
+     * journal; the price of a small number is a state row every 32 events (4 % of an H2 journal's size).
+     */
+    public static final int EVERY = 32;
 
     /** A state as stored: the serializer's bytes, id and manifest. */
     public record Encoded(byte[] payload, int serializerId, String manifest) {
@@ -107,15 +111,16 @@ public final class StateCheckpoints<S> {
         long through = start.through();
         long last = start.sequenceNr();
         List<Checkpoint<S>> passed = new ArrayList<>();
-        int batch = (int) Math.min(every + 1L, 10_000); // a checkpoint's worth and the event that ends the read
+        // a read stops within a checkpoint's worth (and the event that ends it); a catch-up reads on to the end
+        int batch = at == Long.MAX_VALUE ? 10_000 : (int) Math.min(every + 1L, 10_000);
         boolean more = true;
         try {
             while (more) {
                 int read = 0;
                 try (PreparedStatement ps = c.prepareStatement("SELECT \"sequence_number\", \"event_payload\","
                         + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\" WHERE \"persistence_id\" = ?"
-                        + " AND \"sequence_number\" > ? AND \"deleted\" = FALSE ORDER BY \"sequence_number\" LIMIT "
-                        + batch)) {
+                        + " AND \"sequence_number\" > ? AND \"deleted\" = FALSE ORDER BY \"persistence_id\","
+                        + " \"sequence_number\" LIMIT " + batch)) { // the key's own order: H2 reads only the rows wanted
                     ps.setString(1, persistenceId);
                     ps.setLong(2, last);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -150,7 +155,8 @@ public final class StateCheckpoints<S> {
     private java.util.Optional<Start<S>> latest(Connection c, String persistenceId, long at) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT \"sequence_number\", \"through_nanos\","
                 + " \"state_payload\", \"state_ser_id\", \"state_ser_manifest\" FROM \"state_checkpoint\""
-                + " WHERE \"persistence_id\" = ? AND \"through_nanos\" <= ? ORDER BY \"sequence_number\" DESC LIMIT 1")) {
+                + " WHERE \"persistence_id\" = ? AND \"through_nanos\" <= ? ORDER BY \"persistence_id\" DESC,"
+                + " \"through_nanos\" DESC, \"sequence_number\" DESC LIMIT 1")) { // the index's order, as above
             ps.setString(1, persistenceId);
             ps.setLong(2, at);
             try (ResultSet rs = ps.executeQuery()) {
@@ -174,24 +180,42 @@ public final class StateCheckpoints<S> {
         }
     }
 
+    /**
+     * Writes {@code passed} in one transaction (a commit each would cost a disk flush each). Another read may have
+     * written the same rows meanwhile: the key refuses them, and the batch is dropped (the rows are the same).
+     */
     private void write(Connection c, String persistenceId, List<Checkpoint<S>> passed) throws SQLException {
-        for (Checkpoint<S> cp : passed) {
-            Encoded enc = codec.encode(cp.state());
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"state_checkpoint\" (\"persistence_id\","
-                    + " \"sequence_number\", \"through_nanos\", \"state_ser_id\", \"state_ser_manifest\","
-                    + " \"state_payload\") VALUES (?, ?, ?, ?, ?, ?)")) {
+        if (passed.isEmpty()) {
+            return;
+        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"state_checkpoint\" (\"persistence_id\","
+                + " \"sequence_number\", \"through_nanos\", \"state_ser_id\", \"state_ser_manifest\","
+                + " \"state_payload\") SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"state_checkpoint\""
+                + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?)")) {
+            for (Checkpoint<S> cp : passed) {
+                Encoded enc = codec.encode(cp.state());
                 ps.setString(1, persistenceId);
                 ps.setLong(2, cp.sequenceNr());
                 ps.setLong(3, cp.through());
                 ps.setInt(4, enc.serializerId());
                 ps.setString(5, enc.manifest());
                 ps.setBytes(6, enc.payload());
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                if (!"23505".equals(e.getSQLState())) { // written meanwhile by another read: the same row
-                    throw e;
-                }
+                ps.setString(7, persistenceId);
+                ps.setLong(8, cp.sequenceNr());
+                ps.addBatch();
             }
+            ps.executeBatch();
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if (!"23505".equals(e.getSQLState()) && !(e.getNextException() != null
+                    && "23505".equals(e.getNextException().getSQLState()))) {
+                throw e;
+            }
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 }

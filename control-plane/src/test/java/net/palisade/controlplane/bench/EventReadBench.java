@@ -79,8 +79,9 @@ public final class EventReadBench {
                 checkpoints.catchUp(c, "Tunnel|t" + k, TunnelState.empty("t" + k));
             }
             System.out.printf("state checkpoints of all %,d tunnels written in %.1f s (once; a node writes them as"
-                    + " each tunnel reaches every %dth event)%n", tunnels, (System.nanoTime() - k0) / 1e9,
-                    StateCheckpoints.EVERY);
+                    + " each tunnel reaches every %dth event; H2 file now %,d MB)%n", tunnels,
+                    (System.nanoTime() - k0) / 1e9, StateCheckpoints.EVERY,
+                    Files.size(dir.resolve("journal.mv.db")) >> 20);
             record Read(String name, java.util.concurrent.Callable<Integer> run) {}
             java.util.function.Function<EventQueries.Query, java.util.concurrent.Callable<Integer>> sql =
                     q -> () -> EventQueries.run(c, q, decode).size();
