@@ -99,3 +99,19 @@ BEGIN
     END IF;
 END
 $create$;
+
+-- a tunnel's state after every 32nd event (StateCheckpoints): state?at= folds at most 32 events onto the latest
+-- whose events all happened by then (through_nanos: the latest event time up to it). A cache of the journal.
+CREATE TABLE IF NOT EXISTS public.state_checkpoint (
+    persistence_id VARCHAR(255) NOT NULL,
+    sequence_number BIGINT NOT NULL,
+    through_nanos BIGINT NOT NULL,
+    state_ser_id INTEGER NOT NULL,
+    state_ser_manifest VARCHAR(255) NOT NULL,
+    state_payload BYTEA NOT NULL,
+    PRIMARY KEY(persistence_id, sequence_number)
+);
+
+-- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
+CREATE INDEX IF NOT EXISTS state_checkpoint_through_idx ON public.state_checkpoint(persistence_id, through_nanos,
+    sequence_number);

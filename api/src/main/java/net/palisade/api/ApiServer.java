@@ -296,8 +296,13 @@ public final class ApiServer extends AllDirectives {
                     } catch (NumberFormatException e) {
                         return complete(problemResponse(fieldProblem(400, "Bad request", "Last-Event-ID", "not an event offset")));
                     }
+                    // a client that falls behind is cut off (LiveEvents): its last event says so and how to resume
                     var source = node.liveEvents(after)
                             .map(e -> ServerSentEvent.create(compact(eventJson(e)), e.event().type(), Long.toString(e.offset())))
+                            .recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, ServerSentEvent>()
+                                    .match(net.palisade.controlplane.journal.LiveEvents.CutOff.class,
+                                            c -> ServerSentEvent.create(compact(Map.of("message", c.getMessage())), CUT_OFF))
+                                    .build())
                             .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat);
                     return completeOK(source, EventStreamMarshalling.toEventStream());
                 })))));
@@ -368,6 +373,9 @@ public final class ApiServer extends AllDirectives {
             return inner.apply(new EventQueries.Query(label, s, u, type, a, n));
         })))));
     }
+
+    /** The type of the last event of a stream whose client fell behind: data {@code {"message": ...}}. */
+    static final String CUT_OFF = "cut-off";
 
     /** The largest page of events one request may ask for. */
     static final int MAX_EVENTS = 100_000;

@@ -35,8 +35,11 @@ import net.palisade.controlplane.journal.JournalMapperFactory;
 import net.palisade.controlplane.journal.EventQueries;
 import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
+import net.palisade.controlplane.journal.LiveEvents;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.SecretSealer;
+import net.palisade.controlplane.journal.SerializationCodec;
+import net.palisade.controlplane.journal.StateCheckpoints;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
@@ -94,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ActorRef<ConfigCommand> configStore;
     private final JdbcReadJournal readJournal;
     private final ActiveRole role;
+    private final SerializationCodec<TunnelState> codec;
 
     private ControlPlane(ActorSystem<Void> system, Settings settings, JournalSettings journal, String node,
             Tunnels tunnels, ActorRef<ConfigCommand> configStore, ActiveRole role) {
@@ -106,6 +110,11 @@ public final class ControlPlane implements AutoCloseable {
         this.configStore = configStore;
         this.readJournal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
                 JdbcReadJournal.Identifier());
+        this.codec = new SerializationCodec<>(
+                org.apache.pekko.serialization.SerializationExtension.get(system), TunnelState.class);
+        this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply, StateCheckpoints.EVERY);
+        LiveEvents.get(system.classicSystem()).attach(journal);
+        checkpointAsWritten();
     }
 
     /** Starts a node whose tunnels have no dataplane ({@link TunnelPorts#NONE}). */
@@ -465,44 +474,100 @@ public final class ControlPlane implements AutoCloseable {
      * follows what it returns, not the size of the history. Runs on the blocking dispatcher.
      */
     public CompletionStage<List<JournalEvent>> events(EventQueries.Query query) {
-        var serialization = org.apache.pekko.serialization.SerializationExtension.get(system);
-        EventQueries.Decoder decoder = (bytes, id, manifest) -> serialization.deserialize(bytes, id, manifest).get();
+        return onJournal(c -> EventQueries.run(c, query, codec).stream()
+                .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event())).toList());
+    }
+
+    /**
+     * The tunnel as it was at {@code at}: its events up to that instant through the entity's own event handler,
+     * folded from the latest state checkpoint at or before it ({@link StateCheckpoints}), so at most
+     * {@value StateCheckpoints#EVERY} events are read however long the tunnel's history. Runs on the blocking
+     * dispatcher.
+     */
+    public CompletionStage<TunnelView> stateAt(String label, Instant at) {
+        String id = TunnelEntity.persistenceId(label).id();
+        return onJournal(c -> checkpoints.at(c, id, TunnelState.empty(label), at)).thenApply(TunnelState::view);
+    }
+
+    private final StateCheckpoints<TunnelState> checkpoints;
+
+    /** {@code read} on a connection of its own, on the blocking dispatcher. */
+    private <T> CompletableFuture<T> onJournal(JournalRead<T> read) {
         java.util.concurrent.Executor blocking = system.dispatchers()
                 .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try (Connection c = JournalSchema.connect(journal)) {
-                return EventQueries.run(c, query, decoder).stream()
-                        .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event())).toList();
+                return read.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
             }
         }, blocking);
     }
 
-    /**
-     * The tunnel as it was at {@code at}: its journal replayed up to that instant through the entity's own event
-     * handler.
-     */
-    public CompletionStage<TunnelView> stateAt(String label, Instant at) {
-        return plain(readJournal.currentEventsByPersistenceId(TunnelEntity.persistenceId(label).id(), 0,
-                        Long.MAX_VALUE)
-                .map(env -> (TunnelEvent) env.event())
-                .takeWhile(e -> !e.time().isAfter(at))
-                .runFold(TunnelState.empty(label), TunnelState::apply, system))
-                .thenApply(TunnelState::view);
+    @FunctionalInterface
+    private interface JournalRead<T> {
+        T apply(Connection c) throws SQLException;
     }
 
     /**
-     * New tunnel events as they are written, from every node (polls the journal every 500 ms). Starts after
-     * {@code afterOffset} (a {@link JournalEvent#offset()} seen before), or after the journal's end as it is when
-     * this is called: an event journaled after the call is delivered however late the stream starts (when the end
-     * was read as the stream started, events written in between were lost: NodeTest saw it under load).
+     * New tunnel events as this node writes them, pushed from its journal writes ({@link LiveEvents}): after
+     * {@code afterOffset} (a {@link JournalEvent#offset()} seen before; the events since are read from the journal
+     * first), or from this call on (an event journaled after the call is delivered however late the stream starts).
+     * The stream fails with {@link LiveEvents.CutOff} when its consumer falls {@link LiveEvents#buffer()} events
+     * behind: it never slows the journal. On a pair member, whose standby does not write, the journal is polled
+     * instead (every 500 ms).
      */
     public Source<JournalEvent, NotUsed> liveEvents(OptionalLong afterOffset) {
-        long after = afterOffset.isPresent() ? afterOffset.getAsLong() : latestOffset();
-        return readJournal.eventsByTag(TunnelEntity.TAG, Offset.sequence(after))
-                .map(ControlPlane::toJournalEvent)
-                .mapMaterializedValue(f -> NotUsed.notUsed());
+        if (role.paired()) {
+            long after = afterOffset.isPresent() ? afterOffset.getAsLong() : latestOffset();
+            return readJournal.eventsByTag(TunnelEntity.TAG, Offset.sequence(after))
+                    .map(ControlPlane::toJournalEvent)
+                    .mapMaterializedValue(f -> NotUsed.notUsed());
+        }
+        Source<EventQueries.Row, NotUsed> live = LiveEvents.get(system.classicSystem())
+                .subscribe(org.apache.pekko.stream.Materializer.matFromSystem(system));
+        if (afterOffset.isEmpty()) {
+            return live.map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
+        }
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(afterOffset.getAsLong());
+        Source<EventQueries.Row, NotUsed> past = Source.unfoldAsync(afterOffset.getAsLong(), after -> onJournal(c ->
+                        EventQueries.run(c, new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), OptionalLong.of(after), 1_000), codec))
+                        .thenApply(page -> page.isEmpty() ? Optional.<org.apache.pekko.japi.Pair<Long,
+                                List<EventQueries.Row>>>empty()
+                                : Optional.of(org.apache.pekko.japi.Pair.create(page.get(page.size() - 1).offset(), page))))
+                .mapConcat(page -> page)
+                .map(r -> {
+                    seen.set(r.offset());
+                    return r;
+                });
+        return past.concat(live.filter(r -> r.offset() > seen.get()))
+                .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
+    }
+
+    /**
+     * Keeps the tunnels' state checkpoints written as their events are: a tunnel that reaches a multiple of
+     * {@value StateCheckpoints#EVERY} events has its missing checkpoints written, on a thread of their own, so that
+     * no {@code state?at=} read has to.
+     */
+    private void checkpointAsWritten() {
+        java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("palisade-checkpoints").unstarted(r));
+        system.getWhenTerminated().thenRun(writer::shutdownNow);
+        LiveEvents.get(system.classicSystem()).onWritten(w -> {
+            if (w.sequenceNr() % StateCheckpoints.EVERY == 0 && pending.add(w.persistenceId())) {
+                writer.execute(() -> {
+                    pending.remove(w.persistenceId());
+                    try (Connection c = JournalSchema.connect(journal)) {
+                        checkpoints.catchUp(c, w.persistenceId(), TunnelState.empty(w.event().label()));
+                    } catch (SQLException | RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn(
+                                "state checkpoints of {} not written: {}", w.persistenceId(), e.toString());
+                    }
+                });
+            }
+        });
     }
 
     private long latestOffset() {

@@ -184,6 +184,8 @@ public final class NodeConfig {
                 # a commit of N tunnels makes N entities persist at once: queue the burst (default 1000 rows) rather
                 # than fail writes, which opens the breaker for everyone
                 jdbc-journal.bufferSize = 100000
+                # the default DAO that also pushes each committed tunnel event to the live stream (LiveEvents)
+                jdbc-journal.dao = "net.palisade.controlplane.journal.PublishingJournalDao"
                 jdbc-snapshot-store.circuit-breaker { max-failures = 10, call-timeout = 60s, reset-timeout = 5s }
                 jdbc-read-journal {
                   use-shared-db = "palisade"

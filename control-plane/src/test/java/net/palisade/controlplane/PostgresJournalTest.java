@@ -74,11 +74,27 @@ class PostgresJournalTest {
             assertThat(running.config()).as("secrets unsealed intact").isEqualTo(Fixtures.config());
             assertThat(get(cp.events("static-d", Optional.empty(), Optional.empty(), Optional.of("admin-down"))))
                     .hasSize(3);
+            // state checkpoints on PostgreSQL: one every 2 events of static-d (7 events), one of them then skipped
+            // as if a read had not seen it, so the read that passes it finds it written (the key refuses a second)
+            var codec = new net.palisade.controlplane.journal.SerializationCodec<>(
+                    org.apache.pekko.serialization.SerializationExtension.get(cp.system()),
+                    net.palisade.controlplane.tunnel.TunnelState.class);
+            var checkpoints = new net.palisade.controlplane.journal.StateCheckpoints<>(codec,
+                    net.palisade.controlplane.tunnel.TunnelState::apply, 2);
+            var empty = net.palisade.controlplane.tunnel.TunnelState.empty("static-d");
+            try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
+                var end = checkpoints.catchUp(c, "Tunnel|static-d", empty);
+                assertThat(s.executeUpdate("UPDATE state_checkpoint SET through_nanos = " + Long.MAX_VALUE
+                        + " WHERE persistence_id = 'Tunnel|static-d' AND sequence_number = 4")).isEqualTo(1);
+                assertThat(checkpoints.at(c, "Tunnel|static-d", empty, java.time.Instant.now())).isEqualTo(end);
+                assertThat(get(cp.stateAt("static-d", java.time.Instant.now()))).isEqualTo(end.view());
+            }
         }
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         int rows = 0;
         try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_payload FROM event_journal UNION ALL SELECT snapshot_payload FROM snapshot")) {
+                ResultSet rs = s.executeQuery("SELECT event_payload FROM event_journal UNION ALL SELECT snapshot_payload FROM snapshot"
+                        + " UNION ALL SELECT state_payload FROM state_checkpoint")) {
             while (rs.next()) {
                 all.writeBytes(rs.getBytes(1));
                 rows++;

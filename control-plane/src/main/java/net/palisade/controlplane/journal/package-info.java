@@ -5,6 +5,9 @@
  * ({@link net.palisade.controlplane.journal.NodeKey}, {@link net.palisade.controlplane.journal.SecretSealer}), so no
  * key or PSK is stored in clear; and the gateway pair's key ({@link net.palisade.controlplane.journal.PairKey},
  * {@link net.palisade.controlplane.journal.TakeoverSealer}), which seals the IKE and Child SA state a node needs to
- * go on with a tunnel without renegotiating.
+ * go on with a tunnel without renegotiating. Reads: events by SQL on the journal's indexes
+ * ({@link net.palisade.controlplane.journal.EventQueries}), a tunnel's state at an instant from state checkpoints
+ * ({@link net.palisade.controlplane.journal.StateCheckpoints}), and live events pushed from the journal's writes
+ * ({@link net.palisade.controlplane.journal.PublishingJournalDao}, {@link net.palisade.controlplane.journal.LiveEvents}).
  */
 package net.palisade.controlplane.journal;

@@ -212,9 +212,17 @@ public final class SnmpTraps implements AutoCloseable {
 
     /** Sends the traps of every tunnel event the node journals from now on, until {@link #close()}. */
     public SnmpTraps follow(ControlPlane node) {
-        stream = node.liveEvents(OptionalLong.empty())
+        // a live stream that falls behind the journal is cut off (LiveEvents): read on from the last event sent
+        AtomicLong last = new AtomicLong(-1);
+        stream = org.apache.pekko.stream.javadsl.RestartSource.withBackoff(
+                        org.apache.pekko.stream.RestartSettings.create(java.time.Duration.ofMillis(100),
+                                java.time.Duration.ofSeconds(5), 0.2),
+                        () -> node.liveEvents(last.get() < 0 ? OptionalLong.empty() : OptionalLong.of(last.get())))
                 .viaMat(KillSwitches.single(), Keep.right())
-                .toMat(Sink.foreach(j -> send(j.event())), Keep.left())
+                .toMat(Sink.foreach(j -> {
+                    send(j.event());
+                    last.set(j.offset());
+                }), Keep.left())
                 .run(node.system());
         log.info("SNMP traps ({}) to {}", v3 ? "v3, authPriv SHA-256/AES" : "v2c",
                 targets.stream().map(t -> t.getAddress().toString()).toList());
