@@ -146,6 +146,15 @@ final class EngineContext {
         lastInbound = now();
     }
 
+    /**
+     * Whether a resumed IKE SA may be synchronised with the peer (RFC 6311) rather than rekeyed. A sync is answered
+     * with message ID 0: impossible for a peer that already answered our request 0 under these keys (as the IKE SA's
+     * responder our request 0 is encrypted; as its initiator it was IKE_SA_INIT), and a second sync is not made.
+     */
+    boolean midSyncPossible() {
+        return peerMidSync && !sa.midSyncUsed && (sa.initiatorRole || sa.window.peekNextRequestId() == 0);
+    }
+
     Instant now() {
         return env.clock().instant();
     }

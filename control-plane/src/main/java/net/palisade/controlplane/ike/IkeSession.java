@@ -171,12 +171,7 @@ public final class IkeSession {
             case IkeInput.Start s -> {
                 if (resumed && state == IkeState.ESTABLISHED) {
                     resumed = false;
-                    // a sync is answered with message ID 0: impossible for a peer that already answered our
-                    // request 0 under these keys (as the IKE SA's responder our request 0 is encrypted; as its
-                    // initiator it was IKE_SA_INIT), so then the IKE SA is rekeyed instead (EngineContext#request)
-                    boolean syncable = ctx.peerMidSync && !ctx.sa.midSyncUsed
-                            && (ctx.sa.initiatorRole || ctx.sa.window.peekNextRequestId() == 0);
-                    localRequest(Request.of(syncable ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
+                    localRequest(Request.of(ctx.midSyncPossible() ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {
