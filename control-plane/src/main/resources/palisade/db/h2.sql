@@ -48,8 +48,9 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
 -- a tunnel's state after every 32nd event (StateCheckpoints): state?at= folds at most 32 events onto the latest
 -- whose events all happened by then (through_nanos: the latest event time up to it). A cache of the journal.
 -- The payload is VARBINARY, not a BLOB: a few kilobytes at most, and H2 makes a temporary LOB for every BLOB
--- parameter, also for the inserts that find their checkpoint already there; after a kill -9 in the middle of
--- those, H2's LOB clean-up at close failed an assertion (CrashTest, once in a fresh-chroot run).
+-- parameter, also for the inserts that find their checkpoint already there. With BLOBs, H2's LOB clean-up at the
+-- first close after a kill -9 once failed an assertion (CrashTest, in a fresh-chroot run; not reproduced alone in
+-- eight kills of a writer doing only such inserts, so the cause is likely, not proven).
 CREATE TABLE IF NOT EXISTS PUBLIC."state_checkpoint" (
     "persistence_id" VARCHAR(255) NOT NULL,
     "sequence_number" BIGINT NOT NULL,
