@@ -471,8 +471,7 @@ public final class Ikev1Session {
                 info.sendDeleteEsp(List.of(c.spiIn()));
                 removeChild(c);
             } else if (c.rekeyAt() != null && !now.isBefore(c.rekeyAt())) {
-                children.set(children.indexOf(c), new Child(c.spiIn(), c.spiOut(), c.local(), c.remote(), null,
-                        c.expireAt()));
+                noLongerRekeyed(c);
                 if (!quick.inFlight(c.local(), c.remote())) {
                     ctx.count("child_replacement_started");
                     quick.initiate(c.local(), c.remote(), c.spiIn());
@@ -691,15 +690,15 @@ public final class Ikev1Session {
      * peer deletes it or it expires.
      */
     void receiving(IkeOutput.ChildSaInstalled sa, Flow local, Flow remote, Duration lifetime, long[] old) {
-        Instant now = ctx.now();
-        for (Child c : List.copyOf(children)) {
-            if (c.spiIn() == old[0]) {
-                children.set(children.indexOf(c), new Child(c.spiIn(), c.spiOut(), c.local(), c.remote(), null,
-                        c.expireAt()));
-            }
-        }
-        children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, null, now.plus(lifetime)));
+        children.stream().filter(c -> c.spiIn() == old[0]).findFirst().ifPresent(this::noLongerRekeyed);
+        children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, null, ctx.now().plus(lifetime)));
         ctx.output(new IkeOutput.ChildSaRekeyed(old[0], old[1], sa, false, false, false));
+    }
+
+    /** {@code c} stays until it expires or is deleted, but no rekey of ours is due for it any more. */
+    private void noLongerRekeyed(Child c) {
+        children.set(children.indexOf(c), new Child(c.spiIn(), c.spiOut(), c.local(), c.remote(), null,
+                c.expireAt()));
     }
 
     /** The pair receiving on {@code spiIn} sends from now on. */

@@ -411,11 +411,11 @@ final class QuickMode {
     /** A quick mode of ours that ran out of retransmissions. */
     void timedOut(long messageId) {
         Exchange e = active.remove(messageId);
-        if (e != null && e.receiving) {
-            // message 3 never came: the pair installed with message 2 goes, the old one sends on
-            session.withdraw(e.spiIn, e.spiOut);
-        }
         if (e != null) {
+            if (e.receiving) {
+                // message 3 never came: the pair installed with message 2 goes, the old one sends on
+                session.withdraw(e.spiIn, e.spiOut);
+            }
             ctx.childFailed(FailureReason.TIMEOUT, "no answer to quick mode for " + e.local + " to " + e.remote);
             startNext();
         }
