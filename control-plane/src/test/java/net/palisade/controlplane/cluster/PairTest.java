@@ -60,7 +60,7 @@ class PairTest {
         try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
             JournalSchema.createIfMissing(pg);
             LeaseTable.createIfMissing(c);
-            s.execute("TRUNCATE event_journal, event_tag, snapshot, palisade_lease");
+            s.execute("TRUNCATE event_journal, event_tag, snapshot, state_checkpoint, palisade_lease");
         }
     }
 
@@ -335,7 +335,8 @@ class PairTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 boolean aUp = !a.system().whenTerminated().isCompleted();
                 boolean bUp = !b.system().whenTerminated().isCompleted();
-                assertThat(aUp ^ bUp).as("exactly one member left (a %s, b %s)", aUp, bUp).isTrue();
+                assertThat(aUp ^ bUp).as(() -> "exactly one member left (a " + aUp + ", b " + bUp + ")\n"
+                        + state("a", a, aRole) + state("b", b, bRole) + leaseRows()).isTrue();
             });
             boolean aSurvived = !a.system().whenTerminated().isCompleted();
             ControlPlane survivor = aSurvived ? a : b;
@@ -350,6 +351,33 @@ class PairTest {
             } else {
                 assertThat(downedRole.seen).noneMatch(x -> x.startsWith("active"));
             }
+        }
+    }
+
+    /** What a failed partition test needs to be understood: each node's view of the cluster, its roles, and the leases. */
+    static String state(String name, ControlPlane n, Transitions role) {
+        String view;
+        try {
+            view = n.system().whenTerminated().isCompleted() ? "terminated" : n.cluster().members().toString();
+        } catch (RuntimeException e) {
+            view = "unreadable: " + e;
+        }
+        return name + ": " + view + ", roles " + role.seen + "\n";
+    }
+
+    static String leaseRows() {
+        try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement();
+                var r = s.executeQuery("SELECT * FROM palisade_lease")) {
+            StringBuilder b = new StringBuilder("lease rows at " + java.time.Instant.now() + ":");
+            while (r.next()) {
+                b.append("\n  ");
+                for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                    b.append(r.getMetaData().getColumnName(i)).append('=').append(r.getString(i)).append(' ');
+                }
+            }
+            return b.toString();
+        } catch (Exception e) {
+            return "lease rows unreadable: " + e;
         }
     }
 
