@@ -333,13 +333,19 @@ class PairTest {
             toA.blackHole();
             // each side finds the other unreachable; the resolver's lease lets one side down the other
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                boolean aUp = !a.system().whenTerminated().isCompleted();
-                boolean bUp = !b.system().whenTerminated().isCompleted();
+                boolean aUp = stillMember(a);
+                boolean bUp = stillMember(b);
                 assertThat(aUp ^ bUp).as(() -> "exactly one member left (a " + aUp + ", b " + bUp + ")\n"
                         + state("a", a, aRole) + state("b", b, bRole) + leaseRows()).isTrue();
             });
-            boolean aSurvived = !a.system().whenTerminated().isCompleted();
+            boolean aSurvived = stillMember(a);
             ControlPlane survivor = aSurvived ? a : b;
+            ControlPlane downed = aSurvived ? b : a;
+            // a downed node then runs its coordinated shutdown; partitioned, its cluster-exiting phase waits out its
+            // 10 s timeout, and every phase's timeouts add up to 75 s
+            await().atMost(Duration.ofSeconds(80)).untilAsserted(() -> assertThat(
+                    downed.system().whenTerminated().isCompleted()).as(() -> "the downed node terminated\n"
+                            + state("a", a, aRole) + state("b", b, bRole)).isTrue());
             Transitions survivorRole = aSurvived ? aRole : bRole;
             Transitions downedRole = aSurvived ? bRole : aRole;
             await().atMost(Duration.ofSeconds(10)).until(() -> survivor.role().active());
@@ -354,11 +360,24 @@ class PairTest {
         }
     }
 
+    /** @return whether {@code n} still counts itself a member: not downed (nor leaving) in its own view, not terminated */
+    static boolean stillMember(ControlPlane n) {
+        if (n.system().whenTerminated().isCompleted()) {
+            return false;
+        }
+        var status = org.apache.pekko.cluster.Cluster.get(n.system().classicSystem()).selfMember().status();
+        return status == org.apache.pekko.cluster.MemberStatus.up()
+                || status == org.apache.pekko.cluster.MemberStatus.weaklyUp()
+                || status == org.apache.pekko.cluster.MemberStatus.joining();
+    }
+
     /** What a failed partition test needs to be understood: each node's view of the cluster, its roles, and the leases. */
     static String state(String name, ControlPlane n, Transitions role) {
         String view;
         try {
-            view = n.system().whenTerminated().isCompleted() ? "terminated" : n.cluster().members().toString();
+            view = n.system().whenTerminated().isCompleted() ? "terminated"
+                    : "self " + org.apache.pekko.cluster.Cluster.get(n.system().classicSystem()).selfMember().status()
+                            + ", members " + n.cluster().members();
         } catch (RuntimeException e) {
             view = "unreadable: " + e;
         }
