@@ -288,7 +288,7 @@ say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
 
 # ---- helpers for the two takeovers -----------------------------------------------------------------------------------
 cat > "$work/ping.py" <<'PY'
-import re, sys
+import re, sys, time
 # ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run
 text = open(sys.argv[1]).read()
 killed = float(sys.argv[2])
@@ -306,9 +306,14 @@ run = best = 0
 for s in range(first, first + sent):
     run = run + 1 if s not in seqs else 0
     best = max(best, run)
-gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:])]
-gap, at, upto = max(gaps) if gaps else (0, 0, 0)
+# the longest silence from the kill on: gaps that end after it (an earlier one, up to a minute before the kill in
+# the --rekey ours scenarios, is not the takeover's); with no reply after the kill, the silence runs until now
+gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:]) if b[0] > killed]
 after = [t for t, _ in replies if t > killed]
+if not after:
+    last = max(t for t, _ in replies)
+    gaps.append((time.time() - last, last, time.time()))
+gap, at, upto = max(gaps) if gaps else (0, 0, 0)
 resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
 print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
 PY

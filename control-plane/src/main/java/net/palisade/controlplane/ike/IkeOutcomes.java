@@ -186,21 +186,7 @@ final class IkeOutcomes {
                     c.wipeKeys();
                 }
             }
-            case IkeOutput.IkeSaState st -> {
-                takeover.ifPresent(sealer -> {
-                    SaId sa = SaId.of(st.snapshot().id().toString());
-                    byte[] plain = SnapshotCodec.encode(st.snapshot());
-                    SealedState sealed;
-                    try {
-                        sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
-                    } finally {
-                        SnapshotCodec.wipe(plain);
-                    }
-                    report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
-                            Cause.NODE, r));
-                });
-                st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
-            }
+            case IkeOutput.IkeSaState st -> ikeState(label, st, new CompletableFuture<>());
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
@@ -255,6 +241,30 @@ final class IkeOutcomes {
                         : n.remoteBehindNat() ? " (peer behind NAT)" : "");
             }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
+        }
+    }
+
+    /**
+     * Journals the IKE SA's state sealed with the pair key, if the node has one; {@code journaled} completes once the
+     * journal has it (or refused it, or there is nothing to journal): the session holds a request behind it
+     * ({@link IkeOutput.IkeSaState#beforeRequest}).
+     */
+    void ikeState(String label, IkeOutput.IkeSaState st, CompletableFuture<Void> journaled) {
+        try {
+            takeover.ifPresentOrElse(sealer -> {
+                SaId sa = SaId.of(st.snapshot().id().toString());
+                byte[] plain = SnapshotCodec.encode(st.snapshot());
+                SealedState sealed;
+                try {
+                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                } finally {
+                    SnapshotCodec.wipe(plain);
+                }
+                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                        Cause.NODE, r), journaled);
+            }, () -> journaled.complete(null));
+        } finally {
+            st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
         }
     }
 
@@ -510,14 +520,26 @@ final class IkeOutcomes {
      * rejected report does not hold up the next.
      */
     private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        report(label, input, null);
+    }
+
+    /** {@link #report(String, Function)}; {@code delivered} (if not null) completes when the delivery holding it did. */
+    private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input,
+            CompletableFuture<Void> delivered) {
         Reporter to = reporter;
         if (to == null) {
+            if (delivered != null) {
+                delivered.complete(null);
+            }
             return;
         }
         Reports r = reports.computeIfAbsent(label, k -> new Reports());
         boolean deliver;
         synchronized (r) {
             r.queued.add(input);
+            if (delivered != null) {
+                r.awaited.add(delivered);
+            }
             deliver = !r.inFlight;
             r.inFlight = true;
         }
@@ -528,6 +550,7 @@ final class IkeOutcomes {
 
     private void deliver(Reporter to, String label, Reports r) {
         List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> batch;
+        List<CompletableFuture<Void>> awaited;
         synchronized (r) {
             if (r.queued.isEmpty()) {
                 r.inFlight = false;
@@ -535,6 +558,8 @@ final class IkeOutcomes {
             }
             batch = List.copyOf(r.queued);
             r.queued.clear();
+            awaited = List.copyOf(r.awaited);
+            r.awaited.clear();
         }
         CompletionStage<?> s;
         try {
@@ -546,13 +571,18 @@ final class IkeOutcomes {
             if (ex != null) {
                 log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
             }
+            awaited.forEach(f -> f.complete(null));
             deliver(to, label, r);
         });
     }
 
-    /** A tunnel's reports not yet delivered, and whether a delivery is in flight. Guarded by itself. */
+    /**
+     * A tunnel's reports not yet delivered, those awaited among them (completed with their delivery), and whether a
+     * delivery is in flight. Guarded by itself.
+     */
     private static final class Reports {
         final List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> queued = new ArrayList<>();
+        final List<CompletableFuture<Void>> awaited = new ArrayList<>();
         boolean inFlight;
     }
 

@@ -18,6 +18,16 @@ interface SessionDriver {
     void event(String label, IkeOutput.Event e);
 
     /**
+     * Journals {@code state}, the IKE SA's state as one of our requests leaves ({@link
+     * IkeOutput.IkeSaState#beforeRequest}); the stage completes once the journal has it, refused it, or nothing
+     * was to be journaled. {@link JournalFirst} holds the request until then.
+     */
+    default CompletionStage<?> journalFirst(String label, IkeOutput.IkeSaState state) {
+        event(label, state);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * A session failed (an exception, {@code detail}): reports {@code negotiation-failed} and the end of each IKE SA
      * it {@code held}, so that the tunnel journals it and their Child SAs leave the dataplane. A failure to report
      * is logged only.
