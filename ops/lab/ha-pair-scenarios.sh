@@ -154,16 +154,23 @@ table bridge ha_rekey_ours {
   }
 }
 NFT
+  # gw1's journal slowed by 150 ms a chunk from now until the kill (the forwarder to PostgreSQL, pgfwd.py): a write
+  # takes a few hundred ms, as on the loaded machine where a suite run lost this race — the kill, 20-40 ms after
+  # strongSwan's answer, then came before the state journaled with gw1's request, unless the request waits for it
+  echo "${HA_PAIR_JOURNAL_DELAY_MS:-150}" > "$work/pgdelay-1"
   t0=$(date +%s.%N)
-  for i in $(seq 1 400); do
+  # polled every 20 ms (it was 200 ms): the kill follows the drop closely, as a crash right after the peer's answer
+  # would; with the slower poll the dead node's journal had up to 200 ms to catch up with what it had sent
+  for i in $(seq 1 4000); do
     dropped=$(ip netns exec "$P-inet" nft list table bridge ha_rekey_ours | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
     [ "${dropped:-0}" -gt 0 ] && break
-    sleep 0.2
+    sleep 0.02
   done
   [ "${dropped:-0}" -gt 0 ] || fail "gw1 started no rekey within 80 s (its $kind SA has a 60 s lifetime)"
   victim=$(node_pid 1)
   killed=$(date +%s.%N)
   kill -9 "$victim"
+  rm -f "$work/pgdelay-1"
   ip netns exec "$P-inet" nft delete table bridge ha_rekey_ours
   local ours_before
   ours_before=$(rekeys_by 2 192.0.2.1:25520 "$kind")

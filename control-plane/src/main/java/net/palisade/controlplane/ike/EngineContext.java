@@ -58,6 +58,10 @@ final class EngineContext {
     Instant lastSent;
     /** The IKE SA in use: its SPIs, keys and message window. */
     IkeSa sa;
+    /** Our rekey of the current IKE SA in flight, as its journaled state names it ({@link IkeRekeying}). */
+    Optional<IkeSaSnapshot.RekeyInFlight> rekeyInFlight = Optional.empty();
+    /** The rekey in flight in the state this IKE SA was resumed from, until {@link IkeRekeying#resendInFlight}. */
+    Optional<IkeSaSnapshot.RekeyInFlight> resumedRekey = Optional.empty();
     /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
     private boolean takeoverDue;
 
@@ -112,7 +116,7 @@ final class EngineContext {
         return new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(), suite.integrity(),
                 suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
                 peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId(),
-                sa.midSyncUsed);
+                sa.midSyncUsed, rekeyInFlight.map(IkeSaSnapshot.RekeyInFlight::copy));
     }
 
     /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
@@ -148,6 +152,7 @@ final class EngineContext {
         peerFragmentation = s.peerFragmentation();
         peerMidSync = s.peerMidSync();
         sa.midSyncUsed = s.midSyncUsed();
+        resumedRekey = s.rekey();
         lastInbound = now();
     }
 
@@ -245,8 +250,19 @@ final class EngineContext {
      */
     void request(ExchangeType exchange, List<Payload> payloads, Request purpose) {
         long id = sa.window.nextRequestId();
-        List<byte[]> d = protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole), payloads);
+        transmit(id, exchange, protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole),
+                payloads), purpose);
+    }
+
+    /**
+     * Sends our request {@code d} (protected, message ID {@code id}) and waits for its answer; an IKE SA rekey's
+     * journaled state carries the datagrams ({@link IkeSaSnapshot.RekeyInFlight#request}).
+     */
+    void transmit(long id, ExchangeType exchange, List<byte[]> d, Request purpose) {
         sa.window.sent(id, d, new IkeSa.Sent(exchange, purpose), now());
+        if (purpose.kind() == Request.Kind.REKEY_IKE) {
+            rekeyInFlight = rekeyInFlight.map(r -> r.sentAs(d));
+        }
         if (settings.takeoverState() && exchange != ExchangeType.Known.IKE_AUTH && sa.keys != null) {
             output(new IkeOutput.IkeSaState(snapshot(), true));
         }

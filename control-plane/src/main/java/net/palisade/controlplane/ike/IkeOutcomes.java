@@ -265,6 +265,7 @@ final class IkeOutcomes {
             }, () -> journaled.complete(null));
         } finally {
             st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
+            st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
         }
     }
 
