@@ -119,12 +119,12 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
-        public CompletionStage<?> journalFirst(String label, IkeOutput.IkeSaState state) {
+        public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
             java.util.concurrent.CompletableFuture<Void> journaled = new java.util.concurrent.CompletableFuture<>();
             if (!outcome(() -> {
-                recordKeys(label, state);
-                outcomeCounters.count(state);
-                owner.ikeState(label, state, journaled);
+                recordKeys(label, e);
+                outcomeCounters.count(e);
+                owner.event(label, e, journaled);
             })) {
                 journaled.complete(null); // closed: nothing will be journaled, nothing waits
             }

@@ -133,6 +133,15 @@ final class IkeOutcomes {
 
     /** Turns an engine outcome into dataplane changes and a tunnel event. */
     void event(String label, IkeOutput.Event e) {
+        event(label, e, new CompletableFuture<>());
+    }
+
+    /**
+     * {@link #event(String, IkeOutput.Event)}; {@code journaled} completes once the journal has its tunnel event
+     * (or refused it, or it has none): the session holds its next datagrams behind an IKE SA state written ahead of
+     * a request and behind a Child SA's deletion ({@link JournalFirst}). Other outcomes complete it at once.
+     */
+    void event(String label, IkeOutput.Event e, CompletableFuture<Void> journaled) {
         switch (e) {
             case IkeOutput.Phase1Up p -> {
                 authenticated.accept(p.id().initiatorSpi());
@@ -186,7 +195,7 @@ final class IkeOutcomes {
                     c.wipeKeys();
                 }
             }
-            case IkeOutput.IkeSaState st -> ikeState(label, st, new CompletableFuture<>());
+            case IkeOutput.IkeSaState st -> ikeState(label, st, journaled);
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
@@ -209,7 +218,10 @@ final class IkeOutcomes {
                 }
                 peerSas.childGone(label, d.inboundSpi());
                 if (!replacedChildren.remove(label + "/" + SaId.child(d.inboundSpi()))) {
-                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
+                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r),
+                            journaled);
+                } else {
+                    journaled.complete(null); // replaced by a rekey: its end is journaled with the rekey
                 }
             }
             case IkeOutput.ChildSaSending s -> {
@@ -241,6 +253,9 @@ final class IkeOutcomes {
                         : n.remoteBehindNat() ? " (peer behind NAT)" : "");
             }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
+        }
+        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)) {
+            journaled.complete(null);
         }
     }
 

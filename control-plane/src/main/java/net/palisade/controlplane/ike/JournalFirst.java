@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * its way to the journal ({@link IkeOutput.IkeSaState#beforeRequest}): the request, and whatever the session sends
  * after it, leave once the journal has that state. A node that takes over then knows of every request the peer may
  * have answered; written after the send, the state was lost when the node died within the journal's round trip
- * (docs/ha.md, "Resumption", item 8). Everything else goes straight to the node's driver.
+ * (docs/ha.md, "Resumption", item 8). The same for a Child SA's end ({@link #awaited}). Everything else goes straight
+ * to the node's driver.
  *
  * <p>A journal that does not answer within {@link #MOST} releases the datagrams anyway: by then the node has lost
  * its active lease (it stands down after 1.35 s without renewing it) and its IKE is fenced, or it runs without a
@@ -50,9 +51,19 @@ final class JournalFirst implements SessionDriver {
         }
     }
 
+    /**
+     * Whether the session's next datagrams wait for {@code e} to be journaled: the IKE SA's state written ahead of
+     * one of our requests, and a Child SA's end — so that our answer to the peer's Delete of a Child SA leaves only
+     * once the journal says it is gone (a node taking over in between resumed it as the one to send on, which the
+     * peer no longer had; docs/ha.md).
+     */
+    static boolean awaited(IkeOutput.Event e) {
+        return e instanceof IkeOutput.IkeSaState st && st.beforeRequest() || e instanceof IkeOutput.ChildSaDeleted;
+    }
+
     @Override
     public void event(String label, IkeOutput.Event e) {
-        if (!(e instanceof IkeOutput.IkeSaState st) || !st.beforeRequest()) {
+        if (!awaited(e)) {
             node.event(label, e);
             return;
         }
@@ -61,14 +72,14 @@ final class JournalFirst implements SessionDriver {
         }
         CompletionStage<?> journaled;
         try {
-            journaled = node.journalFirst(label, st);
+            journaled = node.journalFirst(label, e);
         } catch (RuntimeException ex) {
             journaled = java.util.concurrent.CompletableFuture.failedFuture(ex);
         }
         journaled.toCompletableFuture().orTimeout(MOST.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, ex) -> {
             if (ex != null) {
-                log.warn("tunnel {}: the IKE SA's state before our request was not journaled ({}); sending it anyway",
-                        label, ex.getMessage());
+                log.warn("tunnel {}: {} was not journaled ({}); sending what waited for it anyway", label,
+                        e.getClass().getSimpleName(), ex.getMessage());
             }
             release();
         });
@@ -89,8 +100,8 @@ final class JournalFirst implements SessionDriver {
     }
 
     @Override
-    public CompletionStage<?> journalFirst(String label, IkeOutput.IkeSaState state) {
-        return node.journalFirst(label, state);
+    public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
+        return node.journalFirst(label, e);
     }
 
     @Override

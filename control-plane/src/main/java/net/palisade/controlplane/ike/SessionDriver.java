@@ -18,12 +18,11 @@ interface SessionDriver {
     void event(String label, IkeOutput.Event e);
 
     /**
-     * Journals {@code state}, the IKE SA's state as one of our requests leaves ({@link
-     * IkeOutput.IkeSaState#beforeRequest}); the stage completes once the journal has it, refused it, or nothing
-     * was to be journaled. {@link JournalFirst} holds the request until then.
+     * Reports {@code e}, an outcome the session's next datagrams must wait for ({@link JournalFirst#awaited}); the
+     * stage completes once the journal has it, refused it, or nothing was to be journaled.
      */
-    default CompletionStage<?> journalFirst(String label, IkeOutput.IkeSaState state) {
-        event(label, state);
+    default CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
+        event(label, e);
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 

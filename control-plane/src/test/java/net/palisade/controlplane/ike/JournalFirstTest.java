@@ -137,6 +137,64 @@ class JournalFirstTest {
         assertThat(journaled).isDone();
     }
 
+    /**
+     * The peer deletes a Child SA (after its rekey, in the lab): our answer leaves only once the journal says the
+     * Child SA is gone. Answered first, a node taking over before the journal had it resumed that Child SA as the
+     * one to send on, which the peer had deleted (docs/ha.md, "Not yet" before 2026-12-06 evening).
+     */
+    @Test
+    void ourAnswerToThePeersDeleteOfAChildSaWaitsForItsEndToBeJournaled() {
+        IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+        IkeOutput.Send delete = ResumeTest.sends(loop.a.handle(new IkeInput.DeleteChild()).outputs()).getFirst();
+        List<IkeOutput> out = loop.b.handle(new IkeInput.Received(delete.datagram(), delete.from(), delete.to()))
+                .outputs();
+        IkeOutput.ChildSaDeleted gone = out.stream().filter(IkeOutput.ChildSaDeleted.class::isInstance)
+                .map(IkeOutput.ChildSaDeleted.class::cast).findFirst().orElseThrow();
+        assertThat(out.indexOf(gone)).as("the end comes before the answer").isLessThan(
+                out.indexOf(ResumeTest.sends(out).getFirst()));
+
+        Node node = new Node();
+        JournalFirst driver = new JournalFirst(node);
+        for (IkeOutput o : out) {
+            apply(driver, o);
+        }
+        assertThat(node.sent).as("the answer waits").isEmpty();
+        node.journaled.getFirst().complete(null);
+        assertThat(node.sent).hasSize(1);
+    }
+
+    @Test
+    void theOutcomeOwnerSaysWhenTheJournalHasAChildSasEnd() {
+        IkeOutcomes owner = new IkeOutcomes(Runnable::run, label -> Optional.empty(), spi -> {});
+        CompletableFuture<Object> entity = new CompletableFuture<>();
+        List<TunnelCommand.EngineInput> reported = new CopyOnWriteArrayList<>();
+        owner.attach(new IkeOutcomes.Reporter() {
+            @Override
+            public CompletionStage<?> report(String label,
+                    Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+                reported.add(input.apply(null));
+                return entity;
+            }
+
+            @Override
+            public CompletionStage<?> reportAll(String label,
+                    List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+                inputs.forEach(f -> reported.add(f.apply(null)));
+                return entity;
+            }
+        });
+        CompletableFuture<Void> journaled = new CompletableFuture<>();
+        owner.event("t", new IkeOutput.ChildSaDeleted(0xc0010a0L, 0xc0010a1L), journaled);
+        assertThat(reported).singleElement().isInstanceOf(TunnelCommand.ChildSaDeleted.class);
+        assertThat(journaled).isNotDone();
+        entity.complete(null);
+        assertThat(journaled).isDone();
+        // an outcome nothing waits for completes at once
+        CompletableFuture<Void> alive = new CompletableFuture<>();
+        owner.event("t", new IkeOutput.PeerAlive(), alive);
+        assertThat(alive).isDone();
+    }
+
     /** A fresh IKE SA's state as written ahead of its first liveness check (the owner wipes a state's keys). */
     private static IkeOutput.IkeSaState stateAheadOfALivenessCheck() {
         IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
@@ -168,7 +226,7 @@ class JournalFirstTest {
         }
 
         @Override
-        public CompletionStage<?> journalFirst(String label, IkeOutput.IkeSaState state) {
+        public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
             CompletableFuture<Void> f = new CompletableFuture<>();
             journaled.add(f);
             return f;
