@@ -11,8 +11,8 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
 /**
  * An established IKE SA as a node needs it to go on without renegotiating: its SPIs, our role in it, the negotiated
  * algorithms and the seven keys, where it runs (addresses, ports, NAT), and its message IDs as of the moment it
- * was taken. The engine emits one when the IKE SA comes up and after each IKE SA rekey
- * ({@link IkeOutput.IkeSaState}); the journal keeps it sealed with the pair key ({@link SnapshotCodec}).
+ * was taken. The engine emits one when the IKE SA comes up, after each IKE SA rekey, and ahead of each request of
+ * ours ({@link IkeOutput.IkeSaState}); the journal keeps it sealed with the pair key ({@link SnapshotCodec}).
  *
  * <p>Message IDs move on after the snapshot (DPD, Child SA rekeys): a node resuming from it does not know the
  * current ones, which is what RFC 6311's message ID sync is for. The nonces of IKE_SA_INIT are not kept: nothing
