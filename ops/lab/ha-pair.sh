@@ -148,7 +148,7 @@ printf '%s' "$dbpw" > "$work/db-password"; chmod 600 "$work/db-password"
 # One process in the root namespace: a listening socket made inside each gateway namespace (setns, then back), each
 # connection forwarded to PostgreSQL on the root namespace's loopback.
 cat > "$work/pgfwd.py" <<'PY'
-import ctypes, os, socket, sys, threading
+import ctypes, os, socket, sys, threading, time
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
 def setns(path):
@@ -165,30 +165,37 @@ for ns in namespaces:
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port)); s.listen(64); listeners.append(s)
     libc.setns(home_fd, CLONE_NEWNET)
-def pump(a, b):
+# a file DELAY_DIR/pgdelay-N holding milliseconds slows what gateway N sends to the database by that much per
+# chunk (the --rekey ours scenarios: a journal as slow as on a loaded machine); removed, full speed again
+delay_dir = os.environ.get("PGFWD_DELAY_DIR", "")
+def pump(a, b, gw=0):
     try:
         while True:
             d = a.recv(65536)
             if not d: break
+            f = os.path.join(delay_dir, "pgdelay-%d" % gw)
+            if gw and delay_dir and os.path.exists(f):
+                try: time.sleep(int(open(f).read().strip() or 0) / 1000)
+                except (OSError, ValueError): pass
             b.sendall(d)
     except OSError:
         pass
     for x in (a, b):
         try: x.shutdown(socket.SHUT_RDWR)
         except OSError: pass
-def serve(l):
+def serve(l, gw):
     while True:
         c, _ = l.accept()
         try: u = socket.create_connection(("127.0.0.1", target))
         except OSError: c.close(); continue
-        threading.Thread(target=pump, args=(c, u), daemon=True).start()
+        threading.Thread(target=pump, args=(c, u, gw), daemon=True).start()
         threading.Thread(target=pump, args=(u, c), daemon=True).start()
-for l in listeners:
-    threading.Thread(target=serve, args=(l,), daemon=True).start()
+for i, l in enumerate(listeners):
+    threading.Thread(target=serve, args=(l, i + 1), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()
 PY
-/usr/bin/python3 "$work/pgfwd.py" "$pgport" 15432 "/run/netns/$P-gw1" "/run/netns/$P-gw2" > "$work/fwd.out" 2>&1 &
+PGFWD_DELAY_DIR="$work" /usr/bin/python3 "$work/pgfwd.py" "$pgport" 15432 "/run/netns/$P-gw1" "/run/netns/$P-gw2" > "$work/fwd.out" 2>&1 &
 echo $! > "$work/fwd.pid"
 for _ in $(seq 1 50); do grep -q ready "$work/fwd.out" && break; sleep 0.1; done
 grep -q ready "$work/fwd.out" || fail "PostgreSQL forwarder did not start: $(cat "$work/fwd.out")"
@@ -288,7 +295,7 @@ say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
 
 # ---- helpers for the two takeovers -----------------------------------------------------------------------------------
 cat > "$work/ping.py" <<'PY'
-import re, sys
+import re, sys, time
 # ping -D lines: "[EPOCH] 64 bytes from ...: icmp_seq=N ..."; the result over the whole run
 text = open(sys.argv[1]).read()
 killed = float(sys.argv[2])
@@ -306,9 +313,14 @@ run = best = 0
 for s in range(first, first + sent):
     run = run + 1 if s not in seqs else 0
     best = max(best, run)
-gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:])]
-gap, at, upto = max(gaps) if gaps else (0, 0, 0)
+# the longest silence from the kill on: gaps that end after it (an earlier one, up to a minute before the kill in
+# the --rekey ours scenarios, is not the takeover's); with no reply after the kill, the silence runs until now
+gaps = [(b[0] - a[0], a[0], b[0]) for a, b in zip(replies, replies[1:]) if b[0] > killed]
 after = [t for t, _ in replies if t > killed]
+if not after:
+    last = max(t for t, _ in replies)
+    gaps.append((time.time() - last, last, time.time()))
+gap, at, upto = max(gaps) if gaps else (0, 0, 0)
 resumed = "yes" if after and (upto > killed and after[-1] - upto > 1.0 or after[-1] - killed > 20) else "no"
 print(f"gap_ms={round(gap * 1000)} gap_from={at - killed:.3f} lost={lost} sent={sent} lost_run={best} resumed={resumed}")
 PY

@@ -58,6 +58,10 @@ final class EngineContext {
     Instant lastSent;
     /** The IKE SA in use: its SPIs, keys and message window. */
     IkeSa sa;
+    /** Our rekey of the current IKE SA in flight, as its journaled state names it ({@link IkeRekeying}). */
+    Optional<IkeSaSnapshot.RekeyInFlight> rekeyInFlight = Optional.empty();
+    /** The rekey in flight in the state this IKE SA was resumed from, until {@link IkeRekeying#resendInFlight}. */
+    Optional<IkeSaSnapshot.RekeyInFlight> resumedRekey = Optional.empty();
     /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
     private boolean takeoverDue;
 
@@ -103,11 +107,16 @@ final class EngineContext {
         if (!due || !established || sa.keys == null) {
             return;
         }
+        output(new IkeOutput.IkeSaState(snapshot()));
+    }
+
+    /** The current IKE SA's state, keys copied, with the message IDs as they stand. */
+    private IkeSaSnapshot snapshot() {
         IkeSuite suite = sa.suite;
-        output(new IkeOutput.IkeSaState(new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(),
-                suite.integrity(), suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
+        return new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(), suite.integrity(),
+                suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
                 peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId(),
-                sa.midSyncUsed)));
+                sa.midSyncUsed, rekeyInFlight.map(IkeSaSnapshot.RekeyInFlight::copy));
     }
 
     /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
@@ -143,6 +152,7 @@ final class EngineContext {
         peerFragmentation = s.peerFragmentation();
         peerMidSync = s.peerMidSync();
         sa.midSyncUsed = s.midSyncUsed();
+        resumedRekey = s.rekey();
         lastInbound = now();
     }
 
@@ -230,18 +240,33 @@ final class EngineContext {
     }
 
     /**
-     * Sends our request {@code payloads} in a new {@code exchange} of the current IKE SA and waits for its answer. The
-     * IKE SA's state goes to the journal with it (at the end of this input, with the message ID counted as used): a
-     * node that resumes the IKE SA after a takeover must know every message ID of ours the peer may have answered —
-     * to rekey with the next one, and because a peer that answered our request 0 cannot answer a message ID sync,
-     * which is message ID 0 again (strongSwan derives its AES-GCM IV from the message ID and refuses a second one).
+     * Sends our request {@code payloads} in a new {@code exchange} of the current IKE SA and waits for its answer. On
+     * an established IKE SA its state goes to the journal first, with the message ID counted as used, and the driver
+     * holds the request until that state is durable ({@link IkeOutput.IkeSaState#beforeRequest}): a node that
+     * resumes the IKE SA after a takeover must know every message ID of ours the peer may have answered — to rekey
+     * with the next one, and because a peer that answered our request 0 cannot answer a message ID sync, which is
+     * message ID 0 again (strongSwan derives its AES-GCM IV from the message ID and refuses a second one). Written
+     * after the request, the state lost that race when the node died within the journal's round trip of the send.
      */
     void request(ExchangeType exchange, List<Payload> payloads, Request purpose) {
         long id = sa.window.nextRequestId();
-        List<byte[]> d = protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole), payloads);
-        send(d);
+        transmit(id, exchange, protect(IkeHeader.request(sa.spiI, sa.spiR, exchange, id, sa.initiatorRole),
+                payloads), purpose);
+    }
+
+    /**
+     * Sends our request {@code d} (protected, message ID {@code id}) and waits for its answer; an IKE SA rekey's
+     * journaled state carries the datagrams ({@link IkeSaSnapshot.RekeyInFlight#request}).
+     */
+    void transmit(long id, ExchangeType exchange, List<byte[]> d, Request purpose) {
         sa.window.sent(id, d, new IkeSa.Sent(exchange, purpose), now());
-        outputTakeoverState();
+        if (purpose.kind() == Request.Kind.REKEY_IKE) {
+            rekeyInFlight = rekeyInFlight.map(r -> r.sentAs(d));
+        }
+        if (settings.takeoverState() && exchange != ExchangeType.Known.IKE_AUTH && sa.keys != null) {
+            output(new IkeOutput.IkeSaState(snapshot(), true));
+        }
+        send(d);
     }
 
     /** Our request in flight on the current IKE SA, if any. */

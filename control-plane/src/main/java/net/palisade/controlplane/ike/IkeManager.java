@@ -119,6 +119,19 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
+        public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
+            java.util.concurrent.CompletableFuture<Void> journaled = new java.util.concurrent.CompletableFuture<>();
+            if (!outcome(() -> {
+                recordKeys(label, e);
+                outcomeCounters.count(e);
+                owner.event(label, e, journaled);
+            })) {
+                journaled.complete(null); // closed: nothing will be journaled, nothing waits
+            }
+            return journaled;
+        }
+
+        @Override
         public void dpdLost(String label, IkeOutput.Phase1Down down) {
             outcome(() -> {
                 outcomeCounters.dpdLost();
@@ -419,7 +432,7 @@ public final class IkeManager implements AutoCloseable {
      *       before it.</li>
      * </ul>
      */
-    private void outcome(Runnable task) {
+    private boolean outcome(Runnable task) {
         try {
             outcomes.execute(() -> {
                 try {
@@ -428,8 +441,10 @@ public final class IkeManager implements AutoCloseable {
                     log.error("IKE outcome failed", e);
                 }
             });
+            return true;
         } catch (java.util.concurrent.RejectedExecutionException e) {
             log.debug("IKE outcome after close, dropped");
+            return false;
         }
     }
 

@@ -133,6 +133,15 @@ final class IkeOutcomes {
 
     /** Turns an engine outcome into dataplane changes and a tunnel event. */
     void event(String label, IkeOutput.Event e) {
+        event(label, e, new CompletableFuture<>());
+    }
+
+    /**
+     * {@link #event(String, IkeOutput.Event)}; {@code journaled} completes once the journal has its tunnel event
+     * (or refused it, or it has none): the session holds its next datagrams behind an IKE SA state written ahead of
+     * a request and behind a Child SA's deletion ({@link JournalFirst}). Other outcomes complete it at once.
+     */
+    void event(String label, IkeOutput.Event e, CompletableFuture<Void> journaled) {
         switch (e) {
             case IkeOutput.Phase1Up p -> {
                 authenticated.accept(p.id().initiatorSpi());
@@ -186,21 +195,7 @@ final class IkeOutcomes {
                     c.wipeKeys();
                 }
             }
-            case IkeOutput.IkeSaState st -> {
-                takeover.ifPresent(sealer -> {
-                    SaId sa = SaId.of(st.snapshot().id().toString());
-                    byte[] plain = SnapshotCodec.encode(st.snapshot());
-                    SealedState sealed;
-                    try {
-                        sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
-                    } finally {
-                        SnapshotCodec.wipe(plain);
-                    }
-                    report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
-                            Cause.NODE, r));
-                });
-                st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
-            }
+            case IkeOutput.IkeSaState st -> ikeState(label, st, journaled);
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
@@ -223,7 +218,10 @@ final class IkeOutcomes {
                 }
                 peerSas.childGone(label, d.inboundSpi());
                 if (!replacedChildren.remove(label + "/" + SaId.child(d.inboundSpi()))) {
-                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r));
+                    report(label, r -> new TunnelCommand.ChildSaDeleted(SaId.child(d.inboundSpi()), Cause.PEER, r),
+                            journaled);
+                } else {
+                    journaled.complete(null); // replaced by a rekey: its end is journaled with the rekey
                 }
             }
             case IkeOutput.ChildSaSending s -> {
@@ -255,6 +253,34 @@ final class IkeOutcomes {
                         : n.remoteBehindNat() ? " (peer behind NAT)" : "");
             }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
+        }
+        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)) {
+            journaled.complete(null);
+        }
+    }
+
+    /**
+     * Journals the IKE SA's state sealed with the pair key, if the node has one; {@code journaled} completes once the
+     * journal has it (or refused it, or there is nothing to journal): the session holds a request behind it
+     * ({@link IkeOutput.IkeSaState#beforeRequest}).
+     */
+    void ikeState(String label, IkeOutput.IkeSaState st, CompletableFuture<Void> journaled) {
+        try {
+            takeover.ifPresentOrElse(sealer -> {
+                SaId sa = SaId.of(st.snapshot().id().toString());
+                byte[] plain = SnapshotCodec.encode(st.snapshot());
+                SealedState sealed;
+                try {
+                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                } finally {
+                    SnapshotCodec.wipe(plain);
+                }
+                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                        Cause.NODE, r), journaled);
+            }, () -> journaled.complete(null));
+        } finally {
+            st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
+            st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
         }
     }
 
@@ -510,14 +536,26 @@ final class IkeOutcomes {
      * rejected report does not hold up the next.
      */
     private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+        report(label, input, null);
+    }
+
+    /** {@link #report(String, Function)}; {@code delivered} (if not null) completes when the delivery holding it did. */
+    private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input,
+            CompletableFuture<Void> delivered) {
         Reporter to = reporter;
         if (to == null) {
+            if (delivered != null) {
+                delivered.complete(null);
+            }
             return;
         }
         Reports r = reports.computeIfAbsent(label, k -> new Reports());
         boolean deliver;
         synchronized (r) {
             r.queued.add(input);
+            if (delivered != null) {
+                r.awaited.add(delivered);
+            }
             deliver = !r.inFlight;
             r.inFlight = true;
         }
@@ -528,6 +566,7 @@ final class IkeOutcomes {
 
     private void deliver(Reporter to, String label, Reports r) {
         List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> batch;
+        List<CompletableFuture<Void>> awaited;
         synchronized (r) {
             if (r.queued.isEmpty()) {
                 r.inFlight = false;
@@ -535,6 +574,8 @@ final class IkeOutcomes {
             }
             batch = List.copyOf(r.queued);
             r.queued.clear();
+            awaited = List.copyOf(r.awaited);
+            r.awaited.clear();
         }
         CompletionStage<?> s;
         try {
@@ -546,13 +587,18 @@ final class IkeOutcomes {
             if (ex != null) {
                 log.warn("tunnel {}: report not accepted: {}", label, ex.getMessage());
             }
+            awaited.forEach(f -> f.complete(null));
             deliver(to, label, r);
         });
     }
 
-    /** A tunnel's reports not yet delivered, and whether a delivery is in flight. Guarded by itself. */
+    /**
+     * A tunnel's reports not yet delivered, those awaited among them (completed with their delivery), and whether a
+     * delivery is in flight. Guarded by itself.
+     */
     private static final class Reports {
         final List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> queued = new ArrayList<>();
+        final List<CompletableFuture<Void>> awaited = new ArrayList<>();
         boolean inFlight;
     }
 

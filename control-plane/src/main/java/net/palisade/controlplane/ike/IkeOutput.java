@@ -138,9 +138,17 @@ public sealed interface IkeOutput {
      * {@link IkeSaRekeyed}; only when {@link IkeSettings#takeoverState()} is on. The driver journals it sealed with
      * the pair key, or drops it.
      *
-     * @param snapshot the state
+     * @param snapshot      the state
+     * @param beforeRequest the state as one of our requests leaves, its message ID counted: the driver holds that
+     *                      request (and the session's later datagrams) until the state is journaled, so that a node
+     *                      taking over knows of every request the peer may have answered
      */
-    record IkeSaState(IkeSaSnapshot snapshot) implements Event {}
+    record IkeSaState(IkeSaSnapshot snapshot, boolean beforeRequest) implements Event {
+        /** The state after an exchange completed (it came up, was rekeyed or synchronised). */
+        public IkeSaState(IkeSaSnapshot snapshot) {
+            this(snapshot, false);
+        }
+    }
 
     /**
      * A negotiation failed (IKE SA or Child SA).

@@ -11,6 +11,7 @@ import net.palisade.controlplane.ike.crypto.IkeKdf;
 import net.palisade.controlplane.ike.crypto.IkeSaKeys;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
 import net.palisade.controlplane.ike.crypto.Prf;
+import net.palisade.controlplane.ike.crypto.Randomness;
 import net.palisade.controlplane.ike.crypto.SkCipher;
 import net.palisade.model.IkeSaSpec;
 import net.palisade.model.crypto.DhGroup;
@@ -113,6 +114,7 @@ final class IkeRekeying {
      */
     void closed() {
         ctx.sa.wipe();
+        inFlight(Optional.empty());
         switch (phase) {
             case Phase.Ours o -> o.theirs().ifPresent(IkeRekeying::wipe);
             case Phase.Answered a -> wipe(a.theirs());
@@ -135,9 +137,59 @@ final class IkeRekeying {
 
     /** CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 sections 1.3.2 and 2.18), key exchange with {@code group}. */
     private void sendRekey(DhGroup group, boolean retried) {
-        long newSpi = ctx.nonZeroSpi();
-        byte[] nonce = ctx.nonce();
-        KeyExchange kex = ctx.env.keyExchange().generate(group, ctx.env.random());
+        byte[] seed = ctx.env.random().bytes(32);
+        IkeSaSnapshot.RekeyInFlight r = new IkeSaSnapshot.RekeyInFlight(ctx.nonZeroSpi(), ctx.nonce(), group, seed,
+                retried);
+        Arrays.fill(seed, (byte) 0);
+        send(r);
+    }
+
+    /**
+     * A node that resumed this IKE SA from the state journaled as our rekey of it left (a takeover inside that
+     * rekey): sends the same request again — its message ID, SPI, nonce and key exchange — and true; false if no
+     * rekey was in flight. The peer may have answered it and moved on: strongSwan then holds the new IKE SA with the
+     * Child SAs, and on the old one, now REKEYED, takes nothing but INFORMATIONAL requests — a new rekey is ignored
+     * and the tunnel was lost until the old IKE SA timed out (31 s). But a request with the message ID it last
+     * answered is a retransmission to it, and it sends its cached answer again (RFC 7296 section 2.1): with the
+     * journaled nonce and key exchange that answer gives this node the new IKE SA's keys, the same as the peer's.
+     * A peer that never had the request takes it as new.
+     */
+    boolean resendInFlight() {
+        Optional<IkeSaSnapshot.RekeyInFlight> resumed = ctx.resumedRekey;
+        ctx.resumedRekey = Optional.empty();
+        long id = ctx.sa.window.peekNextRequestId() - 1;
+        if (resumed.isEmpty() || resumed.get().request().isEmpty() || id < 0) {
+            return false;
+        }
+        IkeSaSnapshot.RekeyInFlight r = resumed.get();
+        phase = new Phase.Ours(new Ongoing(r.newSpiI(), r.nonce(), keyExchange(r), r.retried()), Optional.empty());
+        inFlight(Optional.of(r));
+        r.wipe();
+        ctx.count("ike_rekey_resent_after_takeover");
+        ctx.transmit(id, ExchangeType.Known.CREATE_CHILD_SA, r.request(), Request.of(Request.Kind.REKEY_IKE));
+        return true;
+    }
+
+    /**
+     * The key exchange of {@code r}, from its seed rather than the random source directly: a node taking over inside
+     * this rekey makes the same one again.
+     */
+    private KeyExchange keyExchange(IkeSaSnapshot.RekeyInFlight r) {
+        byte[] seed = r.keySeed();
+        try {
+            return ctx.env.keyExchange().generate(r.group(), Randomness.fromSeed(seed));
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
+    /** Sends our rekey request {@code r} in the next message ID; its journaled state names it ({@link #closed}). */
+    private void send(IkeSaSnapshot.RekeyInFlight r) {
+        long newSpi = r.newSpiI();
+        byte[] nonce = r.nonce();
+        DhGroup group = r.group();
+        boolean retried = r.retried();
+        KeyExchange kex = keyExchange(r);
         IkeSaSpec configured = ctx.tunnel.ikeSa();
         List<DhGroup> groups = new ArrayList<>(configured.groups());
         groups.remove(group);
@@ -152,7 +204,14 @@ final class IkeRekeying {
         p.add(KePayload.of(group, Octets.of(kex.publicValue())));
         phase = new Phase.Ours(new Ongoing(newSpi, nonce, kex, retried), Optional.empty());
         ctx.count("ike_rekey_sent");
+        inFlight(Optional.of(r));
         ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, Request.of(Request.Kind.REKEY_IKE));
+    }
+
+    /** What the IKE SA's journaled state says of our rekey in flight; the one it replaces is wiped. */
+    private void inFlight(Optional<IkeSaSnapshot.RekeyInFlight> r) {
+        ctx.rekeyInFlight.ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
+        ctx.rekeyInFlight = r.map(IkeSaSnapshot.RekeyInFlight::copy);
     }
 
     /** The peer's answer to our IKE SA rekey. */
@@ -162,6 +221,7 @@ final class IkeRekeying {
             return;
         }
         phase = new Phase.Idle();
+        inFlight(Optional.empty());
         Ongoing r = ours.request();
         IkeSa.NewSa collision = ours.theirs().orElse(null);
         Optional<NotifyPayload> error = EngineContext.error(m);

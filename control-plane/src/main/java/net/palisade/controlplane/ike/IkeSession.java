@@ -171,7 +171,10 @@ public final class IkeSession {
             case IkeInput.Start s -> {
                 if (resumed && state == IkeState.ESTABLISHED) {
                     resumed = false;
-                    localRequest(Request.of(ctx.midSyncPossible() ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE));
+                    if (!rekeying.resendInFlight()) { // a rekey of ours in flight is finished instead
+                        localRequest(Request.of(ctx.midSyncPossible() ? Request.Kind.MID_SYNC
+                                : Request.Kind.REKEY_IKE));
+                    }
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {

@@ -79,7 +79,7 @@ final class IkeSessionActor implements IkeSessionCommands {
     IkeSessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
             TimerScheduler<Command> timers) {
-        this.manager = manager;
+        this.manager = new JournalFirst(manager);
         this.settings = settings;
         this.tunnel = tunnel;
         this.policy = policy;

@@ -18,6 +18,15 @@ interface SessionDriver {
     void event(String label, IkeOutput.Event e);
 
     /**
+     * Reports {@code e}, an outcome the session's next datagrams must wait for ({@link JournalFirst#awaited}); the
+     * stage completes once the journal has it, refused it, or nothing was to be journaled.
+     */
+    default CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
+        event(label, e);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * A session failed (an exception, {@code detail}): reports {@code negotiation-failed} and the end of each IKE SA
      * it {@code held}, so that the tunnel journals it and their Child SAs leave the dataplane. A failure to report
      * is logged only.

@@ -32,6 +32,8 @@ public final class SnapshotCodec {
     private static final int IKE_V1 = 0x49_4b_01;
     /** V1 and whether a message ID sync has been made on the IKE SA (V1 state reads as: not yet). */
     private static final int IKE_V2 = 0x49_4b_02;
+    /** V2 and our IKE SA rekey in flight; written only when one is, so a state without it reads as V2 anywhere. */
+    private static final int IKE_V3 = 0x49_4b_03;
     private static final int CHILD_V1 = 0x43_48_01;
     private static final int MAX_FIELD = 4096;
 
@@ -40,7 +42,7 @@ public final class SnapshotCodec {
     /** The bytes of {@code s}; wipe them after sealing. */
     public static byte[] encode(IkeSaSnapshot s) {
         return write(out -> {
-            out.writeInt(IKE_V2);
+            out.writeInt(s.rekey().isPresent() ? IKE_V3 : IKE_V2);
             out.writeLong(s.spiI());
             out.writeLong(s.spiR());
             out.writeBoolean(s.initiatorRole());
@@ -61,6 +63,20 @@ public final class SnapshotCodec {
             out.writeLong(s.nextRequestId());
             out.writeLong(s.expectedPeerRequestId());
             out.writeBoolean(s.midSyncUsed());
+            if (s.rekey().isPresent()) {
+                IkeSaSnapshot.RekeyInFlight r = s.rekey().get();
+                out.writeLong(r.newSpiI());
+                bytes(out, r.nonce());
+                out.writeUTF(r.group().name());
+                byte[] seed = r.keySeed();
+                bytes(out, seed);
+                Arrays.fill(seed, (byte) 0);
+                out.writeBoolean(r.retried());
+                out.writeByte(r.request().size());
+                for (byte[] d : r.request()) {
+                    bytes(out, d);
+                }
+            }
         });
     }
 
@@ -72,7 +88,7 @@ public final class SnapshotCodec {
     public static IkeSaSnapshot decodeIke(byte[] plain) {
         return read(plain, in -> {
             int version = in.readInt();
-            if (version != IKE_V1 && version != IKE_V2) {
+            if (version != IKE_V1 && version != IKE_V2 && version != IKE_V3) {
                 throw new IllegalArgumentException("not IKE SA takeover state of this version (0x"
                         + Integer.toHexString(version) + ")");
             }
@@ -96,10 +112,25 @@ public final class SnapshotCodec {
             boolean midSync = in.readBoolean();
             long next = in.readLong();
             long expected = in.readLong();
-            boolean synced = version == IKE_V2 && in.readBoolean();
+            boolean synced = version != IKE_V1 && in.readBoolean();
+            Optional<IkeSaSnapshot.RekeyInFlight> rekey = Optional.empty();
+            if (version == IKE_V3) {
+                long newSpi = in.readLong();
+                byte[] nonce = bytes(in);
+                DhGroup g = DhGroup.valueOf(in.readUTF());
+                byte[] seed = bytes(in);
+                boolean retried = in.readBoolean();
+                int n = in.readUnsignedByte();
+                List<byte[]> request = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    request.add(bytes(in));
+                }
+                rekey = Optional.of(new IkeSaSnapshot.RekeyInFlight(newSpi, nonce, g, seed, retried, request));
+                Arrays.fill(seed, (byte) 0);
+            }
             return new IkeSaSnapshot(spiI, spiR, initiator, enc, integ.isEmpty() ? Optional.empty()
                     : Optional.of(AuthAlgorithm.valueOf(integ)), prf, group, keys, local, remote, udp, nat, frag,
-                    midSync, next, expected, synced);
+                    midSync, next, expected, synced, rekey);
         });
     }
 

@@ -49,6 +49,39 @@ public interface Randomness {
         };
     }
 
+    /**
+     * The octets HMAC-SHA-256 keyed with {@code seed} gives over a counter (1, 2, ...), in order: the same seed
+     * gives the same stream. For a key exchange that another node may have to make again — our IKE SA rekey in
+     * flight at a takeover: the journal keeps its 32-octet seed, sealed, not the private value
+     * ({@code IkeSaSnapshot.RekeyInFlight}). The seed must come from a strong source.
+     */
+    static Randomness fromSeed(byte[] seed) {
+        javax.crypto.Mac mac;
+        try {
+            mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA-256 is not available", e);
+        }
+        return new Randomness() {
+            private long counter;
+            private byte[] block = new byte[0];
+            private int used;
+
+            @Override
+            public void nextBytes(byte[] out) {
+                for (int i = 0; i < out.length; i++) {
+                    if (used == block.length) {
+                        counter++;
+                        block = mac.doFinal(java.nio.ByteBuffer.allocate(8).putLong(counter).array());
+                        used = 0;
+                    }
+                    out[i] = block[used++];
+                }
+            }
+        };
+    }
+
     /** The platform's strong random source. */
     static Randomness secure() {
         SecureRandom random = new SecureRandom();
