@@ -39,6 +39,7 @@ import net.palisade.controlplane.journal.LiveEvents;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.SecretSealer;
 import net.palisade.controlplane.journal.SerializationCodec;
+import net.palisade.controlplane.journal.CheckpointWriter;
 import net.palisade.controlplane.journal.StateCheckpoints;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
@@ -546,28 +547,15 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Keeps the tunnels' state checkpoints written as their events are: a tunnel that reaches a multiple of
-     * {@value StateCheckpoints#EVERY} events has its missing checkpoints written, on a thread of their own, so that
-     * no {@code state?at=} read has to.
+     * Keeps the tunnels' state checkpoints written as their events are ({@link CheckpointWriter}: folded in memory,
+     * on a thread of their own), so that no {@code state?at=} read has to.
      */
     private void checkpointAsWritten() {
-        java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
-                r -> Thread.ofPlatform().daemon().name("palisade-checkpoints").unstarted(r));
-        system.getWhenTerminated().thenRun(writer::shutdownNow);
-        LiveEvents.get(system.classicSystem()).onWritten(w -> {
-            if (w.sequenceNr() % StateCheckpoints.EVERY == 0 && pending.add(w.persistenceId())) {
-                writer.execute(() -> {
-                    pending.remove(w.persistenceId());
-                    try (Connection c = JournalSchema.connect(journal)) {
-                        checkpoints.catchUp(c, w.persistenceId(), TunnelState.empty(w.event().label()));
-                    } catch (SQLException | RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn(
-                                "state checkpoints of {} not written: {}", w.persistenceId(), e.toString());
-                    }
-                });
-            }
-        });
+        CheckpointWriter<TunnelState> writer = new CheckpointWriter<>(checkpoints, journal,
+                e -> TunnelState.empty(e.label()));
+        Thread thread = writer.start("palisade-checkpoints");
+        system.getWhenTerminated().thenRun(thread::interrupt);
+        LiveEvents.get(system.classicSystem()).onWritten(writer::written);
     }
 
     private long latestOffset() {
