@@ -202,7 +202,8 @@ public final class ControlPlane implements AutoCloseable {
                     org.apache.pekko.actor.typed.Props.empty());
             role.journalTo(timeline::tell);
         }
-        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery());
+        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery(),
+                !journal.h2());
         Tunnels tunnels;
         if (role.paired()) {
             // not sharded: the entities run on the lease holder and start the moment it holds the lease (TunnelHost)
