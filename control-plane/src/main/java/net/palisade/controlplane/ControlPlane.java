@@ -531,19 +531,26 @@ public final class ControlPlane implements AutoCloseable {
         if (afterOffset.isEmpty()) {
             return live.map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
         }
-        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(afterOffset.getAsLong());
         Source<EventQueries.Row, NotUsed> past = Source.unfoldAsync(afterOffset.getAsLong(), after -> onJournal(c ->
                         EventQueries.run(c, new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
                                 Optional.empty(), OptionalLong.of(after), 1_000), codec))
                         .thenApply(page -> page.isEmpty() ? Optional.<org.apache.pekko.japi.Pair<Long,
                                 List<EventQueries.Row>>>empty()
                                 : Optional.of(org.apache.pekko.japi.Pair.create(page.get(page.size() - 1).offset(), page))))
-                .mapConcat(page -> page)
-                .map(r -> {
-                    seen.set(r.offset());
-                    return r;
-                });
-        return past.concat(live.filter(r -> r.offset() > seen.get()))
+                .mapConcat(page -> page);
+        // both parts come in offset order: drop what the journal read already gave. Filtered after the concat, not
+        // on the live part: concat demands the live part's first element at once (a one-element buffer), which a
+        // filter there judged before the journal read had passed it (LiveEventsTest saw two events twice)
+        java.util.concurrent.atomic.AtomicLong emitted = new java.util.concurrent.atomic.AtomicLong(
+                afterOffset.getAsLong());
+        return past.concat(live)
+                .filter(r -> {
+                    if (r.offset() <= emitted.get()) {
+                        return false;
+                    }
+                    emitted.set(r.offset());
+                    return true;
+                })
                 .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
     }
 
