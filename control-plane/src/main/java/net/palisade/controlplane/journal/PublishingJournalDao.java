@@ -90,17 +90,13 @@ public final class PublishingJournalDao extends DefaultJournalDao {
         if (batch.isEmpty()) {
             return;
         }
-        if (batch.size() == 1) {
-            batch.getFirst().result().completeWith(write(batch.getFirst().messages()));
-            return;
-        }
         scala.collection.mutable.ListBuffer<AtomicWrite> all = new scala.collection.mutable.ListBuffer<>();
         for (Pending p : batch) {
             all.addAll(p.messages());
         }
         Future<scala.collection.immutable.Seq<Try<BoxedUnit>>> written;
-        try {
-            written = write(all.toList());
+        try { // on the timer's thread: an exception must fail the callers' futures, not vanish with the task
+            written = write(batch.size() == 1 ? batch.getFirst().messages() : all.toList());
         } catch (RuntimeException e) {
             written = scala.concurrent.Future$.MODULE$.failed(e);
         }
