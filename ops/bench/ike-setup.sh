@@ -160,6 +160,7 @@ if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
 fi
 pal_line=$(generate palisade "$bpid")
 t_load_end=$(date +%s.%N)
+echo "$pal_line" >&2   # now: a failed query below must not lose it
 wait
 # the journal trails the handshakes: wait until its count of child-sa-installed stops growing (all runs, warm-up too)
 count_events() { api "$P-gwb" "/v1/events?type=$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
@@ -181,9 +182,9 @@ def ts(t):
     return datetime.datetime.fromisoformat(t).timestamp()
 ev = json.load(sys.stdin)
 last = max(ts(e["time"]) for e in ev)
-print(len(ev), "%.1f" % max(0.0, last - float(sys.argv[1])))' "$t_load_end")
+print(len(ev), "%.1f" % max(0.0, last - float(sys.argv[1])))' "$t_load_end") \
+  || { events_all="? (GET /v1/events failed)"; recorded_lag="?"; }
 installed_log=$(grep -c 'Child SA installed' "$W/gwb-bench.log" || true)
-echo "$pal_line" >&2
 # what the responder dropped or answered with a cookie, by cause (a timeout above usually has its reason here)
 ike_counters=$(api "$P-gwb" /metrics | awk -F'[{}"]' '/^palisade_ike_total/ && $NF + 0 > 0 { printf "%s%s=%d", sep, $3, $NF; sep=" " }')
 echo "ike-setup: Palisade responder IKE counters: ${ike_counters:-none}" >&2

@@ -1,5 +1,8 @@
 -- Palisade journal schema for H2 (embedded default), the schema of pekko-persistence-jdbc 1.1 (event_journal,
 -- event_tag, snapshot), made idempotent: the node runs it at every start.
+-- The payloads are VARBINARY, not the plugin's BLOBs: an event or a state is a few hundred bytes to a few kilobytes,
+-- and H2 keeps a BLOB over 256 bytes in its LOB maps (three more B-trees written per commit, a temporary LOB per
+-- parameter). Journals created with BLOBs keep them (the DDL only creates what is missing); both read the same.
 CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     "ordering" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,
     "deleted" BOOLEAN DEFAULT false NOT NULL,
@@ -8,10 +11,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     "writer" VARCHAR NOT NULL,
     "write_timestamp" BIGINT NOT NULL,
     "adapter_manifest" VARCHAR NOT NULL,
-    "event_payload" BLOB NOT NULL,
+    "event_payload" VARBINARY NOT NULL,
     "event_ser_id" INTEGER NOT NULL,
     "event_ser_manifest" VARCHAR NOT NULL,
-    "meta_payload" BLOB,
+    "meta_payload" VARBINARY,
     "meta_ser_id" INTEGER,
     "meta_ser_manifest" VARCHAR,
     PRIMARY KEY("persistence_id","sequence_number")
@@ -38,10 +41,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
     "created" BIGINT NOT NULL,
     "snapshot_ser_id" INTEGER NOT NULL,
     "snapshot_ser_manifest" VARCHAR NOT NULL,
-    "snapshot_payload" BLOB NOT NULL,
+    "snapshot_payload" VARBINARY NOT NULL,
     "meta_ser_id" INTEGER,
     "meta_ser_manifest" VARCHAR,
-    "meta_payload" BLOB,
+    "meta_payload" VARBINARY,
     PRIMARY KEY("persistence_id","sequence_number")
 );
 

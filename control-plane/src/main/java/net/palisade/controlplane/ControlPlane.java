@@ -39,6 +39,7 @@ import net.palisade.controlplane.journal.LiveEvents;
 import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.SecretSealer;
 import net.palisade.controlplane.journal.SerializationCodec;
+import net.palisade.controlplane.journal.CheckpointWriter;
 import net.palisade.controlplane.journal.StateCheckpoints;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
@@ -201,7 +202,8 @@ public final class ControlPlane implements AutoCloseable {
                     org.apache.pekko.actor.typed.Props.empty());
             role.journalTo(timeline::tell);
         }
-        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery());
+        TunnelEntity.Deps tunnelDeps = new TunnelEntity.Deps(gated, node, settings.clock(), settings.snapshotEvery(),
+                !journal.h2());
         Tunnels tunnels;
         if (role.paired()) {
             // not sharded: the entities run on the lease holder and start the moment it holds the lease (TunnelHost)
@@ -529,45 +531,39 @@ public final class ControlPlane implements AutoCloseable {
         if (afterOffset.isEmpty()) {
             return live.map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
         }
-        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(afterOffset.getAsLong());
         Source<EventQueries.Row, NotUsed> past = Source.unfoldAsync(afterOffset.getAsLong(), after -> onJournal(c ->
                         EventQueries.run(c, new EventQueries.Query(Optional.empty(), Optional.empty(), Optional.empty(),
                                 Optional.empty(), OptionalLong.of(after), 1_000), codec))
                         .thenApply(page -> page.isEmpty() ? Optional.<org.apache.pekko.japi.Pair<Long,
                                 List<EventQueries.Row>>>empty()
                                 : Optional.of(org.apache.pekko.japi.Pair.create(page.get(page.size() - 1).offset(), page))))
-                .mapConcat(page -> page)
-                .map(r -> {
-                    seen.set(r.offset());
-                    return r;
-                });
-        return past.concat(live.filter(r -> r.offset() > seen.get()))
+                .mapConcat(page -> page);
+        // both parts come in offset order: drop what the journal read already gave. Filtered after the concat, not
+        // on the live part: concat demands the live part's first element at once (a one-element buffer), which a
+        // filter there judged before the journal read had passed it (LiveEventsTest saw two events twice)
+        java.util.concurrent.atomic.AtomicLong emitted = new java.util.concurrent.atomic.AtomicLong(
+                afterOffset.getAsLong());
+        return past.concat(live)
+                .filter(r -> {
+                    if (r.offset() <= emitted.get()) {
+                        return false;
+                    }
+                    emitted.set(r.offset());
+                    return true;
+                })
                 .map(r -> new JournalEvent(r.offset(), r.sequenceNr(), r.event()));
     }
 
     /**
-     * Keeps the tunnels' state checkpoints written as their events are: a tunnel that reaches a multiple of
-     * {@value StateCheckpoints#EVERY} events has its missing checkpoints written, on a thread of their own, so that
-     * no {@code state?at=} read has to.
+     * Keeps the tunnels' state checkpoints written as their events are ({@link CheckpointWriter}: folded in memory,
+     * on a thread of their own), so that no {@code state?at=} read has to.
      */
     private void checkpointAsWritten() {
-        java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
-                r -> Thread.ofPlatform().daemon().name("palisade-checkpoints").unstarted(r));
-        system.getWhenTerminated().thenRun(writer::shutdownNow);
-        LiveEvents.get(system.classicSystem()).onWritten(w -> {
-            if (w.sequenceNr() % StateCheckpoints.EVERY == 0 && pending.add(w.persistenceId())) {
-                writer.execute(() -> {
-                    pending.remove(w.persistenceId());
-                    try (Connection c = JournalSchema.connect(journal)) {
-                        checkpoints.catchUp(c, w.persistenceId(), TunnelState.empty(w.event().label()));
-                    } catch (SQLException | RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn(
-                                "state checkpoints of {} not written: {}", w.persistenceId(), e.toString());
-                    }
-                });
-            }
-        });
+        CheckpointWriter<TunnelState> writer = new CheckpointWriter<>(checkpoints, journal,
+                e -> TunnelState.empty(e.label()));
+        Thread thread = writer.start("palisade-checkpoints");
+        system.getWhenTerminated().thenRun(thread::interrupt);
+        LiveEvents.get(system.classicSystem()).onWritten(writer::written);
     }
 
     private long latestOffset() {

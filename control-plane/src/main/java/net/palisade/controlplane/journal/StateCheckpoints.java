@@ -78,7 +78,7 @@ public final class StateCheckpoints<S> {
      * @throws SQLException when the database refuses
      */
     public S at(Connection c, String persistenceId, S empty, Instant at) throws SQLException {
-        return fold(c, persistenceId, empty, nanos(at));
+        return fold(c, persistenceId, empty, nanos(at)).state();
     }
 
     /**
@@ -89,7 +89,52 @@ public final class StateCheckpoints<S> {
      * @throws SQLException when the database refuses
      */
     public S catchUp(Connection c, String persistenceId, S empty) throws SQLException {
+        return fold(c, persistenceId, empty, Long.MAX_VALUE).state();
+    }
+
+    /**
+     * As {@link #catchUp}, also saying which event the state is after, so that the caller can go on folding the
+     * events written next in memory ({@link #next}).
+     *
+     * @throws SQLException when the database refuses
+     */
+    public Tail<S> catchUpTail(Connection c, String persistenceId, S empty) throws SQLException {
         return fold(c, persistenceId, empty, Long.MAX_VALUE);
+    }
+
+    /**
+     * A tunnel's state after its event {@code sequenceNr} (0: no event yet), with the latest time among its events so
+     * far: what a checkpoint after that event holds.
+     */
+    public record Tail<S>(long sequenceNr, long through, S state) {
+        /** Before the first event. */
+        public static <S> Tail<S> empty(S state) {
+            return new Tail<>(0, Long.MIN_VALUE, state);
+        }
+    }
+
+    /** {@code tail} with {@code event}, its next event, folded in: what a replay of the journal gives. */
+    public Tail<S> next(Tail<S> tail, TunnelEvent event) {
+        return new Tail<>(tail.sequenceNr() + 1, Math.max(tail.through(), nanos(event.time())),
+                fold.apply(tail.state(), event));
+    }
+
+    /** Whether a checkpoint belongs after {@code tail}'s event. */
+    public boolean due(Tail<S> tail) {
+        return tail.sequenceNr() > 0 && tail.sequenceNr() % every == 0;
+    }
+
+    /**
+     * Writes checkpoints of several tunnels ({@link #due} tails, by persistence id) in one transaction: one disk
+     * flush for all of them. A row already there (another writer's, the same) drops the batch, as in {@link #catchUp}.
+     *
+     * @throws SQLException when the database refuses
+     */
+    public void insert(Connection c, java.util.Map<String, List<Tail<S>>> due) throws SQLException {
+        java.util.Map<String, List<Checkpoint<S>>> rows = new java.util.LinkedHashMap<>();
+        due.forEach((id, tails) -> rows.put(id, tails.stream()
+                .map(t -> new Checkpoint<>(t.sequenceNr(), t.through(), t.state())).toList()));
+        write(c, rows);
     }
 
     /** {@code t} in nanoseconds since the epoch, held to the range of a long (an {@code at} centuries away). */
@@ -105,11 +150,12 @@ public final class StateCheckpoints<S> {
 
     private record Checkpoint<S>(long sequenceNr, long through, S state) {}
 
-    private S fold(Connection c, String persistenceId, S empty, long at) throws SQLException {
+    private Tail<S> fold(Connection c, String persistenceId, S empty, long at) throws SQLException {
         Start<S> start = latest(c, persistenceId, at).orElse(new Start<>(0, Long.MIN_VALUE, empty));
         S state = start.state();
         long through = start.through();
         long last = start.sequenceNr();
+        long folded = last; // the last row the state is after (last may be the one after the instant, not folded)
         List<Checkpoint<S>> passed = new ArrayList<>();
         // a read stops within a checkpoint's worth (and the event that ends it); a catch-up reads on to the end
         int batch = at == Long.MAX_VALUE ? 10_000 : (int) Math.min(every + 1L, 10_000);
@@ -128,6 +174,7 @@ public final class StateCheckpoints<S> {
                             read++;
                             last = rs.getLong(1);
                             if (!(codec.event(rs.getBytes(2), rs.getInt(3), rs.getString(4)) instanceof TunnelEvent e)) {
+                                folded = last;
                                 continue;
                             }
                             long time = nanos(e.time());
@@ -136,6 +183,7 @@ public final class StateCheckpoints<S> {
                                 break;
                             }
                             state = fold.apply(state, e);
+                            folded = last;
                             through = Math.max(through, time);
                             if (last % every == 0) {
                                 passed.add(new Checkpoint<>(last, through, state));
@@ -146,9 +194,9 @@ public final class StateCheckpoints<S> {
                 more &= read == batch;
             }
         } finally {
-            write(c, persistenceId, passed);
+            write(c, java.util.Map.of(persistenceId, passed));
         }
-        return state;
+        return new Tail<>(folded, through, state);
     }
 
     /** The latest checkpoint whose events all happened at or before {@code at}. */
@@ -184,8 +232,8 @@ public final class StateCheckpoints<S> {
      * Writes {@code passed} in one transaction (a commit each would cost a disk flush each). Another read may have
      * written the same rows meanwhile: the key refuses them, and the batch is dropped (the rows are the same).
      */
-    private void write(Connection c, String persistenceId, List<Checkpoint<S>> passed) throws SQLException {
-        if (passed.isEmpty()) {
+    private void write(Connection c, java.util.Map<String, List<Checkpoint<S>>> passed) throws SQLException {
+        if (passed.values().stream().allMatch(List::isEmpty)) {
             return;
         }
         boolean auto = c.getAutoCommit();
@@ -194,17 +242,20 @@ public final class StateCheckpoints<S> {
                 + " \"sequence_number\", \"through_nanos\", \"state_ser_id\", \"state_ser_manifest\","
                 + " \"state_payload\") SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"state_checkpoint\""
                 + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?)")) {
-            for (Checkpoint<S> cp : passed) {
-                Encoded enc = codec.encode(cp.state());
-                ps.setString(1, persistenceId);
-                ps.setLong(2, cp.sequenceNr());
-                ps.setLong(3, cp.through());
-                ps.setInt(4, enc.serializerId());
-                ps.setString(5, enc.manifest());
-                ps.setBytes(6, enc.payload());
-                ps.setString(7, persistenceId);
-                ps.setLong(8, cp.sequenceNr());
-                ps.addBatch();
+            for (var tunnel : passed.entrySet()) {
+                String persistenceId = tunnel.getKey();
+                for (Checkpoint<S> cp : tunnel.getValue()) {
+                    Encoded enc = codec.encode(cp.state());
+                    ps.setString(1, persistenceId);
+                    ps.setLong(2, cp.sequenceNr());
+                    ps.setLong(3, cp.through());
+                    ps.setInt(4, enc.serializerId());
+                    ps.setString(5, enc.manifest());
+                    ps.setBytes(6, enc.payload());
+                    ps.setString(7, persistenceId);
+                    ps.setLong(8, cp.sequenceNr());
+                    ps.addBatch();
+                }
             }
             ps.executeBatch();
             c.commit();

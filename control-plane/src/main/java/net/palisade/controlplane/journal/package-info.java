@@ -7,7 +7,9 @@
  * {@link net.palisade.controlplane.journal.TakeoverSealer}), which seals the IKE and Child SA state a node needs to
  * go on with a tunnel without renegotiating. Reads: events by SQL on the journal's indexes
  * ({@link net.palisade.controlplane.journal.EventQueries}), a tunnel's state at an instant from state checkpoints
- * ({@link net.palisade.controlplane.journal.StateCheckpoints}), and live events pushed from the journal's writes
+ * ({@link net.palisade.controlplane.journal.StateCheckpoints}, kept written by
+ * {@link net.palisade.controlplane.journal.CheckpointWriter}), and live events pushed from the journal's writes
  * ({@link net.palisade.controlplane.journal.PublishingJournalDao}, {@link net.palisade.controlplane.journal.LiveEvents}).
+ * Writes on H2 are grouped into one transaction per short window (PublishingJournalDao's group commit).
  */
 package net.palisade.controlplane.journal;

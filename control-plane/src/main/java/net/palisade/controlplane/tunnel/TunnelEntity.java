@@ -42,7 +42,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * One tunnel's life, event-sourced: one entity per tunnel label, sharded over a node alone's cluster or run by
  * the active pair member's {@link net.palisade.controlplane.cluster.TunnelHost} (persistence id
- * {@code Tunnel|<label>}, every event tagged {@value #TAG}). Command handlers are chosen by phase — not configured,
+ * {@code Tunnel|<label>}, every event tagged {@value #TAG} where a pair may read it, see {@link Deps}). Command handlers are chosen by phase — not configured,
  * admin down, admin up — so a command that makes no sense in a phase is refused there without persisting.
  * Effects on the dataplane and the IKE engines go through {@link TunnelPorts}, after the event is persisted; after
  * recovery an admin-up tunnel is installed (manual) or started (IKE) again. IKE Child SAs are the one exception to
@@ -63,8 +63,10 @@ public final class TunnelEntity
      * @param node this node's name, recorded in every event
      * @param clock the time recorded in events
      * @param snapshotEvery take a snapshot every this many events
+     * @param tagged tag every event {@value #TAG}: a pair member's polled event stream reads them by that tag. On
+     *     embedded H2 (never a pair) nothing reads the tag, and an untagged event costs one row instead of two
      */
-    public record Deps(TunnelPorts ports, String node, Clock clock, int snapshotEvery) {
+    public record Deps(TunnelPorts ports, String node, Clock clock, int snapshotEvery, boolean tagged) {
         public Deps {
             Objects.requireNonNull(ports, "ports");
             Objects.requireNonNull(node, "node");
@@ -72,6 +74,11 @@ public final class TunnelEntity
             if (snapshotEvery < 1) {
                 throw new IllegalArgumentException("snapshotEvery must be positive");
             }
+        }
+
+        /** Events tagged. */
+        public Deps(TunnelPorts ports, String node, Clock clock, int snapshotEvery) {
+            this(ports, node, clock, snapshotEvery, true);
         }
     }
 
@@ -109,7 +116,7 @@ public final class TunnelEntity
 
     @Override
     public Set<String> tagsFor(TunnelEvent event) {
-        return Set.of(TAG);
+        return deps.tagged() ? Set.of(TAG) : Set.of();
     }
 
     @Override

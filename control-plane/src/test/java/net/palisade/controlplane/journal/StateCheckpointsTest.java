@@ -65,9 +65,11 @@ class StateCheckpointsTest {
         system.terminate();
     }
 
+    private JournalSettings settings;
+
     @BeforeEach
     void journal() throws Exception {
-        JournalSettings settings = JournalSettings.h2(dir);
+        settings = JournalSettings.h2(dir);
         JournalSchema.createIfMissing(settings);
         c = JournalSchema.connect(settings);
     }
@@ -155,6 +157,77 @@ class StateCheckpointsTest {
         Instant end = history.get(history.size() - 1).time();
         assertThat(cp.at(c, id, TunnelState.empty(spec.label()), end))
                 .isEqualTo(replay(spec.label(), history, end));
+    }
+
+    @Test
+    void theWriterFoldingWrittenEventsInMemoryWritesTheCheckpointsOfTheFullReplay() throws Exception {
+        SplittableRandom random = new SplittableRandom(42);
+        TunnelSpec spec = specs.get(0);
+        String label = spec.label();
+        List<TunnelEvent> seenFromTheStart = history(random, spec, 300);
+        List<TunnelEvent> seenAfterARestart = history(random, spec, 200);
+        write("Tunnel|b", seenAfterARestart.subList(0, 40), 1);
+        StateCheckpoints<TunnelState> cp = checkpoints(StateCheckpoints.EVERY);
+        CheckpointWriter<TunnelState> writer = new CheckpointWriter<>(cp, settings, e -> TunnelState.empty(label));
+        // as the journal hands them over: both tunnels interleaved, in batches of random size; b's first 40 events
+        // were written before this node started (not handed over), and one of b's events is lost on the way
+        List<LiveEvents.Written> written = new ArrayList<>();
+        int a = 0;
+        int b = 40;
+        while (a < seenFromTheStart.size() || b < seenAfterARestart.size()) {
+            if (b >= seenAfterARestart.size() || (a < seenFromTheStart.size() && random.nextBoolean())) {
+                written.add(new LiveEvents.Written("Tunnel|a", a + 1, seenFromTheStart.get(a++)));
+            } else if (b++ != 120) {
+                written.add(new LiveEvents.Written("Tunnel|b", b, seenAfterARestart.get(b - 1)));
+            }
+        }
+        decoded.set(0);
+        int journaledB = 40;
+        for (int i = 0; i < written.size();) {
+            int n = Math.min(written.size() - i, 1 + random.nextInt(50));
+            List<LiveEvents.Written> batch = written.subList(i, i + n);
+            for (LiveEvents.Written w : batch) { // the journal has them before it hands them over
+                if (w.persistenceId().equals("Tunnel|a")) {
+                    write("Tunnel|a", List.of(w.event()), w.sequenceNr());
+                } else {
+                    write("Tunnel|b", seenAfterARestart.subList(journaledB, (int) w.sequenceNr()), journaledB + 1);
+                    journaledB = (int) w.sequenceNr();
+                }
+            }
+            writer.apply(batch);
+            i += n;
+        }
+        // all of a's from memory; b's #32 and #64 by the catch-up at #64, #128 by the one after the lost event
+        assertThat(writer.checkpointsWritten()).isEqualTo(300 / 32 + 200 / 32 - 3);
+        // b from its start up to #64 (after the restart) and from #96 on (after the lost event), not a's at all
+        assertThat(decoded.get()).as("events read back from the journal").isBetween(64 + 32, 64 + 32 + 60);
+        for (var tunnel : List.of(java.util.Map.entry("Tunnel|a", seenFromTheStart),
+                java.util.Map.entry("Tunnel|b", seenAfterARestart))) {
+            List<TunnelEvent> history = tunnel.getValue();
+            try (PreparedStatement ps = c.prepareStatement("SELECT \"sequence_number\", \"through_nanos\","
+                    + " \"state_payload\", \"state_ser_id\", \"state_ser_manifest\" FROM \"state_checkpoint\""
+                    + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\"")) {
+                ps.setString(1, tunnel.getKey());
+                try (var rs = ps.executeQuery()) {
+                    int rows = 0;
+                    while (rs.next()) {
+                        int seq = rs.getInt(1);
+                        assertThat(seq).isEqualTo(32 * ++rows);
+                        TunnelState expected = TunnelState.empty(label);
+                        long through = Long.MIN_VALUE;
+                        for (TunnelEvent e : history.subList(0, seq)) {
+                            expected = expected.apply(e);
+                            through = Math.max(through, StateCheckpoints.nanos(e.time()));
+                        }
+                        assertThat(rs.getLong(2)).as("%s #%d through", tunnel.getKey(), seq).isEqualTo(through);
+                        assertThat(new SerializationCodec<>(serialization, TunnelState.class)
+                                .state(rs.getBytes(3), rs.getInt(4), rs.getString(5)))
+                                .as("%s #%d", tunnel.getKey(), seq).isEqualTo(expected);
+                    }
+                    assertThat(rows).as(tunnel.getKey()).isEqualTo(history.size() / 32);
+                }
+            }
+        }
     }
 
     /** The reference: the tunnel's events folded from the empty state up to the first one after {@code at}. */
@@ -252,12 +325,17 @@ class StateCheckpointsTest {
 
     /** The events under {@code persistenceId} as the journal writes them (sequence numbers from 1). */
     private void writeAll(String persistenceId, List<TunnelEvent> history) throws Exception {
+        write(persistenceId, history, 1);
+    }
+
+    /** {@code events} under {@code persistenceId}, the first as sequence number {@code first}. */
+    private void write(String persistenceId, List<TunnelEvent> events, long first) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"event_journal\" (\"ordering\", \"deleted\","
                 + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\","
                 + " \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") VALUES (?, FALSE, ?, ?, 'w', ?, '', ?,"
                 + " ?, ?)")) {
-            long seq = 0;
-            for (TunnelEvent e : history) {
+            long seq = first - 1;
+            for (TunnelEvent e : events) {
                 var ser = serialization.findSerializerFor(e);
                 ps.setLong(1, ++ordering);
                 ps.setString(2, persistenceId);
