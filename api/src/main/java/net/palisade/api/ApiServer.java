@@ -38,6 +38,10 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -190,8 +194,7 @@ public final class ApiServer extends AllDirectives {
                                                         .orElseGet(() -> failure(t)))))
                                         .orElseGet(() -> complete(problemResponse(CaptureRoute.badLimits(packets,
                                                 seconds)))))))),
-                        path("events", () -> get(() -> eventFilters(Optional.of(label), q -> async(
-                                node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
+                        path("events", () -> get(() -> eventFilters(Optional.of(label), this::eventsRoute))),
                         path("state", () -> get(() -> parameterOptional("at", at -> {
                             if (at.isEmpty()) {
                                 return complete(problemResponse(fieldProblem(400, "Bad request", "at", "give ?at=ISO-8601 instant")));
@@ -287,8 +290,7 @@ public final class ApiServer extends AllDirectives {
 
     private Route eventRoutes() {
         return pathPrefix("events", () -> concat(
-                pathEnd(() -> get(() -> eventFilters(Optional.empty(), q -> async(
-                        node.events(q).thenApply(list -> json(200, eventsJson(list))))))),
+                pathEnd(() -> get(() -> eventFilters(Optional.empty(), this::eventsRoute))),
                 path("stream", () -> get(() -> optionalHeaderValueByName("Last-Event-ID", last -> {
                     OptionalLong after;
                     try {
@@ -386,6 +388,59 @@ public final class ApiServer extends AllDirectives {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
+    }
+
+    /** The key of the events read per query while an answer without {@code limit} is streamed (default 2,000). */
+    static final String STREAM_PAGE_KEY = "palisade.api.events-page";
+
+    private int streamPage() {
+        var c = node.system().settings().config();
+        return c.hasPath(STREAM_PAGE_KEY) ? Math.max(1, c.getInt(STREAM_PAGE_KEY)) : 2_000;
+    }
+
+    /**
+     * A page ({@code limit} given) is read and answered whole. Without {@code limit} the answer is every matching
+     * event, however many: it is streamed as one JSON array, read from the journal a page ({@value #STREAM_PAGE_KEY}) at a
+     * time after the last one sent, so neither the node's memory nor the client's first byte waits for the whole
+     * history (a 350,000-event journal failed the answer built in memory). The first page is read before the status
+     * is sent: a failing journal still gets a problem response; one failing later cuts the stream short.
+     */
+    private Route eventsRoute(EventQueries.Query q) {
+        if (q.limit() != Integer.MAX_VALUE) {
+            return async(node.events(q).thenApply(list -> json(200, eventsJson(list))));
+        }
+        int n = streamPage();
+        return async(node.events(page(q, q.after(), n)).thenApply(first -> {
+            if (first.size() < n) {
+                return json(200, eventsJson(first));
+            }
+            Source<ByteString, NotUsed> rest = Source.unfoldAsync(OptionalLong.of(first.getLast().offset()),
+                    after -> after.isEmpty() ? CompletableFuture.completedFuture(Optional.empty())
+                            : node.events(page(q, after, n)).thenApply(list -> list.isEmpty() ? Optional.empty()
+                                    : Optional.of(org.apache.pekko.japi.Pair.create(list.size() < n
+                                            ? OptionalLong.empty() : OptionalLong.of(list.getLast().offset()), list))))
+                    .map(list -> ByteString.fromString(elements(list, true)));
+            Source<ByteString, NotUsed> body = Source.single(ByteString.fromString("[" + elements(first, false)))
+                    .concat(rest).concat(Source.single(ByteString.fromString("]")));
+            return HttpResponse.create().withStatus(200)
+                    .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
+        }));
+    }
+
+    private static EventQueries.Query page(EventQueries.Query q, OptionalLong after, int n) {
+        return new EventQueries.Query(q.label(), q.since(), q.until(), q.type(), after, n);
+    }
+
+    /** The events as JSON array elements, each after a comma if {@code more} or it is not the first. */
+    private String elements(List<JournalEvent> events, boolean more) {
+        StringBuilder b = new StringBuilder();
+        for (JournalEvent e : events) {
+            if (more || !b.isEmpty()) {
+                b.append(',');
+            }
+            b.append(write(eventJson(e)));
+        }
+        return b.toString();
     }
 
     private List<ObjectNode> eventsJson(List<JournalEvent> events) {
