@@ -107,21 +107,7 @@ class JournalFirstTest {
         IkeOutcomes owner = new IkeOutcomes(Runnable::run, label -> Optional.empty(), spi -> {});
         CompletableFuture<Object> entity = new CompletableFuture<>();
         List<TunnelCommand.EngineInput> reported = new CopyOnWriteArrayList<>();
-        owner.attach(new IkeOutcomes.Reporter() {
-            @Override
-            public CompletionStage<?> report(String label,
-                    Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
-                reported.add(input.apply(null));
-                return entity;
-            }
-
-            @Override
-            public CompletionStage<?> reportAll(String label,
-                    List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
-                inputs.forEach(f -> reported.add(f.apply(null)));
-                return entity;
-            }
-        });
+        owner.attach(recording(reported, entity));
         CompletableFuture<Void> unsealed = new CompletableFuture<>();
         owner.ikeState("t", state, unsealed);
         assertThat(unsealed).as("no pair key: nothing to journal, nothing to wait for").isDone();
@@ -168,21 +154,7 @@ class JournalFirstTest {
         IkeOutcomes owner = new IkeOutcomes(Runnable::run, label -> Optional.empty(), spi -> {});
         CompletableFuture<Object> entity = new CompletableFuture<>();
         List<TunnelCommand.EngineInput> reported = new CopyOnWriteArrayList<>();
-        owner.attach(new IkeOutcomes.Reporter() {
-            @Override
-            public CompletionStage<?> report(String label,
-                    Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
-                reported.add(input.apply(null));
-                return entity;
-            }
-
-            @Override
-            public CompletionStage<?> reportAll(String label,
-                    List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
-                inputs.forEach(f -> reported.add(f.apply(null)));
-                return entity;
-            }
-        });
+        owner.attach(recording(reported, entity));
         CompletableFuture<Void> journaled = new CompletableFuture<>();
         owner.event("t", new IkeOutput.ChildSaDeleted(0xc0010a0L, 0xc0010a1L), journaled);
         assertThat(reported).singleElement().isInstanceOf(TunnelCommand.ChildSaDeleted.class);
@@ -258,5 +230,24 @@ class JournalFirstTest {
         public boolean initialContact(InetAddress peer) {
             return false;
         }
+    }
+
+    /** A tunnel side that records each report and answers all of them with {@code entity}. */
+    static IkeOutcomes.Reporter recording(List<TunnelCommand.EngineInput> reported, CompletableFuture<Object> entity) {
+        return new IkeOutcomes.Reporter() {
+            @Override
+            public CompletionStage<?> report(String label,
+                    Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input) {
+                reported.add(input.apply(null));
+                return entity;
+            }
+
+            @Override
+            public CompletionStage<?> reportAll(String label,
+                    List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs) {
+                inputs.forEach(f -> reported.add(f.apply(null)));
+                return entity;
+            }
+        };
     }
 }
