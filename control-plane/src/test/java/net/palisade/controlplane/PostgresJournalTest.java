@@ -35,26 +35,14 @@ class PostgresJournalTest {
 
     @BeforeAll
     static void server() {
-        String url = System.getenv("PALISADE_TEST_PG_URL");
-        if (url == null) {
-            String why = "PALISADE_TEST_PG_URL is not set: run the suite with ops/bin/test (as root it starts PostgreSQL)";
-            org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean("palisade.skipExternal"), why);
-            throw new AssertionError(why + ", or pass -Dpalisade.skipExternal=true to skip");
-        }
-        pg = JournalSettings.postgres(url, System.getenv("PALISADE_TEST_PG_USER"), System.getenv("PALISADE_TEST_PG_PASSWORD"));
+        pg = net.palisade.controlplane.cluster.PgTest.server();
         org.awaitility.Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     }
 
-    /**
-     * The database is shared with the pair tests and outlives a killed run: a journal left by another node key would
-     * fail this one's recovery, so each test starts from an empty journal.
-     */
+    /** Each test starts from an empty journal ({@link net.palisade.controlplane.cluster.PgTest#emptyJournal}). */
     @org.junit.jupiter.api.BeforeEach
     void emptyJournal() throws Exception {
-        JournalSchema.createIfMissing(pg);
-        try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE event_journal, event_tag, snapshot, state_checkpoint");
-        }
+        net.palisade.controlplane.cluster.PgTest.emptyJournal(pg);
     }
 
     private ControlPlane start(Path data) throws Exception {

@@ -57,11 +57,7 @@ class PairTest {
      */
     @BeforeEach
     void emptyJournal() throws Exception {
-        try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
-            JournalSchema.createIfMissing(pg);
-            LeaseTable.createIfMissing(c);
-            s.execute("TRUNCATE event_journal, event_tag, snapshot, state_checkpoint, palisade_lease");
-        }
+        PgTest.emptyJournal(pg);
     }
 
     @AfterEach

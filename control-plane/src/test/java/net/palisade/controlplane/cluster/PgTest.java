@@ -5,10 +5,10 @@ import net.palisade.controlplane.journal.JournalSettings;
 import org.junit.jupiter.api.Assumptions;
 
 /** The test PostgreSQL server ({@code ops/lab/postgres.sh} through {@code ops/bin/test}). */
-final class PgTest {
+public final class PgTest {
     private PgTest() {}
 
-    static JournalSettings server() {
+    public static JournalSettings server() {
         String url = System.getenv("PALISADE_TEST_PG_URL");
         if (url == null) {
             String why = "PALISADE_TEST_PG_URL is not set: run the suite with ops/bin/test (as root it starts PostgreSQL)";
@@ -17,6 +17,20 @@ final class PgTest {
         }
         return JournalSettings.postgres(url, System.getenv("PALISADE_TEST_PG_USER"),
                 System.getenv("PALISADE_TEST_PG_PASSWORD"));
+    }
+
+    /**
+     * Empties the journal, its state checkpoints and the leases: the database is shared by the tests that use it
+     * one after another and outlives a killed run, whose events (sealed with another node key) would fail the next
+     * node's recovery.
+     */
+    public static void emptyJournal(JournalSettings pg) throws java.sql.SQLException {
+        net.palisade.controlplane.journal.JournalSchema.createIfMissing(pg);
+        try (java.sql.Connection c = net.palisade.controlplane.journal.JournalSchema.connect(pg);
+                java.sql.Statement s = c.createStatement()) {
+            LeaseTable.createIfMissing(c);
+            s.execute("TRUNCATE event_journal, event_tag, snapshot, state_checkpoint, palisade_lease");
+        }
     }
 
     /** The same database reached through {@code proxy}. */
