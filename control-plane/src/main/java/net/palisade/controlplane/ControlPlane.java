@@ -561,8 +561,7 @@ public final class ControlPlane implements AutoCloseable {
     private void checkpointAsWritten() {
         CheckpointWriter<TunnelState> writer = new CheckpointWriter<>(checkpoints, journal,
                 e -> TunnelState.empty(e.label()));
-        Thread thread = writer.start("palisade-checkpoints");
-        system.getWhenTerminated().thenRun(thread::interrupt);
+        system.classicSystem().registerOnTermination(writer.start("palisade-checkpoints"));
         LiveEvents.get(system.classicSystem()).onWritten(writer::written);
     }
 

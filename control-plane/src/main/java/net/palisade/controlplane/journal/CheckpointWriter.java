@@ -53,9 +53,17 @@ public final class CheckpointWriter<S> {
         this.empty = Objects.requireNonNull(empty, "empty");
     }
 
-    /** Starts the writer thread (a daemon named {@code name}); it ends when interrupted. */
-    public Thread start(String name) {
-        return Thread.ofPlatform().daemon().name(name).start(this::run);
+    /**
+     * Starts the writer thread (a daemon named {@code name}); it ends, its connection closed, when {@code stop}
+     * returns.
+     */
+    public Runnable start(String name) {
+        DatabaseLoop<LiveEvents.Written> loop = DatabaseLoop.start(name, queue, this::write, this::closeQuietly);
+        return () -> {
+            if (!loop.stop(java.time.Duration.ofSeconds(10))) {
+                log.warn("state checkpoints: the writer thread did not stop within 10 s");
+            }
+        };
     }
 
     /** Takes one written event (never blocks: the journal's write path calls this). */
@@ -70,27 +78,15 @@ public final class CheckpointWriter<S> {
         return written.get();
     }
 
-    private void run() {
-        List<LiveEvents.Written> batch = new ArrayList<>();
+    private void write(List<LiveEvents.Written> batch) {
+        if (overflowed.getAndSet(false)) {
+            tails.clear(); // events were lost: what is held may not follow on
+        }
         try {
-            while (!Thread.currentThread().isInterrupted()) {
-                batch.add(queue.take());
-                queue.drainTo(batch);
-                if (overflowed.getAndSet(false)) {
-                    tails.clear(); // events were lost: what is held may not follow on
-                }
-                try {
-                    apply(batch);
-                } catch (SQLException | RuntimeException e) {
-                    log.warn("state checkpoints not written: {}", e.toString());
-                    tails.clear();
-                    closeQuietly();
-                }
-                batch.clear();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
+            apply(batch);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("state checkpoints not written: {}", e.toString());
+            tails.clear();
             closeQuietly();
         }
     }

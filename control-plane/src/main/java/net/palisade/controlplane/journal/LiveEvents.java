@@ -85,7 +85,7 @@ public final class LiveEvents implements Extension {
     private final AtomicLong cutOff = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private volatile JournalSettings journal;
-    private volatile Thread publisher;
+    private volatile DatabaseLoop<Message> publisher;
     private final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LiveEvents.class);
 
     LiveEvents(int buffer) {
@@ -106,7 +106,7 @@ public final class LiveEvents implements Extension {
             return;
         }
         this.journal = Objects.requireNonNull(settings, "settings");
-        publisher = Thread.ofPlatform().daemon().name("palisade-live-events").start(this::run);
+        publisher = DatabaseLoop.start("palisade-live-events", inbox, this::run, () -> closeQuietly(c));
     }
 
     /** Calls {@code listener} on the publishing thread with every tunnel event written (it must not block long). */
@@ -188,6 +188,13 @@ public final class LiveEvents implements Extension {
         }
     }
 
+    // the publishing thread's own state (see run)
+    private Connection c;
+    private final Map<Long, Long> inFlight = new HashMap<>(); // ticket -> completions before it started
+    private final java.util.TreeMap<Long, Long> highestAt = new java.util.TreeMap<>(Map.of(0L, Long.MIN_VALUE));
+    private long highest = Long.MIN_VALUE;
+    private final List<EventQueries.Row> pending = new ArrayList<>();
+
     /**
      * Publishes in offset order. The journal assigns an offset when a row is inserted and several writes are in
      * flight at once, so writes complete out of offset order; but a write that starts after another completed gets
@@ -195,73 +202,64 @@ public final class LiveEvents implements Extension {
      * completed event is published once no write in flight has a floor below its offset; the events published
      * together are sorted. A subscriber sees offsets only rise, so resuming after the last one it saw misses none.
      */
-    private void run() {
-        Connection c = null;
-        Map<Long, Long> inFlight = new HashMap<>(); // ticket -> completions before it started
-        java.util.TreeMap<Long, Long> highestAt = new java.util.TreeMap<>(); // completion -> highest offset known
-        highestAt.put(0L, Long.MIN_VALUE);
-        long highest = Long.MIN_VALUE;
-        List<EventQueries.Row> pending = new ArrayList<>();
-        while (!Thread.currentThread().isInterrupted()) {
-            Message m;
-            try {
-                m = inbox.take();
-            } catch (InterruptedException e) {
-                break;
-            }
+    private void run(List<Message> batch) {
+        for (Message m : batch) {
             if (overflowed) {
                 log.error("live events: {} writes waiting, the publisher stopped; event streams are cut off and end"
                         + " at once until the node restarts (reads of /v1/events are not affected)", INBOX);
                 cutAll("the node's live feed fell behind its journal writes");
                 inbox.clear();
-                continue;
+                return;
             }
-            switch (m) {
-                case Started s -> inFlight.put(s.ticket(), s.completionsBefore());
-                case Completed done -> {
-                    inFlight.remove(done.ticket());
-                    for (Written w : done.events()) {
-                        notifyListeners(w);
-                    }
-                    if (subscribers.isEmpty()) {
-                        pending.clear();
-                    } else if (!done.events().isEmpty()) {
-                        try {
-                            if (c == null || c.isClosed()) {
-                                c = JournalSchema.connect(journal);
-                            }
-                            for (EventQueries.Row r : offsets(c, done.events())) {
-                                pending.add(r);
-                                highest = Math.max(highest, r.offset());
-                            }
-                        } catch (SQLException e) {
-                            cutAll("the node could not read the offsets of new events (" + e.getMessage() + ")");
-                            pending.clear();
-                            closeQuietly(c);
-                            c = null;
-                        }
-                    }
-                    highestAt.put(done.completion(), highest);
+            step(m);
+        }
+    }
+
+    private void step(Message m) {
+        switch (m) {
+            case Started s -> inFlight.put(s.ticket(), s.completionsBefore());
+            case Completed done -> {
+                inFlight.remove(done.ticket());
+                for (Written w : done.events()) {
+                    notifyListeners(w);
                 }
-            }
-            long floor = Long.MAX_VALUE;
-            long oldest = Long.MAX_VALUE;
-            for (long before : inFlight.values()) {
-                floor = Math.min(floor, highestAt.floorEntry(before).getValue());
-                oldest = Math.min(oldest, before);
-            }
-            // keep the entry each write in flight needs (the greatest at or below its start), drop older ones
-            Long keep = highestAt.floorKey(Math.min(oldest, highestAt.lastKey()));
-            highestAt.headMap(keep, false).clear();
-            if (!pending.isEmpty()) {
-                long f = floor;
-                List<EventQueries.Row> ready = pending.stream().filter(r -> r.offset() <= f)
-                        .sorted(Comparator.comparingLong(EventQueries.Row::offset)).toList();
-                pending.removeIf(r -> r.offset() <= f);
-                publish(ready);
+                if (subscribers.isEmpty()) {
+                    pending.clear();
+                } else if (!done.events().isEmpty()) {
+                    try {
+                        if (c == null || c.isClosed()) {
+                            c = JournalSchema.connect(journal);
+                        }
+                        for (EventQueries.Row r : offsets(c, done.events())) {
+                            pending.add(r);
+                            highest = Math.max(highest, r.offset());
+                        }
+                    } catch (SQLException e) {
+                        cutAll("the node could not read the offsets of new events (" + e.getMessage() + ")");
+                        pending.clear();
+                        closeQuietly(c);
+                        c = null;
+                    }
+                }
+                highestAt.put(done.completion(), highest);
             }
         }
-        closeQuietly(c);
+        long floor = Long.MAX_VALUE;
+        long oldest = Long.MAX_VALUE;
+        for (long before : inFlight.values()) {
+            floor = Math.min(floor, highestAt.floorEntry(before).getValue());
+            oldest = Math.min(oldest, before);
+        }
+        // keep the entry each write in flight needs (the greatest at or below its start), drop older ones
+        Long keep = highestAt.floorKey(Math.min(oldest, highestAt.lastKey()));
+        highestAt.headMap(keep, false).clear();
+        if (!pending.isEmpty()) {
+            long f = floor;
+            List<EventQueries.Row> ready = pending.stream().filter(r -> r.offset() <= f)
+                    .sorted(Comparator.comparingLong(EventQueries.Row::offset)).toList();
+            pending.removeIf(r -> r.offset() <= f);
+            publish(ready);
+        }
     }
 
     private void notifyListeners(Written w) {
@@ -344,9 +342,9 @@ public final class LiveEvents implements Extension {
 
     /** Stops the publishing thread and ends every subscriber's stream. */
     void close() {
-        Thread t = publisher;
-        if (t != null) {
-            t.interrupt();
+        DatabaseLoop<Message> loop = publisher;
+        if (loop != null && !loop.stop(java.time.Duration.ofSeconds(10))) {
+            log.warn("live events: the publishing thread did not stop within 10 s");
         }
         for (Subscriber s : subscribers) {
             subscribers.remove(s);

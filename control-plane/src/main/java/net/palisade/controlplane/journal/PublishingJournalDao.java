@@ -54,6 +54,9 @@ public final class PublishingJournalDao extends DefaultJournalDao {
         }
         this.timer = windowNanos == 0 ? null : java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("palisade-journal-group-commit").unstarted(r));
+        if (timer != null) { // a flush already scheduled still runs; then the thread ends
+            mat.system().registerOnTermination(timer::shutdown);
+        }
     }
 
     @Override

@@ -1,0 +1,89 @@
+package net.palisade.controlplane.journal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * A daemon thread that takes work from a queue, in batches, and talks to the database about it. It is stopped
+ * between two batches, never inside one, and {@link #stop} returns once its connection is closed: interrupting a
+ * thread inside a JDBC call can close an embedded H2 database's file under every other connection, and a thread that
+ * closes its connection after the node has stopped races whoever deletes or copies the data directory next (H2
+ * closes the database, and writes to its files, when the last connection closes).
+ *
+ * @param <T> the work
+ */
+final class DatabaseLoop<T> {
+    private final BlockingQueue<T> queue;
+    private final Consumer<List<T>> handle;
+    private final Runnable finish;
+    /** Held while a batch is handled: {@link #stop} interrupts only a thread that is not inside one. */
+    private final Object busy = new Object();
+    private volatile boolean stopping;
+    private final Thread thread;
+
+    private DatabaseLoop(String name, BlockingQueue<T> queue, Consumer<List<T>> handle, Runnable finish) {
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.handle = Objects.requireNonNull(handle, "handle");
+        this.finish = Objects.requireNonNull(finish, "finish");
+        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    }
+
+    /**
+     * Starts a thread named {@code name} that hands {@code handle} what {@code queue} holds (at least one item, in
+     * queue order) until stopped, then runs {@code finish} (closing its connection).
+     */
+    static <T> DatabaseLoop<T> start(String name, BlockingQueue<T> queue, Consumer<List<T>> handle,
+            Runnable finish) {
+        DatabaseLoop<T> loop = new DatabaseLoop<>(name, queue, handle, finish);
+        loop.thread.start();
+        return loop;
+    }
+
+    private void run() {
+        List<T> batch = new ArrayList<>();
+        try {
+            while (!stopping) {
+                batch.add(queue.take());
+                queue.drainTo(batch);
+                synchronized (busy) {
+                    if (stopping) {
+                        break;
+                    }
+                    handle.accept(batch);
+                }
+                batch.clear();
+            }
+        } catch (InterruptedException e) {
+            // stop() woke the thread in take(): nothing was being handled
+        } finally {
+            Thread.interrupted(); // closing the connection must not see the interrupt
+            finish.run();
+        }
+    }
+
+    /**
+     * Stops the thread after the batch it is handling, if any, and waits up to {@code atMost} for it to have closed
+     * its connection. Handled items are done; those still queued are dropped.
+     *
+     * @return true if the thread ended in time
+     */
+    boolean stop(Duration atMost) {
+        stopping = true;
+        if (Thread.currentThread() == thread) {
+            return false; // handle() stopped its own loop: it ends after this batch
+        }
+        synchronized (busy) {
+            thread.interrupt();
+        }
+        try {
+            thread.join(atMost);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
+    }
+}
