@@ -61,8 +61,13 @@ CREATE TABLE IF NOT EXISTS PUBLIC."state_checkpoint" (
     "state_ser_id" INTEGER NOT NULL,
     "state_ser_manifest" VARCHAR NOT NULL,
     "state_payload" VARBINARY NOT NULL,
+    "handler" VARCHAR(64) DEFAULT '' NOT NULL,
     PRIMARY KEY("persistence_id","sequence_number")
 );
+
+-- journals made before checkpoints named their event handler (StateCheckpoints.fingerprint): their rows get ''
+-- and are dropped at the next start
+ALTER TABLE PUBLIC."state_checkpoint" ADD COLUMN IF NOT EXISTS "handler" VARCHAR(64) DEFAULT '' NOT NULL;
 
 -- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
 CREATE INDEX IF NOT EXISTS "state_checkpoint_through_idx" ON PUBLIC."state_checkpoint" ("persistence_id",

@@ -109,8 +109,13 @@ CREATE TABLE IF NOT EXISTS public.state_checkpoint (
     state_ser_id INTEGER NOT NULL,
     state_ser_manifest VARCHAR(255) NOT NULL,
     state_payload BYTEA NOT NULL,
+    handler VARCHAR(64) NOT NULL DEFAULT '',
     PRIMARY KEY(persistence_id, sequence_number)
 );
+
+-- journals made before checkpoints named their event handler (StateCheckpoints.fingerprint): their rows get ''
+-- and are dropped at the next start
+ALTER TABLE public.state_checkpoint ADD COLUMN IF NOT EXISTS handler VARCHAR(64) NOT NULL DEFAULT '';
 
 -- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
 CREATE INDEX IF NOT EXISTS state_checkpoint_through_idx ON public.state_checkpoint(persistence_id, through_nanos,

@@ -113,7 +113,8 @@ public final class ControlPlane implements AutoCloseable {
                 JdbcReadJournal.Identifier());
         this.codec = new SerializationCodec<>(
                 org.apache.pekko.serialization.SerializationExtension.get(system), TunnelState.class);
-        this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply, StateCheckpoints.EVERY);
+        this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply,
+                StateCheckpoints.fingerprint(TunnelState.class), StateCheckpoints.EVERY);
         LiveEvents.get(system.classicSystem()).attach(journal);
         checkpointAsWritten();
     }
@@ -559,6 +560,17 @@ public final class ControlPlane implements AutoCloseable {
      * on a thread of their own), so that no {@code state?at=} read has to.
      */
     private void checkpointAsWritten() {
+        try (Connection c = JournalSchema.connect(journal)) {
+            int dropped = checkpoints.dropOthers(c);
+            if (dropped > 0) {
+                org.slf4j.LoggerFactory.getLogger(ControlPlane.class).info("dropped {} state checkpoints written by"
+                        + " another version of the tunnel event handler; they are written again as tunnels' events"
+                        + " and state?at= reads pass them", dropped);
+            }
+        } catch (SQLException e) { // a cache: reads ignore other handlers' rows anyway
+            org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("old state checkpoints not dropped: {}",
+                    e.getMessage());
+        }
         CheckpointWriter<TunnelState> writer = new CheckpointWriter<>(checkpoints, journal,
                 e -> TunnelState.empty(e.label()));
         system.classicSystem().registerOnTermination(writer.start("palisade-checkpoints"));

@@ -80,7 +80,8 @@ class PostgresJournalTest {
                     org.apache.pekko.serialization.SerializationExtension.get(cp.system()),
                     net.palisade.controlplane.tunnel.TunnelState.class);
             var checkpoints = new net.palisade.controlplane.journal.StateCheckpoints<>(codec,
-                    net.palisade.controlplane.tunnel.TunnelState::apply, 2);
+                    net.palisade.controlplane.tunnel.TunnelState::apply, net.palisade.controlplane.journal
+                            .StateCheckpoints.fingerprint(net.palisade.controlplane.tunnel.TunnelState.class), 2);
             var empty = net.palisade.controlplane.tunnel.TunnelState.empty("static-d");
             try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
                 var end = checkpoints.catchUp(c, "Tunnel|static-d", empty);

@@ -26,6 +26,11 @@ import net.palisade.model.event.TunnelEvent;
  * most once (a second writer's identical row is refused by the key and ignored), and ignored when they cannot be
  * decoded. The state is written with the snapshot's serializer, so its secrets are sealed as in snapshots.
  *
+ * <p>A checkpoint is only as right as the event handler that folded it: each row carries the handler's
+ * {@link #fingerprint}, reads use only the rows of their own handler, and a node drops the others when it starts
+ * ({@link #dropOthers}), so an upgrade that changes how an event applies never answers from the old version's
+ * states (a pair member still on the old version keeps writing rows the new one ignores).
+ *
  * @param <S> the state
  */
 public final class StateCheckpoints<S> {
@@ -55,20 +60,68 @@ public final class StateCheckpoints<S> {
 
     private final Codec<S> codec;
     private final BiFunction<S, TunnelEvent, S> fold;
+    private final String handler;
     private final int every;
     private final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StateCheckpoints.class);
 
     /**
      * @param fold the event handler (pure: the same events give the same state)
+     * @param handler names {@code fold}'s code: rows written by another are not used ({@link #fingerprint})
      * @param every a checkpoint after every this many events
      */
-    public StateCheckpoints(Codec<S> codec, BiFunction<S, TunnelEvent, S> fold, int every) {
+    public StateCheckpoints(Codec<S> codec, BiFunction<S, TunnelEvent, S> fold, String handler, int every) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.fold = Objects.requireNonNull(fold, "fold");
+        this.handler = Objects.requireNonNull(handler, "handler");
+        if (handler.isEmpty() || handler.length() > 64) {
+            throw new IllegalArgumentException("handler must be 1 to 64 characters, found " + handler.length());
+        }
         if (every < 1) {
             throw new IllegalArgumentException("every must be at least 1, found " + every);
         }
         this.every = every;
+    }
+
+    /**
+     * The fingerprint of an event handler's code: SHA-256 (first 16 octets, hex) of the class files of {@code
+     * state} and of every class nested in it, in name order. Any change to that code (or the compiler that built
+     * it) gives another; a handler that calls code outside {@code state}'s nest is not covered by it.
+     */
+    public static String fingerprint(Class<?> state) {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        List<Class<?>> nest = new ArrayList<>(List.of(state.getNestMembers()));
+        nest.sort(java.util.Comparator.comparing(Class::getName));
+        for (Class<?> k : nest) {
+            String resource = k.getName().replace('.', '/') + ".class";
+            try (java.io.InputStream in = k.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException("no class file " + resource);
+                }
+                sha.update(k.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update(in.readAllBytes());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("reading " + resource, e);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest(), 0, 16);
+    }
+
+    /**
+     * Deletes the checkpoints another event handler wrote (a node does this as it starts).
+     *
+     * @return the rows deleted
+     * @throws SQLException when the database refuses
+     */
+    public int dropOthers(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM \"state_checkpoint\" WHERE \"handler\" <> ?")) {
+            ps.setString(1, handler);
+            return ps.executeUpdate();
+        }
     }
 
     /**
@@ -203,10 +256,12 @@ public final class StateCheckpoints<S> {
     private java.util.Optional<Start<S>> latest(Connection c, String persistenceId, long at) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT \"sequence_number\", \"through_nanos\","
                 + " \"state_payload\", \"state_ser_id\", \"state_ser_manifest\" FROM \"state_checkpoint\""
-                + " WHERE \"persistence_id\" = ? AND \"through_nanos\" <= ? ORDER BY \"persistence_id\" DESC,"
-                + " \"through_nanos\" DESC, \"sequence_number\" DESC LIMIT 1")) { // the index's order, as above
+                + " WHERE \"persistence_id\" = ? AND \"through_nanos\" <= ? AND \"handler\" = ?"
+                + " ORDER BY \"persistence_id\" DESC, \"through_nanos\" DESC, \"sequence_number\" DESC LIMIT 1")) {
+            // the index's order, as above
             ps.setString(1, persistenceId);
             ps.setLong(2, at);
+            ps.setString(3, handler);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return java.util.Optional.empty();
@@ -240,7 +295,8 @@ public final class StateCheckpoints<S> {
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"state_checkpoint\" (\"persistence_id\","
                 + " \"sequence_number\", \"through_nanos\", \"state_ser_id\", \"state_ser_manifest\","
-                + " \"state_payload\") SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM \"state_checkpoint\""
+                + " \"state_payload\", \"handler\") SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM"
+                + " \"state_checkpoint\""
                 + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?)")) {
             for (var tunnel : passed.entrySet()) {
                 String persistenceId = tunnel.getKey();
@@ -252,8 +308,9 @@ public final class StateCheckpoints<S> {
                     ps.setInt(4, enc.serializerId());
                     ps.setString(5, enc.manifest());
                     ps.setBytes(6, enc.payload());
-                    ps.setString(7, persistenceId);
-                    ps.setLong(8, cp.sequenceNr());
+                    ps.setString(7, handler);
+                    ps.setString(8, persistenceId);
+                    ps.setLong(9, cp.sequenceNr());
                     ps.addBatch();
                 }
             }

@@ -68,12 +68,12 @@ public final class EventReadBench {
             java.util.function.Supplier<Instant> inHistory = () -> T0.plus(STEP.multipliedBy(10L * random.nextInt(hot)))
                     .plusMillis(random.nextInt(100));
             StateCheckpoints<TunnelState> replayAll = new StateCheckpoints<>(decode, TunnelState::apply,
-                    Integer.MAX_VALUE);
+                    "bench", Integer.MAX_VALUE);
             long r0 = System.nanoTime();
             replayAll.at(c, "Tunnel|t0", TunnelState.empty("t0"), T0.plus(STEP.multipliedBy(events)));
             double replayMs = (System.nanoTime() - r0) / 1e6;
             StateCheckpoints<TunnelState> checkpoints = new StateCheckpoints<>(decode, TunnelState::apply,
-                    StateCheckpoints.EVERY);
+                    "bench", StateCheckpoints.EVERY);
             long k0 = System.nanoTime();
             for (int k = 0; k < tunnels; k++) {
                 checkpoints.catchUp(c, "Tunnel|t" + k, TunnelState.empty("t" + k));

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StateCheckpointsTest {
     private static final NodeKey KEY = NodeKey.random();
     private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+    private static final String HANDLER = StateCheckpoints.fingerprint(TunnelState.class);
     private static ActorSystem<Void> system;
     private static Serialization serialization;
     private static List<TunnelSpec> specs;
@@ -94,7 +95,7 @@ class StateCheckpointsTest {
                 return real.encode(state);
             }
         };
-        return new StateCheckpoints<>(counting, TunnelState::apply, every);
+        return new StateCheckpoints<>(counting, TunnelState::apply, HANDLER, every);
     }
 
     @Test
@@ -226,6 +227,50 @@ class StateCheckpointsTest {
                     }
                     assertThat(rows).as(tunnel.getKey()).isEqualTo(history.size() / 32);
                 }
+            }
+        }
+    }
+
+    @Test
+    void checkpointsOfAnotherEventHandlerAreNeitherUsedNorKept() throws Exception {
+        SplittableRandom random = new SplittableRandom(5);
+        TunnelSpec spec = specs.get(0);
+        String id = "Tunnel|" + spec.label();
+        List<TunnelEvent> history = monotone(history(random, spec, 300));
+        writeAll(id, history);
+        Instant end = history.get(history.size() - 1).time();
+        TunnelState empty = TunnelState.empty(spec.label());
+        assertThat(replay(spec.label(), history, end)).isNotEqualTo(empty);
+        // an older version whose handler folded every event into nothing left its checkpoints behind
+        SerializationCodec<TunnelState> codec = new SerializationCodec<>(serialization, TunnelState.class);
+        new StateCheckpoints<TunnelState>(codec, (state, e) -> state, "an older handler", 50).catchUp(c, id, empty);
+        assertThat(rows("an older handler")).isEqualTo(6);
+
+        StateCheckpoints<TunnelState> cp = checkpoints(50);
+        assertThat(cp.at(c, id, empty, end)).isEqualTo(replay(spec.label(), history, end));
+        assertThat(cp.dropOthers(c)).isEqualTo(6);
+        assertThat(rows("an older handler")).isZero();
+        cp.catchUp(c, id, empty);
+        assertThat(rows(HANDLER)).isEqualTo(6);
+        decoded.set(0);
+        assertThat(cp.at(c, id, empty, end)).isEqualTo(replay(spec.label(), history, end));
+        assertThat(decoded.get()).as("events folded onto this handler's own last checkpoint").isZero();
+    }
+
+    @Test
+    void theFingerprintCoversTheHandlersNestedClassesAndNothingElse() {
+        assertThat(HANDLER).matches("[0-9a-f]{32}").isEqualTo(StateCheckpoints.fingerprint(TunnelState.class));
+        assertThat(TunnelState.class.getNestMembers()).as("the state's records are in the fingerprint").hasSizeGreaterThan(1);
+        assertThat(StateCheckpoints.fingerprint(StateCheckpoints.class)).isNotEqualTo(HANDLER);
+    }
+
+    private long rows(String handler) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM \"state_checkpoint\" WHERE \"handler\" = ?")) {
+            ps.setString(1, handler);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }
