@@ -136,11 +136,7 @@ class StateCheckpointsTest {
                     .isEqualTo(replay(spec.label(), history, at));
             assertThat(decoded.get()).as("events decoded for %s", at).isLessThanOrEqualTo(101);
         }
-        try (Statement s = c.createStatement(); var rs = s.executeQuery(
-                "SELECT COUNT(*) FROM \"state_checkpoint\"")) {
-            rs.next();
-            assertThat(rs.getLong(1)).isEqualTo(50);
-        }
+        assertThat(rows(HANDLER)).isEqualTo(50);
     }
 
     @Test
