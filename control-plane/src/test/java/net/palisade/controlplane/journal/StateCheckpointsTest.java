@@ -141,11 +141,9 @@ class StateCheckpointsTest {
 
     @Test
     void anUnreadableCheckpointCostsAReplayNotTheAnswer() throws Exception {
-        SplittableRandom random = new SplittableRandom(11);
         TunnelSpec spec = specs.get(0);
         String id = "Tunnel|" + spec.label();
-        List<TunnelEvent> history = monotone(history(random, spec, 300));
-        writeAll(id, history);
+        List<TunnelEvent> history = journaled(id, spec, 11);
         StateCheckpoints<TunnelState> cp = checkpoints(50);
         cp.catchUp(c, id, TunnelState.empty(spec.label()));
         try (Statement s = c.createStatement()) {
@@ -229,11 +227,9 @@ class StateCheckpointsTest {
 
     @Test
     void checkpointsOfAnotherEventHandlerAreNeitherUsedNorKept() throws Exception {
-        SplittableRandom random = new SplittableRandom(5);
         TunnelSpec spec = specs.get(0);
         String id = "Tunnel|" + spec.label();
-        List<TunnelEvent> history = monotone(history(random, spec, 300));
-        writeAll(id, history);
+        List<TunnelEvent> history = journaled(id, spec, 5);
         Instant end = history.get(history.size() - 1).time();
         TunnelState empty = TunnelState.empty(spec.label());
         assertThat(replay(spec.label(), history, end)).isNotEqualTo(empty);
@@ -269,6 +265,13 @@ class StateCheckpointsTest {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /** 300 events of {@code spec}'s tunnel, 100 ms apart (random from {@code seed}), written under {@code id}. */
+    private List<TunnelEvent> journaled(String id, TunnelSpec spec, long seed) throws Exception {
+        List<TunnelEvent> history = monotone(history(new SplittableRandom(seed), spec, 300));
+        writeAll(id, history);
+        return history;
     }
 
     /** The reference: the tunnel's events folded from the empty state up to the first one after {@code at}. */
