@@ -233,7 +233,8 @@ final class IkeDispatcher implements AutoCloseable {
         }
     }
 
-    private void count(String name) {
+    /** Counts {@code name} among {@link #counters()}. */
+    void count(String name) {
         synchronized (counters) {
             counters.increment(name);
         }

@@ -166,10 +166,7 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
-            // a stopped responder must not be asked to stop again at close (it would never answer)
-            // under its address and, on an any-peer tunnel, its peer's identity too
-            sessions.values().removeIf(actor::equals);
-            dispatcher.forget(actor);
+            IkeManager.this.ended(actor);
         }
 
         @Override
@@ -186,6 +183,16 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void adopt(String label, IkeSessionActor.Adopt adopt) {
             IkeManager.this.adopt(label, adopt);
+        }
+
+        @Override
+        public void spare(String label, IkeSessionActor.Adopt negotiation) {
+            IkeManager.this.spare(label, negotiation);
+        }
+
+        @Override
+        public void redispatch(IkeSessionActor.Inbound in) {
+            dispatcher.sink().ike(in.from(), in.to(), in.datagram());
         }
 
         @Override
@@ -263,6 +270,33 @@ public final class IkeManager implements AutoCloseable {
             }
         });
         return List.copyOf(out);
+    }
+
+    /**
+     * {@code actor} ends: no longer a session of any tunnel (under its address and, on an any-peer tunnel, its peer's
+     * identity too; a stopped responder must not be asked to stop again at close, it would never answer). Under the
+     * lock of {@link #adopt}: a hand-over either reaches the actor before its end ({@link EndingSession}) or finds
+     * another.
+     */
+    private synchronized void ended(ActorRef<IkeSessionActor.Command> actor) {
+        sessions.values().removeIf(actor::equals);
+        dispatcher.forget(actor);
+    }
+
+    /**
+     * Runs a half-open IKE SA of {@code label} that its actor could not keep beside its session in an actor of its
+     * own ({@link SpareResponder}; stopped with the tunnel's sessions), or drops it if the tunnel is not running.
+     */
+    private synchronized void spare(String label, IkeSessionActor.Adopt negotiation) {
+        ControlPlane cp = controlPlane;
+        if (cp == null || closed || !wanted.containsKey(label)) {
+            return;
+        }
+        dispatcher.count("ikev2.dispatch.spare-responder");
+        ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(SpareResponder.of(driver, label, negotiation),
+                "ike-" + names.incrementAndGet(), SESSIONS);
+        sessions.put(label + "@spare:" + Long.toHexString(negotiation.engine().id().initiatorSpi()), a);
+        negotiation.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, a));
     }
 
     /**

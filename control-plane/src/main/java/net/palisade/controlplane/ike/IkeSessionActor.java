@@ -321,7 +321,8 @@ final class IkeSessionActor implements IkeSessionCommands {
         }
         local = r.endpoints().local();
         remote = r.endpoints().remote();
-        session = IkeSession.initiator(sessionTunnel(), local, remote, IkeEnvironment.standard(clock), settings);
+        session = IkeSession.initiator(policy.engineTunnelOrAddress(manager::hostName), local, remote,
+                IkeEnvironment.standard(clock), settings);
         sessionStarted = clock.instant();
         policy.starting();
         if (manager.initialContact(remote.getAddress())) {
@@ -331,17 +332,6 @@ final class IkeSessionActor implements IkeSessionCommands {
         register(); // before anything is sent: the answer may come at once
         apply(step);
         return afterStep();
-    }
-
-    /** The tunnel as the engine sees it ({@link TunnelPolicy#engineTunnel}); our address if the name cannot do. */
-    private IkeTunnel sessionTunnel() {
-        try {
-            return policy.engineTunnel(manager::hostName);
-        } catch (IllegalArgumentException e) {
-            log.error("tunnel {}: this machine's host name cannot be our identity ({}); set srcid. Using our address",
-                    tunnel.label(), e.getMessage());
-            return tunnel;
-        }
     }
 
     /** A {@code dynamic} tunnel's periodic check: where would a new IKE SA come from now? */
@@ -394,12 +384,13 @@ final class IkeSessionActor implements IkeSessionCommands {
     private void inbound(Inbound in) {
         long spi = in.datagram().length >= 8 ? java.nio.ByteBuffer.wrap(in.datagram()).getLong(0) : 0;
         if (probe.owns(spi)) {
-            probeUp(probe.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local))));
+            probeUp(probe.handle(new IkeInput.Received(in.datagram(), in.from(),
+                    IkeSessionCommands.at(in.to(), local))));
             return;
         }
         if (beside != null && beside.initiatorSpis().contains(spi)) {
             IkeSession.Step step = beside.handle(new IkeInput.Received(in.datagram(), in.from(),
-                    at(in.to(), besideLocal)));
+                    IkeSessionCommands.at(in.to(), besideLocal)));
             if (handedOver(beside, step, besideLocal, besideRemote, besideStarted)) {
                 beside = null;
                 dropBeside();
@@ -408,10 +399,14 @@ final class IkeSessionActor implements IkeSessionCommands {
             applyBeside(step);
             return;
         }
+        if ((session == null || !session.initiatorSpis().contains(spi)) && routes.redirected(spi, in)) {
+            return;
+        }
         if (session == null) {
             return;
         }
-        IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(), at(in.to(), local)));
+        IkeSession.Step step = session.handle(new IkeInput.Received(in.datagram(), in.from(),
+                IkeSessionCommands.at(in.to(), local)));
         if (handedOver(session, step, local, remote, sessionStarted)) {
             session = null;
             register();
@@ -454,9 +449,17 @@ final class IkeSessionActor implements IkeSessionCommands {
         return true;
     }
 
-    /** Takes {@code a}'s IKE SA as if negotiated beside ours ({@link #besideUp}); one negotiating beside goes. */
+    /**
+     * Takes {@code a}'s IKE SA as if negotiated beside ours ({@link #besideUp}); a half-open one of the peer's beside
+     * goes on in an actor of its own ({@link SpareResponder}), our own attempt beside goes.
+     */
     private void adopt(Adopt a) {
-        if (beside != null && beside.state() != IkeState.CLOSED) {
+        if (beside != null && beside.state() == IkeState.SETUP_REMOTE_INIT && !beside.originalInitiator()) {
+            cancelTimer(beside);
+            manager.spare(tunnel.label(), new Adopt(beside, besideLocal, besideRemote, besideStarted,
+                    new IkeSession.Step(beside.state(), java.util.List.of())));
+            beside = null;
+        } else if (beside != null && beside.state() != IkeState.CLOSED) {
             log.info("tunnel {}: IKE SA {} negotiating beside ours dropped for {}, handed over", tunnel.label(),
                     beside.id(), a.engine().id());
             closeAndForget(beside);
@@ -477,8 +480,9 @@ final class IkeSessionActor implements IkeSessionCommands {
 
     /**
      * The peer (or anyone with its address: nothing is authenticated yet) initiates an IKE SA: a responder engine
-     * answers beside ours, which stays until the new one has authenticated ({@link #besideUp}). It replaces a
-     * half-open one of the peer's; with our own second attempt beside, it is dropped (the peer retransmits).
+     * answers beside ours, which stays until the new one has authenticated ({@link #besideUp}). With a half-open
+     * one of the peer's beside already (a gateway starting several connections at once), it is answered in an actor of
+     * its own ({@link SpareResponder}); with our own second attempt beside, it is dropped (the peer retransmits).
      */
     private void answer(Answer a) {
         long spi = java.nio.ByteBuffer.wrap(a.first().datagram()).getLong(0);
@@ -494,7 +498,12 @@ final class IkeSessionActor implements IkeSessionCommands {
                 manager.unregister(spi, ctx.getSelf());
                 return;
             }
-            dropBeside();
+            IkeSession spare = newResponder(a.local(), a.first().from(), a.candidates());
+            IkeSession.Step first = spare.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
+                    IkeSessionCommands.at(a.first().to(), a.local())));
+            manager.unregister(spi, ctx.getSelf());
+            manager.spare(tunnel.label(), new Adopt(spare, a.local(), a.first().from(), clock.instant(), first));
+            return;
         }
         log.info("tunnel {}: the peer {} initiates an IKE SA; answering beside ours", tunnel.label(),
                 Host.of(a.first().from().getAddress()));
@@ -504,7 +513,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         beside = newResponder(besideLocal, besideRemote, a.candidates());
         routes.route(spi);
         applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
-                at(a.first().to(), besideLocal))));
+                IkeSessionCommands.at(a.first().to(), besideLocal))));
     }
 
     /**
@@ -633,7 +642,7 @@ final class IkeSessionActor implements IkeSessionCommands {
     }
 
     private void setTimer(IkeSession owner, Instant at) {
-        timers.startSingleTimer(owner, Tick.INSTANCE, max0(Duration.between(clock.instant(), at)));
+        timers.startSingleTimer(owner, Tick.INSTANCE, IkeSessionCommands.max0(Duration.between(clock.instant(), at)));
     }
 
     private void cancelTimer(IkeSession owner) {
@@ -674,7 +683,7 @@ final class IkeSessionActor implements IkeSessionCommands {
     private Behavior<Command> end() {
         unregister();
         manager.ended(tunnel.label(), ctx.getSelf());
-        return Behaviors.stopped();
+        return EndingSession.of(manager, tunnel.label(), ctx.getSelf());
     }
 
     /** Routes the session's initiator SPIs here (several while an IKE SA rekey completes), and no others. */
@@ -764,8 +773,8 @@ final class IkeSessionActor implements IkeSessionCommands {
         if (probe.running() || !policy.probeWanted(r.peer(), established())) {
             return;
         }
-        probeUp(probe.start(HeadProbe.Engine.of(IkeSession.initiator(sessionTunnel(), r.endpoints().local(),
-                r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
+        probeUp(probe.start(HeadProbe.Engine.of(IkeSession.initiator(policy.engineTunnelOrAddress(manager::hostName),
+                r.endpoints().local(), r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
     }
 
     /** The probe came up (it is closed already): the current IKE SA goes and the tunnel switches back to the head. */
@@ -787,13 +796,4 @@ final class IkeSessionActor implements IkeSessionCommands {
         startInitiator();
     }
 
-    /** Where a datagram arrived: {@code to}, or our address of that IKE SA if it came in on the wildcard. */
-    private static InetSocketAddress at(InetSocketAddress to, InetSocketAddress ours) {
-        return to.getAddress().isAnyLocalAddress() && ours != null
-                ? new InetSocketAddress(ours.getAddress(), to.getPort()) : to;
-    }
-
-    private static Duration max0(Duration d) {
-        return d.isNegative() ? Duration.ZERO : d;
-    }
 }

@@ -78,4 +78,15 @@ interface IkeSessionCommands {
 
     /** Delete the IKE SA (the Delete is sent once, not retransmitted) and stop; {@code done} completes then. */
     record Stop(java.util.concurrent.CompletableFuture<Void> done) implements Command {}
+
+    /** Where a datagram arrived: {@code to}, or our address of that IKE SA if it came in on the wildcard. */
+    static InetSocketAddress at(InetSocketAddress to, InetSocketAddress ours) {
+        return to.getAddress().isAnyLocalAddress() && ours != null
+                ? new InetSocketAddress(ours.getAddress(), to.getPort()) : to;
+    }
+
+    /** {@code d}, or zero if it is negative (a timer already due). */
+    static java.time.Duration max0(java.time.Duration d) {
+        return d.isNegative() ? java.time.Duration.ZERO : d;
+    }
 }

@@ -305,13 +305,7 @@ final class Ikev1SessionActor {
 
     /** The tunnel as the engine sees it: a {@code dynamic} tunnel's identity is the host name, as for IKEv2. */
     private IkeTunnel engineTunnel() {
-        try {
-            return policy.engineTunnel(manager::hostName);
-        } catch (IllegalArgumentException e) {
-            log.error("tunnel {}: this machine's host name cannot be our identity ({}); set srcid. Using our address",
-                    tunnel.label(), e.getMessage());
-            return tunnel;
-        }
+        return policy.engineTunnelOrAddress(manager::hostName);
     }
 
     private void respond(InetSocketAddress ours, IkeSessionActor.Inbound first) {

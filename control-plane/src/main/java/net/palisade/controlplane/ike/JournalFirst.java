@@ -168,4 +168,14 @@ final class JournalFirst implements SessionDriver {
     public void adopt(String label, IkeSessionActor.Adopt adopt) {
         node.adopt(label, adopt);
     }
+
+    @Override
+    public void spare(String label, IkeSessionActor.Adopt negotiation) {
+        node.spare(label, negotiation);
+    }
+
+    @Override
+    public void redispatch(IkeSessionActor.Inbound in) {
+        node.redispatch(in);
+    }
 }

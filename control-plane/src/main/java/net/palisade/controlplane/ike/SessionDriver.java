@@ -107,6 +107,22 @@ interface SessionDriver {
     }
 
     /**
+     * Runs {@code negotiation}, a half-open responder IKE SA that tunnel {@code label}'s actor cannot keep beside its
+     * session (another is negotiating there), in an actor of its own until its IKE_AUTH ({@link SpareResponder}),
+     * routing its initiator SPI there. By default it is dropped, nothing sent: the peer's retransmissions go
+     * unanswered until it starts again.
+     */
+    default void spare(String label, IkeSessionActor.Adopt negotiation) {
+    }
+
+    /**
+     * Routes {@code in} again, as if it had just arrived: it reached an actor that no longer holds its IKE SA. By
+     * default it is dropped (the peer retransmits).
+     */
+    default void redispatch(IkeSessionActor.Inbound in) {
+    }
+
+    /**
      * Hands {@code adopt}'s IKE SA to tunnel {@code label}'s actor (on an any-peer tunnel: the actor of the identity
      * it authenticated) (a passive tunnel without one gets one): its
      * IKE_AUTH chose that tunnel. Without such a tunnel the IKE SA is deleted.

@@ -26,6 +26,21 @@ final class SpiRoutes {
         routed.add(spi);
     }
 
+    /**
+     * Whether {@code spi} is not routed here and {@code in} is a message of an IKE SA past its IKE_SA_INIT (its
+     * responder SPI set): then it reached this actor on its way to an IKE SA that has moved since (handed to another
+     * actor, or to a {@link SpareResponder}), and goes back to the dispatcher, which routes it to where that IKE SA
+     * is now. An IKE_SA_INIT stays: it may be the one a new responder here is about to answer.
+     */
+    boolean redirected(long spi, IkeSessionActor.Inbound in) {
+        byte[] d = in.datagram();
+        if (routed.contains(spi) || d.length < 16 || java.nio.ByteBuffer.wrap(d).getLong(8) == 0) {
+            return false;
+        }
+        driver.redispatch(in);
+        return true;
+    }
+
     /** Routes exactly {@code wanted} here: new ones registered, the others unregistered. */
     void routeOnly(Set<Long> wanted) {
         for (long spi : wanted) {

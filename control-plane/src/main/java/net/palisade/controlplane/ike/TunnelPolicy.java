@@ -103,6 +103,17 @@ final class TunnelPolicy {
         return tunnel.withSrcId(me);
     }
 
+    /** {@link #engineTunnel}, or the tunnel as configured (our address its identity) when the name cannot do. */
+    IkeTunnel engineTunnelOrAddress(Supplier<String> hostName) {
+        try {
+            return engineTunnel(hostName);
+        } catch (IllegalArgumentException e) {
+            org.slf4j.LoggerFactory.getLogger(TunnelPolicy.class).error("tunnel {}: this machine's host name cannot be"
+                    + " our identity ({}); set srcid. Using our address", tunnel.label(), e.getMessage());
+            return tunnel;
+        }
+    }
+
     /** How often to check our address towards the peer: {@code dynamic} initiators only. */
     Optional<Duration> addressCheckEvery() {
         return failover != null && tunnel.mode() == IkeMode.DYNAMIC ? Optional.of(ADDRESS_CHECK) : Optional.empty();

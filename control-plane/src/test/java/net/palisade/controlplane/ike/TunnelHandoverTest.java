@@ -3,24 +3,17 @@ package net.palisade.controlplane.ike;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.palisade.model.Host;
 import net.palisade.model.Identity;
 import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
-import net.palisade.model.event.Cause;
 import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -53,112 +46,27 @@ class TunnelHandoverTest {
                 Optional.empty(), shape.ping());
     }
 
-    /** One side: its routes by initiator SPI, its tunnels' actors, and what they reported, as "label Event". */
-    static final class Side implements SessionDriver {
-        final Map<Long, ActorRef<IkeSessionActor.Command>> routes = new ConcurrentHashMap<>();
-        final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
-        final List<String> journal = new CopyOnWriteArrayList<>();
-        final InetSocketAddress me;
-        /** The tunnels that accept a new IKE_SA_INIT, the first answering (the hub's). */
-        List<IkeTunnel> candidates = List.of();
-        volatile Side peer;
+    /** One side ({@link MemoryNode}): the first IKE_AUTH request arrives twice, the first IKE_AUTH response is lost. */
+    static final class Side extends MemoryNode {
         final AtomicInteger authRequests = new AtomicInteger();
         final AtomicInteger authResponses = new AtomicInteger();
 
         Side(InetSocketAddress me) {
-            this.me = me;
+            super(TunnelHandoverTest.kit, FAST, me);
         }
 
-        /** A datagram arrives: to its IKE SA's actor, or a new IKE_SA_INIT to the first candidate's. */
+        @Override
         void receive(IkeOutput.Send s) {
-            byte[] d = s.datagram().clone();
-            ByteBuffer h = ByteBuffer.wrap(d);
-            long spiI = h.getLong(0);
-            boolean auth = (d[18] & 0xff) == 35;
-            boolean request = (d[19] & 0x20) == 0;
-            IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(d, s.from(), s.to());
+            byte[] d = s.datagram();
             int copies = 1;
-            if (auth && request && authRequests.getAndIncrement() == 0) {
-                copies = 2; // the first IKE_AUTH request arrives twice
+            if (auth(d) && request(d) && authRequests.getAndIncrement() == 0) {
+                copies = 2;
             }
-            if (auth && !request && authResponses.getAndIncrement() == 0) {
-                return; // the first IKE_AUTH response is lost
+            if (auth(d) && !request(d) && authResponses.getAndIncrement() == 0) {
+                copies = 0;
             }
             for (int i = 0; i < copies; i++) {
-                ActorRef<IkeSessionActor.Command> to = routes.get(spiI);
-                if (to != null) {
-                    to.tell(in);
-                } else if (h.getLong(8) == 0 && (d[18] & 0xff) == 34 && !candidates.isEmpty()) {
-                    IkeTunnel first = candidates.getFirst();
-                    ActorRef<IkeSessionActor.Command> own = sessions.get(first.label());
-                    if (own != null) {
-                        own.tell(new IkeSessionActor.Answer(in, me, candidates));
-                    } else {
-                        sessions.put(first.label(), kit.spawn(IkeSessionActor.responder(this, FAST, first, me, in,
-                                candidates)));
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void send(IkeOutput.Send s) {
-            if (!s.isNatKeepalive()) {
-                peer.receive(s);
-            }
-        }
-
-        @Override
-        public void event(String label, IkeOutput.Event e) {
-            journal.add(label + " " + e.getClass().getSimpleName());
-        }
-
-        @Override
-        public void dpdLost(String label, IkeOutput.Phase1Down down) {
-            journal.add(label + " dpd-lost");
-        }
-
-        @Override
-        public void peerSwitched(String label, Host to, Cause cause) {
-            journal.add(label + " peer-switched");
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<IkeSessionActor.Endpoints> endpoints(IkeTunnel tunnel,
-                Host peer) {
-            return java.util.concurrent.CompletableFuture.completedFuture(new IkeSessionActor.Endpoints(me,
-                    this.peer.me));
-        }
-
-        @Override
-        public String hostName() {
-            return "site.example";
-        }
-
-        @Override
-        public void register(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
-            routes.put(initiatorSpi, a);
-        }
-
-        @Override
-        public void unregister(long initiatorSpi, ActorRef<IkeSessionActor.Command> a) {
-            routes.remove(initiatorSpi, a);
-        }
-
-        @Override
-        public void ended(String label, ActorRef<IkeSessionActor.Command> actor) {
-            sessions.remove(label, actor);
-        }
-
-        @Override
-        public synchronized void adopt(String label, IkeSessionActor.Adopt adopt) {
-            journal.add(label + " adopted");
-            ActorRef<IkeSessionActor.Command> a = sessions.get(label);
-            IkeTunnel t = candidates.stream().filter(c -> c.label().equals(label)).findFirst().orElseThrow();
-            if (a != null) {
-                a.tell(adopt);
-            } else {
-                sessions.put(label, kit.spawn(IkeSessionActor.adopted(this, FAST, t, adopt)));
+                super.receive(s);
             }
         }
     }

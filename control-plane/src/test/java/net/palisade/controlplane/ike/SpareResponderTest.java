@@ -1,0 +1,116 @@
+package net.palisade.controlplane.ike;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.palisade.model.Identity;
+import net.palisade.model.IkeAuth;
+import net.palisade.model.IkeMode;
+import net.palisade.model.IkeTunnel;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.secret.Secret;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A site starts three connections to three {@code passive} tunnels of a hub at once: its three IKE_SA_INITs all
+ * reach the first tunnel's actor (the first candidate) before any IKE_AUTH does — the hub holds every IKE_AUTH
+ * request until it has seen the three IKE_SA_INITs, then lets them in after the third, the latest first. The first is answered by a new
+ * responder, the second beside it, the third by a {@link SpareResponder}; each IKE_AUTH then hands its IKE SA to the
+ * tunnel it chose, and all three come up, each answered at once (no IKE_SA_INIT sent twice). Before spares the
+ * third replaced the second, whose IKE_AUTH went unanswered. Real session actors on both sides, in memory.
+ */
+class SpareResponderTest {
+    private static final ActorTestKit kit = ActorTestKit.create();
+    private static final InetSocketAddress SITE = new InetSocketAddress(IkeLoop.ip("192.0.2.1"), 500);
+    private static final InetSocketAddress HUB = new InetSocketAddress(IkeLoop.ip("192.0.2.2"), 500);
+    /** Slow retransmissions: a request answered at once is never sent twice, one left unanswered is at 2 s. */
+    private static final IkeSettings SLOW = new IkeSettings(true, List.of(Duration.ofSeconds(2),
+            Duration.ofSeconds(2), Duration.ofSeconds(2)));
+    private static final IkeTunnel BASE = IkeLoop.gcm("p", DhGroup.CURVE25519);
+
+    @AfterAll
+    static void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    /** The hub: IKE_AUTH requests wait until three IKE_SA_INITs have arrived, then go in after it, the latest first. */
+    static final class Hub extends MemoryNode {
+        final AtomicInteger inits = new AtomicInteger();
+        private final List<IkeOutput.Send> held = new ArrayList<>();
+
+        Hub() {
+            super(SpareResponderTest.kit, SLOW, HUB);
+        }
+
+        @Override
+        void receive(IkeOutput.Send s) {
+            byte[] d = s.datagram();
+            List<IkeOutput.Send> now = List.of(s);
+            synchronized (held) {
+                if ((d[18] & 0xff) == 34 && request(d)) {
+                    inits.incrementAndGet();
+                } else if (auth(d) && request(d) && inits.get() < 3) {
+                    held.add(s);
+                    return;
+                }
+                if (inits.get() >= 3 && !held.isEmpty()) {
+                    List<IkeOutput.Send> all = new ArrayList<>(List.of(s)); // the third IKE_SA_INIT first
+                    all.addAll(held.reversed());
+                    held.clear();
+                    now = all;
+                }
+                now.forEach(super::receive); // under the lock: in this order
+            }
+        }
+    }
+
+    private static IkeTunnel tunnel(String label, IkeMode mode, Optional<String> srcId, Optional<String> dstId,
+            IkeTunnel shape) {
+        return new IkeTunnel(label, mode, shape.exchange(), shape.from(), shape.to(), shape.local(),
+                mode == IkeMode.PASSIVE ? List.of() : shape.peers(), shape.ikeSa(), shape.childSa(),
+                srcId.map(Identity::parse), dstId.map(Identity::parse), new IkeAuth.Psk(Secret.ofText("p")),
+                Optional.empty(), shape.ping());
+    }
+
+    @Test
+    void threeIkeSaInitsAtOnceFromOnePeerEachComeUpInTheTunnelTheirIkeAuthChose() {
+        MemoryNode site = new MemoryNode(kit, SLOW, SITE);
+        Hub hub = new Hub();
+        site.peer = hub;
+        hub.peer = site;
+        IkeTunnel mirror = IkeLoop.mirror(BASE);
+        List<String> labels = List.of("one", "two", "three");
+        hub.candidates = labels.stream().map(l -> tunnel(l, IkeMode.PASSIVE, Optional.empty(),
+                Optional.of("site-" + l + ".example"), mirror)).toList();
+        // the connection for the hub's first tunnel starts last: its IKE SA reaches the spare, and its IKE_AUTH,
+        // let in first, hands it to the actor that holds the other two half-open
+        for (String l : labels.reversed()) {
+            site.sessions.put(l, kit.spawn(IkeSessionActor.initiator(site, SLOW,
+                    tunnel(l, IkeMode.ACTIVE, Optional.of("site-" + l + ".example"), Optional.empty(), BASE))));
+        }
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() ->
+                    labels.stream().allMatch(l -> hub.journal.contains(l + " ChildSaInstalled")
+                            && site.journal.contains(l + " ChildSaInstalled")));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("hub " + hub.journal + ", site " + site.journal, e);
+        }
+        assertThat(hub.journal).as("the third IKE_SA_INIT went to a spare responder").contains("one spare");
+        assertThat(hub.inits.get()).as("IKE_SA_INITs the hub received: none sent twice").isEqualTo(3);
+        for (String l : labels) {
+            assertThat(hub.journal).as(l).containsOnlyOnce(l + " Phase1Up", l + " ChildSaInstalled");
+        }
+        assertThat(hub.journal).noneMatch(e -> e.endsWith("NegotiationFailed") || e.endsWith("Phase1Down"));
+        assertThat(site.journal).noneMatch(e -> e.endsWith("NegotiationFailed") || e.endsWith("Phase1Down"));
+        assertThat(hub.sessions.keySet()).as("the spare ended once it handed its IKE SA over")
+                .containsExactlyInAnyOrderElementsOf(labels);
+    }
+}
