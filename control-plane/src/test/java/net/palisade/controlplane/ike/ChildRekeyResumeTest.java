@@ -156,6 +156,33 @@ class ChildRekeyResumeTest {
                 .containsExactly(i.child().outboundSpi());
     }
 
+    @Test
+    void aRekeyWithoutPfsAsAgainstStrongSwanIsSentAgainAsItLeftAndTheKeysAgree() {
+        // strongSwan's default esp_proposals have no PFS: the rekey it answered had no key exchange
+        IkeTunnel noPfs = IkeLoop.gcm("child rekey resume secret", DhGroup.CURVE25519);
+        IkeLoop loop = new IkeLoop(noPfs, IkeLoop.mirror(noPfs), TAKEOVER).start();
+        IkeOutput.ChildSaInstalled child = journaled(loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst());
+        List<IkeOutput> out = loop.a.handle(new IkeInput.RekeyChild()).outputs();
+        IkeSaSnapshot ahead = journaled(of(out, IkeOutput.IkeSaState.class).getFirst());
+        ChildRequestInFlight r = ahead.child().orElseThrow();
+        assertThat(r.group()).isEqualTo(DhGroup.NONE);
+        assertThat(r.keySeed()).isEmpty();
+        assertThat(r.toString()).doesNotContain("seed");
+        IkeOutput.ChildSaRekeyed peers = of(deliver(sends(out), loop.b), IkeOutput.ChildSaRekeyed.class).getFirst();
+
+        IkeSession resumed = IkeSession.resume(noPfs, ahead, List.of(child), List.of(), env(21, loop), TAKEOVER);
+        ResumeTest.Exchanged ex = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);
+        assertThat(loop.b.counters().get("ikev2.engine.retransmission_answered")).isEqualTo(1);
+        IkeOutput.ChildSaRekeyed ours = ex.of(true, IkeOutput.ChildSaRekeyed.class).getFirst();
+        assertThat(ours.replacement().pfs()).contains(DhGroup.NONE);
+        assertThat(ours.replacement().inboundSpi()).isEqualTo(peers.replacement().outboundSpi());
+        assertThat(ours.replacement().inbound().encryption().revealBytes())
+                .isEqualTo(peers.replacement().outbound().encryption().revealBytes());
+        assertThat(ex.of(false, IkeOutput.ChildSaRekeyed.class)).isEmpty();
+        assertThat(ex.of(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(child.outboundSpi());
+    }
+
     /** A's rekey completed; the outputs of the answer's step: the result, the state ahead of the Delete, the Delete. */
     private record Answered(Interrupted interrupted, IkeOutput.ChildSaRekeyed result, IkeSaSnapshot aheadOfDelete,
             List<IkeOutput.Send> delete) {}
