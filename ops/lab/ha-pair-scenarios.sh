@@ -21,6 +21,9 @@
 #   own `rekeyed`) with the ping going on: it sends gw1's journaled request again, strongSwan answers the
 #   retransmission, and strongSwan is left with one Child SA, the one it made for gw1's rekey (child_kept; ours-ike:
 #   the IKE SA it made, ike_kept). Result: "ha-pair-rekey-ours-result k=v ...".
+# --rekey ours-delete: the same Child SA rekey, strongSwan's answer passes and gw1's Delete of the old Child SA is
+#   dropped instead (gw1 killed then): gw2 must send the journaled Delete again, and strongSwan end with one Child SA,
+#   the new one (child_kept). Not in HaTakeoverEdgesLabTest (the suite's time); run by hand..
 # --cut-active: the active node (gw1) loses the lease: its namespace can no longer reach PostgreSQL (nft on its
 #   output), and the link between the gateways is cut on both bridges (cluster, VRRP). gw2 must become active, gw1
 #   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
@@ -162,18 +165,26 @@ print(sum(1 for e in events if node in json.dumps(e) and "replacement" in e and 
 ' "$2" "$3"
 }
 
-rekey_ours() { # child|ike
-  local kind=$1 opingpid killed n dropped=0 t0 victim i
+rekey_ours() { # child|ike [delete]
+  local kind=$1 point=${2:-answer} opingpid killed n dropped=0 t0 victim i rule what
   ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-rekey-ours.txt" 2>&1 &
   opingpid=$!
   # strongSwan's answers to CREATE_CHILD_SA (exchange type 36, response flag) that make an SA, counted and dropped:
   # longer than 140 octets of UDP. An error answer is shorter and passes: strongSwan's lab config has no PFS and
-  # answers our first try (with a KE payload) NO_PROPOSAL_CHOSEN; our retry without PFS is the one it accepts
+  # answers our first try (with a KE payload) NO_PROPOSAL_CHOSEN; our retry without PFS is the one it accepts.
+  # delete: strongSwan's answer passes, gw1's first INFORMATIONAL request (exchange 37, no response flag: its Delete
+  # of the old Child SA, the lab has no DPD) is counted and dropped instead
+  rule='iifname "wan-s" udp sport 4500 udp length > 140 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 counter drop'
+  what="strongSwan's answer to gw1's CREATE_CHILD_SA"
+  if [ "$point" = delete ]; then
+    rule='iifname "wan-1" udp sport 4500 @th,64,32 0 @th,240,8 37 @th,248,8 & 0x20 == 0 counter drop'
+    what="gw1's Delete of the Child SA its rekey replaced"
+  fi
   ip netns exec "$P-inet" nft -f - <<NFT
 table bridge ha_rekey_ours {
   chain forward {
     type filter hook forward priority 0; policy accept;
-    iifname "wan-s" udp sport 4500 udp length > 140 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 counter drop
+    $rule
   }
 }
 NFT
@@ -197,7 +208,7 @@ NFT
   ip netns exec "$P-inet" nft delete table bridge ha_rekey_ours
   local ours_before
   ours_before=$(rekeys_by 2 192.0.2.1:25520 "$kind")
-  say "rekey (ours, $kind SA): strongSwan's answer to gw1's CREATE_CHILD_SA dropped $(after_s "$killed" "$t0") s into the wait; kill -9 of gw1's node at once; gw1 journaled $ours_before $kind rekey(s) of its own"
+  say "rekey (ours, $kind SA): $what dropped $(after_s "$killed" "$t0") s into the wait; kill -9 of gw1's node at once; gw1 journaled $ours_before $kind rekey(s) of its own"
   local ikes_at_kill new_ike
   ikes_at_kill=$(ss_ikes)
   new_ike=$(ss_established_ike)
@@ -222,7 +233,9 @@ NFT
   # gw2 makes the rekey gw1 had started: its own `rekeyed` of that kind within a lifetime of the resumption
   local mark redone=no waited
   mark=$(date +%s.%N)
+  # delete: gw1 finished its rekey (journaled); gw2 only sends the Delete again, there is nothing to redo
   for i in $(seq 1 300); do
+    [ "$point" = delete ] && { redone=n/a; break; }
     [ "$(rekeys_by 2 192.0.2.2:25520 "$kind")" -gt 0 ] && { redone=yes; break; }
     sleep 0.25
   done
@@ -254,7 +267,7 @@ NFT
   local same=no
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  echo "ha-pair-rekey-ours-result kind=$kind gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  echo "ha-pair-rekey-ours-result kind=$kind point=$point gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {
@@ -405,6 +418,7 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
 
 case "$scenario" in
   rekey-ours) rekey_ours child ;;
+  rekey-ours-delete) rekey_ours child delete ;;
   rekey-ours-ike) rekey_ours ike ;;
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;

@@ -64,8 +64,8 @@ final class EngineContext {
     Optional<IkeSaSnapshot.RekeyInFlight> resumedRekey = Optional.empty();
     /**
      * Our request in flight for a Child SA, as the journaled state names it ({@link ChildSas}): set for each of our
-     * requests by {@link #transmit} (a rekey's before it is protected, by {@link ChildSas}), and in the state only while
-     * a request is in flight.
+     * requests by {@link #transmit} (a rekey's before it is protected, by {@link ChildSas}), and in the state only
+     * while a request is in flight.
      */
     Optional<ChildRequestInFlight> childInFlight = Optional.empty();
     /** The Child SA request in the state this IKE SA was resumed from, until {@link ChildSas#resendInFlight}. */
