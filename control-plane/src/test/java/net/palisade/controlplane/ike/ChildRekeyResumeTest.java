@@ -235,6 +235,27 @@ class ChildRekeyResumeTest {
     }
 
     @Test
+    void theJournaledDeleteHadBeenAnsweredThePeerAnswersItAgainFromItsCacheAndNothingChanges() {
+        // the state written ahead of our last request names it until the next request: a takeover long after the
+        // Delete was answered sends it once more
+        Answered a = answered();
+        IkeLoop loop = a.interrupted().loop();
+        List<IkeOutput> deleted = deliver(a.delete(), loop.b);
+        assertThat(of(deleted, IkeOutput.ChildSaDeleted.class)).hasSize(1);
+        deliver(sends(deleted), loop.a);
+        IkeSession resumed = IkeSession.resume(T, a.aheadOfDelete(), List.of(journaled(a.result().replacement())),
+                List.of(), env(22, loop), TAKEOVER);
+        ResumeTest.Exchanged ex = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);
+        assertThat(loop.b.counters().get("ikev2.engine.retransmission_answered")).isEqualTo(1);
+        assertThat(ex.of(false, IkeOutput.ChildSaDeleted.class)).isEmpty();
+        assertThat(ex.of(true, IkeOutput.ChildSaDeleted.class)).isEmpty();
+        assertThat(ex.of(true, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(ex.of(false, IkeOutput.Phase1Down.class)).isEmpty();
+        IkeSession.Step check = loop.b.handle(new IkeInput.CheckLiveness());
+        assertThat(pump(loop.b, check, resumed).of(true, IkeOutput.PeerAlive.class)).hasSize(1);
+    }
+
+    @Test
     void takeoverStateWithoutAChildSaRequestIsWrittenAsBeforeAndTheNewFormReadsBack() {
         Interrupted i = interrupted();
         IkeSaSnapshot none = i.loop().events(true, IkeOutput.IkeSaState.class).getFirst().snapshot();
