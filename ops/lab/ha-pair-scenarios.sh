@@ -17,9 +17,13 @@
 #   a 60 s lifetime, so gw1's node starts its rekey 48-54 s after the SA was made; strongSwan's answers to
 #   CREATE_CHILD_SA are dropped on the inet bridge (an nft rule with a counter), and gw1's node is killed the moment
 #   the first one was dropped: strongSwan has answered (for it the new SA exists), gw1 never had the answer and
-#   journaled nothing of the new SA. Then the ping must come back through gw2, strongSwan's IKE SA must be the one
-#   gw2 resumed (ours: the same SPIs), and gw2 must make that rekey itself (its own `rekeyed` within a lifetime)
-#   with the ping going on. Result: "ha-pair-rekey-ours-result k=v ...".
+#   journaled nothing of the new SA. Then the ping must come back through gw2, and gw2 must finish that rekey (its
+#   own `rekeyed`) with the ping going on: it sends gw1's journaled request again, strongSwan answers the
+#   retransmission, and strongSwan is left with one Child SA, the one it made for gw1's rekey (child_kept; ours-ike:
+#   the IKE SA it made, ike_kept). Result: "ha-pair-rekey-ours-result k=v ...".
+# --rekey ours-delete: the same Child SA rekey, strongSwan's answer passes and gw1's Delete of the old Child SA is
+#   dropped instead (gw1 killed then): gw2 must send the journaled Delete again, and strongSwan end with one Child SA,
+#   the new one (child_kept). Not in HaTakeoverEdgesLabTest (the suite's time); run by hand..
 # --cut-active: the active node (gw1) loses the lease: its namespace can no longer reach PostgreSQL (nft on its
 #   output), and the link between the gateways is cut on both bridges (cluster, VRRP). gw2 must become active, gw1
 #   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
@@ -40,6 +44,20 @@ child_states() { # N: how many Child SA takeover states gw N's journal holds for
 ss_children() { # strongSwan's Child SAs "net" and their states, e.g. "INSTALLED" or "REKEYED,INSTALLED"
   { swan --list-sas 2>/dev/null || true; } | sed -n 's/^ *net: #[0-9]*, reqid [0-9]*, \([A-Z_]*\),.*/\1/p' | tr '\n' , \
     | sed 's/,$//'
+}
+ss_installed_child() { # the SPIs (in,out) of strongSwan's INSTALLED Child SAs "net", e.g. "c1a2b3c4,c5d6e7f8"
+  { swan --list-sas 2>/dev/null || true; } | /usr/bin/python3 -c '
+import re, sys
+on, spis = False, []
+for l in sys.stdin:
+    m = re.match(r"\s*net: #\d+, reqid \d+, ([A-Z_]+),", l)
+    if m:
+        on = m.group(1) == "INSTALLED"
+        continue
+    m = re.match(r"\s*(in|out)\s+([0-9a-f]{8})", l)
+    if on and m:
+        spis.append(m.group(2))
+print(",".join(spis))'
 }
 ss_ikes() { # strongSwan's IKE SAs and their states, e.g. "ESTABLISHED" or "REKEYED,ESTABLISHED"
   { swan --list-sas 2>/dev/null || true; } | sed -n 's/^[^ ]*: #[0-9]*, \([A-Z_]*\), IKEv2,.*/\1/p' | tr '\n' , \
@@ -147,18 +165,26 @@ print(sum(1 for e in events if node in json.dumps(e) and "replacement" in e and 
 ' "$2" "$3"
 }
 
-rekey_ours() { # child|ike
-  local kind=$1 opingpid killed n dropped=0 t0 victim i
+rekey_ours() { # child|ike [delete]
+  local kind=$1 point=${2:-answer} opingpid killed n dropped=0 t0 victim i rule what
   ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-rekey-ours.txt" 2>&1 &
   opingpid=$!
   # strongSwan's answers to CREATE_CHILD_SA (exchange type 36, response flag) that make an SA, counted and dropped:
   # longer than 140 octets of UDP. An error answer is shorter and passes: strongSwan's lab config has no PFS and
-  # answers our first try (with a KE payload) NO_PROPOSAL_CHOSEN; our retry without PFS is the one it accepts
+  # answers our first try (with a KE payload) NO_PROPOSAL_CHOSEN; our retry without PFS is the one it accepts.
+  # delete: strongSwan's answer passes, gw1's first INFORMATIONAL request (exchange 37, no response flag: its Delete
+  # of the old Child SA, the lab has no DPD) is counted and dropped instead
+  rule='iifname "wan-s" udp sport 4500 udp length > 140 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 counter drop'
+  what="strongSwan's answer to gw1's CREATE_CHILD_SA"
+  if [ "$point" = delete ]; then
+    rule='iifname "wan-1" udp sport 4500 @th,64,32 0 @th,240,8 37 @th,248,8 & 0x20 == 0 counter drop'
+    what="gw1's Delete of the Child SA its rekey replaced"
+  fi
   ip netns exec "$P-inet" nft -f - <<NFT
 table bridge ha_rekey_ours {
   chain forward {
     type filter hook forward priority 0; policy accept;
-    iifname "wan-s" udp sport 4500 udp length > 140 @th,64,32 0 @th,240,8 36 @th,248,8 & 0x20 == 0x20 counter drop
+    $rule
   }
 }
 NFT
@@ -182,11 +208,16 @@ NFT
   ip netns exec "$P-inet" nft delete table bridge ha_rekey_ours
   local ours_before
   ours_before=$(rekeys_by 2 192.0.2.1:25520 "$kind")
-  say "rekey (ours, $kind SA): strongSwan's answer to gw1's CREATE_CHILD_SA dropped $(after_s "$killed" "$t0") s into the wait; kill -9 of gw1's node at once; gw1 journaled $ours_before $kind rekey(s) of its own"
+  say "rekey (ours, $kind SA): $what dropped $(after_s "$killed" "$t0") s into the wait; kill -9 of gw1's node at once; gw1 journaled $ours_before $kind rekey(s) of its own"
   local ikes_at_kill new_ike
   ikes_at_kill=$(ss_ikes)
   new_ike=$(ss_established_ike)
-  say "strongSwan's SAs at the kill: IKE SAs $ikes_at_kill (the established one $new_ike); Child SAs $(ss_children) (SPIs $(child_spis || true))"
+  # ours: the Child SA strongSwan made for gw1's rekey (INSTALLED; the old one is REKEYED): gw2 must finish that
+  # rekey with it, not leave it behind as an orphan
+  local child_at_kill ss_kill
+  child_at_kill=$(ss_installed_child)
+  ss_kill=$(ss_children)
+  say "strongSwan's SAs at the kill: IKE SAs $ikes_at_kill (the established one $new_ike); Child SAs $ss_kill (SPIs $(child_spis || true))"
   local res1
   for _ in $(seq 1 80); do
     res1=$(/usr/bin/python3 "$work/ping.py" "$work/ping-rekey-ours.txt" "$killed")
@@ -202,7 +233,9 @@ NFT
   # gw2 makes the rekey gw1 had started: its own `rekeyed` of that kind within a lifetime of the resumption
   local mark redone=no waited
   mark=$(date +%s.%N)
+  # delete: gw1 finished its rekey (journaled); gw2 only sends the Delete again, there is nothing to redo
   for i in $(seq 1 300); do
+    [ "$point" = delete ] && { redone=n/a; break; }
     [ "$(rekeys_by 2 192.0.2.2:25520 "$kind")" -gt 0 ] && { redone=yes; break; }
     sleep 0.25
   done
@@ -220,16 +253,21 @@ NFT
   child_end=$(child_spis || true)
   ss_end=$(ss_children)
   ike_end=$(ss_established_ike)
-  local ikes_end ike_kept=no
+  local ikes_end ike_kept=no child_final child_kept=no resent=no ss_retransmit=no
   ikes_end=$(ss_ikes)
   [ -n "$ike_end" ] && [ "$ike_end" = "$new_ike" ] && ike_kept=yes
+  child_final=$(ss_installed_child)
+  [ -n "$child_final" ] && [ "$child_final" = "$child_at_kill" ] && child_kept=yes
+  grep -q 'again after the takeover' "$work/gw2.log" && resent=yes
+  grep -q 'received retransmit of request' "$work/ss/charon.log" 2>/dev/null && ss_retransmit=yes
+  say "strongSwan's INSTALLED Child SA at the kill: ${child_at_kill:-none}, at the end: ${child_final:-none} (the same: $child_kept); gw2 sent gw1's request again: $resent; strongSwan answered a retransmission: $ss_retransmit"
   say "gw2 rekeyed the $kind SA itself: $redone ($waited s after the kill); strongSwan's IKE SAs now $ikes_end (the established one ${ike_end:-none}: the one it had at the kill: $ike_kept), Child SAs $ss_end (SPIs ${child_end%,})"
   say "from the resumption to the end: $(val gap_ms "$res2") ms longest without a reply; lost $(val lost "$res2") of $(val sent "$res2"); replies until the end: $alive_end"
   wire_checks "$killed"
   local same=no
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  echo "ha-pair-rekey-ours-result kind=$kind gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  echo "ha-pair-rekey-ours-result kind=$kind point=$point gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {
@@ -380,6 +418,7 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
 
 case "$scenario" in
   rekey-ours) rekey_ours child ;;
+  rekey-ours-delete) rekey_ours child delete ;;
   rekey-ours-ike) rekey_ours ike ;;
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;

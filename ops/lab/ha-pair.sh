@@ -5,6 +5,7 @@
 #   ops/lab/ha-pair.sh [--keep] [--iperf MBITS]
 #   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside strongSwan's Child SA rekey (ha-pair-scenarios.sh)
 #   ops/lab/ha-pair.sh [--keep] --rekey ours|ours-ike     a takeover inside our own Child SA or IKE SA rekey
+#   ops/lab/ha-pair.sh [--keep] --rekey ours-delete       ... after our Child SA rekey, before our Delete of the old
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
 #   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
 #
@@ -52,10 +53,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --iperf) iperf=$2; shift 2 ;;
-    --rekey) case "${2:-}" in lost|answered|ours|ours-ike) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered|ours|ours-ike" >&2; exit 2 ;; esac; shift 2 ;;
+    --rekey) case "${2:-}" in lost|answered|ours|ours-ike|ours-delete) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered|ours|ours-ike|ours-delete" >&2; exit 2 ;; esac; shift 2 ;;
     --cut-active) scenario=cut-active; shift ;;
     --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || { echo "ha-pair: --tunnels 1..99" >&2; exit 2; }; scenario="tunnels-$2"; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike | --cut-active | --tunnels N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
@@ -204,7 +205,7 @@ grep -q ready "$work/fwd.out" || fail "PostgreSQL forwarder did not start: $(cat
 # --rekey ours|ours-ike: the shortest lifetime (60 s) on the SA we are to rekey, so that we start its rekey 48-54 s
 # after it was made (docs/config.md: at 80-90 % of the lifetime)
 lifetime=
-case "$scenario" in rekey-ours) lifetime=" childsa lifetime 60s" ;; rekey-ours-ike) lifetime=" ikesa lifetime 60s" ;; esac
+case "$scenario" in rekey-ours|rekey-ours-delete) lifetime=" childsa lifetime 60s" ;; rekey-ours-ike) lifetime=" ikesa lifetime 60s" ;; esac
 cat > "$work/palisade.conf" <<CONF
 ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3$lifetime srcid $VIP psk "$PSK" label to-b
 CONF

@@ -62,9 +62,16 @@ final class ChildSas {
      *
      * @param theirs the peer's rekey of the same Child SA, answered while ours was in flight: a collision (section
      *               2.8.1), decided when ours completes
+     * @param oldGone resent after a takeover that came after the journal had our rekey's result: {@code old} is not
+     *               resumed (it stands for the peer's copy, which our Delete ends), the new Child SA is
      */
     private record Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
-            boolean retried, Optional<Rekeyed> theirs) {}
+            boolean retried, Optional<Rekeyed> theirs, boolean oldGone) {
+        Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange, boolean retried,
+                Optional<Rekeyed> theirs) {
+            this(old, newSpiIn, nonce, keyExchange, retried, theirs, false);
+        }
+    }
 
     /**
      * A completed rekey of {@code old} into {@code fresh}, with its exchange's nonces: a collision is judged by the
@@ -182,9 +189,14 @@ final class ChildSas {
 
     /** CREATE_CHILD_SA rekeying {@code old} (RFC 7296 section 1.3.3), with PFS when {@code group} is present. */
     private void sendRekey(ChildSa old, Optional<DhGroup> group, boolean retry) {
+        byte[] seed = group.isPresent() ? ctx.env.random().bytes(32) : new byte[0];
         long spiIn = ctx.nonZeroChildSpi();
         byte[] nonce = ctx.nonce();
-        Optional<KeyExchange> kex = group.map(g -> ctx.env.keyExchange().generate(g, ctx.env.random()));
+        // the journaled state ahead of the request carries what makes it again ({@link #resendInFlight})
+        ctx.childInFlight.ifPresent(ChildRequestInFlight::wipe);
+        ctx.childInFlight = Optional.of(ChildRequestInFlight.rekey(old.spiIn, old.spiOut, spiIn, nonce,
+                group.orElse(DhGroup.NONE), seed, retry));
+        Optional<KeyExchange> kex = group.map(g -> ctx.seededKeyExchange(g, seed));
         List<Payload> p = new ArrayList<>();
         p.add(NotifyPayload.childSa(NotifyType.Known.REKEY_SA, ProtocolId.Known.ESP, old.spiIn, Octets.empty()));
         p.add(new SaPayload(ProposalPolicy.espOffer(ctx.tunnel.childSa(), spiIn, group.isPresent())));
@@ -195,6 +207,81 @@ final class ChildSas {
         rekey = new Rekey(old, spiIn, nonce, kex, retry, Optional.empty());
         ctx.count("child_rekey_sent");
         ctx.request(ExchangeType.Known.CREATE_CHILD_SA, p, new Request(Request.Kind.REKEY_CHILD, old));
+    }
+
+    /**
+     * A node that resumed the IKE SA from the state journaled ahead of our request for a Child SA (a takeover while
+     * it was in flight): sends the same request again — its message ID and datagrams, so a peer that answered it
+     * answers from its cache (RFC 7296 section 2.1), one that never had it takes it as new — and true; false if
+     * there was none, or nothing resumed tells its Child SA. A rekey's answer then completes it as it would have
+     * completed on the dead node: the same new Child SA as the peer's (the journaled nonce, the key exchange made
+     * again from its seed), installed, and the old one deleted. The peer otherwise kept the Child SA it had made for
+     * the lost request (strongSwan: inbound only, until its lifetime). A Delete sent again ends the peer's copy of
+     * the Child SA our rekey replaced, whether or not it had the Delete.
+     */
+    boolean resendInFlight() {
+        Optional<ChildRequestInFlight> resumed = ctx.resumedChild;
+        ctx.resumedChild = Optional.empty();
+        long id = ctx.sa.window.peekNextRequestId() - 1;
+        if (resumed.isEmpty() || resumed.get().request().isEmpty() || id < 0) {
+            return false;
+        }
+        ChildRequestInFlight r = resumed.get();
+        Optional<ChildSa> old = children.stream().filter(c -> c.spiIn == r.oldSpiIn()).findFirst();
+        Optional<ChildSa> fresh = children.stream().filter(c -> r.kind() == ChildRequestInFlight.Kind.REKEY
+                && c.spiIn == r.newSpiIn()).findFirst();
+        Request request;
+        if (r.kind() == ChildRequestInFlight.Kind.DELETE) {
+            ChildSa target = old.orElseGet(() -> detached(r, null));
+            if (old.isPresent() && !target.busy()) {
+                target.transition(ChildSa.State.DELETE_LOCAL, "our delete resent after a takeover");
+            }
+            request = new Request(old.isPresent() ? Request.Kind.DELETE_CHILD : Request.Kind.DELETE_EXPIRED, target);
+        } else if (old.isPresent() && fresh.isEmpty()) {
+            // the journal has the old Child SA only: our rekey of it goes again
+            if (old.get().state() != ChildSa.State.REKEY_LOCAL) {
+                old.get().transition(ChildSa.State.REKEY_LOCAL, "our rekey resent after a takeover");
+            }
+            rekey = new Rekey(old.get(), r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty());
+            request = new Request(Request.Kind.REKEY_CHILD, old.get());
+        } else if (old.isEmpty() && fresh.isPresent()) {
+            // the journal had the rekey's result, not yet our Delete of the old Child SA: the answer completes it
+            ChildSa gone = detached(r, fresh.get());
+            rekey = new Rekey(gone, r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(), true);
+            request = new Request(Request.Kind.REKEY_CHILD, gone);
+        } else {
+            ctx.drop("resumed_child_request_unknown");
+            r.wipe();
+            return false;
+        }
+        ctx.count("child_request_resent_after_takeover");
+        LOG.info("tunnel {}: sending our {} of Child SA {} again after the takeover (message ID {})",
+                ctx.tunnel.label(), r.kind() == ChildRequestInFlight.Kind.REKEY ? "rekey" : "Delete",
+                Long.toHexString(r.oldSpiIn()), id);
+        ctx.childInFlight.ifPresent(ChildRequestInFlight::wipe);
+        ctx.childInFlight = Optional.of(r.sentAs(List.of()));
+        r.wipe();
+        ctx.transmit(id, r.kind() == ChildRequestInFlight.Kind.REKEY ? ExchangeType.Known.CREATE_CHILD_SA
+                : ExchangeType.Known.INFORMATIONAL, r.request(), request);
+        return true;
+    }
+
+    /** The key exchange of the journaled rekey {@code r}, made again from its seed; empty without PFS. */
+    private Optional<KeyExchange> keyExchange(ChildRequestInFlight r) {
+        return r.pfs() ? Optional.of(ctx.seededKeyExchange(r.group(), r.keySeed())) : Optional.empty();
+    }
+
+    /**
+     * The Child SA {@code r} names, not resumed here (the journal dropped it at our rekey's result): stands for the
+     * peer's copy in our Delete, with the selectors of {@code like} (the rekey's result), or none.
+     */
+    private ChildSa detached(ChildRequestInFlight r, ChildSa like) {
+        Instant now = ctx.now();
+        ChildSa c = new ChildSa(r.oldSpiIn(), r.oldSpiOut(), like == null ? null : like.suite,
+                like == null ? List.of() : like.local, like == null ? List.of() : like.remote, now, now, now);
+        c.transition(r.kind() == ChildRequestInFlight.Kind.REKEY ? ChildSa.State.REKEY_LOCAL
+                : ChildSa.State.DELETE_LOCAL, "named by the journaled request resent after a takeover");
+        return c;
     }
 
     /** Our rekey did not replace {@code old}: it is ours to rekey again at {@code retryAt}. */
@@ -269,6 +356,15 @@ final class ChildSas {
             return;
         }
         byte[] nr = nonce.get().nonce().toByteArray();
+        if (r.oldGone()) {
+            // the new Child SA was journaled and resumed before this answer came again: it is in place already, and
+            // the peer's copy of the old one goes (not resumed here: a plain Delete with its SPI)
+            pfs.get().secret().ifPresent(x -> Arrays.fill(x, (byte) 0));
+            ctx.count("child_rekey_result_resumed");
+            session.enqueueFirst(new Request(Request.Kind.DELETE_EXPIRED, r.old()));
+            session.startQueued();
+            return;
+        }
         IkeOutput.ChildSaInstalled fresh = install(esp.get().suite(), r.newSpiIn(), esp.get().peerSpi(),
                 tsi.get().selectors(), tsr.get().selectors(), true, r.nonce(), nr, pfs.get().secret(),
                 Optional.of(pfs.get().group()));
@@ -470,7 +566,7 @@ final class ChildSas {
             // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
             ctx.count("child_rekey_collision");
             rekey = new Rekey(rekey.old(), rekey.newSpiIn(), rekey.nonce(), rekey.keyExchange(), rekey.retried(),
-                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)));
+                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)), rekey.oldGone());
         } else if (old.get().rekeyedByUs != null) {
             lateCollision(old.get(), theirNonce, ours);
         } else if (old.get().state() == ChildSa.State.INSTALLED) {

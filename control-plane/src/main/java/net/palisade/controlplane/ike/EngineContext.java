@@ -62,6 +62,14 @@ final class EngineContext {
     Optional<IkeSaSnapshot.RekeyInFlight> rekeyInFlight = Optional.empty();
     /** The rekey in flight in the state this IKE SA was resumed from, until {@link IkeRekeying#resendInFlight}. */
     Optional<IkeSaSnapshot.RekeyInFlight> resumedRekey = Optional.empty();
+    /**
+     * Our request in flight for a Child SA, as the journaled state names it ({@link ChildSas}): set for each of our
+     * requests by {@link #transmit} (a rekey's before it is protected, by {@link ChildSas}), and in the state only
+     * while a request is in flight.
+     */
+    Optional<ChildRequestInFlight> childInFlight = Optional.empty();
+    /** The Child SA request in the state this IKE SA was resumed from, until {@link ChildSas#resendInFlight}. */
+    Optional<ChildRequestInFlight> resumedChild = Optional.empty();
     /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
     private boolean takeoverDue;
 
@@ -116,7 +124,8 @@ final class EngineContext {
         return new IkeSaSnapshot(sa.spiI, sa.spiR, sa.initiatorRole, suite.encryption(), suite.integrity(),
                 suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
                 peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId(),
-                sa.midSyncUsed, rekeyInFlight.map(IkeSaSnapshot.RekeyInFlight::copy));
+                sa.midSyncUsed, rekeyInFlight.map(IkeSaSnapshot.RekeyInFlight::copy),
+                childInFlight.filter(c -> sa.window.outstanding().isPresent()).map(ChildRequestInFlight::copy));
     }
 
     /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
@@ -153,6 +162,7 @@ final class EngineContext {
         peerMidSync = s.peerMidSync();
         sa.midSyncUsed = s.midSyncUsed();
         resumedRekey = s.rekey();
+        resumedChild = s.child();
         lastInbound = now();
     }
 
@@ -163,6 +173,26 @@ final class EngineContext {
      */
     boolean midSyncPossible() {
         return peerMidSync && !sa.midSyncUsed && (sa.initiatorRole || sa.window.peekNextRequestId() == 0);
+    }
+
+    /** What re-synchronises a resumed IKE SA's message IDs with the peer: a sync if possible, else a rekey. */
+    Request resync() {
+        return Request.of(midSyncPossible() ? Request.Kind.MID_SYNC : Request.Kind.REKEY_IKE);
+    }
+
+    /**
+     * A key exchange in {@code group} whose private value is drawn from {@code seed} ({@link
+     * net.palisade.controlplane.ike.crypto.Randomness#fromSeed}), not the random source directly: a node taking over
+     * inside the exchange makes the same one again from the journaled seed. The seed is zeroed.
+     */
+    net.palisade.controlplane.ike.crypto.KeyExchange seededKeyExchange(net.palisade.model.crypto.DhGroup group,
+            byte[] seed) {
+        try {
+            return env.keyExchange().generate(group,
+                    net.palisade.controlplane.ike.crypto.Randomness.fromSeed(seed));
+        } finally {
+            java.util.Arrays.fill(seed, (byte) 0);
+        }
     }
 
     Instant now() {
@@ -263,6 +293,14 @@ final class EngineContext {
         if (purpose.kind() == Request.Kind.REKEY_IKE) {
             rekeyInFlight = rekeyInFlight.map(r -> r.sentAs(d));
         }
+        Optional<ChildRequestInFlight> child = switch (purpose.kind()) {
+            case REKEY_CHILD -> childInFlight.map(c -> c.sentAs(d));
+            case DELETE_CHILD, DELETE_EXPIRED -> Optional.of(ChildRequestInFlight.delete(purpose.child().spiIn,
+                    purpose.child().spiOut, d));
+            default -> Optional.empty();
+        };
+        childInFlight.ifPresent(ChildRequestInFlight::wipe);
+        childInFlight = child;
         if (settings.takeoverState() && exchange != ExchangeType.Known.IKE_AUTH && sa.keys != null) {
             output(new IkeOutput.IkeSaState(snapshot(), true));
         }

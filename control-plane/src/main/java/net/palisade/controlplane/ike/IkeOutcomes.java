@@ -281,6 +281,7 @@ final class IkeOutcomes {
         } finally {
             st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
             st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
+            st.snapshot().child().ifPresent(ChildRequestInFlight::wipe);
         }
     }
 

@@ -11,7 +11,6 @@ import net.palisade.controlplane.ike.crypto.IkeKdf;
 import net.palisade.controlplane.ike.crypto.IkeSaKeys;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
 import net.palisade.controlplane.ike.crypto.Prf;
-import net.palisade.controlplane.ike.crypto.Randomness;
 import net.palisade.controlplane.ike.crypto.SkCipher;
 import net.palisade.model.IkeSaSpec;
 import net.palisade.model.crypto.DhGroup;
@@ -175,12 +174,7 @@ final class IkeRekeying {
      * this rekey makes the same one again.
      */
     private KeyExchange keyExchange(IkeSaSnapshot.RekeyInFlight r) {
-        byte[] seed = r.keySeed();
-        try {
-            return ctx.env.keyExchange().generate(r.group(), Randomness.fromSeed(seed));
-        } finally {
-            Arrays.fill(seed, (byte) 0);
-        }
+        return ctx.seededKeyExchange(r.group(), r.keySeed());
     }
 
     /** Sends our rekey request {@code r} in the next message ID; its journaled state names it ({@link #closed}). */

@@ -42,12 +42,14 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param rekey our rekey of this IKE SA in flight (its request is {@code nextRequestId - 1}): whoever resumes the IKE
  *     SA sends that request again, and the peer, which may have answered it and moved on to the new IKE SA, answers
  *     again
+ * @param child our request in flight for a Child SA (a rekey, or the Delete of the one a rekey replaced; its request
+ *     is {@code nextRequestId - 1}): whoever resumes the IKE SA sends it again ({@link ChildRequestInFlight})
  */
 public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys, InetSocketAddress local,
         InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat, boolean peerFragmentation,
         boolean peerMidSync, long nextRequestId, long expectedPeerRequestId, boolean midSyncUsed,
-        Optional<RekeyInFlight> rekey) {
+        Optional<RekeyInFlight> rekey, Optional<ChildRequestInFlight> child) {
     /**
      * Our CREATE_CHILD_SA rekeying the IKE SA as it left: what makes the same request again and reads its answer.
      * The key exchange's private value is not kept, but the seed it was drawn from ({@code KeyExchanges#fromSeed}).
@@ -119,11 +121,23 @@ public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, Encrypt
             boolean midSyncUsed) {
         this(spiI, spiR, initiatorRole, encryption, integrity, prf, group, keys, local, remote, udpEncapsulation,
                 behindNat, peerFragmentation, peerMidSync, nextRequestId, expectedPeerRequestId, midSyncUsed,
+                Optional.empty(), Optional.empty());
+    }
+
+    /** A state without a Child SA request in flight. */
+    public IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys,
+            InetSocketAddress local, InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat,
+            boolean peerFragmentation, boolean peerMidSync, long nextRequestId, long expectedPeerRequestId,
+            boolean midSyncUsed, Optional<RekeyInFlight> rekey) {
+        this(spiI, spiR, initiatorRole, encryption, integrity, prf, group, keys, local, remote, udpEncapsulation,
+                behindNat, peerFragmentation, peerMidSync, nextRequestId, expectedPeerRequestId, midSyncUsed, rekey,
                 Optional.empty());
     }
 
     public IkeSaSnapshot {
         Objects.requireNonNull(rekey, "rekey");
+        Objects.requireNonNull(child, "child");
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(integrity, "integrity");
         Objects.requireNonNull(prf, "prf");
@@ -143,6 +157,7 @@ public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, Encrypt
         return "IkeSaSnapshot[" + id() + ", " + (initiatorRole ? "initiator" : "responder") + ", "
                 + encryption.keyword() + ", " + keys + ", " + local + " -> " + remote
                 + (udpEncapsulation ? " (UDP)" : "") + ", next request " + nextRequestId + ", expected "
-                + expectedPeerRequestId + rekey.map(r -> ", " + r).orElse("") + "]";
+                + expectedPeerRequestId + rekey.map(r -> ", " + r).orElse("") + child.map(c -> ", " + c).orElse("")
+                + "]";
     }
 }

@@ -172,8 +172,8 @@ public final class IkeSession {
                 if (resumed && state == IkeState.ESTABLISHED) {
                     resumed = false;
                     if (!rekeying.resendInFlight()) { // a rekey of ours in flight is finished instead
-                        localRequest(Request.of(ctx.midSyncPossible() ? Request.Kind.MID_SYNC
-                                : Request.Kind.REKEY_IKE));
+                        children.resendInFlight(); // a Child SA request of ours in flight goes again first
+                        localRequest(ctx.resync());
                     }
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");

@@ -34,6 +34,12 @@ public final class SnapshotCodec {
     private static final int IKE_V2 = 0x49_4b_02;
     /** V2 and our IKE SA rekey in flight; written only when one is, so a state without it reads as V2 anywhere. */
     private static final int IKE_V3 = 0x49_4b_03;
+    /**
+     * V2, then which of our requests in flight follow (bit 0: an IKE SA rekey, as in V3; bit 1: a Child SA request,
+     * {@link ChildRequestInFlight}); written only when a Child SA request is, so other states read as V2 or V3
+     * anywhere.
+     */
+    private static final int IKE_V4 = 0x49_4b_04;
     private static final int CHILD_V1 = 0x43_48_01;
     private static final int MAX_FIELD = 4096;
 
@@ -42,7 +48,7 @@ public final class SnapshotCodec {
     /** The bytes of {@code s}; wipe them after sealing. */
     public static byte[] encode(IkeSaSnapshot s) {
         return write(out -> {
-            out.writeInt(s.rekey().isPresent() ? IKE_V3 : IKE_V2);
+            out.writeInt(s.child().isPresent() ? IKE_V4 : s.rekey().isPresent() ? IKE_V3 : IKE_V2);
             out.writeLong(s.spiI());
             out.writeLong(s.spiR());
             out.writeBoolean(s.initiatorRole());
@@ -63,19 +69,14 @@ public final class SnapshotCodec {
             out.writeLong(s.nextRequestId());
             out.writeLong(s.expectedPeerRequestId());
             out.writeBoolean(s.midSyncUsed());
+            if (s.child().isPresent()) {
+                out.writeByte((s.rekey().isPresent() ? 1 : 0) | 2);
+            }
             if (s.rekey().isPresent()) {
-                IkeSaSnapshot.RekeyInFlight r = s.rekey().get();
-                out.writeLong(r.newSpiI());
-                bytes(out, r.nonce());
-                out.writeUTF(r.group().name());
-                byte[] seed = r.keySeed();
-                bytes(out, seed);
-                Arrays.fill(seed, (byte) 0);
-                out.writeBoolean(r.retried());
-                out.writeByte(r.request().size());
-                for (byte[] d : r.request()) {
-                    bytes(out, d);
-                }
+                writeRekey(out, s.rekey().get());
+            }
+            if (s.child().isPresent()) {
+                writeChild(out, s.child().get());
             }
         });
     }
@@ -88,7 +89,7 @@ public final class SnapshotCodec {
     public static IkeSaSnapshot decodeIke(byte[] plain) {
         return read(plain, in -> {
             int version = in.readInt();
-            if (version != IKE_V1 && version != IKE_V2 && version != IKE_V3) {
+            if (version != IKE_V1 && version != IKE_V2 && version != IKE_V3 && version != IKE_V4) {
                 throw new IllegalArgumentException("not IKE SA takeover state of this version (0x"
                         + Integer.toHexString(version) + ")");
             }
@@ -113,25 +114,87 @@ public final class SnapshotCodec {
             long next = in.readLong();
             long expected = in.readLong();
             boolean synced = version != IKE_V1 && in.readBoolean();
-            Optional<IkeSaSnapshot.RekeyInFlight> rekey = Optional.empty();
-            if (version == IKE_V3) {
-                long newSpi = in.readLong();
-                byte[] nonce = bytes(in);
-                DhGroup g = DhGroup.valueOf(in.readUTF());
-                byte[] seed = bytes(in);
-                boolean retried = in.readBoolean();
-                int n = in.readUnsignedByte();
-                List<byte[]> request = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    request.add(bytes(in));
-                }
-                rekey = Optional.of(new IkeSaSnapshot.RekeyInFlight(newSpi, nonce, g, seed, retried, request));
-                Arrays.fill(seed, (byte) 0);
+            int follow = version == IKE_V4 ? in.readUnsignedByte() : version == IKE_V3 ? 1 : 0;
+            if (follow > 3) {
+                throw new IllegalArgumentException("IKE SA takeover state names unknown requests (" + follow + ")");
             }
+            Optional<IkeSaSnapshot.RekeyInFlight> rekey = (follow & 1) != 0 ? Optional.of(readRekey(in))
+                    : Optional.empty();
+            Optional<ChildRequestInFlight> child = (follow & 2) != 0 ? Optional.of(readChild(in)) : Optional.empty();
             return new IkeSaSnapshot(spiI, spiR, initiator, enc, integ.isEmpty() ? Optional.empty()
                     : Optional.of(AuthAlgorithm.valueOf(integ)), prf, group, keys, local, remote, udp, nat, frag,
-                    midSync, next, expected, synced, rekey);
+                    midSync, next, expected, synced, rekey, child);
         });
+    }
+
+    private static void writeRekey(DataOutputStream out, IkeSaSnapshot.RekeyInFlight r) throws IOException {
+        out.writeLong(r.newSpiI());
+        bytes(out, r.nonce());
+        out.writeUTF(r.group().name());
+        byte[] seed = r.keySeed();
+        bytes(out, seed);
+        Arrays.fill(seed, (byte) 0);
+        out.writeBoolean(r.retried());
+        datagrams(out, r.request());
+    }
+
+    private static IkeSaSnapshot.RekeyInFlight readRekey(DataInputStream in) throws IOException {
+        long newSpi = in.readLong();
+        byte[] nonce = bytes(in);
+        DhGroup g = DhGroup.valueOf(in.readUTF());
+        byte[] seed = bytes(in);
+        boolean retried = in.readBoolean();
+        try {
+            return new IkeSaSnapshot.RekeyInFlight(newSpi, nonce, g, seed, retried, datagrams(in));
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
+    private static void writeChild(DataOutputStream out, ChildRequestInFlight c) throws IOException {
+        out.writeUTF(c.kind().name());
+        out.writeLong(c.oldSpiIn());
+        out.writeLong(c.oldSpiOut());
+        out.writeLong(c.newSpiIn());
+        bytes(out, c.nonce());
+        out.writeUTF(c.group().name());
+        byte[] seed = c.keySeed();
+        bytes(out, seed);
+        Arrays.fill(seed, (byte) 0);
+        out.writeBoolean(c.retried());
+        datagrams(out, c.request());
+    }
+
+    private static ChildRequestInFlight readChild(DataInputStream in) throws IOException {
+        ChildRequestInFlight.Kind kind = ChildRequestInFlight.Kind.valueOf(in.readUTF());
+        long oldIn = in.readLong();
+        long oldOut = in.readLong();
+        long newIn = in.readLong();
+        byte[] nonce = bytes(in);
+        DhGroup g = DhGroup.valueOf(in.readUTF());
+        byte[] seed = bytes(in);
+        boolean retried = in.readBoolean();
+        try {
+            return new ChildRequestInFlight(kind, oldIn, oldOut, newIn, nonce, g, seed, retried, datagrams(in));
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
+    private static void datagrams(DataOutputStream out, List<byte[]> request) throws IOException {
+        out.writeByte(request.size());
+        for (byte[] d : request) {
+            bytes(out, d);
+        }
+    }
+
+    private static List<byte[]> datagrams(DataInputStream in) throws IOException {
+        int n = in.readUnsignedByte();
+        List<byte[]> request = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            request.add(bytes(in));
+        }
+        return request;
     }
 
     /** The bytes of Child SA {@code c}; wipe them after sealing. */

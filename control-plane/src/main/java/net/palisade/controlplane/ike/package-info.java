@@ -18,8 +18,9 @@
  *       then), and events: {@code Phase1Up}, {@code ChildSaInstalled} (SPIs, algorithms, keys as {@code Secret},
  *       selectors, addresses, encapsulation), {@code ChildSaRekeyed}, {@code ChildSaDeleted}, {@code IkeSaRekeyed},
  *       {@code NatDetected}, {@code PeerAlive}, {@code NegotiationFailed(reason)}, {@code Phase1Down}, and, when the
- *       settings ask for it, {@code IkeSaState} (an {@code IkeSaSnapshot}: keys and message IDs, journaled sealed with
- *       the pair key through {@code SnapshotCodec}).
+ *       settings ask for it, {@code IkeSaState} (an {@code IkeSaSnapshot}: keys and message IDs, and our IKE SA
+ *       rekey or {@code ChildRequestInFlight} when one is in flight, journaled sealed with the pair key through
+ *       {@code SnapshotCodec}).
  * </ul>
  *
  * <p>Everything from outside comes through {@link net.palisade.controlplane.ike.IkeEnvironment}: clock, randomness,

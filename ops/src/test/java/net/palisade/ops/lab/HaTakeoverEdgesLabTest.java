@@ -85,20 +85,29 @@ class HaTakeoverEdgesLabTest {
      * gw1's journal is slowed for this (ha-pair.sh), and gw1 killed 20-40 ms after strongSwan's answer: before
      * requests waited for their state to be journaled, the state counting the rekey's request was lost so (as in the
      * fresh-chroot run at 3576cdd, where the machine was loaded), and gw2's message ID sync or IKE SA rekey reused a
-     * message ID strongSwan had answered: strongSwan dropped the IKE SA.
+     * message ID strongSwan had answered: strongSwan dropped the IKE SA. gw2 sends the journaled request again,
+     * strongSwan answers the retransmission, and gw2 finishes the rekey with the Child SA strongSwan made for gw1 —
+     * before, that Child SA stayed on strongSwan's side (inbound only) beside the one gw2 made later.
      */
     @Test
-    void killedInsideOurOwnChildSaRekeyTheNewActiveNodeRekeysItAgain(@TempDir Path tmp) throws Exception {
+    void killedInsideOurOwnChildSaRekeyTheNewActiveNodeFinishesIt(@TempDir Path tmp) throws Exception {
         HaPairScript s = ourRekeyTakeover(tmp, "ours");
         String out = s.output();
         // strongSwan had answered our request 0 on this IKE SA, so it cannot answer a message ID sync: the new active
         // node rekeys the IKE SA instead (new SPIs, no IKE_SA_INIT), and strongSwan still has one at the end
         assertThat(s.get("ike_end")).as("strongSwan's IKE SA at the end\n%s", out).isNotBlank();
-        // strongSwan made the new Child SA of the interrupted rekey (REKEYED at the takeover), which the journal
-        // never had: it stays INSTALLED (inbound only) on strongSwan's side beside the one the new node made
-        assertThat(s.get("ss_at_takeover")).as(out).contains("REKEYED");
+        // strongSwan had made the new Child SA of the interrupted rekey (the old one REKEYED at the kill)
+        assertThat(s.get("ss_at_kill")).as(out).contains("REKEYED");
+        assertThat(s.get("resent")).as("gw2 sent gw1's journaled rekey request again\n%s", out).isEqualTo("yes");
+        assertThat(s.get("ss_retransmit")).as("strongSwan answered it as a retransmission\n%s", out)
+                .isEqualTo("yes");
+        assertThat(Double.parseDouble(s.get("redone_s"))).as("gw2 finished the rekey, s after the kill\n%s", out)
+                .isLessThan(5.0);
+        // exactly one Child SA left on strongSwan's side, and it is the one strongSwan made for gw1's rekey: no orphan
         assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
-                .as("strongSwan's Child SAs at the end\n%s", out).containsOnly("INSTALLED").hasSizeBetween(1, 2);
+                .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
+        assertThat(s.get("child_kept")).as("strongSwan's Child SA is the one it made for gw1's rekey\n%s", out)
+                .isEqualTo("yes");
     }
 
     /**
