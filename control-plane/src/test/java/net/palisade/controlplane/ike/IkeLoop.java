@@ -166,6 +166,18 @@ final class IkeLoop {
                 List.of(EncryptionAlgorithm.AES_128_GCM), List.of(), SITE_A, SITE_B);
     }
 
+    /**
+     * {@code shape} as tunnel {@code label} in {@code mode} (a passive one naming no peer) with these IDs and PSK "p":
+     * a hub's tunnels and its sites' in the hand-over tests.
+     */
+    static IkeTunnel named(String label, IkeMode mode, Optional<String> srcId, Optional<String> dstId,
+            IkeTunnel shape) {
+        return new IkeTunnel(label, mode, shape.exchange(), shape.from(), shape.to(), shape.local(),
+                mode == IkeMode.PASSIVE ? List.of() : shape.peers(), shape.ikeSa(), shape.childSa(),
+                srcId.map(net.palisade.model.Identity::parse), dstId.map(net.palisade.model.Identity::parse),
+                new IkeAuth.Psk(Secret.ofText("p")), Optional.empty(), shape.ping());
+    }
+
     /** The same tunnel seen from the other gateway: networks swapped. */
     static IkeTunnel mirror(IkeTunnel t) {
         return new IkeTunnel(t.label(), t.mode(), t.exchange(), t.to(), t.from(), t.local(), List.of(Host.of(

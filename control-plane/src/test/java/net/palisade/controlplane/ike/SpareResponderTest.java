@@ -8,12 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.palisade.model.Identity;
-import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
-import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -22,10 +19,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A site starts three connections to three {@code passive} tunnels of a hub at once: its three IKE_SA_INITs all
  * reach the first tunnel's actor (the first candidate) before any IKE_AUTH does — the hub holds every IKE_AUTH
- * request until it has seen the three IKE_SA_INITs, then lets them in after the third, the latest first. The first is answered by a new
- * responder, the second beside it, the third by a {@link SpareResponder}; each IKE_AUTH then hands its IKE SA to the
- * tunnel it chose, and all three come up, each answered at once (no IKE_SA_INIT sent twice). Before spares the
- * third replaced the second, whose IKE_AUTH went unanswered. Real session actors on both sides, in memory.
+ * request until it has seen the three IKE_SA_INITs, then lets them in after the third, the latest first. The first
+ * is answered by a new responder, the second beside it, the third by a {@link SpareResponder}; each IKE_AUTH then
+ * hands its IKE SA to the tunnel it chose, and all three come up, each answered at once (no IKE_SA_INIT sent twice).
+ * Before spares the third replaced the second, whose IKE_AUTH went unanswered. Real session actors on both sides, in
+ * memory.
  */
 class SpareResponderTest {
     private static final ActorTestKit kit = ActorTestKit.create();
@@ -72,14 +70,6 @@ class SpareResponderTest {
         }
     }
 
-    private static IkeTunnel tunnel(String label, IkeMode mode, Optional<String> srcId, Optional<String> dstId,
-            IkeTunnel shape) {
-        return new IkeTunnel(label, mode, shape.exchange(), shape.from(), shape.to(), shape.local(),
-                mode == IkeMode.PASSIVE ? List.of() : shape.peers(), shape.ikeSa(), shape.childSa(),
-                srcId.map(Identity::parse), dstId.map(Identity::parse), new IkeAuth.Psk(Secret.ofText("p")),
-                Optional.empty(), shape.ping());
-    }
-
     @Test
     void threeIkeSaInitsAtOnceFromOnePeerEachComeUpInTheTunnelTheirIkeAuthChose() {
         MemoryNode site = new MemoryNode(kit, SLOW, SITE);
@@ -88,13 +78,13 @@ class SpareResponderTest {
         hub.peer = site;
         IkeTunnel mirror = IkeLoop.mirror(BASE);
         List<String> labels = List.of("one", "two", "three");
-        hub.candidates = labels.stream().map(l -> tunnel(l, IkeMode.PASSIVE, Optional.empty(),
+        hub.candidates = labels.stream().map(l -> IkeLoop.named(l, IkeMode.PASSIVE, Optional.empty(),
                 Optional.of("site-" + l + ".example"), mirror)).toList();
         // the connection for the hub's first tunnel starts last: its IKE SA reaches the spare, and its IKE_AUTH,
         // let in first, hands it to the actor that holds the other two half-open
         for (String l : labels.reversed()) {
             site.sessions.put(l, kit.spawn(IkeSessionActor.initiator(site, SLOW,
-                    tunnel(l, IkeMode.ACTIVE, Optional.of("site-" + l + ".example"), Optional.empty(), BASE))));
+                    IkeLoop.named(l, IkeMode.ACTIVE, Optional.of("site-" + l + ".example"), Optional.empty(), BASE))));
         }
         try {
             Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() ->

@@ -7,12 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.palisade.model.Identity;
-import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.crypto.DhGroup;
-import net.palisade.model.secret.Secret;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -36,14 +33,6 @@ class TunnelHandoverTest {
     @AfterAll
     static void shutdown() {
         kit.shutdownTestKit();
-    }
-
-    private static IkeTunnel tunnel(String label, IkeMode mode, Optional<String> srcId, Optional<String> dstId,
-            IkeTunnel shape) {
-        return new IkeTunnel(label, mode, shape.exchange(), shape.from(), shape.to(), shape.local(),
-                mode == IkeMode.PASSIVE ? List.of() : shape.peers(), shape.ikeSa(), shape.childSa(),
-                srcId.map(Identity::parse), dstId.map(Identity::parse), new IkeAuth.Psk(Secret.ofText("p")),
-                Optional.empty(), shape.ping());
     }
 
     /** One side ({@link MemoryNode}): the first IKE_AUTH request arrives twice, the first IKE_AUTH response is lost. */
@@ -77,10 +66,11 @@ class TunnelHandoverTest {
         site.peer = hub;
         hub.peer = site;
         IkeTunnel mirror = IkeLoop.mirror(BASE);
-        hub.candidates = List.of(tunnel("one", IkeMode.PASSIVE, Optional.empty(), Optional.of("site-1.example"),
-                mirror), tunnel("two", IkeMode.PASSIVE, Optional.empty(), Optional.of("site-2.example"), mirror));
+        hub.candidates = List.of(
+                IkeLoop.named("one", IkeMode.PASSIVE, Optional.empty(), Optional.of("site-1.example"), mirror),
+                IkeLoop.named("two", IkeMode.PASSIVE, Optional.empty(), Optional.of("site-2.example"), mirror));
         site.sessions.put("site", kit.spawn(IkeSessionActor.initiator(site, FAST,
-                tunnel("site", IkeMode.ACTIVE, Optional.of(siteId), Optional.empty(), BASE))));
+                IkeLoop.named("site", IkeMode.ACTIVE, Optional.of(siteId), Optional.empty(), BASE))));
         return new Side[] {site, hub};
     }
 
