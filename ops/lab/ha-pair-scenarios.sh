@@ -369,6 +369,9 @@ except (OSError, ValueError, IndexError):
 print(" ".join("%s=%s" % kv for kv in out.items()))
 PY
 
+for JAVA_HOME_JCMD in "${JAVA_HOME:-/nonexistent}/bin/jcmd" /usr/lib/jvm/temurin-25*/bin/jcmd "$(command -v jcmd || true)"; do
+  [ -x "$JAVA_HOME_JCMD" ] && break
+done # jcmd, for HA_PAIR_JFR
 tunnel_net() { # K: the first three octets of tunnel K's remote /24 (10.2.1 .. 10.2.255, then 10.3.0 ..)
   echo "10.$((2 + $1 / 256)).$(($1 % 256))"
 }
@@ -463,6 +466,7 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
     [ "$(val resumed "$summary")" = "$n" ] && break
   done
   sleep 2
+  [ -z "${HA_PAIR_JFR:-}" ] || "$JAVA_HOME_JCMD" "$gw2pid" JFR.dump filename="$work/gw2-takeover.jfr" > "$work/jfr.out" 2>&1 || true
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   kill -INT "${pids[@]}" 2>/dev/null || true

@@ -38,6 +38,8 @@
 #
 # Run as root on Debian with the programs of ops/test-programs.txt (ops/bin/test --programs installs them).
 # PALISADE_CMD overrides the palisade command (default ops/bin/palisade; the lab test passes its class path).
+# HA_PAIR_JFR=1 records the nodes with Java Flight Recorder (profile settings); --tunnels N then dumps gw2's
+# recording of the takeover to the logs (gw2-takeover.jfr).
 # --iperf MBITS also runs iperf3 (TCP, host-a -> host-b, capped at MBITS Mbit/s so the capture stays small) across
 # the kill and prints what it moved before and after the gap. Under load the repeated-pair count is weaker: the
 # bridge sees the gateways' UDP GSO batches as one frame, and tshark reads the first ESP header of each. LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
@@ -121,7 +123,7 @@ keep_logs() { # [DIR]: copies the run's logs to DIR (default HA_PAIR_LOGS) and p
   mkdir -p "$to"
   for f in gw1.log gw2.log snapshot.txt ping-rekey.txt ping-rekey-ours.txt ping-cut-active.txt \
       roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt \
-      rekey-1.out rekey-2.out rekey-3.out cpu-tunnels.txt commit-tunnels.out keepalived-1/log keepalived-2/log \
+      rekey-1.out rekey-2.out rekey-3.out gw2-takeover.jfr cpu-tunnels.txt commit-tunnels.out keepalived-1/log keepalived-2/log \
       keepalived-1/state keepalived-2/state ss/charon.log ss/load-tunnels.out wire.pcap; do
     [ -f "$work/$f" ] && cp "$work/$f" "$to/$(tr / - <<< "$f")"
   done
@@ -272,7 +274,7 @@ start_node() { # N: palisade run in gw N's namespace, appending to its log
   # its GC log beside its log (a pause is the first suspect when a node's API stops answering), and Pekko's cluster
   # and remoting at INFO with the verbose cluster log (joins, heartbeats, reachability): what the node's log lacks to
   # say why a member became unreachable
-  ip netns exec "$P-gw$n" env JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-Xlog:gc*,safepoint:file=$work/gw$n-gc-%p.log:time,uptime,level,tags:filecount=0 -Dlogback.configurationFile=$work/logback.xml -Dpekko.cluster.log-info-verbose=on" \
+  ip netns exec "$P-gw$n" env JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-Xlog:gc*,safepoint:file=$work/gw$n-gc-%p.log:time,uptime,level,tags:filecount=0 -Dlogback.configurationFile=$work/logback.xml -Dpekko.cluster.log-info-verbose=on${HA_PAIR_JFR:+ -XX:StartFlightRecording=settings=profile}" \
       "${palisade[@]}" run "${conf[@]}" --data "$work/gw$n" --tun halab0 --workers 1 \
       --api 127.0.0.1:8470 --cluster "192.0.2.$n:25520" --seed 192.0.2.1:25520 --seed 192.0.2.2:25520 \
       --journal-url jdbc:postgresql://127.0.0.1:15432/palisade_ha_lab --journal-user palisade_ha_lab \
