@@ -44,25 +44,8 @@ public final class NodeConfig {
      * transaction that holds it committed, so a kill -9 loses no acknowledged event. PostgreSQL keeps the plugin's
      * default of eight: its connections do commit in parallel.
      */
-    /** The journal pool's settings (pekko-persistence-jdbc's shared database {@code palisade}). */
-    static final String POOL = "pekko-persistence-jdbc.shared-databases.palisade.db.";
-
     static int journalWriters(JournalSettings j) {
         return j.h2() ? 1 : 8;
-    }
-
-    /**
-     * The connections (and Slick threads) of the journal's pool, shared by the journal's writes, every tunnel's
-     * recovery (its snapshot, highest sequence number and events: three queries) and the read journal.
-     *
-     * <p>Embedded H2: four, as before (one writer at a time anyway). PostgreSQL: the {@link #journalWriters} plus as
-     * many for reads, all opened at start and kept (a standby holds them, so a takeover opens none). With four, a
-     * takeover of 200 tunnels queued its 600 recovery queries and the resumed SAs' first sequence reservations (each
-     * SA's first packet waits for its own) on four connections together with the writers, whose eight batches could
-     * not run at once: {@code ha-pair.sh --tunnels 200} got the pings back 2.6-3.2 s after the kill (docs/ha.md).
-     */
-    static int journalConnections(JournalSettings j) {
-        return j.h2() ? 4 : 2 * journalWriters(j);
     }
 
     /**
@@ -223,6 +206,9 @@ public final class NodeConfig {
                 }
                 pekko-persistence-jdbc.shared-databases.palisade.db {
                   connectionPool = "HikariCP"
+                  numThreads = 4
+                  maxConnections = 4
+                  minConnections = 1
                   queueSize = 10000
                   connectionTimeout = 30000
                 }
@@ -240,9 +226,6 @@ public final class NodeConfig {
                 .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.driver",
                         ConfigValueFactory.fromAnyRef(j.driver()))
                 .withValue("jdbc-journal.parallelism", ConfigValueFactory.fromAnyRef(journalWriters(j)))
-                .withValue(POOL + "numThreads", ConfigValueFactory.fromAnyRef(journalConnections(j)))
-                .withValue(POOL + "maxConnections", ConfigValueFactory.fromAnyRef(journalConnections(j)))
-                .withValue(POOL + "minConnections", ConfigValueFactory.fromAnyRef(j.h2() ? 1 : journalConnections(j)))
                 .withValue(PublishingJournalDao.WINDOW_KEY, ConfigValueFactory.fromAnyRef(groupCommitWindow(j)));
         if (!j.h2()) {
             generated = pair(j, leaseTtl(s)).withFallback(generated)

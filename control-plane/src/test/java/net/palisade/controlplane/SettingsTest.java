@@ -59,28 +59,6 @@ class SettingsTest {
     }
 
     @Test
-    void onPostgresqlTheJournalPoolLetsEveryWriterCommitBesideTheRecoveriesAndIsOpenOnTheStandby() {
-        Config pg = NodeConfig.node(Settings.defaults(Path.of("/data")).withJournal(JournalSettings.postgres(
-                "jdbc:postgresql://db/palisade", "palisade", "x")), JournalSettings.postgres(
-                "jdbc:postgresql://db/palisade", "palisade", "x"));
-        String pool = "pekko-persistence-jdbc.shared-databases.palisade.db.";
-        int writers = pg.getInt("jdbc-journal.parallelism");
-        int connections = pg.getInt(pool + "maxConnections");
-        // a takeover recovers every tunnel (three queries each) while the resumed SAs' first sequence reservations
-        // wait to be written: with fewer connections than writers, batches of writes queued behind the reads
-        assertThat(connections).as("connections beside the %d writers, for the recoveries", writers)
-                .isGreaterThan(writers);
-        assertThat(pg.getInt(pool + "numThreads")).as("Slick runs as many calls as there are connections")
-                .isEqualTo(connections);
-        assertThat(pg.getInt(pool + "minConnections")).as("held open on the standby: a takeover opens none")
-                .isEqualTo(connections);
-        Config h2 = NodeConfig.node(Settings.defaults(Path.of("/data")),
-                Settings.defaults(Path.of("/data")).journalOrDefault());
-        assertThat(h2.getInt(pool + "maxConnections")).as("embedded H2: one writer, a few readers").isEqualTo(4);
-        assertThat(h2.getInt(pool + "numThreads")).isEqualTo(4);
-    }
-
-    @Test
     void seedsAreHostPortOrPekkoAddresses() {
         assertThat(Settings.seedAddress("10.0.0.2:25520")).isEqualTo("pekko://palisade@10.0.0.2:25520");
         assertThat(Settings.seedAddress("gw2.example:25521")).isEqualTo("pekko://palisade@gw2.example:25521");
