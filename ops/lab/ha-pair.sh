@@ -301,8 +301,11 @@ standby_restarts=0
 ensure_standby() { # N: before a kill, gw N must be the standby that takes over. A standby the split-brain resolver
   # downed (seen: marked unreachable within seconds of joining, on a loaded machine) ends its membership and exits;
   # as its service manager would (Restart=on-failure), it is started again here, and the run says so
-  [ "$(role "$1")" = standby ] && return 0
-  local why
+  local i why
+  for i in 1 2 3 4; do [ "$(role "$1")" = standby ] && return 0; sleep 0.5; done
+  if ! grep -q 'this member has been downed' "$work/gw$1.log" && [ -n "$(node_pid "$1")" ]; then
+    fail "gw$1 is not standby before the kill (role '$(role "$1")'), and the resolver did not down it"
+  fi
   why=$(grep -h 'this member has been downed\|Marking node as UNREACHABLE' "$work/gw$1.log" | tail -2 | cut -c1-160 \
     | tr '\n' ' ' || true)
   say "gw$1 is not standby before the kill (role '$(role "$1")'; its log: ${why:-nothing}): started again, as systemd would"
