@@ -25,8 +25,10 @@
 #   must stop sending ESP and IKE within the lease TTL of the cut (tshark: the last frame from gw1's MAC), never
 #   both at once, and after the heal gw1 (restarted when the resolver downed it, as a service manager would) must
 #   come back as standby. Result: "ha-pair-cut-active-result k=v ...".
-# --tunnels N: N more tunnels (to-1 .. to-N, 10.2.K.0/24 behind strongSwan, each its own IKE SA), a ping -i 0.05
-#   through each, kill -9 of the active node: each tunnel's gap, strongSwan's IKE SAs before and after.
+# --tunnels N (1..511): N more tunnels (to-1 .. to-N, 10.2.K.0/24 behind strongSwan, from K = 256 on 10.3.x.0/24,
+#   each its own IKE SA), a ping through each (every 50 ms, or N/2000 s when that is longer: about 2,000 requests a
+#   second in all), kill -9 of the active node: when each tunnel's ping was back (min/median/p90/max), each one's
+#   longest silence, gw2's takeover from its log, gw2's CPU, strongSwan's IKE SAs before and after.
 #   Result: "ha-pair-tunnels-result k=v ...".
 
 swan() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" "$@"; }
