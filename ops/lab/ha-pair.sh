@@ -6,7 +6,7 @@
 #   ops/lab/ha-pair.sh [--keep] --rekey lost|answered     a takeover inside strongSwan's Child SA rekey (ha-pair-scenarios.sh)
 #   ops/lab/ha-pair.sh [--keep] --rekey ours|ours-ike     a takeover inside our own Child SA or IKE SA rekey
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
-#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
+#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover with N (1..511) more tunnels
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
