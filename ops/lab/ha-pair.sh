@@ -7,7 +7,7 @@
 #   ops/lab/ha-pair.sh [--keep] --rekey ours|ours-ike     a takeover inside our own Child SA or IKE SA rekey
 #   ops/lab/ha-pair.sh [--keep] --rekey ours-delete       ... after our Child SA rekey, before our Delete of the old
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
-#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover gap with N more tunnels
+#   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover with N (1..511) more tunnels
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -39,6 +39,8 @@
 #
 # Run as root on Debian with the programs of ops/test-programs.txt (ops/bin/test --programs installs them).
 # PALISADE_CMD overrides the palisade command (default ops/bin/palisade; the lab test passes its class path).
+# HA_PAIR_JFR=1 records the nodes with Java Flight Recorder (profile settings); --tunnels N then dumps gw2's
+# recording of the takeover to the logs (gw2-takeover.jfr).
 # --iperf MBITS also runs iperf3 (TCP, host-a -> host-b, capped at MBITS Mbit/s so the capture stays small) across
 # the kill and prints what it moved before and after the gap. Under load the repeated-pair count is weaker: the
 # bridge sees the gateways' UDP GSO batches as one frame, and tshark reads the first ESP header of each. LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
@@ -55,7 +57,8 @@ while [ $# -gt 0 ]; do
     --iperf) iperf=$2; shift 2 ;;
     --rekey) case "${2:-}" in lost|answered|ours|ours-ike|ours-delete) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered|ours|ours-ike|ours-delete" >&2; exit 2 ;; esac; shift 2 ;;
     --cut-active) scenario=cut-active; shift ;;
-    --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || { echo "ha-pair: --tunnels 1..99" >&2; exit 2; }; scenario="tunnels-$2"; shift 2 ;;
+    --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]{0,2}$ ]] && [ "$2" -le 511 ] || { echo "ha-pair: --tunnels 1..511" >&2; exit 2; }
+      scenario="tunnels-$2"; shift 2 ;;
     *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N]" >&2; exit 2 ;;
   esac
 done
@@ -81,18 +84,69 @@ down() {
     fi
   done
 }
-# the work directory holds keys (pair.key, node.key): removed after a run that went through, kept to read otherwise
-# HA_PAIR_LOGS=DIR: the nodes', keepalived's and strongSwan's logs and the ping output are copied there at the end
-# (no keys), to read the timeline of a takeover
-keep_logs() {
-  [ -n "${HA_PAIR_LOGS:-}" ] || return 0
-  mkdir -p "$HA_PAIR_LOGS"
-  for f in gw1.log gw2.log ping-rekey.txt ping-rekey-ours.txt ping-cut-active.txt roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt keepalived-1/log keepalived-2/log keepalived-1/state keepalived-2/state ss/charon.log wire.pcap; do
-    [ -f "$work/$f" ] && cp "$work/$f" "$HA_PAIR_LOGS/$(tr / - <<< "$f")"
+# The work directory holds keys (pair.key, node.key): removed when the run ends, unless --keep. A run that failed
+# (the script gave up, or its result line misses what every takeover must do: see result) leaves its logs — both
+# nodes' (with a thread dump of each node still running at the end, and their GC logs), keepalived's, strongSwan's
+# charon.log and SAs, the pings, the capture; no keys — in a directory of their own, printed as the last line
+# "ha-pair: ... logs in DIR". HA_PAIR_LOGS=DIR copies them there after every run, failed or not.
+verdict= # what a finished run's result line lacks (empty: nothing)
+result() { # LINE: prints the result line (with the standby restarts: ensure_standby) and checks on it what every
+  # takeover must do
+  echo "$1 standby_restarts=${standby_restarts:-0}"
+  local kv
+  for kv in $1; do
+    case "$kv" in
+      resumed_ping=*|failback_resumed_ping=*) [ "${kv#*=}" = yes ] || verdict+=" $kv" ;;
+      active_after=*) [ "${kv#*=}" = active ] || verdict+=" $kv" ;;
+      repeated=*|ike_sa_init_after=*) [ "${kv#*=}" = 0 ] || verdict+=" $kv" ;;
+    esac
   done
+}
+snapshot() { # the state of a run that failed, before the teardown: thread dumps into the nodes' logs, roles, SAs
+  local n pid
+  {
+    echo "snapshot at $(date +%s.%N) ($(date -u +%FT%T.%NZ))"
+    for n in 1 2; do
+      pid=$(node_pid "$n" 2>/dev/null || true)
+      echo "gw$n: node pid ${pid:-none}, role '$(role "$n" 2>/dev/null || true)'"
+      echo "gw$n addresses: $(ip -n "$P-gw$n" -4 -o addr show 2>/dev/null | awk '{print $2, $4}' | tr '\n' ' ')"
+      # SIGQUIT: the JVM prints every thread's stack to its stdout, the node's log, and goes on
+      [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null || true
+    done
+    echo "--- strongSwan's SAs"
+    timeout 10 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas 2>&1 || true
+  } > "$work/snapshot.txt" 2>&1
+  sleep 1
+}
+keep_logs() { # [DIR]: copies the run's logs to DIR (default HA_PAIR_LOGS) and prints where they are
+  local to=${1:-${HA_PAIR_LOGS:-}} f
+  [ -n "$to" ] || return 0
+  mkdir -p "$to"
+  for f in gw1.log gw2.log snapshot.txt ping-rekey.txt ping-rekey-ours.txt ping-cut-active.txt \
+      roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt \
+      rekey-1.out rekey-2.out rekey-3.out gw2-takeover.jfr cpu-tunnels.txt commit-tunnels.out keepalived-1/log keepalived-2/log \
+      keepalived-1/state keepalived-2/state ss/charon.log ss/load-tunnels.out wire.pcap; do
+    [ -f "$work/$f" ] && cp "$work/$f" "$to/$(tr / - <<< "$f")"
+  done
+  for f in "$work"/gw[12]-gc-*.log; do [ -f "$f" ] && cp "$f" "$to/"; done
+  echo "ha-pair: logs of this run (both nodes, keepalived, strongSwan, pings, capture; no keys) in $to"
   return 0
 }
-if [ "$keep" -eq 0 ]; then trap 'rc=$?; keep_logs; down; [ "$rc" -ne 0 ] || rm -rf "$work"' EXIT; else trap keep_logs EXIT; fi
+finish() { # the EXIT trap
+  local rc=$1 logs=
+  trap - EXIT
+  set +e
+  if [ "$rc" -ne 0 ] || [ -n "$verdict" ]; then
+    echo "ha-pair: FAILED (exit $rc${verdict:+; result:$verdict})"
+    snapshot
+    [ -n "${HA_PAIR_LOGS:-}" ] || logs=$(mktemp -d /tmp/palisade-ha-pair-logs.XXXXXX)
+  fi
+  keep_logs "$logs"
+  if [ "$keep" -eq 0 ]; then down; rm -rf "$work"; fi
+  [ "$rc" -ne 0 ] || [ -z "$verdict" ] || rc=1
+  exit "$rc"
+}
+trap 'finish $?' EXIT
 fail() { echo "ha-pair: $*" >&2; for f in gw1 gw2; do [ -f "$work/$f.log" ] && { echo "--- $f.log (tail)" >&2; tail -25 "$work/$f.log" >&2; }; done; exit 1; }
 
 # ---- namespaces: two bridges, two gateways, strongSwan, a host on each side ----------------------------------
@@ -213,10 +267,16 @@ chmod 600 "$work/palisade.conf"
 mkdir -m 700 "$work/gw1" "$work/gw2"
 "${palisade[@]}" ha init --data "$work/gw1" > "$work/ha-init.out" || fail "palisade ha init: $(cat "$work/ha-init.out")"
 
+sed -e 's#<logger name="org.apache.pekko" level="WARN"/>#<logger name="org.apache.pekko" level="INFO"/>#' \
+  "$root/ops/src/main/resources/logback.xml" > "$work/logback.xml"
 start_node() { # N: palisade run in gw N's namespace, appending to its log
   local n=$1 conf=()
   [ "$n" = 1 ] && conf=(--config "$work/palisade.conf") # the config lives in the shared journal; gw2 reads it there
-  ip netns exec "$P-gw$n" "${palisade[@]}" run "${conf[@]}" --data "$work/gw$n" --tun halab0 --workers 1 \
+  # its GC log beside its log (a pause is the first suspect when a node's API stops answering), and Pekko's cluster
+  # and remoting at INFO with the verbose cluster log (joins, heartbeats, reachability): what the node's log lacks to
+  # say why a member became unreachable
+  ip netns exec "$P-gw$n" env JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-Xlog:gc*,safepoint:file=$work/gw$n-gc-%p.log:time,uptime,level,tags:filecount=0 -Dlogback.configurationFile=$work/logback.xml -Dpekko.cluster.log-info-verbose=on${HA_PAIR_JFR:+ -XX:StartFlightRecording=settings=profile}" \
+      "${palisade[@]}" run "${conf[@]}" --data "$work/gw$n" --tun halab0 --workers 1 \
       --api 127.0.0.1:8470 --cluster "192.0.2.$n:25520" --seed 192.0.2.1:25520 --seed 192.0.2.2:25520 \
       --journal-url jdbc:postgresql://127.0.0.1:15432/palisade_ha_lab --journal-user palisade_ha_lab \
       --journal-password-file "$work/db-password" >> "$work/gw$n.log" 2>&1 &
@@ -237,6 +297,25 @@ wait_role() { # N ROLE SECONDS
     sleep 0.25
   done
   fail "gw$1 is not $2 after $3 s (role: '$(role "$1")')"
+}
+standby_restarts=0
+ensure_standby() { # N: before a kill, gw N must be the standby that takes over. A standby the split-brain resolver
+  # downed (seen: marked unreachable within seconds of joining, on a loaded machine) ends its membership and exits;
+  # as its service manager would (Restart=on-failure), it is started again here, and the run says so
+  local i why
+  for i in 1 2 3 4; do [ "$(role "$1")" = standby ] && return 0; sleep 0.5; done
+  if ! grep -q 'this member has been downed' "$work/gw$1.log" && [ -n "$(node_pid "$1")" ]; then
+    fail "gw$1 is not standby before the kill (role '$(role "$1")'), and the resolver did not down it"
+  fi
+  why=$(grep -h 'this member has been downed\|Marking node as UNREACHABLE' "$work/gw$1.log" | tail -2 | cut -c1-160 \
+    | tr '\n' ' ' || true)
+  say "gw$1 is not standby before the kill (role '$(role "$1")'; its log: ${why:-nothing}): started again, as systemd would"
+  standby_restarts=$((standby_restarts + 1))
+  for _ in $(seq 1 160); do [ -z "$(node_pid "$1")" ] && break; sleep 0.25; done
+  [ -z "$(node_pid "$1")" ] || fail "gw$1's downed node did not exit within 40 s"
+  start_node "$1"
+  wait_role "$1" standby 120
+  for _ in $(seq 1 40); do [ "$(tail -1 "$work/keepalived-$1/state" 2>/dev/null | awk '{print $4}')" = BACKUP ] && break; sleep 0.25; done
 }
 start_node 1
 wait_role 1 active 120
@@ -354,6 +433,7 @@ ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; se
   ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-$tag.txt" 2>&1 &
   pingpid=$!
   sleep 3
+  ensure_standby $((3 - n))
   victim=$(node_pid "$n")
   [ -n "$victim" ] || fail "no process listens on gw$n's cluster port"
   killed_at=$(date +%s.%N)
@@ -570,4 +650,4 @@ same2=none; [ -n "$after2" ] && same2=rekeyed; [ -n "$before" ] && [ "$before" =
 child_same=no; [ -n "$child_before" ] && [ "$child_before" = "$child_after2" ] && child_same=yes
 say "IKE_SA_INIT on the wire after the first kill: $inits_after"
 say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets (both takeovers)"
-echo "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)"
+result "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)"

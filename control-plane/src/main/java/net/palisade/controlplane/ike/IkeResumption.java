@@ -99,8 +99,10 @@ final class IkeResumption {
     }
 
     /** The session actor of a resumed tunnel: an initiator's failover policy for active/dynamic tunnels. */
-    static Behavior<IkeSessionActor.Command> actor(SessionDriver driver, IkeSettings settings,
+    static Behavior<IkeSessionActor.Command> actor(SessionDriver driver, IkeSettings nodeSettings,
             IkeTunnel tunnel, Prepared p) {
+        // a longer first retransmission: the first request is the message ID sync, which must not be sent twice
+        IkeSettings settings = nodeSettings.forResumption();
         Clock clock = Clock.systemUTC();
         boolean initiator = tunnel.mode() != IkeMode.PASSIVE && !tunnel.peers().isEmpty();
         TunnelPolicy policy = initiator ? TunnelPolicy.initiator(tunnel, settings, clock)

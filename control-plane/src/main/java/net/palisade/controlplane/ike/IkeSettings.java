@@ -122,6 +122,31 @@ public record IkeSettings(boolean forceUdpEncapsulation, List<Duration> retransm
                 counted);
     }
 
+    /**
+     * The first retransmission of a resumed session's requests waits at least this long. Its first request is
+     * RFC 6311's message ID sync, which strongSwan (5.9) cannot answer twice: it handles a retransmission as a new
+     * sync, and with an AEAD its second response with message ID 0 fails ("no IV or padding"), and it destroys the
+     * IKE SA. A node taking over hundreds of tunnels is busy for a second or more (recoveries, installs, the first
+     * sequence reservations): with a 1 s timer, requests whose answers had arrived but were not yet read were sent
+     * again, and strongSwan destroyed 16 and 151 of 201 IKE SAs in two {@code ha-pair.sh --tunnels 200} runs.
+     * Waiting longer costs nothing on the wire meanwhile: the Child SAs carry traffic without the sync.
+     */
+    public static final Duration RESUMED_FIRST_RETRANSMIT = Duration.ofSeconds(5);
+
+    /**
+     * The settings of a resumed session: the first timeout raised to {@link #RESUMED_FIRST_RETRANSMIT} (if it is
+     * shorter), the later ones unchanged.
+     */
+    public IkeSettings forResumption() {
+        if (retransmit.getFirst().compareTo(RESUMED_FIRST_RETRANSMIT) >= 0) {
+            return this;
+        }
+        List<Duration> r = new java.util.ArrayList<>(retransmit);
+        r.set(0, RESUMED_FIRST_RETRANSMIT);
+        return new IkeSettings(forceUdpEncapsulation, r, fragmentPacketLimit, natKeepalive, takeoverState, trace,
+                counted);
+    }
+
     /** The same settings with {@code c} told the name of every engine counter the sessions increment. */
     public IkeSettings withCounted(java.util.function.Consumer<String> c) {
         return new IkeSettings(forceUdpEncapsulation, retransmit, fragmentPacketLimit, natKeepalive, takeoverState,

@@ -67,6 +67,47 @@ class ResumeTest {
         return new IkeEnvironment(loop.clock, r::nextBytes, KeyExchanges.standard(), Ikev2Codec.standard());
     }
 
+    /**
+     * strongSwan destroys an IKE SA when a message ID sync it already answered comes again (ha-pair.sh --tunnels 200:
+     * a node busy taking over hundreds of tunnels read the answers after its 1 s timer): a resumed session waits
+     * {@link IkeSettings#RESUMED_FIRST_RETRANSMIT} before sending its first request again, then backs off as usual.
+     */
+    @Test
+    void aResumedSessionSendsItsMessageIdSyncAgainOnlyAfterFiveSeconds() {
+        for (IkeSettings node : List.of(TAKEOVER, IkeSettings.DEFAULT)) {
+            IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
+            IkeSaSnapshot journaled = SnapshotCodec.decodeIke(SnapshotCodec.encode(
+                    loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot()));
+            IkeOutput.ChildSaInstalled child = SnapshotCodec.decodeChild(SnapshotCodec.encode(
+                    loop.events(true, IkeOutput.ChildSaInstalled.class).getFirst()));
+            IkeSettings resumedWith = node.forResumption();
+            assertThat(resumedWith.retransmit()).as("only the first timeout changes")
+                    .hasSize(node.retransmit().size())
+                    .startsWith(java.time.Duration.ofSeconds(5))
+                    .endsWith(node.retransmit().subList(1, node.retransmit().size())
+                            .toArray(java.time.Duration[]::new));
+            IkeSession resumed = IkeSession.resume(T, journaled, List.of(child), List.of(), env(42, loop), resumedWith);
+            List<IkeOutput.Send> sync = sends(resumed.handle(new IkeInput.Start()).outputs());
+            assertThat(sync).hasSize(1);
+            // the node's usual schedule would send it again after 1 s; the peer's answer may be waiting unread
+            int at = 0;
+            for (int step : new int[] {1_000, 1_000, 1_000, 1_900}) {
+                loop.clock.advance(java.time.Duration.ofMillis(step));
+                at += step;
+                assertThat(sends(resumed.handle(new IkeInput.Tick()).outputs())).as("at %d ms", at).isEmpty();
+            }
+            loop.clock.advance(java.time.Duration.ofMillis(100));
+            List<IkeOutput.Send> again = sends(resumed.handle(new IkeInput.Tick()).outputs());
+            assertThat(again).as("sent again at 5 s").hasSize(1);
+            assertThat(again.getFirst().datagram()).isEqualTo(sync.getFirst().datagram());
+            // then the usual backoff: the next one after the second timeout (2 s)
+            loop.clock.advance(java.time.Duration.ofMillis(1_900));
+            assertThat(sends(resumed.handle(new IkeInput.Tick()).outputs())).isEmpty();
+            loop.clock.advance(java.time.Duration.ofMillis(100));
+            assertThat(sends(resumed.handle(new IkeInput.Tick()).outputs())).hasSize(1);
+        }
+    }
+
     @Test
     void aResumedIkeSaSynchronisesMessageIdsWithThePeerAndBothGoOn() {
         IkeLoop loop = new IkeLoop(T, IkeLoop.mirror(T), TAKEOVER).start();
