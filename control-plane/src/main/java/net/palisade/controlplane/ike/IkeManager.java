@@ -616,7 +616,7 @@ public final class IkeManager implements AutoCloseable {
                             settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
                     IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
                     log.info("tunnel {}: resuming IKE SA {} with {}{}", label, p.ike().id(), p.ike().remote(),
-                            p.ike().peerId().map(id -> " (" + id + ")").orElse(""));
+                            p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
                 } catch (RuntimeException e) {
                     log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
                 }
