@@ -107,6 +107,7 @@ class RunResumeAnyPeerStrongSwanTest {
                 assertThat(count(events, "scope=child-sa")).as(events).isGreaterThanOrEqualTo(3);
             });
 
+            java.time.Instant killed = java.time.Instant.now();
             first.destroyForcibly(); // SIGKILL: no Delete, no shutdown hook
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -120,6 +121,10 @@ class RunResumeAnyPeerStrongSwanTest {
             for (Site s : SITES) {
                 awaitPing(s, secondLog);
             }
+            // for docs/status.md: from the kill to every site pinging again (a new JVM's start included; each
+            // site's ping polled every 0.5 s)
+            System.out.println("RunResumeAnyPeerStrongSwanTest: all three sites ping again "
+                    + Duration.between(killed, java.time.Instant.now()).toMillis() + " ms after kill -9");
             for (int i = 0; i < sites.length; i++) {
                 // each site kept its IKE SA, and synchronised message IDs with the session that resumed it
                 assertThat(spis(sites[i].listSas())).as(SITES.get(i).namespace()).isEqualTo(before.get(i));
