@@ -72,6 +72,8 @@ final class EngineContext {
     Optional<ChildRequestInFlight> resumedChild = Optional.empty();
     /** Its state is due for the journal at the end of this input ({@link #outputTakeoverState}). */
     private boolean takeoverDue;
+    /** The peer's identity as IKE_AUTH authenticated it (we as responder); null until then, or when we initiated. */
+    net.palisade.model.wire.ikev2.IdPayload peerId;
 
     EngineContext(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
@@ -125,7 +127,8 @@ final class EngineContext {
                 suite.prf(), suite.group(), copy(sa.keys), local, remote, udpEncapsulation, behindNat,
                 peerFragmentation, peerMidSync, sa.window.peekNextRequestId(), sa.window.expectedPeerRequestId(),
                 sa.midSyncUsed, rekeyInFlight.map(IkeSaSnapshot.RekeyInFlight::copy),
-                childInFlight.filter(c -> sa.window.outstanding().isPresent()).map(ChildRequestInFlight::copy));
+                childInFlight.filter(c -> sa.window.outstanding().isPresent()).map(ChildRequestInFlight::copy),
+                Optional.ofNullable(peerId));
     }
 
     /** The keys copied: the snapshot outlives this IKE SA, whose keys are wiped when it closes. */
@@ -147,6 +150,7 @@ final class EngineContext {
         sa.suite = suite;
         sa.prf = new net.palisade.controlplane.ike.crypto.Prf(s.prf());
         sa.keys = s.keys();
+        peerId = s.peerId().orElse(null);
         net.palisade.controlplane.ike.crypto.SkCipher i2r = new net.palisade.controlplane.ike.crypto.SkCipher(
                 s.encryption(), s.integrity(), s.keys().skEi(), s.keys().skAi());
         net.palisade.controlplane.ike.crypto.SkCipher r2i = new net.palisade.controlplane.ike.crypto.SkCipher(

@@ -80,7 +80,7 @@ public final class IkeManager implements AutoCloseable {
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
-    private final Map<String, IkeResumption.Prepared> resumable = new ConcurrentHashMap<>();
+    private final Map<String, List<IkeResumption.Prepared>> resumable = new ConcurrentHashMap<>();
     /** The pair key, when the node has one ({@link #takeover}). */
     private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
@@ -573,45 +573,17 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Goes on with {@code tunnel}'s journaled IKE SA {@code ikeSa} and its Child SAs (their sealed states by name)
-     * instead of negotiating anew; false, with the reason logged, when they cannot be opened here (no pair key,
-     * another one, unreadable state): the caller then starts the tunnel afresh.
+     * Goes on with {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed
+     * whose Delete was not journaled) instead of negotiating anew; false, with the reason logged, when none can be
+     * opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh. One that
+     * cannot be opened beside others that can is left to the peer's liveness check.
      */
-    public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
-            Map<String, net.palisade.model.event.SealedState> children) {
-        return resume(tunnel, ikeSa, ike, children, Map.of());
-    }
-
-    /**
-     * A Child SA the peer rekeyed, journaled before its Delete.
-     *
-     * @param state its sealed state
-     * @param by the name of the Child SA our answer to that rekey made
-     */
-    public record Replaced(net.palisade.model.event.SealedState state, String by) {}
-
-    /**
-     * {@link #resume(IkeTunnel, String, net.palisade.model.event.SealedState, Map)} with the Child SAs the peer
-     * rekeyed whose Delete was not journaled ({@code replaced}): they are resumed too, and keep sending until the
-     * peer deletes them ({@link IkeResumption}).
-     */
-    public boolean resume(IkeTunnel tunnel, String ikeSa, net.palisade.model.event.SealedState ike,
-            Map<String, net.palisade.model.event.SealedState> children,
-            Map<String, Replaced> replaced) {
-        String label = tunnel.label();
-        if (sealer.isEmpty()) {
-            log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating anew",
-                    label, ikeSa);
+    public boolean resume(IkeTunnel tunnel, List<net.palisade.controlplane.tunnel.Takeover.Resume> sas) {
+        List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log);
+        if (p.isEmpty()) {
             return false;
         }
-        IkeResumption.Prepared p;
-        try {
-            p = IkeResumption.open(sealer.get(), label, ikeSa, ike, children, replaced);
-        } catch (RuntimeException e) {
-            log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, ikeSa, IkeResumption.why(e));
-            return false;
-        }
-        resumable.put(label, p);
+        resumable.put(tunnel.label(), p);
         start(tunnel);
         return true;
     }
@@ -635,15 +607,19 @@ public final class IkeManager implements AutoCloseable {
         if (cp == null || closed) {
             return;
         }
-        IkeResumption.Prepared resumed = resumable.remove(label);
+        List<IkeResumption.Prepared> resumed = resumable.remove(label);
         if (resumed != null) {
-            outcome(() -> owner.resumed(label, resumed.children(), resumed.replaced()));
-            try {
-                sessions.put(label, cp.system().systemActorOf(IkeResumption.actor(driver, settings, tunnel, resumed),
-                        "ike-" + names.incrementAndGet(), SESSIONS));
-                log.info("tunnel {}: resuming IKE SA {} with {}", label, resumed.ike().id(), resumed.ike().remote());
-            } catch (RuntimeException e) {
-                log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
+            for (IkeResumption.Prepared p : resumed) {
+                outcome(() -> owner.resumed(label, p));
+                try {
+                    ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver,
+                            settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
+                    IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
+                    log.info("tunnel {}: resuming IKE SA {} with {}{}", label, p.ike().id(), p.ike().remote(),
+                            p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
+                } catch (RuntimeException e) {
+                    log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
+                }
             }
             return;
         }

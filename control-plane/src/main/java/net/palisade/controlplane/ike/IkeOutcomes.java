@@ -375,6 +375,20 @@ final class IkeOutcomes {
      * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
      * reservations), reporting nothing: the journal has them already. The newest sends.
      */
+    /**
+     * {@code p}, an IKE SA from the journal, goes on: its Child SAs are installed, and on an any-peer tunnel they are
+     * known as that IKE SA's (its going takes only them out).
+     */
+    void resumed(String label, IkeResumption.Prepared p) {
+        if (anyPeer(label)) {
+            String id = p.ike().id().toString();
+            peerSas.up(label, p.ike().remote(), id);
+            p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
+            p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
+        }
+        resumed(label, p.children(), p.replaced());
+    }
+
     void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
         resumed(label, children, List.of());
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import net.palisade.controlplane.journal.TakeoverSealer;
+import net.palisade.controlplane.tunnel.Takeover;
 import net.palisade.model.IkeMode;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.event.SealedState;
@@ -14,10 +15,11 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * A tunnel's IKE SA and Child SAs resumed from the journal (a restarted node, or the other node of a pair taking
- * over): their sealed state opened with the pair key and decoded, then a session actor that goes on with them
- * ({@link IkeSession#resume}) and re-synchronises message IDs with the peer. Nothing here decides whether to resume:
- * the tunnel entity does, from what its journal holds.
+ * A tunnel's IKE SAs and Child SAs resumed from the journal (a restarted node, or the other node of a pair taking
+ * over): their sealed state opened with the pair key and decoded, then for each IKE SA a session actor that goes on
+ * with it and its own Child SAs ({@link IkeSession#resume}) and re-synchronises message IDs with the peer. On an
+ * any-peer tunnel each goes to the actor of the site whose identity it authenticated ({@link #keys}). Nothing here
+ * decides whether to resume: the tunnel entity does, from what its journal holds.
  */
 final class IkeResumption {
     private IkeResumption() {}
@@ -50,6 +52,43 @@ final class IkeResumption {
     record Old(IkeOutput.ChildSaInstalled sa, long successorSpiIn) {}
 
     /**
+     * Opens and decodes each of {@code label}'s journaled IKE SAs {@code sas} with its Child SAs; one that cannot be
+     * opened (no pair key, another one, unreadable state) is logged and left out.
+     */
+    static List<Prepared> openAll(Optional<TakeoverSealer> sealer, String label, List<Takeover.Resume> sas,
+            org.slf4j.Logger log) {
+        List<Prepared> out = new ArrayList<>();
+        for (Takeover.Resume r : sas) {
+            if (sealer.isEmpty()) {
+                log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating "
+                        + "anew", label, r.ikeSa());
+                continue;
+            }
+            try {
+                out.add(open(sealer.get(), label, r.ikeSa(), r.ikeState(), r.children(), r.replaced()));
+            } catch (RuntimeException e) {
+                log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, r.ikeSa(), why(e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The keys of the session actor that goes on with {@code p} ({@link SessionKeys}): the tunnel's label; on an
+     * any-peer tunnel, the peer's address and, when the journal kept the identity it authenticated, that identity's
+     * key too, so that the site's next IKE SA, authenticated anywhere, comes to it.
+     */
+    static List<String> keys(IkeTunnel tunnel, Prepared p) {
+        if (!SessionKeys.anyPeer(tunnel)) {
+            return List.of(tunnel.label());
+        }
+        List<String> keys = new ArrayList<>();
+        p.ike().peerId().ifPresent(id -> keys.add(SessionKeys.identity(tunnel.label(), SiteIdentity.key(id))));
+        keys.add(SessionKeys.of(tunnel, p.ike().remote()));
+        return keys;
+    }
+
+    /**
      * Opens and decodes the journaled state of {@code label}'s IKE SA {@code ikeSa} and Child SAs.
      *
      * @throws IllegalStateException when a state was sealed with another key, for another SA, or altered
@@ -62,7 +101,7 @@ final class IkeResumption {
 
     /** {@link #open(TakeoverSealer, String, String, SealedState, Map)} with the replaced Child SAs by name. */
     static Prepared open(TakeoverSealer sealer, String label, String ikeSa, SealedState ike,
-            Map<String, SealedState> children, Map<String, IkeManager.Replaced> replaced) {
+            Map<String, SealedState> children, Map<String, Takeover.Replaced> replaced) {
         byte[] plain = sealer.open(label, TunnelEvent.TakeoverState.IKE_SA, ikeSa, ike);
         IkeSaSnapshot snapshot;
         try {
@@ -81,7 +120,7 @@ final class IkeResumption {
             spiByName.put(e.getKey(), c.inboundSpi());
         }
         List<Old> old = new ArrayList<>();
-        for (Map.Entry<String, IkeManager.Replaced> e : replaced.entrySet()) {
+        for (Map.Entry<String, Takeover.Replaced> e : replaced.entrySet()) {
             old.add(new Old(child(sealer, label, e.getKey(), e.getValue().state()),
                     spiByName.getOrDefault(e.getValue().by(), 0L)));
         }

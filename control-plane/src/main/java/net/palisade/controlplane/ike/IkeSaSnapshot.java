@@ -16,8 +16,9 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  *
  * <p>Message IDs move on after the snapshot (DPD, Child SA rekeys): a node resuming from it does not know the
  * current ones, which is what RFC 6311's message ID sync is for. The nonces of IKE_SA_INIT are not kept: nothing
- * after IKE_AUTH needs them (a rekey brings new ones). Nor are the identities: ours comes from the tunnel's config,
- * the peer's was checked at IKE_AUTH and is not asked again.
+ * after IKE_AUTH needs them (a rekey brings new ones). Our identity is not kept either: it comes from the tunnel's
+ * config. The peer's is, as IKE_AUTH authenticated it (never asked again): a resumed IKE SA of an any-peer tunnel goes
+ * to the session of that site ({@link SessionKeys#identity}).
  *
  * <p>{@link #toString()} never shows key material.
  *
@@ -44,12 +45,26 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  *     again
  * @param child our request in flight for a Child SA (a rekey, or the Delete of the one a rekey replaced; its request
  *     is {@code nextRequestId - 1}): whoever resumes the IKE SA sends it again ({@link ChildRequestInFlight})
+ * @param peerId the peer's identity as IKE_AUTH authenticated it (its IDi; we as responder); empty when we
+ *     initiated, or in a state written before it was kept
  */
 public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys, InetSocketAddress local,
         InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat, boolean peerFragmentation,
         boolean peerMidSync, long nextRequestId, long expectedPeerRequestId, boolean midSyncUsed,
-        Optional<RekeyInFlight> rekey, Optional<ChildRequestInFlight> child) {
+        Optional<RekeyInFlight> rekey, Optional<ChildRequestInFlight> child,
+        Optional<net.palisade.model.wire.ikev2.IdPayload> peerId) {
+    /** A state without the peer's identity. */
+    public IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, AuthAlgorithm prf, DhGroup group, IkeSaKeys keys,
+            InetSocketAddress local, InetSocketAddress remote, boolean udpEncapsulation, boolean behindNat,
+            boolean peerFragmentation, boolean peerMidSync, long nextRequestId, long expectedPeerRequestId,
+            boolean midSyncUsed, Optional<RekeyInFlight> rekey, Optional<ChildRequestInFlight> child) {
+        this(spiI, spiR, initiatorRole, encryption, integrity, prf, group, keys, local, remote, udpEncapsulation,
+                behindNat, peerFragmentation, peerMidSync, nextRequestId, expectedPeerRequestId, midSyncUsed, rekey,
+                child, Optional.empty());
+    }
+
     /**
      * Our CREATE_CHILD_SA rekeying the IKE SA as it left: what makes the same request again and reads its answer.
      * The key exchange's private value is not kept, but the seed it was drawn from ({@code KeyExchanges#fromSeed}).
@@ -136,6 +151,7 @@ public record IkeSaSnapshot(long spiI, long spiR, boolean initiatorRole, Encrypt
     }
 
     public IkeSaSnapshot {
+        peerId = peerId == null ? Optional.empty() : peerId;
         Objects.requireNonNull(rekey, "rekey");
         Objects.requireNonNull(child, "child");
         Objects.requireNonNull(encryption, "encryption");

@@ -150,7 +150,7 @@ final class IkeSessionActor implements IkeSessionCommands {
 
     /** Goes on with {@code resumed} (an IKE SA from the journal) as if it had just come up; syncs message IDs. */
     Behavior<Command> startResumed(IkeSession resumed) {
-        session = resumed;
+        session = identity.resumed(resumed);
         sessionStarted = clock.instant();
         policy.up();
         apply(session.handle(new IkeInput.Start()));

@@ -87,8 +87,6 @@ final class IkeSetup {
     private IkeOutput.NatDetected heldNat;
     /** Whether our IKE_AUTH request carries N(INITIAL_CONTACT) (initiator), or the peer's carried it (responder). */
     private boolean initialContact;
-    /** The identity the peer authenticated with (responder), once IKE_AUTH did. */
-    private IdPayload peerId;
 
     IkeSetup(EngineContext ctx, IkeSession session, ChildSas children) {
         this.ctx = ctx;
@@ -122,8 +120,9 @@ final class IkeSetup {
         return initialContact;
     }
 
+    /** The identity the peer authenticated with (responder), once IKE_AUTH did (kept in the takeover state). */
     Optional<IdPayload> peerId() {
-        return Optional.ofNullable(peerId);
+        return Optional.ofNullable(ctx.peerId);
     }
 
     /** The responder's wait for IKE_AUTH, while it lasts. */
@@ -605,7 +604,7 @@ final class IkeSetup {
             return List.of(NotifyPayload.of(NotifyType.Known.AUTHENTICATION_FAILED));
         }
         initialContact = m.notify(NotifyType.Known.INITIAL_CONTACT).isPresent();
-        peerId = idi.get();
+        ctx.peerId = idi.get();
         ctx.peerMidSync = m.notify(NotifyType.Known.IKEV2_MESSAGE_ID_SYNC_SUPPORTED).isPresent();
         if (heldNat != null) {
             ctx.output(heldNat);

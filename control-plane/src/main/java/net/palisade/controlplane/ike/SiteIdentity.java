@@ -14,8 +14,9 @@ import net.palisade.model.wire.ikev2.IdPayload;
  * reaches a new actor. Once its IKE_AUTH authenticated the peer, an IKE SA belongs to the actor of that identity:
  * the first IKE SA authenticated in an actor claims the identity for it, unless another actor holds it; any other
  * goes to the identity's actor ({@link IkeSessionCommands.Adopt}). So the duplicate and INITIAL_CONTACT rules only
- * ever compare IKE SAs of one identity, and one site's arrival never replaces another's IKE SA. Other tunnels, and
- * an IKE SA without a known identity (one resumed from the journal), are not sorted. Not thread-safe: one actor's.
+ * ever compare IKE SAs of one identity, and one site's arrival never replaces another's IKE SA. An IKE SA resumed
+ * from the journal brings the identity it authenticated before ({@link #resumed}); one journaled before identities
+ * were kept brings none and is not sorted, nor are other tunnels'. Not thread-safe: one actor's.
  */
 final class SiteIdentity {
     private final boolean perIdentity;
@@ -79,6 +80,15 @@ final class SiteIdentity {
         if (perIdentity && held == null) {
             held = id.orElse(null);
         }
+    }
+
+    /**
+     * {@code resumed}, an IKE SA from the journal, is this actor's: the identity it authenticated before (if the
+     * journal kept it) is this actor's, as if it had just authenticated here.
+     */
+    IkeSession resumed(IkeSession resumed) {
+        adopted(resumed.peerId().map(SiteIdentity::key));
+        return resumed;
     }
 
     /** The identity this actor holds, if any (for log lines). */

@@ -17,6 +17,9 @@ import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.crypto.EncryptionAlgorithm;
 import net.palisade.model.secret.Secret;
+import net.palisade.model.wire.Octets;
+import net.palisade.model.wire.ikev2.IdPayload;
+import net.palisade.model.wire.ikev2.IdentificationType;
 import net.palisade.model.wire.ikev2.TrafficSelector;
 
 /**
@@ -40,6 +43,11 @@ public final class SnapshotCodec {
      * anywhere.
      */
     private static final int IKE_V4 = 0x49_4b_04;
+    /**
+     * V4 (the follow byte always written), then the peer's identity as IKE_AUTH authenticated it (its ID type and
+     * data); written only when the state has one, so other states read as before anywhere.
+     */
+    private static final int IKE_V5 = 0x49_4b_05;
     private static final int CHILD_V1 = 0x43_48_01;
     private static final int MAX_FIELD = 4096;
 
@@ -48,7 +56,8 @@ public final class SnapshotCodec {
     /** The bytes of {@code s}; wipe them after sealing. */
     public static byte[] encode(IkeSaSnapshot s) {
         return write(out -> {
-            out.writeInt(s.child().isPresent() ? IKE_V4 : s.rekey().isPresent() ? IKE_V3 : IKE_V2);
+            out.writeInt(s.peerId().isPresent() ? IKE_V5 : s.child().isPresent() ? IKE_V4
+                    : s.rekey().isPresent() ? IKE_V3 : IKE_V2);
             out.writeLong(s.spiI());
             out.writeLong(s.spiR());
             out.writeBoolean(s.initiatorRole());
@@ -69,14 +78,18 @@ public final class SnapshotCodec {
             out.writeLong(s.nextRequestId());
             out.writeLong(s.expectedPeerRequestId());
             out.writeBoolean(s.midSyncUsed());
-            if (s.child().isPresent()) {
-                out.writeByte((s.rekey().isPresent() ? 1 : 0) | 2);
+            if (s.child().isPresent() || s.peerId().isPresent()) {
+                out.writeByte((s.rekey().isPresent() ? 1 : 0) | (s.child().isPresent() ? 2 : 0));
             }
             if (s.rekey().isPresent()) {
                 writeRekey(out, s.rekey().get());
             }
             if (s.child().isPresent()) {
                 writeChild(out, s.child().get());
+            }
+            if (s.peerId().isPresent()) {
+                out.writeByte(s.peerId().get().idType().value());
+                bytes(out, s.peerId().get().data().toByteArray());
             }
         });
     }
@@ -89,7 +102,8 @@ public final class SnapshotCodec {
     public static IkeSaSnapshot decodeIke(byte[] plain) {
         return read(plain, in -> {
             int version = in.readInt();
-            if (version != IKE_V1 && version != IKE_V2 && version != IKE_V3 && version != IKE_V4) {
+            if (version != IKE_V1 && version != IKE_V2 && version != IKE_V3 && version != IKE_V4
+                    && version != IKE_V5) {
                 throw new IllegalArgumentException("not IKE SA takeover state of this version (0x"
                         + Integer.toHexString(version) + ")");
             }
@@ -114,16 +128,18 @@ public final class SnapshotCodec {
             long next = in.readLong();
             long expected = in.readLong();
             boolean synced = version != IKE_V1 && in.readBoolean();
-            int follow = version == IKE_V4 ? in.readUnsignedByte() : version == IKE_V3 ? 1 : 0;
+            int follow = version >= IKE_V4 ? in.readUnsignedByte() : version == IKE_V3 ? 1 : 0;
             if (follow > 3) {
                 throw new IllegalArgumentException("IKE SA takeover state names unknown requests (" + follow + ")");
             }
             Optional<IkeSaSnapshot.RekeyInFlight> rekey = (follow & 1) != 0 ? Optional.of(readRekey(in))
                     : Optional.empty();
             Optional<ChildRequestInFlight> child = (follow & 2) != 0 ? Optional.of(readChild(in)) : Optional.empty();
+            Optional<IdPayload> peer = version == IKE_V5 ? Optional.of(new IdPayload(true,
+                    IdentificationType.of(in.readUnsignedByte()), Octets.of(bytes(in)))) : Optional.empty();
             return new IkeSaSnapshot(spiI, spiR, initiator, enc, integ.isEmpty() ? Optional.empty()
                     : Optional.of(AuthAlgorithm.valueOf(integ)), prf, group, keys, local, remote, udp, nat, frag,
-                    midSync, next, expected, synced, rekey, child);
+                    midSync, next, expected, synced, rekey, child, peer);
         });
     }
 

@@ -1,6 +1,7 @@
 package net.palisade.controlplane.tunnel;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.sa.JournalSequences;
@@ -43,13 +44,8 @@ public final class DataplanePorts implements TunnelPorts {
 
     @Override
     public boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
-        if (ike.isEmpty() || takeover.ikeSa().isEmpty() || takeover.ikeState().isEmpty()) {
-            return false;
-        }
-        return ike.get().resume(tunnel, takeover.ikeSa().get(), takeover.ikeState().get(), takeover.children(),
-                takeover.replaced().entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                        java.util.Map.Entry::getKey,
-                        e -> new IkeManager.Replaced(e.getValue().state(), e.getValue().by()))));
+        List<Takeover.Resume> sas = takeover.resumable();
+        return ike.isPresent() && !sas.isEmpty() && ike.get().resume(tunnel, sas);
     }
 
     @Override

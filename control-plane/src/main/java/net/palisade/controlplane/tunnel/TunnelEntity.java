@@ -143,8 +143,8 @@ public final class TunnelEntity
                         ctx.getLog().warn("tunnel {} recovered with its manual SA expired: not reinstalled", label);
                     } else if (state.adminUp() && resumable(state)
                             && deps.ports().resumeIke((IkeTunnel) state.spec().orElseThrow(), state.takeover())) {
-                        ctx.getLog().info("tunnel {} recovered with IKE SA {}: resuming it", label,
-                                state.ikeSa().orElseThrow());
+                        ctx.getLog().info("tunnel {} recovered with IKE SAs {}: resuming them", label,
+                                state.takeover().resumable().stream().map(Takeover.Resume::ikeSa).toList());
                         resuming = true;
                     } else if (state.adminUp()) {
                         ctx.getLog().info("tunnel {} recovered admin up: starting it again", label);
@@ -201,20 +201,30 @@ public final class TunnelEntity
     }
 
     /**
-     * True when the journal holds everything to go on with the tunnel's IKE SA: its sealed state, and that of each of
-     * its Child SAs.
+     * True when the journal holds everything to go on with one of the tunnel's IKE SAs at least: its sealed state,
+     * and that of each of its Child SAs ({@link Takeover#resumable}).
      */
     private static boolean resumable(TunnelState s) {
-        Takeover t = s.takeover();
-        return s.ike() && s.ikeSa().isPresent() && t.ikeSa().equals(s.ikeSa()) && t.ikeState().isPresent()
-                && !s.sas().isEmpty() && s.sas().stream().allMatch(c -> t.children().containsKey(c.id().value()));
+        return s.ike() && s.ikeSa().isPresent() && !s.takeover().resumable().isEmpty();
     }
 
+    /**
+     * After recovery: {@code resumed} for each IKE SA handed to the ports to resume, {@code phase1-down} for each
+     * other (its state was not journaled: no session holds it any more), or {@code phase1-down} for all.
+     */
     private ReplyEffect<TunnelEvent, TunnelState> afterRecovery(TunnelState s, AfterRecovery c) {
         if (resuming) {
             resuming = false;
-            return Effect().persist(new TunnelEvent.Resumed(label, now(), node(), Cause.NODE, s.ikeSa().orElseThrow()))
-                    .thenNoReply();
+            java.util.Set<String> going = new java.util.LinkedHashSet<>();
+            List<TunnelEvent> events = new java.util.ArrayList<>();
+            for (Takeover.Resume r : s.takeover().resumable()) {
+                going.add(r.ikeSa());
+                events.add(new TunnelEvent.Resumed(label, now(), node(), Cause.NODE, r.ikeSa()));
+            }
+            s.ikeSas().stream().map(TunnelState.IkeSa::name).filter(n -> !going.contains(n))
+                    .forEach(n -> events.add(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE,
+                            "node restart: its state was not journaled", java.util.Optional.of(n))));
+            return Effect().persist(events).thenNoReply();
         }
         if (s.ike() && (s.ikeSa().isPresent() || !s.sas().isEmpty())) {
             return Effect().persist(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE, "node restart"))

@@ -193,7 +193,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
     }
 
     /**
-     * Takeover records of what is gone: the IKE SA's when phase 1 changed, a Child SA's when it left the list, the
+     * Takeover records of what is gone: an IKE SA's when it left the tunnel, a Child SA's when it left the list, the
      * reservations of IKE Child SAs that left it. A manual SA's reservations stay, whatever happens to the tunnel: the
      * same key may be committed again, and its numbers must go on above them.
      *
@@ -201,6 +201,9 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
      * peer deletes it) leaves the list but not the records: it moves to {@link Takeover#replaced} with its
      * reservations, until its {@code child-sa-deleted} (the peer had our answer) or the end of phase 1. A node that
      * takes over in between cannot know whether the peer ever received our answer, and resumes both.
+     *
+     * <p>Each live IKE SA's record names its Child SAs (by the IKE SA each was journaled under; the newest takes
+     * those of unknown IKE SA), so that each resumes with its own.
      */
     private Takeover prunedTakeover(TunnelState before, TunnelEvent event) {
         java.util.Set<String> live = new java.util.HashSet<>();
@@ -235,7 +238,9 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
             replaced.values().forEach(r -> dropped.add(r.outboundSpi()));
             replaced.clear();
         }
-        return takeover.keeping(live, takeover.ikeSa().filter(this::holdsIkeSa), dropped, replaced);
+        java.util.Map<String, String> owners = new java.util.HashMap<>();
+        sas.forEach(c -> c.ikeSa().ifPresent(o -> owners.put(c.id().value(), o)));
+        return takeover.keeping(live, ikeSas.stream().map(IkeSa::name).toList(), owners, dropped, replaced);
     }
 
     private static void gone(java.util.Map<String, Takeover.Replaced> replaced, String sa,

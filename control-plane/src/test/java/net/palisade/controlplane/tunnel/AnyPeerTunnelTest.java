@@ -49,8 +49,10 @@ class AnyPeerTunnelTest {
         system.terminate();
     }
 
+    private final RecordingPorts ports = new RecordingPorts();
+
     private EventSourcedBehaviorTestKit<TunnelCommand, TunnelEvent, TunnelState> kit(String label) {
-        TunnelEntity.Deps deps = new TunnelEntity.Deps(new RecordingPorts(), "node-1",
+        TunnelEntity.Deps deps = new TunnelEntity.Deps(ports, "node-1",
                 Clock.fixed(T0, ZoneOffset.UTC), 5);
         var kit = EventSourcedBehaviorTestKit.<TunnelCommand, TunnelEvent, TunnelState>create(system,
                 TunnelEntity.create(label, deps));
@@ -207,5 +209,40 @@ class AnyPeerTunnelTest {
         assertThat(s.ikeSas()).containsExactly(new TunnelState.IkeSa("ike-2", P2));
         assertThat(s.sas()).containsExactly(child(SPI_3, "ike-2"));
         assertThat(s.peer()).contains(P2);
+    }
+
+    private static final net.palisade.model.event.SealedState SEALED = new net.palisade.model.event.SealedState(
+            "00112233aabbccdd", new byte[12], new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
+
+    @Test
+    void aRestartResumesEachPeersIkeSaWhoseStateIsJournaledAndEndsTheOther() {
+        var kit = twoPeers();
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.3", "ike-3", Cause.PEER, to)));
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(child(SPI_3, "ike-3"), Cause.PEER,
+                to)));
+        // peers 1 and 3: their IKE SA's state and their Child SA's; peer 2: its IKE SA's only
+        for (String ike : java.util.List.of("ike-1", "ike-2", "ike-3")) {
+            ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of(ike), SEALED,
+                    Cause.NODE, to)));
+        }
+        for (SpiPair spi : java.util.List.of(SPI_1, SPI_3)) {
+            ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa",
+                    SaId.child(spi.inbound().value()), SEALED, Cause.NODE, to)));
+        }
+        assertThat(kit.getState().takeover().resumable()).extracting(Takeover.Resume::ikeSa)
+                .containsExactly("ike-1", "ike-3");
+
+        ports.resumable = true;
+        ports.clear();
+        kit.restart();
+        TunnelView v = ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new));
+        assertThat(ports.calls()).contains("resumeIke road ike-3").doesNotContain("startIke road");
+        // peer 2's IKE SA is held by no session now: journaled down, with its Child SA; the other two go on
+        assertThat(kit.getState().ikeSas()).containsExactly(new TunnelState.IkeSa("ike-1", P1),
+                new TunnelState.IkeSa("ike-3", "198.51.100.3"));
+        assertThat(v.sas()).extracting(ChildSa::spi).containsExactly(SPI_1, SPI_3);
+        assertThat(v.status()).isEqualTo(TunnelStatus.UP);
+        assertThat(kit.getState().takeover().resumable()).extracting(Takeover.Resume::ikeSa)
+                .containsExactly("ike-1", "ike-3");
     }
 }

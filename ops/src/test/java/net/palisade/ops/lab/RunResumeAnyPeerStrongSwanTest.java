@@ -1,0 +1,241 @@
+package net.palisade.ops.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.LabNamespaces;
+import net.palisade.controlplane.lab.StrongSwan;
+import net.palisade.controlplane.lab.Tshark;
+import net.palisade.ops.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
+
+/**
+ * A hub with a pair key survives {@code kill -9} without any site renegotiating: {@code palisade run} in gw-a's
+ * namespace serves three strongSwan sites (gw-b, gw-c and gw-d, a namespace this test adds on the lab's internet)
+ * through one any-peer passive tunnel ({@code ike passive ... psk}, no peer), one IKE SA per site; a ping crosses to
+ * each. The process is killed with SIGKILL and started again on the same data directory: every site's IKE SA is
+ * resumed, each in its site's session, strongSwan keeps each (same SPIs in {@code swanctl --list-sas}, and it answered
+ * our message ID sync), no IKE_SA_INIT crosses the wire after the restart, each site pings again, and no (SPI,
+ * sequence number) pair of ours is seen twice (tshark on the bridge judges). Needs root, strongSwan, tcpdump and
+ * tshark; skipped with {@code -Dpalisade.skipExternal=true}.
+ */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
+@ResourceLock("RunResumeAnyPeerStrongSwanTest")
+class RunResumeAnyPeerStrongSwanTest {
+    private static final String PSK = "resume-any-peer-lab-psk-not-for-production";
+    private static final String LABEL = "sites";
+    private static final Pattern IKE_SPIS = Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");
+
+    @RegisterExtension
+    static final LabNamespaces LAB = LabNamespaces.of(RunResumeAnyPeerStrongSwanTest.class);
+    private static final String PREFIX = LAB.prefix();
+    private static final String GWD = PREFIX + "-gwd";
+
+    /** A site: its gateway's namespace and address, its network, and the address there that is pinged. */
+    private record Site(String namespace, String address, String network, String host) {}
+
+    private static final List<Site> SITES = List.of(
+            new Site(PREFIX + "-gwb", "192.0.2.2", "10.2.1.0/24", "10.2.1.1"),
+            new Site(PREFIX + "-gwc", "192.0.2.3", "10.2.2.0/24", "10.2.2.1"),
+            new Site(GWD, "192.0.2.4", "10.2.3.0/24", "10.2.3.1"));
+
+    @Test
+    void killNineAndStartAgainKeepsEverySitesIkeSa(@TempDir Path dir) throws Exception {
+        addGatewayD();
+        try {
+            must("ip", "netns", "exec", SITES.get(0).namespace(), "ip", "addr", "replace", "10.2.1.1/24", "dev", "lan");
+            must("ip", "netns", "exec", SITES.get(1).namespace(), "ip", "addr", "replace", "10.2.2.1/24", "dev", "lan");
+            must("ip", "netns", "exec", GWD, "ip", "addr", "replace", "10.2.3.1/24", "dev", "lo");
+            run(dir);
+        } finally {
+            Lab.sh("ip", "netns", "del", GWD);
+        }
+    }
+
+    private static void run(Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        assertThat(Main.commandLine().execute("ha", "init", "--data", data.toString())).isZero();
+        Path config = Files.writeString(dir.resolve("palisade.conf"), "ike passive from 10.1.0.0/16 to 10.2.0.0/16"
+                + " psk \"" + PSK + "\" label " + LABEL + "\n");
+        Path pcap = dir.resolve("wire.pcap");
+        Path firstLog = dir.resolve("node-1.log");
+        Path secondLog = dir.resolve("node-2.log");
+        StrongSwan[] sites = new StrongSwan[SITES.size()];
+        Process first = null;
+        Process second = null;
+        try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
+            first = start(config, data, firstLog);
+            Process node = first;
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                assertThat(node.isAlive()).as(read(firstLog)).isTrue();
+                assertThat(read(firstLog)).contains(" up: API ").contains("pair key ");
+            });
+            for (int i = 0; i < SITES.size(); i++) {
+                Site s = SITES.get(i);
+                sites[i] = StrongSwan.psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1",
+                        s.network(), "10.1.0.0/16", PSK).start();
+                sites[i].initiate();
+            }
+            for (Site s : SITES) {
+                awaitPing(s, firstLog);
+            }
+            List<String> before = new ArrayList<>();
+            for (StrongSwan s : sites) {
+                before.add(spis(s.listSas()));
+            }
+            // the journal has each IKE SA's state and each Child SA's before we kill (asked through the CLI)
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                String events = cli(data, "events", LABEL, "--type", "takeover-state").output();
+                assertThat(count(events, "scope=ike-sa")).as(events).isGreaterThanOrEqualTo(3);
+                assertThat(count(events, "scope=child-sa")).as(events).isGreaterThanOrEqualTo(3);
+            });
+
+            java.time.Instant killed = java.time.Instant.now();
+            first.destroyForcibly(); // SIGKILL: no Delete, no shutdown hook
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+            second = start(config, data, secondLog);
+            Process restarted = second;
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                assertThat(restarted.isAlive()).as(read(secondLog)).isTrue();
+                assertThat(read(secondLog)).contains(" up: API ");
+                assertThat(count(read(secondLog), "resuming IKE SA")).as(read(secondLog)).isEqualTo(3);
+            });
+            for (Site s : SITES) {
+                awaitPing(s, secondLog);
+            }
+            // for docs/status.md: from the kill to every site pinging again (a new JVM's start included; each
+            // site's ping polled every 0.5 s)
+            System.out.println("RunResumeAnyPeerStrongSwanTest: all three sites ping again "
+                    + Duration.between(killed, java.time.Instant.now()).toMillis() + " ms after kill -9");
+            for (int i = 0; i < sites.length; i++) {
+                // each site kept its IKE SA, and synchronised message IDs with the session that resumed it
+                assertThat(spis(sites[i].listSas())).as(SITES.get(i).namespace()).isEqualTo(before.get(i));
+                StrongSwan site = sites[i];
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(site.log()).as(site.log()).contains("requested MID sync"));
+            }
+            // each resumed IKE SA went to the session of the identity it authenticated (the sites' addresses)
+            for (Site s : SITES) {
+                assertThat(read(secondLog)).containsPattern("resuming IKE SA \\S+ with /" + Pattern.quote(s.address())
+                        + ":\\d+ \\(1:" + Pattern.quote(s.address()) + "\\)");
+            }
+            assertThat(read(secondLog)).doesNotContain(PSK);
+            String resumed = cli(data, "events", LABEL, "--type", "resumed").output();
+            assertThat(count(resumed, "ikeSa=")).as(resumed).isEqualTo(3);
+            assertThat(cli(data, "events", LABEL, "--type", "phase1-down").output()).doesNotContain("phase1-down");
+        } finally {
+            for (StrongSwan s : sites) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            if (first != null) {
+                first.destroyForcibly();
+            }
+            if (second != null) {
+                second.destroy();
+                if (!second.waitFor(30, TimeUnit.SECONDS)) {
+                    second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+        // after the capture: the three IKE_SA_INITs of before (requests and answers) and none after; no (SPI,
+        // sequence) pair of ours twice
+        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 34", "frame.number")).hasSize(6);
+        List<String> spi = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.spi");
+        List<String> seq = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.sequence");
+        assertThat(spi).hasSameSizeAs(seq).hasSizeGreaterThan(12);
+        Set<String> seen = new HashSet<>();
+        List<String> repeated = new ArrayList<>();
+        for (int i = 0; i < spi.size(); i++) {
+            if (!seen.add(spi.get(i) + "/" + seq.get(i))) {
+                repeated.add(spi.get(i) + "/" + seq.get(i));
+            }
+        }
+        assertThat(repeated).isEmpty();
+        // one outbound SPI per site, the same before and after the restart
+        assertThat(new HashSet<>(spi)).hasSize(3);
+    }
+
+    private static void awaitPing(Site s, Path log) {
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Lab.Result r = Lab.in(PREFIX + "-ha", "ping", "-c", "3", "-i", "0.2", "-W", "1", s.host());
+            assertThat(r.exit()).as("ping " + s.host() + ": " + r.output() + "\nnode log:\n" + read(log)).isZero();
+        });
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static Process start(Path config, Path data, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-gwa",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
+                "--tun", "ikap1", "--workers", "1"));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** {@code palisade ARGS} against the node in gw-a. */
+    private static Lab.Result cli(Path data, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("surefire.test.class.path",
+                        System.getProperty("java.class.path")), "net.palisade.ops.Main"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
+        return Lab.in(PREFIX + "-gwa", command.toArray(String[]::new));
+    }
+
+    /** strongSwan's IKE SA SPIs in {@code swanctl --list-sas}. */
+    private static String spis(String listSas) {
+        Matcher m = IKE_SPIS.matcher(listSas);
+        assertThat(m.find()).as(listSas).isTrue();
+        return m.group(1) + "_" + m.group(2);
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    private static void must(String... command) throws Exception {
+        Lab.Result r = Lab.sh(command);
+        assertThat(r.exit()).as(String.join(" ", command) + ": " + r.output()).isZero();
+    }
+
+    /** A third site's gateway on the lab's internet bridge (192.0.2.4), with forwarding on. */
+    private static void addGatewayD() throws Exception {
+        Lab.sh("ip", "netns", "del", GWD); // a leftover of an aborted run
+        must("ip", "netns", "add", GWD);
+        must("ip", "-n", GWD, "link", "set", "lo", "up");
+        must("ip", "link", "add", "wan", "netns", GWD, "type", "veth", "peer", "name", "wan-d", "netns",
+                PREFIX + "-inet");
+        must("ip", "-n", GWD, "link", "set", "wan", "up");
+        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "up");
+        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "master", "br0");
+        must("ip", "-n", GWD, "addr", "add", "192.0.2.4/24", "dev", "wan");
+        must("ip", "netns", "exec", GWD, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    }
+}
