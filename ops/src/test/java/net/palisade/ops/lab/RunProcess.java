@@ -31,4 +31,59 @@ final class RunProcess {
     static String read(Path log) throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
+
+    /** {@code palisade run}, one worker, TUN device {@code tun}, inside {@code namespace}, output to {@code log}. */
+    static Process runIn(String namespace, Path config, Path data, String tun, Path log) throws IOException {
+        return start(List.of("ip", "netns", "exec", namespace, javaBin(), "-cp", classPath(), "net.palisade.ops.Main",
+                "run", "--config", config.toString(), "--data", data.toString(), "--tun", tun, "--workers", "1"), log);
+    }
+
+    /** {@code palisade ARGS} inside {@code namespace} against the node whose data directory is {@code data}. */
+    static net.palisade.controlplane.lab.Lab.Result cli(String namespace, Path data, String... args)
+            throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(javaBin(), "-cp", classPath(),
+                "net.palisade.ops.Main"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
+        return net.palisade.controlplane.lab.Lab.in(namespace, command.toArray(String[]::new));
+    }
+
+    private static final java.util.regex.Pattern IKE_SPIS =
+            java.util.regex.Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");
+
+    /** The first IKE SA's SPIs in strongSwan's {@code swanctl --list-sas}, as {@code INITIATOR_RESPONDER}. */
+    static String ikeSpis(String listSas) {
+        java.util.regex.Matcher m = IKE_SPIS.matcher(listSas);
+        assertThat(m.find()).as(listSas).isTrue();
+        return m.group(1) + "_" + m.group(2);
+    }
+
+    /**
+     * The ESP that {@code source} sent in {@code pcap} (tshark): its SPIs in order, and the (SPI, sequence) pairs
+     * that appear more than once — a sequence number sent twice under one SPI.
+     */
+    record EspSent(List<String> spis, List<String> repeated) {}
+
+    static EspSent espSent(Path pcap, String source) throws Exception {
+        List<String> spi = net.palisade.controlplane.lab.Tshark.fields(pcap, "esp && ip.src == " + source, "esp.spi");
+        List<String> seq = net.palisade.controlplane.lab.Tshark.fields(pcap, "esp && ip.src == " + source,
+                "esp.sequence");
+        assertThat(spi).hasSameSizeAs(seq);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> repeated = new java.util.ArrayList<>();
+        for (int i = 0; i < spi.size(); i++) {
+            if (!seen.add(spi.get(i) + "/" + seq.get(i))) {
+                repeated.add(spi.get(i) + "/" + seq.get(i));
+            }
+        }
+        return new EspSent(spi, repeated);
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String classPath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
 }

@@ -1,18 +1,19 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.cli;
+import static net.palisade.ops.lab.RunProcess.ikeSpis;
+import static net.palisade.ops.lab.RunProcess.read;
+import static net.palisade.ops.lab.RunProcess.runIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
 import net.palisade.controlplane.lab.LabNamespaces;
@@ -41,11 +42,11 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 class RunResumeAnyPeerStrongSwanTest {
     private static final String PSK = "resume-any-peer-lab-psk-not-for-production";
     private static final String LABEL = "sites";
-    private static final Pattern IKE_SPIS = Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");
 
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(RunResumeAnyPeerStrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
+    private static final String GWA = PREFIX + "-gwa";
     private static final String GWD = PREFIX + "-gwd";
 
     /** A site: its gateway's namespace and address, its network, and the address there that is pinged. */
@@ -81,7 +82,7 @@ class RunResumeAnyPeerStrongSwanTest {
         Process first = null;
         Process second = null;
         try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
-            first = start(config, data, firstLog);
+            first = runIn(GWA, config, data, "ikap1", firstLog);
             Process node = first;
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                 assertThat(node.isAlive()).as(read(firstLog)).isTrue();
@@ -98,11 +99,11 @@ class RunResumeAnyPeerStrongSwanTest {
             }
             List<String> before = new ArrayList<>();
             for (StrongSwan s : sites) {
-                before.add(spis(s.listSas()));
+                before.add(ikeSpis(s.listSas()));
             }
             // the journal has each IKE SA's state and each Child SA's before we kill (asked through the CLI)
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                String events = cli(data, "events", LABEL, "--type", "takeover-state").output();
+                String events = cli(GWA, data, "events", LABEL, "--type", "takeover-state").output();
                 assertThat(count(events, "scope=ike-sa")).as(events).isGreaterThanOrEqualTo(3);
                 assertThat(count(events, "scope=child-sa")).as(events).isGreaterThanOrEqualTo(3);
             });
@@ -111,7 +112,7 @@ class RunResumeAnyPeerStrongSwanTest {
             first.destroyForcibly(); // SIGKILL: no Delete, no shutdown hook
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-            second = start(config, data, secondLog);
+            second = runIn(GWA, config, data, "ikap1", secondLog);
             Process restarted = second;
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                 assertThat(restarted.isAlive()).as(read(secondLog)).isTrue();
@@ -127,7 +128,7 @@ class RunResumeAnyPeerStrongSwanTest {
                     + Duration.between(killed, java.time.Instant.now()).toMillis() + " ms after kill -9");
             for (int i = 0; i < sites.length; i++) {
                 // each site kept its IKE SA, and synchronised message IDs with the session that resumed it
-                assertThat(spis(sites[i].listSas())).as(SITES.get(i).namespace()).isEqualTo(before.get(i));
+                assertThat(ikeSpis(sites[i].listSas())).as(SITES.get(i).namespace()).isEqualTo(before.get(i));
                 StrongSwan site = sites[i];
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                         assertThat(site.log()).as(site.log()).contains("requested MID sync"));
@@ -138,9 +139,9 @@ class RunResumeAnyPeerStrongSwanTest {
                         + ":\\d+ \\(1:" + Pattern.quote(s.address()) + "\\)");
             }
             assertThat(read(secondLog)).doesNotContain(PSK);
-            String resumed = cli(data, "events", LABEL, "--type", "resumed").output();
+            String resumed = cli(GWA, data, "events", LABEL, "--type", "resumed").output();
             assertThat(count(resumed, "ikeSa=")).as(resumed).isEqualTo(3);
-            assertThat(cli(data, "events", LABEL, "--type", "phase1-down").output()).doesNotContain("phase1-down");
+            assertThat(cli(GWA, data, "events", LABEL, "--type", "phase1-down").output()).doesNotContain("phase1-down");
         } finally {
             for (StrongSwan s : sites) {
                 if (s != null) {
@@ -160,19 +161,11 @@ class RunResumeAnyPeerStrongSwanTest {
         // after the capture: the three IKE_SA_INITs of before (requests and answers) and none after; no (SPI,
         // sequence) pair of ours twice
         assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 34", "frame.number")).hasSize(6);
-        List<String> spi = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.spi");
-        List<String> seq = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.sequence");
-        assertThat(spi).hasSameSizeAs(seq).hasSizeGreaterThan(12);
-        Set<String> seen = new HashSet<>();
-        List<String> repeated = new ArrayList<>();
-        for (int i = 0; i < spi.size(); i++) {
-            if (!seen.add(spi.get(i) + "/" + seq.get(i))) {
-                repeated.add(spi.get(i) + "/" + seq.get(i));
-            }
-        }
-        assertThat(repeated).isEmpty();
+        RunProcess.EspSent sent = RunProcess.espSent(pcap, "192.0.2.1");
+        assertThat(sent.spis()).hasSizeGreaterThan(12);
+        assertThat(sent.repeated()).isEmpty();
         // one outbound SPI per site, the same before and after the restart
-        assertThat(new HashSet<>(spi)).hasSize(3);
+        assertThat(new HashSet<>(sent.spis())).hasSize(3);
     }
 
     private static void awaitPing(Site s, Path log) {
@@ -188,36 +181,6 @@ class RunResumeAnyPeerStrongSwanTest {
             n++;
         }
         return n;
-    }
-
-    private static Process start(Path config, Path data, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-gwa",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
-                "--tun", "ikap1", "--workers", "1"));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    /** {@code palisade ARGS} against the node in gw-a. */
-    private static Lab.Result cli(Path data, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("surefire.test.class.path",
-                        System.getProperty("java.class.path")), "net.palisade.ops.Main"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
-        return Lab.in(PREFIX + "-gwa", command.toArray(String[]::new));
-    }
-
-    /** strongSwan's IKE SA SPIs in {@code swanctl --list-sas}. */
-    private static String spis(String listSas) {
-        Matcher m = IKE_SPIS.matcher(listSas);
-        assertThat(m.find()).as(listSas).isTrue();
-        return m.group(1) + "_" + m.group(2);
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
     }
 
     private static void must(String... command) throws Exception {

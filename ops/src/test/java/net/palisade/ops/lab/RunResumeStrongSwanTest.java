@@ -1,19 +1,17 @@
 package net.palisade.ops.lab;
 
+import static net.palisade.ops.lab.RunProcess.cli;
+import static net.palisade.ops.lab.RunProcess.ikeSpis;
+import static net.palisade.ops.lab.RunProcess.read;
+import static net.palisade.ops.lab.RunProcess.runIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
 import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.StrongSwan;
@@ -39,11 +37,11 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @ResourceLock("RunResumeStrongSwanTest")
 class RunResumeStrongSwanTest {
     private static final String PSK = "resume-lab-psk-not-for-production";
-    private static final Pattern IKE_SPIS = Pattern.compile("([0-9a-f]{16})_i\\*? ([0-9a-f]{16})_r");
 
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(RunResumeStrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
+    private static final String GWA = PREFIX + "-gwa";
 
     @Test
     void killNineAndStartAgainKeepsStrongSwansIkeSaAndNeverRepeatsASequenceNumber(@TempDir Path dir)
@@ -68,7 +66,7 @@ class RunResumeStrongSwanTest {
         Path firstLog = dir.resolve("node-1.log");
         Path secondLog = dir.resolve("node-2.log");
         try (StrongSwan ss = conf.start(); Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
-            Process first = start(config, data, firstLog);
+            Process first = runIn(GWA, config, data, "ikst1", firstLog);
             Process second = null;
             try {
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
@@ -85,17 +83,17 @@ class RunResumeStrongSwanTest {
                 });
                 Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
-                String before = spis(ss.listSas());
+                String before = ikeSpis(ss.listSas());
                 // the journal has the IKE SA's and the Child SA's state before we kill (asked through the CLI)
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    Lab.Result events = cli(data, "events", "to-b", "--type", "takeover-state");
+                    Lab.Result events = cli(GWA, data, "events", "to-b", "--type", "takeover-state");
                     assertThat(events.output()).as(events.output()).contains("scope=ike-sa").contains("scope=child-sa");
                 });
 
                 first.destroyForcibly(); // SIGKILL: no Delete, no shutdown hook
                 assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-                second = start(config, data, secondLog);
+                second = runIn(GWA, config, data, "ikst1", secondLog);
                 Process restarted = second;
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                     assertThat(restarted.isAlive()).as(read(secondLog)).isTrue();
@@ -112,21 +110,22 @@ class RunResumeStrongSwanTest {
                 if (mode.equals("passive")) {
                     // strongSwan initiated and announced RFC 6311 support: it kept its IKE SA and synchronised
                     // message IDs with us
-                    assertThat(spis(ss.listSas())).isEqualTo(before);
+                    assertThat(ikeSpis(ss.listSas())).isEqualTo(before);
                     assertThat(ss.log()).as(ss.log()).contains("requested MID sync");
                 } else {
                     // as the responder strongSwan does not announce RFC 6311 support in IKE_AUTH: the resumed node
                     // rekeys the IKE SA with it at once instead (CREATE_CHILD_SA, no new IKE_SA_INIT: see below)
                     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(read(secondLog))
                             .contains("rekeyed to"));
-                    assertThat(spis(ss.listSas())).isNotEqualTo(before);
+                    assertThat(ikeSpis(ss.listSas())).isNotEqualTo(before);
                     assertThat(ss.log()).doesNotContain("requested MID sync");
                 }
                 assertThat(read(secondLog)).doesNotContain(PSK);
                 // the journal says which node resumed it
-                Lab.Result resumed = cli(data, "events", "to-b", "--type", "resumed");
+                Lab.Result resumed = cli(GWA, data, "events", "to-b", "--type", "resumed");
                 assertThat(resumed.output()).as(resumed.output()).contains("resumed").contains("ikeSa=");
-                assertThat(cli(data, "events", "to-b", "--type", "phase1-down").output()).doesNotContain("phase1-down");
+                assertThat(cli(GWA, data, "events", "to-b", "--type", "phase1-down").output())
+                        .doesNotContain("phase1-down");
             } finally {
                 first.destroyForcibly();
                 if (second != null) {
@@ -139,48 +138,11 @@ class RunResumeStrongSwanTest {
         }
         // after the capture: no new IKE_SA_INIT, and no (SPI, sequence) pair of ours twice
         assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 34", "frame.number")).hasSize(2);
-        List<String> spi = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.spi");
-        List<String> seq = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.sequence");
-        assertThat(spi).hasSameSizeAs(seq).hasSizeGreaterThan(40);
-        Set<String> seen = new HashSet<>();
-        List<String> repeated = new ArrayList<>();
-        for (int i = 0; i < spi.size(); i++) {
-            if (!seen.add(spi.get(i) + "/" + seq.get(i))) {
-                repeated.add(spi.get(i) + "/" + seq.get(i));
-            }
-        }
-        assertThat(repeated).isEmpty();
+        RunProcess.EspSent sent = RunProcess.espSent(pcap, "192.0.2.1");
+        assertThat(sent.spis()).hasSizeGreaterThan(40);
+        assertThat(sent.repeated()).isEmpty();
         // the same outbound SPI before and after the restart, its numbers jumped above the reservation
-        assertThat(new HashSet<>(spi)).hasSize(1);
+        assertThat(new HashSet<>(sent.spis())).hasSize(1);
     }
 
-    private static Process start(Path config, Path data, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-gwa",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
-                "--tun", "ikst1", "--workers", "1"));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    /** {@code palisade ARGS} against the node in gw-a. */
-    private static Lab.Result cli(Path data, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("surefire.test.class.path",
-                        System.getProperty("java.class.path")), "net.palisade.ops.Main"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
-        return Lab.in(PREFIX + "-gwa", command.toArray(String[]::new));
-    }
-
-    /** strongSwan's IKE SA SPIs in {@code swanctl --list-sas}. */
-    private static String spis(String listSas) {
-        Matcher m = IKE_SPIS.matcher(listSas);
-        assertThat(m.find()).as(listSas).isTrue();
-        return m.group(1) + "_" + m.group(2);
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file) : "";
-    }
 }
