@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.ThreeSites;
+import net.palisade.controlplane.lab.ThreeSites.Site;
 import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.StrongSwan;
 import net.palisade.controlplane.lab.Tshark;
@@ -47,30 +49,15 @@ class RunResumeAnyPeerStrongSwanTest {
     static final LabNamespaces LAB = LabNamespaces.of(RunResumeAnyPeerStrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
     private static final String GWA = PREFIX + "-gwa";
-    private static final String GWD = PREFIX + "-gwd";
-
-    /** A site: its gateway's namespace and address, its network, and the address there that is pinged. */
-    private record Site(String namespace, String address, String network, String host) {}
-
-    private static final List<Site> SITES = List.of(
-            new Site(PREFIX + "-gwb", "192.0.2.2", "10.2.1.0/24", "10.2.1.1"),
-            new Site(PREFIX + "-gwc", "192.0.2.3", "10.2.2.0/24", "10.2.2.1"),
-            new Site(GWD, "192.0.2.4", "10.2.3.0/24", "10.2.3.1"));
 
     @Test
     void killNineAndStartAgainKeepsEverySitesIkeSa(@TempDir Path dir) throws Exception {
-        addGatewayD();
-        try {
-            must("ip", "netns", "exec", SITES.get(0).namespace(), "ip", "addr", "replace", "10.2.1.1/24", "dev", "lan");
-            must("ip", "netns", "exec", SITES.get(1).namespace(), "ip", "addr", "replace", "10.2.2.1/24", "dev", "lan");
-            must("ip", "netns", "exec", GWD, "ip", "addr", "replace", "10.2.3.1/24", "dev", "lo");
-            run(dir);
-        } finally {
-            Lab.sh("ip", "netns", "del", GWD);
+        try (ThreeSites three = ThreeSites.set(PREFIX)) {
+            run(dir, three.sites());
         }
     }
 
-    private static void run(Path dir) throws Exception {
+    private static void run(Path dir, List<Site> all) throws Exception {
         Path data = dir.resolve("data");
         assertThat(Main.commandLine().execute("ha", "init", "--data", data.toString())).isZero();
         Path config = Files.writeString(dir.resolve("palisade.conf"), "ike passive from 10.1.0.0/16 to 10.2.0.0/16"
@@ -78,7 +65,7 @@ class RunResumeAnyPeerStrongSwanTest {
         Path pcap = dir.resolve("wire.pcap");
         Path firstLog = dir.resolve("node-1.log");
         Path secondLog = dir.resolve("node-2.log");
-        StrongSwan[] sites = new StrongSwan[SITES.size()];
+        StrongSwan[] sites = new StrongSwan[all.size()];
         Process first = null;
         Process second = null;
         try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
@@ -88,13 +75,13 @@ class RunResumeAnyPeerStrongSwanTest {
                 assertThat(node.isAlive()).as(read(firstLog)).isTrue();
                 assertThat(read(firstLog)).contains(" up: API ").contains("pair key ");
             });
-            for (int i = 0; i < SITES.size(); i++) {
-                Site s = SITES.get(i);
+            for (int i = 0; i < all.size(); i++) {
+                Site s = all.get(i);
                 sites[i] = StrongSwan.psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1",
                         s.network(), "10.1.0.0/16", PSK).start();
                 sites[i].initiate();
             }
-            for (Site s : SITES) {
+            for (Site s : all) {
                 awaitPing(s, firstLog);
             }
             List<String> before = new ArrayList<>();
@@ -119,7 +106,7 @@ class RunResumeAnyPeerStrongSwanTest {
                 assertThat(read(secondLog)).contains(" up: API ");
                 assertThat(count(read(secondLog), "resuming IKE SA")).as(read(secondLog)).isEqualTo(3);
             });
-            for (Site s : SITES) {
+            for (Site s : all) {
                 awaitPing(s, secondLog);
             }
             // for docs/status.md: from the kill to every site pinging again (a new JVM's start included; each
@@ -128,13 +115,13 @@ class RunResumeAnyPeerStrongSwanTest {
                     + Duration.between(killed, java.time.Instant.now()).toMillis() + " ms after kill -9");
             for (int i = 0; i < sites.length; i++) {
                 // each site kept its IKE SA, and synchronised message IDs with the session that resumed it
-                assertThat(ikeSpis(sites[i].listSas())).as(SITES.get(i).namespace()).isEqualTo(before.get(i));
+                assertThat(ikeSpis(sites[i].listSas())).as(all.get(i).namespace()).isEqualTo(before.get(i));
                 StrongSwan site = sites[i];
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                         assertThat(site.log()).as(site.log()).contains("requested MID sync"));
             }
             // each resumed IKE SA went to the session of the identity it authenticated (the sites' addresses)
-            for (Site s : SITES) {
+            for (Site s : all) {
                 assertThat(read(secondLog)).containsPattern("resuming IKE SA \\S+ with /" + Pattern.quote(s.address())
                         + ":\\d+ \\(1:" + Pattern.quote(s.address()) + "\\)");
             }
@@ -181,24 +168,5 @@ class RunResumeAnyPeerStrongSwanTest {
             n++;
         }
         return n;
-    }
-
-    private static void must(String... command) throws Exception {
-        Lab.Result r = Lab.sh(command);
-        assertThat(r.exit()).as(String.join(" ", command) + ": " + r.output()).isZero();
-    }
-
-    /** A third site's gateway on the lab's internet bridge (192.0.2.4), with forwarding on. */
-    private static void addGatewayD() throws Exception {
-        Lab.sh("ip", "netns", "del", GWD); // a leftover of an aborted run
-        must("ip", "netns", "add", GWD);
-        must("ip", "-n", GWD, "link", "set", "lo", "up");
-        must("ip", "link", "add", "wan", "netns", GWD, "type", "veth", "peer", "name", "wan-d", "netns",
-                PREFIX + "-inet");
-        must("ip", "-n", GWD, "link", "set", "wan", "up");
-        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "up");
-        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "master", "br0");
-        must("ip", "-n", GWD, "addr", "add", "192.0.2.4/24", "dev", "wan");
-        must("ip", "netns", "exec", GWD, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     }
 }

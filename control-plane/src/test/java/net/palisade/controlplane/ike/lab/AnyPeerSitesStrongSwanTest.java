@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import net.palisade.controlplane.lab.Lab;
+import net.palisade.controlplane.lab.ThreeSites;
+import net.palisade.controlplane.lab.ThreeSites.Site;
 import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
 import net.palisade.controlplane.lab.StrongSwan;
@@ -34,34 +36,19 @@ class AnyPeerSitesStrongSwanTest {
     @RegisterExtension
     static final LabNamespaces LAB = LabNamespaces.of(AnyPeerSitesStrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
-    private static final String GWD = PREFIX + "-gwd";
-
-    /** A site: its gateway's namespace and address, and its network (its gateway holds the .1). */
-    private record Site(String namespace, String address, String network, String host) {}
-
-    private static final List<Site> SITES = List.of(
-            new Site(PREFIX + "-gwb", "192.0.2.2", "10.2.1.0/24", "10.2.1.1"),
-            new Site(PREFIX + "-gwc", "192.0.2.3", "10.2.2.0/24", "10.2.2.1"),
-            new Site(GWD, "192.0.2.4", "10.2.3.0/24", "10.2.3.1"));
 
     @Test
     void threeSitesUpAtOnceEachPingsAndOneGoingLeavesTheOthers(@TempDir Path dir) throws Exception {
-        addGatewayD();
-        try {
-            must("ip", "netns", "exec", SITES.get(0).namespace(), "ip", "addr", "replace", "10.2.1.1/24", "dev", "lan");
-            must("ip", "netns", "exec", SITES.get(1).namespace(), "ip", "addr", "replace", "10.2.2.1/24", "dev", "lan");
-            must("ip", "netns", "exec", GWD, "ip", "addr", "replace", "10.2.3.1/24", "dev", "lo");
-            run(dir);
-        } finally {
-            Lab.sh("ip", "netns", "del", GWD);
+        try (ThreeSites three = ThreeSites.set(PREFIX)) {
+            run(dir, three.sites());
         }
     }
 
-    private void run(Path dir) throws Exception {
-        StrongSwan[] peers = new StrongSwan[SITES.size()];
+    private void run(Path dir, List<Site> sites) throws Exception {
+        StrongSwan[] peers = new StrongSwan[sites.size()];
         try (LabNode node = LabNode.start(PREFIX, dir)) {
-            for (int i = 0; i < SITES.size(); i++) {
-                Site s = SITES.get(i);
+            for (int i = 0; i < sites.size(); i++) {
+                Site s = sites.get(i);
                 peers[i] = StrongSwan.psk(s.namespace(), dir.resolve("ss" + i), s.address(), "192.0.2.1",
                         s.network(), "10.1.0.0/16", PSK).start();
             }
@@ -79,7 +66,7 @@ class AnyPeerSitesStrongSwanTest {
             assertThat(node.journal(LABEL)).filteredOn(TunnelEvent.ChildSaInstalled.class::isInstance)
                     .extracting(e -> ((TunnelEvent.ChildSaInstalled) e).sa().ikeSa().isPresent())
                     .containsOnly(true);
-            for (Site s : SITES) {
+            for (Site s : sites) {
                 ping(node, s.host(), peers);
             }
             assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(3)
@@ -97,9 +84,9 @@ class AnyPeerSitesStrongSwanTest {
                                     .isPresent()));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(2));
-            ping(node, SITES.get(0).host(), peers);
-            ping(node, SITES.get(2).host(), peers);
-            assertThat(Lab.ping(PREFIX + "-ha", SITES.get(1).host()).exit()).as("site c is gone").isNotZero();
+            ping(node, sites.get(0).host(), peers);
+            ping(node, sites.get(2).host(), peers);
+            assertThat(Lab.ping(PREFIX + "-ha", sites.get(1).host()).exit()).as("site c is gone").isNotZero();
             assertThat(peers[0].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
             assertThat(peers[2].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
             assertThat(node.eventTypes(LABEL)).doesNotContain("negotiation-failed", "dpd-lost");
@@ -112,8 +99,8 @@ class AnyPeerSitesStrongSwanTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(node.journal(LABEL)).as(logs(peers))
                             .filteredOn(TunnelEvent.Phase1Down.class::isInstance).hasSize(2));
-            ping(node, SITES.get(0).host(), peers);
-            ping(node, SITES.get(2).host(), peers);
+            ping(node, sites.get(0).host(), peers);
+            ping(node, sites.get(2).host(), peers);
             assertThat(node.phase1Peers(LABEL)).filteredOn("192.0.2.2"::equals).hasSize(2);
             assertThat(node.dataplane().counters().tunnel(LABEL).orElseThrow().pairs()).hasSize(2);
             assertThat(peers[2].listSas()).containsPattern("lab: #\\d+, ESTABLISHED");
@@ -140,24 +127,5 @@ class AnyPeerSitesStrongSwanTest {
             }
         }
         return b.toString();
-    }
-
-    private static void must(String... command) throws Exception {
-        Lab.Result r = Lab.sh(command);
-        assertThat(r.exit()).as(String.join(" ", command) + ": " + r.output()).isZero();
-    }
-
-    /** A third site's gateway on the lab's internet bridge (192.0.2.4), with forwarding on. */
-    private static void addGatewayD() throws Exception {
-        Lab.sh("ip", "netns", "del", GWD); // a leftover of an aborted run
-        must("ip", "netns", "add", GWD);
-        must("ip", "-n", GWD, "link", "set", "lo", "up");
-        must("ip", "link", "add", "wan", "netns", GWD, "type", "veth", "peer", "name", "wan-d", "netns",
-                PREFIX + "-inet");
-        must("ip", "-n", GWD, "link", "set", "wan", "up");
-        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "up");
-        must("ip", "-n", PREFIX + "-inet", "link", "set", "wan-d", "master", "br0");
-        must("ip", "-n", GWD, "addr", "add", "192.0.2.4/24", "dev", "wan");
-        must("ip", "netns", "exec", GWD, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     }
 }
