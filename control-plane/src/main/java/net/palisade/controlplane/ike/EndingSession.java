@@ -31,8 +31,7 @@ final class EndingSession {
                     return Behaviors.same();
                 })
                 .onMessage(IkeSessionCommands.Inbound.class, in -> {
-                    byte[] d = in.datagram();
-                    if (d.length >= 16 && java.nio.ByteBuffer.wrap(d).getLong(8) != 0) {
+                    if (in.pastIkeSaInit()) {
                         manager.redispatch(in); // an IKE_SA_INIT handed here goes again anyway (IkeDispatcher#forget)
                     }
                     return Behaviors.same();

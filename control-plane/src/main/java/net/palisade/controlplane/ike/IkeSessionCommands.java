@@ -24,7 +24,15 @@ interface IkeSessionCommands {
     interface Command {} // not sealed: Ikev1SessionActor adds its own timers
 
     /** A datagram for this session (non-ESP marker already removed). */
-    record Inbound(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements Command {}
+    record Inbound(byte[] datagram, InetSocketAddress from, InetSocketAddress to) implements Command {
+        /**
+         * Whether it belongs to an IKE SA past its IKE_SA_INIT: its responder SPI is set. Such a message may be routed
+         * again to wherever its IKE SA is now; an IKE_SA_INIT request may be the one a new responder is to answer.
+         */
+        boolean pastIkeSaInit() {
+            return datagram.length >= 16 && java.nio.ByteBuffer.wrap(datagram).getLong(8) != 0;
+        }
+    }
 
     /**
      * An IKE_SA_INIT request from the peer of an initiating tunnel: answer it with a responder IKE SA beside ours.

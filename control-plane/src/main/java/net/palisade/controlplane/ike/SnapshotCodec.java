@@ -145,25 +145,16 @@ public final class SnapshotCodec {
 
     private static void writeRekey(DataOutputStream out, IkeSaSnapshot.RekeyInFlight r) throws IOException {
         out.writeLong(r.newSpiI());
-        bytes(out, r.nonce());
-        out.writeUTF(r.group().name());
-        byte[] seed = r.keySeed();
-        bytes(out, seed);
-        Arrays.fill(seed, (byte) 0);
-        out.writeBoolean(r.retried());
-        datagrams(out, r.request());
+        writeSeeded(out, r.nonce(), r.group(), r.keySeed(), r.retried(), r.request());
     }
 
     private static IkeSaSnapshot.RekeyInFlight readRekey(DataInputStream in) throws IOException {
         long newSpi = in.readLong();
-        byte[] nonce = bytes(in);
-        DhGroup g = DhGroup.valueOf(in.readUTF());
-        byte[] seed = bytes(in);
-        boolean retried = in.readBoolean();
+        Seeded s = readSeeded(in);
         try {
-            return new IkeSaSnapshot.RekeyInFlight(newSpi, nonce, g, seed, retried, datagrams(in));
+            return new IkeSaSnapshot.RekeyInFlight(newSpi, s.nonce(), s.group(), s.seed(), s.retried(), s.request());
         } finally {
-            Arrays.fill(seed, (byte) 0);
+            Arrays.fill(s.seed(), (byte) 0);
         }
     }
 
@@ -172,13 +163,7 @@ public final class SnapshotCodec {
         out.writeLong(c.oldSpiIn());
         out.writeLong(c.oldSpiOut());
         out.writeLong(c.newSpiIn());
-        bytes(out, c.nonce());
-        out.writeUTF(c.group().name());
-        byte[] seed = c.keySeed();
-        bytes(out, seed);
-        Arrays.fill(seed, (byte) 0);
-        out.writeBoolean(c.retried());
-        datagrams(out, c.request());
+        writeSeeded(out, c.nonce(), c.group(), c.keySeed(), c.retried(), c.request());
     }
 
     private static ChildRequestInFlight readChild(DataInputStream in) throws IOException {
@@ -186,14 +171,41 @@ public final class SnapshotCodec {
         long oldIn = in.readLong();
         long oldOut = in.readLong();
         long newIn = in.readLong();
+        Seeded s = readSeeded(in);
+        try {
+            return new ChildRequestInFlight(kind, oldIn, oldOut, newIn, s.nonce(), s.group(), s.seed(), s.retried(),
+                    s.request());
+        } finally {
+            Arrays.fill(s.seed(), (byte) 0);
+        }
+    }
+
+    /**
+     * What both kinds of request in flight keep after their SPIs, in this order: our nonce, the key exchange's group,
+     * its seed, whether it is a second try, the datagrams. The caller wipes {@code seed} once it is copied.
+     */
+    private record Seeded(byte[] nonce, DhGroup group, byte[] seed, boolean retried, List<byte[]> request) {}
+
+    /** Writes {@link Seeded}'s fields; {@code seed} (a copy) is wiped once written. */
+    private static void writeSeeded(DataOutputStream out, byte[] nonce, DhGroup group, byte[] seed, boolean retried,
+            List<byte[]> request) throws IOException {
+        bytes(out, nonce);
+        out.writeUTF(group.name());
+        bytes(out, seed);
+        Arrays.fill(seed, (byte) 0);
+        out.writeBoolean(retried);
+        datagrams(out, request);
+    }
+
+    private static Seeded readSeeded(DataInputStream in) throws IOException {
         byte[] nonce = bytes(in);
         DhGroup g = DhGroup.valueOf(in.readUTF());
         byte[] seed = bytes(in);
-        boolean retried = in.readBoolean();
         try {
-            return new ChildRequestInFlight(kind, oldIn, oldOut, newIn, nonce, g, seed, retried, datagrams(in));
-        } finally {
+            return new Seeded(nonce, g, seed, in.readBoolean(), datagrams(in));
+        } catch (IOException | RuntimeException e) {
             Arrays.fill(seed, (byte) 0);
+            throw e;
         }
     }
 

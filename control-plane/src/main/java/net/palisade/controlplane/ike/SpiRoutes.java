@@ -33,8 +33,7 @@ final class SpiRoutes {
      * is now. An IKE_SA_INIT stays: it may be the one a new responder here is about to answer.
      */
     boolean redirected(long spi, IkeSessionActor.Inbound in) {
-        byte[] d = in.datagram();
-        if (routed.contains(spi) || d.length < 16 || java.nio.ByteBuffer.wrap(d).getLong(8) == 0) {
+        if (routed.contains(spi) || !in.pastIkeSaInit()) {
             return false;
         }
         driver.redispatch(in);

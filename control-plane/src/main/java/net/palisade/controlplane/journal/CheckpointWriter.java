@@ -58,12 +58,7 @@ public final class CheckpointWriter<S> {
      * returns.
      */
     public Runnable start(String name) {
-        DatabaseLoop<LiveEvents.Written> loop = DatabaseLoop.start(name, queue, this::write, this::closeQuietly);
-        return () -> {
-            if (!loop.stop(java.time.Duration.ofSeconds(10))) {
-                log.warn("state checkpoints: the writer thread did not stop within 10 s");
-            }
-        };
+        return DatabaseLoop.start(name, queue, this::write, this::closeQuietly)::stop;
     }
 
     /** Takes one written event (never blocks: the journal's write path calls this). */

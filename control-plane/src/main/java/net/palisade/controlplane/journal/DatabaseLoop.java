@@ -65,25 +65,30 @@ final class DatabaseLoop<T> {
         }
     }
 
+    /** How long {@link #stop} waits for the thread to end. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
     /**
-     * Stops the thread after the batch it is handling, if any, and waits up to {@code atMost} for it to have closed
-     * its connection. Handled items are done; those still queued are dropped.
-     *
-     * @return true if the thread ended in time
+     * Stops the thread after the batch it is handling, if any, and waits up to {@link #STOP_WAIT} for it to have
+     * closed its connection (a warning names the thread if it did not). Handled items are done; those still queued
+     * are dropped.
      */
-    boolean stop(Duration atMost) {
+    void stop() {
         stopping = true;
         if (Thread.currentThread() == thread) {
-            return false; // handle() stopped its own loop: it ends after this batch
+            return; // handle() stopped its own loop: it ends after this batch
         }
         synchronized (busy) {
             thread.interrupt();
         }
         try {
-            thread.join(atMost);
+            thread.join(STOP_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return !thread.isAlive();
+        if (thread.isAlive()) {
+            org.slf4j.LoggerFactory.getLogger(DatabaseLoop.class).warn("{}: the thread did not stop within {} s",
+                    thread.getName(), STOP_WAIT.toSeconds());
+        }
     }
 }

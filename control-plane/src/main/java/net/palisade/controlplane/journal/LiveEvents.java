@@ -343,8 +343,8 @@ public final class LiveEvents implements Extension {
     /** Stops the publishing thread and ends every subscriber's stream. */
     void close() {
         DatabaseLoop<Message> loop = publisher;
-        if (loop != null && !loop.stop(java.time.Duration.ofSeconds(10))) {
-            log.warn("live events: the publishing thread did not stop within 10 s");
+        if (loop != null) {
+            loop.stop();
         }
         for (Subscriber s : subscribers) {
             subscribers.remove(s);
