@@ -576,13 +576,17 @@ public final class IkeManager implements AutoCloseable {
      * Goes on with {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed
      * whose Delete was not journaled) instead of negotiating anew; false, with the reason logged, when none can be
      * opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh. One that
-     * cannot be opened beside others that can is left to the peer's liveness check.
+     * cannot be opened beside others that can is journaled {@code phase1-down} (no session holds it; its peer
+     * negotiates again after its liveness check).
      */
     public boolean resume(IkeTunnel tunnel, List<net.palisade.controlplane.tunnel.Takeover.Resume> sas) {
-        List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log);
+        List<String[]> failed = new java.util.ArrayList<>();
+        List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log,
+                (name, why) -> failed.add(new String[] {name, why}));
         if (p.isEmpty()) {
             return false;
         }
+        failed.forEach(f -> outcome(() -> owner.notResumed(tunnel.label(), f[0], f[1])));
         resumable.put(tunnel.label(), p);
         start(tunnel);
         return true;

@@ -162,8 +162,7 @@ final class IkeOutcomes {
                                 : Optional.empty();
                         owner.ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
                         ChildSa reported = owner.map(sa::under).orElse(sa);
-                        report(label, r -> new TunnelCommand.ChildSaInstalled(reported, Cause.PEER, r));
-                        childState(label, c);
+                        reportWithState(label, r -> new TunnelCommand.ChildSaInstalled(reported, Cause.PEER, r), c);
                     }
                 } finally {
                     // installed (the dataplane keeps its own transforms) and sealed, or refused: no longer needed
@@ -187,9 +186,8 @@ final class IkeOutcomes {
                                     .ifPresent(o -> peerSas.child(label, o, c.inboundSpi()));
                         }
                         Cause cause = k.sequenceNumbers() ? SEQUENCE_SOFT_LIMIT : k.byUs() ? Cause.TIMER : Cause.PEER;
-                        report(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
-                                SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r));
-                        childState(label, c);
+                        reportWithState(label, r -> new TunnelCommand.Rekeyed(SaId.child(k.oldInboundSpi()),
+                                SaId.child(c.inboundSpi()), Optional.of(spis(c)), c.pfs(), c.esn(), cause, r), c);
                     }
                 } finally {
                     c.wipeKeys();
@@ -283,6 +281,16 @@ final class IkeOutcomes {
             st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
             st.snapshot().child().ifPresent(ChildRequestInFlight::wipe);
         }
+    }
+
+    /**
+     * IKE SA {@code ikeSa} of {@code label}, journaled established, could not be resumed here while others of the
+     * tunnel were: no session holds it, so the journal says it is down ({@code phase1-down}, naming it and why).
+     * None of its Child SAs was installed.
+     */
+    void notResumed(String label, String ikeSa, String why) {
+        report(label, r -> new TunnelCommand.Phase1Down("node restart: cannot resume it: " + why, Cause.NODE, r,
+                Optional.of(ikeSa)));
     }
 
     /** The tunnel's ping went unanswered {@code lost} times in a row: journal {@code ping-lost}. */
@@ -412,8 +420,16 @@ final class IkeOutcomes {
         }
     }
 
-    /** Journals the keys of Child SA {@code c}, sealed with the pair key, if the node has one. */
-    private void childState(String label, IkeOutput.ChildSaInstalled c) {
+    /**
+     * Reports {@code installed} (a Child SA installed or a rekey's new one) together with the keys of Child SA
+     * {@code c} sealed with the pair key, if the node has one: both in one delivery, so the journal writes them in
+     * one atomic write. Apart, a node killed between the two journaled a Child SA it could not resume, and
+     * {@link net.palisade.controlplane.tunnel.Takeover#resumable} then left out the whole IKE SA.
+     */
+    private void reportWithState(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> installed,
+            IkeOutput.ChildSaInstalled c) {
+        List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs = new ArrayList<>(2);
+        inputs.add(installed);
         takeover.ifPresent(sealer -> {
             SaId sa = SaId.child(c.inboundSpi());
             byte[] plain = SnapshotCodec.encode(c);
@@ -423,9 +439,10 @@ final class IkeOutcomes {
             } finally {
                 SnapshotCodec.wipe(plain);
             }
-            report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.CHILD_SA, sa, sealed,
+            inputs.add(r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.CHILD_SA, sa, sealed,
                     Cause.NODE, r));
         });
+        report(label, inputs, null);
     }
 
     /** How a Child SA enters the dataplane. */
@@ -557,6 +574,12 @@ final class IkeOutcomes {
     /** {@link #report(String, Function)}; {@code delivered} (if not null) completes when the delivery holding it did. */
     private void report(String label, Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput> input,
             CompletableFuture<Void> delivered) {
+        report(label, List.of(input), delivered);
+    }
+
+    /** Queues {@code inputs} for one delivery (they are never split over two). */
+    private void report(String label, List<Function<ActorRef<TunnelReply>, TunnelCommand.EngineInput>> inputs,
+            CompletableFuture<Void> delivered) {
         Reporter to = reporter;
         if (to == null) {
             if (delivered != null) {
@@ -567,7 +590,7 @@ final class IkeOutcomes {
         Reports r = reports.computeIfAbsent(label, k -> new Reports());
         boolean deliver;
         synchronized (r) {
-            r.queued.add(input);
+            r.queued.addAll(inputs);
             if (delivered != null) {
                 r.awaited.add(delivered);
             }

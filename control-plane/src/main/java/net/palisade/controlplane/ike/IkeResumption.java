@@ -53,22 +53,26 @@ final class IkeResumption {
 
     /**
      * Opens and decodes each of {@code label}'s journaled IKE SAs {@code sas} with its Child SAs; one that cannot be
-     * opened (no pair key, another one, unreadable state) is logged and left out.
+     * opened (no pair key, another one, unreadable state) is logged, told to {@code failed} (IKE SA name, why) and
+     * left out.
      */
     static List<Prepared> openAll(Optional<TakeoverSealer> sealer, String label, List<Takeover.Resume> sas,
-            org.slf4j.Logger log) {
+            org.slf4j.Logger log, java.util.function.BiConsumer<String, String> failed) {
         List<Prepared> out = new ArrayList<>();
         for (Takeover.Resume r : sas) {
+            String why;
             if (sealer.isEmpty()) {
-                log.warn("tunnel {}: IKE SA {} was journaled with a pair key, and this node has none: negotiating "
-                        + "anew", label, r.ikeSa());
-                continue;
+                why = "it was journaled with a pair key, and this node has none";
+            } else {
+                try {
+                    out.add(open(sealer.get(), label, r.ikeSa(), r.ikeState(), r.children(), r.replaced()));
+                    continue;
+                } catch (RuntimeException e) {
+                    why = why(e);
+                }
             }
-            try {
-                out.add(open(sealer.get(), label, r.ikeSa(), r.ikeState(), r.children(), r.replaced()));
-            } catch (RuntimeException e) {
-                log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, r.ikeSa(), why(e));
-            }
+            log.warn("tunnel {}: cannot resume IKE SA {}: {}; negotiating anew", label, r.ikeSa(), why);
+            failed.accept(r.ikeSa(), why);
         }
         return out;
     }

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import net.palisade.controlplane.Fixtures;
 import net.palisade.controlplane.journal.NodeKey;
+import net.palisade.controlplane.journal.PairKey;
+import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.sa.SaPort;
+import net.palisade.controlplane.tunnel.Takeover;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
@@ -173,6 +176,46 @@ class AnyPeerOutcomesTest {
         assertThat(lost.ikeSa()).contains(ike1b.toString());
         assertThat(entity.getState().ikeSas()).extracting(TunnelState.IkeSa::peer)
                 .containsExactly("198.51.100.2", "198.51.100.3");
+    }
+
+    /**
+     * After a restart or takeover, one site's IKE SA whose state does not open on this node (another pair key,
+     * unreadable) while the other sites' do: the journal says it is down, naming it and why, and keeps the others.
+     * Before, it stayed "up" in the journal and the API with no session holding it.
+     */
+    @Test
+    void aSitesIkeSaThatCannotBeResumedBesideOthersIsJournaledDown() {
+        IkeTunnel t = IkeLoop.gcm("resume one of two", DhGroup.CURVE25519);
+        IkeLoop one = new IkeLoop(t, IkeLoop.mirror(t), IkeSettings.DEFAULT.withTakeoverState(true)).start();
+        IkeLoop two = new IkeLoop(t, IkeLoop.mirror(t), IkeSettings.DEFAULT.withTakeoverState(true), 7).start();
+        IkeSaSnapshot first = one.events(false, IkeOutput.IkeSaState.class).getLast().snapshot();
+        IkeSaSnapshot second = two.events(false, IkeOutput.IkeSaState.class).getLast().snapshot();
+        TakeoverSealer ours = new TakeoverSealer(PairKey.of(new byte[32]));
+        byte[] otherKey = new byte[32];
+        otherKey[0] = 1;
+        TakeoverSealer theirs = new TakeoverSealer(PairKey.of(otherKey));
+        List<Takeover.Resume> journaled = List.of(
+                new Takeover.Resume(first.id().toString(), ours.seal(LABEL, TunnelEvent.TakeoverState.IKE_SA,
+                        first.id().toString(), SnapshotCodec.encode(first)), Map.of(), Map.of()),
+                new Takeover.Resume(second.id().toString(), theirs.seal(LABEL, TunnelEvent.TakeoverState.IKE_SA,
+                        second.id().toString(), SnapshotCodec.encode(second)), Map.of(), Map.of()));
+        Map<String, String> failed = new java.util.LinkedHashMap<>();
+        List<IkeResumption.Prepared> opened = IkeResumption.openAll(Optional.of(ours), LABEL, journaled,
+                org.slf4j.LoggerFactory.getLogger(AnyPeerOutcomesTest.class), failed::put);
+        assertThat(opened).extracting(p -> p.ike().id()).containsExactly(first.id());
+        assertThat(failed).containsOnlyKeys(second.id().toString());
+
+        // the journal had both sites up; the one that did not open is journaled down, the other stays
+        up(P1, first.id(), 0xa0000L);
+        up(P2, second.id(), 0xb0000L);
+        failed.forEach((name, why) -> owner.notResumed(LABEL, name, why));
+        TunnelState s = entity.getState();
+        assertThat(s.ikeSas()).extracting(TunnelState.IkeSa::name).containsExactly(first.id().toString());
+        assertThat(s.sas()).extracting(c -> c.spi().inbound().value()).containsExactly(0xa0000L);
+        var events = entity.persistenceTestKit().persistedInStorage(TunnelEntity.persistenceId(LABEL).id());
+        TunnelEvent.Phase1Down down = (TunnelEvent.Phase1Down) events.getLast();
+        assertThat(down.ikeSa()).contains(second.id().toString());
+        assertThat(down.reason()).startsWith("node restart: cannot resume it: ");
     }
 
     @Test
