@@ -16,7 +16,8 @@ import net.palisade.model.event.SealedState;
  * the node that wrote them had the pair key; the reservations always are.
  *
  * @param ikeSa the tunnel's newest IKE SA, if its sealed state is journaled (its name as in phase1-up)
- * @param ikeState that IKE SA's sealed state
+ * @param ikeState that IKE SA's sealed state: read from snapshots in the one-IKE-SA form, never written (it is
+ *     {@code ikeSas}' entry for {@code ikeSa}; written as well, every snapshot held the newest state twice)
  * @param children sealed Child SA states by Child SA name
  * @param reserved the highest reserved outbound sequence number by outbound SPI
  * @param replaced Child SAs the peer rekeyed (we answered its CREATE_CHILD_SA) whose Delete is not journaled yet, by
@@ -25,7 +26,10 @@ import net.palisade.model.event.SealedState;
  * @param ikeSas every live IKE SA's sealed state with its Child SAs, by IKE SA name, oldest first (in snapshots
  *     written before it existed: {@code ikeSa} alone, with every Child SA)
  */
-public record Takeover(Optional<String> ikeSa, Optional<SealedState> ikeState, Map<String, SealedState> children,
+public record Takeover(Optional<String> ikeSa,
+        @com.fasterxml.jackson.annotation.JsonProperty(access = com.fasterxml.jackson.annotation.JsonProperty.Access
+                .WRITE_ONLY) Optional<SealedState> ikeState,
+        Map<String, SealedState> children,
         Map<Long, Long> reserved, Map<String, Replaced> replaced, Map<String, IkeSaState> ikeSas) {
     /** Nothing journaled. */
     public static final Takeover NONE = new Takeover(Optional.empty(), Optional.empty(), Map.of(), Map.of(), Map.of());
@@ -42,6 +46,9 @@ public record Takeover(Optional<String> ikeSa, Optional<SealedState> ikeState, M
                     ? Map.of(ikeSa.get(), new IkeSaState(ikeState.get(), children.keySet())) : Map.of();
         }
         ikeSas = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ikeSas));
+        if (ikeState.isEmpty() && ikeSa.isPresent() && ikeSas.containsKey(ikeSa.get())) {
+            ikeState = Optional.of(ikeSas.get(ikeSa.get()).state()); // as read from a snapshot
+        }
     }
 
     /** Takeover records in the one-IKE-SA form (as written before {@code ikeSas} existed). */

@@ -167,6 +167,26 @@ class TakeoverIkeSasTest {
         assertThat(resume.getFirst().children()).containsOnlyKeys(c1.id().value(), c2.id().value());
     }
 
+    /** A snapshot holds each IKE SA's sealed state once, and reads back with the newest as {@code ikeState}. */
+    @Test
+    void aSnapshotHoldsTheNewestIkeSasStateOnceAndReadsItBack() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = net.palisade.controlplane.journal.JournalJson.configure(
+                new com.fasterxml.jackson.databind.ObjectMapper().registerModule(
+                        new com.fasterxml.jackson.datatype.jdk8.Jdk8Module()),
+                new net.palisade.controlplane.journal.SecretSealer(net.palisade.controlplane.journal.NodeKey.random()));
+        Takeover t = threeSites().takeover();
+        String written = json.writeValueAsString(t);
+        // the newest IKE SA's sealed bytes (13, 1, 2, 3) once: under ikeSas, not again as ikeState
+        String newest = java.util.Base64.getEncoder().encodeToString(sealed(13).ct());
+        assertThat(written).doesNotContain("\"ikeState\"");
+        assertThat(written.split(java.util.regex.Pattern.quote(newest), -1)).hasSize(2);
+
+        Takeover read = json.readValue(written, Takeover.class);
+        assertThat(read.ikeSa()).contains("ike-3");
+        assertThat(read.ikeState()).hasValueSatisfying(st -> assertThat(st.ct()).isEqualTo(sealed(13).ct()));
+        assertThat(read.resumable()).extracting(Takeover.Resume::ikeSa).containsExactly("ike-1", "ike-2", "ike-3");
+    }
+
     @Test
     void aSnapshotInTheOneIkeSaFormReads() {
         // as a snapshot written before several IKE SAs were kept: no ikeSas, the one IKE SA with every Child SA
