@@ -108,8 +108,10 @@ public final class NodeConfig {
     public static final java.time.Duration LEASE_TTL = java.time.Duration.ofMillis(1500);
 
     /**
-     * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and a node
-     * suspected after about 1 s of silence (Pekko's defaults, 1 s and 3 s pause, take ~5.5 s). The resolver decides
+     * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and Pekko's
+     * acceptable pause, 3 s: a node is suspected after about 3.8 s of silence. With 1 s (until 2026-12-07) a standby
+     * that had just joined was twice marked unreachable and downed on a loaded machine, its new JVM answering its
+     * first heartbeats late; the cost of 3 s is that the config store moves ~2 s later after a kill. The resolver decides
      * 2 s after the membership stopped changing (default 20 s), and takes the {@code palisade-sbr} lease row; the
      * minority side waits 1 s more before trying. None of this is on a takeover's path any more: the tunnels follow
      * the active lease ({@link net.palisade.controlplane.cluster.TunnelHost}), not membership; membership still
@@ -133,7 +135,7 @@ public final class NodeConfig {
                   leader-actions-interval = 250ms
                   failure-detector {
                     heartbeat-interval = 200ms
-                    acceptable-heartbeat-pause = 1s
+                    acceptable-heartbeat-pause = 3s
                     threshold = 8.0
                     expected-response-after = 400ms
                   }
