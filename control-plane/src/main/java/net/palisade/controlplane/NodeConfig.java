@@ -108,10 +108,13 @@ public final class NodeConfig {
     public static final java.time.Duration LEASE_TTL = java.time.Duration.ofMillis(1500);
 
     /**
-     * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and Pekko's
-     * acceptable pause, 3 s: a node is suspected after about 3.8 s of silence. With 1 s (until 2026-12-07) a standby
-     * that had just joined was twice marked unreachable and downed on a loaded machine, its new JVM answering its
-     * first heartbeats late; the cost of 3 s is that the config store moves ~2 s later after a kill. The resolver decides
+     * A pair member's cluster settings (PostgreSQL journal). Failure detector: a heartbeat every 200 ms and a node
+     * suspected after about 1.8 s of silence (acceptable pause 1 s; Pekko's defaults, 1 s and 3 s pause, take ~5.5
+     * s). A member that has just joined gets 3 s for its first answer (expected-response-after; Pekko's default 1 s,
+     * 400 ms here until 2026-12-07): twice on a loaded machine a standby whose new JVM answered its first heartbeats
+     * late was marked unreachable 1.6-2.4 s after it came up and downed. A pause of 3 s for everyone (tried
+     * 2026-12-07) also kept it, but stretched the partition case: the standby downed itself 7.2-7.7 s after the cut
+     * instead of ~5.4 s, and ha-pair.sh's ping gap across the cut grew to 5.4 s. The resolver decides
      * 2 s after the membership stopped changing (default 20 s), and takes the {@code palisade-sbr} lease row; the
      * minority side waits 1 s more before trying. None of this is on a takeover's path any more: the tunnels follow
      * the active lease ({@link net.palisade.controlplane.cluster.TunnelHost}), not membership; membership still
@@ -135,9 +138,9 @@ public final class NodeConfig {
                   leader-actions-interval = 250ms
                   failure-detector {
                     heartbeat-interval = 200ms
-                    acceptable-heartbeat-pause = 3s
+                    acceptable-heartbeat-pause = 1s
                     threshold = 8.0
-                    expected-response-after = 400ms
+                    expected-response-after = 3s
                   }
                 }
                 palisade-lease {
