@@ -13,7 +13,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * The takeovers {@code ops/lab/ha-pair.sh} shows beside its main run (docs/ha.md): the active node killed inside
  * strongSwan's Child SA rekey, at the two points a rekey can stand when our node has journaled the new Child SA —
  * our answer lost on the wire, or answered but the old Child SA's Delete not yet received —, inside a Child SA or IKE
- * SA rekey it started itself (strongSwan's answer lost), and the active node cut from PostgreSQL and from the other node (it loses the lease; every other lab run downed the standby). Each
+ * SA rekey it started itself (strongSwan's answer lost, or for the Child SA also our Delete of the old one lost), and the active node cut from PostgreSQL and from the other node (it loses the lease; every other lab run downed the standby). Each
  * builds the lab afresh; needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 @Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
@@ -108,6 +108,36 @@ class HaTakeoverEdgesLabTest {
                 .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
         assertThat(s.get("child_kept")).as("strongSwan's Child SA is the one it made for gw1's rekey\n%s", out)
                 .isEqualTo("yes");
+    }
+
+    /**
+     * strongSwan answered gw1's Child SA rekey and gw1 journaled the result, but gw1's Delete of the old Child SA was
+     * dropped on the wire and gw1 killed the moment it was sent: strongSwan holds the old Child SA (REKEYED) beside
+     * the new one. gw2 resumes the new Child SA and sends the journaled Delete again; strongSwan closes the old one
+     * and is left with exactly the Child SA it made for gw1's rekey, and the ping goes on through it.
+     */
+    @Test
+    void killedBetweenOurChildSaRekeyAndOurDeleteOfTheOldOneTheNewActiveNodeSendsTheDelete(@TempDir Path tmp)
+            throws Exception {
+        HaPairScript s = HaPairScript.run(HaTakeoverEdgesLabTest.class, tmp, "ha-pair-rekey-ours-result", "--rekey",
+                "ours-delete");
+        String out = s.output();
+        assertThat(s.get("active_after")).as(out).isEqualTo("active");
+        assertThat(s.get("resumed_ping")).as("the ping resumed on the new active node\n%s", out).isEqualTo("yes");
+        assertThat(Long.parseLong(s.get("gap_ms"))).as("longest time without a reply, ms\n%s", out)
+                .isLessThan(3_000);
+        assertThat(s.get("ike_sa_init_after")).as("IKE_SA_INIT after the kill\n%s", out).isEqualTo("0");
+        assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
+        assertThat(Long.parseLong(s.get("esp"))).as("ESP on the bridge\n%s", out).isGreaterThan(200);
+        assertThat(s.get("ss_at_kill")).as("strongSwan's Child SAs at the kill\n%s", out).contains("REKEYED");
+        assertThat(s.get("resent")).as("gw2 sent gw1's journaled Delete again\n%s", out).isEqualTo("yes");
+        assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
+                .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
+        assertThat(s.get("child_kept")).as("strongSwan's Child SA is the one it made for gw1's rekey\n%s", out)
+                .isEqualTo("yes");
+        assertThat(s.get("alive_end")).as("the ping still answered at the end\n%s", out).isEqualTo("yes");
+        assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
+                .isLessThan(1_000);
     }
 
     /**
