@@ -73,8 +73,10 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("ike_sa_init_after")).as("IKE_SA_INIT after the kill\n%s", out).isEqualTo("0");
         assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
         assertThat(Long.parseLong(s.get("esp"))).as("ESP on the bridge\n%s", out).isGreaterThan(200);
-        // the new active node makes the rekey the dead one had started, and the traffic goes on through it
-        assertThat(s.get("redone")).as("gw2 rekeyed the SA itself\n%s", out).isEqualTo("yes");
+        // the new active node makes the rekey the dead one had started (after our Delete was lost there is none to
+        // make: the rekey was done), and the traffic goes on through it
+        assertThat(s.get("redone")).as("gw2 rekeyed the SA itself\n%s", out)
+                .isEqualTo(variant.equals("ours-delete") ? "n/a" : "yes");
         assertThat(s.get("alive_end")).as("the ping still answered at the end\n%s", out).isEqualTo("yes");
         assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
                 .isLessThan(1_000);
@@ -119,25 +121,14 @@ class HaTakeoverEdgesLabTest {
     @Test
     void killedBetweenOurChildSaRekeyAndOurDeleteOfTheOldOneTheNewActiveNodeSendsTheDelete(@TempDir Path tmp)
             throws Exception {
-        HaPairScript s = HaPairScript.run(HaTakeoverEdgesLabTest.class, tmp, "ha-pair-rekey-ours-result", "--rekey",
-                "ours-delete");
+        HaPairScript s = ourRekeyTakeover(tmp, "ours-delete");
         String out = s.output();
-        assertThat(s.get("active_after")).as(out).isEqualTo("active");
-        assertThat(s.get("resumed_ping")).as("the ping resumed on the new active node\n%s", out).isEqualTo("yes");
-        assertThat(Long.parseLong(s.get("gap_ms"))).as("longest time without a reply, ms\n%s", out)
-                .isLessThan(3_000);
-        assertThat(s.get("ike_sa_init_after")).as("IKE_SA_INIT after the kill\n%s", out).isEqualTo("0");
-        assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
-        assertThat(Long.parseLong(s.get("esp"))).as("ESP on the bridge\n%s", out).isGreaterThan(200);
         assertThat(s.get("ss_at_kill")).as("strongSwan's Child SAs at the kill\n%s", out).contains("REKEYED");
         assertThat(s.get("resent")).as("gw2 sent gw1's journaled Delete again\n%s", out).isEqualTo("yes");
         assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
                 .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
         assertThat(s.get("child_kept")).as("strongSwan's Child SA is the one it made for gw1's rekey\n%s", out)
                 .isEqualTo("yes");
-        assertThat(s.get("alive_end")).as("the ping still answered at the end\n%s", out).isEqualTo("yes");
-        assertThat(Long.parseLong(s.get("next_gap_ms"))).as("longest gap from the resumption on, ms\n%s", out)
-                .isLessThan(1_000);
     }
 
     /**
