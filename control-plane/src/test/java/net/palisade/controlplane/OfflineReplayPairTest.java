@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * plugin ({@link PairJournal}): the node timeline and each tunnel's events come back with the node that wrote them,
  * from a copied H2 data directory and from PostgreSQL, and PostgreSQL is read without a single write.
  */
-class OfflineReplayPairTest {
+public class OfflineReplayPairTest {
     @TempDir
     Path tmp;
 
@@ -138,7 +138,7 @@ class OfflineReplayPairTest {
     }
 
     /** Every row of every table of the journal's schema, as text, by table. */
-    static Map<String, String> tables(JournalSettings pg) throws SQLException {
+    public static Map<String, String> tables(JournalSettings pg) throws SQLException {
         Map<String, String> out = new TreeMap<>();
         try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
             List<String> names = new java.util.ArrayList<>();
