@@ -271,7 +271,7 @@ final class ReplayCommand extends ClientCommand {
             out.println("takeovers:");
             takeovers.forEach(out::println);
         }
-        out.println("active at " + when + ": " + HeldBy.role(active));
+        out.println("active at " + HeldBy.ms(when.toString()) + ": " + HeldBy.role(active));
     }
 
     private static String firstLine(String s) {

@@ -73,10 +73,13 @@ public final class HeldBy {
     }
 
     /**
-     * Who held the tunnel at {@code at}: {@code {node, basis, active, lastEvent, agree, note?}}. {@code basis} is
-     * {@code node-timeline} when the journal has a node timeline up to {@code at} (a pair), else {@code tunnel-events}
-     * (a node alone: the node that wrote the tunnel's last event). {@code agree} is false when the timeline's active
-     * node is not the one that wrote the tunnel's last event; {@code note} then says which way.
+     * Who held the tunnel at {@code at}: {@code {node, basis, active, lastEvent, agree, conflict, note?}}.
+     * {@code basis} is {@code node-timeline} when the journal has a node timeline up to {@code at} (a pair), else
+     * {@code tunnel-events} (a node alone: the node that wrote the tunnel's last event). {@code agree} is false when
+     * the timeline's active node is not the one that wrote the tunnel's last event, and {@code note} says which way;
+     * {@code conflict} is true when that event was written after the active node took the role (or while no node
+     * held it) — a write the fence should have refused, or clocks that differ — and false when the active node had
+     * simply written nothing for the tunnel yet.
      *
      * @param nodeEvents the node timeline, ordered by time
      * @param tunnelEvents the tunnel's events up to {@code at}, oldest first
@@ -107,11 +110,16 @@ public final class HeldBy {
         out.set("active", active);
         out.set("lastEvent", lastEvent);
         out.put("agree", note == null);
+        // a conflict: written by another node while this one held the role (or while none did); otherwise the holder
+        // simply had not written for the tunnel yet (a quiet tunnel after a takeover)
+        out.put("conflict", note != null && !note.contains(NOT_YET));
         if (note != null) {
             out.put("note", note);
         }
         return out;
     }
+
+    private static final String NOT_YET = "had written nothing for this tunnel yet";
 
     private static String disagreement(ObjectNode active, ObjectNode last) {
         String writer = last.path("node").asText();
@@ -121,14 +129,14 @@ public final class HeldBy {
             written = Instant.MIN;
             since = Instant.MIN;
         }
-        String event = last.path("type").asText() + " at " + last.path("time").asText();
+        String event = last.path("type").asText() + " at " + ms(last.path("time").asText());
         if (active.path("node").isNull()) {
             String old = active.path("steppedDown").asText();
             if (writer.equals(old) && !written.isAfter(since)) {
                 return null; // written while it held the role, before it stepped down
             }
             return "no node held the active role at that instant (" + old + " stepped down at "
-                    + active.path("since").asText() + "), yet the tunnel's last event up to it (" + event
+                    + ms(active.path("since").asText()) + "), yet the tunnel's last event up to it (" + event
                     + ") was written by " + writer + (written.isAfter(since) ? " after that" : "");
         }
         String holder = active.path("node").asText();
@@ -138,10 +146,9 @@ public final class HeldBy {
         if (written.isBefore(since)) {
             return "the node timeline says " + holder + " held the active role, but the tunnel's last event up to"
                     + " that instant (" + event + ") was written by " + writer + " before " + holder
-                    + " became active at " + active.path("since").asText() + ": " + holder
-                    + " had written nothing for this tunnel yet";
+                    + " became active at " + ms(active.path("since").asText()) + ": " + holder + " " + NOT_YET;
         }
-        return "the node timeline says " + holder + " held the active role from " + active.path("since").asText()
+        return "the node timeline says " + holder + " held the active role from " + ms(active.path("since").asText())
                 + ", but the tunnel's last event up to that instant (" + event + ") was written by " + writer
                 + " after that: a write by a node that did not hold the active role, or the two nodes' clocks differ"
                 + " (each stamps its own events)";
@@ -153,33 +160,37 @@ public final class HeldBy {
         JsonNode active = heldBy.path("active");
         JsonNode last = heldBy.path("lastEvent");
         String lastText = last.isObject() ? last.path("node").asText() + " (" + last.path("type").asText() + " at "
-                + last.path("time").asText() + ")" : "none";
+                + ms(last.path("time").asText()) + ")" : "none";
         if (!"node-timeline".equals(heldBy.path("basis").asText())) {
             out.add("held by: " + (last.isObject() ? last.path("node").asText() + " (it wrote the tunnel's last event, "
-                    + last.path("type").asText() + " at " + last.path("time").asText() + "; no node timeline up to"
+                    + last.path("type").asText() + " at " + ms(last.path("time").asText()) + "; no node timeline up to"
                     + " this instant: a node alone)" : "no node (no event up to this instant)"));
             return out;
         }
         out.add("held by: " + role(active));
         out.add("  last event by: " + lastText);
-        if (!heldBy.path("agree").asBoolean(true)) {
-            out.add("  DISAGREE: " + heldBy.path("note").asText());
+        if (heldBy.has("note")) {
+            String kind = heldBy.path("conflict").asBoolean() ? "  DISAGREE: " : "  differs: ";
+            out.add(kind + heldBy.path("note").asText());
         }
         return out;
     }
 
-    /** The active role as one phrase: {@code B (active since T, epoch 2; took over from A: lease-expired, gap 1800 ms)}. */
+    /**
+     * The active role as one phrase: {@code B (active since T, epoch 2; took over from A: lease-expired, gap 1800
+     * ms)}.
+     */
     public static String role(JsonNode active) {
         if (active == null || !active.isObject()) {
             return "no node (the node timeline has no event up to this instant)";
         }
         if (active.path("node").isNull()) {
-            return "no node (" + active.path("steppedDown").asText() + " stepped down at " + active.path("since").asText()
-                    + ": " + active.path("cause").asText() + ", epoch " + active.path("epoch").asLong()
+            return "no node (" + active.path("steppedDown").asText() + " stepped down at "
+                    + ms(active.path("since").asText()) + ": " + active.path("cause").asText() + ", epoch " + active.path("epoch").asLong()
                     + "; no node active since)";
         }
         StringBuilder sb = new StringBuilder(active.path("node").asText()).append(" (active since ")
-                .append(active.path("since").asText()).append(", epoch ").append(active.path("epoch").asLong());
+                .append(ms(active.path("since").asText())).append(", epoch ").append(active.path("epoch").asLong());
         if (active.has("from")) {
             sb.append("; took over from ").append(active.path("from").asText()).append(": ")
                     .append(active.path("cause").asText()).append(", gap ").append(active.path("gapMillis").asLong())
@@ -207,12 +218,18 @@ public final class HeldBy {
         List<String> out = new ArrayList<>();
         for (JsonNode e : nodeEvents) {
             if ("ha-takeover".equals(e.path("type").asText())) {
-                out.add("  " + e.path("time").asText() + "  " + e.path("from").asText() + " -> "
+                out.add("  " + ms(e.path("time").asText()) + "  " + e.path("from").asText() + " -> "
                         + e.path("to").asText() + "  " + e.path("cause").asText() + ", gap "
                         + e.path("gapMillis").asLong() + " ms, epoch " + e.path("epoch").asLong());
             }
         }
         return out;
+    }
+
+    /** An instant to the millisecond ({@code 2026-12-07T01:06:37.003Z}); text that is not one as it is. */
+    public static String ms(String iso) {
+        Instant t = instant(iso);
+        return t == null ? iso : t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
     }
 
     private static Instant instant(String iso) {
