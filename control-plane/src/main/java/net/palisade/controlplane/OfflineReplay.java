@@ -36,9 +36,9 @@ import org.apache.pekko.serialization.SerializationExtension;
  * Reads a journal with no node running — {@code palisade replay --data DIR LABEL --at T} for a copied data directory's
  * embedded journal, {@code palisade replay --journal-url jdbc:postgresql:... --key K} for a pair's shared PostgreSQL
  * journal. Both are opened read-only: H2 with {@code ACCESS_MODE_DATA=r} (nothing in the directory is written),
- * PostgreSQL in one read-only transaction ({@code SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY}, then
- * {@code BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ}: the server refuses any write, and every read sees the
- * same snapshot). Rows are read with JDBC and decoded with the node's own serializer (a local ActorSystem, no
+ * PostgreSQL in one transaction the server keeps read-only ({@code SET SESSION CHARACTERISTICS AS TRANSACTION READ
+ * ONLY}, then JDBC read-only and repeatable read, {@code transaction_read_only} checked to be {@code on} before
+ * anything is read: the server refuses any write, and every read sees the same snapshot). Rows are read with JDBC and decoded with the node's own serializer (a local ActorSystem, no
  * cluster, no persistence plugin) and the node key. State at an instant comes from the same pure event handler the
  * tunnel entity uses; the pair's node timeline ({@link HaEvent}) is read from the same journal.
  */
