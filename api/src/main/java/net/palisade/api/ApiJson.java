@@ -34,6 +34,11 @@ public final class ApiJson {
         return o;
     }
 
+    /** A node timeline event as {@code GET /v1/cluster/events} shows it. */
+    public ObjectNode haEvent(net.palisade.controlplane.cluster.HaEvent e) {
+        return json.valueToTree(ClusterJson.event(e));
+    }
+
     /** A tunnel as {@code GET /v1/tunnels/{label}} shows it, without dataplane counters. */
     public ObjectNode view(TunnelView v) {
         return view(v, Optional.empty());

@@ -25,7 +25,6 @@ import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.log.IkeMessageLog;
 import net.palisade.controlplane.ike.auth.CredentialException;
-import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.dataplane.Dataplane;
 import net.palisade.model.config.ConfigResult;
 import net.palisade.ops.debug.WiresharkKeys;
@@ -226,12 +225,12 @@ final class RunCommand implements Callable<Integer> {
                 .ike(ikeSettings.withTrace(ikeLog)).cookies(Cookies.standard(ikeCookieThreshold))
                 .cluster(clusterAt.host(), clusterAt.port(), seeds);
         if (journalUrl != null) {
-            if (!journalUrl.startsWith("jdbc:postgresql:")) {
-                err.println("run: --journal-url: only jdbc:postgresql: URLs are supported (the default is embedded H2 in DIR)");
+            try {
+                builder.journal(JournalOptions.postgres(journalUrl, journalUser, journalPasswordFile));
+            } catch (IllegalArgumentException e) {
+                err.println("run: " + e.getMessage());
                 return 2;
             }
-            String password = journalPasswordFile == null ? "" : Files.readString(journalPasswordFile).strip();
-            builder.journal(JournalSettings.postgres(journalUrl, journalUser == null ? "" : journalUser, password));
         }
         Optional<WiresharkKeys> keyTables = Optional.empty();
         if (wiresharkKeys != null) {

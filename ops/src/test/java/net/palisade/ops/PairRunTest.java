@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two {@code palisade run --seed ...} processes on the test PostgreSQL, as docs/ha.md tells users to start them:
  * one active, one standby; {@code kill -9} of the active one makes the other active within 3 s, journals the
- * takeover, and {@code palisade status} on it says so.
+ * takeover, and {@code palisade status} on it says so. With both nodes down, {@code palisade replay --journal-url ...
+ * --key} reads the shared journal and says which node held a tunnel before and after the takeover, as the survivor's
+ * API said while it ran.
  */
 class PairRunTest {
     @TempDir
@@ -144,6 +146,19 @@ class PairRunTest {
                 .startsWith("pair: ").contains("127.0.0.1:" + clusterA + " active (this node, lease epoch 1)")
                 .contains("127.0.0.1:" + clusterB + " standby"));
 
+        // a tunnel with events on A before the kill
+        String manual = "manual from 10.1.0.0/16 to 10.4.0.0/16 local 192.0.2.1 peer 192.0.2.44 spi 0x1000:0x1001"
+                + " enc aes-128-gcm enckey 0x6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b label m1\n";
+        String token = Files.readString(a.resolve("api-token")).strip();
+        HttpResponse<String> commit = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiA
+                + "/v1/config/commits")).header("Authorization", "Bearer " + token).header("Content-Type",
+                "text/plain").POST(HttpRequest.BodyPublishers.ofString(manual)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(commit.statusCode()).as(commit.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(apiA, a, "/v1/tunnels/m1/events"))
+                .isNotEmpty());
+        java.time.Instant beforeKill = java.time.Instant.now();
+
         long killed = System.nanoTime();
         nodeA.destroyForcibly(); // SIGKILL
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
@@ -161,7 +176,38 @@ class PairRunTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
                 StatusCommand.pair(get(apiB, b, "/v1/cluster"))).contains("pair: 127.0.0.1:" + clusterB
                 + " active (this node, lease epoch 2)")); // the dead node downed and removed
-        assertThat(log("a") + log("b")).doesNotContain(db.password());
         System.out.println("palisade run pair: kill -9 to active in " + took.toMillis() + " ms");
+
+        // offline replay of the pair's journal once both nodes are down, against what B's API said while it ran
+        String nodeNameA = "127.0.0.1:" + clusterA;
+        String nodeNameB = "127.0.0.1:" + clusterB;
+        String afterTakeover = java.time.Instant.now().toString();
+        CliTest.Run online = CliTest.palisade("replay", "--api", "http://127.0.0.1:" + apiB, "--token-file",
+                b.resolve("api-token").toString(), "m1", "--at", afterTakeover);
+        assertThat(online.status()).as(online.err()).isZero();
+        nodeB.destroyForcibly();
+        nodeB.waitFor(30, TimeUnit.SECONDS);
+        List<String> journal = List.of("replay", "--journal-url", db.url(), "--journal-user", db.user(),
+                "--journal-password-file", password.toString(), "--key", a.resolve("node.key").toString());
+        CliTest.Run after = CliTest.palisade(with(journal, "m1", "--at", afterTakeover));
+        assertThat(after.status()).as(after.err()).isZero();
+        assertThat(after.out()).isEqualTo(online.out())
+                .contains("held by: " + nodeNameB + " (active since ").contains(", epoch 2; took over from "
+                        + nodeNameA + ": lease-expired, gap ");
+        CliTest.Run before = CliTest.palisade(with(journal, "m1", "--at", beforeKill.toString()));
+        assertThat(before.out()).contains("held by: " + nodeNameA + " (active since ").contains(", epoch 1;")
+                .contains("  last event by: " + nodeNameA + " (").doesNotContain("DISAGREE");
+        CliTest.Run pairTimeline = CliTest.palisade(with(journal, "--nodes"));
+        assertThat(pairTimeline.out()).contains(nodeNameA + " -> " + nodeNameB + "  lease-expired, gap ")
+                .contains("active at ").contains(": " + nodeNameB + " (active since ");
+        System.out.println("offline replay after the takeover:\n" + after.out() + "\n" + pairTimeline.out());
+        assertThat(log("a") + log("b") + after.out() + after.err() + pairTimeline.out() + before.out())
+                .doesNotContain(db.password());
+    }
+
+    private static String[] with(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
     }
 }

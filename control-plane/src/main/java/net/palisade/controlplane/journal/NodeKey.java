@@ -87,6 +87,25 @@ public final class NodeKey {
         }
     }
 
+    /**
+     * Reads a node key given as its file or as the data directory holding {@code node.key} (offline tools such as
+     * {@code palisade replay --key}: never creates one).
+     *
+     * @throws IOException when there is no such file or it is unreadable
+     * @throws IllegalStateException when the file has the wrong length or the group or others have access
+     */
+    public static NodeKey loadFrom(Path dirOrFile) throws IOException {
+        if (Files.isDirectory(dirOrFile)) {
+            return load(dirOrFile);
+        }
+        byte[] b = KeyFiles.read(dirOrFile, "node key");
+        try {
+            return new NodeKey(b);
+        } finally {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+
     /** The AES key. */
     SecretKey aesKey() {
         return key;
