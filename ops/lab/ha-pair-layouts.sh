@@ -16,7 +16,9 @@
 # For each: samples every 0.25 s of both nodes' roles, both gateways' VRRP state (their notify log) and whether each
 # holds the outside address, and to which gateway strongSwan's and host-a's neighbour entries for the two virtual
 # addresses point; the time both gateways were MASTER (from the notify logs), the VRRP transitions after the cut;
-# from tshark on the outside bridge the adverts each gateway sent and the gratuitous ARPs; the ping's gap and loss.
+# from tshark on the outside bridge the adverts each gateway sent and the ARP frames with the outside address as
+# sender (gratuitous ARPs and answers) by sender MAC — br0 itself sees both sides of a split (the drop is in its
+# forward hook), so the counts include frames that reached no other port; the ping's gap and loss.
 # Result: "ha-pair-layout-result layout=a|b STEP_k=v ...".
 
 mac_of() { ip -n "$P-gw$1" link show "$2" | awk '/link\/ether/ {print $2}'; } # N DEV
@@ -139,8 +141,8 @@ layouts() { # a|b
       cut) layout_step cut cut_cluster heal_cluster ;;
     esac
   done
-  # the outside bridge during each cut: VRRP adverts by sender, gratuitous ARPs (for either virtual address: the
-  # outside one; the inside one is on the lana bridge) by sender MAC
+  # the outside bridge during each cut: VRRP adverts by sender, ARP with the outside address as sender (gratuitous
+  # ARPs and answers) by sender MAC
   kill -INT "$(ip netns pids "$P-inet" | head -1)" 2>/dev/null || true
   for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1; done
   local wire=
@@ -150,8 +152,8 @@ layouts() { # a|b
     v2=$(tshark -r "$work/wire.pcap" -Y "vrrp && eth.src == $wan2 && frame.time_epoch > $a && frame.time_epoch < $h" -T fields -e frame.number 2>/dev/null | wc -l)
     g1=$(tshark -r "$work/wire.pcap" -Y "arp.src.proto_ipv4 == $VIP && eth.src == $wan1 && frame.time_epoch > $a && frame.time_epoch < $h" -T fields -e frame.number 2>/dev/null | wc -l)
     g2=$(tshark -r "$work/wire.pcap" -Y "arp.src.proto_ipv4 == $VIP && eth.src == $wan2 && frame.time_epoch > $a && frame.time_epoch < $h" -T fields -e frame.number 2>/dev/null | wc -l)
-    say "$st: on the outside bridge during the cut: VRRP adverts from gw1 $v1, from gw2 $v2; ARP for $VIP from gw1 $g1, from gw2 $g2"
-    wire+=" ${st}_adverts_gw1=$v1 ${st}_adverts_gw2=$v2 ${st}_garp_gw1=$g1 ${st}_garp_gw2=$g2"
+    say "$st: on the outside bridge during the cut: VRRP adverts from gw1 $v1, from gw2 $v2; ARP with sender $VIP from gw1 $g1, from gw2 $g2"
+    wire+=" ${st}_adverts_gw1=$v1 ${st}_adverts_gw2=$v2 ${st}_arp_gw1=$g1 ${st}_arp_gw2=$g2"
   done
   # what docs/ha.md claims, judged: a cut cluster link never makes two MASTERs nor two active nodes; with (b) a
   # split outside segment does not make both MASTER either
