@@ -1,5 +1,5 @@
-# The two VRRP layouts docs/ha.md recommends for a production pair, under link cuts (ops/lab/ha-pair.sh --layout
-# a|b; sourced by ha-pair-scenarios.sh once the lab is up: gw1 active, gw2 standby, keepalived, strongSwan's tunnel,
+# The VRRP layouts docs/ha.md discusses for a production pair, under link cuts (ops/lab/ha-pair.sh --layout
+# a|b|c; sourced by ha-pair-scenarios.sh once the lab is up: gw1 active, gw2 standby, keepalived, strongSwan's tunnel,
 # tcpdump on the inet bridge capturing UDP, VRRP and ARP).
 #
 #   (a) the cluster on a link of its own (bridge PREFIX-clu, 10.9.1.1/.2: --cluster and --seed there), VRRP adverts
@@ -7,6 +7,9 @@
 #   (b) the same cluster link, and the adverts unicast over a management link (bridge PREFIX-mgt, 10.9.0.1/.2:
 #       `interface mgt`, `unicast_src_ip`/`unicast_peer`, `track_interface { wan lan }`); the addresses stay on wan
 #       and lan
+#   (c) (a) with the inside address in a VRRP instance of its own (palisade_lan, virtual_router_id 52) advertising
+#       on the inside segment, both instances tracking the same scripts; the VRRP figures below are the outside
+#       instance's
 #
 # Steps, each under ping -i 0.01 host-a -> host-b, the link cut for 12 s, then healed:
 #   split  the outside segment split: gw2's port on the inet bridge alone on its side (nft on the bridge), gw1 and
@@ -19,10 +22,10 @@
 # from tshark on the outside bridge the adverts each gateway sent and the ARP frames with the outside address as
 # sender (gratuitous ARPs and answers) by sender MAC — br0 itself sees both sides of a split (the drop is in its
 # forward hook), so the counts include frames that reached no other port; the ping's gap and loss.
-# Result: "ha-pair-layout-result layout=a|b STEP_k=v ...".
+# Result: "ha-pair-layout-result layout=a|b|c STEP_k=v ...".
 
 mac_of() { ip -n "$P-gw$1" link show "$2" | awk '/link\/ether/ {print $2}'; } # N DEV
-vrrp_state() { tail -1 "$work/keepalived-$1/state" 2>/dev/null | awk '{print $4}'; } # N: from the notify log
+vrrp_state() { awk '$3 == "palisade" {s = $4} END {print s}' "$work/keepalived-$1/state" 2>/dev/null; } # N: the outside instance's, from the notify log
 holds_vip() { ip -n "$P-gw$1" -4 -o addr show dev wan | grep -q " $VIP/" && echo 1 || echo 0; }
 neigh_gw() { # NS ADDR: gw1, gw2 or - : which gateway's MAC the neighbour entry for ADDR in NS holds
   local m; m=$(ip -n "$1" neigh show "$2" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
@@ -61,7 +64,7 @@ state = {}
 for n, path in ((1, sys.argv[1]), (2, sys.argv[2])):
     for line in open(path):
         f = line.split()
-        if len(f) < 4:
+        if len(f) < 4 or f[2] != "palisade":  # the outside address's instance (--layout c has a second one)
             continue
         t = datetime.datetime.strptime(f[0][:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
         if t <= t0:
@@ -126,13 +129,16 @@ settled() { # before a step: gw1 active and MASTER, gw2 standby (restarted if th
   fail "not settled before the next step: gw1 $(role 1)/$(vrrp_state 1), gw2 $(role 2)/$(vrrp_state 2)"
 }
 
-layouts() { # a|b
+layouts() { # a|b|c
   local l=$1 steps
   wan1=$(mac_of 1 wan) wan2=$(mac_of 2 wan) lan1=$(mac_of 1 lan) lan2=$(mac_of 2 lan)
   declare -gA step_cut=() step_healed=()
   step_kv=
   steps="split"; [ "$l" = b ] && steps+=" mgmt"; steps+=" cut"
-  say "layout $l: cluster on 10.9.1.0/24 (its own link), VRRP adverts $([ "$l" = a ] && echo 'multicast on the outside segment' || echo 'unicast over the management link 10.9.0.0/24'); steps: $steps"
+  local how='multicast on the outside segment'
+  [ "$l" = b ] && how='unicast over the management link 10.9.0.0/24'
+  [ "$l" = c ] && how='multicast, the outside address on the outside segment, the inside one in its own instance on the inside segment'
+  say "layout $l: cluster on 10.9.1.0/24 (its own link), VRRP adverts $how; steps: $steps"
   for st in $steps; do
     settled
     case "$st" in
@@ -156,12 +162,13 @@ layouts() { # a|b
     wire+=" ${st}_adverts_gw1=$v1 ${st}_adverts_gw2=$v2 ${st}_arp_gw1=$g1 ${st}_arp_gw2=$g2"
   done
   # what docs/ha.md claims, judged: a cut cluster link never makes two MASTERs nor two active nodes; with (b) a
-  # split outside segment does not make both MASTER either
+  # split outside segment does not make both MASTER either, with (c) it does not move the inside address
   local kv
   for kv in $step_kv; do
     case "$kv" in
       cut_both_master_samples=*|cut_both_active=*|split_both_active=*|mgmt_both_active=*) [ "${kv#*=}" = 0 ] || verdict+=" $kv" ;;
-      split_both_master_samples=*) [ "$l" = a ] || [ "${kv#*=}" = 0 ] || verdict+=" $kv" ;;
+      split_both_master_samples=*) [ "$l" != b ] || [ "${kv#*=}" = 0 ] || verdict+=" $kv" ;;
+      split_ha_to_gw2=*) [ "$l" != c ] || [ "${kv#*=}" = 0 ] || verdict+=" $kv" ;; # c: the inside address stays
     esac
   done
   result "ha-pair-layout-result layout=$l$step_kv$wire"

@@ -10,7 +10,7 @@
 #   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover with N (1..511) more tunnels
 #   ops/lab/ha-pair.sh [--keep] --sites N                 the usual steps, the takeover and fail-back also with N (2..8)
 #                                                         strongSwan sites on one any-peer tunnel of the pair (below)
-#   ops/lab/ha-pair.sh [--keep] --layout a|b              the VRRP layouts of docs/ha.md under link cuts (ha-pair-layouts.sh)
+#   ops/lab/ha-pair.sh [--keep] --layout a|b|c            the VRRP layouts of docs/ha.md under link cuts (ha-pair-layouts.sh)
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -73,8 +73,8 @@ while [ $# -gt 0 ]; do
       scenario="tunnels-$2"; shift 2 ;;
     --sites) [[ "${2:-}" =~ ^[2-8]$ ]] || { echo "ha-pair: --sites 2..8" >&2; exit 2; }
       sites=$2; shift 2 ;;
-    --layout) case "${2:-}" in a|b) layout=$2; scenario="layout-$2" ;; *) echo "ha-pair: --layout a|b" >&2; exit 2 ;; esac; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N | --sites N | --layout a|b]" >&2; exit 2 ;;
+    --layout) case "${2:-}" in a|b|c) layout=$2; scenario="layout-$2" ;; *) echo "ha-pair: --layout a|b|c" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N | --sites N | --layout a|b|c]" >&2; exit 2 ;;
   esac
 done
 [ "$sites" = 0 ] || [ -z "$scenario" ] || { echo "ha-pair: --sites goes with the usual steps only" >&2; exit 2; }
@@ -395,6 +395,29 @@ for n in 1 2; do
       "$work/keepalived-$n/keepalived.conf"
   # --layout b: the adverts go to the other gateway over the management link (unicast), the addresses stay where
   # they are; each gateway goes to FAULT if its outside or inside link is down
+  # --layout c: (a) with the inside address in a VRRP instance of its own, advertising on the inside segment
+  if [ "$layout" = c ]; then
+    sed -i '/^        10.1.0.1\/24 dev lan$/d' "$work/keepalived-$n/keepalived.conf"
+    cat >> "$work/keepalived-$n/keepalived.conf" <<KA
+
+vrrp_instance palisade_lan {
+    state BACKUP
+    interface lan
+    virtual_router_id 52
+    priority 100
+    vrrp_version 3
+    advert_int 0.5
+    virtual_ipaddress {
+        10.1.0.1/24 dev lan
+    }
+    track_script {
+        palisade_alive
+        palisade_active
+    }
+    notify "$root/ops/ha/palisade-ha-notify $work/keepalived-$n/state"
+}
+KA
+  fi
   [ "$layout" != b ] || sed -i -e 's/^    interface wan /    interface mgt /' \
       -e "s#^    track_script {#    unicast_src_ip 10.9.0.$n\n    unicast_peer {\n        10.9.0.$((3 - n))\n    }\n    track_interface {\n        wan\n        lan\n    }\n    track_script {#" \
       "$work/keepalived-$n/keepalived.conf"
