@@ -138,6 +138,10 @@ snapshot() { # the state of a run that failed, before the teardown: thread dumps
     done
     echo "--- strongSwan's SAs"
     timeout 10 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas 2>&1 || true
+    for k in $(seq 1 "$sites"); do
+      echo "--- site $k's SAs"
+      timeout 10 "$here/strongswan.sh" swanctl "$P-s$k" "$work/s$k" --list-sas 2>&1 || true
+    done
   } > "$work/snapshot.txt" 2>&1
   sleep 1
 }
