@@ -397,8 +397,6 @@ for n in 1 2; do
   [ "$sites" = 0 ] || routes+="\n        src $VIP 192.0.2.32/29 dev wan" # the sites, 192.0.2.32-39
   sed -i "s#^    track_script {#    virtual_routes {\n$routes\n    }\n    track_script {#" \
       "$work/keepalived-$n/keepalived.conf"
-  # --layout b: the adverts go to the other gateway over the management link (unicast), the addresses stay where
-  # they are; each gateway goes to FAULT if its outside or inside link is down
   # --layout c: (a) with the inside address in a VRRP instance of its own, advertising on the inside segment
   if [ "$layout" = c ]; then
     sed -i '/^        10.1.0.1\/24 dev lan$/d' "$work/keepalived-$n/keepalived.conf"
@@ -422,6 +420,8 @@ vrrp_instance palisade_lan {
 }
 KA
   fi
+  # --layout b: the adverts go to the other gateway over the management link (unicast), the addresses stay where
+  # they are; each gateway goes to FAULT if its outside or inside link is down
   [ "$layout" != b ] || sed -i -e 's/^    interface wan /    interface mgt /' \
       -e "s#^    track_script {#    unicast_src_ip 10.9.0.$n\n    unicast_peer {\n        10.9.0.$((3 - n))\n    }\n    track_interface {\n        wan\n        lan\n    }\n    track_script {#" \
       "$work/keepalived-$n/keepalived.conf"
