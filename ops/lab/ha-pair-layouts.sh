@@ -11,7 +11,7 @@
 #       on the inside segment, both instances tracking the same scripts; the VRRP figures below are the outside
 #       instance's
 #
-# Steps, each under ping -i 0.01 host-a -> host-b, the link cut for 12 s, then healed:
+# Steps, each under ping -i 0.01 host-a -> host-b, the link cut for 48 samples (about 16 s), then healed:
 #   split  the outside segment split: gw2's port on the inet bridge alone on its side (nft on the bridge), gw1 and
 #          strongSwan on the other; the cluster link and PostgreSQL untouched
 #   mgmt   (b only) the management link cut: the adverts no longer cross
@@ -83,7 +83,7 @@ moves = ",".join(f"gw{n}:{s}@{t - t0:.2f}" for t, n, s in events) or "none"
 print(f"both_master_s={both:.2f} vrrp={moves}")
 PY
 
-layout_step() { # TAG CUT HEAL: ping across, CUT, 12 s of samples, HEAL, 3 s more; sets step_kv (TAG_k=v ...)
+layout_step() { # TAG CUT HEAL: ping across, CUT, 48 samples (~16 s), HEAL, 3 s more; sets step_kv (TAG_k=v ...)
   local tag=$1 cut=$2 heal=$3 pingpid at healed res vm r1 r2 i
   ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-$tag.txt" 2>&1 &
   pingpid=$!
