@@ -34,6 +34,7 @@
 #   second in all), kill -9 of the active node: when each tunnel's ping was back (min/median/p90/max), each one's
 #   longest silence, gw2's takeover from its log, gw2's CPU, strongSwan's IKE SAs before and after.
 #   Result: "ha-pair-tunnels-result k=v ...".
+# --layout a|b: the VRRP layouts of docs/ha.md under link cuts: ha-pair-layouts.sh.
 
 swan() { "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" "$@"; }
 api_get() { # N PATH: GET on gw N's API, the token in a header read from stdin (nothing when it does not answer)
@@ -531,4 +532,6 @@ case "$scenario" in
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;
   tunnels-*) tunnels_takeover "${scenario#tunnels-}" ;;
+  layout-*) # shellcheck source=ops/lab/ha-pair-layouts.sh
+    . "$here/ha-pair-layouts.sh"; layouts "${scenario#layout-}" ;;
 esac

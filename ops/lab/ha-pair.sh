@@ -8,6 +8,9 @@
 #   ops/lab/ha-pair.sh [--keep] --rekey ours-delete       ... after our Child SA rekey, before our Delete of the old
 #   ops/lab/ha-pair.sh [--keep] --cut-active              the active node cut from PostgreSQL and the other node
 #   ops/lab/ha-pair.sh [--keep] --tunnels N               the takeover with N (1..511) more tunnels
+#   ops/lab/ha-pair.sh [--keep] --sites N                 the usual steps, the takeover and fail-back also with N (2..8)
+#                                                         strongSwan sites on one any-peer tunnel of the pair (below)
+#   ops/lab/ha-pair.sh [--keep] --layout a|b|c            the VRRP layouts of docs/ha.md under link cuts (ha-pair-layouts.sh)
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -29,8 +32,17 @@
 #    config and tunnels checked).
 # 3. PostgreSQL restarted (`pg_ctlcluster restart`) under ping and commits through gw1's API every 0.2 s: the gap,
 #    whether gw1 stood down, the commits acknowledged and whether each is in the journal afterwards.
-# 4. The wire: IKE_SA_INITs after the first kill, and repeated (SPI, sequence number) pairs among all ESP packets
-#    tcpdump saw on the inet bridge (tshark dissects).
+# 4. The wire: IKE_SA_INITs after the first kill, and repeated (SPI, sequence number) pairs among the ESP packets
+#    the pair sent (from the virtual address) that tcpdump saw on the inet bridge (tshark dissects); the peers'
+#    repeated pairs apart (repeated_peers: copies a gateway forwarded, see below).
+# --sites N adds the documentation's hub to steps 1 and 2: one more tunnel, `ike passive from 10.1.0.0/24 to
+# 10.5.0.0/16 srcid 192.0.2.10 psk ... label hub` (no peer: any site that authenticates), and N strongSwan sites on
+# the inet bridge (site K: namespace PREFIX-sK at 192.0.2.(31+K), its ID siteK.lab.example, its network
+# 10.5.K.0/24 with a host PREFIX-hK at 10.5.K.10), each initiating its own IKE SA to the virtual address. Each
+# site's host pings host-a (-i 0.02) across both kills: every site's gap, whether every site's ping came back,
+# every site's IKE SA SPIs before and after the first takeover (swanctl, the same), its Child SA SPIs before the
+# first kill and after the fail-back (the same; the IKE SA is rekeyed there, as for to-b); IKE_SA_INIT and repeated
+# (SPI, sequence) pairs of step 4 cover the sites' traffic too. In the result line: sites_* and failback_sites_*.
 
 # Two lab necessities a real pair shares (docs/ha.md "See it"): the gateways send from the virtual address only
 # because keepalived installs a route to the peer with `src 192.0.2.10` (Palisade's sockets are bound to the
@@ -50,7 +62,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 read -r -a palisade <<< "${PALISADE_CMD:-$root/ops/bin/palisade}"
 
-keep=0 iperf=0 scenario=
+keep=0 iperf=0 scenario= sites=0 layout=
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
@@ -59,9 +71,13 @@ while [ $# -gt 0 ]; do
     --cut-active) scenario=cut-active; shift ;;
     --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]{0,2}$ ]] && [ "$2" -le 511 ] || { echo "ha-pair: --tunnels 1..511" >&2; exit 2; }
       scenario="tunnels-$2"; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N]" >&2; exit 2 ;;
+    --sites) [[ "${2:-}" =~ ^[2-8]$ ]] || { echo "ha-pair: --sites 2..8" >&2; exit 2; }
+      sites=$2; shift 2 ;;
+    --layout) case "${2:-}" in a|b|c) layout=$2; scenario="layout-$2" ;; *) echo "ha-pair: --layout a|b|c" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N | --sites N | --layout a|b|c]" >&2; exit 2 ;;
   esac
 done
+[ "$sites" = 0 ] || [ -z "$scenario" ] || { echo "ha-pair: --sites goes with the usual steps only" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "ha-pair: run as root (namespaces, TUN devices, keepalived)" >&2; exit 2; }
 for p in ip keepalived swanctl /usr/lib/ipsec/charon tcpdump tshark ping curl nft /usr/bin/python3 pg_lsclusters; do
   command -v "$p" >/dev/null || { echo "ha-pair: $p is missing (see ops/test-programs.txt; ops/bin/test --programs)" >&2; exit 2; }
@@ -69,15 +85,22 @@ done
 
 P=${LAB_PREFIX:-hap}
 NS="$P-inet $P-lana $P-gw1 $P-gw2 $P-ss $P-ha $P-hb"
+# with --layout a cluster link of its own (PREFIX-clu), and with b a management link (PREFIX-mgt); with --sites the
+# sites and their hosts (listed in full so that a leftover of an earlier run with other options goes too)
+NS_ALL="$NS $P-clu $P-mgt $(for k in 1 2 3 4 5 6 7 8; do printf '%s ' "$P-s$k" "$P-h$k"; done)"
+[ -z "$layout" ] || NS+=" $P-clu"
+[ "$layout" != b ] || NS+=" $P-mgt"
+for k in $(seq 1 "$sites"); do NS+=" $P-s$k $P-h$k"; done
 VIP=192.0.2.10
 PSK="ha-pair-lab-psk-not-for-production"
 work=$(mktemp -d /tmp/palisade-ha-pair.XXXXXX)
 chmod 700 "$work"
 say() { echo "ha-pair: $*"; }
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; } # seconds since EPOCH
 
 down() {
   [ -f "$work/fwd.pid" ] && kill "$(cat "$work/fwd.pid")" 2>/dev/null || true
-  for ns in $NS; do
+  for ns in $NS_ALL; do
     if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
       ip netns del "$ns"
@@ -115,6 +138,10 @@ snapshot() { # the state of a run that failed, before the teardown: thread dumps
     done
     echo "--- strongSwan's SAs"
     timeout 10 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --list-sas 2>&1 || true
+    for k in $(seq 1 "$sites"); do
+      echo "--- site $k's SAs"
+      timeout 10 "$here/strongswan.sh" swanctl "$P-s$k" "$work/s$k" --list-sas 2>&1 || true
+    done
   } > "$work/snapshot.txt" 2>&1
   sleep 1
 }
@@ -129,6 +156,11 @@ keep_logs() { # [DIR]: copies the run's logs to DIR (default HA_PAIR_LOGS) and p
     [ -f "$work/$f" ] && cp "$work/$f" "$to/$(tr / - <<< "$f")"
   done
   for f in "$work"/gw[12]-gc-*.log; do [ -f "$f" ] && cp "$f" "$to/"; done
+  for f in "$work"/ping-*-s[1-8].txt "$work"/samples-*.txt "$work"/ping-split.txt "$work"/ping-mgmt.txt \
+      "$work"/keepalived-[12]/keepalived.conf; do
+    [ -f "$f" ] && cp "$f" "$to/$(sed "s#^$work/##" <<< "$f" | tr / -)"
+  done
+  for f in "$work"/s[1-8]/charon.log; do [ -f "$f" ] && cp "$f" "$to/$(sed "s#^$work/##" <<< "$f" | tr / -)"; done
   echo "ha-pair: logs of this run (both nodes, keepalived, strongSwan, pings, capture; no keys) in $to"
   return 0
 }
@@ -157,8 +189,22 @@ link() { # NS_A IF_A NS_B IF_B
 }
 down
 for ns in $NS; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-for br in inet lana; do ip -n "$P-$br" link add br0 type bridge; ip -n "$P-$br" link set br0 up; done
+bridges="inet lana"
+[ -z "$layout" ] || bridges+=" clu"
+[ "$layout" != b ] || bridges+=" mgt"
+for br in $bridges; do ip -n "$P-$br" link add br0 type bridge; ip -n "$P-$br" link set br0 up; done
+# the cluster's addresses: on the outside segment (the lab's first layout), or with --layout on a link of their own
+clnet=192.0.2
+[ -z "$layout" ] || clnet=10.9.1
 for n in 1 2; do
+  if [ -n "$layout" ]; then
+    link "$P-gw$n" clu "$P-clu" "clu-$n"; ip -n "$P-clu" link set "clu-$n" master br0
+    ip -n "$P-gw$n" addr add "10.9.1.$n/24" dev clu
+  fi
+  if [ "$layout" = b ]; then
+    link "$P-gw$n" mgt "$P-mgt" "mgt-$n"; ip -n "$P-mgt" link set "mgt-$n" master br0
+    ip -n "$P-gw$n" addr add "10.9.0.$n/24" dev mgt
+  fi
   link "$P-gw$n" wan "$P-inet" "wan-$n"; ip -n "$P-inet" link set "wan-$n" master br0
   link "$P-gw$n" lan "$P-lana" "lan-$n"; ip -n "$P-lana" link set "lan-$n" master br0
   ip -n "$P-gw$n" addr add "192.0.2.$n/24" dev wan
@@ -167,6 +213,7 @@ for n in 1 2; do
   # as on a real pair (docs/ha.md): traffic for the remote site is dropped, not routed in the clear, while this
   # gateway has no tunnel route (its node standby, or a tunnel down); Palisade's route through its TUN device wins
   ip -n "$P-gw$n" route add blackhole 10.2.0.0/24 metric 1000
+  [ "$sites" = 0 ] || ip -n "$P-gw$n" route add blackhole 10.5.0.0/16 metric 1000
 done
 link "$P-ss" wan "$P-inet" wan-s; ip -n "$P-inet" link set wan-s master br0
 ip -n "$P-ss" addr add 192.0.2.3/24 dev wan
@@ -178,6 +225,15 @@ ip -n "$P-ss" addr add 10.2.0.1/24 dev lan
 ip -n "$P-hb" addr add 10.2.0.10/24 dev eth0
 ip -n "$P-hb" route add default via 10.2.0.1
 ip netns exec "$P-ss" sysctl -qw net.ipv4.ip_forward=1
+for k in $(seq 1 "$sites"); do # site K: 192.0.2.(31+K) on the inet bridge, 10.5.K.0/24 inside, its host at .10
+  link "$P-s$k" wan "$P-inet" "wan-s$k"; ip -n "$P-inet" link set "wan-s$k" master br0
+  ip -n "$P-s$k" addr add "192.0.2.$((31 + k))/24" dev wan
+  link "$P-s$k" lan "$P-h$k" eth0
+  ip -n "$P-s$k" addr add "10.5.$k.1/24" dev lan
+  ip -n "$P-h$k" addr add "10.5.$k.10/24" dev eth0
+  ip -n "$P-h$k" route add default via "10.5.$k.1"
+  ip netns exec "$P-s$k" sysctl -qw net.ipv4.ip_forward=1
+done
 ip netns exec "$P-gw1" ping -c1 -W2 192.0.2.3 >/dev/null || fail "underlay ping gw1 -> strongSwan failed"
 
 # ---- PostgreSQL: a cluster of the lab's own (restarted under load below), reachable from the gateway namespaces --
@@ -263,6 +319,8 @@ case "$scenario" in rekey-ours|rekey-ours-delete) lifetime=" childsa lifetime 60
 cat > "$work/palisade.conf" <<CONF
 ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3$lifetime srcid $VIP psk "$PSK" label to-b
 CONF
+# --sites: the documentation's hub, any site that authenticates with the tunnel's PSK (one IKE SA each)
+[ "$sites" = 0 ] || echo "ike passive from 10.1.0.0/24 to 10.5.0.0/16 srcid $VIP psk \"$PSK-hub\" label hub" >> "$work/palisade.conf"
 chmod 600 "$work/palisade.conf"
 mkdir -m 700 "$work/gw1" "$work/gw2"
 "${palisade[@]}" ha init --data "$work/gw1" > "$work/ha-init.out" || fail "palisade ha init: $(cat "$work/ha-init.out")"
@@ -277,7 +335,7 @@ start_node() { # N: palisade run in gw N's namespace, appending to its log
   # say why a member became unreachable
   ip netns exec "$P-gw$n" env JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-Xlog:gc*,safepoint:file=$work/gw$n-gc-%p.log:time,uptime,level,tags:filecount=0 -Dlogback.configurationFile=$work/logback.xml -Dpekko.cluster.log-info-verbose=on${HA_PAIR_JFR:+ -XX:StartFlightRecording=settings=profile}" \
       "${palisade[@]}" run "${conf[@]}" --data "$work/gw$n" --tun halab0 --workers 1 \
-      --api 127.0.0.1:8470 --cluster "192.0.2.$n:25520" --seed 192.0.2.1:25520 --seed 192.0.2.2:25520 \
+      --api 127.0.0.1:8470 --cluster "$clnet.$n:25520" --seed "$clnet.1:25520" --seed "$clnet.2:25520" \
       --journal-url jdbc:postgresql://127.0.0.1:15432/palisade_ha_lab --journal-user palisade_ha_lab \
       --journal-password-file "$work/db-password" >> "$work/gw$n.log" 2>&1 &
   disown $! # its kill -9 is the point, not news
@@ -335,7 +393,37 @@ for n in 1 2; do
       -e "s#\"/usr/lib/palisade/palisade-ha-check#\"/usr/bin/env PALISADE_API=127.0.0.1:8470 PALISADE_TOKEN_FILE=$work/gw$n/api-token $root/ops/ha/palisade-ha-check#" \
       -e "s#\"/usr/lib/palisade/palisade-ha-notify /run/palisade/vrrp-state\"#\"$root/ops/ha/palisade-ha-notify $work/keepalived-$n/state\"#" \
       "$root/ops/ha/keepalived.conf.example" > "$work/keepalived-$n/keepalived.conf"
-  sed -i "s#^    track_script {#    virtual_routes {\n        src $VIP 192.0.2.3/32 dev wan\n    }\n    track_script {#" \
+  routes="        src $VIP 192.0.2.3/32 dev wan"
+  [ "$sites" = 0 ] || routes+="\n        src $VIP 192.0.2.32/29 dev wan" # the sites, 192.0.2.32-39
+  sed -i "s#^    track_script {#    virtual_routes {\n$routes\n    }\n    track_script {#" \
+      "$work/keepalived-$n/keepalived.conf"
+  # --layout c: (a) with the inside address in a VRRP instance of its own, advertising on the inside segment
+  if [ "$layout" = c ]; then
+    sed -i '/^        10.1.0.1\/24 dev lan$/d' "$work/keepalived-$n/keepalived.conf"
+    cat >> "$work/keepalived-$n/keepalived.conf" <<KA
+
+vrrp_instance palisade_lan {
+    state BACKUP
+    interface lan
+    virtual_router_id 52
+    priority 100
+    vrrp_version 3
+    advert_int 0.5
+    virtual_ipaddress {
+        10.1.0.1/24 dev lan
+    }
+    track_script {
+        palisade_alive
+        palisade_active
+    }
+    notify "$root/ops/ha/palisade-ha-notify $work/keepalived-$n/state"
+}
+KA
+  fi
+  # --layout b: the adverts go to the other gateway over the management link (unicast), the addresses stay where
+  # they are; each gateway goes to FAULT if its outside or inside link is down
+  [ "$layout" != b ] || sed -i -e 's/^    interface wan /    interface mgt /' \
+      -e "s#^    track_script {#    unicast_src_ip 10.9.0.$n\n    unicast_peer {\n        10.9.0.$((3 - n))\n    }\n    track_interface {\n        wan\n        lan\n    }\n    track_script {#" \
       "$work/keepalived-$n/keepalived.conf"
   ip netns exec "$P-gw$n" keepalived --dont-fork --log-console --log-detail --vrrp \
       -f "$work/keepalived-$n/keepalived.conf" -p "$work/keepalived-$n/keepalived.pid" \
@@ -350,7 +438,9 @@ ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" || fail "keepalived di
 # strongSwan's log line by line and with its Child SAs' story: what it did at a takeover must survive the teardown
 sed -i 's/^      ike = 2$/      ike = 2\n      chd = 2\n      flush_line = yes/' "$work/ss/strongswan.conf"
 "$here/strongswan.sh" start "$P-ss" "$work/ss"
-ip netns exec "$P-inet" tcpdump -i br0 -s 256 -U -w "$work/wire.pcap" udp > "$work/tcpdump.out" 2>&1 &
+# with --layout also the VRRP adverts and ARP on the outside segment (who holds the address)
+capture=udp; [ -z "$layout" ] || capture="udp or ip proto 112 or arp"
+ip netns exec "$P-inet" tcpdump -i br0 -s 256 -U -w "$work/wire.pcap" "$capture" > "$work/tcpdump.out" 2>&1 &
 for _ in $(seq 1 50); do grep -q listening "$work/tcpdump.out" && break; sleep 0.1; done
 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --initiate --child net > "$work/initiate.out" 2>&1 \
   || fail "strongSwan could not bring the tunnel up: $(tail -5 "$work/initiate.out")"
@@ -372,6 +462,46 @@ for _ in $(seq 1 60); do
 done
 [ "$ok" = 1 ] || fail "no takeover state journaled for to-b: $ev"
 say "tunnel up (strongSwan IKE SA $before), takeover state journaled"
+
+# ---- --sites N: N strongSwan sites on the hub tunnel, each its own ID and IKE SA --------------------------------
+site_swan() { local k=$1; shift; "$here/strongswan.sh" swanctl "$P-s$k" "$work/s$k" "$@"; }
+site_spis() { # K: site K's IKE SA SPIs (swanctl)
+  site_swan "$1" --list-sas | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | head -1 | tr -d '*'
+}
+site_child() { site_swan "$1" --list-sas | grep -o ' \(in\|out\) \+[0-9a-f]\{8\}' | awk '{print $2}' | tr '\n' , ; }
+site_before=() site_child_before=()
+if [ "$sites" != 0 ]; then
+  t0=$(date +%s.%N)
+  for k in $(seq 1 "$sites"); do
+    a=192.0.2.$((31 + k))
+    "$here/strongswan.sh" conf "$work/s$k" "$a" "$VIP" "10.5.$k.0/24" 10.1.0.0/24 "$PSK-hub"
+    sed -i -e "s/^      id = $a$/      id = site$k.lab.example/" -e "s/^    id-1 = $a$/    id-1 = site$k.lab.example/" \
+      "$work/s$k/swanctl.conf"
+    sed -i 's/^      ike = 2$/      ike = 2\n      chd = 2\n      flush_line = yes/' "$work/s$k/strongswan.conf"
+    "$here/strongswan.sh" start "$P-s$k" "$work/s$k" || fail "strongSwan of site $k did not start"
+    site_swan "$k" --initiate --child net > "$work/s$k/initiate.out" 2>&1 \
+      || fail "site $k could not bring its IKE SA up: $(tail -5 "$work/s$k/initiate.out")"
+  done
+  for k in $(seq 1 "$sites"); do
+    ok=0
+    for _ in $(seq 1 30); do
+      ip netns exec "$P-h$k" ping -c 2 -i 0.2 -W 1 10.1.0.10 >/dev/null 2>&1 && { ok=1; break; }
+    done
+    [ "$ok" = 1 ] || fail "no ping from site $k's host to host-a"
+    site_before[k]=$(site_spis "$k")
+    site_child_before[k]=$(site_child "$k" || true)
+  done
+  ok=0
+  for _ in $(seq 1 60); do
+    ev=$(ip netns exec "$P-gw1" "${palisade[@]}" events hub --type takeover-state --token-file "$work/gw1/api-token" 2>&1 || true)
+    if [ "$(grep -c 'scope=ike-sa' <<< "$ev")" -ge "$sites" ] && [ "$(grep -c 'scope=child-sa' <<< "$ev")" -ge "$sites" ]; then
+      ok=1; break
+    fi
+    sleep 1
+  done
+  [ "$ok" = 1 ] || fail "the hub's takeover state is not journaled for $sites sites: $ev"
+  say "$sites sites up on the hub tunnel ($(since "$t0") s), each pinging host-a, takeover state journaled"
+fi
 
 # ---- helpers for the two takeovers -----------------------------------------------------------------------------------
 cat > "$work/ping.py" <<'PY'
@@ -419,7 +549,6 @@ NFT
   done
 }
 heal_gateways() { local br; for br in inet lana; do ip netns exec "$P-$br" nft delete table bridge ha_cut 2>/dev/null || true; done; }
-since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; } # seconds since EPOCH
 val() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<< "$2"; } # KEY "k=v k=v ...": the value of KEY
 cfg() { # N SCRIPT...: palisade configure against gw N's node
   local n=$1; shift
@@ -428,10 +557,25 @@ cfg() { # N SCRIPT...: palisade configure against gw N's node
 commit_status() { # N ID: the status of revision ID (pending, confirmed, rolled-back ...) as gw N's API shows it
   { cfg "$1" show commits 2>/dev/null || true; } | awk -v id="$2" '$1 == id {print $2; exit}'
 }
-ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; sets killed_at and res (ping.py's line)
-  local n=$1 tag=$2 victim pingpid
+sites_res() { # TAG KILLED: the sites' pings of TAG: "sites_resumed=K sites_gap_ms=G1,G2,... sites_gap_max_ms=M"
+  local k r resumed=0 gaps= max=0 g
+  for k in $(seq 1 "$sites"); do
+    r=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$1-s$k.txt" "$2")
+    [ "$(val resumed "$r")" = yes ] && resumed=$((resumed + 1))
+    g=$(val gap_ms "$r"); gaps+="${g:-none},"
+    [ -n "$g" ] && [ "$g" -gt "$max" ] && max=$g
+  done
+  echo "sites_resumed=$resumed sites_gap_ms=${gaps%,} sites_gap_max_ms=$max"
+}
+ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b (and from every site's host to host-a with --sites), kill -9 of
+  # gw N's node; sets killed_at, res (ping.py's line) and sres (sites_res's)
+  local n=$1 tag=$2 victim pingpid k spids=()
   ip netns exec "$P-ha" ping -D -i 0.01 -W 1 10.2.0.10 > "$work/ping-$tag.txt" 2>&1 &
   pingpid=$!
+  for k in $(seq 1 "$sites"); do
+    ip netns exec "$P-h$k" ping -D -i 0.02 -W 1 10.1.0.10 > "$work/ping-$tag-s$k.txt" 2>&1 &
+    spids+=($!)
+  done
   sleep 3
   ensure_standby $((3 - n))
   victim=$(node_pid "$n")
@@ -441,13 +585,17 @@ ping_kill() { # N TAG: ping -i 0.01 host-a -> host-b, kill -9 of gw N's node; se
   say "kill -9 of gw$n's node (pid $victim) at $killed_at"
   for _ in $(seq 1 240); do
     res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
-    grep -q 'resumed=yes' <<< "$res" && break
+    if grep -q 'resumed=yes' <<< "$res"; then
+      [ "$sites" = 0 ] && break
+      [ "$(val sites_resumed "$(sites_res "$tag" "$killed_at")")" = "$sites" ] && break
+    fi
     sleep 0.25
   done
   sleep 2
-  kill -INT "$pingpid" 2>/dev/null || true
-  wait "$pingpid" 2>/dev/null || true
+  kill -INT "$pingpid" "${spids[@]}" 2>/dev/null || true
+  wait "$pingpid" "${spids[@]}" 2>/dev/null || true
   res=$(/usr/bin/python3 "$work/ping.py" "$work/ping-$tag.txt" "$killed_at")
+  sres=; [ "$sites" = 0 ] || sres=$(sites_res "$tag" "$killed_at")
 }
 
 if [ -n "$scenario" ]; then
@@ -476,7 +624,7 @@ rev2=$(cfg 1 load "$work/conf-2" -time 45 "to-c, confirmed after the takeover" 2
 [ "$(commit_status 1 "$rev2")" = pending ] || fail "$rev2 is not pending on gw1: $(cfg 1 show commits 2>&1)"
 say "$rev2 committed on gw1 with -time 45 (adds tunnel to-c), pending"
 ping_kill 1 takeover
-res1=$res killed=$killed_at
+res1=$res killed=$killed_at sres1=$sres
 confirmed=no confirm_s=
 for _ in $(seq 1 40); do
   if cfg 2 commit-confirm "$rev2" > "$work/confirm.out" 2>&1; then
@@ -492,6 +640,15 @@ resumed_ike=no; grep -q 'resuming IKE SA' "$work/gw2.log" && resumed_ike=yes
 say "gw2 is now ${gw2role:-?}; it resumed the journaled IKE SA: $resumed_ike"
 say "gap: $(val gap_ms "$res1") ms without a reply (from $(val gap_from "$res1") s after the kill); lost $(val lost "$res1") of $(val sent "$res1") pings (longest run $(val lost_run "$res1")); ping resumed: $(val resumed "$res1")"
 say "strongSwan IKE SA before: ${before:-none}, after: ${after:-none}"
+sites_same=0
+if [ "$sites" != 0 ]; then
+  for k in $(seq 1 "$sites"); do
+    s_after=$(site_spis "$k" || true)
+    [ -n "${site_before[k]}" ] && [ "${site_before[k]}" = "$s_after" ] && sites_same=$((sites_same + 1))
+    say "site $k: IKE SA before ${site_before[k]:-none}, after ${s_after:-none}"
+  done
+  say "sites: $(val sites_resumed "$sres1") of $sites pinging again; gaps (ms) $(val sites_gap_ms "$sres1"); $sites_same of $sites kept their IKE SA SPIs"
+fi
 if [ "$iperf" != 0 ]; then
   wait "$iperfpid" 2>/dev/null || true
   # per-second intervals of the TCP stream: Mbit/s before the kill, seconds with nothing, Mbit/s at the end
@@ -522,8 +679,14 @@ rev3=$(cfg 2 load "$work/conf-3" -time 20 "to-d, left to roll back" 2>"$work/com
 committed3=$(date +%s.%N)
 say "$rev3 committed on gw2 with -time 20 (adds tunnel to-d), pending; nobody confirms it"
 ping_kill 2 failback
-res2=$res
+res2=$res sres2=$sres
 gw1role=$(role 1)
+sites_child_same=0
+for k in $(seq 1 "$sites"); do
+  c=$(site_child "$k" || true)
+  [ -n "${site_child_before[k]}" ] && [ "${site_child_before[k]}" = "$c" ] && sites_child_same=$((sites_child_same + 1))
+done
+[ "$sites" = 0 ] || say "fail-back, sites: $(val sites_resumed "$sres2") of $sites pinging again; gaps (ms) $(val sites_gap_ms "$sres2"); $sites_child_same of $sites kept their Child SA"
 after2=$(spis || true)
 child_after2=$(child_spis || true)
 resumed_back=no; [ "$(grep -c 'resuming IKE SA' "$work/gw1.log")" -ge 1 ] && resumed_back=yes
@@ -546,7 +709,8 @@ tunnels=$(ip netns exec "$P-gw1" "${palisade[@]}" status --token-file "$work/gw1
 status2_end=$(commit_status 1 "$rev2")
 say "$rev3 on gw1: ${status3:-?} (${rolled_s} s after it was committed); $rev2: ${status2_end:-?}; running: ${running:-?} (tunnels in the config: ${labels%,}; in status: ${tunnels%,})"
 config_ok=no
-[ "$running" = "$rev2" ] && [ "$labels" = "to-b,to-c," ] && [ "$tunnels" = "to-b,to-c," ] && config_ok=yes
+want_labels=to-b,to-c,; [ "$sites" = 0 ] || want_labels=hub,to-b,to-c,
+[ "$running" = "$rev2" ] && [ "$labels" = "$want_labels" ] && [ "$tunnels" = "to-b,to-c," ] && config_ok=yes
 
 # ---- PostgreSQL restarted under load: ping across, commits through the API around the restart ----------------------
 api1() { # METHOD PATH [curl args...]: gw1's API, the token in a header read from stdin
@@ -634,9 +798,14 @@ for _ in $(seq 1 50); do [ -z "$(ip netns pids "$P-inet")" ] && break; sleep 0.1
 
 # ---- what the wire says ----------------------------------------------------------------------------------------
 inits_after=$(tshark -r "$work/wire.pcap" -Y "isakmp.exchangetype == 34 && frame.time_epoch > $killed" -T fields -e frame.number 2>/dev/null | wc -l)
-tshark -r "$work/wire.pcap" -Y esp -T fields -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
+tshark -r "$work/wire.pcap" -Y esp -T fields -e ip.src -e esp.spi -e esp.sequence 2>/dev/null > "$work/esp.txt"
 esp=$(wc -l < "$work/esp.txt")
-repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
+# ours: what the pair sent (from the virtual address). The peers' ESP can be on the bridge twice without any peer
+# sending it twice: with --sites, a site's packet that reached the dead node's gateway while no gateway held the
+# virtual address is forwarded by that gateway (ip_forward) to the new holder once its gratuitous ARP is out — the
+# same frame again with the gateway's MAC (seen: ~25 per site at each kill, ping -i 0.02). Counted apart.
+repeated=$(awk -v v="$VIP" '$1 == v {print $2, $3}' "$work/esp.txt" | sort | uniq -d | wc -l)
+repeated_peers=$(awk -v v="$VIP" '$1 != v {print $2, $3}' "$work/esp.txt" | sort | uniq -d | wc -l)
 # ESP the gateways sent after the cut, by source MAC in capture order: a handover is one switch; two senders at
 # once would interleave (more switches)
 read -r esp_cut_macs esp_cut_switches < <(tshark -r "$work/wire.pcap" \
@@ -649,5 +818,12 @@ same=no; [ -n "$before" ] && [ "$before" = "$after" ] && same=yes
 same2=none; [ -n "$after2" ] && same2=rekeyed; [ -n "$before" ] && [ "$before" = "$after2" ] && same2=same
 child_same=no; [ -n "$child_before" ] && [ "$child_before" = "$child_after2" ] && child_same=yes
 say "IKE_SA_INIT on the wire after the first kill: $inits_after"
-say "repeated (SPI, sequence) pairs on the bridge: $repeated of $esp ESP packets (both takeovers)"
-result "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)"
+say "repeated (SPI, sequence) pairs on the bridge: $repeated among the pair's $(awk -v v="$VIP" '$1 == v' "$work/esp.txt" | wc -l) ESP packets (both takeovers); among the peers' (forwarded copies, above): $repeated_peers"
+sites_kv=
+if [ "$sites" != 0 ]; then
+  sites_kv=" sites=$sites $sres1 sites_spis_same=$sites_same $(sed 's/sites_/failback_sites_/g' <<< "$sres2") failback_sites_child_same=$sites_child_same"
+  [ "$(val sites_resumed "$sres1")" = "$sites" ] || verdict+=" sites_resumed=$(val sites_resumed "$sres1")"
+  [ "$(val sites_resumed "$sres2")" = "$sites" ] || verdict+=" failback_sites_resumed=$(val sites_resumed "$sres2")"
+  [ "$sites_same" = "$sites" ] || verdict+=" sites_spis_same=$sites_same"
+fi
+result "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated repeated_peers=$repeated_peers esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)${sites_kv:-}"

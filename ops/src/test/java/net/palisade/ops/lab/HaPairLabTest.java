@@ -18,7 +18,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * The script measures and the test judges: the standby is active, the ping resumes within 3 s, strongSwan keeps its
  * IKE SA (same SPIs in {@code swanctl --list-sas}) and no IKE_SA_INIT crosses the wire after the kill — the new
  * active node went on with the journaled SAs (RFC 6311 message ID sync) —, tshark sees no (SPI, sequence number)
- * pair twice, and the killed node comes back as standby. A commit made with {@code -time 45} on the node that dies is
+ * pair of the pair's twice, and the killed node comes back as standby. The pair also runs the documentation's hub
+ * ({@code --sites 3}: an any-peer passive tunnel, three more strongSwan sites each with its own ID, network and host,
+ * one IKE SA each): every site's ping to host-a comes back within 3 s of each kill, every site keeps its IKE SA
+ * SPIs across the first takeover and its Child SA across both. A commit made with {@code -time 45} on the node that dies is
  * confirmed through the new active node's API. Then the fail-back: the new active node is killed with a commit of
  * {@code -time 20} pending; the tunnel returns to the first node under 3 s again, with the same Child SA (the IKE SA
  * rekeyed: a second message ID sync is not possible, docs/ha.md), and the commit
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 class HaPairLabTest {
     @Test
     void killNineOfTheActiveNodeKeepsStrongSwansSasOnTheStandby(@TempDir Path tmp) throws Exception {
-        HaPairScript script = HaPairScript.run(HaPairLabTest.class, tmp, "ha-pair-result");
+        HaPairScript script = HaPairScript.run(HaPairLabTest.class, tmp, "ha-pair-result", "--sites", "3");
         String output = script.output();
         Map<String, String> r = script.result();
         assertThat(r.get("active_after")).as("the standby is active after the kill\n%s", output).isEqualTo("active");
@@ -41,7 +44,12 @@ class HaPairLabTest {
         assertThat(Long.parseLong(r.get("gap_ms"))).as("longest time without a reply, ms\n%s", output)
                 .isLessThan(3_000);
         assertThat(Long.parseLong(r.get("esp"))).as("ESP on the bridge").isGreaterThan(200);
-        assertThat(r.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", output).isEqualTo("0");
+        assertThat(r.get("repeated")).as("repeated (SPI, sequence) pairs the pair sent\n%s", output).isEqualTo("0");
+        // the hub: every site's ping back within the same bound, every site's IKE SA kept (message ID sync each)
+        assertThat(r.get("sites_resumed")).as("sites whose ping resumed\n%s", output).isEqualTo("3");
+        assertThat(Long.parseLong(r.get("sites_gap_max_ms"))).as("the longest site gap, ms\n%s", output)
+                .isLessThan(3_000);
+        assertThat(r.get("sites_spis_same")).as("sites whose IKE SA SPIs are the same\n%s", output).isEqualTo("3");
         assertThat(r.get("resumed_ike")).as("the new active node resumed the journaled IKE SA\n%s", output)
                 .isEqualTo("yes");
         assertThat(r.get("ike_sa_init_after")).as("IKE_SA_INIT after the kill\n%s", output).isEqualTo("0");
@@ -60,6 +68,9 @@ class HaPairLabTest {
         assertThat(r.get("failback_resumed_ping")).as("the ping resumed after the fail-back\n%s", output)
                 .isEqualTo("yes");
         assertThat(Long.parseLong(r.get("failback_gap_ms"))).as("fail-back gap, ms\n%s", output).isLessThan(3_000);
+        assertThat(r.get("failback_sites_resumed")).as("sites whose ping resumed\n%s", output).isEqualTo("3");
+        assertThat(Long.parseLong(r.get("failback_sites_gap_max_ms"))).as(output).isLessThan(3_000);
+        assertThat(r.get("failback_sites_child_same")).as("sites whose Child SA stayed\n%s", output).isEqualTo("3");
         // a second takeover of one IKE SA rekeys it (strongSwan cannot answer a second message ID sync under
         // AES-GCM): new IKE SPIs, no IKE_SA_INIT (asserted above for everything after the first kill), same Child SA
         assertThat(r.get("failback_ike_sa")).as("strongSwan's IKE SA after the fail-back\n%s", output)
