@@ -133,7 +133,7 @@ public final class TunnelEntity
     public SignalHandler<TunnelState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    if (!state.takeover().reserved().isEmpty()) {
+                    if (!state.takeover().reserved().isEmpty() || state.adminUp()) { // also the replay marks
                         deps.ports().recovered(label, state.takeover().reserved());
                     }
                     if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {

@@ -35,8 +35,9 @@ public interface TunnelPorts {
 
     /**
      * The tunnel's journal was replayed (node start, or the entity moved): {@code reserved} holds the highest
-     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above. Called
-     * before the tunnel is started again.
+     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above; and the
+     * tunnel's inbound replay high-water marks are to be read for its inbound SAs to start at. Called before the
+     * tunnel is started again (when it is admin up, or has reservations).
      */
     default void recovered(String label, java.util.Map<Long, Long> reserved) {}
 
