@@ -63,6 +63,10 @@ public final class DataplanePorts implements TunnelPorts {
         if (sequences != null) {
             sequences.recovered(label, reserved);
         }
+    }
+
+    @Override
+    public void replayMarks(String label) {
         replayMarks.accept(label);
     }
 

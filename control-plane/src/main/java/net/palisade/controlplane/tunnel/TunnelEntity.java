@@ -133,7 +133,8 @@ public final class TunnelEntity
     public SignalHandler<TunnelState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    if (!state.takeover().reserved().isEmpty() || state.adminUp()) { // also the replay marks
+                    deps.ports().replayMarks(label);
+                    if (!state.takeover().reserved().isEmpty()) {
                         deps.ports().recovered(label, state.takeover().reserved());
                     }
                     if (state.ike() && (state.ikeSa().isPresent() || !state.sas().isEmpty())) {

@@ -35,11 +35,17 @@ public interface TunnelPorts {
 
     /**
      * The tunnel's journal was replayed (node start, or the entity moved): {@code reserved} holds the highest
-     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above; and the
-     * tunnel's inbound replay high-water marks are to be read for its inbound SAs to start at. Called before the
-     * tunnel is started again (when it is admin up, or has reservations).
+     * outbound sequence number reserved per outbound SPI, for SAs installed from now on to start above. Called
+     * before the tunnel is started again.
      */
     default void recovered(String label, java.util.Map<Long, Long> reserved) {}
+
+    /**
+     * The tunnel's journal was replayed: its inbound SAs installed from now on start their replay windows at the
+     * high-water marks the node recorded for them (a restart, a takeover). Called first on recovery, before
+     * {@link #recovered}, for every tunnel.
+     */
+    default void replayMarks(String label) {}
 
     /**
      * Goes on with the tunnel's established IKE SA and Child SAs from their journaled, sealed state instead of
