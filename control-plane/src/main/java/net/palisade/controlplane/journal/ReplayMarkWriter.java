@@ -24,7 +24,7 @@ import net.palisade.dataplane.sa.ReplayMarks;
  * IKE Child SA resumed with the pair key) starts its replay window where the last node's stood, not empty.
  *
  * <p>On a thread of its own with a connection of its own ({@link DatabaseLoop}), it samples every installed inbound
- * SA's {@link InboundSa#mark()} every {@link #interval} (an opaque read, no lock on the packet path) and writes, in
+ * SA's {@link InboundSa#mark()} about once a second (an opaque read, no lock on the packet path) and writes, in
  * one transaction, the marks that advanced ({@code GREATEST}: marks only go up) and deletes the rows of SAs that are
  * gone. A new SA that did not start from a recovered mark takes its (label, SPI) over with its own mark, so a row
  * never outlives its SA's keys into an SA of the same SPI with new ones. Rows whose SA never came back (a tunnel
