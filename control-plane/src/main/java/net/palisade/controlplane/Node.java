@@ -281,6 +281,7 @@ public final class Node implements AutoCloseable {
             if (cp != null) {
                 cp.close();
             }
+            replayMarks.ifPresent(ReplayMarkWriter::closeLoader);
             dataplane.ifPresent(Dataplane::close);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -96,10 +96,15 @@ public final class ReplayMarkWriter {
         }, this::closeQuietly);
         return () -> {
             loop.stop();
-            synchronized (loading) {
-                loadConnection = close(loadConnection);
-            }
+            closeLoader();
         };
+    }
+
+    /** Closes the connection {@link #recover} opened (the node did not start, or stopped). */
+    public void closeLoader() {
+        synchronized (loading) {
+            loadConnection = close(loadConnection);
+        }
     }
 
     /**
