@@ -99,48 +99,7 @@ class RunReplayMarkStrongSwanTest {
                     assertThat(again.exit()).as(again.output() + "\nnode log:\n" + read(secondLog)).isZero();
                 });
 
-                // the mark the restarted node started the inbound SA at, and what strongSwan sent before the kill
-                Matcher m = MARK.matcher(read(secondLog));
-                assertThat(m.find()).as(read(secondLog)).isTrue();
-                String spi = "0x" + String.format("%08x", Long.parseLong(m.group(1), 16));
-                long mark = Long.parseLong(m.group(2));
-                String inbound = "esp && ip.src == 192.0.2.2 && esp.spi == " + spi;
-                List<String> frames = Tshark.fields(recorded, inbound, "frame.number");
-                List<String> sequences = Tshark.fields(recorded, inbound, "esp.sequence");
-                assertThat(frames).hasSizeGreaterThanOrEqualTo(20).hasSameSizeAs(sequences); // of 30 echo replies
-                long atOrBelow = sequences.stream().mapToLong(Long::parseLong).filter(s -> s <= mark).count();
-                // sampled every second during 3 s of pings and the seconds after: the mark covers most of them
-                assertThat(atOrBelow).as("recorded packets at or below the mark %d: %s", mark, sequences)
-                        .isGreaterThanOrEqualTo(10);
-
-                System.out.printf("inbound SPI %s: mark %d, %d recorded packets (sequence numbers %s), %d at or below"
-                        + " the mark%n", spi, mark, sequences.size(), sequences, atOrBelow);
-                String token = Files.readString(data.resolve("api-token")).strip();
-                long before = replayDrops(token);
-                Lab.Result sent = Lab.in(PREFIX + "-inet", "/usr/bin/python3", "-c", """
-                        import sys
-                        from scapy.all import IP, UDP, rdpcap, sendp
-                        packets = rdpcap(sys.argv[1])
-                        chosen = [packets[int(n) - 1] for n in sys.argv[3].split(',')]
-                        for p in chosen:
-                            # captured before the veth filled in the UDP checksum (offload): computed here, as the
-                            # peer's NIC would have; the ESP inside is sent as recorded
-                            if UDP in p:
-                                del p[UDP].chksum
-                            del p[IP].chksum
-                        sendp(chosen, iface=sys.argv[2], verbose=False)
-                        print(len(chosen))
-                        """, recorded.toString(), "br0", String.join(",", frames));
-                assertThat(sent.exit()).as(sent.output()).isZero();
-                assertThat(sent.output().strip()).isEqualTo(String.valueOf(frames.size()));
-                // every replayed packet the mark covers is dropped as a replay (those above it, sent in the last
-                // moments before the kill, are the exposure docs/ha.md states: accepted once)
-                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(replayDrops(token))
-                        .as("mark %d, sent %s\n%s\nnode log:\n%s", mark, sequences, metrics(token), read(secondLog))
-                        .isEqualTo(before + atOrBelow));
-                Lab.Result fresh = Lab.in(PREFIX + "-ha", "ping", "-c", "10", "-i", "0.1", "-W", "1", "10.2.0.10");
-                assertThat(fresh.exit()).as(fresh.output()).isZero();
-                assertThat(replayDrops(token)).isEqualTo(before + atOrBelow);
+                replayedEspIsDropped(PREFIX, GWA, data, recorded, secondLog);
             } finally {
                 first.destroyForcibly();
                 if (second != null) {
@@ -153,16 +112,67 @@ class RunReplayMarkStrongSwanTest {
         }
     }
 
-    private static String metrics(String token) throws Exception {
-        Lab.Result r = Lab.in(GWA, "curl", "-sf", "-H", "Authorization: Bearer " + token,
+    /**
+     * Sends again, on the bridge, the ESP packets that 192.0.2.2 sent to the node in {@code gw} and {@code recorded}
+     * holds, and asserts that every one at or below the mark the restarted node logged is dropped as a replay, and
+     * that fresh traffic (a ping from {@code PREFIX-ha}) still crosses.
+     */
+    static void replayedEspIsDropped(String prefix, String gw, Path data, Path recorded, Path nodeLog)
+            throws Exception {
+        // the mark the restarted node started the inbound SA at, and what the peer sent before the kill
+        Matcher m = MARK.matcher(read(nodeLog));
+        assertThat(m.find()).as(read(nodeLog)).isTrue();
+        String spi = "0x" + String.format("%08x", Long.parseLong(m.group(1), 16));
+        long mark = Long.parseLong(m.group(2));
+        String inbound = "esp && ip.src == 192.0.2.2 && esp.spi == " + spi;
+        List<String> frames = Tshark.fields(recorded, inbound, "frame.number");
+        List<String> sequences = Tshark.fields(recorded, inbound, "esp.sequence");
+        assertThat(frames).hasSizeGreaterThanOrEqualTo(20).hasSameSizeAs(sequences); // of 30 echo replies
+        long atOrBelow = sequences.stream().mapToLong(Long::parseLong).filter(s -> s <= mark).count();
+        // sampled every second during 3 s of pings and the seconds after: the mark covers most of them
+        assertThat(atOrBelow).as("recorded packets at or below the mark %d: %s", mark, sequences)
+                .isGreaterThanOrEqualTo(10);
+
+        System.out.printf("inbound SPI %s: mark %d, %d recorded packets (sequence numbers %s), %d at or below"
+                + " the mark%n", spi, mark, sequences.size(), sequences, atOrBelow);
+        String token = Files.readString(data.resolve("api-token")).strip();
+        long before = replayDrops(gw, token);
+        Lab.Result sent = Lab.in(prefix + "-inet", "/usr/bin/python3", "-c", """
+                import sys
+                from scapy.all import IP, UDP, rdpcap, sendp
+                packets = rdpcap(sys.argv[1])
+                chosen = [packets[int(n) - 1] for n in sys.argv[3].split(',')]
+                for p in chosen:
+                    # captured before the veth filled in the UDP checksum (offload): computed here, as the
+                    # peer's NIC would have; the ESP inside is sent as recorded
+                    if UDP in p:
+                        del p[UDP].chksum
+                    del p[IP].chksum
+                sendp(chosen, iface=sys.argv[2], verbose=False)
+                print(len(chosen))
+                """, recorded.toString(), "br0", String.join(",", frames));
+        assertThat(sent.exit()).as(sent.output()).isZero();
+        assertThat(sent.output().strip()).isEqualTo(String.valueOf(frames.size()));
+        // every replayed packet the mark covers is dropped as a replay (those above it, sent in the last
+        // moments before the kill, are the exposure docs/ha.md states: accepted once)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(replayDrops(gw, token))
+                .as("mark %d, sent %s\n%s\nnode log:\n%s", mark, sequences, metrics(gw, token), read(nodeLog))
+                .isEqualTo(before + atOrBelow));
+        Lab.Result fresh = Lab.in(prefix + "-ha", "ping", "-c", "10", "-i", "0.1", "-W", "1", "10.2.0.10");
+        assertThat(fresh.exit()).as(fresh.output()).isZero();
+        assertThat(replayDrops(gw, token)).isEqualTo(before + atOrBelow);
+    }
+
+    private static String metrics(String gw, String token) throws Exception {
+        Lab.Result r = Lab.in(gw, "curl", "-sf", "-H", "Authorization: Bearer " + token,
                 "http://127.0.0.1:8470/metrics");
         assertThat(r.exit()).as(r.output()).isZero();
         return r.output();
     }
 
     /** The node's count of packets dropped as replays, from its {@code /metrics}. */
-    private static long replayDrops(String token) throws Exception {
-        String text = metrics(token);
+    private static long replayDrops(String gw, String token) throws Exception {
+        String text = metrics(gw, token);
         Matcher m = REPLAY_DROPS.matcher(text);
         List<Long> found = new ArrayList<>();
         while (m.find()) {
