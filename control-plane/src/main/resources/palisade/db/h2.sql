@@ -72,3 +72,14 @@ ALTER TABLE PUBLIC."state_checkpoint" ADD COLUMN IF NOT EXISTS "handler" VARCHAR
 -- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
 CREATE INDEX IF NOT EXISTS "state_checkpoint_through_idx" ON PUBLIC."state_checkpoint" ("persistence_id",
     "through_nanos", "sequence_number");
+
+-- each installed inbound SA's replay high-water mark: the highest sequence number it authenticated, sampled about
+-- once a second (ReplayMarkWriter) so that a node resuming the SA's keys after a restart starts its replay window
+-- there. Operational state, not history: one row per installed SA, rewritten in place, removed with the SA.
+CREATE TABLE IF NOT EXISTS PUBLIC."replay_mark" (
+    "label" VARCHAR(255) NOT NULL,
+    "spi" BIGINT NOT NULL,
+    "mark" BIGINT NOT NULL,
+    "updated" TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY("label","spi")
+);

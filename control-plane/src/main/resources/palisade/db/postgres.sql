@@ -120,3 +120,15 @@ ALTER TABLE public.state_checkpoint ADD COLUMN IF NOT EXISTS handler VARCHAR(64)
 -- the checkpoint a read starts from, found in the index alone (through_nanos rises with sequence_number)
 CREATE INDEX IF NOT EXISTS state_checkpoint_through_idx ON public.state_checkpoint(persistence_id, through_nanos,
     sequence_number);
+
+-- each installed inbound SA's replay high-water mark: the highest sequence number it authenticated, sampled about
+-- once a second (ReplayMarkWriter) so that a node resuming the SA's keys after a restart or a takeover starts its
+-- replay window there. Operational state, not history: one row per installed SA, rewritten in place, removed with
+-- the SA.
+CREATE TABLE IF NOT EXISTS public.replay_mark (
+    label VARCHAR(255) NOT NULL,
+    spi BIGINT NOT NULL,
+    mark BIGINT NOT NULL,
+    updated TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY(label, spi)
+);

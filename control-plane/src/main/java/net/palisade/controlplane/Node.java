@@ -14,6 +14,7 @@ import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.KeyLog;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.PairKey;
+import net.palisade.controlplane.journal.ReplayMarkWriter;
 import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.sa.JournalSequences;
 import net.palisade.controlplane.tunnel.DataplanePorts;
@@ -71,9 +72,11 @@ public final class Node implements AutoCloseable {
     private final Optional<IkeManager> ike;
     private final Optional<String> ikeOff;
     private final ControlPlane controlPlane;
+    private final Runnable stopReplayMarks;
 
     private Node(Optional<Dataplane> dataplane, Optional<IkeManager> ike, Optional<String> ikeOff,
-            ControlPlane controlPlane) {
+            ControlPlane controlPlane, Runnable stopReplayMarks) {
+        this.stopReplayMarks = stopReplayMarks;
         this.dataplane = dataplane;
         this.ike = ike;
         this.ikeOff = ikeOff;
@@ -257,8 +260,17 @@ public final class Node implements AutoCloseable {
             }
         }
         Optional<IkeManager> ikeForPorts = ike;
-        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> new DataplanePorts(d, ikeForPorts, sequences))
-                .orElse(TunnelPorts.NONE);
+        // inbound replay windows start at their SAs' last sampled high-water marks after a restart or a takeover
+        Optional<ReplayMarkWriter> replayMarks = dataplane.map(d -> new ReplayMarkWriter(
+                b.controlPlane.journalOrDefault(), d::inboundSas, d.replayMarks(), () -> {
+                    ControlPlane c = reports.get();
+                    return c != null && c.role().mayAct();
+                }));
+        TunnelPorts ports = dataplane.<TunnelPorts>map(d -> {
+            DataplanePorts p = new DataplanePorts(d, ikeForPorts, sequences);
+            replayMarks.ifPresent(w -> p.recoverReplayMarks(w::recover));
+            return p;
+        }).orElse(TunnelPorts.NONE);
         ControlPlane cp = null;
         try {
             cp = ControlPlane.start(b.controlPlane, ports, fence(ike));
@@ -269,6 +281,7 @@ public final class Node implements AutoCloseable {
             if (cp != null) {
                 cp.close();
             }
+            replayMarks.ifPresent(ReplayMarkWriter::closeLoader);
             dataplane.ifPresent(Dataplane::close);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -278,7 +291,8 @@ public final class Node implements AutoCloseable {
         ControlPlane up = cp;
         sequences.attach(up::report);
         ike.ifPresent(m -> m.attach(up));
-        return new Node(dataplane, ike, ikeOff, cp);
+        Runnable stopMarks = replayMarks.map(w -> w.start("palisade-replay-marks")).orElse(() -> {});
+        return new Node(dataplane, ike, ikeOff, cp, stopMarks);
     }
 
     /**
@@ -375,6 +389,7 @@ public final class Node implements AutoCloseable {
     /** Stops IKE (deleting its SAs at the peers), then the control plane, then the dataplane. */
     @Override
     public void close() {
+        stopReplayMarks.run(); // its connection closed before the journal's database
         ike.ifPresent(IkeManager::close);
         controlPlane.close();
         dataplane.ifPresent(Dataplane::close);

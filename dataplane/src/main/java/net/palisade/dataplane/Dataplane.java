@@ -25,6 +25,8 @@ import net.palisade.dataplane.io.TunDevice;
 import net.palisade.dataplane.io.UdpEndpoint;
 import net.palisade.dataplane.sa.EspOverhead;
 import net.palisade.dataplane.sa.FlowPair;
+import net.palisade.dataplane.sa.InboundSa;
+import net.palisade.dataplane.sa.ReplayMarks;
 import net.palisade.dataplane.sa.ManualKeying;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.dataplane.sa.SequenceReservations;
@@ -102,6 +104,7 @@ public final class Dataplane implements AutoCloseable {
     private final List<RawEspSocket> rawSockets;
     private final List<Worker> workers;
     private final Map<String, DataplaneTunnel> tunnels = new LinkedHashMap<>();
+    private final ReplayMarks replayMarks = new ReplayMarks();
     /** The routes through the TUN device this dataplane added, shared between tunnels. */
     private final TunnelRoutes routes;
     private final TunnelPings pings;
@@ -267,8 +270,8 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized void install(ManualTunnel tunnel) throws IOException {
         checkOpen();
-        install(ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
-                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events(), settings.sequences())));
+        install(fromMark(ManualKeying.prepare(tunnel, new ManualKeying.Params(workerCount,
+                settings.replayWindow(), settings.underlayMtu(), tunMtu, settings.events(), settings.sequences()))));
     }
 
     /**
@@ -473,8 +476,35 @@ public final class Dataplane implements AutoCloseable {
     }
 
     private ManualKeying.Prepared prepare(SaKeys keys) {
-        return ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
-                settings.underlayMtu(), tunMtu, settings.events(), ikeSequences));
+        return fromMark(ManualKeying.prepare(keys, new ManualKeying.Params(workerCount, settings.replayWindow(),
+                settings.underlayMtu(), tunMtu, settings.events(), ikeSequences)));
+    }
+
+    /** Starts the new inbound SA's replay window at its recovered high-water mark, if there is one. */
+    private ManualKeying.Prepared fromMark(ManualKeying.Prepared prepared) {
+        InboundSa in = prepared.sas().inbound();
+        long mark = replayMarks.markFor(in.label(), in.spi());
+        in.startAt(in.extendedSequenceNumbers() ? mark : Math.min(mark, 0xFFFF_FFFFL));
+        return prepared;
+    }
+
+    /**
+     * The recovered replay high-water marks that inbound SAs created from now on start at (empty unless the node
+     * put marks there: see {@link ReplayMarks}).
+     */
+    public ReplayMarks replayMarks() {
+        return replayMarks;
+    }
+
+    /** Every installed inbound SA of every tunnel, all pairs (for sampling their replay marks). */
+    public synchronized List<InboundSa> inboundSas() {
+        List<InboundSa> all = new ArrayList<>();
+        for (DataplaneTunnel t : tunnels.values()) {
+            for (TunnelSas p : t.pairs().pairs()) {
+                all.add(p.inbound());
+            }
+        }
+        return all;
     }
 
     /**

@@ -68,6 +68,12 @@ public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
         delegate.recovered(label, reserved);
     }
 
+    /** Passed on whatever the role, like the reservations: the entities run on the active node only anyway. */
+    @Override
+    public void replayMarks(String label) {
+        delegate.replayMarks(label);
+    }
+
     /**
      * Resumes only while active: an entity moved to this node after a takeover goes on with the journaled SAs. On a
      * standby the state may be stale by the time it becomes active (the active node goes on rekeying), so the

@@ -26,6 +26,8 @@ public final class DataplanePorts implements TunnelPorts {
     private final SaPort sas;
     private final Optional<IkeManager> ike;
     private final JournalSequences sequences;
+    /** Reads a recovered tunnel's inbound replay marks into the dataplane (none: windows start empty). */
+    private volatile java.util.function.Consumer<String> replayMarks = label -> {};
 
     public DataplanePorts(Dataplane dataplane) {
         this(dataplane, Optional.empty());
@@ -48,11 +50,24 @@ public final class DataplanePorts implements TunnelPorts {
         return ike.isPresent() && !sas.isEmpty() && ike.get().resume(tunnel, sas);
     }
 
+    /**
+     * @param recover reads a recovered tunnel's inbound replay high-water marks into the dataplane, before its SAs
+     *     are installed again ({@code ReplayMarkWriter::recover})
+     */
+    public void recoverReplayMarks(java.util.function.Consumer<String> recover) {
+        this.replayMarks = java.util.Objects.requireNonNull(recover, "recover");
+    }
+
     @Override
     public void recovered(String label, java.util.Map<Long, Long> reserved) {
         if (sequences != null) {
             sequences.recovered(label, reserved);
         }
+    }
+
+    @Override
+    public void replayMarks(String label) {
+        replayMarks.accept(label);
     }
 
     @Override

@@ -133,6 +133,7 @@ public final class TunnelEntity
     public SignalHandler<TunnelState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    deps.ports().replayMarks(label);
                     if (!state.takeover().reserved().isEmpty()) {
                         deps.ports().recovered(label, state.takeover().reserved());
                     }

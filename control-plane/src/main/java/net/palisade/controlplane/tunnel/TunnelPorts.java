@@ -41,6 +41,13 @@ public interface TunnelPorts {
     default void recovered(String label, java.util.Map<Long, Long> reserved) {}
 
     /**
+     * The tunnel's journal was replayed: its inbound SAs installed from now on start their replay windows at the
+     * high-water marks the node recorded for them (a restart, a takeover). Called first on recovery, before
+     * {@link #recovered}, for every tunnel.
+     */
+    default void replayMarks(String label) {}
+
+    /**
      * Goes on with the tunnel's established IKE SA and Child SAs from their journaled, sealed state instead of
      * starting its IKE session afresh (called on recovery instead of {@link #startIke}). False when they cannot be
      * resumed (no pair key, another key, unreadable state): the caller then starts the tunnel afresh.

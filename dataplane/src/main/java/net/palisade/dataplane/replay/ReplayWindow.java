@@ -14,7 +14,9 @@ package net.palisade.dataplane.replay;
  * }</pre>
  *
  * <p>Not thread-safe: one window per inbound SA, touched by that SA's worker only. Drop counters are plain fields
- * read by the same worker.
+ * read by the same worker. The one exception is {@link #mark()}, the highest authenticated sequence number, which any
+ * thread may read without a lock (an opaque read of a field written opaquely): the node samples it to journal the
+ * window's high-water mark ({@link #startAt}).
  */
 public final class ReplayWindow {
 
@@ -33,6 +35,8 @@ public final class ReplayWindow {
     private final int blockMask;
     /** Highest authenticated sequence number so far (0: none yet; sequence numbers start at 1). */
     private long top;
+    /** The high-water mark this window started at ({@link #startAt}), 0 if it started empty. */
+    private long start;
 
     private long duplicates;
     private long tooOld;
@@ -75,6 +79,48 @@ public final class ReplayWindow {
     /** Highest sequence number accepted so far, 0 before the first. */
     public long highest() {
         return top;
+    }
+
+    /**
+     * The same as {@link #highest()}, for any thread and without a lock: an opaque read, which sees each value
+     * {@link #update} wrote as it was written (never torn), possibly a little late. For sampling.
+     */
+    public long mark() {
+        return (long) TOP.getOpaque(this);
+    }
+
+    /**
+     * Starts the window at a high-water mark that an earlier incarnation of this SA had authenticated (a node
+     * restart or takeover resuming the SA's keys): {@code mark} becomes the highest sequence number and it and every
+     * number below it count as received, so a packet recorded before the restart is dropped as a replay; the next
+     * packet above it is accepted. Call before the first packet; 0 leaves the window empty.
+     *
+     * @param mark the full (64-bit for ESN) sequence number; for a 32-bit SA at most 2^32-1
+     * @throws IllegalStateException if the window has received a packet already
+     * @throws IllegalArgumentException for a mark a 32-bit SA cannot have
+     */
+    public void startAt(long mark) {
+        if (top != 0) {
+            throw new IllegalStateException("the replay window has received packets already");
+        }
+        if (!esn && Long.compareUnsigned(mark, LOW_MASK) > 0) {
+            throw new IllegalArgumentException("mark " + Long.toUnsignedString(mark) + " needs extended sequence"
+                    + " numbers");
+        }
+        if (mark == 0) {
+            return;
+        }
+        java.util.Arrays.fill(bitmap, -1L); // every earlier block: received
+        int bitsUpToMark = (int) (mark & 63) + 1;
+        // the mark's own block: the numbers up to it received, those above it (not yet sent) not
+        bitmap[blockIndex(mark)] = bitsUpToMark == 64 ? -1L : (1L << bitsUpToMark) - 1;
+        TOP.setOpaque(this, mark);
+        start = mark;
+    }
+
+    /** The mark this window started at ({@link #startAt}), 0 if it started empty. */
+    public long startedAt() {
+        return start;
     }
 
     /**
@@ -123,7 +169,7 @@ public final class ReplayWindow {
             for (long i = 1; i <= toClear; i++) {
                 bitmap[(int) ((currentBlock + i) & blockMask)] = 0L;
             }
-            top = sequenceNumber;
+            TOP.setOpaque(this, sequenceNumber); // a plain store on x86/ARM; read by mark() on other threads
         } else if (Long.compareUnsigned(top - sequenceNumber, size) >= 0) {
             tooOld++;
             return false;
@@ -165,6 +211,16 @@ public final class ReplayWindow {
 
     private int blockIndex(long seq) {
         return (int) ((seq >>> 6) & blockMask);
+    }
+
+    private static final java.lang.invoke.VarHandle TOP;
+
+    static {
+        try {
+            TOP = java.lang.invoke.MethodHandles.lookup().findVarHandle(ReplayWindow.class, "top", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     private static long bit(long seq) {

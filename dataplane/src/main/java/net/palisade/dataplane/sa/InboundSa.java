@@ -58,6 +58,31 @@ public final class InboundSa {
         }
     }
 
+    /**
+     * The highest authenticated sequence number (64-bit with ESN), read without the lock: the node samples it about
+     * once a second to keep the SA's replay high-water mark where a restarted or taking-over node finds it.
+     */
+    public long mark() {
+        return window.mark();
+    }
+
+    /**
+     * Starts the replay window at a high-water mark journaled by an earlier incarnation of this SA (see
+     * {@link ReplayWindow#startAt}). Only before the SA is installed: no worker sees it yet.
+     */
+    public void startAt(long mark) {
+        synchronized (window) {
+            window.startAt(mark);
+        }
+    }
+
+    /** The mark the window started at, 0 if empty. */
+    public long startedAt() {
+        synchronized (window) {
+            return window.startedAt();
+        }
+    }
+
     /** Highest sequence number accepted so far. */
     public long highestSequence() {
         synchronized (window) {

@@ -212,4 +212,80 @@ class ReplayWindowTest {
         assertThatThrownBy(() -> new ReplayWindow(0, false)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReplayWindow(1 << 20, false)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A window that received every number from {@code mark - 400} (or 1) up to {@code mark}, one by one. */
+    private static ReplayWindow receivedUpTo(long mark, int size, boolean esn) {
+        ReplayWindow w = new ReplayWindow(size, esn);
+        for (long s = Math.max(1, mark - 400); s <= mark; s++) {
+            assertThat(w.update(s)).isTrue();
+        }
+        return w;
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 63, 64, 65, 127, 128, 1000, 4096, 5001, 0xFFFF_FE00L, 0xFFFF_FFFFL})
+    @DisplayName("A window started at a mark drops every number up to it and takes those above, as if it had"
+            + " received them all (32-bit)")
+    void startAtAMark(long mark) {
+        ReplayWindow started = new ReplayWindow(128, false);
+        started.startAt(mark);
+        ReplayWindow oracle = receivedUpTo(mark, 128, false);
+        assertThat(started.highest()).isEqualTo(mark);
+        assertThat(started.mark()).isEqualTo(mark);
+        assertThat(started.startedAt()).isEqualTo(mark);
+        for (long s = Math.max(1, mark - 400); s <= mark; s++) {
+            assertThat(started.check((int) s)).as("seq %d at or below the mark", s).isEqualTo(ReplayWindow.REJECT);
+            assertThat(started.update(s)).as("seq %d", s).isFalse();
+        }
+        if (mark == 0xFFFF_FFFFL) {
+            return; // a 32-bit SA has nothing above
+        }
+        // the numbers above it, out of order and with duplicates: the same verdicts as the window that received all
+        List<Long> above = new ArrayList<>();
+        for (long s = mark + 1; s <= Math.min(mark + 300, 0xFFFF_FFFFL); s++) {
+            above.add(s);
+            if (s % 7 == 0) {
+                above.add(s - 3);
+            }
+        }
+        Collections.shuffle(above, new Random(mark));
+        for (long s : above) {
+            assertThat(receive(started, s)).as("seq %d", s).isEqualTo(receive(oracle, s));
+        }
+        assertThat(receive(started, mark + 1)).isFalse(); // a copy of the first packet above the mark
+        assertThat(started.highest()).isEqualTo(oracle.highest());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0xFFFF_FFF0L, 0x1_0000_0000L, 0x1_0000_0005L, 0x1_0000_0040L, 0x5_0000_0123L})
+    @DisplayName("ESN: a window started at a 64-bit mark infers the high half from it, drops up to it, takes above")
+    void startAtAnEsnMark(long mark) {
+        ReplayWindow started = new ReplayWindow(128, true);
+        started.startAt(mark);
+        ReplayWindow oracle = receivedUpTo(mark, 128, true);
+        for (long s = mark - 400; s <= mark + 300; s++) {
+            long expected = oracle.check((int) s);
+            assertThat(started.check((int) s)).as("seq 0x%x", s).isEqualTo(expected);
+            if (s <= mark && s > mark - 128) {
+                assertThat(expected).as("seq 0x%x", s).isEqualTo(ReplayWindow.REJECT);
+            }
+        }
+        assertThat(receive(started, mark + 1)).isTrue();
+        assertThat(started.mark()).isEqualTo(mark + 1);
+        // across the next 2^32 boundary from there: still the full number
+        assertThat(receive(started, mark + 100)).isTrue();
+        assertThat(started.check((int) (mark + 1))).isEqualTo(ReplayWindow.REJECT);
+    }
+
+    @Test
+    @DisplayName("startAt: only before the first packet; 0 leaves the window empty; a 32-bit SA has no 2^32")
+    void startAtBounds() {
+        ReplayWindow w = new ReplayWindow(64, false);
+        w.startAt(0);
+        assertThat(w.highest()).isZero();
+        assertThat(receive(w, 1)).isTrue();
+        assertThatThrownBy(() -> w.startAt(10)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> new ReplayWindow(64, false).startAt(0x1_0000_0000L))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
