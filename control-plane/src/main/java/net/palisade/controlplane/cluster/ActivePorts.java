@@ -82,6 +82,14 @@ public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
         return true;
     }
 
+    /** Only while active: a node that lost the role since {@link #resumeIke} stopped the tunnel meanwhile. */
+    @Override
+    public synchronized void startResumed(IkeTunnel tunnel, Map<Long, Long> reserved) {
+        if (open) {
+            delegate.startResumed(tunnel, reserved);
+        }
+    }
+
     @Override
     public synchronized void retireSa(String label, ChildSa sa) {
         if (open) {

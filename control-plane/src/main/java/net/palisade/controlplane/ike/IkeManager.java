@@ -81,6 +81,8 @@ public final class IkeManager implements AutoCloseable {
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
     private final Map<String, List<IkeResumption.Prepared>> resumable = new ConcurrentHashMap<>();
+    /** Their Child SAs' first sequence windows, journaled by the tunnel before they start ({@link #resumeReserved}). */
+    private final Map<String, Map<Long, Long>> windows = new ConcurrentHashMap<>();
     /** The pair key, when the node has one ({@link #takeover}). */
     private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
@@ -573,10 +575,11 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Goes on with {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed
-     * whose Delete was not journaled) instead of negotiating anew; false, with the reason logged, when none can be
-     * opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh. One that
-     * cannot be opened beside others that can is left to the peer's liveness check.
+     * Opens {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed whose
+     * Delete was not journaled) to go on with them instead of negotiating anew; false, with the reason logged, when
+     * none can be opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh.
+     * One that cannot be opened beside others that can is left to the peer's liveness check. They go on at
+     * {@link #resumeReserved}, once the tunnel has journaled their Child SAs' first sequence windows.
      */
     public boolean resume(IkeTunnel tunnel, List<net.palisade.controlplane.tunnel.Takeover.Resume> sas) {
         List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log);
@@ -584,8 +587,19 @@ public final class IkeManager implements AutoCloseable {
             return false;
         }
         resumable.put(tunnel.label(), p);
-        start(tunnel);
         return true;
+    }
+
+    /**
+     * The tunnel journaled the first window of each resumed Child SA's outbound sequence numbers ({@code reserved},
+     * by outbound SPI): they are installed holding it (their first packet waits for nothing) and the sessions go on.
+     * Nothing if {@link #resume} opened nothing for it or it was stopped since.
+     */
+    public void resumeReserved(IkeTunnel tunnel, Map<Long, Long> reserved) {
+        if (resumable.containsKey(tunnel.label())) {
+            windows.put(tunnel.label(), Map.copyOf(reserved));
+            start(tunnel);
+        }
     }
 
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
@@ -608,9 +622,10 @@ public final class IkeManager implements AutoCloseable {
             return;
         }
         List<IkeResumption.Prepared> resumed = resumable.remove(label);
+        Map<Long, Long> reserved = Optional.ofNullable(windows.remove(label)).orElse(Map.of());
         if (resumed != null) {
             for (IkeResumption.Prepared p : resumed) {
-                outcome(() -> owner.resumed(label, p));
+                outcome(() -> owner.resumed(label, p, reserved));
                 try {
                     ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver,
                             settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
@@ -667,6 +682,8 @@ public final class IkeManager implements AutoCloseable {
     /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
     public void stop(String label) {
         wanted.remove(label);
+        resumable.remove(label);
+        windows.remove(label);
         Optional.ofNullable(pinger).ifPresent(p -> p.unwatch(label));
         stopSession(label);
     }

@@ -372,39 +372,43 @@ final class IkeOutcomes {
     }
 
     /**
-     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
-     * reservations), reporting nothing: the journal has them already. The newest sends.
-     */
-    /**
      * {@code p}, an IKE SA from the journal, goes on: its Child SAs are installed, and on an any-peer tunnel they are
-     * known as that IKE SA's (its going takes only them out).
+     * known as that IKE SA's (its going takes only them out). {@code reserved}: the first window of outbound sequence
+     * numbers the tunnel journaled for each outbound SPI before this ({@link KeyOrigin#resumedWindow}).
      */
-    void resumed(String label, IkeResumption.Prepared p) {
+    void resumed(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {
         if (anyPeer(label)) {
             String id = p.ike().id().toString();
             peerSas.up(label, p.ike().remote(), id);
             p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
             p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
         }
-        resumed(label, p.children(), p.replaced());
+        resumed(label, p.children(), p.replaced(), reserved);
     }
 
+    /**
+     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
+     * reservations), reporting nothing: the journal has them already. The newest sends.
+     */
     void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
-        resumed(label, children, List.of());
+        resumed(label, children, List.of(), Map.of());
     }
 
     /**
      * {@link #resumed(String, List)} with the Child SAs the peer rekeyed whose Delete was not journaled: installed
      * last, so that they send (the peer may not have the Child SAs our answers made), until the peer's Delete
-     * retires them and the newest remaining pair takes over.
+     * retires them and the newest remaining pair takes over. Each outbound SA holds the window {@code reserved}
+     * names for its SPI (none: it asks for one, and sends once it is durable).
      */
-    void resumed(String label, List<IkeOutput.ChildSaInstalled> children, List<IkeResumption.Old> replaced) {
+    void resumed(String label, List<IkeOutput.ChildSaInstalled> children, List<IkeResumption.Old> replaced,
+            Map<Long, Long> reserved) {
         List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(children);
         replaced.forEach(o -> all.add(o.sa()));
         boolean first = true;
         for (IkeOutput.ChildSaInstalled c : all) {
             try {
-                install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
+                install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED,
+                        reserved.getOrDefault(c.outboundSpi(), 0L));
             } finally {
                 c.wipeKeys();
             }
@@ -436,6 +440,12 @@ final class IkeOutcomes {
      * {@code negotiation-failed} with reason {@code INSTALL_FAILED}.
      */
     private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin) {
+        return install(label, c, how, origin, 0);
+    }
+
+    /** {@link #install(String, IkeOutput.ChildSaInstalled, Install, KeyOrigin)} holding a journaled window. */
+    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin,
+            long journaledUpTo) {
         SaPort port = sas;
         Optional<IkeTunnel> tunnel = tunnels.apply(label);
         if (port == null || tunnel.isEmpty()) {
@@ -464,7 +474,7 @@ final class IkeOutcomes {
             SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
                     (int) c.inboundSpi(),
                     (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes, c.esn(), origin);
+                    auth, localPrefixes, remotePrefixes, c.esn(), origin, journaledUpTo);
             switch (how) {
                 case REPLACE -> port.install(keys);
                 case REKEY_SWITCH -> port.add(keys, true);

@@ -1,6 +1,7 @@
 package net.palisade.controlplane.ike;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.dataplane.sa.KeyOrigin;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
@@ -133,8 +135,12 @@ class IkeOutcomesTest {
     void aResumedChildSaThePeerRekeyedSendsUntilThePeerDeletesIt() {
         owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
                 Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        // each outbound SA holds the window the tunnel journaled for its SPI before (KeyOrigin.resumedWindow)
         owner.resumed(LABEL, List.of(childSa(0xc0020b0L)), List.of(new IkeResumption.Old(childSa(0xc0010a0L),
-                0xc0020b0L)));
+                0xc0020b0L)), java.util.Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20));
+        assertThat(dataplane.installed).extracting(k -> Integer.toUnsignedLong(k.outboundSpi()), SaKeys::origin,
+                SaKeys::journaledUpTo).containsExactly(tuple(0xc0020b1L, KeyOrigin.RESUMED, 5L << 20),
+                        tuple(0xc0010a1L, KeyOrigin.RESUMED, 7L << 20));
         assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0020b0L, 0xc0010a0L);
         assertThat(dataplane.sending).isEqualTo(0xc0010a0L);
         owner.event(LABEL, new IkeOutput.ChildSaDeleted(0xc0010a0L, 0xd0010a0L));
