@@ -625,7 +625,7 @@ public final class IkeManager implements AutoCloseable {
         Map<Long, Long> reserved = Optional.ofNullable(windows.remove(label)).orElse(Map.of());
         if (resumed != null) {
             for (IkeResumption.Prepared p : resumed) {
-                outcome(() -> owner.resumed(label, p, reserved));
+                owner.resumeLater(label, p, reserved); // with the other tunnels resumed meanwhile: one round
                 try {
                     ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver,
                             settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);

@@ -175,8 +175,10 @@ final class IkeOutcomes {
                 // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
                 // the new pair at once, its responder once the old pair is deleted
                 try {
+                    // keys a node before may have sent with (our rekey resent after a takeover): above the first
+                    // block and reserved first, as any resumed SA's (KeyOrigin.RESUMED)
                     if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
-                            KeyOrigin.NEGOTIATED)) {
+                            k.resent() ? KeyOrigin.RESUMED : KeyOrigin.NEGOTIATED)) {
                         if (k.switchOutbound() || takeover.isEmpty()) {
                             replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                         }
@@ -447,10 +449,30 @@ final class IkeOutcomes {
     private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin,
             long journaledUpTo) {
         SaPort port = sas;
-        Optional<IkeTunnel> tunnel = tunnels.apply(label);
-        if (port == null || tunnel.isEmpty()) {
-            // stopped meanwhile (its removal is queued before this) or no dataplane: nothing to install or report
+        try {
+            Optional<SaKeys> keys = keys(label, c, origin, journaledUpTo);
+            if (port == null || keys.isEmpty()) {
+                // stopped meanwhile (its removal is queued before this) or no dataplane: nothing to install or report
+                return false;
+            }
+            switch (how) {
+                case REPLACE -> port.install(keys.get());
+                case REKEY_SWITCH -> port.add(keys.get(), true);
+                case REKEY_KEEP -> port.add(keys.get(), false);
+            }
+            installed(port, label, c, how);
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            installFailed(label, c, ex);
             return false;
+        }
+    }
+
+    /** What the dataplane installs for {@code c}; empty when the tunnel is not wanted here (stopped meanwhile). */
+    private Optional<SaKeys> keys(String label, IkeOutput.ChildSaInstalled c, KeyOrigin origin, long journaledUpTo) {
+        Optional<IkeTunnel> tunnel = tunnels.apply(label);
+        if (tunnel.isEmpty()) {
+            return Optional.empty();
         }
         IkeTunnel t = tunnel.get();
         // the negotiated selectors (the peer may have narrowed ours); the configured networks if they say nothing
@@ -470,32 +492,107 @@ final class IkeOutcomes {
                 ? Optional.of(new DirectionalKeys(c.inbound().integrity().get(), c.outbound().integrity().get()))
                 : Optional.empty();
         InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
+        return Optional.of(new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
+                (int) c.inboundSpi(), (int) c.outboundSpi(),
+                new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()), auth, localPrefixes,
+                remotePrefixes, c.esn(), origin, journaledUpTo));
+    }
+
+    /** {@code c} is in the dataplane: its byte limit, and the log line. */
+    private void installed(SaPort port, String label, IkeOutput.ChildSaInstalled c, Install how) throws IOException {
+        if (c.lifetimeKilobytes().isPresent()) {
+            // replaced at 90 % of the negotiated volume, before the peer's hard limit ends it
+            long kb = c.lifetimeKilobytes().getAsLong();
+            long bytes = kb > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : kb * 1024 / 10 * 9;
+            port.limitBytes(label, Spi.of(c.inboundSpi()), Math.max(1, bytes));
+        }
+        log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
+                Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
+                c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
+    }
+
+    /** The dataplane refused {@code c}: journaled as {@code negotiation-failed}, reason {@code INSTALL_FAILED}. */
+    private void installFailed(String label, IkeOutput.ChildSaInstalled c, Exception ex) {
+        log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
+        String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
+        report(label, r -> new TunnelCommand.NegotiationFailed(FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
+    }
+
+    /** A resumed IKE SA whose Child SAs wait for the next round of installs ({@link #resumeLater}). */
+    private record Resumed(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {}
+
+    private final java.util.Queue<Resumed> toResume = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean resumeRound = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * {@link #resumed(String, IkeResumption.Prepared, Map)} in the next round of installs on the lane: every resumed
+     * IKE SA handed in until that round runs is installed in it, all in one round of the dataplane
+     * ({@link SaPort#installAll}), since a takeover resumes hundreds at once. Any thread. Each tunnel's order holds:
+     * the round is on the lane before anything queued there for the tunnel after this call.
+     */
+    void resumeLater(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {
+        toResume.add(new Resumed(label, p, reserved));
+        if (resumeRound.compareAndSet(false, true)) {
+            lane.execute(this::resumeRound);
+        }
+    }
+
+    private void resumeRound() {
+        resumeRound.set(false); // those handed in from now on may wait for the next round; this one takes them too
+        List<IkeOutput.ChildSaInstalled> children = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<IkeOutput.ChildSaInstalled> installing = new ArrayList<>();
+        List<net.palisade.dataplane.Dataplane.Install> installs = new ArrayList<>();
         try {
-            SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
-                    (int) c.inboundSpi(),
-                    (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes, c.esn(), origin, journaledUpTo);
-            switch (how) {
-                case REPLACE -> port.install(keys);
-                case REKEY_SWITCH -> port.add(keys, true);
-                case REKEY_KEEP -> port.add(keys, false);
+            for (Resumed r; (r = toResume.poll()) != null; ) {
+                String label = r.label();
+                if (anyPeer(label)) {
+                    String id = r.p().ike().id().toString();
+                    peerSas.up(label, r.p().ike().remote(), id);
+                    r.p().children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
+                    r.p().replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
+                }
+                List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(r.p().children());
+                r.p().replaced().forEach(o -> all.add(o.sa()));
+                boolean first = true;
+                for (IkeOutput.ChildSaInstalled c : all) {
+                    children.add(c);
+                    try {
+                        Optional<SaKeys> keys = keys(label, c, KeyOrigin.RESUMED,
+                                r.reserved().getOrDefault(c.outboundSpi(), 0L));
+                        if (keys.isPresent()) {
+                            // the first replaces what the tunnel had; the others go beside it, the last sending
+                            installs.add(new net.palisade.dataplane.Dataplane.Install(keys.get(), first));
+                            labels.add(label);
+                            installing.add(c);
+                        }
+                    } catch (RuntimeException e) {
+                        installFailed(label, c, e);
+                    }
+                    first = false;
+                }
             }
-            if (c.lifetimeKilobytes().isPresent()) {
-                // replaced at 90 % of the negotiated volume, before the peer's hard limit ends it
-                long kb = c.lifetimeKilobytes().getAsLong();
-                long bytes = kb > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : kb * 1024 / 10 * 9;
-                port.limitBytes(label, Spi.of(c.inboundSpi()), Math.max(1, bytes));
+            SaPort port = sas;
+            if (port == null || installs.isEmpty()) {
+                return;
             }
-            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
-                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
-                    c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
-            String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
-            report(label, r -> new TunnelCommand.NegotiationFailed(
-                    FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
-            return false;
+            List<Exception> failed = port.installAll(installs);
+            for (int i = 0; i < installs.size(); i++) {
+                String label = labels.get(i);
+                IkeOutput.ChildSaInstalled c = installing.get(i);
+                Install how = installs.get(i).replace() ? Install.REPLACE : Install.REKEY_SWITCH;
+                try {
+                    if (failed.get(i) != null) {
+                        installFailed(label, c, failed.get(i));
+                    } else {
+                        installed(port, label, c, how);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    installFailed(label, c, e);
+                }
+            }
+        } finally {
+            children.forEach(IkeOutput.ChildSaInstalled::wipeKeys);
         }
     }
 

@@ -148,6 +148,51 @@ class IkeOutcomesTest {
         assertThat(dataplane.sending).isEqualTo(0xc0020b0L);
     }
 
+    /**
+     * A takeover resumes hundreds of tunnels: those handed in while the outcome lane is busy are installed in one
+     * round of the dataplane, not one lane task and one dataplane call per Child SA; each tunnel's Child SAs keep
+     * their order (the first replaces, the peer's rekeyed one goes beside it and sends), each holding its window.
+     */
+    @Test
+    void resumedTunnelsHandedInWhileTheLaneIsBusyAreInstalledInOneRound() {
+        java.util.Queue<Runnable> lane = new java.util.ArrayDeque<>();
+        IkeOutcomes queued = new IkeOutcomes(lane::add, label -> Optional.of(tunnel()), spi -> {});
+        queued.open(dataplane);
+        // the IKE SA snapshot is not read for a tunnel with a peer (only an any-peer tunnel keeps one per site)
+        queued.resumeLater("to-1", new IkeResumption.Prepared(null, List.of(childSa(0xc0010a0L)),
+                List.of(new IkeResumption.Old(childSa(0xc0010b0L), 0xc0010a0L))), java.util.Map.of(0xc0010a1L, 3L << 20));
+        queued.resumeLater("to-2", new IkeResumption.Prepared(null, List.of(childSa(0xc0020a0L))), java.util.Map.of());
+        queued.resumeLater("to-3", new IkeResumption.Prepared(null, List.of(childSa(0xc0030a0L))), java.util.Map.of());
+        assertThat(lane).as("one round on the lane for all three").hasSize(1);
+        lane.poll().run();
+        assertThat(dataplane.rounds).containsExactly(List.of("to-1:c0010a0", "to-1:c0010b0+", "to-2:c0020a0",
+                "to-3:c0030a0"));
+        assertThat(dataplane.pairs("to-1")).containsExactly(0xc0010a0L, 0xc0010b0L);
+        assertThat(dataplane.installed.getFirst().journaledUpTo()).isEqualTo(3L << 20);
+        // one handed in after that round ran gets a round of its own
+        queued.resumeLater("to-4", new IkeResumption.Prepared(null, List.of(childSa(0xc0040a0L))), java.util.Map.of());
+        assertThat(lane).hasSize(1);
+        lane.poll().run();
+        assertThat(dataplane.rounds).hasSize(2).last().isEqualTo(List.of("to-4:c0040a0"));
+    }
+
+    /**
+     * Our rekey sent again after a takeover: the node before may have had the same answer and sent on the same keys,
+     * so the new SA starts above the first block and waits for its reservation (KeyOrigin.RESUMED), unlike a rekey
+     * of our own, whose keys nobody used.
+     */
+    @Test
+    void theChildSaOfARekeyResentAfterATakeoverStartsAsAResumedOne() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        owner.event(LABEL, childSa(0xc0010a0L));
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0010a0L, 0xc0010a1L, childSa(0xc0020b0L), true, false,
+                true, true));
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0020b0L, 0xc0020b1L, childSa(0xc0030c0L), true, false));
+        assertThat(dataplane.installed).extracting(SaKeys::origin).containsExactly(KeyOrigin.NEGOTIATED,
+                KeyOrigin.RESUMED, KeyOrigin.NEGOTIATED);
+    }
+
     @Test
     void aChildSaTheJournalAcceptsStaysAndARefusedRekeyTakesOnlyItsOwnPair() {
         owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
@@ -309,6 +354,16 @@ class IkeOutcomesTest {
 
         /** The inbound SPI of the pair that sends, as the real table chooses it. */
         volatile long sending;
+
+        /** Each {@link #installAll} round: its installs' inbound SPIs and whether each replaced. */
+        final List<List<String>> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public List<Exception> installAll(List<net.palisade.dataplane.Dataplane.Install> installs) {
+            rounds.add(installs.stream().map(i -> i.keys().label() + ":" + Integer.toHexString(i.keys().inboundSpi())
+                    + (i.replace() ? "" : "+")).toList());
+            return SaPort.super.installAll(installs);
+        }
 
         @Override
         public void install(SaKeys keys) {
