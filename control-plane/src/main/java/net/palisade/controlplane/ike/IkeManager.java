@@ -79,10 +79,8 @@ public final class IkeManager implements AutoCloseable {
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
-    /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
-    private final Map<String, List<IkeResumption.Prepared>> resumable = new ConcurrentHashMap<>();
-    /** Their Child SAs' first sequence windows, journaled by the tunnel before they start ({@link #resumeReserved}). */
-    private final Map<String, Map<Long, Long>> windows = new ConcurrentHashMap<>();
+    /** Tunnels whose journaled IKE SAs are to be resumed when they start ({@link #resume}). */
+    private final ResumedTunnels resumable = new ResumedTunnels();
     /** The pair key, when the node has one ({@link #takeover}). */
     private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
@@ -582,12 +580,7 @@ public final class IkeManager implements AutoCloseable {
      * {@link #resumeReserved}, once the tunnel has journaled their Child SAs' first sequence windows.
      */
     public boolean resume(IkeTunnel tunnel, List<net.palisade.controlplane.tunnel.Takeover.Resume> sas) {
-        List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log);
-        if (p.isEmpty()) {
-            return false;
-        }
-        resumable.put(tunnel.label(), p);
-        return true;
+        return resumable.open(IkeResumption.openAll(sealer, tunnel.label(), sas, log), tunnel.label());
     }
 
     /**
@@ -596,8 +589,7 @@ public final class IkeManager implements AutoCloseable {
      * Nothing if {@link #resume} opened nothing for it or it was stopped since.
      */
     public void resumeReserved(IkeTunnel tunnel, Map<Long, Long> reserved) {
-        if (resumable.containsKey(tunnel.label())) {
-            windows.put(tunnel.label(), Map.copyOf(reserved));
+        if (resumable.reserved(tunnel.label(), reserved)) {
             start(tunnel);
         }
     }
@@ -611,6 +603,24 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
+    /** The sessions of {@code tunnel}'s resumed IKE SAs, on the outcome lane; none if it was stopped since. */
+    private void resumeSessions(ControlPlane cp, IkeTunnel tunnel, List<IkeResumption.Prepared> resumed) {
+        for (IkeResumption.Prepared p : resumed) {
+            if (wanted.get(tunnel.label()) != tunnel || closed) {
+                return;
+            }
+            try {
+                ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver, settings,
+                        tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
+                IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
+                log.info("tunnel {}: resuming IKE SA {} with {}{}", tunnel.label(), p.ike().id(), p.ike().remote(),
+                        p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
+            } catch (RuntimeException e) {
+                log.error("tunnel {}: cannot resume IKE: {}", tunnel.label(), e.toString());
+            }
+        }
+    }
+
     /** Starts (or restarts) a tunnel: an initiator session for active/dynamic, a listener for passive. */
     public void start(IkeTunnel tunnel) {
         String label = tunnel.label();
@@ -621,21 +631,13 @@ public final class IkeManager implements AutoCloseable {
         if (cp == null || closed) {
             return;
         }
-        List<IkeResumption.Prepared> resumed = resumable.remove(label);
-        Map<Long, Long> reserved = Optional.ofNullable(windows.remove(label)).orElse(Map.of());
-        if (resumed != null) {
-            for (IkeResumption.Prepared p : resumed) {
-                owner.resumeLater(label, p, reserved); // with the other tunnels resumed meanwhile: one round
-                try {
-                    ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver,
-                            settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
-                    IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
-                    log.info("tunnel {}: resuming IKE SA {} with {}{}", label, p.ike().id(), p.ike().remote(),
-                            p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
-                } catch (RuntimeException e) {
-                    log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
-                }
-            }
+        Optional<ResumedTunnels.Pending> resumed = resumable.take(label);
+        if (resumed.isPresent()) {
+            // after the removal stopSession queued: installed with the tunnels resumed meanwhile in one round, and
+            // the sessions start once their Child SAs are in (their outcomes come after the install, as before)
+            List<IkeResumption.Prepared> sas = resumed.get().sas();
+            outcome(() -> owner.resumeLater(label, sas, resumed.get().reserved(), () -> resumeSessions(cp, tunnel,
+                    sas)));
             return;
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
@@ -682,8 +684,7 @@ public final class IkeManager implements AutoCloseable {
     /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
     public void stop(String label) {
         wanted.remove(label);
-        resumable.remove(label);
-        windows.remove(label);
+        resumable.forget(label);
         Optional.ofNullable(pinger).ifPresent(p -> p.unwatch(label));
         stopSession(label);
     }

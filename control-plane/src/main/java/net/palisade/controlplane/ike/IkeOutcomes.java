@@ -518,20 +518,21 @@ final class IkeOutcomes {
         report(label, r -> new TunnelCommand.NegotiationFailed(FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
     }
 
-    /** A resumed IKE SA whose Child SAs wait for the next round of installs ({@link #resumeLater}). */
-    private record Resumed(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {}
+    /** A tunnel's resumed IKE SAs whose Child SAs wait for the next round of installs ({@link #resumeLater}). */
+    private record Resumed(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved, Runnable then) {}
 
     private final java.util.Queue<Resumed> toResume = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean resumeRound = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * {@link #resumed(String, IkeResumption.Prepared, Map)} in the next round of installs on the lane: every resumed
-     * IKE SA handed in until that round runs is installed in it, all in one round of the dataplane
-     * ({@link SaPort#installAll}), since a takeover resumes hundreds at once. Any thread. Each tunnel's order holds:
-     * the round is on the lane before anything queued there for the tunnel after this call.
+     * {@link #resumed(String, IkeResumption.Prepared, Map)} for each of {@code sas} in the next round of installs:
+     * every tunnel handed in until that round runs is installed in it, all in one round of the dataplane
+     * ({@link SaPort#installAll}), since a takeover resumes hundreds at once; then {@code then} runs (the tunnel's
+     * sessions start). On the lane only, after whatever the tunnel had queued before (its SAs' removal): the round
+     * comes later on the lane, and nothing of the tunnel's new sessions is queued before it.
      */
-    void resumeLater(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {
-        toResume.add(new Resumed(label, p, reserved));
+    void resumeLater(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved, Runnable then) {
+        toResume.add(new Resumed(label, sas, reserved, then));
         if (resumeRound.compareAndSet(false, true)) {
             lane.execute(this::resumeRound);
         }
@@ -543,56 +544,65 @@ final class IkeOutcomes {
         List<String> labels = new ArrayList<>();
         List<IkeOutput.ChildSaInstalled> installing = new ArrayList<>();
         List<net.palisade.dataplane.Dataplane.Install> installs = new ArrayList<>();
+        List<Runnable> then = new ArrayList<>();
         try {
             for (Resumed r; (r = toResume.poll()) != null; ) {
-                String label = r.label();
-                if (anyPeer(label)) {
-                    String id = r.p().ike().id().toString();
-                    peerSas.up(label, r.p().ike().remote(), id);
-                    r.p().children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
-                    r.p().replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
-                }
-                List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(r.p().children());
-                r.p().replaced().forEach(o -> all.add(o.sa()));
+                then.add(r.then());
                 boolean first = true;
-                for (IkeOutput.ChildSaInstalled c : all) {
-                    children.add(c);
-                    try {
-                        Optional<SaKeys> keys = keys(label, c, KeyOrigin.RESUMED,
-                                r.reserved().getOrDefault(c.outboundSpi(), 0L));
-                        if (keys.isPresent()) {
-                            // the first replaces what the tunnel had; the others go beside it, the last sending
-                            installs.add(new net.palisade.dataplane.Dataplane.Install(keys.get(), first));
-                            labels.add(label);
-                            installing.add(c);
-                        }
-                    } catch (RuntimeException e) {
-                        installFailed(label, c, e);
+                for (IkeResumption.Prepared p : r.sas()) {
+                    String label = r.label();
+                    if (anyPeer(label)) {
+                        String id = p.ike().id().toString();
+                        peerSas.up(label, p.ike().remote(), id);
+                        p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
+                        p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
                     }
-                    first = false;
+                    List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(p.children());
+                    p.replaced().forEach(o -> all.add(o.sa()));
+                    for (IkeOutput.ChildSaInstalled c : all) {
+                        children.add(c);
+                        try {
+                            Optional<SaKeys> keys = keys(label, c, KeyOrigin.RESUMED,
+                                    r.reserved().getOrDefault(c.outboundSpi(), 0L));
+                            if (keys.isPresent()) {
+                                // the tunnel's first replaces what it had; the others go beside it, the last sending
+                                installs.add(new net.palisade.dataplane.Dataplane.Install(keys.get(), first));
+                                labels.add(label);
+                                installing.add(c);
+                                first = false;
+                            }
+                        } catch (RuntimeException e) {
+                            installFailed(label, c, e);
+                        }
+                    }
                 }
             }
             SaPort port = sas;
-            if (port == null || installs.isEmpty()) {
-                return;
-            }
-            List<Exception> failed = port.installAll(installs);
-            for (int i = 0; i < installs.size(); i++) {
-                String label = labels.get(i);
-                IkeOutput.ChildSaInstalled c = installing.get(i);
-                Install how = installs.get(i).replace() ? Install.REPLACE : Install.REKEY_SWITCH;
-                try {
-                    if (failed.get(i) != null) {
-                        installFailed(label, c, failed.get(i));
-                    } else {
-                        installed(port, label, c, how);
+            if (port != null && !installs.isEmpty()) {
+                List<Exception> failed = port.installAll(installs);
+                for (int i = 0; i < installs.size(); i++) {
+                    IkeOutput.ChildSaInstalled c = installing.get(i);
+                    try {
+                        if (failed.get(i) != null) {
+                            installFailed(labels.get(i), c, failed.get(i));
+                        } else {
+                            installed(port, labels.get(i), c,
+                                    installs.get(i).replace() ? Install.REPLACE : Install.REKEY_SWITCH);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        installFailed(labels.get(i), c, e);
                     }
-                } catch (IOException | RuntimeException e) {
-                    installFailed(label, c, e);
                 }
             }
         } finally {
             children.forEach(IkeOutput.ChildSaInstalled::wipeKeys);
+        }
+        for (Runnable r : then) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("resumed sessions not started", e);
+            }
         }
     }
 

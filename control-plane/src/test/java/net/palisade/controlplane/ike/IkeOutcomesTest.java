@@ -29,6 +29,7 @@ import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.controlplane.tunnel.TunnelState;
 import net.palisade.dataplane.sa.KeyOrigin;
 import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.DirectionalKeys;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
@@ -150,30 +151,58 @@ class IkeOutcomesTest {
 
     /**
      * A takeover resumes hundreds of tunnels: those handed in while the outcome lane is busy are installed in one
-     * round of the dataplane, not one lane task and one dataplane call per Child SA; each tunnel's Child SAs keep
-     * their order (the first replaces, the peer's rekeyed one goes beside it and sends), each holding its window.
+     * round of the dataplane, not one lane task and one dataplane call per Child SA. Each tunnel's order holds as
+     * the IKE manager queues it: the removal of what it had first, then the hand-in, and its sessions start only
+     * after its Child SAs are in. Each Child SA keeps its order (the first replaces, the peer's rekeyed one goes
+     * beside it and sends) and holds its journaled window.
      */
     @Test
-    void resumedTunnelsHandedInWhileTheLaneIsBusyAreInstalledInOneRound() {
+    void resumedTunnelsHandedInWhileTheLaneIsBusyAreInstalledInOneRoundAfterTheirRemoval() {
         java.util.Queue<Runnable> lane = new java.util.ArrayDeque<>();
         IkeOutcomes queued = new IkeOutcomes(lane::add, label -> Optional.of(tunnel()), spi -> {});
         queued.open(dataplane);
+        // to-2 had an SA of its own in the dataplane (e.g. from before this node lost and won the lease again)
+        dataplane.install(keysOf("to-2", 0xc00f0a0L));
+        List<String> started = new java.util.concurrent.CopyOnWriteArrayList<>();
         // the IKE SA snapshot is not read for a tunnel with a peer (only an any-peer tunnel keeps one per site)
-        queued.resumeLater("to-1", new IkeResumption.Prepared(null, List.of(childSa(0xc0010a0L)),
-                List.of(new IkeResumption.Old(childSa(0xc0010b0L), 0xc0010a0L))), java.util.Map.of(0xc0010a1L, 3L << 20));
-        queued.resumeLater("to-2", new IkeResumption.Prepared(null, List.of(childSa(0xc0020a0L))), java.util.Map.of());
-        queued.resumeLater("to-3", new IkeResumption.Prepared(null, List.of(childSa(0xc0030a0L))), java.util.Map.of());
-        assertThat(lane).as("one round on the lane for all three").hasSize(1);
-        lane.poll().run();
-        assertThat(dataplane.rounds).containsExactly(List.of("to-1:c0010a0", "to-1:c0010b0+", "to-2:c0020a0",
-                "to-3:c0030a0"));
+        List<List<IkeResumption.Prepared>> sas = List.of(
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0010a0L)),
+                        List.of(new IkeResumption.Old(childSa(0xc0010b0L), 0xc0010a0L)))),
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0020a0L)))),
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0030a0L)))));
+        for (int k = 1; k <= 3; k++) {
+            String label = "to-" + k;
+            List<IkeResumption.Prepared> mine = sas.get(k - 1);
+            lane.add(() -> queued.removeSas(label)); // IkeManager.start: stopSession first
+            Map<Long, Long> windows = k == 1 ? Map.of(0xc0010a1L, 3L << 20) : Map.of();
+            lane.add(() -> queued.resumeLater(label, mine, windows,
+                    () -> started.add(label + " " + dataplane.pairs(label))));
+        }
+        while (!lane.isEmpty()) {
+            lane.poll().run();
+        }
+        assertThat(dataplane.rounds).as("one round for all three").containsExactly(List.of("to-1:c0010a0",
+                "to-1:c0010b0+", "to-2:c0020a0", "to-3:c0030a0"));
         assertThat(dataplane.pairs("to-1")).containsExactly(0xc0010a0L, 0xc0010b0L);
-        assertThat(dataplane.installed.getFirst().journaledUpTo()).isEqualTo(3L << 20);
+        assertThat(dataplane.pairs("to-2")).as("installed after its old SA was removed, not before")
+                .containsExactly(0xc0020a0L);
+        assertThat(dataplane.installed).filteredOn(k -> k.label().equals("to-1")).first()
+                .extracting(SaKeys::journaledUpTo).isEqualTo(3L << 20);
+        assertThat(started).containsExactly("to-1 [" + 0xc0010a0L + ", " + 0xc0010b0L + "]", "to-2 [" + 0xc0020a0L
+                + "]", "to-3 [" + 0xc0030a0L + "]");
         // one handed in after that round ran gets a round of its own
-        queued.resumeLater("to-4", new IkeResumption.Prepared(null, List.of(childSa(0xc0040a0L))), java.util.Map.of());
-        assertThat(lane).hasSize(1);
-        lane.poll().run();
+        lane.add(() -> queued.resumeLater("to-4", List.of(new IkeResumption.Prepared(null,
+                List.of(childSa(0xc0040a0L)))), java.util.Map.of(), () -> {}));
+        while (!lane.isEmpty()) {
+            lane.poll().run();
+        }
         assertThat(dataplane.rounds).hasSize(2).last().isEqualTo(List.of("to-4:c0040a0"));
+    }
+
+    private static SaKeys keysOf(String label, long inboundSpi) {
+        return new SaKeys(label, US.getAddress(), PEER, EncryptionAlgorithm.AES_128_GCM, Optional.empty(),
+                (int) inboundSpi, (int) inboundSpi + 1, new DirectionalKeys(Secret.ofBytes(new byte[20]),
+                        Secret.ofBytes(new byte[20])), Optional.empty(), List.of(), List.of());
     }
 
     /**
