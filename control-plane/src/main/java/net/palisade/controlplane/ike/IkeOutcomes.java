@@ -373,51 +373,6 @@ final class IkeOutcomes {
         }
     }
 
-    /**
-     * {@code p}, an IKE SA from the journal, goes on: its Child SAs are installed, and on an any-peer tunnel they are
-     * known as that IKE SA's (its going takes only them out). {@code reserved}: the first window of outbound sequence
-     * numbers the tunnel journaled for each outbound SPI before this ({@link KeyOrigin#resumedWindow}).
-     */
-    void resumed(String label, IkeResumption.Prepared p, Map<Long, Long> reserved) {
-        if (anyPeer(label)) {
-            String id = p.ike().id().toString();
-            peerSas.up(label, p.ike().remote(), id);
-            p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
-            p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
-        }
-        resumed(label, p.children(), p.replaced(), reserved);
-    }
-
-    /**
-     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
-     * reservations), reporting nothing: the journal has them already. The newest sends.
-     */
-    void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
-        resumed(label, children, List.of(), Map.of());
-    }
-
-    /**
-     * {@link #resumed(String, List)} with the Child SAs the peer rekeyed whose Delete was not journaled: installed
-     * last, so that they send (the peer may not have the Child SAs our answers made), until the peer's Delete
-     * retires them and the newest remaining pair takes over. Each outbound SA holds the window {@code reserved}
-     * names for its SPI (none: it asks for one, and sends once it is durable).
-     */
-    void resumed(String label, List<IkeOutput.ChildSaInstalled> children, List<IkeResumption.Old> replaced,
-            Map<Long, Long> reserved) {
-        List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(children);
-        replaced.forEach(o -> all.add(o.sa()));
-        boolean first = true;
-        for (IkeOutput.ChildSaInstalled c : all) {
-            try {
-                install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED,
-                        reserved.getOrDefault(c.outboundSpi(), 0L));
-            } finally {
-                c.wipeKeys();
-            }
-            first = false;
-        }
-    }
-
     /** Journals the keys of Child SA {@code c}, sealed with the pair key, if the node has one. */
     private void childState(String label, IkeOutput.ChildSaInstalled c) {
         takeover.ifPresent(sealer -> {
@@ -525,8 +480,14 @@ final class IkeOutcomes {
     private final java.util.concurrent.atomic.AtomicBoolean resumeRound = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * {@link #resumed(String, IkeResumption.Prepared, Map)} for each of {@code sas} in the next round of installs:
-     * every tunnel handed in until that round runs is installed in it, all in one round of the dataplane
+     * {@code label}'s IKE SAs {@code sas}, from the journal, go on: their Child SAs are installed in the next round of
+     * installs (reporting nothing: the journal has them already), each holding the first window of outbound sequence
+     * numbers the tunnel journaled for its SPI before ({@code reserved}, {@link KeyOrigin#resumedWindow}; none: it
+     * asks for one and sends once that is durable). Per IKE SA the first replaces what the tunnel had, the others go
+     * beside it and the last sends: the Child SAs the peer rekeyed whose Delete was not journaled come last (the peer
+     * may not have the Child SAs our answers made) until the peer's Delete retires them. On an any-peer tunnel they are
+     * known as their IKE SA's (its going takes only them out). Every tunnel handed in until that round runs is
+     * installed in it, all in one round of the dataplane
      * ({@link SaPort#installAll}), since a takeover resumes hundreds at once; then {@code then} runs (the tunnel's
      * sessions start). On the lane only, after whatever the tunnel had queued before (its SAs' removal): the round
      * comes later on the lane, and nothing of the tunnel's new sessions is queued before it.
@@ -548,9 +509,9 @@ final class IkeOutcomes {
         try {
             for (Resumed r; (r = toResume.poll()) != null; ) {
                 then.add(r.then());
-                boolean first = true;
                 for (IkeResumption.Prepared p : r.sas()) {
                     String label = r.label();
+                    boolean first = true;
                     if (anyPeer(label)) {
                         String id = p.ike().id().toString();
                         peerSas.up(label, p.ike().remote(), id);
@@ -565,7 +526,7 @@ final class IkeOutcomes {
                             Optional<SaKeys> keys = keys(label, c, KeyOrigin.RESUMED,
                                     r.reserved().getOrDefault(c.outboundSpi(), 0L));
                             if (keys.isPresent()) {
-                                // the tunnel's first replaces what it had; the others go beside it, the last sending
+                                // the IKE SA's first replaces its flow; the others go beside it, the last sending
                                 installs.add(new net.palisade.dataplane.Dataplane.Install(keys.get(), first));
                                 labels.add(label);
                                 installing.add(c);

@@ -229,7 +229,8 @@ public final class TunnelEntity
                 events.add(new TunnelEvent.Resumed(label, now(), node(), Cause.NODE, r.ikeSa()));
                 r.children().keySet().forEach(name -> s.sa(SaId.of(name))
                         .ifPresent(sa -> windows.put(sa.spi().outbound().value(), 0L)));
-                r.replaced().values().forEach(old -> windows.put(old.outboundSpi(), 0L));
+                r.replaced().values().stream().filter(old -> old.outboundSpi() != 0) // 0: journaled before it was kept
+                        .forEach(old -> windows.put(old.outboundSpi(), 0L));
             }
             windows.replaceAll((spi, none) -> KeyOrigin.resumedWindow(s.takeover().reserved().getOrDefault(spi, 0L)));
             windows.forEach((spi, upTo) -> events.add(new TunnelEvent.SequenceReserved(label, now(), node(),

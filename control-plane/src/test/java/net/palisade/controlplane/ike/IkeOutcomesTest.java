@@ -137,8 +137,9 @@ class IkeOutcomesTest {
         owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
                 Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
         // each outbound SA holds the window the tunnel journaled for its SPI before (KeyOrigin.resumedWindow)
-        owner.resumed(LABEL, List.of(childSa(0xc0020b0L)), List.of(new IkeResumption.Old(childSa(0xc0010a0L),
-                0xc0020b0L)), java.util.Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20));
+        owner.resumeLater(LABEL, List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0020b0L)),
+                List.of(new IkeResumption.Old(childSa(0xc0010a0L), 0xc0020b0L)))),
+                Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20), () -> {});
         assertThat(dataplane.installed).extracting(k -> Integer.toUnsignedLong(k.outboundSpi()), SaKeys::origin,
                 SaKeys::journaledUpTo).containsExactly(tuple(0xc0020b1L, KeyOrigin.RESUMED, 5L << 20),
                         tuple(0xc0010a1L, KeyOrigin.RESUMED, 7L << 20));
