@@ -202,6 +202,14 @@ public final class OutboundSa {
         if (exhausted) {
             return EXHAUSTED;
         }
+        long last = lastSequence.get();
+        if (ahead && Long.compareUnsigned(last, reservedUpTo) >= 0 && Long.compareUnsigned(last, hardLimit) < 0
+                && !reservationCovers(last + 1)) {
+            // nothing left of the durable reservation: dropped without spending a number, or a journal that does
+            // not answer for long would use up the sequence space at the packet rate (workers racing past this
+            // check spend one number each at most, below)
+            return UNRESERVED;
+        }
         long s = lastSequence.incrementAndGet();
         if (s == 0 || Long.compareUnsigned(s, hardLimit) > 0) {
             exhausted = true;
@@ -297,7 +305,7 @@ public final class OutboundSa {
     /**
      * Whether a durable reservation covers {@code s} now. If none does, a request for one is made unless one is in
      * flight or the last failed less than {@link #RETRY_NANOS} ago, and the caller drops its packet: the worker does
-     * not wait. The number is spent (a gap in the sequence, never a repeat).
+     * not wait.
      */
     private boolean reservationCovers(long s) {
         if (Long.compareUnsigned(s, reservedUpTo) <= 0) {

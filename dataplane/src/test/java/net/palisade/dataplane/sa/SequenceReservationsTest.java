@@ -391,7 +391,7 @@ class SequenceReservationsTest {
         assertThat(store.asked).as("asked once, not once a packet").hasSize(1);
         store.ack();
         long n = waiting.nextSequence();
-        assertThat(n).as("the dropped packets' numbers are skipped, never reused").isEqualTo(10_001)
-                .isLessThanOrEqualTo(store.durable);
+        // no number was spent on the dropped packets: a journal down for long does not use up the sequence space
+        assertThat(n).isEqualTo(1).isLessThanOrEqualTo(store.durable);
     }
 }
