@@ -603,10 +603,10 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
-    /** The sessions of {@code tunnel}'s resumed IKE SAs, on the outcome lane; none if it was stopped since. */
-    private void resumeSessions(ControlPlane cp, IkeTunnel tunnel, List<IkeResumption.Prepared> resumed) {
+    /** The sessions of {@code tunnel}'s resumed IKE SAs, on the outcome lane; none if stopped or started since. */
+    private void resumeSessions(ControlPlane cp, IkeTunnel tunnel, List<IkeResumption.Prepared> resumed, long gen) {
         for (IkeResumption.Prepared p : resumed) {
-            if (wanted.get(tunnel.label()) != tunnel || closed) {
+            if (!resumable.current(tunnel.label(), gen) || closed) {
                 return;
             }
             try {
@@ -624,6 +624,7 @@ public final class IkeManager implements AutoCloseable {
     /** Starts (or restarts) a tunnel: an initiator session for active/dynamic, a listener for passive. */
     public void start(IkeTunnel tunnel) {
         String label = tunnel.label();
+        long gen = resumable.started(label);
         stopSession(label);
         wanted.put(label, tunnel);
         Optional.ofNullable(pinger).ifPresent(p -> p.watch(tunnel));
@@ -636,8 +637,8 @@ public final class IkeManager implements AutoCloseable {
             // after the removal stopSession queued: installed with the tunnels resumed meanwhile in one round, and
             // the sessions start once their Child SAs are in (their outcomes come after the install, as before)
             List<IkeResumption.Prepared> sas = resumed.get().sas();
-            outcome(() -> owner.resumeLater(label, sas, resumed.get().reserved(), () -> resumeSessions(cp, tunnel,
-                    sas)));
+            outcome(() -> owner.resumeLater(label, sas, resumed.get().reserved(), () -> resumable.current(label, gen),
+                    () -> resumeSessions(cp, tunnel, sas, gen)));
             return;
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {

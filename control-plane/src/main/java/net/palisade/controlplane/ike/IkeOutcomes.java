@@ -474,7 +474,8 @@ final class IkeOutcomes {
     }
 
     /** A tunnel's resumed IKE SAs whose Child SAs wait for the next round of installs ({@link #resumeLater}). */
-    private record Resumed(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved, Runnable then) {}
+    private record Resumed(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved,
+            java.util.function.BooleanSupplier live, Runnable then) {}
 
     private final java.util.Queue<Resumed> toResume = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean resumeRound = new java.util.concurrent.atomic.AtomicBoolean();
@@ -490,10 +491,12 @@ final class IkeOutcomes {
      * installed in it, all in one round of the dataplane
      * ({@link SaPort#installAll}), since a takeover resumes hundreds at once; then {@code then} runs (the tunnel's
      * sessions start). On the lane only, after whatever the tunnel had queued before (its SAs' removal): the round
-     * comes later on the lane, and nothing of the tunnel's new sessions is queued before it.
+     * comes later on the lane, and nothing of the tunnel's new sessions is queued before it. Nothing is installed if
+     * by then {@code live} is false (the tunnel was stopped or started again meanwhile).
      */
-    void resumeLater(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved, Runnable then) {
-        toResume.add(new Resumed(label, sas, reserved, then));
+    void resumeLater(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved,
+            java.util.function.BooleanSupplier live, Runnable then) {
+        toResume.add(new Resumed(label, sas, reserved, live, then));
         if (resumeRound.compareAndSet(false, true)) {
             lane.execute(this::resumeRound);
         }
@@ -508,10 +511,18 @@ final class IkeOutcomes {
         List<Runnable> then = new ArrayList<>();
         try {
             for (Resumed r; (r = toResume.poll()) != null; ) {
-                then.add(r.then());
+                boolean live = r.live().getAsBoolean();
+                if (live) {
+                    then.add(r.then());
+                }
                 for (IkeResumption.Prepared p : r.sas()) {
                     String label = r.label();
                     boolean first = true;
+                    if (!live) {
+                        children.addAll(p.children()); // not installed: only their keys wiped, below
+                        p.replaced().forEach(o -> children.add(o.sa()));
+                        continue;
+                    }
                     if (anyPeer(label)) {
                         String id = p.ike().id().toString();
                         peerSas.up(label, p.ike().remote(), id);

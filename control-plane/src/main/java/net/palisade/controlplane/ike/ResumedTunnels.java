@@ -16,6 +16,18 @@ final class ResumedTunnels {
 
     private final Map<String, List<IkeResumption.Prepared>> opened = new ConcurrentHashMap<>();
     private final Map<String, Map<Long, Long>> windows = new ConcurrentHashMap<>();
+    /** How often each tunnel was started or stopped: a resumed session starts later, and only if nothing came between. */
+    private final Map<String, Long> generation = new ConcurrentHashMap<>();
+
+    /** {@code label} is (re)started or stopped: what an earlier start left to do later must not happen. */
+    long started(String label) {
+        return generation.merge(label, 1L, Long::sum);
+    }
+
+    /** True while {@code label} was neither started nor stopped again since {@link #started} returned {@code gen}. */
+    boolean current(String label, long gen) {
+        return generation.getOrDefault(label, 0L) == gen;
+    }
 
     /** {@code label} goes on with {@code sas} once reserved; false (nothing kept) if there are none. */
     boolean open(List<IkeResumption.Prepared> sas, String label) {
@@ -46,5 +58,6 @@ final class ResumedTunnels {
     void forget(String label) {
         opened.remove(label);
         windows.remove(label);
+        started(label);
     }
 }

@@ -139,7 +139,7 @@ class IkeOutcomesTest {
         // each outbound SA holds the window the tunnel journaled for its SPI before (KeyOrigin.resumedWindow)
         owner.resumeLater(LABEL, List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0020b0L)),
                 List.of(new IkeResumption.Old(childSa(0xc0010a0L), 0xc0020b0L)))),
-                Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20), () -> {});
+                Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20), () -> true, () -> {});
         assertThat(dataplane.installed).extracting(k -> Integer.toUnsignedLong(k.outboundSpi()), SaKeys::origin,
                 SaKeys::journaledUpTo).containsExactly(tuple(0xc0020b1L, KeyOrigin.RESUMED, 5L << 20),
                         tuple(0xc0010a1L, KeyOrigin.RESUMED, 7L << 20));
@@ -176,7 +176,7 @@ class IkeOutcomesTest {
             List<IkeResumption.Prepared> mine = sas.get(k - 1);
             lane.add(() -> queued.removeSas(label)); // IkeManager.start: stopSession first
             Map<Long, Long> windows = k == 1 ? Map.of(0xc0010a1L, 3L << 20) : Map.of();
-            lane.add(() -> queued.resumeLater(label, mine, windows,
+            lane.add(() -> queued.resumeLater(label, mine, windows, () -> true,
                     () -> started.add(label + " " + dataplane.pairs(label))));
         }
         while (!lane.isEmpty()) {
@@ -193,11 +193,16 @@ class IkeOutcomesTest {
                 + "]", "to-3 [" + 0xc0030a0L + "]");
         // one handed in after that round ran gets a round of its own
         lane.add(() -> queued.resumeLater("to-4", List.of(new IkeResumption.Prepared(null,
-                List.of(childSa(0xc0040a0L)))), java.util.Map.of(), () -> {}));
+                List.of(childSa(0xc0040a0L)))), java.util.Map.of(), () -> true, () -> {}));
+        // one stopped or started again before its round ran: nothing installed, its sessions not started
+        lane.add(() -> queued.resumeLater("to-5", List.of(new IkeResumption.Prepared(null,
+                List.of(childSa(0xc0050a0L)))), java.util.Map.of(), () -> false, () -> started.add("to-5")));
         while (!lane.isEmpty()) {
             lane.poll().run();
         }
         assertThat(dataplane.rounds).hasSize(2).last().isEqualTo(List.of("to-4:c0040a0"));
+        assertThat(dataplane.pairs("to-5")).isEmpty();
+        assertThat(started).doesNotContain("to-5");
     }
 
     private static SaKeys keysOf(String label, long inboundSpi) {
