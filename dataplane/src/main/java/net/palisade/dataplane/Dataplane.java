@@ -240,9 +240,27 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the control thread (in the namespace) and waits for it. */
+    /** The executor whose control thread this is ({@link #call}), on a control thread. */
+    private static final ThreadLocal<ExecutorService> CONTROL = new ThreadLocal<>();
+
+    /**
+     * Runs {@code task} on the control thread (in the namespace) and waits for it; on that control thread itself
+     * (a change made in one round: {@link #installAll}) it runs at once.
+     */
     static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
-        Future<T> f = control.submit(task);
+        if (CONTROL.get() == control) {
+            try {
+                return task.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+        Future<T> f = control.submit(() -> {
+            CONTROL.set(control);
+            return task.call();
+        });
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -300,6 +318,53 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized void installFlow(SaKeys keys) throws IOException {
         checkOpen();
+        installFlowLocked(keys);
+    }
+
+    /**
+     * One install of {@link #installAll}: {@code keys}, and whether it replaces the pairs of its flow
+     * ({@link #installFlow}) or is added beside the tunnel's others, sending ({@link #rekey} with
+     * {@code switchOutbound}).
+     */
+    public record Install(SaKeys keys, boolean replace) {}
+
+    /**
+     * Many installs in one round of the control thread, in order: as {@link #installFlow} or {@link #rekey} each,
+     * but with one hand-off to the control thread for all their routes instead of one per route, and this host's
+     * interface addresses read once (a takeover installs the SAs of hundreds of tunnels at once). Each is applied
+     * whole or not at all, as alone; one that fails does not stop the others.
+     *
+     * @return for each install, in order, why it failed ({@link IOException} or {@link RuntimeException}), or null
+     */
+    public synchronized List<Exception> installAll(List<Install> installs) throws IOException {
+        checkOpen();
+        // this thread keeps the lock and waits while the control thread works for it (Dataplane.call runs the
+        // routes' kernel calls there directly): nobody else changes the tables meanwhile, and the future's
+        // completion publishes what the control thread wrote
+        return call(control, () -> {
+            List<Exception> out = new ArrayList<>(installs.size());
+            routes.cacheAddresses(true);
+            try {
+                for (Install i : installs) {
+                    try {
+                        if (i.replace()) {
+                            installFlowLocked(i.keys());
+                        } else {
+                            rekeyLocked(i.keys(), true);
+                        }
+                        out.add(null);
+                    } catch (IOException | RuntimeException e) {
+                        out.add(e);
+                    }
+                }
+            } finally {
+                routes.cacheAddresses(false);
+            }
+            return out;
+        });
+    }
+
+    private void installFlowLocked(SaKeys keys) throws IOException {
         ManualKeying.Prepared prepared = prepare(keys);
         DataplaneTunnel current = tunnels.get(keys.label());
         List<Integer> overlapping = new ArrayList<>();
@@ -316,7 +381,7 @@ public final class Dataplane implements AutoCloseable {
         }
         addPair(prepared, current, true);
         for (int spi : overlapping) {
-            removePair(keys.label(), spi);
+            removePairLocked(keys.label(), spi);
         }
     }
 
@@ -355,6 +420,10 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized void rekey(SaKeys keys, boolean switchOutbound) throws IOException {
         checkOpen();
+        rekeyLocked(keys, switchOutbound);
+    }
+
+    private void rekeyLocked(SaKeys keys, boolean switchOutbound) throws IOException {
         ManualKeying.Prepared prepared = prepare(keys);
         DataplaneTunnel current = tunnels.get(keys.label());
         if (current == null) {
@@ -445,12 +514,16 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized boolean removePair(String label, int inboundSpi) throws IOException {
         checkOpen();
+        return removePairLocked(label, inboundSpi);
+    }
+
+    private boolean removePairLocked(String label, int inboundSpi) throws IOException {
         DataplaneTunnel current = tunnels.get(label);
         if (current == null || !current.hasInboundSpi(inboundSpi)) {
             return false;
         }
         if (current.pairs().size() == 1) {
-            return remove(label);
+            return removeLocked(label);
         }
         DataplaneTunnel after = current.removing(inboundSpi);
         for (Worker w : workers) {
@@ -566,6 +639,10 @@ public final class Dataplane implements AutoCloseable {
     /** Removes a tunnel: its routes, then its SAs (every pair) from every worker. False if there was none. */
     public synchronized boolean remove(String label) throws IOException {
         checkOpen();
+        return removeLocked(label);
+    }
+
+    private boolean removeLocked(String label) throws IOException {
         if (!tunnels.containsKey(label)) {
             return false;
         }

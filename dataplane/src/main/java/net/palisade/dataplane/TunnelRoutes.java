@@ -31,10 +31,32 @@ final class TunnelRoutes {
     private final Map<IpPrefix, List<String>> routes = new HashMap<>();
     private final Map<String, List<IpPrefix>> routesByTunnel = new HashMap<>();
     private boolean ipv6Enabled;
+    /** This host's addresses, read once for a round of changes ({@link #cacheAddresses}); null: read each time. */
+    private List<InterfaceAddresses.Entry> addresses;
+    private boolean caching;
 
     TunnelRoutes(TunDevice tun, ExecutorService control) {
         this.tun = tun;
         this.control = control;
+    }
+
+    /**
+     * From now on until called with false, this host's interface addresses (for the routes' preferred source) are
+     * read once and kept: for a round of many changes, during which they do not change.
+     */
+    void cacheAddresses(boolean on) {
+        caching = on;
+        addresses = null;
+    }
+
+    private List<InterfaceAddresses.Entry> addresses() throws IOException {
+        if (!caching) {
+            return InterfaceAddresses.list();
+        }
+        if (addresses == null) {
+            addresses = InterfaceAddresses.list();
+        }
+        return addresses;
     }
 
     /** Forgets every route (the TUN device is going away, and its routes with it). */
@@ -150,7 +172,7 @@ final class TunnelRoutes {
 
     /** An address of this box (not on the TUN device) inside one of {@code local} of the family; else null. */
     private InetAddress preferredSource(List<Prefix> local, boolean ipv6) throws IOException {
-        for (InterfaceAddresses.Entry e : InterfaceAddresses.list()) {
+        for (InterfaceAddresses.Entry e : addresses()) {
             InetAddress a = e.address();
             if (e.interfaceName().equals(tun.name()) || (a instanceof Inet6Address) != ipv6 || a.isLinkLocalAddress()
                     || a.isLoopbackAddress()) {

@@ -311,4 +311,43 @@ class DataplaneRekeyLabTest {
             assertThat(a.removePair(LABEL, spiA(2))).isFalse();
         }
     }
+
+    /** A pair of tunnel {@code label} on gw-a to {@code remote}, receiving on {@code spi}. */
+    private static SaKeys keysOf(String label, int spi, String remote) {
+        return new SaKeys(label, InetAddress.ofLiteral("192.0.2.1"),
+                new InetSocketAddress(InetAddress.ofLiteral("192.0.2.2"), 4500), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), spi, spi + 1, new DirectionalKeys(key("in" + spi), key("out" + spi)),
+                Optional.empty(), net("10.1.0.0/24"), net(remote));
+    }
+
+    /**
+     * A takeover installs hundreds of resumed tunnels at once: in one round of the control thread, each install as
+     * alone (its routes, its pairs), one that fails leaves the others in, and a rekey's pair in the same round goes
+     * beside the tunnel's own and sends.
+     */
+    @Test
+    void installAllMakesEveryInstallOfTheRoundAndOneThatFailsStopsNoOther() throws Exception {
+        try (GatewayPair pair = GatewayPair.start(lab, GatewayPair.Spec.gcm())) {
+            Dataplane a = pair.a;
+            List<Exception> failed = a.installAll(List.of(
+                    new Dataplane.Install(keysOf("t1", 0x7001, "10.11.0.0/24"), true),
+                    new Dataplane.Install(keysOf("t2", 0x7001, "10.12.0.0/24"), true),
+                    new Dataplane.Install(keysOf("t3", 0x7003, "10.13.0.0/24"), true),
+                    new Dataplane.Install(keysA(1), false)));
+            assertThat(failed.get(0)).isNull();
+            assertThat(failed.get(1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("already used by tunnel t1");
+            assertThat(failed.subList(2, 4)).containsOnlyNulls();
+            assertThat(a.tunnels()).containsExactlyInAnyOrder(LABEL, "t1", "t3");
+            assertThat(routesA()).containsExactlyInAnyOrder("10.2.0.0/24", "10.11.0.0/24", "10.13.0.0/24");
+            assertThat(a.inboundSpis(LABEL)).containsExactly(spiA(0), spiA(1));
+            assertThat(a.inboundSpi(LABEL)).contains(spiA(1));
+            // the control thread is free again: a change outside a round still reaches the kernel
+            pair.b.rekey(keysB(1), true);
+            Lab.Result ping = lab.exec("ha", 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
+            assertThat(ping.exitCode()).as(ping.output()).isZero();
+            assertThat(a.remove("t3")).isTrue();
+            assertThat(routesA()).containsExactlyInAnyOrder("10.2.0.0/24", "10.11.0.0/24");
+        }
+    }
 }

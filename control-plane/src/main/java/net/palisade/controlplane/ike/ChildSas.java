@@ -64,12 +64,13 @@ final class ChildSas {
      *               2.8.1), decided when ours completes
      * @param oldGone resent after a takeover that came after the journal had our rekey's result: {@code old} is not
      *               resumed (it stands for the peer's copy, which our Delete ends), the new Child SA is
+     * @param resent sent again after a takeover: the node before may have had the answer and sent on its keys
      */
     private record Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
-            boolean retried, Optional<Rekeyed> theirs, boolean oldGone) {
+            boolean retried, Optional<Rekeyed> theirs, boolean oldGone, boolean resent) {
         Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange, boolean retried,
                 Optional<Rekeyed> theirs) {
-            this(old, newSpiIn, nonce, keyExchange, retried, theirs, false);
+            this(old, newSpiIn, nonce, keyExchange, retried, theirs, false, false);
         }
     }
 
@@ -242,12 +243,14 @@ final class ChildSas {
             if (old.get().state() != ChildSa.State.REKEY_LOCAL) {
                 old.get().transition(ChildSa.State.REKEY_LOCAL, "our rekey resent after a takeover");
             }
-            rekey = new Rekey(old.get(), r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty());
+            rekey = new Rekey(old.get(), r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(),
+                    false, true);
             request = new Request(Request.Kind.REKEY_CHILD, old.get());
         } else if (old.isEmpty() && fresh.isPresent()) {
             // the journal had the rekey's result, not yet our Delete of the old Child SA: the answer completes it
             ChildSa gone = detached(r, fresh.get());
-            rekey = new Rekey(gone, r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(), true);
+            rekey = new Rekey(gone, r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(), true,
+                    true);
             request = new Request(Request.Kind.REKEY_CHILD, gone);
         } else {
             ctx.drop("resumed_child_request_unknown");
@@ -370,7 +373,7 @@ final class ChildSas {
                 Optional.of(pfs.get().group()));
         ctx.count("child_rekeyed");
         ctx.output(new IkeOutput.ChildSaRekeyed(r.old().spiIn, r.old().spiOut, fresh, true,
-                r.old().sequencesRunningOut));
+                r.old().sequencesRunningOut, true, r.resent()));
         ChildSa mine = children.getLast();
         if (collision != null && EngineContext.lowest(r.nonce(), nr, collision.nonceI(), collision.nonceR()) < 2) {
             // section 2.8.1: both sides rekeyed the same Child SA; the lowest nonce is in our exchange, so our new
@@ -566,7 +569,8 @@ final class ChildSas {
             // a simultaneous rekey (section 2.8.1): decided when our own exchange completes
             ctx.count("child_rekey_collision");
             rekey = new Rekey(rekey.old(), rekey.newSpiIn(), rekey.nonce(), rekey.keyExchange(), rekey.retried(),
-                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)), rekey.oldGone());
+                    Optional.of(new Rekeyed(old.get(), children.getLast(), theirNonce, ours)), rekey.oldGone(),
+                    rekey.resent());
         } else if (old.get().rekeyedByUs != null) {
             lateCollision(old.get(), theirNonce, ours);
         } else if (old.get().state() == ChildSa.State.INSTALLED) {

@@ -79,8 +79,8 @@ public final class IkeManager implements AutoCloseable {
     private final ExecutorService outcomes;
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
-    /** Tunnels whose journaled IKE SA is to be resumed when they start ({@link #resume}). */
-    private final Map<String, List<IkeResumption.Prepared>> resumable = new ConcurrentHashMap<>();
+    /** Tunnels whose journaled IKE SAs are to be resumed when they start ({@link #resume}). */
+    private final ResumedTunnels resumable = new ResumedTunnels();
     /** The pair key, when the node has one ({@link #takeover}). */
     private volatile Optional<net.palisade.controlplane.journal.TakeoverSealer> sealer = Optional.empty();
     /** The one owner of IKE SAs in the dataplane and of the tunnels' reports; called on the outcome lane only. */
@@ -111,16 +111,12 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void event(String label, IkeOutput.Event e) {
-            outcome(() -> {
-                recordKeys(label, e);
-                outcomeCounters.count(e);
-                owner.event(label, e);
-            });
+            journalFirst(label, e);
         }
 
         @Override
         public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
-            java.util.concurrent.CompletableFuture<Void> journaled = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<Void> journaled = new CompletableFuture<>();
             if (!outcome(() -> {
                 recordKeys(label, e);
                 outcomeCounters.count(e);
@@ -573,23 +569,26 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Goes on with {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed
-     * whose Delete was not journaled) instead of negotiating anew; false, with the reason logged, when none can be
-     * opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh. One that
-     * cannot be opened beside others that can is journaled {@code phase1-down} (no session holds it; its peer
-     * negotiates again after its liveness check).
+     * Opens {@code tunnel}'s journaled IKE SAs (each with its Child SAs, and the Child SAs the peer rekeyed whose
+     * Delete was not journaled) to go on with them instead of negotiating anew; false, with the reason logged, when
+     * none can be opened here (no pair key, another one, unreadable state): the caller then starts the tunnel afresh.
+     * Each one that cannot be opened is journaled {@code phase1-down} with the reason (no session holds it). They go
+     * on at {@link #resumeReserved}, once the tunnel has journaled their Child SAs' first sequence windows.
      */
     public boolean resume(IkeTunnel tunnel, List<net.palisade.controlplane.tunnel.Takeover.Resume> sas) {
-        List<String[]> failed = new java.util.ArrayList<>();
-        List<IkeResumption.Prepared> p = IkeResumption.openAll(sealer, tunnel.label(), sas, log,
-                (name, why) -> failed.add(new String[] {name, why}));
-        if (p.isEmpty()) {
-            return false;
+        return resumable.open(IkeResumption.openAll(sealer, tunnel.label(), sas, log,
+                (name, why) -> outcome(() -> owner.notResumed(tunnel.label(), name, why))), tunnel.label());
+    }
+
+    /**
+     * The tunnel journaled the first window of each resumed Child SA's outbound sequence numbers ({@code reserved},
+     * by outbound SPI): they are installed holding it (their first packet waits for nothing) and the sessions go on.
+     * Nothing if {@link #resume} opened nothing for it or it was stopped since.
+     */
+    public void resumeReserved(IkeTunnel tunnel, Map<Long, Long> reserved) {
+        if (resumable.reserved(tunnel.label(), reserved)) {
+            start(tunnel);
         }
-        failed.forEach(f -> outcome(() -> owner.notResumed(tunnel.label(), f[0], f[1])));
-        resumable.put(tunnel.label(), p);
-        start(tunnel);
-        return true;
     }
 
     /** The control plane is up: engine outcomes can be reported; tunnels started before now begin. */
@@ -601,9 +600,28 @@ public final class IkeManager implements AutoCloseable {
         }
     }
 
+    /** The sessions of {@code tunnel}'s resumed IKE SAs, on the outcome lane; none if stopped or started since. */
+    private void resumeSessions(ControlPlane cp, IkeTunnel tunnel, List<IkeResumption.Prepared> resumed, long gen) {
+        for (IkeResumption.Prepared p : resumed) {
+            if (!resumable.current(tunnel.label(), gen) || closed) {
+                return;
+            }
+            try {
+                ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver, settings,
+                        tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
+                IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
+                log.info("tunnel {}: resuming IKE SA {} with {}{}", tunnel.label(), p.ike().id(), p.ike().remote(),
+                        p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
+            } catch (RuntimeException e) {
+                log.error("tunnel {}: cannot resume IKE: {}", tunnel.label(), e.toString());
+            }
+        }
+    }
+
     /** Starts (or restarts) a tunnel: an initiator session for active/dynamic, a listener for passive. */
     public void start(IkeTunnel tunnel) {
         String label = tunnel.label();
+        long gen = resumable.started(label);
         stopSession(label);
         wanted.put(label, tunnel);
         Optional.ofNullable(pinger).ifPresent(p -> p.watch(tunnel));
@@ -611,20 +629,13 @@ public final class IkeManager implements AutoCloseable {
         if (cp == null || closed) {
             return;
         }
-        List<IkeResumption.Prepared> resumed = resumable.remove(label);
-        if (resumed != null) {
-            for (IkeResumption.Prepared p : resumed) {
-                outcome(() -> owner.resumed(label, p));
-                try {
-                    ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver,
-                            settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
-                    IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
-                    log.info("tunnel {}: resuming IKE SA {} with {}{}", label, p.ike().id(), p.ike().remote(),
-                            p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
-                } catch (RuntimeException e) {
-                    log.error("tunnel {}: cannot resume IKE: {}", label, e.toString());
-                }
-            }
+        Optional<ResumedTunnels.Pending> resumed = resumable.take(label);
+        if (resumed.isPresent()) {
+            // after the removal stopSession queued: installed with the tunnels resumed meanwhile in one round, and
+            // the sessions start once their Child SAs are in (their outcomes come after the install, as before)
+            List<IkeResumption.Prepared> sas = resumed.get().sas();
+            outcome(() -> owner.resumeLater(label, sas, resumed.get().reserved(), () -> resumable.current(label, gen),
+                    () -> resumeSessions(cp, tunnel, sas, gen)));
             return;
         }
         if (tunnel.mode() == IkeMode.PASSIVE || tunnel.peers().isEmpty()) {
@@ -671,6 +682,7 @@ public final class IkeManager implements AutoCloseable {
     /** Stops a tunnel's session (a Delete to the peer) and removes its SAs. */
     public void stop(String label) {
         wanted.remove(label);
+        resumable.forget(label);
         Optional.ofNullable(pinger).ifPresent(p -> p.unwatch(label));
         stopSession(label);
     }

@@ -174,8 +174,10 @@ final class IkeOutcomes {
                 // make-before-break: the old pair keeps receiving until its delete; the rekey's initiator sends on
                 // the new pair at once, its responder once the old pair is deleted
                 try {
+                    // keys a node before may have sent with (our rekey resent after a takeover): above the first
+                    // block and reserved first, as any resumed SA's (KeyOrigin.RESUMED)
                     if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
-                            KeyOrigin.NEGOTIATED)) {
+                            k.resent() ? KeyOrigin.RESUMED : KeyOrigin.NEGOTIATED)) {
                         if (k.switchOutbound() || takeover.isEmpty()) {
                             replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                         }
@@ -380,47 +382,6 @@ final class IkeOutcomes {
     }
 
     /**
-     * Installs the Child SAs of a resumed IKE SA (their outbound sequence numbers continue above the journal's
-     * reservations), reporting nothing: the journal has them already. The newest sends.
-     */
-    /**
-     * {@code p}, an IKE SA from the journal, goes on: its Child SAs are installed, and on an any-peer tunnel they are
-     * known as that IKE SA's (its going takes only them out).
-     */
-    void resumed(String label, IkeResumption.Prepared p) {
-        if (anyPeer(label)) {
-            String id = p.ike().id().toString();
-            peerSas.up(label, p.ike().remote(), id);
-            p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
-            p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
-        }
-        resumed(label, p.children(), p.replaced());
-    }
-
-    void resumed(String label, List<IkeOutput.ChildSaInstalled> children) {
-        resumed(label, children, List.of());
-    }
-
-    /**
-     * {@link #resumed(String, List)} with the Child SAs the peer rekeyed whose Delete was not journaled: installed
-     * last, so that they send (the peer may not have the Child SAs our answers made), until the peer's Delete
-     * retires them and the newest remaining pair takes over.
-     */
-    void resumed(String label, List<IkeOutput.ChildSaInstalled> children, List<IkeResumption.Old> replaced) {
-        List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(children);
-        replaced.forEach(o -> all.add(o.sa()));
-        boolean first = true;
-        for (IkeOutput.ChildSaInstalled c : all) {
-            try {
-                install(label, c, first ? Install.REPLACE : Install.REKEY_SWITCH, KeyOrigin.RESUMED);
-            } finally {
-                c.wipeKeys();
-            }
-            first = false;
-        }
-    }
-
-    /**
      * Reports {@code installed} (a Child SA installed or a rekey's new one) together with the keys of Child SA
      * {@code c} sealed with the pair key, if the node has one: both in one delivery, so the journal writes them in
      * one atomic write. Apart, a node killed between the two journaled a Child SA it could not resume, and
@@ -453,11 +414,37 @@ final class IkeOutcomes {
      * {@code negotiation-failed} with reason {@code INSTALL_FAILED}.
      */
     private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin) {
+        return install(label, c, how, origin, 0);
+    }
+
+    /** {@link #install(String, IkeOutput.ChildSaInstalled, Install, KeyOrigin)} holding a journaled window. */
+    private boolean install(String label, IkeOutput.ChildSaInstalled c, Install how, KeyOrigin origin,
+            long journaledUpTo) {
         SaPort port = sas;
-        Optional<IkeTunnel> tunnel = tunnels.apply(label);
-        if (port == null || tunnel.isEmpty()) {
-            // stopped meanwhile (its removal is queued before this) or no dataplane: nothing to install or report
+        try {
+            Optional<SaKeys> keys = keys(label, c, origin, journaledUpTo);
+            if (port == null || keys.isEmpty()) {
+                // stopped meanwhile (its removal is queued before this) or no dataplane: nothing to install or report
+                return false;
+            }
+            switch (how) {
+                case REPLACE -> port.install(keys.get());
+                case REKEY_SWITCH -> port.add(keys.get(), true);
+                case REKEY_KEEP -> port.add(keys.get(), false);
+            }
+            installed(port, label, c, how);
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            installFailed(label, c, ex);
             return false;
+        }
+    }
+
+    /** What the dataplane installs for {@code c}; empty when the tunnel is not wanted here (stopped meanwhile). */
+    private Optional<SaKeys> keys(String label, IkeOutput.ChildSaInstalled c, KeyOrigin origin, long journaledUpTo) {
+        Optional<IkeTunnel> tunnel = tunnels.apply(label);
+        if (tunnel.isEmpty()) {
+            return Optional.empty();
         }
         IkeTunnel t = tunnel.get();
         // the negotiated selectors (the peer may have narrowed ours); the configured networks if they say nothing
@@ -477,32 +464,134 @@ final class IkeOutcomes {
                 ? Optional.of(new DirectionalKeys(c.inbound().integrity().get(), c.outbound().integrity().get()))
                 : Optional.empty();
         InetSocketAddress peer = c.udpEncapsulation() ? c.remote() : new InetSocketAddress(c.remote().getAddress(), 0);
+        return Optional.of(new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
+                (int) c.inboundSpi(), (int) c.outboundSpi(),
+                new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()), auth, localPrefixes,
+                remotePrefixes, c.esn(), origin, journaledUpTo));
+    }
+
+    /** {@code c} is in the dataplane: its byte limit, and the log line. */
+    private void installed(SaPort port, String label, IkeOutput.ChildSaInstalled c, Install how) throws IOException {
+        if (c.lifetimeKilobytes().isPresent()) {
+            // replaced at 90 % of the negotiated volume, before the peer's hard limit ends it
+            long kb = c.lifetimeKilobytes().getAsLong();
+            long bytes = kb > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : kb * 1024 / 10 * 9;
+            port.limitBytes(label, Spi.of(c.inboundSpi()), Math.max(1, bytes));
+        }
+        log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
+                Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
+                c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
+    }
+
+    /** The dataplane refused {@code c}: journaled as {@code negotiation-failed}, reason {@code INSTALL_FAILED}. */
+    private void installFailed(String label, IkeOutput.ChildSaInstalled c, Exception ex) {
+        log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
+        String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
+        report(label, r -> new TunnelCommand.NegotiationFailed(FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
+    }
+
+    /** A tunnel's resumed IKE SAs whose Child SAs wait for the next round of installs ({@link #resumeLater}). */
+    private record Resumed(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved,
+            java.util.function.BooleanSupplier live, Runnable then) {}
+
+    private final java.util.Queue<Resumed> toResume = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean resumeRound = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * {@code label}'s IKE SAs {@code sas}, from the journal, go on: their Child SAs are installed in the next round of
+     * installs (reporting nothing: the journal has them already), each holding the first window of outbound sequence
+     * numbers the tunnel journaled for its SPI before ({@code reserved}, {@link KeyOrigin#resumedWindow}; none: it
+     * asks for one and sends once that is durable). Per IKE SA the first replaces what the tunnel had, the others go
+     * beside it and the last sends: the Child SAs the peer rekeyed whose Delete was not journaled come last (the peer
+     * may not have the Child SAs our answers made) until the peer's Delete retires them. On an any-peer tunnel they are
+     * known as their IKE SA's (its going takes only them out). Every tunnel handed in until that round runs is
+     * installed in it, all in one round of the dataplane
+     * ({@link SaPort#installAll}), since a takeover resumes hundreds at once; then {@code then} runs (the tunnel's
+     * sessions start). On the lane only, after whatever the tunnel had queued before (its SAs' removal): the round
+     * comes later on the lane, and nothing of the tunnel's new sessions is queued before it. Nothing is installed if
+     * by then {@code live} is false (the tunnel was stopped or started again meanwhile).
+     */
+    void resumeLater(String label, List<IkeResumption.Prepared> sas, Map<Long, Long> reserved,
+            java.util.function.BooleanSupplier live, Runnable then) {
+        toResume.add(new Resumed(label, sas, reserved, live, then));
+        if (resumeRound.compareAndSet(false, true)) {
+            lane.execute(this::resumeRound);
+        }
+    }
+
+    private void resumeRound() {
+        resumeRound.set(false); // those handed in from now on may wait for the next round; this one takes them too
+        List<IkeOutput.ChildSaInstalled> children = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<IkeOutput.ChildSaInstalled> installing = new ArrayList<>();
+        List<net.palisade.dataplane.Dataplane.Install> installs = new ArrayList<>();
+        List<Runnable> then = new ArrayList<>();
         try {
-            SaKeys keys = new SaKeys(label, c.local().getAddress(), peer, c.encryption(), c.integrity(),
-                    (int) c.inboundSpi(),
-                    (int) c.outboundSpi(), new DirectionalKeys(c.inbound().encryption(), c.outbound().encryption()),
-                    auth, localPrefixes, remotePrefixes, c.esn(), origin);
-            switch (how) {
-                case REPLACE -> port.install(keys);
-                case REKEY_SWITCH -> port.add(keys, true);
-                case REKEY_KEEP -> port.add(keys, false);
+            for (Resumed r; (r = toResume.poll()) != null; ) {
+                boolean live = r.live().getAsBoolean();
+                if (live) {
+                    then.add(r.then());
+                }
+                for (IkeResumption.Prepared p : r.sas()) {
+                    String label = r.label();
+                    boolean first = true;
+                    if (!live) {
+                        children.addAll(p.children()); // not installed: only their keys wiped, below
+                        p.replaced().forEach(o -> children.add(o.sa()));
+                        continue;
+                    }
+                    if (anyPeer(label)) {
+                        String id = p.ike().id().toString();
+                        peerSas.up(label, p.ike().remote(), id);
+                        p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
+                        p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
+                    }
+                    List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(p.children());
+                    p.replaced().forEach(o -> all.add(o.sa()));
+                    for (IkeOutput.ChildSaInstalled c : all) {
+                        children.add(c);
+                        try {
+                            Optional<SaKeys> keys = keys(label, c, KeyOrigin.RESUMED,
+                                    r.reserved().getOrDefault(c.outboundSpi(), 0L));
+                            if (keys.isPresent()) {
+                                // the IKE SA's first replaces its flow; the others go beside it, the last sending
+                                installs.add(new net.palisade.dataplane.Dataplane.Install(keys.get(), first));
+                                labels.add(label);
+                                installing.add(c);
+                                first = false;
+                            }
+                        } catch (RuntimeException e) {
+                            installFailed(label, c, e);
+                        }
+                    }
+                }
             }
-            if (c.lifetimeKilobytes().isPresent()) {
-                // replaced at 90 % of the negotiated volume, before the peer's hard limit ends it
-                long kb = c.lifetimeKilobytes().getAsLong();
-                long bytes = kb > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : kb * 1024 / 10 * 9;
-                port.limitBytes(label, Spi.of(c.inboundSpi()), Math.max(1, bytes));
+            SaPort port = sas;
+            if (port != null && !installs.isEmpty()) {
+                List<Exception> failed = port.installAll(installs);
+                for (int i = 0; i < installs.size(); i++) {
+                    IkeOutput.ChildSaInstalled c = installing.get(i);
+                    try {
+                        if (failed.get(i) != null) {
+                            installFailed(labels.get(i), c, failed.get(i));
+                        } else {
+                            installed(port, labels.get(i), c,
+                                    installs.get(i).replace() ? Install.REPLACE : Install.REKEY_SWITCH);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        installFailed(labels.get(i), c, e);
+                    }
+                }
             }
-            log.info("tunnel {}: Child SA installed (in spi {}, out spi {}, {}{}{})", label,
-                    Long.toHexString(c.inboundSpi()), Long.toHexString(c.outboundSpi()), c.encryption().keyword(),
-                    c.esn() ? ", esn" : "", how == Install.REKEY_KEEP ? ", sending on the old SA until it is deleted" : "");
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.error("tunnel {}: cannot install the Child SA in the dataplane: {}", label, ex.getMessage());
-            String detail = "Child SA " + SaId.child(c.inboundSpi()) + " not installed: " + ex.getMessage();
-            report(label, r -> new TunnelCommand.NegotiationFailed(
-                    FailureReason.INSTALL_FAILED, detail, Cause.NODE, r));
-            return false;
+        } finally {
+            children.forEach(IkeOutput.ChildSaInstalled::wipeKeys);
+        }
+        for (Runnable r : then) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("resumed sessions not started", e);
+            }
         }
     }
 

@@ -183,9 +183,17 @@ public sealed interface IkeOutput {
      *                        sequence numbers ({@link IkeInput.SequenceSoftLimit}), not at its soft lifetime
      * @param byUs           we initiated the rekey (an IKEv1 quick mode initiator does, yet keeps sending on the
      *                       old SA a moment: the peer installs its new inbound SA only when our message 3 arrives)
+     * @param resent         the answer to our rekey request sent again after a takeover (docs/ha.md, "Resumption",
+     *                       item 10): the node before may have had this same answer, derived the same keys and sent
+     *                       with them before it died, so the new SA's sequence numbers start as a resumed SA's do
      */
     record ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
-            boolean switchOutbound, boolean sequenceNumbers, boolean byUs) implements Event {
+            boolean switchOutbound, boolean sequenceNumbers, boolean byUs, boolean resent) implements Event {
+        public ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
+                boolean switchOutbound, boolean sequenceNumbers, boolean byUs) {
+            this(oldInboundSpi, oldOutboundSpi, replacement, switchOutbound, sequenceNumbers, byUs, false);
+        }
+
         /** The initiator of the rekey switches at once, the responder does not (IKEv2). */
         public ChildSaRekeyed(long oldInboundSpi, long oldOutboundSpi, ChildSaInstalled replacement,
                 boolean switchOutbound, boolean sequenceNumbers) {

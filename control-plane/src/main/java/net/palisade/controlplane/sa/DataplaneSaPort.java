@@ -29,6 +29,15 @@ public final class DataplaneSaPort implements SaPort {
     }
 
     @Override
+    public java.util.List<Exception> installAll(java.util.List<Dataplane.Install> installs) {
+        try {
+            return dataplane.installAll(installs);
+        } catch (IOException | RuntimeException e) {
+            return installs.stream().map(i -> (Exception) e).toList();
+        }
+    }
+
+    @Override
     public void add(SaKeys keys, boolean sending) throws IOException {
         dataplane.rekey(keys, sending);
     }

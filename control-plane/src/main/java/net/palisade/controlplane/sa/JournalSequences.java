@@ -26,7 +26,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * node of a pair taking over) reads them from the shared journal and starts above the last one.
  *
  * <p>The journal is slower than a local fsync, so the dataplane asks ahead ({@link #ahead()}): an SA requests its
- * next block when half of the current one is used, and a worker waits only when the answer is late. What the
+ * next block when half of the current one is used, and a worker never waits for the answer (it drops a packet no
+ * durable reservation covers). What the
  * journal acknowledged is remembered here, and the reservations a replayed journal holds are handed in by the tunnel
  * entity on recovery ({@link #recovered}); SAs installed after that start above them.
  *

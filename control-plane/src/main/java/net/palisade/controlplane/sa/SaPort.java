@@ -1,6 +1,9 @@
 package net.palisade.controlplane.sa;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import net.palisade.dataplane.Dataplane;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
@@ -20,6 +23,30 @@ public interface SaPort {
      * modes, several IKEv2 Child SAs).
      */
     void install(SaKeys keys) throws IOException;
+
+    /**
+     * Many installs at once, in order, each as {@link #install} ({@code replace}) or {@link #add} sending: for a
+     * takeover that resumes many tunnels, where the dataplane makes them in one round instead of one per pair.
+     * Each is applied whole or not at all; one that fails does not stop the others.
+     *
+     * @return for each, in order, why it failed, or null
+     */
+    default List<Exception> installAll(List<Dataplane.Install> installs) {
+        List<Exception> out = new ArrayList<>(installs.size());
+        for (Dataplane.Install i : installs) {
+            try {
+                if (i.replace()) {
+                    install(i.keys());
+                } else {
+                    add(i.keys(), true);
+                }
+                out.add(null);
+            } catch (IOException | RuntimeException e) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
 
     /**
      * Adds a rekey's pair beside the tunnel's others, which keep receiving. With {@code sending} the tunnel's

@@ -59,6 +59,11 @@ public final class DataplanePorts implements TunnelPorts {
     }
 
     @Override
+    public void startResumed(IkeTunnel tunnel, java.util.Map<Long, Long> reserved) {
+        ike.ifPresent(m -> m.resumeReserved(tunnel, reserved));
+    }
+
+    @Override
     public void recovered(String label, java.util.Map<Long, Long> reserved) {
         if (sequences != null) {
             sequences.recovered(label, reserved);

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -16,12 +17,14 @@ import net.palisade.controlplane.tunnel.TunnelCommand.EngineReports;
 import net.palisade.controlplane.tunnel.TunnelCommand.Get;
 import net.palisade.controlplane.tunnel.TunnelCommand.Remove;
 import net.palisade.controlplane.tunnel.TunnelCommand.Reset;
+import net.palisade.dataplane.sa.KeyOrigin;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.TunnelSpec;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
 import net.palisade.model.event.FailureReason;
+import net.palisade.model.event.SaId;
 import net.palisade.model.event.TunnelEvent;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -211,21 +214,33 @@ public final class TunnelEntity
 
     /**
      * After recovery: {@code resumed} for each IKE SA handed to the ports to resume, {@code phase1-down} for each
-     * other (its state was not journaled: no session holds it any more), or {@code phase1-down} for all.
+     * other (its state was not journaled: no session holds it any more), or {@code phase1-down} for all. With the
+     * {@code resumed}, in the same write, the first window of each resumed Child SA's outbound sequence numbers
+     * ({@code sequence-reserved}, one block above the last reservation: {@link KeyOrigin#resumedWindow}); the SAs
+     * go on once that is durable, holding it, so that no worker waits for a reservation of theirs.
      */
     private ReplyEffect<TunnelEvent, TunnelState> afterRecovery(TunnelState s, AfterRecovery c) {
         if (resuming) {
             resuming = false;
             java.util.Set<String> going = new java.util.LinkedHashSet<>();
             List<TunnelEvent> events = new java.util.ArrayList<>();
+            Map<Long, Long> windows = new java.util.TreeMap<>();
             for (Takeover.Resume r : s.takeover().resumable()) {
                 going.add(r.ikeSa());
                 events.add(new TunnelEvent.Resumed(label, now(), node(), Cause.NODE, r.ikeSa()));
+                r.children().keySet().forEach(name -> s.sa(SaId.of(name))
+                        .ifPresent(sa -> windows.put(sa.spi().outbound().value(), 0L)));
+                r.replaced().values().stream().filter(old -> old.outboundSpi() != 0) // 0: journaled before it was kept
+                        .forEach(old -> windows.put(old.outboundSpi(), 0L));
             }
+            windows.replaceAll((spi, none) -> KeyOrigin.resumedWindow(s.takeover().reserved().getOrDefault(spi, 0L)));
+            windows.forEach((spi, upTo) -> events.add(new TunnelEvent.SequenceReserved(label, now(), node(),
+                    Cause.NODE, spi, upTo)));
             s.ikeSas().stream().map(TunnelState.IkeSa::name).filter(n -> !going.contains(n))
                     .forEach(n -> events.add(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE,
                             "node restart: its state was not journaled", java.util.Optional.of(n))));
-            return Effect().persist(events).thenNoReply();
+            IkeTunnel tunnel = (IkeTunnel) s.spec().orElseThrow();
+            return Effect().persist(events).thenRun(st -> deps.ports().startResumed(tunnel, windows)).thenNoReply();
         }
         if (s.ike() && (s.ikeSa().isPresent() || !s.sas().isEmpty())) {
             return Effect().persist(new TunnelEvent.Phase1Down(label, now(), node(), Cause.NODE, "node restart"))

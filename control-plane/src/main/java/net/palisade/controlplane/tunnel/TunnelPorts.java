@@ -48,13 +48,22 @@ public interface TunnelPorts {
     default void replayMarks(String label) {}
 
     /**
-     * Goes on with the tunnel's established IKE SA and Child SAs from their journaled, sealed state instead of
-     * starting its IKE session afresh (called on recovery instead of {@link #startIke}). False when they cannot be
-     * resumed (no pair key, another key, unreadable state): the caller then starts the tunnel afresh.
+     * Opens the tunnel's established IKE SAs and Child SAs from their journaled, sealed state, to go on with them
+     * instead of starting its IKE session afresh (called on recovery instead of {@link #startIke}). False when they
+     * cannot be resumed (no pair key, another key, unreadable state): the caller then starts the tunnel afresh. Nothing
+     * is installed or sent before {@link #startResumed}.
      */
     default boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
         return false;
     }
+
+    /**
+     * The tunnel journaled {@code resumed} and, in the same write, the first window of each resumed Child SA's
+     * outbound sequence numbers ({@code reserved}: the reservation's top by outbound SPI): the SAs that
+     * {@link #resumeIke} opened go on, installed holding those windows, so that their first packets wait for no
+     * journal write.
+     */
+    default void startResumed(IkeTunnel tunnel, java.util.Map<Long, Long> reserved) {}
 
     /** Ports that do nothing (a control plane without a dataplane, e.g. for API development). */
     TunnelPorts NONE = new TunnelPorts() {

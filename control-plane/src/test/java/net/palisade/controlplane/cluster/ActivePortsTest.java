@@ -55,10 +55,19 @@ class ActivePortsTest {
             calls.add("recovered " + label + " " + reserved);
         }
 
+        /** Runs while the state is being opened (another thread changing the role meanwhile). */
+        Runnable whileOpening = () -> {};
+
         @Override
         public boolean resumeIke(IkeTunnel tunnel, Takeover takeover) {
             calls.add("resume " + tunnel.label());
+            whileOpening.run();
             return resumable;
+        }
+
+        @Override
+        public void startResumed(IkeTunnel tunnel, Map<Long, Long> reserved) {
+            calls.add("startResumed " + tunnel.label());
         }
     }
 
@@ -94,5 +103,21 @@ class ActivePortsTest {
         ports.becameActive(2);
         assertThat(ports.resumeIke(TUNNEL, JOURNALED)).isFalse();
         assertThat(ports.wanted()).isZero();
+    }
+
+    /**
+     * Opening the journaled state runs outside the gate's lock (hundreds of entities open theirs at once in a
+     * takeover); a node that loses the role meanwhile must not keep a resumed tunnel, nor start its SAs later.
+     */
+    @Test
+    void theRoleLostWhileTheStateIsOpenedStopsTheTunnelAndNothingStartsAfter() {
+        Recording real = new Recording();
+        ActivePorts ports = new ActivePorts(real);
+        ports.becameActive(2);
+        real.whileOpening = () -> ports.becameStandby(Cause.NODE);
+        assertThat(ports.resumeIke(TUNNEL, JOURNALED)).isFalse();
+        ports.startResumed(TUNNEL, Map.of(0x1234L, 2L << 20));
+        assertThat(ports.wanted()).isZero();
+        assertThat(real.calls).containsExactly("resume site-b", "stop site-b");
     }
 }

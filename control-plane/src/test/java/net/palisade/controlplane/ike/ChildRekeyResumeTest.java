@@ -121,6 +121,9 @@ class ChildRekeyResumeTest {
         assertThat(ours.replacement().inbound().encryption().revealBytes())
                 .isEqualTo(peers.replacement().outbound().encryption().revealBytes());
         assertThat(ours.replacement().pfs()).contains(DhGroup.CURVE25519);
+        // the dead node may have had this answer too and sent with these keys before the journal had the rekey: the
+        // new Child SA's sequence numbers must start as a resumed SA's, above anything it may have sent
+        assertThat(ours.resent()).isTrue();
         // the old Child SA is deleted on both sides: one Child SA each, the new one
         assertThat(ex.of(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
                 .containsExactly(i.child().outboundSpi());
@@ -135,6 +138,7 @@ class ChildRekeyResumeTest {
         IkeSession.Step rekey = resumed.handle(new IkeInput.RekeyChild());
         ResumeTest.Exchanged next = pump(resumed, rekey, loop.b);
         assertThat(next.of(true, IkeOutput.ChildSaRekeyed.class)).singleElement()
+                .satisfies(k -> assertThat(k.resent()).as("a rekey of our own: new keys").isFalse())
                 .extracting(IkeOutput.ChildSaRekeyed::oldInboundSpi).isEqualTo(ours.replacement().inboundSpi());
         assertThat(resumed.state()).isEqualTo(IkeState.ESTABLISHED);
         assertThat(loop.b.state()).isEqualTo(IkeState.ESTABLISHED);

@@ -1,6 +1,7 @@
 package net.palisade.controlplane.ike;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
@@ -26,7 +27,9 @@ import net.palisade.controlplane.tunnel.TunnelEntity;
 import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.controlplane.tunnel.TunnelState;
+import net.palisade.dataplane.sa.KeyOrigin;
 import net.palisade.dataplane.sa.SaKeys;
+import net.palisade.model.DirectionalKeys;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
@@ -133,8 +136,13 @@ class IkeOutcomesTest {
     void aResumedChildSaThePeerRekeyedSendsUntilThePeerDeletesIt() {
         owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
                 Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
-        owner.resumed(LABEL, List.of(childSa(0xc0020b0L)), List.of(new IkeResumption.Old(childSa(0xc0010a0L),
-                0xc0020b0L)));
+        // each outbound SA holds the window the tunnel journaled for its SPI before (KeyOrigin.resumedWindow)
+        owner.resumeLater(LABEL, List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0020b0L)),
+                List.of(new IkeResumption.Old(childSa(0xc0010a0L), 0xc0020b0L)))),
+                Map.of(0xc0020b1L, 5L << 20, 0xc0010a1L, 7L << 20), () -> true, () -> {});
+        assertThat(dataplane.installed).extracting(k -> Integer.toUnsignedLong(k.outboundSpi()), SaKeys::origin,
+                SaKeys::journaledUpTo).containsExactly(tuple(0xc0020b1L, KeyOrigin.RESUMED, 5L << 20),
+                        tuple(0xc0010a1L, KeyOrigin.RESUMED, 7L << 20));
         assertThat(dataplane.pairs(LABEL)).containsExactly(0xc0020b0L, 0xc0010a0L);
         assertThat(dataplane.sending).isEqualTo(0xc0010a0L);
         owner.event(LABEL, new IkeOutput.ChildSaDeleted(0xc0010a0L, 0xd0010a0L));
@@ -173,6 +181,84 @@ class IkeOutcomesTest {
                     assertThat(r.ikeSa()).isEqualTo(state.snapshot().id().toString());
                     assertThat(r.children()).containsOnlyKeys("child-0c0020b0");
                 });
+    }
+
+    /**
+     * A takeover resumes hundreds of tunnels: those handed in while the outcome lane is busy are installed in one
+     * round of the dataplane, not one lane task and one dataplane call per Child SA. Each tunnel's order holds as
+     * the IKE manager queues it: the removal of what it had first, then the hand-in, and its sessions start only
+     * after its Child SAs are in. Each Child SA keeps its order (the first replaces, the peer's rekeyed one goes
+     * beside it and sends) and holds its journaled window.
+     */
+    @Test
+    void resumedTunnelsHandedInWhileTheLaneIsBusyAreInstalledInOneRoundAfterTheirRemoval() {
+        java.util.Queue<Runnable> lane = new java.util.ArrayDeque<>();
+        IkeOutcomes queued = new IkeOutcomes(lane::add, label -> Optional.of(tunnel()), spi -> {});
+        queued.open(dataplane);
+        // to-2 had an SA of its own in the dataplane (e.g. from before this node lost and won the lease again)
+        dataplane.install(keysOf("to-2", 0xc00f0a0L));
+        List<String> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // the IKE SA snapshot is not read for a tunnel with a peer (only an any-peer tunnel keeps one per site)
+        List<List<IkeResumption.Prepared>> sas = List.of(
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0010a0L)),
+                        List.of(new IkeResumption.Old(childSa(0xc0010b0L), 0xc0010a0L)))),
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0020a0L)))),
+                List.of(new IkeResumption.Prepared(null, List.of(childSa(0xc0030a0L)))));
+        for (int k = 1; k <= 3; k++) {
+            String label = "to-" + k;
+            List<IkeResumption.Prepared> mine = sas.get(k - 1);
+            lane.add(() -> queued.removeSas(label)); // IkeManager.start: stopSession first
+            Map<Long, Long> windows = k == 1 ? Map.of(0xc0010a1L, 3L << 20) : Map.of();
+            lane.add(() -> queued.resumeLater(label, mine, windows, () -> true,
+                    () -> started.add(label + " " + dataplane.pairs(label))));
+        }
+        while (!lane.isEmpty()) {
+            lane.poll().run();
+        }
+        assertThat(dataplane.rounds).as("one round for all three").containsExactly(List.of("to-1:c0010a0",
+                "to-1:c0010b0+", "to-2:c0020a0", "to-3:c0030a0"));
+        assertThat(dataplane.pairs("to-1")).containsExactly(0xc0010a0L, 0xc0010b0L);
+        assertThat(dataplane.pairs("to-2")).as("installed after its old SA was removed, not before")
+                .containsExactly(0xc0020a0L);
+        assertThat(dataplane.installed).filteredOn(k -> k.label().equals("to-1")).first()
+                .extracting(SaKeys::journaledUpTo).isEqualTo(3L << 20);
+        assertThat(started).containsExactly("to-1 [" + 0xc0010a0L + ", " + 0xc0010b0L + "]", "to-2 [" + 0xc0020a0L
+                + "]", "to-3 [" + 0xc0030a0L + "]");
+        // one handed in after that round ran gets a round of its own
+        lane.add(() -> queued.resumeLater("to-4", List.of(new IkeResumption.Prepared(null,
+                List.of(childSa(0xc0040a0L)))), java.util.Map.of(), () -> true, () -> {}));
+        // one stopped or started again before its round ran: nothing installed, its sessions not started
+        lane.add(() -> queued.resumeLater("to-5", List.of(new IkeResumption.Prepared(null,
+                List.of(childSa(0xc0050a0L)))), java.util.Map.of(), () -> false, () -> started.add("to-5")));
+        while (!lane.isEmpty()) {
+            lane.poll().run();
+        }
+        assertThat(dataplane.rounds).hasSize(2).last().isEqualTo(List.of("to-4:c0040a0"));
+        assertThat(dataplane.pairs("to-5")).isEmpty();
+        assertThat(started).doesNotContain("to-5");
+    }
+
+    private static SaKeys keysOf(String label, long inboundSpi) {
+        return new SaKeys(label, US.getAddress(), PEER, EncryptionAlgorithm.AES_128_GCM, Optional.empty(),
+                (int) inboundSpi, (int) inboundSpi + 1, new DirectionalKeys(Secret.ofBytes(new byte[20]),
+                        Secret.ofBytes(new byte[20])), Optional.empty(), List.of(), List.of());
+    }
+
+    /**
+     * Our rekey sent again after a takeover: the node before may have had the same answer and sent on the same keys,
+     * so the new SA starts above the first block and waits for its reservation (KeyOrigin.RESUMED), unlike a rekey
+     * of our own, whose keys nobody used.
+     */
+    @Test
+    void theChildSaOfARekeyResentAfterATakeoverStartsAsAResumedOne() {
+        owner.event(LABEL, new IkeOutput.Phase1Up(PEER, new IkeSaId(0x1111L, 0x2222L), EncryptionAlgorithm.AES_128_GCM,
+                Optional.empty(), AuthAlgorithm.HMAC_SHA2_256, DhGroup.MODP2048));
+        owner.event(LABEL, childSa(0xc0010a0L));
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0010a0L, 0xc0010a1L, childSa(0xc0020b0L), true, false,
+                true, true));
+        owner.event(LABEL, new IkeOutput.ChildSaRekeyed(0xc0020b0L, 0xc0020b1L, childSa(0xc0030c0L), true, false));
+        assertThat(dataplane.installed).extracting(SaKeys::origin).containsExactly(KeyOrigin.NEGOTIATED,
+                KeyOrigin.RESUMED, KeyOrigin.NEGOTIATED);
     }
 
     @Test
@@ -349,6 +435,16 @@ class IkeOutcomesTest {
 
         /** The inbound SPI of the pair that sends, as the real table chooses it. */
         volatile long sending;
+
+        /** Each {@link #installAll} round: its installs' inbound SPIs and whether each replaced. */
+        final List<List<String>> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public List<Exception> installAll(List<net.palisade.dataplane.Dataplane.Install> installs) {
+            rounds.add(installs.stream().map(i -> i.keys().label() + ":" + Integer.toHexString(i.keys().inboundSpi())
+                    + (i.replace() ? "" : "+")).toList());
+            return SaPort.super.installAll(installs);
+        }
 
         @Override
         public void install(SaKeys keys) {

@@ -49,6 +49,15 @@ public final class RecordingPorts implements TunnelPorts {
         return resumable;
     }
 
+    /** Run at {@link #startResumed}, before it returns (a test looks at the journal at that moment). */
+    public volatile Runnable onStartResumed = () -> {};
+
+    @Override
+    public void startResumed(IkeTunnel tunnel, java.util.Map<Long, Long> reserved) {
+        calls.add("startResumed " + tunnel.label() + " " + new java.util.TreeMap<>(reserved));
+        onStartResumed.run();
+    }
+
     /** The calls so far, in order. */
     public List<String> calls() {
         return List.copyOf(calls);

@@ -580,4 +580,52 @@ class TunnelEntityTest {
         assertThat(ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new)).ikeSa()).isEmpty();
         assertThat(ports.calls()).contains("resumeIke site-b ike-2", "startIke site-b");
     }
+
+    /**
+     * A resumed Child SA must not send a number above the journal's last reservation before a reservation covering it
+     * is durable; the worker must not wait for that write. So its first window is journaled with the {@code resumed},
+     * one block above the last reservation (above the first block when there is none: a freshly negotiated SA used it
+     * unreserved), and the SAs go on only once that write is done, holding the window.
+     */
+    @Test
+    void aResumedChildSaGoesOnOnlyOnceItsFirstWindowIsJournaledWithTheResumed() {
+        long block = net.palisade.dataplane.sa.SequenceReservations.BLOCK;
+        var kit = kit("site-b");
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Configure(ike(), Cause.FILE, to));
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Up("198.51.100.7", "ike-1", Cause.PEER, to));
+        SaId one = SaId.child(0xc001);
+        SaId two = SaId.child(0xc003);
+        for (var c : List.of(new ChildSa(one, SPI_1), new ChildSa(two, SPI_2))) {
+            kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaInstalled(c, Cause.PEER, to));
+            kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", c.id(), SEALED,
+                    Cause.NODE, to));
+        }
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("ike-sa", SaId.of("ike-1"), SEALED,
+                Cause.NODE, to));
+        // the first Child SA had sent into its third block; the second never reserved (its first block unreserved)
+        long sent = 3 * block + 17;
+        kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, sent, Cause.NODE, to));
+
+        ports.resumable = true;
+        ports.clear();
+        String id = TunnelEntity.persistenceId("site-b").id();
+        List<List<Object>> journalAtStart = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ports.onStartResumed = () -> journalAtStart.add(List.copyOf(kit.persistenceTestKit().persistedInStorage(id)));
+        kit.restart();
+        ok(kit.<TunnelReply>runCommand(TunnelCommand.Get::new));
+
+        long w1 = sent + block;
+        long w2 = 2 * block;
+        assertThat(ports.calls()).containsSubsequence("resumeIke site-b ike-1",
+                "startResumed site-b {" + 0xc002 + "=" + w1 + ", " + 0xc004 + "=" + w2 + "}");
+        assertThat(journalAtStart).hasSize(1);
+        List<Object> journal = journalAtStart.getFirst();
+        // the windows are durable, with the resumed, before anything of the SAs is installed
+        assertThat(journal).filteredOn(TunnelEvent.Resumed.class::isInstance).hasSize(1);
+        assertThat(journal).filteredOn(TunnelEvent.SequenceReserved.class::isInstance)
+                .map(e -> ((TunnelEvent.SequenceReserved) e).spi() + "=" + ((TunnelEvent.SequenceReserved) e).upTo())
+                .endsWith(0xc002 + "=" + w1, 0xc004 + "=" + w2);
+        // whoever resumes after this node starts above both windows, whatever this node sent in them
+        assertThat(kit.getState().takeover().reserved()).containsEntry(0xc002L, w1).containsEntry(0xc004L, w2);
+    }
 }

@@ -15,7 +15,10 @@ public enum KeyOrigin {
     NEGOTIATED,
     /**
      * Negotiated earlier, taken up again (this node after a restart, or the other node of a pair): above the last
-     * reservation, and never inside the first block, which {@link #NEGOTIATED} keys may have used unreserved.
+     * reservation, and never inside the first block, which {@link #NEGOTIATED} keys may have used unreserved. The
+     * node that resumes them journals their first window ({@link #resumedWindow}) before it installs them, in the
+     * same write as the tunnel's {@code resumed}, and hands it to the install ({@link SaKeys#journaledUpTo}): the
+     * first packet then sends at once.
      */
     RESUMED,
     /**
@@ -28,5 +31,14 @@ public enum KeyOrigin {
     long lastIssued(long lastReserved) {
         return this == RESUMED && Long.compareUnsigned(lastReserved, SequenceReservations.BLOCK) < 0
                 ? SequenceReservations.BLOCK : lastReserved;
+    }
+
+    /**
+     * The first reservation of {@link #RESUMED} keys whose last journaled reservation is {@code lastReserved}: one
+     * block above the last number that may have been sent with them. Journaled before the keys are installed, it
+     * lets them send at once; the numbers between {@code lastIssued} and it are all above anything sent before.
+     */
+    public static long resumedWindow(long lastReserved) {
+        return RESUMED.lastIssued(lastReserved) + SequenceReservations.BLOCK;
     }
 }

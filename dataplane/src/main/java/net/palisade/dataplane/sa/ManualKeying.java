@@ -101,7 +101,7 @@ public final class ManualKeying {
         int clampTo = Math.min(maxInner, params.tunMtu());
         String name = out.getFirst().name();
         OutboundSa outbound = new OutboundSa(keys.label(), keys.outboundSpi(), local, keys.peer(), name, esn,
-                maxInner, n, params.events(), params.sequences(), keys.origin());
+                maxInner, n, params.events(), params.sequences(), keys.origin(), keys.journaledUpTo());
         InboundSa inbound = new InboundSa(keys.label(), keys.inboundSpi(), name,
                 new ReplayWindow(params.replayWindow(), esn),
                 new Selectors(keys.localPrefixes(), keys.remotePrefixes()),

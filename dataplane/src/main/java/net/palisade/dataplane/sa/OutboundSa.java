@@ -25,11 +25,10 @@ public final class OutboundSa {
     public static final long EXHAUSTED = SequenceCounter.EXHAUSTED;
     /**
      * Returned by {@link #nextSequence()} when no durable reservation covers the next number yet and the store is
-     * slow or failing ({@link SequenceReservations#ahead()}): this packet is dropped, the SA goes on.
+     * slow or failing ({@link SequenceReservations#ahead()}): this packet is dropped, the SA goes on. A worker never
+     * waits for a reservation: it serves every SA, and one SA's journal write must not hold up the others.
      */
     public static final long UNRESERVED = -2L;
-    /** How long a worker waits for a late reservation before dropping its packet. */
-    private static final long AWAIT_NANOS = 500_000_000L;
     /** After a reservation failed, how long packets past the reservation are dropped before asking again. */
     private static final long RETRY_NANOS = 1_000_000_000L;
 
@@ -108,19 +107,34 @@ public final class OutboundSa {
     public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
             boolean esn, int maxInnerLength, int workers, SaEvents events, SequenceReservations sequences,
             KeyOrigin origin) {
+        this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, sequences, origin, 0);
+    }
+
+    /**
+     * {@link #OutboundSa(String, int, InetAddress, InetSocketAddress, String, boolean, int, int, SaEvents,
+     * SequenceReservations, KeyOrigin)} for {@link KeyOrigin#RESUMED} keys whose first window up to
+     * {@code journaledUpTo} the node journaled before this install ({@link SaKeys#journaledUpTo}, one block above the
+     * last number that may have been sent): the numbers of that block are used at once. A window that does not reach
+     * above the last number this store knows of (0: none) is not used: the SA then asks for one and drops its packets
+     * until it is durable.
+     */
+    public OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
+            boolean esn, int maxInnerLength, int workers, SaEvents events, SequenceReservations sequences,
+            KeyOrigin origin, long journaledUpTo) {
         this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events,
-                origin.lastIssued(sequences.lastReserved(label, spi)), defaultSoft(esn), sequences, origin);
+                origin.lastIssued(sequences.lastReserved(label, spi)), defaultSoft(esn), sequences, origin,
+                origin == KeyOrigin.RESUMED ? journaledUpTo : 0);
     }
 
     OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName, boolean esn,
             int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit) {
         this(label, spi, local, peer, transformName, esn, maxInnerLength, workers, events, lastIssued, softLimit,
-                SequenceReservations.NONE, KeyOrigin.CONFIGURED);
+                SequenceReservations.NONE, KeyOrigin.CONFIGURED, 0);
     }
 
     private OutboundSa(String label, int spi, InetAddress local, InetSocketAddress peer, String transformName,
             boolean esn, int maxInnerLength, int workers, SaEvents events, long lastIssued, long softLimit,
-            SequenceReservations sequences, KeyOrigin origin) {
+            SequenceReservations sequences, KeyOrigin origin, long journaledUpTo) {
         this.label = Objects.requireNonNull(label);
         this.spi = spi;
         this.local = Objects.requireNonNull(local);
@@ -130,6 +144,12 @@ public final class OutboundSa {
         this.esn = esn;
         this.maxInnerLength = maxInnerLength;
         this.peerSockAddr = SockAddr.of(Arena.ofAuto(), peer);
+        boolean window = sequences.ahead() && Long.compareUnsigned(journaledUpTo, lastIssued) > 0;
+        if (window && Long.compareUnsigned(journaledUpTo - SequenceReservations.BLOCK, lastIssued) > 0) {
+            // the window is the block below journaledUpTo, above the last number the journal knew of when it was
+            // written (KeyOrigin.resumedWindow): start there even if this store knew less
+            lastIssued = journaledUpTo - SequenceReservations.BLOCK;
+        }
         this.lastSequence = new AtomicLong(lastIssued);
         this.hardLimit = esn ? SequenceCounter.MAX_64 : SequenceCounter.MAX_32;
         this.softLimit = softLimit;
@@ -143,9 +163,16 @@ public final class OutboundSa {
             // second is asked for when half of it is used
             this.reservedUpTo = lastIssued + SequenceReservations.BLOCK;
             this.aheadAt = lastIssued + SequenceReservations.BLOCK / 2;
+        } else if (window) {
+            // resumed keys whose first window was journaled before this install (KeyOrigin.RESUMED): every number
+            // in it is above what may have been sent and durable already; the next is asked for at half of it
+            long upTo = Long.compareUnsigned(journaledUpTo, hardLimit) > 0 ? hardLimit : journaledUpTo;
+            long half = upTo - SequenceReservations.BLOCK / 2;
+            this.reservedUpTo = upTo;
+            this.aheadAt = Long.compareUnsigned(half, lastIssued) > 0 ? half : lastIssued;
         } else if (ahead) {
-            // nothing usable until the first block is durable: the install does not wait for the journal, the
-            // first packet does (or is dropped if the journal does not answer)
+            // nothing usable until the first block is durable: the install does not wait for the journal, and the
+            // packets before it is are dropped (seq_unreserved), never waited for in the worker
             this.reservedUpTo = lastIssued;
             this.aheadAt = lastIssued;
             requestAhead(first);
@@ -175,6 +202,14 @@ public final class OutboundSa {
         if (exhausted) {
             return EXHAUSTED;
         }
+        long last = lastSequence.get();
+        if (ahead && Long.compareUnsigned(last, reservedUpTo) >= 0 && Long.compareUnsigned(last, hardLimit) < 0
+                && !reservationCovers(last + 1)) {
+            // nothing left of the durable reservation: dropped without spending a number, or a journal that does
+            // not answer for long would use up the sequence space at the packet rate (workers racing past this
+            // check spend one number each at most, below)
+            return UNRESERVED;
+        }
         long s = lastSequence.incrementAndGet();
         if (s == 0 || Long.compareUnsigned(s, hardLimit) > 0) {
             exhausted = true;
@@ -187,7 +222,7 @@ public final class OutboundSa {
             if (Long.compareUnsigned(s, aheadAt) >= 0) {
                 requestAhead(s + SequenceReservations.BLOCK);
             }
-            if (Long.compareUnsigned(s, reservedUpTo) > 0 && !awaitReservation(s)) {
+            if (Long.compareUnsigned(s, reservedUpTo) > 0 && !reservationCovers(s)) {
                 return UNRESERVED;
             }
         } else if (Long.compareUnsigned(s, reservedUpTo) > 0 && !extendReservation(s)) {
@@ -265,35 +300,19 @@ public final class OutboundSa {
                     + ": cannot reserve sequence numbers past " + Long.toUnsignedString(reservedUpTo)
                     + "; packets beyond are dropped until it can");
         }
-        notifyAll();
     }
 
     /**
-     * Waits (at most {@link #AWAIT_NANOS}) until a reservation covers {@code s}; false at once while the last request
-     * failed recently, or when the wait ends without one: the caller drops its packet.
+     * Whether a durable reservation covers {@code s} now. If none does, a request for one is made unless one is in
+     * flight or the last failed less than {@link #RETRY_NANOS} ago, and the caller drops its packet: the worker does
+     * not wait.
      */
-    private synchronized boolean awaitReservation(long s) {
-        long deadline = System.nanoTime() + AWAIT_NANOS;
-        while (Long.compareUnsigned(s, reservedUpTo) > 0) {
-            if (!aheadPending) {
-                if (failedAt != 0 && System.nanoTime() - failedAt < RETRY_NANOS) {
-                    return false;
-                }
-                requestAhead(s + SequenceReservations.BLOCK);
-                continue;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                wait(left / 1_000_000L, (int) (left % 1_000_000L));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+    private boolean reservationCovers(long s) {
+        if (Long.compareUnsigned(s, reservedUpTo) <= 0) {
+            return true;
         }
-        return true;
+        requestAhead(s + SequenceReservations.BLOCK); // nothing if one is in flight or failed just now
+        return Long.compareUnsigned(s, reservedUpTo) <= 0; // a store may answer at once, on this thread
     }
 
     /** The highest number a durable reservation covers (numbers up to here may have been sent). */

@@ -29,11 +29,14 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * @param esn 64-bit extended sequence numbers (RFC 4303 section 2.2.1), as IKE negotiated them; manual pairs have
  *     32-bit ones
  * @param origin where the keys come from: where the outbound sequence counter starts ({@link KeyOrigin})
+ * @param journaledUpTo for {@link KeyOrigin#RESUMED} keys, a reservation of their outbound sequence numbers that is
+ *     durable already, journaled by this node before the install one block above the last number that may have been
+ *     sent ({@link KeyOrigin#resumedWindow}): the numbers of that block are usable at once; 0 for none
  */
 public record SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
         Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
         Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn,
-        KeyOrigin origin) {
+        KeyOrigin origin, long journaledUpTo) {
     public SaKeys {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(origin, "origin");
@@ -41,6 +44,15 @@ public record SaKeys(String label, InetAddress local, InetSocketAddress peer, En
         Objects.requireNonNull(integrity, "integrity");
         localPrefixes = List.copyOf(localPrefixes);
         remotePrefixes = List.copyOf(remotePrefixes);
+    }
+
+    /** A pair with no reservation journaled ahead of its install. */
+    public SaKeys(String label, InetAddress local, InetSocketAddress peer, EncryptionAlgorithm encryption,
+            Optional<AuthAlgorithm> integrity, int inboundSpi, int outboundSpi, DirectionalKeys encKey,
+            Optional<DirectionalKeys> authKey, List<Prefix> localPrefixes, List<Prefix> remotePrefixes, boolean esn,
+            KeyOrigin origin) {
+        this(label, local, peer, encryption, integrity, inboundSpi, outboundSpi, encKey, authKey, localPrefixes,
+                remotePrefixes, esn, origin, 0);
     }
 
     /** A pair whose keys outlive processes ({@link KeyOrigin#CONFIGURED}: the safe default). */

@@ -38,8 +38,9 @@ public interface SequenceReservations {
     /**
      * True when {@link #reserve} waits for something slower than a local fsync (a journal shared by a gateway pair):
      * an SA then asks for its next block ahead of use, when half the current one is spent, through
-     * {@link #reserveAhead}, and its first block after install the same way; a worker waits only when the answer is
-     * late, and drops the packet ({@code seq_unreserved}) rather than wait long.
+     * {@link #reserveAhead}, and its first block after install the same way (unless the node journaled it before the
+     * install: {@link KeyOrigin}); a worker never waits for the answer: a packet no durable reservation covers is
+     * dropped ({@code seq_unreserved}).
      */
     default boolean ahead() {
         return false;
