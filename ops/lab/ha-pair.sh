@@ -25,7 +25,11 @@
 # "ha-pair: ..." and one "ha-pair-result k=v ..." line for scripts, in four steps:
 # 1. Takeover: a commit with `-time 45` on gw1 (a second tunnel), `ping -i 0.01` host-a -> host-b, `kill -9` of
 #    gw1's node; the gap (longest time without a reply, ms), the pings lost, whether strongSwan's IKE SA SPIs
-#    (`swanctl --list-sas`) are the same before and after; the pending commit confirmed through gw2's API.
+#    (`swanctl --list-sas`) are the same before and after; the pending commit confirmed through gw2's API. Then the
+#    replay check (~3 s): strongSwan's ESP to the virtual address recorded on the bridge before the kill is sent
+#    again from its namespace (scapy); gw2's replay drops (`palisade_drops_total{reason="replay"}`) must count every
+#    packet sent more than 2 s before the kill (below the mark gw1 sampled into replay_mark); of the last 2 s, those
+#    accepted once (above the mark) are reported: replayed_* and replay_* in the result line.
 # 2. Fail-back: gw1 started again (must come back as standby), a commit with `-time 20` on gw2, `kill -9` of gw2's
 #    node under ping; the second gap, strongSwan's IKE SA (rekeyed: a second message ID sync is not possible, see
 #    docs/ha.md) and Child SA (the same); the unconfirmed commit must roll back by itself on gw1 (running revision,
@@ -152,7 +156,7 @@ keep_logs() { # [DIR]: copies the run's logs to DIR (default HA_PAIR_LOGS) and p
   for f in gw1.log gw2.log snapshot.txt ping-rekey.txt ping-rekey-ours.txt ping-cut-active.txt \
       roles-cut-active.txt ping-takeover.txt ping-failback.txt ping-pg.txt pg-commits.txt ping-cut.txt roles-cut.txt \
       rekey-1.out rekey-2.out rekey-3.out gw2-takeover.jfr cpu-tunnels.txt commit-tunnels.out keepalived-1/log keepalived-2/log \
-      keepalived-1/state keepalived-2/state ss/charon.log ss/load-tunnels.out wire.pcap; do
+      keepalived-1/state keepalived-2/state ss/charon.log ss/load-tunnels.out wire.pcap replay.txt resend.err ping-replay.txt; do
     [ -f "$work/$f" ] && cp "$work/$f" "$to/$(tr / - <<< "$f")"
   done
   for f in "$work"/gw[12]-gc-*.log; do [ -f "$f" ] && cp "$f" "$to/"; done
@@ -665,6 +669,72 @@ print(f"iperf3 TCP across the kill: {round(iv[0]) if iv else 0} Mbit/s in its fi
 PY
 fi
 
+# ---- replay: ESP strongSwan sent before the kill, sent again to the new active node ----------------------------------
+# An attacker on the outside segment who recorded the peer's ESP before the kill sends it again to the virtual address
+# (now gw2's): the Child SA gw2 resumed starts its inbound window at the high-water mark gw1 sampled into replay_mark
+# (docs/ha.md "Inbound replay windows"), so what the mark covers is dropped as a replay. Packets recorded more than
+# 2 s before the kill (the mark is sampled every second) must all be dropped; those of the last 2 s are sent after them
+# and counted apart: the ones above the mark are accepted once (the residual exposure the documentation states).
+# Sent from strongSwan's namespace (scapy, at layer 3: the kernel resolves the address to gw2's MAC) with the outer
+# checksums computed again (the capture saw them before the veth's checksum offload), the ESP as recorded.
+metric() { # N KEY: the value of KEY (a whole metric with its labels) in gw N's /metrics
+  printf 'Authorization: Bearer %s\n' "$(cat "$work/gw$1/api-token")" \
+    | ip netns exec "$P-gw$1" curl -sf -m 2 -H @- http://127.0.0.1:8470/metrics | awk -v k="$2" '$1 == k {v = $2} END {print v + 0}'
+}
+cat > "$work/resend.py" <<'PY'
+import sys
+from scapy.all import IP, UDP, rdpcap, send
+packets = rdpcap(sys.argv[1])
+chosen = [packets[int(n) - 1][IP] for n in sys.argv[2].split(',') if n]
+for p in chosen:
+    if UDP in p:
+        del p[UDP].chksum
+    del p[IP].chksum
+send(chosen, verbose=False)
+print(len(chosen))
+PY
+replay_step() { # sets rp_* (the result line's replay keys)
+  local mark_line spi mark frames_old frames_new drops0 in0 d i
+  rp_sent=0 rp_dropped=0 rp_res_sent=0 rp_res_dropped=0 rp_res_accepted=0 rp_mark= rp_mark_age= rp_ping=no
+  mark_line=$(grep 'tunnel to-b: inbound replay windows start at their recorded marks' "$work/gw2.log" | tail -1 || true)
+  spi=$(sed -n 's/.*spi 0x\([0-9a-f]*\) at [0-9]*.*/\1/p' <<< "$mark_line")
+  rp_mark=$(sed -n 's/.*spi 0x[0-9a-f]* at \([0-9]*\).*/\1/p' <<< "$mark_line")
+  # strongSwan's ESP to the virtual address on the Child SA (any of its SPIs to us), whole frames, before the kill
+  tshark -r "$work/wire.pcap" -Y "esp && ip.src == 192.0.2.3 && ip.dst == $VIP && frame.time_epoch < $killed && frame.cap_len == frame.len" \
+    -T fields -e frame.number -e frame.time_epoch -e esp.spi -e esp.sequence 2>/dev/null > "$work/replay.txt" || true
+  # at most the 300 nearest the kill of each (ping alone: ~80 and ~150; with --iperf, the ACKs: thousands)
+  frames_old=$(awk -v k="$killed" '$2 < k - 2.0 {print $1}' "$work/replay.txt" | tail -300 | paste -sd,)
+  frames_new=$(awk -v k="$killed" '$2 >= k - 2.0 {print $1}' "$work/replay.txt" | tail -300 | paste -sd,)
+  # how long before the kill the last packet at or below the mark arrived: the window the mark left open
+  [ -n "$rp_mark" ] && rp_mark_age=$(awk -v k="$killed" -v m="$rp_mark" -v s="$spi" '
+    { v = $3; sub(/^0x0*/, "", v) } v == s && $4 <= m && $2 > t { t = $2 } END { if (t) printf "%.2f", k - t }' "$work/replay.txt")
+  drops0=$(metric 2 'palisade_drops_total{reason="replay"}') in0=$(metric 2 'palisade_sa_packets_total{label="to-b",direction="in"}')
+  rp_sent=$(ip netns exec "$P-ss" /usr/bin/python3 "$work/resend.py" "$work/wire.pcap" "$frames_old" 2>"$work/resend.err" || echo 0)
+  # each packet is dropped as a replay or taken (the tunnel's inbound count): wait until all are one or the other
+  for _ in $(seq 1 20); do
+    d=$(( $(metric 2 'palisade_drops_total{reason="replay"}') - drops0 )) i=$(( $(metric 2 'palisade_sa_packets_total{label="to-b",direction="in"}') - in0 ))
+    [ $((d + i)) -ge "$rp_sent" ] && break
+    sleep 0.25
+  done
+  rp_dropped=$d
+  drops0=$(metric 2 'palisade_drops_total{reason="replay"}') in0=$(metric 2 'palisade_sa_packets_total{label="to-b",direction="in"}')
+  rp_res_sent=$(ip netns exec "$P-ss" /usr/bin/python3 "$work/resend.py" "$work/wire.pcap" "$frames_new" 2>>"$work/resend.err" || echo 0)
+  for _ in $(seq 1 20); do
+    d=$(( $(metric 2 'palisade_drops_total{reason="replay"}') - drops0 )) i=$(( $(metric 2 'palisade_sa_packets_total{label="to-b",direction="in"}') - in0 ))
+    [ $((d + i)) -ge "$rp_res_sent" ] && break
+    sleep 0.25
+  done
+  rp_res_dropped=$d rp_res_accepted=$i
+  ip netns exec "$P-ha" ping -c 5 -i 0.1 -W 1 10.2.0.10 > "$work/ping-replay.txt" 2>&1 || true
+  [ "$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$work/ping-replay.txt")" = 5 ] && rp_ping=yes
+  return 0
+}
+replay_t0=$(date +%s.%N)
+replay_step
+say "replay: gw2 started to-b's inbound window at mark ${rp_mark:-none} (the last packet at or below it ${rp_mark_age:-?} s before the kill); of the ESP strongSwan sent more than 2 s before the kill, $rp_dropped of $rp_sent sent again dropped as replays; of its last 2 s, $rp_res_dropped of $rp_res_sent dropped, $rp_res_accepted accepted once; ping after: $rp_ping ($(since "$replay_t0") s)"
+[ "$rp_sent" -gt 0 ] && [ "$rp_dropped" = "$rp_sent" ] || verdict+=" replayed_dropped=$rp_dropped/$rp_sent"
+[ "$rp_ping" = yes ] || verdict+=" replay_ping_after=$rp_ping"
+
 # ---- fail-back: the killed node comes back as standby, then the new active one dies with a commit pending -------------
 start_node 1
 wait_role 1 standby 120
@@ -826,4 +896,4 @@ if [ "$sites" != 0 ]; then
   [ "$(val sites_resumed "$sres2")" = "$sites" ] || verdict+=" failback_sites_resumed=$(val sites_resumed "$sres2")"
   [ "$sites_same" = "$sites" ] || verdict+=" sites_spis_same=$sites_same"
 fi
-result "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated repeated_peers=$repeated_peers esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2)${sites_kv:-}"
+result "ha-pair-result gap_ms=$(val gap_ms "$res1") lost=$(val lost "$res1") sent=$(val sent "$res1") resumed_ping=$(val resumed "$res1") active_after=$gw2role spis_same=$same ike_sa_init_after=$inits_after repeated=$repeated repeated_peers=$repeated_peers esp=$esp resumed_ike=$resumed_ike restarted=$restarted commit_confirmed=$confirmed confirm_status=${status2:-} confirm_s=${confirm_s:-} failback_gap_ms=$(val gap_ms "$res2") failback_resumed_ping=$(val resumed "$res2") active_back=$gw1role failback_ike_sa=$same2 failback_child_same=$child_same failback_resumed_ike=$resumed_back rollback_status=${status3:-} rollback_s=$rolled_s confirmed_end=${status2_end:-} config_ok=$config_ok pg_restart_s=$restart_s pg_gap_ms=$(val gap_ms "$res3") pg_lost=$(val lost "$res3") pg_stood_down=$stood_down pg_role=$pgrole pg_acked=$(grep -c . <<< "$acked") pg_refused=$refused pg_last=$last_ok pg_missing=$missing cut_gap_ms=$(val gap_ms "$res4") cut_both_active=$both_active cut_esp_macs=$esp_cut_macs cut_esp_switches=$esp_cut_switches cut_down=$(tr ' ' : <<< "${cut_down:-none}") cut_gw1=$(role 1) cut_gw2=$(role 2) replayed_sent=$rp_sent replayed_dropped=$rp_dropped replay_residual_sent=$rp_res_sent replay_residual_dropped=$rp_res_dropped replay_residual_accepted=$rp_res_accepted replay_mark=${rp_mark:-none} replay_mark_age_s=${rp_mark_age:-none} replay_ping_after=$rp_ping${sites_kv:-}"
