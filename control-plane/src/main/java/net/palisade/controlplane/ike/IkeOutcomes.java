@@ -196,6 +196,7 @@ final class IkeOutcomes {
                 }
             }
             case IkeOutput.IkeSaState st -> ikeState(label, st, journaled);
+            case IkeOutput.IsakmpSaState st -> isakmpState(label, st.snapshot(), journaled);
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
@@ -254,7 +255,8 @@ final class IkeOutcomes {
             }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
         }
-        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)) {
+        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)
+                && !(e instanceof IkeOutput.IsakmpSaState)) {
             journaled.complete(null);
         }
     }
@@ -282,6 +284,27 @@ final class IkeOutcomes {
             st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
             st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
             st.snapshot().child().ifPresent(ChildRequestInFlight::wipe);
+        }
+    }
+
+    /** {@link #ikeState} for an IKEv1 ISAKMP SA: the same scope, named by its cookies. */
+    private void isakmpState(String label, net.palisade.controlplane.ikev1.Ikev1Snapshot st,
+            CompletableFuture<Void> journaled) {
+        try {
+            takeover.ifPresentOrElse(sealer -> {
+                SaId sa = SaId.of(st.id().toString());
+                byte[] plain = net.palisade.controlplane.ikev1.Ikev1SnapshotCodec.encode(st);
+                SealedState sealed;
+                try {
+                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                } finally {
+                    SnapshotCodec.wipe(plain);
+                }
+                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                        Cause.NODE, r), journaled);
+            }, () -> journaled.complete(null));
+        } finally {
+            st.wipe();
         }
     }
 
@@ -381,8 +404,8 @@ final class IkeOutcomes {
      */
     void resumed(String label, IkeResumption.Prepared p) {
         if (anyPeer(label)) {
-            String id = p.ike().id().toString();
-            peerSas.up(label, p.ike().remote(), id);
+            String id = p.id().toString();
+            peerSas.up(label, p.remote(), id);
             p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
             p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
         }
