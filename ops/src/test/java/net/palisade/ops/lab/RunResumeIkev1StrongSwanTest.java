@@ -119,6 +119,9 @@ class RunResumeIkev1StrongSwanTest {
                             "10.2.0.10");
                     assertThat(again.exit()).as(again.output() + "\nnode log:\n" + read(secondLog)).isZero();
                 });
+                System.out.printf(java.util.Locale.ROOT, "RunResumeIkev1StrongSwanTest: ping again %d ms after kill -9"
+                        + " (the new process's start included)%n",
+                        System.currentTimeMillis() - (long) (killedAt * 1000));
                 Lab.Result more = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(more.exit()).as(more.output()).isZero();
                 // quiet: strongSwan's DPD (3 s) asks the resumed node, which answers under the journaled keys
