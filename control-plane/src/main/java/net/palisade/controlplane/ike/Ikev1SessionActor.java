@@ -419,7 +419,7 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer("beside", OtherTick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.Event e -> {
                     up |= e instanceof IkeOutput.Phase1Up;
                     held.add(e);
@@ -544,7 +544,7 @@ final class Ikev1SessionActor {
             remote = a.remote();
         }
         a.timer().ifPresent(at -> timers.startSingleTimer(IkeSessionActor.Tick.INSTANCE,
-                max0(Duration.between(clock.instant(), at))));
+                IkeSessionCommands.max0(Duration.between(clock.instant(), at))));
     }
 
     /** The replaced ISAKMP SA: its ESP SAs' deletes reach the SA owner; its own end is not the tunnel's. */
@@ -553,8 +553,9 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer("replaced", OtherTick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.ChildSaDeleted d -> manager.event(tunnel.label(), d);
+                case IkeOutput.IsakmpSaState st -> st.snapshot().wipe(); // no longer the tunnel's: not journaled
                 case IkeOutput.Event e -> log.debug("tunnel {}: replaced ISAKMP SA: {}", tunnel.label(), e);
             }
         }
@@ -624,7 +625,7 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer(IkeSessionActor.Tick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.Event e -> report(e);
             }
         }
@@ -786,10 +787,6 @@ final class Ikev1SessionActor {
     private InetSocketAddress at(InetSocketAddress to) {
         return to.getAddress().isAnyLocalAddress() && local != null
                 ? new InetSocketAddress(local.getAddress(), to.getPort()) : to;
-    }
-
-    private static Duration max0(Duration d) {
-        return d.isNegative() ? Duration.ZERO : d;
     }
 
     @Override

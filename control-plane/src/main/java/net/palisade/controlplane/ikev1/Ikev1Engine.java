@@ -214,7 +214,7 @@ public final class Ikev1Engine {
             switch (o) {
                 case IkeOutput.SetTimer t -> { }
                 // journaled once it replaced the current one (the journal holds that name only from then)
-                case IkeOutput.IsakmpSaState t -> { }
+                case IkeOutput.IsakmpSaState t -> t.snapshot().wipe();
                 // the tunnel is up already: the new ISAKMP SA is reported once it replaced the old one
                 case IkeOutput.Phase1Up u -> { }
                 case IkeOutput.ChildSaInstalled c -> {

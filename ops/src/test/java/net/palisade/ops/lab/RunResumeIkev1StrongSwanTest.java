@@ -32,8 +32,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * with SIGKILL and started again on the same data directory, and goes on with the journaled ISAKMP SA and ESP SAs
  * (docs/ha.md, "IKEv1"). strongSwan keeps its ISAKMP SA (same cookies in {@code swanctl --list-sas}) and its ESP SA
  * (same SPIs); tshark on the bridge sees no phase-1 or quick-mode message after the restart; the ping crosses
- * again; strongSwan's R-U-THEREs after the restart are answered (its log parses DPD_ACKs from the new process); and
- * no (SPI, sequence number) pair of ours is seen twice. Palisade initiating main mode, and the documentation's
+ * again; strongSwan's R-U-THEREs after the restart are answered (its log parses DPD_ACKs from the new process);
+ * strongSwan's quick mode then replaces the ESP SA through the resumed ISAKMP SA and the ping crosses on the new one;
+ * and no (SPI, sequence number) pair of ours is seen twice. Palisade initiating main mode, and the documentation's
  * passive aggressive-mode line with strongSwan initiating. Needs root, strongSwan, tcpdump and tshark; skipped with
  * {@code -Dpalisade.skipExternal=true}.
  */
@@ -73,6 +74,7 @@ class RunResumeIkev1StrongSwanTest {
         Path firstLog = dir.resolve("node-1.log");
         Path secondLog = dir.resolve("node-2.log");
         double killedAt;
+        double rekeyedAt;
         try (StrongSwan ss = conf.start(); Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
             Process first = runIn(GWA, configFile, data, "ikv1r", firstLog);
             Process second = null;
@@ -140,6 +142,19 @@ class RunResumeIkev1StrongSwanTest {
                 assertThat(resumed.output()).as(resumed.output()).contains("resumed").contains("ikeSa=");
                 assertThat(cli(GWA, data, "events", "to-b", "--type", "phase1-down").output())
                         .doesNotContain("phase1-down");
+
+                // strongSwan's quick mode to the resumed node replaces the ESP SA; its ISAKMP SA stays
+                rekeyedAt = System.currentTimeMillis() / 1000.0;
+                Lab.Result rekey = ss.swanctl("--rekey", "--child", "net");
+                assertThat(rekey.exit()).as(rekey.output() + "\nnode log:\n" + read(secondLog)).isZero();
+                String oldIn = childSpis.substring(0, childSpis.indexOf('/'));
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    String l = ss.listSas();
+                    assertThat(l).as(l).doesNotContain(oldIn).contains("INSTALLED");
+                    assertThat(ikeSpis(l)).isEqualTo(cookies);
+                });
+                Lab.Result rekeyed = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
+                assertThat(rekeyed.exit()).as(rekeyed.output() + "\nnode log:\n" + read(secondLog)).isZero();
             } finally {
                 first.destroyForcibly();
                 if (second != null) {
@@ -150,19 +165,28 @@ class RunResumeIkev1StrongSwanTest {
                 }
             }
         }
-        // after the capture: phase 1 and quick mode before the kill only, informational exchanges (DPD) after it; no
-        // (SPI, sequence) twice
+        // after the capture: phase 1 before the kill only, quick mode only before it and from strongSwan's rekey on,
+        // informational exchanges (DPD) after it; one outbound SPI until the rekey; no (SPI, sequence) twice
         String after = String.format(java.util.Locale.ROOT, " && frame.time_epoch > %.3f", killedAt);
-        String setup = "(isakmp.exchangetype == 2 || isakmp.exchangetype == 4 || isakmp.exchangetype == 32)";
-        String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + "\nnode 2:\n" + read(secondLog);
-        assertThat(Tshark.fields(pcap, setup, "frame.number")).isNotEmpty();
-        assertThat(Tshark.fields(pcap, setup + after, "frame.number")).as(isakmp).isEmpty();
-        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 5" + after, "frame.number")).as(isakmp)
+        String beforeRekey = String.format(java.util.Locale.ROOT, " && frame.time_epoch < %.3f", rekeyedAt);
+        String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + ", rekeyed at " + rekeyedAt + "\nnode 2:\n"
+                + read(secondLog);
+        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 2 || isakmp.exchangetype == 4", "frame.number"))
+                .isNotEmpty();
+        assertThat(Tshark.fields(pcap, "(isakmp.exchangetype == 2 || isakmp.exchangetype == 4)" + after,
+                "frame.number")).as(isakmp).isEmpty();
+        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32" + after + beforeRekey, "frame.number")).as(isakmp)
+                .isEmpty();
+        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32 && frame.time_epoch > "
+                + String.format(java.util.Locale.ROOT, "%.3f", rekeyedAt), "frame.number")).as(isakmp).hasSizeGreaterThan(2);
+        assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 5" + after + beforeRekey, "frame.number")).as(isakmp)
                 .as("DPD after the kill").isNotEmpty();
         RunProcess.EspSent sent = RunProcess.espSent(pcap, "192.0.2.1");
-        assertThat(sent.spis()).hasSizeGreaterThan(40);
+        assertThat(sent.spis()).hasSizeGreaterThan(60);
         assertThat(sent.repeated()).isEmpty();
-        assertThat(new HashSet<>(sent.spis())).hasSize(1);
+        assertThat(new HashSet<>(Tshark.fields(pcap, "esp && ip.src == 192.0.2.1" + beforeRekey, "esp.spi")))
+                .as("the same outbound SA before and after the kill").hasSize(1);
+        assertThat(new HashSet<>(sent.spis())).as("and the rekey's").hasSize(2);
     }
 
     /** Each ISAKMP frame: time, source, exchange type, message ID (for a failure's message). */
