@@ -57,18 +57,28 @@ class RunResumeIkev1StrongSwanTest {
     @Test
     void palisadeInitiatedMainModeGoesOnAfterKillNine(@TempDir Path dir) throws Exception {
         killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main psk \"" + PSK
-                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false);
+                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, false);
+    }
+
+    @Test
+    void ourQuickModeAfterKillNineComesAtTheJournaledRekeyTime(@TempDir Path dir) throws Exception {
+        // lifetime 60 s: the first ESP SA is replaced by our quick mode 48-54 s after it was made, by the new process
+        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick lifetime 60 psk \""
+                + PSK + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, true);
     }
 
     @Test
     void theDocumentationsPassiveAggressiveLineGoesOnAfterKillNine(@TempDir Path dir) throws Exception {
         killAndResume(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 aggressive quick psk \"" + PSK
-                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode().aggressive().localId("gw-b.example"), true);
+                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode().aggressive().localId("gw-b.example"), true, false);
     }
 
-    /** The node runs {@code config}; strongSwan {@code options} (DPD every 3 s), initiating if {@code ssInitiates}. */
-    private static void killAndResume(Path dir, String config, StrongSwan.Ikev1 options, boolean ssInitiates)
-            throws Exception {
+    /**
+     * The node runs {@code config}; strongSwan {@code options} (DPD every 3 s), initiating if {@code ssInitiates}; the
+     * ESP SA is rekeyed after the restart by strongSwan, or by us if {@code ourRekey} (at its time).
+     */
+    private static void killAndResume(Path dir, String config, StrongSwan.Ikev1 options, boolean ssInitiates,
+            boolean ourRekey) throws Exception {
         Path data = dir.resolve("data");
         assertThat(Main.commandLine().execute("ha", "init", "--data", data.toString())).isZero();
         StrongSwan conf = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
@@ -78,7 +88,7 @@ class RunResumeIkev1StrongSwanTest {
         Path firstLog = dir.resolve("node-1.log");
         Path secondLog = dir.resolve("node-2.log");
         double killedAt;
-        double rekeyedAt;
+        double rekeyedAt = 0;
         try (StrongSwan ss = conf.start(); Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
             Process first = runIn(GWA, configFile, data, "ikv1r", firstLog);
             Process second = null;
@@ -147,11 +157,21 @@ class RunResumeIkev1StrongSwanTest {
                 assertThat(cli(GWA, data, "events", "to-b", "--type", "phase1-down").output())
                         .doesNotContain("phase1-down");
 
-                // strongSwan's quick mode to the resumed node replaces the ESP SA; its ISAKMP SA stays
-                rekeyedAt = System.currentTimeMillis() / 1000.0;
-                Lab.Result rekey = ss.swanctl("--rekey", "--child", "net");
-                assertThat(rekey.exit()).as(rekey.output() + "\nnode log:\n" + read(secondLog)).isZero();
+                // strongSwan's quick mode to the resumed node (or ours, at its time) replaces the ESP SA; the ISAKMP
+                // SA stays
                 String oldIn = childSpis.substring(0, childSpis.indexOf('/'));
+                if (ourRekey) {
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                        String l = ss.listSas();
+                        Matcher m = INSTALLED.matcher(l);
+                        assertThat(m.find()).as(l).isTrue();
+                        assertThat(m.group(1)).as(l + "\nnode log:\n" + read(secondLog)).isNotEqualTo(oldIn);
+                    });
+                } else {
+                    rekeyedAt = System.currentTimeMillis() / 1000.0;
+                    Lab.Result rekey = ss.swanctl("--rekey", "--child", "net");
+                    assertThat(rekey.exit()).as(rekey.output() + "\nnode log:\n" + read(secondLog)).isZero();
+                }
                 Lab.Result rekeyed = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(rekeyed.exit()).as(rekeyed.output() + "\nnode log:\n" + read(secondLog)).isZero();
                 // strongSwan keeps the old one REKEYED (IKEv1: charon.delete_rekeyed is off) and receives our ESP on
@@ -175,6 +195,15 @@ class RunResumeIkev1StrongSwanTest {
         // after the capture: phase 1 before the kill only, quick mode only before it and from strongSwan's rekey on,
         // informational exchanges (DPD) after it; one outbound SPI until the rekey; no (SPI, sequence) twice
         String after = String.format(java.util.Locale.ROOT, " && frame.time_epoch > %.3f", killedAt);
+        if (ourRekey) {
+            // the first quick-mode message after the kill is ours, at the journaled rekey time: not at resumption
+            java.util.List<String> qm = Tshark.fields(pcap, "isakmp.exchangetype == 32" + after, "frame.time_epoch");
+            assertThat(qm).as(isakmpFrames(pcap)).isNotEmpty();
+            rekeyedAt = Double.parseDouble(qm.getFirst()) - 0.001;
+            assertThat(rekeyedAt - killedAt).as(isakmpFrames(pcap)).isGreaterThan(20);
+            assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32" + after, "ip.src").getFirst())
+                    .isEqualTo("192.0.2.1");
+        }
         String beforeRekey = String.format(java.util.Locale.ROOT, " && frame.time_epoch < %.3f", rekeyedAt);
         String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + ", rekeyed at " + rekeyedAt + "\nnode 2:\n"
                 + read(secondLog);
