@@ -57,28 +57,39 @@ class RunResumeIkev1StrongSwanTest {
     @Test
     void palisadeInitiatedMainModeGoesOnAfterKillNine(@TempDir Path dir) throws Exception {
         killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main psk \"" + PSK
-                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, false);
+                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, Then.PEER_REKEYS);
     }
 
     @Test
     void ourQuickModeAfterKillNineComesAtTheJournaledRekeyTime(@TempDir Path dir) throws Exception {
         // lifetime 60 s: the first ESP SA is replaced by our quick mode 48-54 s after it was made, by the new process
         killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick lifetime 60 psk \""
-                + PSK + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, true);
+                + PSK + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, Then.WE_REKEY);
     }
+
+    @Test
+    void ourReauthenticationAfterKillNineComesAtTheJournaledTime(@TempDir Path dir) throws Exception {
+        // phase-1 lifetime 60 s: the new process re-authenticates 48-54 s after the dead one's phase 1 (a new main
+        // mode and quick mode beside the resumed ISAKMP SA, which is then deleted)
+        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main lifetime 60 psk \"" + PSK
+                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, Then.WE_REAUTHENTICATE);
+    }
+
+    /** What replaces the ESP SA after the restart. */
+    private enum Then { PEER_REKEYS, WE_REKEY, WE_REAUTHENTICATE }
 
     @Test
     void theDocumentationsPassiveAggressiveLineGoesOnAfterKillNine(@TempDir Path dir) throws Exception {
         killAndResume(dir, "ike passive from 10.1.0.0/16 to 10.2.0.0/16 aggressive quick psk \"" + PSK
-                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode().aggressive().localId("gw-b.example"), true, false);
+                + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode().aggressive().localId("gw-b.example"), true, Then.PEER_REKEYS);
     }
 
     /**
      * The node runs {@code config}; strongSwan {@code options} (DPD every 3 s), initiating if {@code ssInitiates}; the
-     * ESP SA is rekeyed after the restart by strongSwan, or by us if {@code ourRekey} (at its time).
+     * ESP SA is replaced after the restart as {@code then} says.
      */
     private static void killAndResume(Path dir, String config, StrongSwan.Ikev1 options, boolean ssInitiates,
-            boolean ourRekey) throws Exception {
+            Then then) throws Exception {
         Path data = dir.resolve("data");
         assertThat(Main.commandLine().execute("ha", "init", "--data", data.toString())).isZero();
         StrongSwan conf = StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
@@ -160,12 +171,15 @@ class RunResumeIkev1StrongSwanTest {
                 // strongSwan's quick mode to the resumed node (or ours, at its time) replaces the ESP SA; the ISAKMP
                 // SA stays
                 String oldIn = childSpis.substring(0, childSpis.indexOf('/'));
-                if (ourRekey) {
+                if (then != Then.PEER_REKEYS) {
                     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                         String l = ss.listSas();
                         Matcher m = INSTALLED.matcher(l);
                         assertThat(m.find()).as(l).isTrue();
                         assertThat(m.group(1)).as(l + "\nnode log:\n" + read(secondLog)).isNotEqualTo(oldIn);
+                        if (then == Then.WE_REAUTHENTICATE) {
+                            assertThat(ikeSpis(l)).as(l).isNotEqualTo(cookies);
+                        }
                     });
                 } else {
                     rekeyedAt = System.currentTimeMillis() / 1000.0;
@@ -181,7 +195,12 @@ class RunResumeIkev1StrongSwanTest {
                 assertThat(installed.find()).as(l).isTrue();
                 assertThat(installed.group(1)).as(l).isNotEqualTo(oldIn);
                 assertThat(Long.parseLong(installed.group(2))).as(l).isPositive();
-                assertThat(ikeSpis(l)).isEqualTo(cookies);
+                if (then == Then.WE_REAUTHENTICATE) {
+                    assertThat(ikeSpis(l)).as(l).isNotEqualTo(cookies);
+                    assertThat(read(secondLog)).contains("rekeyed to");
+                } else {
+                    assertThat(ikeSpis(l)).isEqualTo(cookies);
+                }
             } finally {
                 first.destroyForcibly();
                 if (second != null) {
@@ -195,22 +214,23 @@ class RunResumeIkev1StrongSwanTest {
         // after the capture: phase 1 before the kill only, quick mode only before it and from strongSwan's rekey on,
         // informational exchanges (DPD) after it; one outbound SPI until the rekey; no (SPI, sequence) twice
         String after = String.format(java.util.Locale.ROOT, " && frame.time_epoch > %.3f", killedAt);
-        if (ourRekey) {
-            // the first quick-mode message after the kill is ours, at the journaled rekey time: not at resumption
-            java.util.List<String> qm = Tshark.fields(pcap, "isakmp.exchangetype == 32" + after, "frame.time_epoch");
-            assertThat(qm).as(isakmpFrames(pcap)).isNotEmpty();
-            rekeyedAt = Double.parseDouble(qm.getFirst()) - 0.001;
+        if (then != Then.PEER_REKEYS) {
+            // the first quick-mode (or main-mode) message after the kill is ours, at the journaled time: not at
+            // resumption
+            String first = (then == Then.WE_REKEY ? "isakmp.exchangetype == 32" : "isakmp.exchangetype == 2") + after;
+            java.util.List<String> at = Tshark.fields(pcap, first, "frame.time_epoch");
+            assertThat(at).as(isakmpFrames(pcap)).isNotEmpty();
+            rekeyedAt = Double.parseDouble(at.getFirst()) - 0.001;
             assertThat(rekeyedAt - killedAt).as(isakmpFrames(pcap)).isGreaterThan(20);
-            assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32" + after, "ip.src").getFirst())
-                    .isEqualTo("192.0.2.1");
+            assertThat(Tshark.fields(pcap, first, "ip.src").getFirst()).isEqualTo("192.0.2.1");
         }
         String beforeRekey = String.format(java.util.Locale.ROOT, " && frame.time_epoch < %.3f", rekeyedAt);
         String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + ", rekeyed at " + rekeyedAt + "\nnode 2:\n"
                 + read(secondLog);
         assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 2 || isakmp.exchangetype == 4", "frame.number"))
                 .isNotEmpty();
-        assertThat(Tshark.fields(pcap, "(isakmp.exchangetype == 2 || isakmp.exchangetype == 4)" + after,
-                "frame.number")).as(isakmp).isEmpty();
+        assertThat(Tshark.fields(pcap, "(isakmp.exchangetype == 2 || isakmp.exchangetype == 4)" + after
+                + (then == Then.WE_REAUTHENTICATE ? beforeRekey : ""), "frame.number")).as(isakmp).isEmpty();
         assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32" + after + beforeRekey, "frame.number")).as(isakmp)
                 .isEmpty();
         assertThat(Tshark.fields(pcap, "isakmp.exchangetype == 32 && frame.time_epoch > "
