@@ -607,11 +607,12 @@ public final class IkeManager implements AutoCloseable {
                 return;
             }
             try {
-                ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(IkeResumption.actor(driver, settings,
-                        tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
+                ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(p.v1().isPresent()
+                        ? Ikev1SessionActor.resumed(driver, settings, tunnel, p)
+                        : IkeResumption.actor(driver, settings, tunnel, p), "ike-" + names.incrementAndGet(), SESSIONS);
                 IkeResumption.keys(tunnel, p).forEach(k -> sessions.put(k, a));
-                log.info("tunnel {}: resuming IKE SA {} with {}{}", tunnel.label(), p.ike().id(), p.ike().remote(),
-                        p.ike().peerId().map(id -> " (" + SiteIdentity.key(id) + ")").orElse(""));
+                log.info("tunnel {}: resuming {} SA {} with {}{}", tunnel.label(), p.v1().isPresent() ? "ISAKMP"
+                        : "IKE", p.id(), p.remote(), p.identity().map(id -> " (" + id + ")").orElse(""));
             } catch (RuntimeException e) {
                 log.error("tunnel {}: cannot resume IKE: {}", tunnel.label(), e.toString());
             }

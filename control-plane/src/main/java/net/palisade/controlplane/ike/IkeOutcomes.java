@@ -196,6 +196,7 @@ final class IkeOutcomes {
                 }
             }
             case IkeOutput.IkeSaState st -> ikeState(label, st, journaled);
+            case IkeOutput.IsakmpSaState st -> isakmpState(label, st.snapshot(), journaled);
             case IkeOutput.IkeSaRekeyed k -> {
                 log.info("tunnel {}: IKE SA {} rekeyed to {}{}", label, k.replaced(), k.replacement(),
                         k.byUs() ? "" : " by the peer");
@@ -254,7 +255,8 @@ final class IkeOutcomes {
             }
             case IkeOutput.PeerAlive a -> log.debug("tunnel {}: peer alive", label);
         }
-        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)) {
+        if (!(e instanceof IkeOutput.IkeSaState) && !(e instanceof IkeOutput.ChildSaDeleted)
+                && !(e instanceof IkeOutput.IsakmpSaState)) {
             journaled.complete(null);
         }
     }
@@ -293,6 +295,27 @@ final class IkeOutcomes {
     void notResumed(String label, String ikeSa, String why) {
         report(label, r -> new TunnelCommand.Phase1Down("node restart: cannot resume it: " + why, Cause.NODE, r,
                 Optional.of(ikeSa)));
+    }
+
+    /** {@link #ikeState} for an IKEv1 ISAKMP SA: the same scope, named by its cookies. */
+    private void isakmpState(String label, net.palisade.controlplane.ikev1.Ikev1Snapshot st,
+            CompletableFuture<Void> journaled) {
+        try {
+            takeover.ifPresentOrElse(sealer -> {
+                SaId sa = SaId.of(st.id().toString());
+                byte[] plain = net.palisade.controlplane.ikev1.Ikev1SnapshotCodec.encode(st);
+                SealedState sealed;
+                try {
+                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+                } finally {
+                    SnapshotCodec.wipe(plain);
+                }
+                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                        Cause.NODE, r), journaled);
+            }, () -> journaled.complete(null));
+        } finally {
+            st.wipe();
+        }
     }
 
     /** The tunnel's ping went unanswered {@code lost} times in a row: journal {@code ping-lost}. */
@@ -541,8 +564,8 @@ final class IkeOutcomes {
                         continue;
                     }
                     if (anyPeer(label)) {
-                        String id = p.ike().id().toString();
-                        peerSas.up(label, p.ike().remote(), id);
+                        String id = p.id().toString();
+                        peerSas.up(label, p.remote(), id);
                         p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
                         p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
                     }

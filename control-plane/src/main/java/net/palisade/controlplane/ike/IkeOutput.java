@@ -151,6 +151,14 @@ public sealed interface IkeOutput {
     }
 
     /**
+     * An IKEv1 ISAKMP SA's takeover state, keys included ({@link net.palisade.controlplane.ikev1.Ikev1Snapshot}):
+     * when phase 1 comes up and whenever its ESP SA pairs change; only when {@link IkeSettings#takeoverState()} is
+     * on. The driver journals it sealed with the pair key, and the session's next datagrams wait until the journal
+     * has it ({@link JournalFirst}). The receiver wipes its keys.
+     */
+    record IsakmpSaState(net.palisade.controlplane.ikev1.Ikev1Snapshot snapshot) implements Event {}
+
+    /**
      * A negotiation failed (IKE SA or Child SA).
      *
      * @param reason why

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import net.palisade.controlplane.ikev1.Ikev1Snapshot;
+import net.palisade.controlplane.ikev1.Ikev1SnapshotCodec;
 import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.tunnel.Takeover;
 import net.palisade.model.IkeMode;
@@ -31,15 +33,38 @@ final class IkeResumption {
      * @param children its Child SAs, as the engine reported them (keys included)
      * @param replaced Child SAs the peer rekeyed before the takeover whose Delete was not journaled: the peer may
      *     never have received our answer to that rekey, so they are resumed too and keep sending
+     * @param v1 an IKEv1 ISAKMP SA's state instead of {@code ike} (null then); its ESP SA pairs are all in
+     *     {@code children}, in the order they are installed (the last of a flow sends)
      */
-    record Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children, List<Old> replaced) {
+    record Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children, List<Old> replaced,
+            Optional<Ikev1Snapshot> v1) {
         Prepared {
             children = List.copyOf(children);
             replaced = List.copyOf(replaced);
+            v1 = v1 == null ? Optional.empty() : v1;
+        }
+
+        Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children, List<Old> replaced) {
+            this(ike, children, replaced, Optional.empty());
         }
 
         Prepared(IkeSaSnapshot ike, List<IkeOutput.ChildSaInstalled> children) {
             this(ike, children, List.of());
+        }
+
+        /** The IKE SA's SPIs (IKEv1: cookies). */
+        IkeSaId id() {
+            return v1.map(Ikev1Snapshot::id).orElseGet(() -> ike.id());
+        }
+
+        /** The peer's address and port. */
+        java.net.InetSocketAddress remote() {
+            return v1.map(Ikev1Snapshot::remote).orElseGet(() -> ike.remote());
+        }
+
+        /** The key of the identity the peer authenticated ({@link SiteIdentity#key}), if the state kept it. */
+        Optional<String> identity() {
+            return v1.isPresent() ? v1.get().peerId().map(SiteIdentity::key) : ike.peerId().map(SiteIdentity::key);
         }
     }
 
@@ -87,8 +112,8 @@ final class IkeResumption {
             return List.of(tunnel.label());
         }
         List<String> keys = new ArrayList<>();
-        p.ike().peerId().ifPresent(id -> keys.add(SessionKeys.identity(tunnel.label(), SiteIdentity.key(id))));
-        keys.add(SessionKeys.of(tunnel, p.ike().remote()));
+        p.identity().ifPresent(id -> keys.add(SessionKeys.identity(tunnel.label(), id)));
+        keys.add(SessionKeys.of(tunnel, p.remote()));
         return keys;
     }
 
@@ -107,6 +132,15 @@ final class IkeResumption {
     static Prepared open(TakeoverSealer sealer, String label, String ikeSa, SealedState ike,
             Map<String, SealedState> children, Map<String, Takeover.Replaced> replaced) {
         byte[] plain = sealer.open(label, TunnelEvent.TakeoverState.IKE_SA, ikeSa, ike);
+        if (Ikev1SnapshotCodec.isIkev1(plain)) {
+            Ikev1Snapshot v1;
+            try {
+                v1 = Ikev1SnapshotCodec.decode(plain);
+            } finally {
+                SnapshotCodec.wipe(plain);
+            }
+            return openV1(sealer, label, ikeSa, v1, children, replaced);
+        }
         IkeSaSnapshot snapshot;
         try {
             snapshot = SnapshotCodec.decodeIke(plain);
@@ -129,6 +163,41 @@ final class IkeResumption {
                     spiByName.getOrDefault(e.getValue().by(), 0L)));
         }
         return new Prepared(snapshot, cs, old);
+    }
+
+    /**
+     * An ISAKMP SA's state with its ESP SA pairs: the journaled Child SAs (the pairs the peer replaced included)
+     * that its state names, ordered so that the pair that was sending for a flow is installed last (the SA owner
+     * makes the last one installed the sending one): pairs not yet sending, then those sending, then those our
+     * quick mode replaced and that send until they are deleted.
+     */
+    private static Prepared openV1(TakeoverSealer sealer, String label, String ikeSa, Ikev1Snapshot v1,
+            Map<String, SealedState> children, Map<String, Takeover.Replaced> replaced) {
+        if (!v1.id().toString().equals(ikeSa)) {
+            v1.wipe();
+            throw new IllegalStateException("the journaled ISAKMP SA " + ikeSa + " holds the state of " + v1.id());
+        }
+        Map<Long, IkeOutput.ChildSaInstalled> bySpi = new java.util.HashMap<>();
+        Map<String, SealedState> all = new java.util.HashMap<>(children);
+        replaced.forEach((name, r) -> all.putIfAbsent(name, r.state()));
+        for (Map.Entry<String, SealedState> e : all.entrySet()) {
+            IkeOutput.ChildSaInstalled c = child(sealer, label, e.getKey(), e.getValue());
+            bySpi.put(c.inboundSpi(), c);
+        }
+        List<IkeOutput.ChildSaInstalled> ordered = new ArrayList<>();
+        for (List<Ikev1Snapshot.Status> group : List.of(
+                List.of(Ikev1Snapshot.Status.OURS_UNSETTLED, Ikev1Snapshot.Status.RECEIVING),
+                List.of(Ikev1Snapshot.Status.SENDING), List.of(Ikev1Snapshot.Status.RETIRING))) {
+            for (Ikev1Snapshot.Pair pair : v1.pairs()) {
+                IkeOutput.ChildSaInstalled c = group.contains(pair.status()) ? bySpi.remove(pair.spiIn()) : null;
+                if (c != null) {
+                    ordered.add(c);
+                }
+            }
+        }
+        // journaled Child SAs the ISAKMP SA's state does not name (a re-authentication's, not journaled yet) stay out
+        bySpi.values().forEach(IkeOutput.ChildSaInstalled::wipeKeys);
+        return new Prepared(null, ordered, List.of(), Optional.of(v1));
     }
 
     private static IkeOutput.ChildSaInstalled child(TakeoverSealer sealer, String label, String name,

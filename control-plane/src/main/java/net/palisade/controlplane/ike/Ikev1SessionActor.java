@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import net.palisade.controlplane.ikev1.Ikev1Engine;
 import net.palisade.controlplane.ikev1.Ikev1Session;
+import net.palisade.controlplane.ikev1.Ikev1Snapshot;
 import net.palisade.controlplane.ikev1.Ikev1State;
 import net.palisade.model.Host;
 import net.palisade.model.IkeTunnel;
@@ -84,7 +85,7 @@ final class Ikev1SessionActor {
     private Ikev1SessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, ActorContext<IkeSessionActor.Command> ctx,
             TimerScheduler<IkeSessionActor.Command> timers) {
-        this.manager = manager;
+        this.manager = new JournalFirst(manager); // an ISAKMP SA's state goes out before the datagram after it
         this.settings = settings;
         this.tunnel = tunnel;
         this.initiator = initiator;
@@ -101,9 +102,8 @@ final class Ikev1SessionActor {
      * SiteIdentity}): it goes on there, beside that actor's (it replaces it: the same peer authenticated again), or
      * as a new actor's.
      *
-     * @param remote where it came up with the peer
-     * @param held   the events of the step that authenticated it, not yet reported
-     * @param timer  when its engine wants a tick
+     * ({@code remote}: where it came up; {@code held}: its step's events, not yet reported; {@code timer}: when its
+     * engine wants a tick)
      */
     record Adopt(Ikev1Engine engine, InetSocketAddress local, InetSocketAddress remote, List<IkeOutput.Event> held,
             Optional<java.time.Instant> timer) implements IkeSessionActor.Command {}
@@ -116,6 +116,33 @@ final class Ikev1SessionActor {
             Ikev1SessionActor a = new Ikev1SessionActor(manager, settings, tunnel, false,
                     TunnelPolicy.responder(tunnel, settings, clock), clock, ctx, timers);
             a.adopt(first);
+            return a.guarded();
+        }));
+    }
+
+    /** Goes on with the journaled ISAKMP SA {@code p} and its ESP SA pairs (docs/ha.md, "IKEv1"). */
+    static Behavior<IkeSessionActor.Command> resumed(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel,
+            IkeResumption.Prepared p) {
+        Clock clock = Clock.systemUTC();
+        boolean initiator = tunnel.mode() != net.palisade.model.IkeMode.PASSIVE && !tunnel.peers().isEmpty();
+        TunnelPolicy policy = initiator ? TunnelPolicy.initiator(tunnel, settings, clock)
+                : TunnelPolicy.responder(tunnel, settings, clock);
+        Set<Long> withKeys = new HashSet<>(p.children().stream().map(IkeOutput.ChildSaInstalled::inboundSpi).toList());
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            Ikev1SessionActor a = new Ikev1SessionActor(manager, settings, tunnel, initiator, policy, clock, ctx, timers);
+            Ikev1Snapshot st = p.v1().orElseThrow();
+            a.local = st.local();
+            a.remote = st.remote();
+            a.engine = Ikev1Engine.resumed(initiator ? a.engineTunnel() : tunnel, st, withKeys,
+                    IkeEnvironment.standard(clock), settings);
+            st.wipe();
+            a.identity.adopted(p.identity());
+            policy.addressCheckEvery().ifPresent(every -> timers.startTimerWithFixedDelay(
+                    IkeSessionActor.CheckAddress.INSTANCE, every, every));
+            policy.up().ifPresent(every -> timers.startTimerWithFixedDelay(IkeSessionActor.TryHead.INSTANCE, every,
+                    every));
+            manager.contacted(a.remote.getAddress());
+            a.apply(a.engine.handle(new IkeInput.Tick()));
             return a.guarded();
         }));
     }
@@ -392,7 +419,7 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer("beside", OtherTick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.Event e -> {
                     up |= e instanceof IkeOutput.Phase1Up;
                     held.add(e);
@@ -517,7 +544,7 @@ final class Ikev1SessionActor {
             remote = a.remote();
         }
         a.timer().ifPresent(at -> timers.startSingleTimer(IkeSessionActor.Tick.INSTANCE,
-                max0(Duration.between(clock.instant(), at))));
+                IkeSessionCommands.max0(Duration.between(clock.instant(), at))));
     }
 
     /** The replaced ISAKMP SA: its ESP SAs' deletes reach the SA owner; its own end is not the tunnel's. */
@@ -526,8 +553,9 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer("replaced", OtherTick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.ChildSaDeleted d -> manager.event(tunnel.label(), d);
+                case IkeOutput.IsakmpSaState st -> st.snapshot().wipe(); // no longer the tunnel's: not journaled
                 case IkeOutput.Event e -> log.debug("tunnel {}: replaced ISAKMP SA: {}", tunnel.label(), e);
             }
         }
@@ -540,11 +568,7 @@ final class Ikev1SessionActor {
 
     /** Sends what a step sends, nothing else (an engine we are letting go of). */
     private void sendOnly(Ikev1Session.Step step) {
-        for (IkeOutput o : step.outputs()) {
-            if (o instanceof IkeOutput.Send s) {
-                manager.send(s);
-            }
-        }
+        step.outputs().stream().filter(IkeOutput.Send.class::isInstance).forEach(o -> manager.send((IkeOutput.Send) o));
     }
 
     /** Our address towards the peer moved under the established ISAKMP SA: phase 1 again from the new one. */
@@ -601,7 +625,7 @@ final class Ikev1SessionActor {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
                 case IkeOutput.SetTimer t -> timers.startSingleTimer(IkeSessionActor.Tick.INSTANCE,
-                        max0(Duration.between(clock.instant(), t.at())));
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
                 case IkeOutput.Event e -> report(e);
             }
         }
@@ -763,10 +787,6 @@ final class Ikev1SessionActor {
     private InetSocketAddress at(InetSocketAddress to) {
         return to.getAddress().isAnyLocalAddress() && local != null
                 ? new InetSocketAddress(local.getAddress(), to.getPort()) : to;
-    }
-
-    private static Duration max0(Duration d) {
-        return d.isNegative() ? Duration.ZERO : d;
     }
 
     @Override

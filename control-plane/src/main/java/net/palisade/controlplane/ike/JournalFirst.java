@@ -55,10 +55,12 @@ final class JournalFirst implements SessionDriver {
      * Whether the session's next datagrams wait for {@code e} to be journaled: the IKE SA's state written ahead of
      * one of our requests, and a Child SA's end — so that our answer to the peer's Delete of a Child SA leaves only
      * once the journal says it is gone (a node taking over in between resumed it as the one to send on, which the
-     * peer no longer had; docs/ha.md).
+     * peer no longer had; docs/ha.md), and every ISAKMP SA state (IKEv1): it is written ahead of the quick-mode
+     * message that commits the peer to a new ESP SA pair.
      */
     static boolean awaited(IkeOutput.Event e) {
-        return e instanceof IkeOutput.IkeSaState st && st.beforeRequest() || e instanceof IkeOutput.ChildSaDeleted;
+        return e instanceof IkeOutput.IkeSaState st && st.beforeRequest() || e instanceof IkeOutput.ChildSaDeleted
+                || e instanceof IkeOutput.IsakmpSaState;
     }
 
     @Override

@@ -64,6 +64,17 @@ public final class Ikev1Engine {
                 env, settings);
     }
 
+    /**
+     * An engine that goes on with the journaled ISAKMP SA {@code state} and those of its ESP SA pairs whose keys the
+     * journal has ({@code withKeys}, inbound SPIs; the SA owner installs them): no phase 1 or quick mode. Its first
+     * input settles what a quick mode in flight left open ({@link Ikev1Takeover}).
+     */
+    public static Ikev1Engine resumed(IkeTunnel tunnel, Ikev1Snapshot state, Set<Long> withKeys, IkeEnvironment env,
+            IkeSettings settings) {
+        return new Ikev1Engine(Ikev1Takeover.resume(tunnel, state, withKeys, env, settings), tunnel, state.local(),
+                state.remote(), env, settings);
+    }
+
     /** Handles one input. */
     public Ikev1Session.Step handle(IkeInput input) {
         List<IkeOutput> out = new ArrayList<>();
@@ -202,6 +213,8 @@ public final class Ikev1Engine {
         for (IkeOutput o : step.outputs()) {
             switch (o) {
                 case IkeOutput.SetTimer t -> { }
+                // journaled once it replaced the current one (the journal holds that name only from then)
+                case IkeOutput.IsakmpSaState t -> t.snapshot().wipe();
                 // the tunnel is up already: the new ISAKMP SA is reported once it replaced the old one
                 case IkeOutput.Phase1Up u -> { }
                 case IkeOutput.ChildSaInstalled c -> {
@@ -210,8 +223,7 @@ public final class Ikev1Engine {
                         // our quick mode: the old pair keeps sending for Ikev1Session.SWITCH_GRACE, then the new
                         // ISAKMP SA deletes it (the old one may be gone by then)
                         out.add(new IkeOutput.ChildSaRekeyed(old.get()[0], old.get()[1], c, false, false, true));
-                        current.forgetChild(old.get()[0]);
-                        next.retireLater(old.get()[0], old.get()[1]);
+                        next.retireLater(old.get()[0], old.get()[1], current.forgetChild(old.get()[0]).orElse(null));
                     } else {
                         out.add(c);
                     }
@@ -230,6 +242,9 @@ public final class Ikev1Engine {
             next = null;
             retryAt = null;
             out.add(new IkeOutput.IkeSaRekeyed(replaced, current.id(), true));
+            if (settings.takeoverState()) {
+                out.add(new IkeOutput.IsakmpSaState(current.takeover.snapshot()));
+            }
         }
     }
 

@@ -39,6 +39,16 @@ final class Ikev1Informational {
         this.sequence = ctx.env.random().nextLong() & 0x7fff_ffffL;
     }
 
+    /** Our next R-U-THERE sequence number. */
+    long sequence() {
+        return sequence;
+    }
+
+    /** Goes on from {@code next} (a resumed ISAKMP SA: above every number the node before may have sent). */
+    void resumeSequence(long next) {
+        sequence = next & 0xffff_ffffL;
+    }
+
     /** Sends {@code payloads} in a new encrypted informational exchange. */
     void send(List<Ikev1Payload> payloads) {
         long mid = ctx.newMessageId();

@@ -66,10 +66,10 @@ public final class Ikev1Session {
     }
 
     /** An ESP SA pair this ISAKMP SA negotiated. */
-    private record Child(long spiIn, long spiOut, Flow local, Flow remote, Instant rekeyAt, Instant expireAt) {}
+    record Child(long spiIn, long spiOut, Flow local, Flow remote, Instant rekeyAt, Instant expireAt) {}
 
-    /** A Child SA we replaced, still sending until {@code deleteAt} ({@link #SWITCH_GRACE}), then deleted. */
-    private record Retiring(long spiIn, long spiOut, Instant deleteAt) {}
+    /** A Child SA we replaced ({@code was}), still sending until {@code deleteAt} ({@link #SWITCH_GRACE}), then deleted. */
+    record Retiring(long spiIn, long spiOut, Instant deleteAt, Child was) {}
 
     /**
      * How long our old ESP SA keeps sending after our quick mode replaced it. The peer installs its new inbound SA
@@ -78,20 +78,22 @@ public final class Ikev1Session {
      */
     static final Duration SWITCH_GRACE = Duration.ofSeconds(1);
 
-    private final Ikev1Context ctx;
-    private final Phase1 phase1;
-    private final QuickMode quick;
-    private final Ikev1Informational info;
-    private final List<Child> children = new ArrayList<>();
-    private final List<Retiring> retiring = new ArrayList<>();
-    private Ikev1State state = Ikev1State.IDLE;
+    final Ikev1Context ctx;
+    final Phase1 phase1;
+    final QuickMode quick;
+    final Ikev1Informational info;
+    /** Its takeover state (docs/ha.md, "IKEv1"). */
+    final Ikev1Takeover takeover;
+    final List<Child> children = new ArrayList<>();
+    final List<Retiring> retiring = new ArrayList<>();
+    Ikev1State state = Ikev1State.IDLE;
     private Instant setupDeadline;
-    private Instant phase1Expiry;
+    Instant phase1Expiry;
     /** When the original initiator re-authenticates (80 to 90 % of the phase-1 lifetime). */
-    private Instant reauthAt;
+    Instant reauthAt;
     private Instant timerSet;
 
-    private Ikev1Session(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
+    Ikev1Session(IkeTunnel tunnel, boolean initiator, InetSocketAddress local, InetSocketAddress remote,
             IkeEnvironment env, IkeSettings settings) {
         if (!tunnel.exchange().ikev1()) {
             throw new IllegalArgumentException("tunnel " + tunnel.label() + " is " + tunnel.exchange().keyword()
@@ -101,6 +103,7 @@ public final class Ikev1Session {
         this.phase1 = new Phase1(ctx, this);
         this.quick = new QuickMode(ctx, this);
         this.info = new Ikev1Informational(ctx, this);
+        this.takeover = new Ikev1Takeover(this);
     }
 
     /** A session that initiates (main or aggressive mode, as the tunnel says) to {@code remote} on Start. */
@@ -118,6 +121,7 @@ public final class Ikev1Session {
     /** Handles one input. */
     public Step handle(IkeInput input) {
         ctx.outputs = new ArrayList<>();
+        takeover.beforeStep();
         switch (input) {
             case IkeInput.Start s -> start();
             case IkeInput.Received r -> received(r);
@@ -148,6 +152,7 @@ public final class Ikev1Session {
         if (ctx.outputs.stream().anyMatch(o -> o instanceof IkeOutput.Send)) {
             ctx.lastSent = ctx.now();
         }
+        takeover.flush(ctx.outputs);
         scheduleTimer();
         wipeIfClosed();
         return new Step(state, ctx.outputs);
@@ -231,16 +236,19 @@ public final class Ikev1Session {
     }
 
     /** Lets go of our ESP SA pair {@code spiIn} without a word: another ISAKMP SA deletes it ({@link #retireLater}). */
-    void forgetChild(long spiIn) {
-        children.removeIf(c -> c.spiIn() == spiIn);
+    Optional<Child> forgetChild(long spiIn) {
+        Optional<Child> c = children.stream().filter(x -> x.spiIn() == spiIn).findFirst();
+        c.ifPresent(children::remove);
+        return c;
     }
 
     /**
      * Deletes the ESP SA pair {@code spiIn}/{@code spiOut} that this ISAKMP SA's quick mode replaced after
      * {@link #SWITCH_GRACE} (a re-authentication: the pair belonged to the ISAKMP SA it replaces).
      */
-    void retireLater(long spiIn, long spiOut) {
-        retiring.add(new Retiring(spiIn, spiOut, ctx.now().plus(SWITCH_GRACE)));
+    void retireLater(long spiIn, long spiOut, Child was) {
+        retiring.add(new Retiring(spiIn, spiOut, ctx.now().plus(SWITCH_GRACE), was));
+        takeover.changed();
     }
 
     /**
@@ -461,6 +469,7 @@ public final class Ikev1Session {
         for (Retiring r : List.copyOf(retiring)) {
             if (!now.isBefore(r.deleteAt())) {
                 retiring.remove(r);
+                takeover.changed();
                 info.sendDeleteEsp(List.of(r.spiIn()));
                 ctx.output(new IkeOutput.ChildSaDeleted(r.spiIn(), r.spiOut()));
             }
@@ -478,6 +487,7 @@ public final class Ikev1Session {
                 }
             }
         }
+        takeover.tick(now);
         info.tick(now);
         Optional<Instant> keepalive = keepaliveDue();
         if (keepalive.isPresent() && !now.isBefore(keepalive.get())
@@ -533,6 +543,7 @@ public final class Ikev1Session {
                     next = earliest(next, dpd.get());
                 }
                 next = earliest(next, keepaliveDue().orElse(null));
+                next = earliest(next, takeover.settleDue().orElse(null));
             }
         }
         return next;
@@ -606,6 +617,7 @@ public final class Ikev1Session {
         }
         ctx.output(new IkeOutput.Phase1Up(ctx.remote, ctx.id(), suite.encryption(), Optional.of(suite.hash()),
                 suite.hash(), suite.group()));
+        takeover.changed();
         if (ctx.initiator) {
             for (Network from : ctx.tunnel.from()) {
                 for (Network to : ctx.tunnel.to()) {
@@ -645,11 +657,12 @@ public final class Ikev1Session {
         }
         Optional<Child> old = children.stream().filter(c -> c.spiIn() == replaces).findFirst();
         children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, rekeyAt, now.plus(lifetime)));
+        takeover.installed(sa.inboundSpi(), byUs);
         if (replaces != 0 && old.isPresent() && byUs) {
             // the new pair receives at once and sends once the old one is deleted, SWITCH_GRACE from now
             ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, false, false, true));
             children.remove(old.get());
-            retiring.add(new Retiring(old.get().spiIn(), old.get().spiOut(), now.plus(SWITCH_GRACE)));
+            retiring.add(new Retiring(old.get().spiIn(), old.get().spiOut(), now.plus(SWITCH_GRACE), old.get()));
         } else if (replaces != 0 && old.isPresent()) {
             ctx.output(new IkeOutput.ChildSaRekeyed(old.get().spiIn(), old.get().spiOut(), sa, true, false, false));
             info.sendDeleteEsp(List.of(old.get().spiIn()));
@@ -665,11 +678,13 @@ public final class Ikev1Session {
             info.sendDeleteEsp(retiring.stream().map(r -> r.spiIn()).toList());
             retiring.forEach(r -> ctx.output(new IkeOutput.ChildSaDeleted(r.spiIn(), r.spiOut())));
             retiring.clear();
+            takeover.changed();
         }
     }
 
-    private void removeChild(Child c) {
+    void removeChild(Child c) {
         children.remove(c);
+        takeover.changed();
         ctx.output(new IkeOutput.ChildSaDeleted(c.spiIn(), c.spiOut()));
     }
 
@@ -692,6 +707,7 @@ public final class Ikev1Session {
     void receiving(IkeOutput.ChildSaInstalled sa, Flow local, Flow remote, Duration lifetime, long[] old) {
         children.stream().filter(c -> c.spiIn() == old[0]).findFirst().ifPresent(this::noLongerRekeyed);
         children.add(new Child(sa.inboundSpi(), sa.outboundSpi(), local, remote, null, ctx.now().plus(lifetime)));
+        takeover.receiving(sa.inboundSpi());
         ctx.output(new IkeOutput.ChildSaRekeyed(old[0], old[1], sa, false, false, false));
     }
 
@@ -703,12 +719,14 @@ public final class Ikev1Session {
 
     /** The pair receiving on {@code spiIn} sends from now on. */
     void sendingOn(long spiIn) {
+        takeover.sending(spiIn);
         ctx.output(new IkeOutput.ChildSaSending(spiIn));
     }
 
     /** A pair installed to receive whose quick mode never completed: deleted on both sides. */
     void withdraw(long spiIn, long spiOut) {
         if (children.removeIf(c -> c.spiIn() == spiIn)) {
+            takeover.changed();
             info.sendDeleteEsp(List.of(spiIn));
             ctx.output(new IkeOutput.ChildSaDeleted(spiIn, spiOut));
         }
@@ -720,6 +738,7 @@ public final class Ikev1Session {
         if (old.isPresent()) {
             // the peer deleted the SA we replaced before our grace ended: the new one sends from now
             retiring.remove(old.get());
+            takeover.changed();
             ctx.count("child_deleted_by_peer");
             ctx.output(new IkeOutput.ChildSaDeleted(old.get().spiIn(), old.get().spiOut()));
             return;

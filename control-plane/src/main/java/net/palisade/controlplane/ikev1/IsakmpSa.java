@@ -66,6 +66,24 @@ final class IsakmpSa {
         this.phase1Iv = Ikev1Keymat.phase1Iv(suite.hash(), gxi, gxr, block());
     }
 
+    /**
+     * An ISAKMP SA resumed from its takeover state ({@link Ikev1Snapshot}): SKEYID_d, SKEYID_a, the CBC key and the
+     * last phase-1 block, copied. SKEYID itself is not kept (nothing after phase 1 uses it).
+     */
+    IsakmpSa(Suite suite, byte[] skeyidD, byte[] skeyidA, byte[] key, byte[] phase1Iv) {
+        this.suite = suite;
+        this.skeyid = new byte[0];
+        this.skeyidD = skeyidD.clone();
+        this.skeyidA = skeyidA.clone();
+        this.key = key.clone();
+        this.phase1Iv = phase1Iv.clone();
+    }
+
+    /** A copy of the last phase-1 block, from which each later exchange's IV is derived. */
+    byte[] phase1Iv() {
+        return phase1Iv.clone();
+    }
+
     int block() {
         return suite.encryption().blockBytes();
     }

@@ -73,6 +73,13 @@ final class Phase1 {
         return aggressive;
     }
 
+    /** A resumed ISAKMP SA: how it came up, and whom it authenticated. */
+    void resumed(boolean aggressiveMode, Optional<Ikev1Payload.Id> authenticated) {
+        aggressive = aggressiveMode;
+        peerId = authenticated.orElse(null);
+        step = 6;
+    }
+
     // ------------------------------------------------------------------------------------------------ initiator
 
     /** Message 1 of main or aggressive mode. */

@@ -45,8 +45,9 @@ final class Ikev1Loop {
     record Flight(boolean toB, byte[] datagram, InetSocketAddress from, InetSocketAddress to) {}
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
-    final Ikev1Engine a;
-    final Ikev1Engine b;
+    /** A's engine (a test may replace it: a node that took over). */
+    Ikev1Engine a;
+    Ikev1Engine b;
     final List<IkeOutput> aOutputs = new ArrayList<>();
     final List<IkeOutput> bOutputs = new ArrayList<>();
     final List<Flight> delivered = new ArrayList<>();
@@ -66,6 +67,7 @@ final class Ikev1Loop {
     final List<Ikev1Engine> responders = new ArrayList<>();
     private final IkeTunnel responderTunnel;
     private final long seed;
+    private final IkeSettings settings;
 
     private final InetSocketAddress aAddress;
     private final InetSocketAddress bAddress;
@@ -77,12 +79,19 @@ final class Ikev1Loop {
     /** A at {@code aAddress}, B at {@code bAddress}. */
     Ikev1Loop(IkeTunnel initiator, IkeTunnel responder, long seed, InetSocketAddress aAddress,
             InetSocketAddress bAddress) {
+        this(initiator, responder, seed, aAddress, bAddress, IkeSettings.DEFAULT);
+    }
+
+    /** Both sides with {@code settings}. */
+    Ikev1Loop(IkeTunnel initiator, IkeTunnel responder, long seed, InetSocketAddress aAddress,
+            InetSocketAddress bAddress, IkeSettings settings) {
         this.seed = seed;
+        this.settings = settings;
         this.responderTunnel = responder;
         this.aAddress = aAddress;
         this.bAddress = bAddress;
-        a = Ikev1Engine.initiator(initiator, aAddress, bAddress, env(seed), IkeSettings.DEFAULT);
-        b = Ikev1Engine.responder(responder, bAddress, aAddress, env(seed + 1), IkeSettings.DEFAULT);
+        a = Ikev1Engine.initiator(initiator, aAddress, bAddress, env(seed), settings);
+        b = Ikev1Engine.responder(responder, bAddress, aAddress, env(seed + 1), settings);
         responders.add(b);
     }
 
@@ -94,12 +103,12 @@ final class Ikev1Loop {
             }
         }
         Ikev1Engine e = Ikev1Engine.responder(responderTunnel, bAddress, aAddress, env(seed + 1 + responders.size()),
-                IkeSettings.DEFAULT);
+                settings);
         responders.add(e);
         return e;
     }
 
-    private IkeEnvironment env(long seed) {
+    IkeEnvironment env(long seed) {
         Random r = new Random(seed);
         return new IkeEnvironment(clock, r::nextBytes, KeyExchanges.standard(), Ikev2Codec.standard());
     }
