@@ -532,6 +532,8 @@ case "$scenario" in
   rekey-*) rekey_takeover "${scenario#rekey-}" ;;
   cut-active) cut_active ;;
   tunnels-*) tunnels_takeover "${scenario#tunnels-}" ;;
+  ikev1) # shellcheck source=ops/lab/ha-pair-ikev1.sh
+    . "$here/ha-pair-ikev1.sh"; ikev1_takeover ;;
   layout-*) # shellcheck source=ops/lab/ha-pair-layouts.sh
     . "$here/ha-pair-layouts.sh"; layouts "${scenario#layout-}" ;;
 esac

@@ -11,6 +11,8 @@
 #   ops/lab/ha-pair.sh [--keep] --sites N                 the usual steps, the takeover and fail-back also with N (2..8)
 #                                                         strongSwan sites on one any-peer tunnel of the pair (below)
 #   ops/lab/ha-pair.sh [--keep] --layout a|b|c            the VRRP layouts of docs/ha.md under link cuts (ha-pair-layouts.sh)
+#   ops/lab/ha-pair.sh [--keep] --ikev1                   the tunnel IKEv1 (aggressive mode, strongSwan initiating, DPD):
+#                                                         the first takeover only (ha-pair-ikev1.sh)
 #
 #   host-a 10.1.0.10 --[lan-a bridge]-- gw1 10.1.0.2 / gw2 10.1.0.3     (LAN virtual address 10.1.0.1)
 #                                       gw1 192.0.2.1 / gw2 192.0.2.2  --[inet bridge]-- 192.0.2.3 strongSwan 10.2.0.1 -- 10.2.0.10 host-b
@@ -73,12 +75,13 @@ while [ $# -gt 0 ]; do
     --iperf) iperf=$2; shift 2 ;;
     --rekey) case "${2:-}" in lost|answered|ours|ours-ike|ours-delete) scenario="rekey-$2" ;; *) echo "ha-pair: --rekey lost|answered|ours|ours-ike|ours-delete" >&2; exit 2 ;; esac; shift 2 ;;
     --cut-active) scenario=cut-active; shift ;;
+    --ikev1) scenario=ikev1; shift ;;
     --tunnels) [[ "${2:-}" =~ ^[1-9][0-9]{0,2}$ ]] && [ "$2" -le 511 ] || { echo "ha-pair: --tunnels 1..511" >&2; exit 2; }
       scenario="tunnels-$2"; shift 2 ;;
     --sites) [[ "${2:-}" =~ ^[2-8]$ ]] || { echo "ha-pair: --sites 2..8" >&2; exit 2; }
       sites=$2; shift 2 ;;
     --layout) case "${2:-}" in a|b|c) layout=$2; scenario="layout-$2" ;; *) echo "ha-pair: --layout a|b|c" >&2; exit 2 ;; esac; shift 2 ;;
-    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --tunnels N | --sites N | --layout a|b|c]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--keep] [--iperf MBITS | --rekey lost|answered|ours|ours-ike|ours-delete | --cut-active | --ikev1 | --tunnels N | --sites N | --layout a|b|c]" >&2; exit 2 ;;
   esac
 done
 [ "$sites" = 0 ] || [ -z "$scenario" ] || { echo "ha-pair: --sites goes with the usual steps only" >&2; exit 2; }
@@ -323,6 +326,11 @@ case "$scenario" in rekey-ours|rekey-ours-delete) lifetime=" childsa lifetime 60
 cat > "$work/palisade.conf" <<CONF
 ike passive from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.3$lifetime srcid $VIP psk "$PSK" label to-b
 CONF
+# --ikev1: the documentation's IKEv1 line (docs/config.md: passive, aggressive mode, any peer that authenticates), with
+# the virtual address as our ID (strongSwan expects it: remote_addrs)
+[ "$scenario" != ikev1 ] || cat > "$work/palisade.conf" <<CONF
+ike passive from 10.1.0.0/24 to 10.2.0.0/24 aggressive quick srcid $VIP psk "$PSK" dpd 10 label to-b
+CONF
 # --sites: the documentation's hub, any site that authenticates with the tunnel's PSK (one IKE SA each)
 [ "$sites" = 0 ] || echo "ike passive from 10.1.0.0/24 to 10.5.0.0/16 srcid $VIP psk \"$PSK-hub\" label hub" >> "$work/palisade.conf"
 chmod 600 "$work/palisade.conf"
@@ -438,7 +446,12 @@ for _ in $(seq 1 80); do ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP
 ip -n "$P-gw1" -4 -o addr show dev wan | grep -q " $VIP/" || fail "keepalived did not put $VIP on gw1: $(tail -5 "$work/keepalived-1/log")"
 
 # ---- strongSwan initiates; traffic crosses ------------------------------------------------------------------------
-"$here/strongswan.sh" conf "$work/ss" 192.0.2.3 "$VIP" 10.2.0.0/24 10.1.0.0/24 "$PSK"
+if [ "$scenario" = ikev1 ]; then # IKEv1 aggressive mode with DPD every 3 s, as RunResumeIkev1StrongSwanTest
+  "$here/strongswan.sh" conf-v1 "$work/ss" 192.0.2.3 "$VIP" 10.2.0.0/24 10.1.0.0/24 "$PSK" aggressive=yes \
+    local_id=gw-b.example dpd_delay=3s dpd_timeout=30s dpd_action=clear
+else
+  "$here/strongswan.sh" conf "$work/ss" 192.0.2.3 "$VIP" 10.2.0.0/24 10.1.0.0/24 "$PSK"
+fi
 # strongSwan's log line by line and with its Child SAs' story: what it did at a takeover must survive the teardown
 sed -i 's/^      ike = 2$/      ike = 2\n      chd = 2\n      flush_line = yes/' "$work/ss/strongswan.conf"
 "$here/strongswan.sh" start "$P-ss" "$work/ss"
@@ -461,7 +474,8 @@ child_before=$(child_spis || true)
 ok=0
 for _ in $(seq 1 60); do
   ev=$(ip netns exec "$P-gw1" "${palisade[@]}" events to-b --type takeover-state --token-file "$work/gw1/api-token" 2>&1 || true)
-  if grep -q 'scope=ike-sa' <<< "$ev" && grep -q 'scope=child-sa' <<< "$ev"; then ok=1; break; fi
+  # (IKEv1: the ESP SA pairs are in the ISAKMP SA's state, scope ike-sa)
+  if grep -q 'scope=ike-sa' <<< "$ev" && { [ "$scenario" = ikev1 ] || grep -q 'scope=child-sa' <<< "$ev"; }; then ok=1; break; fi
   sleep 1
 done
 [ "$ok" = 1 ] || fail "no takeover state journaled for to-b: $ev"

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * The takeovers {@code ops/lab/ha-pair.sh} shows beside its main run (docs/ha.md): the active node killed inside
  * strongSwan's Child SA rekey, at the two points a rekey can stand when our node has journaled the new Child SA —
  * our answer lost on the wire, or answered but the old Child SA's Delete not yet received —, inside a Child SA or IKE
- * SA rekey it started itself (strongSwan's answer lost, or for the Child SA also our Delete of the old one lost), and the active node cut from PostgreSQL and from the other node (it loses the lease; every other lab run downed the standby). Each
+ * SA rekey it started itself (strongSwan's answer lost, or for the Child SA also our Delete of the old one lost), the active node cut from PostgreSQL and from the other node (it loses the lease; every other lab run downed the standby), and an IKEv1 tunnel (aggressive mode, strongSwan initiating) taken over. Each
  * builds the lab afresh; needs root; skipped with {@code -Dpalisade.skipExternal=true}.
  */
 @Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
@@ -170,5 +170,22 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("resumed_ping")).as("the ping resumed through gw2\n%s", out).isEqualTo("yes");
         assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
         assertThat(s.get("healed")).as("gw1 after the heal\n%s", out).isEqualTo("standby");
+    }
+
+    @Test
+    void anIkev1TunnelIsTakenOverByTheOtherNodeWithoutPhaseOneOrQuickMode(@TempDir Path tmp) throws Exception {
+        HaPairScript s = HaPairScript.run(HaTakeoverEdgesLabTest.class, tmp, "ha-pair-ikev1-result", "--ikev1");
+        String out = s.output();
+        assertThat(s.get("active_after")).as(out).isEqualTo("active");
+        assertThat(s.get("resumed_isakmp")).as("gw2 resumed the journaled ISAKMP SA\n%s", out).isEqualTo("yes");
+        assertThat(s.get("resumed_ping")).as("the ping resumed on the new active node\n%s", out).isEqualTo("yes");
+        assertThat(Long.parseLong(s.get("gap_ms"))).as("longest time without a reply, ms\n%s", out)
+                .isLessThan(3_000);
+        assertThat(s.get("spis_same")).as("strongSwan's ISAKMP SA cookies before and after\n%s", out).isEqualTo("yes");
+        assertThat(s.get("esp_same")).as("strongSwan's ESP SA SPIs before and after\n%s", out).isEqualTo("yes");
+        assertThat(s.get("phase1_after")).as("main or aggressive mode after the kill\n%s", out).isEqualTo("0");
+        assertThat(s.get("quick_after")).as("quick mode after the kill\n%s", out).isEqualTo("0");
+        assertThat(s.get("repeated")).as("repeated (SPI, sequence) pairs\n%s", out).isEqualTo("0");
+        assertThat(Long.parseLong(s.get("esp"))).as("the pair's ESP on the bridge\n%s", out).isGreaterThan(200);
     }
 }
