@@ -268,18 +268,7 @@ final class IkeOutcomes {
      */
     void ikeState(String label, IkeOutput.IkeSaState st, CompletableFuture<Void> journaled) {
         try {
-            takeover.ifPresentOrElse(sealer -> {
-                SaId sa = SaId.of(st.snapshot().id().toString());
-                byte[] plain = SnapshotCodec.encode(st.snapshot());
-                SealedState sealed;
-                try {
-                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
-                } finally {
-                    SnapshotCodec.wipe(plain);
-                }
-                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
-                        Cause.NODE, r), journaled);
-            }, () -> journaled.complete(null));
+            sealIkeState(label, st.snapshot().id(), () -> SnapshotCodec.encode(st.snapshot()), journaled);
         } finally {
             st.snapshot().keys().wipe(); // the engine's copy for us: sealed or unwanted, it is not needed again
             st.snapshot().rekey().ifPresent(IkeSaSnapshot.RekeyInFlight::wipe);
@@ -301,21 +290,31 @@ final class IkeOutcomes {
     private void isakmpState(String label, net.palisade.controlplane.ikev1.Ikev1Snapshot st,
             CompletableFuture<Void> journaled) {
         try {
-            takeover.ifPresentOrElse(sealer -> {
-                SaId sa = SaId.of(st.id().toString());
-                byte[] plain = net.palisade.controlplane.ikev1.Ikev1SnapshotCodec.encode(st);
-                SealedState sealed;
-                try {
-                    sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
-                } finally {
-                    SnapshotCodec.wipe(plain);
-                }
-                report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
-                        Cause.NODE, r), journaled);
-            }, () -> journaled.complete(null));
+            sealIkeState(label, st.id(), () -> net.palisade.controlplane.ikev1.Ikev1SnapshotCodec.encode(st),
+                    journaled);
         } finally {
             st.wipe();
         }
+    }
+
+    /**
+     * Seals the IKE (or ISAKMP) SA {@code id}'s state that {@code encode} gives with the pair key and journals it;
+     * {@code journaled} completes once the journal has it, or at once when the node has no pair key.
+     */
+    private void sealIkeState(String label, IkeSaId id, java.util.function.Supplier<byte[]> encode,
+            CompletableFuture<Void> journaled) {
+        takeover.ifPresentOrElse(sealer -> {
+            SaId sa = SaId.of(id.toString());
+            byte[] plain = encode.get();
+            SealedState sealed;
+            try {
+                sealed = sealer.seal(label, TunnelEvent.TakeoverState.IKE_SA, sa.value(), plain);
+            } finally {
+                SnapshotCodec.wipe(plain);
+            }
+            report(label, r -> new TunnelCommand.TakeoverState(TunnelEvent.TakeoverState.IKE_SA, sa, sealed,
+                    Cause.NODE, r), journaled);
+        }, () -> journaled.complete(null));
     }
 
     /** The tunnel's ping went unanswered {@code lost} times in a row: journal {@code ping-lost}. */
