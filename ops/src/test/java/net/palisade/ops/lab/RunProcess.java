@@ -19,11 +19,30 @@ final class RunProcess {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    /** Waits up to 90 s until the node logged that its API is up; fails at once, with its log, if it exited. */
-    static void awaitUp(Process node, Path log) {
+    /**
+     * Waits up to 90 s until the node logged that its API is up, and each of {@code also} (e.g. that it resumes an
+     * IKE SA); fails at once, with its log, if it exited.
+     */
+    static void awaitUp(Process node, Path log, String... also) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             assertThat(node.isAlive()).as(read(log)).isTrue();
-            assertThat(read(log)).contains(" up: API ");
+            String text = read(log);
+            assertThat(text).contains(" up: API ");
+            for (String line : also) {
+                assertThat(text).contains(line);
+            }
+        });
+    }
+
+    /**
+     * Waits up to 30 s until {@code count} pings from {@code namespace} to {@code target} are all answered; the
+     * failure shows the ping's output and the node's {@code log}.
+     */
+    static void awaitPing(String namespace, String target, int count, Path log) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            net.palisade.controlplane.lab.Lab.Result ping = net.palisade.controlplane.lab.Lab.in(namespace, "ping",
+                    "-c", String.valueOf(count), "-i", "0.2", "-W", "1", target);
+            assertThat(ping.exit()).as(ping.output() + "\nnode log:\n" + read(log)).isZero();
         });
     }
 

@@ -68,10 +68,7 @@ class RunReplayMarkStrongSwanTest {
                 RunProcess.awaitUp(first, firstLog);
                 Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
                 assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(firstLog)).isZero();
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    Lab.Result up = Lab.in(PREFIX + "-ha", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.10");
-                    assertThat(up.exit()).as(up.output() + "\nnode log:\n" + read(firstLog)).isZero();
-                });
+                RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, firstLog);
                 try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", recorded)) {
                     Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "30", "-i", "0.1", "-W", "1",
                             "10.2.0.10");
@@ -87,17 +84,9 @@ class RunReplayMarkStrongSwanTest {
                 assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
                 second = runIn(GWA, config, data, "irpl1", secondLog);
-                Process restarted = second;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(restarted.isAlive()).as(read(secondLog)).isTrue();
-                    assertThat(read(secondLog)).contains(" up: API ").contains("resuming IKE SA");
-                });
+                RunProcess.awaitUp(second, secondLog, "resuming IKE SA");
                 // fresh traffic crosses on the resumed SA
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    Lab.Result again = Lab.in(PREFIX + "-ha", "ping", "-c", "3", "-i", "0.2", "-W", "1",
-                            "10.2.0.10");
-                    assertThat(again.exit()).as(again.output() + "\nnode log:\n" + read(secondLog)).isZero();
-                });
+                RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 3, secondLog);
 
                 replayedEspIsDropped(PREFIX, GWA, data, recorded, secondLog);
             } finally {

@@ -69,18 +69,12 @@ class RunResumeStrongSwanTest {
             Process first = runIn(GWA, config, data, "ikst1", firstLog);
             Process second = null;
             try {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(first.isAlive()).as(read(firstLog)).isTrue();
-                    assertThat(read(firstLog)).contains(" up: API ").contains("pair key ");
-                });
+                RunProcess.awaitUp(first, firstLog, "pair key ");
                 if (mode.equals("passive")) {
                     Lab.Result initiate = ss.swanctl("--initiate", "--child", "net");
                     assertThat(initiate.exit()).as(initiate.output() + "\nnode log:\n" + read(firstLog)).isZero();
                 }
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    Lab.Result up = Lab.in(PREFIX + "-ha", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.10");
-                    assertThat(up.exit()).as(up.output() + "\nnode log:\n" + read(firstLog)).isZero();
-                });
+                RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, firstLog);
                 Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
                 String before = ikeSpis(ss.listSas());
@@ -94,16 +88,8 @@ class RunResumeStrongSwanTest {
                 assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
                 second = runIn(GWA, config, data, "ikst1", secondLog);
-                Process restarted = second;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                    assertThat(restarted.isAlive()).as(read(secondLog)).isTrue();
-                    assertThat(read(secondLog)).contains(" up: API ").contains("resuming IKE SA");
-                });
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    Lab.Result again = Lab.in(PREFIX + "-ha", "ping", "-c", "3", "-i", "0.2", "-W", "1",
-                            "10.2.0.10");
-                    assertThat(again.exit()).as(again.output() + "\nnode log:\n" + read(secondLog)).isZero();
-                });
+                RunProcess.awaitUp(second, secondLog, "resuming IKE SA");
+                RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 3, secondLog);
                 Lab.Result more = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(more.exit()).as(more.output()).isZero();
 
