@@ -27,6 +27,8 @@
 # without PFS (as IKEv2's first Child SA: one Diffie-Hellman per setup). Each initiator keeps a new SA up for
 # SETTLE_MS (default 10) before its Delete: quick mode's message 3 is not answered, and strongSwan's thread pool
 # otherwise often handles the Delete first and never installs that CHILD_SA (seen: 799 of 1,803 setups at C=4).
+# RESPONDER_ROOT=DIR runs the Palisade nodes from another checkout (its own ops/bin/palisade, built there) while the load
+# generator stays this tree's: two versions of the responder measured with one initiator (issue 9's before/after).
 # RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs (quick experiments; the
 # figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
@@ -34,7 +36,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 lab="$root/ops/lab"
-palisade="$root/ops/bin/palisade"
+responder_root=${RESPONDER_ROOT:-$root}
+palisade="$responder_root/ops/bin/palisade"
 secs=${1:-20} conc=${2:-8} runs=${3:-5}
 responders=${RESPONDERS:-strongswan palisade}
 ike_version=${IKE_VERSION:-2}
@@ -63,6 +66,10 @@ trap cleanup EXIT
 # package (never install: ~/.m2 is shared), then mark the distribution current so the launcher does not rebuild
 (cd "$root" && ./mvnw -B -o -q -DskipTests package >&2)
 touch "$root/ops/target/palisade/.built"
+if [ "$responder_root" != "$root" ]; then
+  (cd "$responder_root" && ./mvnw -B -o -q -DskipTests package >&2) && touch "$responder_root/ops/target/palisade/.built"
+  echo "ike-setup: Palisade nodes from $responder_root ($(git -C "$responder_root" rev-parse --short HEAD))" >&2
+fi
 cp_gen="$root/control-plane/target/test-classes:$(ls "$root"/ops/target/palisade/lib/*.jar | tr '\n' ':')"
 
 "$lab/netns.sh" up "$P" >/dev/null
