@@ -1,5 +1,8 @@
 package net.palisade.controlplane.ike;
 
+import static net.palisade.controlplane.ike.SnapshotFields.address;
+import static net.palisade.controlplane.ike.SnapshotFields.bytes;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -49,7 +52,6 @@ public final class SnapshotCodec {
      */
     private static final int IKE_V5 = 0x49_4b_05;
     private static final int CHILD_V1 = 0x43_48_01;
-    private static final int MAX_FIELD = 4096;
 
     private SnapshotCodec() {}
 
@@ -331,20 +333,7 @@ public final class SnapshotCodec {
         }
     }
 
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeShort(b.length);
-        out.write(b);
-    }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
-        int n = in.readUnsignedShort();
-        if (n > MAX_FIELD) {
-            throw new IllegalArgumentException("takeover state field of " + n + " octets");
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
-    }
 
     private static void keys(DataOutputStream out, IkeOutput.ChildKeys k) throws IOException {
         secret(out, k.encryption());
@@ -369,15 +358,7 @@ public final class SnapshotCodec {
         return new IkeOutput.ChildKeys(enc, integ);
     }
 
-    private static void address(DataOutputStream out, InetSocketAddress a) throws IOException {
-        bytes(out, a.getAddress().getAddress());
-        out.writeShort(a.getPort());
-    }
 
-    private static InetSocketAddress address(DataInputStream in) throws IOException {
-        InetAddress a = InetAddress.getByAddress(bytes(in));
-        return new InetSocketAddress(a, in.readUnsignedShort());
-    }
 
     /** Address ranges only: the dataplane matches nothing else (what it installed from them is what resumes). */
     private static void selectors(DataOutputStream out, List<TrafficSelector> list) throws IOException {

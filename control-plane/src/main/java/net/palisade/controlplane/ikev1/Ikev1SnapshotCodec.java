@@ -1,5 +1,8 @@
 package net.palisade.controlplane.ikev1;
 
+import static net.palisade.controlplane.ike.SnapshotFields.address;
+import static net.palisade.controlplane.ike.SnapshotFields.bytes;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -29,7 +32,6 @@ import net.palisade.model.wire.ikev1.Ikev1Payload;
 public final class Ikev1SnapshotCodec {
     /** "I1", version 1. */
     static final int V1 = 0x49_31_01;
-    private static final int MAX_FIELD = 4096;
     private static final int MAX_PAIRS = 1024;
 
     private Ikev1SnapshotCodec() {}
@@ -171,28 +173,7 @@ public final class Ikev1SnapshotCodec {
         }
     }
 
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeShort(b.length);
-        out.write(b);
-    }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
-        int n = in.readUnsignedShort();
-        if (n > MAX_FIELD) {
-            throw new IllegalArgumentException("ISAKMP SA takeover state field of " + n + " octets");
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
-    }
 
-    private static void address(DataOutputStream out, InetSocketAddress a) throws IOException {
-        bytes(out, a.getAddress().getAddress());
-        out.writeShort(a.getPort());
-    }
 
-    private static InetSocketAddress address(DataInputStream in) throws IOException {
-        InetAddress a = InetAddress.getByAddress(bytes(in));
-        return new InetSocketAddress(a, in.readUnsignedShort());
-    }
 }
