@@ -12,6 +12,7 @@ import net.palisade.controlplane.ike.Cookies;
 import net.palisade.controlplane.ike.IkeManager;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.KeyLog;
+import net.palisade.controlplane.ike.SystemHostName;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.PairKey;
 import net.palisade.controlplane.journal.ReplayMarkWriter;
@@ -226,7 +227,7 @@ public final class Node implements AutoCloseable {
         if (b.withDataplane) {
             // a key log needs the IKE SAs' keys, which the sessions report only with takeover state on
             IkeManager manager = new IkeManager(b.netns, b.ikePort, b.ikeSettings.withTakeoverState(
-                    pairKey.isPresent() || b.keyLog != KeyLog.NONE), b.cookies, b.resolver, IkeManager::systemHostName);
+                    pairKey.isPresent() || b.keyLog != KeyLog.NONE), b.cookies, b.resolver, SystemHostName::get);
             manager.keyLog(b.keyLog);
             pairKey.ifPresent(k -> manager.takeover(new TakeoverSealer(k)));
             if (!b.controlPlane.journalOrDefault().h2()) {

@@ -267,7 +267,7 @@ final class RunCommand implements Callable<Integer> {
                 long started = System.currentTimeMillis();
                 SnmpTraps.Security security;
                 if (snmpV3User != null) {
-                    byte[] engineId = SnmpTraps.engineId(net.palisade.controlplane.ike.IkeManager.systemHostName());
+                    byte[] engineId = SnmpTraps.engineId(net.palisade.controlplane.ike.SystemHostName.get());
                     security = SnmpTraps.v3(snmpV3User, snmpV3SecretsFile, engineId);
                     log.info("SNMPv3 engine ID 0x{} (the receiver's createUser -e needs it)",
                             java.util.HexFormat.of().formatHex(engineId));

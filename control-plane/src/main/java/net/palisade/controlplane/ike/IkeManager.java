@@ -183,7 +183,12 @@ public final class IkeManager implements AutoCloseable {
 
         @Override
         public void spare(String label, IkeSessionActor.Adopt negotiation) {
-            IkeManager.this.spare(label, negotiation);
+            aside(label, "spare-responder", negotiation.engine(), SpareResponder.of(this, label, negotiation));
+        }
+
+        @Override
+        public void closing(String label, IkeSessionActor.Adopt closing) {
+            aside(label, "closing", closing.engine(), ClosingIkeSa.of(this, label, closing));
         }
 
         @Override
@@ -280,19 +285,22 @@ public final class IkeManager implements AutoCloseable {
     }
 
     /**
-     * Runs a half-open IKE SA of {@code label} that its actor could not keep beside its session in an actor of its
-     * own ({@link SpareResponder}; stopped with the tunnel's sessions), or drops it if the tunnel is not running.
+     * Runs {@code engine}, an IKE SA of {@code label} that its actor let go, in an actor of its own ({@code behavior};
+     * stopped with the tunnel's sessions) routed its initiator SPIs, counted as {@code ikev2.dispatch.KIND}; dropped if
+     * the tunnel is not running ({@link SessionDriver#spare}, {@link SessionDriver#closing}).
      */
-    private synchronized void spare(String label, IkeSessionActor.Adopt negotiation) {
+    private synchronized void aside(String label, String kind, IkeSession engine,
+            org.apache.pekko.actor.typed.Behavior<IkeSessionActor.Command> behavior) {
         ControlPlane cp = controlPlane;
         if (cp == null || closed || !wanted.containsKey(label)) {
             return;
         }
-        dispatcher.count("ikev2.dispatch.spare-responder");
-        ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(SpareResponder.of(driver, label, negotiation),
-                "ike-" + names.incrementAndGet(), SESSIONS);
-        sessions.put(label + "@spare:" + Long.toHexString(negotiation.engine().id().initiatorSpi()), a);
-        negotiation.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, a));
+        dispatcher.count("ikev2.dispatch." + kind);
+        List<Long> spis = List.copyOf(engine.initiatorSpis()); // read before its actor runs it; its own SPI first
+        ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(behavior, "ike-" + names.incrementAndGet(),
+                SESSIONS);
+        sessions.put(label + "@" + kind + ":" + Long.toHexString(spis.getFirst()), a);
+        spis.forEach(spi -> dispatcher.register(spi, a));
     }
 
     /**
@@ -372,7 +380,7 @@ public final class IkeManager implements AutoCloseable {
      * @param cookies  when and how IKE_SA_INIT requests must carry a cookie
      */
     public IkeManager(Optional<Path> netns, int port, IkeSettings settings, Cookies cookies) {
-        this(netns, port, settings, cookies, Resolver.SYSTEM, IkeManager::systemHostName);
+        this(netns, port, settings, cookies, Resolver.SYSTEM, SystemHostName::get);
     }
 
     /**
@@ -417,27 +425,6 @@ public final class IkeManager implements AutoCloseable {
          * @throws java.net.UnknownHostException if it has none
          */
         List<InetAddress> resolve(String name) throws IOException;
-    }
-
-    /**
-     * This machine's host name: the kernel's, or its canonical name when that is a longer FQDN of it (the
-     * resolver's answer for the name, as {@code hostname -f} gives it).
-     */
-    public static String systemHostName() {
-        try {
-            InetAddress me = InetAddress.getLocalHost();
-            String name = me.getHostName();
-            if (name.indexOf('.') < 0) {
-                String canonical = me.getCanonicalHostName();
-                if (canonical.startsWith(name + ".") && Host.isHostName(canonical)) {
-                    return canonical;
-                }
-            }
-            return name;
-        } catch (java.net.UnknownHostException e) {
-            String name = e.getMessage() == null ? "" : e.getMessage().split(":")[0].trim();
-            return Host.isHostName(name) ? name : "localhost";
-        }
     }
 
     private String hostName() {

@@ -361,9 +361,10 @@ final class IkeSessionActor implements IkeSessionCommands {
     }
 
     /**
-     * Ends the established IKE SA (its Delete sent once, best effort: the old address or the path may be gone), has
-     * the tunnel journal {@code phase1-down} saying {@code why}, and negotiates anew: at once from a moved address;
-     * after a lost ping ({@code peerDead}) like after DPD, with the next peer at once if there is one.
+     * Ends the established IKE SA (its Delete retransmitted until answered or given up, {@link ClosingIkeSa}: the
+     * old address or the path may be gone), has the tunnel journal {@code phase1-down} saying {@code why}, and
+     * negotiates anew: at once from a moved address; after a lost ping ({@code peerDead}) like after DPD, with the
+     * next peer at once if there is one.
      */
     private void reestablish(String why, boolean peerDead) {
         IkeSaId id = session.id();
@@ -597,14 +598,11 @@ final class IkeSessionActor implements IkeSessionCommands {
         }
     }
 
-    /** Sends the Delete of {@code s} once (the peer may be deleting it too) and forgets its timer. */
+    /** Closes {@code s} (the session or the one beside) and forgets it; its Delete awaits the peer's answer elsewhere. */
     private void closeAndForget(IkeSession s) {
-        for (IkeOutput o : s.handle(new IkeInput.Close()).outputs()) {
-            if (o instanceof IkeOutput.Send send) {
-                manager.send(send);
-            }
-        }
         cancelTimer(s);
+        ClosingIkeSa.close(manager, tunnel.label(), s, s == session ? local : besideLocal,
+                s == session ? remote : besideRemote);
     }
 
     /** Exchanges the session and the one beside (with their endpoints and times). */

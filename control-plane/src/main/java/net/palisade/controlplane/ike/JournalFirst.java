@@ -177,6 +177,11 @@ final class JournalFirst implements SessionDriver {
     }
 
     @Override
+    public void closing(String label, IkeSessionActor.Adopt closing) {
+        node.closing(label, closing);
+    }
+
+    @Override
     public void redispatch(IkeSessionActor.Inbound in) {
         node.redispatch(in);
     }

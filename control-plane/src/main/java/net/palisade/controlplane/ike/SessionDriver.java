@@ -116,6 +116,15 @@ interface SessionDriver {
     }
 
     /**
+     * Runs {@code closing}, an IKE SA that tunnel {@code label}'s actor closed and forgot, whose Delete (sent by that
+     * actor right after this call) awaits the peer's answer, in an actor of its own until answered or given up
+     * ({@link ClosingIkeSa}; {@code closing.step()} holds its timer), routing its initiator SPIs there first. By
+     * default it is forgotten: the Delete goes once, never retransmitted.
+     */
+    default void closing(String label, IkeSessionActor.Adopt closing) {
+    }
+
+    /**
      * Routes {@code in} again, as if it had just arrived: it reached an actor that no longer holds its IKE SA. By
      * default it is dropped (the peer retransmits).
      */

@@ -20,6 +20,14 @@ final class SpiRoutes {
         this.self = self;
     }
 
+    /**
+     * Counts {@code spis} as routed here: whoever started this actor routed them already ({@link
+     * SessionDriver#closing}), and {@link #routeOnly} unroutes them like the others.
+     */
+    void routedAlready(Set<Long> spis) {
+        routed.addAll(spis);
+    }
+
     /** Routes {@code spi} here too. */
     void route(long spi) {
         driver.register(spi, self);

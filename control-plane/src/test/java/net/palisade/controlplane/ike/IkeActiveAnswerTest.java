@@ -42,7 +42,7 @@ class IkeActiveAnswerTest {
     }
 
     /** One gateway: its routes, its peer, what its tunnel journals and which ESP pairs its dataplane holds. */
-    static final class Gateway implements SessionDriver {
+    static class Gateway implements SessionDriver {
         final InetSocketAddress me;
         final InetSocketAddress peerAddress;
         volatile Gateway peer;
@@ -65,24 +65,47 @@ class IkeActiveAnswerTest {
         @Override
         public void send(IkeOutput.Send s) {
             Gateway p = peer;
-            if (down || p == null || p.down || s.isNatKeepalive()) {
+            if (down || p == null || p.down || s.isNatKeepalive() || lost(s.datagram())) {
                 return;
             }
-            byte[] d = s.datagram().clone();
+            p.receive(new IkeSessionActor.Inbound(s.datagram().clone(), s.from(), s.to()));
+        }
+
+        /** Whether {@code d}, sent by this gateway, is lost on the way (none is). */
+        boolean lost(byte[] d) {
+            return false;
+        }
+
+        /**
+         * A datagram arrives: to its IKE SA's actor, or, an IKE_SA_INIT request of a new IKE SA, to the tunnel's
+         * actor to be answered beside its own ({@link IkeSessionActor.Answer}).
+         */
+        void receive(IkeSessionActor.Inbound in) {
+            byte[] d = in.datagram();
             ByteBuffer h = ByteBuffer.wrap(d);
             long spiI = h.getLong(0);
-            IkeSessionActor.Inbound in = new IkeSessionActor.Inbound(d, s.from(), s.to());
-            ActorRef<IkeSessionActor.Command> to = p.routes.get(spiI);
+            ActorRef<IkeSessionActor.Command> to = routes.get(spiI);
             if (to != null) {
                 to.tell(in);
                 return;
             }
-            boolean initRequest = h.getLong(8) == 0 && (d[18] & 0xff) == 34 && (d[19] & 0x28) == 0x08;
-            ActorRef<IkeSessionActor.Command> theirs = p.actor;
-            if (initRequest && theirs != null && p.routes.putIfAbsent(spiI, theirs) == null) {
-                p.answers.incrementAndGet();
-                theirs.tell(new IkeSessionActor.Answer(in, s.to()));
+            ActorRef<IkeSessionActor.Command> theirs = actor;
+            if (initRequest(d) && theirs != null && routes.putIfAbsent(spiI, theirs) == null) {
+                answers.incrementAndGet();
+                theirs.tell(new IkeSessionActor.Answer(in, in.to()));
             }
+        }
+
+        /** Whether {@code d} is the IKE_SA_INIT request of a new IKE SA (responder SPI 0). */
+        static boolean initRequest(byte[] d) {
+            return ByteBuffer.wrap(d).getLong(8) == 0 && (d[18] & 0xff) == 34 && (d[19] & 0x28) == 0x08;
+        }
+
+        @Override
+        public void closing(String label, IkeSessionActor.Adopt closing) {
+            Set<Long> spis = Set.copyOf(closing.engine().initiatorSpis()); // before its actor runs it
+            ActorRef<IkeSessionActor.Command> a = kit.spawn(ClosingIkeSa.of(this, label, closing));
+            spis.forEach(spi -> routes.put(spi, a));
         }
 
         @Override
@@ -212,6 +235,60 @@ class IkeActiveAnswerTest {
             kit.stop(a.actor);
             kit.stop(b.actor);
         }
+    }
+
+    /**
+     * strongSwan's side of a simultaneous start: it keeps every IKE SA it negotiates (here each in a responder
+     * actor of its own, so nothing there resolves duplicates) until deleted, and once did not see our Delete of the
+     * losing one (it processed it before our IKE_AUTH answer for that IKE SA and ignored it). The first Delete is
+     * lost here: the peer still ends with the survivor only, because the Delete goes again until answered.
+     */
+    @Test
+    void theDeleteOfTheLosingDuplicateGoesAgainUntilThePeerAnswersIt() {
+        IkeTunnel t = withoutDpd(IkeLoop.gcm("s", DhGroup.CURVE25519));
+        IkeTunnel mirror = IkeLoop.mirror(t);
+        AtomicInteger informational = new AtomicInteger();
+        Gateway a = new Gateway(GW_A, GW_B) {
+            @Override
+            boolean lost(byte[] d) {
+                // A's first INFORMATIONAL request is the Delete of the duplicate (no DPD: nothing else to ask)
+                return (d[18] & 0xff) == 37 && MemoryNode.request(d) && informational.getAndIncrement() == 0;
+            }
+        };
+        Gateway b = new Gateway(GW_B, GW_A) {
+            @Override
+            synchronized void receive(IkeSessionActor.Inbound in) {
+                long spi = ByteBuffer.wrap(in.datagram()).getLong(0);
+                ActorRef<IkeSessionActor.Command> to = routes.get(spi);
+                if (to != null) {
+                    to.tell(in);
+                } else if (initRequest(in.datagram())) {
+                    routes.put(spi, kit.spawn(IkeSessionActor.responder(this, FAST, mirror, me, in, List.of())));
+                }
+            }
+        };
+        // B's IKE SA carries INITIAL_CONTACT and A's does not: A's loses, and on B it is a responder's, which ends
+        a.contacted.add(GW_B.getAddress());
+        link(a, b);
+        a.start(t);
+        b.start(mirror);
+        await("the survivor only, on both sides", () -> a.routes.size() == 1
+                && a.routes.keySet().equals(b.routes.keySet()) && a.pairs.size() == 1 && a.lastUp != null
+                && a.routes.containsKey(a.lastUp.initiatorSpi()), a, b);
+        assertThat(informational.get()).as("A's INFORMATIONAL requests: the Delete, lost, and again").isGreaterThan(1);
+        assertThat(a.answers.get()).as("A answered B's IKE_SA_INIT").isPositive();
+        assertThat(b.journal).as("B saw the loser deleted").anyMatch(e -> e.startsWith("phase1-down")
+                && !e.startsWith("phase1-down " + a.lastUp + ":"));
+        assertThat(a.journal).noneMatch(e -> e.startsWith("negotiation-failed") || e.equals("dpd-lost"));
+        a.journal.stream().filter(e -> e.startsWith("phase1-down")).forEach(e -> assertThat(e)
+                .contains("duplicate IKE SA").doesNotContain("phase1-down " + a.lastUp + ":"));
+        kit.stop(a.actor);
+        kit.stop(b.actor);
+    }
+
+    private static IkeTunnel withoutDpd(IkeTunnel t) {
+        return new IkeTunnel(t.label(), t.mode(), t.exchange(), t.from(), t.to(), t.local(), t.peers(), t.ikeSa(),
+                t.childSa(), t.srcId(), t.dstId(), t.authentication(), java.util.Optional.empty(), t.ping());
     }
 
     @Test

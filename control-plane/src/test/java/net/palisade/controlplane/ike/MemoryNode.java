@@ -140,6 +140,18 @@ class MemoryNode implements SessionDriver {
     }
 
     @Override
+    public synchronized void closing(String label, IkeSessionActor.Adopt closing) {
+        // read before its actor runs it
+        java.util.Set<Long> spis = java.util.Set.copyOf(closing.engine().initiatorSpis());
+        String key = label + "@closing:" + Long.toHexString(closing.engine().id().initiatorSpi());
+        ActorRef<IkeSessionActor.Command> a = kit.spawn(ClosingIkeSa.of(this, label, closing));
+        sessions.put(key, a);
+        for (long spi : spis) {
+            routes.put(spi, a);
+        }
+    }
+
+    @Override
     public synchronized void spare(String label, IkeSessionActor.Adopt negotiation) {
         journal.add(label + " spare");
         ActorRef<IkeSessionActor.Command> a = kit.spawn(SpareResponder.of(this, label, negotiation));

@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.palisade.controlplane.ike.IkeManager;
+import net.palisade.controlplane.ike.SystemHostName;
 import net.palisade.controlplane.lab.Lab;
 import net.palisade.controlplane.lab.LabNamespaces;
 import net.palisade.controlplane.lab.LabNode;
@@ -148,7 +148,7 @@ class Ikev1StrongSwanTest {
             assertThat(peer.log()).contains("192.0.2.1 is initiating a Aggressive Mode IKE_SA");
             // a dynamic tunnel's identity is this machine's host name, as for IKEv2
             assertThat(peer.listSas()).contains("ESTABLISHED, IKEv1")
-                    .contains("remote '" + IkeManager.systemHostName() + "' @ 192.0.2.1");
+                    .contains("remote '" + SystemHostName.get() + "' @ 192.0.2.1");
         }
     }
 

@@ -1,0 +1,128 @@
+package net.palisade.controlplane.ike;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An established IKE SA that its tunnel's actor has closed and forgotten (the losing one of two duplicates, the IKE
+ * SA left when switching back to the first peer, one re-established after a lost ping or a moved address): its
+ * Delete is a request like any other, retransmitted on the engine's schedule until the peer answers it or the
+ * retransmissions run out, in an actor of its own routed the IKE SA's initiator SPIs, so that the peer's answer (and
+ * a retransmitted request of that IKE SA, answered from the engine's cache) still reaches the engine. A peer may
+ * ignore the first copy: strongSwan, both sides initiating at once, processed our Delete of its IKE SA before our
+ * IKE_AUTH answer for it (both sent in that order) and ignored it ({@code ignoring INFORMATIONAL in IKE_SA state
+ * CONNECTING}); it answers a later copy. Nothing here reaches the tunnel: the engine's events are logged only (what
+ * is journaled about the IKE SA its actor reported when it let it go; its Child SAs stay out of the dataplane).
+ * Then the actor ends and its routes go.
+ */
+final class ClosingIkeSa {
+    private static final Logger log = LoggerFactory.getLogger(ClosingIkeSa.class);
+
+    private final SessionDriver manager;
+    private final String label;
+    private final IkeSession engine;
+    private final InetSocketAddress local;
+    private final ActorContext<IkeSessionActor.Command> ctx;
+    private final TimerScheduler<IkeSessionActor.Command> timers;
+    private final Clock clock;
+    private final SpiRoutes routes;
+
+    private ClosingIkeSa(SessionDriver manager, String label, IkeSessionCommands.Adopt closing,
+            ActorContext<IkeSessionActor.Command> ctx, TimerScheduler<IkeSessionActor.Command> timers, Clock clock) {
+        this.manager = manager;
+        this.label = label;
+        this.engine = closing.engine();
+        this.local = closing.local();
+        this.ctx = ctx;
+        this.timers = timers;
+        this.clock = clock;
+        this.routes = new SpiRoutes(manager, ctx.getSelf());
+    }
+
+    /**
+     * Closes {@code s}, an IKE SA of tunnel {@code label} (our address {@code local}) that the caller forgets now
+     * (its timer cancelled). An established one goes on closing where {@link SessionDriver#closing} runs it (routed
+     * there first); its Delete leaves through {@code manager}, the caller's driver, after whatever the caller sent
+     * before (our IKE_AUTH answer for that IKE SA, maybe held by {@link JournalFirst}); only its retransmissions
+     * come from that actor. One not established yet just ends (nothing to send).
+     */
+    static void close(SessionDriver manager, String label, IkeSession s, InetSocketAddress local,
+            InetSocketAddress remote) {
+        IkeSession.Step step = s.handle(new IkeInput.Close());
+        java.util.List<IkeOutput.Send> sends = step.outputs().stream().filter(IkeOutput.Send.class::isInstance)
+                .map(IkeOutput.Send.class::cast).toList();
+        if (s.state() != IkeState.CLOSED) {
+            manager.closing(label, new IkeSessionCommands.Adopt(s, local, remote, Clock.systemUTC().instant(),
+                    new IkeSession.Step(step.state(), step.outputs().stream()
+                            .filter(o -> !(o instanceof IkeOutput.Send)).toList())));
+        }
+        sends.forEach(manager::send);
+    }
+
+    /**
+     * Goes on closing {@code closing}'s engine for tunnel {@code label}: its step (the Delete's timer; the Delete
+     * itself is sent by the actor that closed it) is carried out first. The caller routes the engine's initiator
+     * SPIs here once started.
+     */
+    static Behavior<IkeSessionActor.Command> of(SessionDriver manager, String label, IkeSessionCommands.Adopt closing) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ClosingIkeSa c = new ClosingIkeSa(manager, label, closing, ctx, timers, Clock.systemUTC());
+            // not routed again here: an answer that ended this actor before its starter routed the SPIs here would
+            // leave that route behind
+            c.routes.routedAlready(c.engine.initiatorSpis());
+            return c.step(closing.step()) ? c.behavior() : c.end();
+        }));
+    }
+
+    private Behavior<IkeSessionActor.Command> behavior() {
+        return Behaviors.receive(IkeSessionActor.Command.class)
+                .onMessage(IkeSessionCommands.Inbound.class, in -> step(engine.handle(new IkeInput.Received(
+                        in.datagram(), in.from(), IkeSessionCommands.at(in.to(), local)))) ? Behaviors.same() : end())
+                .onMessageEquals(IkeSessionCommands.Tick.INSTANCE, () ->
+                        step(engine.handle(new IkeInput.Tick())) ? Behaviors.same() : end())
+                .onMessage(IkeSessionCommands.Stop.class, stop -> {
+                    routes.routeOnly(java.util.Set.of());
+                    stop.done().complete(null);
+                    return Behaviors.stopped();
+                })
+                .onAnyMessage(m -> Behaviors.same()) // a tunnel's commands (ping lost, sequence limits) are not its
+                .build();
+    }
+
+    /**
+     * Carries out {@code step}: its datagrams leave, its timer is set, its events are logged.
+     *
+     * @return whether the IKE SA is still closing
+     */
+    private boolean step(IkeSession.Step step) {
+        for (IkeOutput o : step.outputs()) {
+            switch (o) {
+                case IkeOutput.Send s -> manager.send(s);
+                case IkeOutput.SetTimer t -> timers.startSingleTimer(IkeSessionCommands.Tick.INSTANCE,
+                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
+                case IkeOutput.Phase1Down d -> log.info("tunnel {}: IKE SA {} we closed is gone: {}", label, d.id(),
+                        d.reason().map(r -> r + " ").orElse("") + d.detail());
+                case IkeOutput.Event ev -> { } // the tunnel reported the IKE SA's end already (and no keys in the log)
+            }
+        }
+        if (engine.state() == IkeState.CLOSED) {
+            return false;
+        }
+        routes.routeOnly(new java.util.HashSet<>(engine.initiatorSpis()));
+        return true;
+    }
+
+    private Behavior<IkeSessionActor.Command> end() {
+        timers.cancelAll();
+        routes.routeOnly(java.util.Set.of());
+        manager.ended(label, ctx.getSelf());
+        return EndingSession.of(manager, label, ctx.getSelf());
+    }
+}
