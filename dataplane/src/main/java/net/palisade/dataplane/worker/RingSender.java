@@ -21,6 +21,8 @@ final class RingSender {
     static final boolean ENABLED = Boolean.getBoolean("palisade.espTxRing");
     private static final long RECHECK_NANOS = 1_000_000_000L;
     private static final int FRAMES = Integer.getInteger("palisade.espTxRingFrames", 4096);
+    /** Frames per send() at most (0: everything queued since the last flush). */
+    private static final int BATCH = Integer.getInteger("palisade.espTxRingBatch", 64);
     private static final System.Logger LOG = System.getLogger(RingSender.class.getName());
 
     private final Arena arena;
@@ -58,7 +60,13 @@ final class RingSender {
         if (p.ring == null) {
             return false;
         }
-        return p.ring.queue(p.mac, p.src, p.dst, buf, off, len);
+        if (!p.ring.queue(p.mac, p.src, p.dst, buf, off, len)) {
+            return false;
+        }
+        if (BATCH > 0 && p.ring.pending() >= BATCH) {
+            p.ring.flush();
+        }
+        return true;
     }
 
     private Path path(OutboundSa sa, long now) throws IOException {

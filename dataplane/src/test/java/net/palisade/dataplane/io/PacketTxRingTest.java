@@ -149,6 +149,49 @@ class PacketTxRingTest {
         }
     }
 
+    /**
+     * A frame delivered to a local raw socket (a veth pair in one namespace, the receiver not reading yet) and then
+     * the ring wrapped around: does the queued packet still hold what was sent, or the frame written later into the
+     * same slot? The kernel frees the ring slot with the original skb, while the raw socket holds a clone.
+     */
+    @Test
+    void aPacketQueuedOnALocalRawSocketKeepsItsBytesWhenTheRingWraps() throws Exception {
+        try (NetnsThread ns = new NetnsThread("tx-ring-wrap"); Arena arena = Arena.ofShared()) {
+            assertThat(ns.exec("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1").exitCode()).isZero();
+            assertThat(ns.exec("ip", "link", "set", "v0", "up").exitCode()).isZero();
+            assertThat(ns.exec("ip", "link", "set", "v1", "up").exitCode()).isZero();
+            assertThat(ns.exec("ip", "addr", "add", "198.18.0.2/24", "dev", "v1").exitCode()).isZero();
+            String line = ns.exec("ip", "-o", "link", "show", "v1").output();
+            int at = line.indexOf("link/ether ");
+            byte[] v1Mac = HexFormat.ofDelimiter(":").parseHex(line.substring(at + 11, at + 28));
+            List<byte[]> got = ns.call(() -> {
+                List<byte[]> r = new ArrayList<>();
+                try (RawEspSocket receiver = RawEspSocket.open(java.net.InetAddress.ofLiteral("198.18.0.2"));
+                     PacketTxRing ring = PacketTxRing.open("v0", 8, arena)) {
+                    receiver.setBufferSizes(4 << 20, 0);
+                    for (int i = 0; i < 40; i++) {
+                        byte[] p = esp(0x1000 + i, i + 1, 1000);
+                        java.util.Arrays.fill(p, 8, p.length, (byte) i);
+                        assertThat(ring.queue(v1Mac, SRC, 0xc6120002, p, 0, p.length)).as("slot %d", i).isTrue();
+                        ring.flush();
+                    }
+                    MemorySegment buf = arena.allocate(2048);
+                    SockAddr from = SockAddr.allocate(arena);
+                    for (int i = 0; i < 40; i++) {
+                        int n = receiver.receive(buf, from, 2000);
+                        r.add(buf.asSlice(0, n).toArray(JAVA_BYTE));
+                    }
+                }
+                return r;
+            });
+            for (int i = 0; i < 40; i++) {
+                byte[] p = esp(0x1000 + i, i + 1, 1000);
+                java.util.Arrays.fill(p, 8, p.length, (byte) i);
+                assertThat(got.get(i)).as("packet %d as received", i).isEqualTo(p);
+            }
+        }
+    }
+
     private static byte[] linkMac(NetnsThread ns) throws Exception {
         String line = ns.exec("ip", "-o", "link", "show", "tap0").output();
         int at = line.indexOf("link/ether ");
