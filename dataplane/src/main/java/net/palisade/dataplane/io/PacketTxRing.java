@@ -54,7 +54,11 @@ public final class PacketTxRing implements AutoCloseable {
     private final byte[] mac;
     private final int mtu;
     private final MemorySegment state;
+    /** Copy mode (no ring): frames go into this batch and leave by sendmmsg(2) on the packet socket. */
+    private final DatagramBatch batch;
+    private final FdHandle handle;
     private int next;
+    private int sendErrorsLogged;
     private int pending;
     private short ipId;
     private long busy;
@@ -62,7 +66,12 @@ public final class PacketTxRing implements AutoCloseable {
     private long sent;
 
     private PacketTxRing(int fd, String device, MemorySegment ring, int frameSize, int frames, byte[] mac, int mtu,
-            Arena arena) {
+            Arena arena) throws ErrnoException {
+        this.batch = ring == null ? DatagramBatch.allocate(arena, 64, frameSize) : null;
+        this.handle = ring == null ? new FdHandle(fd, "packet socket " + device) : null;
+        if (batch != null) {
+            batch.sendConnected(); // the socket is bound to the interface: no sockaddr_ll per frame
+        }
         this.fd = fd;
         this.device = device;
         this.ring = ring;
@@ -80,6 +89,14 @@ public final class PacketTxRing implements AutoCloseable {
      * @throws IOException when the device does not exist, is not Ethernet, or the ring cannot be made
      */
     public static PacketTxRing open(String device, int frames, Arena arena) throws IOException {
+        return open(device, frames, arena, true);
+    }
+
+    /**
+     * As {@link #open(String, int, Arena)}; {@code ring} false: no PACKET_MMAP ring, frames are copied into a
+     * 64-entry batch and leave by one sendmmsg(2) on the packet socket (the kernel copies them into linear skbs).
+     */
+    public static PacketTxRing open(String device, int frames, Arena arena, boolean ring) throws IOException {
         int ifindex = Libc.ifNameToIndex(device);
         int fd;
         try (Arena a = Arena.ofConfined()) {
@@ -131,7 +148,7 @@ public final class PacketTxRing implements AutoCloseable {
             req.set(JAVA_INT, 4, blocks);
             req.set(JAVA_INT, 8, frameSize);
             req.set(JAVA_INT, 12, total);
-            if ((int) Libc.SETSOCKOPT.invokeExact(st, fd, SOL_PACKET, PACKET_TX_RING, req, 16) != 0) {
+            if (ring && (int) Libc.SETSOCKOPT.invokeExact(st, fd, SOL_PACKET, PACKET_TX_RING, req, 16) != 0) {
                 throw Libc.error("PACKET_TX_RING on " + device, st);
             }
             // frames in flight hold socket memory until the peer consumes them: room for the whole ring
@@ -142,13 +159,16 @@ public final class PacketTxRing implements AutoCloseable {
             } catch (ErrnoException e) {
                 Libc.setIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, sndbuf, "SO_SNDBUF " + device);
             }
+            if (!ring) {
+                return new PacketTxRing(fd, device, null, frameSize, 64, mac, mtu, arena);
+            }
             MemorySegment p = (MemorySegment) Libc.MMAP.invokeExact(st, MemorySegment.NULL, bytes,
                     PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L);
             if (p.address() == -1L) {
                 throw Libc.error("mmap of the TX ring on " + device, st);
             }
-            MemorySegment ring = p.reinterpret(bytes, arena, seg -> unmap(seg));
-            return new PacketTxRing(fd, device, ring, frameSize, total, mac, mtu, arena);
+            MemorySegment ringMemory = p.reinterpret(bytes, arena, seg -> unmap(seg));
+            return new PacketTxRing(fd, device, ringMemory, frameSize, total, mac, mtu, arena);
         } catch (IOException | RuntimeException e) {
             Libc.closeQuietly(fd);
             throw e;
@@ -194,6 +214,19 @@ public final class PacketTxRing implements AutoCloseable {
         if (len > maxEsp()) {
             return false;
         }
+        if (batch != null) {
+            if (pending == batch.capacity()) {
+                try {
+                    flush();
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+            int n = writeIpv4Esp(batch.buffer(pending), 0, dstMac, mac, srcIp, dstIp, ipId++, esp, off, len);
+            batch.setLength(pending, n);
+            pending++;
+            return true;
+        }
         long at = (long) next * frameSize;
         int status = (int) STATUS.getAcquire(ring, at);
         if (status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT) {
@@ -219,8 +252,17 @@ public final class PacketTxRing implements AutoCloseable {
             return;
         }
         sent += pending;
+        int count = pending;
         pending = 0;
         sendCalls++;
+        if (batch != null) {
+            int done = handle.sendBatch(batch, count);
+            if (done < count && sendErrorsLogged++ < 5) {
+                System.getLogger(PacketTxRing.class.getName()).log(System.Logger.Level.WARNING, device + ": "
+                        + (count - done) + " of " + count + " frames refused: " + Libc.errnoName(handle.lastSendErrno));
+            }
+            return;
+        }
         long r;
         try {
             r = (long) Libc.SEND.invokeExact(state, fd, MemorySegment.NULL, 0L, Libc.MSG_DONTWAIT);
@@ -282,11 +324,16 @@ public final class PacketTxRing implements AutoCloseable {
 
     @Override
     public void close() {
+        if (handle != null) {
+            handle.close();
+            return;
+        }
         Libc.closeQuietly(fd);
     }
 
     @Override
     public String toString() {
-        return "TX ring " + device + " (" + frames + " frames of " + frameSize + ")";
+        return (batch != null ? "TX ring (copy mode, sendmmsg) " : "TX ring ") + device + " (" + frames + " frames of "
+                + frameSize + ")";
     }
 }

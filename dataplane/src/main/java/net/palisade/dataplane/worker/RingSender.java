@@ -20,6 +20,8 @@ import net.palisade.dataplane.sa.OutboundSa;
 final class RingSender {
     static final boolean ENABLED = Boolean.getBoolean("palisade.espTxRing");
     private static final long RECHECK_NANOS = 1_000_000_000L;
+    /** "copy": sendmmsg on the packet socket instead of the PACKET_MMAP ring. */
+    private static final boolean COPY = "copy".equals(System.getProperty("palisade.espTxRingMode"));
     private static final int FRAMES = Integer.getInteger("palisade.espTxRingFrames", 4096);
     /** Frames per send() at most (0: everything queued since the last flush). */
     private static final int BATCH = Integer.getInteger("palisade.espTxRingBatch", 64);
@@ -94,7 +96,7 @@ final class RingSender {
         PacketTxRing ring = rings.get(hop.get().device());
         if (ring == null) {
             try {
-                ring = PacketTxRing.open(hop.get().device(), FRAMES, arena);
+                ring = PacketTxRing.open(hop.get().device(), FRAMES, arena, !COPY);
                 LOG.log(System.Logger.Level.INFO, "plain ESP to " + peer.getHostAddress() + " through " + ring);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "no TX ring on " + hop.get().device() + ": " + e.getMessage());

@@ -47,6 +47,15 @@ class PacketTxRingTest {
 
     @Test
     void framesLeaveTheInterfaceAsTsharkDecodesThem() throws Exception {
+        framesLeaveTheInterfaceAsTsharkDecodesThem(true);
+    }
+
+    @Test
+    void framesSentBySendmmsgOnThePacketSocketAlso() throws Exception {
+        framesLeaveTheInterfaceAsTsharkDecodesThem(false);
+    }
+
+    private void framesLeaveTheInterfaceAsTsharkDecodesThem(boolean useRing) throws Exception {
         TestPrograms.require("tshark");
         List<byte[]> frames = new ArrayList<>();
         byte[][] sent = {esp(0x2002, 1, 100), esp(0x2002, 2, 1400), esp(0x7fff0001, 0x80000000, 1480)};
@@ -67,7 +76,7 @@ class PacketTxRingTest {
 
                 try (Arena arena = Arena.ofShared()) {
                     ourMac = ns.call(() -> {
-                        try (PacketTxRing ring = PacketTxRing.open("tap0", 64, arena)) {
+                        try (PacketTxRing ring = PacketTxRing.open("tap0", 64, arena, useRing)) {
                             for (byte[] p : sent) {
                                 assertThat(ring.queue(hop.get().mac(), SRC, DST, p, 0, p.length)).isTrue();
                             }
