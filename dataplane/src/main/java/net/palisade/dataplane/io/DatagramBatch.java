@@ -205,17 +205,10 @@ public final class DatagramBatch {
         }
     }
 
-    /** Send without addresses (msg_namelen 0): for a socket bound or connected to its one destination. */
-    void sendConnected() {
-        connected = true;
-    }
-
-    private boolean connected;
-
     void prepareSend(int count) {
         for (int i = 0; i < count; i++) {
             long h = i * MMSGHDR_SIZE;
-            headers.set(JAVA_INT, h + OFF_NAMELEN, connected ? 0 : addresses[i].length());
+            headers.set(JAVA_INT, h + OFF_NAMELEN, addresses[i].length());
             iovecs.set(JAVA_LONG, i * IOVEC_SIZE + 8, lengths[i]);
             if (segmentSizes[i] > 0 && lengths[i] > segmentSizes[i]) {
                 long c = i * CONTROL_STRIDE;

@@ -162,13 +162,6 @@ final class Libc {
     static final MethodHandle RECV = errnoHandle("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
-    /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);} */
-    static final MethodHandle MMAP = errnoHandle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-
-    /** {@code int munmap(void *addr, size_t length);} */
-    static final MethodHandle MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-
     /** {@code unsigned int if_nametoindex(const char *ifname);} */
     static final MethodHandle IF_NAMETOINDEX = errnoHandle("if_nametoindex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));

@@ -158,8 +158,6 @@ public final class Worker {
     private int[] rawTxCount;
     /** recvmmsg batch for the raw ESP sockets (null without any). */
     private DatagramBatch rawRx;
-    /** Prototype: plain IPv4 ESP through AF_PACKET TX rings (-Dpalisade.espTxRing=true), else null. */
-    private RingSender rings;
 
     private Worker(Config config) {
         this.config = config;
@@ -327,7 +325,6 @@ public final class Worker {
                 tx[i] = DatagramBatch.allocate(arena, txEntries, txBuffer);
             }
             List<RawEspSocket> raws = config.rawSockets();
-            rings = RingSender.ENABLED && !raws.isEmpty() ? new RingSender(arena) : null;
             rawTx = new DatagramBatch[raws.size()];
             rawTxCount = new int[raws.size()];
             for (int i = 0; i < rawTx.length; i++) {
@@ -366,9 +363,6 @@ public final class Worker {
                     + "and sockets are no longer processed", t);
         } finally {
             running = false;
-            if (rings != null) {
-                rings.close();
-            }
             endpoints.forEach(UdpEndpoint::close);
             p.close();
             arena.close();
@@ -539,9 +533,7 @@ public final class Worker {
                 count(Counter.SEND_FAILED);
                 return;
             }
-            if (rings == null || !rings.queue(sa, buf, espOffset, sealed)) {
-                queueRaw(r, sa, buf, espOffset, sealed);
-            }
+            queueRaw(r, sa, buf, espOffset, sealed);
             count(Counter.SEALED);
             sa.countSealed(index, length);
             return;
@@ -633,9 +625,6 @@ public final class Worker {
             if (rawTxCount[r] > 0) {
                 flushRaw(r);
             }
-        }
-        if (rings != null) {
-            rings.flush();
         }
     }
 
