@@ -74,8 +74,8 @@ final class ClosingIkeSa {
     static Behavior<IkeSessionActor.Command> of(SessionDriver manager, String label, IkeSessionCommands.Adopt closing) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ClosingIkeSa c = new ClosingIkeSa(manager, label, closing, ctx, timers, Clock.systemUTC());
-            // not routed again here: an answer that ended this actor before its starter routed the SPIs here would
-            // leave that route behind
+            // routed by its starter, which unroutes them when this actor ends (StarterRoutes); counted as routed
+            // here so that they go when it lets the IKE SA go
             c.routes.routedAlready(c.engine.initiatorSpis());
             return c.step(closing.step()) ? c.behavior() : c.end();
         }));

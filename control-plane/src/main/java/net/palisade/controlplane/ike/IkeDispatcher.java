@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * statelessly with N(COOKIE) through the transport and starts nothing (no Diffie-Hellman, no actor, no route
  * lookup). Log lines about unsolicited requests are rate-limited per source and in all ({@link LogLimit}).
  *
- * <p>Routes: {@link #register}ed by the session actors themselves; a new responder registers its SPI before it
- * answers. A route the dispatcher sets up for a request it hands to a running actor as an {@link
+ * <p>Routes: {@link #register}ed by the session actors themselves, or by the node for an actor it starts with an IKE
+ * SA or hands one to ({@link StarterRoutes}, unregistered when that actor ends); a new responder registers its SPI
+ * before it answers. A route the dispatcher sets up for a request it hands to a running actor as an {@link
  * IkeSessionActor.Answer} (so that its retransmissions follow it) is pending: it is dropped once the actor registers
  * or unregisters the SPI, and in any case after {@link IkeSession#HALF_OPEN}, so an actor that ended (or refused the
  * request) without registering leaves nothing behind ({@link #routes()}).
@@ -184,8 +185,14 @@ final class IkeDispatcher implements AutoCloseable {
         pending.computeIfPresent(initiatorSpi, (k, p) -> p.actor().equals(actor) ? null : p);
     }
 
+    /** Whether messages with this initiator SPI go to {@code actor} ({@link #register}ed, not pending). */
+    boolean routesTo(long initiatorSpi, ActorRef<IkeSessionActor.Command> actor) {
+        return actor.equals(bySpi.get(initiatorSpi));
+    }
+
     /**
-     * {@code actor} has stopped: the routes the dispatcher set up towards it go, and a request it was handed but
+     * {@code actor} has stopped: the routes the dispatcher set up towards it (pending) go — those registered are
+     * unregistered by whoever registered them (the actor, {@link StarterRoutes}) — and a request it was handed but
      * never took (an IKE_SA_INIT that reached a passive tunnel's session just as the peer's Delete ended it) is
      * dispatched again at once, rather than lost until the peer retransmits it (a second later, or never: the IKE
      * load generator saw such setups time out). Runs on the dispatch thread, after every message dispatched before it.

@@ -71,6 +71,8 @@ public final class IkeManager implements AutoCloseable {
     private final Cookies cookies;
     private final PeerResolver peers;
     private final IkeDispatcher dispatcher;
+    /** The SPIs routed to actors from here ({@link #aside}, {@link #adopt}): under this lock, like {@link #ended}. */
+    private final StarterRoutes starterRoutes;
     /** The dispatcher's half-open IKE SAs: a Phase1Up ends one. */
     private final IkeDispatcher.HalfOpen halfOpen;
     private final java.util.function.Supplier<String> hostName;
@@ -255,6 +257,7 @@ public final class IkeManager implements AutoCloseable {
         ActorRef<IkeSessionActor.Command> old = sessions.remove(key);
         if (old != null) {
             old.tell(new IkeSessionActor.Stop(new CompletableFuture<>()));
+            starterRoutes.unroute(old);
         }
         ActorRef<IkeSessionActor.Command> r = controlPlane.system().systemActorOf(behavior,
                 "ike-" + names.incrementAndGet(), SESSIONS);
@@ -262,32 +265,29 @@ public final class IkeManager implements AutoCloseable {
         return r;
     }
 
-    /** The session actors of {@code label}: its one, or one per peer (each once, under however many keys). */
-    private List<ActorRef<IkeSessionActor.Command>> sessionsOf(String label) {
-        java.util.Set<ActorRef<IkeSessionActor.Command>> out = new java.util.LinkedHashSet<>();
-        sessions.forEach((k, a) -> {
-            if (k.equals(label) || k.startsWith(label + "@")) {
-                out.add(a);
-            }
-        });
-        return List.copyOf(out);
-    }
-
     /**
      * {@code actor} ends: no longer a session of any tunnel (under its address and, on an any-peer tunnel, its peer's
-     * identity too; a stopped responder must not be asked to stop again at close, it would never answer). Under the
-     * lock of {@link #adopt}: a hand-over either reaches the actor before its end ({@link EndingSession}) or finds
-     * another.
+     * identity too; a stopped responder must not be asked to stop again at close, it would never answer), and the
+     * SPIs routed to it from here go. Under the lock of {@link #adopt}: a hand-over either reaches the actor before
+     * its end ({@link EndingSession}) or finds another; its routing from here always comes before.
      */
     private synchronized void ended(ActorRef<IkeSessionActor.Command> actor) {
         sessions.values().removeIf(actor::equals);
+        starterRoutes.unroute(actor);
         dispatcher.forget(actor);
+    }
+
+    /** Whether {@code a} was a session (now not), its routes from here gone: it is to be stopped. */
+    private synchronized boolean stopping(ActorRef<IkeSessionActor.Command> a) {
+        starterRoutes.unroute(a);
+        return sessions.values().removeIf(a::equals);
     }
 
     /**
      * Runs {@code engine}, an IKE SA of {@code label} that its actor let go, in an actor of its own ({@code behavior};
-     * stopped with the tunnel's sessions) routed its initiator SPIs, counted as {@code ikev2.dispatch.KIND}; dropped if
-     * the tunnel is not running ({@link SessionDriver#spare}, {@link SessionDriver#closing}).
+     * stopped with the tunnel's sessions) routed its initiator SPIs until it ends (even at its first step, maybe
+     * before they were routed), counted as {@code ikev2.dispatch.KIND}; dropped if the tunnel is not running ({@link
+     * SessionDriver#spare}, {@link SessionDriver#closing}).
      */
     private synchronized void aside(String label, String kind, IkeSession engine,
             org.apache.pekko.actor.typed.Behavior<IkeSessionActor.Command> behavior) {
@@ -300,7 +300,7 @@ public final class IkeManager implements AutoCloseable {
         ActorRef<IkeSessionActor.Command> a = cp.system().systemActorOf(behavior, "ike-" + names.incrementAndGet(),
                 SESSIONS);
         sessions.put(label + "@" + kind + ":" + Long.toHexString(spis.getFirst()), a);
-        spis.forEach(spi -> dispatcher.register(spi, a));
+        starterRoutes.route(a, spis);
     }
 
     /**
@@ -317,21 +317,17 @@ public final class IkeManager implements AutoCloseable {
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {
+            // routed there at once: the peer's next request may come before that actor registers it; and before it
+            // is told, or it could take the IKE SA and unroute it first
+            starterRoutes.route(a, adopt.engine().initiatorSpis());
             a.tell(adopt);
-            // routed there at once: the peer's next request may come before that actor registers it
-            adopt.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, a));
         } else if (t != null && cp != null && !closed && !t.exchange().ikev1()) {
-            ActorRef<IkeSessionActor.Command> started = startResponder(t, key,
-                    IkeSessionActor.adopted(driver, settings, t, adopt));
-            adopt.engine().initiatorSpis().forEach(spi -> dispatcher.register(spi, started));
+            starterRoutes.route(startResponder(t, key, IkeSessionActor.adopted(driver, settings, t, adopt)),
+                    adopt.engine().initiatorSpis());
         } else {
             log.info("tunnel {}: IKE SA {} chose it, and it is not running; deleting the IKE SA", label,
                     adopt.engine().id());
-            for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
-                if (o instanceof IkeOutput.Send send) {
-                    driver.send(send);
-                }
-            }
+            sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
         }
     }
 
@@ -346,23 +342,23 @@ public final class IkeManager implements AutoCloseable {
         if (t == null || cp == null || closed) {
             log.info("tunnel {}: ISAKMP SA {} authenticated, and the tunnel is not running; deleting it", label,
                     adopt.engine().id());
-            for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
-                if (o instanceof IkeOutput.Send send) {
-                    driver.send(send);
-                }
-            }
+            sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
             return;
         }
         String key = SessionKeys.identity(label, identity);
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         if (a == null) {
-            a = startResponder(t, key, Ikev1SessionActor.adopted(driver, settings, t, adopt));
+            starterRoutes.route(startResponder(t, key, Ikev1SessionActor.adopted(driver, settings, t, adopt)),
+                    adopt.engine().initiatorCookies());
         } else {
+            starterRoutes.route(a, adopt.engine().initiatorCookies()); // before it can take and unroute them
             a.tell(adopt);
         }
-        for (long cookie : adopt.engine().initiatorCookies()) {
-            dispatcher.register(cookie, a);
-        }
+    }
+
+    /** Sends what of {@code outputs} is to be sent (an IKE SA deleted at once: nothing else is of interest). */
+    private void sendAll(List<IkeOutput> outputs) {
+        outputs.stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast).forEach(driver::send);
     }
 
     /**
@@ -404,6 +400,7 @@ public final class IkeManager implements AutoCloseable {
         this.dispatcher = new IkeDispatcher(tunnels, peers, cookies, this::sendUnlessFenced,
                 java.time.Clock.systemUTC());
         this.halfOpen = dispatcher.halfOpen();
+        this.starterRoutes = new StarterRoutes(dispatcher);
         this.outcomes = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "palisade-ike-outcomes");
             t.setDaemon(true);
@@ -656,7 +653,7 @@ public final class IkeManager implements AutoCloseable {
             return false;
         }
         // the SPI is of one IKE SA's Child SA: each session of the tunnel (one per peer) ignores another's
-        for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
+        for (ActorRef<IkeSessionActor.Command> a : SessionKeys.actorsOf(sessions, label)) {
             a.tell(new IkeSessionActor.SequenceSoftLimit(outboundSpi));
         }
         return true;
@@ -677,8 +674,8 @@ public final class IkeManager implements AutoCloseable {
 
     private CompletableFuture<Void> stopSession(String label) {
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
-        for (ActorRef<IkeSessionActor.Command> a : sessionsOf(label)) {
-            if (sessions.values().removeIf(a::equals)) {
+        for (ActorRef<IkeSessionActor.Command> a : SessionKeys.actorsOf(sessions, label)) {
+            if (stopping(a)) {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 stopped.add(done);
                 a.tell(new IkeSessionActor.Stop(done));
@@ -686,6 +683,15 @@ public final class IkeManager implements AutoCloseable {
         }
         outcome(() -> owner.removeSas(label));
         return CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new));
+    }
+
+    /** Sends through {@code t}, not the ports of {@link #open} (tests); {@link #routes()}: the SPIs routed. */
+    void transport(IkeTransport t) {
+        transport = t;
+    }
+
+    int routes() {
+        return dispatcher.routes();
     }
 
     /** The endpoints of a new initiator IKE SA with {@code peer}, looked up now ({@link PeerResolver#endpoints}). */

@@ -69,4 +69,15 @@ final class SessionKeys {
     static String identity(String label, String identity) {
         return label + "@id:" + identity;
     }
+
+    /** The actors of tunnel {@code label} in {@code sessions}: its one, or one per peer (each once, however keyed). */
+    static <A> java.util.List<A> actorsOf(java.util.Map<String, A> sessions, String label) {
+        java.util.Set<A> out = new java.util.LinkedHashSet<>();
+        sessions.forEach((k, a) -> {
+            if (k.equals(label) || k.startsWith(label + "@")) {
+                out.add(a);
+            }
+        });
+        return java.util.List.copyOf(out);
+    }
 }
