@@ -2,7 +2,6 @@ package net.palisade.controlplane.ike;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.Duration;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -22,28 +21,12 @@ import org.slf4j.LoggerFactory;
  * is journaled about the IKE SA its actor reported when it let it go; its Child SAs stay out of the dataplane).
  * Then the actor ends and its routes go.
  */
-final class ClosingIkeSa {
+final class ClosingIkeSa extends EngineAside {
     private static final Logger log = LoggerFactory.getLogger(ClosingIkeSa.class);
-
-    private final SessionDriver manager;
-    private final String label;
-    private final IkeSession engine;
-    private final InetSocketAddress local;
-    private final ActorContext<IkeSessionActor.Command> ctx;
-    private final TimerScheduler<IkeSessionActor.Command> timers;
-    private final Clock clock;
-    private final SpiRoutes routes;
 
     private ClosingIkeSa(SessionDriver manager, String label, IkeSessionCommands.Adopt closing,
             ActorContext<IkeSessionActor.Command> ctx, TimerScheduler<IkeSessionActor.Command> timers, Clock clock) {
-        this.manager = manager;
-        this.label = label;
-        this.engine = closing.engine();
-        this.local = closing.local();
-        this.ctx = ctx;
-        this.timers = timers;
-        this.clock = clock;
-        this.routes = new SpiRoutes(manager, ctx.getSelf());
+        super(manager, label, closing, ctx, timers, clock);
     }
 
     /**
@@ -76,24 +59,9 @@ final class ClosingIkeSa {
             ClosingIkeSa c = new ClosingIkeSa(manager, label, closing, ctx, timers, Clock.systemUTC());
             // routed by its starter, which unroutes them when this actor ends (StarterRoutes); counted as routed
             // here so that they go when it lets the IKE SA go
-            c.routes.routedAlready(c.engine.initiatorSpis());
+            c.routes.routedAlready(c.engine().initiatorSpis());
             return c.step(closing.step()) ? c.behavior() : c.end();
         }));
-    }
-
-    private Behavior<IkeSessionActor.Command> behavior() {
-        return Behaviors.receive(IkeSessionActor.Command.class)
-                .onMessage(IkeSessionCommands.Inbound.class, in -> step(engine.handle(new IkeInput.Received(
-                        in.datagram(), in.from(), IkeSessionCommands.at(in.to(), local)))) ? Behaviors.same() : end())
-                .onMessageEquals(IkeSessionCommands.Tick.INSTANCE, () ->
-                        step(engine.handle(new IkeInput.Tick())) ? Behaviors.same() : end())
-                .onMessage(IkeSessionCommands.Stop.class, stop -> {
-                    routes.routeOnly(java.util.Set.of());
-                    stop.done().complete(null);
-                    return Behaviors.stopped();
-                })
-                .onAnyMessage(m -> Behaviors.same()) // a tunnel's commands (ping lost, sequence limits) are not its
-                .build();
     }
 
     /**
@@ -101,28 +69,21 @@ final class ClosingIkeSa {
      *
      * @return whether the IKE SA is still closing
      */
-    private boolean step(IkeSession.Step step) {
+    @Override
+    protected boolean step(IkeSession.Step step) {
         for (IkeOutput o : step.outputs()) {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
-                case IkeOutput.SetTimer t -> timers.startSingleTimer(IkeSessionCommands.Tick.INSTANCE,
-                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
+                case IkeOutput.SetTimer t -> timerAt(t.at());
                 case IkeOutput.Phase1Down d -> log.info("tunnel {}: IKE SA {} we closed is gone: {}", label, d.id(),
                         d.reason().map(r -> r + " ").orElse("") + d.detail());
                 case IkeOutput.Event ev -> { } // the tunnel reported the IKE SA's end already (and no keys in the log)
             }
         }
-        if (engine.state() == IkeState.CLOSED) {
+        if (engine().state() == IkeState.CLOSED) {
             return false;
         }
-        routes.routeOnly(new java.util.HashSet<>(engine.initiatorSpis()));
+        routes.routeOnly(new java.util.HashSet<>(engine().initiatorSpis()));
         return true;
-    }
-
-    private Behavior<IkeSessionActor.Command> end() {
-        timers.cancelAll();
-        routes.routeOnly(java.util.Set.of());
-        manager.ended(label, ctx.getSelf());
-        return EndingSession.of(manager, label, ctx.getSelf());
     }
 }

@@ -1,7 +1,6 @@
 package net.palisade.controlplane.ike;
 
 import java.time.Clock;
-import java.time.Duration;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -18,26 +17,12 @@ import org.slf4j.LoggerFactory;
  * chose another tunnel always does; refused, or half-open for {@link IkeSession#HALF_OPEN}, it ends and leaves
  * nothing. Before authentication it changes nothing established: its events are logged, never reported.
  */
-final class SpareResponder {
+final class SpareResponder extends EngineAside {
     private static final Logger log = LoggerFactory.getLogger(SpareResponder.class);
-
-    private final SessionDriver manager;
-    private final String label;
-    private final IkeSessionCommands.Adopt negotiation;
-    private final ActorContext<IkeSessionActor.Command> ctx;
-    private final TimerScheduler<IkeSessionActor.Command> timers;
-    private final Clock clock;
-    private final SpiRoutes routes;
 
     private SpareResponder(SessionDriver manager, String label, IkeSessionCommands.Adopt negotiation,
             ActorContext<IkeSessionActor.Command> ctx, TimerScheduler<IkeSessionActor.Command> timers, Clock clock) {
-        this.manager = manager;
-        this.label = label;
-        this.negotiation = negotiation;
-        this.ctx = ctx;
-        this.timers = timers;
-        this.clock = clock;
-        this.routes = new SpiRoutes(manager, ctx.getSelf());
+        super(manager, label, negotiation, ctx, timers, clock);
     }
 
     /**
@@ -51,32 +36,9 @@ final class SpareResponder {
             if (!s.step(negotiation.step())) {
                 return s.end();
             }
-            negotiation.engine().nextTimer().ifPresent(at -> timers.startSingleTimer(IkeSessionCommands.Tick.INSTANCE,
-                    IkeSessionCommands.max0(Duration.between(s.clock.instant(), at)))); // moved here with its timer
+            negotiation.engine().nextTimer().ifPresent(s::timerAt); // moved here with its timer
             return s.behavior();
         }));
-    }
-
-    private Behavior<IkeSessionActor.Command> behavior() {
-        return Behaviors.receive(IkeSessionActor.Command.class)
-                .onMessage(IkeSessionCommands.Inbound.class, in -> {
-                    IkeSession.Step step = engine().handle(new IkeInput.Received(in.datagram(), in.from(),
-                            IkeSessionCommands.at(in.to(), negotiation.local())));
-                    return step(step) ? Behaviors.same() : end();
-                })
-                .onMessageEquals(IkeSessionCommands.Tick.INSTANCE, () ->
-                        step(engine().handle(new IkeInput.Tick())) ? Behaviors.same() : end())
-                .onMessage(IkeSessionCommands.Stop.class, stop -> {
-                    routes.routeOnly(java.util.Set.of());
-                    stop.done().complete(null);
-                    return Behaviors.stopped();
-                })
-                .onAnyMessage(m -> Behaviors.same()) // a tunnel's commands (ping lost, sequence limits) are not its
-                .build();
-    }
-
-    private IkeSession engine() {
-        return negotiation.engine();
     }
 
     /**
@@ -85,23 +47,23 @@ final class SpareResponder {
      *
      * @return whether it is still half-open here
      */
-    private boolean step(IkeSession.Step step) {
+    @Override
+    protected boolean step(IkeSession.Step step) {
         IkeSession e = engine();
         boolean up = step.outputs().stream().anyMatch(IkeOutput.Phase1Up.class::isInstance);
         if (up && e.state() != IkeState.CLOSED) {
             String chosen = e.tunnel().label();
             log.info("tunnel {}: IKE SA {} with {} (answered beside a busy session) authenticated for tunnel {};"
-                    + " handing it over", label, e.id(), negotiation.remote(), chosen);
+                    + " handing it over", label, e.id(), held.remote(), chosen);
             timers.cancelAll();
-            manager.adopt(chosen, new IkeSessionCommands.Adopt(e, negotiation.local(), negotiation.remote(),
-                    negotiation.started(), step));
+            manager.adopt(chosen, new IkeSessionCommands.Adopt(e, held.local(), held.remote(),
+                    held.started(), step));
             return false;
         }
         for (IkeOutput o : step.outputs()) {
             switch (o) {
                 case IkeOutput.Send s -> manager.send(s);
-                case IkeOutput.SetTimer t -> timers.startSingleTimer(IkeSessionCommands.Tick.INSTANCE,
-                        IkeSessionCommands.max0(Duration.between(clock.instant(), t.at())));
+                case IkeOutput.SetTimer t -> timerAt(t.at());
                 case IkeOutput.NegotiationFailed f -> log.info("tunnel {}: IKE SA {} answered beside a busy session"
                         + " failed: {} {}", label, e.id(), f.reason(), f.detail());
                 case IkeOutput.Event ev -> { } // nothing else before authentication (and no keys in the log)
@@ -112,12 +74,5 @@ final class SpareResponder {
         }
         routes.routeOnly(new java.util.HashSet<>(e.initiatorSpis()));
         return true;
-    }
-
-    private Behavior<IkeSessionActor.Command> end() {
-        timers.cancelAll();
-        routes.routeOnly(java.util.Set.of());
-        manager.ended(label, ctx.getSelf());
-        return EndingSession.of(manager, label, ctx.getSelf());
     }
 }
