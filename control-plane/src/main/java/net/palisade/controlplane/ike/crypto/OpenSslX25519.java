@@ -14,10 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * X25519 (RFC 7748) through OpenSSL 3's libcrypto, as FFM downcalls: our key as a native {@code EVP_PKEY} made once
- * from its 32 raw private octets (the import computes and keeps the public value), the public value read back
- * from it, the agreement with the peer's 32 octets, and the key freed. Keys are passed as addresses ({@code long})
- * so a {@link java.lang.ref.Cleaner} action can free them.
+ * X25519 (RFC 7748) through OpenSSL 3's libcrypto, as FFM downcalls. {@link KeyExchanges} makes our native key from
+ * both halves of the pair ({@link #fromKeyPair}: nothing computed), agrees ({@link #agree}) and frees it
+ * ({@link #free}) in one call; {@link #fromPrivate} (OpenSSL computes the public value, a scalar multiplication) and
+ * {@link #generate} (OpenSSL's own key generation) are there for the known-answer test and {@code X25519Bench},
+ * which measured them slower. Keys are passed as addresses ({@code long}).
  *
  * <p>Loading never throws: without {@code libcrypto.so.3} or one of its functions {@link #available()} is false.
  *
