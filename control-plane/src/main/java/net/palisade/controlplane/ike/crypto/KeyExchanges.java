@@ -166,27 +166,60 @@ public final class KeyExchanges {
         }
     }
 
-    private record Curve25519(byte[] k) implements KeyExchange {
+    /**
+     * X25519: the public value from Bouncy Castle ({@code X25519.generatePublicKey}, 22 µs, faster than OpenSSL's
+     * key import computing it), the agreement from OpenSSL's libcrypto when it is there (32 µs with the key imports
+     * and the context, against Bouncy Castle's 64 µs; {@code X25519Bench}, docs/benchmarks.md), else from Bouncy
+     * Castle. The private value stays a Java array as before: the native key is made from both halves of the pair
+     * (no scalar multiplication) inside {@link #sharedSecret} and freed before it returns, so nothing native
+     * outlives the call and a seeded private value gives the same exchange on either path.
+     */
+    private static final class Curve25519 implements KeyExchange {
+        private final byte[] k;
+        private byte[] pub;
+
+        Curve25519(byte[] k) {
+            this.k = k;
+        }
+
         @Override
         public DhGroup group() {
             return DhGroup.CURVE25519;
         }
 
         @Override
-        public byte[] publicValue() {
-            byte[] pub = new byte[X25519.POINT_SIZE];
-            X25519.generatePublicKey(k, 0, pub, 0);
-            return pub;
+        public synchronized byte[] publicValue() {
+            if (pub == null) {
+                pub = new byte[X25519.POINT_SIZE];
+                X25519.generatePublicKey(k, 0, pub, 0);
+            }
+            return pub.clone();
         }
 
         @Override
         public byte[] sharedSecret(byte[] peer) throws KeyExchangeException {
             checkLength(DhGroup.CURVE25519, peer);
-            byte[] out = new byte[X25519.POINT_SIZE];
-            if (!X25519.calculateAgreement(k, 0, peer, 0, out, 0)) {
+            byte[] out = OPENSSL ? openSsl(peer) : bouncyCastle(k, peer);
+            if (out == null) {
                 throw new KeyExchangeException("X25519 result is all zeros (RFC 8031 section 2.3)");
             }
             return out;
+        }
+
+        private byte[] openSsl(byte[] peer) {
+            byte[] ours;
+            synchronized (this) {
+                if (pub == null) {
+                    publicValue();
+                }
+                ours = pub;
+            }
+            long key = OpenSslX25519.fromKeyPair(k, ours);
+            try {
+                return OpenSslX25519.agree(key, peer); // null when all zeros: OpenSSL refuses that result
+            } finally {
+                OpenSslX25519.free(key);
+            }
         }
 
         @Override
@@ -203,5 +236,14 @@ public final class KeyExchanges {
         public String toString() {
             return "KeyExchange[curve25519]";
         }
+    }
+
+    /** Whether {@link Curve25519} agrees through libcrypto ({@link OpenSslX25519#available()}). */
+    static final boolean OPENSSL = OpenSslX25519.available();
+
+    /** Bouncy Castle's X25519 agreement, or null when the result is all zeros. */
+    static byte[] bouncyCastle(byte[] k, byte[] peer) {
+        byte[] out = new byte[X25519.POINT_SIZE];
+        return X25519.calculateAgreement(k, 0, peer, 0, out, 0) ? out : null;
     }
 }
