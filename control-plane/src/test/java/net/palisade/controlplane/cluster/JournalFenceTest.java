@@ -65,6 +65,9 @@ class JournalFenceTest {
         for (AutoCloseable c : open.reversed()) {
             c.close();
         }
+        if (pg == null) {
+            return; // skipped without a server (-Dpalisade.skipExternal=true): nothing was written
+        }
         try (Connection c = JournalSchema.connect(pg); Statement s = c.createStatement()) {
             s.execute("DELETE FROM palisade_lease WHERE name = '" + LEASE + "'");
         }
