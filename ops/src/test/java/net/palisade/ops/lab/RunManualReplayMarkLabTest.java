@@ -1,14 +1,9 @@
 package net.palisade.ops.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.palisade.controlplane.lab.Lab;
 import net.palisade.controlplane.lab.LabNamespaces;
@@ -55,46 +50,23 @@ class RunManualReplayMarkLabTest {
         Process gwa = null;
         Process gwb = null;
         try {
-            gwb = start("gwb", b, dir.resolve("data-b"), dir.resolve("b.log"));
-            gwa = start("gwa", a, dataA, dir.resolve("a-1.log"));
+            gwb = RunProcess.runIn(PREFIX + "-gwb", b, dir.resolve("data-b"), "mrpl1", dir.resolve("b.log"));
+            gwa = RunProcess.runIn(PREFIX + "-gwa", a, dataA, "mrpl1", dir.resolve("a-1.log"));
             RunProcess.awaitUp(gwb, dir.resolve("b.log"));
             RunProcess.awaitUp(gwa, dir.resolve("a-1.log"));
-            awaitPing();
+            RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, dir.resolve("a-1.log"));
             try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", recorded)) {
                 Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "30", "-i", "0.1", "-W", "1", "10.2.0.10");
                 assertThat(ping.exit()).as(ping.output()).isZero();
             }
             gwa.destroyForcibly(); // SIGKILL
             assertThat(gwa.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            gwa = start("gwa", a, dataA, secondLog);
+            gwa = RunProcess.runIn(PREFIX + "-gwa", a, dataA, "mrpl1", secondLog);
             RunProcess.awaitUp(gwa, secondLog);
-            awaitPing();
+            RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, secondLog);
             RunReplayMarkStrongSwanTest.replayedEspIsDropped(PREFIX, PREFIX + "-gwa", dataA, recorded, secondLog);
         } finally {
-            for (Process p : new Process[] {gwa, gwb}) {
-                if (p != null) {
-                    p.destroy();
-                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
-            }
+            RunProcess.stop(gwa, gwb);
         }
-    }
-
-    private static void awaitPing() {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            Lab.Result p = Lab.in(PREFIX + "-ha", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.10");
-            assertThat(p.exit()).as(p.output()).isZero();
-        });
-    }
-
-    private static Process start(String gw, Path config, Path data, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-" + gw,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
-                "--tun", "mrpl1", "--workers", "1"));
-        return RunProcess.start(command, log);
     }
 }

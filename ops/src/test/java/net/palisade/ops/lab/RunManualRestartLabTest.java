@@ -1,10 +1,8 @@
 package net.palisade.ops.lab;
 
-import static net.palisade.ops.lab.RunProcess.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,35 +51,29 @@ class RunManualRestartLabTest {
         Process gwa = null;
         Process gwb = null;
         try (Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
-            gwb = start("gwb", b, dir.resolve("data-b"), dir.resolve("b.log"));
-            gwa = start("gwa", a, dir.resolve("data-a"), dir.resolve("a-1.log"));
+            gwb = RunProcess.runIn(PREFIX + "-gwb", b, dir.resolve("data-b"), "mrst1", dir.resolve("b.log"));
+            gwa = RunProcess.runIn(PREFIX + "-gwa", a, dir.resolve("data-a"), "mrst1", dir.resolve("a-1.log"));
             RunProcess.awaitUp(gwb, dir.resolve("b.log"));
             RunProcess.awaitUp(gwa, dir.resolve("a-1.log"));
-            awaitPing();
+            RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, dir.resolve("a-1.log"));
             Lab.Result ping = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
             assertThat(ping.exit()).as(ping.output()).isZero();
             Path dataA = dir.resolve("data-a");
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                Lab.Result events = cli(dataA, "events", "site-b", "--type", "sequence-reserved");
+                Lab.Result events = RunProcess.cli(PREFIX + "-gwa", dataA, "events", "site-b", "--type",
+                        "sequence-reserved");
                 assertThat(events.output()).as(events.output()).contains("spi=0x2002");
             });
 
             gwa.destroyForcibly(); // SIGKILL
             assertThat(gwa.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            gwa = start("gwa", a, dataA, dir.resolve("a-2.log"));
+            gwa = RunProcess.runIn(PREFIX + "-gwa", a, dataA, "mrst1", dir.resolve("a-2.log"));
             RunProcess.awaitUp(gwa, dir.resolve("a-2.log"));
-            awaitPing();
+            RunProcess.awaitPing(PREFIX + "-ha", "10.2.0.10", 2, dir.resolve("a-2.log"));
             Lab.Result more = Lab.in(PREFIX + "-ha", "ping", "-c", "20", "-i", "0.1", "-W", "1", "10.2.0.10");
             assertThat(more.exit()).as(more.output()).isZero();
         } finally {
-            for (Process p : new Process[] {gwa, gwb}) {
-                if (p != null) {
-                    p.destroy();
-                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
-            }
+            RunProcess.stop(gwa, gwb);
         }
         List<String> spi = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.spi");
         List<String> seq = Tshark.fields(pcap, "esp && ip.src == 192.0.2.1", "esp.sequence");
@@ -100,31 +92,5 @@ class RunManualRestartLabTest {
         // after the restart the numbers went on above the journaled reservation (at least one block up)
         long last = Long.parseLong(seq.getLast());
         assertThat(last).isGreaterThan(1L << 20);
-    }
-
-    private static void awaitPing() {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            Lab.Result p = Lab.in(PREFIX + "-ha", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.10");
-            assertThat(p.exit()).as(p.output()).isZero();
-        });
-    }
-
-    private static Process start(String gw, Path config, Path data, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "-" + gw,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "net.palisade.ops.Main", "run", "--config", config.toString(), "--data", data.toString(),
-                "--tun", "mrst1", "--workers", "1"));
-        return RunProcess.start(command, log);
-    }
-
-    /** {@code palisade ARGS} against the node in gw-a. */
-    private static Lab.Result cli(Path data, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("surefire.test.class.path",
-                        System.getProperty("java.class.path")), "net.palisade.ops.Main"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--token-file", data.resolve("api-token").toString()));
-        return Lab.in(PREFIX + "-gwa", command.toArray(String[]::new));
     }
 }

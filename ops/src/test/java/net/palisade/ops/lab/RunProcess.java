@@ -46,6 +46,18 @@ final class RunProcess {
         });
     }
 
+    /** Stops each started node (SIGTERM, then SIGKILL after 30 s); nulls (never started) are skipped. */
+    static void stop(Process... nodes) throws InterruptedException {
+        for (Process p : nodes) {
+            if (p != null) {
+                p.destroy();
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
     /** The log so far; empty before the process wrote it. */
     static String read(Path log) throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
