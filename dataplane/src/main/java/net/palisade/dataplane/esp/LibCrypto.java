@@ -4,14 +4,11 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
+
+import net.palisade.dataplane.io.NativeLibrary;
 
 /**
  * The few OpenSSL 3 libcrypto functions {@link OpenSslAeadTransform} calls, as FFM downcall handles, looked up in
@@ -20,9 +17,10 @@ import java.util.List;
  * <p>Loading never throws: if the library or a symbol is missing, {@link #available()} is false and
  * {@link #unavailableReason()} says why; the handles are then null and must not be used.
  *
- * <p>The per-packet handles ({@link #ENCRYPT_INIT}, {@link #DECRYPT_INIT}, the updates, finals and
- * {@link #CTX_CTRL}) are linked with {@link Linker.Option#critical(boolean) critical(true)}: they accept heap
- * segments ({@code MemorySegment.ofArray(byte[])}) without a copy and skip the thread-state transition. That is
+ * <p>The handles are linked through {@link NativeLibrary}. The per-packet ones ({@link #ENCRYPT_INIT},
+ * {@link #DECRYPT_INIT}, the updates, finals and {@link #CTX_CTRL}) are linked critical
+ * ({@link java.lang.foreign.Linker.Option#critical(boolean)}): they accept heap segments
+ * ({@code MemorySegment.ofArray(byte[])}) without a copy and skip the thread-state transition. That is
  * sound because these calls are short, never block and never call back into Java; the GC waits for them (at
  * most a few microseconds for a jumbo packet).
  */
@@ -36,24 +34,8 @@ final class LibCrypto {
     /** {@code EVP_CTRL_AEAD_SET_TAG} (= {@code EVP_CTRL_GCM_SET_TAG}). */
     static final int EVP_CTRL_AEAD_SET_TAG = 0x11;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
-    private static final List<String> MISSING = new ArrayList<>();
-    private static final String LOAD_FAILURE;
-    private static final SymbolLookup LOOKUP;
-
-    static {
-        SymbolLookup lookup = null;
-        String failure = null;
-        try {
-            // Arena.global(): the library stays loaded for the JVM's life, as the handles below need.
-            lookup = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (RuntimeException | LinkageError e) {
-            failure = "cannot load " + LIBRARY + ": " + e;
-        }
-        LOOKUP = lookup;
-        LOAD_FAILURE = failure;
-    }
+    /** The library, loaded once; every handle below is linked from it (null when it or the function is missing). */
+    private static final NativeLibrary LIB = new NativeLibrary(LIBRARY);
 
     // ---- setup --------------------------------------------------------------------------------------------
 
@@ -141,29 +123,12 @@ final class LibCrypto {
     }
 
     private static MethodHandle link(String name, FunctionDescriptor descriptor, boolean critical) {
-        if (LOOKUP == null) {
-            return null;
-        }
-        try {
-            return LOOKUP.find(name)
-                    .map(address -> critical ? LINKER.downcallHandle(address, descriptor, CRITICAL)
-                            : LINKER.downcallHandle(address, descriptor))
-                    .orElseGet(() -> {
-                        MISSING.add(name);
-                        return null;
-                    });
-        } catch (RuntimeException e) { // e.g. IllegalCallerException without native access
-            MISSING.add(name + " (" + e + ")");
-            return null;
-        }
+        return LIB.link(name, descriptor, critical);
     }
 
     private static String computeFailure() {
-        if (LOAD_FAILURE != null) {
-            return LOAD_FAILURE;
-        }
-        if (!MISSING.isEmpty()) {
-            return LIBRARY + " lacks " + String.join(", ", MISSING);
+        if (LIB.failure() != null) {
+            return LIB.failure();
         }
         try {
             long v = (long) VERSION_NUM.invokeExact();

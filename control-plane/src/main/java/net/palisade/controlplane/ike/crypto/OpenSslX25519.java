@@ -6,12 +6,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
+
+import net.palisade.dataplane.io.NativeLibrary;
 
 /**
  * X25519 (RFC 7748) through OpenSSL 3's libcrypto, as FFM downcalls. {@link KeyExchanges} makes our native key from
@@ -22,21 +20,17 @@ import java.util.List;
  *
  * <p>Loading never throws: without {@code libcrypto.so.3} or one of its functions {@link #available()} is false.
  *
- * <p>Every handle is linked {@link Linker.Option#critical(boolean) critical(true)}: the octets go in and out as heap
- * segments without a copy. Sound because these calls never block nor call back into Java and take tens of
- * microseconds at most (one scalar multiplication).
+ * <p>Every handle is linked {@link java.lang.foreign.Linker.Option#critical(boolean) critical(true)} through the
+ * dataplane's {@link NativeLibrary}: the octets go in and out as heap segments without a copy. Sound because these
+ * calls never block nor call back into Java and take tens of microseconds at most (one scalar multiplication).
  */
 @SuppressWarnings("restricted") // links native code; run with --enable-native-access=ALL-UNNAMED
 public final class OpenSslX25519 {
 
     static final int SIZE = 32;
 
-    private static final String LIBRARY = "libcrypto.so.3";
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
-    private static final List<String> MISSING = new ArrayList<>();
-    private static final SymbolLookup LOOKUP;
-    private static final String LOAD_FAILURE;
+    /** libcrypto, loaded once; every handle below is linked from it (null when it or the function is missing). */
+    private static final NativeLibrary LIB = new NativeLibrary("libcrypto.so.3");
     /** "X25519" as a C string, for the key-type parameters; lives as long as the JVM. */
     private static final MemorySegment X25519_NAME;
     /** {@code OSSL_PKEY_PARAM_PRIV_KEY} and {@code OSSL_PKEY_PARAM_PUB_KEY} as C strings. */
@@ -50,24 +44,9 @@ public final class OpenSslX25519 {
     private static final int PARAM_SIZE = 40;
 
     static {
-        SymbolLookup lookup = null;
-        String failure = null;
-        MemorySegment name = MemorySegment.NULL;
-        MemorySegment priv = MemorySegment.NULL;
-        MemorySegment pub = MemorySegment.NULL;
-        try {
-            lookup = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-            name = Arena.global().allocateFrom("X25519");
-            priv = Arena.global().allocateFrom("priv");
-            pub = Arena.global().allocateFrom("pub");
-        } catch (RuntimeException | LinkageError e) {
-            failure = "cannot load " + LIBRARY + ": " + e;
-        }
-        LOOKUP = lookup;
-        LOAD_FAILURE = failure;
-        X25519_NAME = name;
-        PRIV_NAME = priv;
-        PUB_NAME = pub;
+        X25519_NAME = Arena.global().allocateFrom("X25519");
+        PRIV_NAME = Arena.global().allocateFrom("priv");
+        PUB_NAME = Arena.global().allocateFrom("pub");
     }
 
     /**
@@ -116,8 +95,7 @@ public final class OpenSslX25519 {
     /** {@code void ERR_clear_error(void);} */
     private static final MethodHandle ERR_CLEAR = link("ERR_clear_error", FunctionDescriptor.ofVoid());
 
-    private static final String FAILURE = LOAD_FAILURE != null ? LOAD_FAILURE
-            : MISSING.isEmpty() ? null : LIBRARY + " lacks " + String.join(", ", MISSING);
+    private static final String FAILURE = LIB.failure();
 
     private OpenSslX25519() {
     }
@@ -344,17 +322,6 @@ public final class OpenSslX25519 {
     }
 
     private static MethodHandle link(String name, FunctionDescriptor descriptor) {
-        if (LOOKUP == null) {
-            return null;
-        }
-        try {
-            return LOOKUP.find(name).map(a -> LINKER.downcallHandle(a, descriptor, CRITICAL)).orElseGet(() -> {
-                MISSING.add(name);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            MISSING.add(name + " (" + e + ")");
-            return null;
-        }
+        return LIB.link(name, descriptor, true);
     }
 }
