@@ -94,14 +94,7 @@ class CaptureStrongSwanTest {
                 });
                 GrafanaDashboardCheck.assertQueriesExist(scrape[0]);
             } finally {
-                for (Process p : new Process[] {capture, node}) {
-                    if (p != null) {
-                        p.destroy();
-                        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                        }
-                    }
-                }
+                RunProcess.stop(capture, node);
             }
         }
 

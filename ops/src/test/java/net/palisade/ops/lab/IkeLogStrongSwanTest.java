@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
@@ -84,12 +83,7 @@ class IkeLogStrongSwanTest {
                 text = client(dir, java, classPath, data, "ike-log", "to-b");
                 json = new ObjectMapper().readTree(client(dir, java, classPath, data, "ike-log", "to-b", "--json"));
             } finally {
-                if (node != null) {
-                    node.destroy();
-                    if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                RunProcess.stop(node);
             }
         }
 

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
@@ -98,13 +97,8 @@ class RunIkeFlagsStrongSwanTest {
                 assertThat(read(nodeLog)).doesNotContain(PSK);
                 return ss.log();
             } finally {
-                if (node != null) {
-                    // SIGTERM: the node's shutdown hook stops IKE, the control plane and the dataplane
-                    node.destroy();
-                    if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                // SIGTERM: the node's shutdown hook stops IKE, the control plane and the dataplane
+                RunProcess.stop(node);
             }
         }
     }

@@ -91,12 +91,7 @@ class RunReplayMarkStrongSwanTest {
                 replayedEspIsDropped(PREFIX, GWA, data, recorded, secondLog);
             } finally {
                 first.destroyForcibly();
-                if (second != null) {
-                    second.destroy();
-                    if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                        second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                RunProcess.stop(second);
             }
         }
     }

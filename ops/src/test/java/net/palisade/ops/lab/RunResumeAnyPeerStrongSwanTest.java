@@ -138,12 +138,7 @@ class RunResumeAnyPeerStrongSwanTest {
             if (first != null) {
                 first.destroyForcibly();
             }
-            if (second != null) {
-                second.destroy();
-                if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                    second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
+            RunProcess.stop(second);
         }
         // after the capture: the three IKE_SA_INITs of before (requests and answers) and none after; no (SPI,
         // sequence) pair of ours twice

@@ -189,12 +189,7 @@ class RunResumeIkev1StrongSwanTest {
                 }
             } finally {
                 first.destroyForcibly();
-                if (second != null) {
-                    second.destroy();
-                    if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                        second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                RunProcess.stop(second);
             }
         }
         // after the capture: phase 1 before the kill only, quick mode only before it and from strongSwan's rekey on,

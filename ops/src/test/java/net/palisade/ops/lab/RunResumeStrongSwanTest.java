@@ -114,12 +114,7 @@ class RunResumeStrongSwanTest {
                         .doesNotContain("phase1-down");
             } finally {
                 first.destroyForcibly();
-                if (second != null) {
-                    second.destroy();
-                    if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                        second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                RunProcess.stop(second);
             }
         }
         // after the capture: no new IKE_SA_INIT, and no (SPI, sequence) pair of ours twice

@@ -10,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.palisade.controlplane.lab.Lab;
@@ -77,12 +76,7 @@ class WiresharkKeysStrongSwanTest {
                 Lab.Result ping = Lab.ping(PREFIX + "-ha", "10.2.0.10");
                 assertThat(ping.exit()).as(ping.output() + "\ncharon log:\n" + ss.log()).isZero();
             } finally {
-                if (node != null) {
-                    node.destroy();
-                    if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                RunProcess.stop(node);
             }
         }
 
