@@ -189,6 +189,12 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
+        public void refused(String label, IkeSession.Step refusal) {
+            dispatcher.count("ikev2.dispatch.spare-responder"); // as when a spare responder sent it
+            sendAll(refusal.outputs());
+        }
+
+        @Override
         public void closing(String label, IkeSessionActor.Adopt closing) {
             aside(label, "closing", closing.engine(), ClosingIkeSa.of(this, label, closing));
         }
