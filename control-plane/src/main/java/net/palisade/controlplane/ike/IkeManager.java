@@ -719,6 +719,7 @@ public final class IkeManager implements AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
         all.putAll(cookieCounters());
+        all.putAll(transport.counters());
         all.putAll(outcomeCounters.snapshot());
         all.putAll(engineCounts.snapshot());
         return all;

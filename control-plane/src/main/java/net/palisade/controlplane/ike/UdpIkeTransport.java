@@ -24,6 +24,7 @@ final class UdpIkeTransport implements IkeTransport {
     private final Dataplane dataplane;
     private final DatagramChannel c500;
     private final int port;
+    private final SendFailures failures = new SendFailures();
     private volatile boolean closed;
 
     private UdpIkeTransport(Dataplane dataplane, DatagramChannel c500, int port) {
@@ -87,9 +88,21 @@ final class UdpIkeTransport implements IkeTransport {
             } else {
                 c500.send(ByteBuffer.wrap(s.datagram()), s.to());
             }
+            long failed = failures.succeeded(s.to());
+            if (failed > 0) {
+                log.info("IKE send to {} works again ({} sends to it failed)", s.to(), failed);
+            }
         } catch (IOException | RuntimeException e) {
-            log.warn("IKE send to {}: {}", s.to(), e.toString());
+            if (failures.failed(s.to())) {
+                log.warn("IKE send to {}: {} (further failures to it are counted, ike.send-failed, until a send to it"
+                        + " succeeds)", s.to(), e.toString());
+            }
         }
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return failures.counters();
     }
 
     @Override
