@@ -20,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * CONNECTING}); it answers a later copy. Nothing here reaches the tunnel: the engine's events are logged only (what
  * is journaled about the IKE SA its actor reported when it let it go; its Child SAs stay out of the dataplane).
  * Then the actor ends and its routes go.
+ *
+ * <p>The Delete is retransmitted even when our address of the IKE SA is gone (a {@code dynamic} tunnel's address
+ * moved): the sockets are bound to the wildcard address, so it leaves from whichever address routes to the peer now,
+ * and the peer answers a request where it came from (RFC 7296 section 2.11; one not behind a NAT also moves the IKE
+ * SA there, section 2.23), deleting its half now rather than at its own liveness check. When nothing routes to the
+ * peer, every retransmission fails alike: the transport logs the first failure towards it and counts the others
+ * ({@link SendFailures}).
  */
 final class ClosingIkeSa extends EngineAside {
     private static final Logger log = LoggerFactory.getLogger(ClosingIkeSa.class);

@@ -189,6 +189,12 @@ public final class IkeManager implements AutoCloseable {
         }
 
         @Override
+        public void refused(String label, IkeSession.Step refusal) {
+            dispatcher.count("ikev2.dispatch.spare-responder"); // as when a spare responder sent it
+            sendAll(refusal.outputs());
+        }
+
+        @Override
         public void closing(String label, IkeSessionActor.Adopt closing) {
             aside(label, "closing", closing.engine(), ClosingIkeSa.of(this, label, closing));
         }
@@ -317,10 +323,7 @@ public final class IkeManager implements AutoCloseable {
         ActorRef<IkeSessionActor.Command> a = sessions.get(key);
         ControlPlane cp = controlPlane;
         if (a != null) {
-            // routed there at once: the peer's next request may come before that actor registers it; and before it
-            // is told, or it could take the IKE SA and unroute it first
-            starterRoutes.route(a, adopt.engine().initiatorSpis());
-            a.tell(adopt);
+            starterRoutes.handOver(a, adopt.engine().initiatorSpis(), () -> a.tell(adopt)); // routed, then told
         } else if (t != null && cp != null && !closed && !t.exchange().ikev1()) {
             starterRoutes.route(startResponder(t, key, IkeSessionActor.adopted(driver, settings, t, adopt)),
                     adopt.engine().initiatorSpis());
@@ -351,8 +354,7 @@ public final class IkeManager implements AutoCloseable {
             starterRoutes.route(startResponder(t, key, Ikev1SessionActor.adopted(driver, settings, t, adopt)),
                     adopt.engine().initiatorCookies());
         } else {
-            starterRoutes.route(a, adopt.engine().initiatorCookies()); // before it can take and unroute them
-            a.tell(adopt);
+            starterRoutes.handOver(a, adopt.engine().initiatorCookies(), () -> a.tell(adopt));
         }
     }
 
@@ -717,6 +719,7 @@ public final class IkeManager implements AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.HashMap<>(dispatchCounters());
         all.putAll(cookieCounters());
+        all.putAll(transport.counters());
         all.putAll(outcomeCounters.snapshot());
         all.putAll(engineCounts.snapshot());
         return all;

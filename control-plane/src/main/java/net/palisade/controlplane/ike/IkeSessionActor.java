@@ -75,6 +75,8 @@ final class IkeSessionActor implements IkeSessionCommands {
     private boolean resolving;
     private boolean checking;
     private final SiteIdentity identity;
+    /** Spare responders, refusals beside a busy session, and responder engines. */
+    private final AsideHandoff aside;
 
     IkeSessionActor(SessionDriver manager, IkeSettings settings, IkeTunnel tunnel, boolean initiator,
             TunnelPolicy policy, Clock clock, InetSocketAddress local, InetSocketAddress remote, ActorContext<Command> ctx,
@@ -92,6 +94,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         this.probe = new HeadProbe(manager, timers, clock, ctx.getSelf());
         this.routes = new SpiRoutes(manager, ctx.getSelf());
         this.identity = new SiteIdentity(tunnel, initiator);
+        this.aside = new AsideHandoff(this.manager, settings, tunnel, clock, ctx.getSelf());
     }
 
     /** An initiator towards {@code tunnel}'s peers (in failover order), with {@code settings}. */
@@ -118,7 +121,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             IkeSessionActor a = new IkeSessionActor(manager, settings, tunnel, false, TunnelPolicy.responder(tunnel,
                     settings, clock), clock, local, first.from(), ctx, timers);
-            a.session = a.newResponder(local, first.from(), candidates);
+            a.session = a.aside.responder(local, first.from(), candidates);
             a.sessionStarted = clock.instant();
             try {
                 a.inbound(first);
@@ -417,13 +420,6 @@ final class IkeSessionActor implements IkeSessionCommands {
         apply(step);
     }
 
-    /** A responder engine for an IKE_SA_INIT from {@code from} that {@code candidates} accept (none: ours only). */
-    private IkeSession newResponder(InetSocketAddress ours, InetSocketAddress from, java.util.List<IkeTunnel> candidates) {
-        return candidates.size() > 1
-                ? IkeSession.responder(candidates, ours, from, IkeEnvironment.standard(clock), settings)
-                : IkeSession.responder(tunnel, ours, from, IkeEnvironment.standard(clock), settings);
-    }
-
     /**
      * Whether {@code engine}'s IKE_AUTH chose another tunnel than ours, or (any-peer tunnel) authenticated another
      * peer than the one whose IKE SAs this actor holds ({@link SiteIdentity}): then the IKE SA and the outputs of
@@ -457,8 +453,7 @@ final class IkeSessionActor implements IkeSessionCommands {
     private void adopt(Adopt a) {
         if (beside != null && beside.state() == IkeState.SETUP_REMOTE_INIT && !beside.originalInitiator()) {
             cancelTimer(beside);
-            manager.spare(tunnel.label(), new Adopt(beside, besideLocal, besideRemote, besideStarted,
-                    new IkeSession.Step(beside.state(), java.util.List.of())));
+            aside.spare(beside, besideLocal, besideRemote, besideStarted);
             beside = null;
         } else if (beside != null && beside.state() != IkeState.CLOSED) {
             log.info("tunnel {}: IKE SA {} negotiating beside ours dropped for {}, handed over", tunnel.label(),
@@ -483,7 +478,8 @@ final class IkeSessionActor implements IkeSessionCommands {
      * The peer (or anyone with its address: nothing is authenticated yet) initiates an IKE SA: a responder engine
      * answers beside ours, which stays until the new one has authenticated ({@link #besideUp}). With a half-open
      * one of the peer's beside already (a gateway starting several connections at once), it is answered in an actor of
-     * its own ({@link SpareResponder}); with our own second attempt beside, it is dropped (the peer retransmits).
+     * its own ({@link SpareResponder}), or, refused at once, only answered ({@link AsideHandoff#spare}); with our own
+     * second attempt beside, it is dropped (the peer retransmits).
      */
     private void answer(Answer a) {
         long spi = java.nio.ByteBuffer.wrap(a.first().datagram()).getLong(0);
@@ -499,11 +495,7 @@ final class IkeSessionActor implements IkeSessionCommands {
                 manager.unregister(spi, ctx.getSelf());
                 return;
             }
-            IkeSession spare = newResponder(a.local(), a.first().from(), a.candidates());
-            IkeSession.Step first = spare.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
-                    IkeSessionCommands.at(a.first().to(), a.local())));
-            manager.unregister(spi, ctx.getSelf());
-            manager.spare(tunnel.label(), new Adopt(spare, a.local(), a.first().from(), clock.instant(), first));
+            aside.spare(a, spi); // a SpareResponder, or (refused at once) only the refusal
             return;
         }
         log.info("tunnel {}: the peer {} initiates an IKE SA; answering beside ours", tunnel.label(),
@@ -511,7 +503,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         besideLocal = a.local();
         besideRemote = a.first().from();
         besideStarted = clock.instant();
-        beside = newResponder(besideLocal, besideRemote, a.candidates());
+        beside = aside.responder(besideLocal, besideRemote, a.candidates());
         routes.route(spi);
         applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
                 IkeSessionCommands.at(a.first().to(), besideLocal))));

@@ -12,9 +12,15 @@ interface IkeTransport extends AutoCloseable {
 
     /**
      * Sends one message: from port 4500 with the non-ESP marker, a NAT-T keepalive as its one octet, else from port
-     * 500. Never throws and never waits long: a failure is logged (the engine retransmits).
+     * 500. Never throws and never waits long: a failure is logged (the first to a destination) and counted (the
+     * engine retransmits).
      */
     void send(IkeOutput.Send s);
+
+    /** Its counters ({@code ike.send-failed}, {@link SendFailures}), each once nonzero. */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
 
     /** Stops receiving and closes the sockets it owns. */
     @Override

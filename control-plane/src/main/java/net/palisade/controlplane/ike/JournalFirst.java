@@ -177,6 +177,11 @@ final class JournalFirst implements SessionDriver {
     }
 
     @Override
+    public void refused(String label, IkeSession.Step refusal) {
+        node.refused(label, refusal);
+    }
+
+    @Override
     public void closing(String label, IkeSessionActor.Adopt closing) {
         node.closing(label, closing);
     }

@@ -116,6 +116,17 @@ interface SessionDriver {
     }
 
     /**
+     * Sends the outputs of {@code refusal}, the first step of a responder engine that tunnel {@code label}'s actor
+     * could not keep beside its session and that refused the IKE_SA_INIT at once (or answered it statelessly):
+     * nothing is started or routed for it ({@link AsideHandoff#spare}). The node counts it with the spare responders
+     * ({@code ikev2.dispatch.spare-responder}).
+     */
+    default void refused(String label, IkeSession.Step refusal) {
+        refusal.outputs().stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast)
+                .forEach(this::send);
+    }
+
+    /**
      * Runs {@code closing}, an IKE SA that tunnel {@code label}'s actor closed and forgot, whose Delete (sent by that
      * actor right after this call) awaits the peer's answer, in an actor of its own until answered or given up
      * ({@link ClosingIkeSa}; {@code closing.step()} holds its timer), routing its initiator SPIs there first. By

@@ -41,6 +41,18 @@ final class StarterRoutes {
         }
     }
 
+    /**
+     * Hands {@code actor}, which runs already, an IKE SA with initiator SPIs {@code spis} ({@code tell} sends it
+     * there): routed first, then told, so that the peer's next request (which may come before the actor registers
+     * the IKE SA) reaches it, and so that an actor that takes the IKE SA and lets it go at once (a losing duplicate,
+     * handed to a {@link ClosingIkeSa}) has unrouted it after this routing, not before: a route set up after that
+     * would lead the IKE SA's messages to an actor that no longer holds it.
+     */
+    void handOver(ActorRef<IkeSessionActor.Command> actor, Collection<Long> spis, Runnable tell) {
+        route(actor, spis);
+        tell.run();
+    }
+
     /** {@code actor} ended or was stopped: the routes set up here that still lead to it go. */
     void unroute(ActorRef<IkeSessionActor.Command> actor) {
         Set<Long> spis = routed.remove(actor);

@@ -24,6 +24,7 @@ final class UdpIkeTransport implements IkeTransport {
     private final Dataplane dataplane;
     private final DatagramChannel c500;
     private final int port;
+    private final SendFailures failures = new SendFailures();
     private volatile boolean closed;
 
     private UdpIkeTransport(Dataplane dataplane, DatagramChannel c500, int port) {
@@ -80,16 +81,38 @@ final class UdpIkeTransport implements IkeTransport {
     @Override
     public void send(IkeOutput.Send s) {
         try {
+            boolean sent = true;
             if (s.isNatKeepalive()) {
-                dataplane.sendNatKeepalive(s.to());
+                sent = dataplane.sendNatKeepalive(s.to());
             } else if (s.from().getPort() == dataplane.settings().udpPort()) {
-                dataplane.sendIke(s.to(), s.datagram());
+                sent = dataplane.sendIke(s.to(), s.datagram());
             } else {
                 c500.send(ByteBuffer.wrap(s.datagram()), s.to());
             }
+            if (!sent) {
+                failed(s, "refused by the kernel (its errno in the dataplane's UDP send errors)");
+                return;
+            }
+            long failed = failures.succeeded(s.to());
+            if (failed > 0) {
+                log.info("IKE send to {} works again ({} sends to it failed)", s.to(), failed);
+            }
         } catch (IOException | RuntimeException e) {
-            log.warn("IKE send to {}: {}", s.to(), e.toString());
+            failed(s, e.toString());
         }
+    }
+
+    /** {@code s} did not leave ({@code why}): logged if it is the first such send to its destination, counted. */
+    private void failed(IkeOutput.Send s, String why) {
+        if (failures.failed(s.to())) {
+            log.warn("IKE send to {}: {} (further failures to it are counted, ike.send-failed, until a send to it"
+                    + " succeeds)", s.to(), why);
+        }
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return failures.counters();
     }
 
     @Override

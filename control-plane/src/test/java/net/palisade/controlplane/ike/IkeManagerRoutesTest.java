@@ -100,6 +100,68 @@ class IkeManagerRoutesTest {
         }
     }
 
+    /**
+     * Each peer's tunnel holds two IKE SAs half-open, and two more of the peer's are answered by spare responders,
+     * whose SPIs the node routed to them. The tunnels are stopped: the spares are stopped, not ending by themselves,
+     * and their routes must be gone when {@code stop} returns — the peer's next message for them (an IKE_AUTH) sent
+     * right after is dropped as unknown by the dispatcher, not handed to a spare being stopped — and stay gone.
+     */
+    @Test
+    void stoppingATunnelUnroutesItsSpareRespondersBeforeStopReturns() throws Exception {
+        Path data = tmp.resolve("data");
+        FakeIkeTransport wire = new FakeIkeTransport();
+        try (ControlPlane cp = ControlPlane.start(Settings.defaults(data).withCluster("127.0.0.1", 0, List.of()),
+                new RecordingPorts());
+                IkeManager m = new IkeManager(Optional.empty(), 500, IkeSettings.DEFAULT, Cookies.standard(1000))) {
+            cp.whenUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            m.transport(wire);
+            m.attach(cp);
+            List<byte[]> spares = new ArrayList<>();
+            for (int i = 0; i < PEERS; i++) {
+                InetSocketAddress peer = new InetSocketAddress(IkeLoop.ip("198.51.100." + (10 + i)), 500);
+                m.start(new IkeTunnel("p" + i, IkeMode.PASSIVE, SHAPE.exchange(), SHAPE.to(), SHAPE.from(),
+                        Optional.empty(), List.of(Host.of(peer.getAddress())), SHAPE.ikeSa(), SHAPE.childSa(),
+                        Optional.empty(), Optional.empty(), SHAPE.authentication(), Optional.empty(), false));
+                for (int n = 0; n < 4; n++) {
+                    byte[] init = init(SHAPE, peer);
+                    m.sink().ike(peer, HUB, init);
+                    answered(wire, spi(init), 1, Optional.empty());
+                    if (n >= 2) {
+                        spares.add(init);
+                    }
+                }
+            }
+            assertThat(m.dispatchCounters()).containsEntry("ikev2.dispatch.spare-responder", 2L * PEERS);
+            long unknownBefore = m.dispatchCounters().getOrDefault("ikev2.dispatch.unknown-spi", 0L);
+            for (int i = 0; i < PEERS; i++) {
+                m.stop("p" + i);
+            }
+            for (byte[] init : spares) {
+                InetSocketAddress peer = new InetSocketAddress(IkeLoop.ip("198.51.100." + (10 + spares.indexOf(init)
+                        / 2)), 500);
+                m.sink().ike(peer, HUB, authAfter(init, wire));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(m.dispatchCounters().getOrDefault("ikev2.dispatch.unknown-spi",
+                            0L) - unknownBefore).as("IKE_AUTHs for the stopped spares dropped as unknown")
+                            .isEqualTo(spares.size()));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(m.routes()).as("no route left once every actor stopped")
+                            .isZero());
+        }
+    }
+
+    /**
+     * The header of the IKE_AUTH request that follows IKE_SA_INIT request {@code init} (its responder's SPI from the
+     * answer on {@code wire}, message ID 1), over the request's payloads: the dispatcher routes by header only.
+     */
+    private static byte[] authAfter(byte[] init, FakeIkeTransport wire) {
+        byte[] auth = init.clone();
+        long responderSpi = responses(wire, spi(init)).getFirst().header().responderSpi();
+        java.nio.ByteBuffer.wrap(auth).putLong(8, responderSpi).put(18, (byte) 35).putInt(20, 1);
+        return auth;
+    }
+
     /** An IKE_SA_INIT request with a fresh SPI as an initiator of {@code t} at {@code peer} sends it to the hub. */
     private static byte[] init(IkeTunnel t, InetSocketAddress peer) {
         IkeSession s = IkeSession.initiator(t, peer, HUB, IkeEnvironment.standard(Clock.systemUTC()));

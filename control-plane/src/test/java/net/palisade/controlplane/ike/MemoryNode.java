@@ -152,6 +152,12 @@ class MemoryNode implements SessionDriver {
     }
 
     @Override
+    public void refused(String label, IkeSession.Step refusal) {
+        journal.add(label + " refused");
+        SessionDriver.super.refused(label, refusal);
+    }
+
+    @Override
     public synchronized void spare(String label, IkeSessionActor.Adopt negotiation) {
         journal.add(label + " spare");
         ActorRef<IkeSessionActor.Command> a = kit.spawn(SpareResponder.of(this, label, negotiation));

@@ -70,6 +70,94 @@ class SpareResponderTest {
         }
     }
 
+    /**
+     * Two IKE SAs of one peer half-open at the hub's tunnel (its responder's, one beside it), then IKE_SA_INITs the
+     * hub refuses at once — no proposal it takes (NO_PROPOSAL_CHOSEN), a first key exchange it does not take
+     * (INVALID_KE_PAYLOAD), each sent twice with the same SPI as a peer's retransmission — and one it takes: each
+     * refusal is answered without a spare responder actor or a route (under a flood of unauthenticated requests beside
+     * a busy session a refusal costs a counter, not an actor), and the acceptable one still gets its spare.
+     */
+    @Test
+    void anIkeSaInitRefusedBesideABusySessionIsAnsweredWithoutAnActorOrARoute() {
+        List<IkeOutput.Send> toPeer = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MemoryNode peer = new MemoryNode(kit, SLOW, SITE) {
+            @Override
+            void receive(IkeOutput.Send s) {
+                toPeer.add(s);
+            }
+        };
+        MemoryNode hub = new MemoryNode(kit, SLOW, HUB);
+        hub.peer = peer;
+        hub.candidates = List.of(IkeLoop.named("one", IkeMode.PASSIVE, Optional.empty(), Optional.empty(),
+                IkeLoop.mirror(BASE)));
+        for (int n = 0; n < 2; n++) {
+            long spi = initiate(hub, BASE);
+            answered(toPeer, spi, 1, Optional.empty());
+        }
+        assertThat(hub.routes).as("the two half-open IKE SAs").hasSize(2);
+        IkeTunnel cbc = IkeLoop.tunnel("p", List.of(net.palisade.model.crypto.EncryptionAlgorithm.AES_128),
+                List.of(net.palisade.model.crypto.AuthAlgorithm.HMAC_SHA2_256), List.of(DhGroup.CURVE25519),
+                List.of(net.palisade.model.crypto.EncryptionAlgorithm.AES_128),
+                List.of(net.palisade.model.crypto.AuthAlgorithm.HMAC_SHA2_256), IkeLoop.SITE_A, IkeLoop.SITE_B);
+        IkeTunnel ecpFirst = IkeLoop.gcm("p", DhGroup.ECP256, DhGroup.CURVE25519);
+        var noProposal = net.palisade.model.wire.ikev2.NotifyType.Known.NO_PROPOSAL_CHOSEN;
+        var invalidKe = net.palisade.model.wire.ikev2.NotifyType.Known.INVALID_KE_PAYLOAD;
+        for (var refused : List.of(java.util.Map.entry(cbc, noProposal), java.util.Map.entry(ecpFirst, invalidKe))) {
+            byte[] init = request(refused.getKey());
+            long spi = java.nio.ByteBuffer.wrap(init).getLong(0);
+            for (int copy = 1; copy <= 2; copy++) {
+                hub.deliver(new IkeSessionActor.Inbound(init.clone(), SITE, HUB));
+                answered(toPeer, spi, copy, Optional.of(refused.getValue()));
+                assertThat(hub.journal).filteredOn(e -> e.endsWith(" spare")).as("refused without a spare responder")
+                        .isEmpty();
+                assertThat(hub.routes).as("no route for the refused request").doesNotContainKey(spi);
+            }
+        }
+        assertThat(hub.journal).filteredOn(e -> e.endsWith(" refused")).hasSize(4);
+        assertThat(hub.sessions.keySet()).as("no actor but the tunnel's").containsExactly("one");
+
+        long spi = initiate(hub, BASE);
+        answered(toPeer, spi, 1, Optional.empty());
+        assertThat(hub.journal).filteredOn(e -> e.endsWith(" spare")).as("one it takes goes to a spare")
+                .containsExactly("one spare");
+        assertThat(hub.routes).containsKey(spi);
+    }
+
+    /** An IKE_SA_INIT request of a new initiator IKE SA of {@code t} at {@link #SITE}. */
+    private static byte[] request(IkeTunnel t) {
+        IkeSession s = IkeSession.initiator(t, SITE, HUB, IkeEnvironment.standard(java.time.Clock.systemUTC()));
+        return s.handle(new IkeInput.Start()).outputs().stream().filter(IkeOutput.Send.class::isInstance)
+                .map(o -> ((IkeOutput.Send) o).datagram()).findFirst().orElseThrow();
+    }
+
+    /** Delivers a new IKE_SA_INIT request of {@code t} to {@code hub}: its initiator SPI. */
+    private static long initiate(MemoryNode hub, IkeTunnel t) {
+        byte[] init = request(t);
+        hub.deliver(new IkeSessionActor.Inbound(init, SITE, HUB));
+        return java.nio.ByteBuffer.wrap(init).getLong(0);
+    }
+
+    /** Waits for {@code count} IKE_SA_INIT responses of initiator SPI {@code spi}, each with {@code refusal} if any. */
+    private static void answered(List<IkeOutput.Send> sent, long spi, int count,
+            Optional<net.palisade.model.wire.ikev2.NotifyType.Known> refusal) {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> responses(sent, spi).size() >= count);
+        assertThat(responses(sent, spi)).hasSize(count).allSatisfy(r -> assertThat(refusal
+                .map(n -> r.notify(n).isPresent())
+                .orElse(r.notify(net.palisade.model.wire.ikev2.NotifyType.Known.NO_PROPOSAL_CHOSEN).isEmpty()
+                        && r.notify(net.palisade.model.wire.ikev2.NotifyType.Known.INVALID_KE_PAYLOAD).isEmpty()))
+                .isTrue());
+    }
+
+    private static List<net.palisade.model.wire.ikev2.IkeMessage> responses(List<IkeOutput.Send> sent, long spi) {
+        var codec = net.palisade.model.wire.ikev2.Ikev2Codec.standard();
+        return sent.stream().map(s -> codec.decode(s.datagram()))
+                .filter(d -> d instanceof net.palisade.model.wire.ikev2.DecodeResult.Ok<?>)
+                .map(d -> ((net.palisade.model.wire.ikev2.DecodeResult.Ok<net.palisade.model.wire.ikev2.IkeMessage>) d)
+                        .value())
+                .filter(r -> r.header().response() && r.header().initiatorSpi() == spi).toList();
+    }
+
     @Test
     void threeIkeSaInitsAtOnceFromOnePeerEachComeUpInTheTunnelTheirIkeAuthChose() {
         MemoryNode site = new MemoryNode(kit, SLOW, SITE);
