@@ -67,7 +67,7 @@ final class ClosingIkeSa extends EngineAside {
             // routed by its starter, which unroutes them when this actor ends (StarterRoutes); counted as routed
             // here so that they go when it lets the IKE SA go
             c.routes.routedAlready(c.engine().initiatorSpis());
-            return c.step(closing.step()) ? c.behavior() : c.end();
+            return c.start(closing.step(), closing);
         }));
     }
 

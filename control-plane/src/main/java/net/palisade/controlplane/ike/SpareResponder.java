@@ -33,11 +33,10 @@ final class SpareResponder extends EngineAside {
             IkeSessionCommands.Adopt negotiation) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             SpareResponder s = new SpareResponder(manager, label, negotiation, ctx, timers, Clock.systemUTC());
-            if (!s.step(negotiation.step())) {
-                return s.end();
-            }
-            negotiation.engine().nextTimer().ifPresent(s::timerAt); // moved here with its timer
-            return s.behavior();
+            // moved here with its timer (the step was computed already: carrying it out does not move it; an end
+            // cancels it)
+            negotiation.engine().nextTimer().ifPresent(s::timerAt);
+            return s.start(negotiation.step(), negotiation);
         }));
     }
 

@@ -191,4 +191,49 @@ class SpareResponderTest {
         assertThat(hub.sessions.keySet()).as("the spare ended once it handed its IKE SA over")
                 .containsExactlyInAnyOrderElementsOf(labels);
     }
+
+    /**
+     * A spare responder whose step throws (a defect: here the node's send, for its answer to the IKE_SA_INIT) ends as
+     * when its IKE SA closes, the node told, instead of stopping unseen with its SPIs still routed to it; the tunnel's
+     * own actor and its half-open IKE SAs go on.
+     */
+    @Test
+    void aSpareResponderThatThrowsEndsAndTellsTheNode() {
+        List<IkeOutput.Send> toPeer = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MemoryNode peer = new MemoryNode(kit, SLOW, SITE) {
+            @Override
+            void receive(IkeOutput.Send s) {
+                toPeer.add(s);
+            }
+        };
+        java.util.concurrent.atomic.AtomicLong failOn = new java.util.concurrent.atomic.AtomicLong();
+        MemoryNode hub = new MemoryNode(kit, SLOW, HUB) {
+            @Override
+            public void send(IkeOutput.Send s) {
+                if (java.nio.ByteBuffer.wrap(s.datagram()).getLong(0) == failOn.get()) {
+                    throw new IllegalStateException("a defect in carrying out the spare's step");
+                }
+                super.send(s);
+            }
+        };
+        hub.peer = peer;
+        hub.candidates = List.of(IkeLoop.named("one", IkeMode.PASSIVE, Optional.empty(), Optional.empty(),
+                IkeLoop.mirror(BASE)));
+        for (int n = 0; n < 2; n++) {
+            long spi = initiate(hub, BASE);
+            answered(toPeer, spi, 1, Optional.empty());
+        }
+        byte[] init = request(BASE);
+        long spi = java.nio.ByteBuffer.wrap(init).getLong(0);
+        failOn.set(spi);
+        hub.deliver(new IkeSessionActor.Inbound(init, SITE, HUB));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> hub.journal.contains("one spare")
+                        && hub.sessions.keySet().stream().noneMatch(k -> k.contains("@spare:")));
+        assertThat(hub.sessions.keySet()).as("the tunnel's own actor goes on").containsExactly("one");
+        assertThat(responses(toPeer, spi)).as("nothing left for the failed spare").isEmpty();
+
+        long next = initiate(hub, BASE); // the tunnel's actor still answers beside its half-open IKE SAs
+        answered(toPeer, next, 1, Optional.empty());
+    }
 }
