@@ -93,7 +93,7 @@ public final class EventQueries {
      */
     public static List<Row> run(Connection c, Query q, Decoder decoder) throws SQLException {
         List<Object> args = new ArrayList<>();
-        String where = where(q, args, Window.WHOLE);
+        String where = where(q, args, Window.WHOLE, h2(c));
         // the decoded time may drop rows the write timestamp let through (until's slack): read on until enough
         int batch = (int) Math.min((long) q.limit() + 64, 10_000);
         List<Row> out = new ArrayList<>();
@@ -152,7 +152,8 @@ public final class EventQueries {
      */
     public static Count count(Connection c, Query q, Decoder decoder) throws SQLException {
         List<Object> args = new ArrayList<>();
-        String sql = "SELECT COUNT(*), MAX(\"ordering\") FROM \"event_journal\" WHERE " + where(q, args, Window.CORE);
+        String sql = "SELECT COUNT(*), MAX(\"ordering\") FROM \"event_journal\" WHERE "
+                + where(q, args, Window.CORE, h2(c));
         long n;
         long lastOffset;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -166,7 +167,7 @@ public final class EventQueries {
         if (q.since().isPresent() || q.until().isPresent()) {
             List<Object> edgeArgs = new ArrayList<>();
             String edges = "SELECT \"ordering\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM"
-                    + " \"event_journal\" WHERE " + where(q, edgeArgs, Window.EDGES);
+                    + " \"event_journal\" WHERE " + where(q, edgeArgs, Window.EDGES, h2(c));
             try (PreparedStatement ps = c.prepareStatement(edges)) {
                 bind(ps, edgeArgs);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -194,18 +195,23 @@ public final class EventQueries {
 
     /**
      * The condition for {@code q}'s rows ({@code after} only for a count: {@link #run} adds each batch's start).
-     * Every tunnel is taken by a prefix test on the persistence id that no index answers, so that the database
-     * reads in the order of the ordering index (or the type's, or the write time's) and stops at the page's end: a
-     * range on the key's first column made H2 read and sort every row of every tunnel for each page.
+     * Every tunnel is taken, on H2, by a prefix test on the persistence id that no index answers, so that the
+     * database reads in the order of the ordering index (or the type's, or the write time's) and stops at the page's
+     * end: a range on the key's first column made H2 read and sort every row of every tunnel for each page.
+     * PostgreSQL keeps the range, whose share of the rows it knows from its statistics.
      */
-    private static String where(Query q, List<Object> args, Window w) {
+    private static String where(Query q, List<Object> args, Window w, boolean h2) {
         StringBuilder sql = new StringBuilder("\"deleted\" = FALSE");
         if (q.label().isPresent()) {
             sql.append(" AND \"persistence_id\" = ?");
             args.add(TUNNEL_PREFIX + q.label().get());
-        } else {
+        } else if (h2) {
             sql.append(" AND LEFT(\"persistence_id\", ").append(TUNNEL_PREFIX.length()).append(") = ?");
             args.add(TUNNEL_PREFIX);
+        } else { // PostgreSQL guesses 0.5% for LEFT(...) = ?, and then sorts the whole table for a first page
+            sql.append(" AND \"persistence_id\" >= ? AND \"persistence_id\" < ?");
+            args.add(TUNNEL_PREFIX);
+            args.add(TUNNEL_PREFIX.substring(0, TUNNEL_PREFIX.length() - 1) + (char) ('|' + 1));
         }
         q.type().ifPresent(t -> {
             sql.append(" AND \"event_ser_manifest\" = ?");
@@ -244,6 +250,10 @@ public final class EventQueries {
             args.addAll(coreArgs);
         }
         return sql.toString();
+    }
+
+    private static boolean h2(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseProductName().startsWith("H2");
     }
 
     private static int bind(PreparedStatement ps, List<Object> args) throws SQLException {
