@@ -19,8 +19,9 @@ import net.palisade.model.event.TunnelEvent;
  * Tunnel events read straight from the journal tables with SQL that the indexes answer: one tunnel's by its
  * persistence id (the primary key), all tunnels' by the ordering column, a time window through the write timestamp
  * (indexed), an event type through the serializer manifest (the event's class; indexed with the ordering), a page at
- * a time ({@code after} an offset, at most {@code limit}), and counts ({@link #count}). The cost of a read grows with what it returns, not with the journal's size;
- * the read journal's streams ({@code currentEventsByTag}) decode every event to filter them.
+ * a time ({@code after} an offset, at most {@code limit}), and counts ({@link #count}). The cost of a read grows with
+ * what it returns, not with the journal's size; the read journal's streams ({@code currentEventsByTag}) decode every
+ * event to filter them.
  *
  * <p>An event's {@code time} is taken before it is written, so its write timestamp is never earlier: {@code since}
  * bounds the write timestamp exactly. {@code until} bounds it with {@link #WRITE_LAG} of slack (an event written
@@ -146,7 +147,8 @@ public final class EventQueries {
     /**
      * How many events {@code q} selects (its {@code limit} aside) and the offset of the last, read from the indexes
      * without decoding an event, except those whose write time lies within {@link #WRITE_LAG} after {@code since}
-     * or {@code until}, where only the decoded time decides.
+     * or {@code until}, where only the decoded time decides (an event journaled later than that after it happened
+     * is judged by its write time, as {@code until} already misses it in a read).
      *
      * @throws SQLException when the database refuses
      */
