@@ -93,38 +93,18 @@ public final class EventQueries {
      * @throws SQLException when the database refuses
      */
     public static List<Row> run(Connection c, Query q, Decoder decoder) throws SQLException {
-        List<Object> args = new ArrayList<>();
-        String where = where(q, args, Window.WHOLE, h2(c));
+        boolean h2 = h2(c);
         // the decoded time may drop rows the write timestamp let through (until's slack): read on until enough
-        int batch = (int) Math.min((long) q.limit() + 64, 10_000);
+        int size = (int) Math.min((long) q.limit() + 64, 10_000);
         List<Row> out = new ArrayList<>();
         long last = q.after().orElse(Long.MIN_VALUE);
         // one tunnel: continue along its key (persistence id, sequence number) after the event at offset after
         long lastSeq = q.label().isPresent() && q.after().isPresent() ? sequenceAt(c, q.label().get(), last) : 0;
         while (out.size() < q.limit()) {
-            String page;
-            if (q.label().isPresent()) {
-                page = "SELECT \"ordering\", \"sequence_number\", \"event_payload\", \"event_ser_id\","
-                        + " \"event_ser_manifest\" FROM \"event_journal\" WHERE " + where
-                        + " AND \"sequence_number\" > ?" + (last == Long.MIN_VALUE ? "" : " AND \"ordering\" > ?")
-                        + " ORDER BY \"persistence_id\", \"sequence_number\" LIMIT " + batch;
-            } else {
-                page = "SELECT \"ordering\", \"sequence_number\", \"event_payload\", \"event_ser_id\","
-                        + " \"event_ser_manifest\" FROM \"event_journal\" WHERE " + where
-                        + (last == Long.MIN_VALUE ? "" : " AND \"ordering\" > ?")
-                        // one type: the order of its index (manifest, ordering), or H2 sorts all of the type's rows
-                        + " ORDER BY " + (q.type().isPresent() ? "\"event_ser_manifest\", " : "") + "\"ordering\""
-                        + " LIMIT " + batch;
-            }
+            Batch b = batch(q, h2, last, lastSeq, size);
             int read = 0;
-            try (PreparedStatement ps = c.prepareStatement(page)) {
-                int i = bind(ps, args);
-                if (q.label().isPresent()) {
-                    ps.setLong(++i, lastSeq);
-                }
-                if (last != Long.MIN_VALUE) {
-                    ps.setLong(++i, last);
-                }
+            try (PreparedStatement ps = c.prepareStatement(b.sql())) {
+                bind(ps, b.args());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next() && out.size() < q.limit()) {
                         read++;
@@ -137,11 +117,41 @@ public final class EventQueries {
                     }
                 }
             }
-            if (read < batch) {
+            if (read < size) {
                 return out;
             }
         }
         return out;
+    }
+
+    /** One batch's SQL and its arguments. */
+    record Batch(String sql, List<Object> args) {}
+
+    /**
+     * The batch of {@code size} rows of {@code q} after offset {@code last} ({@link Long#MIN_VALUE}: from the
+     * first), and for one tunnel after its sequence number {@code lastSeq}, in the order of the index that finds
+     * them, so that the database stops at the batch's end.
+     */
+    static Batch batch(Query q, boolean h2, long last, long lastSeq, int size) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT \"ordering\", \"sequence_number\", \"event_payload\","
+                + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\" WHERE ")
+                .append(where(q, args, Window.WHOLE, h2));
+        if (q.label().isPresent()) {
+            sql.append(" AND \"sequence_number\" > ?");
+            args.add(lastSeq);
+        }
+        if (last != Long.MIN_VALUE) {
+            sql.append(" AND \"ordering\" > ?");
+            args.add(last);
+        }
+        if (q.label().isPresent()) {
+            sql.append(" ORDER BY \"persistence_id\", \"sequence_number\"");
+        } else { // one type: the order of its index (manifest, ordering), or H2 sorts all of the type's rows
+            sql.append(" ORDER BY ").append(q.type().isPresent() ? "\"event_ser_manifest\", " : "")
+                    .append("\"ordering\"");
+        }
+        return new Batch(sql.append(" LIMIT ").append(size).toString(), args);
     }
 
     /**
@@ -254,11 +264,11 @@ public final class EventQueries {
         return sql.toString();
     }
 
-    private static boolean h2(Connection c) throws SQLException {
+    static boolean h2(Connection c) throws SQLException {
         return c.getMetaData().getDatabaseProductName().startsWith("H2");
     }
 
-    private static int bind(PreparedStatement ps, List<Object> args) throws SQLException {
+    static int bind(PreparedStatement ps, List<Object> args) throws SQLException {
         for (int i = 0; i < args.size(); i++) {
             ps.setObject(i + 1, args.get(i));
         }
