@@ -7,6 +7,10 @@
 # Live events: journal writes/s of one node with and without STALLED SSE clients that never read, in alternating
 # rounds, and one reading client that must get every event in order.
 #   ops/bench/event-reads.sh live [WRITERS=50] [SECONDS=10] [STALLED=20] [ROUNDS=4]
+# The audit log read over HTTP: EVENTS events in the mix of an IKE responder's setups in one node's journal, then
+# GET /v1/events whole, by type, a page, and /v1/events/count, each RUNS times (first byte, total, the node's heap).
+# PALISADE_BENCH_PG_URL/_USER/_PASSWORD: on that PostgreSQL instead of embedded H2 (its journal tables emptied first).
+#   ops/bench/event-reads.sh api [EVENTS=1000000] [TUNNELS=100] [RUNS=5]
 # Prints the tables quoted in docs/benchmarks.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,9 +22,14 @@ touch "$root/ops/target/palisade/.built"
 cp="$root/control-plane/target/test-classes:$root/api/target/test-classes:$(ls "$root"/ops/target/palisade/lib/*.jar | tr '\n' ':')"
 echo "event-reads: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 main=net.palisade.controlplane.bench.EventReadBench
+heap=-Xmx2g
 if [ "${1:-}" = live ]; then
   shift
   main=net.palisade.api.bench.LiveEventsBench
+elif [ "${1:-}" = api ]; then
+  shift
+  main=net.palisade.api.bench.EventReadApiBench
+  heap=-Xmx${EVENT_READS_HEAP:-512m}   # node and client in one JVM: a streamed answer must fit
 fi
-exec "$JAVA_HOME/bin/java" -Xmx2g -Dlogback.configurationFile="$root/api/src/test/resources/logback-test.xml" \
+exec "$JAVA_HOME/bin/java" $heap -Dlogback.configurationFile="$root/api/src/test/resources/logback-test.xml" \
   -cp "$cp" "$main" "$@"

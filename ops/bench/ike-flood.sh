@@ -190,9 +190,9 @@ cookies_after=$(ike_counter ikev2.cookie.sent)
 udp_in_after=$(udp_field InDatagrams) udp_err_after=$(udp_field RcvbufErrors)
 counters=$(ike_counters)
 read -r ping_sent ping_got < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$W/ping.out")
-est_events=$(api "/v1/events?since=$t_start" | /usr/bin/python3 -c '
+est_events=$(api "/v1/tunnels/est/events?since=$t_start" | /usr/bin/python3 -c '
 import json, sys
-ev = [e for e in json.load(sys.stdin) if e.get("label") == "est"]
+ev = json.load(sys.stdin)
 print(len(ev), ",".join(sorted({e["type"] for e in ev})) or "-")')
 ss_est=$("$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-b" --list-sas 2>/dev/null | grep -c ESTABLISHED || true)
 field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2"; }

@@ -315,7 +315,7 @@ if [[ " $responders " == *" palisade "* ]]; then
   R[pal_heap]=$(heap_mib "$npid" || echo "?")
   R[pal_rss]=$(rss_mib "$npid" || echo "?")
   R[pal_journal]=$(journal_mib)
-  R[pal_events]=$(api "/v1/events?limit=100000" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' || echo "?")
+  R[pal_events]=$(api "/v1/events/count" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])' || echo "?")
   t1=$(now_ms); mark "$t1"
   log "Palisade: kill -9 and start again"
   kill -9 "$npid"

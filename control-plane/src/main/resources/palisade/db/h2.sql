@@ -25,6 +25,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS "event_journal_ordering_idx" ON PUBLIC."event_
 -- time windows of event reads (EventQueries): since bounds the write timestamp
 CREATE INDEX IF NOT EXISTS "event_journal_write_timestamp_idx" ON PUBLIC."event_journal" ("write_timestamp");
 
+-- event reads by type (EventQueries): the type's events in journal order, found without reading the others
+CREATE INDEX IF NOT EXISTS "event_journal_manifest_idx" ON PUBLIC."event_journal" ("event_ser_manifest", "ordering");
+
 CREATE TABLE IF NOT EXISTS PUBLIC."event_tag" (
     "event_id" BIGINT NOT NULL,
     "tag" VARCHAR NOT NULL,

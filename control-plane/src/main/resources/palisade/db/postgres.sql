@@ -23,6 +23,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS event_journal_ordering_idx ON public.event_jou
 -- time windows of event reads (EventQueries): since bounds the write timestamp
 CREATE INDEX IF NOT EXISTS event_journal_write_timestamp_idx ON public.event_journal(write_timestamp);
 
+-- event reads by type (EventQueries): the type's events in journal order, found without reading the others
+CREATE INDEX IF NOT EXISTS event_journal_manifest_idx ON public.event_journal(event_ser_manifest, ordering);
+
 CREATE TABLE IF NOT EXISTS public.event_tag (
     event_id BIGINT,
     tag VARCHAR(256),

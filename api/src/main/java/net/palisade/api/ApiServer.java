@@ -194,7 +194,9 @@ public final class ApiServer extends AllDirectives {
                                                         .orElseGet(() -> failure(t)))))
                                         .orElseGet(() -> complete(problemResponse(CaptureRoute.badLimits(packets,
                                                 seconds)))))))),
-                        path("events", () -> get(() -> eventFilters(Optional.of(label), this::eventsRoute))),
+                        pathPrefix("events", () -> concat(
+                                pathEnd(() -> get(() -> eventFilters(Optional.of(label), this::eventsRoute))),
+                                path("count", () -> get(() -> eventFilters(Optional.of(label), this::countRoute))))),
                         path("state", () -> get(() -> parameterOptional("at", at -> {
                             if (at.isEmpty()) {
                                 return complete(problemResponse(fieldProblem(400, "Bad request", "at", "give ?at=ISO-8601 instant")));
@@ -291,6 +293,7 @@ public final class ApiServer extends AllDirectives {
     private Route eventRoutes() {
         return pathPrefix("events", () -> concat(
                 pathEnd(() -> get(() -> eventFilters(Optional.empty(), this::eventsRoute))),
+                path("count", () -> get(() -> eventFilters(Optional.empty(), this::countRoute))),
                 path("stream", () -> get(() -> optionalHeaderValueByName("Last-Event-ID", last -> {
                     OptionalLong after;
                     try {
@@ -424,6 +427,22 @@ public final class ApiServer extends AllDirectives {
                     .concat(rest).concat(Source.single(ByteString.fromString("]")));
             return HttpResponse.create().withStatus(200)
                     .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
+        }));
+    }
+
+    /**
+     * {@code {"count": N, "lastOffset": X}}: how many events the filters select and the offset of the last (null when
+     * none), counted on the journal's indexes, not read; a count takes no {@code limit}.
+     */
+    private Route countRoute(EventQueries.Query q) {
+        if (q.limit() != Integer.MAX_VALUE) {
+            return complete(problemResponse(fieldProblem(400, "Bad request", "limit", "a count takes no limit")));
+        }
+        return async(node.countEvents(q).thenApply(n -> {
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("count", n.count());
+            body.put("lastOffset", n.lastOffset().isPresent() ? n.lastOffset().getAsLong() : null);
+            return json(200, body);
         }));
     }
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code GET /v1/events} without {@code limit} over a real socket, streamed a page at a time (a page of 3 events here,
  * so a few dozen events cross many pages): the array it returns is exactly what reading the same history page by
- * page with {@code ?limit=&after=} returns, for every tunnel and for one, filters included.
+ * page with {@code ?limit=&after=} returns, for every tunnel and for one, filters included; and
+ * {@code .../events/count} counts what the same filters return, refusing what a count cannot take.
  */
 class EventsStreamedTest {
     @TempDir
@@ -67,6 +68,28 @@ class EventsStreamedTest {
                     List<JsonNode> all = new ArrayList<>();
                     streamed.forEach(all::add);
                     assertThat(all).as(path).isEqualTo(paged);
+                }
+                // a count is the number of events the same filters return, and the offset of the last one
+                for (String filters : List.of("", "?type=admin-down", "?after=5", "?type=admin-up&after=30",
+                        "?since=2020-01-01T00:00:00Z", "?until=2020-01-01T00:00:00Z")) {
+                    for (String events : List.of("/v1/events", "/v1/tunnels/n/events")) {
+                        JsonNode read = get(base + events + filters, bearer);
+                        JsonNode count = get(base + events + "/count" + filters, bearer);
+                        assertThat(count.get("count").asLong()).as(events + filters).isEqualTo(read.size());
+                        assertThat(count.get("lastOffset").isNull() ? null : count.get("lastOffset").asLong())
+                                .as(events + filters)
+                                .isEqualTo(read.isEmpty() ? null : read.get(read.size() - 1).get("offset").asLong());
+                    }
+                }
+                assertThat(get(base + "/v1/events/count?type=admin-down", bearer).get("count").asLong()).isEqualTo(20);
+                // what a count cannot take is refused, naming the field
+                for (String[] bad : List.of(new String[] {"limit=10", "limit"}, new String[] {"type=exploded", "type"},
+                        new String[] {"after=-1", "after"}, new String[] {"since=yesterday", "since"})) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events/count?"
+                            + bad[0])).header("Authorization", "Bearer " + bearer).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+                    assertThat(json.readTree(r.body()).at("/errors/0/field").asText()).as(r.body()).isEqualTo(bad[1]);
                 }
                 // more than a page in each case, so the stream really crossed pages
                 assertThat(get(base + "/v1/events", bearer).size()).isGreaterThan(40);

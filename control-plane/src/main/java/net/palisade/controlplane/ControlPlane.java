@@ -482,6 +482,14 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
+     * How many events {@code query} selects (its limit aside) and the offset of the last, counted on the journal's
+     * indexes without decoding them ({@link EventQueries#count}). Runs on the blocking dispatcher.
+     */
+    public CompletionStage<EventQueries.Count> countEvents(EventQueries.Query query) {
+        return onJournal(c -> EventQueries.count(c, query, codec));
+    }
+
+    /**
      * The tunnel as it was at {@code at}: its events up to that instant through the entity's own event handler,
      * folded from the latest state checkpoint at or before it ({@link StateCheckpoints}), so at most
      * {@value StateCheckpoints#EVERY} events are read however long the tunnel's history. Runs on the blocking

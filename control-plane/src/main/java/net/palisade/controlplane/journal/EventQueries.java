@@ -18,9 +18,10 @@ import net.palisade.model.event.TunnelEvent;
 /**
  * Tunnel events read straight from the journal tables with SQL that the indexes answer: one tunnel's by its
  * persistence id (the primary key), all tunnels' by the ordering column, a time window through the write timestamp
- * (indexed), an event type through the serializer manifest (the event's class), and a page at a time ({@code after}
- * an offset, at most {@code limit}). The cost of a read grows with what it returns, not with the journal's size;
- * the read journal's streams ({@code currentEventsByTag}) decode every event to filter them.
+ * (indexed), an event type through the serializer manifest (the event's class; indexed with the ordering), a page at
+ * a time ({@code after} an offset, at most {@code limit}), and counts ({@link #count}). The cost of a read grows with
+ * what it returns, not with the journal's size; the read journal's streams ({@code currentEventsByTag}) decode every
+ * event to filter them.
  *
  * <p>An event's {@code time} is taken before it is written, so its write timestamp is never earlier: {@code since}
  * bounds the write timestamp exactly. {@code until} bounds it with {@link #WRITE_LAG} of slack (an event written
@@ -85,22 +86,156 @@ public final class EventQueries {
 
     /**
      * Runs {@code q} on {@code c}: the matching events in journal order (by offset), at most {@code q.limit()}.
+     * Every tunnel's events are read along the ordering index (or the type's index, or the write time's), one
+     * tunnel's along its key from the event after {@code after}: each batch starts where the last one ended, so a
+     * history read a page at a time costs what it returns, not the pages before it.
      *
      * @throws SQLException when the database refuses
      */
     public static List<Row> run(Connection c, Query q, Decoder decoder) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT \"ordering\", \"sequence_number\", \"event_payload\", "
-                + "\"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\" WHERE \"deleted\" = FALSE");
+        boolean h2 = h2(c);
+        // the decoded time may drop rows the write timestamp let through (until's slack): read on until enough
+        int size = (int) Math.min((long) q.limit() + 64, 10_000);
+        List<Row> out = new ArrayList<>();
+        long last = q.after().orElse(Long.MIN_VALUE);
+        // one tunnel: continue along its key (persistence id, sequence number) after the event at offset after
+        long lastSeq = q.label().isPresent() && q.after().isPresent() ? sequenceAt(c, q.label().get(), last) : 0;
+        while (out.size() < q.limit()) {
+            Batch b = batch(q, h2, last, lastSeq, size);
+            int read = 0;
+            try (PreparedStatement ps = c.prepareStatement(b.sql())) {
+                bind(ps, b.args());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next() && out.size() < q.limit()) {
+                        read++;
+                        last = rs.getLong(1);
+                        lastSeq = rs.getLong(2);
+                        if (decoder.decode(rs.getBytes(3), rs.getInt(4), rs.getString(5)) instanceof TunnelEvent e
+                                && inWindow(q, e)) {
+                            out.add(new Row(last, lastSeq, e));
+                        }
+                    }
+                }
+            }
+            if (read < size) {
+                return out;
+            }
+        }
+        return out;
+    }
+
+    /** One batch's SQL and its arguments. */
+    record Batch(String sql, List<Object> args) {}
+
+    /**
+     * The batch of {@code size} rows of {@code q} after offset {@code last} ({@link Long#MIN_VALUE}: from the
+     * first), and for one tunnel after its sequence number {@code lastSeq}, in the order of the index that finds
+     * them, so that the database stops at the batch's end.
+     */
+    static Batch batch(Query q, boolean h2, long last, long lastSeq, int size) {
         List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT \"ordering\", \"sequence_number\", \"event_payload\","
+                + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\" WHERE ")
+                .append(where(q, args, Window.WHOLE, h2));
+        if (q.label().isPresent()) {
+            sql.append(" AND \"sequence_number\" > ?");
+            args.add(lastSeq);
+        }
+        if (last != Long.MIN_VALUE) {
+            sql.append(" AND \"ordering\" > ?");
+            args.add(last);
+        }
+        if (q.label().isPresent()) {
+            sql.append(" ORDER BY \"persistence_id\", \"sequence_number\"");
+        } else { // one type: the order of its index (manifest, ordering), or H2 sorts all of the type's rows
+            sql.append(" ORDER BY ").append(q.type().isPresent() ? "\"event_ser_manifest\", " : "")
+                    .append("\"ordering\"");
+        }
+        return new Batch(sql.append(" LIMIT ").append(size).toString(), args);
+    }
+
+    /**
+     * How many events {@code q} selects (its {@code limit} aside) and the offset of the last, read from the indexes
+     * without decoding an event, except those whose write time lies within {@link #WRITE_LAG} after {@code since}
+     * or {@code until}, where only the decoded time decides (an event journaled later than that after it happened
+     * is judged by its write time, as {@code until} already misses it in a read).
+     *
+     * @throws SQLException when the database refuses
+     */
+    public static Count count(Connection c, Query q, Decoder decoder) throws SQLException {
+        List<Object> args = new ArrayList<>();
+        String sql = "SELECT COUNT(*), MAX(\"ordering\") FROM \"event_journal\" WHERE "
+                + where(q, args, Window.CORE, h2(c));
+        long n;
+        long lastOffset;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                n = rs.getLong(1);
+                lastOffset = rs.getObject(2) == null ? Long.MIN_VALUE : rs.getLong(2);
+            }
+        }
+        if (q.since().isPresent() || q.until().isPresent()) {
+            List<Object> edgeArgs = new ArrayList<>();
+            String edges = "SELECT \"ordering\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM"
+                    + " \"event_journal\" WHERE " + where(q, edgeArgs, Window.EDGES, h2(c));
+            try (PreparedStatement ps = c.prepareStatement(edges)) {
+                bind(ps, edgeArgs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (decoder.decode(rs.getBytes(2), rs.getInt(3), rs.getString(4)) instanceof TunnelEvent e
+                                && inWindow(q, e)) {
+                            n++;
+                            lastOffset = Math.max(lastOffset, rs.getLong(1));
+                        }
+                    }
+                }
+            }
+        }
+        return new Count(n, lastOffset == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(lastOffset));
+    }
+
+    /** How many events a query selects, and the greatest offset among them (none when it selects none). */
+    public record Count(long count, OptionalLong lastOffset) {}
+
+    /**
+     * Which rows of a time window a condition takes: WHOLE every row whose write time may belong (the decoded time
+     * decides), CORE those whose write time alone proves they belong, EDGES the others of WHOLE.
+     */
+    private enum Window { WHOLE, CORE, EDGES }
+
+    /**
+     * The condition for {@code q}'s rows ({@code after} only for a count: {@link #run} adds each batch's start).
+     * Every tunnel is taken, on H2, by a prefix test on the persistence id that no index answers, so that the
+     * database reads in the order of the ordering index (or the type's, or the write time's) and stops at the page's
+     * end: a range on the key's first column made H2 read and sort every row of every tunnel for each page.
+     * PostgreSQL keeps the range, whose share of the rows it knows from its statistics.
+     */
+    private static String where(Query q, List<Object> args, Window w, boolean h2) {
+        StringBuilder sql = new StringBuilder("\"deleted\" = FALSE");
         if (q.label().isPresent()) {
             sql.append(" AND \"persistence_id\" = ?");
             args.add(TUNNEL_PREFIX + q.label().get());
-        } else {
-            // a range on the primary key's first column: every tunnel, no other entity
+        } else if (h2) {
+            sql.append(" AND LEFT(\"persistence_id\", ").append(TUNNEL_PREFIX.length()).append(") = ?");
+            args.add(TUNNEL_PREFIX);
+        } else { // PostgreSQL guesses 0.5% for LEFT(...) = ?, and then sorts the whole table for a first page
             sql.append(" AND \"persistence_id\" >= ? AND \"persistence_id\" < ?");
             args.add(TUNNEL_PREFIX);
             args.add(TUNNEL_PREFIX.substring(0, TUNNEL_PREFIX.length() - 1) + (char) ('|' + 1));
         }
+        q.type().ifPresent(t -> {
+            sql.append(" AND \"event_ser_manifest\" = ?");
+            args.add(MANIFESTS.get(t));
+        });
+        if (w != Window.WHOLE) { // run() adds it with each batch's own start
+            q.after().ifPresent(a -> {
+                sql.append(" AND \"ordering\" > ?");
+                args.add(a);
+            });
+        }
+        // WHOLE: [since, until + lag); CORE: [since + lag, until); EDGES: WHOLE and not CORE
         q.since().ifPresent(s -> {
             sql.append(" AND \"write_timestamp\" >= ?");
             args.add(s.toEpochMilli());
@@ -109,42 +244,56 @@ public final class EventQueries {
             sql.append(" AND \"write_timestamp\" < ?");
             args.add(u.plus(WRITE_LAG).toEpochMilli());
         });
-        q.type().ifPresent(t -> {
-            sql.append(" AND \"event_ser_manifest\" = ?");
-            args.add(MANIFESTS.get(t));
+        List<String> core = new ArrayList<>();
+        List<Object> coreArgs = new ArrayList<>();
+        q.since().ifPresent(s -> {
+            core.add("\"write_timestamp\" >= ?");
+            coreArgs.add(s.plus(WRITE_LAG).toEpochMilli());
         });
-        // the decoded time may drop rows the write timestamp let through (until's slack): read on until enough
-        int batch = (int) Math.min((long) q.limit() + 64, 10_000);
-        List<Row> out = new ArrayList<>();
-        long last = q.after().orElse(Long.MIN_VALUE);
-        while (out.size() < q.limit()) {
-            String page = sql + (last == Long.MIN_VALUE ? "" : " AND \"ordering\" > ?") + " ORDER BY \"ordering\" LIMIT "
-                    + batch;
-            int read = 0;
-            try (PreparedStatement ps = c.prepareStatement(page)) {
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setObject(i + 1, args.get(i));
-                }
-                if (last != Long.MIN_VALUE) {
-                    ps.setLong(args.size() + 1, last);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next() && out.size() < q.limit()) {
-                        read++;
-                        last = rs.getLong(1);
-                        if (decoder.decode(rs.getBytes(3), rs.getInt(4), rs.getString(5)) instanceof TunnelEvent e
-                                && q.since().map(s -> !e.time().isBefore(s)).orElse(true)
-                                && q.until().map(u -> e.time().isBefore(u)).orElse(true)) {
-                            out.add(new Row(last, rs.getLong(2), e));
-                        }
-                    }
-                }
-            }
-            if (read < batch) {
-                return out;
+        q.until().ifPresent(u -> {
+            core.add("\"write_timestamp\" < ?");
+            coreArgs.add(u.toEpochMilli());
+        });
+        if (w == Window.CORE) {
+            core.forEach(cond -> sql.append(" AND ").append(cond));
+            args.addAll(coreArgs);
+        } else if (w == Window.EDGES) {
+            sql.append(" AND NOT (").append(String.join(" AND ", core)).append(")");
+            args.addAll(coreArgs);
+        }
+        return sql.toString();
+    }
+
+    static boolean h2(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseProductName().startsWith("H2");
+    }
+
+    static int bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+        return args.size();
+    }
+
+    private static boolean inWindow(Query q, TunnelEvent e) {
+        return q.since().map(s -> !e.time().isBefore(s)).orElse(true)
+                && q.until().map(u -> e.time().isBefore(u)).orElse(true);
+    }
+
+    /**
+     * The sequence number of the tunnel's event at offset {@code after}, found by the ordering index; when that
+     * offset is no event of this tunnel, 0 (then the tunnel's events are read from its first, those up to
+     * {@code after} skipped by the ordering condition). A tunnel's events get rising offsets: it writes one batch
+     * at a time.
+     */
+    private static long sequenceAt(Connection c, String label, long after) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT \"persistence_id\", \"sequence_number\" FROM"
+                + " \"event_journal\" WHERE \"ordering\" = ?")) {
+            ps.setLong(1, after);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && (TUNNEL_PREFIX + label).equals(rs.getString(1)) ? rs.getLong(2) : 0;
             }
         }
-        return out;
     }
 
     /** The serializer manifest of each event type ({@code phase1-up}, ...). */

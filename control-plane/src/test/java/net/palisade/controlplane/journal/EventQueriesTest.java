@@ -37,7 +37,7 @@ class EventQueriesTest {
     };
 
     @TempDir Path dir;
-    private Connection c;
+    Connection c;
     private long ordering;
 
     @BeforeEach
@@ -45,6 +45,11 @@ class EventQueriesTest {
         JournalSettings settings = JournalSettings.h2(dir);
         JournalSchema.createIfMissing(settings);
         c = JournalSchema.connect(settings);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void close() throws Exception {
+        c.close();
     }
 
     /** Writes {@code e} as the journal would, {@code lag} after its time, under {@code persistenceId}. */
@@ -78,8 +83,8 @@ class EventQueriesTest {
                         + Duration.between(T0, r.event().time()).toMinutes()).toList();
     }
 
-    @Test
-    void readsWhatIsAskedInJournalOrderAndNothingElse() throws Exception {
+    /** Offsets 1 to 8: tunnel events of a, b and ab, one deleted, one of another entity, one written late. */
+    private void mixedJournal() throws Exception {
         write("Tunnel|a", 1, up("a", 0), Duration.ZERO, false);            // 1
         write("Tunnel|b", 1, up("b", 1), Duration.ZERO, false);            // 2
         write("Tunnel|a", 2, dpd("a", 2), Duration.ofMillis(5), false);    // 3
@@ -88,6 +93,43 @@ class EventQueriesTest {
         write("ConfigStore|main", 1, up("not-a-tunnel", 5), Duration.ZERO, false); // 6: another entity
         write("Tunnel|b", 2, dpd("b", 6), Duration.ofMinutes(3), false);   // 7: written 3 minutes late
         write("Tunnel|a", 4, up("a", 7), Duration.ZERO, false);            // 8
+    }
+
+    private String count(Optional<String> label, Optional<Instant> since, Optional<Instant> until,
+            Optional<String> type, OptionalLong after) throws Exception {
+        EventQueries.Count n = EventQueries.count(c, new EventQueries.Query(label, since, until, type, after,
+                Integer.MAX_VALUE), DECODE);
+        return n.count() + (n.lastOffset().isPresent() ? " up to " + n.lastOffset().getAsLong() : "");
+    }
+
+    private static Optional<Instant> at(int seconds) {
+        return Optional.of(T0.plusSeconds(seconds));
+    }
+
+    @Test
+    void countsWhatAReadReturnsDecodingOnlyAtTheWindowsEdges() throws Exception {
+        mixedJournal();
+        Optional<String> any = Optional.empty();
+        Optional<Instant> open = Optional.empty();
+        OptionalLong none = OptionalLong.empty();
+        assertThat(count(any, open, open, any, none)).isEqualTo("6 up to 8");
+        assertThat(count(Optional.of("a"), open, open, any, none)).isEqualTo("3 up to 8");
+        assertThat(count(Optional.of("b"), open, open, any, none)).isEqualTo("2 up to 7");
+        assertThat(count(any, open, open, Optional.of("dpd-lost"), none)).isEqualTo("2 up to 7");
+        assertThat(count(any, open, open, any, OptionalLong.of(3))).isEqualTo("3 up to 8");
+        assertThat(count(Optional.of("a"), open, open, any, OptionalLong.of(3))).isEqualTo("1 up to 8");
+        assertThat(count(any, open, open, Optional.of("admin-up"), OptionalLong.of(8))).isEqualTo("0");
+        // until 6.5 min: b's dpd-lost of minute 6, written at minute 9, is in; a's admin-up of minute 7 is out
+        assertThat(count(any, open, at(390), any, none)).isEqualTo("5 up to 7");
+        // since 6.5 min: b's dpd-lost written at minute 9 happened before, so it is out
+        assertThat(count(any, at(390), open, any, none)).isEqualTo("1 up to 8");
+        assertThat(count(any, at(120), at(420), any, none)).isEqualTo("3 up to 7");
+        assertThat(count(any, at(3600), open, any, none)).isEqualTo("0");
+    }
+
+    @Test
+    void readsWhatIsAskedInJournalOrderAndNothingElse() throws Exception {
+        mixedJournal();
 
         OptionalLong none = OptionalLong.empty();
         int all = Integer.MAX_VALUE;
@@ -128,6 +170,93 @@ class EventQueriesTest {
         assertThat(pages).isEqualTo(7);
         assertThat(seen).hasSize(250).doesNotHaveDuplicates();
         assertThat(seen.get(249)).isEqualTo("t0@249");
+    }
+
+    @Test
+    void oneTunnelsOrOneTypesPagesFollowEachOtherWhereverTheyStart() throws Exception {
+        // three tunnels in turn; each event an admin-up, every fifth a dpd-lost instead
+        for (int i = 0; i < 200; i++) {
+            String label = "t" + (i % 3);
+            write("Tunnel|" + label, i / 3 + 1, i % 5 == 0 ? dpd(label, i) : up(label, i), Duration.ZERO, false);
+        }
+        // offset i + 1 is minute i: t1 has minutes 1, 4, 7...; dpd-lost minutes 0, 5, 10...
+        java.util.function.IntFunction<List<Integer>> minutes = start -> java.util.stream.IntStream.range(0, 200)
+                .filter(i -> i + 1 > start).boxed().toList();
+        for (int start : new int[] {0, 1, 2, 3, 100, 101, 102, 199, 200}) {
+            List<Integer> t1 = minutes.apply(start).stream().filter(i -> i % 3 == 1).toList();
+            List<Integer> dpdLost = minutes.apply(start).stream().filter(i -> i % 5 == 0).toList();
+            assertThat(paged(Optional.of("t1"), Optional.empty(), start)).as("t1 after %d", start).isEqualTo(t1);
+            assertThat(paged(Optional.empty(), Optional.of("dpd-lost"), start)).as("dpd-lost after %d", start)
+                    .isEqualTo(dpdLost);
+            assertThat(paged(Optional.of("t1"), Optional.of("dpd-lost"), start)).as("t1's dpd-lost after %d", start)
+                    .isEqualTo(t1.stream().filter(i -> i % 5 == 0).toList());
+        }
+    }
+
+    /**
+     * A batch in the middle of a long history reads about the rows it returns, whichever index finds them (H2's
+     * {@code EXPLAIN ANALYZE} counts the rows each index scan read): every tunnel's along the ordering, a type's along
+     * its index in order, one tunnel's along its key. Before, H2 read every tunnel's or the type's rows and sorted
+     * them for each batch.
+     */
+    @Test
+    void aBatchInTheMiddleReadsAboutTheRowsItReturns() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(EventQueries.h2(c), "H2 counts the rows a scan read");
+        // 3,000 events of three tunnels in turn; every tenth a dpd-lost: offset i + 1 is t(i % 3)'s event i / 3 + 1
+        for (int i = 0; i < 3_000; i++) {
+            String label = "t" + (i % 3);
+            write("Tunnel|" + label, i / 3 + 1, i % 10 == 0 ? dpd(label, i) : up(label, i), Duration.ZERO, false);
+        }
+        try (var s = c.createStatement()) {
+            s.execute("ANALYZE");
+        }
+        Optional<Instant> open = Optional.empty();
+        record Case(String name, EventQueries.Query q, long lastSeq) {}
+        List<Case> cases = List.of(
+                new Case("every tunnel", new EventQueries.Query(Optional.empty(), open, open, Optional.empty(),
+                        OptionalLong.of(1_500), 100), 0),
+                new Case("admin-up", new EventQueries.Query(Optional.empty(), open, open, Optional.of("admin-up"),
+                        OptionalLong.of(1_500), 100), 0),
+                new Case("dpd-lost", new EventQueries.Query(Optional.empty(), open, open, Optional.of("dpd-lost"),
+                        OptionalLong.of(1_500), 100), 0),
+                // offset 1,501 is event 1,500: t0's 501st
+                new Case("t0", new EventQueries.Query(Optional.of("t0"), open, open, Optional.empty(),
+                        OptionalLong.of(1_501), 100), 501));
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        for (Case k : cases) {
+            EventQueries.Batch b = EventQueries.batch(k.q(), true, k.q().after().getAsLong(), k.lastSeq(), 100);
+            long scanned = 0;
+            try (PreparedStatement ps = c.prepareStatement("EXPLAIN ANALYZE " + b.sql())) {
+                EventQueries.bind(ps, b.args());
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("scanCount: (\\d+)")
+                            .matcher(rs.getString(1));
+                    while (m.find()) {
+                        scanned += Long.parseLong(m.group(1));
+                    }
+                }
+            }
+            soft.assertThat(scanned).as(k.name()).isBetween(1L, 101L);
+            soft.assertThat(EventQueries.run(c, k.q(), DECODE)).as(k.name()).hasSize(100);
+        }
+        soft.assertAll();
+    }
+
+    /** The minutes of the events read 7 at a time after offset {@code start} (0: from the first). */
+    private List<Integer> paged(Optional<String> label, Optional<String> type, long start) throws Exception {
+        List<Integer> out = new java.util.ArrayList<>();
+        OptionalLong after = start == 0 ? OptionalLong.empty() : OptionalLong.of(start);
+        while (true) {
+            List<EventQueries.Row> page = EventQueries.run(c, new EventQueries.Query(label, Optional.empty(),
+                    Optional.empty(), type, after, 7), DECODE);
+            if (page.isEmpty()) {
+                return out;
+            }
+            assertThat(page.size()).isLessThanOrEqualTo(7);
+            page.forEach(r -> out.add((int) Duration.between(T0, r.event().time()).toMinutes()));
+            after = OptionalLong.of(page.getLast().offset());
+        }
     }
 
     @Test
