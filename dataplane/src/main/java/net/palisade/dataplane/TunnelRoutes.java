@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import net.palisade.dataplane.io.AddressWatch;
 import net.palisade.dataplane.io.ErrnoException;
 import net.palisade.dataplane.io.InterfaceAddresses;
 import net.palisade.dataplane.io.IpPrefix;
@@ -34,6 +35,12 @@ final class TunnelRoutes {
     /** This host's addresses, read once for a round of changes ({@link #cacheAddresses}); null: read each time. */
     private List<InterfaceAddresses.Entry> addresses;
     private boolean caching;
+    /**
+     * This host's addresses kept until the kernel says they changed; opened on the control thread at the first route
+     * (null until then, and for good if it cannot be opened: then getifaddrs each time).
+     */
+    private AddressWatch watch;
+    private boolean watchFailed;
 
     TunnelRoutes(TunDevice tun, ExecutorService control) {
         this.tun = tun;
@@ -49,20 +56,42 @@ final class TunnelRoutes {
         addresses = null;
     }
 
+    /** On the control thread. */
     private List<InterfaceAddresses.Entry> addresses() throws IOException {
         if (!caching) {
-            return InterfaceAddresses.list();
+            return readAddresses();
         }
         if (addresses == null) {
-            addresses = InterfaceAddresses.list();
+            addresses = readAddresses();
         }
         return addresses;
+    }
+
+    private List<InterfaceAddresses.Entry> readAddresses() throws IOException {
+        if (watch == null && !watchFailed) {
+            try {
+                watch = AddressWatch.open();
+            } catch (IOException | RuntimeException e) {
+                watchFailed = true;
+                LOG.log(System.Logger.Level.WARNING, "no address notifications (" + e.getMessage()
+                        + "): this host's addresses are read for every route");
+            }
+        }
+        return watch != null ? watch.addresses() : InterfaceAddresses.list();
     }
 
     /** Forgets every route (the TUN device is going away, and its routes with it). */
     void clear() {
         routes.clear();
         routesByTunnel.clear();
+    }
+
+    /** Closes the address watch; on the control thread (or once it has ended). */
+    void closeWatch() {
+        if (watch != null) {
+            watch.close();
+            watch = null;
+        }
     }
 
     /**
