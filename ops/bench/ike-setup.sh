@@ -126,7 +126,8 @@ generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (proc
 # measured run if the warm-up is under 8 s): "max of 5: n,n,n,n,n". Not in the measured run: each sample asks every
 # tunnel entity of the Palisade node for its state through the API, code the IKE load never runs, and the JIT
 # compiled it (and deoptimized the entities' command handlers for the new message type) inside the measured window:
-# ~1,000 compilations and ~250 deoptimizations in its first 6 s, against ~40 compilations a second without
+# ~630 compilations and ~230 deoptimizations in its first 6 s after 45 s of warm-up, against ~35 compilations and
+# ~5 deoptimizations a second without (docs/benchmarks.md, "the JIT's share")
 ss_installed() { "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-any" --list-sas 2>&1 | tee "$W/ss-sample.raw" | grep -c 'INSTALLED' || true; }
 pal_installed() { api "$P-gwb" /v1/tunnels | tee "$W/pal-sample.raw" \
   | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' || echo "?"; }
