@@ -87,8 +87,11 @@ public final class AddressWatch implements AutoCloseable {
         return reads;
     }
 
-    /** Drains the socket: true if the kernel said anything (or the queue overflowed) since the last drain. */
-    private boolean changed() throws IOException {
+    /**
+     * Drains the socket: true if the kernel said anything since the last drain, or the queue overflowed, or the
+     * socket failed (then the list is read at every use, as without the watch).
+     */
+    private boolean changed() {
         boolean any = false;
         try {
             while (true) {
@@ -109,11 +112,9 @@ public final class AddressWatch implements AutoCloseable {
                     continue;
                 }
                 if (errno != Libc.EINTR) {
-                    throw Libc.error("recv(AF_NETLINK, address notifications)", errno);
+                    return true; // cannot tell what happened: read the list again (and the same next time)
                 }
             }
-        } catch (IOException e) {
-            throw e;
         } catch (Throwable t) {
             throw Libc.linkageFailure(t);
         }
