@@ -17,7 +17,7 @@
 # allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
 # WARMUP=S changes the warm-up (default 45 s) that precedes each responder's measured run. 15 s (the default until
 # 2026-12-06) measured a JVM still compiling: its JIT threads took 25-30 % of the responder's CPU in the window and
-# the rate was half the steady one; after 45 s they take about 10 % (36-65 us per setup), after 60 s about 4 %, after
+# the rate was half the steady one; after 45 s they take 5-12 % (18-65 us per setup), after 60 s about 4 %, after
 # 150 s 1 % (docs/benchmarks.md, "the JIT's share": nothing recompiles in a loop, there is just much code to compile).
 # The responder's per-thread CPU in us per setup is printed after its run (ops/bench/thread-cpu.py).
 # IKE_BENCH_JFC=FILE gives JFR another settings file (e.g. 1 ms method sampling from `jfr configure`).
