@@ -17,7 +17,9 @@
 # allocation, GC pauses and lock waits go (ops/bench/jfr-breakdown.py).
 # WARMUP=S changes the warm-up (default 45 s) that precedes each responder's measured run. 15 s (the default until
 # 2026-12-06) measured a JVM still compiling: its JIT threads took 25-30 % of the responder's CPU in the window and
-# the rate was half the steady one; after 45 s they take 10-20 % (the table prints it).
+# the rate was half the steady one; after 45 s they take 5-12 % (18-65 us per setup), after 60 s about 4 %, after
+# 150 s 1 % (docs/benchmarks.md, "the JIT's share": nothing recompiles in a loop, there is just much code to compile).
+# The responder's per-thread CPU in us per setup is printed after its run (ops/bench/thread-cpu.py).
 # IKE_BENCH_JFC=FILE gives JFR another settings file (e.g. 1 ms method sampling from `jfr configure`).
 # IKE_VERSION=1 measures IKEv1 instead (docs/benchmarks.md, "IKEv1 main mode"): the generator runs the product's IKEv1
 # engine (main mode PSK, one quick mode, then ISAKMP Delete), strongSwan answers with an IKEv1 any-peer config
@@ -29,7 +31,8 @@
 # otherwise often handles the Delete first and never installs that CHILD_SA (seen: 799 of 1,803 setups at C=4).
 # RESPONDER_ROOT=DIR runs the Palisade nodes from another checkout (its own ops/bin/palisade, built there) while the load
 # generator stays this tree's: two versions of the responder measured with one initiator (issue 9's before/after).
-# RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs (quick experiments; the
+# RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs, JOURNAL_CHECK=0 the wait
+# for the journal and its counts after the load (quick experiments; the
 # figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
@@ -121,12 +124,18 @@ generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (proc
     2> "$W/gen-$1.err" | tail -1
 }
 
-# the count of Child SAs the responder holds, sampled 5 times (1 s apart) in the measured run: "max of 5: n,n,n,n,n"
+# the count of Child SAs the responder holds, sampled 5 times (1 s apart) in the last seconds of the warm-up (in the
+# measured run if the warm-up is under 8 s): "max of 5: n,n,n,n,n". Not in the measured run: each sample asks every
+# tunnel entity of the Palisade node for its state through the API, code the IKE load never runs, and the JIT
+# compiled it (and deoptimized the entities' command handlers for the new message type) inside the measured window:
+# ~630 compilations and ~230 deoptimizations in its first 6 s after 45 s of warm-up, against ~35 compilations and
+# ~5 deoptimizations a second without (docs/benchmarks.md, "the JIT's share")
 ss_installed() { "$lab/strongswan.sh" swanctl "$P-gwb" "$W/ss-any" --list-sas 2>&1 | tee "$W/ss-sample.raw" | grep -c 'INSTALLED' || true; }
 pal_installed() { api "$P-gwb" /v1/tunnels | tee "$W/pal-sample.raw" \
   | /usr/bin/python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin) if t.get("sas")))' || echo "?"; }
 sample_loop() { # FILE FUNCTION
-  sleep $((warmup + 2)); local all=() i
+  if [ "$warmup" -ge 8 ]; then sleep $((warmup - 7)); else sleep $((warmup + 2)); fi
+  local all=() i
   for i in 1 2 3 4 5; do all+=("$($2)"); sleep 1; done
   echo "max of 5: $(printf '%s\n' "${all[@]}" | sort -n | tail -1) ($(IFS=,; echo "${all[*]}"))" > "$1"
 }
@@ -161,6 +170,10 @@ chmod 600 "$W/b-bench.conf"
 bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
 sample_loop "$W/pal-sample" pal_installed &
+thread_snap() { for t in /proc/"$bpid"/task/*; do cat "$t/stat" 2>/dev/null || true; done > "$1"; date +%s.%N > "$1.t"; }
+# /proc keeps 15 characters of a thread's name: the full names come from the JVM, after the window
+( sleep $((warmup + 2)); thread_snap "$W/threads-0"; sleep 10; thread_snap "$W/threads-1"
+  "$JAVA_HOME/bin/jcmd" "$bpid" Thread.print > "$W/threads-names" 2>/dev/null || true ) &
 if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   "$JAVA_HOME/bin/jcmd" "$bpid" JFR.start name=ike-bench settings=${IKE_BENCH_JFC:-profile} delay="${warmup}s" duration="${secs}s" \
     filename="$W/responder.jfr" >/dev/null
@@ -173,7 +186,7 @@ wait
 # (counted by the node on its journal's indexes: GET /v1/events/count, not the events fetched)
 count_events() { api "$P-gwb" "/v1/events/count?type=$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
 t_journal=$(date +%s.%N); prev=-1; journaled=0
-for _ in $(seq 1 120); do
+for _ in $(seq 1 $([ "${JOURNAL_CHECK:-1}" = 0 ] && echo 0 || echo 120)); do
   journaled=$(count_events child-sa-installed || echo -1)
   [ "$journaled" = "$prev" ] && break
   prev=$journaled; sleep 1
@@ -182,7 +195,8 @@ journal_lag=$(awk -v a="$t_journal" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", 
 # how many events, and how long after the load stopped the tunnels recorded the last one journaled (its "time": when
 # the entity took the report, i.e. what the write path still owed when the load stopped; the read side's own delay is
 # not in it): the count and the last offset from /v1/events/count, then that one event, instead of every event fetched
-read -r events_all recorded_lag < <(
+events_all="? (JOURNAL_CHECK=0)" recorded_lag="?"
+[ "${JOURNAL_CHECK:-1}" = 0 ] || read -r events_all recorded_lag < <(
   last_offset=$(api "$P-gwb" "/v1/events/count" | /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["count"], c["lastOffset"])')
   api "$P-gwb" "/v1/events?after=$(( ${last_offset#* } - 1 ))&limit=1" | /usr/bin/python3 -c '
 import datetime, json, re, sys
@@ -203,6 +217,12 @@ if [ "${IKE_BENCH_JFR:-0}" = 1 ]; then
   echo "--- JFR, Palisade responder during the measured ${secs} s:" >&2
   "$here/jfr-breakdown.py" "$W/responder.jfr" "$JAVA_HOME" "$(field setups "$pal_line")" >&2 || true
   cp "$W/responder.jfr" /tmp/ike-setup-responder.jfr && echo "(recording kept in /tmp/ike-setup-responder.jfr)" >&2
+fi
+if [ -s "$W/threads-1" ]; then
+  window=$(awk -v a="$(cat "$W/threads-0.t")" -v b="$(cat "$W/threads-1.t")" 'BEGIN{printf "%.2f", b - a}')
+  echo "--- Palisade responder's threads, ${window} s from $((warmup + 2)) s into the load (setups there: the measured rate):" >&2
+  "$here/thread-cpu.py" "$W/threads-0" "$W/threads-1" "$W/threads-names" \
+    "$(awk -v r="$(field rate "$pal_line")" -v w="$window" 'BEGIN{print r * w}')" >&2 || true
 fi
 stop_node "$bpid"
 
@@ -281,7 +301,7 @@ echo "| responder CPU per setup (measured run) | $(per_setup "$ss_cpu" "$ss_n") 
 echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((2 * secs)) s) | $ss_cpu / $(field generator_cpu_s "$ss_line") s | $pal_cpu / $(field generator_cpu_s "$pal_line") s |"
 echo "| of which the responder's JIT compiler threads (large: the JVM was still compiling) | - | $(field responder_jit_cpu_s "$pal_line" | grep . || echo -) s |"
 echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
-echo "| check: Child SAs held by the responder, sampled mid-run | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
+echo "| check: Child SAs held by the responder, sampled at the end of the warm-up | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
 echo "| check: Child SAs established, warm-up included (generator: $(( ${ss_n:-0} + $(field warmup_setups "$ss_line" | grep . || echo 0) )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
 echo "| journal | — | $events_all events persisted; the last one recorded ${recorded_lag} s after the load stopped, all readable (API) after ${journal_lag} s |"
 echo "| commit → first echo reply through the tunnel (median of $runs) | $(printf '%s ' "${ss_fp[@]}" | median) ms | $(printf '%s ' "${pal_fp[@]}" | median) ms |"

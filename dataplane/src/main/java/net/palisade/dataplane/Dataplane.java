@@ -761,6 +761,7 @@ public final class Dataplane implements AutoCloseable {
         rawSockets.forEach(RawEspSocket::close);
         try {
             call(control, () -> {
+                routes.closeWatch();
                 tun.close();
                 return null;
             });

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import net.palisade.dataplane.io.AddressWatch;
 import net.palisade.dataplane.io.ErrnoException;
 import net.palisade.dataplane.io.InterfaceAddresses;
 import net.palisade.dataplane.io.IpPrefix;
@@ -18,8 +19,9 @@ import net.palisade.dataplane.sa.TunnelSas;
 /**
  * The routes a dataplane adds through its TUN device to its tunnels' remote networks. Two tunnels may need the same
  * prefix (a rekey's pairs, overlapping flows): the route is added by the first and removed with the last. A route
- * that existed before (added by someone else) is left alone. Kernel calls run on the dataplane's control thread
- * (inside its network namespace); callers hold the dataplane's lock.
+ * that existed before (added by someone else) is left alone. Kernel calls run in the dataplane's network namespace:
+ * on the calling thread if it is in it, else on the dataplane's control thread ({@link #kernel}); callers hold the
+ * dataplane's lock.
  */
 final class TunnelRoutes {
     private static final System.Logger LOG = System.getLogger(TunnelRoutes.class.getName());
@@ -34,6 +36,12 @@ final class TunnelRoutes {
     /** This host's addresses, read once for a round of changes ({@link #cacheAddresses}); null: read each time. */
     private List<InterfaceAddresses.Entry> addresses;
     private boolean caching;
+    /**
+     * This host's addresses kept until the kernel says they changed; opened on the control thread at the first route
+     * (null until then, and for good if it cannot be opened: then getifaddrs each time).
+     */
+    private AddressWatch watch;
+    private boolean watchFailed;
 
     TunnelRoutes(TunDevice tun, ExecutorService control) {
         this.tun = tun;
@@ -49,20 +57,86 @@ final class TunnelRoutes {
         addresses = null;
     }
 
+    /** On the control thread. */
     private List<InterfaceAddresses.Entry> addresses() throws IOException {
         if (!caching) {
-            return InterfaceAddresses.list();
+            return readAddresses();
         }
         if (addresses == null) {
-            addresses = InterfaceAddresses.list();
+            addresses = readAddresses();
         }
         return addresses;
+    }
+
+    private List<InterfaceAddresses.Entry> readAddresses() throws IOException {
+        if (watch == null && !watchFailed) {
+            try {
+                watch = AddressWatch.open();
+            } catch (IOException | RuntimeException e) {
+                watchFailed = true;
+                LOG.log(System.Logger.Level.WARNING, "no address notifications (" + e.getMessage()
+                        + "): this host's addresses are read for every route");
+            }
+        }
+        return watch != null ? watch.addresses() : InterfaceAddresses.list();
+    }
+
+    /**
+     * Runs a kernel call for a route: on the calling thread if it is in the dataplane's network namespace, else on
+     * the control thread ({@link Dataplane#call}), which entered it. The calling thread holds the dataplane's lock
+     * either way, so the calls stay one at a time; the TUN device's netlink socket and the address watch belong to
+     * the namespace they were opened in whichever thread uses them, and the one namespace-dependent call left, the
+     * address list read again after a change (getifaddrs opens its socket in the caller's), then sees the same one.
+     * A node without {@code --netns} saves two hand-offs per IKE Child SA (its route added and removed): the IKE
+     * outcome lane waited for the control thread, which was woken for each.
+     */
+    private <T> T kernel(java.util.concurrent.Callable<T> task) throws IOException {
+        if (sameNamespace.get()) {
+            try {
+                return task.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+        return Dataplane.call(control, task);
+    }
+
+    /** The control thread's network namespace ("net:[inode]"), read once on it; null until then. */
+    private volatile String controlNamespace;
+    /** Whether the calling thread is in the control thread's network namespace (threads enter one only as they start). */
+    private final ThreadLocal<Boolean> sameNamespace = ThreadLocal.withInitial(this::inControlNamespace);
+
+    private boolean inControlNamespace() {
+        try {
+            String control = controlNamespace;
+            if (control == null) {
+                control = Dataplane.call(this.control, TunnelRoutes::currentNamespace);
+                controlNamespace = control;
+            }
+            return control.equals(currentNamespace());
+        } catch (IOException | RuntimeException e) {
+            return false; // cannot tell: the control thread, as before
+        }
+    }
+
+    private static String currentNamespace() throws IOException {
+        return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self/ns/net")).toString();
     }
 
     /** Forgets every route (the TUN device is going away, and its routes with it). */
     void clear() {
         routes.clear();
         routesByTunnel.clear();
+    }
+
+    /** Closes the address watch; on the control thread (or once it has ended). */
+    void closeWatch() {
+        if (watch != null) {
+            watch.close();
+            watch = null;
+        }
     }
 
     /**
@@ -89,7 +163,7 @@ final class TunnelRoutes {
                 claimed.add(prefix);
                 continue;
             }
-            boolean added = Dataplane.call(control, () -> {
+            boolean added = kernel(() -> {
                 if (remote.ipv6() && !ipv6Enabled) {
                     tun.enableIpv6();
                     ipv6Enabled = true;
@@ -156,7 +230,7 @@ final class TunnelRoutes {
             if (users.isEmpty()) {
                 routes.remove(prefix);
                 try {
-                    Dataplane.call(control, () -> {
+                    kernel(() -> {
                         tun.removeRoute(prefix);
                         return null;
                     });
