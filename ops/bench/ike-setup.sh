@@ -31,8 +31,8 @@
 # otherwise often handles the Delete first and never installs that CHILD_SA (seen: 799 of 1,803 setups at C=4).
 # RESPONDER_ROOT=DIR runs the Palisade nodes from another checkout (its own ops/bin/palisade, built there) while the load
 # generator stays this tree's: two versions of the responder measured with one initiator (issue 9's before/after).
-# RESPONDERS=palisade skips strongSwan's setup rate, RUNS=0 the commit-to-first-packet runs, JOURNAL_CHECK=0 the wait
-# for the journal and its counts after the load (quick experiments; the
+# RESPONDERS=palisade skips strongSwan's setup rate (RESPONDERS=strongswan Palisade's), RUNS=0 the commit-to-first-
+# packet runs, JOURNAL_CHECK=0 the wait for the journal and its counts after the load (quick experiments; the
 # figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
@@ -163,6 +163,8 @@ if [[ " $responders " == *" strongswan "* ]]; then
 fi
 
 # ------------------------------------------------------------------------------- 1b. setup rate: Palisade
+pal_line="" installed_log=- journaled=- events_all=- recorded_lag=- journal_lag=-
+if [[ " $responders " == *" palisade "* ]]; then   # (body not indented: it holds Python source)
 for i in $(seq 0 $((conc - 1))); do
   echo "ike passive from 10.2.0.0/24 to 10.100.$i.0/24 peer 192.0.2.$((100 + i)) $ike_words psk \"$psk\" label bench-$i"
 done > "$W/b-bench.conf"
@@ -225,6 +227,7 @@ if [ -s "$W/threads-1" ]; then
     "$(awk -v r="$(field rate "$pal_line")" -v w="$window" 'BEGIN{print r * w}')" >&2 || true
 fi
 stop_node "$bpid"
+fi
 
 # ------------------------------------------------------------------------------- 2. commit to first packet
 median() { tr ' ' '\n' | grep -v '^-*$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -302,7 +305,7 @@ echo "| CPU in the measured ${secs} s: responder / load generator (2 vCPUs = $((
 echo "| of which the responder's JIT compiler threads (large: the JVM was still compiling) | - | $(field responder_jit_cpu_s "$pal_line" | grep . || echo -) s |"
 echo "| setups in the ${warmup} s warm-up (not counted) | $(field warmup_setups "$ss_line") | $(field warmup_setups "$pal_line") |"
 echo "| check: Child SAs held by the responder, sampled at the end of the warm-up | $(cat "$W/ss-sample" 2>/dev/null || echo -) (swanctl --list-sas) | $(cat "$W/pal-sample" 2>/dev/null || echo -) (API /v1/tunnels with SAs) |"
-echo "| check: Child SAs established, warm-up included (generator: $(( ${ss_n:-0} + $(field warmup_setups "$ss_line" | grep . || echo 0) )) / $(( pal_n + $(field warmup_setups "$pal_line") ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
+echo "| check: Child SAs established, warm-up included (generator: $(( ${ss_n:-0} + $(field warmup_setups "$ss_line" | grep . || echo 0) )) / $(( ${pal_n:-0} + $(field warmup_setups "$pal_line" | grep . || echo 0) ))) | $ss_children (charon log) | $installed_log installed in the dataplane, $journaled child-sa-installed journaled |"
 echo "| journal | — | $events_all events persisted; the last one recorded ${recorded_lag} s after the load stopped, all readable (API) after ${journal_lag} s |"
 echo "| commit → first echo reply through the tunnel (median of $runs) | $(printf '%s ' "${ss_fp[@]}" | median) ms | $(printf '%s ' "${pal_fp[@]}" | median) ms |"
 echo "| commit API call itself (median) | $(printf '%s ' "${ss_commit[@]}" | median) ms | $(printf '%s ' "${pal_commit[@]}" | median) ms |"
