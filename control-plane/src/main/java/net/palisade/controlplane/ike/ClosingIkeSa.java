@@ -46,14 +46,12 @@ final class ClosingIkeSa extends EngineAside {
     static void close(SessionDriver manager, String label, IkeSession s, InetSocketAddress local,
             InetSocketAddress remote) {
         IkeSession.Step step = s.handle(new IkeInput.Close());
-        java.util.List<IkeOutput.Send> sends = step.outputs().stream().filter(IkeOutput.Send.class::isInstance)
-                .map(IkeOutput.Send.class::cast).toList();
         if (s.state() != IkeState.CLOSED) {
             manager.closing(label, new IkeSessionCommands.Adopt(s, local, remote, Clock.systemUTC().instant(),
                     new IkeSession.Step(step.state(), step.outputs().stream()
                             .filter(o -> !(o instanceof IkeOutput.Send)).toList())));
         }
-        sends.forEach(manager::send);
+        manager.sendAll(step.outputs());
     }
 
     /**

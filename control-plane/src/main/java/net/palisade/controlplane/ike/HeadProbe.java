@@ -138,11 +138,7 @@ final class HeadProbe {
         }
         if (up) {
             // the head answers: the probe's own SA is deleted at once, its Delete is all that is sent of it
-            for (IkeOutput o : probe.handle(new IkeInput.Close())) {
-                if (o instanceof IkeOutput.Send send) {
-                    driver.send(send);
-                }
-            }
+            driver.sendAll(probe.handle(new IkeInput.Close()));
             drop();
         }
         return up;

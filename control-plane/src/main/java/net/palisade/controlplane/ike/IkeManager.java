@@ -191,7 +191,7 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void refused(String label, IkeSession.Step refusal) {
             dispatcher.count("ikev2.dispatch.spare-responder"); // as when a spare responder sent it
-            sendAll(refusal.outputs());
+            SessionDriver.super.refused(label, refusal);
         }
 
         @Override
@@ -330,7 +330,7 @@ public final class IkeManager implements AutoCloseable {
         } else {
             log.info("tunnel {}: IKE SA {} chose it, and it is not running; deleting the IKE SA", label,
                     adopt.engine().id());
-            sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
+            driver.sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
         }
     }
 
@@ -345,7 +345,7 @@ public final class IkeManager implements AutoCloseable {
         if (t == null || cp == null || closed) {
             log.info("tunnel {}: ISAKMP SA {} authenticated, and the tunnel is not running; deleting it", label,
                     adopt.engine().id());
-            sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
+            driver.sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
             return;
         }
         String key = SessionKeys.identity(label, identity);
@@ -356,11 +356,6 @@ public final class IkeManager implements AutoCloseable {
         } else {
             starterRoutes.handOver(a, adopt.engine().initiatorCookies(), () -> a.tell(adopt));
         }
-    }
-
-    /** Sends what of {@code outputs} is to be sent (an IKE SA deleted at once: nothing else is of interest). */
-    private void sendAll(List<IkeOutput> outputs) {
-        outputs.stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast).forEach(driver::send);
     }
 
     /**

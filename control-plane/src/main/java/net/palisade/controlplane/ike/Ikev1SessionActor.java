@@ -568,7 +568,7 @@ final class Ikev1SessionActor {
 
     /** Sends what a step sends, nothing else (an engine we are letting go of). */
     private void sendOnly(Ikev1Session.Step step) {
-        step.outputs().stream().filter(IkeOutput.Send.class::isInstance).forEach(o -> manager.send((IkeOutput.Send) o));
+        manager.sendAll(step.outputs());
     }
 
     /** Our address towards the peer moved under the established ISAKMP SA: phase 1 again from the new one. */
@@ -585,11 +585,7 @@ final class Ikev1SessionActor {
         log.info("tunnel {}: our address towards {} is now {}, not {}; re-establishing", tunnel.label(),
                 Host.of(remote.getAddress()), Host.of(now), Host.of(local.getAddress()));
         IkeSaId id = engine.id();
-        for (IkeOutput o : engine.handle(new IkeInput.Close()).outputs()) {
-            if (o instanceof IkeOutput.Send s) {
-                manager.send(s); // best effort: the old address may be gone
-            }
-        }
+        sendOnly(engine.handle(new IkeInput.Close())); // best effort: the old address may be gone
         timers.cancel(IkeSessionActor.Tick.INSTANCE);
         engine = null;
         register();

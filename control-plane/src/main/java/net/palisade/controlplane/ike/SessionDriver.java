@@ -99,11 +99,7 @@ interface SessionDriver {
      * the ISAKMP SA is deleted.
      */
     default void adoptV1(String label, String identity, Ikev1SessionActor.Adopt adopt) {
-        for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
-            if (o instanceof IkeOutput.Send s) {
-                send(s);
-            }
-        }
+        sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
     }
 
     /**
@@ -122,8 +118,7 @@ interface SessionDriver {
      * ({@code ikev2.dispatch.spare-responder}).
      */
     default void refused(String label, IkeSession.Step refusal) {
-        refusal.outputs().stream().filter(IkeOutput.Send.class::isInstance).map(IkeOutput.Send.class::cast)
-                .forEach(this::send);
+        sendAll(refusal.outputs());
     }
 
     /**
@@ -148,7 +143,15 @@ interface SessionDriver {
      * IKE_AUTH chose that tunnel. Without such a tunnel the IKE SA is deleted.
      */
     default void adopt(String label, IkeSessionActor.Adopt adopt) {
-        for (IkeOutput o : adopt.engine().handle(new IkeInput.Close()).outputs()) {
+        sendAll(adopt.engine().handle(new IkeInput.Close()).outputs());
+    }
+
+    /**
+     * Sends the datagrams among {@code outputs}, in order, and nothing else of them: what an engine being let go of
+     * (deleted at once, refused, closed) still has to say to the peer.
+     */
+    default void sendAll(java.util.List<IkeOutput> outputs) {
+        for (IkeOutput o : outputs) {
             if (o instanceof IkeOutput.Send s) {
                 send(s);
             }
