@@ -249,13 +249,7 @@ public final class Dataplane implements AutoCloseable {
      */
     static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
         if (CONTROL.get() == control) {
-            try {
-                return task.call();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
+            return callHere(task);
         }
         Future<T> f = control.submit(() -> {
             CONTROL.set(control);
@@ -275,6 +269,17 @@ public final class Dataplane implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        }
+    }
+
+    /** Runs {@code task} here: an IOException or RuntimeException as is, any other exception as an IOException. */
+    static <T> T callHere(Callable<T> task) throws IOException {
+        try {
+            return task.call();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
         }
     }
 

@@ -37,8 +37,8 @@ final class TunnelRoutes {
     private List<InterfaceAddresses.Entry> addresses;
     private boolean caching;
     /**
-     * This host's addresses kept until the kernel says they changed; opened on the control thread at the first route
-     * (null until then, and for good if it cannot be opened: then getifaddrs each time).
+     * This host's addresses kept until the kernel says they changed; opened in the dataplane's namespace at the first
+     * route ({@link #kernel}; null until then, and for good if it cannot be opened: then getifaddrs each time).
      */
     private AddressWatch watch;
     private boolean watchFailed;
@@ -57,7 +57,7 @@ final class TunnelRoutes {
         addresses = null;
     }
 
-    /** On the control thread. */
+    /** Inside {@link #kernel}: in the dataplane's namespace, under its lock. */
     private List<InterfaceAddresses.Entry> addresses() throws IOException {
         if (!caching) {
             return readAddresses();
@@ -91,16 +91,7 @@ final class TunnelRoutes {
      * outcome lane waited for the control thread, which was woken for each.
      */
     private <T> T kernel(java.util.concurrent.Callable<T> task) throws IOException {
-        if (sameNamespace.get()) {
-            try {
-                return task.call();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
-        }
-        return Dataplane.call(control, task);
+        return sameNamespace.get() ? Dataplane.callHere(task) : Dataplane.call(control, task);
     }
 
     /** The control thread's network namespace ("net:[inode]"), read once on it; null until then. */

@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <p>The socket is drained before the list is read, so a change that comes while it is read leaves a notification
  * behind and the list is read again at the next use. In the network namespace of the thread that called
- * {@link #open()}; one thread at a time (the dataplane's control thread).
+ * {@link #open()}, whichever thread uses it; one thread at a time (the dataplane's route changes, under its lock).
  */
 public final class AddressWatch implements AutoCloseable {
     // <linux/rtnetlink.h>
