@@ -163,9 +163,10 @@ public final class EventQueries {
      * @throws SQLException when the database refuses
      */
     public static Count count(Connection c, Query q, Decoder decoder) throws SQLException {
+        boolean h2 = h2(c);
         List<Object> args = new ArrayList<>();
         String sql = "SELECT COUNT(*), MAX(\"ordering\") FROM \"event_journal\" WHERE "
-                + where(q, args, Window.CORE, h2(c));
+                + where(q, args, Window.CORE, h2);
         long n;
         long lastOffset;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -179,7 +180,7 @@ public final class EventQueries {
         if (q.since().isPresent() || q.until().isPresent()) {
             List<Object> edgeArgs = new ArrayList<>();
             String edges = "SELECT \"ordering\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM"
-                    + " \"event_journal\" WHERE " + where(q, edgeArgs, Window.EDGES, h2(c));
+                    + " \"event_journal\" WHERE " + where(q, edgeArgs, Window.EDGES, h2);
             try (PreparedStatement ps = c.prepareStatement(edges)) {
                 bind(ps, edgeArgs);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -268,11 +269,10 @@ public final class EventQueries {
         return c.getMetaData().getDatabaseProductName().startsWith("H2");
     }
 
-    static int bind(PreparedStatement ps, List<Object> args) throws SQLException {
+    static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
         for (int i = 0; i < args.size(); i++) {
             ps.setObject(i + 1, args.get(i));
         }
-        return args.size();
     }
 
     private static boolean inWindow(Query q, TunnelEvent e) {

@@ -188,12 +188,17 @@ public final class KeyExchanges {
         }
 
         @Override
-        public synchronized byte[] publicValue() {
+        public byte[] publicValue() {
+            return ownPublic().clone();
+        }
+
+        /** Our public value, computed once; never handed out (callers get a copy). */
+        private synchronized byte[] ownPublic() {
             if (pub == null) {
                 pub = new byte[X25519.POINT_SIZE];
                 X25519.generatePublicKey(k, 0, pub, 0);
             }
-            return pub.clone();
+            return pub;
         }
 
         @Override
@@ -207,14 +212,7 @@ public final class KeyExchanges {
         }
 
         private byte[] openSsl(byte[] peer) {
-            byte[] ours;
-            synchronized (this) {
-                if (pub == null) {
-                    publicValue();
-                }
-                ours = pub;
-            }
-            long key = OpenSslX25519.fromKeyPair(k, ours);
+            long key = OpenSslX25519.fromKeyPair(k, ownPublic());
             try {
                 return OpenSslX25519.agree(key, peer); // null when all zeros: OpenSSL refuses that result
             } finally {
