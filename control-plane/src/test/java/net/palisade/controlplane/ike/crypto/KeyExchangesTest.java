@@ -7,6 +7,8 @@ import java.math.BigInteger;
 import java.util.HexFormat;
 import java.util.Random;
 import net.palisade.model.crypto.DhGroup;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,12 +45,63 @@ class KeyExchangesTest {
     })
     void ecpMatchesRfc5903(DhGroup group, String i, String gix, String giy, String r, String grx, String gry,
             String girx) throws Exception {
-        KeyExchange initiator = KeyExchanges.fromPrivate(group, HEX.parseHex(i));
-        KeyExchange responder = KeyExchanges.fromPrivate(group, HEX.parseHex(r));
-        assertThat(HEX.formatHex(initiator.publicValue())).isEqualTo(gix + giy);
-        assertThat(HEX.formatHex(responder.publicValue())).isEqualTo(grx + gry);
-        assertThat(HEX.formatHex(initiator.sharedSecret(HEX.parseHex(grx + gry)))).isEqualTo(girx);
-        assertThat(HEX.formatHex(responder.sharedSecret(HEX.parseHex(gix + giy)))).isEqualTo(girx);
+        // the product's path (libcrypto where it is faster, which this machine has) and Bouncy Castle's, each alone
+        assertThat(KeyExchanges.OPENSSL_ECP).as(OpenSslEcp.unavailableReason()).isTrue();
+        for (boolean openSsl : new boolean[] {true, false}) {
+            KeyExchange initiator = openSsl ? KeyExchanges.fromPrivate(group, HEX.parseHex(i))
+                    : KeyExchanges.ecpOnBouncyCastle(group, HEX.parseHex(i));
+            KeyExchange responder = openSsl ? KeyExchanges.fromPrivate(group, HEX.parseHex(r))
+                    : KeyExchanges.ecpOnBouncyCastle(group, HEX.parseHex(r));
+            assertThat(HEX.formatHex(initiator.publicValue())).isEqualTo(gix + giy);
+            assertThat(HEX.formatHex(responder.publicValue())).isEqualTo(grx + gry);
+            assertThat(HEX.formatHex(initiator.sharedSecret(HEX.parseHex(grx + gry)))).isEqualTo(girx);
+            assertThat(HEX.formatHex(responder.sharedSecret(HEX.parseHex(gix + giy)))).isEqualTo(girx);
+        }
+        // libcrypto on every curve, also where KeyExchanges stays on Bouncy Castle (P-384)
+        assertThat(HEX.formatHex(OpenSslEcp.publicValue(group, HEX.parseHex(i)))).isEqualTo(gix + giy);
+        assertThat(HEX.formatHex(OpenSslEcp.agree(group, HEX.parseHex(r), HEX.parseHex(gix + giy)))).isEqualTo(girx);
+    }
+
+    /** Random scalars: libcrypto's d·G and d·Q equal Bouncy Castle's, on each curve, both ways round. */
+    @ParameterizedTest
+    @EnumSource(value = DhGroup.class, names = {"ECP256", "ECP384", "ECP521"})
+    void ecpThroughOpenSslEqualsBouncyCastle(DhGroup group) throws Exception {
+        Random random = new Random(group.ordinal());
+        for (int n = 0; n < 25; n++) {
+            byte[] a = KeyExchanges.fixed(new BigInteger(group.publicValueBytes() * 4, random).add(BigInteger.ONE),
+                    group.publicValueBytes() / 2);
+            byte[] b = KeyExchanges.fixed(new BigInteger(group.publicValueBytes() * 4 - 3, random).add(BigInteger.ONE),
+                    group.publicValueBytes() / 2);
+            KeyExchange reference = KeyExchanges.ecpOnBouncyCastle(group, a);
+            byte[] theirs = KeyExchanges.ecpOnBouncyCastle(group, b).publicValue();
+            assertThat(OpenSslEcp.publicValue(group, a)).isEqualTo(reference.publicValue());
+            assertThat(OpenSslEcp.agree(group, a, theirs)).isEqualTo(reference.sharedSecret(theirs));
+        }
+    }
+
+    /**
+     * What libcrypto is asked to refuse, it refuses: a coordinate equal to the field prime, a point off the curve,
+     * all zeros; and a scalar equal to the group order makes the point at infinity, refused too.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DhGroup.class, names = {"ECP256", "ECP384", "ECP521"})
+    void ecpThroughOpenSslRefusesWhatIsNotAPoint(DhGroup group) throws Exception {
+        int c = group.publicValueBytes() / 2;
+        X9ECParameters curve = CustomNamedCurves.getByName(group.curveOrFamily());
+        byte[] d = KeyExchanges.fixed(BigInteger.valueOf(12345), c);
+        byte[] valid = KeyExchanges.ecpOnBouncyCastle(group, KeyExchanges.fixed(BigInteger.TWO, c)).publicValue();
+        byte[] offCurve = valid.clone();
+        offCurve[2 * c - 1] ^= 1;
+        byte[] xIsP = valid.clone();
+        System.arraycopy(KeyExchanges.fixed(curve.getCurve().getField().getCharacteristic(), c), 0, xIsP, 0, c);
+        for (byte[] bad : new byte[][] {offCurve, xIsP, new byte[2 * c]}) {
+            assertThatThrownBy(() -> OpenSslEcp.agree(group, d, bad)).isInstanceOf(OpenSslEcp.Refused.class)
+                    .hasMessageContaining("not a point on the curve");
+        }
+        byte[] order = KeyExchanges.fixed(curve.getN(), c);
+        assertThatThrownBy(() -> OpenSslEcp.agree(group, order, valid)).isInstanceOf(OpenSslEcp.Refused.class)
+                .hasMessageContaining("infinity");
+        assertThat(OpenSslEcp.agree(group, d, valid)).hasSize(c);
     }
 
     @Test
