@@ -12,10 +12,10 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
- * The key exchanges of {@link DhGroup}, on Bouncy Castle's group tables: MODP 2048/3072/4096 (RFC 3526 primes from
- * {@link DHStandardGroups}, the JDK's {@code BigInteger.modPow}), NIST P-256/384/521 (RFC 5903; P-256 and P-521
- * computed by OpenSSL's libcrypto when it is there, {@link OpenSslEcp}, else by Bouncy Castle) and X25519 (RFC 7748,
- * RFC 8031; see {@link Curve25519}).
+ * The key exchanges of {@link DhGroup}, on Bouncy Castle's group tables: MODP 1024 to 4096 (RFC 2409 and RFC 3526
+ * primes from {@link DHStandardGroups}; exponentiated by OpenSSL's libcrypto when it is there, {@link OpenSslModp},
+ * else by the JDK), NIST P-256/384/521 (RFC 5903; P-256 and P-521 computed by libcrypto when it is there,
+ * {@link OpenSslEcp}, else by Bouncy Castle) and X25519 (RFC 7748, RFC 8031; see {@link Curve25519}).
  */
 public final class KeyExchanges {
 
@@ -35,7 +35,7 @@ public final class KeyExchanges {
                 // an exponent of twice the group's strength, at least 512 bits (RFC 3526 section 8 estimates)
                 BigInteger x = new BigInteger(1, random.bytes(64)).mod(p.getP().subtract(BigInteger.TWO))
                         .add(BigInteger.ONE);
-                yield new Modp(group, p, x);
+                yield new Modp(group, p, x, OPENSSL_MODP);
             }
             case ECP256, ECP384, ECP521 -> {
                 X9ECParameters c = curve(group);
@@ -54,12 +54,18 @@ public final class KeyExchanges {
     /** A key exchange with a fixed private value (for known-answer tests): MODP exponent, ECP scalar, X25519 key. */
     public static KeyExchange fromPrivate(DhGroup group, byte[] privateValue) {
         return switch (group) {
-            case MODP1024, MODP1536, MODP2048, MODP3072, MODP4096 -> new Modp(group, modp(group), new BigInteger(1, privateValue));
+            case MODP1024, MODP1536, MODP2048, MODP3072, MODP4096 ->
+                    new Modp(group, modp(group), new BigInteger(1, privateValue), OPENSSL_MODP);
             case ECP256, ECP384, ECP521 ->
                     new Ecp(group, curve(group), new BigInteger(1, privateValue), throughOpenSsl(group));
             case CURVE25519 -> new Curve25519(privateValue.clone());
             case NONE -> throw new IllegalArgumentException("no key exchange for group none");
         };
+    }
+
+    /** A MODP exchange with a fixed private value computed by the JDK's {@code BigInteger.modPow} alone (tests). */
+    static KeyExchange modpOnJdk(DhGroup group, byte[] privateValue) {
+        return new Modp(group, modp(group), new BigInteger(1, privateValue), false);
     }
 
     /** An ECP exchange with a fixed private value computed by Bouncy Castle alone (the tests' second path). */
@@ -114,10 +120,23 @@ public final class KeyExchanges {
         }
     }
 
-    private record Modp(DhGroup group, DHParameters params, BigInteger x) implements KeyExchange {
+    private record Modp(DhGroup group, DHParameters params, BigInteger x, boolean openSsl) implements KeyExchange {
         @Override
         public byte[] publicValue() {
-            return fixed(params.getG().modPow(x, params.getP()), group.publicValueBytes());
+            return power(params.getG());
+        }
+
+        /** base^x mod p, {@code publicValueBytes} long: libcrypto's constant-time exponentiation, or the JDK's. */
+        private byte[] power(BigInteger base) {
+            if (!openSsl) {
+                return fixed(base.modPow(x, params.getP()), group.publicValueBytes());
+            }
+            byte[] exponent = x.toByteArray();
+            try {
+                return OpenSslModp.modPow(base, exponent, params.getP());
+            } finally {
+                Arrays.fill(exponent, (byte) 0);
+            }
         }
 
         @Override
@@ -128,7 +147,7 @@ public final class KeyExchanges {
             if (y.compareTo(BigInteger.ONE) <= 0 || y.compareTo(p.subtract(BigInteger.ONE)) >= 0) {
                 throw new KeyExchangeException(group + " public value outside 2..p-2");
             }
-            return fixed(y.modPow(x, p), group.publicValueBytes());
+            return power(y);
         }
 
         @Override
@@ -267,12 +286,18 @@ public final class KeyExchanges {
         }
     }
 
+    /**
+     * Whether {@link Modp} exponentiates through libcrypto ({@link OpenSslModp}: constant-time in the exponent, which
+     * {@code BigInteger.modPow} is not, and faster; KeyExchangeBench, docs/benchmarks.md), else by the JDK.
+     */
+    static final boolean OPENSSL_MODP = OpenSslModp.available();
+
     /** Whether libcrypto's NIST curves can be used ({@link OpenSslEcp#available()}). */
     static final boolean OPENSSL_ECP = OpenSslEcp.available();
 
     /**
      * Whether {@link Ecp} computes in {@code group} through libcrypto, both halves (d·G and d·Q), or on Bouncy
-     * Castle: where libcrypto measured faster. A key pair and agreement (EcpBench, 2026-12-07): P-256 58 µs against
+     * Castle: where libcrypto measured faster. A public value and agreement (KeyExchangeBench, 2026-12-07): P-256 58 µs against
      * 239, P-521 373 against 1,982; but P-384 1,099 against 824 (OpenSSL 3.0 has no special code for P-384), so
      * P-384 stays on Bouncy Castle. The same points either way: the RFC 5903 vectors judge both paths.
      */

@@ -23,7 +23,7 @@ import net.palisade.model.crypto.DhGroup;
  *
  * <p>Why: Bouncy Castle's special-form curves take 0.22 ms for a P-256 key pair and agreement, most of an IKEv1
  * main-mode responder's key-exchange cost; OpenSSL's P-256 is its assembly {@code nistz256} (docs/benchmarks.md,
- * "ECP through OpenSSL").
+ * "Key exchanges through OpenSSL").
  *
  * <p>Loading never throws: without {@code libcrypto.so.3}, one of its functions, or one of the three curves,
  * {@link #available()} is false and {@link KeyExchanges} stays on Bouncy Castle. Handles are linked critical (heap

@@ -134,6 +134,34 @@ class KeyExchangesTest {
         assertThatThrownBy(() -> k.sharedSecret(new byte[10])).isInstanceOf(KeyExchange.KeyExchangeException.class);
     }
 
+    /**
+     * libcrypto's constant-time exponentiation equals the JDK's {@code BigInteger.modPow} (an independent
+     * implementation) for exponents of every length up to the prime's and for any base below p; and the product's
+     * MODP exchange (through libcrypto on this machine) equals the JDK-only one.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DhGroup.class, names = {"MODP1024", "MODP1536", "MODP2048", "MODP3072", "MODP4096"})
+    void modpThroughOpenSslEqualsTheJdk(DhGroup group) throws Exception {
+        assertThat(KeyExchanges.OPENSSL_MODP).as(OpenSslModp.unavailableReason()).isTrue();
+        BigInteger p = KeyExchanges.modpPrime(group);
+        Random random = new Random(group.ordinal());
+        for (int bits : new int[] {1, 8, 160, 512, 513, p.bitLength() - 1}) {
+            BigInteger x = new BigInteger(bits, random).setBit(bits - 1);
+            BigInteger y = new BigInteger(p.bitLength() - 1, random);
+            for (BigInteger base : new BigInteger[] {BigInteger.TWO, y}) {
+                assertThat(OpenSslModp.modPow(base, x.toByteArray(), p))
+                        .isEqualTo(KeyExchanges.fixed(base.modPow(x, p), group.publicValueBytes()));
+            }
+        }
+        byte[] a = KeyExchanges.fixed(new BigInteger(512, random), 64);
+        byte[] theirs = KeyExchanges.modpOnJdk(group, KeyExchanges.fixed(new BigInteger(512, random), 64))
+                .publicValue();
+        KeyExchange product = KeyExchanges.fromPrivate(group, a);
+        KeyExchange jdk = KeyExchanges.modpOnJdk(group, a);
+        assertThat(product.publicValue()).isEqualTo(jdk.publicValue());
+        assertThat(product.sharedSecret(theirs)).isEqualTo(jdk.sharedSecret(theirs));
+    }
+
     /** MODP agreement, range checks, and the shape of RFC 3526's primes. */
     @ParameterizedTest
     @EnumSource(value = DhGroup.class, names = {"MODP1024", "MODP1536", "MODP2048", "MODP3072", "MODP4096"})
