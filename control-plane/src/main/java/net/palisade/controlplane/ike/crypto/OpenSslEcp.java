@@ -10,7 +10,6 @@ import java.lang.invoke.MethodHandle;
 import java.util.EnumMap;
 import java.util.Map;
 
-import net.palisade.dataplane.io.NativeLibrary;
 import net.palisade.model.crypto.DhGroup;
 
 /**
@@ -32,69 +31,51 @@ import net.palisade.model.crypto.DhGroup;
 @SuppressWarnings("restricted") // links native code; run with --enable-native-access=ALL-UNNAMED
 public final class OpenSslEcp {
 
-    private static final NativeLibrary LIB = new NativeLibrary("libcrypto.so.3");
     /** {@code POINT_CONVERSION_UNCOMPRESSED}: 0x04 || X || Y. */
     private static final int UNCOMPRESSED = 4;
-    /** {@code BN_FLG_CONSTTIME}. */
-    private static final int BN_FLG_CONSTTIME = 0x04;
 
     /** {@code EC_GROUP *EC_GROUP_new_by_curve_name(int nid);} */
-    private static final MethodHandle GROUP_BY_NID = LIB.link("EC_GROUP_new_by_curve_name",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
+    private static final MethodHandle GROUP_BY_NID = Libcrypto.linkPlain("EC_GROUP_new_by_curve_name",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
     /** {@code EC_POINT *EC_POINT_new(const EC_GROUP *group);} */
-    private static final MethodHandle POINT_NEW = link("EC_POINT_new", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final MethodHandle POINT_NEW = Libcrypto.link("EC_POINT_new",
+            FunctionDescriptor.of(ADDRESS, ADDRESS));
     /** {@code void EC_POINT_clear_free(EC_POINT *point);} */
-    private static final MethodHandle POINT_CLEAR_FREE = link("EC_POINT_clear_free",
+    private static final MethodHandle POINT_CLEAR_FREE = Libcrypto.link("EC_POINT_clear_free",
             FunctionDescriptor.ofVoid(ADDRESS));
     /**
      * {@code int EC_POINT_mul(const EC_GROUP *group, EC_POINT *r, const BIGNUM *n, const EC_POINT *q,
      * const BIGNUM *m, BN_CTX *ctx);}
      */
-    private static final MethodHandle POINT_MUL = link("EC_POINT_mul",
+    private static final MethodHandle POINT_MUL = Libcrypto.link("EC_POINT_mul",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     /**
      * {@code size_t EC_POINT_point2oct(const EC_GROUP *group, const EC_POINT *p, point_conversion_form_t form,
      * unsigned char *buf, size_t len, BN_CTX *ctx);}
      */
-    private static final MethodHandle POINT2OCT = link("EC_POINT_point2oct",
+    private static final MethodHandle POINT2OCT = Libcrypto.link("EC_POINT_point2oct",
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
     /**
      * {@code int EC_POINT_oct2point(const EC_GROUP *group, EC_POINT *p, const unsigned char *buf, size_t len,
      * BN_CTX *ctx);}
      */
-    private static final MethodHandle OCT2POINT = link("EC_POINT_oct2point",
+    private static final MethodHandle OCT2POINT = Libcrypto.link("EC_POINT_oct2point",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     /** {@code int EC_POINT_is_at_infinity(const EC_GROUP *group, const EC_POINT *p);} */
-    private static final MethodHandle AT_INFINITY = link("EC_POINT_is_at_infinity",
+    private static final MethodHandle AT_INFINITY = Libcrypto.link("EC_POINT_is_at_infinity",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     /**
      * {@code int EC_POINT_get_affine_coordinates(const EC_GROUP *group, const EC_POINT *p, BIGNUM *x, BIGNUM *y,
      * BN_CTX *ctx);}
      */
-    private static final MethodHandle AFFINE = link("EC_POINT_get_affine_coordinates",
+    private static final MethodHandle AFFINE = Libcrypto.link("EC_POINT_get_affine_coordinates",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    /** {@code BIGNUM *BN_bin2bn(const unsigned char *s, int len, BIGNUM *ret);} */
-    private static final MethodHandle BIN2BN = link("BN_bin2bn",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-    /** {@code BIGNUM *BN_new(void);} */
-    private static final MethodHandle BN_NEW = link("BN_new", FunctionDescriptor.of(ADDRESS));
-    /** {@code int BN_bn2binpad(const BIGNUM *a, unsigned char *to, int tolen);} */
-    private static final MethodHandle BN2BINPAD = link("BN_bn2binpad",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    /** {@code void BN_set_flags(BIGNUM *b, int n);} */
-    private static final MethodHandle BN_SET_FLAGS = link("BN_set_flags",
-            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-    /** {@code void BN_clear_free(BIGNUM *a);} */
-    private static final MethodHandle BN_CLEAR_FREE = link("BN_clear_free", FunctionDescriptor.ofVoid(ADDRESS));
-    /** {@code void ERR_clear_error(void);} */
-    private static final MethodHandle ERR_CLEAR = link("ERR_clear_error", FunctionDescriptor.ofVoid());
-
     /** Each curve's EC_GROUP, made once and shared read-only by every thread for the JVM's life. */
     private static final Map<DhGroup, MemorySegment> GROUPS = new EnumMap<>(DhGroup.class);
     private static final String FAILURE;
 
     static {
-        String failure = LIB.failure();
+        String failure = Libcrypto.failure();
         if (failure == null) {
             // NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1 (include/openssl/obj_mac.h)
             failure = group(DhGroup.ECP256, 415);
@@ -111,7 +92,7 @@ public final class OpenSslEcp {
         try {
             MemorySegment g = (MemorySegment) GROUP_BY_NID.invokeExact(nid);
             if (g.equals(MemorySegment.NULL)) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 return "libcrypto.so.3 has no curve " + group.curveOrFamily();
             }
             GROUPS.put(group, g);
@@ -143,18 +124,18 @@ public final class OpenSslEcp {
         MemorySegment scalar = MemorySegment.NULL;
         MemorySegment q = MemorySegment.NULL;
         try {
-            scalar = scalar(d);
+            scalar = Libcrypto.secret(d);
             q = newPoint(g);
             if ((int) POINT_MUL.invokeExact(g, q, scalar, MemorySegment.NULL, MemorySegment.NULL,
                     MemorySegment.NULL) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EC_POINT_mul (d·G) failed on " + group);
             }
             byte[] encoded = new byte[1 + 2 * c];
             long n = (long) POINT2OCT.invokeExact(g, q, UNCOMPRESSED, MemorySegment.ofArray(encoded),
                     (long) encoded.length, MemorySegment.NULL);
             if (n != encoded.length || encoded[0] != UNCOMPRESSED) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EC_POINT_point2oct gave " + n + " octets on " + group);
             }
             byte[] out = new byte[2 * c];
@@ -201,31 +182,25 @@ public final class OpenSslEcp {
             theirs = newPoint(g);
             if ((int) OCT2POINT.invokeExact(g, theirs, MemorySegment.ofArray(encoded), (long) encoded.length,
                     MemorySegment.NULL) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new Refused(group + " public value is not a point on the curve");
             }
-            scalar = scalar(d);
+            scalar = Libcrypto.secret(d);
             product = newPoint(g);
             if ((int) POINT_MUL.invokeExact(g, product, MemorySegment.NULL, theirs, scalar,
                     MemorySegment.NULL) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EC_POINT_mul (d·Q) failed on " + group);
             }
             if ((int) AT_INFINITY.invokeExact(g, product) != 0) {
                 throw new Refused(group + " shared point is the point at infinity");
             }
-            x = (MemorySegment) BN_NEW.invokeExact();
-            nonNull(x, "BN_new");
+            x = Libcrypto.newBignum();
             if ((int) AFFINE.invokeExact(g, product, x, MemorySegment.NULL, MemorySegment.NULL) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EC_POINT_get_affine_coordinates failed on " + group);
             }
-            byte[] out = new byte[c];
-            if ((int) BN2BINPAD.invokeExact(x, MemorySegment.ofArray(out), c) != c) {
-                clearErrors();
-                throw new IllegalStateException("BN_bn2binpad failed on " + group);
-            }
-            return out;
+            return Libcrypto.octets(x, c);
         } catch (RuntimeException | Error | Refused e) {
             throw e;
         } catch (Throwable t) {
@@ -245,50 +220,21 @@ public final class OpenSslEcp {
         return g;
     }
 
-    /** The scalar as a constant-time BIGNUM; the caller clears and frees it. */
-    private static MemorySegment scalar(byte[] d) throws Throwable {
-        MemorySegment bn = (MemorySegment) BIN2BN.invokeExact(MemorySegment.ofArray(d), d.length, MemorySegment.NULL);
-        nonNull(bn, "BN_bin2bn");
-        BN_SET_FLAGS.invokeExact(bn, BN_FLG_CONSTTIME);
-        return bn;
-    }
-
     private static MemorySegment newPoint(MemorySegment g) throws Throwable {
         MemorySegment p = (MemorySegment) POINT_NEW.invokeExact(g);
-        nonNull(p, "EC_POINT_new");
+        Libcrypto.nonNull(p, "EC_POINT_new");
         return p;
     }
 
     /** Clears and frees a BIGNUM and a point; NULL is skipped. */
     private static void release(MemorySegment bn, MemorySegment point) {
+        Libcrypto.clearFree(bn);
         try {
-            if (!bn.equals(MemorySegment.NULL)) {
-                BN_CLEAR_FREE.invokeExact(bn);
-            }
             if (!point.equals(MemorySegment.NULL)) {
                 POINT_CLEAR_FREE.invokeExact(point);
             }
         } catch (Throwable t) {
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         }
-    }
-
-    private static void nonNull(MemorySegment p, String call) {
-        if (p.equals(MemorySegment.NULL)) {
-            clearErrors();
-            throw new IllegalStateException(call + " returned NULL");
-        }
-    }
-
-    private static void clearErrors() {
-        try {
-            ERR_CLEAR.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError("FFM downcall failed unexpectedly", t);
-        }
-    }
-
-    private static MethodHandle link(String name, FunctionDescriptor descriptor) {
-        return LIB.link(name, descriptor, true);
     }
 }

@@ -10,8 +10,6 @@ import java.math.BigInteger;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import net.palisade.dataplane.io.NativeLibrary;
-
 /**
  * Modular exponentiation for the MODP groups through OpenSSL 3's libcrypto ({@code BN_mod_exp_mont_consttime}, FFM
  * downcalls): base^x mod p in constant time for the secret exponent, where the JDK's {@code BigInteger.modPow}
@@ -26,42 +24,22 @@ import net.palisade.dataplane.io.NativeLibrary;
 @SuppressWarnings("restricted") // links native code; run with --enable-native-access=ALL-UNNAMED
 public final class OpenSslModp {
 
-    private static final NativeLibrary LIB = new NativeLibrary("libcrypto.so.3");
-    /** {@code BN_FLG_CONSTTIME}. */
-    private static final int BN_FLG_CONSTTIME = 0x04;
-
-    /** {@code BIGNUM *BN_bin2bn(const unsigned char *s, int len, BIGNUM *ret);} */
-    private static final MethodHandle BIN2BN = link("BN_bin2bn",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-    /** {@code BIGNUM *BN_new(void);} */
-    private static final MethodHandle BN_NEW = link("BN_new", FunctionDescriptor.of(ADDRESS));
-    /** {@code int BN_bn2binpad(const BIGNUM *a, unsigned char *to, int tolen);} */
-    private static final MethodHandle BN2BINPAD = link("BN_bn2binpad",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    /** {@code void BN_set_flags(BIGNUM *b, int n);} */
-    private static final MethodHandle BN_SET_FLAGS = link("BN_set_flags",
-            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-    /** {@code void BN_clear_free(BIGNUM *a);} */
-    private static final MethodHandle BN_CLEAR_FREE = link("BN_clear_free", FunctionDescriptor.ofVoid(ADDRESS));
     /** {@code BN_CTX *BN_CTX_new(void);} */
-    private static final MethodHandle CTX_NEW = link("BN_CTX_new", FunctionDescriptor.of(ADDRESS));
+    private static final MethodHandle CTX_NEW = Libcrypto.link("BN_CTX_new", FunctionDescriptor.of(ADDRESS));
     /** {@code void BN_CTX_free(BN_CTX *c);} */
-    private static final MethodHandle CTX_FREE = link("BN_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle CTX_FREE = Libcrypto.link("BN_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
     /** {@code BN_MONT_CTX *BN_MONT_CTX_new(void);} */
-    private static final MethodHandle MONT_NEW = link("BN_MONT_CTX_new", FunctionDescriptor.of(ADDRESS));
+    private static final MethodHandle MONT_NEW = Libcrypto.link("BN_MONT_CTX_new", FunctionDescriptor.of(ADDRESS));
     /** {@code int BN_MONT_CTX_set(BN_MONT_CTX *mont, const BIGNUM *mod, BN_CTX *ctx);} */
-    private static final MethodHandle MONT_SET = link("BN_MONT_CTX_set",
+    private static final MethodHandle MONT_SET = Libcrypto.link("BN_MONT_CTX_set",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     /**
      * {@code int BN_mod_exp_mont_consttime(BIGNUM *rr, const BIGNUM *a, const BIGNUM *p, const BIGNUM *m, BN_CTX *ctx,
      * BN_MONT_CTX *in_mont);}
      */
-    private static final MethodHandle MOD_EXP = link("BN_mod_exp_mont_consttime",
+    private static final MethodHandle MOD_EXP = Libcrypto.link("BN_mod_exp_mont_consttime",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    /** {@code void ERR_clear_error(void);} */
-    private static final MethodHandle ERR_CLEAR = link("ERR_clear_error", FunctionDescriptor.ofVoid());
-
-    private static final String FAILURE = LIB.failure();
+    private static final String FAILURE = Libcrypto.failure();
 
     /** A prime loaded into libcrypto with its Montgomery context; never freed (five groups at most). */
     private record Modulus(MemorySegment p, MemorySegment mont, int bytes) {
@@ -97,34 +75,25 @@ public final class OpenSslModp {
         MemorySegment r = MemorySegment.NULL;
         MemorySegment ctx = MemorySegment.NULL;
         try {
-            a = bignum(baseOctets);
-            e = bignum(x);
-            BN_SET_FLAGS.invokeExact(e, BN_FLG_CONSTTIME);
-            r = (MemorySegment) BN_NEW.invokeExact();
-            nonNull(r, "BN_new");
+            a = Libcrypto.bignum(baseOctets);
+            e = Libcrypto.secret(x);
+            r = Libcrypto.newBignum();
             ctx = (MemorySegment) CTX_NEW.invokeExact();
-            nonNull(ctx, "BN_CTX_new");
+            Libcrypto.nonNull(ctx, "BN_CTX_new");
             if ((int) MOD_EXP.invokeExact(r, a, e, m.p(), ctx, m.mont()) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("BN_mod_exp_mont_consttime failed");
             }
-            byte[] out = new byte[m.bytes()];
-            if ((int) BN2BINPAD.invokeExact(r, MemorySegment.ofArray(out), m.bytes()) != m.bytes()) {
-                clearErrors();
-                throw new IllegalStateException("BN_bn2binpad failed");
-            }
-            return out;
+            return Libcrypto.octets(r, m.bytes());
         } catch (RuntimeException | Error t) {
             throw t;
         } catch (Throwable t) {
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         } finally {
+            Libcrypto.clearFree(a);
+            Libcrypto.clearFree(e);
+            Libcrypto.clearFree(r);
             try {
-                for (MemorySegment bn : new MemorySegment[] {a, e, r}) {
-                    if (!bn.equals(MemorySegment.NULL)) {
-                        BN_CLEAR_FREE.invokeExact(bn);
-                    }
-                }
                 if (!ctx.equals(MemorySegment.NULL)) {
                     CTX_FREE.invokeExact(ctx);
                 }
@@ -137,14 +106,14 @@ public final class OpenSslModp {
     private static Modulus load(BigInteger p) {
         int bytes = (p.bitLength() + 7) / 8;
         try {
-            MemorySegment bn = bignum(KeyExchanges.fixed(p, bytes));
+            MemorySegment bn = Libcrypto.bignum(KeyExchanges.fixed(p, bytes));
             MemorySegment mont = (MemorySegment) MONT_NEW.invokeExact();
-            nonNull(mont, "BN_MONT_CTX_new");
+            Libcrypto.nonNull(mont, "BN_MONT_CTX_new");
             MemorySegment ctx = (MemorySegment) CTX_NEW.invokeExact();
-            nonNull(ctx, "BN_CTX_new");
+            Libcrypto.nonNull(ctx, "BN_CTX_new");
             try {
                 if ((int) MONT_SET.invokeExact(mont, bn, ctx) != 1) {
-                    clearErrors();
+                    Libcrypto.clearErrors();
                     throw new IllegalStateException("BN_MONT_CTX_set failed");
                 }
             } finally {
@@ -156,31 +125,5 @@ public final class OpenSslModp {
         } catch (Throwable t) {
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         }
-    }
-
-    private static MemorySegment bignum(byte[] octets) throws Throwable {
-        MemorySegment bn = (MemorySegment) BIN2BN.invokeExact(MemorySegment.ofArray(octets), octets.length,
-                MemorySegment.NULL);
-        nonNull(bn, "BN_bin2bn");
-        return bn;
-    }
-
-    private static void nonNull(MemorySegment p, String call) {
-        if (p.equals(MemorySegment.NULL)) {
-            clearErrors();
-            throw new IllegalStateException(call + " returned NULL");
-        }
-    }
-
-    private static void clearErrors() {
-        try {
-            ERR_CLEAR.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError("FFM downcall failed unexpectedly", t);
-        }
-    }
-
-    private static MethodHandle link(String name, FunctionDescriptor descriptor) {
-        return LIB.link(name, descriptor, true);
     }
 }

@@ -9,7 +9,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-import net.palisade.dataplane.io.NativeLibrary;
 
 /**
  * X25519 (RFC 7748) through OpenSSL 3's libcrypto, as FFM downcalls. {@link KeyExchanges} makes our native key from
@@ -20,17 +19,16 @@ import net.palisade.dataplane.io.NativeLibrary;
  *
  * <p>Loading never throws: without {@code libcrypto.so.3} or one of its functions {@link #available()} is false.
  *
- * <p>Every handle is linked {@link java.lang.foreign.Linker.Option#critical(boolean) critical(true)} through the
- * dataplane's {@link NativeLibrary}: the octets go in and out as heap segments without a copy. Sound because these
- * calls never block nor call back into Java and take tens of microseconds at most (one scalar multiplication).
+ * <p>Every handle is linked {@link java.lang.foreign.Linker.Option#critical(boolean) critical(true)} through
+ * {@link Libcrypto} (shared with {@link OpenSslEcp} and {@link OpenSslModp}): the octets go in and out as heap
+ * segments without a copy. Sound because these calls never block nor call back into Java and take tens of
+ * microseconds at most (one scalar multiplication).
  */
 @SuppressWarnings("restricted") // links native code; run with --enable-native-access=ALL-UNNAMED
 public final class OpenSslX25519 {
 
     static final int SIZE = 32;
 
-    /** libcrypto, loaded once; every handle below is linked from it (null when it or the function is missing). */
-    private static final NativeLibrary LIB = new NativeLibrary("libcrypto.so.3");
     /** "X25519" as a C string, for the key-type parameters; lives as long as the JVM. */
     private static final MemorySegment X25519_NAME;
     /** {@code OSSL_PKEY_PARAM_PRIV_KEY} and {@code OSSL_PKEY_PARAM_PUB_KEY} as C strings. */
@@ -53,49 +51,47 @@ public final class OpenSslX25519 {
      * {@code EVP_PKEY *EVP_PKEY_new_raw_private_key_ex(OSSL_LIB_CTX *libctx, const char *keytype, const char *propq,
      * const unsigned char *priv, size_t len);}
      */
-    private static final MethodHandle NEW_PRIVATE = link("EVP_PKEY_new_raw_private_key_ex",
+    private static final MethodHandle NEW_PRIVATE = Libcrypto.link("EVP_PKEY_new_raw_private_key_ex",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     /** {@code EVP_PKEY_new_raw_public_key_ex}, same parameters. */
-    private static final MethodHandle NEW_PUBLIC = link("EVP_PKEY_new_raw_public_key_ex",
+    private static final MethodHandle NEW_PUBLIC = Libcrypto.link("EVP_PKEY_new_raw_public_key_ex",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     /** {@code int EVP_PKEY_get_raw_public_key(const EVP_PKEY *pkey, unsigned char *pub, size_t *len);} */
-    private static final MethodHandle GET_PUBLIC = link("EVP_PKEY_get_raw_public_key",
+    private static final MethodHandle GET_PUBLIC = Libcrypto.link("EVP_PKEY_get_raw_public_key",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     /** {@code void EVP_PKEY_free(EVP_PKEY *pkey);} */
-    private static final MethodHandle PKEY_FREE = link("EVP_PKEY_free", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle PKEY_FREE = Libcrypto.link("EVP_PKEY_free", FunctionDescriptor.ofVoid(ADDRESS));
     /** {@code EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_pkey(OSSL_LIB_CTX *libctx, EVP_PKEY *pkey, const char *propq);} */
-    private static final MethodHandle CTX_FROM_PKEY = link("EVP_PKEY_CTX_new_from_pkey",
+    private static final MethodHandle CTX_FROM_PKEY = Libcrypto.link("EVP_PKEY_CTX_new_from_pkey",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     /** {@code EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_name(OSSL_LIB_CTX *libctx, const char *name, const char *propq);} */
-    private static final MethodHandle CTX_FROM_NAME = link("EVP_PKEY_CTX_new_from_name",
+    private static final MethodHandle CTX_FROM_NAME = Libcrypto.link("EVP_PKEY_CTX_new_from_name",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     /** {@code void EVP_PKEY_CTX_free(EVP_PKEY_CTX *ctx);} */
-    private static final MethodHandle CTX_FREE = link("EVP_PKEY_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle CTX_FREE = Libcrypto.link("EVP_PKEY_CTX_free",
+            FunctionDescriptor.ofVoid(ADDRESS));
     /** {@code int EVP_PKEY_keygen_init(EVP_PKEY_CTX *ctx);} */
-    private static final MethodHandle KEYGEN_INIT = link("EVP_PKEY_keygen_init",
+    private static final MethodHandle KEYGEN_INIT = Libcrypto.link("EVP_PKEY_keygen_init",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     /** {@code int EVP_PKEY_keygen(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey);} */
-    private static final MethodHandle KEYGEN = link("EVP_PKEY_keygen",
+    private static final MethodHandle KEYGEN = Libcrypto.link("EVP_PKEY_keygen",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     /** {@code int EVP_PKEY_derive_init(EVP_PKEY_CTX *ctx);} */
-    private static final MethodHandle DERIVE_INIT = link("EVP_PKEY_derive_init",
+    private static final MethodHandle DERIVE_INIT = Libcrypto.link("EVP_PKEY_derive_init",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     /** {@code int EVP_PKEY_derive_set_peer_ex(EVP_PKEY_CTX *ctx, EVP_PKEY *peer, int validate_peer);} */
-    private static final MethodHandle SET_PEER = link("EVP_PKEY_derive_set_peer_ex",
+    private static final MethodHandle SET_PEER = Libcrypto.link("EVP_PKEY_derive_set_peer_ex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     /** {@code int EVP_PKEY_derive(EVP_PKEY_CTX *ctx, unsigned char *key, size_t *keylen);} */
-    private static final MethodHandle DERIVE = link("EVP_PKEY_derive",
+    private static final MethodHandle DERIVE = Libcrypto.link("EVP_PKEY_derive",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     /** {@code int EVP_PKEY_fromdata_init(EVP_PKEY_CTX *ctx);} */
-    private static final MethodHandle FROMDATA_INIT = link("EVP_PKEY_fromdata_init",
+    private static final MethodHandle FROMDATA_INIT = Libcrypto.link("EVP_PKEY_fromdata_init",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     /** {@code int EVP_PKEY_fromdata(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey, int selection, OSSL_PARAM params[]);} */
-    private static final MethodHandle FROMDATA = link("EVP_PKEY_fromdata",
+    private static final MethodHandle FROMDATA = Libcrypto.link("EVP_PKEY_fromdata",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-    /** {@code void ERR_clear_error(void);} */
-    private static final MethodHandle ERR_CLEAR = link("ERR_clear_error", FunctionDescriptor.ofVoid());
-
-    private static final String FAILURE = LIB.failure();
+    private static final String FAILURE = Libcrypto.failure();
 
     private OpenSslX25519() {
     }
@@ -118,7 +114,7 @@ public final class OpenSslX25519 {
         try {
             MemorySegment p = (MemorySegment) NEW_PRIVATE.invokeExact(MemorySegment.NULL, X25519_NAME,
                     MemorySegment.NULL, MemorySegment.ofArray(k), (long) SIZE);
-            return nonNull(p, "EVP_PKEY_new_raw_private_key_ex");
+            return Libcrypto.nonNull(p, "EVP_PKEY_new_raw_private_key_ex");
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -132,7 +128,7 @@ public final class OpenSslX25519 {
             long[] out = new long[1];
             int ok = (int) KEYGEN.invokeExact(MemorySegment.ofAddress(ctx), MemorySegment.ofArray(out));
             if (ok != 1 || out[0] == 0) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EVP_PKEY_keygen failed");
             }
             return out[0];
@@ -148,9 +144,9 @@ public final class OpenSslX25519 {
         try {
             MemorySegment ctx = (MemorySegment) CTX_FROM_NAME.invokeExact(MemorySegment.NULL, X25519_NAME,
                     MemorySegment.NULL);
-            long c = nonNull(ctx, "EVP_PKEY_CTX_new_from_name");
+            long c = Libcrypto.nonNull(ctx, "EVP_PKEY_CTX_new_from_name");
             if ((int) KEYGEN_INIT.invokeExact(ctx) != 1) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EVP_PKEY_keygen_init failed");
             }
             return c;
@@ -180,7 +176,7 @@ public final class OpenSslX25519 {
             int ok = (int) GET_PUBLIC.invokeExact(MemorySegment.ofAddress(key), MemorySegment.ofArray(pub),
                     MemorySegment.ofArray(len));
             if (ok != 1 || len[0] != SIZE) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 throw new IllegalStateException("EVP_PKEY_get_raw_public_key failed");
             }
             return pub;
@@ -205,19 +201,19 @@ public final class OpenSslX25519 {
             theirs = (MemorySegment) NEW_PUBLIC.invokeExact(MemorySegment.NULL, X25519_NAME, MemorySegment.NULL,
                     MemorySegment.ofArray(peer), (long) SIZE);
             if (theirs.equals(MemorySegment.NULL)) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 return null;
             }
             ctx = (MemorySegment) CTX_FROM_PKEY.invokeExact(MemorySegment.NULL, MemorySegment.ofAddress(key),
                     MemorySegment.NULL);
-            nonNull(ctx, "EVP_PKEY_CTX_new_from_pkey");
+            Libcrypto.nonNull(ctx, "EVP_PKEY_CTX_new_from_pkey");
             byte[] out = new byte[SIZE];
             long[] len = {SIZE};
             // validate_peer 0: an X25519 public key has nothing to check (any 32 octets is a u-coordinate)
             if ((int) DERIVE_INIT.invokeExact(ctx) != 1 || (int) SET_PEER.invokeExact(ctx, theirs, 0) != 1
                     || (int) DERIVE.invokeExact(ctx, MemorySegment.ofArray(out), MemorySegment.ofArray(len)) != 1
                     || len[0] != SIZE) {
-                clearErrors();
+                Libcrypto.clearErrors();
                 return null;
             }
             return out;
@@ -261,11 +257,11 @@ public final class OpenSslX25519 {
             param(params, 1, PUB_NAME, pubData);
             try {
                 ctx = (MemorySegment) CTX_FROM_NAME.invokeExact(MemorySegment.NULL, X25519_NAME, MemorySegment.NULL);
-                nonNull(ctx, "EVP_PKEY_CTX_new_from_name");
+                Libcrypto.nonNull(ctx, "EVP_PKEY_CTX_new_from_name");
                 long[] out = new long[1];
                 if ((int) FROMDATA_INIT.invokeExact(ctx) != 1 || (int) FROMDATA.invokeExact(ctx,
                         MemorySegment.ofArray(out), EVP_PKEY_KEYPAIR, params) != 1 || out[0] == 0) {
-                    clearErrors();
+                    Libcrypto.clearErrors();
                     throw new IllegalStateException("EVP_PKEY_fromdata failed");
                 }
                 return out[0];
@@ -303,25 +299,5 @@ public final class OpenSslX25519 {
         } catch (Throwable t) {
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         }
-    }
-
-    private static long nonNull(MemorySegment p, String call) throws Throwable {
-        if (p.equals(MemorySegment.NULL)) {
-            clearErrors();
-            throw new IllegalStateException(call + " returned NULL");
-        }
-        return p.address();
-    }
-
-    private static void clearErrors() {
-        try {
-            ERR_CLEAR.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError("FFM downcall failed unexpectedly", t);
-        }
-    }
-
-    private static MethodHandle link(String name, FunctionDescriptor descriptor) {
-        return LIB.link(name, descriptor, true);
     }
 }
