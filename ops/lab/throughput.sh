@@ -4,6 +4,9 @@
 # tunnel) with ESP in UDP (udpencap) and plain ESP (IP protocol 50), 1 and 2 workers per gateway. iperf3 host-a ->
 # host-b with 1 TCP stream and with 4. Last, 2 workers and two tunnels (two SA pairs whose SPIs land on different
 # workers: palisade-pair.sh --tunnels 2), iperf3 through both at once with 1 and 2 streams each (2 and 4 in all).
+# Both gateways run on this one box, and `palisade run` pins worker i to CPU i, so by default both gateways' worker 0
+# share CPU 0. A last row, labelled, gives each gateway a CPU of its own (palisade-pair.sh --cpus-a 0 --cpus-b 1),
+# as two real gateways have it; the rows above keep the default placement.
 #   ops/lab/throughput.sh [SECONDS]     (as root; default 10 s per measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +30,12 @@ for encap in udp raw; do
   echo "== Palisade <-> Palisade, $encap, 2 workers, 2 tunnels" | tee -a "$out"
   "$here/palisade-pair.sh" --workers 2 --tunnels 2 $flag --seconds "$secs" --streams 1,2 2>&1 \
     | grep -E '^palisade-pair: iperf3' | tee -a "$out"
+done
+for encap in udp raw; do
+  echo "== Palisade <-> Palisade, $encap, 1 worker, gw-a on CPU 0, gw-b on CPU 1" | tee -a "$out"
+  flag=""; [ "$encap" = raw ] && flag="--raw"
+  "$here/palisade-pair.sh" --workers 1 --cpus-a 0 --cpus-b 1 $flag --seconds "$secs" --streams "${streams// /,}" 2>&1 \
+    | grep -E '^palisade-pair: iperf3' | sed 's/worker(s), /worker(s), split CPUs, /' | tee -a "$out"
 done
 echo "== done, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 
@@ -76,6 +85,20 @@ for encap in udp raw; do
       r=$(ratio "$v" "${ss[udp$((n * 2))]:--}")
     else
       r=$(percent "$v" "$(figure "\(aes-128-gcm, udpencap, 2 worker\(s\), $n stream\(s\) per tunnel, 2 tunnels\)")")
+    fi
+    row="$row | $v${r:+ ($r)}"
+  done
+done
+echo "$row |"
+row="| Palisade <-> Palisade, 1 worker per gateway, gw-a on CPU 0, gw-b on CPU 1 (not the default placement)"
+for encap in udp raw; do
+  label="udpencap"; [ "$encap" = raw ] && label="raw ESP"
+  for n in $streams; do
+    v=$(figure "\(aes-128-gcm, $label, 1 worker\(s\), split CPUs, $n stream\(s\)\)")
+    if [ "$encap" = udp ]; then
+      r=$(ratio "$v" "${ss[udp$n]}")
+    else
+      r=$(percent "$v" "$(figure "\(aes-128-gcm, udpencap, 1 worker\(s\), split CPUs, $n stream\(s\)\)")")
     fi
     row="$row | $v${r:+ ($r)}"
   done

@@ -57,6 +57,32 @@ final class LibCrypto {
     /** {@code void ERR_clear_error(void);} (after a failed call, so the thread's error queue stays empty) */
     static final MethodHandle ERR_CLEAR_ERROR = link("ERR_clear_error", FunctionDescriptor.ofVoid(), false);
 
+    /** {@code EVP_CIPHER *EVP_CIPHER_fetch(OSSL_LIB_CTX *ctx, const char *algorithm, const char *properties);} */
+    static final MethodHandle CIPHER_FETCH = link("EVP_CIPHER_fetch",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS), false);
+
+    /** {@code const OSSL_PROVIDER *EVP_CIPHER_get0_provider(const EVP_CIPHER *cipher);} */
+    static final MethodHandle CIPHER_GET0_PROVIDER = link("EVP_CIPHER_get0_provider",
+            FunctionDescriptor.of(ADDRESS, ADDRESS), false);
+
+    /** {@code void *OSSL_PROVIDER_get0_provider_ctx(const OSSL_PROVIDER *prov);} */
+    static final MethodHandle PROVIDER_GET0_PROVIDER_CTX = link("OSSL_PROVIDER_get0_provider_ctx",
+            FunctionDescriptor.of(ADDRESS, ADDRESS), false);
+
+    /**
+     * {@code const OSSL_ALGORITHM *OSSL_PROVIDER_query_operation(const OSSL_PROVIDER *prov, int operation_id,
+     * int *no_cache);}
+     */
+    static final MethodHandle PROVIDER_QUERY_OPERATION = link("OSSL_PROVIDER_query_operation",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS), false);
+
+    /**
+     * {@code void OSSL_PROVIDER_unquery_operation(const OSSL_PROVIDER *prov, int operation_id,
+     * const OSSL_ALGORITHM *algs);}
+     */
+    static final MethodHandle PROVIDER_UNQUERY_OPERATION = link("OSSL_PROVIDER_unquery_operation",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS), false);
+
     // ---- per packet (critical) ----------------------------------------------------------------------------
 
     /**

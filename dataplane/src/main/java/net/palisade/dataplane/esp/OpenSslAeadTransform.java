@@ -3,8 +3,10 @@ package net.palisade.dataplane.esp;
 import static net.palisade.dataplane.esp.EspConstants.AEAD_EXPLICIT_IV_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.AEAD_ICV_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.AEAD_SALT_LENGTH;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -26,13 +28,21 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  *   <li>AAD = SPI || sequence number, or SPI || ESN high 32 bits || ESN low 32 bits.
  * </ul>
  *
- * <p>Two {@code EVP_CIPHER_CTX}s per instance, one per direction, keyed once at construction
- * ({@code EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, NULL)}). Per packet only the nonce is set
- * ({@code EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce)}), then AAD update, data update, final, and
- * {@code EVP_CTRL_AEAD_GET_TAG} / {@code SET_TAG}. The packet's heap arrays go to libcrypto directly
+ * <p>Two cipher contexts per instance, one per direction, keyed once at construction. By default they are the
+ * provider's own ({@link ProviderAead}: its {@code newctx}, {@code encrypt_init} with the key), and per packet the
+ * provider's functions are called directly — {@code encrypt_init} with the nonce only, AAD update, data update,
+ * final, and the tag through {@code get_ctx_params} / {@code set_ctx_params} — which is what the EVP functions
+ * call, without the EVP layer's own work (in OpenSSL 3.0 about 100 ns a packet of {@code OSSL_PARAM} lookups by
+ * name). If libcrypto does not offer the provider's functions, two {@code EVP_CIPHER_CTX}s
+ * ({@code EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, NULL)}) and per packet
+ * {@code EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce)}, AAD update, data update, final, and
+ * {@code EVP_CTRL_AEAD_GET_TAG} / {@code SET_TAG}. Both give the same packets.
+ *
+ * <p>The packet's heap arrays go to libcrypto directly
  * ({@link java.lang.foreign.Linker.Option#critical(boolean) critical(true)} downcalls): no copy of the data (only
- * the 16-octet tag goes through a scratch array). The {@code MemorySegment} views of the caller's arrays are
- * kept from call to call while array and offset stay the same, as a worker's buffers do, so a packet allocates
+ * the 16-octet tag goes through a scratch array, native memory on the provider path). The {@code MemorySegment}
+ * views of the caller's arrays are kept from call to call while array and offset stay the same, as a worker's
+ * buffers do, so a packet allocates
  * nothing (JMH {@code -prof gc}: 0 B/op) without relying on C2's escape analysis; a new array or offset costs
  * one small view.
  *
@@ -42,8 +52,9 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * exposed to the caller.
  *
  * <p>The key is handed to libcrypto straight from the caller's array (no copy on the Java side); libcrypto keeps
- * only its key schedule, which {@code EVP_CIPHER_CTX_free} cleanses. Contexts are freed by {@link #close()} or,
- * failing that, by a {@link Cleaner} once the instance is unreachable.
+ * only its key schedule, which {@code EVP_CIPHER_CTX_free} (or the provider's {@code freectx}, which it calls)
+ * cleanses. Contexts are freed by {@link #close()} or, failing that, by a {@link Cleaner} once the instance is
+ * unreachable.
  *
  * <p>Not thread-safe, like every {@link EspTransform}: one instance per SA per worker thread; {@link #close()}
  * only when no thread uses the instance any more.
@@ -60,6 +71,13 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     private final MemorySegment encryptCtx;
     private final MemorySegment decryptCtx;
     private final Cleaner.Cleanable cleanable;
+    /** The provider's own functions, called without the EVP layer; null: the EVP functions. */
+    private final ProviderAead provider;
+    /** Provider path: the tag in native memory, and an OSSL_PARAM array {"tag", octet string, tagNative, 16}. */
+    private final MemorySegment tagNative;
+    private final MemorySegment tagParams;
+    private final long[] size = new long[1];
+    private final MemorySegment sizeSegment = MemorySegment.ofArray(size);
 
     // Heap scratch, wrapped once: the critical downcalls read and write them in place.
     private final byte[] nonce = new byte[AEAD_SALT_LENGTH + AEAD_EXPLICIT_IV_LENGTH];
@@ -69,7 +87,8 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     private final int[] outLength = new int[1];
     private final MemorySegment outLengthSegment = MemorySegment.ofArray(outLength);
     /** Receives what a final writes (nothing, for these stream-like AEADs): never the caller's array. */
-    private final MemorySegment finalScratch = MemorySegment.ofArray(new byte[32]);
+    private static final int FINAL_SCRATCH = 32;
+    private final MemorySegment finalScratch = MemorySegment.ofArray(new byte[FINAL_SCRATCH]);
     /** The tag travels through here (16-octet copy), so its varying position needs no segment of its own. */
     private final byte[] tag = new byte[AEAD_ICV_LENGTH];
     private final MemorySegment tagSegment = MemorySegment.ofArray(tag);
@@ -89,6 +108,15 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
      *     refuses the key
      */
     OpenSslAeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn) {
+        this(algorithm, keyMaterial, offset, esn, true);
+    }
+
+    /**
+     * @param viaProvider call the provider's functions directly ({@link ProviderAead}) when libcrypto offers them;
+     *     false: always the EVP functions (tests compare the two)
+     */
+    OpenSslAeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn,
+            boolean viaProvider) {
         super(algorithm, Optional.empty(), esn, algorithm.ivBytes(), algorithm.icvBytes(),
                 EspConstants.MIN_ALIGNMENT);
         requireAead(algorithm);
@@ -97,41 +125,91 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         }
         AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialBytes(), "key material");
         System.arraycopy(keyMaterial, offset + algorithm.keyBytes(), nonce, 0, AEAD_SALT_LENGTH);
+        ProviderAead p = viaProvider ? ProviderAead.of(algorithm) : null;
 
         MemorySegment enc = MemorySegment.NULL;
         MemorySegment dec = MemorySegment.NULL;
         try {
-            MemorySegment cipher = cipher(algorithm);
             MemorySegment key = MemorySegment.ofArray(keyMaterial).asSlice(offset, algorithm.keyBytes());
-            enc = LibCrypto.newContext();
-            dec = LibCrypto.newContext();
-            if ((int) LibCrypto.ENCRYPT_INIT.invokeExact(enc, cipher, MemorySegment.NULL, key, MemorySegment.NULL)
-                    != 1
-                    || (int) LibCrypto.DECRYPT_INIT.invokeExact(dec, cipher, MemorySegment.NULL, key,
-                            MemorySegment.NULL) != 1) {
+            boolean keyed;
+            if (p != null) {
+                enc = newProviderContext(p);
+                dec = newProviderContext(p);
+                long keyLength = algorithm.keyBytes();
+                keyed = (int) p.encryptInit.invokeExact(enc, key, keyLength, MemorySegment.NULL, 0L,
+                        MemorySegment.NULL) == 1
+                        && (int) p.decryptInit.invokeExact(dec, key, keyLength, MemorySegment.NULL, 0L,
+                                MemorySegment.NULL) == 1;
+            } else {
+                MemorySegment cipher = cipher(algorithm);
+                enc = LibCrypto.newContext();
+                dec = LibCrypto.newContext();
+                keyed = (int) LibCrypto.ENCRYPT_INIT.invokeExact(enc, cipher, MemorySegment.NULL, key,
+                        MemorySegment.NULL) == 1
+                        && (int) LibCrypto.DECRYPT_INIT.invokeExact(dec, cipher, MemorySegment.NULL, key,
+                                MemorySegment.NULL) == 1;
+            }
+            if (!keyed) {
                 clearErrors();
                 throw new IllegalStateException("libcrypto refused the " + algorithm + " key");
             }
         } catch (RuntimeException | Error e) {
-            LibCrypto.freeContext(enc.address());
-            LibCrypto.freeContext(dec.address());
+            new Free(p, enc.address(), dec.address()).run();
             throw e;
         } catch (Throwable t) {
-            LibCrypto.freeContext(enc.address());
-            LibCrypto.freeContext(dec.address());
+            new Free(p, enc.address(), dec.address()).run();
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         }
+        this.provider = p;
         this.encryptCtx = enc;
         this.decryptCtx = dec;
-        this.cleanable = CLEANER.register(this, new Free(enc.address(), dec.address()));
+        if (p != null) {
+            // Not secret (a tag and a parameter name); freed with the transform by the GC.
+            Arena auto = Arena.ofAuto();
+            this.tagNative = auto.allocate(AEAD_ICV_LENGTH);
+            this.tagParams = auto.allocate(2 * ProviderAead.OSSL_PARAM_SIZE, 8);
+            ProviderAead.octetParam(tagParams, auto.allocateFrom("tag"), tagNative, AEAD_ICV_LENGTH);
+        } else {
+            this.tagNative = null;
+            this.tagParams = null;
+        }
+        this.cleanable = CLEANER.register(this, new Free(p, enc.address(), dec.address()));
     }
 
-    /** Frees both contexts; captures addresses only, never the transform. */
-    private record Free(long encryptCtx, long decryptCtx) implements Runnable {
+    private static MemorySegment newProviderContext(ProviderAead p) throws Throwable {
+        MemorySegment ctx = (MemorySegment) p.newctx.invokeExact(p.provctx);
+        if (ctx.equals(MemorySegment.NULL)) {
+            throw new IllegalStateException("the provider's newctx returned NULL");
+        }
+        return ctx;
+    }
+
+    /** Whether this instance calls the provider's functions directly (else the EVP functions). */
+    boolean viaProvider() {
+        return provider != null;
+    }
+
+    /**
+     * Frees both contexts (EVP_CIPHER_CTX_free, or the provider's freectx: both cleanse the key schedule);
+     * captures addresses and the provider's handles only, never the transform. 0 is ignored.
+     */
+    private record Free(ProviderAead provider, long encryptCtx, long decryptCtx) implements Runnable {
         @Override
         public void run() {
-            LibCrypto.freeContext(encryptCtx);
-            LibCrypto.freeContext(decryptCtx);
+            if (provider == null) {
+                LibCrypto.freeContext(encryptCtx);
+                LibCrypto.freeContext(decryptCtx);
+                return;
+            }
+            for (long ctx : new long[] {encryptCtx, decryptCtx}) {
+                if (ctx != 0) {
+                    try {
+                        provider.freectx.invokeExact(MemorySegment.ofAddress(ctx));
+                    } catch (Throwable t) {
+                        throw new AssertionError("FFM downcall failed unexpectedly", t);
+                    }
+                }
+            }
         }
     }
 
@@ -175,18 +253,20 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         MemorySegment data = sealData.at(packet, plaintextOffset);
         boolean ok;
         try {
-            ok = (int) LibCrypto.ENCRYPT_INIT.invokeExact(encryptCtx, MemorySegment.NULL, MemorySegment.NULL,
-                    MemorySegment.NULL, nonceSegment) == 1
-                    && (int) LibCrypto.ENCRYPT_UPDATE.invokeExact(encryptCtx, MemorySegment.NULL,
-                            outLengthSegment, aadSegment, aadLength) == 1
-                    // Same pointer in and out: libcrypto encrypts in place.
-                    && (int) LibCrypto.ENCRYPT_UPDATE.invokeExact(encryptCtx, data, outLengthSegment, data,
-                            ciphertextLength) == 1
-                    && outLength[0] == ciphertextLength
-                    && (int) LibCrypto.ENCRYPT_FINAL.invokeExact(encryptCtx, finalScratch, outLengthSegment) == 1
-                    && outLength[0] == 0
-                    && (int) LibCrypto.CTX_CTRL.invokeExact(encryptCtx, LibCrypto.EVP_CTRL_AEAD_GET_TAG,
-                            AEAD_ICV_LENGTH, tagSegment) == 1;
+            ok = provider != null ? sealViaProvider(data, aadLength, ciphertextLength)
+                    : (int) LibCrypto.ENCRYPT_INIT.invokeExact(encryptCtx, MemorySegment.NULL,
+                            MemorySegment.NULL, MemorySegment.NULL, nonceSegment) == 1
+                            && (int) LibCrypto.ENCRYPT_UPDATE.invokeExact(encryptCtx, MemorySegment.NULL,
+                                    outLengthSegment, aadSegment, aadLength) == 1
+                            // Same pointer in and out: libcrypto encrypts in place.
+                            && (int) LibCrypto.ENCRYPT_UPDATE.invokeExact(encryptCtx, data, outLengthSegment,
+                                    data, ciphertextLength) == 1
+                            && outLength[0] == ciphertextLength
+                            && (int) LibCrypto.ENCRYPT_FINAL.invokeExact(encryptCtx, finalScratch,
+                                    outLengthSegment) == 1
+                            && outLength[0] == 0
+                            && (int) LibCrypto.CTX_CTRL.invokeExact(encryptCtx, LibCrypto.EVP_CTRL_AEAD_GET_TAG,
+                                    AEAD_ICV_LENGTH, tagSegment) == 1;
         } catch (Throwable t) {
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         } finally {
@@ -197,7 +277,12 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
             clearErrors();
             throw new IllegalStateException(name() + " seal failed in libcrypto");
         }
-        System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
+        if (provider != null) {
+            MemorySegment.copy(tagNative, JAVA_BYTE, 0, packet, plaintextOffset + ciphertextLength,
+                    AEAD_ICV_LENGTH);
+        } else {
+            System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
+        }
         sealedBefore = true;
         lastSealIv = iv;
     }
@@ -211,22 +296,33 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         int ciphertextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment ciphertext = openInput.at(packet, ciphertextOffset);
         MemorySegment plaintext = openOutput.at(out, outOffset);
-        System.arraycopy(packet, ciphertextOffset + ciphertextLength, tag, 0, AEAD_ICV_LENGTH);
         boolean prepared;
         boolean verified = false;
         try {
-            prepared = (int) LibCrypto.DECRYPT_INIT.invokeExact(decryptCtx, MemorySegment.NULL, MemorySegment.NULL,
-                    MemorySegment.NULL, nonceSegment) == 1
-                    // SET_TAG copies the 16 octets into the context.
-                    && (int) LibCrypto.CTX_CTRL.invokeExact(decryptCtx, LibCrypto.EVP_CTRL_AEAD_SET_TAG,
-                            AEAD_ICV_LENGTH, tagSegment) == 1
-                    && (int) LibCrypto.DECRYPT_UPDATE.invokeExact(decryptCtx, MemorySegment.NULL,
-                            outLengthSegment, aadSegment, aadLength) == 1
-                    && (int) LibCrypto.DECRYPT_UPDATE.invokeExact(decryptCtx, plaintext, outLengthSegment,
-                            ciphertext, ciphertextLength) == 1
-                    && outLength[0] == ciphertextLength;
-            if (prepared) {
-                verified = (int) LibCrypto.DECRYPT_FINAL.invokeExact(decryptCtx, finalScratch, outLengthSegment) > 0;
+            if (provider != null) {
+                MemorySegment.copy(packet, ciphertextOffset + ciphertextLength, tagNative, JAVA_BYTE, 0,
+                        AEAD_ICV_LENGTH);
+                prepared = openViaProvider(ciphertext, plaintext, aadLength, ciphertextLength);
+                if (prepared) {
+                    verified = (int) provider.doFinal.invokeExact(decryptCtx, finalScratch, sizeSegment,
+                            (long) FINAL_SCRATCH) > 0;
+                }
+            } else {
+                System.arraycopy(packet, ciphertextOffset + ciphertextLength, tag, 0, AEAD_ICV_LENGTH);
+                prepared = (int) LibCrypto.DECRYPT_INIT.invokeExact(decryptCtx, MemorySegment.NULL,
+                        MemorySegment.NULL, MemorySegment.NULL, nonceSegment) == 1
+                        // SET_TAG copies the 16 octets into the context.
+                        && (int) LibCrypto.CTX_CTRL.invokeExact(decryptCtx, LibCrypto.EVP_CTRL_AEAD_SET_TAG,
+                                AEAD_ICV_LENGTH, tagSegment) == 1
+                        && (int) LibCrypto.DECRYPT_UPDATE.invokeExact(decryptCtx, MemorySegment.NULL,
+                                outLengthSegment, aadSegment, aadLength) == 1
+                        && (int) LibCrypto.DECRYPT_UPDATE.invokeExact(decryptCtx, plaintext, outLengthSegment,
+                                ciphertext, ciphertextLength) == 1
+                        && outLength[0] == ciphertextLength;
+                if (prepared) {
+                    verified = (int) LibCrypto.DECRYPT_FINAL.invokeExact(decryptCtx, finalScratch,
+                            outLengthSegment) > 0;
+                }
             }
         } catch (Throwable t) {
             Arrays.fill(out, outOffset, outOffset + ciphertextLength, (byte) 0);
@@ -245,6 +341,39 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
             throw new IllegalStateException(name() + " open failed in libcrypto before the tag check");
         }
         return EspOutcome.ICV_FAILED;
+    }
+
+    /**
+     * Provider path of a seal: what EVP_EncryptInit_ex (nonce only), two EVP_EncryptUpdate, EVP_EncryptFinal_ex
+     * and EVP_CTRL_AEAD_GET_TAG call, without their wrapping; the tag lands in {@link #tagNative}.
+     */
+    private boolean sealViaProvider(MemorySegment data, int aadLength, int ciphertextLength) throws Throwable {
+        ProviderAead p = provider;
+        return (int) p.encryptInit.invokeExact(encryptCtx, MemorySegment.NULL, 0L, nonceSegment,
+                (long) nonce.length, MemorySegment.NULL) == 1
+                && (int) p.update.invokeExact(encryptCtx, MemorySegment.NULL, sizeSegment, (long) aadLength,
+                        aadSegment, (long) aadLength) == 1
+                // Same pointer in and out: encrypted in place.
+                && (int) p.update.invokeExact(encryptCtx, data, sizeSegment, (long) ciphertextLength, data,
+                        (long) ciphertextLength) == 1
+                && size[0] == ciphertextLength
+                && (int) p.doFinal.invokeExact(encryptCtx, finalScratch, sizeSegment, (long) FINAL_SCRATCH) == 1
+                && size[0] == 0
+                && (int) p.getCtxParams.invokeExact(encryptCtx, tagParams) == 1;
+    }
+
+    /** Provider path of an open up to the final (which checks the tag, set here from {@link #tagNative}). */
+    private boolean openViaProvider(MemorySegment ciphertext, MemorySegment plaintext, int aadLength,
+            int ciphertextLength) throws Throwable {
+        ProviderAead p = provider;
+        return (int) p.decryptInit.invokeExact(decryptCtx, MemorySegment.NULL, 0L, nonceSegment,
+                (long) nonce.length, MemorySegment.NULL) == 1
+                && (int) p.setCtxParams.invokeExact(decryptCtx, tagParams) == 1
+                && (int) p.update.invokeExact(decryptCtx, MemorySegment.NULL, sizeSegment, (long) aadLength,
+                        aadSegment, (long) aadLength) == 1
+                && (int) p.update.invokeExact(decryptCtx, plaintext, sizeSegment, (long) ciphertextLength,
+                        ciphertext, (long) ciphertextLength) == 1
+                && size[0] == ciphertextLength;
     }
 
     /**

@@ -3,29 +3,50 @@ package net.palisade.dataplane.packet;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
  */
 public final class Checksum {
-    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Checksum() {
     }
 
     /**
      * One's complement sum of {@code length} octets from {@code offset} as 16-bit big-endian words (an odd last
-     * octet is padded with zero), added to {@code initial}; not folded, not complemented.
+     * octet is padded with zero), added to {@code initial}; not folded, not complemented. The value returned is
+     * congruent to that sum modulo 0xffff (and zero only if the data and {@code initial} are all zero): what
+     * {@link #fold} and {@link #finish} make of it is the 16-bit one's complement sum.
      */
     public static long sum(byte[] b, int offset, int length, long initial) {
-        long sum = initial;
+        Objects.checkFromIndexSize(offset, length, b.length);
         int i = offset;
         int end = offset + length;
-        // Eight octets at a time as two 32-bit halves: a one's complement sum of 32-bit words folds to the same
-        // 16-bit sum (RFC 1071 Section 2 (B)). Each step adds less than 2^33, so 64 KB cannot overflow the long.
-        for (; i + 7 < end; i += 8) {
-            long v = (long) LONG_BE.get(b, i);
-            sum += (v >>> 32) + (v & 0xffff_ffffL);
+        // The bulk as 32-bit little-endian words, zero-extended, into four independent sums (sixteen octets a
+        // step: no byte swap, no carry chain from one load to the next). Summing in the other byte order gives
+        // the byte-swapped one's complement sum (RFC 1071 Section 2 (B)), and a sum of 32-bit words folds to the
+        // same 16-bit sum as one of 16-bit words (2 (C)); so the four are added, folded to 16 bits, swapped back.
+        // Each step adds less than 2^32 to each sum: 64 KB cannot overflow them.
+        long s0 = 0;
+        long s1 = 0;
+        long s2 = 0;
+        long s3 = 0;
+        for (; i + 15 < end; i += 16) {
+            s0 += (int) INT_LE.get(b, i) & 0xffff_ffffL;
+            s1 += (int) INT_LE.get(b, i + 4) & 0xffff_ffffL;
+            s2 += (int) INT_LE.get(b, i + 8) & 0xffff_ffffL;
+            s3 += (int) INT_LE.get(b, i + 12) & 0xffff_ffffL;
+        }
+        for (; i + 3 < end; i += 4) {
+            s0 += (int) INT_LE.get(b, i) & 0xffff_ffffL;
+        }
+        long sum = initial;
+        long swapped = s0 + s1 + s2 + s3;
+        if (swapped != 0) {
+            int f = fold(swapped);
+            sum += ((f & 0xff) << 8) | (f >>> 8);
         }
         for (; i + 1 < end; i += 2) {
             sum += ((b[i] & 0xff) << 8) | (b[i + 1] & 0xff);

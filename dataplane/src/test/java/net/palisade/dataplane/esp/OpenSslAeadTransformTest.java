@@ -97,6 +97,52 @@ class OpenSslAeadTransformTest {
 
     @ParameterizedTest(name = "{0} esn={1}")
     @MethodSource("aeadsWithEsn")
+    @DisplayName("The provider's functions called directly and the EVP functions: same packets, each opens the "
+            + "other's, a bad tag fails on both")
+    void providerPathAndEvpPathAgree(EncryptionAlgorithm a, boolean esn) {
+        byte[] key = keyMaterial(a, 4106L + a.ordinal() + (esn ? 50 : 0));
+        OpenSslAeadTransform direct = new OpenSslAeadTransform(a, key, 0, esn, true);
+        OpenSslAeadTransform evp = new OpenSslAeadTransform(a, key, 0, esn, false);
+        OpenSslAeadTransform directOpen = new OpenSslAeadTransform(a, key, 0, esn, true);
+        OpenSslAeadTransform evpOpen = new OpenSslAeadTransform(a, key, 0, esn, false);
+        // libcrypto 3 here offers the provider functions: the default instances (every other test) use them
+        assertThat(direct.viaProvider()).as(ProviderAead.unavailableReason(a)).isTrue();
+        assertThat(evp.viaProvider()).isFalse();
+        Random random = new Random(7634L + a.ordinal());
+        EspOpenResult r = new EspOpenResult();
+        long seq = esn ? 0x0000_0001_FFFF_FFF0L : 1;
+        int spi = random.nextInt();
+        for (int i = 0; i < 300; i++) {
+            int size = i < 3 ? new int[] {0, 1, 9000}[i] : random.nextInt(1501);
+            byte[] payload = new byte[size];
+            random.nextBytes(payload);
+            byte[] viaProvider = new byte[direct.sealedLength(size)];
+            byte[] viaEvp = new byte[evp.sealedLength(size)];
+            int n = direct.seal(spi, seq, EspConstants.NEXT_HEADER_IPV6, payload, 0, size, viaProvider, 0);
+            evp.seal(spi, seq, EspConstants.NEXT_HEADER_IPV6, payload, 0, size, viaEvp, 0);
+            assertThat(hex(viaProvider)).as("size %d", size).isEqualTo(hex(viaEvp));
+            byte[] out = new byte[direct.openedLength(n)];
+            assertThat(directOpen.open(viaEvp, 0, n, seq, out, 0, r)).isEqualTo(EspOutcome.OK);
+            assertThat(hex(out, r.payloadOffset(), r.payloadLength())).isEqualTo(hex(payload));
+            assertThat(evpOpen.open(viaProvider, 0, n, seq, out, 0, r)).isEqualTo(EspOutcome.OK);
+            assertThat(hex(out, r.payloadOffset(), r.payloadLength())).isEqualTo(hex(payload));
+            if (i % 10 == 0) {
+                byte[] bad = viaProvider.clone();
+                bad[random.nextInt(n)] ^= (byte) (1 << random.nextInt(8));
+                assertThat(directOpen.open(bad, 0, n, seq, out, 0, r)).isEqualTo(EspOutcome.ICV_FAILED);
+                assertThat(evpOpen.open(bad, 0, n, seq, out, 0, r)).isEqualTo(EspOutcome.ICV_FAILED);
+                // a failed open leaves the context usable: the good packet opens afterwards
+                assertThat(directOpen.open(viaProvider, 0, n, seq, out, 0, r)).isEqualTo(EspOutcome.OK);
+            }
+            seq += 1 + random.nextInt(2);
+        }
+        for (OpenSslAeadTransform t : List.of(direct, evp, directOpen, evpOpen)) {
+            t.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} esn={1}")
+    @MethodSource("aeadsWithEsn")
     @DisplayName("A bad tag: ICV_FAILED, no exception, the decrypted octets wiped, nothing outside the region touched")
     void icvFailureLeavesNoPlaintext(EncryptionAlgorithm a, boolean esn) {
         byte[] key = keyMaterial(a, 9);
