@@ -20,7 +20,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     PRIMARY KEY("persistence_id","sequence_number")
 );
 
-CREATE UNIQUE INDEX IF NOT EXISTS "event_journal_ordering_idx" ON PUBLIC."event_journal" ("ordering");
+-- no second unique index on the ordering: the column's UNIQUE already makes one (CONSTRAINT_INDEX_...), which the
+-- plugin's schema doubled with "event_journal_ordering_idx"; every insert kept and checked both (docs/benchmarks.md,
+-- 2026-12-08). Journals made before lose the copy here.
+DROP INDEX IF EXISTS PUBLIC."event_journal_ordering_idx";
 
 -- the ordering's identity records how far it handed out values every 1,024 values, not H2's default 32: each such
 -- record is a commit of H2's system session, which writes a whole chunk of the store (every page changed since the
