@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * The node's log on stderr, INFO and below written in batches: a line is formatted on the thread that logs it and
  * queued, and a writer thread writes what queued in one {@code write(2)} at most {@link #setFlushMillis every 20 ms}
  * after the first line of a batch. Under IKE setup load (five INFO lines per setup) the console appender's one write
- * per line cost the IKE outcome lane about 9 % of its CPU (docs/benchmarks.md, 2026-12-08).
+ * per line cost the IKE outcome lane about 9 % of its CPU (docs/benchmarks.md, 2026-12-07).
  *
  * <p>What it does not lose: a WARN or ERROR line is written, after everything queued before it, before the logging
  * call returns (as the console appender did), so a line explaining a failure is on stderr whatever happens next; an

@@ -55,7 +55,7 @@ class JournalSchemaTest {
     }
 
     /**
-     * A journal made with the schema before 2026-12-08 (the plugin's: the ordering's UNIQUE index and a second
+     * A journal made with the schema before 2026-12-07 (the plugin's: the ordering's UNIQUE index and a second
      * unique index on it, the identity's cache H2's 32) keeps one unique index on the ordering, which still refuses a
      * repeated ordering, and its identity hands out 1,024 values per record of its high-water mark.
      */

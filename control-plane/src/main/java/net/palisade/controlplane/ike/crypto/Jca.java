@@ -13,7 +13,7 @@ import javax.crypto.Mac;
  * for the algorithm the first time it was asked. {@code Mac.getInstance(name)} searches the whole provider list on
  * every call (SUN, SunRsaSign, SunEC, SunJSSE, then SunJCE for an HMAC; for a cipher every form of the
  * transformation in each provider): about 2 % of an IKE responder's CPU and 5 % of the load generator's in an IKE
- * setup run (perf, docs/benchmarks.md "2026-12-08"). Here the search runs once per algorithm name and later calls ask
+ * setup run (perf, docs/benchmarks.md "2026-12-07"). Here the search runs once per algorithm name and later calls ask
  * that provider alone ({@code getInstance(name, provider)}: one service look-up).
  *
  * <p>Only the choice of provider is kept: every call returns a new object, keyed by its caller and dropped with it,
