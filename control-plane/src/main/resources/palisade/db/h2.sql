@@ -20,7 +20,17 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     PRIMARY KEY("persistence_id","sequence_number")
 );
 
-CREATE UNIQUE INDEX IF NOT EXISTS "event_journal_ordering_idx" ON PUBLIC."event_journal" ("ordering");
+-- no second unique index on the ordering: the column's UNIQUE already makes one (CONSTRAINT_INDEX_...), which the
+-- plugin's schema doubled with "event_journal_ordering_idx"; every insert kept and checked both (docs/benchmarks.md,
+-- 2026-12-07). Journals made before lose the copy here.
+DROP INDEX IF EXISTS PUBLIC."event_journal_ordering_idx";
+
+-- the ordering's identity records how far it handed out values every 1,024 values, not H2's default 32: each such
+-- record is a commit of H2's system session, which writes a whole chunk of the store (every page changed since the
+-- last one), and at 32 it took 39 % of the journal writer's CPU in an IKE setup run (docs/benchmarks.md,
+-- 2026-12-07). After a kill -9 the next ordering starts above the last record: a gap of up to 1,024 orderings
+-- (up to 32 before), skipped by every reader as it skips a rolled-back write's. Journals made before get it too.
+ALTER TABLE PUBLIC."event_journal" ALTER COLUMN "ordering" SET CACHE 1024;
 
 -- time windows of event reads (EventQueries): since bounds the write timestamp
 CREATE INDEX IF NOT EXISTS "event_journal_write_timestamp_idx" ON PUBLIC."event_journal" ("write_timestamp");

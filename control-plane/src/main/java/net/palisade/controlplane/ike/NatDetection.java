@@ -20,7 +20,7 @@ final class NatDetection {
     /** The hash for {@code address}. */
     static Octets hash(long spiI, long spiR, InetSocketAddress address) {
         try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            MessageDigest sha1 = net.palisade.controlplane.ike.crypto.Jca.digest("SHA-1");
             sha1.update(ByteBuffer.allocate(16).putLong(spiI).putLong(spiR).array());
             sha1.update(address.getAddress().getAddress());
             sha1.update((byte) (address.getPort() >>> 8));

@@ -137,7 +137,7 @@ public final class Ikev1Keymat {
     /** The hash behind {@code algorithm}'s HMAC. */
     static byte[] digest(AuthAlgorithm algorithm, byte[]... parts) {
         try {
-            MessageDigest md = MessageDigest.getInstance(switch (algorithm) {
+            MessageDigest md = net.palisade.controlplane.ike.crypto.Jca.digest(switch (algorithm) {
                 case HMAC_SHA1 -> "SHA-1";
                 case HMAC_SHA2_256 -> "SHA-256";
                 case HMAC_SHA2_384 -> "SHA-384";

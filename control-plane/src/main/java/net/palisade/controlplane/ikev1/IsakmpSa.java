@@ -136,7 +136,7 @@ final class IsakmpSa {
     private byte[] cbc(int mode, byte[] iv, byte[] data) {
         EncryptionAlgorithm e = suite.encryption();
         try {
-            Cipher c = Cipher.getInstance(e.jceTransformation());
+            Cipher c = net.palisade.controlplane.ike.crypto.Jca.cipher(e.jceTransformation());
             c.init(mode, new SecretKeySpec(key, e.jceKeyAlgorithm()), new IvParameterSpec(iv));
             return c.doFinal(data);
         } catch (GeneralSecurityException x) {

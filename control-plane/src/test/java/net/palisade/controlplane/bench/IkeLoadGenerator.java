@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import net.palisade.controlplane.ike.IkeEnvironment;
 import net.palisade.controlplane.ike.IkeInput;
@@ -29,7 +30,12 @@ import net.palisade.controlplane.ike.IkeSession;
 import net.palisade.controlplane.ike.IkeSettings;
 import net.palisade.controlplane.ike.IkeState;
 import net.palisade.controlplane.ikev1.Ikev1Engine;
+import net.palisade.controlplane.ike.crypto.KeyExchange;
+import net.palisade.controlplane.ike.crypto.KeyExchanges;
+import net.palisade.controlplane.ike.crypto.Randomness;
 import net.palisade.controlplane.ikev1.Ikev1State;
+import net.palisade.model.crypto.DhGroup;
+import net.palisade.model.wire.ikev2.Ikev2Codec;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.config.ConfigParser;
 import net.palisade.model.config.ConfigResult;
@@ -84,14 +90,19 @@ public final class IkeLoadGenerator {
      *                    quick mode message 3 is not answered, and a multi-threaded responder (strongSwan) may handle
      *                    a Delete sent right after it first, so that it never installs that ESP SA pair; zero for
      *                    none (IKEv2's responder installs the Child SA before its last message)
+     * @param readyKeys   how many X25519 key pairs (private value and public value) the initiators' first
+     *                    messages of the measured run take ready-made; 0 for none (see {@link #makeReadyKeys})
      */
     record Options(String name, InetAddress responder, InetAddress firstSource, int concurrency, Duration duration,
-            Duration warmup, String proposal, String psk, long responderPid, Duration settle) {}
+            Duration warmup, String proposal, String psk, long responderPid, Duration settle, int readyKeys) {}
 
     private final Options options;
     private final List<Long> latenciesNanos = new ArrayList<>();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final LongAdder deleteTimeouts = new LongAdder();
+    private final ConcurrentLinkedQueue<KeyExchange> readyKeys = new ConcurrentLinkedQueue<>();
+    private final LongAdder readyKeysTaken = new LongAdder();
+    private volatile boolean measuring;
 
     private IkeLoadGenerator(Options options) {
         this.options = options;
@@ -114,6 +125,7 @@ public final class IkeLoadGenerator {
         int warmup = 0;
         long responderPid = 0;
         int settleMs = 0;
+        Integer readyKeys = null;
         String proposal = "enc aes-128-gcm prf hmac-sha2-256 group curve25519";
         String psk = null;
         for (int i = 0; i < args.length; i++) {
@@ -127,19 +139,24 @@ public final class IkeLoadGenerator {
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--responder-pid" -> responderPid = Long.parseLong(v);
                 case "--settle-ms" -> settleMs = Integer.parseInt(v);
+                case "--ready-keys" -> readyKeys = Integer.parseInt(v);
                 case "--proposal" -> proposal = v;
                 case "--psk-file" -> psk = Files.readString(Path.of(v), StandardCharsets.UTF_8).strip();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --responder ADDR --source ADDR --psk-file FILE [--concurrency C] [--seconds S]"
-                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID] [--settle-ms MS]");
+                        + " [--warmup S] [--proposal WORDS] [--name NAME] [--responder-pid PID] [--settle-ms MS]"
+                        + " [--ready-keys N]");
             }
             i++;
         }
         if (responder == null || source == null || psk == null) {
             throw new IllegalArgumentException("--responder, --source and --psk-file are required");
         }
+        // enough for 8,000 setups a second (about twice the fastest responder's rate here; more fall back to
+        // keys made as the setup runs, counted in the output)
+        int ready = readyKeys != null ? readyKeys : warmup > 0 ? 8_000 * seconds : 0;
         return new Options(name, responder, source, concurrency, Duration.ofSeconds(seconds),
-                Duration.ofSeconds(warmup), proposal, psk, responderPid, Duration.ofMillis(settleMs));
+                Duration.ofSeconds(warmup), proposal, psk, responderPid, Duration.ofMillis(settleMs), ready);
     }
 
     /** The tunnel initiator {@code i} negotiates, from the same config language a node reads. */
@@ -158,8 +175,42 @@ public final class IkeLoadGenerator {
         return (IkeTunnel) r.orThrow().tunnels().getFirst();
     }
 
+    /**
+     * Makes {@link Options#readyKeys} X25519 key pairs, each private value from the platform's strong random source
+     * and its public value computed, for the measured run's first messages: one per setup, none used twice, so the
+     * responder sees what it sees without them (a fresh public value every setup). It takes the load generator's
+     * public-value computation (about 25 us a setup, Bouncy Castle) out of the measured window: on two vCPUs the
+     * generator's CPU is taken from the responder's, whichever responder it is. Runs during the warm-up, on one
+     * thread, and is joined before the measured run starts. The agreement with the responder's value stays in the
+     * setup (it needs the responder's value).
+     */
+    private void makeReadyKeys() {
+        Randomness random = Randomness.secure();
+        for (int i = 0; i < options.readyKeys(); i++) {
+            KeyExchange k = KeyExchanges.generate(DhGroup.CURVE25519, random);
+            k.publicValue(); // computed now, kept by the key exchange for its one use
+            readyKeys.add(k);
+        }
+    }
+
+    /** The initiators' key exchanges: a ready one in the measured run while there are some, else a new one. */
+    private KeyExchange keyExchange(DhGroup group, Randomness random) {
+        if (measuring && group == DhGroup.CURVE25519) {
+            KeyExchange k = readyKeys.poll();
+            if (k != null) {
+                readyKeysTaken.increment();
+                return k;
+            }
+        }
+        return KeyExchanges.generate(group, random);
+    }
+
     private String run() throws InterruptedException, IOException {
         String warm = "warmup_setups=0";
+        Thread maker = null;
+        if (options.readyKeys() > 0 && tunnel(options, 0).ikeSa().groups().contains(DhGroup.CURVE25519)) {
+            maker = Thread.ofPlatform().name("ready-keys").start(this::makeReadyKeys);
+        }
         if (!options.warmup().isZero()) {
             // the same loop, figures thrown away: JIT compilation on both sides, the responder's caches filled
             runPhase(options.warmup());
@@ -172,12 +223,17 @@ public final class IkeLoadGenerator {
             failures.clear();
             deleteTimeouts.reset();
         }
+        if (maker != null) {
+            maker.join();
+        }
+        measuring = true;
         double cpu0 = responderCpuSeconds();
         double jit0 = responderJitSeconds();
         String line = runPhase(options.duration());
+        measuring = false;
         double cpu = responderCpuSeconds() - cpu0;
         double jit = responderJitSeconds() - jit0;
-        return line + " " + warm + (options.responderPid() == 0 ? ""
+        return line + " " + warm + " ready_keys_used=" + readyKeysTaken.sum() + (options.responderPid() == 0 ? ""
                 : String.format(Locale.ROOT, " responder_cpu_s=%.2f responder_jit_cpu_s=%.2f", cpu, jit));
     }
 
@@ -271,9 +327,11 @@ public final class IkeLoadGenerator {
         InetAddress source = offset(options.firstSource(), index);
         IkeTunnel tunnel = tunnel(options, index);
         InetSocketAddress remote = new InetSocketAddress(options.responder(), 500);
+        IkeEnvironment env = new IkeEnvironment(Clock.systemUTC(), Randomness.secure(), this::keyExchange,
+                Ikev2Codec.standard());
         try (Endpoint ep = new Endpoint(source)) {
             while (System.nanoTime() < end) {
-                Initiator s = Initiator.of(tunnel, ep.local500, remote);
+                Initiator s = Initiator.of(tunnel, ep.local500, remote, env);
                 long t0 = System.nanoTime();
                 Outcome up = ep.drive(s, new IkeInput.Start(), SETUP_TIMEOUT, Goal.SETUP);
                 if (up.failure() != null) {
@@ -329,8 +387,7 @@ public final class IkeLoadGenerator {
         /** The initiator SPIs (IKEv1: cookies) so far, in hex, for the responder's log. */
         List<String> initiatorSpis();
 
-        static Initiator of(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote) {
-            IkeEnvironment env = IkeEnvironment.standard(Clock.systemUTC());
+        static Initiator of(IkeTunnel tunnel, InetSocketAddress local, InetSocketAddress remote, IkeEnvironment env) {
             if (tunnel.exchange().ikev1()) {
                 Ikev1Engine e = Ikev1Engine.initiator(tunnel, local, remote, env, IkeSettings.DEFAULT);
                 return new Initiator() {

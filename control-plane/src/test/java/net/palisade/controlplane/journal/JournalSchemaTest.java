@@ -28,7 +28,7 @@ class JournalSchemaTest {
     @Test
     void h2sSchemaIsPlainStatements() {
         assertThat(JournalSchema.statements(JournalSettings.h2(Path.of("/tmp/x"))))
-                .isNotEmpty().allSatisfy(s -> assertThat(s).matches("(?s)^(CREATE|ALTER TABLE) .*")
+                .isNotEmpty().allSatisfy(s -> assertThat(s).matches("(?s)^(CREATE|ALTER TABLE|DROP INDEX IF EXISTS) .*")
                         .doesNotContain("$"));
     }
 
@@ -52,5 +52,53 @@ class JournalSchemaTest {
             assertThat(rs.getString(2)).isEmpty();
             assertThat(rs.next()).isFalse();
         }
+    }
+
+    /**
+     * A journal made with the schema before 2026-12-07 (the plugin's: the ordering's UNIQUE index and a second
+     * unique index on it, the identity's cache H2's 32) keeps one unique index on the ordering, which still refuses a
+     * repeated ordering, and its identity hands out 1,024 values per record of its high-water mark.
+     */
+    @Test
+    void anOlderJournalLosesTheSecondOrderingIndexAndKeepsTheOrderingUnique(@TempDir Path dir) throws Exception {
+        JournalSettings h2 = JournalSettings.h2(dir);
+        try (Connection c = JournalSchema.connect(h2); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE PUBLIC.\"event_journal\" (\"ordering\" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,"
+                    + " \"deleted\" BOOLEAN DEFAULT false NOT NULL, \"persistence_id\" VARCHAR(255) NOT NULL,"
+                    + " \"sequence_number\" BIGINT NOT NULL, \"writer\" VARCHAR NOT NULL, \"write_timestamp\" BIGINT"
+                    + " NOT NULL, \"adapter_manifest\" VARCHAR NOT NULL, \"event_payload\" VARBINARY NOT NULL,"
+                    + " \"event_ser_id\" INTEGER NOT NULL, \"event_ser_manifest\" VARCHAR NOT NULL, \"meta_payload\""
+                    + " VARBINARY, \"meta_ser_id\" INTEGER, \"meta_ser_manifest\" VARCHAR,"
+                    + " PRIMARY KEY(\"persistence_id\",\"sequence_number\"))");
+            s.execute("CREATE UNIQUE INDEX \"event_journal_ordering_idx\" ON PUBLIC.\"event_journal\" (\"ordering\")");
+            assertThat(orderingIndexes(s)).hasSize(2);
+        }
+        JournalSchema.createIfMissing(h2);
+        JournalSchema.createIfMissing(h2); // a second start changes nothing
+        try (Connection c = JournalSchema.connect(h2); Statement s = c.createStatement()) {
+            assertThat(orderingIndexes(s)).singleElement().satisfies(i -> assertThat(i).startsWith("CONSTRAINT_INDEX"));
+            try (ResultSet rs = s.executeQuery("SELECT IDENTITY_CACHE FROM INFORMATION_SCHEMA.COLUMNS"
+                    + " WHERE TABLE_NAME = 'event_journal' AND COLUMN_NAME = 'ordering'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(1024);
+            }
+            String insert = "INSERT INTO \"event_journal\" (\"ordering\", \"persistence_id\", \"sequence_number\","
+                    + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\","
+                    + " \"event_ser_manifest\") VALUES (7, '%s', 1, 'w', 0, '', X'00', 1, 'm')";
+            s.execute(insert.formatted("Tunnel|a"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute(insert.formatted("Tunnel|b")))
+                    .isInstanceOf(java.sql.SQLIntegrityConstraintViolationException.class);
+        }
+    }
+
+    private static List<String> orderingIndexes(Statement s) throws java.sql.SQLException {
+        List<String> names = new java.util.ArrayList<>();
+        try (ResultSet rs = s.executeQuery("SELECT INDEX_NAME FROM INFORMATION_SCHEMA.INDEX_COLUMNS"
+                + " WHERE TABLE_NAME = 'event_journal' AND COLUMN_NAME = 'ordering' AND ORDINAL_POSITION = 1")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
     }
 }

@@ -64,7 +64,7 @@ public record Prf(AuthAlgorithm algorithm) {
     /** A JCE HMAC of {@code algorithm} keyed with {@code key} (any length, even empty). */
     static Mac mac(AuthAlgorithm algorithm, byte[] key) {
         try {
-            Mac mac = Mac.getInstance(algorithm.jceName());
+            Mac mac = Jca.mac(algorithm.jceName());
             mac.init(key.length == 0 ? new EmptyKey(algorithm.jceName()) : new SecretKeySpec(key, algorithm.jceName()));
             return mac;
         } catch (InvalidKeyException e) {

@@ -58,7 +58,7 @@ public interface Randomness {
     static Randomness fromSeed(byte[] seed) {
         javax.crypto.Mac mac;
         try {
-            mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac = Jca.mac("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA-256 is not available", e);

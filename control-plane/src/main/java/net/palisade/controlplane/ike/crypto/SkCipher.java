@@ -154,14 +154,14 @@ public final class SkCipher {
         System.arraycopy(iv, 0, d, r.ivOffset(), iv.length);
         try {
             if (encryption.aead()) {
-                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                Cipher c = Jca.cipher(encryption.jceTransformation());
                 c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
                         aeadParameters(iv));
                 c.updateAAD(d, 0, r.aadLength());
                 byte[] out = c.doFinal(plain);
                 System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
             } else {
-                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                Cipher c = Jca.cipher(encryption.jceTransformation());
                 c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
                         new IvParameterSpec(iv));
                 byte[] out = c.doFinal(plain);
@@ -192,7 +192,7 @@ public final class SkCipher {
         try {
             byte[] plain;
             if (encryption.aead()) {
-                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                Cipher c = Jca.cipher(encryption.jceTransformation());
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
                         aeadParameters(r.iv(datagram)));
                 c.updateAAD(datagram, 0, r.aadLength());
@@ -207,7 +207,7 @@ public final class SkCipher {
                 if (!MessageDigest.isEqual(expected, r.icv(datagram))) {
                     return Optional.empty();
                 }
-                Cipher c = Cipher.getInstance(encryption.jceTransformation());
+                Cipher c = Jca.cipher(encryption.jceTransformation());
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
                         new IvParameterSpec(r.iv(datagram)));
                 plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength());

@@ -1,0 +1,44 @@
+package net.palisade.controlplane.ike.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Only the provider is remembered: every call gives a new object, the provider the platform picks, and two HMACs
+ * keyed one after the other from the same name do not share a key.
+ */
+class JcaTest {
+    @Test
+    void everyCallGivesANewObjectFromThePlatformsProvider() throws Exception {
+        Mac a = Jca.mac("HmacSHA256");
+        Mac b = Jca.mac("HmacSHA256");
+        assertThat(a).isNotSameAs(b);
+        assertThat(b.getProvider()).isEqualTo(Mac.getInstance("HmacSHA256").getProvider());
+        Cipher c = Jca.cipher("AES/GCM/NoPadding");
+        assertThat(c).isNotSameAs(Jca.cipher("AES/GCM/NoPadding"));
+        assertThat(Jca.cipher("AES/GCM/NoPadding").getProvider())
+                .isEqualTo(Cipher.getInstance("AES/GCM/NoPadding").getProvider());
+        assertThat(Jca.digest("SHA-1")).isNotSameAs(Jca.digest("SHA-1"));
+        assertThat(Jca.digest("SHA-1").getProvider()).isEqualTo(MessageDigest.getInstance("SHA-1").getProvider());
+    }
+
+    @Test
+    void macsFromOneNameKeepTheirOwnKeys() throws Exception {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+        Mac first = Jca.mac("HmacSHA256");
+        first.init(new SecretKeySpec("Jefe".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+        Mac second = Jca.mac("HmacSHA256");
+        second.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
+        byte[] data = "what do ya want for nothing?".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(HexFormat.of().formatHex(first.doFinal(data)))
+                .isEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assertThat(HexFormat.of().formatHex(second.doFinal(data)))
+                .isNotEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+}
