@@ -142,7 +142,8 @@ public final class EventQueries {
             return new Start(last, lastSeq, null, Long.MAX_VALUE);
         }
         // a time window: where its rows lie by offset (and in the tunnel's key), so that the read starts there
-        WindowSpan span = WindowSpan.of(c, q.since(), q.until().map(u -> u.plus(WRITE_LAG)));
+        WindowSpan span = WindowSpan.of(c, q.since(), q.until().map(u -> u.plus(WRITE_LAG)),
+                h2(c) ? WindowSpan.REORDER_H2 : WindowSpan.REORDER);
         if (span.empty()) {
             return null;
         }

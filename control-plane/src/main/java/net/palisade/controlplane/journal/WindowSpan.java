@@ -16,12 +16,15 @@ import java.util.OptionalLong;
  * sorted them (2.2 s on H2) to return 1,000.
  *
  * <p>Offsets follow the write time except among writes in flight at once: pekko-persistence-jdbc stamps a write
- * when the journal receives it and inserts the writes in that order, a few batches at a time, each of which waits
- * for a connection at most the pool's connection timeout (30 s) before it fails. So rows stamped more than
- * {@link #REORDER} apart are in the same order by offset, and every row stamped at or after {@code since} has a
- * greater offset than any row stamped before {@code since - REORDER}; every row stamped before {@code end} a
- * smaller one than any row stamped at or after {@code end + REORDER}. The window's margins cost the rows written in
- * {@code REORDER} before it (and after it, when it holds fewer rows than a page).
+ * when the journal actor receives it ({@code JdbcAsyncWriteJournal.asyncWriteMessages}) and its DAO inserts the
+ * writes in that order. On H2 one at a time ({@code NodeConfig.journalWriters}), so offsets follow the stamps and
+ * {@link #REORDER_H2} only covers a clock stepped back; on PostgreSQL eight at a time on four connections, so a write
+ * may be overtaken by later ones while it waits for its connection, at most the pool's connection timeout (30 s)
+ * before it fails: {@link #REORDER}. Rows stamped more than that apart are in the same order by offset, so every row
+ * stamped at or after {@code since} has a greater offset than any row stamped before {@code since - reorder}, and
+ * every row stamped before {@code end} a smaller one than any row stamped at or after {@code end + reorder}. The
+ * window's margins cost the rows written in {@code reorder} before it (and after it, when it holds fewer rows than a
+ * page).
  *
  * @param lo only offsets above this (Long.MIN_VALUE: no bound)
  * @param hi only offsets below this (Long.MAX_VALUE: no bound)
@@ -29,8 +32,10 @@ import java.util.OptionalLong;
  * @param last the offset of the latest-stamped row in the window (an estimate of where it ends)
  */
 record WindowSpan(long lo, long hi, long first, long last) {
-    /** How far apart two rows' write times may be and their offsets still be in the other order. */
+    /** How far apart two rows' write times may be and their offsets still be in the other order (PostgreSQL). */
     static final Duration REORDER = Duration.ofMinutes(1);
+    /** The same on H2, whose one writer inserts in the order of the stamps: a clock stepped back by up to 2 s. */
+    static final Duration REORDER_H2 = Duration.ofSeconds(2);
 
     private static final String BEFORE = "SELECT \"ordering\" FROM \"event_journal\" WHERE \"write_timestamp\" < ?"
             + " ORDER BY \"write_timestamp\" DESC LIMIT 1";
@@ -38,21 +43,22 @@ record WindowSpan(long lo, long hi, long first, long last) {
             + " ORDER BY \"write_timestamp\" LIMIT 1";
 
     /**
-     * The span of the rows whose write time is at or after {@code since} and before {@code end} (each optional):
-     * four probes of the write time's index, each reading a row or two.
+     * The span of the rows whose write time is at or after {@code since} and before {@code end} (each optional), on a
+     * journal whose offsets follow the stamps up to {@code reorder}: four probes of the write time's index, each
+     * reading a row or two.
      */
-    static WindowSpan of(Connection c, java.util.Optional<Instant> since, java.util.Optional<Instant> end)
-            throws SQLException {
+    static WindowSpan of(Connection c, java.util.Optional<Instant> since, java.util.Optional<Instant> end,
+            Duration reorder) throws SQLException {
         long lo = Long.MIN_VALUE;
         long first = Long.MIN_VALUE;
         if (since.isPresent()) {
-            lo = probe(c, BEFORE, since.get().minus(REORDER)).orElse(Long.MIN_VALUE);
+            lo = probe(c, BEFORE, since.get().minus(reorder)).orElse(Long.MIN_VALUE);
             first = probe(c, FROM, since.get()).orElse(Long.MAX_VALUE);
         }
         long hi = Long.MAX_VALUE;
         long last = Long.MAX_VALUE;
         if (end.isPresent()) {
-            hi = probe(c, FROM, end.get().plus(REORDER)).orElse(Long.MAX_VALUE);
+            hi = probe(c, FROM, end.get().plus(reorder)).orElse(Long.MAX_VALUE);
             last = probe(c, BEFORE, end.get()).orElse(Long.MIN_VALUE);
         }
         return new WindowSpan(lo, hi, first, last);
