@@ -26,6 +26,11 @@ public final class ReadConnections implements AutoCloseable {
         config.setIdleTimeout(60_000);
         config.setConnectionTimeout(30_000);
         config.setInitializationFailTimeout(-1); // opened on first use, not here
+        if (!journal.h2()) {
+            // the driver would make a statement used five times on a connection a server-side one, and PostgreSQL
+            // then plans it once for any parameters: a window's read is planned for its own bounds, every time
+            config.addDataSourceProperty("prepareThreshold", "0");
+        }
         this.pool = new HikariDataSource(config);
     }
 
