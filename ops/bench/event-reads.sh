@@ -8,7 +8,8 @@
 # rounds, and one reading client that must get every event in order.
 #   ops/bench/event-reads.sh live [WRITERS=50] [SECONDS=10] [STALLED=20] [ROUNDS=4]
 # The audit log read over HTTP: EVENTS events in the mix of an IKE responder's setups in one node's journal, then
-# GET /v1/events whole, by type, a page, and /v1/events/count, each RUNS times (first byte, total, the node's heap).
+# GET /v1/events whole, by type, a page (of 1,000 and of 10), a time window's first page (every tunnel, a type, one
+# tunnel), a tunnel's events and state?at=, and /v1/events/count, each RUNS times (first byte, total, the node's heap).
 # PALISADE_BENCH_PG_URL/_USER/_PASSWORD: on that PostgreSQL instead of embedded H2 (its journal tables emptied first).
 #   ops/bench/event-reads.sh api [EVENTS=1000000] [TUNNELS=100] [RUNS=5]
 # Prints the tables quoted in docs/benchmarks.md.

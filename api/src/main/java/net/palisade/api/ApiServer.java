@@ -410,20 +410,21 @@ public final class ApiServer extends AllDirectives {
      */
     private Route eventsRoute(EventQueries.Query q) {
         if (q.limit() != Integer.MAX_VALUE) {
-            return async(node.events(q).thenApply(list -> json(200, eventsJson(list))));
+            return async(node.events(q).thenApply(this::eventsPage));
         }
         int n = streamPage();
         return async(node.events(page(q, q.after(), n)).thenApply(first -> {
             if (first.size() < n) {
-                return json(200, eventsJson(first));
+                return eventsPage(first);
             }
             Source<ByteString, NotUsed> rest = Source.unfoldAsync(OptionalLong.of(first.getLast().offset()),
                     after -> after.isEmpty() ? CompletableFuture.completedFuture(Optional.empty())
                             : node.events(page(q, after, n)).thenApply(list -> list.isEmpty() ? Optional.empty()
                                     : Optional.of(org.apache.pekko.japi.Pair.create(list.size() < n
                                             ? OptionalLong.empty() : OptionalLong.of(list.getLast().offset()), list))))
-                    .map(list -> ByteString.fromString(elements(list, true)));
-            Source<ByteString, NotUsed> body = Source.single(ByteString.fromString("[" + elements(first, false)))
+                    .map(list -> ByteString.fromArrayUnsafe(render.events(list, false, true)));
+            Source<ByteString, NotUsed> body = Source.single(ByteString.fromString("[")
+                            .concat(ByteString.fromArrayUnsafe(render.events(first, false, false))))
                     .concat(rest).concat(Source.single(ByteString.fromString("]")));
             return HttpResponse.create().withStatus(200)
                     .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
@@ -450,20 +451,10 @@ public final class ApiServer extends AllDirectives {
         return new EventQueries.Query(q.label(), q.since(), q.until(), q.type(), after, n);
     }
 
-    /** The events as JSON array elements, each after a comma if {@code more} or it is not the first. */
-    private String elements(List<JournalEvent> events, boolean more) {
-        StringBuilder b = new StringBuilder();
-        for (JournalEvent e : events) {
-            if (more || !b.isEmpty()) {
-                b.append(',');
-            }
-            b.append(write(eventJson(e)));
-        }
-        return b.toString();
-    }
-
-    private List<ObjectNode> eventsJson(List<JournalEvent> events) {
-        return events.stream().map(this::eventJson).toList();
+    /** A page of events: a JSON array, written straight from the events ({@link ApiJson#events}). */
+    private HttpResponse eventsPage(List<JournalEvent> events) {
+        return HttpResponse.create().withStatus(200).withEntity(ContentTypes.APPLICATION_JSON,
+                render.events(events, true, false));
     }
 
     private ObjectNode eventJson(JournalEvent e) {

@@ -33,6 +33,7 @@ import net.palisade.controlplane.config.ConfigStore;
 import net.palisade.controlplane.config.RevisionInfo;
 import net.palisade.controlplane.journal.JournalMapperFactory;
 import net.palisade.controlplane.journal.EventQueries;
+import net.palisade.controlplane.journal.ReadConnections;
 import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
 import net.palisade.controlplane.journal.LiveEvents;
@@ -116,6 +117,8 @@ public final class ControlPlane implements AutoCloseable {
         this.checkpoints = new StateCheckpoints<>(codec, TunnelState::apply,
                 StateCheckpoints.fingerprint(TunnelState.class), StateCheckpoints.EVERY);
         LiveEvents.get(system.classicSystem()).attach(journal);
+        this.reads = new ReadConnections(journal, 4);
+        system.classicSystem().registerOnTermination(reads::close);
         checkpointAsWritten();
     }
 
@@ -502,12 +505,15 @@ public final class ControlPlane implements AutoCloseable {
 
     private final StateCheckpoints<TunnelState> checkpoints;
 
-    /** {@code read} on a connection of its own, on the blocking dispatcher. */
+    /** The journal reads' own connections (four at most: reads wait for one rather than open more). */
+    private final ReadConnections reads;
+
+    /** {@code read} on a connection of the reads' pool, on the blocking dispatcher. */
     private <T> CompletableFuture<T> onJournal(JournalRead<T> read) {
         java.util.concurrent.Executor blocking = system.dispatchers()
                 .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
         return CompletableFuture.supplyAsync(() -> {
-            try (Connection c = JournalSchema.connect(journal)) {
+            try (Connection c = reads.get()) {
                 return read.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);

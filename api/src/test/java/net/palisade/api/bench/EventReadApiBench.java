@@ -86,6 +86,8 @@ public final class EventReadApiBench {
                     .bind(cp.system(), "127.0.0.1", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
             String base = "http://127.0.0.1:" + binding.localAddress().getPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            // the instant after 35 % of the events (3.5 events a millisecond): a window over the last 65 %
+            Instant at35 = T0.plusMillis(events / 10);
             List<String> paths = List.of(
                     "/v1/events?type=child-sa-installed",
                     "/v1/events",
@@ -94,7 +96,13 @@ public final class EventReadApiBench {
                     "/v1/events?type=child-sa-installed&limit=1000&after=" + events / 2,
                     "/v1/events?limit=1000&after=" + events / 2,
                     "/v1/events/count?type=child-sa-installed",
-                    "/v1/events/count");
+                    "/v1/events/count",
+                    "/v1/events?limit=10&after=" + events / 2,
+                    "/v1/events?since=" + at35 + "&limit=1000",
+                    "/v1/events?type=child-sa-installed&since=" + at35 + "&limit=1000",
+                    "/v1/tunnels/bench-7/events?since=" + at35 + "&limit=1000",
+                    "/v1/tunnels/bench-7/events",
+                    "/v1/tunnels/bench-7/state?at=" + T0.plusMillis(events / 7));
             System.out.println("| read | status | events | bytes | first byte p50 | total p50 | total p99 | total max"
                     + " | node heap, most above the start |");
             System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -239,6 +247,9 @@ public final class EventReadApiBench {
             c.setAutoCommit(true);
             try (var st = c.createStatement()) {
                 st.execute(journal.h2() ? "ANALYZE" : "ANALYZE event_journal");
+                if (journal.h2()) { // a node's journal changes all the time: no read may be answered from the last
+                    st.execute("SET OPTIMIZE_REUSE_RESULTS 0"); // result of the same statement on this static one
+                }
             }
         }
     }

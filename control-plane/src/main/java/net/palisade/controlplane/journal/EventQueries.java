@@ -97,11 +97,14 @@ public final class EventQueries {
         // the decoded time may drop rows the write timestamp let through (until's slack): read on until enough
         int size = (int) Math.min((long) q.limit() + 64, 10_000);
         List<Row> out = new ArrayList<>();
-        long last = q.after().orElse(Long.MIN_VALUE);
-        // one tunnel: continue along its key (persistence id, sequence number) after the event at offset after
-        long lastSeq = q.label().isPresent() && q.after().isPresent() ? sequenceAt(c, q.label().get(), last) : 0;
+        Start start = start(c, q, size);
+        if (start == null) {
+            return out;
+        }
+        long last = start.last();
+        long lastSeq = start.lastSeq();
         while (out.size() < q.limit()) {
-            Batch b = batch(q, h2, last, lastSeq, size);
+            Batch b = batch(q, h2, start.span(), start.lastSeqInWindow(), last, lastSeq, size);
             int read = 0;
             try (PreparedStatement ps = c.prepareStatement(b.sql())) {
                 bind(ps, b.args());
@@ -124,31 +127,83 @@ public final class EventQueries {
         return out;
     }
 
+    /**
+     * Where a read starts: after offset {@code last} and, for one tunnel, its sequence number {@code lastSeq}; a time
+     * window's span ({@code null} without one) and, for one tunnel, its last sequence number in the window.
+     */
+    record Start(long last, long lastSeq, WindowSpan span, long lastSeqInWindow) {}
+
+    /** Where {@code q}'s read starts, read in batches of {@code size}; null when its time window holds no row. */
+    static Start start(Connection c, Query q, int size) throws SQLException {
+        long last = q.after().orElse(Long.MIN_VALUE);
+        // one tunnel: continue along its key (persistence id, sequence number) after the event at offset after
+        long lastSeq = q.label().isPresent() && q.after().isPresent() ? sequenceAt(c, q.label().get(), last) : 0;
+        if (q.since().isEmpty() && q.until().isEmpty()) {
+            return new Start(last, lastSeq, null, Long.MAX_VALUE);
+        }
+        // a time window: where its rows lie by offset (and in the tunnel's key), so that the read starts there
+        WindowSpan span = WindowSpan.of(c, q.since(), q.until().map(u -> u.plus(WRITE_LAG)),
+                h2(c) ? WindowSpan.REORDER_H2 : WindowSpan.REORDER);
+        if (span.empty()) {
+            return null;
+        }
+        long lastSeqInWindow = Long.MAX_VALUE;
+        if (q.label().isPresent()) {
+            String id = TUNNEL_PREFIX + q.label().get();
+            if (span.lo() != Long.MIN_VALUE) {
+                lastSeq = Math.max(lastSeq, WindowSpan.sequenceAtOrBefore(c, id, span.lo()));
+            }
+            if (span.hi() != Long.MAX_VALUE) {
+                lastSeqInWindow = WindowSpan.sequenceAtOrBefore(c, id, span.hi() - 1);
+            }
+        } else if (!span.narrow(size)) {
+            last = Math.max(last, span.lo());
+        }
+        return new Start(last, lastSeq, span, lastSeqInWindow);
+    }
+
     /** One batch's SQL and its arguments. */
     record Batch(String sql, List<Object> args) {}
 
     /**
      * The batch of {@code size} rows of {@code q} after offset {@code last} ({@link Long#MIN_VALUE}: from the
      * first), and for one tunnel after its sequence number {@code lastSeq}, in the order of the index that finds
-     * them, so that the database stops at the batch's end.
+     * them, so that the database stops at the batch's end. A time window ({@code span}, else null) is read along the
+     * same index between its span's offsets (one tunnel's up to its sequence number {@code lastSeqInWindow}), or,
+     * when it is narrower than its margins and a batch, found by the write time and sorted; H2 is told which index
+     * (its cost estimate chose the write time's for every window, and sorted all of a wide one for a first page).
      */
-    static Batch batch(Query q, boolean h2, long last, long lastSeq, int size) {
+    static Batch batch(Query q, boolean h2, WindowSpan span, long lastSeqInWindow, long last, long lastSeq,
+            int size) {
         List<Object> args = new ArrayList<>();
+        boolean byTime = span != null && q.label().isEmpty() && span.narrow(size);
+        String index = span == null || !h2 || q.label().isPresent() ? null
+                : byTime ? "event_journal_write_timestamp_idx"
+                : q.type().isPresent() ? "event_journal_manifest_idx" : "event_journal_ordering_idx";
         StringBuilder sql = new StringBuilder("SELECT \"ordering\", \"sequence_number\", \"event_payload\","
-                + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\" WHERE ")
-                .append(where(q, args, Window.WHOLE, h2));
+                + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\"")
+                .append(index == null ? "" : " USE INDEX (\"" + index + "\")")
+                .append(" WHERE ").append(where(q, args, Window.WHOLE, h2));
         if (q.label().isPresent()) {
             sql.append(" AND \"sequence_number\" > ?");
             args.add(lastSeq);
+            if (lastSeqInWindow != Long.MAX_VALUE) {
+                sql.append(" AND \"sequence_number\" <= ?");
+                args.add(lastSeqInWindow);
+            }
         }
         if (last != Long.MIN_VALUE) {
             sql.append(" AND \"ordering\" > ?");
             args.add(last);
         }
+        if (span != null && span.hi() != Long.MAX_VALUE && q.label().isEmpty() && !byTime) {
+            sql.append(" AND \"ordering\" < ?");
+            args.add(span.hi());
+        }
         if (q.label().isPresent()) {
             sql.append(" ORDER BY \"persistence_id\", \"sequence_number\"");
         } else { // one type: the order of its index (manifest, ordering), or H2 sorts all of the type's rows
-            sql.append(" ORDER BY ").append(q.type().isPresent() ? "\"event_ser_manifest\", " : "")
+            sql.append(" ORDER BY ").append(q.type().isPresent() && !byTime ? "\"event_ser_manifest\", " : "")
                     .append("\"ordering\"");
         }
         return new Batch(sql.append(" LIMIT ").append(size).toString(), args);
