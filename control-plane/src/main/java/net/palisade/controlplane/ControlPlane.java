@@ -118,7 +118,10 @@ public final class ControlPlane implements AutoCloseable {
                 StateCheckpoints.fingerprint(TunnelState.class), StateCheckpoints.EVERY);
         LiveEvents.get(system.classicSystem()).attach(journal);
         this.reads = new ReadConnections(journal, 4);
-        system.classicSystem().registerOnTermination(reads::close);
+        // closed beside the termination, not in it: a pool waiting on a connection to an unreachable database must
+        // not hold the ActorSystem's end (its callbacks run before whenTerminated completes)
+        system.classicSystem().registerOnTermination(() -> Thread.ofPlatform().daemon().name("palisade-reads-close")
+                .start(reads::close));
         checkpointAsWritten();
     }
 

@@ -104,7 +104,8 @@ public final class EventQueries {
         long last = start.last();
         long lastSeq = start.lastSeq();
         while (out.size() < q.limit()) {
-            Batch b = batch(q, h2, start.span(), start.lastSeqInWindow(), last, lastSeq, size);
+            Batch b = batch(q, h2 ? orderingIndex(c) : null, start.span(), start.lastSeqInWindow(), last, lastSeq,
+                    size);
             int read = 0;
             try (PreparedStatement ps = c.prepareStatement(b.sql())) {
                 bind(ps, b.args());
@@ -173,13 +174,14 @@ public final class EventQueries {
      * when it is narrower than its margins and a batch, found by the write time and sorted; H2 is told which index
      * (its cost estimate chose the write time's for every window, and sorted all of a wide one for a first page).
      */
-    static Batch batch(Query q, boolean h2, WindowSpan span, long lastSeqInWindow, long last, long lastSeq,
+    static Batch batch(Query q, String orderingIndex, WindowSpan span, long lastSeqInWindow, long last, long lastSeq,
             int size) {
+        boolean h2 = orderingIndex != null;
         List<Object> args = new ArrayList<>();
         boolean byTime = span != null && q.label().isEmpty() && span.narrow(size);
         String index = span == null || !h2 || q.label().isPresent() ? null
                 : byTime ? "event_journal_write_timestamp_idx"
-                : q.type().isPresent() ? "event_journal_manifest_idx" : "event_journal_ordering_idx";
+                : q.type().isPresent() ? "event_journal_manifest_idx" : orderingIndex;
         StringBuilder sql = new StringBuilder("SELECT \"ordering\", \"sequence_number\", \"event_payload\","
                 + " \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\"")
                 .append(index == null ? "" : " USE INDEX (\"" + index + "\")")
@@ -322,6 +324,33 @@ public final class EventQueries {
 
     static boolean h2(Connection c) throws SQLException {
         return c.getMetaData().getDatabaseProductName().startsWith("H2");
+    }
+
+    /** The H2 ordering index's name by database URL, looked up once. */
+    private static final Map<String, String> ORDERING_INDEX = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The name of the H2 index that leads with the ordering: the one H2 made for the column's UNIQUE constraint
+     * ({@code CONSTRAINT_INDEX_…}, named by H2; it sorts before the plugin's second copy,
+     * {@code event_journal_ordering_idx}, which h2.sql drops and an older journal keeps until its next start).
+     */
+    static String orderingIndex(Connection c) throws SQLException {
+        String url = c.getMetaData().getURL();
+        String known = ORDERING_INDEX.get(url);
+        if (known != null) {
+            return known;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT \"INDEX_NAME\" FROM"
+                + " \"INFORMATION_SCHEMA\".\"INDEX_COLUMNS\" WHERE \"TABLE_NAME\" = 'event_journal'"
+                + " AND \"COLUMN_NAME\" = 'ordering' AND \"ORDINAL_POSITION\" = 1 ORDER BY \"INDEX_NAME\"");
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the journal has no index on \"ordering\"");
+            }
+            String name = rs.getString(1);
+            ORDERING_INDEX.put(url, name);
+            return name;
+        }
     }
 
     static void bind(PreparedStatement ps, List<Object> args) throws SQLException {

@@ -224,8 +224,8 @@ class EventQueriesTest {
                         OptionalLong.of(1_501), 100), 501));
         org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
         for (Case k : cases) {
-            EventQueries.Batch b = EventQueries.batch(k.q(), true, null, Long.MAX_VALUE, k.q().after().getAsLong(),
-                    k.lastSeq(), 100);
+            EventQueries.Batch b = EventQueries.batch(k.q(), EventQueries.orderingIndex(c), null, Long.MAX_VALUE,
+                    k.q().after().getAsLong(), k.lastSeq(), 100);
             soft.assertThat(scanned(b)).as(k.name()).isBetween(1L, 101L);
             soft.assertThat(EventQueries.run(c, k.q(), DECODE)).as(k.name()).hasSize(100);
         }
@@ -293,8 +293,8 @@ class EventQueriesTest {
         org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
         for (Case k : cases) {
             EventQueries.Start s = EventQueries.start(c, k.q(), 100);
-            EventQueries.Batch b = EventQueries.batch(k.q(), h2, s.span(), s.lastSeqInWindow(), s.last(),
-                    s.lastSeq(), 100);
+            EventQueries.Batch b = EventQueries.batch(k.q(), h2 ? EventQueries.orderingIndex(c) : null, s.span(),
+                    s.lastSeqInWindow(), s.last(), s.lastSeq(), 100);
             // the rows returned, the row before the window (its margin), until's 10 minutes of slack, and the row
             // that ends the scan; t0's dpd-lost: every 30th event, 66 of t0's 666 in the window (read along its key)
             long most = k.name().startsWith("t0's") ? 666 + 3 : k.returned() + 1 + 10 + 1;
