@@ -134,12 +134,19 @@ public final class BatchedStderrAppender extends UnsynchronizedAppenderBase<ILog
     }
 
     private void writeLoop() {
-        while (writer == Thread.currentThread()) {
+        Thread me = Thread.currentThread();
+        while (writer == me) {
             if (!scheduled.get()) {
                 LockSupport.park(this);
                 continue;
             }
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(flushMillis));
+            // the whole window, even after a permit left over from an unpark that came before this thread parked,
+            // or a spurious wake-up; stop() ends it early
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
+            for (long left = deadline - System.nanoTime(); left > 0 && writer == me;
+                    left = deadline - System.nanoTime()) {
+                LockSupport.parkNanos(this, left);
+            }
             scheduled.set(false);
             synchronized (writeLock) {
                 drain(null);
