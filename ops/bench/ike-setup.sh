@@ -36,6 +36,12 @@
 # RESPONDERS=palisade skips strongSwan's setup rate (RESPONDERS=strongswan Palisade's), RUNS=0 the commit-to-first-
 # packet runs, JOURNAL_CHECK=0 the wait for the journal and its counts after the load (quick experiments; the
 # figures in docs/benchmarks.md are always from a full run). PALISADE_JAVA_OPTS reaches the Palisade nodes' JVMs.
+# SPLIT_CPUS=1 gives the responder a CPU of its own for the setup-rate runs: the load generator runs on CPU 1 only
+# (taskset), and each responder, once started (charon; the Palisade node's JVM), has every thread moved to CPU 0
+# (taskset -a; threads made later inherit it). Without it (the default, and every figure before 2026-12-07 12:30 UTC)
+# generator and responder share both CPUs as the scheduler places them, so the generator's own CPU per setup pulls
+# the two responders' rates toward each other. With it each responder's rate is what one CPU gives it, the
+# generator's CPU aside (it must then keep up on one CPU: its CPU share is printed). Needs 2 or more CPUs.
 # Lab namespace prefix: ikbn (LAB_PREFIX overrides). Work files in a temporary directory, removed unless KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +58,14 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [ "$(id -u)" -eq 0 ] || { echo "ike-setup: run as root (namespaces, TUN devices)" >&2; exit 2; }
 [ "$conc" -ge 1 ] && [ "$conc" -le 150 ] || { echo "ike-setup: CONCURRENCY must be 1..150" >&2; exit 2; }
 case "$ike_version" in 1|2) ;; *) echo "ike-setup: IKE_VERSION must be 1 or 2" >&2; exit 2 ;; esac
+split_cpus=${SPLIT_CPUS:-0}
+case "$split_cpus" in 0) gen_cpus=() ;; 1) [ "$(nproc)" -ge 2 ] || { echo "ike-setup: SPLIT_CPUS=1 needs 2 CPUs" >&2; exit 2; }
+  gen_cpus=(taskset -c 1) ;; *) echo "ike-setup: SPLIT_CPUS must be 0 or 1" >&2; exit 2 ;; esac
+pin_responder() { # PID: with SPLIT_CPUS=1 every thread of the responder on CPU 0
+  [ "$split_cpus" = 1 ] || return 0
+  taskset -a -cp 0 "$1" >/dev/null
+  echo "ike-setup: responder pid $1 on CPU 0 ($(ls /proc/"$1"/task | wc -l) threads), load generator on CPU 1" >&2
+}
 
 W=$(mktemp -d /tmp/ike-setup.XXXXXX)
 node_pids=()
@@ -118,7 +132,7 @@ stop_node() {
   for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
 }
 generate() { # NAME PID: runs the load generator on gw-a against 192.0.2.2 (process PID); prints its result line
-  ip netns exec "$P-gwa" "$JAVA_HOME/bin/java" -Xmx512m -cp "$cp_gen" \
+  ip netns exec "$P-gwa" "${gen_cpus[@]}" "$JAVA_HOME/bin/java" -Xmx512m -cp "$cp_gen" \
     net.palisade.controlplane.bench.IkeLoadGenerator --name "$1" --responder-pid "$2" \
     --responder 192.0.2.2 --source 192.0.2.100 \
     --concurrency "$conc" --seconds "$secs" --warmup "$warmup" --proposal "$ike_words" --psk-file "$W/psk" \
@@ -144,7 +158,7 @@ sample_loop() { # FILE FUNCTION
 
 # ------------------------------------------------------------------------------- 1a. setup rate: strongSwan
 echo "ike-setup: $(date -u '+%F %H:%M UTC'), $(nproc) vCPU, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
-  "${secs} s per responder after ${warmup} s warm-up, $conc concurrent initiators" >&2
+  "${secs} s per responder after ${warmup} s warm-up, $conc concurrent initiators$([ "$split_cpus" = 1 ] && echo ', responder on CPU 0, generator on CPU 1')" >&2
 ss_line="" ss_children=-
 if [[ " $responders " == *" strongswan "* ]]; then
   if [ "$ike_version" = 1 ]; then
@@ -155,6 +169,7 @@ if [[ " $responders " == *" strongswan "* ]]; then
   "$lab/strongswan.sh" start "$P-gwb" "$W/ss-any"
   charon=$(cat "$W/ss-any/charon.pid")
   [ "$(cat "/proc/$charon/comm")" = charon ] || { echo "ike-setup: pid $charon is not charon" >&2; exit 1; }
+  pin_responder "$charon"
   sample_loop "$W/ss-sample" ss_installed &
   ss_line=$(generate strongswan "$charon")
   wait
@@ -173,6 +188,7 @@ done > "$W/b-bench.conf"
 chmod 600 "$W/b-bench.conf"
 bpid=$(start_node "$P-gwb" "$W/b-bench.conf" ikbn0 gwb-bench.log)
 node_pids+=("$bpid")
+pin_responder "$bpid"
 sample_loop "$W/pal-sample" pal_installed &
 thread_snap() { for t in /proc/"$bpid"/task/*; do cat "$t/stat" 2>/dev/null || true; done > "$1"; date +%s.%N > "$1.t"; }
 # /proc keeps 15 characters of a thread's name: the full names come from the JVM, after the window
