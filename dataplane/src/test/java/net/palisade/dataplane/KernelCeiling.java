@@ -182,51 +182,30 @@ public final class KernelCeiling {
                 }
                 long deadlineWarm = System.nanoTime() + 1_000_000_000L;
                 long end = deadlineWarm + seconds * 1_000_000_000L;
-                boolean counting = false;
-                if (raw) {
-                    try (RawEspSocket s = RawEspSocket.open(a)) {
-                        s.setBufferSizes(4 << 20, 4 << 20);
-                        while (true) {
-                            long now = System.nanoTime();
-                            if (!counting && now >= deadlineWarm) {
-                                counting = true;
-                                window[0] = now;
-                                window[1] = received.get();
-                                sent.set(0);
-                                sendCalls.set(0);
-                                receiveCalls.set(0);
-                            }
-                            if (now >= end) {
-                                window[2] = now;
-                                window[3] = received.get();
-                                break;
-                            }
-                            int n = s.sendBatch(tx, BATCH);
-                            sent.addAndGet(n);
-                            sendCalls.incrementAndGet();
-                        }
+                try (RawEspSocket rawSocket = raw ? RawEspSocket.open(a) : null;
+                        UdpEndpoint udp = raw ? null : UdpEndpoint.bind(new InetSocketAddress(a, 4500))) {
+                    if (raw) {
+                        rawSocket.setBufferSizes(4 << 20, 4 << 20);
                     }
-                } else {
-                    try (UdpEndpoint s = UdpEndpoint.bind(new InetSocketAddress(a, 4500))) {
-                        while (true) {
-                            long now = System.nanoTime();
-                            if (!counting && now >= deadlineWarm) {
-                                counting = true;
-                                window[0] = now;
-                                window[1] = received.get();
-                                sent.set(0);
-                                sendCalls.set(0);
-                                receiveCalls.set(0);
-                            }
-                            if (now >= end) {
-                                window[2] = now;
-                                window[3] = received.get();
-                                break;
-                            }
-                            int n = s.sendBatch(tx, BATCH);
-                            sent.addAndGet((long) n * perDatagram);
-                            sendCalls.incrementAndGet();
+                    boolean counting = false;
+                    while (true) {
+                        long now = System.nanoTime();
+                        if (!counting && now >= deadlineWarm) { // the window starts after 1 s of sending
+                            counting = true;
+                            window[0] = now;
+                            window[1] = received.get();
+                            sent.set(0);
+                            sendCalls.set(0);
+                            receiveCalls.set(0);
                         }
+                        if (now >= end) {
+                            window[2] = now;
+                            window[3] = received.get();
+                            break;
+                        }
+                        int n = raw ? rawSocket.sendBatch(tx, BATCH) : udp.sendBatch(tx, BATCH);
+                        sent.addAndGet((long) n * perDatagram);
+                        sendCalls.incrementAndGet();
                     }
                 }
             } catch (Throwable e) {
