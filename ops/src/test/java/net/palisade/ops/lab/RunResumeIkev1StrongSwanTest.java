@@ -101,6 +101,7 @@ class RunResumeIkev1StrongSwanTest {
         double killedAt;
         double rekeyedAt = 0;
         try (StrongSwan ss = conf.start(); Tshark.Capture capture = Tshark.capture(PREFIX + "-inet", "br0", pcap)) {
+            long firstStarted = System.currentTimeMillis();
             Process first = runIn(GWA, configFile, data, "ikv1r", firstLog);
             Process second = null;
             try {
@@ -144,10 +145,22 @@ class RunResumeIkev1StrongSwanTest {
                 assertThat(last.exit()).as(last.output()).isZero();
 
                 String after = ss.listSas();
-                assertThat(ikeSpis(after)).as(after).isEqualTo(cookies);
-                assertThat(childSpis(after)).as(after).isEqualTo(childSpis);
-                assertThat(ss.log().substring(charonBefore)).doesNotContain("deleting IKE_SA")
-                        .doesNotContain("received DELETE");
+                // our own rekey or re-authentication is planned at 80-90 % of the 60-s lifetime (docs/config.md),
+                // 48-54 s after the first process's SA came up: on a loaded machine the steps above can take that
+                // long, and then it has legitimately replaced the SAs already (the capture's checks below still show
+                // it came at its planned time and that nothing was negotiated at resumption)
+                boolean ourRekeyMayHaveCome = then != Then.PEER_REKEYS
+                        && System.currentTimeMillis() - firstStarted >= 47_000;
+                if (ourRekeyMayHaveCome) {
+                    System.out.printf(java.util.Locale.ROOT, "RunResumeIkev1StrongSwanTest: %d ms after the first start;"
+                            + " the SAs before the kill are not compared (our rekey may have come)%n",
+                            System.currentTimeMillis() - firstStarted);
+                } else {
+                    assertThat(ikeSpis(after)).as(after).isEqualTo(cookies);
+                    assertThat(childSpis(after)).as(after).isEqualTo(childSpis);
+                    assertThat(ss.log().substring(charonBefore)).doesNotContain("deleting IKE_SA")
+                            .doesNotContain("received DELETE");
+                }
                 assertThat(read(secondLog)).doesNotContain(PSK);
                 Lab.Result resumed = cli(GWA, data, "events", "to-b", "--type", "resumed");
                 assertThat(resumed.output()).as(resumed.output()).contains("resumed").contains("ikeSa=");
@@ -198,12 +211,18 @@ class RunResumeIkev1StrongSwanTest {
         if (then != Then.PEER_REKEYS) {
             // the first quick-mode (or main-mode) message after the kill is ours, at the journaled time: not at
             // resumption
-            String first = (then == Then.WE_REKEY ? "isakmp.exchangetype == 32" : "isakmp.exchangetype == 2") + after;
+            String exchange = then == Then.WE_REKEY ? "isakmp.exchangetype == 32" : "isakmp.exchangetype == 2";
+            String first = exchange + after;
             java.util.List<String> at = Tshark.fields(pcap, first, "frame.time_epoch");
             assertThat(at).as(isakmpFrames(pcap)).isNotEmpty();
             rekeyedAt = Double.parseDouble(at.getFirst()) - 0.001;
-            assertThat(rekeyedAt - killedAt).as(isakmpFrames(pcap)).isGreaterThan(20);
             assertThat(Tshark.fields(pcap, first, "ip.src").getFirst()).isEqualTo("192.0.2.1");
+            // at the time the dead process had planned: 80-90 % of the 60-s lifetime after the SA it replaces was
+            // negotiated (that exchange's first message, before the kill, is the earliest the SA can have come up),
+            // whenever the kill and the resumption came
+            double negotiated = Double.parseDouble(Tshark.fields(pcap, exchange, "frame.time_epoch").getFirst());
+            assertThat(rekeyedAt - negotiated).as("s from the replaced SA's negotiation to ours\n%s",
+                    isakmpFrames(pcap)).isBetween(47.5, 60.0);
         }
         String beforeRekey = String.format(java.util.Locale.ROOT, " && frame.time_epoch < %.3f", rekeyedAt);
         String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + ", rekeyed at " + rekeyedAt + "\nnode 2:\n"
