@@ -24,6 +24,8 @@
 #                                            local_id=ID remote_id=ID       (defaults: the addresses; none for %any)
 #                                            dpd_delay=S dpd_timeout=S dpd_action=clear|trap|restart
 #                                            rekey_time=S     phase 1: IKEv1 re-authenticates (it cannot rekey)
+#                                            over_time=S      how long phase 1 may outlive rekey_time while the new
+#                                                             one is negotiated (strongSwan: a tenth of rekey_time)
 #                                            child_rekey_time=S  phase 2 (quick mode) replacement
 #                                            log=N            level of ike and chd in charon.log (4 prints keys)
 #   ops/lab/strongswan.sh conf-v1-any DIR LOCAL LOCAL_TS REMOTE_TS PSK [KEY=VALUE...]
@@ -209,7 +211,7 @@ conf_v1() {
   local dir=$1 local_addr=$2 remote_addr=$3 local_ts=$4 remote_ts=$5 psk=$6
   shift 6
   local ike=aes128-sha256-modp2048 esp=aes128gcm16 pfs= aggressive=no aggr_psk=no local_id=$local_addr
-  local remote_id=$remote_addr dpd_delay= dpd_timeout= dpd_action= rekey_time= child_rekey_time= log=2
+  local remote_id=$remote_addr dpd_delay= dpd_timeout= dpd_action= rekey_time= over_time= child_rekey_time= log=2
   [ "$remote_addr" != %any ] || remote_id=
   local opt key value seen=" "
   for opt in "$@"; do
@@ -229,6 +231,7 @@ conf_v1() {
       dpd_timeout) dpd_timeout=$value ;;
       dpd_action) dpd_action=$value ;;
       rekey_time) rekey_time=$value ;;
+      over_time) over_time=$value ;;
       child_rekey_time) child_rekey_time=$value ;;
       log) log=$value ;;
       *) echo "strongswan.sh: conf-v1 has no option '$key'" >&2; return 2 ;;
@@ -260,6 +263,7 @@ conf_v1() {
     [ -z "$dpd_delay" ] || echo "    dpd_delay = $dpd_delay"
     [ -z "$dpd_timeout" ] || echo "    dpd_timeout = $dpd_timeout"
     [ -z "$rekey_time" ] || echo "    rekey_time = $rekey_time"
+    [ -z "$over_time" ] || echo "    over_time = $over_time"
     echo "    local {"
     echo "      auth = psk"
     echo "      id = $local_id"

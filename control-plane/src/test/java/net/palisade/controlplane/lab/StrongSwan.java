@@ -156,6 +156,16 @@ public final class StrongSwan implements AutoCloseable {
         }
 
         /**
+         * @param time how long phase 1 may outlive its rekey time while the re-authentication is under way (strongSwan's
+         *             default: a tenth of the rekey time, i.e. 2 s for a 20-s rekey time, less than its first
+         *             retransmission at 4 s; with its default rekey time of 4 h it is 24 minutes)
+         * @return with it
+         */
+        public Ikev1 overTime(Duration time) {
+            return with("over_time", time.toSeconds() + "s");
+        }
+
+        /**
          * @param time when the quick mode SAs are replaced
          * @return with it
          */
