@@ -2,9 +2,9 @@ package net.palisade.controlplane.ike;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
 final class OutcomeLane {
     private static final Logger log = LoggerFactory.getLogger(OutcomeLane.class);
 
-    private final ExecutorService lane = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "palisade-ike-outcomes");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ThreadPoolExecutor lane = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "palisade-ike-outcomes");
+                t.setDaemon(true);
+                return t;
+            });
     /** The tasks of the batch open on this thread (each with what to run if the lane refuses it), or null. */
     private final ThreadLocal<List<Runnable[]>> open = new ThreadLocal<>();
 
@@ -103,6 +104,11 @@ final class OutcomeLane {
             log.debug("IKE outcome after close, dropped");
             return false;
         }
+    }
+
+    /** Tasks handed to the lane's thread so far (a batch is one); exact once {@link #close} has returned true. */
+    long handedOver() {
+        return lane.getTaskCount();
     }
 
     /** Refuses new tasks and waits up to {@code seconds} for those queued; false if they did not all run. */

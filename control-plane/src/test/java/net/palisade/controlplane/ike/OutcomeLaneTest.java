@@ -31,6 +31,7 @@ class OutcomeLaneTest {
         lane.submit(() -> ran.add("after"), null);
         assertTrue(lane.close(5));
         assertEquals(List.of("before", "install", "nested", "send", "after"), ran);
+        assertEquals(3, lane.handedOver(), "the step's three tasks reach the lane's thread as one");
     }
 
     @Test
