@@ -14,8 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import net.palisade.controlplane.ControlPlane;
 import net.palisade.controlplane.ping.PingTarget;
@@ -78,7 +76,7 @@ public final class IkeManager implements AutoCloseable {
     private final java.util.function.Supplier<String> hostName;
     private volatile String cachedHostName;
     /** The outcome lane: see {@link #outcome(Runnable)}. */
-    private final ExecutorService outcomes;
+    private final OutcomeLane outcomes = new OutcomeLane();
     private final Map<String, IkeTunnel> wanted = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<IkeSessionActor.Command>> sessions = new ConcurrentHashMap<>();
     /** Tunnels whose journaled IKE SAs are to be resumed when they start ({@link #resume}). */
@@ -119,13 +117,11 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public CompletionStage<?> journalFirst(String label, IkeOutput.Event e) {
             CompletableFuture<Void> journaled = new CompletableFuture<>();
-            if (!outcome(() -> {
+            outcomes.submit(() -> {
                 recordKeys(label, e);
                 outcomeCounters.count(e);
                 owner.event(label, e, journaled);
-            })) {
-                journaled.complete(null); // closed: nothing will be journaled, nothing waits
-            }
+            }, () -> journaled.complete(null)); // closed: nothing will be journaled, nothing waits
             return journaled;
         }
 
@@ -140,6 +136,11 @@ public final class IkeManager implements AutoCloseable {
         @Override
         public void peerSwitched(String label, Host to, Cause cause) {
             outcome(() -> owner.peerSwitched(label, to, cause));
+        }
+
+        @Override
+        public void batch(Runnable step) {
+            outcomes.batch(step);
         }
 
         @Override
@@ -398,11 +399,6 @@ public final class IkeManager implements AutoCloseable {
                 java.time.Clock.systemUTC());
         this.halfOpen = dispatcher.halfOpen();
         this.starterRoutes = new StarterRoutes(dispatcher);
-        this.outcomes = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "palisade-ike-outcomes");
-            t.setDaemon(true);
-            return t;
-        });
         this.owner = new IkeOutcomes(this::outcome, label -> Optional.ofNullable(wanted.get(label)),
                 halfOpen::remove);
     }
@@ -442,21 +438,10 @@ public final class IkeManager implements AutoCloseable {
      *       its entity in the order they happened; a stop's removal of the SAs comes after any install queued
      *       before it.</li>
      * </ul>
+     * A session actor's step hands its tasks over together ({@link OutcomeLane#batch}).
      */
     private boolean outcome(Runnable task) {
-        try {
-            outcomes.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("IKE outcome failed", e);
-                }
-            });
-            return true;
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.debug("IKE outcome after close, dropped");
-            return false;
-        }
+        return outcomes.submit(task, null);
     }
 
     /**
@@ -775,9 +760,8 @@ public final class IkeManager implements AutoCloseable {
             log.warn("IKE sessions did not all stop in time: {}", e.toString());
         }
         // their Deletes and SA removals are on the outcome lane: let it finish them before port 500 closes
-        outcomes.shutdown();
         try {
-            if (!outcomes.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!outcomes.close(2)) {
                 log.warn("IKE outcomes not all applied in time");
             }
         } catch (InterruptedException e) {

@@ -692,6 +692,10 @@ final class IkeSessionActor implements IkeSessionCommands {
     }
 
     private void apply(IkeSession.Step step) {
+        manager.batch(() -> applyNow(step)); // the step's sends and reports reach the outcome lane at once
+    }
+
+    private void applyNow(IkeSession.Step step) {
         register();
         for (IkeOutput o : step.outputs()) {
             switch (o) {

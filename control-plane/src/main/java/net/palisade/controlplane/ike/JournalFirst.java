@@ -107,6 +107,11 @@ final class JournalFirst implements SessionDriver {
     }
 
     @Override
+    public void batch(Runnable step) {
+        node.batch(step);
+    }
+
+    @Override
     public void crashed(String label, String detail, List<IkeSaId> held) {
         node.crashed(label, detail, held);
     }

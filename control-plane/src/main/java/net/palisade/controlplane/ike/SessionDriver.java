@@ -44,6 +44,14 @@ interface SessionDriver {
         }
     }
 
+    /**
+     * Runs {@code step} (a session's step: its sends and reports) and hands what it submitted to the node over in
+     * one go when it returns, in the order submitted ({@link OutcomeLane#batch}).
+     */
+    default void batch(Runnable step) {
+        step.run();
+    }
+
     /** Reports the peer of an established IKE SA dead. */
     void dpdLost(String label, IkeOutput.Phase1Down down);
 

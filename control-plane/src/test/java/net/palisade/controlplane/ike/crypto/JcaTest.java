@@ -41,4 +41,25 @@ class JcaTest {
         assertThat(HexFormat.of().formatHex(second.doFinal(data)))
                 .isNotEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
+
+    @Test
+    void aNewMacOrDigestCarriesNothingOfThoseBefore() throws Exception {
+        byte[] data = "what do ya want for nothing?".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < 3; i++) { // the first calls choose the provider, later ones copy a kept unkeyed instance
+            Mac used = Jca.mac("HmacSHA256");
+            used.init(new SecretKeySpec("Jefe".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+            used.update(data);
+            MessageDigest half = Jca.digest("SHA-1");
+            half.update(data);
+            Mac next = Jca.mac("HmacSHA256");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> next.update(data))
+                    .isInstanceOf(IllegalStateException.class); // not keyed: no key came with it
+            next.init(new SecretKeySpec("Jefe".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+            assertThat(HexFormat.of().formatHex(next.doFinal(data)))
+                    .isEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+            // FIPS 180 "abc": nothing of the other digest's input
+            assertThat(HexFormat.of().formatHex(Jca.digest("SHA-1").digest("abc".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII)))).isEqualTo("a9993e364706816aba3e25717850c26c9cd0d89d");
+        }
+    }
 }
