@@ -37,8 +37,10 @@ fi
 
 echo "== building dataplane test classes (JMH generator runs at test-compile)"
 mvn_run() { ./mvnw -B -q -o "$@" 2>/dev/null || ./mvnw -B -q "$@"; }
-mvn_run -pl dataplane test-compile
-mvn_run -pl dataplane dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt"
+# -am: dataplane needs shared-model from this reactor (it is never installed); the classpath file is written per
+# module, dataplane's last, with shared-model as its target/classes.
+mvn_run -pl dataplane -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$OUT/classpath.txt"
 CP="$ROOT/dataplane/target/test-classes:$ROOT/dataplane/target/classes:$(cat "$OUT/classpath.txt")"
 JMH=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CP" org.openjdk.jmh.Main EspCryptoBenchmark
      -f 1 -wi 2 -w 1s -i 3 -r 1s)
