@@ -66,6 +66,7 @@ Architecture: amd64
 Maintainer: Palisade builders <ops@palisade-gateway.org>
 Installed-Size: $size
 Depends: adduser
+Recommends: libssl3, libipsec-mb1
 Suggests: temurin-25-jdk | temurin-25-jre
 Section: net
 Priority: optional

@@ -63,6 +63,9 @@ class PackagingTest {
         assertThat(info.exit()).as(info.output()).isZero();
         assertThat(info.output()).contains("Package: palisade", "Architecture: amd64", "Depends: adduser",
                 "postinst", "prerm", "postrm");
+        // ESP crypto libraries: used when present (AES-GCM on IPsec-MB, else OpenSSL, else JCE), never required
+        assertThat(run("dpkg-deb", "--field", deb, "Recommends").output().strip())
+                .isEqualTo("libssl3, libipsec-mb1");
         String version = run("dpkg-deb", "--field", deb, "Version").output().strip();
         // a snapshot sorts before its release, by dpkg's own rules
         assertThat(run("dpkg", "--compare-versions", version, "lt", "0.1.0").exit()).as(version).isZero();

@@ -12,7 +12,7 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * checks on the way in. Subclasses supply the cipher work.
  */
 abstract sealed class AbstractEspTransform implements EspTransform permits AeadTransform, CbcHmacTransform,
-        OpenSslAeadTransform {
+        IpsecMbAeadTransform, OpenSslAeadTransform {
 
     private final EncryptionAlgorithm encryption;
     private final Optional<AuthAlgorithm> integrity;

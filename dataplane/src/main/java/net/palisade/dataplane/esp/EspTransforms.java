@@ -1,7 +1,9 @@
 package net.palisade.dataplane.esp;
 
 import java.security.SecureRandom;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 import net.palisade.model.crypto.AuthAlgorithm;
 import net.palisade.model.crypto.EncryptionAlgorithm;
 
@@ -12,9 +14,11 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * <p>Refused combinations: an AEAD transform with a separate integrity algorithm (RFC 4106 Section 8.1 / RFC 7634
  * Section 2 define none), and a CBC transform without one (encryption without integrity, RFC 8221 Section 5).
  *
- * <p>AEAD transforms run on {@link #defaultImplementation()}: OpenSSL's libcrypto through FFM when it loads (no
- * allocation per packet), else JCE with the reason logged once; {@code -Dpalisade.crypto=jce|openssl} forces one.
- * Both produce the same packets octet for octet.
+ * <p>AEAD transforms run on {@link #defaultImplementation()}: AES-GCM on Intel's IPsec-MB library and
+ * ChaCha20-Poly1305 on OpenSSL's libcrypto, both through FFM, when the IPsec-MB library loads and passes its checks
+ * ({@link IpsecMb}; {@code -Dpalisade.ipsecmb=false} turns it off); else both on libcrypto when it loads (no
+ * allocation per packet); else JCE, with the reason logged once. {@code -Dpalisade.crypto=jce|openssl|ipsecmb}
+ * forces one. All produce the same packets octet for octet.
  */
 public final class EspTransforms {
 
@@ -30,34 +34,58 @@ public final class EspTransforms {
 
         /**
          * @param property the value of {@value CryptoImplementation#PROPERTY}, or null
+         * @param ipsecmbProperty the value of {@value IpsecMb#PROPERTY} ({@code true}, {@code false}), or null
          * @param opensslProblem why libcrypto cannot be used, or null if it can
+         * @param ipsecmbProblem why the IPsec-MB library cannot be used, or null if it can: asked only when
+         *     needed, so {@code -Dpalisade.ipsecmb=false} never loads the library
          */
-        static Selection resolve(String property, String opensslProblem) {
+        static Selection resolve(String property, String ipsecmbProperty, String opensslProblem,
+                Supplier<String> ipsecmbProblem) {
+            String ipsecmb = ipsecmbProperty == null ? "" : ipsecmbProperty.trim().toLowerCase(Locale.ROOT);
+            if (!ipsecmb.isEmpty() && !ipsecmb.equals("true") && !ipsecmb.equals("false")) {
+                String problem = IpsecMb.PROPERTY + "=" + ipsecmbProperty + " is neither true nor false";
+                return new Selection(null, problem, System.Logger.Level.ERROR, problem);
+            }
             if (property != null && !property.isBlank()) {
                 CryptoImplementation forced = CryptoImplementation.byName(property).orElse(null);
                 if (forced == null) {
-                    String problem = CryptoImplementation.PROPERTY + "=" + property + " is neither jce nor openssl";
+                    String problem = CryptoImplementation.PROPERTY + "=" + property
+                            + " is neither jce, openssl nor ipsecmb";
                     return new Selection(null, problem, System.Logger.Level.ERROR, problem);
                 }
-                if (forced == CryptoImplementation.OPENSSL && opensslProblem != null) {
-                    String problem = CryptoImplementation.PROPERTY + "=openssl, but " + opensslProblem;
+                String forcedProblem = forced == CryptoImplementation.OPENSSL ? opensslProblem
+                        : forced == CryptoImplementation.IPSECMB ? ipsecmbProblem.get() : null;
+                if (forcedProblem != null) {
+                    String problem = CryptoImplementation.PROPERTY + "=" + forced + ", but " + forcedProblem;
                     return new Selection(null, problem, System.Logger.Level.ERROR, problem);
                 }
                 return new Selection(forced, null, System.Logger.Level.INFO,
-                        "ESP AEAD crypto: " + describe(forced) + " (forced by " + CryptoImplementation.PROPERTY + ")");
+                        "ESP AEAD crypto: " + describe(forced, opensslProblem) + " (forced by "
+                                + CryptoImplementation.PROPERTY + ")");
+            }
+            String whyNotIpsecMb = ipsecmb.equals("false") ? "off by -D" + IpsecMb.PROPERTY + "=false"
+                    : ipsecmbProblem.get();
+            if (whyNotIpsecMb == null) {
+                return new Selection(CryptoImplementation.IPSECMB, null, System.Logger.Level.INFO,
+                        "ESP AEAD crypto: " + describe(CryptoImplementation.IPSECMB, opensslProblem));
             }
             if (opensslProblem == null) {
                 return new Selection(CryptoImplementation.OPENSSL, null, System.Logger.Level.INFO,
-                        "ESP AEAD crypto: " + describe(CryptoImplementation.OPENSSL));
+                        "ESP AEAD crypto: " + describe(CryptoImplementation.OPENSSL, null)
+                                + " (Intel IPsec-MB not used: " + whyNotIpsecMb + ")");
             }
             return new Selection(CryptoImplementation.JCE, null, System.Logger.Level.WARNING,
-                    "ESP AEAD crypto: falling back to JCE (about 1 KB of garbage per packet): " + opensslProblem);
+                    "ESP AEAD crypto: falling back to JCE (about 1 KB of garbage per packet): " + opensslProblem
+                            + "; Intel IPsec-MB not used: " + whyNotIpsecMb);
         }
 
-        private static String describe(CryptoImplementation implementation) {
-            return implementation == CryptoImplementation.OPENSSL
-                    ? LibCrypto.version() + " libcrypto via FFM"
-                    : "JCE";
+        private static String describe(CryptoImplementation implementation, String opensslProblem) {
+            String openssl = opensslProblem == null ? LibCrypto.version() + " libcrypto via FFM" : "JCE";
+            return switch (implementation) {
+                case JCE -> "JCE";
+                case OPENSSL -> openssl;
+                case IPSECMB -> "AES-GCM on " + IpsecMb.describe() + " via FFM; ChaCha20-Poly1305 on " + openssl;
+            };
         }
     }
 
@@ -66,7 +94,8 @@ public final class EspTransforms {
 
         static {
             SELECTION = Selection.resolve(System.getProperty(CryptoImplementation.PROPERTY),
-                    LibCrypto.unavailableReason());
+                    System.getProperty(IpsecMb.PROPERTY), LibCrypto.unavailableReason(),
+                    IpsecMb::unavailableReason);
             LOG.log(SELECTION.level(), SELECTION.message());
         }
     }
@@ -120,7 +149,8 @@ public final class EspTransforms {
      * chosen by the caller (benchmarks, tests). CBC transforms always use JCE.
      *
      * @throws IllegalStateException if {@code implementation} is {@link CryptoImplementation#OPENSSL} and
-     *     libcrypto is not available
+     *     libcrypto is not available, or {@link CryptoImplementation#IPSECMB}, the algorithm AES-GCM and the
+     *     IPsec-MB library not available
      */
     public static EspTransform create(EncryptionAlgorithm encryption, Optional<AuthAlgorithm> integrity,
             byte[] encryptionKey, byte[] integrityKey, boolean extendedSequenceNumbers,
@@ -134,8 +164,9 @@ public final class EspTransforms {
     }
 
     /**
-     * The AEAD implementation {@code create} uses: {@value CryptoImplementation#PROPERTY} if set, else OpenSSL
-     * when libcrypto loads, else JCE. Resolved (and logged) once per JVM.
+     * The AEAD implementation {@code create} uses: {@value CryptoImplementation#PROPERTY} if set, else IPsec-MB
+     * (AES-GCM; ChaCha20-Poly1305 on OpenSSL) when its library is usable and {@value IpsecMb#PROPERTY} is not
+     * {@code false}, else OpenSSL when libcrypto loads, else JCE. Resolved (and logged, one line) once per JVM.
      *
      * @throws IllegalStateException if the property names an unknown or unavailable implementation
      */
@@ -190,9 +221,16 @@ public final class EspTransforms {
             Optional<AuthAlgorithm> integrity, byte[] integrityKey, int integrityOffset, boolean esn,
             CryptoImplementation implementation) {
         if (encryption.aead()) {
-            return implementation == CryptoImplementation.OPENSSL
-                    ? new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
-                    : new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+            return switch (implementation) {
+                case JCE -> new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+                case OPENSSL -> new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+                case IPSECMB -> encryption == EncryptionAlgorithm.AES_128_GCM
+                        || encryption == EncryptionAlgorithm.AES_256_GCM
+                        ? new IpsecMbAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
+                        : LibCrypto.available()
+                                ? new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
+                                : new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+            };
         }
         return new CbcHmacTransform(encryption, encryptionKey, encryptionOffset, integrity, integrityKey,
                 integrityOffset, esn, new IvGenerator(RANDOM));

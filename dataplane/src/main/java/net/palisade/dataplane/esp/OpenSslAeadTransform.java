@@ -376,25 +376,6 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
                 && size[0] == ciphertextLength;
     }
 
-    /**
-     * The last heap segment made for one pointer argument: array and offset in, a view from that offset to the
-     * array's end out. Holds on to the caller's last array until the next call with another one.
-     */
-    private static final class SegmentCache {
-        private byte[] array;
-        private int offset;
-        private MemorySegment segment;
-
-        MemorySegment at(byte[] a, int off) {
-            if (a != array || off != offset) {
-                segment = MemorySegment.ofArray(a).asSlice(off);
-                array = a;
-                offset = off;
-            }
-            return segment;
-        }
-    }
-
     private int buildAad(byte[] packet, int offset, long sequenceNumber) {
         System.arraycopy(packet, offset, aad, 0, 4); // SPI as on the wire
         if (extendedSequenceNumbers()) {

@@ -3,10 +3,12 @@ package net.palisade.dataplane.io;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A shared library loaded for the JVM's life and linked function by function, for the classes that call a library
@@ -64,6 +66,15 @@ public final class NativeLibrary {
             missing.add(function + " (" + e + ")");
             return null;
         }
+    }
+
+    /**
+     * The address of exported symbol {@code symbol}, or empty when the library or the symbol is missing. Unlike
+     * {@link #link}, a missing symbol is not remembered as a failure: callers that compare addresses (the IPsec-MB
+     * dispatch check) ask for symbols that may legitimately be absent.
+     */
+    public Optional<MemorySegment> address(String symbol) {
+        return lookup == null ? Optional.empty() : lookup.find(symbol);
     }
 
     /** Why a handle linked so far is null ("cannot load …", "… lacks f, g"), or null when all were linked. */

@@ -33,8 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * this measures ICV check, decryption and trailer validation.
  *
  * <p>{@code impl} picks the AEAD implementation ({@code jce}: SunJCE; {@code openssl}: libcrypto through FFM,
- * {@code OpenSslAeadTransform}). CBC transforms always run on JCE, so the script passes {@code -p impl=jce} for
- * them.
+ * {@code OpenSslAeadTransform}; {@code ipsecmb}: AES-GCM on Intel's IPsec-MB library through FFM,
+ * {@code IpsecMbAeadTransform}, ChaCha20-Poly1305 there being OpenSSL's). CBC transforms always run on JCE, so the
+ * script passes {@code -p impl=jce} for them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -53,7 +54,7 @@ public class EspCryptoBenchmark {
     @Param({"64", "512", "1400"})
     public int size;
 
-    @Param({"jce", "openssl"})
+    @Param({"jce", "openssl", "ipsecmb"})
     public String impl;
 
     private EspTransform sealer;
@@ -76,7 +77,7 @@ public class EspCryptoBenchmark {
         byte[] keyMaterial = new byte[EspTransforms.keyMaterialLength(enc, integ)];
         random.nextBytes(keyMaterial);
         CryptoImplementation implementation = CryptoImplementation.byName(impl)
-                .orElseThrow(() -> new IllegalArgumentException("impl must be jce or openssl, not " + impl));
+                .orElseThrow(() -> new IllegalArgumentException("impl must be jce, openssl or ipsecmb, not " + impl));
         if (!enc.aead() && implementation != CryptoImplementation.JCE) {
             throw new IllegalArgumentException(transform + " always runs on JCE: use -p impl=jce");
         }

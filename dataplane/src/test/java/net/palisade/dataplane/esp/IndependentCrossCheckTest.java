@@ -80,6 +80,7 @@ class IndependentCrossCheckTest {
         Random random = new Random(algorithm.ordinal() * 31L + (esn ? 1 : 0));
         byte[] keyMaterial = new byte[algorithm.keyMaterialBytes()];
         random.nextBytes(keyMaterial);
+        Transforms.assumeInstalled(impl);
         EspTransform t = EspTransforms.create(algorithm, Optional.empty(), keyMaterial, null, esn, impl);
         int spi = random.nextInt();
         long seq = esn ? 0x0000_0003_FFFF_FFF0L : 0xFFFF_FF00L;
@@ -113,6 +114,7 @@ class IndependentCrossCheckTest {
         Random random = new Random(100 + algorithm.ordinal() * 31L + (esn ? 1 : 0));
         byte[] keyMaterial = new byte[algorithm.keyMaterialBytes()];
         random.nextBytes(keyMaterial);
+        Transforms.assumeInstalled(impl);
         EspTransform t = EspTransforms.create(algorithm, Optional.empty(), keyMaterial, null, esn, impl);
         int spi = random.nextInt();
         EspOpenResult r = new EspOpenResult();

@@ -284,37 +284,49 @@ class OpenSslAeadTransformTest {
 
     // ---- selection --------------------------------------------------------------------------------------------
 
+    /** The IPsec-MB library as if it were not installed. */
+    private static final java.util.function.Supplier<String> NO_IPSECMB = () -> "cannot load libIPSec_MB.so.1";
+
     @Test
-    @DisplayName("Default: OpenSSL when libcrypto loads, JCE with a logged warning otherwise; palisade.crypto forces")
+    @DisplayName("Without IPsec-MB: OpenSSL when libcrypto loads, JCE with a logged warning otherwise; palisade.crypto"
+            + " forces")
     void selection() {
-        assertThat(EspTransforms.Selection.resolve(null, null).implementation())
+        assertThat(EspTransforms.Selection.resolve(null, null, null, NO_IPSECMB).implementation())
                 .isEqualTo(CryptoImplementation.OPENSSL);
-        EspTransforms.Selection fallback = EspTransforms.Selection.resolve("", "cannot load libcrypto.so.3: gone");
+        EspTransforms.Selection fallback =
+                EspTransforms.Selection.resolve("", null, "cannot load libcrypto.so.3: gone", NO_IPSECMB);
         assertThat(fallback.implementation()).isEqualTo(CryptoImplementation.JCE);
         assertThat(fallback.problem()).isNull();
         assertThat(fallback.level()).isEqualTo(System.Logger.Level.WARNING);
         assertThat(fallback.message()).contains("falling back to JCE").contains("cannot load libcrypto.so.3: gone");
 
-        assertThat(EspTransforms.Selection.resolve("jce", null).implementation()).isEqualTo(CryptoImplementation.JCE);
-        assertThat(EspTransforms.Selection.resolve("JCE", "gone").implementation())
+        assertThat(EspTransforms.Selection.resolve("jce", null, null, NO_IPSECMB).implementation())
                 .isEqualTo(CryptoImplementation.JCE);
-        assertThat(EspTransforms.Selection.resolve(" OpenSSL ", null).implementation())
+        assertThat(EspTransforms.Selection.resolve("JCE", null, "gone", NO_IPSECMB).implementation())
+                .isEqualTo(CryptoImplementation.JCE);
+        assertThat(EspTransforms.Selection.resolve(" OpenSSL ", null, null, NO_IPSECMB).implementation())
                 .isEqualTo(CryptoImplementation.OPENSSL);
 
-        EspTransforms.Selection forcedMissing = EspTransforms.Selection.resolve("openssl", "gone");
+        EspTransforms.Selection forcedMissing = EspTransforms.Selection.resolve("openssl", null, "gone", NO_IPSECMB);
         assertThat(forcedMissing.implementation()).isNull();
         assertThat(forcedMissing.problem()).isEqualTo("palisade.crypto=openssl, but gone");
-        EspTransforms.Selection bogus = EspTransforms.Selection.resolve("bouncycastle", null);
+        EspTransforms.Selection bogus = EspTransforms.Selection.resolve("bouncycastle", null, null, NO_IPSECMB);
         assertThat(bogus.implementation()).isNull();
-        assertThat(bogus.problem()).contains("neither jce nor openssl");
+        assertThat(bogus.problem()).contains("neither jce, openssl nor ipsecmb");
 
-        // This JVM: whatever the property says, else OpenSSL (libcrypto loads here, see libcryptoLoads).
+        // This JVM: whatever the property says, else IPsec-MB where its library is usable, else OpenSSL
+        // (libcrypto loads here, see libcryptoLoads).
+        boolean ipsecmb = CryptoImplementation.IPSECMB.isAvailable()
+                && !"false".equals(System.getProperty(IpsecMb.PROPERTY));
         CryptoImplementation expected = CryptoImplementation.byName(
-                System.getProperty(CryptoImplementation.PROPERTY, "openssl")).orElseThrow();
+                System.getProperty(CryptoImplementation.PROPERTY, ipsecmb ? "ipsecmb" : "openssl")).orElseThrow();
         assertThat(EspTransforms.defaultImplementation()).isEqualTo(expected);
         EspTransform t = EspTransforms.create("aes-256-gcm", "none", new byte[36], false);
-        assertThat(t).isInstanceOf(expected == CryptoImplementation.OPENSSL ? OpenSslAeadTransform.class
-                : AeadTransform.class);
+        assertThat(t).isInstanceOf(switch (expected) {
+            case OPENSSL -> OpenSslAeadTransform.class;
+            case IPSECMB -> IpsecMbAeadTransform.class;
+            case JCE -> AeadTransform.class;
+        });
         // CBC stays on JCE whatever the AEAD choice.
         assertThat(EspTransforms.create(EncryptionAlgorithm.AES_128, Optional.of(AuthAlgorithm.HMAC_SHA2_256),
                 new byte[16], new byte[32], false, CryptoImplementation.OPENSSL)).isInstanceOf(CbcHmacTransform.class);
