@@ -475,6 +475,7 @@ class DataplaneLabTest {
     void twoWorkersPerGateway() throws Exception {
         try (GatewayPair pair = GatewayPair.start(lab, GatewayPair.Spec.gcm(),
                 GatewayPair.Options.defaults().withWorkers(2))) {
+            long overflowsBefore = udpRcvbufErrors("gwa") + udpRcvbufErrors("gwb");
             Iperf.Result iperf = Iperf.run(lab, "10.2.0.10", 3, 4);
             System.out.printf("iperf3 -P 4, AES-128-GCM, 2 workers per gateway: %.0f Mbit/s%n", iperf.mbps());
             assertThat(iperf.bytes()).isPositive();
@@ -482,9 +483,23 @@ class DataplaneLabTest {
                 System.out.printf("gw-a worker %d: sealed %d, opened %d%n", w.worker(), w.get(Counter.SEALED),
                         w.get(Counter.OPENED));
             }
-            awaitInFlight(pair);
+            // Both gateways' four workers, iperf3 and the veths' softirqs share two CPUs: a receiving worker can be
+            // off its CPU long enough for its socket's 4 MiB buffer to fill (since 2026-12-07 IPsec-MB's AES-GCM seals
+            // faster than the other side opens and writes to the TUN), and then the kernel drops whole datagrams,
+            // counted in the namespace's Udp RcvbufErrors, as it would on a real gateway that falls behind. Nothing
+            // may be lost inside the gateways: every ESP packet sent and not counted in must be in such a datagram
+            // (one holds at most 64 packets, UDP GRO's limit).
+            awaitSettled(pair);
+            long overflows = udpRcvbufErrors("gwa") + udpRcvbufErrors("gwb") - overflowsBefore;
             TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
-            assertThat(pair.b.counters().tunnel("lab").orElseThrow().in().packets()).isEqualTo(a.out().packets());
+            TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
+            long lost = a.out().packets() - b.in().packets() + b.out().packets() - a.in().packets();
+            System.out.printf("ESP packets not counted in: %d; datagrams the kernel dropped at a full receive buffer:"
+                    + " %d%n", lost, overflows);
+            assertThat(b.in().packets()).isLessThanOrEqualTo(a.out().packets());
+            assertThat(a.in().packets()).isLessThanOrEqualTo(b.out().packets());
+            assertThat(lost).as("ESP packets lost inside the gateways (gw-a %s; gw-b %s), kernel receive-buffer drops %d",
+                    describe(pair.a), describe(pair.b), overflows).isLessThanOrEqualTo(overflows * 64);
             assertNoDrops(pair.b, Counter.ICV_FAILED, Counter.MALFORMED, Counter.REPLAY);
         }
     }
@@ -511,11 +526,58 @@ class DataplaneLabTest {
      * returns, the last segments may still be on their way (a few milliseconds on a loaded machine).
      */
     private static void awaitInFlight(GatewayPair pair) {
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
+                        TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
+                        TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
+                        return b.in().packets() == a.out().packets() && a.in().packets() == b.out().packets();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("ESP packets sent and counted in differ after 10 s: gw-a " + describe(pair.a)
+                    + "\ngw-b " + describe(pair.b), e);
+        }
+    }
+
+    /** Waits until neither side counts another ESP packet in for 200 ms (at most 10 s). */
+    private static void awaitSettled(GatewayPair pair) {
+        long[] last = {-1, -1};
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
-                    TunnelCounters a = pair.a.counters().tunnel("lab").orElseThrow();
-                    TunnelCounters b = pair.b.counters().tunnel("lab").orElseThrow();
-                    return b.in().packets() == a.out().packets() && a.in().packets() == b.out().packets();
+                .pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
+                    long a = pair.a.counters().tunnel("lab").orElseThrow().in().packets();
+                    long b = pair.b.counters().tunnel("lab").orElseThrow().in().packets();
+                    boolean same = a == last[0] && b == last[1];
+                    last[0] = a;
+                    last[1] = b;
+                    return same;
                 });
+    }
+
+    /** The kernel's count of UDP datagrams dropped in a namespace because a socket's receive buffer was full. */
+    private static long udpRcvbufErrors(String role) throws Exception {
+        String snmp = lab.exec(role, 10, "cat", "/proc/net/snmp").output();
+        List<String> header = null;
+        for (String line : snmp.split("\n")) {
+            if (line.startsWith("Udp: ")) {
+                List<String> fields = List.of(line.substring(5).trim().split("\\s+"));
+                if (header == null) {
+                    header = fields;
+                } else {
+                    return Long.parseLong(fields.get(header.indexOf("RcvbufErrors")));
+                }
+            }
+        }
+        throw new IllegalStateException("no Udp counters in /proc/net/snmp of " + role + ": " + snmp);
+    }
+
+    private static String describe(Dataplane g) {
+        TunnelCounters t = g.counters().tunnel("lab").orElseThrow();
+        StringBuilder sb = new StringBuilder("out " + t.out().packets() + ", in " + t.in().packets() + "; drops:");
+        for (Counter c : Counter.values()) {
+            if (c.drop() && g.counters().total(c) > 0) {
+                sb.append(' ').append(c.key()).append('=').append(g.counters().total(c));
+            }
+        }
+        return sb.toString();
     }
 }
