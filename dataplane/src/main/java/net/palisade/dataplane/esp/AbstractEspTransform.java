@@ -208,6 +208,45 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
         }
     }
 
+    /**
+     * Writes an AEAD transform's additional authenticated data (RFC 4106 section 5) into {@code aad}: SPI || sequence
+     * number, or with ESN SPI || its high 32 bits || its low 32 bits (SPI and low bits as on the wire).
+     *
+     * @return its length, 8 or 12
+     */
+    final int aeadAad(byte[] packet, int offset, long sequenceNumber, byte[] aad) {
+        System.arraycopy(packet, offset, aad, 0, 4); // SPI as on the wire
+        if (extendedSequenceNumbers()) {
+            writeInt(aad, 4, (int) (sequenceNumber >>> 32));
+            System.arraycopy(packet, offset + 4, aad, 8, 4); // low 32 bits as on the wire
+            return 12;
+        }
+        System.arraycopy(packet, offset + 4, aad, 4, 4);
+        return 8;
+    }
+
+    /**
+     * Refuses to seal twice in a row under the same explicit IV (a reused sequence number would reuse an AES-GCM
+     * nonce under one key). One per transform; not thread-safe, like the transform.
+     */
+    static final class IvReuseGuard {
+        private boolean sealedBefore;
+        private long lastSealIv;
+
+        /** @throws IllegalStateException if {@code iv} is the one sealed last */
+        void check(long iv, String transform) {
+            if (sealedBefore && iv == lastSealIv) {
+                throw new IllegalStateException(transform + " seal failed: explicit IV " + Long.toUnsignedString(iv)
+                        + " reused under one key (a reused sequence number)");
+            }
+        }
+
+        void sealed(long iv) {
+            sealedBefore = true;
+            lastSealIv = iv;
+        }
+    }
+
     static void writeInt(byte[] b, int off, int v) {
         b[off] = (byte) (v >>> 24);
         b[off + 1] = (byte) (v >>> 16);

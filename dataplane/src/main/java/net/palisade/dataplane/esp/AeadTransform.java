@@ -62,7 +62,7 @@ final class AeadTransform extends AbstractEspTransform {
     @Override
     void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber) {
         System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         int plaintextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, parameters());
@@ -79,7 +79,7 @@ final class AeadTransform extends AbstractEspTransform {
     EspOutcome verifyAndDecrypt(byte[] packet, int offset, int ciphertextLength, long sequenceNumber, byte[] out,
             int outOffset) {
         System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         try {
             cipher.init(Cipher.DECRYPT_MODE, key, parameters());
             cipher.updateAAD(aad, 0, aadLength);
@@ -97,17 +97,6 @@ final class AeadTransform extends AbstractEspTransform {
     private AlgorithmParameterSpec parameters() {
         // Both specs copy the nonce: the only per-packet allocation in this class.
         return gcm ? new GCMParameterSpec(AEAD_ICV_LENGTH * 8, nonce) : new IvParameterSpec(nonce);
-    }
-
-    private int buildAad(byte[] packet, int offset, long sequenceNumber) {
-        System.arraycopy(packet, offset, aad, 0, 4); // SPI as on the wire
-        if (extendedSequenceNumbers()) {
-            writeInt(aad, 4, (int) (sequenceNumber >>> 32));
-            System.arraycopy(packet, offset + 4, aad, 8, 4); // low 32 bits as on the wire
-            return 12;
-        }
-        System.arraycopy(packet, offset + 4, aad, 4, 4);
-        return 8;
     }
 
     @Override

@@ -69,8 +69,7 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
     private final SegmentCache openInput = new SegmentCache();
     private final SegmentCache openOutput = new SegmentCache();
 
-    private boolean sealedBefore;
-    private long lastSealIv;
+    private final IvReuseGuard ivGuard = new IvReuseGuard();
     private boolean closed;
 
     /**
@@ -130,12 +129,9 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
     void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber) {
         checkOpen();
         long iv = (long) LONG_BE.get(packet, offset + HEADER_LENGTH);
-        if (sealedBefore && iv == lastSealIv) {
-            throw new IllegalStateException(name() + " seal failed: explicit IV " + Long.toUnsignedString(iv)
-                    + " reused under one key (a reused sequence number)");
-        }
+        ivGuard.check(iv, name());
         LONG_BE.set(nonce, AEAD_SALT_LENGTH, iv);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         int plaintextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment data = sealData.at(packet, plaintextOffset);
         try {
@@ -149,8 +145,7 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             Reference.reachabilityFence(this);
         }
         System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
-        sealedBefore = true;
-        lastSealIv = iv;
+        ivGuard.sealed(iv);
     }
 
     @Override
@@ -158,7 +153,7 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             int outOffset) {
         checkOpen();
         System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         int ciphertextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         int icvOffset = ciphertextOffset + ciphertextLength;
         for (int i = 0; i < AEAD_ICV_LENGTH; i++) {
@@ -190,17 +185,6 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             difference |= a[aOffset + i] ^ b[bOffset + i];
         }
         return difference == 0;
-    }
-
-    private int buildAad(byte[] packet, int offset, long sequenceNumber) {
-        System.arraycopy(packet, offset, aad, 0, 4); // SPI as on the wire
-        if (extendedSequenceNumbers()) {
-            writeInt(aad, 4, (int) (sequenceNumber >>> 32));
-            System.arraycopy(packet, offset + 4, aad, 8, 4); // low 32 bits as on the wire
-            return 12;
-        }
-        System.arraycopy(packet, offset + 4, aad, 4, 4);
-        return 8;
     }
 
     private void checkOpen() {

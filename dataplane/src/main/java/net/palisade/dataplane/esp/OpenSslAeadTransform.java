@@ -99,8 +99,7 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     private final SegmentCache openInput = new SegmentCache();
     private final SegmentCache openOutput = new SegmentCache();
 
-    private boolean sealedBefore;
-    private long lastSealIv;
+    private final IvReuseGuard ivGuard = new IvReuseGuard();
     private boolean closed;
 
     /**
@@ -243,12 +242,9 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber) {
         checkOpen();
         long iv = (long) LONG_BE.get(packet, offset + HEADER_LENGTH);
-        if (sealedBefore && iv == lastSealIv) {
-            throw new IllegalStateException(name() + " seal failed: explicit IV " + Long.toUnsignedString(iv)
-                    + " reused under one key (a reused sequence number)");
-        }
+        ivGuard.check(iv, name());
         LONG_BE.set(nonce, AEAD_SALT_LENGTH, iv);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         int plaintextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment data = sealData.at(packet, plaintextOffset);
         boolean ok;
@@ -283,8 +279,7 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         } else {
             System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
         }
-        sealedBefore = true;
-        lastSealIv = iv;
+        ivGuard.sealed(iv);
     }
 
     @Override
@@ -292,7 +287,7 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
             int outOffset) {
         checkOpen();
         System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = buildAad(packet, offset, sequenceNumber);
+        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
         int ciphertextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment ciphertext = openInput.at(packet, ciphertextOffset);
         MemorySegment plaintext = openOutput.at(out, outOffset);
@@ -374,17 +369,6 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
                 && (int) p.update.invokeExact(decryptCtx, plaintext, sizeSegment, (long) ciphertextLength,
                         ciphertext, (long) ciphertextLength) == 1
                 && size[0] == ciphertextLength;
-    }
-
-    private int buildAad(byte[] packet, int offset, long sequenceNumber) {
-        System.arraycopy(packet, offset, aad, 0, 4); // SPI as on the wire
-        if (extendedSequenceNumbers()) {
-            writeInt(aad, 4, (int) (sequenceNumber >>> 32));
-            System.arraycopy(packet, offset + 4, aad, 8, 4); // low 32 bits as on the wire
-            return 12;
-        }
-        System.arraycopy(packet, offset + 4, aad, 4, 4);
-        return 8;
     }
 
     private void checkOpen() {
