@@ -221,15 +221,15 @@ public final class EspTransforms {
             Optional<AuthAlgorithm> integrity, byte[] integrityKey, int integrityOffset, boolean esn,
             CryptoImplementation implementation) {
         if (encryption.aead()) {
-            return switch (implementation) {
+            // IPsec-MB does AES-GCM only: ChaCha20-Poly1305 goes to libcrypto, or JCE without it
+            boolean gcm = encryption == EncryptionAlgorithm.AES_128_GCM
+                    || encryption == EncryptionAlgorithm.AES_256_GCM;
+            CryptoImplementation use = implementation != CryptoImplementation.IPSECMB || gcm ? implementation
+                    : LibCrypto.available() ? CryptoImplementation.OPENSSL : CryptoImplementation.JCE;
+            return switch (use) {
                 case JCE -> new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
                 case OPENSSL -> new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn);
-                case IPSECMB -> encryption == EncryptionAlgorithm.AES_128_GCM
-                        || encryption == EncryptionAlgorithm.AES_256_GCM
-                        ? new IpsecMbAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
-                        : LibCrypto.available()
-                                ? new OpenSslAeadTransform(encryption, encryptionKey, encryptionOffset, esn)
-                                : new AeadTransform(encryption, encryptionKey, encryptionOffset, esn);
+                case IPSECMB -> new IpsecMbAeadTransform(encryption, encryptionKey, encryptionOffset, esn);
             };
         }
         return new CbcHmacTransform(encryption, encryptionKey, encryptionOffset, integrity, integrityKey,
