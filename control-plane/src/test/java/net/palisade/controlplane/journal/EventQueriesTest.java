@@ -193,6 +193,17 @@ class EventQueriesTest {
         }
     }
 
+    /** 3,000 events of three tunnels in turn (t0, t1, t2, t0, ...); every tenth a dpd-lost; then ANALYZE. */
+    private void writeThreeTunnelsInTurn() throws Exception {
+        for (int i = 0; i < 3_000; i++) {
+            String label = "t" + (i % 3);
+            write("Tunnel|" + label, i / 3 + 1, i % 10 == 0 ? dpd(label, i) : up(label, i), Duration.ZERO, false);
+        }
+        try (var s = c.createStatement()) {
+            s.execute("ANALYZE");
+        }
+    }
+
     /**
      * A batch in the middle of a long history reads about the rows it returns, whichever index finds them (H2's
      * {@code EXPLAIN ANALYZE} counts the rows each index scan read): every tunnel's along the ordering, a type's along
@@ -202,14 +213,8 @@ class EventQueriesTest {
     @Test
     void aBatchInTheMiddleReadsAboutTheRowsItReturns() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(EventQueries.h2(c), "H2 counts the rows a scan read");
-        // 3,000 events of three tunnels in turn; every tenth a dpd-lost: offset i + 1 is t(i % 3)'s event i / 3 + 1
-        for (int i = 0; i < 3_000; i++) {
-            String label = "t" + (i % 3);
-            write("Tunnel|" + label, i / 3 + 1, i % 10 == 0 ? dpd(label, i) : up(label, i), Duration.ZERO, false);
-        }
-        try (var s = c.createStatement()) {
-            s.execute("ANALYZE");
-        }
+        // offset i + 1 is t(i % 3)'s event i / 3 + 1
+        writeThreeTunnelsInTurn();
         Optional<Instant> open = Optional.empty();
         record Case(String name, EventQueries.Query q, long lastSeq) {}
         List<Case> cases = List.of(
@@ -259,14 +264,8 @@ class EventQueriesTest {
     @Test
     void aTimeWindowsFirstPageReadsAboutTheRowsItReturns() throws Exception {
         boolean h2 = EventQueries.h2(c); // PostgreSQL: the same reads return the same events
-        // 3,000 events, one a minute, of three tunnels in turn; every tenth a dpd-lost
-        for (int i = 0; i < 3_000; i++) {
-            String label = "t" + (i % 3);
-            write("Tunnel|" + label, i / 3 + 1, i % 10 == 0 ? dpd(label, i) : up(label, i), Duration.ZERO, false);
-        }
-        try (var s = c.createStatement()) {
-            s.execute("ANALYZE");
-        }
+        // one a minute
+        writeThreeTunnelsInTurn();
         Optional<String> any = Optional.empty();
         Optional<Instant> open = Optional.empty();
         Optional<Instant> from1000 = Optional.of(T0.plus(Duration.ofMinutes(1_000)));
