@@ -152,7 +152,10 @@ NFT
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   [ -n "$child_end" ] && [ "$child_end" != "$child_mid" ] && [ "$child_end" != "$child_before" ] && changed=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  result "ha-pair-rekey-result variant=$variant gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid answer_lost_seen=$lost_seen next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end child_changed=$changed ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  local timeline
+  timeline=$(/usr/bin/python3 "$here/ha_timeline.py" "$work" "$killed" 192.0.2.2)
+  say "the takeover, s after the kill (gw2's log; vrrp: its gateway's first advert): $(tr , ' ' <<< "$timeline")"
+  result "ha-pair-rekey-result variant=$variant timeline=$timeline gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid answer_lost_seen=$lost_seen next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end child_changed=$changed ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 rekeys_by() { # N NODE KIND: `rekeyed` events gw N's API lists for to-b, written by NODE, of a KIND (child|ike) SA
@@ -272,7 +275,10 @@ NFT
   local same=no
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  result "ha-pair-rekey-ours-result kind=$kind point=$point gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  local timeline
+  timeline=$(/usr/bin/python3 "$here/ha_timeline.py" "$work" "$killed" 192.0.2.2)
+  say "the takeover, s after the kill (gw2's log; vrrp: its gateway's first advert): $(tr , ' ' <<< "$timeline")"
+  result "ha-pair-rekey-ours-result kind=$kind point=$point timeline=$timeline gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {
@@ -342,7 +348,7 @@ NFT
 # longest silence (gap_*), gw2's log lines that mark the takeover (timeline, s after the kill), and the CPU until
 # the last tunnel was back
 cat > "$work/tunnels.py" <<'PY'
-import datetime, os, re, sys
+import os, re, sys
 work, n, killed, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 backs, gaps, resumed = [], [], 0
 for k in range(1, n + 1):
@@ -366,30 +372,9 @@ def q(xs, f):
 out = {"resumed": resumed, "interval_ms": round(interval * 1000),
        "back_min_ms": q(backs, 0), "back_median_ms": q(backs, 0.5), "back_p90_ms": q(backs, 0.9),
        "back_max_ms": q(backs, 1), "gap_min_ms": q(gaps, 0), "gap_median_ms": q(gaps, 0.5), "gap_max_ms": q(gaps, 1)}
-marks = [("active", "is active, lease epoch"), ("host", "tunnel host: active"),
-         ("entities", "tunnel entit(ies) running"), ("resume", "resuming IKE SA"), ("anew", "negotiating anew")]
-seen = {}
-try:
-    for line in open(os.path.join(work, "gw2.log"), errors="replace"):
-        m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[-+Z][0-9:]*) ", line)
-        if not m:
-            continue
-        t = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
-        if t < killed:
-            continue
-        for key, text in marks:
-            if text in line:
-                seen.setdefault(key, []).append(t - killed)
-except OSError:
-    pass
-tl = []
-for key, _ in marks:
-    ts = seen.get(key, [])
-    if len(ts) == 1:
-        tl.append("%s:+%.2f" % (key, ts[0]))
-    elif ts:
-        tl.append("%s:+%.2f..+%.2f(%d)" % (key, ts[0], ts[-1], len(ts)))
-out["timeline"] = ",".join(tl) or "none"
+sys.path.insert(0, sys.argv[5])
+import ha_timeline
+out["timeline"] = ha_timeline.timeline(work, killed, "192.0.2.2")
 # CPU: gw2's JVM (utime + stime, clock ticks) and the machine (/proc/stat), from the kill to the last tunnel back
 try:
     rows = []
@@ -503,7 +488,7 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
   local summary
   for _ in $(seq 1 60); do
     sleep 1
-    summary=$(/usr/bin/python3 "$work/tunnels.py" "$work" "$n" "$killed" "$interval")
+    summary=$(/usr/bin/python3 "$work/tunnels.py" "$work" "$n" "$killed" "$interval" "$here")
     [ "$(val resumed "$summary")" = "$n" ] && break
   done
   sleep 2
@@ -512,7 +497,7 @@ tunnels_takeover() { # N: N more tunnels to strongSwan, each its own IKE SA, a p
   wait "$sampler" 2>/dev/null || true
   kill -INT "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
-  summary=$(/usr/bin/python3 "$work/tunnels.py" "$work" "$n" "$killed" "$interval")
+  summary=$(/usr/bin/python3 "$work/tunnels.py" "$work" "$n" "$killed" "$interval" "$here")
   local ike_after same
   ike_after=$(swan --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i\*\? [0-9a-f]\{16\}_r' | tr -d '*' | sort)
   same=no; [ "$ike_before" = "$ike_after" ] && same=yes

@@ -456,7 +456,8 @@ fi
 sed -i 's/^      ike = 2$/      ike = 2\n      chd = 2\n      flush_line = yes/' "$work/ss/strongswan.conf"
 "$here/strongswan.sh" start "$P-ss" "$work/ss"
 # with --layout also the VRRP adverts and ARP on the outside segment (who holds the address)
-capture=udp; [ -z "$layout" ] || capture="udp or ip proto 112 or arp"
+# (and always the VRRP adverts: when the other gateway became MASTER, in a takeover's timeline)
+capture="udp or ip proto 112"; [ -z "$layout" ] || capture="udp or ip proto 112 or arp"
 ip netns exec "$P-inet" tcpdump -i br0 -s 256 -U -w "$work/wire.pcap" "$capture" > "$work/tcpdump.out" 2>&1 &
 for _ in $(seq 1 50); do grep -q listening "$work/tcpdump.out" && break; sleep 0.1; done
 "$here/strongswan.sh" swanctl "$P-ss" "$work/ss" --initiate --child net > "$work/initiate.out" 2>&1 \
