@@ -122,6 +122,7 @@ NFT
     sleep 0.25
   done
   local res1=$res after_ike child_mid ss_mid
+  [ -z "${HA_PAIR_JFR:-}" ] || "$JAVA_HOME_JCMD" "$(node_pid 2)" JFR.dump filename="$work/gw2-takeover.jfr" > "$work/jfr.out" 2>&1 || true
   after_ike=$(spis || true)
   child_mid=$(child_spis || true)
   ss_mid=$(ss_children)

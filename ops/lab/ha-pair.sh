@@ -58,7 +58,7 @@
 # Run as root on Debian with the programs of ops/test-programs.txt (ops/bin/test --programs installs them).
 # PALISADE_CMD overrides the palisade command (default ops/bin/palisade; the lab test passes its class path).
 # HA_PAIR_JFR=1 records the nodes with Java Flight Recorder (profile settings); --tunnels N then dumps gw2's
-# recording of the takeover to the logs (gw2-takeover.jfr).
+# recording of the takeover to the logs (gw2-takeover.jfr); so does --rekey lost|answered, once the ping is back.
 # --iperf MBITS also runs iperf3 (TCP, host-a -> host-b, capped at MBITS Mbit/s so the capture stays small) across
 # the kill and prints what it moved before and after the gap. Under load the repeated-pair count is weaker: the
 # bridge sees the gateways' UDP GSO batches as one frame, and tshark reads the first ESP header of each. LAB_PREFIX (default hap) names the namespaces. --keep leaves everything running (stop: kill the listed pids and
