@@ -28,8 +28,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * { void *iov_base; size_t iov_len; }} — 16 bytes. Each entry has exactly one iovec. Not thread-safe: one batch per
  * thread.
  *
- * <p>Each entry also has room for one control message: UDP_SEGMENT on send ({@link #setSegmentSize}, UDP GSO) and
- * UDP_GRO on receive ({@link #segmentSize}).
+ * <p>Each entry also has room for two control messages: UDP_SEGMENT on send ({@link #setSegmentSize}, UDP GSO), and
+ * on receive UDP_GRO ({@link #segmentSize}) and SO_RXQ_OVFL, the socket's drop count ({@link #newDrops()}).
  */
 public final class DatagramBatch {
     static final long MMSGHDR_SIZE = 64;
@@ -43,8 +43,8 @@ public final class DatagramBatch {
     private static final long OFF_MSGLEN = 56;
     private static final long IOVEC_SIZE = 16;
     private static final long NAME_STRIDE = 32;
-    /** Room for one cmsg carrying an int: CMSG_SPACE(sizeof(int)) = 24, rounded to 32. */
-    private static final long CONTROL_STRIDE = 32;
+    /** Room for two cmsgs carrying an int each: 2 * CMSG_SPACE(sizeof(int)) = 48, rounded to 64. */
+    private static final long CONTROL_STRIDE = 64;
     // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char cmsg_data[]; }
     private static final long CMSG_HDR = 16;
     private static final int SOL_UDP = 17;
@@ -62,6 +62,10 @@ public final class DatagramBatch {
     private final int[] lengths;
     private final int[] segmentSizes;
     private final MemorySegment controls;
+    /** The socket's drop count the last receive reported (SO_RXQ_OVFL, unsigned 32 bits), or -1 if none did. */
+    private long reportedDrops = -1;
+    /** Datagrams the socket dropped since the receive before: set by the handle after each receive. */
+    private long newDrops;
 
     private DatagramBatch(Arena arena, int capacity, int bufferSize) {
         this.capacity = capacity;
@@ -164,6 +168,16 @@ public final class DatagramBatch {
         segmentSizes[i] = segmentSize;
     }
 
+    /**
+     * After a receive: how many datagrams the kernel dropped on this socket since the receive before, mostly because
+     * its receive buffer was full (the socket's {@code sk_drops}, reported through SO_RXQ_OVFL with the next datagram
+     * it queued: a drop shows in the receive of the datagram after it). A dropped GRO datagram counts once, though it
+     * may have carried up to 64.
+     */
+    public long newDrops() {
+        return newDrops;
+    }
+
     /** True if datagram {@code i} of the last receive was longer than the buffer (MSG_TRUNC). */
     public boolean truncated(int i) {
         return (headers.get(JAVA_INT, i * MMSGHDR_SIZE + OFF_FLAGS) & Libc.MSG_TRUNC) != 0;
@@ -180,6 +194,7 @@ public final class DatagramBatch {
     }
 
     void prepareReceive() {
+        newDrops = 0;
         for (int i = 0; i < capacity; i++) {
             long h = i * MMSGHDR_SIZE;
             headers.set(JAVA_INT, h + OFF_NAMELEN, SockAddr.SIZE);
@@ -190,19 +205,42 @@ public final class DatagramBatch {
     }
 
     void completeReceive(int count) {
+        reportedDrops = -1;
         for (int i = 0; i < count; i++) {
             long h = i * MMSGHDR_SIZE;
             lengths[i] = headers.get(JAVA_INT, h + OFF_MSGLEN);
             int segment = 0;
-            long controlLen = headers.get(JAVA_LONG, h + OFF_CONTROLLEN);
-            if (controlLen >= CMSG_HDR + 4) {
-                long c = i * CONTROL_STRIDE;
-                if (controls.get(JAVA_INT, c + 8) == SOL_UDP && controls.get(JAVA_INT, c + 12) == UDP_GRO) {
-                    segment = controls.get(JAVA_INT, c + CMSG_HDR);
+            long controlLen = Math.min(headers.get(JAVA_LONG, h + OFF_CONTROLLEN), CONTROL_STRIDE);
+            long c = i * CONTROL_STRIDE;
+            for (long at = 0; at + CMSG_HDR + 4 <= controlLen; ) {
+                long len = controls.get(JAVA_LONG, c + at);
+                if (len < CMSG_HDR + 4 || at + len > controlLen) {
+                    break;
                 }
+                int level = controls.get(JAVA_INT, c + at + 8);
+                int type = controls.get(JAVA_INT, c + at + 12);
+                if (level == SOL_UDP && type == UDP_GRO) {
+                    segment = controls.get(JAVA_INT, c + at + CMSG_HDR);
+                } else if (level == Libc.SOL_SOCKET && type == Libc.SO_RXQ_OVFL) {
+                    reportedDrops = Integer.toUnsignedLong(controls.get(JAVA_INT, c + at + CMSG_HDR));
+                }
+                at += (len + 7) & ~7L; // CMSG_ALIGN
             }
             segmentSizes[i] = segment;
         }
+    }
+
+    /**
+     * After {@link #completeReceive}: sets {@link #newDrops()} from the count this receive reported and the one the
+     * socket reported before ({@code seen}); returns the count to remember for the socket.
+     */
+    long noteDrops(long seen) {
+        if (reportedDrops < 0) {
+            newDrops = 0;
+            return seen;
+        }
+        newDrops = (reportedDrops - seen) & 0xffffffffL;
+        return reportedDrops;
     }
 
     void prepareSend(int count) {

@@ -26,6 +26,8 @@ final class FdHandle {
     final MemorySegment txState;
     private final int eventFd;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The socket's drop count as its last datagram reported it (SO_RXQ_OVFL); under {@link #rxLock}. */
+    private long dropsSeen;
     /** Datagrams the kernel refused (per-packet errors) and the errno of the last one; under {@link #txLock}. */
     long sendErrors;
     int lastSendErrno;
@@ -132,6 +134,7 @@ final class FdHandle {
                 }
                 if (n > 0) {
                     batch.completeReceive(n);
+                    dropsSeen = batch.noteDrops(dropsSeen);
                     return n;
                 }
                 int errno = n == 0 ? Libc.EAGAIN : Libc.errno(rxState);

@@ -64,6 +64,8 @@ final class Libc {
     static final int SO_REUSEPORT = 15;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
+    /** The socket's drop count (sk_drops, u32) as a control message with each datagram received after one. */
+    static final int SO_RXQ_OVFL = 40;
     static final int IPPROTO_IPV6 = 41;
     static final int IPV6_V6ONLY = 26;
     static final int MSG_DONTWAIT = 0x40;

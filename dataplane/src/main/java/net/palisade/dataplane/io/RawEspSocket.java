@@ -102,6 +102,9 @@ public final class RawEspSocket implements AutoCloseable {
                 + (workers > 1 ? " (worker " + worker + " of " + workers + ")" : ""));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libc.newCallState(a);
+            // the socket's drop count with each packet (DatagramBatch.newDrops): a full receive buffer is counted; a
+            // packet the SPI filter turns away is not (the kernel counts only what it could not queue)
+            Libc.setIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RXQ_OVFL, 1, "SO_RXQ_OVFL " + h.name);
             if (workers > 1) {
                 attachSpiFilter(fd, v6, worker, workers, a, h.name);
                 discardQueued(fd, a);

@@ -93,6 +93,8 @@ public final class UdpEndpoint implements AutoCloseable {
             if (options.gro()) {
                 Libc.setIntSockOpt(fd, SOL_UDP, UDP_GRO, 1, "UDP_GRO " + local);
             }
+            // the socket's drop count with each datagram (DatagramBatch.newDrops): a full receive buffer is counted
+            Libc.setIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RXQ_OVFL, 1, "SO_RXQ_OVFL " + local);
             setBuffer(fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, options.receiveBufferBytes(), local);
             setBuffer(fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, options.sendBufferBytes(), local);
             InetSocketAddress bound;

@@ -33,6 +33,12 @@ public enum Counter {
     TUN_WRITE_FAILED("tun_write_failed", true),
     /** Outbound: the kernel refused to send the ESP packet (no route to the peer, message too long...). */
     SEND_FAILED("send_failed", true),
+    /**
+     * Inbound: datagrams (ESP in UDP) or packets (plain ESP) the kernel dropped on a worker's socket before the worker
+     * read them, mostly because its receive buffer was full (SO_RXQ_OVFL). Counted when the socket's next datagram
+     * is read; a dropped GRO datagram counts once, though it may have carried up to 64 ESP packets.
+     */
+    SOCKET_DROPS("socket_drops", true),
     /** Inbound: a NAT-T keepalive (one 0xFF octet, RFC 3948 Section 2.3), ignored. */
     KEEPALIVE("keepalive", false),
     /** Inbound: an IKE message behind the non-ESP marker (RFC 3948 Section 2.2), handed to the IKE sink. */

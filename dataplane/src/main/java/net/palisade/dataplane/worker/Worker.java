@@ -656,6 +656,9 @@ public final class Worker {
         int n = ep.receiveBatch(rx, 0);
         if (n > 0) {
             count(Counter.UDP_DATAGRAMS_RECEIVED, n);
+            if (rx.newDrops() > 0) {
+                count(Counter.SOCKET_DROPS, rx.newDrops());
+            }
         }
         for (int i = 0; i < n; i++) {
             int length = rx.length(i);
@@ -707,6 +710,9 @@ public final class Worker {
         int n = raw.receiveBatch(batch, 0);
         if (n > 0) {
             count(Counter.RAW_ESP_RECEIVE_BATCHES);
+            if (batch.newDrops() > 0) {
+                count(Counter.SOCKET_DROPS, batch.newDrops());
+            }
         }
         for (int i = 0; i < n; i++) {
             int at = raw.espOffset(batch, i);

@@ -241,4 +241,60 @@ class UdpEndpointTest {
             assertThat(coalesced).as("entries that carried UDP_GRO").isPositive();
         }
     }
+
+    /**
+     * A receiver that falls behind: the kernel drops what its full receive buffer cannot take, and the next datagram
+     * the socket gets reports how many (SO_RXQ_OVFL), which {@link DatagramBatch#newDrops()} gives once. The kernel's
+     * own per-socket count in /proc/net/udp judges it.
+     */
+    @Test
+    void datagramsDroppedAtAFullReceiveBufferAreCountedWithTheNextDatagram() throws Exception {
+        UdpEndpoint.Options small = new UdpEndpoint.Options(false, 16 * 1024, 0, false);
+        try (UdpEndpoint rx = UdpEndpoint.bind(new InetSocketAddress(LO4, 0), small);
+             UdpEndpoint tx = UdpEndpoint.bind(new InetSocketAddress(LO4, 0))) {
+            DatagramBatch out = DatagramBatch.allocate(arena, 32, SIZE);
+            for (int i = 0; i < out.capacity(); i++) {
+                out.setLength(i, SIZE);
+                out.address(i).set(rx.localAddress());
+            }
+            int sent = 0;
+            for (int round = 0; round < 8; round++) {
+                sent += tx.sendBatch(out, out.capacity());
+            }
+            long kernelDrops = procNetUdpDrops(rx.localAddress().getPort());
+            assertThat(kernelDrops).as("the kernel dropped some of %d datagrams at a 16 KiB buffer", sent)
+                    .isPositive();
+            DatagramBatch in = DatagramBatch.allocate(arena, 64, 2048);
+            long received = 0;
+            long counted = 0;
+            int n;
+            while ((n = rx.receiveBatch(in, 0)) > 0) {
+                received += n;
+                counted += in.newDrops();
+            }
+            assertThat(received + kernelDrops).as("every datagram received or dropped").isEqualTo(sent);
+            // the datagrams queued before the drops carry no count; the next one does
+            assertThat(tx.sendBatch(out, 1)).isEqualTo(1);
+            assertThat(rx.receiveBatch(in, 2000)).isEqualTo(1);
+            counted += in.newDrops();
+            assertThat(counted).as("drops reported to the receiver").isEqualTo(kernelDrops);
+            assertThat(tx.sendBatch(out, 1)).isEqualTo(1);
+            assertThat(rx.receiveBatch(in, 2000)).isEqualTo(1);
+            assertThat(in.newDrops()).as("each drop is reported once").isZero();
+            assertThat(rx.receiveBatch(in, 0)).isZero();
+            assertThat(in.newDrops()).as("nothing received, nothing new").isZero();
+        }
+    }
+
+    /** The "drops" column of the socket bound to 127.0.0.1:{@code port} in /proc/net/udp. */
+    private static long procNetUdpDrops(int port) throws java.io.IOException {
+        String local = String.format("0100007F:%04X", port);
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/udp"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 12 && f[1].equals(local)) {
+                return Long.parseLong(f[f.length - 1]);
+            }
+        }
+        throw new AssertionError("no socket " + local + " in /proc/net/udp");
+    }
 }
