@@ -511,6 +511,129 @@ class DataplaneLabTest {
         }
     }
 
+    /**
+     * The keys of an SA pair taken out of a worker are wiped by that worker itself, between two packets, right after
+     * the removal — not up to a GC cycle later by a Cleaner — while the tunnel beside it goes on carrying traffic.
+     * The pair's transforms are real AES-GCM transforms in a wrapper that records who closed them.
+     */
+    @Test
+    void aRemovedPairsKeysAreWipedByItsWorkerAtOnceAndTrafficGoesOn() throws Exception {
+        try (GatewayPair pair = GatewayPair.start(lab, GatewayPair.Spec.gcm())) {
+            net.palisade.dataplane.worker.WorkerHandle worker = pair.a.workers().getFirst();
+            ClosingSpy out = new ClosingSpy(net.palisade.dataplane.esp.EspTransforms.create("aes-128-gcm",
+                    net.palisade.dataplane.esp.EspTransforms.NONE, new byte[20], false));
+            ClosingSpy in = new ClosingSpy(net.palisade.dataplane.esp.EspTransforms.create("aes-128-gcm",
+                    net.palisade.dataplane.esp.EspTransforms.NONE, new byte[20], false));
+            worker.install(extraPair(), out, in);
+            assertThat(ping("ha", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10").exitCode()).isZero();
+            assertThat(out.closedBy()).as("closed while installed").isNull();
+            assertThat(worker.remove("extra")).isTrue();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> out.closedBy() != null && in.closedBy() != null);
+            assertThat(out.closedBy()).as("closed by the worker thread").startsWith("palisade-dp-")
+                    .isEqualTo(in.closedBy());
+            assertThat(out.closes.get() + in.closes.get()).as("each closed once").isEqualTo(2);
+            assertThat(ping("ha", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10").exitCode()).isZero();
+            assertWorkersRunning(pair.a);
+        }
+    }
+
+    /** A second pair on gw-a for 10.9.0.0/24, never used by traffic. */
+    private static net.palisade.dataplane.sa.TunnelSas extraPair() {
+        net.palisade.dataplane.sa.Prefix local = net.palisade.dataplane.sa.Prefix.of(
+                net.palisade.model.Network.parse("10.1.0.0/24")).getFirst();
+        net.palisade.dataplane.sa.Prefix remote = net.palisade.dataplane.sa.Prefix.of(
+                net.palisade.model.Network.parse("10.9.0.0/24")).getFirst();
+        net.palisade.dataplane.sa.OutboundSa out = new net.palisade.dataplane.sa.OutboundSa("extra", 0x7002,
+                InetAddress.ofLiteral("192.0.2.1"), new InetSocketAddress(InetAddress.ofLiteral("192.0.2.2"), 4500),
+                "aes-128-gcm", false, 1438, 1, null);
+        net.palisade.dataplane.sa.InboundSa in = new net.palisade.dataplane.sa.InboundSa("extra", 0x7001,
+                "aes-128-gcm", new net.palisade.dataplane.replay.ReplayWindow(64, false),
+                new net.palisade.dataplane.sa.Selectors(List.of(local), List.of(remote)), 1395, 1375, 1);
+        return new net.palisade.dataplane.sa.TunnelSas("extra", out, in,
+                List.of(new net.palisade.dataplane.sa.FlowPair(local, remote)));
+    }
+
+    /** A real transform that records which thread closed it, and how often. */
+    private static final class ClosingSpy implements net.palisade.dataplane.esp.EspTransform {
+        private final net.palisade.dataplane.esp.EspTransform real;
+        private final java.util.concurrent.atomic.AtomicReference<String> closedBy =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+
+        ClosingSpy(net.palisade.dataplane.esp.EspTransform real) {
+            this.real = real;
+        }
+
+        String closedBy() {
+            return closedBy.get();
+        }
+
+        @Override
+        public void close() {
+            closes.incrementAndGet();
+            closedBy.compareAndSet(null, Thread.currentThread().getName());
+            real.close();
+        }
+
+        @Override
+        public net.palisade.model.crypto.EncryptionAlgorithm encryption() {
+            return real.encryption();
+        }
+
+        @Override
+        public java.util.Optional<net.palisade.model.crypto.AuthAlgorithm> integrity() {
+            return real.integrity();
+        }
+
+        @Override
+        public boolean extendedSequenceNumbers() {
+            return real.extendedSequenceNumbers();
+        }
+
+        @Override
+        public String name() {
+            return real.name();
+        }
+
+        @Override
+        public int ivLength() {
+            return real.ivLength();
+        }
+
+        @Override
+        public int icvLength() {
+            return real.icvLength();
+        }
+
+        @Override
+        public int alignment() {
+            return real.alignment();
+        }
+
+        @Override
+        public int sealedLength(int payloadLength) {
+            return real.sealedLength(payloadLength);
+        }
+
+        @Override
+        public int openedLength(int packetLength) {
+            return real.openedLength(packetLength);
+        }
+
+        @Override
+        public int seal(int spi, long sequenceNumber, int nextHeader, byte[] payload, int payloadOffset,
+                int payloadLength, byte[] out, int outOffset) {
+            return real.seal(spi, sequenceNumber, nextHeader, payload, payloadOffset, payloadLength, out, outOffset);
+        }
+
+        @Override
+        public net.palisade.dataplane.esp.EspOutcome open(byte[] packet, int offset, int length, long sequenceNumber,
+                byte[] out, int outOffset, net.palisade.dataplane.esp.EspOpenResult result) {
+            return real.open(packet, offset, length, sequenceNumber, out, outOffset, result);
+        }
+    }
+
     @Test
     void unmatchedTrafficCountsNoSaAndRemovingATunnelRemovesItsRoutes() throws Exception {
         try (GatewayPair pair = GatewayPair.start(lab, GatewayPair.Spec.gcm())) {

@@ -26,6 +26,13 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  */
 public interface EspTransform {
 
+    /**
+     * Wipes and frees what the transform holds natively (the expanded key), when it has such; afterwards it must
+     * not be used. Idempotent. The worker that owns it calls it once the SA is out of its tables.
+     */
+    default void close() {
+    }
+
     /** The encryption algorithm, from the table the config language and IKE use. */
     EncryptionAlgorithm encryption();
 

@@ -126,6 +126,9 @@ public final class Worker {
     private final WorkerHandle handle;
     private final AtomicInteger logged = new AtomicInteger();
     volatile WorkerTables tables = WorkerTables.EMPTY;
+    /** Transforms of pairs gone from {@link #tables}, wiped by this worker between two packets ({@link #retire}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<EspTransform> retired =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile List<UdpEndpoint> endpoints = List.of();
@@ -196,6 +199,28 @@ public final class Worker {
     }
 
     /** Wakes the loop to seal the queued echo requests of {@link TunnelPings}; any thread. */
+    /**
+     * Hands over the transforms of SA pairs already removed from {@link #tables}: the worker closes them (wiping
+     * their keys) at the top of its next loop, when no packet is in progress and every later one reads the new
+     * tables; a worker that is not running has no packet in progress, and they are closed at once.
+     */
+    void retire(List<EspTransform> transforms) {
+        if (transforms.isEmpty()) {
+            return;
+        }
+        retired.addAll(transforms);
+        if (!running) {
+            closeRetired();
+        }
+        wake();
+    }
+
+    private void closeRetired() {
+        for (EspTransform t; (t = retired.poll()) != null; ) {
+            t.close();
+        }
+    }
+
     public void wake() {
         Optional.ofNullable(poller).ifPresent(Poller::wake);
     }
@@ -363,6 +388,9 @@ public final class Worker {
                     + "and sockets are no longer processed", t);
         } finally {
             running = false;
+            // no packet is in progress any more: the keys of the SAs still installed are wiped too
+            retired.addAll(tables.transformsNotIn(WorkerTables.EMPTY));
+            closeRetired();
             endpoints.forEach(UdpEndpoint::close);
             p.close();
             arena.close();
@@ -380,6 +408,7 @@ public final class Worker {
                 if (stopRequested) {
                     return;
                 }
+                closeRetired();
                 sealPings();
             }
             if (p.readable(0) && !drainTun()) {

@@ -61,6 +61,30 @@ final class WorkerTables {
         this.inbound = SpiMap.of(bySpi);
     }
 
+    /** The transforms of this table's pairs that {@code after} no longer holds (by identity). */
+    List<net.palisade.dataplane.esp.EspTransform> transformsNotIn(WorkerTables after) {
+        java.util.Set<net.palisade.dataplane.esp.EspTransform> kept =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (SaPairs<Entry> t : after.tunnels.values()) {
+            for (Entry e : t.pairs()) {
+                kept.add(e.outbound().transform());
+                kept.add(e.inbound().transform());
+            }
+        }
+        List<net.palisade.dataplane.esp.EspTransform> gone = new ArrayList<>();
+        for (SaPairs<Entry> t : tunnels.values()) {
+            for (Entry e : t.pairs()) {
+                for (net.palisade.dataplane.esp.EspTransform x : List.of(e.outbound().transform(),
+                        e.inbound().transform())) {
+                    if (kept.add(x)) {
+                        gone.add(x);
+                    }
+                }
+            }
+        }
+        return gone;
+    }
+
     /** A copy with {@code entry} as the only pair of its tunnel: added, or replacing every pair in its place. */
     WorkerTables with(Entry entry) {
         checkSpi(entry, false);
