@@ -37,20 +37,23 @@ final class AfXdp {
     private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
 
     private static final MethodHandle SYSCALL_BPF = handle("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SOCKET = handle("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = handle("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = handle("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND = handle("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle MMAP = handle("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle SENDTO = handle("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle POLL = handle("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... extra) {
@@ -100,6 +103,8 @@ final class AfXdp {
     private static final int EAFNOSUPPORT = 97;
 
     static final VarHandle INT_VH = JAVA_INT.varHandle();
+    private static final java.lang.foreign.ValueLayout.OfShort BE_SHORT =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
@@ -152,7 +157,7 @@ final class AfXdp {
             this.mode = mode;
         }
 
-        /** Loads the program and attaches it to {@code ifindex} in {@code xdpFlags} mode (DRV = native, SKB = generic). */
+        /** Loads the program and attaches it to {@code ifindex} in {@code xdpFlags} mode (DRV native, SKB generic). */
         static EspRedirect attach(int ifindex, int xdpFlags) throws IOException {
             int mapFd = -1;
             int progFd = -1;
@@ -193,7 +198,8 @@ final class AfXdp {
                 attr.set(JAVA_INT, 8, BPF_XDP);
                 attr.set(JAVA_INT, 12, xdpFlags);
                 String mode = xdpFlags == XDP_FLAGS_DRV_MODE ? "native" : "generic";
-                int linkFd = (int) bpf(arena, BPF_LINK_CREATE, attr, "BPF_LINK_CREATE XDP " + mode + " ifindex " + ifindex);
+                int linkFd = (int) bpf(arena, BPF_LINK_CREATE, attr,
+                        "BPF_LINK_CREATE XDP " + mode + " ifindex " + ifindex);
                 return new EspRedirect(mapFd, progFd, linkFd, mode);
             } catch (IOException | RuntimeException e) {
                 AfXdp.close(progFd);
@@ -338,7 +344,8 @@ final class AfXdp {
                 reg.set(JAVA_INT, 16, FRAME);
                 setsockopt(arena, fd, XDP_UMEM_REG, reg, "XDP_UMEM_REG");
                 int fillEntries = Integer.highestOneBit(frames);
-                setsockopt(arena, fd, XDP_UMEM_FILL_RING, arena.allocateFrom(JAVA_INT, fillEntries), "XDP_UMEM_FILL_RING");
+                setsockopt(arena, fd, XDP_UMEM_FILL_RING, arena.allocateFrom(JAVA_INT, fillEntries),
+                        "XDP_UMEM_FILL_RING");
                 setsockopt(arena, fd, XDP_UMEM_COMPLETION_RING, arena.allocateFrom(JAVA_INT, fillEntries),
                         "XDP_UMEM_COMPLETION_RING");
                 if (wantRx) {
@@ -512,7 +519,7 @@ final class AfXdp {
     static short ipChecksum(MemorySegment header, long offset, int length) {
         long sum = 0;
         for (int i = 0; i < length; i += 2) {
-            sum += header.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), offset + i) & 0xffff;
+            sum += header.get(BE_SHORT, offset + i) & 0xffff;
         }
         while ((sum >> 16) != 0) {
             sum = (sum & 0xffff) + (sum >> 16);

@@ -96,14 +96,18 @@ public final class KernelCeiling {
                     r = mode.startsWith("afxdp") ? KernelCeilingXdp.run(lab, mode, sendCpu, receiveCpu, seconds, size)
                             : run(lab, mode, sendCpu, receiveCpu, seconds, size);
                 } catch (Exception e) { // one mode failing (no AF_XDP, an XDP mode that does not attach) ends only it
-                    Throwable c = e.getCause() != null ? e.getCause() : e;
+                    String why = String.valueOf(e.getMessage());
+                    if (e.getCause() != null && !why.contains(String.valueOf(e.getCause().getMessage()))) {
+                        why += ": " + e.getCause();
+                    }
                     System.out.printf(Locale.ROOT, "kernel-ceiling: mode=%s cpus=%d,%d FAILED: %s%n", mode, sendCpu,
-                            receiveCpu, c.getMessage() == null ? c.toString() : c.getMessage().replace('\n', ' '));
+                            receiveCpu, why.replace('\n', ' '));
                     continue;
                 }
                 System.out.printf(Locale.ROOT,
-                        "kernel-ceiling: mode=%s bridge_nf=%s size=%d cpus=%d,%d seconds=%d sent_pps=%.0f received_pps=%.0f"
-                                + " received_mbps=%.0f loss=%.1f%% send_calls=%d receive_calls=%d %s%s%n",
+                        "kernel-ceiling: mode=%s bridge_nf=%s size=%d cpus=%d,%d seconds=%d sent_pps=%.0f"
+                                + " received_pps=%.0f received_mbps=%.0f loss=%.1f%% send_calls=%d receive_calls=%d"
+                                + " %s%s%n",
                         mode, nf, size, sendCpu, receiveCpu, seconds, r.sent / r.secs, r.received / r.secs,
                         r.received * size * 8 / r.secs / 1e6,
                         r.sent == 0 ? 0.0 : 100.0 * Math.max(0, r.sent - r.received) / r.sent, r.sendCalls,

@@ -42,7 +42,8 @@ final class KernelCeilingXdp {
     private static final int SPI = 0x5eed0001;
     private static final int CHECK_FRAMES = 1000;
     private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort BE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** How long the AF_XDP receiver spins on empty rings before it sleeps in poll(2) (0: it sleeps at once). */
     static int rxSpinMicros;
@@ -71,7 +72,8 @@ final class KernelCeilingXdp {
         int rxQueues = (int) lab.sh("gwb", "ls", "/sys/class/net/wan/queues").output().lines()
                 .filter(l -> l.startsWith("rx-")).count();
         int frameLength = 14 + 20 + size;
-        try (AfXdp.Socket tx = lab.inNamespace("gwa", () -> AfXdp.Socket.open(ifA, 0, TX_FRAMES, TX_RING, false, true))) {
+        try (AfXdp.Socket tx = lab.inNamespace("gwa",
+                () -> AfXdp.Socket.open(ifA, 0, TX_FRAMES, TX_RING, false, true))) {
             for (int i = 0; i < TX_FRAMES; i++) {
                 writeFrame(tx.umem.asSlice((long) i * AfXdp.Socket.FRAME, AfXdp.Socket.FRAME), macA, macB, size);
             }
@@ -83,14 +85,16 @@ final class KernelCeilingXdp {
             int accepted = stackCheck(lab, sender);
             if (accepted == 0) {
                 throw new IOException("gw-b's stack accepted none of " + CHECK_FRAMES + " AF_XDP frames (MACs "
-                        + HexFormat.ofDelimiter(":").formatHex(macA) + " -> " + HexFormat.ofDelimiter(":").formatHex(macB)
+                        + HexFormat.ofDelimiter(":").formatHex(macA) + " -> "
+                        + HexFormat.ofDelimiter(":").formatHex(macB)
                         + ")");
             }
             AfXdp.Socket[] rxs = new AfXdp.Socket[rxQueues];
             try (AfXdp.EspRedirect xdp = lab.inNamespace("gwb", () -> AfXdp.EspRedirect.attach(ifB, xdpFlags))) {
                 for (int q = 0; q < rxQueues; q++) {
                     int queue = q;
-                    AfXdp.Socket rx = lab.inNamespace("gwb", () -> AfXdp.Socket.open(ifB, queue, RX_FRAMES, RX_RING, true, false));
+                    AfXdp.Socket rx = lab.inNamespace("gwb",
+                            () -> AfXdp.Socket.open(ifB, queue, RX_FRAMES, RX_RING, true, false));
                     rxs[q] = rx;
                     for (int i = 0; i < RX_FRAMES; i++) {
                         rx.fill.desc.setAtIndex(JAVA_LONG, i, (long) i * AfXdp.Socket.FRAME);
@@ -125,7 +129,8 @@ final class KernelCeilingXdp {
                         "xdp=%s%s xsk=copy rx_spin_us=%d rx_queues=%d per_queue=%s stack_accepted=%d/%d"
                                 + " arp_ping_through_xdp=%s rx_dropped=%d rx_ring_full=%d fill_empty=%d tx_invalid=%d"
                                 + " not_esp=%d",
-                        xdp.mode, napi, rxSpinMicros, rxQueues, perQueue, accepted, CHECK_FRAMES, passes ? "ok" : "FAILED", rs[0], rs[3],
+                        xdp.mode, napi, rxSpinMicros, rxQueues, perQueue, accepted, CHECK_FRAMES,
+                        passes ? "ok" : "FAILED", rs[0], rs[3],
                         rs[4], ts[2], receiverBad.get());
                 return new KernelCeiling.Result(r.sent(), r.received(), r.secs(), r.sendCalls(), r.receiveCalls(),
                         r.cpu(), extra);
