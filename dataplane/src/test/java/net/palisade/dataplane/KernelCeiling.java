@@ -23,17 +23,23 @@ import net.palisade.dataplane.io.UdpEndpoint;
  * ESP-sized packets go from gw-a (192.0.2.1) to gw-b (192.0.2.2) over the lab's bridge exactly as the gateways send
  * them — a raw protocol-50 socket with {@code sendmmsg}/{@code recvmmsg} (plain ESP), or UDP port 4500 with GSO on the
  * way out and GRO on the way in (ESP in UDP) — through the same Palisade socket classes, but with no encryption, no
- * TUN device and no TCP: what is left is what the kernel costs per packet. One sending thread pinned to the first CPU
- * of {@code --cpus}, one receiving thread pinned to the second; prints packets and Mbit/s received per mode.
+ * TUN device and no TCP: what is left is what the kernel costs per packet. The {@code afxdp-*} modes
+ * ({@link KernelCeilingXdp}) carry the same plain ESP packets as Ethernet frames through AF_XDP sockets on both
+ * gateways' {@code wan} (an XDP program on gw-b's hands protocol 50 to its socket): what plain ESP would cost past the
+ * kernel's IP layer. One sending thread pinned to the first CPU of {@code --cpus}, one receiving thread pinned to the
+ * second; prints packets and Mbit/s received per mode, and the CPU time of both CPUs and both threads.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp dataplane/target/classes:dataplane/target/test-classes:$(cat cp.txt) \
- *     net.palisade.dataplane.KernelCeiling [--modes raw,udp-gso] [--cpus 0,1] [--seconds 10] [--size 1438]
- *     [--prefix kceil] [--bridge-nf 0|1]
+ *     net.palisade.dataplane.KernelCeiling [--modes raw,udp-gso,afxdp-native,afxdp-generic,afxdp-native-threaded]
+ *     [--cpus 0,1] [--seconds 10] [--size 1438] [--prefix kceil] [--bridge-nf 0|1] [--xsk-spin-us 0]
  * </pre>
  * Run as root ({@code ops/bench/kernel-ceiling.sh} builds the classpath). {@code --size} is the ESP packet (SPI to ICV);
  * 1438 is what an AES-GCM ESP packet carrying a 1400-octet inner packet is. {@code --bridge-nf} sets the lab
  * bridge namespace's {@code net.bridge.bridge-nf-call-*} (whether bridged frames go through netfilter's IP hooks).
+ * {@code --xsk-spin-us} lets the AF_XDP receiver spin that long on empty rings before it sleeps in poll(2). A mode
+ * that cannot run (no AF_XDP in the kernel, an XDP mode that does not attach) prints one {@code FAILED} line with the
+ * call and errno, and the others still run.
  */
 public final class KernelCeiling {
     private static final int BATCH = 64;
@@ -62,6 +68,7 @@ public final class KernelCeiling {
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--prefix" -> prefix = args[++i];
                 case "--bridge-nf" -> bridgeNf = args[++i];
+                case "--xsk-spin-us" -> KernelCeilingXdp.rxSpinMicros = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i]);
                     System.exit(2);
@@ -84,19 +91,33 @@ public final class KernelCeiling {
             }
             String nf = lab.sh("inet", "sysctl", "-n", "net.bridge.bridge-nf-call-iptables").output().trim();
             for (String mode : modes) {
-                Result r = run(lab, mode, sendCpu, receiveCpu, seconds, size);
+                Result r;
+                try {
+                    r = mode.startsWith("afxdp") ? KernelCeilingXdp.run(lab, mode, sendCpu, receiveCpu, seconds, size)
+                            : run(lab, mode, sendCpu, receiveCpu, seconds, size);
+                } catch (Exception e) { // one mode failing (no AF_XDP, an XDP mode that does not attach) ends only it
+                    String why = String.valueOf(e.getMessage());
+                    if (e.getCause() != null && !why.contains(String.valueOf(e.getCause().getMessage()))) {
+                        why += ": " + e.getCause();
+                    }
+                    System.out.printf(Locale.ROOT, "kernel-ceiling: mode=%s cpus=%d,%d FAILED: %s%n", mode, sendCpu,
+                            receiveCpu, why.replace('\n', ' '));
+                    continue;
+                }
                 System.out.printf(Locale.ROOT,
-                        "kernel-ceiling: mode=%s bridge_nf=%s size=%d cpus=%d,%d seconds=%d sent_pps=%.0f received_pps=%.0f"
-                                + " received_mbps=%.0f loss=%.1f%% send_calls=%d receive_calls=%d%n",
+                        "kernel-ceiling: mode=%s bridge_nf=%s size=%d cpus=%d,%d seconds=%d sent_pps=%.0f"
+                                + " received_pps=%.0f received_mbps=%.0f loss=%.1f%% send_calls=%d receive_calls=%d"
+                                + " %s%s%n",
                         mode, nf, size, sendCpu, receiveCpu, seconds, r.sent / r.secs, r.received / r.secs,
                         r.received * size * 8 / r.secs / 1e6,
                         r.sent == 0 ? 0.0 : 100.0 * Math.max(0, r.sent - r.received) / r.sent, r.sendCalls,
-                        r.receiveCalls);
+                        r.receiveCalls, r.cpu, r.extra.isEmpty() ? "" : " " + r.extra);
             }
         }
     }
 
-    private record Result(long sent, long received, double secs, long sendCalls, long receiveCalls) {
+    record Result(long sent, long received, double secs, long sendCalls, long receiveCalls, String cpu,
+            String extra) {
     }
 
     private static Result run(Lab lab, String mode, int sendCpu, int receiveCpu, int seconds, int size)
@@ -159,7 +180,7 @@ public final class KernelCeiling {
         }, "ceiling-rx");
         receiver.start();
         receiverReady.await();
-        long[] window = new long[4];
+        CpuWindow window = new CpuWindow(sendCpu, receiveCpu, receiver);
         Thread sender = new Thread(() -> {
             try (Arena arena = Arena.ofConfined()) {
                 NetNamespace.enter(lab.nsPath("gwa"));
@@ -192,15 +213,13 @@ public final class KernelCeiling {
                         long now = System.nanoTime();
                         if (!counting && now >= deadlineWarm) { // the window starts after 1 s of sending
                             counting = true;
-                            window[0] = now;
-                            window[1] = received.get();
+                            window.start(now, received.get());
                             sent.set(0);
                             sendCalls.set(0);
                             receiveCalls.set(0);
                         }
                         if (now >= end) {
-                            window[2] = now;
-                            window[3] = received.get();
+                            window.end(now, received.get());
                             break;
                         }
                         int n = raw ? rawSocket.sendBatch(tx, BATCH) : udp.sendBatch(tx, BATCH);
@@ -221,7 +240,7 @@ public final class KernelCeiling {
         if (!failures.isEmpty()) {
             throw new IllegalStateException(mode + " failed", failures.get(0));
         }
-        double secs = (window[2] - window[0]) / 1e9;
-        return new Result(sent.get(), window[3] - window[1], secs, sendCalls.get(), receiveCalls.get());
+        return new Result(sent.get(), window.received(), window.seconds(), sendCalls.get(), receiveCalls.get(),
+                window.cpu(), "");
     }
 }
