@@ -147,6 +147,11 @@ public final class NodeConfig {
                   lease-class = "net.palisade.controlplane.cluster.PgLease"
                 }
                 """)
+                // the journal pool keeps all its connections open (Slick's HikariCP: minConnections = 1 otherwise):
+                // a standby uses one now and then, and a takeover's recoveries, replay marks and reservations
+                // would each wait for PostgreSQL to fork a backend for the others, inside the gap
+                .withValue("pekko-persistence-jdbc.shared-databases.palisade.db.minConnections",
+                        ConfigValueFactory.fromAnyRef(4))
                 .withValue("palisade-lease.heartbeat-timeout", ConfigValueFactory.fromAnyRef(ms + "ms"))
                 .withValue("palisade-lease.heartbeat-interval", ConfigValueFactory.fromAnyRef(ms / 10 + "ms"))
                 .withValue("palisade-lease.lease-operation-timeout", ConfigValueFactory.fromAnyRef(ms + "ms"))
