@@ -198,7 +198,6 @@ public final class Worker {
         return index;
     }
 
-    /** Wakes the loop to seal the queued echo requests of {@link TunnelPings}; any thread. */
     /**
      * Hands over the transforms of SA pairs already removed from {@link #tables}: the worker closes them (wiping
      * their keys) at the top of its next loop, when no packet is in progress and every later one reads the new
@@ -217,10 +216,16 @@ public final class Worker {
 
     private void closeRetired() {
         for (EspTransform t; (t = retired.poll()) != null; ) {
-            t.close();
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, thread.getName() + ": closing the transform of a removed SA "
+                        + "failed; its Cleaner frees it later", e);
+            }
         }
     }
 
+    /** Wakes the loop to seal the queued echo requests of {@link TunnelPings}; any thread. */
     public void wake() {
         Optional.ofNullable(poller).ifPresent(Poller::wake);
     }
@@ -389,7 +394,7 @@ public final class Worker {
         } finally {
             running = false;
             // no packet is in progress any more: the keys of the SAs still installed are wiped too
-            retired.addAll(tables.transformsNotIn(WorkerTables.EMPTY));
+            retired.addAll(tables.transforms());
             closeRetired();
             endpoints.forEach(UdpEndpoint::close);
             p.close();

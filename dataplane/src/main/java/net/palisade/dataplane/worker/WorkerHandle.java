@@ -39,7 +39,7 @@ public final class WorkerHandle {
      */
     public synchronized void install(TunnelSas sas, EspTransform outbound, EspTransform inbound) {
         WorkerTables.Entry entry = entry(sas, outbound, inbound);
-        publish(worker.tables.with(entry));
+        publish(worker.tables.with(entry), sas.label());
     }
 
     /**
@@ -53,7 +53,7 @@ public final class WorkerHandle {
     public synchronized void rekey(TunnelSas sas, EspTransform outbound, EspTransform inbound,
             boolean switchOutbound) {
         WorkerTables.Entry entry = entry(sas, outbound, inbound);
-        publish(worker.tables.withPair(entry, switchOutbound));
+        publish(worker.tables.withPair(entry, switchOutbound), sas.label());
     }
 
     /** Sends the tunnel's traffic on its pair with that inbound SPI; false if it has no such pair here. */
@@ -62,7 +62,7 @@ public final class WorkerHandle {
         if (after == null) {
             return false;
         }
-        publish(after);
+        publish(after, label);
         return true;
     }
 
@@ -73,7 +73,7 @@ public final class WorkerHandle {
     public synchronized boolean removePair(String label, int inboundSpi) {
         WorkerTables before = worker.tables;
         WorkerTables after = before.withoutPair(label, inboundSpi);
-        publish(after);
+        publish(after, label);
         return after != before;
     }
 
@@ -81,18 +81,19 @@ public final class WorkerHandle {
     public synchronized boolean remove(String label) {
         WorkerTables before = worker.tables;
         WorkerTables after = before.without(label);
-        publish(after);
+        publish(after, label);
         return after != before;
     }
 
     /**
-     * Makes {@code after} the worker's tables; the transforms of the pairs it dropped go to the worker, which wipes
-     * them between two packets ({@link Worker#retire}): no packet can be using them then.
+     * Makes {@code after}, which differs only in tunnel {@code label}, the worker's tables; the transforms of the
+     * pairs it dropped go to the worker, which wipes them between two packets ({@link Worker#retire}): no packet can
+     * be using them then.
      */
-    private void publish(WorkerTables after) {
+    private void publish(WorkerTables after, String label) {
         WorkerTables before = worker.tables;
         worker.tables = after;
-        worker.retire(before.transformsNotIn(after));
+        worker.retire(before.transformsNotIn(after, label));
     }
 
     /** Inbound SPIs of a tunnel's pairs in this worker, oldest first; empty if it has none of that label. */

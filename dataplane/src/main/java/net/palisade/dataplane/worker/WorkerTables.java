@@ -1,10 +1,14 @@
 package net.palisade.dataplane.worker;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import net.palisade.dataplane.esp.EspTransform;
 import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.SaPairs;
 import net.palisade.dataplane.sa.Spd;
@@ -61,28 +65,38 @@ final class WorkerTables {
         this.inbound = SpiMap.of(bySpi);
     }
 
-    /** The transforms of this table's pairs that {@code after} no longer holds (by identity). */
-    List<net.palisade.dataplane.esp.EspTransform> transformsNotIn(WorkerTables after) {
-        java.util.Set<net.palisade.dataplane.esp.EspTransform> kept =
-                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (SaPairs<Entry> t : after.tunnels.values()) {
-            for (Entry e : t.pairs()) {
+    /** The transforms of tunnel {@code label}'s pairs here that {@code after} no longer holds (by identity). */
+    List<EspTransform> transformsNotIn(WorkerTables after, String label) {
+        SaPairs<Entry> mine = tunnels.get(label);
+        if (mine == null) {
+            return List.of();
+        }
+        Set<EspTransform> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        SaPairs<Entry> theirs = after.tunnels.get(label);
+        if (theirs != null) {
+            for (Entry e : theirs.pairs()) {
                 kept.add(e.outbound().transform());
                 kept.add(e.inbound().transform());
             }
         }
-        List<net.palisade.dataplane.esp.EspTransform> gone = new ArrayList<>();
-        for (SaPairs<Entry> t : tunnels.values()) {
-            for (Entry e : t.pairs()) {
-                for (net.palisade.dataplane.esp.EspTransform x : List.of(e.outbound().transform(),
-                        e.inbound().transform())) {
-                    if (kept.add(x)) {
-                        gone.add(x);
-                    }
+        List<EspTransform> gone = new ArrayList<>();
+        for (Entry e : mine.pairs()) {
+            for (EspTransform x : new EspTransform[] {e.outbound().transform(), e.inbound().transform()}) {
+                if (kept.add(x)) {
+                    gone.add(x);
                 }
             }
         }
         return gone;
+    }
+
+    /** The transforms of every pair here. */
+    List<EspTransform> transforms() {
+        List<EspTransform> all = new ArrayList<>();
+        for (String label : tunnels.keySet()) {
+            all.addAll(transformsNotIn(EMPTY, label));
+        }
+        return all;
     }
 
     /** A copy with {@code entry} as the only pair of its tunnel: added, or replacing every pair in its place. */

@@ -3,6 +3,8 @@ package net.palisade.dataplane.worker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import net.palisade.dataplane.esp.EspTransform;
+import net.palisade.dataplane.esp.EspTransforms;
 import net.palisade.dataplane.replay.ReplayWindow;
 import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.InboundSa;
@@ -29,6 +31,44 @@ class WorkerTablesTest {
                 new Selectors(List.of(p(local)), List.of(p(remote))), 1395, 1375, 1);
         TunnelSas sas = new TunnelSas(label, out, in, List.of(new FlowPair(p(local), p(remote))));
         return new WorkerTables.Entry(sas, new OutboundBinding(out, null, 0, null), new InboundBinding(in, null));
+    }
+
+    private static WorkerTables.Entry entry(String label, int inSpi, String local, String remote, EspTransform out,
+            EspTransform in) {
+        WorkerTables.Entry e = entry(label, inSpi, local, remote);
+        return new WorkerTables.Entry(e.sas(), new OutboundBinding(e.outbound().sa(), out, 0, null),
+                new InboundBinding(e.inbound().sa(), in));
+    }
+
+    private static WorkerTables.Entry entry(String label, int inSpi, EspTransform out, EspTransform in) {
+        return entry(label, inSpi, "10.1.0.0/16", "10.2.0.0/16", out, in);
+    }
+
+    private static EspTransform gcm() {
+        return EspTransforms.create("aes-128-gcm", EspTransforms.NONE, new byte[20], false);
+    }
+
+    /**
+     * What a change took out, for the worker to wipe (Worker.retire): a rekey's added pair takes nothing, removing
+     * a pair takes exactly its two transforms, replacing a tunnel takes all of its old ones, and another tunnel's
+     * are never named.
+     */
+    @Test
+    void aChangeNamesExactlyTheTransformsItTookOut() {
+        EspTransform o1 = gcm(), i1 = gcm(), o2 = gcm(), i2 = gcm(), o3 = gcm(), i3 = gcm(), o4 = gcm(), i4 = gcm();
+        WorkerTables a = WorkerTables.EMPTY.with(entry("t", 0x100, o1, i1))
+                .with(entry("u", 0x300, "10.5.0.0/16", "10.6.0.0/16", o3, i3));
+        WorkerTables b = a.withPair(entry("t", 0x200, o2, i2), true);
+        assertThat(a.transformsNotIn(b, "t")).isEmpty();
+        WorkerTables c = b.withoutPair("t", 0x100);
+        assertThat(b.transformsNotIn(c, "t")).containsExactly(o1, i1);
+        WorkerTables d = c.with(entry("t", 0x400, o4, i4));
+        assertThat(c.transformsNotIn(d, "t")).containsExactly(o2, i2);
+        assertThat(d.transformsNotIn(d.sendingOn("t", 0x400), "t")).isEmpty();
+        WorkerTables e = d.without("t");
+        assertThat(d.transformsNotIn(e, "t")).containsExactly(o4, i4);
+        assertThat(d.transformsNotIn(e, "u")).isEmpty();
+        assertThat(e.transforms()).containsExactly(o3, i3);
     }
 
     private static int v4(String a) {
