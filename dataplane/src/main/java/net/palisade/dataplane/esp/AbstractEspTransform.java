@@ -12,7 +12,7 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * checks on the way in. Subclasses supply the cipher work.
  */
 abstract sealed class AbstractEspTransform implements EspTransform permits AeadTransform, CbcHmacTransform,
-        IpsecMbAeadTransform, OpenSslAeadTransform {
+        NativeAeadTransform {
 
     private final EncryptionAlgorithm encryption;
     private final Optional<AuthAlgorithm> integrity;
@@ -223,28 +223,6 @@ abstract sealed class AbstractEspTransform implements EspTransform permits AeadT
         }
         System.arraycopy(packet, offset + 4, aad, 4, 4);
         return 8;
-    }
-
-    /**
-     * Refuses to seal twice in a row under the same explicit IV (a reused sequence number would reuse an AES-GCM
-     * nonce under one key). One per transform; not thread-safe, like the transform.
-     */
-    static final class IvReuseGuard {
-        private boolean sealedBefore;
-        private long lastSealIv;
-
-        /** @throws IllegalStateException if {@code iv} is the one sealed last */
-        void check(long iv, String transform) {
-            if (sealedBefore && iv == lastSealIv) {
-                throw new IllegalStateException(transform + " seal failed: explicit IV " + Long.toUnsignedString(iv)
-                        + " reused under one key (a reused sequence number)");
-            }
-        }
-
-        void sealed(long iv) {
-            sealedBefore = true;
-            lastSealIv = iv;
-        }
     }
 
     static void writeInt(byte[] b, int off, int v) {

@@ -2,18 +2,13 @@ package net.palisade.dataplane.esp;
 
 import static net.palisade.dataplane.esp.EspConstants.AEAD_EXPLICIT_IV_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.AEAD_ICV_LENGTH;
-import static net.palisade.dataplane.esp.EspConstants.AEAD_SALT_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Optional;
 import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
@@ -46,46 +41,25 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * when no thread uses the instance any more. As {@link OpenSslAeadTransform} does, {@code seal} refuses to encrypt
  * twice in a row under the same explicit IV (a reused sequence number) with {@link IllegalStateException}.
  */
-final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoCloseable {
-
-    private static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle LONG_BE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+final class IpsecMbAeadTransform extends NativeAeadTransform {
 
     private final IpsecMb.Gcm gcm;
     private final MemorySegment keyData;
     private final MemorySegment context;
-    private final Cleaner.Cleanable cleanable;
-
-    // Heap scratch, wrapped once: the critical downcalls read and write them in place.
-    private final byte[] nonce = new byte[AEAD_SALT_LENGTH + AEAD_EXPLICIT_IV_LENGTH];
-    private final MemorySegment nonceSegment = MemorySegment.ofArray(nonce);
-    private final byte[] aad = new byte[12];
-    private final MemorySegment aadSegment = MemorySegment.ofArray(aad);
-    private final byte[] tag = new byte[AEAD_ICV_LENGTH];
-    private final MemorySegment tagSegment = MemorySegment.ofArray(tag);
-
-    private final SegmentCache sealData = new SegmentCache();
-    private final SegmentCache openInput = new SegmentCache();
-    private final SegmentCache openOutput = new SegmentCache();
-
-    private final IvReuseGuard ivGuard = new IvReuseGuard();
-    private boolean closed;
 
     /**
      * @throws IllegalStateException if the library is not available ({@link IpsecMb#unavailableReason()})
      * @throws IllegalArgumentException for an algorithm other than AES-128-GCM or AES-256-GCM
      */
     IpsecMbAeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn) {
-        super(algorithm, Optional.empty(), esn, algorithm.ivBytes(), algorithm.icvBytes(),
-                EspConstants.MIN_ALIGNMENT);
+        super(algorithm, esn);
         requireAead(algorithm);
         if (algorithm != EncryptionAlgorithm.AES_128_GCM && algorithm != EncryptionAlgorithm.AES_256_GCM) {
             throw new IllegalArgumentException(algorithm + " is not AES-GCM");
         }
         AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialBytes(), "key material");
         this.gcm = IpsecMb.gcm(algorithm);
-        System.arraycopy(keyMaterial, offset + algorithm.keyBytes(), nonce, 0, AEAD_SALT_LENGTH);
+        salt(algorithm, keyMaterial, offset);
         Arena arena = Arena.ofShared();
         this.keyData = arena.allocate(IpsecMb.KEY_DATA_BYTES, IpsecMb.KEY_DATA_ALIGNMENT);
         this.context = arena.allocate(IpsecMb.CONTEXT_BYTES, IpsecMb.KEY_DATA_ALIGNMENT);
@@ -100,7 +74,7 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             wipe.run();
             throw new AssertionError("FFM downcall failed unexpectedly", t);
         }
-        this.cleanable = CLEANER.register(this, wipe);
+        wipeWith(wipe);
     }
 
     /** Zeroes the expanded key and the context, then frees them; captures the memory only, never the transform. */
@@ -113,25 +87,9 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
         }
     }
 
-    /** Wipes and frees the native key now (idempotent). Afterwards {@code seal} and {@code open} throw. */
-    @Override
-    public void close() {
-        closed = true;
-        cleanable.clean();
-    }
-
-    @Override
-    void nextIv(long sequenceNumber, byte[] dst, int dstOffset) {
-        LONG_BE.set(dst, dstOffset, sequenceNumber);
-    }
-
     @Override
     void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber) {
-        checkOpen();
-        long iv = (long) LONG_BE.get(packet, offset + HEADER_LENGTH);
-        ivGuard.check(iv, name());
-        LONG_BE.set(nonce, AEAD_SALT_LENGTH, iv);
-        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
+        int aadLength = beginSeal(packet, offset, sequenceNumber);
         int plaintextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment data = sealData.at(packet, plaintextOffset);
         try {
@@ -145,15 +103,13 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             Reference.reachabilityFence(this);
         }
         System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
-        ivGuard.sealed(iv);
+        sealed();
     }
 
     @Override
     EspOutcome verifyAndDecrypt(byte[] packet, int offset, int ciphertextLength, long sequenceNumber, byte[] out,
             int outOffset) {
-        checkOpen();
-        System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
+        int aadLength = beginOpen(packet, offset, sequenceNumber);
         int ciphertextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         int icvOffset = ciphertextOffset + ciphertextLength;
         for (int i = 0; i < AEAD_ICV_LENGTH; i++) {
@@ -185,12 +141,6 @@ final class IpsecMbAeadTransform extends AbstractEspTransform implements AutoClo
             difference |= a[aOffset + i] ^ b[bOffset + i];
         }
         return difference == 0;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException(name() + " transform is closed");
-        }
     }
 
     @Override

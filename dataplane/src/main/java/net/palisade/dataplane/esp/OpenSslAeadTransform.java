@@ -2,20 +2,15 @@ package net.palisade.dataplane.esp;
 
 import static net.palisade.dataplane.esp.EspConstants.AEAD_EXPLICIT_IV_LENGTH;
 import static net.palisade.dataplane.esp.EspConstants.AEAD_ICV_LENGTH;
-import static net.palisade.dataplane.esp.EspConstants.AEAD_SALT_LENGTH;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static net.palisade.dataplane.esp.EspConstants.HEADER_LENGTH;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Optional;
 import net.palisade.model.crypto.EncryptionAlgorithm;
 
 /**
@@ -62,15 +57,10 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * <p>As SunJCE does, {@code seal} refuses to encrypt twice in a row under the same explicit IV (a reused
  * sequence number), with {@link IllegalStateException}: a caller bug that would break GCM's security.
  */
-final class OpenSslAeadTransform extends AbstractEspTransform implements AutoCloseable {
-
-    private static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle LONG_BE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+final class OpenSslAeadTransform extends NativeAeadTransform {
 
     private final MemorySegment encryptCtx;
     private final MemorySegment decryptCtx;
-    private final Cleaner.Cleanable cleanable;
     /** The provider's own functions, called without the EVP layer; null: the EVP functions. */
     private final ProviderAead provider;
     /** Provider path: the tag in native memory, and an OSSL_PARAM array {"tag", octet string, tagNative, 16}. */
@@ -79,28 +69,11 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
     private final long[] size = new long[1];
     private final MemorySegment sizeSegment = MemorySegment.ofArray(size);
 
-    // Heap scratch, wrapped once: the critical downcalls read and write them in place.
-    private final byte[] nonce = new byte[AEAD_SALT_LENGTH + AEAD_EXPLICIT_IV_LENGTH];
-    private final MemorySegment nonceSegment = MemorySegment.ofArray(nonce);
-    private final byte[] aad = new byte[12];
-    private final MemorySegment aadSegment = MemorySegment.ofArray(aad);
     private final int[] outLength = new int[1];
     private final MemorySegment outLengthSegment = MemorySegment.ofArray(outLength);
     /** Receives what a final writes (nothing, for these stream-like AEADs): never the caller's array. */
     private static final int FINAL_SCRATCH = 32;
     private final MemorySegment finalScratch = MemorySegment.ofArray(new byte[FINAL_SCRATCH]);
-    /** The tag travels through here (16-octet copy), so its varying position needs no segment of its own. */
-    private final byte[] tag = new byte[AEAD_ICV_LENGTH];
-    private final MemorySegment tagSegment = MemorySegment.ofArray(tag);
-
-    // Views of the caller's arrays, kept while the caller passes the same array and offset again (a worker's
-    // packet buffers): then a packet creates no segment at all, whatever C2's escape analysis decides.
-    private final SegmentCache sealData = new SegmentCache();
-    private final SegmentCache openInput = new SegmentCache();
-    private final SegmentCache openOutput = new SegmentCache();
-
-    private final IvReuseGuard ivGuard = new IvReuseGuard();
-    private boolean closed;
 
     /**
      * @throws IllegalStateException if libcrypto is not available (see {@link LibCrypto#unavailableReason()}) or
@@ -116,14 +89,13 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
      */
     OpenSslAeadTransform(EncryptionAlgorithm algorithm, byte[] keyMaterial, int offset, boolean esn,
             boolean viaProvider) {
-        super(algorithm, Optional.empty(), esn, algorithm.ivBytes(), algorithm.icvBytes(),
-                EspConstants.MIN_ALIGNMENT);
+        super(algorithm, esn);
         requireAead(algorithm);
         if (!LibCrypto.available()) {
             throw new IllegalStateException("OpenSSL libcrypto unavailable: " + LibCrypto.unavailableReason());
         }
         AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialBytes(), "key material");
-        System.arraycopy(keyMaterial, offset + algorithm.keyBytes(), nonce, 0, AEAD_SALT_LENGTH);
+        salt(algorithm, keyMaterial, offset);
         ProviderAead p = viaProvider ? ProviderAead.of(algorithm) : null;
 
         MemorySegment enc = MemorySegment.NULL;
@@ -172,7 +144,7 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
             this.tagNative = null;
             this.tagParams = null;
         }
-        this.cleanable = CLEANER.register(this, new Free(p, enc.address(), dec.address()));
+        wipeWith(new Free(p, enc.address(), dec.address()));
     }
 
     private static MemorySegment newProviderContext(ProviderAead p) throws Throwable {
@@ -226,25 +198,9 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         return cipher;
     }
 
-    /** Frees the native contexts now (idempotent). Afterwards {@code seal} and {@code open} throw. */
-    @Override
-    public void close() {
-        closed = true;
-        cleanable.clean();
-    }
-
-    @Override
-    void nextIv(long sequenceNumber, byte[] dst, int dstOffset) {
-        LONG_BE.set(dst, dstOffset, sequenceNumber);
-    }
-
     @Override
     void encryptAndAuthenticate(byte[] packet, int offset, int ciphertextLength, long sequenceNumber) {
-        checkOpen();
-        long iv = (long) LONG_BE.get(packet, offset + HEADER_LENGTH);
-        ivGuard.check(iv, name());
-        LONG_BE.set(nonce, AEAD_SALT_LENGTH, iv);
-        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
+        int aadLength = beginSeal(packet, offset, sequenceNumber);
         int plaintextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment data = sealData.at(packet, plaintextOffset);
         boolean ok;
@@ -279,15 +235,13 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
         } else {
             System.arraycopy(tag, 0, packet, plaintextOffset + ciphertextLength, AEAD_ICV_LENGTH);
         }
-        ivGuard.sealed(iv);
+        sealed();
     }
 
     @Override
     EspOutcome verifyAndDecrypt(byte[] packet, int offset, int ciphertextLength, long sequenceNumber, byte[] out,
             int outOffset) {
-        checkOpen();
-        System.arraycopy(packet, offset + HEADER_LENGTH, nonce, AEAD_SALT_LENGTH, AEAD_EXPLICIT_IV_LENGTH);
-        int aadLength = aeadAad(packet, offset, sequenceNumber, aad);
+        int aadLength = beginOpen(packet, offset, sequenceNumber);
         int ciphertextOffset = offset + HEADER_LENGTH + AEAD_EXPLICIT_IV_LENGTH;
         MemorySegment ciphertext = openInput.at(packet, ciphertextOffset);
         MemorySegment plaintext = openOutput.at(out, outOffset);
@@ -369,12 +323,6 @@ final class OpenSslAeadTransform extends AbstractEspTransform implements AutoClo
                 && (int) p.update.invokeExact(decryptCtx, plaintext, sizeSegment, (long) ciphertextLength,
                         ciphertext, (long) ciphertextLength) == 1
                 && size[0] == ciphertextLength;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException(name() + " transform is closed");
-        }
     }
 
     private static void clearErrors() {
