@@ -27,38 +27,22 @@ public final class Jca {
     private static final ConcurrentHashMap<String, Provider> MACS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, Provider> CIPHERS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, Provider> DIGESTS = new ConcurrentHashMap<>();
-    /** Unkeyed, never-used instances to clone, by name (absent where the provider's cannot be cloned). */
-    private static final ConcurrentHashMap<String, Mac> MAC_PROTOTYPES = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<String, MessageDigest> DIGEST_PROTOTYPES = new ConcurrentHashMap<>();
+    /**
+     * Unkeyed, never-used instances to clone, by name, or {@link #NOT_CLONEABLE} where the provider's cannot be
+     * cloned (then every call constructs its own).
+     */
+    private static final ConcurrentHashMap<String, Object> MAC_PROTOTYPES = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Object> DIGEST_PROTOTYPES = new ConcurrentHashMap<>();
+    private static final Object NOT_CLONEABLE = new Object();
 
     private Jca() {
     }
 
     /** A new {@link Mac} of {@code algorithm}, not initialized. */
     public static Mac mac(String algorithm) throws NoSuchAlgorithmException {
-        Mac prototype = MAC_PROTOTYPES.get(algorithm);
-        if (prototype != null) {
-            try {
-                return (Mac) prototype.clone();
-            } catch (CloneNotSupportedException e) {
-                MAC_PROTOTYPES.remove(algorithm);
-            }
-        }
-        Provider p = MACS.get(algorithm);
-        if (p != null) {
-            Mac m = Mac.getInstance(algorithm, p);
-            try {
-                Mac fresh = Mac.getInstance(algorithm, p);
-                fresh.clone(); // throws if this provider's cannot be cloned: then no prototype
-                MAC_PROTOTYPES.putIfAbsent(algorithm, fresh);
-            } catch (CloneNotSupportedException e) {
-                // each call constructs its own, as before
-            }
-            return m;
-        }
-        Mac m = Mac.getInstance(algorithm);
-        MACS.putIfAbsent(algorithm, m.getProvider());
-        return m;
+        return fromPrototype(algorithm, MACS, MAC_PROTOTYPES,
+                p -> p == null ? Mac.getInstance(algorithm) : Mac.getInstance(algorithm, p), m -> (Mac) m.clone(),
+                Mac::getProvider);
     }
 
     /** A new {@link Cipher} of {@code transformation}, not initialized. */
@@ -74,28 +58,53 @@ public final class Jca {
 
     /** A new {@link MessageDigest} of {@code algorithm}. */
     public static MessageDigest digest(String algorithm) throws NoSuchAlgorithmException {
-        MessageDigest prototype = DIGEST_PROTOTYPES.get(algorithm);
-        if (prototype != null) {
+        return fromPrototype(algorithm, DIGESTS, DIGEST_PROTOTYPES,
+                p -> p == null ? MessageDigest.getInstance(algorithm) : MessageDigest.getInstance(algorithm, p),
+                d -> (MessageDigest) d.clone(), MessageDigest::getProvider);
+    }
+
+    /** Makes an instance from provider {@code p}, or from the platform's choice when {@code p} is null. */
+    private interface Make<T> {
+        T make(Provider p) throws NoSuchAlgorithmException;
+    }
+
+    private interface Copy<T> {
+        T copy(T prototype) throws CloneNotSupportedException;
+    }
+
+    /**
+     * A clone of the kept prototype of {@code algorithm}; else a new instance from the provider chosen the first
+     * time (the search runs then), keeping an unused second one as the prototype once the provider's clone works.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> T fromPrototype(String algorithm, ConcurrentHashMap<String, Provider> providers,
+            ConcurrentHashMap<String, Object> prototypes, Make<T> make, Copy<T> copy,
+            java.util.function.Function<T, Provider> providerOf) throws NoSuchAlgorithmException {
+        Object prototype = prototypes.get(algorithm);
+        if (prototype != null && prototype != NOT_CLONEABLE) {
             try {
-                return (MessageDigest) prototype.clone();
+                return copy.copy((T) prototype);
             } catch (CloneNotSupportedException e) {
-                DIGEST_PROTOTYPES.remove(algorithm);
+                prototypes.put(algorithm, NOT_CLONEABLE);
+                prototype = NOT_CLONEABLE;
             }
         }
-        Provider p = DIGESTS.get(algorithm);
-        if (p != null) {
-            MessageDigest d = MessageDigest.getInstance(algorithm, p);
-            try {
-                MessageDigest fresh = MessageDigest.getInstance(algorithm, p);
-                fresh.clone();
-                DIGEST_PROTOTYPES.putIfAbsent(algorithm, fresh);
-            } catch (CloneNotSupportedException e) {
-                // each call constructs its own, as before
-            }
-            return d;
+        Provider p = providers.get(algorithm);
+        if (p == null) {
+            T first = make.make(null);
+            providers.putIfAbsent(algorithm, providerOf.apply(first));
+            return first;
         }
-        MessageDigest d = MessageDigest.getInstance(algorithm);
-        DIGESTS.putIfAbsent(algorithm, d.getProvider());
-        return d;
+        T made = make.make(p);
+        if (prototype == null) {
+            T fresh = make.make(p);
+            try {
+                copy.copy(fresh); // throws if this provider's cannot be cloned: then no prototype
+                prototypes.putIfAbsent(algorithm, fresh);
+            } catch (CloneNotSupportedException e) {
+                prototypes.putIfAbsent(algorithm, NOT_CLONEABLE);
+            }
+        }
+        return made;
     }
 }
