@@ -20,16 +20,12 @@ final class CpuWindow {
     private final int receiveCpu;
     private final Thread receiver;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private long startNanos;
-    private long endNanos;
-    private long startReceived;
-    private long endReceived;
-    private long[][] startStat;
-    private long[][] endStat;
-    private long startTx;
-    private long endTx;
-    private long startRx;
-    private long endRx;
+    private Mark start;
+    private Mark end;
+
+    /** One end of the window: time, packets received, /proc/stat per CPU, both threads' CPU time (ns). */
+    private record Mark(long nanos, long received, long[][] stat, long tx, long rx) {
+    }
 
     CpuWindow(int sendCpu, int receiveCpu, Thread receiver) {
         this.sendCpu = sendCpu;
@@ -38,37 +34,36 @@ final class CpuWindow {
     }
 
     void start(long nanos, long received) {
-        startNanos = nanos;
-        startReceived = received;
-        startStat = stat();
-        startTx = threads.getCurrentThreadCpuTime();
-        startRx = threads.getThreadCpuTime(receiver.threadId());
+        start = mark(nanos, received);
     }
 
     void end(long nanos, long received) {
-        endNanos = nanos;
-        endReceived = received;
-        endStat = stat();
-        endTx = threads.getCurrentThreadCpuTime();
-        endRx = threads.getThreadCpuTime(receiver.threadId());
+        end = mark(nanos, received);
+    }
+
+    private Mark mark(long nanos, long received) {
+        return new Mark(nanos, received, stat(), threads.getCurrentThreadCpuTime(),
+                threads.getThreadCpuTime(receiver.threadId()));
     }
 
     long received() {
-        return endReceived - startReceived;
+        return end.received() - start.received();
     }
 
     double seconds() {
-        return (endNanos - startNanos) / 1e9;
+        return (end.nanos() - start.nanos()) / 1e9;
     }
 
     /** "send_cpu=98%(si 41%) recv_cpu=... tx_thread=...% rx_thread=...%". */
     String cpu() {
-        double wall = endNanos - startNanos;
+        double wall = end.nanos() - start.nanos();
         return String.format(Locale.ROOT, "send_cpu=%s recv_cpu=%s tx_thread=%.0f%% rx_thread=%.0f%%",
-                busy(sendCpu), busy(receiveCpu), 100.0 * (endTx - startTx) / wall, 100.0 * (endRx - startRx) / wall);
+                busy(sendCpu), busy(receiveCpu), 100.0 * (end.tx() - start.tx()) / wall, 100.0 * (end.rx() - start.rx()) / wall);
     }
 
     private String busy(int cpu) {
+        long[][] startStat = start.stat();
+        long[][] endStat = end.stat();
         if (startStat == null || endStat == null || cpu >= startStat.length) {
             return "?";
         }
