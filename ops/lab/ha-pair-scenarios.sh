@@ -81,6 +81,12 @@ wire_checks() { # stops tcpdump; sets inits_after (IKE_SA_INITs after $1), esp, 
   repeated=$(sort "$work/esp.txt" | uniq -d | wc -l)
 }
 
+takeover_timeline() { # KILLED: sets timeline to gw2's takeover steps in s after KILLED (ha_timeline.py; after
+  # wire_checks: the capture complete) and prints them
+  timeline=$(/usr/bin/python3 "$here/ha_timeline.py" "$work" "$1" 192.0.2.2)
+  say "the takeover, s after the kill (gw2's log; vrrp: its gateway's first advert): $(tr , ' ' <<< "$timeline")"
+}
+
 rekey_takeover() { # lost|answered
   local variant=$1 rule n0 rpingpid victim rekey_at journaled_at killed mark i
   case "$variant" in
@@ -154,8 +160,7 @@ NFT
   [ -n "$child_end" ] && [ "$child_end" != "$child_mid" ] && [ "$child_end" != "$child_before" ] && changed=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
   local timeline
-  timeline=$(/usr/bin/python3 "$here/ha_timeline.py" "$work" "$killed" 192.0.2.2)
-  say "the takeover, s after the kill (gw2's log; vrrp: its gateway's first advert): $(tr , ' ' <<< "$timeline")"
+  takeover_timeline "$killed"
   result "ha-pair-rekey-result variant=$variant timeline=$timeline gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_takeover=$ss_mid answer_lost_seen=$lost_seen next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end child_changed=$changed ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
@@ -277,8 +282,7 @@ NFT
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
   local timeline
-  timeline=$(/usr/bin/python3 "$here/ha_timeline.py" "$work" "$killed" 192.0.2.2)
-  say "the takeover, s after the kill (gw2's log; vrrp: its gateway's first advert): $(tr , ' ' <<< "$timeline")"
+  takeover_timeline "$killed"
   result "ha-pair-rekey-ours-result kind=$kind point=$point timeline=$timeline gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
