@@ -23,8 +23,9 @@ import net.palisade.model.crypto.EncryptionAlgorithm;
  * </ul>
  *
  * <p>The expanded key ({@code struct gcm_key_data}: round keys and the powers of the hash key) and the
- * per-operation context live in 64-byte-aligned native memory of this instance's own arena; {@link #close()} or,
- * failing that, a {@link Cleaner} once the instance is unreachable overwrites both with zeros before freeing them.
+ * per-operation context live in 64-byte-aligned native memory of this instance's own automatic arena; {@link
+ * #close()} or, failing that, a {@link Cleaner} once the instance is unreachable overwrites both with zeros, and the
+ * GC frees them after that.
  * The raw key goes from the caller's array to {@code aes_gcm_pre} without a copy and is never kept.
  *
  * <p>Per packet nothing is allocated: the packet's heap arrays go to the library directly (critical downcalls,
@@ -60,10 +61,13 @@ final class IpsecMbAeadTransform extends NativeAeadTransform {
         AbstractEspTransform.checkRange(keyMaterial, offset, algorithm.keyMaterialBytes(), "key material");
         this.gcm = IpsecMb.gcm(algorithm);
         salt(algorithm, keyMaterial, offset);
-        Arena arena = Arena.ofShared();
+        // An automatic arena, not a shared one: closing a shared arena stops every thread of the JVM for a
+        // handshake (the VM thread's work: about 30 µs per transform at a few thousand Child SAs a second,
+        // docs/benchmarks.md). The memory is zeroed when the transform closes and freed by the GC after that.
+        Arena arena = Arena.ofAuto();
         this.keyData = arena.allocate(IpsecMb.KEY_DATA_BYTES, IpsecMb.KEY_DATA_ALIGNMENT);
         this.context = arena.allocate(IpsecMb.CONTEXT_BYTES, IpsecMb.KEY_DATA_ALIGNMENT);
-        Wipe wipe = new Wipe(arena, keyData, context);
+        Wipe wipe = new Wipe(keyData, context);
         try {
             gcm.pre().invokeExact(MemorySegment.ofArray(keyMaterial).asSlice(offset, algorithm.keyBytes()),
                     keyData);
@@ -77,13 +81,15 @@ final class IpsecMbAeadTransform extends NativeAeadTransform {
         wipeWith(wipe);
     }
 
-    /** Zeroes the expanded key and the context, then frees them; captures the memory only, never the transform. */
-    record Wipe(Arena arena, MemorySegment keyData, MemorySegment context) implements Runnable {
+    /**
+     * Zeroes the expanded key and the context; captures the memory only, never the transform. Their automatic
+     * arena frees them once nothing refers to them, which is after this has run.
+     */
+    record Wipe(MemorySegment keyData, MemorySegment context) implements Runnable {
         @Override
         public void run() {
             keyData.fill((byte) 0);
             context.fill((byte) 0);
-            arena.close();
         }
     }
 
