@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import net.palisade.dataplane.worker.IkeSink;
 import net.palisade.controlplane.ikev1.Ikev1Engine;
 import net.palisade.model.IkeExchange;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * ({@link IkeSessionActor.Adopt}). Anything else is dropped and counted ({@link #counters()}). ISAKMP 1.0 (IKEv1)
  * datagrams, told apart by the header's major version, take the same way by initiator cookie ({@link #receiveV1}).
  *
- * <p>Threads: {@link #sink()} only queues the message (a dataplane worker must never block) on a bounded inbox; one
+ * <p>Threads: {@link #sink()} never waits (a dataplane worker must never block): a message for a registered SPI goes
+ * to its actor from the caller's thread while the inbox is empty, anything else is queued on a bounded inbox; one
  * control-plane thread dispatches the queue in order, and may wait there for a route lookup ({@link
  * PeerResolver#localFor}). A full inbox drops the message ({@code ikev2.dispatch.inbox-full}): the peer retransmits.
  *
@@ -123,6 +125,8 @@ final class IkeDispatcher implements AutoCloseable {
     private final LogLimit logLimit;
     private final IkeCounters counters = new IkeCounters();
     private final ThreadPoolExecutor inbox;
+    /** Messages handed to the dispatch thread and not yet dispatched (queued, or being dispatched). */
+    private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -148,21 +152,67 @@ final class IkeDispatcher implements AutoCloseable {
         });
     }
 
-    /** Where both ports hand their messages: queued for the dispatch thread, never waiting. */
+    /**
+     * Where both ports hand their messages, never waiting. A message for an initiator SPI a session actor has
+     * registered goes to that actor from the caller's thread ({@link #direct}) while nothing is queued for the
+     * dispatch thread; everything else is queued for it. A datagram then reaches its session without waking the
+     * dispatch thread (two of an IKEv2 setup's three requests: IKE_AUTH and the Delete), and a caller's messages
+     * still reach the actors in the order it handed them over: while one of them waits in the inbox or is being
+     * dispatched, the next waits behind it.
+     */
     IkeSink sink() {
         return (from, local, message) -> {
+            if (queued.get() == 0 && direct(from, local, message)) {
+                return;
+            }
+            queued.incrementAndGet();
             try {
                 inbox.execute(() -> {
                     try {
                         receive(from, local, message);
                     } catch (RuntimeException e) {
                         log.error("IKE message from {} not dispatched", from, e);
+                    } finally {
+                        queued.decrementAndGet();
                     }
                 });
             } catch (RejectedExecutionException e) {
+                queued.decrementAndGet();
                 count(closed ? "ikev2.dispatch.closed" : "ikev2.dispatch.inbox-full");
             }
         };
+    }
+
+    /**
+     * Hands {@code message} to the actor registered for its initiator SPI (IKEv1: cookie), as {@link #receive}
+     * would, and says so; false (nothing done) for anything else — no such route, a route still pending, a header
+     * the decoder refuses (counted there) — which then takes the dispatch thread's way. Any thread: it reads only the
+     * concurrent route map and never waits.
+     */
+    private boolean direct(InetSocketAddress from, InetSocketAddress local, byte[] message) {
+        if (closed) {
+            return false;
+        }
+        long spi;
+        if (ikev1(message)) {
+            if (message.length < Ikev1Header.LENGTH) {
+                return false;
+            }
+            spi = java.nio.ByteBuffer.wrap(message).getLong(0);
+        } else if (codec.decodeHeader(message) instanceof DecodeResult.Ok<IkeHeader> ok) {
+            spi = ok.value().initiatorSpi();
+        } else {
+            return false;
+        }
+        ActorRef<IkeSessionActor.Command> a = bySpi.get(spi);
+        if (a == null) {
+            return false;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("IKE message from {} (SPI {}) to {}", from, Long.toHexString(spi), a.path().name());
+        }
+        a.tell(new IkeSessionActor.Inbound(message, from, local));
+        return true;
     }
 
     /** The half-open responder IKE SAs. */

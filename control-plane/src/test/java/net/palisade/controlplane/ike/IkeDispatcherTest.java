@@ -424,6 +424,48 @@ class IkeDispatcherTest {
     }
 
     @Test
+    void aSessionGetsItsMessagesInTheOrderTheSinkGotThemThoughTheFirstHadToWait() {
+        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
+        tunnels.entered = new CountDownLatch(1);
+        tunnels.release = new CountDownLatch(1);
+        net.palisade.dataplane.worker.IkeSink sink = dispatcher.sink();
+        sink.ike(PEER, LOCAL, init(0x601L));
+        await().atMost(Duration.ofSeconds(10)).until(() -> tunnels.entered.getCount() == 0);
+
+        // the dispatch thread is held up; a request comes before its session's route and waits in the inbox, the
+        // route comes, and the session's next request must not overtake the first
+        byte[] first = auth(0x602L, 0x1L);
+        sink.ike(PEER, LOCAL, first);
+        TestProbe<IkeSessionActor.Command> session = kit.createTestProbe();
+        dispatcher.register(0x602L, session.ref());
+        byte[] second = auth(0x602L, 0x2L);
+        sink.ike(PEER, LOCAL, second);
+        session.expectNoMessage(QUIET);
+
+        tunnels.release.countDown();
+        assertThat(session.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(first);
+        assertThat(session.expectMessageClass(IkeSessionActor.Inbound.class).datagram()).isEqualTo(second);
+    }
+
+    @Test
+    void throughTheSinkARegisteredSessionGetsItsMessagesAndABrokenHeaderIsStillDroppedAndCounted() {
+        TestProbe<IkeSessionActor.Command> session = kit.createTestProbe();
+        dispatcher.register(0x701L, session.ref());
+        net.palisade.dataplane.worker.IkeSink sink = dispatcher.sink();
+        byte[] request = auth(0x701L, 0x9L);
+        sink.ike(PEER, LOCAL, request);
+        IkeSessionActor.Inbound in = session.expectMessageClass(IkeSessionActor.Inbound.class);
+        assertThat(in.datagram()).isEqualTo(request);
+        assertThat(in.from()).isEqualTo(PEER);
+        assertThat(in.to()).isEqualTo(LOCAL);
+
+        sink.ike(PEER, LOCAL, java.util.Arrays.copyOf(request, request.length - 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.counters()
+                .getOrDefault("ikev2.decode.length_mismatch", 0L) == 1L);
+        session.expectNoMessage(QUIET);
+    }
+
+    @Test
     void aPeerNameIsMatchedOnceResolved() {
         tunnels.wanted.put("n", tunnel("n", IkeMode.PASSIVE, List.of(Host.parse("gw-b.lab"))));
         dispatcher.receive(PEER, LOCAL, init(0x501L));
