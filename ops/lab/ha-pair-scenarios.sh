@@ -281,9 +281,15 @@ NFT
   local same=no
   [ -n "$before" ] && [ "$before" = "$after_ike" ] && same=yes
   say "IKE_SA_INIT on the wire after the kill: $inits_after; repeated (SPI, sequence) pairs: $repeated of $esp ESP packets"
-  local timeline
+  local timeline oldspi="old_spi=n/a"
   takeover_timeline "$killed"
-  result "ha-pair-rekey-ours-result kind=$kind point=$point timeline=$timeline gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
+  # delete: strongSwan sends on the old Child SA until gw2's Delete of it arrives; gw2 must receive on it meanwhile
+  # (old_replies: ping replies between gw2's install and strongSwan's switch to the new SPI, carried by the old one)
+  if [ "$point" = delete ]; then
+    oldspi=$(/usr/bin/python3 "$here/ha_timeline.py" --old-spi "$work" "$killed" 192.0.2.3 "$work/ping-rekey-ours.txt")
+    say "strongSwan's ESP on the old Child SA after gw2 installed its Child SAs: $(tr , ' ' <<< "$oldspi")"
+  fi
+  result "ha-pair-rekey-ours-result kind=$kind point=$point timeline=$timeline $(tr , ' ' <<< "$oldspi") gap_ms=$(val gap_ms "$res1") resumed_ping=$(val resumed "$res1") active_after=$(role 2) spis_same=$same ss_at_kill=$ss_kill ss_at_takeover=$ss_mid redone=$redone redone_s=$waited alive_end=$alive_end next_gap_ms=$(val gap_ms "$res2") next_lost=$(val lost "$res2") next_sent=$(val sent "$res2") ss_end=$ss_end ike_end=${ike_end// /,} ss_ikes_at_takeover=$ikes_at_kill ss_ikes_end=$ikes_end ike_kept=$ike_kept child_kept=$child_kept resent=$resent ss_retransmit=$ss_retransmit ike_sa_init_after=$inits_after repeated=$repeated esp=$esp"
 }
 
 cut_active() {

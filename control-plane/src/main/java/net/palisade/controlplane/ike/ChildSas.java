@@ -51,6 +51,8 @@ final class ChildSas {
     private Rekey rekey;
     /** Since when the IKE SA has had no Child SA (null while it has one, or before its first). */
     private Missing missing;
+    /** Resumed Child SAs our rekey replaced, until {@link #deleteReplacedByUs} queued their Deletes. */
+    private final List<ChildSa> replacedByUs = new ArrayList<>();
 
     ChildSas(EngineContext ctx, IkeSession session) {
         this.ctx = ctx;
@@ -62,8 +64,9 @@ final class ChildSas {
      *
      * @param theirs the peer's rekey of the same Child SA, answered while ours was in flight: a collision (section
      *               2.8.1), decided when ours completes
-     * @param oldGone resent after a takeover that came after the journal had our rekey's result: {@code old} is not
-     *               resumed (it stands for the peer's copy, which our Delete ends), the new Child SA is
+     * @param oldGone resent after a takeover that came after the journal had our rekey's result: the new Child SA is
+     *               resumed; {@code old} is resumed receiving (its state kept until our Delete of it is answered), or
+     *               stands for the peer's copy, which our Delete ends (a journal from before that was kept)
      * @param resent sent again after a takeover: the node before may have had the answer and sent on its keys
      */
     private record Rekey(ChildSa old, long newSpiIn, byte[] nonce, Optional<KeyExchange> keyExchange,
@@ -165,19 +168,48 @@ final class ChildSas {
         missing = null;
     }
 
+    /** The Child SAs of a resumed IKE SA ({@link #resume}), and those a rekey replaced ({@link #resumeReplaced}). */
+    void resume(List<IkeOutput.ChildSaInstalled> current, List<IkeResumption.Old> replaced) {
+        current.forEach(this::resume);
+        replaced.forEach(this::resumeReplaced);
+    }
+
     /**
-     * A Child SA the peer rekeyed before a takeover, its Delete not journaled: the peer may or may not have received
-     * our answer (its new Child SA, {@code successorSpiIn}, resumed beside it). It stays the one we send on (the
-     * dataplane's choice, {@code IkeOutcomes}) until the peer settles which: its Delete of this one (it had our
-     * answer: the successor takes over), or its rekey of this one again ({@link #rekeyRequest}: it never had the
-     * answer, and the successor goes).
+     * A Child SA a rekey replaced before a takeover, its Delete not journaled. The peer's rekey: the peer may or may
+     * not have received our answer (its new Child SA, {@code successorSpiIn}, resumed beside it). It stays the one we
+     * send on (the dataplane's choice, {@code IkeOutcomes}) until the peer settles which: its Delete of this one (it
+     * had our answer: the successor takes over), or its rekey of this one again ({@link #rekeyRequest}: it never had
+     * the answer, and the successor goes). Ours: the peer sends on it until our Delete of it reaches it (RFC 7296
+     * section 2.8), so it receives (the successor sends) until that Delete is answered: the journaled Delete sent
+     * again ({@link #resendInFlight}), or a new one ({@link #deleteReplacedByUs}).
      */
-    void resumeReplaced(IkeOutput.ChildSaInstalled c, long successorSpiIn) {
-        resume(c);
+    private void resumeReplaced(IkeResumption.Old o) {
+        resume(o.sa());
         ChildSa old = children.getLast();
+        if (o.ours()) {
+            old.transition(ChildSa.State.DELETE_LOCAL, "replaced by our rekey before the takeover");
+            replacedByUs.add(old);
+            ctx.count("resumed_replaced_by_us");
+            return;
+        }
         old.transition(ChildSa.State.REKEY_REMOTE, "rekeyed by the peer before the takeover");
-        old.unconfirmedSuccessor = successorSpiIn;
+        old.unconfirmedSuccessor = o.successorSpiIn();
         ctx.count("resumed_replaced_child");
+    }
+
+    /**
+     * After a takeover, once the journaled request (if any) went again and the message ID sync is queued: our Delete
+     * of each resumed Child SA our rekey replaced that no request in flight ends, queued.
+     */
+    void deleteReplacedByUs() {
+        for (ChildSa c : replacedByUs) {
+            boolean ending = ctx.inFlight().filter(q -> q.child() == c).isPresent()
+                    || rekey != null && rekey.old() == c;
+            if (children.contains(c) && !ending) {
+                session.enqueue(new Request(Request.Kind.DELETE_CHILD, c));
+            }
+        }
+        replacedByUs.clear();
     }
 
     // ----------------------------------------------------------------------------------------- our rekey
@@ -246,9 +278,10 @@ final class ChildSas {
             rekey = new Rekey(old.get(), r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(),
                     false, true);
             request = new Request(Request.Kind.REKEY_CHILD, old.get());
-        } else if (old.isEmpty() && fresh.isPresent()) {
+        } else if (fresh.isPresent()) {
             // the journal had the rekey's result, not yet our Delete of the old Child SA: the answer completes it
-            ChildSa gone = detached(r, fresh.get());
+            // (the old one resumed, receiving, when the journal kept it: Takeover.Replaced#ours)
+            ChildSa gone = old.orElseGet(() -> detached(r, fresh.get()));
             rekey = new Rekey(gone, r.newSpiIn(), r.nonce(), keyExchange(r), r.retried(), Optional.empty(), true,
                     true);
             request = new Request(Request.Kind.REKEY_CHILD, gone);
@@ -361,10 +394,11 @@ final class ChildSas {
         byte[] nr = nonce.get().nonce().toByteArray();
         if (r.oldGone()) {
             // the new Child SA was journaled and resumed before this answer came again: it is in place already, and
-            // the peer's copy of the old one goes (not resumed here: a plain Delete with its SPI)
+            // the old one goes (resumed: our Delete ends it here too; not resumed: a plain Delete with its SPI)
             pfs.get().secret().ifPresent(x -> Arrays.fill(x, (byte) 0));
             ctx.count("child_rekey_result_resumed");
-            session.enqueueFirst(new Request(Request.Kind.DELETE_EXPIRED, r.old()));
+            session.enqueueFirst(new Request(children.contains(r.old()) ? Request.Kind.DELETE_CHILD
+                    : Request.Kind.DELETE_EXPIRED, r.old()));
             session.startQueued();
             return;
         }

@@ -178,10 +178,11 @@ final class IkeOutcomes {
                     // block and reserved first, as any resumed SA's (KeyOrigin.RESUMED)
                     if (install(label, c, k.switchOutbound() ? Install.REKEY_SWITCH : Install.REKEY_KEEP,
                             k.resent() ? KeyOrigin.RESUMED : KeyOrigin.NEGOTIATED)) {
-                        if (k.switchOutbound() || takeover.isEmpty()) {
+                        if (takeover.isEmpty()) {
                             replacedChildren.add(label + "/" + SaId.child(k.oldInboundSpi()));
                         }
-                        // else its Delete is journaled: until then a node taking over resumes it (Takeover.replaced)
+                        // else its Delete is journaled (ours answered, or the peer's): until then a node taking over
+                        // resumes it (Takeover.replaced)
                         if (anyPeer(label)) {
                             peerSas.ownerOf(label, k.oldInboundSpi())
                                     .or(() -> peerSas.owner(label, c.remote()))
@@ -525,8 +526,9 @@ final class IkeOutcomes {
      * numbers the tunnel journaled for its SPI before ({@code reserved}, {@link KeyOrigin#resumedWindow}; none: it
      * asks for one and sends once that is durable). Per IKE SA the first replaces what the tunnel had, the others go
      * beside it and the last sends: the Child SAs the peer rekeyed whose Delete was not journaled come last (the peer
-     * may not have the Child SAs our answers made) until the peer's Delete retires them. On an any-peer tunnel they are
-     * known as their IKE SA's (its going takes only them out). Every tunnel handed in until that round runs is
+     * may not have the Child SAs our answers made) until the peer's Delete retires them; those our rekey replaced
+     * whose Delete was not answered come first (receiving only, until our Delete is answered). On an any-peer tunnel
+     * they are known as their IKE SA's (its going takes only them out). Every tunnel handed in until that round runs is
      * installed in it, all in one round of the dataplane
      * ({@link SaPort#installAll}), since a takeover resumes hundreds at once; then {@code then} runs (the tunnel's
      * sessions start). On the lane only, after whatever the tunnel had queued before (its SAs' removal): the round
@@ -568,8 +570,12 @@ final class IkeOutcomes {
                         p.children().forEach(c -> peerSas.child(label, id, c.inboundSpi()));
                         p.replaced().forEach(o -> peerSas.child(label, id, o.sa().inboundSpi()));
                     }
-                    List<IkeOutput.ChildSaInstalled> all = new ArrayList<>(p.children());
-                    p.replaced().forEach(o -> all.add(o.sa()));
+                    // those we rekeyed first (they receive until our Delete is answered; the next sends), the
+                    // peer's rekeyed ones last (they send until the peer deletes them)
+                    List<IkeOutput.ChildSaInstalled> all = new ArrayList<>();
+                    p.replaced().stream().filter(IkeResumption.Old::ours).forEach(o -> all.add(o.sa()));
+                    all.addAll(p.children());
+                    p.replaced().stream().filter(o -> !o.ours()).forEach(o -> all.add(o.sa()));
                     for (IkeOutput.ChildSaInstalled c : all) {
                         children.add(c);
                         try {

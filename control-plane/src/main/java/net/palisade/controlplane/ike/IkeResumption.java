@@ -31,8 +31,9 @@ final class IkeResumption {
      *
      * @param ike the IKE SA
      * @param children its Child SAs, as the engine reported them (keys included)
-     * @param replaced Child SAs the peer rekeyed before the takeover whose Delete was not journaled: the peer may
-     *     never have received our answer to that rekey, so they are resumed too and keep sending
+     * @param replaced Child SAs a rekey replaced before the takeover whose Delete was not journaled ({@link Old}):
+     *     the peer's (it may never have received our answer: they keep sending) and ours (the peer sends on them
+     *     until our Delete reaches it: they keep receiving)
      * @param v1 an IKEv1 ISAKMP SA's state instead of {@code ike} (null then); its ESP SA pairs are all in
      *     {@code children}, in the order they are installed (the last of a flow sends)
      */
@@ -69,12 +70,19 @@ final class IkeResumption {
     }
 
     /**
-     * A Child SA the peer rekeyed before the takeover, resumed until the peer deletes it.
+     * A Child SA a rekey replaced before the takeover, its Delete not journaled: the peer's rekey (resumed until the
+     * peer deletes it, sending), or ours (resumed until our Delete of it is answered, receiving only).
      *
      * @param sa its state
-     * @param successorSpiIn our inbound SPI of the Child SA our answer made (0 if that one is not resumed)
+     * @param successorSpiIn our inbound SPI of the Child SA the rekey made (0 if that one is not resumed)
+     * @param ours we rekeyed it: the peer sends on it until our Delete reaches it (RFC 7296 section 2.8)
      */
-    record Old(IkeOutput.ChildSaInstalled sa, long successorSpiIn) {}
+    record Old(IkeOutput.ChildSaInstalled sa, long successorSpiIn, boolean ours) {
+        /** One the peer rekeyed. */
+        Old(IkeOutput.ChildSaInstalled sa, long successorSpiIn) {
+            this(sa, successorSpiIn, false);
+        }
+    }
 
     /**
      * Opens and decodes each of {@code label}'s journaled IKE SAs {@code sas} with its Child SAs; one that cannot be
@@ -160,7 +168,7 @@ final class IkeResumption {
         List<Old> old = new ArrayList<>();
         for (Map.Entry<String, Takeover.Replaced> e : replaced.entrySet()) {
             old.add(new Old(child(sealer, label, e.getKey(), e.getValue().state()),
-                    spiByName.getOrDefault(e.getValue().by(), 0L)));
+                    spiByName.getOrDefault(e.getValue().by(), 0L), e.getValue().ours()));
         }
         return new Prepared(snapshot, cs, old);
     }

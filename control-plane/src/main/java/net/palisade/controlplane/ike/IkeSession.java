@@ -106,16 +106,15 @@ public final class IkeSession {
      * as the engine reported them), by this node before a restart or by the other node of a pair. It is established
      * at once and reports nothing; its first {@link IkeInput.Start} re-synchronises message IDs with the peer: by
      * RFC 6311 when the peer announced support in IKE_AUTH, else by rekeying the IKE SA. If that fails the IKE SA
-     * goes down like any other ({@code Phase1Down}), and the driver starts a new one. {@code replaced}: Child SAs the
-     * peer rekeyed and had not deleted at the takeover ({@link ChildSas#resumeReplaced}).
+     * goes down like any other ({@code Phase1Down}), and the driver starts a new one. {@code replaced}: Child SAs a
+     * rekey replaced whose Delete was not journaled at the takeover ({@link IkeResumption.Old}).
      */
     static IkeSession resume(IkeTunnel tunnel, IkeSaSnapshot snapshot, List<IkeOutput.ChildSaInstalled> childSas,
             List<IkeResumption.Old> replaced, IkeEnvironment env, IkeSettings settings) {
         IkeSession s = new IkeSession(List.of(tunnel), snapshot.initiatorRole(), snapshot.local(), snapshot.remote(),
                 env, settings);
         s.ctx.restore(snapshot);
-        childSas.forEach(s.children::resume);
-        replaced.forEach(o -> s.children.resumeReplaced(o.sa(), o.successorSpiIn()));
+        s.children.resume(childSas, replaced);
         s.state = IkeState.ESTABLISHED;
         s.rekeying.scheduleLifetime();
         s.resumed = true;
@@ -175,6 +174,7 @@ public final class IkeSession {
                         children.resendInFlight(); // a Child SA request of ours in flight goes again first
                         localRequest(ctx.resync());
                     }
+                    children.deleteReplacedByUs(); // then our Deletes of the resumed Child SAs our rekeys replaced
                 } else if (!originalInitiator || state != IkeState.IDLE) {
                     ctx.drop("start_ignored");
                 } else {

@@ -20,9 +20,11 @@ import net.palisade.model.event.SealedState;
  *     {@code ikeSas}' entry for {@code ikeSa}; written as well, every snapshot held the newest state twice)
  * @param children sealed Child SA states by Child SA name
  * @param reserved the highest reserved outbound sequence number by outbound SPI
- * @param replaced Child SAs the peer rekeyed (we answered its CREATE_CHILD_SA) whose Delete is not journaled yet, by
- *     name: until the peer deletes one, nothing in the journal says the peer ever received our answer, so a node
- *     that takes over must still be able to send on it (absent in snapshots written before it existed)
+ * @param replaced Child SAs a rekey replaced whose Delete is not journaled yet, by name ({@link Replaced}): one the
+ *     peer rekeyed (until the peer deletes it, nothing in the journal says the peer ever received our answer, so a
+ *     node that takes over must still be able to send on it), or one we rekeyed (the peer sends on it until our
+ *     Delete reaches it, so a node that takes over must still receive on it); absent in snapshots written before
+ *     it existed
  * @param ikeSas every live IKE SA's sealed state with its Child SAs, by IKE SA name, oldest first (in snapshots
  *     written before it existed: {@code ikeSa} alone, with every Child SA)
  */
@@ -111,17 +113,26 @@ public record Takeover(Optional<String> ikeSa,
     }
 
     /**
-     * A Child SA replaced by the peer's rekey, kept until the peer deletes it.
+     * A Child SA replaced by a rekey whose Delete is not journaled yet: the peer's rekey (kept until the peer deletes
+     * it: the peer may never have had our answer, so it may still be the one to send on), or ours (kept until our
+     * Delete of it is answered: the peer sends on it until that Delete reaches it, RFC 7296 section 2.8, so a node
+     * taking over must still receive on it).
      *
      * @param state its sealed state, as journaled when it was installed
-     * @param by the Child SA our answer to the peer's rekey made (the latest, if the peer rekeyed it again after a
-     *     takeover)
+     * @param by the Child SA the rekey made (the latest, if the peer rekeyed it again after a takeover)
      * @param outboundSpi its outbound SPI: its sequence reservations stay while it may still send
+     * @param ours we rekeyed it (our Delete of it is due or in flight): a node taking over receives on it and sends
+     *     on {@code by}; false in snapshots written before it existed, when only the peer's rekeys were kept
      */
-    public record Replaced(SealedState state, String by, long outboundSpi) {
+    public record Replaced(SealedState state, String by, long outboundSpi, boolean ours) {
         public Replaced {
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(by, "by");
+        }
+
+        /** One the peer rekeyed. */
+        public Replaced(SealedState state, String by, long outboundSpi) {
+            this(state, by, outboundSpi, false);
         }
     }
 

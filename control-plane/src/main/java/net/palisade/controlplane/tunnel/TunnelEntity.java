@@ -374,7 +374,7 @@ public final class TunnelEntity
                 }
                 yield accept(new TunnelEvent.ChildSaInstalled(label, now(), node(), c.cause(), c.sa()));
             }
-            // a Child SA the peer rekeyed left the list at its rekey; its Delete is journaled for the takeover state
+            // a rekeyed Child SA left the list at its rekey; its Delete is journaled for the takeover state
             case TunnelCommand.ChildSaDeleted c -> s.sa(c.saId()).isEmpty()
                     && !s.takeover().replaced().containsKey(c.saId().value())
                     ? new Decision.Refuse(no + "no Child SA " + c.saId())

@@ -197,10 +197,12 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
      * reservations of IKE Child SAs that left it. A manual SA's reservations stay, whatever happens to the tunnel: the
      * same key may be committed again, and its numbers must go on above them.
      *
-     * <p>A Child SA the peer rekeyed ({@code rekeyed} with cause peer: we answered, and keep sending on it until the
-     * peer deletes it) leaves the list but not the records: it moves to {@link Takeover#replaced} with its
-     * reservations, until its {@code child-sa-deleted} (the peer had our answer) or the end of phase 1. A node that
-     * takes over in between cannot know whether the peer ever received our answer, and resumes both.
+     * <p>A rekeyed Child SA leaves the list but not the records: it moves to {@link Takeover#replaced} with its
+     * reservations, until its {@code child-sa-deleted} or the end of phase 1. The peer's rekey ({@code rekeyed} with
+     * cause peer: we answered, and keep sending on it until the peer deletes it): a node that takes over in between
+     * cannot know whether the peer ever received our answer, and resumes both. Ours (since 2026-12-07): the peer
+     * sends on it until our Delete of it reaches it, and a node that takes over before that Delete was answered
+     * receives on it.
      *
      * <p>Each live IKE SA's record names its Child SAs (by the IKE SA each was journaled under; the newest takes
      * those of unknown IKE SA), so that each resumes with its own.
@@ -216,8 +218,7 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
         }
         java.util.Map<String, Takeover.Replaced> replaced = new java.util.HashMap<>(takeover.replaced());
         switch (event) {
-            case TunnelEvent.Rekeyed r
-                    when r.spi().isPresent() && net.palisade.model.event.Cause.PEER.equals(r.cause()) -> {
+            case TunnelEvent.Rekeyed r when r.spi().isPresent() -> {
                 String old = r.replaced().value();
                 Takeover.Replaced earlier = replaced.get(old);
                 java.util.Optional<net.palisade.model.event.SealedState> st = java.util.Optional
@@ -226,7 +227,8 @@ public record TunnelState(String label, Optional<TunnelSpec> spec, AdminState ad
                 java.util.Optional<Long> out = before.sa(r.replaced()).map(c -> c.spi().outbound().value())
                         .or(() -> java.util.Optional.ofNullable(earlier).map(Takeover.Replaced::outboundSpi));
                 if (st.isPresent() && out.isPresent()) {
-                    replaced.put(old, new Takeover.Replaced(st.get(), r.replacement().value(), out.get()));
+                    replaced.put(old, new Takeover.Replaced(st.get(), r.replacement().value(), out.get(),
+                            !net.palisade.model.event.Cause.PEER.equals(r.cause())));
                     dropped.remove(out.get());
                 }
             }

@@ -217,6 +217,57 @@ class ChildRekeyResumeTest {
         assertThat(ex.of(true, IkeOutput.Phase1Down.class)).isEmpty();
     }
 
+    /**
+     * Since 2026-12-07 the journal keeps the old Child SA's state until our Delete of it is answered, and the new node
+     * resumes it (receiving: the peer sends on it until that Delete reaches it). Killed before the state ahead of
+     * the Delete was journaled: the resent rekey's answer completes the rekey, and the Delete that follows ends the
+     * resumed old Child SA here too.
+     */
+    @Test
+    void theOldChildSaResumedAfterTheRekeysResultIsDeletedOnBothSidesOnceTheResentRekeyIsAnswered() {
+        Answered a = answered();
+        IkeLoop loop = a.interrupted().loop();
+        long oldIn = a.interrupted().child().inboundSpi();
+        IkeSession resumed = IkeSession.resume(T, a.interrupted().journaled(),
+                List.of(journaled(a.result().replacement())),
+                List.of(new IkeResumption.Old(a.interrupted().child(), a.result().replacement().inboundSpi(), true)),
+                env(23, loop), TAKEOVER);
+        IkeSession.Step start = resumed.handle(new IkeInput.Start());
+        assertThat(of(start.outputs(), IkeOutput.ChildSaDeleted.class)).as("received on until deleted").isEmpty();
+        ResumeTest.Exchanged ex = pump(resumed, start, loop.b);
+        assertThat(resumed.counters().get("ikev2.engine.child_rekey_result_resumed")).isEqualTo(1);
+        assertThat(ex.of(true, IkeOutput.ChildSaRekeyed.class)).as("nothing installed twice").isEmpty();
+        assertThat(ex.of(true, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(oldIn);
+        assertThat(ex.of(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(a.interrupted().child().outboundSpi());
+        assertThat(ex.of(true, IkeOutput.Phase1Down.class)).isEmpty();
+    }
+
+    /**
+     * The old Child SA resumed with an IKE SA state that names no request for it (journaled before the rekey, or
+     * after a later request of ours): the new node deletes it itself, after the message ID sync.
+     */
+    @Test
+    void anOldChildSaNoJournaledRequestEndsIsDeletedAfterTheMessageIdSync() {
+        Answered a = answered();
+        IkeLoop loop = a.interrupted().loop();
+        IkeSaSnapshot beforeTheRekey = SnapshotCodec.decodeIke(SnapshotCodec.encode(
+                loop.events(true, IkeOutput.IkeSaState.class).getFirst().snapshot()));
+        assertThat(beforeTheRekey.child()).isEmpty();
+        IkeSession resumed = IkeSession.resume(T, beforeTheRekey, List.of(journaled(a.result().replacement())),
+                List.of(new IkeResumption.Old(a.interrupted().child(), a.result().replacement().inboundSpi(), true)),
+                env(24, loop), TAKEOVER);
+        ResumeTest.Exchanged ex = pump(resumed, resumed.handle(new IkeInput.Start()), loop.b);
+        assertThat(ex.of(true, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(a.interrupted().child().inboundSpi());
+        assertThat(ex.of(false, IkeOutput.ChildSaDeleted.class)).extracting(IkeOutput.ChildSaDeleted::inboundSpi)
+                .containsExactly(a.interrupted().child().outboundSpi());
+        assertThat(ex.of(true, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(ex.of(false, IkeOutput.Phase1Down.class)).isEmpty();
+        assertThat(resumed.state()).isEqualTo(IkeState.ESTABLISHED);
+    }
+
     @Test
     void killedBeforeOurDeleteOfTheOldChildSaReachedThePeerTheNewNodeSendsIt() {
         Answered a = answered();

@@ -411,7 +411,7 @@ class IkeOutcomesTest {
     }
 
     /** The dataplane's SA table: the inbound SPIs of each label's pairs. */
-    private static final class FakeSas implements SaPort {
+    static final class FakeSas implements SaPort {
         private final Map<String, List<Long>> pairs = new ConcurrentHashMap<>();
         volatile Optional<String> refuse = Optional.empty();
         /** Every pair installed or added, in order. */

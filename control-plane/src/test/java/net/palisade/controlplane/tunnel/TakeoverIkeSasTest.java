@@ -187,6 +187,34 @@ class TakeoverIkeSasTest {
         assertThat(read.resumable()).extracting(Takeover.Resume::ikeSa).containsExactly("ike-1", "ike-2", "ike-3");
     }
 
+    /**
+     * A Child SA our rekey replaced is kept until our Delete of it is answered (since 2026-12-07), marked as ours; a
+     * snapshot written before that mark existed (only the peer's rekeys were kept) reads as the peer's.
+     */
+    @Test
+    void aReplacedChildSaKeepsWhoseRekeyItWasAndOlderSnapshotsReadAsThePeers() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = net.palisade.controlplane.journal.JournalJson.configure(
+                new com.fasterxml.jackson.databind.ObjectMapper().registerModule(
+                        new com.fasterxml.jackson.datatype.jdk8.Jdk8Module()),
+                new net.palisade.controlplane.journal.SecretSealer(net.palisade.controlplane.journal.NodeKey.random()));
+        ChildSa old = child(1, Optional.of("ike-1"));
+        ChildSa fresh = child(2, Optional.of("ike-1"));
+        TunnelState s = apply(TunnelState.empty(LABEL), new TunnelEvent.Configured(LABEL, T0, "node-1", Cause.NODE,
+                road()), up("ike-1", "198.51.100.1"), ikeState("ike-1", 11), installed(old), childState(old, 21),
+                new TunnelEvent.Rekeyed(LABEL, T0, "node-1", Cause.TIMER, old.id(), fresh.id(),
+                        Optional.of(fresh.spi()), Optional.empty(), false),
+                childState(fresh, 22));
+        assertThat(s.takeover().replaced()).containsOnlyKeys(old.id().value());
+        assertThat(s.takeover().resumable()).singleElement().satisfies(r -> assertThat(r.replaced().get(
+                old.id().value()).ours()).isTrue());
+
+        String written = json.writeValueAsString(s.takeover());
+        assertThat(json.readValue(written, Takeover.class).replaced().get(old.id().value()).ours()).isTrue();
+        String before = written.replace(",\"ours\":true", "");
+        assertThat(before).isNotEqualTo(written).doesNotContain("ours");
+        assertThat(json.readValue(before, Takeover.class).replaced().get(old.id().value()).ours()).isFalse();
+    }
+
     @Test
     void aSnapshotInTheOneIkeSaFormReads() {
         // as a snapshot written before several IKE SAs were kept: no ikeSas, the one IKE SA with every Child SA

@@ -451,10 +451,14 @@ class TunnelEntityTest {
                 to)));
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.SequenceReserved(0xc002, 1L << 20, Cause.NODE, to)));
         assertThat(kit.getState().takeover().children()).containsOnlyKeys(child.value());
-        // a rekey replaces the Child SA: its state and its reservations go with it
+        // our rekey replaces the Child SA: its state and its reservations stay until our Delete of it is answered
+        // (the peer sends on it until then), and go with it
         kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(child, SaId.child(0xc003), Optional.of(SPI_2),
                 Cause.TIMER, to));
         assertThat(kit.getState().takeover().children()).isEmpty();
+        assertThat(kit.getState().takeover().replaced()).containsOnlyKeys(child.value());
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(child, Cause.PEER, to)));
+        assertThat(kit.getState().takeover().replaced()).isEmpty();
         assertThat(kit.getState().takeover().reserved()).doesNotContainKey(0xc002L);
         // phase 1 gone: nothing of the IKE SA is left to resume
         kit.<TunnelReply>runCommand(to -> new TunnelCommand.Phase1Down("delete", Cause.PEER, to));
@@ -505,11 +509,15 @@ class TunnelEntityTest {
         assertThat(rejected(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(old, Cause.PEER, to))))
                 .contains("no Child SA");
 
-        // our own rekey switches at once: nothing of the old one is kept
+        // our own rekey: we send on the new one at once, but the peer sends on the old one until our Delete of it
+        // reaches it, so the old one is kept (to receive on) until that Delete is answered
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", again, SEALED, Cause.NODE,
                 to)));
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.Rekeyed(again, SaId.child(0xc007),
                 Optional.of(new SpiPair(Spi.of(0xc007), Spi.of(0xc008))), Cause.TIMER, to)));
+        assertThat(kit.getState().takeover().replaced()).containsOnlyKeys(again.value());
+        assertThat(kit.getState().takeover().replaced().get(again.value()).ours()).isTrue();
+        ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.ChildSaDeleted(again, Cause.PEER, to)));
         assertThat(kit.getState().takeover().replaced()).isEmpty();
         // a replaced one ends with phase 1 as well
         ok(kit.<TunnelReply>runCommand(to -> new TunnelCommand.TakeoverState("child-sa", SaId.child(0xc007), SEALED,

@@ -115,8 +115,9 @@ class HaTakeoverEdgesLabTest {
     /**
      * strongSwan answered gw1's Child SA rekey and gw1 journaled the result, but gw1's Delete of the old Child SA was
      * dropped on the wire and gw1 killed the moment it was sent: strongSwan holds the old Child SA (REKEYED) beside
-     * the new one. gw2 resumes the new Child SA and sends the journaled Delete again; strongSwan closes the old one
-     * and is left with exactly the Child SA it made for gw1's rekey, and the ping goes on through it.
+     * the new one, and keeps sending on the old one. gw2 resumes the new Child SA (sending) and the old one
+     * (receiving) and sends the journaled Delete again; strongSwan closes the old one and is left with exactly the
+     * Child SA it made for gw1's rekey, and the ping goes on through it.
      */
     @Test
     void killedBetweenOurChildSaRekeyAndOurDeleteOfTheOldOneTheNewActiveNodeSendsTheDelete(@TempDir Path tmp)
@@ -129,6 +130,12 @@ class HaTakeoverEdgesLabTest {
                 .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
         assertThat(s.get("child_kept")).as("strongSwan's Child SA is the one it made for gw1's rekey\n%s", out)
                 .isEqualTo("yes");
+        // strongSwan sends on the old Child SA until gw2's Delete of it arrives: gw2 receives on it meanwhile (since
+        // 2026-12-07; before, it had only the new one, and those packets were dropped)
+        assertThat(Long.parseLong(s.get("old_after_install"))).as("strongSwan's ESP on the old SPI after gw2's "
+                + "install\n%s", out).isGreaterThan(0);
+        assertThat(Long.parseLong(s.get("old_replies"))).as("ping replies carried by the old Child SA after gw2's "
+                + "install\n%s", out).isGreaterThan(0);
     }
 
     /**
