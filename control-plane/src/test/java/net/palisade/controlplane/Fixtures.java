@@ -84,6 +84,17 @@ public final class Fixtures {
     }
 
     /** A local ActorSystem with the node's serialization (sealing with {@code key}) over {@code config}. */
+    /**
+     * A system for event-sourced behaviours under {@code EventSourcedBehaviorTestKit}: its in-memory journal, and the
+     * persistence testkit's in-memory snapshot store, with a random node key.
+     */
+    public static ActorSystem<Void> eventSourcedSystem(String name) {
+        return system(name, NodeKey.random(), org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit
+                .config().withFallback(ConfigFactory.parseString("""
+                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
+                        """)));
+    }
+
     public static ActorSystem<Void> system(String name, NodeKey key, Config config) {
         Config c = config.withFallback(NodeConfig.serialization())
                 .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))

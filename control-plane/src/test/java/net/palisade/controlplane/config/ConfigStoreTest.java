@@ -3,7 +3,6 @@ package net.palisade.controlplane.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.Fixtures;
 import net.palisade.controlplane.MutableClock;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.model.IkeAuth;
 import net.palisade.model.IkeTunnel;
@@ -49,10 +47,7 @@ class ConfigStoreTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("config-store", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("config-store");
         testKit = ActorTestKit.create(system);
     }
 

@@ -2,7 +2,6 @@ package net.palisade.controlplane.ike;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -18,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import net.palisade.controlplane.Fixtures;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.PairKey;
 import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.sa.SaPort;
@@ -70,10 +68,7 @@ class AnyPeerOutcomesTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("any-peer-outcomes", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("any-peer-outcomes");
     }
 
     @AfterAll

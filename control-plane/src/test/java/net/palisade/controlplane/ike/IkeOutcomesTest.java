@@ -3,7 +3,6 @@ package net.palisade.controlplane.ike;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import net.palisade.controlplane.Fixtures;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.sa.SaPort;
 import net.palisade.controlplane.tunnel.TunnelCommand;
 import net.palisade.controlplane.tunnel.TunnelEntity;
@@ -66,10 +64,7 @@ class IkeOutcomesTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("ike-outcomes", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("ike-outcomes");
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static net.palisade.controlplane.ike.ResumeTest.pump;
 import static net.palisade.controlplane.ike.ResumeTest.sends;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -17,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import net.palisade.controlplane.Fixtures;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.controlplane.journal.PairKey;
 import net.palisade.controlplane.journal.TakeoverSealer;
 import net.palisade.controlplane.tunnel.Takeover;
@@ -63,10 +61,7 @@ class RekeyDeletePendingTakeoverTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("rekey-delete-pending", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("rekey-delete-pending");
     }
 
     @AfterAll

@@ -2,13 +2,11 @@ package net.palisade.controlplane.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import net.palisade.controlplane.Fixtures;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.Spi;
 import net.palisade.model.SpiPair;
@@ -38,10 +36,7 @@ class AnyPeerTunnelTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("any-peer-tunnel", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("any-peer-tunnel");
     }
 
     @AfterAll

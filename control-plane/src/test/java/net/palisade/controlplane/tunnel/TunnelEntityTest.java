@@ -2,14 +2,12 @@ package net.palisade.controlplane.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import net.palisade.controlplane.Fixtures;
-import net.palisade.controlplane.journal.NodeKey;
 import net.palisade.model.IkeTunnel;
 import net.palisade.model.ManualTunnel;
 import net.palisade.model.Spi;
@@ -38,10 +36,7 @@ class TunnelEntityTest {
 
     @BeforeAll
     static void start() {
-        system = Fixtures.system("tunnel-entity", NodeKey.random(), EventSourcedBehaviorTestKit.config()
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.snapshot-store.plugin = "pekko.persistence.testkit.snapshotstore.pekkopersistence"
-                        """)));
+        system = Fixtures.eventSourcedSystem("tunnel-entity");
     }
 
     @AfterAll
