@@ -25,7 +25,6 @@ import net.palisade.controlplane.tunnel.TunnelPorts;
 import net.palisade.controlplane.tunnel.TunnelReply;
 import net.palisade.controlplane.tunnel.TunnelState;
 import net.palisade.model.IkeTunnel;
-import net.palisade.model.ManualTunnel;
 import net.palisade.model.crypto.DhGroup;
 import net.palisade.model.event.Cause;
 import net.palisade.model.event.ChildSa;
@@ -71,22 +70,7 @@ class RekeyDeletePendingTakeoverTest {
 
     @BeforeEach
     void journal() {
-        TunnelPorts ports = new TunnelPorts() {
-            @Override
-            public void installManual(ManualTunnel tunnel) {}
-
-            @Override
-            public void removeManual(String label) {}
-
-            @Override
-            public void startIke(IkeTunnel tunnel) {}
-
-            @Override
-            public void stopIke(String label) {}
-
-            @Override
-            public void retireSa(String label, ChildSa sa) {}
-        };
+        TunnelPorts ports = TunnelPorts.NONE;
         entity = EventSourcedBehaviorTestKit.create(system, TunnelEntity.create(LABEL,
                 new TunnelEntity.Deps(ports, "node-1", Clock.fixed(Instant.parse("2026-12-07T18:00:00Z"),
                         ZoneOffset.UTC), 100)));
