@@ -359,15 +359,13 @@ NFT
 # longest silence (gap_*), gw2's log lines that mark the takeover (timeline, s after the kill), and the CPU until
 # the last tunnel was back
 cat > "$work/tunnels.py" <<'PY'
-import os, re, sys
+import os, sys
 work, n, killed, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+sys.path.insert(0, sys.argv[5])
+import ha_timeline
 backs, gaps, resumed = [], [], 0
 for k in range(1, n + 1):
-    try:
-        text = open(os.path.join(work, "ping-t%d.txt" % k)).read()
-    except OSError:
-        continue
-    replies = sorted({float(t) for t in re.findall(r"\[(\d+\.\d+)\] \d+ bytes from", text)})
+    replies = ha_timeline.reply_times(os.path.join(work, "ping-t%d.txt" % k))
     after = [t for t in replies if t > killed]
     pairs = [(b - a, b) for a, b in zip(replies, replies[1:]) if b > killed]
     if not after:
@@ -383,8 +381,6 @@ def q(xs, f):
 out = {"resumed": resumed, "interval_ms": round(interval * 1000),
        "back_min_ms": q(backs, 0), "back_median_ms": q(backs, 0.5), "back_p90_ms": q(backs, 0.9),
        "back_max_ms": q(backs, 1), "gap_min_ms": q(gaps, 0), "gap_median_ms": q(gaps, 0.5), "gap_max_ms": q(gaps, 1)}
-sys.path.insert(0, sys.argv[5])
-import ha_timeline
 out["timeline"] = ha_timeline.timeline(work, killed, "192.0.2.2")
 # CPU: gw2's JVM (utime + stime, clock ticks) and the machine (/proc/stat), from the kill to the last tunnel back
 try:

@@ -37,15 +37,35 @@ def log_marks(work, killed):
     return seen
 
 
+def capture_fields(work, display_filter, fields, timeout):
+    """The FIELDS of each packet of the lab's capture (WORK/wire.pcap) that DISPLAY_FILTER keeps, a list per packet,
+    in capture order; None when tshark cannot be run."""
+    command = ["tshark", "-r", os.path.join(work, "wire.pcap"), "-Y", display_filter, "-T", "fields"]
+    for field in fields:
+        command += ["-e", field]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=timeout).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [line.split("\t") for line in out.split("\n") if line]
+
+
+def reply_times(path):
+    """The times (epoch) of the echo replies in a `ping -D` output file, sorted, each once; [] if it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return sorted({float(t) for t in re.findall(r"\[(\d+\.\d+)\] \d+ bytes from", f.read())})
+    except OSError:
+        return []
+
+
 def vrrp_master(work, killed, address):
     """Seconds from the kill to the first VRRP advert from ADDRESS in the capture, or None."""
+    rows = capture_fields(work, "vrrp && ip.src == %s && frame.time_epoch > %f" % (address, killed),
+                          ["frame.time_epoch"], 60)
     try:
-        out = subprocess.run(["tshark", "-r", os.path.join(work, "wire.pcap"), "-Y",
-                              "vrrp && ip.src == %s && frame.time_epoch > %f" % (address, killed),
-                              "-T", "fields", "-e", "frame.time_epoch"],
-                             capture_output=True, text=True, timeout=60).stdout.split()
-        return float(out[0]) - killed if out else None
-    except (OSError, ValueError, subprocess.SubprocessError):
+        return float(rows[0][0]) - killed if rows else None
+    except ValueError:
         return None
 
 
@@ -71,13 +91,10 @@ def old_spi(work, killed, peer, ping):
     sent on another SPI (s after the kill); from the ping file PING: the replies that arrived between that install
     and that switch — only the old SPI carried them, so gw2 accepted ESP on it. "old_spi=...,old_after_install=N,
     old_replies=M,old_switch=+S" (old_replies=0: gw2 dropped them)."""
-    try:
-        out = subprocess.run(["tshark", "-r", os.path.join(work, "wire.pcap"), "-Y",
-                              "esp && ip.src == %s" % peer, "-T", "fields", "-e", "frame.time_epoch", "-e", "esp.spi"],
-                             capture_output=True, text=True, timeout=120).stdout.split("\n")
-    except (OSError, subprocess.SubprocessError):
+    rows = capture_fields(work, "esp && ip.src == %s" % peer, ["frame.time_epoch", "esp.spi"], 120)
+    if rows is None:
         return "old_spi=none"
-    esp = [(float(t), spi) for t, spi in (line.split("\t") for line in out if "\t" in line)]
+    esp = [(float(t), spi) for t, spi in (row for row in rows if len(row) == 2)]
     before = [spi for t, spi in esp if t < killed]
     installed = log_marks(work, killed).get("installed")
     if not before or not installed:
@@ -85,15 +102,7 @@ def old_spi(work, killed, peer, ping):
     old, since = before[-1], killed + installed[0]
     switch = next((t for t, spi in esp if t > killed and spi != old), None)
     after = sum(1 for t, spi in esp if spi == old and t > since)
-    replies = 0
-    try:
-        with open(ping, errors="replace") as f:
-            for line in f:
-                m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from", line)
-                if m and since < float(m.group(1)) < (switch if switch else float("inf")):
-                    replies += 1
-    except OSError:
-        pass
+    replies = sum(1 for t in reply_times(ping) if since < t < (switch if switch else float("inf")))
     return "old_spi=%s,old_after_install=%d,old_replies=%d,old_switch=%s" % (
         old, after, replies, "+%.2f" % (switch - killed) if switch else "none")
 
