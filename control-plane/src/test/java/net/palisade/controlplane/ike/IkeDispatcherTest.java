@@ -402,14 +402,23 @@ class IkeDispatcherTest {
         assertThat(dispatcher.routes()).isEqualTo(before);
     }
 
-    @Test
-    void theSinkNeverWaitsForTheDispatchThread() {
+    /**
+     * The sink, with the dispatch thread held inside the IKE_SA_INIT {@code spi} of a passive tunnel's peer (until
+     * {@code tunnels.release} counts down).
+     */
+    private net.palisade.dataplane.worker.IkeSink sinkWithTheDispatchThreadHeld(long spi) {
         tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
         tunnels.entered = new CountDownLatch(1);
         tunnels.release = new CountDownLatch(1);
         net.palisade.dataplane.worker.IkeSink sink = dispatcher.sink();
-        sink.ike(PEER, LOCAL, init(0x301L));
+        sink.ike(PEER, LOCAL, init(spi));
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnels.entered.getCount() == 0);
+        return sink;
+    }
+
+    @Test
+    void theSinkNeverWaitsForTheDispatchThread() {
+        net.palisade.dataplane.worker.IkeSink sink = sinkWithTheDispatchThreadHeld(0x301L);
 
         // the dispatch thread is stuck; a worker hands in a full inbox and one more without waiting
         for (int i = 0; i < IkeDispatcher.INBOX + 1; i++) {
@@ -425,12 +434,7 @@ class IkeDispatcherTest {
 
     @Test
     void aSessionGetsItsMessagesInTheOrderTheSinkGotThemThoughTheFirstHadToWait() {
-        tunnels.wanted.put("p", tunnel("p", IkeMode.PASSIVE, List.of()));
-        tunnels.entered = new CountDownLatch(1);
-        tunnels.release = new CountDownLatch(1);
-        net.palisade.dataplane.worker.IkeSink sink = dispatcher.sink();
-        sink.ike(PEER, LOCAL, init(0x601L));
-        await().atMost(Duration.ofSeconds(10)).until(() -> tunnels.entered.getCount() == 0);
+        net.palisade.dataplane.worker.IkeSink sink = sinkWithTheDispatchThreadHeld(0x601L);
 
         // the dispatch thread is held up; a request comes before its session's route and waits in the inbox, the
         // route comes, and the session's next request must not overtake the first
