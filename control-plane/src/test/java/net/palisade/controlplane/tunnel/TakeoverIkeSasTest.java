@@ -167,13 +167,18 @@ class TakeoverIkeSasTest {
         assertThat(resume.getFirst().children()).containsOnlyKeys(c1.id().value(), c2.id().value());
     }
 
-    /** A snapshot holds each IKE SA's sealed state once, and reads back with the newest as {@code ikeState}. */
-    @Test
-    void aSnapshotHoldsTheNewestIkeSasStateOnceAndReadsItBack() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = net.palisade.controlplane.journal.JournalJson.configure(
+    /** The journal's JSON mapping of snapshots, with a new node key. */
+    private static com.fasterxml.jackson.databind.ObjectMapper journalJson() {
+        return net.palisade.controlplane.journal.JournalJson.configure(
                 new com.fasterxml.jackson.databind.ObjectMapper().registerModule(
                         new com.fasterxml.jackson.datatype.jdk8.Jdk8Module()),
                 new net.palisade.controlplane.journal.SecretSealer(net.palisade.controlplane.journal.NodeKey.random()));
+    }
+
+    /** A snapshot holds each IKE SA's sealed state once, and reads back with the newest as {@code ikeState}. */
+    @Test
+    void aSnapshotHoldsTheNewestIkeSasStateOnceAndReadsItBack() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = journalJson();
         Takeover t = threeSites().takeover();
         String written = json.writeValueAsString(t);
         // the newest IKE SA's sealed bytes (13, 1, 2, 3) once: under ikeSas, not again as ikeState
@@ -193,10 +198,7 @@ class TakeoverIkeSasTest {
      */
     @Test
     void aReplacedChildSaKeepsWhoseRekeyItWasAndOlderSnapshotsReadAsThePeers() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = net.palisade.controlplane.journal.JournalJson.configure(
-                new com.fasterxml.jackson.databind.ObjectMapper().registerModule(
-                        new com.fasterxml.jackson.datatype.jdk8.Jdk8Module()),
-                new net.palisade.controlplane.journal.SecretSealer(net.palisade.controlplane.journal.NodeKey.random()));
+        com.fasterxml.jackson.databind.ObjectMapper json = journalJson();
         ChildSa old = child(1, Optional.of("ike-1"));
         ChildSa fresh = child(2, Optional.of("ike-1"));
         TunnelState s = apply(TunnelState.empty(LABEL), new TunnelEvent.Configured(LABEL, T0, "node-1", Cause.NODE,
