@@ -82,19 +82,35 @@ public interface Randomness {
         };
     }
 
-    /** The platform's strong random source. */
+    /**
+     * The platform's strong random source: one for the whole node. Every IKE session used to make its own
+     * {@code new SecureRandom()}, a search of the providers for the default algorithm and a new NativePRNG object on
+     * Linux, though every NativePRNG object reads through the JDK's one shared instance behind one lock: sharing ours
+     * adds no contention and saves that per IKE SA.
+     */
     static Randomness secure() {
-        SecureRandom random = new SecureRandom();
-        return new Randomness() {
-            @Override
-            public void nextBytes(byte[] out) {
-                random.nextBytes(out);
-            }
+        return Shared.SECURE;
+    }
 
-            @Override
-            public SecureRandom asSecureRandom() {
-                return random;
-            }
-        };
+    /** Holder of {@link #secure()}'s instance, made at first use. */
+    final class Shared {
+        private static final Randomness SECURE = wrap(new SecureRandom());
+
+        private Shared() {
+        }
+
+        private static Randomness wrap(SecureRandom random) {
+            return new Randomness() {
+                @Override
+                public void nextBytes(byte[] out) {
+                    random.nextBytes(out);
+                }
+
+                @Override
+                public SecureRandom asSecureRandom() {
+                    return random;
+                }
+            };
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -28,10 +29,14 @@ import net.palisade.model.wire.ikev2.PayloadType;
  * the IV), or AES-CBC with an HMAC-SHA2 checksum truncated as RFC 4868 says, covering header through ciphertext.
  * Layout comes from {@link Ikev2Codec#encryptedTemplate} and {@link Ikev2Codec#encryptedRegions}.
  *
- * <p>Not thread-safe (the GCM IV counter): one instance belongs to one engine. The key arrays given here are
- * copied and never shown; {@link #wipe()} zeroes the copies when the IKE SA ends (with {@link IkeSaKeys#wipe()}).
- * JCE keeps expanded keys it cannot wipe: each message builds its own {@code Cipher}/{@code Mac}, whose copies live
- * until the garbage collector reuses their memory.
+ * <p>Not thread-safe (the GCM IV counter, the kept {@code Cipher}): one instance belongs to one engine. The key
+ * arrays given here are copied and never shown; {@link #wipe()} zeroes the copies when the IKE SA ends (with
+ * {@link IkeSaKeys#wipe()}). One {@code Cipher} (and for CBC one {@code Mac}) is made at the first message and
+ * initialized again for each (a new IV; the key schedule is kept while the key is the same): a
+ * {@code Cipher.getInstance} per message was a provider service look-up and a reflective construction, 4-6 us of an
+ * IKE setup's four protected messages (docs/benchmarks.md). JCE keeps expanded keys it cannot wipe; {@link #wipe()}
+ * initializes the kept objects again with an all-zero key so that they no longer hold this SA's schedule, and the
+ * JCE's earlier copies live until the garbage collector reuses their memory, as each message's did before.
  */
 public final class SkCipher {
     private final EncryptionAlgorithm encryption;
@@ -41,6 +46,12 @@ public final class SkCipher {
     private final byte[] integrityKey;
     private long ivCounter;
     private boolean wiped;
+    /** The encryption key as JCE takes it: a view of {@link #key}, not a copy, so that {@link #wipe()} zeroes it. */
+    private final SecretKey keySpec;
+    /** Made at the first message, then initialized again for each; null until then. */
+    private Cipher cipher;
+    /** CBC's integrity check, keyed once at the first message; null until then, and always for AEAD. */
+    private Mac mac;
 
     /**
      * @param encryption   the negotiated encryption algorithm
@@ -62,6 +73,23 @@ public final class SkCipher {
         this.key = Arrays.copyOf(encryptionKm, encryption.keyBytes());
         this.salt = Arrays.copyOfRange(encryptionKm, encryption.keyBytes(), encryptionKm.length);
         this.integrityKey = integrityKey.clone();
+        this.keySpec = new KeyView(key, encryption.jceKeyAlgorithm());
+    }
+
+    /** This direction's {@code Cipher}, made at first use; initialized by each caller. */
+    private Cipher cipher() throws GeneralSecurityException {
+        if (cipher == null) {
+            cipher = Jca.cipher(encryption.jceTransformation());
+        }
+        return cipher;
+    }
+
+    /** This direction's keyed HMAC (CBC only), made at first use; {@code doFinal} leaves it ready for the next. */
+    private Mac mac() {
+        if (mac == null) {
+            mac = Prf.mac(integrity.orElseThrow(), integrityKey);
+        }
+        return mac;
     }
 
     /**
@@ -153,22 +181,17 @@ public final class SkCipher {
         }
         System.arraycopy(iv, 0, d, r.ivOffset(), iv.length);
         try {
+            Cipher c = cipher();
             if (encryption.aead()) {
-                Cipher c = Jca.cipher(encryption.jceTransformation());
-                c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        aeadParameters(iv));
+                c.init(Cipher.ENCRYPT_MODE, keySpec, aeadParameters(iv));
                 c.updateAAD(d, 0, r.aadLength());
-                byte[] out = c.doFinal(plain);
-                System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
+                c.doFinal(plain, 0, plain.length, d, r.ciphertextOffset());
             } else {
-                Cipher c = Jca.cipher(encryption.jceTransformation());
-                c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        new IvParameterSpec(iv));
-                byte[] out = c.doFinal(plain);
-                System.arraycopy(out, 0, d, r.ciphertextOffset(), out.length);
-                Mac mac = Prf.mac(integrity.orElseThrow(), integrityKey);
-                mac.update(d, 0, r.integrityLength());
-                System.arraycopy(mac.doFinal(), 0, d, r.icvOffset(), icvBytes());
+                c.init(Cipher.ENCRYPT_MODE, keySpec, new IvParameterSpec(iv));
+                c.doFinal(plain, 0, plain.length, d, r.ciphertextOffset());
+                Mac m = mac();
+                m.update(d, 0, r.integrityLength());
+                System.arraycopy(m.doFinal(), 0, d, r.icvOffset(), icvBytes());
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SK encryption failed", e);
@@ -192,24 +215,22 @@ public final class SkCipher {
         try {
             byte[] plain;
             if (encryption.aead()) {
-                Cipher c = Jca.cipher(encryption.jceTransformation());
-                c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        aeadParameters(r.iv(datagram)));
+                Cipher c = cipher();
+                c.init(Cipher.DECRYPT_MODE, keySpec, aeadParameters(r.iv(datagram)));
                 c.updateAAD(datagram, 0, r.aadLength());
                 plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength() + r.icvLength());
             } else {
                 if (r.ciphertextLength() % blockBytes() != 0) {
                     return Optional.empty();
                 }
-                Mac mac = Prf.mac(integrity.orElseThrow(), integrityKey);
-                mac.update(datagram, 0, r.integrityLength());
-                byte[] expected = Arrays.copyOf(mac.doFinal(), icvBytes());
+                Mac m = mac();
+                m.update(datagram, 0, r.integrityLength());
+                byte[] expected = Arrays.copyOf(m.doFinal(), icvBytes());
                 if (!MessageDigest.isEqual(expected, r.icv(datagram))) {
                     return Optional.empty();
                 }
-                Cipher c = Jca.cipher(encryption.jceTransformation());
-                c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, encryption.jceKeyAlgorithm()),
-                        new IvParameterSpec(r.iv(datagram)));
+                Cipher c = cipher();
+                c.init(Cipher.DECRYPT_MODE, keySpec, new IvParameterSpec(r.iv(datagram)));
                 plain = c.doFinal(datagram, r.ciphertextOffset(), r.ciphertextLength());
             }
             return Optional.of(new Opened(r.firstInner(), plain));
@@ -222,10 +243,38 @@ public final class SkCipher {
 
     /** Zeroes this cipher's copies of the keys; it protects and opens nothing afterwards. Idempotent. */
     public void wipe() {
+        if (wiped) {
+            return;
+        }
         wiped = true;
         Arrays.fill(key, (byte) 0);
         Arrays.fill(salt, (byte) 0);
         Arrays.fill(integrityKey, (byte) 0);
+        forgetSchedules();
+    }
+
+    /**
+     * Initializes the kept {@code Cipher} and {@code Mac} again with an all-zero key (the arrays just zeroed), so
+     * that they stop holding this SA's key schedule. Best effort: a provider that refuses leaves its object to the
+     * garbage collector.
+     */
+    private void forgetSchedules() {
+        try {
+            if (cipher != null) {
+                // keySpec shows the zeroed key now; decryption, since GCM and ChaCha20-Poly1305 refuse a key and
+                // nonce used before for encryption
+                cipher.init(Cipher.DECRYPT_MODE, keySpec, encryption.aead()
+                        ? aeadParameters(new byte[encryption.ivBytes()]) : new IvParameterSpec(new byte[blockBytes()]));
+            }
+            if (mac != null) {
+                mac.init(new SecretKeySpec(new byte[Math.max(1, integrityKey.length)], mac.getAlgorithm()));
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // the zeroed arrays are what matters; the JCE's copies go with the objects
+        } finally {
+            cipher = null;
+            mac = null;
+        }
     }
 
     private void checkNotWiped() {
@@ -239,6 +288,33 @@ public final class SkCipher {
     @Override
     public String toString() {
         return "SkCipher[" + encryption + integrity.map(a -> "/" + a).orElse("") + "]";
+    }
+
+    /**
+     * A key that shows the octets of the array it was given, not a copy of them (as {@link SecretKeySpec} keeps):
+     * zeroing the array leaves no copy here. JCE providers take {@link #getEncoded()}, a copy made per call.
+     */
+    private record KeyView(byte[] octets, String algorithm) implements SecretKey {
+        @Override
+        public String getAlgorithm() {
+            return algorithm;
+        }
+
+        @Override
+        public String getFormat() {
+            return "RAW";
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            return octets.clone();
+        }
+
+        /** No key octets. */
+        @Override
+        public String toString() {
+            return "KeyView[" + algorithm + "]";
+        }
     }
 
     /**

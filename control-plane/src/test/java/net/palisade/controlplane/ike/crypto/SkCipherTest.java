@@ -64,6 +64,8 @@ class SkCipherTest {
         byte[] tampered = datagram.clone();
         tampered[tampered.length - cipher.icvBytes() - 2] ^= 1;
         assertThat(cipher.open(codec, tampered)).isEmpty();
+        // and the next genuine message still opens: a refused one leaves the kept Cipher usable
+        assertThat(cipher.open(codec, datagram)).as("the genuine message after a forged one").isPresent();
 
         // resealing the same payloads with the same keys opens to the same payloads
         byte[] resealed = cipher.seal(codec, header, inner, KeyExchangesTest.seeded(9));
@@ -81,6 +83,43 @@ class SkCipherTest {
         assertThat(m.encrypted()).isTrue();
         assertThat(c.open(codec, d)).isPresent();
         assertThat(c.icvBytes()).isEqualTo(32);
+    }
+
+    /**
+     * An IKE SA's messages go through one SkCipher per direction, each sealing a message after the last: each must
+     * open on the other side in turn, each with its own IV, and one forged on the way must change nothing after it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"AES_128_GCM, 20, 0", "AES_256_GCM, 36, 0", "CHACHA20_POLY1305, 36, 0", "AES_128, 16, 32",
+        "AES_256, 32, 32"})
+    void oneCipherPerDirectionSealsAndOpensMessageAfterMessage(EncryptionAlgorithm enc, int ekBytes, int akBytes) {
+        byte[] ek = new byte[ekBytes];
+        byte[] ak = new byte[akBytes];
+        for (int i = 0; i < ek.length; i++) {
+            ek[i] = (byte) (i * 7 + 1);
+        }
+        java.util.Arrays.fill(ak, (byte) 0x3c);
+        Optional<AuthAlgorithm> integ = enc.aead() ? Optional.empty() : Optional.of(AuthAlgorithm.HMAC_SHA2_256);
+        SkCipher sender = new SkCipher(enc, integ, ek, ak);
+        SkCipher receiver = new SkCipher(enc, integ, ek, ak);
+        java.util.Set<String> ivs = new java.util.HashSet<>();
+        for (int id = 2; id < 6; id++) {
+            IkeHeader h = IkeHeader.request(1, 2, net.palisade.model.wire.ikev2.ExchangeType.Known.INFORMATIONAL, id,
+                    true);
+            List<Payload> inner = List.of(new net.palisade.model.wire.ikev2.NoncePayload(
+                    net.palisade.model.wire.Octets.of(new byte[16 + id])));
+            byte[] d = sender.seal(codec, h, inner, KeyExchangesTest.seeded(id));
+            byte[] iv = java.util.Arrays.copyOfRange(d, IkeHeader.LENGTH + 4, IkeHeader.LENGTH + 4 + sender.ivBytes());
+            assertThat(ivs.add(HEX.formatHex(iv))).as("message %d's IV is new", id).isTrue();
+            if (id == 3) {
+                byte[] forged = d.clone();
+                forged[forged.length - receiver.icvBytes() - 1] ^= 0x40;
+                assertThat(receiver.open(codec, forged)).as("a forged message %d", id).isEmpty();
+            }
+            SkCipher.Opened opened = receiver.open(codec, d).orElseThrow();
+            assertThat(codec.decodeInner(h, opened.firstInner(), opened.plaintext()).orElseThrow())
+                    .as("message %d", id).isEqualTo(inner);
+        }
     }
 
     @Test
