@@ -430,9 +430,10 @@ public final class IkeManager implements AutoCloseable {
      * Runs {@code task} on the outcome lane: one thread that applies, in the order the sessions produced them, what
      * the sessions send and what they report — datagrams out, SAs into and out of the dataplane, tunnel events.
      * <ul>
-     *   <li>The session actors never wait: {@link Dataplane#install} and {@link Dataplane#remove} hold the
-     *       dataplane's lock while its control thread changes routes, and with several handshakes at once the actors
-     *       (on Pekko's default dispatcher) queued on that lock and spun.</li>
+     *   <li>At most one session actor at a time runs outcomes itself, and only when the lane is idle
+     *       ({@link OutcomeLane}); the others hand theirs over and go on: {@link Dataplane#install} and
+     *       {@link Dataplane#remove} hold the dataplane's lock while routes change, and when every actor did that
+     *       itself, with several handshakes at once the actors queued on that lock and spun.</li>
      *   <li>A session's order stays: a responder's Child SA is installed before its IKE_AUTH response leaves (the
      *       engine emits the install first), so the initiator's first ESP packet finds it; a tunnel's reports reach
      *       its entity in the order they happened; a stop's removal of the SAs comes after any install queued

@@ -6,6 +6,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,15 @@ import org.slf4j.LoggerFactory;
  * wake on the actor's thread and a context switch on the lane's). The order within a session is unchanged: its
  * tasks still run one after another, in the order it submitted them; tasks of other threads run between batches,
  * as they ran between single tasks before.
+ *
+ * <p><b>A batch on an idle lane runs on the stepping thread.</b> When nothing is queued for the lane's thread nor
+ * running, a step's batch runs at its end on the thread that stepped (the session actor's), instead of waking the
+ * lane's thread: in an IKE setup each of the three answers went through that wake-up (a futex wake on the actor's
+ * thread, a context switch and on an idle vCPU a wake-up on the lane's) before it left. Whoever runs outcomes holds
+ * the {@link #gate}: the lane's thread for each task it runs, a stepping thread for its batch; so outcomes still run
+ * one at a time, and a batch whose thread finds anything queued or the gate taken queues behind it as before. A
+ * session's order is kept: its earlier batch is either done or still counted in {@link #pending}. At most one session
+ * actor's thread runs outcomes (and may wait on the dataplane's lock) at a time; the others hand over and go on.
  */
 final class OutcomeLane {
     private static final Logger log = LoggerFactory.getLogger(OutcomeLane.class);
@@ -27,6 +38,14 @@ final class OutcomeLane {
                 t.setDaemon(true);
                 return t;
             });
+    /** Tasks handed to the lane's thread and not yet done. */
+    private final AtomicInteger pending = new AtomicInteger();
+    /** Held while outcomes run: by the lane's thread for each task, by a stepping thread for its batch. */
+    private final ReentrantLock gate = new ReentrantLock();
+    /** Set under the {@link #gate} once closed: no stepping thread runs a batch any more. */
+    private boolean closed;
+    /** Batches that ran on their stepping thread. */
+    private long ranHere;
     /** The tasks of the batch open on this thread (each with what to run if the lane refuses it), or null. */
     private final ThreadLocal<List<Runnable[]>> open = new ThreadLocal<>();
 
@@ -71,7 +90,7 @@ final class OutcomeLane {
     }
 
     private void flush(List<Runnable[]> tasks) {
-        if (tasks.isEmpty()) {
+        if (tasks.isEmpty() || runHere(tasks)) {
             return;
         }
         Runnable all = tasks.size() == 1 ? () -> run(tasks.getFirst()[0]) : () -> {
@@ -88,6 +107,25 @@ final class OutcomeLane {
         }
     }
 
+    /** Runs {@code tasks} on this thread if the lane is idle: nothing queued, nothing running, not closed. */
+    private boolean runHere(List<Runnable[]> tasks) {
+        if (pending.get() != 0 || gate.isHeldByCurrentThread() || !gate.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed || pending.get() != 0) {
+                return false; // closed, or something was handed over meanwhile: behind it, on the lane's thread
+            }
+            for (Runnable[] t : tasks) {
+                run(t[0]);
+            }
+            ranHere++;
+            return true;
+        } finally {
+            gate.unlock();
+        }
+    }
+
     private static void run(Runnable task) {
         try {
             task.run();
@@ -97,10 +135,20 @@ final class OutcomeLane {
     }
 
     private boolean execute(Runnable r) {
+        pending.incrementAndGet();
         try {
-            lane.execute(r);
+            lane.execute(() -> {
+                gate.lock();
+                try {
+                    r.run();
+                } finally {
+                    pending.decrementAndGet();
+                    gate.unlock();
+                }
+            });
             return true;
         } catch (RejectedExecutionException e) {
+            pending.decrementAndGet();
             log.debug("IKE outcome after close, dropped");
             return false;
         }
@@ -111,9 +159,31 @@ final class OutcomeLane {
         return lane.getTaskCount();
     }
 
-    /** Refuses new tasks and waits up to {@code seconds} for those queued; false if they did not all run. */
+    /** Batches run on their stepping thread so far; exact once {@link #close} has returned true. */
+    long ranHere() {
+        gate.lock();
+        try {
+            return ranHere;
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    /**
+     * Refuses new tasks and waits up to {@code seconds} for those queued and for a batch running on a stepping
+     * thread; false if they did not all end in time.
+     */
     boolean close(long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         lane.shutdown();
-        return lane.awaitTermination(seconds, TimeUnit.SECONDS);
+        if (!gate.tryLock(seconds, TimeUnit.SECONDS)) {
+            return false;
+        }
+        try {
+            closed = true;
+        } finally {
+            gate.unlock();
+        }
+        return lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 }

@@ -22,39 +22,85 @@ class OutcomeLaneTest {
     void aStepsTasksRunInTheOrderSubmittedAndBeforeLaterOnes() throws Exception {
         OutcomeLane lane = new OutcomeLane();
         List<String> ran = new CopyOnWriteArrayList<>();
-        lane.submit(() -> ran.add("before"), null);
+        CountDownLatch release = new CountDownLatch(1);
+        lane.submit(() -> {
+            await(release); // the lane's thread is busy: the step's batch must queue behind this
+            ran.add("before");
+        }, null);
         lane.batch(() -> {
             lane.submit(() -> ran.add("install"), null);
             lane.batch(() -> lane.submit(() -> ran.add("nested"), null)); // joins the outer batch
             lane.submit(() -> ran.add("send"), null);
         });
         lane.submit(() -> ran.add("after"), null);
+        release.countDown();
         assertTrue(lane.close(5));
         assertEquals(List.of("before", "install", "nested", "send", "after"), ran);
         assertEquals(3, lane.handedOver(), "the step's three tasks reach the lane's thread as one");
+        assertEquals(0, lane.ranHere());
     }
 
     @Test
-    void aStepsTasksWaitForItsEndAndRunOnTheLanesThread() throws Exception {
+    void onAnIdleLaneAStepsTasksRunOnTheSteppingThreadOnceTheStepHasEnded() throws Exception {
         OutcomeLane lane = new OutcomeLane();
-        CountDownLatch done = new CountDownLatch(2);
         List<String> threads = new CopyOnWriteArrayList<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
         AtomicBoolean stepOver = new AtomicBoolean();
         AtomicBoolean ranEarly = new AtomicBoolean();
         lane.batch(() -> {
-            for (int i = 0; i < 2; i++) {
+            for (String name : List.of("install", "send")) {
                 lane.submit(() -> {
                     ranEarly.compareAndSet(false, !stepOver.get());
                     threads.add(Thread.currentThread().getName());
-                    done.countDown();
+                    ran.add(name);
                 }, null);
             }
             stepOver.set(true);
         });
-        assertTrue(done.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("install", "send"), ran, "both ran before batch returned");
         assertFalse(ranEarly.get(), "a task of the step ran before the step ended");
-        assertEquals(List.of("palisade-ike-outcomes", "palisade-ike-outcomes"), threads);
-        lane.close(5);
+        String me = Thread.currentThread().getName();
+        assertEquals(List.of(me, me), threads);
+        assertTrue(lane.close(5));
+        assertEquals(0, lane.handedOver(), "nothing woke the lane's thread");
+        assertEquals(1, lane.ranHere());
+    }
+
+    @Test
+    void aStepWhileAnotherThreadRunsItsBatchQueuesBehindItOnTheLanesThread() throws Exception {
+        OutcomeLane lane = new OutcomeLane();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        CountDownLatch firstRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread first = new Thread(() -> lane.batch(() -> lane.submit(() -> {
+            firstRunning.countDown();
+            await(release);
+            ran.add("first");
+        }, null)), "first-session");
+        first.start();
+        assertTrue(firstRunning.await(5, TimeUnit.SECONDS));
+        // the first session's thread holds the lane: this step must neither wait for it nor overtake it
+        lane.batch(() -> lane.submit(() -> {
+            threads.add(Thread.currentThread().getName());
+            ran.add("second");
+        }, null));
+        assertEquals(List.of(), ran, "the second step returned without waiting and without running its task");
+        release.countDown();
+        first.join(5_000);
+        assertTrue(lane.close(5));
+        assertEquals(List.of("first", "second"), ran);
+        assertEquals(List.of("palisade-ike-outcomes"), threads);
+        assertEquals(1, lane.ranHere());
+        assertEquals(1, lane.handedOver());
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(5, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
