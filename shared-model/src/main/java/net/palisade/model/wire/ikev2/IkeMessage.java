@@ -30,14 +30,34 @@ public record IkeMessage(IkeHeader header, List<Payload> payloads) {
         return new IkeMessage(header, inner);
     }
 
+    /*
+     * Loops, not streams: an IKE setup asks a message for its payloads some dozens of times (each notify type,
+     * each payload class), and a stream pipeline per question was a measurable share of the responder's
+     * collection and stream samples (docs/benchmarks.md, issue 14).
+     */
+
     /** All payloads of class {@code type}, in order. */
     public <P extends Payload> List<P> all(Class<P> type) {
-        return payloads.stream().filter(type::isInstance).map(type::cast).toList();
+        List<P> out = null;
+        for (Payload p : payloads) {
+            if (type.isInstance(p)) {
+                if (out == null) {
+                    out = new java.util.ArrayList<>(2);
+                }
+                out.add(type.cast(p));
+            }
+        }
+        return out == null ? List.of() : java.util.Collections.unmodifiableList(out);
     }
 
     /** The first payload of class {@code type}. */
     public <P extends Payload> Optional<P> first(Class<P> type) {
-        return payloads.stream().filter(type::isInstance).map(type::cast).findFirst();
+        for (Payload p : payloads) {
+            if (type.isInstance(p)) {
+                return Optional.of(type.cast(p));
+            }
+        }
+        return Optional.empty();
     }
 
     /** All Notify payloads, in order. */
@@ -47,11 +67,21 @@ public record IkeMessage(IkeHeader header, List<Payload> payloads) {
 
     /** The first Notify payload of {@code type}. */
     public Optional<NotifyPayload> notify(NotifyType type) {
-        return notifies().stream().filter(n -> n.notifyType().equals(type)).findFirst();
+        for (Payload p : payloads) {
+            if (p instanceof NotifyPayload n && n.notifyType().equals(type)) {
+                return Optional.of(n);
+            }
+        }
+        return Optional.empty();
     }
 
     /** True if the message carries an SK or SKF payload. */
     public boolean encrypted() {
-        return payloads.stream().anyMatch(p -> p instanceof SkPayload || p instanceof SkfPayload);
+        for (Payload p : payloads) {
+            if (p instanceof SkPayload || p instanceof SkfPayload) {
+                return true;
+            }
+        }
+        return false;
     }
 }
