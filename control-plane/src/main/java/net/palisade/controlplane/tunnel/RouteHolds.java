@@ -78,7 +78,12 @@ final class RouteHolds {
                 pending.clear();
             }
             try {
+                long start = System.nanoTime();
                 List<Exception> failed = dataplane.holdRoutes(batch);
+                if (batch.size() >= 100) { // a config commit or a node's start: how long the routes took
+                    log.info("routes of {} tunnels held or released in {} ms", batch.size(),
+                            (System.nanoTime() - start) / 1_000_000);
+                }
                 for (int i = 0; i < batch.size(); i++) {
                     if (failed.get(i) != null) {
                         log.error("tunnel {}: cannot hold its routes to {}: {}", batch.get(i).label(),
