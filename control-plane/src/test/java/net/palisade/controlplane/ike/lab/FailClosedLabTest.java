@@ -26,10 +26,11 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * tunnel to gw-b has no Child SA — the peer absent, then gone again after its Delete — host-a's packets for the
  * tunnel's remote network go into the TUN device and are dropped by the workers ({@code no_sa}, the counter behind
  * {@code palisade_drops_total{reason="no_sa"}}), not out of the WAN in clear (a capture on gw-a's WAN is the judge).
- * Between, with strongSwan on gw-b up, they cross the tunnel. Needs root, strongSwan, tcpdump and tshark.
+ * Between, with strongSwan on gw-b up, they cross the tunnel; IKEv2 and IKEv1. Needs root, strongSwan, tcpdump and
+ * tshark.
  */
 @Execution(ExecutionMode.CONCURRENT) // beside the other classes: see junit-platform.properties
-@ResourceLock("FailClosedLabTest")
+@ResourceLock("FailClosedLabTest") // its tests share gw-a's default route and TUN device: one at a time
 class FailClosedLabTest {
     private static final String PSK = "fail-closed-lab-psk-not-for-production";
 
@@ -40,13 +41,23 @@ class FailClosedLabTest {
 
     @Test
     void trafficForTheRemoteNetworkIsDroppedNotSentInClearWhileTheTunnelHasNoSa(@TempDir Path dir) throws Exception {
+        failsClosed(dir, StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1", "10.2.0.0/16",
+                "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519"), "");
+    }
+
+    @Test
+    void anIkev1TunnelFailsClosedToo(@TempDir Path dir) throws Exception {
+        failsClosed(dir, StrongSwan.ikev1Psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
+                "10.2.0.0/16", "10.1.0.0/16", PSK, StrongSwan.Ikev1.mainMode()), " main");
+    }
+
+    /** The story of the class comment, with {@code peer} (configured, not started) and the node's exchange words. */
+    private static void failsClosed(Path dir, StrongSwan peer, String exchange) throws Exception {
         Lab.Result route = sh("ip", "-n", GWA, "route", "add", "default", "via", "192.0.2.3", "dev", "wan");
         assertThat(route.exit()).as(route.output()).isZero();
-        try (StrongSwan ss = StrongSwan.psk(PREFIX + "-gwb", dir.resolve("ss"), "192.0.2.2", "192.0.2.1",
-                "10.2.0.0/16", "10.1.0.0/16", PSK, "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519");
-                LabNode node = LabNode.start(PREFIX, dir)) {
+        try (StrongSwan ss = peer; LabNode node = LabNode.start(PREFIX, dir)) {
             Dataplane dp = node.dataplane();
-            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 psk \"" + PSK
+            node.commit("ike passive from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2" + exchange + " psk \"" + PSK
                     + "\" label to-b\n");
             node.awaitEvents("to-b", Duration.ofSeconds(30), () -> "", "configured");
             awaitRouteOrTimeout();
