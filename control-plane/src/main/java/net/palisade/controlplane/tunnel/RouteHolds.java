@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * both are logged. The peers' host names are not resolved for this: a name is not checked.
  *
  * <p>The tunnel entities call from their own threads; the kernel calls run on one thread of their own, in batches
- * (a config commit of 10,000 tunnels is one round of the dataplane's control thread, not 10,000 hand-offs), and the
- * entities never wait for them. Only the last wish per tunnel counts: a stop and a start queued together become
+ * (what the entities queued while the last batch ran, in one round of the dataplane's control thread: a hub's
+ * 10,000 tunnels starting went in rounds of about 8, 0.6 ms a tunnel with the waits for the dataplane's lock), and
+ * the entities never wait for them. Only the last wish per tunnel counts: a stop and a start queued together become
  * the start's hold, which changes only the difference to the hold in place.
  */
 final class RouteHolds {
