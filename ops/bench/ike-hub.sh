@@ -37,11 +37,13 @@
 # for a quick run), SS_CONF=each|any, DPD=30 (hub side), PEER_DPD=10, HOLD=30, LIMIT=900 (seconds a phase may take),
 # SS_TUNE=0 leaves charon's IKE_SA hash table at its default size (1 bucket; the script sets 8192 in 16 segments).
 # PALISADE_JAVA_OPTS reaches the node's JVM, LAB_PREFIX (default ikhb), KEEP=1 keeps the work files.
+# RESPONDER_ROOT=DIR runs the Palisade node from another checkout (its ops/bin/palisade, built there; a before/after
+# comparison), the generator from this one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 lab="$root/ops/lab"
-palisade="$root/ops/bin/palisade"
+palisade="${RESPONDER_ROOT:-$root}/ops/bin/palisade"
 n=${1:-1000} window=${2:-64}
 responders=${RESPONDERS:-strongswan palisade}
 traffic=${TRAFFIC:-0} traffic_pps=${TRAFFIC_PPS:-100} traffic_payload=${TRAFFIC_PAYLOAD:-1000}

@@ -25,10 +25,10 @@ import net.palisade.dataplane.io.RawEspSocket;
 import net.palisade.dataplane.io.TunDevice;
 import net.palisade.dataplane.io.UdpEndpoint;
 import net.palisade.dataplane.sa.EspOverhead;
-import net.palisade.dataplane.sa.FlowPair;
 import net.palisade.dataplane.sa.InboundSa;
 import net.palisade.dataplane.sa.ReplayMarks;
 import net.palisade.dataplane.sa.ManualKeying;
+import net.palisade.dataplane.sa.Prefix;
 import net.palisade.dataplane.sa.SaKeys;
 import net.palisade.dataplane.sa.SequenceReservations;
 import net.palisade.dataplane.sa.TunnelSas;
@@ -53,7 +53,9 @@ import net.palisade.model.ManualTunnel;
  * source when this box has an address inside the tunnel's local networks (so that the gateway's own traffic to
  * the remote site is tunnelled too); removing it removes them. A route that already exists (another tunnel to the
  * same network, or one the operator made) is left alone. {@code any} as a remote network gets no route: a default
- * route through the tunnel would also capture the ESP packets to the peer; route it yourself if you mean it.
+ * route through the tunnel would also capture the ESP packets to the peer; route it yourself if you mean it. An IKE
+ * tunnel's routes to its configured remote networks are held from its start to its stop ({@link #holdRoutes(List)}),
+ * so that between its SAs traffic for them is dropped by the workers instead of leaving by the host's other routes.
  *
  * <p>A tunnel holds one SA pair, or several while IKE rekeys it (RFC 7296 Section 2.8): {@link #rekey} adds a pair
  * next to the old one, whose inbound SA keeps receiving until {@link #removePair} removes it, so that packets the
@@ -146,7 +148,7 @@ public final class Dataplane implements AutoCloseable {
         List<Worker> started = new ArrayList<>();
         TunnelPings pings = new TunnelPings();
         try {
-            tun = call(control, () -> {
+            tun = ControlThread.call(control, () -> {
                 if (settings.netns().isPresent()) {
                     NetNamespace.enter(settings.netns().get());
                 }
@@ -170,7 +172,7 @@ public final class Dataplane implements AutoCloseable {
                 // received by as many workers as there are SAs, each SA on one worker (in order).
                 for (int i = 0; i < n; i++) {
                     int worker = i;
-                    List<RawEspSocket> own = call(control, () -> {
+                    List<RawEspSocket> own = ControlThread.call(control, () -> {
                         List<RawEspSocket> list = new ArrayList<>();
                         try {
                             for (InetAddress a : settings.bindAddresses()) {
@@ -231,7 +233,7 @@ public final class Dataplane implements AutoCloseable {
             if (tun != null) {
                 TunDevice t = tun;
                 try {
-                    call(control, () -> {
+                    ControlThread.call(control, () -> {
                         t.close();
                         return null;
                     });
@@ -241,49 +243,6 @@ public final class Dataplane implements AutoCloseable {
             }
             control.shutdownNow();
             throw e;
-        }
-    }
-
-    /** The executor whose control thread this is ({@link #call}), on a control thread. */
-    private static final ThreadLocal<ExecutorService> CONTROL = new ThreadLocal<>();
-
-    /**
-     * Runs {@code task} on the control thread (in the namespace) and waits for it; on that control thread itself
-     * (a change made in one round: {@link #installAll}) it runs at once.
-     */
-    static <T> T call(ExecutorService control, Callable<T> task) throws IOException {
-        if (CONTROL.get() == control) {
-            return callHere(task);
-        }
-        Future<T> f = control.submit(() -> {
-            CONTROL.set(control);
-            return task.call();
-        });
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    /** Runs {@code task} here: an IOException or RuntimeException as is, any other exception as an IOException. */
-    static <T> T callHere(Callable<T> task) throws IOException {
-        try {
-            return task.call();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
     }
 
@@ -347,20 +306,33 @@ public final class Dataplane implements AutoCloseable {
      */
     public synchronized List<Exception> installAll(List<Install> installs) throws IOException {
         checkOpen();
-        // this thread keeps the lock and waits while the control thread works for it (Dataplane.call runs the
-        // routes' kernel calls there directly): nobody else changes the tables meanwhile, and the future's
-        // completion publishes what the control thread wrote
-        return call(control, () -> {
-            List<Exception> out = new ArrayList<>(installs.size());
+        return inOneRound(installs, i -> {
+            if (i.replace()) {
+                installFlowLocked(i.keys());
+            } else {
+                rekeyLocked(i.keys(), true);
+            }
+        });
+    }
+
+    private interface Step<T> {
+        void apply(T item) throws IOException;
+    }
+
+    /**
+     * {@code step} for each item, in order, in one round of the control thread, this host's addresses read once;
+     * for each, why it failed or null. This thread keeps the lock and waits while the control thread works for it
+     * ({@link ControlThread#call} runs the routes' kernel calls there directly): nobody else changes the tables meanwhile, and the
+     * future's completion publishes what the control thread wrote.
+     */
+    private <T> List<Exception> inOneRound(List<T> items, Step<T> step) throws IOException {
+        return ControlThread.call(control, () -> {
+            List<Exception> out = new ArrayList<>(items.size());
             routes.cacheAddresses(true);
             try {
-                for (Install i : installs) {
+                for (T i : items) {
                     try {
-                        if (i.replace()) {
-                            installFlowLocked(i.keys());
-                        } else {
-                            rekeyLocked(i.keys(), true);
-                        }
+                        step.apply(i);
                         out.add(null);
                     } catch (IOException | RuntimeException e) {
                         out.add(e);
@@ -379,7 +351,7 @@ public final class Dataplane implements AutoCloseable {
         List<Integer> overlapping = new ArrayList<>();
         if (current != null) {
             for (TunnelSas p : current.pairs().pairs()) {
-                if (overlaps(p.policies(), prepared.sas().policies())) {
+                if (DataplaneTunnel.overlaps(p.policies(), prepared.sas().policies())) {
                     overlapping.add(p.inbound().spi());
                 }
             }
@@ -392,17 +364,6 @@ public final class Dataplane implements AutoCloseable {
         for (int spi : overlapping) {
             removePairLocked(keys.label(), spi);
         }
-    }
-
-    private static boolean overlaps(List<FlowPair> a, List<FlowPair> b) {
-        for (FlowPair x : a) {
-            for (FlowPair y : b) {
-                if (x.overlaps(y)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**
@@ -446,7 +407,7 @@ public final class Dataplane implements AutoCloseable {
             throws IOException {
         TunnelSas sas = prepared.sas();
         String label = sas.label();
-        checkInboundSpi(sas, true);
+        DataplaneTunnel.checkInboundSpi(tunnels.values(), sas, true);
         List<WorkerHandle> done = new ArrayList<>();
         try {
             for (Worker w : workers) {
@@ -598,26 +559,10 @@ public final class Dataplane implements AutoCloseable {
         this.ikeSequences = java.util.Objects.requireNonNull(store, "store");
     }
 
-    /**
-     * Refuses an inbound SPI that a pair of another tunnel receives on, or, if {@code sameTunnelToo}, another pair
-     * of the same tunnel.
-     */
-    private void checkInboundSpi(TunnelSas sas, boolean sameTunnelToo) {
-        String label = sas.label();
-        int spi = sas.inbound().spi();
-        for (DataplaneTunnel other : tunnels.values()) {
-            boolean same = other.label().equals(label);
-            if ((sameTunnelToo || !same) && other.hasInboundSpi(spi)) {
-                throw new IllegalArgumentException("inbound SPI 0x" + Integer.toHexString(spi) + " of " + label
-                        + " is already used by " + (same ? "another SA pair of tunnel " : "tunnel ") + other.label());
-            }
-        }
-    }
-
     private void install(ManualKeying.Prepared prepared) throws IOException {
         TunnelSas sas = prepared.sas();
         String label = sas.label();
-        checkInboundSpi(sas, false);
+        DataplaneTunnel.checkInboundSpi(tunnels.values(), sas, false);
         boolean replacing = tunnels.containsKey(label);
         List<WorkerHandle> done = new ArrayList<>();
         try {
@@ -677,6 +622,44 @@ public final class Dataplane implements AutoCloseable {
             w.handle().remove(label);
         }
         tunnels.remove(label);
+    }
+
+    /**
+     * What an IKE tunnel's routes hold from its start to its stop ({@link #holdRoutes(List)}): {@code remote} its
+     * configured remote networks (none: the hold is released), {@code local} for the routes' preferred source.
+     */
+    public record RouteHold(String label, List<Prefix> local, List<Prefix> remote) {
+        public RouteHold {
+            local = List.copyOf(local);
+            remote = List.copyOf(remote);
+        }
+    }
+
+    /**
+     * Holds routes through the TUN device to each tunnel's {@code remote} networks whether or not it has an SA, or
+     * releases the hold (empty {@code remote}); only the difference to the tunnel's last hold changes. An SA's
+     * route to a held prefix is the same route: removing the SA leaves it, and traffic for that network, matching no
+     * SA, is dropped by the workers (counted as {@code no_sa}) instead of following the host's other routes. A
+     * released route that an SA still claims stays until the SA goes. Many holds in one round of the control thread,
+     * as {@link #installAll}; one that fails does not stop the others.
+     *
+     * @return for each hold, in order, why it failed, or null
+     */
+    public synchronized List<Exception> holdRoutes(List<RouteHold> holds) throws IOException {
+        checkOpen();
+        return inOneRound(holds, h -> routes.hold(h.label(), h.local(), h.remote()));
+    }
+
+    /** {@link #holdRoutes(List)} for one tunnel. */
+    public synchronized void holdRoutes(String label, List<Prefix> local, List<Prefix> remote) throws IOException {
+        checkOpen();
+        routes.hold(label, List.copyOf(local), List.copyOf(remote));
+    }
+
+    /** Releases the routes {@code label} holds ({@link #holdRoutes(List)}); those its SAs claim stay with them. */
+    public synchronized void releaseRoutes(String label) throws IOException {
+        checkOpen();
+        routes.unhold(label);
     }
 
     /**
@@ -769,7 +752,7 @@ public final class Dataplane implements AutoCloseable {
         }
         rawSockets.forEach(RawEspSocket::close);
         try {
-            call(control, () -> {
+            ControlThread.call(control, () -> {
                 routes.closeWatch();
                 tun.close();
                 return null;

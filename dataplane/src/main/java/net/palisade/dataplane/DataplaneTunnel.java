@@ -160,4 +160,32 @@ record DataplaneTunnel(String label, SaPairs<TunnelSas> pairs, SaTraffic retired
     private static SaTraffic plus(SaTraffic a, SaTraffic b) {
         return new SaTraffic(a.packets() + b.packets(), a.bytes() + b.bytes());
     }
+
+    /** Whether some policy of {@code a} overlaps one of {@code b}. */
+    static boolean overlaps(List<FlowPair> a, List<FlowPair> b) {
+        for (FlowPair x : a) {
+            for (FlowPair y : b) {
+                if (x.overlaps(y)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Refuses an inbound SPI that a pair of another of {@code tunnels} receives on, or, if {@code sameTunnelToo},
+     * another pair of the same tunnel.
+     */
+    static void checkInboundSpi(java.util.Collection<DataplaneTunnel> tunnels, TunnelSas sas, boolean sameTunnelToo) {
+        String label = sas.label();
+        int spi = sas.inbound().spi();
+        for (DataplaneTunnel other : tunnels) {
+            boolean same = other.label().equals(label);
+            if ((sameTunnelToo || !same) && other.hasInboundSpi(spi)) {
+                throw new IllegalArgumentException("inbound SPI 0x" + Integer.toHexString(spi) + " of " + label
+                        + " is already used by " + (same ? "another SA pair of tunnel " : "tunnel ") + other.label());
+            }
+        }
+    }
 }

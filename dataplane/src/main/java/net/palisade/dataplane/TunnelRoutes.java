@@ -21,12 +21,14 @@ import net.palisade.dataplane.sa.TunnelSas;
  * prefix (a rekey's pairs, overlapping flows): the route is added by the first and removed with the last. A route
  * that existed before (added by someone else) is left alone. Kernel calls run in the dataplane's network namespace:
  * on the calling thread if it is in it, else on the dataplane's control thread ({@link #kernel}); callers hold the
- * dataplane's lock.
+ * dataplane's lock. Besides its SAs' shares, an IKE tunnel holds routes to its configured remote networks from its
+ * start to its stop ({@link #hold}): between its SAs, traffic for them then reaches the workers, which drop it (no
+ * SA), instead of following the host's other routes in clear.
  */
 final class TunnelRoutes {
     private static final System.Logger LOG = System.getLogger(TunnelRoutes.class.getName());
 
-    private final TunDevice tun;
+    private final Kernel tun;
     /** The dataplane's control thread, where kernel calls run. */
     private final ExecutorService control;
     /** Routes this dataplane added, by remote prefix, with the tunnels that need them. */
@@ -44,8 +46,44 @@ final class TunnelRoutes {
     private boolean watchFailed;
 
     TunnelRoutes(TunDevice tun, ExecutorService control) {
+        this(new Kernel() {
+            @Override
+            public String name() {
+                return tun.name();
+            }
+
+            @Override
+            public void addRoute(IpPrefix prefix, InetAddress source) throws IOException {
+                tun.addRoute(prefix, source);
+            }
+
+            @Override
+            public void removeRoute(IpPrefix prefix) throws IOException {
+                tun.removeRoute(prefix);
+            }
+
+            @Override
+            public void enableIpv6() throws IOException {
+                tun.enableIpv6();
+            }
+        }, control);
+    }
+
+    /** @param tun where the routes go: the TUN device's, or a test's table */
+    TunnelRoutes(Kernel tun, ExecutorService control) {
         this.tun = tun;
         this.control = control;
+    }
+
+    /** The TUN device's route calls ({@link TunDevice}). */
+    interface Kernel {
+        String name();
+
+        void addRoute(IpPrefix prefix, InetAddress source) throws IOException;
+
+        void removeRoute(IpPrefix prefix) throws IOException;
+
+        void enableIpv6() throws IOException;
     }
 
     /**
@@ -83,7 +121,7 @@ final class TunnelRoutes {
 
     /**
      * Runs a kernel call for a route: on the calling thread if it is in the dataplane's network namespace, else on
-     * the control thread ({@link Dataplane#call}), which entered it. The calling thread holds the dataplane's lock
+     * the control thread ({@link ControlThread#call}), which entered it. The calling thread holds the dataplane's lock
      * either way, so the calls stay one at a time; the TUN device's netlink socket and the address watch belong to
      * the namespace they were opened in whichever thread uses them, and the one namespace-dependent call left, the
      * address list read again after a change (getifaddrs opens its socket in the caller's), then sees the same one.
@@ -91,7 +129,7 @@ final class TunnelRoutes {
      * outcome lane waited for the control thread, which was woken for each.
      */
     private <T> T kernel(java.util.concurrent.Callable<T> task) throws IOException {
-        return sameNamespace.get() ? Dataplane.callHere(task) : Dataplane.call(control, task);
+        return sameNamespace.get() ? ControlThread.callHere(task) : ControlThread.call(control, task);
     }
 
     /** The control thread's network namespace ("net:[inode]"), read once on it; null until then. */
@@ -103,7 +141,7 @@ final class TunnelRoutes {
         try {
             String control = controlNamespace;
             if (control == null) {
-                control = Dataplane.call(this.control, TunnelRoutes::currentNamespace);
+                control = ControlThread.call(this.control, TunnelRoutes::currentNamespace);
                 controlNamespace = control;
             }
             return control.equals(currentNamespace());
@@ -132,12 +170,59 @@ final class TunnelRoutes {
 
     /**
      * Routes {@code label} to the remote networks of {@code sas} that it has no route for yet (sharing a route
-     * another tunnel added); each prefix it takes a share of is added to {@code claimed}.
+     * another tunnel, or the tunnel's own hold, added); each prefix it takes a share of is added to {@code claimed}.
      */
     void claim(String label, TunnelSas sas, List<IpPrefix> claimed) throws IOException {
-        List<IpPrefix> mine = routesByTunnel.computeIfAbsent(label, k -> new ArrayList<>());
-        List<Prefix> local = sas.inbound().selectors().local();
-        for (Prefix remote : sas.inbound().selectors().remote()) {
+        claim(label, sas.inbound().selectors().local(), sas.inbound().selectors().remote(), claimed);
+    }
+
+    /** {@link #claim(String, TunnelSas, List)} for an SA of {@code label} with these selectors. */
+    void claim(String label, List<Prefix> local, List<Prefix> remote, List<IpPrefix> claimed) throws IOException {
+        claim(label, label, local, remote, claimed);
+    }
+
+    /**
+     * Holds routes for tunnel {@code label} to {@code remote} (its configured remote networks) whether or not it has
+     * an SA: its SAs' claims of the same prefixes share them ({@link #claim}), so removing the SAs leaves them, and
+     * traffic for those networks reaches the workers, which drop it while no SA's policy matches it. Called again,
+     * only the difference changes: new prefixes are added first, then those no longer held are given up (a route
+     * an SA still claims stays). An empty {@code remote} releases the hold ({@link #unhold}).
+     */
+    void hold(String label, List<Prefix> local, List<Prefix> remote) throws IOException {
+        String key = holdKey(label);
+        if (remote.isEmpty()) {
+            remove(key);
+            return;
+        }
+        claim(key, label, local, remote, new ArrayList<>());
+        prune(key, remote);
+    }
+
+    /** Gives up the hold of {@code label} ({@link #hold}); a route one of its SAs still claims stays until it goes. */
+    void unhold(String label) throws IOException {
+        remove(holdKey(label));
+    }
+
+    /** The prefixes tunnel {@code label} holds ({@link #hold}), for tests and logs. */
+    List<IpPrefix> held(String label) {
+        return List.copyOf(routesByTunnel.getOrDefault(holdKey(label), List.of()));
+    }
+
+    /** Whether this dataplane has a route to {@code prefix} (held or claimed). */
+    boolean routed(IpPrefix prefix) {
+        return routes.containsKey(prefix);
+    }
+
+    /** The share of a tunnel's hold in the routes, beside the share of its SAs (keyed by the label itself). */
+    private static String holdKey(String label) {
+        return label + "\u0000hold";
+    }
+
+    /** Takes shares for {@code key} (a tunnel's SAs or its hold) in routes to {@code remotes}; logs as {@code label}. */
+    private void claim(String key, String label, List<Prefix> local, List<Prefix> remotes, List<IpPrefix> claimed)
+            throws IOException {
+        List<IpPrefix> mine = routesByTunnel.computeIfAbsent(key, k -> new ArrayList<>());
+        for (Prefix remote : remotes) {
             if (remote.length() == 0) {
                 LOG.log(System.Logger.Level.WARNING, label + ": no route added for " + remote
                         + " (a default route through the tunnel would capture the ESP packets too)");
@@ -149,7 +234,7 @@ final class TunnelRoutes {
             }
             List<String> users = routes.get(prefix);
             if (users != null) {
-                users.add(label);
+                users.add(key);
                 mine.add(prefix);
                 claimed.add(prefix);
                 continue;
@@ -174,7 +259,7 @@ final class TunnelRoutes {
             });
             if (added) {
                 List<String> list = new ArrayList<>();
-                list.add(label);
+                list.add(key);
                 routes.put(prefix, list);
                 mine.add(prefix);
                 claimed.add(prefix);

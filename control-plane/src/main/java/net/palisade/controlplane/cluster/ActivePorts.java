@@ -59,6 +59,14 @@ public final class ActivePorts implements TunnelPorts, ActiveRole.Listener {
         }
     }
 
+    @Override
+    public synchronized void restartIke(IkeTunnel tunnel) {
+        ike.put(tunnel.label(), tunnel);
+        if (open) {
+            delegate.restartIke(tunnel);
+        }
+    }
+
     /**
      * Passed on whatever the role: the reservations are a floor for SAs installed later, and a node that becomes
      * active must know them before it sends (without them a moved tunnel's SAs could start below them).

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * The tunnel entities' hands on this node's dataplane: manual tunnels become SAs in the workers through the
  * {@link SaPort}. Idempotent, as {@link TunnelPorts} requires: installing a tunnel that is already installed
  * replaces it. IKE tunnels go to the node's {@link IkeManager} when there is one, which owns their SAs; without it,
- * starting one is logged.
+ * starting one is logged. An IKE tunnel's routes to its configured remote networks are held from its start to its
+ * stop ({@link RouteHolds}), so that between its SAs that traffic is dropped, not sent in clear.
  */
 public final class DataplanePorts implements TunnelPorts {
     private static final Logger log = LoggerFactory.getLogger(DataplanePorts.class);
@@ -26,6 +27,7 @@ public final class DataplanePorts implements TunnelPorts {
     private final SaPort sas;
     private final Optional<IkeManager> ike;
     private final JournalSequences sequences;
+    private final RouteHolds holds;
     /** Reads a recovered tunnel's inbound replay marks into the dataplane (none: windows start empty). */
     private volatile java.util.function.Consumer<String> replayMarks = label -> {};
 
@@ -42,6 +44,7 @@ public final class DataplanePorts implements TunnelPorts {
         this.sas = new DataplaneSaPort(dataplane);
         this.ike = ike;
         this.sequences = sequences;
+        this.holds = new RouteHolds(dataplane);
     }
 
     @Override
@@ -60,6 +63,7 @@ public final class DataplanePorts implements TunnelPorts {
 
     @Override
     public void startResumed(IkeTunnel tunnel, java.util.Map<Long, Long> reserved) {
+        holds.hold(tunnel);
         ike.ifPresent(m -> m.resumeReserved(tunnel, reserved));
     }
 
@@ -99,6 +103,7 @@ public final class DataplanePorts implements TunnelPorts {
 
     @Override
     public void startIke(IkeTunnel tunnel) {
+        holds.hold(tunnel);
         if (ike.isPresent()) {
             ike.get().start(tunnel);
         } else {
@@ -109,6 +114,14 @@ public final class DataplanePorts implements TunnelPorts {
     @Override
     public void stopIke(String label) {
         ike.ifPresent(m -> m.stop(label));
+        holds.release(label);
+    }
+
+    /** Stops and starts the IKE session; the routes held change only where the new spec's networks differ. */
+    @Override
+    public void restartIke(IkeTunnel tunnel) {
+        ike.ifPresent(m -> m.stop(tunnel.label()));
+        startIke(tunnel);
     }
 
     @Override

@@ -193,10 +193,7 @@ public final class TunnelEntity
             return reject(c, "tunnel " + label + " is manually keyed: a reset would reinstall its SAs with fresh "
                     + "sequence numbers, which the peer drops as replays; use admin-down and admin-up");
         }
-        Runnable restart = () -> {
-            deps.ports().stopIke(label);
-            deps.ports().startIke(ike);
-        };
+        Runnable restart = () -> deps.ports().restartIke(ike);
         if (s.ikeSa().isEmpty() && s.sas().isEmpty()) {
             restart.run();
             return ok(c.replyTo(), s);
@@ -452,8 +449,12 @@ public final class TunnelEntity
             return persist(c.replyTo(), e, () -> {});
         }
         return persist(c.replyTo(), e, () -> {
-            stop(s.spec().get());
-            start(c.spec());
+            if (s.spec().get() instanceof IkeTunnel && c.spec() instanceof IkeTunnel ike) {
+                deps.ports().restartIke(ike); // the routes both specs hold stay in place
+            } else {
+                stop(s.spec().get());
+                start(c.spec());
+            }
         });
     }
 

@@ -20,11 +20,23 @@ public interface TunnelPorts {
     /** Removes a manual tunnel's SAs and policy. */
     void removeManual(String label);
 
-    /** Starts (or restarts with this spec) the IKE session of a tunnel. */
+    /**
+     * Starts (or restarts with this spec) the IKE session of a tunnel; from now until {@link #stopIke}, traffic for
+     * its configured remote networks goes nowhere but into its SAs (none: dropped).
+     */
     void startIke(IkeTunnel tunnel);
 
     /** Stops a tunnel's IKE session and removes its SAs. */
     void stopIke(String label);
+
+    /**
+     * {@link #stopIke} then {@link #startIke} with {@code tunnel} (a reset, or another spec of the same label), as one
+     * change: what both specs have in common (the routes held to their remote networks) stays in place throughout.
+     */
+    default void restartIke(IkeTunnel tunnel) {
+        stopIke(tunnel.label());
+        startIke(tunnel);
+    }
 
     /**
      * Removes an IKE Child SA that the engine installed before reporting it (see {@code ike.IkeOutcomes}) and that

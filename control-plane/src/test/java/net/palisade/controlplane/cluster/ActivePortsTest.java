@@ -48,6 +48,11 @@ class ActivePortsTest {
         }
 
         @Override
+        public void restartIke(IkeTunnel tunnel) {
+            calls.add("restart " + tunnel.label() + " " + tunnel.to());
+        }
+
+        @Override
         public void retireSa(String label, ChildSa sa) {}
 
         @Override
@@ -119,5 +124,34 @@ class ActivePortsTest {
         ports.startResumed(TUNNEL, Map.of(0x1234L, 2L << 20));
         assertThat(ports.wanted()).isZero();
         assertThat(real.calls).containsExactly("resume site-b", "stop site-b");
+    }
+
+    /**
+     * A new spec of a running tunnel reaches the active node's ports as one restart (its routes held throughout, only
+     * the networks that differ change), not as a stop that would release them and a start that adds them again; a
+     * standby only remembers it and starts it on becoming active.
+     */
+    @Test
+    void aNewSpecIsOneRestartOnTheActiveNodeAndRememberedOnAStandby() {
+        IkeTunnel changed = (IkeTunnel) Fixtures.parse(Fixtures.CONFIG.replace("to 10.2.0.0/16", "to 10.7.0.0/16"))
+                .tunnel("site-b").orElseThrow();
+        Recording real = new Recording();
+        ActivePorts ports = new ActivePorts(real);
+        ports.becameActive(1);
+        ports.startIke(TUNNEL);
+        ports.restartIke(changed);
+        assertThat(real.calls).containsExactly("start site-b", "restart site-b " + changed.to());
+
+        Recording standbyReal = new Recording();
+        ActivePorts standby = new ActivePorts(standbyReal);
+        standby.startIke(TUNNEL);
+        standby.restartIke(changed);
+        assertThat(standbyReal.calls).isEmpty();
+        standby.becameActive(2);
+        assertThat(standbyReal.calls).containsExactly("start site-b");
+        standbyReal.calls.clear();
+        standby.becameStandby(Cause.NODE);
+        standby.becameActive(3);
+        assertThat(standbyReal.calls).containsExactly("stop site-b", "start site-b");
     }
 }

@@ -46,10 +46,21 @@ public final class Tshark {
      * @throws Exception when tcpdump does not start listening within 10 s
      */
     public static Capture capture(String namespace, String device, Path pcap) throws Exception {
+        return capture(namespace, device, pcap, "udp or ip proto 50");
+    }
+
+    /**
+     * As {@link #capture(String, String, Path)}, writing what matches tcpdump's {@code filter}.
+     *
+     * @param filter a pcap filter, e.g. {@code "ip and dst net 10.2.0.0/16"}
+     * @return the running capture
+     * @throws Exception when tcpdump does not start listening within 10 s
+     */
+    public static Capture capture(String namespace, String device, Path pcap, String filter) throws Exception {
         TestPrograms.require("tcpdump");
         Path log = pcap.resolveSibling("tcpdump.log");
         Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-n", "-U", "-w",
-                pcap.toString(), "udp or ip proto 50").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                pcap.toString(), filter).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Capture capture = new Capture(p);
         try {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(log))
