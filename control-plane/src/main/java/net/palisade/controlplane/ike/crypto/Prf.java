@@ -65,30 +65,14 @@ public record Prf(AuthAlgorithm algorithm) {
     static Mac mac(AuthAlgorithm algorithm, byte[] key) {
         try {
             Mac mac = Jca.mac(algorithm.jceName());
-            mac.init(key.length == 0 ? new EmptyKey(algorithm.jceName()) : new SecretKeySpec(key, algorithm.jceName()));
+            // SecretKeySpec refuses an empty key; HMAC with one is well defined
+            mac.init(key.length == 0 ? new RawKey(new byte[0], algorithm.jceName())
+                    : new SecretKeySpec(key, algorithm.jceName()));
             return mac;
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("HMAC refused a key of " + key.length + " octets", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(algorithm.jceName() + " is not available", e);
-        }
-    }
-
-    /** SecretKeySpec refuses empty keys; HMAC with an empty key is well defined. */
-    private record EmptyKey(String algorithm) implements javax.crypto.SecretKey {
-        @Override
-        public String getAlgorithm() {
-            return algorithm;
-        }
-
-        @Override
-        public String getFormat() {
-            return "RAW";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return new byte[0];
         }
     }
 }

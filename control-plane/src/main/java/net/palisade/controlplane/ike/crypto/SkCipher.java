@@ -73,7 +73,7 @@ public final class SkCipher {
         this.key = Arrays.copyOf(encryptionKm, encryption.keyBytes());
         this.salt = Arrays.copyOfRange(encryptionKm, encryption.keyBytes(), encryptionKm.length);
         this.integrityKey = integrityKey.clone();
-        this.keySpec = new KeyView(key, encryption.jceKeyAlgorithm());
+        this.keySpec = new RawKey(key, encryption.jceKeyAlgorithm());
     }
 
     /** This direction's {@code Cipher}, made at first use; initialized by each caller. */
@@ -288,33 +288,6 @@ public final class SkCipher {
     @Override
     public String toString() {
         return "SkCipher[" + encryption + integrity.map(a -> "/" + a).orElse("") + "]";
-    }
-
-    /**
-     * A key that shows the octets of the array it was given, not a copy of them (as {@link SecretKeySpec} keeps):
-     * zeroing the array leaves no copy here. JCE providers take {@link #getEncoded()}, a copy made per call.
-     */
-    private record KeyView(byte[] octets, String algorithm) implements SecretKey {
-        @Override
-        public String getAlgorithm() {
-            return algorithm;
-        }
-
-        @Override
-        public String getFormat() {
-            return "RAW";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return octets.clone();
-        }
-
-        /** No key octets. */
-        @Override
-        public String toString() {
-            return "KeyView[" + algorithm + "]";
-        }
     }
 
     /**
