@@ -95,6 +95,14 @@ class IkeKdfTest {
     }
 
     @Test
+    void aPrfWithAnEmptyKeyIsHmacWithAnEmptyKey() {
+        // Python's hmac.new(b'', b'abc', hashlib.sha256): JCE's SecretKeySpec refuses an empty key, RawKey takes it
+        assertThat(HEX.formatHex(new Prf(AuthAlgorithm.HMAC_SHA2_256).apply(new byte[0],
+                "abc".getBytes(StandardCharsets.US_ASCII))))
+                .isEqualTo("fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
+    }
+
+    @Test
     void prfPlusIsTheRfc7296Construction() {
         // T1 = prf(K, S | 0x01), T2 = prf(K, T1 | S | 0x02): checked against the PRF itself, piece by piece
         Prf prf = new Prf(AuthAlgorithm.HMAC_SHA2_256);
