@@ -650,18 +650,6 @@ public final class Dataplane implements AutoCloseable {
         return inOneRound(holds, h -> routes.hold(h.label(), h.local(), h.remote()));
     }
 
-    /** {@link #holdRoutes(List)} for one tunnel. */
-    public synchronized void holdRoutes(String label, List<Prefix> local, List<Prefix> remote) throws IOException {
-        checkOpen();
-        routes.hold(label, List.copyOf(local), List.copyOf(remote));
-    }
-
-    /** Releases the routes {@code label} holds ({@link #holdRoutes(List)}); those its SAs claim stay with them. */
-    public synchronized void releaseRoutes(String label) throws IOException {
-        checkOpen();
-        routes.unhold(label);
-    }
-
     /**
      * A snapshot of every tunnel's and every worker's counters. A tunnel's traffic counts every SA pair it has had
      * since it was installed, removed pairs included; {@link TunnelCounters#pairs()} splits it by the pairs

@@ -208,11 +208,6 @@ final class TunnelRoutes {
         return List.copyOf(routesByTunnel.getOrDefault(holdKey(label), List.of()));
     }
 
-    /** Whether this dataplane has a route to {@code prefix} (held or claimed). */
-    boolean routed(IpPrefix prefix) {
-        return routes.containsKey(prefix);
-    }
-
     /** The share of a tunnel's hold in the routes, beside the share of its SAs (keyed by the label itself). */
     private static String holdKey(String label) {
         return label + "\u0000hold";
