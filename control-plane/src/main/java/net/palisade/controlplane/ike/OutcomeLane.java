@@ -93,11 +93,7 @@ final class OutcomeLane {
         if (tasks.isEmpty() || runHere(tasks)) {
             return;
         }
-        Runnable all = tasks.size() == 1 ? () -> run(tasks.getFirst()[0]) : () -> {
-            for (Runnable[] t : tasks) {
-                run(t[0]);
-            }
-        };
+        Runnable all = tasks.size() == 1 ? () -> run(tasks.getFirst()[0]) : () -> runAll(tasks);
         if (!execute(all)) {
             for (Runnable[] t : tasks) {
                 if (t[1] != null) {
@@ -116,13 +112,18 @@ final class OutcomeLane {
             if (closed || pending.get() != 0) {
                 return false; // closed, or something was handed over meanwhile: behind it, on the lane's thread
             }
-            for (Runnable[] t : tasks) {
-                run(t[0]);
-            }
+            runAll(tasks);
             ranHere++;
             return true;
         } finally {
             gate.unlock();
+        }
+    }
+
+    /** A batch's tasks, in order; one that fails does not stop the others. */
+    private static void runAll(List<Runnable[]> tasks) {
+        for (Runnable[] t : tasks) {
+            run(t[0]);
         }
     }
 
