@@ -14,15 +14,35 @@ public final class JournalSchema {
     private JournalSchema() {}
 
     /**
-     * Runs the schema for {@code settings}' database.
+     * Runs the schema for {@code settings}' database. An H2 file not closed cleanly is first pointed at the last
+     * commit it holds ({@link H2Recovery}), which H2 alone can miss after a kill -9.
      *
-     * @throws SQLException when the database refuses (e.g. a PostgreSQL user without CREATE)
+     * @throws SQLException when the database refuses (e.g. a PostgreSQL user without CREATE), or an H2 file cannot
+     *     be read
      */
     public static void createIfMissing(JournalSettings settings) throws SQLException {
+        if (settings.h2()) {
+            recover(settings);
+        }
         try (Connection c = connect(settings); Statement s = c.createStatement()) {
             for (String stmt : statements(settings)) {
                 s.execute(stmt);
             }
+        }
+    }
+
+    private static void recover(JournalSettings settings) throws SQLException {
+        java.util.Optional<java.nio.file.Path> file = H2Recovery.file(settings);
+        if (file.isEmpty()) {
+            return;
+        }
+        try {
+            H2Recovery.repair(file.get()).ifPresent(r -> org.slf4j.LoggerFactory.getLogger(JournalSchema.class).warn(
+                    "journal {}: not closed cleanly, and H2's header named an older commit than the last one in "
+                    + "the file: header moved to it, {}", file.get(), r));
+        } catch (IOException e) {
+            throw new SQLException("cannot check the journal file " + file.get() + " after an unclean stop: "
+                    + e.getMessage(), e);
         }
     }
 
