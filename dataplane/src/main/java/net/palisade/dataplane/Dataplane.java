@@ -539,6 +539,19 @@ public final class Dataplane implements AutoCloseable {
         return replayMarks;
     }
 
+    /**
+     * True if an installed SA pair receives on {@code spi}: the IKE engines draw their inbound Child SA SPIs around
+     * these (an install of an SPI in use is refused). Reads the workers' published tables, without the lock.
+     */
+    public boolean inboundSpiInUse(int spi) {
+        for (Worker w : workers) {
+            if (w.receivesOn(spi)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every installed inbound SA of every tunnel, all pairs (for sampling their replay marks). */
     public synchronized List<InboundSa> inboundSas() {
         List<InboundSa> all = new ArrayList<>();

@@ -342,12 +342,18 @@ class DataplaneRekeyLabTest {
             assertThat(routesA()).containsExactlyInAnyOrder("10.2.0.0/24", "10.11.0.0/24", "10.13.0.0/24");
             assertThat(a.inboundSpis(LABEL)).containsExactly(spiA(0), spiA(1));
             assertThat(a.inboundSpi(LABEL)).contains(spiA(1));
+            // what the IKE engines draw their inbound SPIs around: the installed pairs', not the refused one's
+            assertThat(a.inboundSpiInUse(0x7001)).isTrue();
+            assertThat(a.inboundSpiInUse(0x7003)).isTrue();
+            assertThat(a.inboundSpiInUse(0x7002)).isFalse();
             // the control thread is free again: a change outside a round still reaches the kernel
             pair.b.rekey(keysB(1), true);
             Lab.Result ping = lab.exec("ha", 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.2.0.10");
             assertThat(ping.exitCode()).as(ping.output()).isZero();
             assertThat(a.remove("t3")).isTrue();
             assertThat(routesA()).containsExactlyInAnyOrder("10.2.0.0/24", "10.11.0.0/24");
+            assertThat(a.inboundSpiInUse(0x7003)).isFalse();
+            assertThat(a.inboundSpiInUse(0x7001)).isTrue();
         }
     }
 }

@@ -38,8 +38,8 @@ final class AsideHandoff {
     /** A responder engine for an IKE_SA_INIT from {@code from} that {@code candidates} accept (none: ours only). */
     IkeSession responder(InetSocketAddress ours, InetSocketAddress from, List<IkeTunnel> candidates) {
         return candidates.size() > 1
-                ? IkeSession.responder(candidates, ours, from, IkeEnvironment.standard(clock), settings)
-                : IkeSession.responder(tunnel, ours, from, IkeEnvironment.standard(clock), settings);
+                ? IkeSession.responder(candidates, ours, from, manager.environment(clock), settings)
+                : IkeSession.responder(tunnel, ours, from, manager.environment(clock), settings);
     }
 
     /**

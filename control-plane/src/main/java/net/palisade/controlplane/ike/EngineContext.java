@@ -326,11 +326,7 @@ final class EngineContext {
     }
 
     long nonZeroChildSpi() {
-        long spi;
-        do {
-            spi = env.random().nextLong() & 0xffff_ffffL;
-        } while (spi < 256);
-        return spi;
+        return env.childSpi();
     }
 
     byte[] nonce() {

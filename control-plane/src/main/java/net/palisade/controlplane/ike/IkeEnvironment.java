@@ -2,6 +2,7 @@ package net.palisade.controlplane.ike;
 
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.function.LongPredicate;
 import net.palisade.controlplane.ike.auth.CredentialException;
 import net.palisade.controlplane.ike.auth.Credentials;
 import net.palisade.controlplane.ike.crypto.KeyExchange;
@@ -20,9 +21,15 @@ import net.palisade.model.wire.ikev2.Ikev2Codec;
  * @param keyExchange makes Diffie-Hellman/ECDH key pairs
  * @param codec       the IKEv2 codec
  * @param credentials our certificate, key and trust anchors for a tunnel's certificate configuration
+ * @param inboundSpiInUse whether an installed SA already receives on an SPI (the node's dataplane): our inbound Child
+ *     SA SPIs are drawn around those
  */
 public record IkeEnvironment(InstantSource clock, Randomness random, KeyExchange.Factory keyExchange,
-        Ikev2Codec codec, CredentialSource credentials) {
+        Ikev2Codec codec, CredentialSource credentials, LongPredicate inboundSpiInUse) {
+    /** No SPI is in use (an engine without a dataplane, tests). */
+    public static final LongPredicate NO_SPIS_IN_USE = spi -> false;
+    /** Draws of an SPI in use before {@link #childSpi} takes the next draw regardless (never, but bounded). */
+    private static final int SPI_DRAWS = 64;
 
     /** Checks the parts are present. */
     public IkeEnvironment {
@@ -31,6 +38,7 @@ public record IkeEnvironment(InstantSource clock, Randomness random, KeyExchange
         Objects.requireNonNull(keyExchange, "keyExchange");
         Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(inboundSpiInUse, "inboundSpiInUse");
     }
 
     /** An environment whose credentials come from the configured files ({@link CredentialSource#FILES}). */
@@ -38,15 +46,39 @@ public record IkeEnvironment(InstantSource clock, Randomness random, KeyExchange
         this(clock, random, keyExchange, codec, CredentialSource.FILES);
     }
 
+    /** An environment that knows of no SPI in use. */
+    public IkeEnvironment(InstantSource clock, Randomness random, KeyExchange.Factory keyExchange, Ikev2Codec codec,
+            CredentialSource credentials) {
+        this(clock, random, keyExchange, codec, credentials, NO_SPIS_IN_USE);
+    }
+
     /** The system clock, a secure random source, Bouncy Castle key exchange, the standard codec, credential files. */
     public static IkeEnvironment standard(InstantSource clock) {
+        return standard(clock, NO_SPIS_IN_USE);
+    }
+
+    /** {@link #standard(InstantSource)}, drawing inbound Child SA SPIs around those {@code inboundSpiInUse} names. */
+    public static IkeEnvironment standard(InstantSource clock, LongPredicate inboundSpiInUse) {
         return new IkeEnvironment(clock, Randomness.secure(), KeyExchanges.standard(), Ikev2Codec.standard(),
-                CredentialSource.FILES);
+                CredentialSource.FILES, inboundSpiInUse);
     }
 
     /** This environment with {@code source} for credentials. */
     public IkeEnvironment withCredentials(CredentialSource source) {
-        return new IkeEnvironment(clock, random, keyExchange, codec, source);
+        return new IkeEnvironment(clock, random, keyExchange, codec, source, inboundSpiInUse);
+    }
+
+    /**
+     * A new inbound Child SA SPI (IKEv2 and IKEv1 alike): 32 random bits, not 0-255 (reserved), and not one an
+     * installed SA of this node receives on, whose install would be refused while the peer counts the SA up.
+     */
+    public long childSpi() {
+        long spi;
+        int draws = 0;
+        do {
+            spi = random.nextLong() & 0xffff_ffffL;
+        } while (spi < 256 || inboundSpiInUse.test(spi) && ++draws < SPI_DRAWS);
+        return spi;
     }
 
     /** Supplies loaded credentials for a tunnel's certificate configuration. */

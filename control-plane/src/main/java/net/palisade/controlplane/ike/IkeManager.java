@@ -105,6 +105,14 @@ public final class IkeManager implements AutoCloseable {
     private final IkeOutcomeCounters.Sums engineCounts = new IkeOutcomeCounters.Sums();
     private final SessionDriver driver = new SessionDriver() {
         @Override
+        public IkeEnvironment environment(java.time.InstantSource clock) {
+            return IkeEnvironment.standard(clock, spi -> {
+                Dataplane dp = dataplane;
+                return dp != null && dp.inboundSpiInUse((int) spi);
+            });
+        }
+
+        @Override
         public void send(IkeOutput.Send s) {
             outcome(() -> IkeManager.this.send(s));
         }

@@ -229,7 +229,7 @@ final class IkeResumption {
                 : TunnelPolicy.responder(tunnel, settings, clock);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new IkeSessionActor(driver, settings, tunnel,
                 initiator, policy, clock, p.ike().local(), p.ike().remote(), ctx, timers).startResumed(
-                        IkeSession.resume(tunnel, p.ike(), p.children(), p.replaced(), IkeEnvironment.standard(clock),
+                        IkeSession.resume(tunnel, p.ike(), p.children(), p.replaced(), driver.environment(clock),
                                 settings))));
     }
 

@@ -325,7 +325,7 @@ final class IkeSessionActor implements IkeSessionCommands {
         local = r.endpoints().local();
         remote = r.endpoints().remote();
         session = IkeSession.initiator(policy.engineTunnelOrAddress(manager::hostName), local, remote,
-                IkeEnvironment.standard(clock), settings);
+                manager.environment(clock), settings);
         sessionStarted = clock.instant();
         policy.starting();
         if (manager.initialContact(remote.getAddress())) {
@@ -768,7 +768,7 @@ final class IkeSessionActor implements IkeSessionCommands {
             return;
         }
         probeUp(probe.start(HeadProbe.Engine.of(IkeSession.initiator(policy.engineTunnelOrAddress(manager::hostName),
-                r.endpoints().local(), r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
+                r.endpoints().local(), r.endpoints().remote(), manager.environment(clock), settings))));
     }
 
     /** The probe came up (it is closed already): the current IKE SA goes and the tunnel switches back to the head. */

@@ -134,7 +134,7 @@ final class Ikev1SessionActor {
             a.local = st.local();
             a.remote = st.remote();
             a.engine = Ikev1Engine.resumed(initiator ? a.engineTunnel() : tunnel, st, withKeys,
-                    IkeEnvironment.standard(clock), settings);
+                    manager.environment(clock), settings);
             st.wipe();
             a.identity.adopted(p.identity());
             policy.addressCheckEvery().ifPresent(every -> timers.startTimerWithFixedDelay(
@@ -320,7 +320,7 @@ final class Ikev1SessionActor {
         }
         local = r.endpoints().local();
         remote = r.endpoints().remote();
-        engine = Ikev1Engine.initiator(engineTunnel(), local, remote, IkeEnvironment.standard(clock), settings);
+        engine = Ikev1Engine.initiator(engineTunnel(), local, remote, manager.environment(clock), settings);
         policy.starting();
         if (manager.initialContact(remote.getAddress())) {
             engine.sendInitialContact();
@@ -338,7 +338,7 @@ final class Ikev1SessionActor {
     private void respond(InetSocketAddress ours, IkeSessionActor.Inbound first) {
         local = ours;
         remote = first.from();
-        engine = Ikev1Engine.responder(tunnel, local, remote, IkeEnvironment.standard(clock), settings);
+        engine = Ikev1Engine.responder(tunnel, local, remote, manager.environment(clock), settings);
         register();
         apply(engine.handle(new IkeInput.Received(first.datagram(), first.from(), at(first.to()))));
     }
@@ -369,7 +369,7 @@ final class Ikev1SessionActor {
             log.info("tunnel {}: the peer {} starts a phase 1 beside our ISAKMP SA {} ({}); answering",
                     tunnel.label(), Host.of(a.first().from().getAddress()), engine.id(), engine.state());
             besideLocal = a.local();
-            beside = Ikev1Engine.responder(tunnel, besideLocal, a.first().from(), IkeEnvironment.standard(clock),
+            beside = Ikev1Engine.responder(tunnel, besideLocal, a.first().from(), manager.environment(clock),
                     settings);
             register();
             applyBeside(beside.handle(new IkeInput.Received(a.first().datagram(), a.first().from(),
@@ -677,7 +677,7 @@ final class Ikev1SessionActor {
             return;
         }
         probeUp(probe.start(HeadProbe.Engine.of(Ikev1Engine.initiator(engineTunnel(), r.endpoints().local(),
-                r.endpoints().remote(), IkeEnvironment.standard(clock), settings))));
+                r.endpoints().remote(), manager.environment(clock), settings))));
     }
 
     /** The probe came up (it is deleted already): the current ISAKMP SA goes and the tunnel goes back to the head. */

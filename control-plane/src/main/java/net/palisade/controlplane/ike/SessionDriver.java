@@ -11,6 +11,14 @@ import net.palisade.model.IkeTunnel;
  * IkeManager}).
  */
 interface SessionDriver {
+    /**
+     * The environment a new engine gets: the standard one, drawing inbound Child SA SPIs around those the node's
+     * dataplane receives on.
+     */
+    default IkeEnvironment environment(java.time.InstantSource clock) {
+        return IkeEnvironment.standard(clock);
+    }
+
     /** Sends a datagram. */
     void send(IkeOutput.Send s);
 

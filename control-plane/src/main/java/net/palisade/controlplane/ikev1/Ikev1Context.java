@@ -125,11 +125,7 @@ final class Ikev1Context {
     }
 
     long childSpi() {
-        long spi;
-        do {
-            spi = env.random().nextLong() & 0xffff_ffffL;
-        } while (spi < 256);
-        return spi;
+        return env.childSpi();
     }
 
     byte[] nonce() {

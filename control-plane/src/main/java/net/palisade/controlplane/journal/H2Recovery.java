@@ -66,8 +66,8 @@ public final class H2Recovery {
 
     /**
      * Repairs {@code file} if it was not closed cleanly and H2's header names an older chunk than the newest one
-     * intact in the file. Does nothing when the file is missing, clean, or locked by another process (which then
-     * holds it open, and H2 refuses to open it).
+     * intact in the file. Does nothing when the file is missing, clean, or locked (H2 has it open, in this process
+     * or another: a live file is never changed).
      *
      * @return what was changed, if anything
      * @throws IOException when the file cannot be read or written
@@ -77,9 +77,14 @@ public final class H2Recovery {
             return Optional.empty();
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                return Optional.empty(); // H2 holds it open in this process: it is live, not to be touched
+            }
             if (lock == null) {
-                return Optional.empty();
+                return Optional.empty(); // another process holds it open
             }
             try {
                 return repair(ch);

@@ -58,6 +58,23 @@ class H2RecoveryTest {
     }
 
     @Test
+    void aJournalOpenInThisProcessIsNeverTouched(@TempDir Path dir) throws Exception {
+        JournalSettings settings = JournalSettings.h2(dir);
+        JournalSchema.createIfMissing(settings);
+        Path file = dir.resolve("journal.mv.db");
+        try (Connection c = JournalSchema.connect(settings); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO PUBLIC.\"event_journal\" (\"persistence_id\", \"sequence_number\", \"writer\","
+                    + " \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\","
+                    + " \"event_ser_manifest\") VALUES ('Tunnel|live', 1, 'w', 0, '', X'00', 1, 'm')");
+            byte[] header = java.util.Arrays.copyOf(Files.readAllBytes(file), 8192);
+            assertThat(H2Recovery.repair(file)).isEmpty(); // H2 holds the file: it is live
+            assertThat(java.util.Arrays.copyOf(Files.readAllBytes(file), 8192)).isEqualTo(header);
+            JournalSchema.createIfMissing(settings); // a second start in this process meets the open file
+        }
+        assertThat(rows(settings)).isEqualTo(1);
+    }
+
+    @Test
     void aHeaderWithAWrongChecksumIsNotTaken() {
         String good = "H:2,block:15,blockSize:1000,chunk:c,created:1a25315a751,format:3,version:c,fletcher:70daee22";
         assertThat(H2Recovery.checked(good)).containsEntry("chunk", "c");

@@ -185,6 +185,11 @@ public final class Worker {
         return w;
     }
 
+    /** True if an installed SA pair receives on {@code spi} (the published tables; no lock). */
+    public boolean receivesOn(int spi) {
+        return tables.inbound.get(spi) != null;
+    }
+
     /** Completes once the worker is ready to move packets (its sockets are bound). */
     public CompletableFuture<Void> started() {
         return started;
