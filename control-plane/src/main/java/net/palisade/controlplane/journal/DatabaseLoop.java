@@ -21,7 +21,7 @@ final class DatabaseLoop<T> {
     private final Consumer<List<T>> handle;
     private final Runnable finish;
     /** Held while a batch is handled: {@link #stop} interrupts only a thread that is not inside one. */
-    private final Object busy = new Object();
+    private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean stopping;
     private final Thread thread;
 
@@ -49,11 +49,14 @@ final class DatabaseLoop<T> {
             while (!stopping) {
                 batch.add(queue.take());
                 queue.drainTo(batch);
-                synchronized (busy) {
+                busy.lock();
+                try {
                     if (stopping) {
                         break;
                     }
                     handle.accept(batch);
+                } finally {
+                    busy.unlock();
                 }
                 batch.clear();
             }
@@ -74,21 +77,45 @@ final class DatabaseLoop<T> {
      * are dropped.
      */
     void stop() {
+        stop(STOP_WAIT);
+    }
+
+    /**
+     * {@link #stop()}, waiting at most about {@code wait} twice: for a batch in progress to end (a database call that
+     * hangs must not hold up whoever stops the loop, such as the ActorSystem's termination), then for the thread to
+     * close its connection. A thread still inside its batch is left to end after it, without an interrupt.
+     *
+     * @return true if the thread has ended
+     */
+    boolean stop(Duration wait) {
         stopping = true;
         if (Thread.currentThread() == thread) {
-            return; // handle() stopped its own loop: it ends after this batch
+            return false; // handle() stopped its own loop: it ends after this batch
         }
-        synchronized (busy) {
-            thread.interrupt();
-        }
+        boolean idle;
         try {
-            thread.join(STOP_WAIT);
+            idle = busy.tryLock(wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            idle = false;
+        }
+        if (idle) {
+            try {
+                thread.interrupt(); // in take(), or about to be: it sees stopping
+            } finally {
+                busy.unlock();
+            }
+            try {
+                thread.join(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (thread.isAlive()) {
-            org.slf4j.LoggerFactory.getLogger(DatabaseLoop.class).warn("{}: the thread did not stop within {} s",
-                    thread.getName(), STOP_WAIT.toSeconds());
+            org.slf4j.LoggerFactory.getLogger(DatabaseLoop.class).warn("{}: the thread did not stop within {} ms{}",
+                    thread.getName(), wait.toMillis(), idle ? "" : " (still inside a database call: it ends after it)");
+            return false;
         }
+        return true;
     }
 }
