@@ -53,6 +53,12 @@ class RunResumeIkev1StrongSwanTest {
     static final LabNamespaces LAB = LabNamespaces.of(RunResumeIkev1StrongSwanTest.class);
     private static final String PREFIX = LAB.prefix();
     private static final String GWA = PREFIX + "-gwa";
+    /**
+     * The lifetime (s) of the SAs our own rekey or re-authentication replaces: planned at 80-90 % of it. 90 s, not
+     * 60: a restart under the whole suite's load took 36 s (2026-12-08), and with 60 s the dead process's SA had
+     * expired before the new one resumed it.
+     */
+    private static final int LIFETIME = 90;
 
     @Test
     void palisadeInitiatedMainModeGoesOnAfterKillNine(@TempDir Path dir) throws Exception {
@@ -62,16 +68,18 @@ class RunResumeIkev1StrongSwanTest {
 
     @Test
     void ourQuickModeAfterKillNineComesAtTheJournaledRekeyTime(@TempDir Path dir) throws Exception {
-        // lifetime 60 s: the first ESP SA is replaced by our quick mode 48-54 s after it was made, by the new process
-        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick lifetime 60 psk \""
+        // the first ESP SA is replaced by our quick mode at 80-90 % of LIFETIME after it was made, by the new process
+        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main quick lifetime " + LIFETIME
+                + " psk \""
                 + PSK + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, Then.WE_REKEY);
     }
 
     @Test
     void ourReauthenticationAfterKillNineComesAtTheJournaledTime(@TempDir Path dir) throws Exception {
-        // phase-1 lifetime 60 s: the new process re-authenticates 48-54 s after the dead one's phase 1 (a new main
-        // mode and quick mode beside the resumed ISAKMP SA, which is then deleted)
-        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main lifetime 60 psk \"" + PSK
+        // the new process re-authenticates at 80-90 % of LIFETIME after the dead one's phase 1 (a new main mode and
+        // quick mode beside the resumed ISAKMP SA, which is then deleted)
+        killAndResume(dir, "ike active from 10.1.0.0/16 to 10.2.0.0/16 peer 192.0.2.2 main lifetime " + LIFETIME
+                + " psk \"" + PSK
                 + "\" dpd 10 label to-b\n", StrongSwan.Ikev1.mainMode(), false, Then.WE_REAUTHENTICATE);
     }
 
@@ -145,12 +153,12 @@ class RunResumeIkev1StrongSwanTest {
                 assertThat(last.exit()).as(last.output()).isZero();
 
                 String after = ss.listSas();
-                // our own rekey or re-authentication is planned at 80-90 % of the 60-s lifetime (docs/config.md),
-                // 48-54 s after the first process's SA came up: on a loaded machine the steps above can take that
+                // our own rekey or re-authentication is planned at 80-90 % of the lifetime (docs/config.md) after the
+                // first process's SA came up: on a loaded machine the steps above can take that
                 // long, and then it has legitimately replaced the SAs already (the capture's checks below still show
                 // it came at its planned time and that nothing was negotiated at resumption)
                 boolean ourRekeyMayHaveCome = then != Then.PEER_REKEYS
-                        && System.currentTimeMillis() - firstStarted >= 47_000;
+                        && System.currentTimeMillis() - firstStarted >= LIFETIME * 800L - 1_000;
                 if (ourRekeyMayHaveCome) {
                     System.out.printf(java.util.Locale.ROOT, "RunResumeIkev1StrongSwanTest: %d ms after the first start;"
                             + " the SAs before the kill are not compared (our rekey may have come)%n",
@@ -217,12 +225,12 @@ class RunResumeIkev1StrongSwanTest {
             assertThat(at).as(isakmpFrames(pcap)).isNotEmpty();
             rekeyedAt = Double.parseDouble(at.getFirst()) - 0.001;
             assertThat(Tshark.fields(pcap, first, "ip.src").getFirst()).isEqualTo("192.0.2.1");
-            // at the time the dead process had planned: 80-90 % of the 60-s lifetime after the SA it replaces was
+            // at the time the dead process had planned: 80-90 % of the lifetime after the SA it replaces was
             // negotiated (that exchange's first message, before the kill, is the earliest the SA can have come up),
             // whenever the kill and the resumption came
             double negotiated = Double.parseDouble(Tshark.fields(pcap, exchange, "frame.time_epoch").getFirst());
             assertThat(rekeyedAt - negotiated).as("s from the replaced SA's negotiation to ours\n%s",
-                    isakmpFrames(pcap)).isBetween(47.5, 60.0);
+                    isakmpFrames(pcap)).isBetween(LIFETIME * 0.8 - 0.5, (double) LIFETIME);
         }
         String beforeRekey = String.format(java.util.Locale.ROOT, " && frame.time_epoch < %.3f", rekeyedAt);
         String isakmp = isakmpFrames(pcap) + "\nkilled at " + killedAt + ", rekeyed at " + rekeyedAt + "\nnode 2:\n"
