@@ -143,7 +143,10 @@ final class Ikev1SessionActor {
                     every));
             manager.contacted(a.remote.getAddress());
             a.apply(a.engine.handle(new IkeInput.Tick()));
-            return a.guarded();
+            // phase 1 may have expired while no process held it (a restart that took longer than its lifetime): the
+            // first tick closed it, and as after any step an initiator starts again after its pause, a responder ends
+            Behavior<IkeSessionActor.Command> next = a.afterStep();
+            return Behavior.isAlive(next) ? a.guarded() : next;
         }));
     }
 
