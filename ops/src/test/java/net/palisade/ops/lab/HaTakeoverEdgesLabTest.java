@@ -19,6 +19,13 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @Execution(ExecutionMode.CONCURRENT) // one ha-pair.sh at a time, beside other classes: junit-platform.properties
 @ResourceLock("ops/lab/ha-pair.sh")
 class HaTakeoverEdgesLabTest {
+    /**
+     * Seconds from the kill by which gw2 has finished the interrupted rekey itself (its own {@code rekeyed}), well
+     * before anything of strongSwan's would replace the SA. Was 5: on 2026-12-08, under the suite's load, the IKE SA
+     * case took 5.44 and 5.71 s (the takeover alone about 1.9 s of it), 3.2-4.6 s otherwise.
+     */
+    private static final double REDONE_WITHIN = 10.0;
+
     /** The rekey's checks: the ping is back through the other node, strongSwan's SAs go on and rekey again. */
     private static void rekeyTakeover(HaPairScript s) {
         String out = s.output();
@@ -104,7 +111,7 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("ss_retransmit")).as("strongSwan answered it as a retransmission\n%s", out)
                 .isEqualTo("yes");
         assertThat(Double.parseDouble(s.get("redone_s"))).as("gw2 finished the rekey, s after the kill\n%s", out)
-                .isLessThan(5.0);
+                .isLessThan(REDONE_WITHIN);
         // exactly one Child SA left on strongSwan's side, and it is the one strongSwan made for gw1's rekey: no orphan
         assertThat(java.util.Arrays.stream(s.get("ss_end").split(",")).filter(x -> !x.equals("DELETED")))
                 .as("strongSwan's Child SAs at the end\n%s", out).containsExactly("INSTALLED");
@@ -151,7 +158,7 @@ class HaTakeoverEdgesLabTest {
         assertThat(s.get("ss_ikes_at_takeover").split(",")).as("strongSwan's IKE SAs at the kill\n%s", out)
                 .containsExactlyInAnyOrder("REKEYED", "ESTABLISHED");
         assertThat(Double.parseDouble(s.get("redone_s"))).as("gw2 finished the rekey, s after the kill\n%s", out)
-                .isLessThan(5.0);
+                .isLessThan(REDONE_WITHIN);
         assertThat(s.get("ike_kept")).as("strongSwan's IKE SA is the one it made for gw1's rekey\n%s", out)
                 .isEqualTo("yes");
         assertThat(s.get("ss_ikes_end")).as("the REKEYED one deleted\n%s", out).isEqualTo("ESTABLISHED");
