@@ -341,7 +341,7 @@ class PairTest {
             // 10 s timeout, and every phase's timeouts add up to 75 s
             await().atMost(Duration.ofSeconds(80)).untilAsserted(() -> assertThat(
                     downed.system().whenTerminated().isCompleted()).as(() -> "the downed node terminated\n"
-                            + state("a", a, aRole) + state("b", b, bRole)).isTrue());
+                            + state("a", a, aRole) + state("b", b, bRole) + threads()).isTrue());
             Transitions survivorRole = aSurvived ? aRole : bRole;
             Transitions downedRole = aSurvived ? bRole : aRole;
             await().atMost(Duration.ofSeconds(10)).until(() -> survivor.role().active());
@@ -368,6 +368,18 @@ class PairTest {
     }
 
     /** What a failed partition test needs to be understood: each node's view of the cluster, its roles, and the leases. */
+    /** Every live thread's stack: which one held a downed node's termination when it did not end (seen twice). */
+    static String threads() {
+        StringBuilder b = new StringBuilder("threads:\n");
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            b.append(t.getName()).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : st) {
+                b.append("    at ").append(e).append('\n');
+            }
+        });
+        return b.toString();
+    }
+
     static String state(String name, ControlPlane n, Transitions role) {
         String view;
         try {
