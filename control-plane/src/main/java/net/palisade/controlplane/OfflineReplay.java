@@ -17,7 +17,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import net.palisade.controlplane.cluster.HaEvent;
 import net.palisade.controlplane.cluster.NodeTimeline;
-import net.palisade.controlplane.journal.H2Recovery;
 import net.palisade.controlplane.journal.JournalMapperFactory;
 import net.palisade.controlplane.journal.JournalSchema;
 import net.palisade.controlplane.journal.JournalSettings;
@@ -72,16 +71,6 @@ public final class OfflineReplay implements AutoCloseable {
     public static OfflineReplay open(Path dataDir, NodeKey key) throws IOException, SQLException {
         if (!Files.isRegularFile(dataDir.resolve("journal.mv.db"))) {
             throw new IOException("no journal in " + dataDir + " (expected journal.mv.db)");
-        }
-        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OfflineReplay.class);
-        try { // a copy taken after a kill -9: H2 alone can open it without its last commits (H2Recovery)
-            H2Recovery.repair(dataDir.resolve("journal.mv.db")).ifPresent(r ->
-                    log.warn("journal copy {}: not closed cleanly;"
-                            + " its header moved to the last commit in the file, {}", dataDir, r));
-        } catch (IOException e) { // a copy on read-only media: read what H2 finds, and say so
-            log.warn("journal copy {}: cannot check it for commits"
-                    + " H2's header misses after an unclean stop ({}); reading what H2 finds", dataDir,
-                    e.getMessage());
         }
         return started(JournalSchema.connect(JournalSettings.h2ReadOnly(dataDir)), key);
     }

@@ -66,8 +66,8 @@ public final class H2Recovery {
 
     /**
      * Repairs {@code file} if it was not closed cleanly and H2's header names an older chunk than the newest one
-     * intact in the file. Does nothing when the file is missing, clean, or locked (H2 has it open, in this process
-     * or another: a live file is never changed).
+     * intact in the file, and says so in the log (WARN, with the versions). Does nothing when the file is missing,
+     * clean, or locked (H2 has it open, in this process or another: a live file is never changed).
      *
      * @return what was changed, if anything
      * @throws IOException when the file cannot be read or written
@@ -86,11 +86,16 @@ public final class H2Recovery {
             if (lock == null) {
                 return Optional.empty(); // another process holds it open
             }
+            Optional<Repaired> done;
             try {
-                return repair(ch);
+                done = repair(ch);
             } finally {
                 lock.release();
             }
+            done.ifPresent(r -> org.slf4j.LoggerFactory.getLogger(H2Recovery.class).warn("journal {}: not closed "
+                    + "cleanly, and H2's header named an older commit than the last one in the file: header moved to"
+                    + " it, {}", file, r));
+            return done;
         }
     }
 

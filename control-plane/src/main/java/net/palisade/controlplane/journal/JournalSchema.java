@@ -37,9 +37,7 @@ public final class JournalSchema {
             return;
         }
         try {
-            H2Recovery.repair(file.get()).ifPresent(r -> org.slf4j.LoggerFactory.getLogger(JournalSchema.class).warn(
-                    "journal {}: not closed cleanly, and H2's header named an older commit than the last one in "
-                    + "the file: header moved to it, {}", file.get(), r));
+            H2Recovery.repair(file.get());
         } catch (IOException e) {
             throw new SQLException("cannot check the journal file " + file.get() + " after an unclean stop: "
                     + e.getMessage(), e);
